@@ -1,0 +1,68 @@
+"""Street addresses in one canonical form, so "12 elm st." and "12 Elm Street" are one address.
+
+The form follows USPS Publication 28 abbreviations: upper case, suffixes and directions
+abbreviated, punctuation dropped ("12 ELM ST", "40 N MAIN ST APT 2").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SUFFIXES = {
+    "ALLEY": "ALY", "AVENUE": "AVE", "AV": "AVE", "AVEN": "AVE", "BOULEVARD": "BLVD",
+    "BOUL": "BLVD", "CIRCLE": "CIR", "CIRC": "CIR", "COURT": "CT", "CRT": "CT", "DRIVE": "DR",
+    "DRV": "DR", "EXPRESSWAY": "EXPY", "HIGHWAY": "HWY", "HIWAY": "HWY", "LANE": "LN",
+    "PARKWAY": "PKWY", "PKY": "PKWY", "PLACE": "PL", "PLAZA": "PLZ", "ROAD": "RD",
+    "SQUARE": "SQ", "STREET": "ST", "STR": "ST", "TERRACE": "TER", "TERR": "TER",
+    "TRAIL": "TRL", "TURNPIKE": "TPKE", "WAY": "WAY", "CROSSING": "XING", "EXTENSION": "EXT",
+    "HEIGHTS": "HTS", "HILL": "HL", "POINT": "PT", "RIDGE": "RDG", "ROW": "ROW", "RUN": "RUN",
+}
+DIRECTIONS = {
+    "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W",
+    "NORTHEAST": "NE", "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW",
+}
+UNITS = {"APARTMENT": "APT", "SUITE": "STE", "UNIT": "UNIT", "FLOOR": "FL", "ROOM": "RM", "#": "#"}
+_ORDINALS = {
+    "FIRST": "1ST", "SECOND": "2ND", "THIRD": "3RD", "FOURTH": "4TH", "FIFTH": "5TH",
+    "SIXTH": "6TH", "SEVENTH": "7TH", "EIGHTH": "8TH", "NINTH": "9TH", "TENTH": "10TH",
+}
+_HOUSE = re.compile(r"^(\d+)([A-Z]?)(?:-\d+)?$")
+
+
+@dataclass(frozen=True)
+class Address:
+    """An address taken apart: house number, street (canonical), and the whole canonical line."""
+
+    normalized: str
+    house_number: int | None
+    street: str
+
+
+def normalize_address(text: str) -> Address:
+    """The canonical form of a street address line (a city or zip after a comma is dropped)."""
+    line = text.split(",")[0].upper().replace("#", " # ")
+    words = [w for w in re.split(r"[^\w#]+", line) if w]
+    house: int | None = None
+    if words and (match := _HOUSE.match(words[0])):
+        house = int(match.group(1))
+        head, words = [words[0]], words[1:]
+    else:
+        head = []
+    unit_at = next((i for i, w in enumerate(words) if w in UNITS or w in UNITS.values()), len(words))
+    street = _street(words[:unit_at])
+    unit = [UNITS.get(w, w) for w in words[unit_at:]]
+    return Address(" ".join([*head, *street, *unit]), house, " ".join(street))
+
+
+def _street(words: list[str]) -> list[str]:
+    """Abbreviate directions and the suffix, but never the name itself ("West Street")."""
+    out = [_ORDINALS.get(w, w) for w in words]
+    if len(out) >= 3 and out[0] in DIRECTIONS:
+        out[0] = DIRECTIONS[out[0]]
+    if len(out) >= 3 and out[-1] in DIRECTIONS and out[-2] in SUFFIXES:
+        out[-1] = DIRECTIONS[out[-1]]
+        out[-2] = SUFFIXES[out[-2]]
+    elif len(out) >= 2 and out[-1] in SUFFIXES:
+        out[-1] = SUFFIXES[out[-1]]
+    return out

@@ -1,0 +1,476 @@
+"""Demo data: a made-up town's two years of requests, for training and for benchmarks.
+
+Types are weighted like real 311 data with seasons (snow in winter, grass in summer); contacts call
+again and again; some addresses are problem spots; a few requests are duplicates; older requests are
+closed at times that look real against each type's target. The same seed gives the same town.
+A million requests are written in well under two minutes: rows go to the driver in large batches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+from desktop.models import clock
+from desktop.models.addresses import normalize_address
+from desktop.models.business_calendar import BusinessCalendar
+from desktop.models.contacts_text import format_phone
+from desktop.models.db import current, reset_sequences, write
+from desktop.models.schema import (
+    Contact,
+    ContactMethod,
+    InfoContact,
+    RequestAnswer,
+    RequestEvent,
+    ServiceAttribute,
+    ServiceRequest,
+    ServiceType,
+    StaffUser,
+    TrackingCounter,
+)
+from desktop.models.town_calendar import keep_holidays_filled, load_calendar
+from desktop.models.tracking import DEFAULT_DIGITS, format_tracking
+from desktop.resources import load_json
+
+log = logging.getLogger("frontcounter.demo")
+
+BATCH = 20_000
+BULK_LOAD_ROWS = 50_000
+BULK_MODELS = (Contact, ContactMethod, ServiceRequest, RequestEvent, RequestAnswer, InfoContact)
+CHANNELS = (("phone", 44), ("walk_in", 14), ("email", 12), ("web", 20), ("letter", 2),
+            ("field", 5), ("internal", 3))
+QUESTION_TOPICS = (
+    "Trash pickup day", "Recycling rules", "Bulk pickup schedule", "Transfer station hours",
+    "Water bill payment", "Property tax due date", "Dog licence", "Building permit",
+    "Fence permit", "Yard sale permit", "Burning rules", "Snow emergency parking",
+    "Parking ticket", "Town hall hours", "Meeting agenda", "Voter registration",
+    "Birth certificate", "Pavilion rental", "Recreation programs", "Noise ordinance",
+    "Public records request", "Job openings", "Senior services", "Power outage (utility)",
+)
+DEMO_STAFF = (
+    ("clerk", 4),
+    ("crew_lead", 3),
+    ("supervisor", 1),
+)
+DESCRIPTIONS = (
+    "{kw} at {addr}.",
+    "Caller reports {kw} near {addr}.",
+    "{kw} in front of {addr}, been like this for a week.",
+    "Resident says there is {kw} by {addr}. Please send someone.",
+    "{kw} - {addr}. Second time reporting.",
+    "Walked by {addr} this morning: {kw}.",
+)
+
+
+@dataclass
+class _Type:
+    id: int
+    code: str
+    department_id: int
+    priority: str
+    respond: tuple[int, str] | None
+    resolve: tuple[int, str] | None
+    keywords: list[str]
+    attributes: list[tuple[str, str, list[str]]]  # code, datatype, choice keys
+
+
+def _types() -> dict[str, _Type]:
+    result = {}
+    for st in ServiceType.select().where(ServiceType.active == True):  # noqa: E712
+        attributes = [
+            (a.code, a.datatype, [c["key"] for c in a.choices or []])
+            for a in st.attributes.order_by(ServiceAttribute.sort_order)
+        ]
+        result[st.code] = _Type(
+            st.id,
+            st.code,
+            st.department_id,
+            st.priority,
+            (st.respond_amount, st.respond_unit) if st.respond_amount else None,
+            (st.resolve_amount, st.resolve_unit) if st.resolve_amount else None,
+            st.keyword_list() or [st.name.lower()],
+            attributes,
+        )
+    return result
+
+
+class _Writer:
+    """Collects rows per table and sends them to the driver with executemany in batches."""
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+        self.rows: dict[type[peewee.Model], list[tuple[Any, ...]]] = {}
+        self.columns: dict[type[peewee.Model], tuple[str, ...]] = {}
+
+    def add(self, model: type[peewee.Model], row: dict[str, Any]) -> None:
+        if model not in self.columns:
+            self.columns[model] = tuple(row)
+        self.rows.setdefault(model, []).append(tuple(row.values()))
+        if len(self.rows[model]) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every pending row, parents before children (in the order tables were first seen)."""
+        pending = [(model, self.rows.pop(model, [])) for model in self.columns]
+        write(lambda: [self._insert(model, rows) for model, rows in pending if rows])
+
+    def _insert(self, model: type[peewee.Model], rows: list[tuple[Any, ...]]) -> None:
+        fields = [model._meta.fields[name] for name in self.columns[model]]
+        open_quote, close_quote = self.db.quote[0], self.db.quote[-1]
+
+        def quote(name: str) -> str:
+            return f"{open_quote}{name}{close_quote}"
+
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the models
+            quote(model._meta.table_name),
+            ", ".join(quote(f.column_name) for f in fields),
+            ", ".join([self.db.param] * len(fields)),
+        )
+        self.db.cursor().executemany(sql, rows)
+
+
+def _stamp(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(sep=" ")
+
+
+def _weighted(rng: random.Random, items: Sequence[tuple[Any, float]]) -> Callable[[], Any]:
+    """A fast chooser for a fixed weighted list."""
+    values = [item for item, _ in items]
+    cum: list[float] = []
+    total = 0.0
+    for _, weight in items:
+        total += weight
+        cum.append(total)
+    from bisect import bisect
+
+    return lambda: values[min(bisect(cum, rng.random() * total), len(values) - 1)]
+
+
+def _month_starts(start: dt.datetime, end: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    cursor = start
+    while cursor < end:
+        nxt = (cursor.replace(day=1) + dt.timedelta(days=32)).replace(
+            day=1, hour=0, minute=0, second=0
+        )
+        yield cursor, min(nxt, end)
+        cursor = nxt
+
+
+def _request_times(
+    rng: random.Random, n: int, start: dt.datetime, end: dt.datetime,
+    types: dict[str, _Type], town: dict[str, Any],
+) -> list[tuple[dt.datetime, str]]:
+    """When each request came in and of which type, with each type's seasons."""
+    weights = town["type_weights"]
+    months = list(_month_starts(start, end))
+    # volume grows a little over the two years as more residents learn of the service
+    span = (end - start).total_seconds()
+    sizes = []
+    for a, b in months:
+        share = (b - a).total_seconds() / span
+        growth = 0.85 + 0.3 * ((a - start).total_seconds() / span)
+        season = sum(
+            weights[c]["weight"] * weights[c]["months"][a.month - 1] for c in types if c in weights
+        )
+        sizes.append(share * growth * season)
+    total = sum(sizes)
+    counts = [int(n * size / total) for size in sizes]
+    counts[-1] += n - sum(counts)
+    result: list[tuple[dt.datetime, str]] = []
+    for (a, b), count in zip(months, counts, strict=True):
+        pool = [(c, weights[c]["weight"] * weights[c]["months"][a.month - 1])
+                for c in types if c in weights]
+        pool = [(c, w) for c, w in pool if w > 0] or [(next(iter(types)), 1.0)]
+        codes = rng.choices([c for c, _ in pool], [w for _, w in pool], k=count)
+        seconds = (b - a).total_seconds()
+        for code in codes:
+            moment = a + dt.timedelta(seconds=rng.random() * seconds)
+            # most contacts come in during office hours on weekdays
+            if rng.random() < 0.8:
+                moment = moment.replace(hour=rng.choice((8, 9, 9, 10, 10, 11, 12, 13, 14, 14, 15, 16)))
+                if moment.weekday() >= 5:
+                    moment -= dt.timedelta(days=moment.weekday() - 4)
+                    if moment < a:
+                        moment += dt.timedelta(days=3)
+            result.append((min(moment.replace(microsecond=0), end), code))
+    result.sort()
+    return result
+
+
+def _answer(rng: random.Random, datatype: str, keys: list[str], moment: dt.datetime) -> Any:
+    if datatype == "singlevaluelist" and keys:
+        return rng.choice(keys)
+    if datatype == "multivaluelist" and keys:
+        return sorted(rng.sample(keys, rng.randint(1, min(2, len(keys)))))
+    if datatype == "number":
+        return rng.randint(1, 5)
+    if datatype == "datetime":
+        return (moment - dt.timedelta(hours=rng.randint(1, 48))).isoformat(sep=" ")
+    return rng.choice(("yes", "not sure", "see description"))
+
+
+def generate_demo(
+    n: int, *, seed: int = 311, end: dt.datetime | None = None, years: float = 2.0,
+) -> dict[str, int]:
+    """Add `n` demo requests (and their contacts, history and questions) to the open database."""
+    rng = random.Random(seed)
+    town = load_json("demo", "town.json")
+    end = end or clock.now()
+    start = end - dt.timedelta(days=round(365.25 * years))
+    db = current()
+    keep_holidays_filled(end.date())
+    types = _types()
+    calendar = load_calendar()
+    staff = _demo_staff(rng, town)
+    clerks = [uid for uid, role in staff if role in ("clerk", "supervisor")]
+    crews = [uid for uid, role in staff if role == "crew_lead"] or clerks
+    writer = _Writer(db)
+    bulk = n >= BULK_LOAD_ROWS
+    if bulk:  # a large load is faster into bare tables, with the indexes built once at the end
+        write(lambda: [model._schema.drop_indexes(safe=True) for model in BULK_MODELS])
+
+    contact_ids = _demo_contacts(rng, writer, town, max(20, n // 3))
+    contact_pick = _zipf_picker(rng, contact_ids)
+    streets = town["streets"]
+    hot_spots = [(rng.choice(streets), None) for _ in range(max(5, len(streets) // 4))]
+    street_pick = _weighted(rng, [(s, 1.0 / (i + 1) ** 0.5) for i, s in enumerate(streets)])
+    channel_pick = _weighted(rng, CHANNELS)
+
+    next_id = (ServiceRequest.select(peewee.fn.MAX(ServiceRequest.id)).scalar() or 0) + 1
+    counters = {row.year: row.last for row in TrackingCounter.select()}
+    last_of_type: dict[str, list[tuple[int, str, int | None, str, dt.datetime]]] = {}
+    made = events = answers = 0
+
+    for requested_at, code in _request_times(rng, n, start, end, types, town):
+        kind = types[code]
+        rid = next_id
+        next_id += 1
+        year = requested_at.year
+        counters[year] = counters.get(year, 0) + 1
+        tracking = format_tracking(year, counters[year], DEFAULT_DIGITS)
+
+        duplicate_of = None
+        recent = last_of_type.setdefault(code, [])
+        if recent and rng.random() < 0.04:
+            duplicate_of, street_name, house, zip_code, first_at = rng.choice(recent)
+        else:
+            if rng.random() < 0.12:
+                spot = rng.choice(hot_spots)[0]
+            else:
+                spot = street_pick()
+            street_name, zip_code = spot["name"], spot["zip"]
+            house = rng.randint(spot["from"], spot["to"])
+        address = f"{house} {street_name}" if house else street_name
+        norm = normalize_address(address)
+        keyword = rng.choice(kind.keywords)
+        description = rng.choice(DESCRIPTIONS).format(kw=keyword, addr=address)
+        description = description[0].upper() + description[1:]
+
+        respond_due = _due(calendar, requested_at, kind.respond)
+        due = _due(calendar, requested_at, kind.resolve)
+        status, resolution, ack_at, resolved_at, closed_at, assignee = _outcome(
+            rng, calendar, requested_at, due, end, duplicate_of is not None, crews
+        )
+        contact_id = contact_pick() if rng.random() < 0.75 else None
+        actor = rng.choice(clerks)
+        writer.add(ServiceRequest, {
+            "id": rid, "tracking_number": tracking, "service_type": kind.id,
+            "status": status, "resolution": resolution, "priority": kind.priority,
+            "channel": channel_pick(), "description": description, "address": address,
+            "address_normalized": norm.normalized, "street": norm.street,
+            "house_number": norm.house_number, "zip": zip_code, "location_notes": "",
+            "lat": None, "long": None, "contact": contact_id,
+            "confidential": contact_id is not None and rng.random() < 0.03,
+            "department": kind.department_id, "assignee": assignee,
+            "requested_at": _stamp(requested_at), "acknowledged_at": _stamp(ack_at),
+            "respond_due_at": _stamp(respond_due), "due_at": _stamp(due),
+            "paused_since": None, "resolved_at": _stamp(resolved_at),
+            "closed_at": _stamp(closed_at), "duplicate_of": duplicate_of,
+            "created_by": actor, "external_id": None,
+            "status_notes": "" if resolved_at is None else "Work completed.",
+            "version": 1, "created_at": _stamp(requested_at),
+            "updated_at": _stamp(closed_at or resolved_at or ack_at or requested_at),
+        })
+        made += 1
+        history = [("created", requested_at, None, "new", actor)]
+        if ack_at:
+            history.append(("status", ack_at, "new", "acknowledged", actor))
+        if assignee and ack_at:
+            history.append(("assignment", ack_at, None, str(assignee), actor))
+        if resolved_at:
+            history.append(("status", resolved_at, "in_progress", "resolved", actor))
+        if closed_at:
+            history.append(("status", closed_at, "resolved", "closed", actor))
+        for kind_name, at, old, new, who in history:
+            writer.add(RequestEvent, {
+                "request": rid, "kind": kind_name, "at": _stamp(at), "actor": who,
+                "public": kind_name == "status" and new in ("resolved", "closed"),
+                "body": "", "old_value": old, "new_value": new,
+            })
+            events += 1
+        for attr_code, datatype, keys in kind.attributes:
+            value = _answer(rng, datatype, keys, requested_at)
+            writer.add(RequestAnswer, {
+                "request": rid, "attribute_code": attr_code,
+                "value": _json(value),
+            })
+            answers += 1
+        if duplicate_of is None and status not in ("resolved", "closed"):
+            recent.append((rid, street_name, house, zip_code, requested_at))
+            if len(recent) > 12:
+                recent.pop(0)
+
+    questions = _demo_questions(rng, writer, n * 2 // 5, start, end, contact_pick, clerks,
+                                channel_pick)
+    writer.flush()
+    if bulk:
+        for model in BULK_MODELS:
+            write(lambda model=model: model._schema.create_indexes(safe=True))
+    write(lambda: _save_counters(counters))
+    reset_sequences([ServiceRequest, Contact, ContactMethod, RequestEvent, RequestAnswer,
+                     InfoContact])
+    return {"requests": made, "contacts": len(contact_ids), "events": events,
+            "answers": answers, "questions": questions}
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _save_counters(counters: dict[int, int]) -> None:
+    for year, last in counters.items():
+        TrackingCounter.insert(year=year, last=last).on_conflict(
+            conflict_target=[TrackingCounter.year], update={TrackingCounter.last: last}
+        ).execute()
+
+
+def _due(calendar: BusinessCalendar, start: dt.datetime,
+         target: tuple[int, str] | None) -> dt.datetime | None:
+    return None if target is None else calendar.add_target(start, target[0], target[1])
+
+
+def _outcome(
+    rng: random.Random, calendar: BusinessCalendar, requested_at: dt.datetime,
+    due: dt.datetime | None, end: dt.datetime, duplicate: bool, crews: list[int],
+) -> tuple[str, str | None, dt.datetime | None, dt.datetime | None, dt.datetime | None, int | None]:
+    """Status, resolution and the times of acknowledgement, resolution and closing."""
+    ack_at = calendar.add_business_hours(requested_at, rng.expovariate(1 / 3.0))
+    if ack_at > end:
+        return "new", None, None, None, None, None
+    assignee = rng.choice(crews) if rng.random() < 0.7 else None
+    if duplicate:
+        resolved = ack_at + dt.timedelta(minutes=rng.randint(5, 600))
+        if resolved > end:
+            return "acknowledged", None, ack_at, None, None, assignee
+        return "closed", "duplicate", ack_at, resolved, resolved, assignee
+    target = (due - requested_at) if due else dt.timedelta(days=10)
+    # most work finishes well inside the target; a tail runs late
+    factor = math.exp(rng.gauss(-0.55, 0.65))
+    resolved = requested_at + target * factor + dt.timedelta(minutes=rng.randint(10, 240))
+    resolved = calendar.next_open(resolved)
+    if resolved > end:
+        age = end - requested_at
+        status = "acknowledged" if assignee is None else (
+            "in_progress" if age > target / 3 else "assigned")
+        return status, None, ack_at, None, None, assignee
+    resolution = _weighted(rng, (("fixed", 78), ("no_action_needed", 7), ("referred", 4),
+                                 ("not_town_responsibility", 4), ("could_not_locate", 5),
+                                 ("withdrawn", 2)))()
+    closed = resolved + dt.timedelta(hours=rng.randint(0, 72))
+    if closed > end:
+        return "resolved", resolution, ack_at, resolved, None, assignee
+    return "closed", resolution, ack_at, resolved, closed, assignee
+
+
+def _zipf_picker(rng: random.Random, ids: list[int]) -> Callable[[], int]:
+    """Some residents call often, most call once or twice."""
+    count = len(ids)
+
+    def pick() -> int:
+        return ids[min(int(count * rng.random() ** 2.2), count - 1)]
+
+    return pick
+
+
+def _demo_staff(rng: random.Random, town: dict[str, Any]) -> list[tuple[int, str]]:
+    existing = [(u.id, u.role) for u in StaffUser.select().where(StaffUser.active == True)]  # noqa: E712
+    if len(existing) >= 3:
+        return existing
+    from desktop.models.staff import create_staff, username_from_name
+
+    made = list(existing)
+    for role, count in DEMO_STAFF:
+        for _ in range(count):
+            name = f"{rng.choice(town['first_names'])} {rng.choice(town['last_names'])}"
+            base = username_from_name(name)
+            suffix = 1
+            username = base
+            while StaffUser.select().where(StaffUser.username == username).exists():
+                suffix += 1
+                username = f"{base}{suffix}"
+            user = create_staff(name, role, username)
+            made.append((user.id, role))
+    return made
+
+
+def _demo_contacts(rng: random.Random, writer: _Writer, town: dict[str, Any], count: int) -> list[int]:
+    next_id = (Contact.select(peewee.fn.MAX(Contact.id)).scalar() or 0) + 1
+    area_codes = ("845", "914", "518", "607")
+    stamp = _stamp(clock.now())
+    ids = []
+    for offset in range(count):
+        cid = next_id + offset
+        first = rng.choice(town["first_names"])
+        last = rng.choice(town["last_names"])
+        street = rng.choice(town["streets"])
+        phone_digits = f"{rng.choice(area_codes)}555{rng.randint(0, 9999):04d}"
+        email = ""
+        if rng.random() < 0.45:
+            local = normalize_address(f"{first}.{last}").normalized.lower().replace(" ", "")
+            email = f"{local}{rng.randint(1, 999)}@example.com"
+        writer.add(Contact, {
+            "id": cid, "first_name": first, "last_name": last, "organization": "",
+            "search_name": f"{first} {last}".lower(),
+            "address": f"{rng.randint(street['from'], street['to'])} {street['name']}",
+            "city": town["town"]["name"], "state": town["town"]["state"], "zip": street["zip"],
+            "preferred_contact": "email" if email and rng.random() < 0.5 else "phone",
+            "notes": "", "anonymized_at": None, "merged_into": None, "version": 1,
+            "created_at": stamp, "updated_at": stamp,
+        })
+        writer.add(ContactMethod, {
+            "contact": cid, "kind": "phone", "value": format_phone(phone_digits),
+            "normalized": phone_digits, "label": rng.choice(("mobile", "home")), "is_primary": True,
+        })
+        if email:
+            writer.add(ContactMethod, {
+                "contact": cid, "kind": "email", "value": email, "normalized": email,
+                "label": "", "is_primary": False,
+            })
+        ids.append(cid)
+    writer.flush()
+    return ids
+
+
+def _demo_questions(
+    rng: random.Random, writer: _Writer, count: int, start: dt.datetime, end: dt.datetime,
+    contact_pick: Callable[[], int], clerks: list[int], channel_pick: Callable[[], str],
+) -> int:
+    seconds = (end - start).total_seconds()
+    for _ in range(count):
+        at = start + dt.timedelta(seconds=int(rng.random() * seconds))
+        writer.add(InfoContact, {
+            "at": _stamp(at), "channel": channel_pick(), "topic": rng.choice(QUESTION_TOPICS),
+            "article": None, "service_type": None, "department": None,
+            "contact": contact_pick() if rng.random() < 0.3 else None,
+            "staff": rng.choice(clerks), "notes": "",
+        })
+    return count

@@ -1,0 +1,32 @@
+"""The first run of a new database: the town's name and its first administrator."""
+
+from __future__ import annotations
+
+from desktop.i18n import _
+from desktop.models.db import write
+from desktop.models.errors import InputError
+from desktop.models.schema import StaffUser
+from desktop.models.settings import get_setting, set_settings
+from desktop.models.staff import create_staff, first_administrator
+
+
+def needs_first_run() -> bool:
+    """True until a town name and an administrator have been given."""
+    return not get_setting("setup.done") or first_administrator() is None
+
+
+def complete_first_run(town_name: str, admin_full_name: str, admin_username: str = "") -> StaffUser:
+    """Save the town's name and create the first administrator (no password is made up here:
+    the administrator chooses one when signing in is switched on)."""
+    town = " ".join(town_name.split())
+    if not town:
+        raise InputError(_("Give the town's name; it is printed on every receipt and work order."))
+    if len(town) > 200:
+        raise InputError(_("That town name is too long (200 characters at most)."))
+
+    def save() -> StaffUser:
+        admin = first_administrator() or create_staff(admin_full_name, "admin", admin_username or None)
+        set_settings({"town.name": town, "setup.done": True})
+        return admin
+
+    return write(save)

@@ -1,0 +1,101 @@
+"""The schema version kept in the database, and the forward migrations that bring it up to date.
+
+A new database gets the current schema directly. An older one runs each step after its version in
+order, each in its own write transaction. A database newer than this app is refused: an old app
+must never write into a schema it does not know.
+
+To change the schema: change the models in schema.py, add a step `_to_N` below that brings version
+N-1 to N (with playhouse.migrate, which speaks both SQLite and PostgreSQL), raise LATEST_VERSION,
+and add a dump of version N-1 to tests/fixtures/schema/ (`python -m tests.fixtures.dump_schema`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import peewee
+
+from desktop import __version__
+from desktop.i18n import _
+from desktop.models import clock
+from desktop.models.errors import DatabaseReadOnly, DatabaseTooNew, NotADatabase
+from desktop.models.schema import MODELS, SchemaInfo
+
+if TYPE_CHECKING:
+    from desktop.models.db import OpenedDatabase
+
+log = logging.getLogger("frontcounter.migrations")
+
+LATEST_VERSION = 1
+
+#: step N brings a database from version N-1 to version N
+STEPS: dict[int, Callable[[peewee.Database], None]] = {}
+
+
+def schema_version(db: peewee.Database) -> int | None:
+    """The database's schema version; None for an empty database."""
+    tables = set(db.get_tables())
+    if not tables:
+        return None
+    if SchemaInfo._meta.table_name not in tables:
+        raise NotADatabase(
+            _("This file is a database, but not a Front Counter database. Nothing was changed.")
+        )
+    row = SchemaInfo.get_or_none(SchemaInfo.key == "schema_version")
+    if row is None:
+        raise NotADatabase(_("This Front Counter database has no schema version; it is damaged."))
+    return int(row.value)
+
+
+def ensure_schema(opened: OpenedDatabase) -> bool:
+    """Create or migrate the schema. Returns True when the database was new (and now seeded)."""
+    from desktop.models import db as dbmod
+    from desktop.models import seed
+
+    version = schema_version(opened.db)
+    if version is None:
+        if opened.read_only:
+            raise DatabaseReadOnly(_("This database is empty and cannot be set up read-only."))
+        dbmod.write(_create_schema)
+        dbmod.write(seed.seed_starter_content)
+        return True
+    if version > LATEST_VERSION:
+        raise DatabaseTooNew(
+            _(
+                "This database was last used by a newer Front Counter (schema {found}; this app "
+                "knows up to {known}). Install the newer version to open it; nothing was changed."
+            ).format(found=version, known=LATEST_VERSION)
+        )
+    if version < LATEST_VERSION:
+        if opened.read_only:
+            raise DatabaseReadOnly(
+                _(
+                    "This database needs an upgrade that cannot be done read-only. Open it "
+                    "where it can be written to."
+                )
+            )
+        for step in range(version + 1, LATEST_VERSION + 1):
+            log.info("migrating schema %d -> %d", step - 1, step)
+            dbmod.write(functools.partial(_run_step, opened.db, step))
+    return False
+
+
+def _create_schema() -> None:
+    db = SchemaInfo._meta.database
+    db.create_tables(MODELS)
+    stamp = clock.now().isoformat(sep=" ")
+    SchemaInfo.insert_many(
+        [
+            {"key": "schema_version", "value": str(LATEST_VERSION)},
+            {"key": "created_at", "value": stamp},
+            {"key": "created_by_app", "value": __version__},
+        ]
+    ).execute()
+
+
+def _run_step(db: peewee.Database, step: int) -> None:
+    STEPS[step](db)
+    SchemaInfo.replace(key="schema_version", value=str(step)).execute()

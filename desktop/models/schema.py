@@ -1,0 +1,350 @@
+"""The peewee models: the whole schema of a town's database.
+
+The models map onto Open311 GeoReport v2 (see `open311.py`): ServiceType is a service, its
+ServiceAttributes are the service definition, ServiceRequest is a request. Every editable record
+carries `version` for optimistic locking (RELIABILITY.md rule 5). Times are the town's local time.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from peewee import (
+    BlobField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    DoubleField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from desktop.models import clock
+
+#: the one database every model is bound to; `db.open_database` initialises it
+database = DatabaseProxy()
+
+
+class JSONField(TextField):
+    """A JSON value kept as text (lists of choices, event data)."""
+
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class VersionedModel(BaseModel):
+    """A record clerks edit: `version` goes up by one on every save (optimistic locking)."""
+
+    version = IntegerField(default=1)
+    created_at = DateTimeField(default=clock.now)
+    updated_at = DateTimeField(default=clock.now)
+
+
+class SchemaInfo(BaseModel):
+    """Facts about the database itself: the schema version, when it was created."""
+
+    key = CharField(primary_key=True, max_length=64)
+    value = TextField()
+
+
+class Setting(VersionedModel):
+    """A town setting every workstation shares (town name, address, logo, retention...)."""
+
+    key = CharField(primary_key=True, max_length=100)
+    value = JSONField(null=True)
+    blob = BlobField(null=True)
+
+
+class StaffUser(VersionedModel):
+    """A member of staff: clerk, crew lead, supervisor or administrator."""
+
+    username = CharField(max_length=64, unique=True)
+    full_name = CharField(max_length=200)
+    role = CharField(max_length=20, default="clerk")
+    email = CharField(max_length=254, default="")
+    phone = CharField(max_length=40, default="")
+    active = BooleanField(default=True)
+    password_hash = TextField(null=True)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+
+
+class Department(VersionedModel):
+    """A department or crew that requests are routed to (Open311's agency_responsible)."""
+
+    code = CharField(max_length=32, unique=True)
+    name = CharField(max_length=200)
+    description = TextField(default="")
+    phone = CharField(max_length=40, default="")
+    email = CharField(max_length=254, default="")
+    default_assignee = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+    active = BooleanField(default=True)
+    sort_order = IntegerField(default=0)
+
+
+class ServiceType(VersionedModel):
+    """A kind of request a resident can make (an Open311 service)."""
+
+    code = CharField(max_length=64, unique=True)
+    name = CharField(max_length=200)
+    group_name = CharField(max_length=200, default="", index=True)
+    department = ForeignKeyField(Department, backref="service_types", on_delete="RESTRICT")
+    description = TextField(default="")
+    keywords = TextField(default="")  # comma-separated, as Open311 sends them
+    priority = CharField(max_length=10, default="normal")
+    service_notice = TextField(default="")  # shown to residents: what happens next
+    safety_notice = TextField(default="")  # shown to the clerk, must be acknowledged
+    respond_amount = IntegerField(null=True)
+    respond_unit = CharField(max_length=16, default="business_days")
+    resolve_amount = IntegerField(null=True)
+    resolve_unit = CharField(max_length=16, default="business_days")
+    active = BooleanField(default=True)
+    sort_order = IntegerField(default=0)
+
+    def keyword_list(self) -> list[str]:
+        return [word.strip() for word in self.keywords.split(",") if word.strip()]
+
+
+class ServiceAttribute(VersionedModel):
+    """One of a type's own questions (an Open311 service-definition attribute)."""
+
+    service_type = ForeignKeyField(ServiceType, backref="attributes", on_delete="CASCADE")
+    code = CharField(max_length=64)
+    label = TextField()
+    datatype = CharField(max_length=20)
+    required = BooleanField(default=False)
+    variable = BooleanField(default=True)  # False: an informational line, not a question
+    sort_order = IntegerField(default=0)
+    help = TextField(default="")
+    choices = JSONField(default=list)  # [{"key": ..., "name": ...}] for the list datatypes
+
+    class Meta:
+        indexes = ((("service_type", "code"), True),)
+
+
+class Contact(VersionedModel):
+    """A resident who called, wrote or came in."""
+
+    first_name = CharField(max_length=100, default="")
+    last_name = CharField(max_length=100, default="")
+    organization = CharField(max_length=200, default="")
+    search_name = CharField(max_length=300, default="", index=True)  # lower-case "first last"
+    address = TextField(default="")
+    city = CharField(max_length=100, default="")
+    state = CharField(max_length=40, default="")
+    zip = CharField(max_length=20, default="")
+    preferred_contact = CharField(max_length=10, default="phone")
+    notes = TextField(default="")
+    anonymized_at = DateTimeField(null=True)
+    merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL")
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.organization
+
+
+class ContactMethod(BaseModel):
+    """A phone number or email address of a contact, with the form used to look it up."""
+
+    contact = ForeignKeyField(Contact, backref="methods", on_delete="CASCADE")
+    kind = CharField(max_length=10)  # phone | email
+    value = CharField(max_length=254)
+    normalized = CharField(max_length=254, index=True)
+    label = CharField(max_length=20, default="")
+    is_primary = BooleanField(default=False)
+
+
+class ServiceRequest(VersionedModel):
+    """A request for service, from intake to closure."""
+
+    tracking_number = CharField(max_length=20, unique=True)
+    # foreign keys whose lookups a composite index below already serves carry no index of their own
+    service_type = ForeignKeyField(ServiceType, on_delete="RESTRICT", index=False)
+    status = CharField(max_length=20, default="new")
+    resolution = CharField(max_length=30, null=True)
+    priority = CharField(max_length=10, default="normal")
+    channel = CharField(max_length=12, default="phone")
+    description = TextField(default="")
+    address = TextField(default="")
+    address_normalized = CharField(max_length=300, default="")
+    street = CharField(max_length=200, default="")  # normalized street name, for "nearby"
+    house_number = IntegerField(null=True)
+    zip = CharField(max_length=20, default="")
+    location_notes = TextField(default="")
+    lat = DoubleField(null=True)
+    long = DoubleField(null=True)
+    contact = ForeignKeyField(Contact, null=True, backref="requests", on_delete="SET NULL")
+    confidential = BooleanField(default=False)
+    department = ForeignKeyField(Department, on_delete="RESTRICT", index=False)
+    assignee = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+    requested_at = DateTimeField(default=clock.now)
+    acknowledged_at = DateTimeField(null=True)
+    respond_due_at = DateTimeField(null=True)
+    due_at = DateTimeField(null=True)
+    paused_since = DateTimeField(null=True)
+    resolved_at = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True)
+    duplicate_of = ForeignKeyField("self", null=True, backref="duplicates", on_delete="SET NULL")
+    created_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    external_id = CharField(max_length=100, null=True)  # an id in another system (imports)
+    status_notes = TextField(default="")  # the latest public update (Open311 status_notes)
+
+    class Meta:
+        indexes = (
+            (("status", "due_at"), False),
+            (("service_type", "status"), False),
+            (("department", "status"), False),
+            (("assignee", "status"), False),
+            (("requested_at",), False),
+            (("address_normalized",), False),
+            (("street", "house_number"), False),
+        )
+
+
+class RequestAnswer(BaseModel):
+    """The answer to one of the type's questions, kept by the question's code."""
+
+    request = ForeignKeyField(ServiceRequest, backref="answers", on_delete="CASCADE", index=False)
+    attribute_code = CharField(max_length=64)
+    value = JSONField()  # a string, a number, an ISO datetime, or a list of keys
+
+    class Meta:
+        indexes = ((("request", "attribute_code"), True),)
+
+
+class RequestEvent(BaseModel):
+    """One line in a request's history: a status change, a note, an assignment..."""
+
+    request = ForeignKeyField(ServiceRequest, backref="events", on_delete="CASCADE", index=False)
+    kind = CharField(max_length=20)
+    at = DateTimeField(default=clock.now)
+    actor = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+    public = BooleanField(default=False)
+    body = TextField(default="")
+    old_value = TextField(null=True)
+    new_value = TextField(null=True)
+
+    class Meta:
+        indexes = ((("request", "at"), False),)
+
+
+class RequestFollower(BaseModel):
+    """Another resident who reported the same problem: no new work, but they hear back too."""
+
+    request = ForeignKeyField(ServiceRequest, backref="followers", on_delete="CASCADE")
+    contact = ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    channel = CharField(max_length=12, default="phone")
+    description = TextField(default="")
+    at = DateTimeField(default=clock.now)
+    actor = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+
+
+class RequestPause(BaseModel):
+    """A span when the request's clock stood still (waiting on the resident, parts, weather)."""
+
+    request = ForeignKeyField(ServiceRequest, backref="pauses", on_delete="CASCADE")
+    started_at = DateTimeField()
+    ended_at = DateTimeField(null=True)
+    reason = CharField(max_length=200)
+    actor = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+
+
+class Attachment(BaseModel):
+    """A photo or document stored with a request (kept inside the database file)."""
+
+    request = ForeignKeyField(ServiceRequest, backref="attachments", on_delete="CASCADE")
+    filename = CharField(max_length=255)
+    media_type = CharField(max_length=100)
+    size = IntegerField()
+    sha256 = CharField(max_length=64)
+    data = BlobField()
+    thumbnail = BlobField(null=True)
+    description = TextField(default="")
+    created_at = DateTimeField(default=clock.now)
+    created_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+
+
+class FaqArticle(VersionedModel):
+    """A question residents ask, with the answer the clerk gives."""
+
+    title = TextField()
+    body = TextField(default="")
+    keywords = TextField(default="")
+    department = ForeignKeyField(Department, null=True, on_delete="SET NULL")
+    audience = CharField(max_length=10, default="public")  # public | staff
+    active = BooleanField(default=True)
+
+
+class InfoContact(BaseModel):
+    """A question answered without a request: it counts, even with nothing to follow up."""
+
+    at = DateTimeField(default=clock.now, index=True)
+    channel = CharField(max_length=12, default="phone")
+    topic = TextField(default="")
+    article = ForeignKeyField(FaqArticle, null=True, on_delete="SET NULL")
+    service_type = ForeignKeyField(ServiceType, null=True, on_delete="SET NULL")
+    department = ForeignKeyField(Department, null=True, on_delete="SET NULL")
+    contact = ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    staff = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+    notes = TextField(default="")
+
+
+class BusinessHours(BaseModel):
+    """The office's open hours on one weekday (0 = Monday); minutes after midnight."""
+
+    weekday = IntegerField()
+    opens = IntegerField()
+    closes = IntegerField()
+
+
+class Holiday(BaseModel):
+    """A day the office is closed."""
+
+    day = DateField(unique=True)
+    name = CharField(max_length=200)
+    source = CharField(max_length=10, default="town")  # federal | town
+
+
+class TrackingCounter(BaseModel):
+    """The last tracking number handed out in a year (2026-00042 is year 2026, number 42)."""
+
+    year = IntegerField(primary_key=True)
+    last = IntegerField(default=0)
+
+
+MODELS: tuple[type[BaseModel], ...] = (
+    SchemaInfo,
+    Setting,
+    StaffUser,
+    Department,
+    ServiceType,
+    ServiceAttribute,
+    Contact,
+    ContactMethod,
+    ServiceRequest,
+    RequestAnswer,
+    RequestEvent,
+    RequestFollower,
+    RequestPause,
+    Attachment,
+    FaqArticle,
+    InfoContact,
+    BusinessHours,
+    Holiday,
+    TrackingCounter,
+)

@@ -1,0 +1,38 @@
+"""Tracking numbers residents can read over the phone: 2026-00042 (year, then a counter)."""
+
+from __future__ import annotations
+
+import re
+
+from desktop.models.schema import TrackingCounter
+
+DEFAULT_DIGITS = 5
+_PATTERN = re.compile(r"^\s*#?\s*(\d{4})\s*[-–/ ]?\s*(\d{1,9})\s*$")
+
+
+def format_tracking(year: int, number: int, digits: int = DEFAULT_DIGITS) -> str:
+    return f"{year}-{number:0{digits}d}"
+
+
+def parse_tracking(text: str, digits: int = DEFAULT_DIGITS) -> str | None:
+    """The canonical tracking number in what a clerk typed or a scanner sent, or None.
+
+    "2026-42", "2026 00042", "#2026-00042" and "202600042" all give "2026-00042".
+    """
+    match = _PATTERN.match(text)
+    if not match:
+        return None
+    year, number = int(match.group(1)), int(match.group(2))
+    if number == 0:
+        return None
+    return format_tracking(year, number, digits)
+
+
+def next_tracking_number(year: int, digits: int = DEFAULT_DIGITS) -> str:
+    """Hand out the next number of `year`. Call inside a write transaction."""
+    TrackingCounter.insert(year=year, last=1).on_conflict(
+        conflict_target=[TrackingCounter.year],
+        update={TrackingCounter.last: TrackingCounter.last + 1},
+    ).execute()
+    last = TrackingCounter.get_by_id(year).last
+    return format_tracking(year, last, digits)

@@ -1,0 +1,63 @@
+"""The short setup a new database asks for: the town's name and the first administrator."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.models.errors import KnownError
+from desktop.models.first_run import complete_first_run
+
+
+class FirstRunDialog(QDialog):
+    """Two fields; nothing else is needed to start taking calls."""
+
+    def __init__(self, town_name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Welcome to Front Counter"))
+        intro = QLabel(
+            _(
+                "This database is new. Give the town's name (it is printed on receipts and "
+                "work orders) and the name of the person who will look after Front Counter."
+            )
+        )
+        intro.setWordWrap(True)
+        self.town = QLineEdit(town_name)
+        self.town.setMaxLength(200)
+        self.town.setPlaceholderText(_("for example: Town of Alder Falls"))
+        self.admin = QLineEdit()
+        self.admin.setMaxLength(200)
+        self.admin.setPlaceholderText(_("first and last name"))
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b3261e")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(_("Town name:"), self.town)
+        form.addRow(_("Administrator:"), self.admin)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(460)
+
+    def save(self) -> None:
+        try:
+            complete_first_run(self.town.text(), self.admin.text())
+        except KnownError as exc:
+            self.error.setText(str(exc))  # the dialog stays open with what was typed
+            return
+        self.accept()

@@ -1,0 +1,54 @@
+"""This workstation's preferences (window layout, recent databases) in a QSettings INI file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings
+
+#: every preference and its default, declared in one place
+DEFAULTS: dict[str, Any] = {
+    "window/geometry": None,
+    "window/state": None,
+    "window/page": 0,
+    "databases/recent": [],
+    "databases/last": "",
+    "counter/last_channel": "phone",
+}
+MAX_RECENT = 8
+
+
+class Prefs:
+    """Typed access to the INI file; unknown keys are a bug."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.qsettings = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def get(self, key: str) -> Any:
+        default = DEFAULTS[key]
+        value = self.qsettings.value(key, default)
+        if isinstance(default, list):
+            if value is None or value == "":
+                return []
+            return [str(v) for v in (value if isinstance(value, list) else [value])]
+        if isinstance(default, int) and not isinstance(value, int):
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return default
+        return value
+
+    def set(self, key: str, value: Any) -> None:
+        if key not in DEFAULTS:
+            raise KeyError(key)
+        self.qsettings.setValue(key, value)
+
+    def remember_database(self, target: str) -> None:
+        recent = [target] + [t for t in self.get("databases/recent") if t != target]
+        self.set("databases/recent", recent[:MAX_RECENT])
+        self.set("databases/last", target)
+
+    def sync(self) -> None:
+        self.qsettings.sync()

@@ -1,0 +1,85 @@
+"""The starter catalog and calendar every new database gets."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import pytest
+
+from desktop.models.catalog import validate_catalog
+from desktop.models.schema import BusinessHours, Department, Holiday, ServiceAttribute, ServiceType
+from desktop.models.seed import starter_catalog
+from desktop.models.vocab import DATATYPES
+
+REQUIRED_TYPES = (
+    "pothole street light traffic signal sign sidewalk sweeping snow trash recycling bulk cart "
+    "dumping dead animal loose dog barking wildlife rodent grass junk abandoned parking graffiti "
+    "noise water main pressure quality sewer flooding hydrant tree trimming park playground "
+    "permit housing markings speeding leaf holiday general"
+)
+
+
+def test_starter_catalog_is_valid():
+    assert validate_catalog(starter_catalog()) == []
+
+
+def test_seeded_database_has_a_small_towns_catalog(db):
+    assert Department.select().count() >= 8
+    assert ServiceType.select().count() >= 40
+    names = " ".join(
+        f"{t.code} {t.name} {t.keywords}".lower() for t in ServiceType.select()
+    )
+    for word in REQUIRED_TYPES.split():
+        assert word in names, f"no service type covers {word!r}"
+    for service_type in ServiceType.select():
+        assert service_type.keyword_list(), service_type.code
+        assert service_type.resolve_amount and service_type.respond_amount, service_type.code
+        assert service_type.service_notice, service_type.code
+
+
+def test_safety_notices_where_they_matter(db):
+    with_notice = {t.code for t in ServiceType.select() if t.safety_notice.strip()}
+    keywords = {t.code: f"{t.name} {t.keywords}".lower() for t in ServiceType.select()}
+    for danger in ("gas", "wire", "sewer"):
+        assert any(danger in keywords[code] for code in with_notice), danger
+
+
+def test_questions_use_open311_datatypes(db):
+    attributes = list(ServiceAttribute.select())
+    assert attributes
+    for attribute in attributes:
+        assert attribute.datatype in DATATYPES
+        if attribute.datatype.endswith("valuelist"):
+            assert attribute.choices and all({"key", "name"} <= set(c) for c in attribute.choices)
+    pothole = ServiceType.get(ServiceType.code == "pothole")
+    assert {a.code for a in pothole.attributes}
+
+
+def test_calendar_is_weekdays_with_federal_holidays(db):
+    assert sorted(h.weekday for h in BusinessHours.select()) == [0, 1, 2, 3, 4]
+    days = {h.day for h in Holiday.select()}
+    assert dt.date(2026, 11, 26) in days  # Thanksgiving
+    assert dt.date(2026, 7, 3) in days  # Independence Day observed on Friday
+    assert max(days).year >= 2029
+
+
+@pytest.mark.parametrize(
+    ("mutate", "complaint"),
+    [
+        (lambda c: c["service_types"][0].update(department="NOPE"), "unknown department"),
+        (lambda c: c["service_types"][1].update(code=c["service_types"][0]["code"]), "used twice"),
+        (lambda c: c["service_types"][0].update(priority="whenever"), "unknown priority"),
+        (lambda c: c["service_types"][0].update(resolve_within={"amount": -1, "unit": "business_days"}), "bad"),
+        (lambda c: c.update(departments=[]), "no departments"),
+    ],
+)
+def test_bad_catalogs_are_explained(mutate, complaint):
+    catalog = copy.deepcopy(starter_catalog())
+    mutate(catalog)
+    problems = validate_catalog(catalog)
+    assert any(complaint in p for p in problems), problems
+
+
+def test_a_catalog_that_is_not_an_object():
+    assert validate_catalog(["pothole"]) and validate_catalog(None)

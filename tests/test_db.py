@@ -1,0 +1,109 @@
+"""The SQLite connection follows RELIABILITY.md rules 1-4; writes go through one helper."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import peewee
+import pytest
+
+from desktop.models import db as dbmod
+from desktop.models.db import DbKind, close_database, open_database, write
+from desktop.models.schema import Setting
+
+
+def pragma(opened: dbmod.OpenedDatabase, name: str) -> object:
+    return opened.db.execute_sql(f"PRAGMA {name}").fetchone()[0]
+
+
+def test_new_database_uses_rollback_journal_full_sync_and_foreign_keys(db):
+    assert str(pragma(db, "journal_mode")).lower() == "delete"
+    assert pragma(db, "synchronous") == 2  # FULL
+    assert pragma(db, "foreign_keys") == 1
+    assert pragma(db, "busy_timeout") == dbmod.BUSY_TIMEOUT_SECONDS * 1000
+    assert db.kind is DbKind.LOCAL_FILE
+    assert not db.read_only
+
+
+def test_a_file_in_wal_mode_is_switched_back(db_path: Path):
+    close_database(open_database(db_path))
+    raw = sqlite3.connect(db_path)
+    assert raw.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"
+    raw.close()
+    opened = open_database(db_path)
+    try:
+        assert str(pragma(opened, "journal_mode")).lower() == "delete"
+    finally:
+        close_database(opened)
+    assert not Path(f"{db_path}-wal").exists()
+
+
+def test_write_opens_begin_immediate(db):
+    statements: list[str] = []
+    db.db.connection().set_trace_callback(statements.append)
+    try:
+        write(lambda: Setting.insert(key="town.name", value="X").execute())
+    finally:
+        db.db.connection().set_trace_callback(None)
+    assert statements[0] == "BEGIN IMMEDIATE"
+    assert statements[-1] == "COMMIT"
+
+
+def test_a_failed_write_keeps_nothing(db):
+    def half() -> None:
+        Setting.insert(key="town.name", value="half").execute()
+        raise RuntimeError("bug in the middle")
+
+    with pytest.raises(RuntimeError):
+        write(half)
+    assert Setting.get_or_none(Setting.key == "town.name") is None
+
+
+def test_nested_writes_share_the_outer_transaction(db):
+    def outer() -> None:
+        Setting.insert(key="town.name", value="outer").execute()
+        write(lambda: Setting.insert(key="town.phone", value="inner").execute())
+        raise RuntimeError("roll both back")
+
+    with pytest.raises(RuntimeError):
+        write(outer)
+    assert Setting.select().where(Setting.key.in_(["town.name", "town.phone"])).count() == 0
+
+
+def test_a_failed_open_leaves_the_previous_database_usable(db, tmp_path: Path):
+    bad = tmp_path / "not-a-db.db"
+    bad.write_bytes(b"this is a spreadsheet, honest" * 100)
+    with pytest.raises(dbmod.KnownError):
+        open_database(bad)
+    assert Setting.select().count() >= 0  # still bound to the fixture's database
+    assert dbmod.current() is db.db
+
+
+def test_read_only_open_reads_and_refuses_writes(db_path: Path):
+    close_database(open_database(db_path))
+    opened = open_database(db_path, read_only=True)
+    try:
+        assert opened.read_only
+        assert Setting.select().count() >= 0
+        with pytest.raises(dbmod.KnownError) as caught:
+            write(lambda: Setting.insert(key="town.name", value="X").execute())
+        assert "read-only" in str(caught.value)
+    finally:
+        close_database(opened)
+
+
+def test_postgres_url_without_database_name_is_refused():
+    with pytest.raises(dbmod.KnownError, match="must name a database"):
+        open_database("postgresql://clerk@127.0.0.1:1/")
+
+
+def test_unreachable_postgres_is_a_known_error():
+    # port 1 on loopback: nothing listens there, the refusal is immediate
+    with pytest.raises(dbmod.KnownError) as caught:
+        open_database("postgresql://clerk@127.0.0.1:1/town")
+    assert isinstance(caught.value, dbmod.DatabaseError)
+
+
+def test_peewee_is_bound_through_one_proxy(db):
+    assert isinstance(dbmod.current(), peewee.SqliteDatabase)

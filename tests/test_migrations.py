@@ -1,0 +1,66 @@
+"""The schema version, and migrations from every earlier version to this one."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from desktop.models import migrations
+from desktop.models.db import close_database, open_database
+from desktop.models.schema import MODELS, SchemaInfo, ServiceRequest
+
+FIXTURES = Path(__file__).parent / "fixtures" / "schema"
+
+
+def schema_of(path: Path) -> dict[str, set[str]]:
+    """Tables with their columns, and index names with their tables and columns."""
+    raw = sqlite3.connect(path)
+    try:
+        shape: dict[str, set[str]] = {}
+        tables = [r[0] for r in raw.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        for table in tables:
+            shape[table] = {f"{r[1]}:{r[2]}:{r[3]}" for r in raw.execute(f"PRAGMA table_info('{table}')")}
+            for index in raw.execute(f"PRAGMA index_list('{table}')"):
+                cols = ",".join(r[2] for r in raw.execute(f"PRAGMA index_info('{index[1]}')"))
+                shape[table].add(f"index:{cols}:unique={index[2]}")
+        return shape
+    finally:
+        raw.close()
+
+
+def test_new_database_has_the_latest_version(db):
+    assert migrations.schema_version(db.db) == migrations.LATEST_VERSION
+    assert {m._meta.table_name for m in MODELS} <= set(db.db.get_tables())
+
+
+def test_every_version_before_this_one_has_a_fixture_and_a_step():
+    for version in range(1, migrations.LATEST_VERSION):
+        assert (FIXTURES / f"v{version}.sql").exists(), f"dump of schema v{version} missing"
+        assert version + 1 in migrations.STEPS
+    assert (FIXTURES / f"v{migrations.LATEST_VERSION}.sql").exists()
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("v*.sql")), ids=lambda p: p.stem)
+def test_each_earlier_version_migrates_to_the_fresh_schema(fixture: Path, tmp_path: Path):
+    old = tmp_path / "old.db"
+    raw = sqlite3.connect(old)
+    raw.executescript(fixture.read_text(encoding="utf-8"))
+    raw.close()
+    before = sqlite3.connect(old).execute("SELECT count(*) FROM service_request").fetchone()[0]
+    opened = open_database(old)
+    try:
+        assert migrations.schema_version(opened.db) == migrations.LATEST_VERSION
+        assert ServiceRequest.select().count() == before  # the town's records came through
+    finally:
+        close_database(opened)
+    fresh = tmp_path / "fresh.db"
+    close_database(open_database(fresh))
+    assert schema_of(old) == schema_of(fresh)
+
+
+def test_version_row_is_kept_in_the_database(db):
+    row = SchemaInfo.get(SchemaInfo.key == "schema_version")
+    assert int(row.value) == migrations.LATEST_VERSION
