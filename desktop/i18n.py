@@ -8,9 +8,7 @@ from desktop.resources import resource_path
 
 _DOMAIN = "frontcounter"
 
-_translation = gettext.translation(
-    _DOMAIN, localedir=str(resource_path("locale")), fallback=True
-)
+_translation = gettext.translation(_DOMAIN, localedir=str(resource_path("locale")), fallback=True)
 
 
 def _(message: str) -> str:

@@ -8,15 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
-import keyring  # noqa: E402
-import pytest  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
 
-from desktop.models import clock  # noqa: E402
-from desktop.models.db import OpenedDatabase, close_database, open_database  # noqa: E402
-from desktop.paths import AppPaths, app_paths  # noqa: E402
+from desktop.models import clock
+from desktop.models.db import OpenedDatabase, close_database, open_database
+from desktop.paths import AppPaths, app_paths
 
 #: the moment every test runs at unless it sets its own (a Monday morning)
 TEST_NOW = dt.datetime(2026, 11, 16, 9, 30)
@@ -25,7 +24,7 @@ TEST_NOW = dt.datetime(2026, 11, 16, 9, 30)
 class MemoryKeyring(KeyringBackend):
     """A keyring that lives and dies with the test session."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

@@ -21,7 +21,9 @@ def test_hours_within_one_day():
 
 
 def test_hours_run_over_the_weekend_and_thanksgiving():
-    wednesday = dt.datetime(2026, 11, 25, 15, 30)  # an hour before closing; Thu-Fri? Thu is a holiday
+    wednesday = dt.datetime(
+        2026, 11, 25, 15, 30
+    )  # an hour before closing; Thu-Fri? Thu is a holiday
     assert CAL.add_business_hours(wednesday, 2) == dt.datetime(2026, 11, 27, 9, 0)
     friday = dt.datetime(2026, 11, 27, 16, 0)
     assert CAL.add_business_hours(friday, 1) == dt.datetime(2026, 11, 30, 8, 30)
@@ -41,7 +43,9 @@ def test_business_days_keep_the_time_of_day_and_skip_holidays():
 
 def test_across_the_new_year():
     december = dt.datetime(2026, 12, 31, 14, 0)
-    assert CAL.add_business_days(december, 1) == dt.datetime(2027, 1, 4, 14, 0)  # Jan 1 is a holiday
+    assert CAL.add_business_days(december, 1) == dt.datetime(
+        2027, 1, 4, 14, 0
+    )  # Jan 1 is a holiday
 
 
 def test_paused_time_does_not_count():
@@ -54,7 +58,9 @@ def test_paused_time_does_not_count():
 
 def test_split_office_hours():
     cal = BusinessCalendar({0: ((8 * 60, 12 * 60), (13 * 60, 17 * 60))})
-    assert cal.add_business_hours(dt.datetime(2026, 11, 16, 11, 0), 2) == dt.datetime(2026, 11, 16, 14, 0)
+    assert cal.add_business_hours(dt.datetime(2026, 11, 16, 11, 0), 2) == dt.datetime(
+        2026, 11, 16, 14, 0
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -79,7 +85,8 @@ def test_business_days_land_on_an_open_day_within_hours(start, days):
     )
     opened_on = CAL.next_open(start).date()
     skipped = sum(
-        1 for offset in range(1, (opened_on - start.date()).days + 1)
+        1
+        for offset in range(1, (opened_on - start.date()).days + 1)
         if CAL.is_business_day(start.date() + dt.timedelta(days=offset))
     )
     assert business_days_between - skipped == days

@@ -27,9 +27,7 @@ def test_starter_catalog_is_valid():
 def test_seeded_database_has_a_small_towns_catalog(db):
     assert Department.select().count() >= 8
     assert ServiceType.select().count() >= 40
-    names = " ".join(
-        f"{t.code} {t.name} {t.keywords}".lower() for t in ServiceType.select()
-    )
+    names = " ".join(f"{t.code} {t.name} {t.keywords}".lower() for t in ServiceType.select())
     for word in REQUIRED_TYPES.split():
         assert word in names, f"no service type covers {word!r}"
     for service_type in ServiceType.select():
@@ -70,7 +68,12 @@ def test_calendar_is_weekdays_with_federal_holidays(db):
         (lambda c: c["service_types"][0].update(department="NOPE"), "unknown department"),
         (lambda c: c["service_types"][1].update(code=c["service_types"][0]["code"]), "used twice"),
         (lambda c: c["service_types"][0].update(priority="whenever"), "unknown priority"),
-        (lambda c: c["service_types"][0].update(resolve_within={"amount": -1, "unit": "business_days"}), "bad"),
+        (
+            lambda c: c["service_types"][0].update(
+                resolve_within={"amount": -1, "unit": "business_days"}
+            ),
+            "bad",
+        ),
         (lambda c: c.update(departments=[]), "no departments"),
     ],
 )

@@ -10,6 +10,7 @@ import pytest
 
 from desktop.models import db as dbmod
 from desktop.models.db import DbKind, close_database, open_database, write
+from desktop.models.errors import DatabaseError, KnownError
 from desktop.models.schema import Setting
 
 
@@ -74,7 +75,7 @@ def test_nested_writes_share_the_outer_transaction(db):
 def test_a_failed_open_leaves_the_previous_database_usable(db, tmp_path: Path):
     bad = tmp_path / "not-a-db.db"
     bad.write_bytes(b"this is a spreadsheet, honest" * 100)
-    with pytest.raises(dbmod.KnownError):
+    with pytest.raises(KnownError):
         open_database(bad)
     assert Setting.select().count() >= 0  # still bound to the fixture's database
     assert dbmod.current() is db.db
@@ -86,7 +87,7 @@ def test_read_only_open_reads_and_refuses_writes(db_path: Path):
     try:
         assert opened.read_only
         assert Setting.select().count() >= 0
-        with pytest.raises(dbmod.KnownError) as caught:
+        with pytest.raises(KnownError) as caught:
             write(lambda: Setting.insert(key="town.name", value="X").execute())
         assert "read-only" in str(caught.value)
     finally:
@@ -94,15 +95,15 @@ def test_read_only_open_reads_and_refuses_writes(db_path: Path):
 
 
 def test_postgres_url_without_database_name_is_refused():
-    with pytest.raises(dbmod.KnownError, match="must name a database"):
+    with pytest.raises(KnownError, match="must name a database"):
         open_database("postgresql://clerk@127.0.0.1:1/")
 
 
 def test_unreachable_postgres_is_a_known_error():
     # port 1 on loopback: nothing listens there, the refusal is immediate
-    with pytest.raises(dbmod.KnownError) as caught:
+    with pytest.raises(KnownError) as caught:
         open_database("postgresql://clerk@127.0.0.1:1/town")
-    assert isinstance(caught.value, dbmod.DatabaseError)
+    assert isinstance(caught.value, DatabaseError)
 
 
 def test_peewee_is_bound_through_one_proxy(db):

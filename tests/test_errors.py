@@ -30,15 +30,24 @@ def test_sqlite_failures_map_to_known_errors(message: str, expected: type) -> No
     wrapped = peewee.OperationalError(sqlite3.OperationalError(message))
     known = errors.translate_db_error(wrapped)
     assert isinstance(known, expected)
+    assert known is not None
     assert known.detail == message
     assert len(str(known)) > 30  # a sentence, not a code
 
 
 def test_bugs_are_not_known_errors() -> None:
-    assert errors.translate_db_error(peewee.OperationalError(sqlite3.OperationalError(
-        "no such column: frobnicate"))) is None
-    assert errors.translate_db_error(peewee.IntegrityError(sqlite3.IntegrityError(
-        "UNIQUE constraint failed"))) is None
+    assert (
+        errors.translate_db_error(
+            peewee.OperationalError(sqlite3.OperationalError("no such column: frobnicate"))
+        )
+        is None
+    )
+    assert (
+        errors.translate_db_error(
+            peewee.IntegrityError(sqlite3.IntegrityError("UNIQUE constraint failed"))
+        )
+        is None
+    )
     assert errors.translate_db_error(ValueError("nope")) is None
 
 
@@ -65,7 +74,9 @@ def test_another_programs_sqlite_file_is_refused_untouched(tmp_path: Path) -> No
 
 def test_a_database_from_a_newer_app_is_refused(db_path: Path) -> None:
     opened = open_database(db_path)
-    write(lambda: SchemaInfo.update(value="999").where(SchemaInfo.key == "schema_version").execute())
+    write(
+        lambda: SchemaInfo.update(value="999").where(SchemaInfo.key == "schema_version").execute()
+    )
     close_database(opened)
     with pytest.raises(errors.DatabaseTooNew, match="newer Front Counter"):
         open_database(db_path)
@@ -97,7 +108,7 @@ def test_busy_is_retried_then_reported(db, db_path: Path, monkeypatch: pytest.Mo
     blocker = sqlite3.connect(db_path, timeout=0)
     blocker.execute("BEGIN IMMEDIATE")
     db.db.execute_sql("PRAGMA busy_timeout=50")
-    monkeypatch.setattr(dbmod.time, "sleep", lambda _s: None)
+    monkeypatch.setattr("desktop.models.db.time.sleep", lambda _s: None)
     attempts = []
 
     def save() -> None:

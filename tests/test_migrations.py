@@ -19,10 +19,16 @@ def schema_of(path: Path) -> dict[str, set[str]]:
     raw = sqlite3.connect(path)
     try:
         shape: dict[str, set[str]] = {}
-        tables = [r[0] for r in raw.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in raw.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         for table in tables:
-            shape[table] = {f"{r[1]}:{r[2]}:{r[3]}" for r in raw.execute(f"PRAGMA table_info('{table}')")}
+            shape[table] = {
+                f"{r[1]}:{r[2]}:{r[3]}" for r in raw.execute(f"PRAGMA table_info('{table}')")
+            }
             for index in raw.execute(f"PRAGMA index_list('{table}')"):
                 cols = ",".join(r[2] for r in raw.execute(f"PRAGMA index_info('{index[1]}')"))
                 shape[table].add(f"index:{cols}:unique={index[2]}")

@@ -62,7 +62,8 @@ def cmd_info(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
     info = database_info(opened)
     lines = [
         _("Database: {database} ({kind}{ro})").format(
-            database=info["database"], kind=info["kind"],
+            database=info["database"],
+            kind=info["kind"],
             ro=_(", read-only") if info["read_only"] else "",
         ),
         _("Town: {town}").format(town=info["town"] or _("(not set)")),

@@ -13,7 +13,9 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text.replace("_", "").replace(",", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(_("“{text}” is not a whole number").format(text=text)) from None
+        raise argparse.ArgumentTypeError(
+            _("“{text}” is not a whole number").format(text=text)
+        ) from None
     if value < 0:
         raise argparse.ArgumentTypeError(_("the number cannot be negative"))
     return value
@@ -34,20 +36,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db",
         metavar="PATH|URL",
-        help=_("the database: a file path or postgresql://user@host:port/name "
-               "(default: frontcounter.db in the user data folder)"),
+        help=_(
+            "the database: a file path or postgresql://user@host:port/name "
+            "(default: frontcounter.db in the user data folder)"
+        ),
     )
     parser.add_argument(
-        "--basedir", type=Path, metavar="DIR",
+        "--basedir",
+        type=Path,
+        metavar="DIR",
         help=_("keep every data, settings and log file under DIR (tests, portable installs)"),
     )
     parser.add_argument("--user", metavar="USERNAME", help=_("act as this staff member"))
     parser.add_argument(
-        "--no-err-windows", action="store_true",
+        "--no-err-windows",
+        action="store_true",
         help=_("write error messages to the log instead of showing dialogs"),
     )
     parser.add_argument(
-        "--smoke-test", action="store_true",
+        "--smoke-test",
+        action="store_true",
         help=_("open the main window offscreen, paint it once and exit (0 when all is well)"),
     )
     parser.add_argument("--verbose", action="store_true", help=_("log to the terminal too"))
@@ -60,7 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--town", metavar="NAME", help=_("the town's name"))
     init.add_argument("--admin", metavar="FULL NAME", help=_("the first administrator's name"))
     init.add_argument(
-        "--demo", type=_positive_int, metavar="N", default=0,
+        "--demo",
+        type=_positive_int,
+        metavar="N",
+        default=0,
         help=_("add N realistic demo requests over the past two years"),
     )
     init.add_argument("--seed", type=int, default=311, help=_("random seed for the demo data"))

@@ -10,22 +10,66 @@ import re
 from dataclasses import dataclass
 
 SUFFIXES = {
-    "ALLEY": "ALY", "AVENUE": "AVE", "AV": "AVE", "AVEN": "AVE", "BOULEVARD": "BLVD",
-    "BOUL": "BLVD", "CIRCLE": "CIR", "CIRC": "CIR", "COURT": "CT", "CRT": "CT", "DRIVE": "DR",
-    "DRV": "DR", "EXPRESSWAY": "EXPY", "HIGHWAY": "HWY", "HIWAY": "HWY", "LANE": "LN",
-    "PARKWAY": "PKWY", "PKY": "PKWY", "PLACE": "PL", "PLAZA": "PLZ", "ROAD": "RD",
-    "SQUARE": "SQ", "STREET": "ST", "STR": "ST", "TERRACE": "TER", "TERR": "TER",
-    "TRAIL": "TRL", "TURNPIKE": "TPKE", "WAY": "WAY", "CROSSING": "XING", "EXTENSION": "EXT",
-    "HEIGHTS": "HTS", "HILL": "HL", "POINT": "PT", "RIDGE": "RDG", "ROW": "ROW", "RUN": "RUN",
+    "ALLEY": "ALY",
+    "AVENUE": "AVE",
+    "AV": "AVE",
+    "AVEN": "AVE",
+    "BOULEVARD": "BLVD",
+    "BOUL": "BLVD",
+    "CIRCLE": "CIR",
+    "CIRC": "CIR",
+    "COURT": "CT",
+    "CRT": "CT",
+    "DRIVE": "DR",
+    "DRV": "DR",
+    "EXPRESSWAY": "EXPY",
+    "HIGHWAY": "HWY",
+    "HIWAY": "HWY",
+    "LANE": "LN",
+    "PARKWAY": "PKWY",
+    "PKY": "PKWY",
+    "PLACE": "PL",
+    "PLAZA": "PLZ",
+    "ROAD": "RD",
+    "SQUARE": "SQ",
+    "STREET": "ST",
+    "STR": "ST",
+    "TERRACE": "TER",
+    "TERR": "TER",
+    "TRAIL": "TRL",
+    "TURNPIKE": "TPKE",
+    "WAY": "WAY",
+    "CROSSING": "XING",
+    "EXTENSION": "EXT",
+    "HEIGHTS": "HTS",
+    "HILL": "HL",
+    "POINT": "PT",
+    "RIDGE": "RDG",
+    "ROW": "ROW",
+    "RUN": "RUN",
 }
 DIRECTIONS = {
-    "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W",
-    "NORTHEAST": "NE", "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW",
+    "NORTH": "N",
+    "SOUTH": "S",
+    "EAST": "E",
+    "WEST": "W",
+    "NORTHEAST": "NE",
+    "NORTHWEST": "NW",
+    "SOUTHEAST": "SE",
+    "SOUTHWEST": "SW",
 }
 UNITS = {"APARTMENT": "APT", "SUITE": "STE", "UNIT": "UNIT", "FLOOR": "FL", "ROOM": "RM", "#": "#"}
 _ORDINALS = {
-    "FIRST": "1ST", "SECOND": "2ND", "THIRD": "3RD", "FOURTH": "4TH", "FIFTH": "5TH",
-    "SIXTH": "6TH", "SEVENTH": "7TH", "EIGHTH": "8TH", "NINTH": "9TH", "TENTH": "10TH",
+    "FIRST": "1ST",
+    "SECOND": "2ND",
+    "THIRD": "3RD",
+    "FOURTH": "4TH",
+    "FIFTH": "5TH",
+    "SIXTH": "6TH",
+    "SEVENTH": "7TH",
+    "EIGHTH": "8TH",
+    "NINTH": "9TH",
+    "TENTH": "10TH",
 }
 _HOUSE = re.compile(r"^(\d+)([A-Z]?)(?:-\d+)?$")
 
@@ -49,7 +93,9 @@ def normalize_address(text: str) -> Address:
         head, words = [words[0]], words[1:]
     else:
         head = []
-    unit_at = next((i for i, w in enumerate(words) if w in UNITS or w in UNITS.values()), len(words))
+    unit_at = next(
+        (i for i, w in enumerate(words) if w in UNITS or w in UNITS.values()), len(words)
+    )
     street = _street(words[:unit_at])
     unit = [UNITS.get(w, w) for w in words[unit_at:]]
     return Address(" ".join([*head, *street, *unit]), house, " ".join(street))

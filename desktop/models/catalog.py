@@ -33,7 +33,7 @@ def validate_catalog(data: Any) -> list[str]:
         if not isinstance(dept, dict) or not _text(dept.get("code")) or not _text(dept.get("name")):
             problems.append(_("Department {n} needs a code and a name.").format(n=index))
             continue
-        codes.add(dept["code"])
+        codes.add(str(dept["code"]))
     seen: set[str] = set()
     for index, entry in enumerate(types, 1):
         if not isinstance(entry, dict):
@@ -77,20 +77,27 @@ def _attribute_problems(type_code: str, attributes: Any) -> list[str]:
         code = attr.get("code") if isinstance(attr, dict) else None
         where = f"{type_code}/{code}"
         if not isinstance(attr, dict) or not _text(code) or not _text(attr.get("label")):
-            problems.append(_("A question of {code} needs a code and a label.").format(code=type_code))
+            problems.append(
+                _("A question of {code} needs a code and a label.").format(code=type_code)
+            )
             continue
         if code in seen:
             problems.append(_("Question {where} is there twice.").format(where=where))
-        seen.add(code)
+        seen.add(str(code))
         if attr.get("datatype") not in DATATYPES:
             problems.append(_("Question {where} has an unknown datatype.").format(where=where))
         choices = attr.get("choices", [])
         if attr.get("datatype") in LIST_DATATYPES and not (
             isinstance(choices, list)
             and choices
-            and all(isinstance(c, dict) and _text(c.get("key")) and _text(c.get("name")) for c in choices)
+            and all(
+                isinstance(c, dict) and _text(c.get("key")) and _text(c.get("name"))
+                for c in choices
+            )
         ):
-            problems.append(_("Question {where} needs choices with a key and a name.").format(where=where))
+            problems.append(
+                _("Question {where} needs choices with a key and a name.").format(where=where)
+            )
     return problems
 
 
@@ -105,7 +112,9 @@ def import_catalog(data: Any) -> tuple[int, int]:
     """
     problems = validate_catalog(data)
     if problems:
-        raise InputError(_("The catalog cannot be used: {problems}").format(problems=" ".join(problems)))
+        raise InputError(
+            _("The catalog cannot be used: {problems}").format(problems=" ".join(problems))
+        )
     stamp = clock.now()
     existing_depts = {d.code: d for d in Department.select()}
     added_depts = 0
@@ -123,7 +132,7 @@ def import_catalog(data: Any) -> tuple[int, int]:
             updated_at=stamp,
         )
         added_depts += 1
-    existing_types = {code for (code,) in ServiceType.select(ServiceType.code).tuples()}
+    existing_types = {t.code for t in ServiceType.select(ServiceType.code)}
     added_types = 0
     for order, entry in enumerate(data["service_types"]):
         if entry["code"] in existing_types:

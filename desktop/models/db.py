@@ -12,12 +12,12 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 import peewee
@@ -25,7 +25,6 @@ import peewee
 from desktop.i18n import _
 from desktop.models.errors import (
     CannotOpenDatabase,
-    DatabaseBusy,
     DatabaseError,
     KnownError,
     known_db_errors,
@@ -98,9 +97,10 @@ def is_network_path(path: Path) -> bool:
     best, best_fs = "", ""
     for line in mounts:
         parts = line.split()
-        if len(parts) >= 3 and (resolved == parts[1] or resolved.startswith(parts[1].rstrip("/") + "/")):
-            if len(parts[1]) > len(best):
-                best, best_fs = parts[1], parts[2]
+        if len(parts) < 3 or len(parts[1]) <= len(best):
+            continue
+        if resolved == parts[1] or resolved.startswith(parts[1].rstrip("/") + "/"):
+            best, best_fs = parts[1], parts[2]
     return best_fs in _NETWORK_FS
 
 
@@ -128,7 +128,7 @@ def _postgres_database(url: str, password: str | None) -> tuple[peewee.Database,
     name = unquote(parsed.path.lstrip("/"))
     if not name:
         raise CannotOpenDatabase(_("The PostgreSQL address must name a database: …/NAME."))
-    params: dict[str, object] = {
+    params: dict[str, Any] = {
         "host": parsed.hostname or "localhost",
         "port": parsed.port or 5432,
         "connect_timeout": 10,
@@ -184,8 +184,12 @@ def open_database(
         close_database(opened)
         database.initialize(previous)  # whatever was open before stays usable
         raise
-    log.info("opened %s (%s%s)", opened.location, opened.kind.value,
-             ", read-only" if opened.read_only else "")
+    log.info(
+        "opened %s (%s%s)",
+        opened.location,
+        opened.kind.value,
+        ", read-only" if opened.read_only else "",
+    )
     return opened
 
 
@@ -239,10 +243,15 @@ def _check_header(path: Path) -> None:
 
 def _ensure_rollback_journal(db: peewee.Database) -> None:
     """Rule 1: a file that arrives in WAL mode is switched back to the rollback journal."""
-    mode = db.execute_sql("PRAGMA journal_mode").fetchone()[0]
+    mode = execute(db, "PRAGMA journal_mode").fetchone()[0]
     if str(mode).lower() != "delete":
-        db.execute_sql("PRAGMA journal_mode=DELETE")
+        execute(db, "PRAGMA journal_mode=DELETE")
         log.info("switched journal mode from %s to delete", mode)
+
+
+def execute(db: peewee.Database, sql: str, params: Sequence[Any] = ()) -> Any:
+    """Run one raw statement (only this module writes dialect-specific SQL)."""
+    return db.execute_sql(sql, params)  # type: ignore[no-untyped-call]
 
 
 def close_database(opened: OpenedDatabase) -> None:
@@ -275,7 +284,7 @@ def write(fn: Callable[[], T], *, retries: int = WRITE_RETRIES) -> T:
             time.sleep(0.05 * 2**attempt)
 
 
-class _WriteTransaction(peewee._transaction):  # type: ignore[misc]
+class _WriteTransaction(peewee._transaction):
     """peewee's transaction, except that a rollback SQLite already did is not an error.
 
     After FULL, IOERR, BUSY or NOMEM SQLite may roll the whole transaction back by itself; the
@@ -305,14 +314,10 @@ def reading() -> Iterator[None]:
 
 
 def current() -> peewee.Database:
-    db = database.obj
+    db: peewee.Database | None = database.obj
     if db is None:
         raise DatabaseError(_("No database is open."))
     return db
-
-
-def is_busy_error(exc: BaseException) -> bool:
-    return isinstance(exc, DatabaseBusy)
 
 
 def reset_sequences(models: list[type[peewee.Model]]) -> None:
@@ -322,8 +327,6 @@ def reset_sequences(models: list[type[peewee.Model]]) -> None:
         return  # SQLite takes the next id from the table itself
     for model in models:
         table = model._meta.table_name
-        db.execute_sql(
-            "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-            f'COALESCE((SELECT MAX(id) FROM "{table}"), 1))',  # noqa: S608 - a model's table name
-            (table,),
-        )
+        # the table name comes from the model, never from outside
+        sql = f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE((SELECT MAX(id) FROM \"{table}\"), 1))"  # noqa: E501, S608
+        execute(db, sql, (table,))

@@ -9,6 +9,7 @@ A million requests are written in well under two minutes: rows go to the driver 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import random
@@ -43,16 +44,48 @@ log = logging.getLogger("frontcounter.demo")
 
 BATCH = 20_000
 BULK_LOAD_ROWS = 50_000
-BULK_MODELS = (Contact, ContactMethod, ServiceRequest, RequestEvent, RequestAnswer, InfoContact)
-CHANNELS = (("phone", 44), ("walk_in", 14), ("email", 12), ("web", 20), ("letter", 2),
-            ("field", 5), ("internal", 3))
+BULK_MODELS: tuple[type[peewee.Model], ...] = (
+    Contact,
+    ContactMethod,
+    ServiceRequest,
+    RequestEvent,
+    RequestAnswer,
+    InfoContact,
+)
+CHANNELS = (
+    ("phone", 44),
+    ("walk_in", 14),
+    ("email", 12),
+    ("web", 20),
+    ("letter", 2),
+    ("field", 5),
+    ("internal", 3),
+)
 QUESTION_TOPICS = (
-    "Trash pickup day", "Recycling rules", "Bulk pickup schedule", "Transfer station hours",
-    "Water bill payment", "Property tax due date", "Dog licence", "Building permit",
-    "Fence permit", "Yard sale permit", "Burning rules", "Snow emergency parking",
-    "Parking ticket", "Town hall hours", "Meeting agenda", "Voter registration",
-    "Birth certificate", "Pavilion rental", "Recreation programs", "Noise ordinance",
-    "Public records request", "Job openings", "Senior services", "Power outage (utility)",
+    "Trash pickup day",
+    "Recycling rules",
+    "Bulk pickup schedule",
+    "Transfer station hours",
+    "Water bill payment",
+    "Property tax due date",
+    "Dog licence",
+    "Building permit",
+    "Fence permit",
+    "Yard sale permit",
+    "Burning rules",
+    "Snow emergency parking",
+    "Parking ticket",
+    "Town hall hours",
+    "Meeting agenda",
+    "Voter registration",
+    "Birth certificate",
+    "Pavilion rental",
+    "Recreation programs",
+    "Noise ordinance",
+    "Public records request",
+    "Job openings",
+    "Senior services",
+    "Power outage (utility)",
 )
 DEMO_STAFF = (
     ("clerk", 4),
@@ -117,9 +150,15 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        """Write every pending row, parents before children (in the order tables were first seen)."""
+        """Write every pending row, parents before children (tables in the order first seen)."""
         pending = [(model, self.rows.pop(model, [])) for model in self.columns]
-        write(lambda: [self._insert(model, rows) for model, rows in pending if rows])
+
+        def insert_all() -> None:
+            for model, rows in pending:
+                if rows:
+                    self._insert(model, rows)
+
+        write(insert_all)
 
     def _insert(self, model: type[peewee.Model], rows: list[tuple[Any, ...]]) -> None:
         fields = [model._meta.fields[name] for name in self.columns[model]]
@@ -133,7 +172,7 @@ class _Writer:
             ", ".join(quote(f.column_name) for f in fields),
             ", ".join([self.db.param] * len(fields)),
         )
-        self.db.cursor().executemany(sql, rows)
+        self.db.cursor().executemany(sql, rows)  # type: ignore[no-untyped-call]
 
 
 def _stamp(moment: dt.datetime | None) -> str | None:
@@ -153,7 +192,9 @@ def _weighted(rng: random.Random, items: Sequence[tuple[Any, float]]) -> Callabl
     return lambda: values[min(bisect(cum, rng.random() * total), len(values) - 1)]
 
 
-def _month_starts(start: dt.datetime, end: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+def _month_starts(
+    start: dt.datetime, end: dt.datetime
+) -> Iterator[tuple[dt.datetime, dt.datetime]]:
     cursor = start
     while cursor < end:
         nxt = (cursor.replace(day=1) + dt.timedelta(days=32)).replace(
@@ -164,8 +205,12 @@ def _month_starts(start: dt.datetime, end: dt.datetime) -> Iterator[tuple[dt.dat
 
 
 def _request_times(
-    rng: random.Random, n: int, start: dt.datetime, end: dt.datetime,
-    types: dict[str, _Type], town: dict[str, Any],
+    rng: random.Random,
+    n: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    types: dict[str, _Type],
+    town: dict[str, Any],
 ) -> list[tuple[dt.datetime, str]]:
     """When each request came in and of which type, with each type's seasons."""
     weights = town["type_weights"]
@@ -185,8 +230,11 @@ def _request_times(
     counts[-1] += n - sum(counts)
     result: list[tuple[dt.datetime, str]] = []
     for (a, b), count in zip(months, counts, strict=True):
-        pool = [(c, weights[c]["weight"] * weights[c]["months"][a.month - 1])
-                for c in types if c in weights]
+        pool = [
+            (c, weights[c]["weight"] * weights[c]["months"][a.month - 1])
+            for c in types
+            if c in weights
+        ]
         pool = [(c, w) for c, w in pool if w > 0] or [(next(iter(types)), 1.0)]
         codes = rng.choices([c for c, _ in pool], [w for _, w in pool], k=count)
         seconds = (b - a).total_seconds()
@@ -194,7 +242,9 @@ def _request_times(
             moment = a + dt.timedelta(seconds=rng.random() * seconds)
             # most contacts come in during office hours on weekdays
             if rng.random() < 0.8:
-                moment = moment.replace(hour=rng.choice((8, 9, 9, 10, 10, 11, 12, 13, 14, 14, 15, 16)))
+                moment = moment.replace(
+                    hour=rng.choice((8, 9, 9, 10, 10, 11, 12, 13, 14, 14, 15, 16))
+                )
                 if moment.weekday() >= 5:
                     moment -= dt.timedelta(days=moment.weekday() - 4)
                     if moment < a:
@@ -217,7 +267,11 @@ def _answer(rng: random.Random, datatype: str, keys: list[str], moment: dt.datet
 
 
 def generate_demo(
-    n: int, *, seed: int = 311, end: dt.datetime | None = None, years: float = 2.0,
+    n: int,
+    *,
+    seed: int = 311,
+    end: dt.datetime | None = None,
+    years: float = 2.0,
 ) -> dict[str, int]:
     """Add `n` demo requests (and their contacts, history and questions) to the open database."""
     rng = random.Random(seed)
@@ -234,7 +288,7 @@ def generate_demo(
     writer = _Writer(db)
     bulk = n >= BULK_LOAD_ROWS
     if bulk:  # a large load is faster into bare tables, with the indexes built once at the end
-        write(lambda: [model._schema.drop_indexes(safe=True) for model in BULK_MODELS])
+        write(lambda: _each_schema(BULK_MODELS, "drop_indexes"))
 
     contact_ids = _demo_contacts(rng, writer, town, max(20, n // 3))
     contact_pick = _zipf_picker(rng, contact_ids)
@@ -259,12 +313,9 @@ def generate_demo(
         duplicate_of = None
         recent = last_of_type.setdefault(code, [])
         if recent and rng.random() < 0.04:
-            duplicate_of, street_name, house, zip_code, first_at = rng.choice(recent)
+            duplicate_of, street_name, house, zip_code, _first_at = rng.choice(recent)
         else:
-            if rng.random() < 0.12:
-                spot = rng.choice(hot_spots)[0]
-            else:
-                spot = street_pick()
+            spot = rng.choice(hot_spots)[0] if rng.random() < 0.12 else street_pick()
             street_name, zip_code = spot["name"], spot["zip"]
             house = rng.randint(spot["from"], spot["to"])
         address = f"{house} {street_name}" if house else street_name
@@ -280,26 +331,49 @@ def generate_demo(
         )
         contact_id = contact_pick() if rng.random() < 0.75 else None
         actor = rng.choice(clerks)
-        writer.add(ServiceRequest, {
-            "id": rid, "tracking_number": tracking, "service_type": kind.id,
-            "status": status, "resolution": resolution, "priority": kind.priority,
-            "channel": channel_pick(), "description": description, "address": address,
-            "address_normalized": norm.normalized, "street": norm.street,
-            "house_number": norm.house_number, "zip": zip_code, "location_notes": "",
-            "lat": None, "long": None, "contact": contact_id,
-            "confidential": contact_id is not None and rng.random() < 0.03,
-            "department": kind.department_id, "assignee": assignee,
-            "requested_at": _stamp(requested_at), "acknowledged_at": _stamp(ack_at),
-            "respond_due_at": _stamp(respond_due), "due_at": _stamp(due),
-            "paused_since": None, "resolved_at": _stamp(resolved_at),
-            "closed_at": _stamp(closed_at), "duplicate_of": duplicate_of,
-            "created_by": actor, "external_id": None,
-            "status_notes": "" if resolved_at is None else "Work completed.",
-            "version": 1, "created_at": _stamp(requested_at),
-            "updated_at": _stamp(closed_at or resolved_at or ack_at or requested_at),
-        })
+        writer.add(
+            ServiceRequest,
+            {
+                "id": rid,
+                "tracking_number": tracking,
+                "service_type": kind.id,
+                "status": status,
+                "resolution": resolution,
+                "priority": kind.priority,
+                "channel": channel_pick(),
+                "description": description,
+                "address": address,
+                "address_normalized": norm.normalized,
+                "street": norm.street,
+                "house_number": norm.house_number,
+                "zip": zip_code,
+                "location_notes": "",
+                "lat": None,
+                "long": None,
+                "contact": contact_id,
+                "confidential": contact_id is not None and rng.random() < 0.03,
+                "department": kind.department_id,
+                "assignee": assignee,
+                "requested_at": _stamp(requested_at),
+                "acknowledged_at": _stamp(ack_at),
+                "respond_due_at": _stamp(respond_due),
+                "due_at": _stamp(due),
+                "paused_since": None,
+                "resolved_at": _stamp(resolved_at),
+                "closed_at": _stamp(closed_at),
+                "duplicate_of": duplicate_of,
+                "created_by": actor,
+                "external_id": None,
+                "status_notes": "" if resolved_at is None else "Work completed.",
+                "version": 1,
+                "created_at": _stamp(requested_at),
+                "updated_at": _stamp(closed_at or resolved_at or ack_at or requested_at),
+            },
+        )
         made += 1
-        history = [("created", requested_at, None, "new", actor)]
+        history: list[tuple[str, dt.datetime, str | None, str, int]] = [
+            ("created", requested_at, None, "new", actor)
+        ]
         if ack_at:
             history.append(("status", ack_at, "new", "acknowledged", actor))
         if assignee and ack_at:
@@ -309,35 +383,60 @@ def generate_demo(
         if closed_at:
             history.append(("status", closed_at, "resolved", "closed", actor))
         for kind_name, at, old, new, who in history:
-            writer.add(RequestEvent, {
-                "request": rid, "kind": kind_name, "at": _stamp(at), "actor": who,
-                "public": kind_name == "status" and new in ("resolved", "closed"),
-                "body": "", "old_value": old, "new_value": new,
-            })
+            writer.add(
+                RequestEvent,
+                {
+                    "request": rid,
+                    "kind": kind_name,
+                    "at": _stamp(at),
+                    "actor": who,
+                    "public": kind_name == "status" and new in ("resolved", "closed"),
+                    "body": "",
+                    "old_value": old,
+                    "new_value": new,
+                },
+            )
             events += 1
         for attr_code, datatype, keys in kind.attributes:
             value = _answer(rng, datatype, keys, requested_at)
-            writer.add(RequestAnswer, {
-                "request": rid, "attribute_code": attr_code,
-                "value": _json(value),
-            })
+            writer.add(
+                RequestAnswer,
+                {
+                    "request": rid,
+                    "attribute_code": attr_code,
+                    "value": _json(value),
+                },
+            )
             answers += 1
         if duplicate_of is None and status not in ("resolved", "closed"):
             recent.append((rid, street_name, house, zip_code, requested_at))
             if len(recent) > 12:
                 recent.pop(0)
 
-    questions = _demo_questions(rng, writer, n * 2 // 5, start, end, contact_pick, clerks,
-                                channel_pick)
+    questions = _demo_questions(
+        rng, writer, n * 2 // 5, start, end, contact_pick, clerks, channel_pick
+    )
     writer.flush()
     if bulk:
         for model in BULK_MODELS:
-            write(lambda model=model: model._schema.create_indexes(safe=True))
+            write(functools.partial(_each_schema, (model,), "create_indexes"))
     write(lambda: _save_counters(counters))
-    reset_sequences([ServiceRequest, Contact, ContactMethod, RequestEvent, RequestAnswer,
-                     InfoContact])
-    return {"requests": made, "contacts": len(contact_ids), "events": events,
-            "answers": answers, "questions": questions}
+    reset_sequences(
+        [ServiceRequest, Contact, ContactMethod, RequestEvent, RequestAnswer, InfoContact]
+    )
+    return {
+        "requests": made,
+        "contacts": len(contact_ids),
+        "events": events,
+        "answers": answers,
+        "questions": questions,
+    }
+
+
+def _each_schema(models: Sequence[type[peewee.Model]], operation: str) -> None:
+    """Drop or create the indexes of `models` (peewee's schema manager speaks every dialect)."""
+    for model in models:
+        getattr(model._schema, operation)(safe=True)  # type: ignore[attr-defined]
 
 
 def _json(value: Any) -> str:
@@ -353,14 +452,20 @@ def _save_counters(counters: dict[int, int]) -> None:
         ).execute()
 
 
-def _due(calendar: BusinessCalendar, start: dt.datetime,
-         target: tuple[int, str] | None) -> dt.datetime | None:
+def _due(
+    calendar: BusinessCalendar, start: dt.datetime, target: tuple[int, str] | None
+) -> dt.datetime | None:
     return None if target is None else calendar.add_target(start, target[0], target[1])
 
 
 def _outcome(
-    rng: random.Random, calendar: BusinessCalendar, requested_at: dt.datetime,
-    due: dt.datetime | None, end: dt.datetime, duplicate: bool, crews: list[int],
+    rng: random.Random,
+    calendar: BusinessCalendar,
+    requested_at: dt.datetime,
+    due: dt.datetime | None,
+    end: dt.datetime,
+    duplicate: bool,
+    crews: list[int],
 ) -> tuple[str, str | None, dt.datetime | None, dt.datetime | None, dt.datetime | None, int | None]:
     """Status, resolution and the times of acknowledgement, resolution and closing."""
     ack_at = calendar.add_business_hours(requested_at, rng.expovariate(1 / 3.0))
@@ -379,12 +484,23 @@ def _outcome(
     resolved = calendar.next_open(resolved)
     if resolved > end:
         age = end - requested_at
-        status = "acknowledged" if assignee is None else (
-            "in_progress" if age > target / 3 else "assigned")
+        status = (
+            "acknowledged"
+            if assignee is None
+            else ("in_progress" if age > target / 3 else "assigned")
+        )
         return status, None, ack_at, None, None, assignee
-    resolution = _weighted(rng, (("fixed", 78), ("no_action_needed", 7), ("referred", 4),
-                                 ("not_town_responsibility", 4), ("could_not_locate", 5),
-                                 ("withdrawn", 2)))()
+    resolution = _weighted(
+        rng,
+        (
+            ("fixed", 78),
+            ("no_action_needed", 7),
+            ("referred", 4),
+            ("not_town_responsibility", 4),
+            ("could_not_locate", 5),
+            ("withdrawn", 2),
+        ),
+    )()
     closed = resolved + dt.timedelta(hours=rng.randint(0, 72))
     if closed > end:
         return "resolved", resolution, ack_at, resolved, None, assignee
@@ -422,7 +538,9 @@ def _demo_staff(rng: random.Random, town: dict[str, Any]) -> list[tuple[int, str
     return made
 
 
-def _demo_contacts(rng: random.Random, writer: _Writer, town: dict[str, Any], count: int) -> list[int]:
+def _demo_contacts(
+    rng: random.Random, writer: _Writer, town: dict[str, Any], count: int
+) -> list[int]:
     next_id = (Contact.select(peewee.fn.MAX(Contact.id)).scalar() or 0) + 1
     area_codes = ("845", "914", "518", "607")
     stamp = _stamp(clock.now())
@@ -437,40 +555,80 @@ def _demo_contacts(rng: random.Random, writer: _Writer, town: dict[str, Any], co
         if rng.random() < 0.45:
             local = normalize_address(f"{first}.{last}").normalized.lower().replace(" ", "")
             email = f"{local}{rng.randint(1, 999)}@example.com"
-        writer.add(Contact, {
-            "id": cid, "first_name": first, "last_name": last, "organization": "",
-            "search_name": f"{first} {last}".lower(),
-            "address": f"{rng.randint(street['from'], street['to'])} {street['name']}",
-            "city": town["town"]["name"], "state": town["town"]["state"], "zip": street["zip"],
-            "preferred_contact": "email" if email and rng.random() < 0.5 else "phone",
-            "notes": "", "anonymized_at": None, "merged_into": None, "version": 1,
-            "created_at": stamp, "updated_at": stamp,
-        })
-        writer.add(ContactMethod, {
-            "contact": cid, "kind": "phone", "value": format_phone(phone_digits),
-            "normalized": phone_digits, "label": rng.choice(("mobile", "home")), "is_primary": True,
-        })
+        writer.add(
+            Contact,
+            {
+                "id": cid,
+                "first_name": first,
+                "last_name": last,
+                "organization": "",
+                "search_name": f"{first} {last}".lower(),
+                "address": f"{rng.randint(street['from'], street['to'])} {street['name']}",
+                "city": town["town"]["name"],
+                "state": town["town"]["state"],
+                "zip": street["zip"],
+                "preferred_contact": "email" if email and rng.random() < 0.5 else "phone",
+                "notes": "",
+                "anonymized_at": None,
+                "merged_into": None,
+                "version": 1,
+                "created_at": stamp,
+                "updated_at": stamp,
+            },
+        )
+        writer.add(
+            ContactMethod,
+            {
+                "contact": cid,
+                "kind": "phone",
+                "value": format_phone(phone_digits),
+                "normalized": phone_digits,
+                "label": rng.choice(("mobile", "home")),
+                "is_primary": True,
+            },
+        )
         if email:
-            writer.add(ContactMethod, {
-                "contact": cid, "kind": "email", "value": email, "normalized": email,
-                "label": "", "is_primary": False,
-            })
+            writer.add(
+                ContactMethod,
+                {
+                    "contact": cid,
+                    "kind": "email",
+                    "value": email,
+                    "normalized": email,
+                    "label": "",
+                    "is_primary": False,
+                },
+            )
         ids.append(cid)
     writer.flush()
     return ids
 
 
 def _demo_questions(
-    rng: random.Random, writer: _Writer, count: int, start: dt.datetime, end: dt.datetime,
-    contact_pick: Callable[[], int], clerks: list[int], channel_pick: Callable[[], str],
+    rng: random.Random,
+    writer: _Writer,
+    count: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    contact_pick: Callable[[], int],
+    clerks: list[int],
+    channel_pick: Callable[[], str],
 ) -> int:
     seconds = (end - start).total_seconds()
     for _ in range(count):
         at = start + dt.timedelta(seconds=int(rng.random() * seconds))
-        writer.add(InfoContact, {
-            "at": _stamp(at), "channel": channel_pick(), "topic": rng.choice(QUESTION_TOPICS),
-            "article": None, "service_type": None, "department": None,
-            "contact": contact_pick() if rng.random() < 0.3 else None,
-            "staff": rng.choice(clerks), "notes": "",
-        })
+        writer.add(
+            InfoContact,
+            {
+                "at": _stamp(at),
+                "channel": channel_pick(),
+                "topic": rng.choice(QUESTION_TOPICS),
+                "article": None,
+                "service_type": None,
+                "department": None,
+                "contact": contact_pick() if rng.random() < 0.3 else None,
+                "staff": rng.choice(clerks),
+                "notes": "",
+            },
+        )
     return count

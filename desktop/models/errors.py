@@ -209,7 +209,9 @@ def _postgres_error(exc: BaseException) -> DatabaseError | None:
             detail=text,
         )
     if pgcode == "53100":
-        return DatabaseFull(_("The database server's disk is full. Nothing was saved."), detail=text)
+        return DatabaseFull(
+            _("The database server's disk is full. Nothing was saved."), detail=text
+        )
     if pgcode == "25006":
         return DatabaseReadOnly(_("The database server only allows reading now."), detail=text)
     if pgcode.startswith("28"):

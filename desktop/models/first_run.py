@@ -25,7 +25,9 @@ def complete_first_run(town_name: str, admin_full_name: str, admin_username: str
         raise InputError(_("That town name is too long (200 characters at most)."))
 
     def save() -> StaffUser:
-        admin = first_administrator() or create_staff(admin_full_name, "admin", admin_username or None)
+        admin = first_administrator() or create_staff(
+            admin_full_name, "admin", admin_username or None
+        )
         set_settings({"town.name": town, "setup.done": True})
         return admin
 

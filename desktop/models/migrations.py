@@ -98,4 +98,4 @@ def _create_schema() -> None:
 
 def _run_step(db: peewee.Database, step: int) -> None:
     STEPS[step](db)
-    SchemaInfo.replace(key="schema_version", value=str(step)).execute()
+    SchemaInfo.update(value=str(step)).where(SchemaInfo.key == "schema_version").execute()

@@ -72,7 +72,9 @@ class RequestList:
     """A filtered, sorted view of the requests that reads pages on demand."""
 
     def __init__(
-        self, filters: RequestFilter | None = None, sort_key: str = "requested_at",
+        self,
+        filters: RequestFilter | None = None,
+        sort_key: str = "requested_at",
         descending: bool = True,
     ) -> None:
         if sort_key not in COLUMN_KEYS:
@@ -81,7 +83,7 @@ class RequestList:
         self.sort_key = sort_key
         self.descending = descending
 
-    def _base(self, *fields: Any) -> peewee.ModelSelect:
+    def _base(self, *fields: Any) -> Any:
         query = (
             ServiceRequest.select(*fields)
             .join(ServiceType, on=ServiceRequest.service_type == ServiceType.id)
@@ -129,7 +131,7 @@ class RequestList:
         due_index = COLUMN_KEYS.index("due_at")
         status_index = COLUMN_KEYS.index("status")
         with reading():
-            rows = list(query)
+            rows: list[tuple[Any, ...]] = list(query)
         return [
             RequestRow(
                 row[0],

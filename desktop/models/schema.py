@@ -8,7 +8,7 @@ carries `version` for optimistic locking (RELIABILITY.md rule 5). Times are the 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import (
     BlobField,
@@ -41,6 +41,9 @@ class JSONField(TextField):
 
 
 class BaseModel(Model):
+    if TYPE_CHECKING:  # peewee adds these at run time; mypy is told here
+        id: Any  # an int on a row, a field on the class
+
     class Meta:
         database = database
         legacy_table_names = False
@@ -114,6 +117,10 @@ class ServiceType(VersionedModel):
     resolve_unit = CharField(max_length=16, default="business_days")
     active = BooleanField(default=True)
     sort_order = IntegerField(default=0)
+
+    if TYPE_CHECKING:
+        department_id: int
+        attributes: Any
 
     def keyword_list(self) -> list[str]:
         return [word.strip() for word in self.keywords.split(",") if word.strip()]
@@ -203,6 +210,13 @@ class ServiceRequest(VersionedModel):
     created_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
     external_id = CharField(max_length=100, null=True)  # an id in another system (imports)
     status_notes = TextField(default="")  # the latest public update (Open311 status_notes)
+
+    if TYPE_CHECKING:
+        service_type_id: int
+        department_id: int
+        contact_id: int | None
+        assignee_id: int | None
+        duplicate_of_id: int | None
 
     class Meta:
         indexes = (

@@ -31,8 +31,11 @@ def create_staff(full_name: str, role: str, username: str | None = None) -> Staf
     if len(full_name) > 200:
         raise InputError(_("That name is too long (200 characters at most)."))
     if role not in ROLES:
-        raise InputError(_("“{role}” is not a role. Use one of: {roles}.").format(
-            role=role, roles=", ".join(ROLES)))
+        raise InputError(
+            _("“{role}” is not a role. Use one of: {roles}.").format(
+                role=role, roles=", ".join(ROLES)
+            )
+        )
     name = (username or username_from_name(full_name)).strip().lower()
     if not _USERNAME.match(name):
         raise InputError(
@@ -53,15 +56,17 @@ def create_staff(full_name: str, role: str, username: str | None = None) -> Staf
 def get_staff(username: str) -> StaffUser:
     user = StaffUser.get_or_none(StaffUser.username == username.strip().lower())
     if user is None:
-        raise NotFound(_("There is no staff member with the user name “{name}”.").format(
-            name=username))
+        raise NotFound(
+            _("There is no staff member with the user name “{name}”.").format(name=username)
+        )
     return user
 
 
 def first_administrator() -> StaffUser | None:
-    return (
+    admin: StaffUser | None = (
         StaffUser.select()
         .where(StaffUser.role == "admin", StaffUser.active == True)  # noqa: E712
         .order_by(StaffUser.id)
         .first()
     )
+    return admin

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from desktop.i18n import _
 from desktop.models.business_calendar import BusinessCalendar
 from desktop.models.db import write
 from desktop.models.errors import InputError
 from desktop.models.holidays import federal_holidays
 from desktop.models.schema import BusinessHours, Holiday
-from desktop.i18n import _
 
 #: how far ahead federal holidays are kept filled in
 YEARS_AHEAD = 3
@@ -83,9 +83,12 @@ def keep_holidays_filled(today: dt.date) -> int:
 
     if not get_setting("calendar.federal_holidays"):
         return 0
-    last = Holiday.select(Holiday.day).where(Holiday.source == "federal").order_by(
-        Holiday.day.desc()
-    ).first()
+    last = (
+        Holiday.select(Holiday.day)
+        .where(Holiday.source == "federal")
+        .order_by(Holiday.day.desc())
+        .first()
+    )
     target = today.year + YEARS_AHEAD
     start = today.year if last is None else last.day.year + 1
     if start > target:

@@ -1,1 +1,1 @@
-"""The window: Qt only. It calls the core in desktop.models and holds no SQL and no business rule."""
+"""The window: Qt only. It calls the core in desktop.models; no SQL, no business rule."""

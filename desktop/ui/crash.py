@@ -26,7 +26,9 @@ from desktop.models.errors import KnownError
 log = logging.getLogger("frontcounter.crash")
 
 
-def crash_report(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:
+def crash_report(
+    exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> str:
     lines = traceback.format_exception(exc_type, exc, tb)
     return (
         f"Front Counter {__version__}\nPython {platform.python_version()} on "

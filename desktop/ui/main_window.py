@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,27 +51,47 @@ class MainWindow(QMainWindow):
         self.settings_page = SettingsPage()
         self._loaders: dict[int, Callable[[], None]] = {}
         self._loaded: set[int] = set()
-        self._add_page(_("Counter"), NotBuiltPage(
+        self._add_page(
             _("Counter"),
-            _("Here clerks will log calls, walk-ins, emails and letters: who called, where, "
-              "what, with the caller's history beside the form. This screen is not built yet."),
-        ))
+            NotBuiltPage(
+                _("Counter"),
+                _(
+                    "Here clerks will log calls, walk-ins, emails and letters: who called, where, "
+                    "what, with the caller's history beside the form. This screen is not built yet."
+                ),
+            ),
+        )
         self._add_page(_("Requests"), self.requests_page, self.requests_page.load)
-        self._add_page(_("Knowledge base"), NotBuiltPage(
+        self._add_page(
             _("Knowledge base"),
-            _("A searchable FAQ with call scripts, so a question is answered in seconds. "
-              "This area is not built yet."),
-        ))
-        self._add_page(_("Work orders"), NotBuiltPage(
+            NotBuiltPage(
+                _("Knowledge base"),
+                _(
+                    "A searchable FAQ with call scripts, so a question is answered in seconds. "
+                    "This area is not built yet."
+                ),
+            ),
+        )
+        self._add_page(
             _("Work orders"),
-            _("Printed work orders for the crews, run sheets and the close-out by barcode. "
-              "This area is not built yet."),
-        ))
-        self._add_page(_("Dashboard"), NotBuiltPage(
+            NotBuiltPage(
+                _("Work orders"),
+                _(
+                    "Printed work orders for the crews, run sheets and the close-out by barcode. "
+                    "This area is not built yet."
+                ),
+            ),
+        )
+        self._add_page(
             _("Dashboard"),
-            _("Backlog, overdue, time to close and the monthly report for the council. "
-              "This area is not built yet."),
-        ))
+            NotBuiltPage(
+                _("Dashboard"),
+                _(
+                    "Backlog, overdue, time to close and the monthly report for the council. "
+                    "This area is not built yet."
+                ),
+            ),
+        )
         self._add_page(_("Settings"), self.settings_page, self.settings_page.load)
         self.nav.currentRowChanged.connect(self.show_page)
 
@@ -88,7 +109,9 @@ class MainWindow(QMainWindow):
 
     # -- pages --------------------------------------------------------------------------------
 
-    def _add_page(self, title: str, page: QWidget, loader: Callable[[], None] | None = None) -> None:
+    def _add_page(
+        self, title: str, page: QWidget, loader: Callable[[], None] | None = None
+    ) -> None:
         index = self.stack.addWidget(page)
         QListWidgetItem(title, self.nav)
         if loader is not None:
@@ -109,8 +132,12 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(_("&File"))
-        self._action(file_menu, _("&New database…"), self.new_database, QKeySequence.StandardKey.New)
-        self._action(file_menu, _("&Open database…"), self.open_database, QKeySequence.StandardKey.Open)
+        self._action(
+            file_menu, _("&New database…"), self.new_database, QKeySequence.StandardKey.New
+        )
+        self._action(
+            file_menu, _("&Open database…"), self.open_database, QKeySequence.StandardKey.Open
+        )
         self._action(file_menu, _("Open a &shared database…"), self.open_shared_database)
         self.recent_menu = file_menu.addMenu(_("&Recent databases"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
@@ -119,13 +146,22 @@ class MainWindow(QMainWindow):
         go_menu = self.menuBar().addMenu(_("&Go"))
         for index in range(self.nav.count()):
             item = self.nav.item(index)
-            self._action(go_menu, item.text(), lambda i=index: self.show_page(i),
-                         QKeySequence(f"Ctrl+{index + 1}"))
+            self._action(
+                go_menu,
+                item.text(),
+                functools.partial(self.show_page, index),
+                QKeySequence(f"Ctrl+{index + 1}"),
+            )
         help_menu = self.menuBar().addMenu(_("&Help"))
         self._action(help_menu, _("&About Front Counter"), self.about)
 
-    def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
-                shortcut: QKeySequence | QKeySequence.StandardKey | None = None) -> QAction:
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(shortcut)
@@ -139,14 +175,19 @@ class MainWindow(QMainWindow):
         if not recent:
             self.recent_menu.addAction(_("(none yet)")).setEnabled(False)
         for target in recent:
-            self._action(self.recent_menu, target, lambda t=target: self.open_requested.emit(t, False))
+            self._action(
+                self.recent_menu, target, functools.partial(self.open_requested.emit, target, False)
+            )
 
     def new_database(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(self, _("New database"), "", DB_FILTER)
         if path:
             if Path(path).exists():
-                messages.info(self, _("New database"), _(
-                    "That file already exists; choose Open database to use it, or another name."))
+                messages.info(
+                    self,
+                    _("New database"),
+                    _("That file already exists; choose Open database to use it, or another name."),
+                )
                 return
             self.open_requested.emit(path, True)
 
@@ -163,9 +204,15 @@ class MainWindow(QMainWindow):
             self.open_requested.emit(path, False)
 
     def about(self) -> None:
-        messages.info(self, _("About Front Counter"), _(
-            "Front Counter {version}\nService requests and questions at the town hall counter.\n"
-            "Database: {where}").format(version=__version__, where=self.opened.location))
+        messages.info(
+            self,
+            _("About Front Counter"),
+            _(
+                "Front Counter {version}\n"
+                "Service requests and questions at the town hall counter.\n"
+                "Database: {where}"
+            ).format(version=__version__, where=self.opened.location),
+        )
 
     # -- status -------------------------------------------------------------------------------
 
@@ -195,7 +242,7 @@ class MainWindow(QMainWindow):
         self.prefs.set("window/page", self.stack.currentIndex())
         self.prefs.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         super().closeEvent(event)
 

@@ -21,9 +21,18 @@ class Messages:
         self.open_boxes: list[QMessageBox] = []
 
     def _box(
-        self, parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, detail: str = ""
+        self,
+        parent: QWidget | None,
+        icon: QMessageBox.Icon,
+        title: str,
+        text: str,
+        detail: str = "",
     ) -> QMessageBox | None:
-        level = logging.WARNING if icon in (QMessageBox.Icon.Warning, QMessageBox.Icon.Critical) else logging.INFO
+        level = (
+            logging.WARNING
+            if icon in (QMessageBox.Icon.Warning, QMessageBox.Icon.Critical)
+            else logging.INFO
+        )
         log.log(level, "%s: %s%s", title, text, f" ({detail})" if detail else "")
         if not self.windows:
             return None
@@ -42,16 +51,23 @@ class Messages:
 
     def error(self, parent: QWidget | None, error: KnownError, title: str | None = None) -> None:
         """A known error: what happened and what to do, in the clerk's words."""
-        self._box(parent, QMessageBox.Icon.Warning, title or _("Front Counter"), str(error), error.detail)
+        self._box(
+            parent, QMessageBox.Icon.Warning, title or _("Front Counter"), str(error), error.detail
+        )
 
     def info(self, parent: QWidget | None, title: str, text: str) -> None:
         self._box(parent, QMessageBox.Icon.Information, title, text)
 
     def confirm(
-        self, parent: QWidget | None, title: str, text: str, on_yes: Callable[[], None],
-        *, default_yes: bool = False,
+        self,
+        parent: QWidget | None,
+        title: str,
+        text: str,
+        on_yes: Callable[[], None],
+        *,
+        default_yes: bool = False,
     ) -> None:
-        """Ask a yes/no question; `on_yes` runs if the answer is yes (and always without windows)."""
+        """Ask yes or no; `on_yes` runs on yes (and always when there are no windows)."""
         if not self.windows:
             log.info("%s: %s (answered yes: no windows)", title, text)
             on_yes()

@@ -35,7 +35,7 @@ class Prefs:
             return [str(v) for v in (value if isinstance(value, list) else [value])]
         if isinstance(default, int) and not isinstance(value, int):
             try:
-                return int(value)
+                return int(str(value))
             except (TypeError, ValueError):
                 return default
         return value

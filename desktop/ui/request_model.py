@@ -16,7 +16,11 @@ PAGE_SIZE = 200
 MAX_PAGES = 20  # at most 4,000 rows are held at once, whatever the list's length
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-_LABELS: dict[str, dict[str, str]] = {"status": STATUSES, "priority": PRIORITIES, "channel": CHANNELS}
+_LABELS: dict[str, dict[str, str]] = {
+    "status": STATUSES,
+    "priority": PRIORITIES,
+    "channel": CHANNELS,
+}
 _OVERDUE = QColor("#b3261e")
 
 
@@ -76,27 +80,32 @@ class RequestTableModel(QAbstractTableModel):
 
     # -- Qt -----------------------------------------------------------------------------------
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._count
 
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < self._count:
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
-                        Qt.ItemDataRole.ToolTipRole):
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
             return None
         row = self._row(index.row())
         if row is None:
             return None
         key = COLUMN_KEYS[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(_OVERDUE) if row.overdue and key in ("due_at", "tracking_number") else None
+            return (
+                QBrush(_OVERDUE) if row.overdue and key in ("due_at", "tracking_number") else None
+            )
         return _display(key, row.values[index.column()])
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
@@ -110,5 +119,6 @@ class RequestTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS) or not COLUMNS[column].sortable:
             return
-        self.set_query(self._list.filters, COLUMN_KEYS[column],
-                       order == Qt.SortOrder.DescendingOrder)
+        self.set_query(
+            self._list.filters, COLUMN_KEYS[column], order == Qt.SortOrder.DescendingOrder
+        )

@@ -50,9 +50,17 @@ class RequestsPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for key, width in (("tracking_number", 110), ("requested_at", 130), ("service_type", 200),
-                           ("status", 100), ("priority", 70), ("address", 200),
-                           ("department", 160), ("assignee", 140), ("due_at", 130)):
+        for key, width in (
+            ("tracking_number", 110),
+            ("requested_at", 130),
+            ("service_type", 200),
+            ("status", 100),
+            ("priority", 70),
+            ("address", 200),
+            ("department", 160),
+            ("assignee", 140),
+            ("due_at", 130),
+        ):
             self.table.setColumnWidth(COLUMN_KEYS.index(key), width)
 
         layout = QVBoxLayout(self)

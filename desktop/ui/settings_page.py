@@ -27,8 +27,15 @@ from desktop.models import clock, settings, town_calendar
 from desktop.models.errors import KnownError
 from desktop.ui.messages import messages
 
-WEEKDAYS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-            _("Saturday"), _("Sunday"))
+WEEKDAYS = (
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+)
 _TOWN_FIELDS = (
     ("town.name", _("Town name")),
     ("town.address", _("Town hall address")),
@@ -139,8 +146,10 @@ class SettingsPage(QWidget):
         return group
 
     def add_holiday(self) -> None:
+        qdate = self.holiday_date.date()
+        day = dt.date(qdate.year(), qdate.month(), qdate.day())
         try:
-            town_calendar.add_holiday(self.holiday_date.date().toPython(), self.holiday_name.text())
+            town_calendar.add_holiday(day, self.holiday_name.text())
         except KnownError as exc:
             messages.error(self, exc)
             return

@@ -1,0 +1,139 @@
+"""The command line: init, info, --version, --smoke-test, and clear one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop import __version__
+from desktop.app import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_init_then_info_json(tmp_path: Path, capsys):
+    db = str(tmp_path / "town.db")
+    code, out, _err = run(
+        capsys,
+        "--basedir",
+        str(tmp_path),
+        "--db",
+        db,
+        "init",
+        "--town",
+        "Alder Falls",
+        "--admin",
+        "Ada Admin",
+        "--demo",
+        "200",
+        "--json",
+    )
+    assert code == 0
+    report = json.loads(out)
+    assert report["demo"]["requests"] == 200
+    code, out, _err = run(capsys, "--basedir", str(tmp_path), "--db", db, "info", "--json")
+    assert code == 0
+    info = json.loads(out)
+    assert info["town"] == "Alder Falls"
+    assert info["kind"] == "local file"
+    assert info["schema_version"] == info["app_schema_version"]
+    assert info["counts"]["service_request"] == 200
+    assert info["counts"]["staff_user"] >= 1
+    assert info["counts"]["service_type"] >= 40
+
+
+def test_default_database_lives_under_basedir(tmp_path: Path, capsys):
+    code, out, _err = run(capsys, "--basedir", str(tmp_path), "info", "--json")
+    assert code == 0
+    assert json.loads(out)["database"] == str(tmp_path / "data" / "frontcounter.db")
+    assert (tmp_path / "logs" / "frontcounter.log").exists()
+
+
+def test_info_human_text(tmp_path: Path, capsys):
+    code, out, _err = run(capsys, "--basedir", str(tmp_path), "info")
+    assert code == 0
+    assert "Schema version" in out and "service_request: 0" in out
+
+
+def test_a_bad_database_is_one_clear_line_and_exit_1(tmp_path: Path, capsys):
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database at all\n" * 50)
+    code, out, err = run(capsys, "--basedir", str(tmp_path), "--db", str(bad), "info")
+    assert code == 1
+    assert out == ""
+    assert err.startswith("frontcounter: ") and err.count("\n") == 1
+    assert "not a Front Counter database" in err
+
+
+def test_negative_demo_count_is_a_usage_error(tmp_path: Path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--basedir", str(tmp_path), "init", "--demo", "-5"])
+    assert exited.value.code == 2
+    assert "cannot be negative" in capsys.readouterr().err
+
+
+def test_unreachable_postgresql_is_one_clear_line(tmp_path: Path, capsys):
+    code, _out, err = run(
+        capsys, "--basedir", str(tmp_path), "--db", "postgresql://clerk@127.0.0.1:1/town", "info"
+    )
+    assert code == 1
+    assert "cannot be reached" in err
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "desktop", *args]
+
+
+def test_smoke_test_paints_the_window_and_exits_0(tmp_path: Path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        _command("--basedir", str(tmp_path), "init", "--demo", "300"),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    smoke = subprocess.run(
+        _command("--basedir", str(tmp_path), "--smoke-test"),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert smoke.returncode == 0, smoke.stderr
+    assert "smoke test: ok" in smoke.stdout
+
+
+def test_smoke_test_fails_on_a_database_that_cannot_open(tmp_path: Path):
+    bad = tmp_path / "broken.db"
+    bad.write_bytes(b"\x00garbage" * 500)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    smoke = subprocess.run(
+        _command("--basedir", str(tmp_path), "--db", str(bad), "--smoke-test"),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert smoke.returncode == 1
+    assert "not a Front Counter database" in smoke.stderr

@@ -1,0 +1,203 @@
+"""The window: main window, pages, the paged Requests model, first run, settings, errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox
+
+from desktop.models.demo import generate_demo
+from desktop.models.errors import DatabaseBusy
+from desktop.models.request_list import COLUMN_KEYS, RequestFilter, RequestList
+from desktop.models.schema import ServiceRequest
+from desktop.models.settings import get_setting
+from desktop.ui import request_model
+from desktop.ui.crash import ExceptionHook
+from desktop.ui.first_run import FirstRunDialog
+from desktop.ui.main_window import MainWindow, database_status
+from desktop.ui.messages import messages
+from desktop.ui.pages import NotBuiltPage
+from desktop.ui.prefs import Prefs
+from desktop.ui.request_model import RequestTableModel
+
+
+@pytest.fixture
+def prefs(tmp_path: Path) -> Prefs:
+    return Prefs(tmp_path / "config" / "frontcounter.ini")
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs():
+    messages.windows = False
+    yield
+    messages.windows = True
+
+
+@pytest.fixture
+def window(qtbot, db, prefs):
+    win = MainWindow(db, prefs)
+    qtbot.addWidget(win)
+    return win
+
+
+def test_main_window_has_every_area(window):
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert titles == [
+        "Counter",
+        "Requests",
+        "Knowledge base",
+        "Work orders",
+        "Dashboard",
+        "Settings",
+    ]
+
+
+def test_areas_not_built_yet_say_so(window):
+    for index in (0, 2, 3, 4):
+        page = window.stack.widget(index)
+        assert isinstance(page, NotBuiltPage)
+        text = " ".join(label.text() for label in page.findChildren(QLabel))
+        assert "not built yet" in text
+
+
+def test_status_bar_names_the_database(window, db):
+    assert "Local file" in window.db_label.text()
+    assert Path(db.location).name in window.db_label.text()
+    db.read_only = True
+    assert database_status(db).endswith("read-only")
+
+
+def test_requests_page_reads_pages_on_demand(qtbot, window, db):
+    generate_demo(450, seed=5)
+    window.show_page(1)
+    page = window.requests_page
+    page.model.refresh()
+    assert (
+        page.model.rowCount()
+        == ServiceRequest.select()
+        .where(
+            ServiceRequest.status.in_(
+                ["new", "acknowledged", "assigned", "scheduled", "in_progress"]
+            )
+        )
+        .count()
+    )
+    page.view_choice.setCurrentIndex(2)  # All requests
+    assert page.model.rowCount() == 450
+    assert "450 requests" in page.count_label.text()
+    assert len(page.model._pages) <= 1  # nothing read beyond what was shown
+
+
+def test_request_model_passes_the_model_tester(qtmodeltester, db):
+    generate_demo(250, seed=6)
+    model = RequestTableModel(RequestFilter())
+    model.refresh()
+    qtmodeltester.check(model)
+
+
+def test_request_model_keeps_only_a_few_pages(db, monkeypatch):
+    generate_demo(300, seed=8)
+    monkeypatch.setattr(request_model, "PAGE_SIZE", 10)
+    monkeypatch.setattr(request_model, "MAX_PAGES", 3)
+    model = RequestTableModel(RequestFilter())
+    model.refresh()
+    for row in range(0, 300, 10):
+        assert model.index(row, 0).data()
+    assert len(model._pages) == 3
+
+
+def test_sorting_by_a_column_matches_the_core(db):
+    generate_demo(120, seed=10)
+    model = RequestTableModel(RequestFilter())
+    column = COLUMN_KEYS.index("tracking_number")
+    model.sort(column, Qt.SortOrder.AscendingOrder)
+    shown = [model.index(r, column).data() for r in range(model.rowCount())]
+    assert shown == sorted(shown)
+    expected = [
+        row.values[column]
+        for row in RequestList(RequestFilter(), "tracking_number", False).page(0, 500)
+    ]
+    assert shown == expected
+
+
+def test_first_run_dialog_keeps_what_was_typed_on_a_mistake(qtbot, db):
+    dialog = FirstRunDialog()
+    qtbot.addWidget(dialog)
+    dialog.admin.setText("Ada Admin")
+    dialog.save()
+    assert "town's name" in dialog.error.text()
+    assert dialog.admin.text() == "Ada Admin"
+    dialog.town.setText("Alder Falls")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.save()
+    assert get_setting("town.name") == "Alder Falls"
+
+
+def test_settings_page_saves_the_town(window):
+    window.show_page(5)
+    page = window.settings_page
+    page.town_edits["town.name"].setText("  Alder Falls  ")
+    page.town_edits["town.phone"].setText("(555) 010-1000")
+    page.save_town()
+    assert get_setting("town.name") == "Alder Falls"
+    window.update_title()
+    assert window.windowTitle().startswith("Alder Falls")
+
+
+def test_settings_page_office_hours_and_holidays(window):
+    import datetime as dt
+
+    from PySide6.QtCore import QDate
+
+    from desktop.models.town_calendar import holidays_from, office_hours
+
+    window.show_page(5)
+    page = window.settings_page
+    box, _opens, _closes = page.hour_rows[5]
+    box.setChecked(True)  # Saturday mornings
+    page.save_hours()
+    assert 5 in office_hours()
+    page.holiday_date.setDate(QDate(2027, 3, 2))
+    page.holiday_name.setText("Town Meeting Day")
+    page.add_holiday()
+    assert (dt.date(2027, 3, 2), "Town Meeting Day") in holidays_from(dt.date(2027, 3, 1))
+
+
+def test_layout_is_remembered(qtbot, db, prefs):
+    first = MainWindow(db, prefs)
+    qtbot.addWidget(first)
+    first.resize(900, 600)
+    first.show_page(5)
+    first.close()
+    second = MainWindow(db, prefs)
+    qtbot.addWidget(second)
+    assert second.stack.currentIndex() == 5
+
+
+def test_known_errors_go_to_a_message_not_the_crash_dialog(caplog):
+    hook = ExceptionHook(windows=False)
+    hook(DatabaseBusy, DatabaseBusy("Another workstation is saving."), None)
+    assert hook.bugs == []
+    assert "Another workstation is saving." in caplog.text
+
+
+def test_bugs_are_recorded_for_the_crash_dialog(capsys):
+    hook = ExceptionHook(windows=False)
+    try:
+        raise ZeroDivisionError("a bug")
+    except ZeroDivisionError:
+        hook(*sys.exc_info())
+    assert hook.bugs and "ZeroDivisionError" in hook.bugs[0]
+    assert "ZeroDivisionError" in capsys.readouterr().err
+
+
+def test_message_boxes_open_without_blocking(qtbot):
+    messages.windows = True
+    messages.info(None, "Title", "Text")
+    box = messages.open_boxes[-1]
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    box.accept()
+    assert box not in messages.open_boxes
