@@ -116,10 +116,13 @@ class RequestList:
         return conditions
 
     def count(self) -> int:
+        """How many requests match. Every filter is on the request row, so no join is needed."""
+        query = ServiceRequest.select(ServiceRequest.id)
+        conditions = self._conditions()
+        if conditions:
+            query = query.where(*conditions)
         with reading():
-            if self._conditions():
-                return int(self._base(ServiceRequest.id).count())
-            return int(ServiceRequest.select().count())
+            return int(query.count())
 
     def page(self, offset: int, limit: int) -> list[RequestRow]:
         expression = next(c.expression for c in COLUMNS if c.key == self.sort_key)

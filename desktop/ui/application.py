@@ -16,7 +16,6 @@ from desktop.models.errors import KnownError
 from desktop.models.first_run import needs_first_run
 from desktop.paths import AppPaths
 from desktop.ui.crash import ExceptionHook
-from desktop.ui.first_run import FirstRunDialog
 from desktop.ui.main_window import DB_FILTER, MainWindow
 from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
@@ -49,6 +48,8 @@ class AppController:
                     return False
                 target = chosen
         if self.interactive and needs_first_run():
+            from desktop.ui.first_run import FirstRunDialog
+
             dialog = FirstRunDialog()
             if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
                 return False
@@ -90,8 +91,11 @@ class AppController:
         if previous is not None:
             close_database(previous)
         self.opened = opened
-        if self.interactive and needs_first_run() and FirstRunDialog().exec() != 1:
-            log.info("first-run setup of %s was put off", target)
+        if self.interactive and needs_first_run():
+            from desktop.ui.first_run import FirstRunDialog
+
+            if FirstRunDialog().exec() != FirstRunDialog.DialogCode.Accepted:
+                log.info("first-run setup of %s was put off", target)
         self.prefs.remember_database(target)
         self._show_window()
 

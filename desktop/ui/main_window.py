@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QSplitter,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -27,8 +29,10 @@ from desktop.models.settings import get_setting
 from desktop.ui.messages import messages
 from desktop.ui.pages import NotBuiltPage
 from desktop.ui.prefs import Prefs
-from desktop.ui.requests_page import RequestsPage
-from desktop.ui.settings_page import SettingsPage
+
+if TYPE_CHECKING:
+    from desktop.ui.requests_page import RequestsPage
+    from desktop.ui.settings_page import SettingsPage
 
 DB_FILTER = _("Front Counter databases (*.db *.sqlite *.frontcounter);;All files (*)")
 
@@ -45,54 +49,16 @@ class MainWindow(QMainWindow):
         self.prefs = prefs
         self.nav = QListWidget()
         self.nav.setObjectName("areas")
-        self.nav.setMaximumWidth(200)
+        self.nav.setStyleSheet(
+            "QListWidget#areas { font-size: 11pt; } QListWidget#areas::item { padding: 6px 10px; }"
+        )
         self.stack = QStackedWidget()
-        self.requests_page = RequestsPage()
-        self.settings_page = SettingsPage()
-        self._loaders: dict[int, Callable[[], None]] = {}
-        self._loaded: set[int] = set()
-        self._add_page(
-            _("Counter"),
-            NotBuiltPage(
-                _("Counter"),
-                _(
-                    "Here clerks will log calls, walk-ins, emails and letters: who called, where, "
-                    "what, with the caller's history beside the form. This screen is not built yet."
-                ),
-            ),
-        )
-        self._add_page(_("Requests"), self.requests_page, self.requests_page.load)
-        self._add_page(
-            _("Knowledge base"),
-            NotBuiltPage(
-                _("Knowledge base"),
-                _(
-                    "A searchable FAQ with call scripts, so a question is answered in seconds. "
-                    "This area is not built yet."
-                ),
-            ),
-        )
-        self._add_page(
-            _("Work orders"),
-            NotBuiltPage(
-                _("Work orders"),
-                _(
-                    "Printed work orders for the crews, run sheets and the close-out by barcode. "
-                    "This area is not built yet."
-                ),
-            ),
-        )
-        self._add_page(
-            _("Dashboard"),
-            NotBuiltPage(
-                _("Dashboard"),
-                _(
-                    "Backlog, overdue, time to close and the monthly report for the council. "
-                    "This area is not built yet."
-                ),
-            ),
-        )
-        self._add_page(_("Settings"), self.settings_page, self.settings_page.load)
+        self._factories: list[Callable[[], QWidget]] = []
+        self._built: dict[int, QWidget] = {}
+        for title, factory in self._areas():
+            self.stack.addWidget(_Holder())
+            self._factories.append(factory)
+            QListWidgetItem(title, self.nav)
         self.nav.currentRowChanged.connect(self.show_page)
 
         splitter = QSplitter()
@@ -100,6 +66,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([170, 1030])
         self.setCentralWidget(splitter)
         self._build_menus()
         self.db_label = QLabel()
@@ -109,24 +76,90 @@ class MainWindow(QMainWindow):
 
     # -- pages --------------------------------------------------------------------------------
 
-    def _add_page(
-        self, title: str, page: QWidget, loader: Callable[[], None] | None = None
-    ) -> None:
-        index = self.stack.addWidget(page)
-        QListWidgetItem(title, self.nav)
-        if loader is not None:
-            self._loaders[index] = loader
+    def _areas(self) -> list[tuple[str, Callable[[], QWidget]]]:
+        def not_built(title: str, text: str) -> tuple[str, Callable[[], QWidget]]:
+            return title, functools.partial(NotBuiltPage, title, text)
+
+        return [
+            not_built(
+                _("Counter"),
+                _(
+                    "Here clerks will log calls, walk-ins, emails and letters: who called, where, "
+                    "what, with the caller's history beside the form. This screen is not built yet."
+                ),
+            ),
+            (_("Requests"), self._make_requests_page),
+            not_built(
+                _("Knowledge base"),
+                _(
+                    "A searchable FAQ with call scripts, so a question is answered in seconds. "
+                    "This area is not built yet."
+                ),
+            ),
+            not_built(
+                _("Work orders"),
+                _(
+                    "Printed work orders for the crews, run sheets and the close-out by barcode. "
+                    "This area is not built yet."
+                ),
+            ),
+            not_built(
+                _("Dashboard"),
+                _(
+                    "Backlog, overdue, time to close and the monthly report for the council. "
+                    "This area is not built yet."
+                ),
+            ),
+            (_("Settings"), self._make_settings_page),
+        ]
+
+    def _make_requests_page(self) -> QWidget:
+        from desktop.ui.requests_page import RequestsPage
+
+        page = RequestsPage()
+        page.load()
+        return page
+
+    def _make_settings_page(self) -> QWidget:
+        from desktop.ui.settings_page import SettingsPage
+
+        page = SettingsPage()
+        page.saved.connect(self._settings_saved)
+        page.load()
+        return page
+
+    def page(self, index: int) -> QWidget:
+        """The area's page, built (and read from the database) the first time it is needed."""
+        if index not in self._built:
+            holder = self.stack.widget(index)
+            assert isinstance(holder, _Holder)
+            self._built[index] = holder.put(self._factories[index]())
+        return self._built[index]
+
+    @property
+    def requests_page(self) -> RequestsPage:
+        from desktop.ui.requests_page import RequestsPage
+
+        page = self.page(1)
+        assert isinstance(page, RequestsPage)
+        return page
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        from desktop.ui.settings_page import SettingsPage
+
+        page = self.page(5)
+        assert isinstance(page, SettingsPage)
+        return page
 
     def show_page(self, index: int) -> None:
-        """Switch area; a page reads the database the first time it is shown."""
+        """Switch area; a page is built and reads the database the first time it is shown."""
         if not 0 <= index < self.stack.count():
             return
+        self.page(index)
         self.stack.setCurrentIndex(index)
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
-        if index in self._loaders and index not in self._loaded:
-            self._loaded.add(index)
-            self._loaders[index]()
 
     # -- menus --------------------------------------------------------------------------------
 
@@ -216,6 +249,10 @@ class MainWindow(QMainWindow):
 
     # -- status -------------------------------------------------------------------------------
 
+    def _settings_saved(self, what: str) -> None:
+        self.statusBar().showMessage(what, 5000)
+        self.update_title()
+
     def update_title(self) -> None:
         town = get_setting("town.name")
         self.setWindowTitle(f"{town} — {APP_NAME}" if town else APP_NAME)
@@ -245,6 +282,19 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         super().closeEvent(event)
+
+
+class _Holder(QWidget):
+    """A place in the stack for a page that is made only when first shown (faster start-up)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def put(self, page: QWidget) -> QWidget:
+        self._layout.addWidget(page)
+        return page
 
 
 def database_status(opened: OpenedDatabase) -> str:

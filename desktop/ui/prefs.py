@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 DEFAULTS: dict[str, Any] = {
     "window/geometry": None,
     "window/state": None,
-    "window/page": 0,
+    "window/page": 1,  # the Requests list
     "databases/recent": [],
     "databases/last": "",
     "counter/last_channel": "phone",

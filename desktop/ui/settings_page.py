@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -48,6 +48,9 @@ _TOWN_FIELDS = (
 class SettingsPage(QWidget):
     """Town details, weekly office hours and holidays; each group saves on its own button."""
 
+    #: a sentence saying what was saved, for the status bar
+    saved = Signal(str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.town_edits: dict[str, QLineEdit] = {}
@@ -86,6 +89,8 @@ class SettingsPage(QWidget):
             settings.set_settings({k: e.text().strip() for k, e in self.town_edits.items()})
         except KnownError as exc:
             messages.error(self, exc)
+            return
+        self.saved.emit(_("The town details were saved for every workstation."))
 
     # -- office hours -------------------------------------------------------------------------
 
@@ -120,6 +125,8 @@ class SettingsPage(QWidget):
             town_calendar.set_office_hours(spans)
         except KnownError as exc:
             messages.error(self, exc)
+            return
+        self.saved.emit(_("The office hours were saved; new due dates follow them."))
 
     # -- holidays -----------------------------------------------------------------------------
 
@@ -155,6 +162,7 @@ class SettingsPage(QWidget):
             return
         self.holiday_name.clear()
         self._load_holidays()
+        self.saved.emit(_("The holiday was added."))
 
     def remove_holiday(self) -> None:
         item = self.holiday_list.currentItem()
@@ -167,6 +175,7 @@ class SettingsPage(QWidget):
             messages.error(self, exc)
             return
         self._load_holidays()
+        self.saved.emit(_("The holiday was removed."))
 
     # -- loading ------------------------------------------------------------------------------
 

@@ -1,0 +1,67 @@
+"""Shared helpers for the benchmarks: the 1M-request demo database, timing, printing."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: where benchmark databases are kept between runs (not in git)
+DATA = Path(os.environ.get("FRONTCOUNTER_BENCH_DIR", ROOT / "bench-data"))
+SCALE = int(os.environ.get("FRONTCOUNTER_BENCH_REQUESTS", "1000000"))
+
+
+def frontcounter(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", *args],
+        capture_output=True, text=True, check=True, env=env, cwd=ROOT,
+    )
+
+
+def demo_database(requests: int = SCALE) -> Path:
+    """A database with `requests` demo requests, made once and reused by later runs."""
+    path = DATA / f"demo-{requests}.db"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial.db")
+        partial.unlink(missing_ok=True)
+        print(f"making a demo database of {requests:,} requests at {path} ...", flush=True)
+        frontcounter("--basedir", str(DATA / "base"), "--db", str(partial), "init",
+                     "--town", "Alder Falls", "--admin", "Bench Admin", "--demo", str(requests))
+        partial.rename(path)
+    return path
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Wall-clock seconds of each of `repeat` calls."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def p95(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def report(name: str, value: float, baseline: float, unit: str = "ms", target: str = "") -> None:
+    """One line: the figure, the baseline measured in the same run, their ratio, the target."""
+    ratio = value / baseline if baseline else float("inf")
+    scale = 1000 if unit == "ms" else 1
+    print(
+        f"{name:<44} {value * scale:9.1f} {unit}   baseline {baseline * scale:9.1f} {unit}   "
+        f"ratio {ratio:5.2f}   {target}",
+        flush=True,
+    )
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
