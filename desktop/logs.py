@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
+from pathlib import Path
 
 from desktop.paths import AppPaths
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+MAX_BYTES = 2_000_000
+KEEP = 5
 _handlers: list[logging.Handler] = []
 
 
 def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
-    """Log to a rotating file in `paths.log_dir` (and to stderr with --verbose).
+    """Log to a file in `paths.log_dir`, rotated at start-up (and to stderr with --verbose).
 
     Calling it again (a test, another --basedir) replaces the handlers it added before.
     """
@@ -24,9 +26,8 @@ def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     try:
         paths.log_dir.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            paths.log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-        )
+        rotate(paths.log_file)
+        handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
     except OSError:
         fallback = logging.StreamHandler()  # a read-only profile still gets its log lines
         _handlers.append(fallback)
@@ -37,3 +38,21 @@ def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
     for each in _handlers:
         each.setFormatter(logging.Formatter(_FORMAT))
         root.addHandler(each)
+
+
+def rotate(log_file: Path, max_bytes: int = MAX_BYTES, keep: int = KEEP) -> None:
+    """Once the log passes `max_bytes`, keep it as .1 (older ones as .2 ... .keep).
+
+    Rotating when the app starts rather than mid-run means two workstations' processes never
+    rename a file the other is writing (each PC has its own log folder anyway).
+    """
+    try:
+        if not log_file.exists() or log_file.stat().st_size < max_bytes:
+            return
+        for number in range(keep - 1, 0, -1):
+            older = log_file.with_name(f"{log_file.name}.{number}")
+            if older.exists():
+                older.replace(log_file.with_name(f"{log_file.name}.{number + 1}"))
+        log_file.replace(log_file.with_name(f"{log_file.name}.1"))
+    except OSError:
+        pass  # a log that cannot rotate keeps growing; losing the app over it would be worse

@@ -137,3 +137,21 @@ def test_smoke_test_fails_on_a_database_that_cannot_open(tmp_path: Path):
     )
     assert smoke.returncode == 1
     assert "not a Front Counter database" in smoke.stderr
+
+
+def test_the_log_rotates_at_start_up(tmp_path: Path):
+    from desktop.logs import rotate
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = logs / "frontcounter.log"
+    for generation in range(7):
+        log.write_text(f"generation {generation}\n" * 10)
+        rotate(log, max_bytes=50, keep=3)
+    assert not log.exists()
+    assert sorted(p.name for p in logs.iterdir()) == [
+        "frontcounter.log.1",
+        "frontcounter.log.2",
+        "frontcounter.log.3",
+    ]
+    assert (logs / "frontcounter.log.1").read_text().startswith("generation 6")

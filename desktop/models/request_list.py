@@ -43,6 +43,13 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 
+#: the columns whose sort needs another table, and how to reach it
+_JOINED: dict[str, tuple[Any, Any]] = {
+    "service_type": (ServiceType, ServiceRequest.service_type == ServiceType.id),
+    "department": (Department, ServiceRequest.department == Department.id),
+    "assignee": (Assignee, ServiceRequest.assignee == Assignee.id),
+}
+
 
 @dataclass(frozen=True)
 class RequestFilter:
@@ -83,7 +90,7 @@ class RequestList:
         self.sort_key = sort_key
         self.descending = descending
 
-    def _base(self, *fields: Any) -> Any:
+    def _joined(self, *fields: Any) -> Any:
         query = (
             ServiceRequest.select(*fields)
             .join(ServiceType, on=ServiceRequest.service_type == ServiceType.id)
@@ -92,7 +99,7 @@ class RequestList:
             .switch(ServiceRequest)
             .join(Assignee, peewee.JOIN.LEFT_OUTER, on=ServiceRequest.assignee == Assignee.id)
         )
-        return query.where(*self._conditions()) if self._conditions() else query
+        return query
 
     def _conditions(self) -> list[Any]:
         f = self.filters
@@ -124,27 +131,47 @@ class RequestList:
         with reading():
             return int(query.count())
 
-    def page(self, offset: int, limit: int) -> list[RequestRow]:
-        expression = next(c.expression for c in COLUMNS if c.key == self.sort_key)
-        order = [expression.desc() if self.descending else expression.asc()]
+    def page_ids(self, offset: int, limit: int) -> list[int]:
+        """The ids of one page, in order.
+
+        Only the request table (and, for sorting by a name, the one table holding it) is read:
+        with the (status, requested_at) index SQLite sorts index entries, not whole rows.
+        """
+        column = next(c for c in COLUMNS if c.key == self.sort_key)
+        order = [column.expression.desc() if self.descending else column.expression.asc()]
         order.append(ServiceRequest.id.desc() if self.descending else ServiceRequest.id.asc())
+        query = ServiceRequest.select(ServiceRequest.id)
+        if column.key in _JOINED:
+            table, on = _JOINED[column.key]
+            query = query.join(table, peewee.JOIN.LEFT_OUTER, on=on)
+        conditions = self._conditions()
+        if conditions:
+            query = query.where(*conditions)
+        query = query.order_by(*order).limit(limit).offset(offset)
+        with reading():
+            return [row.id for row in query]
+
+    def page(self, offset: int, limit: int) -> list[RequestRow]:
+        """One page of rows: their ids first, then the rows with the names they show."""
+        ids = self.page_ids(offset, limit)
+        if not ids:
+            return []
         fields = [ServiceRequest.id, *(c.expression for c in COLUMNS)]
-        query = self._base(*fields).order_by(*order).limit(limit).offset(offset).tuples()
+        query = self._joined(*fields).where(ServiceRequest.id.in_(ids)).tuples()
+        with reading():
+            found: dict[int, tuple[Any, ...]] = {row[0]: row for row in query}
         now = clock.now()
         due_index = COLUMN_KEYS.index("due_at")
         status_index = COLUMN_KEYS.index("status")
-        with reading():
-            rows: list[tuple[Any, ...]] = list(query)
-        return [
-            RequestRow(
-                row[0],
-                tuple(row[1:]),
-                row[1 + due_index] is not None
-                and row[1 + status_index] in OPEN_STATUSES
-                and _as_datetime(row[1 + due_index]) < now,
-            )
-            for row in rows
-        ]
+        rows = []
+        for request_id in ids:
+            row = found.get(request_id)
+            if row is None:  # deleted between the two reads
+                continue
+            due, status = row[1 + due_index], row[1 + status_index]
+            overdue = due is not None and status in OPEN_STATUSES and _as_datetime(due) < now
+            rows.append(RequestRow(request_id, tuple(row[1:]), overdue))
+        return rows
 
 
 def _as_datetime(value: Any) -> dt.datetime:

@@ -221,6 +221,7 @@ class ServiceRequest(VersionedModel):
     class Meta:
         indexes = (
             (("status", "due_at"), False),
+            (("status", "requested_at"), False),
             (("service_type", "status"), False),
             (("department", "status"), False),
             (("assignee", "status"), False),

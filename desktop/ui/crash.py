@@ -1,4 +1,7 @@
-"""Bugs reach this dialog through sys.excepthook, with the details to copy into a report."""
+"""sys.excepthook: known errors become a message, bugs reach the crash dialog.
+
+The dialog's module is imported only when a bug happens, so start-up does not pay for it.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,13 @@ import platform
 import sys
 import traceback
 from types import TracebackType
-
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QPlainTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from typing import TYPE_CHECKING
 
 from desktop import __version__
-from desktop.i18n import _
 from desktop.models.errors import KnownError
+
+if TYPE_CHECKING:
+    from desktop.ui.crash_dialog import CrashDialog
 
 log = logging.getLogger("frontcounter.crash")
 
@@ -34,34 +29,6 @@ def crash_report(
         f"Front Counter {__version__}\nPython {platform.python_version()} on "
         f"{platform.platform()}\n\n" + "".join(lines)
     )
-
-
-class CrashDialog(QDialog):
-    """Something went wrong that is our fault: say so, keep the app alive, offer the details."""
-
-    def __init__(self, report: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(_("Front Counter: something went wrong"))
-        layout = QVBoxLayout(self)
-        text = QLabel(
-            _(
-                "Front Counter ran into a problem it did not expect. Your saved work is safe, "
-                "and the form you were typing is kept as a draft. Please copy the details below "
-                "and send them to whoever supports Front Counter in your town."
-            )
-        )
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        self.details = QPlainTextEdit(report)
-        self.details.setReadOnly(True)
-        self.details.setMinimumSize(560, 240)
-        layout.addWidget(self.details)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        copy = buttons.addButton(_("Copy details"), QDialogButtonBox.ButtonRole.ActionRole)
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(report))
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
 
 class ExceptionHook:
@@ -86,6 +53,8 @@ class ExceptionHook:
         if not self.windows:
             sys.stderr.write(report)
             return
+        from desktop.ui.crash_dialog import CrashDialog
+
         dialog = CrashDialog(report)
         self.dialogs.append(dialog)
         dialog.finished.connect(lambda _r, d=dialog: self.dialogs.remove(d))

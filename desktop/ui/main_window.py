@@ -49,9 +49,10 @@ class MainWindow(QMainWindow):
         self.prefs = prefs
         self.nav = QListWidget()
         self.nav.setObjectName("areas")
-        self.nav.setStyleSheet(
-            "QListWidget#areas { font-size: 11pt; } QListWidget#areas::item { padding: 6px 10px; }"
-        )
+        font = self.nav.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.nav.setFont(font)
+        self.nav.setSpacing(3)
         self.stack = QStackedWidget()
         self._factories: list[Callable[[], QWidget]] = []
         self._built: dict[int, QWidget] = {}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-
-from PySide6.QtWidgets import QMessageBox, QWidget
+from typing import TYPE_CHECKING
 
 from desktop.i18n import _
 from desktop.models.errors import KnownError
+
+if TYPE_CHECKING:  # the widgets are imported when a message is first shown (faster start-up)
+    from PySide6.QtWidgets import QMessageBox, QWidget
 
 log = logging.getLogger("frontcounter.ui")
 
@@ -21,42 +23,43 @@ class Messages:
         self.open_boxes: list[QMessageBox] = []
 
     def _box(
-        self,
-        parent: QWidget | None,
-        icon: QMessageBox.Icon,
-        title: str,
-        text: str,
-        detail: str = "",
-    ) -> QMessageBox | None:
-        level = (
-            logging.WARNING
-            if icon in (QMessageBox.Icon.Warning, QMessageBox.Icon.Critical)
-            else logging.INFO
+        self, parent: QWidget | None, warning: bool, title: str, text: str, detail: str = ""
+    ) -> None:
+        log.log(
+            logging.WARNING if warning else logging.INFO,
+            "%s: %s%s",
+            title,
+            text,
+            f" ({detail})" if detail else "",
         )
-        log.log(level, "%s: %s%s", title, text, f" ({detail})" if detail else "")
         if not self.windows:
-            return None
+            return
+        from PySide6.QtWidgets import QMessageBox
+
+        icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
         if detail:
             box.setDetailedText(detail)
-        box.finished.connect(lambda _result, box=box: self._forget(box))
+        self._open(box, None)
+
+    def _open(self, box: QMessageBox, on_done: Callable[[int], None] | None) -> None:
+        def finished(result: int) -> None:
+            if box in self.open_boxes:
+                self.open_boxes.remove(box)
+            box.deleteLater()
+            if on_done is not None:
+                on_done(result)
+
+        box.finished.connect(finished)
         self.open_boxes.append(box)
         box.open()
-        return box
-
-    def _forget(self, box: QMessageBox) -> None:
-        if box in self.open_boxes:
-            self.open_boxes.remove(box)
-        box.deleteLater()
 
     def error(self, parent: QWidget | None, error: KnownError, title: str | None = None) -> None:
         """A known error: what happened and what to do, in the clerk's words."""
-        self._box(
-            parent, QMessageBox.Icon.Warning, title or _("Front Counter"), str(error), error.detail
-        )
+        self._box(parent, True, title or _("Front Counter"), str(error), error.detail)
 
     def info(self, parent: QWidget | None, title: str, text: str) -> None:
-        self._box(parent, QMessageBox.Icon.Information, title, text)
+        self._box(parent, False, title, text)
 
     def confirm(
         self,
@@ -72,20 +75,12 @@ class Messages:
             log.info("%s: %s (answered yes: no windows)", title, text)
             on_yes()
             return
-        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons, parent)
-        box.setDefaultButton(
-            QMessageBox.StandardButton.Yes if default_yes else QMessageBox.StandardButton.No
-        )
+        from PySide6.QtWidgets import QMessageBox
 
-        def done(result: int) -> None:
-            self._forget(box)
-            if result == QMessageBox.StandardButton.Yes:
-                on_yes()
-
-        box.finished.connect(done)
-        self.open_boxes.append(box)
-        box.open()
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, yes | no, parent)
+        box.setDefaultButton(yes if default_yes else no)
+        self._open(box, lambda result: on_yes() if result == yes else None)
 
 
 #: the app's one Messages object; `application.run_gui` sets whether it shows windows
