@@ -155,3 +155,34 @@ def test_the_log_rotates_at_start_up(tmp_path: Path):
         "frontcounter.log.3",
     ]
     assert (logs / "frontcounter.log.1").read_text().startswith("generation 6")
+
+
+def test_init_with_town_and_admin_finishes_the_first_run(tmp_path: Path, capsys):
+    from desktop.models.db import close_database, open_database
+    from desktop.models.first_run import needs_first_run
+
+    db = tmp_path / "town.db"
+    code, _out, _err = run(
+        capsys,
+        "--basedir",
+        str(tmp_path),
+        "--db",
+        str(db),
+        "init",
+        "--town",
+        "Alder Falls",
+        "--admin",
+        "Ada Admin",
+    )
+    assert code == 0
+    opened = open_database(db)
+    try:
+        assert not needs_first_run()
+    finally:
+        close_database(opened)
+
+
+def test_admin_without_town_is_refused(tmp_path: Path, capsys):
+    code, _out, err = run(capsys, "--basedir", str(tmp_path), "init", "--admin", "Ada Admin")
+    assert code == 1
+    assert "--town" in err

@@ -12,7 +12,7 @@ from typing import Any
 
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase, close_database, open_database
-from desktop.models.errors import KnownError
+from desktop.models.errors import InputError, KnownError
 from desktop.paths import AppPaths
 
 log = logging.getLogger("frontcounter.cli")
@@ -34,13 +34,16 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
-    from desktop.models import settings, staff
+    from desktop.models import settings
     from desktop.models.demo import generate_demo
+    from desktop.models.first_run import complete_first_run
 
-    if args.town:
+    if args.town and args.admin:
+        complete_first_run(args.town, args.admin)  # the window will not ask again
+    elif args.town:
         settings.set_settings({"town.name": args.town.strip()})
-    if args.admin and staff.first_administrator() is None:
-        staff.create_staff(args.admin, "admin")
+    elif args.admin:
+        raise InputError(_("Give --town with --admin: both are needed to finish the setup."))
     result: dict[str, Any] = {"database": opened.location}
     if args.demo:
         started = time.perf_counter()

@@ -249,7 +249,9 @@ def _request_times(
                     moment -= dt.timedelta(days=moment.weekday() - 4)
                     if moment < a:
                         moment += dt.timedelta(days=3)
-            result.append((min(moment.replace(microsecond=0), end), code))
+            while moment > end:  # the office-hours shift can pass "now" on the last day
+                moment -= dt.timedelta(days=1)
+            result.append((moment.replace(microsecond=0), code))
     result.sort()
     return result
 

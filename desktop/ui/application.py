@@ -48,9 +48,10 @@ class AppController:
                     return False
                 target = chosen
         if self.interactive and needs_first_run():
+            from desktop.models.settings import get_setting
             from desktop.ui.first_run import FirstRunDialog
 
-            dialog = FirstRunDialog()
+            dialog = FirstRunDialog(get_setting("town.name"))
             if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
                 return False
         self.prefs.remember_database(target)
