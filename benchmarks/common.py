@@ -19,7 +19,11 @@ SCALE = int(os.environ.get("FRONTCOUNTER_BENCH_REQUESTS", "1000000"))
 def frontcounter(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "desktop", *args],
-        capture_output=True, text=True, check=True, env=env, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
     )
 
 
@@ -31,8 +35,19 @@ def demo_database(requests: int = SCALE) -> Path:
         partial = path.with_suffix(".partial.db")
         partial.unlink(missing_ok=True)
         print(f"making a demo database of {requests:,} requests at {path} ...", flush=True)
-        frontcounter("--basedir", str(DATA / "base"), "--db", str(partial), "init",
-                     "--town", "Alder Falls", "--admin", "Bench Admin", "--demo", str(requests))
+        frontcounter(
+            "--basedir",
+            str(DATA / "base"),
+            "--db",
+            str(partial),
+            "init",
+            "--town",
+            "Alder Falls",
+            "--admin",
+            "Bench Admin",
+            "--demo",
+            str(requests),
+        )
         partial.rename(path)
     return path
 

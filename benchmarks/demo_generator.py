@@ -23,8 +23,15 @@ def _raw_baseline(path: Path) -> float:
     )
     started = time.perf_counter()
     rows = (
-        (i, f"2026-{i:07d}", "closed", "Pothole in front of the house", "12 ELM ST",
-         "2026-01-05 10:00:00", "2026-01-12 10:00:00")
+        (
+            i,
+            f"2026-{i:07d}",
+            "closed",
+            "Pothole in front of the house",
+            "12 ELM ST",
+            "2026-01-05 10:00:00",
+            "2026-01-12 10:00:00",
+        )
         for i in range(1, SCALE + 1)
     )
     with conn:
@@ -41,8 +48,13 @@ def main() -> None:
         started = time.perf_counter()
         frontcounter("--basedir", str(base), "init", "--demo", str(SCALE))
         elapsed = time.perf_counter() - started
-    report(f"init --demo {SCALE:,}", elapsed, baseline, unit="s",
-           target="target <= 120 s; baseline = raw executemany of bare rows")
+    report(
+        f"init --demo {SCALE:,}",
+        elapsed,
+        baseline,
+        unit="s",
+        target="target <= 120 s; baseline = raw executemany of bare rows",
+    )
 
 
 if __name__ == "__main__":

@@ -6,8 +6,10 @@ from benchmarks import demo_generator, startup
 
 
 def main() -> None:
-    print("figure                                           value          baseline"
-          "            ratio   target")
+    print(
+        "figure                                           value          baseline"
+        "            ratio   target"
+    )
     demo_generator.main()
     startup.main()
 

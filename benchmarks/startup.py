@@ -45,8 +45,12 @@ def main() -> None:
         for _ in range(RUNS):
             app_times.append(_run(app, env))
             bare_times.append(_run(bare, env))
-    report(f"start-up to painted window ({SCALE:,} requests)", median(app_times),
-           median(bare_times), target="target <= 2.00x the bare window")
+    report(
+        f"start-up to painted window ({SCALE:,} requests)",
+        median(app_times),
+        median(bare_times),
+        target="target <= 2.00x the bare window",
+    )
 
 
 if __name__ == "__main__":
