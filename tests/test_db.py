@@ -108,3 +108,18 @@ def test_unreachable_postgres_is_a_known_error():
 
 def test_peewee_is_bound_through_one_proxy(db):
     assert isinstance(dbmod.current(), peewee.SqliteDatabase)
+
+
+def test_a_shared_file_gets_extra_sync_and_says_so(db_path: Path):
+    opened = open_database(db_path, shared=True)
+    try:
+        assert opened.kind is DbKind.SHARED_FILE
+        assert pragma(opened, "synchronous") == 3  # EXTRA
+        assert str(pragma(opened, "journal_mode")).lower() == "delete"
+    finally:
+        close_database(opened)
+
+
+def test_network_paths_are_recognised():
+    assert dbmod.is_network_path(Path("//townhall/clerk/frontcounter.db"))
+    assert not dbmod.is_network_path(Path("/tmp"))

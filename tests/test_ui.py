@@ -201,3 +201,22 @@ def test_message_boxes_open_without_blocking(qtbot):
     assert isinstance(box, QMessageBox) and box.isVisible()
     box.accept()
     assert box not in messages.open_boxes
+
+
+def test_switching_to_a_shared_database_is_remembered(qtbot, tmp_path, prefs):
+    from desktop.ui.application import AppController
+
+    controller = AppController(prefs, interactive=False)
+    first, second = tmp_path / "one.db", tmp_path / "two.db"
+    assert controller.start(str(first))
+    qtbot.addWidget(controller.window)
+    controller.switch(str(second), True, True)
+    assert controller.window is not None
+    qtbot.addWidget(controller.window)
+    assert controller.opened is not None and controller.opened.location == str(second)
+    assert "Shared file" in controller.window.db_label.text()
+    assert prefs.get("databases/recent")[:2] == [str(second), str(first)]
+    assert prefs.get("databases/shared") == [str(second)]
+    controller.switch(str(tmp_path / "missing.db"), False, False)  # refused: stays on two.db
+    assert controller.opened.location == str(second)
+    controller.shutdown()

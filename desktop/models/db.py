@@ -157,8 +157,12 @@ def open_database(
     create: bool = True,
     password: str | None = None,
     migrate: bool = True,
+    shared: bool | None = None,
 ) -> OpenedDatabase:
     """Open (and if needed create and migrate) the database at `target`; bind every model to it.
+
+    `shared` says the file is on a network drive (the clerk chose "Open a shared database");
+    None finds out from the file system.
 
     `target` is a file path or a `postgresql://user@host:port/name` URL.
     """
@@ -170,7 +174,7 @@ def open_database(
         opened = OpenedDatabase(db, DbKind.POSTGRESQL, shown)
     else:
         path = Path(text).expanduser()
-        opened = _open_sqlite(path, read_only=read_only, create=create)
+        opened = _open_sqlite(path, read_only=read_only, create=create, shared=shared)
     previous = database.obj
     database.initialize(opened.db)
     try:
@@ -193,7 +197,9 @@ def open_database(
     return opened
 
 
-def _open_sqlite(path: Path, *, read_only: bool, create: bool) -> OpenedDatabase:
+def _open_sqlite(
+    path: Path, *, read_only: bool, create: bool, shared: bool | None
+) -> OpenedDatabase:
     exists = path.exists()
     if not exists and (read_only or not create):
         raise CannotOpenDatabase(_("There is no database file at {path}.").format(path=path))
@@ -216,7 +222,8 @@ def _open_sqlite(path: Path, *, read_only: bool, create: bool) -> OpenedDatabase
             reason = _("The database file is read-only on this computer.")
         elif not os.access(path.parent, os.W_OK):
             reason = _("The folder holding the database does not allow writing.")
-    shared = is_network_path(path.parent)
+    if shared is None:
+        shared = is_network_path(path.parent)
     kind = DbKind.SHARED_FILE if shared else DbKind.LOCAL_FILE
     ro = read_only or bool(reason)
     db = _sqlite_database(path, read_only=ro, shared=shared)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from desktop import APP_NAME, __version__
 from desktop.i18n import _
-from desktop.models.db import OpenedDatabase, close_database, open_database
+from desktop.models.db import DbKind, OpenedDatabase, close_database, open_database
 from desktop.models.errors import KnownError
 from desktop.models.first_run import needs_first_run
 from desktop.paths import AppPaths
@@ -35,8 +35,9 @@ class AppController:
     def start(self, target: str) -> bool:
         """Open the first database, asking for another while it cannot be opened."""
         while True:
+            shared = target in self.prefs.get("databases/shared")
             try:
-                self.opened = open_database(target)
+                self.opened = open_database(target, shared=shared or None)
                 break
             except KnownError as exc:
                 log.warning("could not open %s: %s (%s)", target, exc, exc.detail)
@@ -54,7 +55,7 @@ class AppController:
             dialog = FirstRunDialog(get_setting("town.name"))
             if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
                 return False
-        self.prefs.remember_database(target)
+        self.prefs.remember_database(target, shared=self.opened.kind is DbKind.SHARED_FILE)
         self._show_window()
         return True
 
@@ -77,11 +78,11 @@ class AppController:
         self.window.open_requested.connect(self.switch)
         self.window.show()
 
-    def switch(self, target: str, create: bool) -> None:
+    def switch(self, target: str, create: bool, shared: bool = False) -> None:
         """Open another database; on failure the current one stays open and nothing changes."""
         previous = self.opened
         try:
-            opened = open_database(target, create=create)
+            opened = open_database(target, create=create, shared=shared or None)
         except KnownError as exc:
             messages.error(self.window, exc)
             return
@@ -97,7 +98,7 @@ class AppController:
 
             if FirstRunDialog().exec() != FirstRunDialog.DialogCode.Accepted:
                 log.info("first-run setup of %s was put off", target)
-        self.prefs.remember_database(target)
+        self.prefs.remember_database(target, shared=opened.kind is DbKind.SHARED_FILE)
         self._show_window()
 
     def shutdown(self) -> None:

@@ -40,8 +40,8 @@ DB_FILTER = _("Front Counter databases (*.db *.sqlite *.frontcounter);;All files
 class MainWindow(QMainWindow):
     """Holds the pages; asks the application to switch databases through `open_requested`."""
 
-    #: (target, create) — the application opens it and rebuilds the window
-    open_requested = Signal(str, bool)
+    #: (target, create, shared) — the application opens it and rebuilds the window
+    open_requested = Signal(str, bool, bool)
 
     def __init__(self, opened: OpenedDatabase, prefs: Prefs) -> None:
         super().__init__()
@@ -209,9 +209,7 @@ class MainWindow(QMainWindow):
         if not recent:
             self.recent_menu.addAction(_("(none yet)")).setEnabled(False)
         for target in recent:
-            self._action(
-                self.recent_menu, target, functools.partial(self.open_requested.emit, target, False)
-            )
+            self._action(self.recent_menu, target, functools.partial(self._open_recent, target))
 
     def new_database(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(self, _("New database"), "", DB_FILTER)
@@ -223,19 +221,23 @@ class MainWindow(QMainWindow):
                     _("That file already exists; choose Open database to use it, or another name."),
                 )
                 return
-            self.open_requested.emit(path, True)
+            self.open_requested.emit(path, True, False)
 
     def open_database(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, _("Open database"), "", DB_FILTER)
         if path:
-            self.open_requested.emit(path, False)
+            self.open_requested.emit(path, False, False)
+
+    def _open_recent(self, target: str) -> None:
+        shared = target in self.prefs.get("databases/shared")
+        self.open_requested.emit(target, False, shared)
 
     def open_shared_database(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
             self, _("Open a shared database (on a network drive)"), "", DB_FILTER
         )
         if path:
-            self.open_requested.emit(path, False)
+            self.open_requested.emit(path, False, True)
 
     def about(self) -> None:
         messages.info(

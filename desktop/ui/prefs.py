@@ -14,6 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "window/page": 1,  # the Requests list
     "databases/recent": [],
     "databases/last": "",
+    "databases/shared": [],  # files the clerk opened as shared (network drive) databases
     "counter/last_channel": "phone",
 }
 MAX_RECENT = 8
@@ -45,10 +46,12 @@ class Prefs:
             raise KeyError(key)
         self.qsettings.setValue(key, value)
 
-    def remember_database(self, target: str) -> None:
+    def remember_database(self, target: str, *, shared: bool = False) -> None:
         recent = [target] + [t for t in self.get("databases/recent") if t != target]
         self.set("databases/recent", recent[:MAX_RECENT])
         self.set("databases/last", target)
+        marked = [t for t in self.get("databases/shared") if t != target and t in recent]
+        self.set("databases/shared", [*marked, target] if shared else marked)
 
     def sync(self) -> None:
         self.qsettings.sync()
