@@ -12,7 +12,8 @@ def resources_dir() -> Path:
     """The `resources/` folder: beside the package in a checkout, or bundled by an installer."""
     bundled = getattr(sys, "_MEIPASS", None)  # a frozen (PyInstaller) build unpacks here
     candidates = [Path(bundled) / "resources"] if bundled else []
-    candidates.append(Path(__file__).resolve().parent.parent / "resources")
+    candidates.append(Path(__file__).resolve().parent.parent / "resources")  # a checkout
+    candidates.append(Path(sys.prefix) / "share" / "frontcounter" / "resources")  # pip install .
     for candidate in candidates:
         if candidate.is_dir():
             return candidate

@@ -86,3 +86,26 @@ def test_bad_catalogs_are_explained(mutate, complaint):
 
 def test_a_catalog_that_is_not_an_object():
     assert validate_catalog(["pothole"]) and validate_catalog(None)
+
+
+def test_every_resource_folder_is_installed_with_the_package():
+    """pip install . must carry every file the app reads from resources/."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    data_files = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "data-files"
+    ]
+    installed = {
+        path.relative_to(root).as_posix()
+        for patterns in data_files.values()
+        for pattern in patterns
+        for path in root.glob(pattern)
+    }
+    shipped = {
+        path.relative_to(root).as_posix()
+        for path in (root / "resources").rglob("*")
+        if path.is_file()
+    }
+    assert shipped <= installed

@@ -21,7 +21,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "priority": PRIORITIES,
     "channel": CHANNELS,
 }
-_OVERDUE = QColor("#b3261e")
+_OVERDUE_BRUSH = QBrush(QColor("#b3261e"))
+_MARKED_WHEN_OVERDUE = frozenset(COLUMN_KEYS.index(k) for k in ("due_at", "tracking_number"))
 
 
 def _display(key: str, value: Any) -> str:
@@ -36,6 +37,16 @@ def _display(key: str, value: Any) -> str:
     return str(value)
 
 
+class _ShownRow:
+    """A row from the core with its cells already turned into text."""
+
+    __slots__ = ("request", "shown")
+
+    def __init__(self, request: RequestRow) -> None:
+        self.request = request
+        self.shown = tuple(_display(k, v) for k, v in zip(COLUMN_KEYS, request.values, strict=True))
+
+
 class RequestTableModel(QAbstractTableModel):
     """Keeps the row count and a few pages; fetches a page when the view first shows it."""
 
@@ -43,7 +54,7 @@ class RequestTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._list = RequestList(filters)  # nothing is read until the first sort or refresh
         self._count = 0
-        self._pages: OrderedDict[int, list[RequestRow]] = OrderedDict()
+        self._pages: OrderedDict[int, list[_ShownRow]] = OrderedDict()
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -61,11 +72,11 @@ class RequestTableModel(QAbstractTableModel):
         """Read again (another clerk saved something)."""
         self.set_query(self._list.filters, self._list.sort_key, self._list.descending)
 
-    def _row(self, row: int) -> RequestRow | None:
+    def _row(self, row: int) -> _ShownRow | None:
         number = row // PAGE_SIZE
         page = self._pages.get(number)
         if page is None:
-            page = self._list.page(number * PAGE_SIZE, PAGE_SIZE)
+            page = [_ShownRow(found) for found in self._list.page(number * PAGE_SIZE, PAGE_SIZE)]
             self._pages[number] = page
             while len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)
@@ -76,7 +87,7 @@ class RequestTableModel(QAbstractTableModel):
 
     def request_id(self, row: int) -> int | None:
         found = self._row(row)
-        return None if found is None else found.id
+        return None if found is None else found.request.id
 
     # -- Qt -----------------------------------------------------------------------------------
 
@@ -87,23 +98,14 @@ class RequestTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self._count:
-            return None
-        if role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ForegroundRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
-            return None
-        row = self._row(index.row())
-        if row is None:
-            return None
-        key = COLUMN_KEYS[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return (
-                QBrush(_OVERDUE) if row.overdue and key in ("due_at", "tracking_number") else None
-            )
-        return _display(key, row.values[index.column()])
+        # called thousands of times a second while scrolling: the strings are made once a page
+        if role == Qt.ItemDataRole.DisplayRole:
+            row = self._row(index.row()) if 0 <= index.row() < self._count else None
+            return None if row is None else row.shown[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() in _MARKED_WHEN_OVERDUE:
+            row = self._row(index.row()) if 0 <= index.row() < self._count else None
+            return _OVERDUE_BRUSH if row is not None and row.request.overdue else None
+        return None
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
