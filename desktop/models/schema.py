@@ -98,6 +98,9 @@ class Department(VersionedModel):
     active = BooleanField(default=True)
     sort_order = IntegerField(default=0)
 
+    if TYPE_CHECKING:
+        default_assignee_id: int | None
+
 
 class ServiceType(VersionedModel):
     """A kind of request a resident can make (an Open311 service)."""
@@ -158,6 +161,10 @@ class Contact(VersionedModel):
     notes = TextField(default="")
     anonymized_at = DateTimeField(null=True)
     merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL")
+
+    if TYPE_CHECKING:
+        methods: Any
+        requests: Any
 
     @property
     def display_name(self) -> str:

@@ -1,0 +1,152 @@
+"""Residents: finding them as the clerk types, adding them inline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop.i18n import _
+from desktop.models import clock
+from desktop.models.contacts_text import (
+    format_phone,
+    looks_like_email,
+    looks_like_phone,
+    normalize_email,
+    normalize_phone,
+)
+from desktop.models.errors import InputError, NotFound
+from desktop.models.schema import Contact, ContactMethod
+
+MAX_FIELD = 200
+
+
+@dataclass(frozen=True)
+class CallerDetails:
+    """Who called, as typed at the counter. Empty fields are simply not known."""
+
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+    def is_empty(self) -> bool:
+        return not any((self.first_name, self.last_name, self.phone, self.email))
+
+
+def check_caller(caller: CallerDetails) -> list[str]:
+    """What is wrong with the caller's details, as sentences."""
+    problems = []
+    for label, value in ((_("first name"), caller.first_name), (_("last name"), caller.last_name)):
+        if len(value) > MAX_FIELD:
+            problems.append(_("The {field} is too long.").format(field=label))
+    if caller.phone.strip():
+        digits = normalize_phone(caller.phone)
+        if not 7 <= len(digits) <= 15:
+            problems.append(
+                _("“{phone}” is not a phone number (7 to 15 digits).").format(phone=caller.phone)
+            )
+    if caller.email.strip():
+        email = caller.email.strip()
+        local, _at, domain = email.partition("@")
+        if not local or "." not in domain or " " in email or len(email) > 254:
+            problems.append(_("“{email}” is not an email address.").format(email=email))
+    return problems
+
+
+def find_contacts(text: str, limit: int = 20) -> list[Contact]:
+    """Residents matching what the clerk typed: a phone number, an email, or a name."""
+    text = " ".join(text.split())
+    if len(text) < 2:
+        return []
+    query = Contact.select().where(Contact.merged_into.is_null(), Contact.anonymized_at.is_null())
+    if looks_like_email(text):
+        ids = ContactMethod.select(ContactMethod.contact).where(
+            ContactMethod.kind == "email",
+            ContactMethod.normalized.startswith(normalize_email(text)),
+        )
+        query = query.where(Contact.id.in_(ids))
+    elif looks_like_phone(text):
+        ids = ContactMethod.select(ContactMethod.contact).where(
+            ContactMethod.kind == "phone",
+            ContactMethod.normalized.startswith(normalize_phone(text)),
+        )
+        query = query.where(Contact.id.in_(ids))
+    else:
+        words = text.lower().split()
+        condition = Contact.search_name.startswith(text.lower())
+        if len(words) == 1:  # a last name alone
+            condition |= Contact.last_name.startswith(text)
+        query = query.where(condition)
+    return list(query.order_by(Contact.search_name).limit(limit))
+
+
+def get_contact(contact_id: int) -> Contact:
+    contact = Contact.get_or_none(Contact.id == contact_id)
+    if contact is None:
+        raise NotFound(_("There is no resident with number {id}.").format(id=contact_id))
+    return contact
+
+
+def primary_phone(contact: Contact) -> str:
+    method = _first_method(contact, "phone")
+    return method.value if method else ""
+
+
+def primary_email(contact: Contact) -> str:
+    method = _first_method(contact, "email")
+    return method.value if method else ""
+
+
+def _first_method(contact: Contact, kind: str) -> ContactMethod | None:
+    method: ContactMethod | None = (
+        ContactMethod.select()
+        .where(ContactMethod.contact == contact, ContactMethod.kind == kind)
+        .order_by(ContactMethod.is_primary.desc(), ContactMethod.id)
+        .first()
+    )
+    return method
+
+
+def create_contact(caller: CallerDetails) -> Contact:
+    """Add a resident from the counter form. Call inside a write transaction."""
+    problems = check_caller(caller)
+    if problems:
+        raise InputError(" ".join(problems))
+    first, last = caller.first_name.strip(), caller.last_name.strip()
+    stamp = clock.now()
+    contact = Contact.create(
+        first_name=first,
+        last_name=last,
+        search_name=f"{first} {last}".strip().lower(),
+        address=caller.address.strip(),
+        preferred_contact="email" if caller.email.strip() and not caller.phone.strip() else "phone",
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    add_methods(contact, caller)
+    return contact
+
+
+def add_methods(contact: Contact, caller: CallerDetails) -> None:
+    """Record a phone number or email the contact does not have yet."""
+    existing = {(m.kind, m.normalized) for m in contact.methods}
+    wanted = []
+    if caller.phone.strip():
+        wanted.append(("phone", format_phone(caller.phone), normalize_phone(caller.phone)))
+    if caller.email.strip():
+        wanted.append(("email", caller.email.strip(), normalize_email(caller.email)))
+    for kind, value, normalized in wanted:
+        if (kind, normalized) not in existing:
+            ContactMethod.create(
+                contact=contact,
+                kind=kind,
+                value=value,
+                normalized=normalized,
+                is_primary=not any(k == kind for k, _n in existing),
+            )
+
+
+def contact_request_count(contact: Contact) -> int:
+    from desktop.models.schema import ServiceRequest
+
+    return int(ServiceRequest.select().where(ServiceRequest.contact == contact).count())

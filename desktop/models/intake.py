@@ -1,0 +1,406 @@
+"""Counter intake: checking a draft request, saving it with its routing and due dates,
+finding possible duplicates, adding a caller to an existing request, logging a question.
+
+Everything the Counter screen and `frontcounter request add` do goes through here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.i18n import _
+from desktop.models import clock
+from desktop.models.addresses import normalize_address
+from desktop.models.contacts import CallerDetails, add_methods, check_caller, create_contact
+from desktop.models.db import write
+from desktop.models.errors import InputError, NotFound
+from desktop.models.schema import (
+    Contact,
+    InfoContact,
+    RequestAnswer,
+    RequestEvent,
+    RequestFollower,
+    ServiceAttribute,
+    ServiceRequest,
+    ServiceType,
+    StaffUser,
+)
+from desktop.models.town_calendar import load_calendar
+from desktop.models.tracking import next_tracking_number
+from desktop.models.vocab import CHANNELS, LIST_DATATYPES, OPEN_STATUSES, PRIORITIES
+
+MAX_DESCRIPTION = 20_000
+MAX_LINE = 500
+NEARBY_HOUSES = 4  # same street, within this many house numbers
+NEARBY_METRES = 75.0
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Text as it will be stored: NFC, no control characters but line breaks, trimmed."""
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+    return text[:limit]
+
+
+@dataclass
+class RequestDraft:
+    """What the clerk has typed so far. Nothing is saved until `create_request`."""
+
+    service_type: str
+    description: str
+    address: str = ""
+    location_notes: str = ""
+    zip: str = ""
+    lat: float | None = None
+    long: float | None = None
+    channel: str = "phone"
+    answers: dict[str, Any] = field(default_factory=dict)
+    contact_id: int | None = None
+    caller: CallerDetails = field(default_factory=CallerDetails)
+    confidential: bool = False
+    priority: str | None = None
+    safety_acknowledged: bool = False
+
+
+def service_type_by_code(code: str) -> ServiceType:
+    found = ServiceType.get_or_none(ServiceType.code == code.strip())
+    if found is None or not found.active:
+        raise InputError(
+            _("There is no request type with the code “{code}”.").format(code=code.strip())
+        )
+    return found
+
+
+def parse_answer(attribute: ServiceAttribute, raw: Any) -> Any:
+    """The stored form of an answer, or InputError with what is wrong with it."""
+    label = attribute.label
+    if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
+        return None
+    if attribute.datatype == "number":
+        try:
+            number = float(str(raw).replace(",", ""))
+        except ValueError:
+            raise InputError(_("“{label}” needs a number.").format(label=label)) from None
+        if not math.isfinite(number):
+            raise InputError(_("“{label}” needs a number.").format(label=label))
+        return int(number) if number.is_integer() else number
+    if attribute.datatype == "datetime":
+        try:
+            return dt.datetime.fromisoformat(str(raw).strip()).isoformat(sep=" ")
+        except ValueError:
+            raise InputError(
+                _("“{label}” needs a date and time like 2026-11-23 14:30.").format(label=label)
+            ) from None
+    if attribute.datatype in LIST_DATATYPES:
+        keys = {c["key"]: c["name"] for c in attribute.choices or []}
+        names = {c["name"].lower(): c["key"] for c in attribute.choices or []}
+        chosen = raw if isinstance(raw, list) else [p for p in str(raw).split(",") if p.strip()]
+        result = []
+        for item in chosen:
+            text = str(item).strip()
+            key = text if text in keys else names.get(text.lower())
+            if key is None:
+                raise InputError(
+                    _("“{value}” is not one of the choices for “{label}”: {choices}.").format(
+                        value=text, label=label, choices=", ".join(keys.values())
+                    )
+                )
+            result.append(key)
+        if attribute.datatype == "singlevaluelist":
+            if len(result) > 1:
+                raise InputError(_("Pick only one answer for “{label}”.").format(label=label))
+            return result[0]
+        return sorted(set(result))
+    limit = MAX_DESCRIPTION if attribute.datatype == "text" else MAX_LINE
+    return clean_text(str(raw), limit) or None
+
+
+def check_draft(draft: RequestDraft) -> tuple[ServiceType, dict[str, Any]]:
+    """The request type and the parsed answers, or InputError listing every problem."""
+    problems: list[str] = []
+    service_type: ServiceType | None = None
+    answers: dict[str, Any] = {}
+    try:
+        service_type = service_type_by_code(draft.service_type)
+    except InputError as exc:
+        problems.append(str(exc))
+    description = clean_text(draft.description, MAX_DESCRIPTION + 1)
+    if not description:
+        problems.append(_("Write what the caller said: the description is empty."))
+    elif len(description) > MAX_DESCRIPTION:
+        problems.append(
+            _("The description is too long ({limit:,} characters at most).").format(
+                limit=MAX_DESCRIPTION
+            )
+        )
+    if draft.channel not in CHANNELS:
+        problems.append(_("“{channel}” is not a channel.").format(channel=draft.channel))
+    if draft.priority is not None and draft.priority not in PRIORITIES:
+        problems.append(_("“{priority}” is not a priority.").format(priority=draft.priority))
+    if draft.lat is not None and not -90 <= draft.lat <= 90:
+        problems.append(_("The latitude must be between -90 and 90."))
+    if draft.long is not None and not -180 <= draft.long <= 180:
+        problems.append(_("The longitude must be between -180 and 180."))
+    if (draft.lat is None) != (draft.long is None):
+        problems.append(_("Give both latitude and longitude, or neither."))
+    if len(draft.address) > MAX_LINE:
+        problems.append(_("The address is too long."))
+    problems.extend(check_caller(draft.caller))
+    if service_type is not None:
+        by_code = {a.code: a for a in service_type.attributes if a.variable}
+        for code in draft.answers:
+            if code not in by_code:
+                problems.append(
+                    _("“{code}” is not a question of {type}.").format(
+                        code=code, type=service_type.name
+                    )
+                )
+        for code, attribute in by_code.items():
+            try:
+                value = parse_answer(attribute, draft.answers.get(code))
+            except InputError as exc:
+                problems.append(str(exc))
+                continue
+            if value is None and attribute.required:
+                problems.append(
+                    _("Answer the required question “{label}”.").format(label=attribute.label)
+                )
+            elif value is not None:
+                answers[code] = value
+        if service_type.safety_notice.strip() and not draft.safety_acknowledged:
+            problems.append(_("Read the safety notice to the caller and confirm it first."))
+    if problems or service_type is None:
+        raise InputError(" ".join(problems))
+    return service_type, answers
+
+
+def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> ServiceRequest:
+    """Check and save a new request, routed and with its due dates. Nothing is saved on error."""
+    service_type, answers = check_draft(draft)
+    calendar = load_calendar()
+    location = normalize_address(draft.address)
+
+    def save() -> ServiceRequest:
+        now = clock.now()
+        contact = _caller_contact(draft)
+        department = service_type.department
+        respond = (
+            calendar.add_target(now, service_type.respond_amount, service_type.respond_unit)
+            if service_type.respond_amount
+            else None
+        )
+        due = (
+            calendar.add_target(now, service_type.resolve_amount, service_type.resolve_unit)
+            if service_type.resolve_amount
+            else None
+        )
+        request = ServiceRequest.create(
+            tracking_number=next_tracking_number(now.year),
+            service_type=service_type,
+            priority=draft.priority or service_type.priority,
+            channel=draft.channel,
+            description=clean_text(draft.description, MAX_DESCRIPTION),
+            address=clean_text(draft.address, MAX_LINE),
+            address_normalized=location.normalized,
+            street=location.street,
+            house_number=location.house_number,
+            zip=clean_text(draft.zip, 20),
+            location_notes=clean_text(draft.location_notes, MAX_LINE),
+            lat=draft.lat,
+            long=draft.long,
+            contact=contact,
+            confidential=draft.confidential and contact is not None,
+            department=department,
+            assignee=department.default_assignee_id,
+            requested_at=now,
+            respond_due_at=respond,
+            due_at=due,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        for code, value in answers.items():
+            RequestAnswer.create(request=request, attribute_code=code, value=value)
+        RequestEvent.create(
+            request=request,
+            kind="created",
+            at=now,
+            actor=actor,
+            new_value="new",
+            body=_("Received by {channel}.").format(channel=CHANNELS[draft.channel]),
+        )
+        return request
+
+    return write(save)
+
+
+def _caller_contact(draft: RequestDraft) -> Contact | None:
+    if draft.contact_id is not None:
+        contact = Contact.get_or_none(Contact.id == draft.contact_id)
+        if contact is None:
+            raise NotFound(_("That resident is no longer on file."))
+        add_methods(contact, draft.caller)
+        return contact
+    if draft.caller.is_empty():
+        return None
+    return create_contact(draft.caller)
+
+
+def find_duplicates(
+    service_type_id: int,
+    address: str,
+    lat: float | None = None,
+    long: float | None = None,
+    *,
+    exclude_id: int | None = None,
+    limit: int = 10,
+) -> list[ServiceRequest]:
+    """Open requests of the same type at the same or a nearby place, nearest first."""
+    location = normalize_address(address)
+    same_type = (ServiceRequest.service_type == service_type_id) & ServiceRequest.status.in_(
+        list(OPEN_STATUSES)
+    )
+    conditions = []
+    if location.normalized:
+        conditions.append(ServiceRequest.address_normalized == location.normalized)
+    if location.street and location.house_number is not None:
+        conditions.append(
+            (ServiceRequest.street == location.street)
+            & ServiceRequest.house_number.between(
+                location.house_number - NEARBY_HOUSES, location.house_number + NEARBY_HOUSES
+            )
+        )
+    if lat is not None and long is not None:
+        box = NEARBY_METRES / 111_000
+        wide = box / max(math.cos(math.radians(lat)), 0.01)
+        conditions.append(
+            ServiceRequest.lat.between(lat - box, lat + box)
+            & ServiceRequest.long.between(long - wide, long + wide)
+        )
+    if not conditions:
+        return []
+    where = conditions[0]
+    for condition in conditions[1:]:
+        where |= condition
+    query = ServiceRequest.select().where(same_type & where)
+    if exclude_id is not None:
+        query = query.where(ServiceRequest.id != exclude_id)
+    found = list(query.order_by(ServiceRequest.requested_at.desc()).limit(limit * 3))
+    if lat is not None and long is not None:
+        found = [
+            r
+            for r in found
+            if r.lat is None
+            or r.long is None
+            or _metres(lat, long, r.lat, r.long) <= NEARBY_METRES
+            or r.address_normalized == location.normalized
+        ]
+
+    def distance(request: ServiceRequest) -> float:
+        if request.address_normalized == location.normalized and location.normalized:
+            return 0.0
+        if request.house_number is not None and location.house_number is not None:
+            return float(abs(request.house_number - location.house_number))
+        return 1e9
+
+    return sorted(found, key=distance)[:limit]
+
+
+def _metres(lat1: float, long1: float, lat2: float, long2: float) -> float:
+    """Great-circle distance (haversine) in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(long2 - long1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def add_follower(
+    request_id: int, draft: RequestDraft, actor: StaffUser | None = None
+) -> RequestFollower:
+    """Add this caller to an existing request instead of opening new work."""
+    problems = check_caller(draft.caller)
+    if problems:
+        raise InputError(" ".join(problems))
+
+    def save() -> RequestFollower:
+        request = ServiceRequest.get_or_none(ServiceRequest.id == request_id)
+        if request is None:
+            raise NotFound(_("That request is no longer on file."))
+        contact = _caller_contact(draft)
+        now = clock.now()
+        follower = RequestFollower.create(
+            request=request,
+            contact=contact,
+            channel=draft.channel,
+            description=clean_text(draft.description, MAX_DESCRIPTION),
+            at=now,
+            actor=actor,
+        )
+        name = contact.display_name if contact else _("an anonymous caller")
+        RequestEvent.create(
+            request=request,
+            kind="follower",
+            at=now,
+            actor=actor,
+            body=_("Also reported by {name}.").format(name=name),
+        )
+        return follower
+
+    return write(save)
+
+
+def suggest_types(words: str, limit: int = 5) -> list[tuple[ServiceType, float]]:
+    """Request types ranked by how well their name and keywords match the caller's words."""
+    text = clean_text(words, MAX_DESCRIPTION).lower()
+    tokens = set(re.findall(r"[a-z0-9]+", text))
+    if not tokens:
+        return []
+    scored = []
+    for service_type in ServiceType.select().where(ServiceType.active == True):  # noqa: E712
+        score = 0.0
+        for keyword in [
+            service_type.name.lower(),
+            *(k.lower() for k in service_type.keyword_list()),
+        ]:
+            parts = set(re.findall(r"[a-z0-9]+", keyword))
+            if not parts:
+                continue
+            if keyword in text:
+                score += 2.0 + len(parts)  # the whole phrase, longer phrases count more
+            else:
+                score += len(parts & tokens) / len(parts)
+        if score > 0:
+            scored.append((service_type, score))
+    scored.sort(key=lambda pair: (-pair[1], pair[0].name))
+    return scored[:limit]
+
+
+def log_question(
+    topic: str,
+    channel: str = "phone",
+    *,
+    contact_id: int | None = None,
+    actor: StaffUser | None = None,
+    notes: str = "",
+) -> InfoContact:
+    """Count a question answered without a request."""
+    topic = clean_text(topic, MAX_LINE)
+    if not topic:
+        raise InputError(_("Say what the question was about."))
+    if channel not in CHANNELS:
+        raise InputError(_("“{channel}” is not a channel.").format(channel=channel))
+    return write(
+        lambda: InfoContact.create(
+            topic=topic,
+            channel=channel,
+            contact=contact_id,
+            staff=actor,
+            notes=clean_text(notes, MAX_DESCRIPTION),
+            at=clock.now(),
+        )
+    )
