@@ -219,6 +219,12 @@ class ServiceRequest(VersionedModel):
     status_notes = TextField(default="")  # the latest public update (Open311 status_notes)
 
     if TYPE_CHECKING:
+        answers: Any
+        events: Any
+        followers: Any
+        pauses: Any
+        attachments: Any
+        duplicates: Any
         service_type_id: int
         department_id: int
         contact_id: int | None
@@ -260,6 +266,9 @@ class RequestEvent(BaseModel):
     body = TextField(default="")
     old_value = TextField(null=True)
     new_value = TextField(null=True)
+
+    if TYPE_CHECKING:
+        actor_id: int | None
 
     class Meta:
         indexes = ((("request", "at"), False),)
