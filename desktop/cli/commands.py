@@ -76,13 +76,20 @@ def cmd_info(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
     emit(args, info, "\n".join(lines))
 
 
+def _request_handlers() -> dict[str, Handler]:
+    from desktop.cli.request_commands import contact_command, request_command
+
+    return {"request": request_command, "contact": contact_command}
+
+
 HANDLERS: dict[str, Handler] = {
     "init": cmd_init,
     "info": cmd_info,
+    **_request_handlers(),
 }
 
-#: commands that only read, so a read-only database is fine for them
-READ_ONLY_OK = {"info"}
+#: commands (and actions) that only read, so a read-only database is fine for them
+READ_ONLY_OK = {"info", "request show", "request list", "contact find", "contact show"}
 
 
 def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -91,7 +98,8 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
     try:
         opened = open_database(database_target(args, paths))
         try:
-            if opened.read_only and args.command not in READ_ONLY_OK:
+            name = f"{args.command} {getattr(args, 'action', '')}".strip()
+            if opened.read_only and name not in READ_ONLY_OK and args.command not in READ_ONLY_OK:
                 raise KnownError(opened.read_only_reason or _("The database is read-only."))
             handler(args, opened)
         finally:

@@ -79,4 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "info", parents=[common], help=_("what is in the database: kind, schema, counts")
     )
+    from desktop.cli.request_commands import add_parsers
+
+    add_parsers(commands, common)
     return parser

@@ -1,0 +1,324 @@
+"""`frontcounter request ...` and `frontcounter contact ...`: intake and the life of a request."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from desktop.i18n import _
+from desktop.models.db import OpenedDatabase
+from desktop.models.errors import InputError
+from desktop.models.schema import ServiceRequest, StaffUser
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    request = commands.add_parser("request", help=_("log and follow service requests"))
+    actions = request.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", parents=[common], help=_("log a new request"))
+    add.add_argument("type", metavar="TYPE_CODE", help=_("the request type's code, e.g. pothole"))
+    add.add_argument("description", help=_("what the caller said"))
+    add.add_argument("--address", default="")
+    add.add_argument("--location-notes", default="")
+    add.add_argument("--zip", default="")
+    add.add_argument("--lat", type=float)
+    add.add_argument("--long", type=float)
+    add.add_argument("--channel", default="phone")
+    add.add_argument("--first-name", default="")
+    add.add_argument("--last-name", default="")
+    add.add_argument("--phone", default="")
+    add.add_argument("--email", default="")
+    add.add_argument("--contact", type=int, metavar="ID", help=_("a resident already on file"))
+    add.add_argument("--confidential", action="store_true")
+    add.add_argument("--priority")
+    add.add_argument(
+        "--attr",
+        action="append",
+        default=[],
+        metavar="CODE=VALUE",
+        help=_("an answer to one of the type's questions (repeat as needed)"),
+    )
+    add.add_argument(
+        "--safety-acknowledged",
+        action="store_true",
+        help=_("the type's safety notice was read to the caller"),
+    )
+
+    show = actions.add_parser("show", parents=[common], help=_("one request with its history"))
+    show.add_argument("number")
+
+    listing = actions.add_parser("list", parents=[common], help=_("requests, newest first"))
+    listing.add_argument("--open", action="store_true")
+    listing.add_argument("--overdue", action="store_true")
+    listing.add_argument("--status", action="append", default=[])
+    listing.add_argument("--limit", type=int, default=50)
+
+    for name, helptext in (
+        ("note", _("add an internal note")),
+        ("update", _("add a public update the resident may be told")),
+    ):
+        note = actions.add_parser(name, parents=[common], help=helptext)
+        note.add_argument("number")
+        note.add_argument("text")
+
+    for name, helptext in (
+        ("acknowledge", _("acknowledge a new request")),
+        ("start", _("mark the work in progress")),
+        ("schedule", _("mark the work scheduled")),
+    ):
+        simple = actions.add_parser(name, parents=[common], help=helptext)
+        simple.add_argument("number")
+
+    assign = actions.add_parser("assign", parents=[common], help=_("assign to a staff member"))
+    assign.add_argument("number")
+    assign.add_argument("username", help=_("the staff member's user name, or 'nobody'"))
+
+    pause = actions.add_parser("pause", parents=[common], help=_("stop the clock, with a reason"))
+    pause.add_argument("number")
+    pause.add_argument("reason")
+    resume = actions.add_parser("resume", parents=[common], help=_("start the clock again"))
+    resume.add_argument("number")
+
+    resolve = actions.add_parser("resolve", parents=[common], help=_("say how it was resolved"))
+    resolve.add_argument("number")
+    resolve.add_argument("resolution")
+    resolve.add_argument("--note", default="")
+    resolve.add_argument("--duplicate-of", metavar="NUMBER")
+    close = actions.add_parser("close", parents=[common], help=_("close a resolved request"))
+    close.add_argument("number")
+    reopen = actions.add_parser("reopen", parents=[common], help=_("reopen, with a reason"))
+    reopen.add_argument("number")
+    reopen.add_argument("reason")
+    link = actions.add_parser("link", parents=[common], help=_("mark as a duplicate of another"))
+    link.add_argument("number")
+    link.add_argument("original")
+
+    contact = commands.add_parser("contact", help=_("find residents"))
+    contact_actions = contact.add_subparsers(dest="action", metavar="ACTION", required=True)
+    find = contact_actions.add_parser("find", parents=[common], help=_("by phone, email or name"))
+    find.add_argument("text")
+    contact_show = contact_actions.add_parser("show", parents=[common], help=_("one resident"))
+    contact_show.add_argument("id", type=int)
+
+
+def _actor(args: argparse.Namespace) -> StaffUser | None:
+    from desktop.models.staff import get_staff
+
+    return get_staff(args.user) if args.user else None
+
+
+def _summary(request: ServiceRequest) -> dict[str, Any]:
+    from desktop.models.open311 import request_to_open311
+
+    data = request_to_open311(request)
+    data.update(
+        id=request.id,
+        tracking_number=request.tracking_number,
+        status=request.status,
+        resolution=request.resolution,
+        priority=request.priority,
+        channel=request.channel,
+        department=request.department.name,
+        version=request.version,
+        assignee=request.assignee.full_name if request.assignee else None,
+        contact_id=request.contact_id,
+        duplicate_of=request.duplicate_of_id,
+    )
+    return data
+
+
+def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models import lifecycle
+
+    actor = _actor(args)
+    if args.action == "add":
+        _add(args, actor)
+        return
+    if args.action == "list":
+        _list(args)
+        return
+    request = lifecycle.find_request(args.number)
+    if args.action == "show":
+        _show(args, request)
+        return
+    rid = request.id
+    actions = {
+        "note": lambda: lifecycle.add_note(rid, args.text, actor=actor),
+        "update": lambda: lifecycle.add_note(rid, args.text, public=True, actor=actor),
+        "acknowledge": lambda: lifecycle.set_status(rid, "acknowledged", actor=actor),
+        "start": lambda: lifecycle.set_status(rid, "in_progress", actor=actor),
+        "schedule": lambda: lifecycle.set_status(rid, "scheduled", actor=actor),
+        "pause": lambda: lifecycle.pause(rid, args.reason, actor=actor),
+        "resume": lambda: lifecycle.resume(rid, actor=actor),
+        "resolve": lambda: lifecycle.resolve(
+            rid, args.resolution, note=args.note, actor=actor, duplicate_of=args.duplicate_of
+        ),
+        "close": lambda: lifecycle.close(rid, actor=actor),
+        "reopen": lambda: lifecycle.reopen(rid, args.reason, actor=actor),
+        "link": lambda: lifecycle.resolve(
+            rid, "duplicate", duplicate_of=args.original, actor=actor
+        ),
+        "assign": lambda: _assign(rid, args.username, actor),
+    }
+    changed = actions[args.action]()
+    emit(
+        args,
+        _summary(changed),
+        _("{number}: {status}").format(
+            number=changed.tracking_number, status=changed.status.replace("_", " ")
+        ),
+    )
+
+
+def _assign(rid: int, username: str, actor: StaffUser | None) -> ServiceRequest:
+    from desktop.models import lifecycle
+    from desktop.models.staff import get_staff
+
+    assignee = None if username.lower() == "nobody" else get_staff(username)
+    return lifecycle.assign(rid, assignee, actor=actor)
+
+
+def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models.contacts import CallerDetails
+    from desktop.models.intake import RequestDraft, create_request, find_duplicates
+
+    answers: dict[str, Any] = {}
+    for item in args.attr:
+        code, sep, value = item.partition("=")
+        if not sep or not code.strip():
+            raise InputError(_("Give answers as CODE=VALUE, e.g. --attr size=small."))
+        answers[code.strip()] = value
+    draft = RequestDraft(
+        service_type=args.type,
+        description=args.description,
+        address=args.address,
+        location_notes=args.location_notes,
+        zip=args.zip,
+        lat=args.lat,
+        long=args.long,
+        channel=args.channel,
+        answers=answers,
+        contact_id=args.contact,
+        caller=CallerDetails(args.first_name, args.last_name, args.phone, args.email),
+        confidential=args.confidential,
+        priority=args.priority,
+        safety_acknowledged=args.safety_acknowledged,
+    )
+    request = create_request(draft, actor)
+    duplicates = find_duplicates(
+        request.service_type_id, request.address, request.lat, request.long, exclude_id=request.id
+    )
+    lines = [_("Saved as {number}.").format(number=request.tracking_number)]
+    if request.due_at:
+        lines.append(_("Expected by {due:%A %B %d, %Y %H:%M}.").format(due=request.due_at))
+    if duplicates:
+        lines.append(_("Possible duplicates, open at the same or a nearby address:"))
+        lines += [
+            f"  {d.tracking_number}  {d.address}  ({d.requested_at:%Y-%m-%d})" for d in duplicates
+        ]
+    data = _summary(request) | {"possible_duplicates": [d.tracking_number for d in duplicates]}
+    emit(args, data, "\n".join(lines))
+
+
+def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models.schema import RequestEvent
+
+    events = list(request.events.order_by(RequestEvent.at, RequestEvent.id))
+    data = _summary(request) | {
+        "history": [
+            {
+                "at": e.at,
+                "kind": e.kind,
+                "old": e.old_value,
+                "new": e.new_value,
+                "body": e.body,
+                "by": e.actor.full_name if e.actor else None,
+            }
+            for e in events
+        ]
+    }
+    lines = [
+        f"{request.tracking_number}  {request.service_type.name}  "
+        f"[{request.status.replace('_', ' ')}]",
+        _("Address: {a}").format(a=request.address or "-"),
+        _("Received: {at:%Y-%m-%d %H:%M}  Due: {due}").format(
+            at=request.requested_at,
+            due=f"{request.due_at:%Y-%m-%d %H:%M}" if request.due_at else "-",
+        ),
+        _("Department: {d}").format(d=request.department.name),
+        "",
+        request.description,
+        "",
+        _("History:"),
+    ]
+    lines += [
+        f"  {e.at:%Y-%m-%d %H:%M}  {e.kind:<13} {e.new_value or ''} {e.body}".rstrip()
+        for e in events
+    ]
+    emit(args, data, "\n".join(lines))
+
+
+def _list(args: argparse.Namespace) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models.request_list import COLUMN_KEYS, RequestFilter, RequestList
+
+    filters = RequestFilter(
+        statuses=tuple(args.status), open_only=args.open, overdue_only=args.overdue
+    )
+    rows = RequestList(filters).page(0, max(1, min(args.limit, 10_000)))
+    data = [
+        dict(zip(COLUMN_KEYS, row.values, strict=True)) | {"overdue": row.overdue} for row in rows
+    ]
+    lines = [
+        f"{d['tracking_number']}  {str(d['requested_at'])[:16]}  {d['status']:<12} "
+        f"{d['service_type']:<30.30} {d['address']}"
+        for d in data
+    ]
+    emit(args, data, "\n".join(lines) or _("No requests."))
+
+
+def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models.contacts import (
+        find_contacts,
+        get_contact,
+        primary_email,
+        primary_phone,
+    )
+
+    def describe(contact: Any) -> dict[str, Any]:
+        return {
+            "id": contact.id,
+            "name": contact.display_name,
+            "phone": primary_phone(contact),
+            "email": primary_email(contact),
+            "address": contact.address,
+        }
+
+    if args.action == "find":
+        found = [describe(c) for c in find_contacts(args.text)]
+        emit(
+            args,
+            found,
+            "\n".join(f"{c['id']:>7}  {c['name']:<30} {c['phone']:<16} {c['email']}" for c in found)
+            or _("Nobody found."),
+        )
+        return
+    contact = get_contact(args.id)
+    data = describe(contact) | {
+        "requests": [
+            {"tracking_number": r.tracking_number, "status": r.status, "type": r.service_type.name}
+            for r in contact.requests.order_by(ServiceRequest.requested_at.desc()).limit(100)
+        ]
+    }
+    emit(
+        args,
+        data,
+        "\n".join(
+            [f"{data['name']}  {data['phone']}  {data['email']}", data["address"], ""]
+            + [f"  {r['tracking_number']}  {r['status']:<12} {r['type']}" for r in data["requests"]]
+        ),
+    )
