@@ -10,7 +10,6 @@ count.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -162,10 +161,3 @@ def _merge(intervals: Iterable[Interval]) -> list[Interval]:
         else:
             merged.append((a, b))
     return merged
-
-
-def holidays_between(holidays: Sequence[dt.date], start: dt.date, end: dt.date) -> list[dt.date]:
-    """The holidays from `start` to `end` inclusive, from a sorted list."""
-    lo = bisect_right(holidays, start - DAY)
-    hi = bisect_right(holidays, end)
-    return list(holidays[lo:hi])

@@ -144,9 +144,3 @@ def add_methods(contact: Contact, caller: CallerDetails) -> None:
                 normalized=normalized,
                 is_primary=not any(k == kind for k, _n in existing),
             )
-
-
-def contact_request_count(contact: Contact) -> int:
-    from desktop.models.schema import ServiceRequest
-
-    return int(ServiceRequest.select().where(ServiceRequest.contact == contact).count())
