@@ -109,3 +109,34 @@ def test_every_resource_folder_is_installed_with_the_package():
         if path.is_file()
     }
     assert shipped <= installed
+
+
+def test_federal_holidays_are_topped_up_when_a_database_is_opened(db_path):
+    from desktop.models import clock
+    from desktop.models.db import close_database, open_database
+    from desktop.models.town_calendar import YEARS_AHEAD
+
+    close_database(open_database(db_path))
+    later = dt.datetime(2034, 3, 2, 9, 0)  # the town kept using the same file for years
+    clock.set_clock(lambda: later)
+    opened = open_database(db_path)
+    try:
+        years = {h.day.year for h in Holiday.select().where(Holiday.source == "federal")}
+        assert set(range(2027, later.year + YEARS_AHEAD + 1)) <= years
+        assert dt.date(2034, 11, 23) in {h.day for h in Holiday.select()}  # Thanksgiving 2034
+    finally:
+        close_database(opened)
+
+
+def test_a_holiday_the_town_removed_is_not_put_back(db_path):
+    from desktop.models.db import close_database, open_database
+    from desktop.models.town_calendar import remove_holiday
+
+    opened = open_database(db_path)
+    remove_holiday(dt.date(2026, 10, 12))  # Columbus Day: this town works
+    close_database(opened)
+    opened = open_database(db_path)
+    try:
+        assert dt.date(2026, 10, 12) not in {h.day for h in Holiday.select()}
+    finally:
+        close_database(opened)

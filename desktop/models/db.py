@@ -184,6 +184,8 @@ def open_database(
                 _ensure_rollback_journal(opened.db)
             if migrate:
                 migrations.ensure_schema(opened)
+                if not opened.read_only:
+                    _keep_calendar_current()
     except BaseException:
         close_database(opened)
         database.initialize(previous)  # whatever was open before stays usable
@@ -195,6 +197,14 @@ def open_database(
         ", read-only" if opened.read_only else "",
     )
     return opened
+
+
+def _keep_calendar_current() -> None:
+    """A town that uses Front Counter for years still gets each new year's federal holidays."""
+    from desktop.models import clock
+    from desktop.models.town_calendar import keep_holidays_filled
+
+    keep_holidays_filled(clock.today())
 
 
 def _open_sqlite(
