@@ -63,6 +63,8 @@ def _change(
         expected = current.version if version is None else version
         now = clock.now()
         fields = {**changes, "updated_at": now, "version": ServiceRequest.version + 1}
+        if current.acknowledged_at is None and changes.get("status", "new") != "new":
+            fields["acknowledged_at"] = now  # the first move out of "new" acknowledges it
         updated = (
             ServiceRequest.update(**fields)
             .where(ServiceRequest.id == request_id, ServiceRequest.version == expected)
@@ -103,8 +105,6 @@ def set_status(
             )
         )
     changes: dict[str, Any] = {"status": status}
-    if request.acknowledged_at is None:
-        changes["acknowledged_at"] = clock.now()
     event = {
         "kind": "status",
         "old_value": request.status,
@@ -137,8 +137,6 @@ def resolve(
         "resolved_at": clock.now(),
         "paused_since": None,
     }
-    if request.acknowledged_at is None:
-        changes["acknowledged_at"] = clock.now()
     events = [
         {
             "kind": "status",
@@ -252,8 +250,6 @@ def assign(
     changes: dict[str, Any] = {"assignee": assignee}
     if assignee is not None and request.status in ("new", "acknowledged"):
         changes["status"] = "assigned"
-    if request.acknowledged_at is None:
-        changes["acknowledged_at"] = clock.now()
     name = assignee.full_name if assignee else _("nobody")
     event = {
         "kind": "assignment",
