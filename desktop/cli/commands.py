@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from desktop.cli.request_commands import contact_command, request_command
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase, close_database, open_database
 from desktop.models.errors import InputError, KnownError
@@ -76,16 +77,11 @@ def cmd_info(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
     emit(args, info, "\n".join(lines))
 
 
-def _request_handlers() -> dict[str, Handler]:
-    from desktop.cli.request_commands import contact_command, request_command
-
-    return {"request": request_command, "contact": contact_command}
-
-
 HANDLERS: dict[str, Handler] = {
     "init": cmd_init,
     "info": cmd_info,
-    **_request_handlers(),
+    "request": request_command,
+    "contact": contact_command,
 }
 
 #: commands (and actions) that only read, so a read-only database is fine for them

@@ -13,6 +13,7 @@ import functools
 import logging
 import math
 import random
+from bisect import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -187,8 +188,6 @@ def _weighted(rng: random.Random, items: Sequence[tuple[Any, float]]) -> Callabl
     for _, weight in items:
         total += weight
         cum.append(total)
-    from bisect import bisect
-
     return lambda: values[min(bisect(cum, rng.random() * total), len(values) - 1)]
 
 
@@ -406,7 +405,7 @@ def generate_demo(
                 {
                     "request": rid,
                     "attribute_code": attr_code,
-                    "value": _json(value),
+                    "value": RequestAnswer.value.db_value(value),
                 },
             )
             answers += 1
@@ -439,12 +438,6 @@ def _each_schema(models: Sequence[type[peewee.Model]], operation: str) -> None:
     """Drop or create the indexes of `models` (peewee's schema manager speaks every dialect)."""
     for model in models:
         getattr(model._schema, operation)(safe=True)  # type: ignore[attr-defined]
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _save_counters(counters: dict[int, int]) -> None:

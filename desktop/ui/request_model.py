@@ -85,10 +85,6 @@ class RequestTableModel(QAbstractTableModel):
         offset = row % PAGE_SIZE
         return page[offset] if offset < len(page) else None
 
-    def request_id(self, row: int) -> int | None:
-        found = self._row(row)
-        return None if found is None else found.request.id
-
     # -- Qt -----------------------------------------------------------------------------------
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
