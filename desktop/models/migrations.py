@@ -29,10 +29,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontcounter.migrations")
 
-LATEST_VERSION = 1
+LATEST_VERSION = 2
+
+
+def _to_2(db: peewee.Database) -> None:
+    """Version 2: routing rules, saved views (and the tables listed in ADDED_IN_V2)."""
+    from desktop.models.schema import ADDED_IN_V2
+
+    db.create_tables(ADDED_IN_V2, safe=True)
+    for column_step in V2_COLUMNS:
+        column_step(db)
+
+
+#: further changes of version 2 to tables that already existed (each one a function of the db)
+V2_COLUMNS: list[Callable[[peewee.Database], None]] = []
 
 #: step N brings a database from version N-1 to version N
-STEPS: dict[int, Callable[[peewee.Database], None]] = {}
+STEPS: dict[int, Callable[[peewee.Database], None]] = {2: _to_2}
 
 
 def schema_version(db: peewee.Database) -> int | None:

@@ -351,6 +351,40 @@ class Holiday(BaseModel):
     source = CharField(max_length=10, default="town")  # federal | town
 
 
+class RoutingRule(VersionedModel):
+    """A supervisor's rule that sends matching requests elsewhere than their type's department.
+
+    Rules are tried in `position` order; the first whose every given condition matches wins.
+    Empty conditions match anything; empty outcomes keep what the type would have given.
+    """
+
+    position = IntegerField(default=0, index=True)
+    name = CharField(max_length=200, default="")
+    active = BooleanField(default=True)
+    service_type = ForeignKeyField(ServiceType, null=True, on_delete="CASCADE")
+    street = CharField(max_length=200, default="")  # a normalized street name
+    zip = CharField(max_length=20, default="")  # an area, by ZIP code
+    words = TextField(default="")  # comma-separated; any of them in the description matches
+    department = ForeignKeyField(Department, null=True, on_delete="CASCADE")
+    assignee = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+    priority = CharField(max_length=10, default="")
+
+    if TYPE_CHECKING:
+        service_type_id: int | None
+        department_id: int | None
+        assignee_id: int | None
+
+
+class SavedView(VersionedModel):
+    """A clerk's own view of the Requests list: a name and the filters behind it."""
+
+    staff = ForeignKeyField(StaffUser, null=True, on_delete="CASCADE")
+    name = CharField(max_length=100)
+    filters = JSONField(default=dict)
+    sort_key = CharField(max_length=32, default="requested_at")
+    descending = BooleanField(default=True)
+
+
 class TrackingCounter(BaseModel):
     """The last tracking number handed out in a year (2026-00042 is year 2026, number 42)."""
 
@@ -378,4 +412,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     BusinessHours,
     Holiday,
     TrackingCounter,
+    RoutingRule,
+    SavedView,
 )
+
+#: the tables schema version 2 added (migration step 2 creates them in an older database)
+ADDED_IN_V2: tuple[type[BaseModel], ...] = (RoutingRule, SavedView)
