@@ -347,3 +347,21 @@ def reset_sequences(models: list[type[peewee.Model]]) -> None:
         # the table name comes from the model, never from outside
         sql = f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE((SELECT MAX(id) FROM \"{table}\"), 1))"  # noqa: E501, S608
         execute(db, sql, (table,))
+
+
+def data_version() -> int:
+    """A number that changes when another connection commits (RELIABILITY.md rule 6).
+
+    SQLite's `PRAGMA data_version` costs nothing and ignores this connection's own commits;
+    PostgreSQL's committed-transaction count for the database is the nearest equivalent
+    (it counts every commit, ours too, which only means one extra refresh).
+    """
+    db = current()
+    with known_db_errors():
+        if isinstance(db, peewee.SqliteDatabase):
+            return int(execute(db, "PRAGMA data_version").fetchone()[0])
+        row = execute(
+            db,
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+        ).fetchone()
+        return int(row[0]) if row else 0

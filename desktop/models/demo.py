@@ -20,7 +20,7 @@ from typing import Any
 
 import peewee
 
-from desktop.models import clock
+from desktop.models import clock, request_search
 from desktop.models.addresses import normalize_address
 from desktop.models.business_calendar import BusinessCalendar
 from desktop.models.contacts_text import format_phone
@@ -290,6 +290,7 @@ def generate_demo(
     bulk = n >= BULK_LOAD_ROWS
     if bulk:  # a large load is faster into bare tables, with the indexes built once at the end
         write(lambda: _each_schema(BULK_MODELS, "drop_indexes"))
+        write(lambda: request_search.suspend_triggers(db))
 
     contact_ids = _demo_contacts(rng, writer, town, max(20, n // 3))
     contact_pick = _zipf_picker(rng, contact_ids)
@@ -421,6 +422,7 @@ def generate_demo(
     if bulk:
         for model in BULK_MODELS:
             write(functools.partial(_each_schema, (model,), "create_indexes"))
+        write(lambda: request_search.resume_triggers(db))
     write(lambda: _save_counters(counters))
     reset_sequences(
         [ServiceRequest, Contact, ContactMethod, RequestEvent, RequestAnswer, InfoContact]

@@ -246,7 +246,10 @@ def translate_db_error(exc: BaseException) -> DatabaseError | None:
     code = _sqlite_code(original)
     if code is None:
         return None
-    error_type, message = _sqlite_messages()[code]
+    known = _sqlite_messages().get(code)
+    if known is None:  # SQLITE_ERROR and the like: a bug in the SQL, not the world
+        return None
+    error_type, message = known
     return error_type(message, detail=str(original))
 
 

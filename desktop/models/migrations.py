@@ -39,6 +39,18 @@ def _to_2(db: peewee.Database) -> None:
     db.create_tables(ADDED_IN_V2, safe=True)
     for column_step in V2_COLUMNS:
         column_step(db)
+    _create_virtual_tables(db)
+
+
+def _create_virtual_tables(db: peewee.Database) -> None:
+    """The search indexes that are not peewee models (FTS5 tables and their triggers).
+
+    They are derived data, so every open for writing creates (and fills) any that are missing;
+    tests/fixtures/dump_schema leaves them out of its dumps.
+    """
+    from desktop.models import request_search
+
+    request_search.create_search_tables(db)
 
 
 #: further changes of version 2 to tables that already existed (each one a function of the db)
@@ -93,12 +105,15 @@ def ensure_schema(opened: OpenedDatabase) -> bool:
         for step in range(version + 1, LATEST_VERSION + 1):
             log.info("migrating schema %d -> %d", step - 1, step)
             dbmod.write(functools.partial(_run_step, opened.db, step))
+    if not opened.read_only:
+        dbmod.write(functools.partial(_create_virtual_tables, opened.db))
     return False
 
 
 def _create_schema() -> None:
     db = SchemaInfo._meta.database
     db.create_tables(MODELS)
+    _create_virtual_tables(db)
     stamp = clock.now().isoformat(sep=" ")
     SchemaInfo.insert_many(
         [

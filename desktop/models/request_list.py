@@ -7,18 +7,26 @@ with ten years of requests scrolls as fast as one with ten requests.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any
 
 import peewee
 
 from desktop.i18n import _
 from desktop.models import clock
+from desktop.models.addresses import normalize_address
 from desktop.models.db import reading
-from desktop.models.schema import Department, ServiceRequest, ServiceType, StaffUser
+from desktop.models.request_search import search_condition
+from desktop.models.schema import Contact, Department, ServiceRequest, ServiceType, StaffUser
 from desktop.models.vocab import OPEN_STATUSES
 
 Assignee = StaffUser.alias("assignee")
+Reporter = Contact.alias("reporter")
+_REPORTER_NAME = peewee.fn.TRIM(
+    peewee.fn.COALESCE(Reporter.first_name, "")
+    .concat(" ")
+    .concat(peewee.fn.COALESCE(Reporter.last_name, ""))
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,7 @@ class Column:
     label: str
     expression: Any
     sortable: bool = True
+    shown_by_default: bool = True
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -40,30 +49,82 @@ COLUMNS: tuple[Column, ...] = (
     Column("assignee", _("Assigned to"), Assignee.full_name),
     Column("due_at", _("Due"), ServiceRequest.due_at),
     Column("channel", _("Channel"), ServiceRequest.channel),
+    Column("contact", _("Resident"), _REPORTER_NAME, shown_by_default=False),
+    Column("resolution", _("Resolution"), ServiceRequest.resolution, shown_by_default=False),
+    Column("updated_at", _("Last change"), ServiceRequest.updated_at, shown_by_default=False),
+    Column("closed_at", _("Closed"), ServiceRequest.closed_at, shown_by_default=False),
+    Column("zip", _("ZIP"), ServiceRequest.zip, shown_by_default=False),
 )
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
+#: shown in place of a confidential reporter's name in lists
+CONFIDENTIAL = _("(confidential)")
 
 #: the columns whose sort needs another table, and how to reach it
 _JOINED: dict[str, tuple[Any, Any]] = {
     "service_type": (ServiceType, ServiceRequest.service_type == ServiceType.id),
     "department": (Department, ServiceRequest.department == Department.id),
     "assignee": (Assignee, ServiceRequest.assignee == Assignee.id),
+    "contact": (Reporter, ServiceRequest.contact == Reporter.id),
 }
 
 
 @dataclass(frozen=True)
 class RequestFilter:
-    """What the clerk asked to see. Empty fields do not filter."""
+    """What the clerk asked to see. Empty fields do not filter; all given ones must match."""
 
     statuses: tuple[str, ...] = ()
     open_only: bool = False
     overdue_only: bool = False
     service_type_ids: tuple[int, ...] = ()
     department_ids: tuple[int, ...] = ()
+    assignee_ids: tuple[int, ...] = ()
+    unassigned: bool = False
     channels: tuple[str, ...] = ()
     received_from: dt.date | None = None
     received_to: dt.date | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    received_today: bool = False  # "today" moves with the clock: a saved view stays current
+    address: str = ""
+    search: str = ""
+
+    def is_empty(self) -> bool:
+        return self == RequestFilter()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (a saved view keeps this)."""
+        out: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value == item.default:
+                continue
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[item.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RequestFilter:
+        """The filter a saved view describes; unknown or damaged entries are left out."""
+        known = {item.name: item for item in fields(cls)}
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            item = known.get(name)
+            if item is None:
+                continue
+            default = item.default
+            try:
+                if isinstance(default, tuple):
+                    values[name] = tuple(value)
+                elif isinstance(default, bool):
+                    values[name] = bool(value)
+                elif isinstance(default, str):
+                    values[name] = str(value)
+                elif value is not None:  # a date
+                    values[name] = dt.date.fromisoformat(str(value))
+            except (TypeError, ValueError):
+                continue
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -98,6 +159,8 @@ class RequestList:
             .join(Department, on=ServiceRequest.department == Department.id)
             .switch(ServiceRequest)
             .join(Assignee, peewee.JOIN.LEFT_OUTER, on=ServiceRequest.assignee == Assignee.id)
+            .switch(ServiceRequest)
+            .join(Reporter, peewee.JOIN.LEFT_OUTER, on=ServiceRequest.contact == Reporter.id)
         )
         return query
 
@@ -114,12 +177,28 @@ class RequestList:
             conditions.append(ServiceRequest.service_type.in_(list(f.service_type_ids)))
         if f.department_ids:
             conditions.append(ServiceRequest.department.in_(list(f.department_ids)))
+        if f.assignee_ids and f.unassigned:
+            conditions.append(
+                ServiceRequest.assignee.in_(list(f.assignee_ids))
+                | ServiceRequest.assignee.is_null()
+            )
+        elif f.assignee_ids:
+            conditions.append(ServiceRequest.assignee.in_(list(f.assignee_ids)))
+        elif f.unassigned:
+            conditions.append(ServiceRequest.assignee.is_null())
         if f.channels:
             conditions.append(ServiceRequest.channel.in_(list(f.channels)))
+        if f.received_today:
+            conditions.append(ServiceRequest.requested_at >= clock.today())
         if f.received_from:
             conditions.append(ServiceRequest.requested_at >= f.received_from)
         if f.received_to:
             conditions.append(ServiceRequest.requested_at < f.received_to + dt.timedelta(days=1))
+        if f.address.strip():
+            conditions.append(address_condition(f.address))
+        if f.search.strip():
+            found = search_condition(f.search)
+            conditions.append(found if found is not None else peewee.SQL("0 = 1"))
         return conditions
 
     def count(self) -> int:
@@ -156,22 +235,41 @@ class RequestList:
         ids = self.page_ids(offset, limit)
         if not ids:
             return []
-        fields = [ServiceRequest.id, *(c.expression for c in COLUMNS)]
-        query = self._joined(*fields).where(ServiceRequest.id.in_(ids)).tuples()
+        wanted = [ServiceRequest.id, ServiceRequest.confidential, *(c.expression for c in COLUMNS)]
+        query = self._joined(*wanted).where(ServiceRequest.id.in_(ids)).tuples()
         with reading():
             found: dict[int, tuple[Any, ...]] = {row[0]: row for row in query}
         now = clock.now()
         due_index = COLUMN_KEYS.index("due_at")
         status_index = COLUMN_KEYS.index("status")
+        contact_index = COLUMN_KEYS.index("contact")
         rows = []
         for request_id in ids:
             row = found.get(request_id)
             if row is None:  # deleted between the two reads
                 continue
-            due, status = row[1 + due_index], row[1 + status_index]
+            values = list(row[2:])
+            due, status = values[due_index], values[status_index]
             overdue = due is not None and status in OPEN_STATUSES and _as_datetime(due) < now
-            rows.append(RequestRow(request_id, tuple(row[1:]), overdue))
+            if row[1] and values[contact_index]:
+                values[contact_index] = CONFIDENTIAL
+            rows.append(RequestRow(request_id, tuple(values), overdue))
         return rows
+
+
+def address_condition(text: str) -> Any:
+    """Requests at an address, or on a street, starting with what was typed ("12 elm", "elm st").
+
+    Both forms are read through an index: the whole normalized address when a house number
+    leads, else the street name.
+    """
+    location = normalize_address(text)
+    if location.house_number is not None:
+        prefix, column = location.normalized, ServiceRequest.address_normalized
+    else:
+        prefix, column = " ".join(text.upper().split()), ServiceRequest.street
+        prefix = location.street or prefix
+    return (column >= prefix) & (column < prefix + "\uffff")
 
 
 def _as_datetime(value: Any) -> dt.datetime:

@@ -1,0 +1,82 @@
+"""Small look-ups the screens make while the clerk types: known addresses, request types by
+name or keyword, the staff and departments to choose from."""
+
+from __future__ import annotations
+
+import peewee
+
+from desktop.models.addresses import normalize_address
+from desktop.models.db import reading
+from desktop.models.schema import Department, ServiceRequest, ServiceType, StaffUser
+
+
+def known_addresses(text: str, limit: int = 12) -> list[str]:
+    """Addresses already on file that start like `text`, in their canonical form.
+
+    "12 elm" finds "12 ELM ST"; "elm" finds the streets starting with ELM. Read through the
+    address and street indexes, so it stays quick with a million requests.
+    """
+    text = " ".join(text.split())
+    if len(text) < 2:
+        return []
+    location = normalize_address(text)
+    if location.house_number is not None:
+        column, prefix = ServiceRequest.address_normalized, location.normalized
+    else:
+        column, prefix = ServiceRequest.street, text.upper()
+    query: peewee.Query = (
+        ServiceRequest.select(column)
+        .where(column >= prefix, column < prefix + "\uffff")
+        .group_by(column)
+        .order_by(column)
+        .limit(limit)
+    )
+    with reading():
+        return [str(row[0]) for row in query.tuples() if row[0]]
+
+
+def find_types(text: str, limit: int = 15) -> list[ServiceType]:
+    """Active request types whose name, group or keywords contain every word typed."""
+    words = text.lower().split()
+    query = ServiceType.select().where(ServiceType.active == True)  # noqa: E712
+    for word in words[:6]:
+        pattern = f"%{word}%"
+        query = query.where(
+            ServiceType.name.ilike(pattern)
+            | ServiceType.group_name.ilike(pattern)
+            | ServiceType.keywords.ilike(pattern)
+            | (ServiceType.code == word)
+        )
+    # names that start with what was typed come first, then the rest alphabetically
+    starts = ServiceType.name.ilike(f"{words[0]}%") if words else peewee.SQL("1")
+    with reading():
+        return list(
+            query.order_by(peewee.Case(None, [(starts, 0)], 1), ServiceType.name).limit(limit)
+        )
+
+
+def active_types() -> list[ServiceType]:
+    with reading():
+        return list(
+            ServiceType.select()
+            .where(ServiceType.active == True)  # noqa: E712
+            .order_by(ServiceType.group_name, ServiceType.sort_order, ServiceType.name)
+        )
+
+
+def active_staff() -> list[StaffUser]:
+    with reading():
+        return list(
+            StaffUser.select()
+            .where(StaffUser.active == True)  # noqa: E712
+            .order_by(StaffUser.full_name)
+        )
+
+
+def active_departments() -> list[Department]:
+    with reading():
+        return list(
+            Department.select()
+            .where(Department.active == True)  # noqa: E712
+            .order_by(Department.sort_order, Department.name)
+        )

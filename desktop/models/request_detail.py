@@ -1,0 +1,279 @@
+"""Everything about one request or one resident, read at once for a screen or a printout.
+
+The detail pane, the Counter screen's caller history and the CLI's `show` read plain data from
+here; nothing in it holds a cursor or a model that reads again later (RELIABILITY.md rule 4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.i18n import _
+from desktop.models.contacts import get_contact
+from desktop.models.db import reading
+from desktop.models.lifecycle import find_request
+from desktop.models.schema import (
+    Attachment,
+    Contact,
+    ContactMethod,
+    InfoContact,
+    RequestAnswer,
+    RequestEvent,
+    RequestFollower,
+    ServiceAttribute,
+    ServiceRequest,
+    StaffUser,
+)
+from desktop.models.vocab import LIST_DATATYPES, OPEN_STATUSES
+
+HISTORY_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class RequestLine:
+    """A request in a short list: the caller's other requests, the duplicates of one."""
+
+    id: int
+    tracking_number: str
+    service_type: str
+    status: str
+    address: str
+    requested_at: dt.datetime
+    is_open: bool
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    kind: str
+    at: dt.datetime
+    actor: str
+    body: str
+    old_value: str | None
+    new_value: str | None
+    public: bool
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class AttachmentLine:
+    id: int
+    filename: str
+    media_type: str
+    size: int
+    created_at: dt.datetime
+    thumbnail: bytes | None
+
+
+@dataclass(frozen=True)
+class FollowerLine:
+    name: str
+    channel: str
+    description: str
+    at: dt.datetime
+
+
+@dataclass
+class RequestDetail:
+    """One request with its type, people, answers, history, attachments and links."""
+
+    request: ServiceRequest
+    service_type: str
+    department: str
+    assignee: str
+    contact_id: int | None
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    answers: list[AnswerLine] = field(default_factory=list)
+    history: list[HistoryLine] = field(default_factory=list)
+    followers: list[FollowerLine] = field(default_factory=list)
+    attachments: list[AttachmentLine] = field(default_factory=list)
+    duplicates: list[RequestLine] = field(default_factory=list)
+    duplicate_of: RequestLine | None = None
+    contact_requests: list[RequestLine] = field(default_factory=list)
+    safety_notice: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.request.status in OPEN_STATUSES)
+
+
+@dataclass
+class ContactHistory:
+    """A resident as the clerk sees them beside the form: details, requests, questions, notes."""
+
+    contact: Contact
+    phones: list[str]
+    emails: list[str]
+    open_requests: list[RequestLine]
+    past_requests: list[RequestLine]
+    questions: list[tuple[dt.datetime, str]]
+    notes: str
+
+
+def _lines(query: Any) -> list[RequestLine]:
+    from desktop.models.schema import ServiceType
+
+    rows = query.select(
+        ServiceRequest.id,
+        ServiceRequest.tracking_number,
+        ServiceType.name,
+        ServiceRequest.status,
+        ServiceRequest.address,
+        ServiceRequest.requested_at,
+    ).join(ServiceType, on=ServiceRequest.service_type == ServiceType.id)
+    return [
+        RequestLine(r[0], r[1], r[2], r[3], r[4], r[5], r[3] in OPEN_STATUSES)
+        for r in rows.tuples()
+    ]
+
+
+def _answer_text(attribute: ServiceAttribute | None, value: Any) -> str:
+    if attribute is not None and attribute.datatype in LIST_DATATYPES:
+        names = {c["key"]: c["name"] for c in attribute.choices or []}
+        keys = value if isinstance(value, list) else [value]
+        return ", ".join(names.get(str(k), str(k)) for k in keys)
+    return "" if value is None else str(value)
+
+
+def load_request_detail(reference: str | int) -> RequestDetail:
+    """A request by id or tracking number, with everything the detail pane shows."""
+    with reading():
+        request = find_request(reference)
+        kind = request.service_type
+        contact = request.contact if request.contact_id else None
+        detail = RequestDetail(
+            request=request,
+            service_type=kind.name,
+            department=request.department.name,
+            assignee=request.assignee.full_name if request.assignee is not None else "",
+            contact_id=request.contact_id,
+            contact_name=contact.display_name if contact else "",
+            contact_phone=_method(request.contact_id, "phone"),
+            contact_email=_method(request.contact_id, "email"),
+            safety_notice=kind.safety_notice,
+        )
+        attributes = {a.code: a for a in kind.attributes}
+        for answer in RequestAnswer.select().where(RequestAnswer.request == request.id):
+            attribute = attributes.get(answer.attribute_code)
+            label = attribute.label if attribute else answer.attribute_code
+            detail.answers.append(AnswerLine(label, _answer_text(attribute, answer.value)))
+        order = {code: a.sort_order for code, a in attributes.items()}
+        detail.answers.sort(key=lambda line: order.get(line.label, 0))
+        actors = StaffUser.alias()
+        events = (
+            RequestEvent.select(RequestEvent, actors.full_name.alias("actor_name"))
+            .join(actors, on=RequestEvent.actor == actors.id, join_type="LEFT OUTER")
+            .where(RequestEvent.request == request.id)
+            .order_by(RequestEvent.at.desc(), RequestEvent.id.desc())
+            .limit(HISTORY_LIMIT)
+        )
+        for event in events.objects():
+            detail.history.append(
+                HistoryLine(
+                    event.kind,
+                    event.at,
+                    getattr(event, "actor_name", None) or "",
+                    event.body,
+                    event.old_value,
+                    event.new_value,
+                    event.public,
+                )
+            )
+        for follower in (
+            RequestFollower.select(RequestFollower, Contact)
+            .join(Contact, join_type="LEFT OUTER")
+            .where(RequestFollower.request == request.id)
+            .order_by(RequestFollower.at)
+        ):
+            who = follower.contact
+            name = who.display_name if who is not None else _("anonymous")
+            detail.followers.append(
+                FollowerLine(name, follower.channel, follower.description, follower.at)
+            )
+        for row in (
+            Attachment.select(
+                Attachment.id,
+                Attachment.filename,
+                Attachment.media_type,
+                Attachment.size,
+                Attachment.created_at,
+                Attachment.thumbnail,
+            )
+            .where(Attachment.request == request.id)
+            .order_by(Attachment.id)
+            .tuples()
+        ):
+            values: tuple[Any, ...] = row  # type: ignore[assignment]  # .tuples() rows
+            detail.attachments.append(AttachmentLine(*values))
+        detail.duplicates = _lines(
+            ServiceRequest.select().where(ServiceRequest.duplicate_of == request.id)
+        )
+        if request.duplicate_of_id:
+            found = _lines(
+                ServiceRequest.select().where(ServiceRequest.id == request.duplicate_of_id)
+            )
+            detail.duplicate_of = found[0] if found else None
+        if request.contact_id:
+            detail.contact_requests = _lines(
+                ServiceRequest.select()
+                .where(
+                    ServiceRequest.contact == request.contact_id,
+                    ServiceRequest.id != request.id,
+                )
+                .order_by(ServiceRequest.requested_at.desc())
+                .limit(20)
+            )
+    return detail
+
+
+def _method(contact_id: int | None, kind: str) -> str:
+    if contact_id is None:
+        return ""
+    method = (
+        ContactMethod.select(ContactMethod.value)
+        .where(ContactMethod.contact == contact_id, ContactMethod.kind == kind)
+        .order_by(ContactMethod.is_primary.desc(), ContactMethod.id)
+        .first()
+    )
+    return str(method.value) if method else ""
+
+
+def contact_history(contact_id: int, limit: int = 30) -> ContactHistory:
+    """A resident's details with their requests (open first) and questions, newest first."""
+    with reading():
+        contact = get_contact(contact_id)
+        methods = list(
+            ContactMethod.select()
+            .where(ContactMethod.contact == contact_id)
+            .order_by(ContactMethod.is_primary.desc(), ContactMethod.id)
+        )
+        requests = _lines(
+            ServiceRequest.select()
+            .where(ServiceRequest.contact == contact_id)
+            .order_by(ServiceRequest.requested_at.desc())
+            .limit(limit)
+        )
+        questions = [
+            (row.at, row.topic)
+            for row in InfoContact.select(InfoContact.at, InfoContact.topic)
+            .where(InfoContact.contact == contact_id)
+            .order_by(InfoContact.at.desc())
+            .limit(limit)
+        ]
+    return ContactHistory(
+        contact=contact,
+        phones=[m.value for m in methods if m.kind == "phone"],
+        emails=[m.value for m in methods if m.kind == "email"],
+        open_requests=[r for r in requests if r.is_open],
+        past_requests=[r for r in requests if not r.is_open],
+        questions=questions,
+        notes=contact.notes,
+    )
