@@ -56,7 +56,7 @@ def test_main_window_has_every_area(window):
 
 
 def test_areas_not_built_yet_say_so(window):
-    for index in (0, 2, 3, 4):
+    for index in (2, 3, 4):
         page = window.page(index)
         assert isinstance(page, NotBuiltPage)
         text = " ".join(label.text() for label in page.findChildren(QLabel))
@@ -85,7 +85,7 @@ def test_requests_page_reads_pages_on_demand(qtbot, window, db):
         )
         .count()
     )
-    page.view_choice.setCurrentIndex(2)  # All requests
+    page.view_choice.setCurrentIndex(page.view_choice.findText("All requests"))
     assert page.model.rowCount() == 450
     assert "450 requests" in page.count_label.text()
     assert len(page.model._pages) <= 1  # nothing read beyond what was shown

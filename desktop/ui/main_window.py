@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMenu,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -25,14 +30,20 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME, __version__
 from desktop.i18n import _
 from desktop.models.db import DbKind, OpenedDatabase
+from desktop.models.errors import KnownError
 from desktop.models.settings import get_setting
 from desktop.ui.messages import messages
 from desktop.ui.pages import NotBuiltPage
 from desktop.ui.prefs import Prefs
 
 if TYPE_CHECKING:
+    from desktop.models.schema import StaffUser
+    from desktop.ui.counter_page import CounterPage
     from desktop.ui.requests_page import RequestsPage
     from desktop.ui.settings_page import SettingsPage
+
+log = logging.getLogger("frontcounter.ui")
+POLL_MS = 3000  # how often other clerks' saves are looked for
 
 DB_FILTER = _("Front Counter databases (*.db *.sqlite *.frontcounter);;All files (*)")
 
@@ -71,8 +82,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self._build_menus()
         self.db_label = QLabel()
+        self._build_toolbar()
         self.statusBar().addPermanentWidget(self.db_label)
         self.update_title()
+        self._watch_other_clerks()
         self._restore_layout()
 
     # -- pages --------------------------------------------------------------------------------
@@ -82,13 +95,7 @@ class MainWindow(QMainWindow):
             return title, functools.partial(NotBuiltPage, title, text)
 
         return [
-            not_built(
-                _("Counter"),
-                _(
-                    "Here clerks will log calls, walk-ins, emails and letters: who called, where, "
-                    "what, with the caller's history beside the form. This screen is not built yet."
-                ),
-            ),
+            (_("Counter"), self._make_counter_page),
             (_("Requests"), self._make_requests_page),
             not_built(
                 _("Knowledge base"),
@@ -114,10 +121,25 @@ class MainWindow(QMainWindow):
             (_("Settings"), self._make_settings_page),
         ]
 
+    def _make_counter_page(self) -> QWidget:
+        from desktop.ui.counter_draft import DraftStore
+        from desktop.ui.counter_page import CounterPage
+
+        drafts = DraftStore(self.prefs.folder / "drafts", self.opened.location)
+        page = CounterPage(drafts, self.staff, self.prefs.get("counter/last_channel"))
+        page.channel.currentIndexChanged.connect(
+            lambda _i: self.prefs.set("counter/last_channel", page.channel.currentData())
+        )
+        page.open_request.connect(self.open_request)
+        page.request_saved.connect(self._request_saved)
+        page.receipt_requested.connect(self.print_receipt)
+        return page
+
     def _make_requests_page(self) -> QWidget:
         from desktop.ui.requests_page import RequestsPage
 
-        page = RequestsPage()
+        hidden = self.prefs.get("requests/hidden_columns") or None
+        page = RequestsPage(self.staff, hidden)
         page.load()
         return page
 
@@ -146,6 +168,14 @@ class MainWindow(QMainWindow):
         return page
 
     @property
+    def counter_page(self) -> CounterPage:
+        from desktop.ui.counter_page import CounterPage
+
+        page = self.page(0)
+        assert isinstance(page, CounterPage)
+        return page
+
+    @property
     def settings_page(self) -> SettingsPage:
         from desktop.ui.settings_page import SettingsPage
 
@@ -161,6 +191,122 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(index)
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
+
+    # -- who is at the counter, going to a request, other clerks' changes ----------------------
+
+    def _build_toolbar(self) -> None:
+        from desktop.models.lookups import active_staff
+
+        bar = QToolBar(_("Counter tools"))
+        bar.setObjectName("counterTools")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        bar.addWidget(QLabel(_("Go to request: ")))
+        self.goto = QLineEdit()
+        self.goto.setObjectName("gotoRequest")
+        self.goto.setPlaceholderText(_("number or scan (Ctrl+G)"))
+        self.goto.setMaximumWidth(220)
+        self.goto.returnPressed.connect(self._goto_entered)
+        bar.addWidget(self.goto)
+        shortcut = QShortcut(QKeySequence("Ctrl+G"), self)
+        shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        shortcut.activated.connect(self.focus_goto)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addWidget(QLabel(_("At this desk: ")))
+        self.staff_choice = QComboBox()
+        self.staff_choice.setObjectName("staffChoice")
+        self.staff_choice.addItem(_("(nobody chosen)"), None)
+        remembered = self.prefs.get("counter/staff")
+        try:
+            people = active_staff()
+        except KnownError as exc:
+            log.warning("staff list unavailable: %s", exc)
+            people = []
+        for person in people:
+            self.staff_choice.addItem(person.full_name, person.username)
+            if person.username == remembered:
+                self.staff_choice.setCurrentIndex(self.staff_choice.count() - 1)
+        self._staff_cache: StaffUser | None = None
+        self.staff_choice.currentIndexChanged.connect(self._staff_changed)
+        bar.addWidget(self.staff_choice)
+
+    def staff(self) -> StaffUser | None:
+        """Who works at this workstation now (recorded as the actor of every change)."""
+        from desktop.models.schema import StaffUser
+
+        username = self.staff_choice.currentData()
+        if not username:
+            return None
+        if self._staff_cache is None or self._staff_cache.username != username:
+            self._staff_cache = StaffUser.get_or_none(StaffUser.username == username)
+        return self._staff_cache
+
+    def _staff_changed(self, _index: int) -> None:
+        self.prefs.set("counter/staff", self.staff_choice.currentData() or "")
+        self._staff_cache = None
+        if 1 in self._built:
+            self.requests_page.set_staff(self.staff())
+
+    def focus_goto(self) -> None:
+        self.goto.setFocus()
+        self.goto.selectAll()
+
+    def _goto_entered(self) -> None:
+        text = self.goto.text().strip()
+        if text and self.open_request(text):
+            self.goto.clear()
+
+    def open_request(self, reference: str) -> bool:
+        """Show a request (typed or scanned number) in the Requests area."""
+        self.show_page(1)
+        return self.requests_page.open_request(reference)
+
+    def _request_saved(self, _number: str) -> None:
+        if 1 in self._built:
+            self.requests_page.refresh()
+
+    def print_receipt(self, request_id: int) -> None:
+        messages.info(
+            self,
+            _("Receipt"),
+            _("Printing receipts comes with the printing module; the request is saved."),
+        )
+
+    def _watch_other_clerks(self) -> None:
+        """Notice other clerks' saves (RELIABILITY.md rule 6) and show them without a restart."""
+        from desktop.models.db import data_version
+
+        try:
+            self._data_version = data_version()
+        except KnownError:
+            self._data_version = 0
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_MS)
+        self.poll_timer.timeout.connect(self.check_for_changes)
+        self.poll_timer.start()
+
+    def check_for_changes(self) -> bool:
+        """Refresh the open lists if another clerk saved something. True when it did."""
+        from desktop.models.db import data_version
+
+        try:
+            version = data_version()
+        except KnownError as exc:
+            log.warning("could not check for changes: %s", exc)
+            return False
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        if 1 in self._built:
+            self.requests_page.refresh()
+        return True
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.check_for_changes()
+        super().changeEvent(event)
 
     # -- menus --------------------------------------------------------------------------------
 
@@ -277,12 +423,17 @@ class MainWindow(QMainWindow):
         self.show_page(page if 0 <= page < self.stack.count() else 1)
 
     def save_layout(self) -> None:
+        if 1 in self._built:
+            self.prefs.set("requests/hidden_columns", self.requests_page.hidden_columns())
         self.prefs.set("window/geometry", self.saveGeometry())
         self.prefs.set("window/state", self.saveState())
         self.prefs.set("window/page", self.stack.currentIndex())
         self.prefs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if 0 in self._built:
+            self.counter_page.closing()
+        self.poll_timer.stop()
         self.save_layout()
         super().closeEvent(event)
 

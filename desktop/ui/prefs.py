@@ -16,6 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "databases/last": "",
     "databases/shared": [],  # files the clerk opened as shared (network drive) databases
     "counter/last_channel": "phone",
+    "counter/staff": "",  # the user name of who works at this workstation
+    "requests/hidden_columns": [],
+    "requests/view": "",
 }
 MAX_RECENT = 8
 
@@ -25,6 +28,7 @@ class Prefs:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = path.parent
         self.qsettings = QSettings(str(path), QSettings.Format.IniFormat)
 
     def get(self, key: str) -> Any:

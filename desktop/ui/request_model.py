@@ -72,6 +72,37 @@ class RequestTableModel(QAbstractTableModel):
         """Read again (another clerk saved something)."""
         self.set_query(self._list.filters, self._list.sort_key, self._list.descending)
 
+    @property
+    def sort_key(self) -> str:
+        return self._list.sort_key
+
+    @property
+    def descending(self) -> bool:
+        return self._list.descending
+
+    @property
+    def filters(self) -> RequestFilter:
+        return self._list.filters
+
+    def row_id(self, row: int) -> int | None:
+        """The request id shown in `row`."""
+        if not 0 <= row < self._count:
+            return None
+        shown = self._row(row)
+        return None if shown is None else shown.request.id
+
+    def row_of(self, request_id: int, near: int = 0) -> int | None:
+        """The row showing `request_id`, looked for in the page around `near` and those held."""
+        if self._count == 0:
+            return None
+        wanted = max(0, min(near, self._count - 1)) // PAGE_SIZE
+        self._row(wanted * PAGE_SIZE)  # read the page around `near` if it is not held
+        for number, page in self._pages.items():
+            for offset, shown in enumerate(page):
+                if shown.request.id == request_id:
+                    return number * PAGE_SIZE + offset
+        return None
+
     def _row(self, row: int) -> _ShownRow | None:
         number = row // PAGE_SIZE
         page = self._pages.get(number)

@@ -1,90 +1,330 @@
-"""The Requests area: every request in a list that reads a page at a time."""
+"""The Requests area: saved views, a filter bar, the paged list and the chosen request's detail.
+
+The list reads a page at a time; other clerks' saves refresh it in place, keeping the selected
+request and the scroll position.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QMenu,
+    QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.i18n import _, ngettext
-from desktop.models.request_list import COLUMN_KEYS, RequestFilter
+from desktop.models.errors import KnownError
+from desktop.models.request_list import COLUMN_KEYS, COLUMNS
+from desktop.models.saved_views import ListView, builtin_views, delete_view, own_views, save_view
+from desktop.models.schema import StaffUser
+from desktop.ui.messages import messages
+from desktop.ui.request_detail_pane import RequestDetailPane
+from desktop.ui.request_filters import FilterBar
 from desktop.ui.request_model import RequestTableModel
 
-VIEWS: tuple[tuple[str, RequestFilter], ...] = (
-    (_("Open"), RequestFilter(open_only=True)),
-    (_("Overdue"), RequestFilter(overdue_only=True)),
-    (_("All requests"), RequestFilter()),
-)
+_WIDTHS = {
+    "tracking_number": 110,
+    "requested_at": 130,
+    "service_type": 190,
+    "status": 95,
+    "priority": 70,
+    "address": 190,
+    "department": 150,
+    "assignee": 130,
+    "due_at": 130,
+    "channel": 80,
+    "contact": 150,
+}
 
 
 class RequestsPage(QWidget):
-    """A saved view chooser above the paged table."""
+    """Views, filters, the list and the detail pane."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        staff: Callable[[], StaffUser | None] | None = None,
+        hidden_columns: list[str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.model = RequestTableModel(VIEWS[0][1], self)
+        self.staff = staff or (lambda: None)
+        self.views: list[ListView] = []
         self.view_choice = QComboBox()
-        for label, _filters in VIEWS:
-            self.view_choice.addItem(label)
+        self.view_choice.setObjectName("views")
+        self.view_choice.setMinimumWidth(160)
+        self.save_view_button = QPushButton(_("Save view…"))
+        self.save_view_button.clicked.connect(self.ask_save_view)
+        self.delete_view_button = QPushButton(_("Delete view"))
+        self.delete_view_button.clicked.connect(self.delete_current_view)
+        self.clear_button = QPushButton(_("Clear filters"))
         self.count_label = QLabel()
+        self.count_label.setObjectName("count")
         top = QHBoxLayout()
-        top.addWidget(QLabel(_("Show:")))
+        top.addWidget(QLabel(_("View:")))
         top.addWidget(self.view_choice)
+        top.addWidget(self.save_view_button)
+        top.addWidget(self.delete_view_button)
+        top.addWidget(self.clear_button)
         top.addStretch(1)
         top.addWidget(self.count_label)
+        self.filter_bar = FilterBar()
+        self.clear_button.clicked.connect(self._clear_filters)
 
+        self.model = RequestTableModel(None, self)
         self.table = QTableView()
+        self.table.setObjectName("requestTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for key, width in (
-            ("tracking_number", 110),
-            ("requested_at", 130),
-            ("service_type", 200),
-            ("status", 100),
-            ("priority", 70),
-            ("address", 200),
-            ("department", 160),
-            ("assignee", 140),
-            ("due_at", 130),
-        ):
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        for key, width in _WIDTHS.items():
             self.table.setColumnWidth(COLUMN_KEYS.index(key), width)
+        hidden = (
+            hidden_columns
+            if hidden_columns is not None
+            else [c.key for c in COLUMNS if not c.shown_by_default]
+        )
+        for key in hidden:
+            if key in COLUMN_KEYS:
+                self.table.setColumnHidden(COLUMN_KEYS.index(key), True)
+
+        self.detail = RequestDetailPane(self.staff)
+        self.detail.changed.connect(lambda _id: self.refresh())
+        self.detail.open_request.connect(self.open_request)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([700, 460])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.table)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(splitter)
+        find = QShortcut(QKeySequence.StandardKey.Find, self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self._focus_search)
+        self.filter_bar.search.returnPressed.connect(self.filter_bar.flush)
         self.loaded = False
+
+    # -- loading ------------------------------------------------------------------------------
 
     def load(self) -> None:
         """Read the list the first time the page is shown; later, changes re-read it."""
         if self.loaded:
-            self.model.refresh()
-        else:
-            self.loaded = True
-            self.table.horizontalHeader().setSortIndicator(
-                COLUMN_KEYS.index("requested_at"), Qt.SortOrder.DescendingOrder
-            )
-            self.table.setSortingEnabled(True)  # sorts once, which reads the first page
-            self.view_choice.currentIndexChanged.connect(self._view_changed)
+            self.refresh()
+            return
+        self.loaded = True
+        self.fill_views()
+        self.view_choice.currentIndexChanged.connect(self._view_changed)
+        self.filter_bar.changed.connect(self.apply)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.apply()
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sorted)
+
+    def fill_views(self, select: str = "") -> None:
+        staff = self.staff()
+        try:
+            self.views = builtin_views(staff) + own_views(staff)
+        except KnownError as exc:
+            messages.error(self, exc)
+            self.views = builtin_views(staff)
+        self.view_choice.blockSignals(True)
+        self.view_choice.clear()
+        for view in self.views:
+            self.view_choice.addItem(view.name if view.id is None else f"★ {view.name}")
+        names = [v.name for v in self.views]
+        self.view_choice.setCurrentIndex(names.index(select) if select in names else 0)
+        self.view_choice.blockSignals(False)
+        self._update_view_buttons()
+
+    @property
+    def current_view(self) -> ListView:
+        index = self.view_choice.currentIndex()
+        return self.views[index] if 0 <= index < len(self.views) else self.views[0]
+
+    def _view_changed(self, _index: int) -> None:
+        view = self.current_view
+        self.filter_bar.clear()
+        self._update_view_buttons()
+        self.apply(view.sort_key, view.descending)
+
+    def _update_view_buttons(self) -> None:
+        self.delete_view_button.setEnabled(bool(self.views) and self.current_view.id is not None)
+
+    def apply(self, sort_key: str | None = None, descending: bool | None = None) -> None:
+        """Read the list again with the view's filters and the bar's."""
+        filters = self.filter_bar.filters(self.current_view.filters)
+        sort_key = sort_key or self.model.sort_key
+        descending = self.model.descending if descending is None else descending
+        try:
+            self.model.set_query(filters, sort_key, descending)
+        except KnownError as exc:
+            messages.error(self, exc)
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(
+            COLUMN_KEYS.index(self.model.sort_key),
+            Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder,
+        )
+        header.blockSignals(False)
         self._show_count()
 
-    def _view_changed(self, index: int) -> None:
-        self.model.set_filters(VIEWS[index][1])
+    def _sorted(self, column: int, order: Qt.SortOrder) -> None:
+        if COLUMNS[column].sortable:
+            self.apply(COLUMN_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+
+    def refresh(self) -> None:
+        """Read again (another clerk saved something): the selection and scroll position stay."""
+        selected = self.selected_id()
+        row = self.table.currentIndex().row()
+        scroll = self.table.verticalScrollBar().value()
+        try:
+            self.model.refresh()
+        except KnownError as exc:
+            messages.error(self, exc)
+            return
+        self.table.verticalScrollBar().setValue(scroll)
+        if selected is not None:
+            found = self.model.row_of(selected, near=row)
+            if found is not None:
+                self._select_row(found, quiet=True)
+            self.detail.reload()
         self._show_count()
+
+    def set_staff(self, _staff: StaffUser | None) -> None:
+        """Who is at the desk changed: "Mine" and the clerk's own views follow."""
+        self.fill_views(self.current_view.name)
+        self.apply()
 
     def _show_count(self) -> None:
         count = self.model.rowCount()
         self.count_label.setText(ngettext("{n:,} request", "{n:,} requests", count).format(n=count))
+
+    # -- selection and opening ----------------------------------------------------------------
+
+    def selected_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.row_id(index.row()) if index.isValid() else None
+
+    def _select_row(self, row: int, *, quiet: bool = False) -> None:
+        index = self.model.index(row, 0)
+        selection = self.table.selectionModel()
+        if quiet:
+            selection.blockSignals(True)
+        selection.setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        if quiet:
+            selection.blockSignals(False)
+            self.table.viewport().update()
+
+    def _row_changed(self, current: object, _previous: object) -> None:
+        request_id = self.selected_id()
+        if request_id is None:
+            self.detail.show_nothing()
+        else:
+            self.detail.show_request(request_id)
+
+    def open_request(self, reference: str) -> bool:
+        """Show a request by its number (typed or scanned), selecting it in the list if there."""
+        if not self.loaded:
+            self.load()
+        if not self.detail.show_request(reference):
+            return False
+        request = self.detail.request
+        assert request is not None
+        row = self.model.row_of(request.id, near=0)
+        if row is not None:
+            self._select_row(row, quiet=True)
+            self.table.scrollTo(self.model.index(row, 0))
+        else:
+            self.table.clearSelection()
+        return True
+
+    def _focus_search(self) -> None:
+        self.filter_bar.search.setFocus()
+        self.filter_bar.search.selectAll()
+
+    def _clear_filters(self) -> None:
+        self.filter_bar.clear()
+        self.apply()
+
+    # -- views and columns --------------------------------------------------------------------
+
+    def ask_save_view(self) -> None:
+        name, ok = QInputDialog.getText(self, _("Save view"), _("Name of this view:"))
+        if ok:
+            self.save_current_view(name)
+
+    def save_current_view(self, name: str) -> bool:
+        filters = self.filter_bar.filters(self.current_view.filters)
+        try:
+            view = save_view(
+                name, filters, self.model.sort_key, self.model.descending, self.staff()
+            )
+        except KnownError as exc:
+            messages.error(self, exc)
+            return False
+        self.filter_bar.clear()
+        self.fill_views(view.name)
+        self._view_changed(self.view_choice.currentIndex())
+        return True
+
+    def delete_current_view(self) -> None:
+        view = self.current_view
+        if view.id is None:
+            return
+        view_id = view.id
+
+        def remove() -> None:
+            try:
+                delete_view(view_id)
+            except KnownError as exc:
+                messages.error(self, exc)
+            self.fill_views()
+            self._view_changed(0)
+
+        messages.confirm(
+            self, _("Delete view"), _("Delete the view “{name}”?").format(name=view.name), remove
+        )
+
+    def _column_menu(self, point: QPoint) -> None:
+        menu = self.column_menu()
+        menu.exec(self.table.horizontalHeader().mapToGlobal(point))
+
+    def column_menu(self) -> QMenu:
+        """Show or hide each column (the clerk's choice is kept by the window)."""
+        menu = QMenu(self)
+        for number, column in enumerate(COLUMNS):
+            action = menu.addAction(column.label)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(number))
+            action.toggled.connect(lambda shown, n=number: self.table.setColumnHidden(n, not shown))
+        return menu
+
+    def hidden_columns(self) -> list[str]:
+        return [c.key for n, c in enumerate(COLUMNS) if self.table.isColumnHidden(n)]

@@ -1,0 +1,499 @@
+"""One request in full beside the Requests list: fields, answers, history, links, and actions.
+
+Every action carries the version the clerk is looking at; if another clerk changed the request
+meanwhile the clerk is shown both and chooses (RELIABILITY.md rule 5). Prompts go through
+`self.ask`, which tests replace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.models import lifecycle
+from desktop.models.errors import ConflictError, KnownError
+from desktop.models.lookups import active_staff
+from desktop.models.request_detail import RequestDetail, RequestLine, load_request_detail
+from desktop.models.schema import ServiceRequest, StaffUser
+from desktop.models.vocab import CHANNELS, EVENT_KINDS, PRIORITIES, RESOLUTIONS, STATUSES
+from desktop.ui.html import esc, paragraphs, when
+from desktop.ui.messages import messages
+
+log = logging.getLogger("frontcounter.ui")
+
+#: (title, label, choices or None for free text) -> the answer, or None when cancelled
+Ask = Callable[[str, str, list[str] | None], str | None]
+
+
+def ask_with_dialog(parent: QWidget) -> Ask:
+    def ask(title: str, label: str, choices: list[str] | None) -> str | None:
+        if choices is None:
+            text, ok = QInputDialog.getMultiLineText(parent, title, label)
+            return text if ok else None
+        item, ok = QInputDialog.getItem(parent, title, label, choices, 0, False)
+        return item if ok else None
+
+    return ask
+
+
+class RequestDetailPane(QWidget):
+    """Shows one request and offers what can be done with it next."""
+
+    #: the request changed here (the list refreshes)
+    changed = Signal(int)
+    #: open another request (a duplicate, the caller's other request)
+    open_request = Signal(str)
+    #: print this request's work order (id)
+    print_requested = Signal(int)
+
+    def __init__(self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.staff = staff
+        self.detail: RequestDetail | None = None
+        self.ask: Ask = ask_with_dialog(self)
+        self.title = QLabel()
+        self.title.setObjectName("detailTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.body = QTextBrowser()
+        self.body.setOpenLinks(False)
+        self.body.anchorClicked.connect(self._link)
+        self.buttons: dict[str, QPushButton] = {}
+        actions = QHBoxLayout()
+        buttons: list[tuple[str, str, Callable[[], object] | None]] = [
+            ("acknowledge", _("Acknowledge"), self.acknowledge),
+            ("assign", _("Assign…"), self.assign),
+            ("status", _("Status…"), self.change_status),
+            ("note", _("Note…"), self.add_note),
+            ("pause", _("Pause…"), self.pause_or_resume),
+            ("resolve", _("Resolve…"), self.resolve),
+            ("more", _("More"), None),
+        ]
+        for key, label, slot in buttons:
+            button = QPushButton(label)
+            button.setObjectName(f"action_{key}")
+            if slot is not None:
+                button.clicked.connect(lambda _c=False, s=slot: s())
+            self.buttons[key] = button
+            actions.addWidget(button)
+        self.more_menu = QMenu(self)
+        menu_items: list[tuple[str, Callable[[], object]]] = [
+            (_("Public update…"), lambda: self.add_note(public=True)),
+            (_("Priority…"), self.change_priority),
+            (_("Mark as duplicate of…"), self.mark_duplicate),
+            (_("Close"), self.close_request),
+            (_("Reopen…"), self.reopen),
+            (_("Print work order"), self._print),
+        ]
+        for label, slot in menu_items:
+            self.more_menu.addAction(label).triggered.connect(lambda _c=False, s=slot: s())
+        self.buttons["more"].setMenu(self.more_menu)
+        actions.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addLayout(actions)
+        layout.addWidget(self.body)
+        self.show_nothing()
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def show_nothing(self) -> None:
+        self.detail = None
+        self.title.setText(_("No request selected"))
+        self.body.setHtml(
+            "<p style='color:#666'>"
+            + esc(_("Choose a request in the list, or type or scan its number (Ctrl+G)."))
+            + "</p>"
+        )
+        for button in self.buttons.values():
+            button.setEnabled(False)
+
+    def show_request(self, reference: str | int) -> bool:
+        try:
+            self.detail = load_request_detail(reference)
+        except KnownError as exc:
+            self.show_nothing()
+            self.body.setHtml(f"<p>{esc(str(exc))}</p>")
+            return False
+        self._render()
+        return True
+
+    def reload(self) -> None:
+        """Read the shown request again (another clerk may have changed it)."""
+        if self.detail is not None:
+            self.show_request(self.detail.request.id)
+
+    @property
+    def request(self) -> ServiceRequest | None:
+        return None if self.detail is None else self.detail.request
+
+    def _render(self) -> None:
+        detail = self.detail
+        assert detail is not None
+        request = detail.request
+        status = STATUSES.get(request.status, request.status)
+        if request.resolution:
+            status += " — " + RESOLUTIONS.get(request.resolution, request.resolution)
+        self.title.setText(f"{request.tracking_number}  {detail.service_type}  ·  {status}")
+        is_open = detail.is_open
+        self.buttons["acknowledge"].setEnabled(request.status == "new")
+        for key in ("assign", "status", "resolve", "pause"):
+            self.buttons[key].setEnabled(is_open)
+        self.buttons["note"].setEnabled(True)
+        self.buttons["more"].setEnabled(True)
+        self.buttons["pause"].setText(
+            _("Resume clock") if request.paused_since else _("Pause clock…")
+        )
+        document = self.body.document()
+        for line in detail.attachments:
+            if line.thumbnail:
+                image = QImage.fromData(line.thumbnail)
+                if not image.isNull():
+                    document.addResource(
+                        QTextDocument.ResourceType.ImageResource,
+                        QUrl(f"thumb:{line.id}"),
+                        image,
+                    )
+        self.body.setHtml(self._html(detail))
+
+    def _html(self, detail: RequestDetail) -> str:
+        request = detail.request
+        rows: list[tuple[str, str]] = [
+            (_("Received"), f"{when(request.requested_at)} · {CHANNELS.get(request.channel, '')}"),
+            (_("Department"), detail.department),
+            (_("Assigned to"), detail.assignee or _("nobody")),
+            (_("Priority"), PRIORITIES.get(request.priority, request.priority)),
+            (_("Respond by"), when(request.respond_due_at)),
+            (_("Due"), when(request.due_at)),
+            (_("Address"), request.address),
+            (_("Location notes"), request.location_notes),
+            (
+                _("Coordinates"),
+                f"{request.lat}, {request.long}" if request.lat is not None else "",
+            ),
+        ]
+        if request.paused_since:
+            rows.append((_("Clock paused since"), when(request.paused_since)))
+        if request.confidential:
+            rows.append((_("Reporter"), _("confidential: do not disclose")))
+        if detail.contact_name or detail.contact_phone or detail.contact_email:
+            who = " · ".join(
+                x for x in (detail.contact_name, detail.contact_phone, detail.contact_email) if x
+            )
+            rows.append((_("Resident"), who))
+        table = "".join(
+            f"<tr><td style='color:#555;padding-right:10px'>{esc(k)}</td><td>{esc(v)}</td></tr>"
+            for k, v in rows
+            if v
+        )
+        parts = [f"<table>{table}</table>"]
+        said = esc(_("What the caller said"))
+        parts.append(f"<h4>{said}</h4><p>{paragraphs(request.description)}</p>")
+        if detail.safety_notice:
+            parts.append(
+                f"<p style='color:#8c1d18'><b>{esc(_('Safety:'))}</b> "
+                f"{esc(detail.safety_notice)}</p>"
+            )
+        if detail.answers:
+            answers = "".join(
+                f"<tr><td style='color:#555;padding-right:10px'>{esc(a.label)}</td>"
+                f"<td>{esc(a.value)}</td></tr>"
+                for a in detail.answers
+            )
+            parts.append(f"<h4>{esc(_('Answers'))}</h4><table>{answers}</table>")
+        if request.status_notes:
+            latest = esc(_("Latest public update"))
+            parts.append(f"<h4>{latest}</h4><p>{paragraphs(request.status_notes)}</p>")
+        if detail.duplicate_of is not None:
+            parts.append(self._lines(_("Duplicate of"), [detail.duplicate_of]))
+        if detail.duplicates:
+            parts.append(self._lines(_("Duplicates of this request"), detail.duplicates))
+        if detail.followers:
+            items = "".join(
+                f"<li>{esc(f.name)} · {esc(CHANNELS.get(f.channel, f.channel))} · {esc(when(f.at))}"
+                + (f"<br><i>{esc(f.description)}</i>" if f.description else "")
+                + "</li>"
+                for f in detail.followers
+            )
+            parts.append(f"<h4>{esc(_('Also reported by'))}</h4><ul>{items}</ul>")
+        if detail.attachments:
+            items = "".join(
+                (f"<img src='thumb:{a.id}'><br>" if a.thumbnail else "")
+                + f"{esc(a.filename)} · {a.size:,} B"
+                for a in detail.attachments
+            )
+            parts.append(f"<h4>{esc(_('Attachments'))}</h4><p>{items}</p>")
+        history = "".join(
+            f"<tr><td style='color:#555;padding-right:8px;white-space:nowrap'>{esc(when(h.at))}"
+            f"</td><td><b>{esc(EVENT_KINDS.get(h.kind, h.kind))}</b>"
+            + (
+                f" → {esc(STATUSES.get(h.new_value or '', h.new_value))}"
+                if h.kind == "status"
+                else ""
+            )
+            + (f" · {esc(h.actor)}" if h.actor else "")
+            + (f"<br>{paragraphs(h.body)}" if h.body else "")
+            + "</td></tr>"
+            for h in detail.history
+        )
+        parts.append(f"<h4>{esc(_('History'))}</h4><table>{history}</table>")
+        if detail.contact_requests:
+            parts.append(self._lines(_("The resident's other requests"), detail.contact_requests))
+        return "".join(parts)
+
+    @staticmethod
+    def _lines(title: str, lines: list[RequestLine]) -> str:
+        items = "".join(
+            f"<li><a href='request:{esc(x.tracking_number)}'>{esc(x.tracking_number)}</a> "
+            f"{esc(x.service_type)} · {esc(STATUSES.get(x.status, x.status))} · "
+            f"{esc(x.address)}</li>"
+            for x in lines
+        )
+        return f"<h4>{esc(title)}</h4><ul>{items}</ul>"
+
+    def _link(self, url: QUrl) -> None:
+        if url.scheme() == "request":
+            self.open_request.emit(url.path())
+
+    # -- acting -------------------------------------------------------------------------------
+
+    def _act(self, action: Callable[[int | None], Any], what: str) -> bool:
+        """Run `action(version)`; a conflict shows both sides and lets the clerk choose."""
+        request = self.request
+        if request is None:
+            return False
+        try:
+            action(request.version)
+        except ConflictError as exc:
+            self._conflict(exc, action, what)
+            return False
+        except KnownError as exc:
+            messages.error(self, exc)
+            return False
+        self._after_change(request.id)
+        return True
+
+    def _after_change(self, request_id: int) -> None:
+        self.show_request(request_id)
+        self.changed.emit(request_id)
+
+    def _conflict(
+        self, error: ConflictError, action: Callable[[int | None], Any], what: str
+    ) -> None:
+        theirs = error.theirs
+        request_id = self.request.id if self.request is not None else None
+        newer = ""
+        if isinstance(theirs, ServiceRequest):
+            newer = _("Now: {status}, assigned to {who}, last changed {at}.").format(
+                status=STATUSES.get(theirs.status, theirs.status),
+                who=theirs.assignee.full_name if theirs.assignee is not None else _("nobody"),
+                at=when(theirs.updated_at),
+            )
+        text = "\n\n".join([str(error), _("Your change: {what}").format(what=what), newer]).strip()
+
+        def apply_anyway() -> None:
+            try:
+                action(None)  # on top of the newer version, knowingly
+            except KnownError as exc:
+                messages.error(self, exc)
+            if request_id is not None:
+                self._after_change(request_id)
+
+        if request_id is not None:
+            self.show_request(request_id)  # the clerk sees the newer version behind the box
+        messages.confirm(
+            self,
+            _("Someone else changed this request"),
+            text + "\n\n" + _("Apply your change to the newer version?"),
+            apply_anyway,
+        )
+
+    def _actor(self) -> StaffUser | None:
+        return self.staff()
+
+    def acknowledge(self) -> bool:
+        request = self.request
+        if request is None:
+            return False
+        return self._act(
+            lambda v: lifecycle.set_status(
+                request.id, "acknowledged", version=v, actor=self._actor()
+            ),
+            _("acknowledge"),
+        )
+
+    def assign(self, person: StaffUser | str | None = "") -> bool:
+        request = self.request
+        if request is None:
+            return False
+        if person == "":
+            people = active_staff()
+            names = [_("(nobody)"), *(p.full_name for p in people)]
+            chosen = self.ask(_("Assign"), _("Assign this request to:"), names)
+            if chosen is None:
+                return False
+            person = next((p for p in people if p.full_name == chosen), None)
+        assert not isinstance(person, str)
+        target = person
+        return self._act(
+            lambda v: lifecycle.assign(request.id, target, version=v, actor=self._actor()),
+            _("assign to {name}").format(name=target.full_name if target else _("nobody")),
+        )
+
+    def change_status(self, status: str = "") -> bool:
+        request = self.request
+        if request is None:
+            return False
+        if not status:
+            options = lifecycle.NEXT.get(request.status, ())
+            labels = [STATUSES[s] for s in options]
+            if not labels:
+                return False
+            chosen = self.ask(_("Status"), _("Change the status to:"), labels)
+            if chosen is None:
+                return False
+            status = options[labels.index(chosen)]
+        return self._act(
+            lambda v: lifecycle.set_status(request.id, status, version=v, actor=self._actor()),
+            STATUSES.get(status, status).lower(),
+        )
+
+    def change_priority(self, priority: str = "") -> bool:
+        request = self.request
+        if request is None:
+            return False
+        if not priority:
+            labels = list(PRIORITIES.values())
+            chosen = self.ask(_("Priority"), _("Priority:"), labels)
+            if chosen is None:
+                return False
+            priority = list(PRIORITIES)[labels.index(chosen)]
+        return self._act(
+            lambda v: lifecycle.set_priority(request.id, priority, version=v, actor=self._actor()),
+            _("priority {p}").format(p=PRIORITIES.get(priority, priority)),
+        )
+
+    def add_note(self, text: str | None = None, *, public: bool = False) -> bool:
+        request = self.request
+        if request is None:
+            return False
+        if text is None:
+            title = _("Public update") if public else _("Internal note")
+            label = _("What the resident may be told:") if public else _("Note (staff only):")
+            text = self.ask(title, label, None)
+            if text is None:
+                return False
+        note = text
+        return self._act(
+            lambda v: lifecycle.add_note(
+                request.id, note, public=public, version=v, actor=self._actor()
+            ),
+            _("add a note"),
+        )
+
+    def pause_or_resume(self, reason: str | None = None) -> bool:
+        request = self.request
+        if request is None:
+            return False
+        if request.paused_since:
+            return self._act(
+                lambda v: lifecycle.resume(request.id, version=v, actor=self._actor()),
+                _("resume the clock"),
+            )
+        if reason is None:
+            reasons = [
+                _("Waiting on the resident"),
+                _("Waiting on parts"),
+                _("Waiting on weather"),
+                _("Waiting on another agency"),
+            ]
+            reason = self.ask(_("Pause the clock"), _("Why is the clock paused?"), reasons)
+            if reason is None:
+                return False
+        why = reason
+        return self._act(
+            lambda v: lifecycle.pause(request.id, why, version=v, actor=self._actor()),
+            _("pause the clock"),
+        )
+
+    def resolve(self, resolution: str = "", note: str = "", duplicate_of: str = "") -> bool:
+        request = self.request
+        if request is None:
+            return False
+        if not resolution:
+            labels = list(RESOLUTIONS.values())
+            chosen = self.ask(_("Resolve"), _("How was it resolved?"), labels)
+            if chosen is None:
+                return False
+            resolution = list(RESOLUTIONS)[labels.index(chosen)]
+            if resolution == "duplicate":
+                number = self.ask(_("Resolve"), _("Tracking number of the original:"), None)
+                if number is None:
+                    return False
+                duplicate_of = number.strip()
+        how = resolution
+        return self._act(
+            lambda v: lifecycle.resolve(
+                request.id,
+                how,
+                version=v,
+                actor=self._actor(),
+                note=note,
+                duplicate_of=duplicate_of or None,
+            ),
+            RESOLUTIONS.get(resolution, resolution).lower(),
+        )
+
+    def mark_duplicate(self, original: str | None = None) -> bool:
+        if original is None:
+            original = self.ask(
+                _("Mark as duplicate"), _("Tracking number of the original request:"), None
+            )
+            if original is None:
+                return False
+        return self.resolve("duplicate", duplicate_of=original.strip())
+
+    def close_request(self) -> bool:
+        request = self.request
+        if request is None:
+            return False
+        return self._act(
+            lambda v: lifecycle.close(request.id, version=v, actor=self._actor()), _("close")
+        )
+
+    def reopen(self, reason: str | None = None) -> bool:
+        request = self.request
+        if request is None:
+            return False
+        if reason is None:
+            reason = self.ask(_("Reopen"), _("Why is it reopened?"), None)
+            if reason is None:
+                return False
+        why = reason
+        return self._act(
+            lambda v: lifecycle.reopen(request.id, why, version=v, actor=self._actor()),
+            _("reopen"),
+        )
+
+    def _print(self) -> None:
+        if self.request is not None:
+            self.print_requested.emit(self.request.id)
