@@ -15,9 +15,9 @@ from desktop.models.demo import generate_demo
 from desktop.models.intake import RequestDraft, create_request
 from desktop.models.lifecycle import add_note, assign
 from desktop.models.request_list import (
-    CONFIDENTIAL,
     COLUMN_KEYS,
     COLUMNS,
+    CONFIDENTIAL,
     RequestFilter,
     RequestList,
 )

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import peewee
+
 from desktop.i18n import _
 from desktop.models.contacts import get_contact
 from desktop.models.db import reading
@@ -170,7 +172,7 @@ def load_request_detail(reference: str | int) -> RequestDetail:
         actors = StaffUser.alias()
         events = (
             RequestEvent.select(RequestEvent, actors.full_name.alias("actor_name"))
-            .join(actors, on=RequestEvent.actor == actors.id, join_type="LEFT OUTER")
+            .join(actors, on=RequestEvent.actor == actors.id, join_type=peewee.JOIN.LEFT_OUTER)
             .where(RequestEvent.request == request.id)
             .order_by(RequestEvent.at.desc(), RequestEvent.id.desc())
             .limit(HISTORY_LIMIT)
@@ -189,7 +191,7 @@ def load_request_detail(reference: str | int) -> RequestDetail:
             )
         for follower in (
             RequestFollower.select(RequestFollower, Contact)
-            .join(Contact, join_type="LEFT OUTER")
+            .join(Contact, join_type=peewee.JOIN.LEFT_OUTER)
             .where(RequestFollower.request == request.id)
             .order_by(RequestFollower.at)
         ):

@@ -230,6 +230,7 @@ class ServiceRequest(VersionedModel):
         contact_id: int | None
         assignee_id: int | None
         duplicate_of_id: int | None
+        created_by_id: int | None
 
     class Meta:
         indexes = (
@@ -284,6 +285,9 @@ class RequestFollower(BaseModel):
     at = DateTimeField(default=clock.now)
     actor = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
 
+    if TYPE_CHECKING:
+        contact_id: int | None
+
 
 class RequestPause(BaseModel):
     """A span when the request's clock stood still (waiting on the resident, parts, weather)."""
@@ -334,6 +338,9 @@ class InfoContact(BaseModel):
     staff = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
     notes = TextField(default="")
 
+    if TYPE_CHECKING:
+        contact_id: int | None
+
 
 class BusinessHours(BaseModel):
     """The office's open hours on one weekday (0 = Monday); minutes after midnight."""
@@ -383,6 +390,9 @@ class SavedView(VersionedModel):
     filters = JSONField(default=dict)
     sort_key = CharField(max_length=32, default="requested_at")
     descending = BooleanField(default=True)
+
+    if TYPE_CHECKING:
+        staff_id: int | None
 
 
 class TrackingCounter(BaseModel):

@@ -1,0 +1,296 @@
+"""The Counter screen driven as a clerk drives it: by keyboard, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop.models.contacts import CallerDetails
+from desktop.models.intake import RequestDraft, create_request
+from desktop.models.schema import (
+    Contact,
+    InfoContact,
+    RequestAnswer,
+    RequestFollower,
+    ServiceRequest,
+)
+from desktop.models.staff import create_staff
+from desktop.ui.counter_draft import DraftStore
+from desktop.ui.counter_page import CounterPage
+from desktop.ui.messages import messages
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs():
+    messages.windows = False
+    yield
+    messages.windows = True
+
+
+@pytest.fixture
+def drafts(tmp_path: Path, db) -> DraftStore:
+    return DraftStore(tmp_path / "drafts", db.location)
+
+
+@pytest.fixture
+def clerk(db):
+    return create_staff("Carla Clerk", "clerk")
+
+
+@pytest.fixture
+def counter(qtbot, drafts, clerk):
+    page = CounterPage(drafts, lambda: clerk)
+    qtbot.addWidget(page)
+    page.resize(1200, 900)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    page.focus_who()
+    return page
+
+
+@pytest.fixture
+def maria(db):
+    """A resident already on file, with one past request."""
+    request = create_request(
+        RequestDraft(
+            service_type="missed_trash",
+            description="Missed again",
+            address="8 Oak Ave",
+            answers={"out_by_6am": "yes"},
+            caller=CallerDetails("Maria", "Núñez", "(555) 010-2233", "maria@example.com"),
+        )
+    )
+    return request.contact
+
+
+class Keyboard:
+    """Sends keys to whatever has the focus, and counts them like a clerk would."""
+
+    def __init__(self, qtbot) -> None:
+        self.qtbot = qtbot
+        self.count = 0
+
+    def type(self, text: str) -> None:
+        for char in text:
+            self.qtbot.keyClick(QApplication.focusWidget(), char)
+            self.count += 1
+
+    def press(self, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+        self.qtbot.keyClick(QApplication.focusWidget(), key, modifier)
+        self.count += 1
+
+
+def test_a_known_callers_request_by_keyboard_alone(qtbot, counter, maria, clerk):
+    keys = Keyboard(qtbot)
+    keys.type("555.010.2233")  # typed the way the caller said it
+    keys.press(Qt.Key.Key_Return)  # picks the one match
+    assert counter.contact_id == maria.id
+    assert "Missed again" not in counter.history.toPlainText()  # the type's name is shown
+    assert "Missed Trash Pickup" in counter.history.toPlainText()
+    assert QApplication.focusWidget() == counter.address
+    keys.type("12 elm st")
+    keys.press(Qt.Key.Key_Return)
+    assert QApplication.focusWidget() == counter.description
+    keys.type("big pothole by the school")
+    keys.press(Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # the first suggestion
+    assert counter.service_type is not None and counter.service_type.code == "pothole"
+    keys.type("d")  # "About how big is it?" → "Dinner plate to car tire"
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("y")  # "Is it in a traffic lane?" → Yes
+    with qtbot.waitSignal(counter.request_saved) as saved:
+        keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    request = ServiceRequest.get(ServiceRequest.tracking_number == saved.args[0])
+    assert request.contact_id == maria.id
+    assert request.created_by_id == clerk.id
+    assert request.address_normalized == "12 ELM ST"
+    assert request.description == "big pothole by the school"
+    answers = {
+        a.attribute_code: a.value
+        for a in RequestAnswer.select().where(RequestAnswer.request == request.id)
+    }
+    assert answers == {"size": "medium", "in_lane": "yes"}
+    assert counter.banner.isVisible() and counter.banner_number.text() == saved.args[0]
+    assert counter.contact_id is None
+    assert counter.description.toPlainText() == ""
+    assert QApplication.focusWidget() is counter.who.edit  # ready for the next caller
+    assert not counter.drafts.path.exists()
+    assert keys.count <= 60
+
+
+def test_a_new_caller_is_added_inline(qtbot, counter):
+    keys = Keyboard(qtbot)
+    keys.type("(555) 777-1212")
+    keys.press(Qt.Key.Key_Return)  # nobody on file: the number goes to the new caller's phone
+    assert counter.phone.text() == "(555) 777-1212"
+    assert QApplication.focusWidget() == counter.first_name
+    keys.type("Ravi")
+    keys.press(Qt.Key.Key_Tab)
+    keys.type("Shankar")
+    counter.address.setFocus()
+    keys.type("3 Birch Rd")
+    keys.press(Qt.Key.Key_Return)
+    keys.type("my trash was not picked up")
+    counter.set_type("missed_trash")
+    counter.questions.set_values({"out_by_6am": "yes"})
+    with qtbot.waitSignal(counter.request_saved) as saved:
+        counter.save()
+    request = ServiceRequest.get(ServiceRequest.tracking_number == saved.args[0])
+    contact = Contact.get_by_id(request.contact_id)
+    assert (contact.first_name, contact.last_name) == ("Ravi", "Shankar")
+
+
+def test_a_duplicate_is_shown_and_the_caller_follows_it(qtbot, counter, maria):
+    first = create_request(
+        RequestDraft(
+            service_type="pothole",
+            description="Hole by the school",
+            address="12 Elm Street",
+            answers={"size": "large", "in_lane": "yes"},
+        )
+    )
+    counter.who.edit.setText("Núñez")
+    counter.who.refresh()
+    counter.who.picked.emit(counter.who.results.item(0).data(Qt.ItemDataRole.UserRole))
+    counter.address.setText("14 elm st")  # two doors down
+    counter.description.setPlainText("pothole again")
+    counter.set_type("pothole")
+    counter.questions.set_values({"size": "large", "in_lane": "yes"})
+    assert counter.duplicates_box.isVisible()
+    assert first.tracking_number in counter.duplicates_list.item(0).text()
+    counter.save()  # the first Ctrl+Enter stops at the duplicates
+    assert ServiceRequest.select().count() == 2  # maria's old one and the pothole
+    assert "already be reported" in counter.error_label.text()
+    with qtbot.waitSignal(counter.request_saved):
+        counter.add_caller_to_selected()
+    assert ServiceRequest.select().count() == 2  # no new work
+    follower = RequestFollower.get(RequestFollower.request == first.id)
+    assert follower.contact_id == maria.id
+    assert "added" in counter.banner_text.text()
+
+
+def test_saving_anyway_after_seeing_duplicates(qtbot, counter):
+    create_request(
+        RequestDraft(
+            service_type="pothole",
+            description="Hole",
+            address="12 Elm Street",
+            answers={"size": "large", "in_lane": "yes"},
+        )
+    )
+    counter.anonymous.setChecked(True)
+    counter.address.setText("12 Elm St")
+    counter.description.setPlainText("another hole")
+    counter.set_type("pothole")
+    counter.questions.set_values({"size": "small", "in_lane": "no"})
+    counter.save()
+    assert ServiceRequest.select().count() == 1
+    with qtbot.waitSignal(counter.request_saved):
+        counter.save()  # the second Ctrl+Enter: a new request after all
+    assert ServiceRequest.select().count() == 2
+
+
+def test_a_required_question_left_empty_is_named_and_nothing_saved(qtbot, counter):
+    counter.anonymous.setChecked(True)
+    counter.description.setPlainText("hole in the road")
+    counter.set_type("pothole")
+    counter.questions.set_values({"size": "small"})
+    counter.save()
+    assert ServiceRequest.select().count() == 0
+    assert "Is it in a traffic lane?" in counter.error_label.text()
+    assert counter.description.toPlainText() == "hole in the road"  # nothing typed is lost
+
+
+def test_the_safety_notice_must_be_confirmed(qtbot, counter):
+    counter.anonymous.setChecked(True)
+    counter.address.setText("5 Main St")
+    counter.description.setPlainText("the light is out and a wire is hanging")
+    counter.set_type("street_light_out")
+    assert counter.safety.isVisible()
+    assert "wires" in counter.safety_text.text()
+    assert QApplication.focusWidget() == counter.safety_ack
+    counter.questions.set_values({"problem": "pole_damage"})
+    counter.save()
+    assert ServiceRequest.select().count() == 0
+    assert "safety notice" in counter.error_label.text()
+    counter.safety_ack.setChecked(True)
+    with qtbot.waitSignal(counter.request_saved):
+        counter.save()
+
+
+def test_a_half_typed_form_survives_a_crash(qtbot, drafts, clerk, maria):
+    page = CounterPage(drafts, lambda: clerk)
+    qtbot.addWidget(page)
+    page.pick_contact(maria.id)
+    page.address.setText("99 Pine St")
+    page.description.setPlainText("the hydrant is leaking <b>a lot</b>")
+    page.set_type("pothole")
+    page.questions.set_values({"size": "large"})
+    page.confidential.setChecked(True)
+    with qtbot.waitSignal(page.draft_timer.timeout):
+        pass  # the draft is written after a short pause in typing
+    page.deleteLater()  # the window is gone without saving (a crash, a power cut)
+    again = CounterPage(drafts, lambda: clerk)
+    qtbot.addWidget(again)
+    assert again.contact_id == maria.id
+    assert again.address.text() == "99 Pine St"
+    assert again.description.toPlainText() == "the hydrant is leaking <b>a lot</b>"
+    assert again.service_type is not None and again.service_type.code == "pothole"
+    assert again.questions.values() == {"size": "large"}
+    assert again.confidential.isChecked()
+    assert "brought back" in again.banner_text.text()
+
+
+def test_a_damaged_draft_is_ignored(qtbot, drafts, clerk):
+    drafts.path.parent.mkdir(parents=True, exist_ok=True)
+    drafts.path.write_text("{not json", encoding="utf-8")
+    page = CounterPage(drafts, lambda: clerk)
+    qtbot.addWidget(page)
+    assert page.description.toPlainText() == ""
+
+
+def test_question_answered_in_one_key(qtbot, counter, maria):
+    counter.pick_contact(maria.id)
+    counter.description.setPlainText("When is bulk pickup?")
+    counter.question_answered()
+    question = InfoContact.get()
+    assert question.topic == "When is bulk pickup?" and question.contact_id == maria.id
+    assert counter.description.toPlainText() == ""
+
+
+def test_hostile_and_huge_text_gets_a_message(qtbot, counter):
+    counter.anonymous.setChecked(True)
+    counter.description.setPlainText("x" * 30_000)
+    counter.set_type("pothole")
+    counter.questions.set_values({"size": "small", "in_lane": "no"})
+    counter.save()
+    assert "too long" in counter.error_label.text()
+    counter.description.setPlainText("\x00\x07<script>alert(1)</script> ‮evil")
+    counter.phone.setText("12")
+    counter.anonymous.setChecked(False)
+    counter.phone.setText("12")
+    counter.save()
+    assert "not a phone number" in counter.error_label.text()
+    assert ServiceRequest.select().count() == 0
+    counter.lat.setText("north")
+    counter.save()
+    assert "not a number" in counter.error_label.text()
+
+
+def test_a_type_found_by_keyword_in_the_picker(qtbot, counter):
+    counter.type_picker.edit.setFocus()
+    qtbot.keyClicks(counter.type_picker.edit, "rats")
+    qtbot.keyClick(counter.type_picker.edit, Qt.Key.Key_Return)
+    assert counter.service_type is not None
+    assert "rodent" in (counter.service_type.name + counter.service_type.keywords).lower() or (
+        "rat" in counter.service_type.name.lower()
+    )
+
+
+def test_address_completion_from_known_addresses(qtbot, counter, maria):
+    counter.address.setText("8 oa")
+    counter._complete_address()
+    assert counter._addresses.stringList() == ["8 OAK AVE"]

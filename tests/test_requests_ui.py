@@ -1,0 +1,253 @@
+"""The Requests screen: filters, search, views, the detail pane and its actions, scan to open,
+other clerks' changes, and a conflicting edit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop.models import lifecycle
+from desktop.models.contacts import CallerDetails
+from desktop.models.demo import generate_demo
+from desktop.models.intake import RequestDraft, create_request
+from desktop.models.request_list import COLUMN_KEYS
+from desktop.models.schema import RequestEvent, SavedView, ServiceRequest
+from desktop.models.staff import create_staff
+from desktop.ui.main_window import MainWindow
+from desktop.ui.messages import messages
+from desktop.ui.prefs import Prefs
+from desktop.ui.request_model import RequestTableModel
+from desktop.ui.requests_page import RequestsPage
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs():
+    messages.windows = False
+    yield
+    messages.windows = True
+
+
+@pytest.fixture
+def clerk(db):
+    return create_staff("Carla Clerk", "clerk")
+
+
+@pytest.fixture
+def page(qtbot, db, clerk):
+    generate_demo(400, seed=12)
+    shown = RequestsPage(lambda: clerk)
+    qtbot.addWidget(shown)
+    shown.resize(1300, 800)
+    shown.load()
+    return shown
+
+
+def pothole(address: str = "12 Elm St", name: str = "Maria") -> ServiceRequest:
+    return create_request(
+        RequestDraft(
+            service_type="pothole",
+            description="Deep hole by the crossing",
+            address=address,
+            answers={"size": "large", "in_lane": "yes"},
+            caller=CallerDetails(name, "Zyskowski", "555 010 9988"),
+        )
+    )
+
+
+def view_named(page: RequestsPage, name: str) -> None:
+    page.view_choice.setCurrentIndex(page.view_choice.findText(name))
+
+
+def test_views_open_overdue_mine_today_all(page, clerk):
+    names = [page.view_choice.itemText(i) for i in range(page.view_choice.count())]
+    assert names == ["Open", "Overdue", "Mine", "Today", "All requests"]
+    view_named(page, "All requests")
+    assert page.model.rowCount() == ServiceRequest.select().count()
+    view_named(page, "Mine")
+    assert page.model.rowCount() == 0
+    mine = pothole()
+    lifecycle.assign(mine.id, clerk)
+    page.refresh()
+    assert page.model.rowCount() == 1
+    view_named(page, "Today")
+    assert page.model.row_id(0) == mine.id
+
+
+def test_search_and_filters_narrow_the_view(qtbot, page):
+    created = pothole()
+    view_named(page, "All requests")
+    page.filter_bar.search.setText("zyskowski")
+    with qtbot.waitSignal(page.filter_bar.changed):
+        pass  # applied after a short pause in typing
+    assert page.model.rowCount() == 1 and page.model.row_id(0) == created.id
+    assert "1 request" in page.count_label.text()
+    page.filter_bar.search.clear()
+    page.filter_bar.flush()
+    page.filter_bar.address.setText("12 elm")
+    page.filter_bar.flush()
+    assert created.id in [page.model.row_id(r) for r in range(page.model.rowCount())]
+    page.filter_bar.address.clear()
+    page.filter_bar.flush()
+    page.filter_bar.overdue.setChecked(True)
+    overdue = page.model.rowCount()
+    page.filter_bar.status.setCurrentIndex(page.filter_bar.status.findText("Closed"))
+    assert page.model.rowCount() == 0 < overdue  # a closed request is never overdue
+    page._clear_filters()
+    assert page.model.rowCount() == ServiceRequest.select().count()
+
+
+def test_a_saved_view_comes_back(page, clerk):
+    view_named(page, "All requests")
+    page.filter_bar.search.setText("street")
+    page.filter_bar.flush()
+    expected = page.model.rowCount()
+    assert page.save_current_view("Streets")
+    assert page.view_choice.currentText() == "★ Streets"
+    assert page.model.rowCount() == expected
+    assert SavedView.get().staff_id == clerk.id
+    view_named(page, "Open")
+    view_named(page, "★ Streets")
+    assert page.model.rowCount() == expected
+    page.delete_current_view()  # no windows: confirmed
+    assert SavedView.select().count() == 0
+    assert not page.save_current_view("   ")  # a name is needed; nothing saved
+
+
+def test_selecting_a_row_shows_the_request(page):
+    page.table.selectRow(0)
+    request_id = page.model.row_id(0)
+    request = ServiceRequest.get_by_id(request_id)
+    assert page.detail.request is not None and page.detail.request.id == request_id
+    assert request.tracking_number in page.detail.title.text()
+    assert "History" in page.detail.body.toPlainText()
+
+
+def test_a_scanned_number_opens_the_request(qtbot, db, clerk, tmp_path: Path):
+    generate_demo(50, seed=2)
+    created = pothole()
+    window = MainWindow(db, Prefs(tmp_path / "cfg" / "fc.ini"))
+    qtbot.addWidget(window)
+    window.goto.setText(created.tracking_number.replace("-", "") + "")  # a scanner's digits
+    window.goto.returnPressed.emit()
+    assert window.stack.currentIndex() == 1
+    shown = window.requests_page.detail.request
+    assert shown is not None and shown.id == created.id
+    assert window.goto.text() == ""
+    window.goto.setText("1999-99999")
+    window.goto.returnPressed.emit()
+    assert "no request" in window.requests_page.detail.body.toPlainText().lower()
+
+
+def test_actions_write_history(page, clerk):
+    created = pothole()
+    assert page.open_request(created.tracking_number)
+    detail = page.detail
+    assert detail.acknowledge()
+    assert detail.assign(clerk)
+    assert detail.add_note("Crew says tomorrow <b>morning</b>")
+    assert detail.pause_or_resume("Waiting on weather")
+    assert detail.pause_or_resume()  # resumes
+    assert detail.change_priority("urgent")
+    assert detail.resolve("fixed", note="Patched")
+    assert detail.close_request()
+    assert detail.reopen("Hole came back")
+    kinds = [e.kind for e in RequestEvent.select().where(RequestEvent.request == created.id)]
+    assert kinds.count("status") >= 4
+    for kind in ("assignment", "note", "pause", "resume", "priority"):
+        assert kind in kinds
+    text = detail.body.toPlainText()
+    assert "Crew says tomorrow <b>morning</b>" in text  # markup stays literal
+    assert ServiceRequest.get_by_id(created.id).status == "acknowledged"
+
+
+def test_prompts_can_be_cancelled(page):
+    created = pothole()
+    page.open_request(created.tracking_number)
+    page.detail.ask = lambda *_args: None
+    assert not page.detail.assign()
+    assert not page.detail.add_note()
+    assert not page.detail.resolve()
+    assert ServiceRequest.get_by_id(created.id).version == 1
+
+
+def test_a_conflicting_edit_is_shown_not_overwritten(page, clerk, caplog):
+    created = pothole()
+    page.open_request(created.tracking_number)
+    other = create_staff("Olga Other", "supervisor")
+    lifecycle.assign(created.id, other)  # another clerk, meanwhile
+    messages.windows = True
+    page.detail.add_note("my note")
+    box = messages.open_boxes[-1]
+    assert "Someone else changed" in box.text() and "Olga Other" in box.text()
+    notes = RequestEvent.select().where(
+        RequestEvent.request == created.id, RequestEvent.kind == "note"
+    )
+    assert notes.count() == 0  # nothing written yet: the clerk chooses
+    assert ServiceRequest.get_by_id(created.id).assignee_id == other.id
+    box.button(box.StandardButton.Yes).click()
+    assert notes.count() == 1
+    assert ServiceRequest.get_by_id(created.id).assignee_id == other.id  # theirs kept too
+
+
+def test_other_clerks_changes_appear_keeping_the_selection(qtbot, db, tmp_path: Path):
+    from desktop.models.db import close_database, open_database
+
+    generate_demo(300, seed=4)
+    window = MainWindow(db, Prefs(tmp_path / "cfg" / "fc.ini"))
+    qtbot.addWidget(window)
+    window.show_page(1)
+    page = window.requests_page
+    view_named(page, "All requests")
+    page.table.selectRow(5)
+    chosen = page.selected_id()
+    before = page.model.rowCount()
+    # another workstation: its own connection to the same file
+    import sqlite3
+
+    other = sqlite3.connect(db.location)
+    other.execute(
+        "INSERT INTO service_request (tracking_number, service_type_id, status, priority, channel,"
+        " description, address, address_normalized, street, zip, location_notes, confidential,"
+        " department_id, requested_at, version, created_at, updated_at, status_notes)"
+        " SELECT '2099-00001', service_type_id, 'new', priority, channel, 'from another desk',"
+        " address, address_normalized, street, zip, '', 0, department_id, '2099-01-01 08:00:00',"
+        " 1, created_at, updated_at, '' FROM service_request LIMIT 1"
+    )
+    other.commit()
+    other.close()
+    assert window.check_for_changes()
+    assert page.model.rowCount() == before + 1
+    assert page.selected_id() == chosen  # the clerk's place is kept
+    assert not window.check_for_changes()  # nothing new since
+    close_database(open_database(db.location))  # (the test's own connection stays usable)
+
+
+def test_column_chooser_hides_and_shows(page):
+    menu = page.column_menu()
+    resident = next(a for a in menu.actions() if a.text() == "Resident")
+    assert not resident.isChecked()
+    resident.setChecked(True)
+    assert not page.table.isColumnHidden(COLUMN_KEYS.index("contact"))
+    assert "contact" not in page.hidden_columns()
+
+
+def test_sorting_from_the_header(page):
+    view_named(page, "All requests")
+    page.table.horizontalHeader().setSortIndicator(
+        COLUMN_KEYS.index("tracking_number"), Qt.SortOrder.AscendingOrder
+    )
+    assert page.model.sort_key == "tracking_number" and not page.model.descending
+    first = page.model.index(0, COLUMN_KEYS.index("tracking_number")).data()
+    second = page.model.index(1, COLUMN_KEYS.index("tracking_number")).data()
+    assert first < second
+
+
+def test_every_filter_model_passes_the_model_tester(qtmodeltester, page):
+    view_named(page, "Open")
+    page.filter_bar.search.setText("hole")
+    page.filter_bar.flush()
+    model = page.model
+    assert isinstance(model, RequestTableModel)
+    qtmodeltester.check(model)
