@@ -260,3 +260,9 @@ def test_department_names_in_rows(town):
     rows = RequestList(RequestFilter(), "tracking_number", False).page(0, 10)
     names = {d.name for d in Department.select()}
     assert all(row.values[COLUMN_KEYS.index("department")] in names for row in rows)
+
+
+def test_a_word_of_a_type_name_finds_that_type(town):
+    _first, second, _third, _fourth = town["requests"]
+    assert numbers(RequestFilter(search="light")) == [second.tracking_number]
+    assert numbers(RequestFilter(search="light lamp")) == [second.tracking_number]

@@ -165,7 +165,18 @@ def search_condition(text: str) -> Any | None:
     if not words:
         return None
     db = ServiceRequest._meta.database
-    conditions = [_word_condition(db, word) for word in words]
+    type_names = _type_words()
+    conditions = []
+    for word in words:
+        condition = _word_condition(db, word)
+        types = [
+            type_id
+            for type_id, names in type_names.items()
+            if any(name.startswith(word) for name in names)
+        ]
+        if types:  # "pothole" finds the requests of type Pothole too
+            condition |= ServiceRequest.service_type.in_(types)
+        conditions.append(condition)
     found = conditions[0]
     for condition in conditions[1:]:
         found &= condition
@@ -178,6 +189,16 @@ def search_condition(text: str) -> Any | None:
             ServiceRequest.tracking_number < prefix + "\uffff"
         )
     return found
+
+
+def _type_words() -> dict[int, list[str]]:
+    """Each request type's id with the words of its name (a few dozen types, read at once)."""
+    from desktop.models.schema import ServiceType
+
+    return {
+        type_id: search_words(name)
+        for type_id, name in ServiceType.select(ServiceType.id, ServiceType.name).tuples()
+    }
 
 
 def _word_condition(db: peewee.Database, word: str) -> Any:
