@@ -246,7 +246,7 @@ def test_search_index_is_rebuilt_when_missing(db, db_path):
     from desktop.models.db import close_database, execute, open_database
 
     create_request(draft("pothole", "Quokka hole", "3 Pine St"))
-    write(lambda: execute(current(), "DROP TABLE request_fts"))
+    write(lambda: execute(current(), "DROP TABLE request_text"))
     close_database(db)
     reopened = open_database(db_path)
     try:
@@ -266,3 +266,30 @@ def test_a_word_of_a_type_name_finds_that_type(town):
     _first, second, _third, _fourth = town["requests"]
     assert numbers(RequestFilter(search="light")) == [second.tracking_number]
     assert numbers(RequestFilter(search="light lamp")) == [second.tracking_number]
+
+
+def test_a_broad_search_lists_the_newest_matches(db, monkeypatch):
+    from desktop.models import request_list
+
+    monkeypatch.setattr(request_list, "SEARCH_CAP", 25)
+    generate_demo(200, seed=21)
+    everything = ServiceRequest.select().count()
+    listing = RequestList(RequestFilter(search="st"), "requested_at", True)
+    assert listing.count() == 25 and listing.capped
+    newest = [r.id for r in ServiceRequest.select().order_by(ServiceRequest.id.desc()).limit(60)]
+    assert {row.id for row in listing.page(0, 100)} <= set(newest)
+    narrow = RequestList(RequestFilter(search=ServiceRequest.get_by_id(1).tracking_number))
+    assert narrow.count() == 1 and not narrow.capped
+    assert everything > 25
+
+
+def test_big_filters_walk_the_date_index_and_agree(db, monkeypatch):
+    from desktop.models import request_list
+
+    generate_demo(300, seed=22)
+    for filters in (RequestFilter(open_only=True), RequestFilter(address="1")):
+        monkeypatch.setattr(request_list, "WALK_ABOVE", 10_000)
+        sorted_rows = [r.id for r in RequestList(filters).page(0, 50)]
+        monkeypatch.setattr(request_list, "WALK_ABOVE", 1)
+        walked = [r.id for r in RequestList(filters).page(0, 50)]
+        assert walked == sorted_rows and walked

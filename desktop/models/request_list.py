@@ -7,6 +7,7 @@ with ten years of requests scrolls as fast as one with ten requests.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -16,7 +17,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.addresses import normalize_address
 from desktop.models.db import reading
-from desktop.models.request_search import search_condition
+from desktop.models.request_search import SEARCH_CAP, matching_ids, parse_search
 from desktop.models.schema import Contact, Department, ServiceRequest, ServiceType, StaffUser
 from desktop.models.vocab import OPEN_STATUSES
 
@@ -56,6 +57,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("zip", _("ZIP"), ServiceRequest.zip, shown_by_default=False),
 )
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
+#: past this many matches a list sorted by date is read down the date index
+WALK_ABOVE = 3000
+_NOTHING = peewee.SQL("0 = 1")
 #: shown in place of a confidential reporter's name in lists
 CONFIDENTIAL = _("(confidential)")
 
@@ -150,6 +154,9 @@ class RequestList:
         self.filters = filters or RequestFilter()
         self.sort_key = sort_key
         self.descending = descending
+        self._search = parse_search(self.filters.search)
+        self._found: list[int] | None = None
+        self._count: int | None = None
 
     def _joined(self, *fields: Any) -> Any:
         query = (
@@ -164,28 +171,34 @@ class RequestList:
         )
         return query
 
-    def _conditions(self) -> list[Any]:
+    def _conditions(self, *, walk: bool = False) -> list[Any]:
+        """The filters as conditions on the request row (the search words apart).
+
+        With `walk`, the conditions name their columns so that SQLite uses no index for them
+        (a unary plus): the list is then read down the date index, stopping after the page,
+        which is what a filter matching thousands of requests needs.
+        """
         f = self.filters
+        column = _plain if walk and _is_sqlite() else _as_is
         conditions: list[Any] = []
+        status = column(ServiceRequest.status)
         if f.statuses:
-            conditions.append(ServiceRequest.status.in_(list(f.statuses)))
+            conditions.append(status.in_(list(f.statuses)))
         if f.open_only or f.overdue_only:
-            conditions.append(ServiceRequest.status.in_(list(OPEN_STATUSES)))
+            conditions.append(status.in_(list(OPEN_STATUSES)))
         if f.overdue_only:
-            conditions.append(ServiceRequest.due_at < clock.now())
+            conditions.append(column(ServiceRequest.due_at) < clock.now())
         if f.service_type_ids:
-            conditions.append(ServiceRequest.service_type.in_(list(f.service_type_ids)))
+            conditions.append(column(ServiceRequest.service_type).in_(list(f.service_type_ids)))
         if f.department_ids:
-            conditions.append(ServiceRequest.department.in_(list(f.department_ids)))
+            conditions.append(column(ServiceRequest.department).in_(list(f.department_ids)))
+        assignee = column(ServiceRequest.assignee)
         if f.assignee_ids and f.unassigned:
-            conditions.append(
-                ServiceRequest.assignee.in_(list(f.assignee_ids))
-                | ServiceRequest.assignee.is_null()
-            )
+            conditions.append(assignee.in_(list(f.assignee_ids)) | assignee.is_null())
         elif f.assignee_ids:
-            conditions.append(ServiceRequest.assignee.in_(list(f.assignee_ids)))
+            conditions.append(assignee.in_(list(f.assignee_ids)))
         elif f.unassigned:
-            conditions.append(ServiceRequest.assignee.is_null())
+            conditions.append(assignee.is_null())
         if f.channels:
             conditions.append(ServiceRequest.channel.in_(list(f.channels)))
         if f.received_today:
@@ -195,26 +208,46 @@ class RequestList:
         if f.received_to:
             conditions.append(ServiceRequest.requested_at < f.received_to + dt.timedelta(days=1))
         if f.address.strip():
-            conditions.append(address_condition(f.address))
-        if f.search.strip():
-            found = search_condition(f.search)
-            conditions.append(found if found is not None else peewee.SQL("0 = 1"))
+            conditions.append(address_condition(f.address, column))
+        if self._search.condition is not None:
+            conditions.append(self._search.condition)
         return conditions
 
+    def _search_ids(self) -> list[int] | None:
+        """With words to search: the newest matching ids (read once per list)."""
+        if not self._search.words:
+            return None
+        if self._found is None:
+            with reading():
+                self._found = matching_ids(self._search.words, self._conditions())
+        return self._found
+
+    @property
+    def capped(self) -> bool:
+        """True when a search matched more than it yields (only the newest are listed)."""
+        found = self._search_ids()
+        return found is not None and len(found) > SEARCH_CAP
+
     def count(self) -> int:
-        """How many requests match. Every filter is on the request row, so no join is needed."""
+        """How many requests match (a search: at most SEARCH_CAP). No join is needed."""
+        found = self._search_ids()
+        if found is not None:
+            self._count = min(len(found), SEARCH_CAP)
+            return self._count
         query = ServiceRequest.select(ServiceRequest.id)
         conditions = self._conditions()
         if conditions:
             query = query.where(*conditions)
         with reading():
-            return int(query.count())
+            self._count = int(query.count())
+        return self._count
 
     def page_ids(self, offset: int, limit: int) -> list[int]:
         """The ids of one page, in order.
 
-        Only the request table (and, for sorting by a name, the one table holding it) is read:
-        with the (status, requested_at) index SQLite sorts index entries, not whole rows.
+        Only the request table (and, for sorting by a name, the one table holding it) is read.
+        Sorted by date with many matches, the date index is walked and the walk stops after
+        the page; with few matches, they are found by their own index and sorted.
         """
         column = next(c for c in COLUMNS if c.key == self.sort_key)
         order = [column.expression.desc() if self.descending else column.expression.asc()]
@@ -223,7 +256,14 @@ class RequestList:
         if column.key in _JOINED:
             table, on = _JOINED[column.key]
             query = query.join(table, peewee.JOIN.LEFT_OUTER, on=on)
-        conditions = self._conditions()
+        found = self._search_ids()
+        if found is not None:
+            conditions = [ServiceRequest.id.in_(found[:SEARCH_CAP])] if found else [_NOTHING]
+        else:
+            if self._count is None:
+                self.count()
+            walk = column.key == "requested_at" and (self._count or 0) > WALK_ABOVE
+            conditions = self._conditions(walk=walk)
         if conditions:
             query = query.where(*conditions)
         query = query.order_by(*order).limit(limit).offset(offset)
@@ -257,19 +297,33 @@ class RequestList:
         return rows
 
 
-def address_condition(text: str) -> Any:
+def address_condition(text: str, column: Callable[[Any], Any] | None = None) -> Any:
     """Requests at an address, or on a street, starting with what was typed ("12 elm", "elm st").
 
     Both forms are read through an index: the whole normalized address when a house number
     leads, else the street name.
     """
+    column = column or _as_is
     location = normalize_address(text)
     if location.house_number is not None:
-        prefix, column = location.normalized, ServiceRequest.address_normalized
+        prefix, field = location.normalized, ServiceRequest.address_normalized
     else:
-        prefix, column = " ".join(text.upper().split()), ServiceRequest.street
-        prefix = location.street or prefix
-    return (column >= prefix) & (column < prefix + "\uffff")
+        prefix, field = location.street or " ".join(text.upper().split()), ServiceRequest.street
+    return (column(field) >= prefix) & (column(field) < prefix + "\uffff")
+
+
+def _as_is(field: Any) -> Any:
+    return field
+
+
+def _plain(field: Any) -> Any:
+    """`+column`: the same value, but SQLite will not pick the column's index for it."""
+    return peewee.NodeList((peewee.SQL("+"), field), glue="")
+
+
+def _is_sqlite() -> bool:
+    db = ServiceRequest._meta.database
+    return isinstance(getattr(db, "obj", db), peewee.SqliteDatabase)
 
 
 def _as_datetime(value: Any) -> dt.datetime:

@@ -1,93 +1,100 @@
 """Finding requests by what the clerk types in the search box.
 
-A search matches the tracking number, the description, the address and location notes, the
-resident's name, and the request's notes and public updates. Every word typed must be found
-somewhere among those (as the start of a word, so results appear while the clerk is typing).
+A search matches the tracking number, or words of the description, the address and location
+notes, the resident's name, the request's notes and public updates, and its type. Every word
+typed must be found (as the start of a word, so results appear while the clerk is typing).
 
-On SQLite three FTS5 indexes serve it, kept current by triggers, so every path that writes a
-request, a contact or a note (the counter, the CLI, imports, the demo generator) keeps them up to
-date without remembering to. The clerk's text never reaches `MATCH` as typed: it is cut into
-words and each word is quoted (RELIABILITY.md rule 12). On PostgreSQL the same search runs as
-case-insensitive LIKE over the same columns.
+On SQLite each request has one document in an FTS5 index, `request_text`, kept current by
+triggers, so every path that writes a request, a contact, a note or a type (the counter, the
+CLI, imports, the demo generator) keeps it up to date without remembering to. The clerk's text
+never reaches `MATCH` as typed: it is cut into words and each word is quoted (RELIABILITY.md
+rule 12). A search that matches very many requests yields the newest `SEARCH_CAP` of them, read
+newest first and stopping there, so a keystroke never waits for a count of half the town. On
+PostgreSQL the same search runs as case-insensitive LIKE over the same columns.
 """
+
+# ruff: noqa: S608 - the trigger SQL is built from constants, never from user text
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import peewee
 
 from desktop.models.db import execute
-from desktop.models.schema import Contact, RequestEvent, ServiceRequest
+from desktop.models.schema import Contact, RequestEvent, ServiceRequest, ServiceType
 from desktop.models.tracking import parse_tracking
 
 MAX_WORDS = 8
+#: a search yields at most this many requests (the newest); the list says so
+SEARCH_CAP = 2000
 #: the kinds of history lines whose text is searched (not the automatic "Received by phone.")
 NOTE_KINDS = ("note", "public_update")
+_PARTIAL_NUMBER = re.compile(r"\d{4}-\d{1,9}")
 
-_SQLITE_DDL = (
-    """CREATE VIRTUAL TABLE IF NOT EXISTS request_fts USING fts5(
-        description, address, location_notes,
-        content='service_request', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
-    """CREATE TRIGGER IF NOT EXISTS request_fts_insert AFTER INSERT ON service_request BEGIN
-        INSERT INTO request_fts(rowid, description, address, location_notes)
-        VALUES (new.id, new.description, new.address, new.location_notes);
+
+class RequestText(peewee.Model):
+    """The search document of one request (an FTS5 table made by `create_search_tables`)."""
+
+    rowid = peewee.IntegerField(primary_key=True, column_name="rowid")
+    doc = peewee.TextField()
+
+    class Meta:
+        database = ServiceRequest._meta.database
+        table_name = "request_text"
+
+
+#: one request's document: its words, the resident's name, its type, its notes
+_DOC = """
+    SELECT r.id, r.description || ' ' || r.address || ' ' || r.location_notes || ' '
+        || COALESCE(c.first_name || ' ' || c.last_name || ' ' || c.organization, '') || ' '
+        || t.name || ' ' || t.code || ' '
+        || COALESCE((SELECT group_concat(e.body, ' ') FROM request_event e
+                     WHERE e.request_id = r.id AND e.kind IN ('note', 'public_update')), '')
+    FROM service_request r
+    JOIN service_type t ON t.id = r.service_type_id
+    LEFT JOIN contact c ON c.id = r.contact_id"""
+
+_TABLE = """CREATE VIRTUAL TABLE IF NOT EXISTS request_text USING fts5(
+    doc, tokenize='unicode61 remove_diacritics 2', prefix='2 3')"""
+
+_TRIGGERS = {
+    "request_text_insert": f"""AFTER INSERT ON service_request BEGIN
+        INSERT INTO request_text(rowid, doc) {_DOC} WHERE r.id = new.id;
     END""",
-    """CREATE TRIGGER IF NOT EXISTS request_fts_delete AFTER DELETE ON service_request BEGIN
-        INSERT INTO request_fts(request_fts, rowid, description, address, location_notes)
-        VALUES ('delete', old.id, old.description, old.address, old.location_notes);
+    "request_text_update": f"""
+        AFTER UPDATE OF description, address, location_notes, contact_id, service_type_id
+        ON service_request BEGIN
+        DELETE FROM request_text WHERE rowid = old.id;
+        INSERT INTO request_text(rowid, doc) {_DOC} WHERE r.id = new.id;
     END""",
-    """CREATE TRIGGER IF NOT EXISTS request_fts_update
-        AFTER UPDATE OF description, address, location_notes ON service_request BEGIN
-        INSERT INTO request_fts(request_fts, rowid, description, address, location_notes)
-        VALUES ('delete', old.id, old.description, old.address, old.location_notes);
-        INSERT INTO request_fts(rowid, description, address, location_notes)
-        VALUES (new.id, new.description, new.address, new.location_notes);
+    "request_text_delete": """AFTER DELETE ON service_request BEGIN
+        DELETE FROM request_text WHERE rowid = old.id;
     END""",
-    """CREATE VIRTUAL TABLE IF NOT EXISTS contact_fts USING fts5(
-        first_name, last_name, organization,
-        content='contact', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
-    """CREATE TRIGGER IF NOT EXISTS contact_fts_insert AFTER INSERT ON contact BEGIN
-        INSERT INTO contact_fts(rowid, first_name, last_name, organization)
-        VALUES (new.id, new.first_name, new.last_name, new.organization);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS contact_fts_delete AFTER DELETE ON contact BEGIN
-        INSERT INTO contact_fts(contact_fts, rowid, first_name, last_name, organization)
-        VALUES ('delete', old.id, old.first_name, old.last_name, old.organization);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS contact_fts_update
+    "request_text_contact": f"""
         AFTER UPDATE OF first_name, last_name, organization ON contact BEGIN
-        INSERT INTO contact_fts(contact_fts, rowid, first_name, last_name, organization)
-        VALUES ('delete', old.id, old.first_name, old.last_name, old.organization);
-        INSERT INTO contact_fts(rowid, first_name, last_name, organization)
-        VALUES (new.id, new.first_name, new.last_name, new.organization);
+        DELETE FROM request_text
+            WHERE rowid IN (SELECT id FROM service_request WHERE contact_id = new.id);
+        INSERT INTO request_text(rowid, doc) {_DOC} WHERE r.contact_id = new.id;
     END""",
-    """CREATE VIRTUAL TABLE IF NOT EXISTS request_note_fts USING fts5(
-        body, request_id UNINDEXED,
-        tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
-    """CREATE TRIGGER IF NOT EXISTS request_note_fts_insert AFTER INSERT ON request_event
+    "request_text_type": f"""AFTER UPDATE OF name ON service_type BEGIN
+        DELETE FROM request_text
+            WHERE rowid IN (SELECT id FROM service_request WHERE service_type_id = new.id);
+        INSERT INTO request_text(rowid, doc) {_DOC} WHERE r.service_type_id = new.id;
+    END""",
+    "request_text_note": f"""AFTER INSERT ON request_event
         WHEN new.kind IN ('note', 'public_update') BEGIN
-        INSERT INTO request_note_fts(rowid, body, request_id)
-        VALUES (new.id, new.body, new.request_id);
+        DELETE FROM request_text WHERE rowid = new.request_id;
+        INSERT INTO request_text(rowid, doc) {_DOC} WHERE r.id = new.request_id;
     END""",
-    """CREATE TRIGGER IF NOT EXISTS request_note_fts_delete AFTER DELETE ON request_event
+    "request_text_note_gone": f"""AFTER DELETE ON request_event
         WHEN old.kind IN ('note', 'public_update') BEGIN
-        DELETE FROM request_note_fts WHERE rowid = old.id;
+        DELETE FROM request_text WHERE rowid = old.request_id;
+        INSERT INTO request_text(rowid, doc) {_DOC} WHERE r.id = old.request_id;
     END""",
-)
-_TRIGGERS = (
-    "request_fts_insert",
-    "request_fts_delete",
-    "request_fts_update",
-    "contact_fts_insert",
-    "contact_fts_delete",
-    "contact_fts_update",
-    "request_note_fts_insert",
-    "request_note_fts_delete",
-)
+}
 
 
 def _is_sqlite(db: peewee.Database | peewee.DatabaseProxy) -> bool:
@@ -97,10 +104,10 @@ def _is_sqlite(db: peewee.Database | peewee.DatabaseProxy) -> bool:
 
 
 def create_search_tables(db: peewee.Database) -> None:
-    """Create any missing search index (filled from what is already there) and its triggers.
+    """Create the search index if missing (filled from what is there) and its triggers.
 
-    The indexes are derived data: a database that lost one (a dump, a copy by another tool)
-    gets it back, complete, the next time it is opened for writing. Call in a write.
+    The index is derived data: a database that lost it (a dump, a copy by another tool) gets
+    it back, complete, the next time it is opened for writing. Call inside a write.
     """
     if not _is_sqlite(db):
         return
@@ -108,14 +115,13 @@ def create_search_tables(db: peewee.Database) -> None:
         row[0]
         for row in execute(db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
     }
-    missing = [
-        name for name in ("request_fts", "contact_fts", "request_note_fts") if name not in present
-    ]
-    if not missing and all(trigger in present for trigger in _TRIGGERS):
+    if "request_text" in present and all(name in present for name in _TRIGGERS):
         return
-    for statement in _SQLITE_DDL:
-        execute(db, statement)
-    if missing:
+    missing_table = "request_text" not in present
+    execute(db, _TABLE)
+    for name, body in _TRIGGERS.items():
+        execute(db, f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+    if missing_table:
         rebuild(db)
 
 
@@ -123,28 +129,24 @@ def suspend_triggers(db: peewee.Database) -> None:
     """Before a bulk load: stop indexing row by row (call `resume_triggers` after)."""
     if not _is_sqlite(db):
         return
-    for trigger in _TRIGGERS:
-        execute(db, f"DROP TRIGGER IF EXISTS {trigger}")
+    for name in _TRIGGERS:
+        execute(db, f"DROP TRIGGER IF EXISTS {name}")
 
 
 def resume_triggers(db: peewee.Database) -> None:
     """After a bulk load: index everything once, then keep indexing row by row."""
+    if not _is_sqlite(db):
+        return
     create_search_tables(db)
     rebuild(db)
 
 
 def rebuild(db: peewee.Database) -> None:
-    """Index every request, contact and note again from the tables themselves."""
+    """Index every request again from the tables themselves."""
     if not _is_sqlite(db):
         return
-    execute(db, "INSERT INTO request_fts(request_fts) VALUES ('rebuild')")
-    execute(db, "INSERT INTO contact_fts(contact_fts) VALUES ('rebuild')")
-    execute(db, "DELETE FROM request_note_fts")
-    execute(
-        db,
-        "INSERT INTO request_note_fts(rowid, body, request_id) "
-        "SELECT id, body, request_id FROM request_event WHERE kind IN ('note', 'public_update')",
-    )
+    execute(db, "DELETE FROM request_text")
+    execute(db, f"INSERT INTO request_text(rowid, doc) {_DOC}")
 
 
 def search_words(text: str) -> list[str]:
@@ -152,72 +154,67 @@ def search_words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())[:MAX_WORDS]
 
 
-def _match(word: str) -> str:
-    # a word of \w characters cannot hold a quote or an operator; quoting it keeps
-    # AND/OR/NOT/NEAR typed as words from being read as FTS5 syntax
-    return f'"{word}"*'
+def fts_query(words: list[str]) -> str:
+    """An FTS5 query where every word must start a word of the document.
+
+    A run of \\w characters holds no quote or operator; quoted, even AND, OR, NOT and NEAR
+    typed as words are only words.
+    """
+    return " AND ".join(f'"{word}"*' for word in words)
 
 
-def search_condition(text: str) -> Any | None:
-    """A WHERE condition on ServiceRequest for what the clerk typed; None when nothing to find."""
+@dataclass(frozen=True)
+class Search:
+    """What a search box text means: a tracking number (whole or begun), or words."""
+
+    condition: Any | None  # a condition on ServiceRequest, for numbers
+    words: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        return self.condition is None and not self.words
+
+
+def parse_search(text: str) -> Search:
     number = parse_tracking(text)
-    words = search_words(text)
-    if not words:
-        return None
-    db = ServiceRequest._meta.database
-    type_names = _type_words()
-    conditions = []
-    for word in words:
-        condition = _word_condition(db, word)
-        types = [
-            type_id
-            for type_id, names in type_names.items()
-            if any(name.startswith(word) for name in names)
-        ]
-        if types:  # "pothole" finds the requests of type Pothole too
-            condition |= ServiceRequest.service_type.in_(types)
-        conditions.append(condition)
-    found = conditions[0]
-    for condition in conditions[1:]:
-        found &= condition
     if number is not None:
-        found |= ServiceRequest.tracking_number == number
-    elif re.fullmatch(r"\d{4}-\d{1,9}", text.strip()):
-        # part of a tracking number, as it is being typed or scanned
-        prefix = text.strip()
-        found |= (ServiceRequest.tracking_number >= prefix) & (
-            ServiceRequest.tracking_number < prefix + "\uffff"
+        return Search(ServiceRequest.tracking_number == number, ())
+    typed = text.strip()
+    if _PARTIAL_NUMBER.fullmatch(typed):  # part of a number, as it is typed or scanned
+        return Search(
+            (ServiceRequest.tracking_number >= typed)
+            & (ServiceRequest.tracking_number < typed + "\uffff"),
+            (),
         )
-    return found
+    return Search(None, tuple(search_words(text)))
 
 
-def _type_words() -> dict[int, list[str]]:
-    """Each request type's id with the words of its name (a few dozen types, read at once)."""
-    from desktop.models.schema import ServiceType
-
-    return {
-        type_id: search_words(name)
-        for type_id, name in ServiceType.select(ServiceType.id, ServiceType.name).tuples()
-    }
-
-
-def _word_condition(db: peewee.Database, word: str) -> Any:
+def matching_ids(words: tuple[str, ...], conditions: list[Any], cap: int = SEARCH_CAP) -> list[int]:
+    """The newest requests (at most cap + 1) matching every word and every condition."""
+    if not words:
+        return []
+    db = ServiceRequest._meta.database
     if _is_sqlite(db):
-        match = _match(word)
-        in_request = peewee.SQL(
-            "(SELECT rowid FROM request_fts WHERE request_fts MATCH ?)", (match,)
+        # the index is walked newest first and the walk stops once enough are found
+        query = (
+            RequestText.select(RequestText.rowid)
+            .join(ServiceRequest, on=ServiceRequest.id == RequestText.rowid)
+            .where(peewee.Expression(RequestText.doc, "MATCH", fts_query(list(words))), *conditions)
+            .order_by(RequestText.rowid.desc())
+            .limit(cap + 1)
         )
-        in_contact = peewee.SQL(
-            "(SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?)", (match,)
-        )
-        in_note = peewee.SQL(
-            "(SELECT request_id FROM request_note_fts WHERE request_note_fts MATCH ?)", (match,)
-        )
-        return (
-            ServiceRequest.id.in_(in_request)
-            | ServiceRequest.contact.in_(in_contact)
-            | ServiceRequest.id.in_(in_note)
-        )
+        return [int(row[0]) for row in query.tuples()]  # type: ignore[index]
+    like = (
+        ServiceRequest.select(ServiceRequest.id)
+        .where(*[_like_condition(word) for word in words], *conditions)
+        .order_by(ServiceRequest.id.desc())
+        .limit(cap + 1)
+    )
+    return [int(row[0]) for row in like.tuples()]  # type: ignore[index]
+
+
+def _like_condition(word: str) -> Any:
+    """One word anywhere in the request's searched text (PostgreSQL)."""
     pattern = f"%{_escape_like(word)}%"
     contacts = Contact.select(Contact.id).where(
         Contact.first_name.ilike(pattern)
@@ -227,12 +224,16 @@ def _word_condition(db: peewee.Database, word: str) -> Any:
     notes = RequestEvent.select(RequestEvent.request).where(
         RequestEvent.kind.in_(list(NOTE_KINDS)), RequestEvent.body.ilike(pattern)
     )
+    types = ServiceType.select(ServiceType.id).where(
+        ServiceType.name.ilike(pattern) | ServiceType.code.ilike(pattern)
+    )
     return (
         ServiceRequest.description.ilike(pattern)
         | ServiceRequest.address.ilike(pattern)
         | ServiceRequest.location_notes.ilike(pattern)
         | ServiceRequest.contact.in_(contacts)
         | ServiceRequest.id.in_(notes)
+        | ServiceRequest.service_type.in_(types)
     )
 
 
