@@ -251,3 +251,14 @@ def test_every_filter_model_passes_the_model_tester(qtmodeltester, page):
     model = page.model
     assert isinstance(model, RequestTableModel)
     qtmodeltester.check(model)
+
+
+def test_a_broad_search_says_it_shows_the_newest(page, monkeypatch):
+    from desktop.models import request_list
+
+    monkeypatch.setattr(request_list, "SEARCH_CAP", 20)
+    view_named(page, "All requests")
+    page.filter_bar.search.setText("st")
+    page.filter_bar.flush()
+    assert page.model.rowCount() == 20
+    assert "newest 20 matches" in page.count_label.text()

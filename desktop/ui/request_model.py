@@ -81,6 +81,11 @@ class RequestTableModel(QAbstractTableModel):
         return self._list.descending
 
     @property
+    def capped(self) -> bool:
+        """A search matched more than it lists (only the newest are shown)."""
+        return self._list.capped
+
+    @property
     def filters(self) -> RequestFilter:
         return self._list.filters
 

@@ -220,7 +220,14 @@ class RequestsPage(QWidget):
 
     def _show_count(self) -> None:
         count = self.model.rowCount()
-        self.count_label.setText(ngettext("{n:,} request", "{n:,} requests", count).format(n=count))
+        if self.model.capped:
+            self.count_label.setText(
+                _("the newest {n:,} matches (add words to narrow the search)").format(n=count)
+            )
+        else:
+            self.count_label.setText(
+                ngettext("{n:,} request", "{n:,} requests", count).format(n=count)
+            )
 
     # -- selection and opening ----------------------------------------------------------------
 
