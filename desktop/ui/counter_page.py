@@ -448,6 +448,9 @@ class CounterPage(QWidget):
         self.picked_label.clear()
         self.history.show_nobody()
 
+    def focus_default(self) -> None:
+        self.focus_who()
+
     def focus_who(self) -> None:
         self.who.edit.setFocus()
         self.who.edit.selectAll()
@@ -491,7 +494,7 @@ class CounterPage(QWidget):
         for number, button in enumerate(self.suggestion_buttons):
             if number < len(ranked):
                 kind = ranked[number][0]
-                button.setText(f"&{number + 1} {kind.name}")
+                button.setText(f"Alt+{number + 1}  {kind.name}")
                 button.setProperty("code", kind.code)
                 button.show()
             else:

@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
             self._factories.append(factory)
             QListWidgetItem(title, self.nav)
         self.nav.currentRowChanged.connect(self.show_page)
+        self.nav.setMinimumWidth(self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 16)
 
         splitter = QSplitter()
         splitter.addWidget(self.nav)
@@ -187,10 +188,13 @@ class MainWindow(QMainWindow):
         """Switch area; a page is built and reads the database the first time it is shown."""
         if not 0 <= index < self.stack.count():
             return
-        self.page(index)
+        page = self.page(index)
         self.stack.setCurrentIndex(index)
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
+        focus = getattr(page, "focus_default", None)
+        if callable(focus) and not self.nav.hasFocus():
+            focus()  # the keyboard lands where the clerk types first
 
     # -- who is at the counter, going to a request, other clerks' changes ----------------------
 

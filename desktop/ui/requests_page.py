@@ -272,6 +272,9 @@ class RequestsPage(QWidget):
             self.table.clearSelection()
         return True
 
+    def focus_default(self) -> None:
+        self.table.setFocus()
+
     def _focus_search(self) -> None:
         self.filter_bar.search.setFocus()
         self.filter_bar.search.selectAll()
