@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import demo_generator, startup
+from benchmarks import demo_generator, request_list, startup
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     )
     demo_generator.main()
     startup.main()
+    request_list.main()
 
 
 if __name__ == "__main__":
