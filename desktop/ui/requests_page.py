@@ -176,12 +176,19 @@ class RequestsPage(QWidget):
     def apply(self, sort_key: str | None = None, descending: bool | None = None) -> None:
         """Read the list again with the view's filters and the bar's."""
         filters = self.filter_bar.filters(self.current_view.filters)
+        shown = self.detail.request
         sort_key = sort_key or self.model.sort_key
         descending = self.model.descending if descending is None else descending
         try:
             self.model.set_query(filters, sort_key, descending)
         except KnownError as exc:
             messages.error(self, exc)
+        if shown is not None:  # keep showing the request if it is still in the list
+            row = self.model.row_of(shown.id, near=0)
+            if row is None:
+                self.detail.show_nothing()
+            else:
+                self._select_row(row, quiet=True)
         header = self.table.horizontalHeader()
         header.blockSignals(True)
         header.setSortIndicator(
