@@ -262,3 +262,12 @@ def test_a_broad_search_says_it_shows_the_newest(page, monkeypatch):
     page.filter_bar.flush()
     assert page.model.rowCount() == 20
     assert "newest 20 matches" in page.count_label.text()
+
+
+def test_enter_in_the_search_box_opens_the_first_match(qtbot, page):
+    created = pothole(name="Quentin")
+    view_named(page, "All requests")
+    page.filter_bar.search.setText("quentin")
+    page.filter_bar.search.returnPressed.emit()
+    shown = page.detail.request
+    assert shown is not None and shown.id == created.id

@@ -125,7 +125,7 @@ class RequestsPage(QWidget):
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self._focus_search)
-        self.filter_bar.search.returnPressed.connect(self.filter_bar.flush)
+        self.filter_bar.search.returnPressed.connect(self._search_entered)
         self.loaded = False
 
     # -- loading ------------------------------------------------------------------------------
@@ -278,6 +278,13 @@ class RequestsPage(QWidget):
         else:
             self.table.clearSelection()
         return True
+
+    def _search_entered(self) -> None:
+        """Enter in the search box: search now and go to the first request found."""
+        self.filter_bar.flush()
+        if self.model.rowCount():
+            self.table.setFocus()
+            self._select_row(0)
 
     def focus_default(self) -> None:
         self.table.setFocus()
