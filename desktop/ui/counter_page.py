@@ -109,7 +109,7 @@ class CounterPage(QWidget):
         column.addWidget(self._duplicates_group())
         column.addLayout(self._buttons())
         column.addStretch(1)
-        scroll = QScrollArea()
+        scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(form)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -300,6 +300,14 @@ class CounterPage(QWidget):
         self.duplicates_box = QGroupBox(_("Possible duplicates: open requests of this type nearby"))
         self.duplicates_box.setObjectName("duplicates")
         column = QVBoxLayout(self.duplicates_box)
+        hint = QLabel(
+            _(
+                "If it is the same problem, add this caller to it (Ctrl+D): no new work, and "
+                "they hear back too. Otherwise press Ctrl+Enter again to save a new request."
+            )
+        )
+        hint.setWordWrap(True)
+        column.addWidget(hint)
         self.duplicates_list = QListWidget()
         self.duplicates_list.setMaximumHeight(110)
         self.duplicates_list.itemActivated.connect(lambda _i: self.add_caller_to_selected())
@@ -667,6 +675,7 @@ class CounterPage(QWidget):
                 )
             )
             self.duplicates_list.setFocus()
+            self.scroll.ensureWidgetVisible(self.duplicates_box)
             return
         try:
             request = create_request(draft, self.actor())
@@ -718,6 +727,7 @@ class CounterPage(QWidget):
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
+        self.scroll.ensureWidgetVisible(self.error_label)
 
     def clear(self, keep_banner: bool = False) -> None:
         """An empty form for the next caller (the channel stays)."""
