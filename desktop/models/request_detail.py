@@ -163,12 +163,14 @@ def load_request_detail(reference: str | int) -> RequestDetail:
             safety_notice=kind.safety_notice,
         )
         attributes = {a.code: a for a in kind.attributes}
+        answered: list[tuple[int, int, AnswerLine]] = []
         for answer in RequestAnswer.select().where(RequestAnswer.request == request.id):
             attribute = attributes.get(answer.attribute_code)
             label = attribute.label if attribute else answer.attribute_code
-            detail.answers.append(AnswerLine(label, _answer_text(attribute, answer.value)))
-        order = {code: a.sort_order for code, a in attributes.items()}
-        detail.answers.sort(key=lambda line: order.get(line.label, 0))
+            place = attribute.sort_order if attribute else 1_000_000
+            line = AnswerLine(label, _answer_text(attribute, answer.value))
+            answered.append((place, attribute.id if attribute else 0, line))
+        detail.answers = [line for _place, _id, line in sorted(answered, key=lambda a: a[:2])]
         actors = StaffUser.alias()
         events = (
             RequestEvent.select(RequestEvent, actors.full_name.alias("actor_name"))
