@@ -109,7 +109,7 @@ class CounterPage(QWidget):
         column.addWidget(self._duplicates_group())
         column.addLayout(self._buttons())
         column.addStretch(1)
-        scroll = self.scroll = QScrollArea()
+        scroll = self.form_scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(form)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -675,7 +675,7 @@ class CounterPage(QWidget):
                 )
             )
             self.duplicates_list.setFocus()
-            self.scroll.ensureWidgetVisible(self.duplicates_box)
+            self.form_scroll.ensureWidgetVisible(self.duplicates_box)
             return
         try:
             request = create_request(draft, self.actor())
@@ -727,7 +727,7 @@ class CounterPage(QWidget):
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
-        self.scroll.ensureWidgetVisible(self.error_label)
+        self.form_scroll.ensureWidgetVisible(self.error_label)
 
     def clear(self, keep_banner: bool = False) -> None:
         """An empty form for the next caller (the channel stays)."""
