@@ -251,9 +251,7 @@ if sys.argv[1] == "bare":
     window = QMainWindow(); table = QTableView(); table.setModel(QStandardItemModel(0, 10))
     window.setCentralWidget(table)
 else:
-    from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+    from pathlib import Path
     from desktop.models.db import open_database
     from desktop.ui.main_window import MainWindow
     from desktop.ui.prefs import Prefs
