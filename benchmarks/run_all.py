@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import demo_generator, request_list, startup
+from benchmarks import demo_generator, kb_search, request_list, startup
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     demo_generator.main()
     startup.main()
     request_list.main()
+    kb_search.main()
 
 
 if __name__ == "__main__":

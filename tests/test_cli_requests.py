@@ -1,11 +1,13 @@
-"""`frontcounter request ...` and `frontcounter contact ...`."""
+"""`frontcounter request ...`, `frontcounter contact ...` and `frontcounter routing ...`."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from desktop.app import main
 
@@ -137,3 +139,159 @@ def test_list_and_contacts(fc):
 def test_unknown_request_number(fc):
     code, _out, err = fc("request", "show", "2026-404")
     assert code == 1 and "no request" in err
+
+
+# -- routing rules, attachments, contact merge -------------------------------------------------
+
+TREE_POTHOLE = (
+    "request",
+    "add",
+    "pothole",
+    "A tree root lifted the road",
+    "--address",
+    "12 elm st.",
+    "--attr",
+    "size=large",
+    "--attr",
+    "in_lane=yes",
+)
+
+
+def one_line_error(code: int, out: str, err: str) -> str:
+    assert code == 1 and out == "" and err.startswith("frontcounter: ") and err.count("\n") == 1
+    return err
+
+
+def test_routing_rules_from_the_command_line(fc):
+    code, out, err = fc(
+        "routing", "add", "Trees on Elm", "--street", "Elm Street", "--words", "tree, root",
+        "--department", "PRK", "--priority", "high", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    rule = json.loads(out)
+    assert rule["street"] == "ELM ST" and rule["position"] == 1 and rule["version"] == 1
+    code, out, _err = fc("routing", "add", "Oak", "--street", "oak st", "--priority", "low")
+    assert code == 0 and "Added rule" in out
+
+    code, out, _err = fc("routing", "try", "pothole", "Tree root", "--address", "40 Elm Street")
+    assert code == 0 and "Parks" in out and "Trees on Elm" in out
+    code, out, _err = fc("routing", "try", "pothole", "hole", "--json")
+    assert json.loads(out)["rule"] is None and json.loads(out)["department"] == "DPW"
+
+    code, out, _err = fc(*TREE_POTHOLE)
+    assert code == 0, _err
+    code, out, _err = fc("request", "show", "2026-1", "--json")
+    shown = json.loads(out)
+    assert shown["department"] == "Parks, Recreation & Trees" and shown["priority"] == "high"
+    assert "Routed by rule “Trees on Elm”." in shown["history"][0]["body"]
+
+    code, out, _err = fc("routing", "move", str(rule["id"]), "2", "--json")
+    assert [r["name"] for r in json.loads(out)] == ["Oak", "Trees on Elm"]
+    code, out, _err = fc("routing", "update", str(rule["id"]), "--inactive", "--words", "")
+    assert code == 0 and "(off)" in out
+    code, out, _err = fc("routing", "list", "--json")
+    listed = json.loads(out)
+    assert listed[1]["active"] is False and listed[1]["words"] == ""
+    assert listed[1]["version"] == 3
+    code, out, _err = fc("routing", "remove", str(listed[0]["id"]))
+    assert code == 0 and "Removed rule" in out
+    code, out, _err = fc("routing", "list")
+    assert out.startswith("  1. #1 Trees on Elm (off)")
+
+
+def test_routing_bad_input_is_one_line_and_saves_nothing(fc):
+    err = one_line_error(*fc("routing", "add", "Nothing", "--department", "NOPE"))
+    assert "no department with the code “NOPE”" in err and "at least one condition" in err
+    err = one_line_error(*fc("routing", "add", "x", "--type", "unicorn", "--priority", "low"))
+    assert "no request type" in err
+    one_line_error(*fc("routing", "update", "42", "--name", "x"))
+    one_line_error(*fc("routing", "remove", "42"))
+    code, out, _err = fc("routing", "list")
+    assert code == 0 and "No routing rules" in out
+    fc("routing", "add", "Oak", "--street", "oak st", "--priority", "low")
+    fc("routing", "update", "1", "--priority", "high")
+    err = one_line_error(*fc("routing", "update", "1", "--priority", "urgent", "--version", "1"))
+    assert "Someone else changed the routing rule" in err
+    err = one_line_error(*fc("routing", "remove", "1", "--version", "1"))
+    assert json.loads(fc("routing", "list", "--json")[1])[0]["priority"] == "high"
+    err = one_line_error(*fc("routing", "try", "unicorn", "x"))
+    assert "no request type" in err
+
+
+def test_attachments_from_the_command_line(fc, tmp_path: Path):
+    fc(*TREE_POTHOLE)
+    photo = tmp_path / "hole.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), "gray").save(buffer, format="JPEG")
+    photo.write_bytes(buffer.getvalue())
+    code, out, err = fc(
+        "--user", "ada.admin", "request", "attach", "2026-1", str(photo),
+        "--description", "from the curb", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    attached = json.loads(out)
+    assert attached["media_type"] == "image/jpeg" and attached["thumbnail"] is True
+    assert attached["created_by"] == "Ada Admin"
+
+    code, out, _err = fc("request", "attachments", "2026-1")
+    assert code == 0 and "hole.jpg" in out and "image/jpeg" in out
+    target = tmp_path / "out"
+    target.mkdir()
+    code, out, _err = fc("request", "save-attachment", "2026-1", str(attached["id"]), str(target))
+    assert code == 0 and (target / "hole.jpg").read_bytes() == photo.read_bytes()
+
+    fc(*TREE_POTHOLE)
+    err = one_line_error(*fc("request", "detach", "2026-2", str(attached["id"])))
+    assert "belongs to another request" in err
+    code, out, _err = fc("request", "detach", "2026-1", str(attached["id"]))
+    assert code == 0 and "Removed “hole.jpg”" in out
+    code, out, _err = fc("request", "attachments", "2026-1", "--json")
+    assert json.loads(out) == []
+    code, out, _err = fc("request", "show", "2026-1", "--json")
+    kinds = [h["kind"] for h in json.loads(out)["history"]]
+    assert kinds == ["created", "attachment", "attachment_removed"]
+
+
+def test_attachment_bad_input(fc, tmp_path: Path):
+    fc(*TREE_POTHOLE)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert "empty" in one_line_error(*fc("request", "attach", "2026-1", str(empty)))
+    missing = tmp_path / "missing.pdf"
+    assert "no file" in one_line_error(*fc("request", "attach", "2026-1", str(missing)))
+    huge = tmp_path / "huge.bin"
+    with huge.open("wb") as handle:
+        handle.truncate(10 * 1024 * 1024 + 1)  # sparse: no 10 MB written
+    assert "at most" in one_line_error(*fc("request", "attach", "2026-1", str(huge)))
+    assert "no request" in one_line_error(*fc("request", "attach", "2026-99", str(missing)))
+    assert "no attachment" in one_line_error(*fc("request", "detach", "2026-1", "7"))
+    assert json.loads(fc("request", "attachments", "2026-1", "--json")[1]) == []
+
+
+def test_contact_merge_from_the_command_line(fc):
+    fc(*TREE_POTHOLE, "--phone", "(555) 010-2233", "--first-name", "Maria")
+    fc(*TREE_POTHOLE, "--phone", "555.010.2299", "--first-name", "Maria", "--last-name", "Núñez")
+    code, out, _err = fc("contact", "merge", "1", "2", "--json")
+    assert code == 0, _err
+    merged = json.loads(out)
+    assert merged["kept"] == 1 and merged["name"] == "Maria Núñez"
+    assert (merged["requests"], merged["methods"]) == (1, 1)
+    code, out, _err = fc("contact", "show", "1", "--json")
+    assert len(json.loads(out)["requests"]) == 2
+    code, out, _err = fc("contact", "find", "Maria", "--json")
+    assert [c["id"] for c in json.loads(out)] == [1]
+    assert "already merged" in one_line_error(*fc("contact", "merge", "2", "1"))
+    assert "same record" in one_line_error(*fc("contact", "merge", "1", "1"))
+    assert "no resident" in one_line_error(*fc("contact", "merge", "1", "99"))
+
+
+def test_request_add_prints_possible_duplicates_and_refuses_unknown_types(fc):
+    fc(*TREE_POTHOLE)
+    code, out, _err = fc(*TREE_POTHOLE[:4], "--address", "14 Elm Street", *TREE_POTHOLE[6:])
+    assert code == 0 and "Saved as 2026-00002." in out
+    assert "Possible duplicates" in out and "2026-00001" in out
+    err = one_line_error(*fc("request", "add", "unicorn", "A horn in the road"))
+    assert "There is no request type with the code “unicorn”." in err
+    err = one_line_error(*fc("request", "add", "<script>", "x"))
+    assert "“<script>”" in err
+    assert json.loads(fc("info", "--json")[1])["counts"]["service_request"] == 2

@@ -294,3 +294,24 @@ def test_address_completion_from_known_addresses(qtbot, counter, maria):
     counter.address.setText("8 oa")
     counter._complete_address()
     assert counter._addresses.stringList() == ["8 OAK AVE"]
+
+
+def test_two_records_of_one_resident_are_merged(qtbot, counter, maria):
+    twin = create_request(
+        RequestDraft(
+            service_type="missed_trash",
+            description="Missed",
+            address="8 Oak Ave",
+            answers={"out_by_6am": "yes"},
+            caller=CallerDetails("Maria", "Nunez", "555 010 7777"),
+        )
+    ).contact
+    assert twin is not None
+    counter.pick_contact(maria.id)
+    assert "Merge the other record" in counter.history.toPlainText()
+    assert counter.merge_other_record(twin.id)
+    assert ServiceRequest.select().where(ServiceRequest.contact == maria.id).count() == 2
+    assert Contact.get_by_id(twin.id).merged_into_id == maria.id
+    assert "(555) 010-7777" in counter.history.toPlainText()
+    assert not counter.merge_other_record(twin.id)  # already merged: said, not a crash
+    assert counter.error_label.text()

@@ -271,3 +271,30 @@ def test_enter_in_the_search_box_opens_the_first_match(qtbot, page):
     page.filter_bar.search.returnPressed.emit()
     shown = page.detail.request
     assert shown is not None and shown.id == created.id
+
+
+def test_attachments_added_saved_and_removed(page, tmp_path: Path):
+    import io
+
+    from PIL import Image
+
+    from desktop.models.attachments import list_attachments
+
+    created = pothole()
+    page.open_request(created.tracking_number)
+    photo = tmp_path / "hole.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (120, 90, 40)).save(buffer, "PNG")
+    photo.write_bytes(buffer.getvalue())
+    assert page.detail.attach_file(str(photo))
+    found = list_attachments(created.id)
+    assert [a.filename for a in found] == ["hole.png"]
+    assert "hole.png" in page.detail.body.toPlainText()
+    copy = tmp_path / "copy.png"
+    assert page.detail.save_attachment(found[0].id, str(copy))
+    assert copy.read_bytes() == photo.read_bytes()
+    assert not page.detail.attach_file(str(tmp_path / "missing.jpg"))  # a message, no crash
+    page.detail.remove_attachment(found[0].id)  # no windows: confirmed
+    assert list_attachments(created.id) == []
+    kinds = [e.kind for e in RequestEvent.select().where(RequestEvent.request == created.id)]
+    assert kinds.count("attachment") >= 1

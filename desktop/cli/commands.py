@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from desktop.cli.knowledge_commands import faq_command, triage_command
 from desktop.cli.request_commands import contact_command, request_command
+from desktop.cli.routing_commands import routing_command
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase, close_database, open_database
 from desktop.models.errors import InputError, KnownError
@@ -82,10 +84,28 @@ HANDLERS: dict[str, Handler] = {
     "info": cmd_info,
     "request": request_command,
     "contact": contact_command,
+    "routing": routing_command,
+    "faq": faq_command,
+    "triage": triage_command,
 }
 
 #: commands (and actions) that only read, so a read-only database is fine for them
-READ_ONLY_OK = {"info", "request show", "request list", "contact find", "contact show"}
+READ_ONLY_OK = {
+    "info",
+    "request show",
+    "request list",
+    "request attachments",
+    "request save-attachment",
+    "contact find",
+    "contact show",
+    "routing list",
+    "routing try",
+    "faq search",
+    "faq show",
+    "faq stale",
+    "faq export",
+    "triage",
+}
 
 
 def run_command(args: argparse.Namespace, paths: AppPaths) -> int:

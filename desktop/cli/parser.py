@@ -79,7 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "info", parents=[common], help=_("what is in the database: kind, schema, counts")
     )
-    from desktop.cli.request_commands import add_parsers
+    from desktop.cli import request_commands, routing_commands
 
-    add_parsers(commands, common)
+    request_commands.add_parsers(commands, common)
+    routing_commands.add_parsers(commands, common)
+    from desktop.cli import knowledge_commands
+
+    knowledge_commands.add_parsers(commands, common)
     return parser

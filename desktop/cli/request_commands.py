@@ -93,12 +93,36 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     link.add_argument("number")
     link.add_argument("original")
 
+    attach = actions.add_parser("attach", parents=[common], help=_("attach a photo or document"))
+    attach.add_argument("number")
+    attach.add_argument("file", help=_("the file to attach (10 MB at most)"))
+    attach.add_argument("--description", default="", help=_("what the file shows"))
+    attachments = actions.add_parser(
+        "attachments", parents=[common], help=_("list a request's attachments")
+    )
+    attachments.add_argument("number")
+    detach = actions.add_parser("detach", parents=[common], help=_("remove an attachment"))
+    detach.add_argument("number")
+    detach.add_argument("attachment_id", type=int, metavar="ATTACHMENT_ID")
+    export = actions.add_parser(
+        "save-attachment", parents=[common], help=_("save an attachment to a file")
+    )
+    export.add_argument("number")
+    export.add_argument("attachment_id", type=int, metavar="ATTACHMENT_ID")
+    export.add_argument("target", metavar="PATH", help=_("a file, or a folder to save it in"))
+    export.add_argument("--overwrite", action="store_true", help=_("replace an existing file"))
+
     contact = commands.add_parser("contact", help=_("find residents"))
     contact_actions = contact.add_subparsers(dest="action", metavar="ACTION", required=True)
     find = contact_actions.add_parser("find", parents=[common], help=_("by phone, email or name"))
     find.add_argument("text")
     contact_show = contact_actions.add_parser("show", parents=[common], help=_("one resident"))
     contact_show.add_argument("id", type=int)
+    merge = contact_actions.add_parser(
+        "merge", parents=[common], help=_("merge two records of the same resident into one")
+    )
+    merge.add_argument("keep", type=int, metavar="KEEP_ID", help=_("the record to keep"))
+    merge.add_argument("other", type=int, metavar="OTHER_ID", help=_("the record merged into it"))
 
 
 def _actor(args: argparse.Namespace) -> StaffUser | None:
@@ -141,6 +165,9 @@ def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     request = lifecycle.find_request(args.number)
     if args.action == "show":
         _show(args, request)
+        return
+    if args.action in ("attach", "attachments", "detach", "save-attachment"):
+        _attachments(args, request, actor)
         return
     rid = request.id
     actions = {
@@ -298,6 +325,9 @@ def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             "address": contact.address,
         }
 
+    if args.action == "merge":
+        _merge(args)
+        return
     if args.action == "find":
         found = [describe(c) for c in find_contacts(args.text)]
         emit(
@@ -321,4 +351,96 @@ def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             [f"{data['name']}  {data['phone']}  {data['email']}", data["address"], ""]
             + [f"  {r['tracking_number']}  {r['status']:<12} {r['type']}" for r in data["requests"]]
         ),
+    )
+
+
+def _attachments(
+    args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | None
+) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models import attachments as files
+
+    def describe(info: files.AttachmentInfo) -> dict[str, Any]:
+        return {
+            "id": info.id,
+            "filename": info.filename,
+            "media_type": info.media_type,
+            "size": info.size,
+            "sha256": info.sha256,
+            "description": info.description,
+            "created_at": info.created_at,
+            "created_by": info.created_by or None,
+            "thumbnail": info.thumbnail is not None,
+        }
+
+    def line(info: files.AttachmentInfo) -> str:
+        return f"{info.id:>6}  {info.filename}  ({files.human_size(info.size)}, {info.media_type})"
+
+    if args.action == "attachments":
+        found = files.list_attachments(request.id)
+        emit(
+            args,
+            [describe(i) for i in found],
+            "\n".join(line(i) for i in found)
+            or _("{number} has no attachments.").format(number=request.tracking_number),
+        )
+        return
+    if args.action == "attach":
+        info = files.add_attachment_file(
+            request.id, args.file, description=args.description, actor=actor
+        )
+        info = files.get_attachment(info.id, thumbnail=True)
+        emit(
+            args,
+            describe(info),
+            _("Attached to {number}:").format(number=request.tracking_number) + "\n" + line(info),
+        )
+        return
+    info = files.get_attachment(args.attachment_id)
+    if info.request_id != request.id:
+        raise InputError(
+            _("Attachment {id} belongs to another request, not {number}.").format(
+                id=args.attachment_id, number=request.tracking_number
+            )
+        )
+    if args.action == "detach":
+        files.delete_attachment(info.id, actor=actor)
+        emit(
+            args,
+            describe(info) | {"removed": True},
+            _("Removed “{name}” from {number}.").format(
+                name=info.filename, number=request.tracking_number
+            ),
+        )
+        return
+    saved = files.save_attachment(info.id, args.target, overwrite=args.overwrite)
+    emit(
+        args,
+        describe(info) | {"saved_to": str(saved)},
+        _("Saved “{name}” to {path}.").format(name=info.filename, path=saved),
+    )
+
+
+def _merge(args: argparse.Namespace) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models.contact_merge import merge_contacts
+
+    result = merge_contacts(args.keep, args.other, actor=_actor(args))
+    data = {
+        "kept": result.kept.id,
+        "merged": args.other,
+        "name": result.kept.display_name,
+        "requests": result.requests,
+        "followers": result.followers,
+        "questions": result.questions,
+        "methods": result.methods,
+    }
+    emit(
+        args,
+        data,
+        _(
+            "Merged resident #{merged} into #{kept} ({name}): {requests} requests, "
+            "{followers} follower reports, {questions} questions and {methods} phone numbers "
+            "or emails moved."
+        ).format(**data),
     )

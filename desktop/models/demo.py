@@ -39,6 +39,7 @@ from desktop.models.schema import (
 )
 from desktop.models.town_calendar import keep_holidays_filled, load_calendar
 from desktop.models.tracking import DEFAULT_DIGITS, format_tracking
+from desktop.models.triage import relearn_all
 from desktop.resources import load_json
 
 log = logging.getLogger("frontcounter.demo")
@@ -427,6 +428,7 @@ def generate_demo(
     reset_sequences(
         [ServiceRequest, Contact, ContactMethod, RequestEvent, RequestAnswer, InfoContact]
     )
+    relearn_all()  # triage learns from the demo requests as from a town's own
     return {
         "requests": made,
         "contacts": len(contact_ids),

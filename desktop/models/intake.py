@@ -19,6 +19,7 @@ from desktop.models.addresses import normalize_address
 from desktop.models.contacts import CallerDetails, add_methods, check_caller, create_contact
 from desktop.models.db import write
 from desktop.models.errors import InputError, NotFound
+from desktop.models.routing import route
 from desktop.models.schema import (
     Contact,
     InfoContact,
@@ -32,6 +33,7 @@ from desktop.models.schema import (
 )
 from desktop.models.town_calendar import load_calendar
 from desktop.models.tracking import next_tracking_number
+from desktop.models.triage import learn_from_request, suggest_service_types
 from desktop.models.vocab import CHANNELS, LIST_DATATYPES, OPEN_STATUSES, PRIORITIES
 
 MAX_DESCRIPTION = 20_000
@@ -188,7 +190,12 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
     def save() -> ServiceRequest:
         now = clock.now()
         contact = _caller_contact(draft)
-        department = service_type.department
+        routed = route(
+            service_type,
+            clean_text(draft.description, MAX_DESCRIPTION),
+            location.street,
+            clean_text(draft.zip, 20),
+        )
         respond = (
             calendar.add_target(now, service_type.respond_amount, service_type.respond_unit)
             if service_type.respond_amount
@@ -202,7 +209,7 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
         request = ServiceRequest.create(
             tracking_number=next_tracking_number(now.year),
             service_type=service_type,
-            priority=draft.priority or service_type.priority,
+            priority=draft.priority or routed.priority,
             channel=draft.channel,
             description=clean_text(draft.description, MAX_DESCRIPTION),
             address=clean_text(draft.address, MAX_LINE),
@@ -215,8 +222,8 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
             long=draft.long,
             contact=contact,
             confidential=draft.confidential and contact is not None,
-            department=department,
-            assignee=department.default_assignee_id,
+            department=routed.department,
+            assignee=routed.assignee_id,
             requested_at=now,
             respond_due_at=respond,
             due_at=due,
@@ -232,8 +239,14 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
             at=now,
             actor=actor,
             new_value="new",
-            body=_("Received by {channel}.").format(channel=CHANNELS[draft.channel]),
+            body=_("Received by {channel}.").format(channel=CHANNELS[draft.channel])
+            + (
+                " " + _("Routed by rule “{name}”.").format(name=routed.rule.name)
+                if routed.rule is not None
+                else ""
+            ),
         )
+        learn_from_request(service_type.id, request.description)
         return request
 
     return write(save)
@@ -355,29 +368,8 @@ def add_follower(
 
 
 def suggest_types(words: str, limit: int = 5) -> list[tuple[ServiceType, float]]:
-    """Request types ranked by how well their name and keywords match the caller's words."""
-    text = clean_text(words, MAX_DESCRIPTION).lower()
-    tokens = set(re.findall(r"[a-z0-9]+", text))
-    if not tokens:
-        return []
-    scored = []
-    for service_type in ServiceType.select().where(ServiceType.active == True):  # noqa: E712
-        score = 0.0
-        for keyword in [
-            service_type.name.lower(),
-            *(k.lower() for k in service_type.keyword_list()),
-        ]:
-            parts = set(re.findall(r"[a-z0-9]+", keyword))
-            if not parts:
-                continue
-            if keyword in text:
-                score += 2.0 + len(parts)  # the whole phrase, longer phrases count more
-            else:
-                score += len(parts & tokens) / len(parts)
-        if score > 0:
-            scored.append((service_type, score))
-    scored.sort(key=lambda pair: (-pair[1], pair[0].name))
-    return scored[:limit]
+    """Request types ranked for the caller's words (triage: catalog, synonyms, town history)."""
+    return suggest_service_types(words, limit)
 
 
 def log_question(

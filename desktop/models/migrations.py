@@ -48,13 +48,23 @@ def _create_virtual_tables(db: peewee.Database) -> None:
     They are derived data, so every open for writing creates (and fills) any that are missing;
     tests/fixtures/dump_schema leaves them out of its dumps.
     """
-    from desktop.models import request_search
+    from desktop.models import kb_search, request_search
 
     request_search.create_search_tables(db)
+    kb_search.create_search_tables(db)
+
+
+def _v2_faq_article_columns(db: peewee.Database) -> None:
+    """Knowledge base: an article's owner, review-by date and the request it came from; and the
+    starter knowledge base for a town that had none."""
+    from desktop.models import knowledge
+
+    knowledge.add_v2_article_columns(db)
+    knowledge.seed_starter_knowledge(only_if_empty=True)
 
 
 #: further changes of version 2 to tables that already existed (each one a function of the db)
-V2_COLUMNS: list[Callable[[peewee.Database], None]] = []
+V2_COLUMNS: list[Callable[[peewee.Database], None]] = [_v2_faq_article_columns]
 
 #: step N brings a database from version N-1 to version N
 STEPS: dict[int, Callable[[peewee.Database], None]] = {2: _to_2}

@@ -165,6 +165,7 @@ class Contact(VersionedModel):
     if TYPE_CHECKING:
         methods: Any
         requests: Any
+        merged_into_id: int | None
 
     @property
     def display_name(self) -> str:
@@ -322,7 +323,18 @@ class FaqArticle(VersionedModel):
     keywords = TextField(default="")
     department = ForeignKeyField(Department, null=True, on_delete="SET NULL")
     audience = CharField(max_length=10, default="public")  # public | staff
-    active = BooleanField(default=True)
+    active = BooleanField(default=True)  # False: archived, kept for its history
+    # added in version 2 (migrations.V2_COLUMNS adds them to an older database)
+    owner = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    review_by = DateField(null=True)
+    source_request = ForeignKeyField(ServiceRequest, null=True, on_delete="SET NULL", backref="+")
+
+    if TYPE_CHECKING:
+        department_id: int | None
+        owner_id: int | None
+        source_request_id: int | None
+        revisions: Any
+        type_links: Any
 
 
 class InfoContact(BaseModel):
@@ -395,6 +407,85 @@ class SavedView(VersionedModel):
         staff_id: int | None
 
 
+# -- knowledge base, call scripts and triage (issue 4) ----------------------------------------
+
+
+class FaqRevision(BaseModel):
+    """One saved version of a FAQ article: who changed it, when, and what it said then."""
+
+    article = ForeignKeyField(FaqArticle, backref="revisions", on_delete="CASCADE", index=False)
+    version = IntegerField()
+    at = DateTimeField(default=clock.now)
+    actor = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+    title = TextField()
+    body = TextField(default="")
+    keywords = TextField(default="")
+    note = TextField(default="")  # what changed, in the editor's words
+
+    if TYPE_CHECKING:
+        actor_id: int | None
+
+    class Meta:
+        indexes = ((("article", "version"), True),)
+
+
+class FaqArticleType(BaseModel):
+    """A request type an article relates to: "if the caller needs this done, start one of these"."""
+
+    article = ForeignKeyField(FaqArticle, backref="type_links", on_delete="CASCADE", index=False)
+    service_type = ForeignKeyField(ServiceType, backref="article_links", on_delete="CASCADE")
+
+    if TYPE_CHECKING:
+        article_id: int
+        service_type_id: int
+
+    class Meta:
+        indexes = ((("article", "service_type"), True),)
+
+
+class SearchSynonym(VersionedModel):
+    """Words residents use for the same thing (rats, rodent; garbage, trash, refuse): any one of
+    them in a search also finds the others. The town edits these."""
+
+    term = CharField(max_length=100, unique=True)  # lower-case
+    synonyms = TextField(default="")  # comma-separated words or phrases
+
+
+class CallScript(VersionedModel):
+    """The steps a clerk follows for one request type: what to ask, in order, and when to divert
+    the call for safety. `steps` is a list of {"ask": ..., "if_yes": ..., "urgent": bool}."""
+
+    service_type = ForeignKeyField(
+        ServiceType, backref="call_scripts", on_delete="CASCADE", unique=True
+    )
+    steps = JSONField(default=list)
+    updated_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+
+    if TYPE_CHECKING:
+        service_type_id: int
+
+
+class TriageTerm(BaseModel):
+    """How many saved requests of a type used a word (stemmed): what triage learned."""
+
+    service_type = ForeignKeyField(ServiceType, on_delete="CASCADE", index=False)
+    term = CharField(max_length=64)
+    count = IntegerField(default=0)
+
+    if TYPE_CHECKING:
+        service_type_id: int
+
+    class Meta:
+        indexes = ((("term", "service_type"), True),)
+
+
+class TriageTypeCount(BaseModel):
+    """How many saved requests of a type triage has learned from."""
+
+    service_type = ForeignKeyField(ServiceType, primary_key=True, on_delete="CASCADE")
+    requests = IntegerField(default=0)
+
+
 class TrackingCounter(BaseModel):
     """The last tracking number handed out in a year (2026-00042 is year 2026, number 42)."""
 
@@ -424,7 +515,22 @@ MODELS: tuple[type[BaseModel], ...] = (
     TrackingCounter,
     RoutingRule,
     SavedView,
+    FaqRevision,
+    FaqArticleType,
+    SearchSynonym,
+    CallScript,
+    TriageTerm,
+    TriageTypeCount,
 )
 
 #: the tables schema version 2 added (migration step 2 creates them in an older database)
-ADDED_IN_V2: tuple[type[BaseModel], ...] = (RoutingRule, SavedView)
+ADDED_IN_V2: tuple[type[BaseModel], ...] = (
+    RoutingRule,
+    SavedView,
+    FaqRevision,
+    FaqArticleType,
+    SearchSynonym,
+    CallScript,
+    TriageTerm,
+    TriageTypeCount,
+)

@@ -7,6 +7,7 @@ from typing import Any
 from desktop.models import clock
 from desktop.models.catalog import import_catalog
 from desktop.models.holidays import federal_holidays
+from desktop.models.knowledge import seed_starter_knowledge
 from desktop.models.schema import BusinessHours, Holiday
 from desktop.models.town_calendar import YEARS_AHEAD, parse_clock
 from desktop.resources import load_json
@@ -22,6 +23,7 @@ def seed_starter_content() -> None:
     """Fill a new, empty database. Runs inside the write transaction that created it."""
     data = starter_catalog()
     import_catalog(data)
+    seed_starter_knowledge()
     calendar = data.get("calendar", {})
     BusinessHours.insert_many(
         [

@@ -88,5 +88,6 @@ EVENT_KINDS: dict[str, str] = {
     "link": _("Linked"),
     "follower": _("Also reported by"),
     "attachment": _("Attachment added"),
+    "attachment_removed": _("Attachment removed"),
     "edit": _("Edited"),
 }

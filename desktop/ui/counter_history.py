@@ -15,6 +15,8 @@ class CallerHistory(QTextBrowser):
     """Read-only; a click on a tracking number asks to open that request."""
 
     request_clicked = Signal(str)
+    #: the clerk asked to merge another record of this resident into this one (its id)
+    merge_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,6 +27,8 @@ class CallerHistory(QTextBrowser):
     def _clicked(self, url: QUrl) -> None:
         if url.scheme() == "request":
             self.request_clicked.emit(url.path())
+        elif url.scheme() == "merge" and url.path().isdigit():
+            self.merge_clicked.emit(int(url.path()))
 
     def show_nobody(self) -> None:
         self.setHtml(
@@ -56,6 +60,11 @@ class CallerHistory(QTextBrowser):
             )
         else:
             parts.append(f"<p style='color:#666'>{esc(_('None.'))}</p>")
+        parts.append(
+            f"<p><a href='merge:{contact.id}'>"
+            + esc(_("This resident is on file twice? Merge the other record into this one…"))
+            + "</a></p>"
+        )
         self.setHtml("".join(parts))
 
     @staticmethod

@@ -116,6 +116,7 @@ class CounterPage(QWidget):
 
         self.history = CallerHistory()
         self.history.request_clicked.connect(self.open_request)
+        self.history.merge_clicked.connect(lambda _id: self.merge_other_record())
         splitter = QSplitter()
         splitter.addWidget(scroll)
         splitter.addWidget(self.history)
@@ -433,6 +434,56 @@ class CounterPage(QWidget):
                 self.address.setText(contact.address)
                 self.address.selectAll()
         self._changed()
+
+    def merge_other_record(self, other_id: int | None = None) -> bool:
+        """Fold a second record of the chosen resident into theirs (requests, numbers, notes)."""
+        from desktop.models.contact_merge import merge_contacts
+
+        keep_id = self.contact_id
+        if keep_id is None:
+            return False
+        try:
+            keep = contact_history(keep_id).contact
+            if other_id is None:
+                other_id = self._ask_other_record(keep_id)
+                if other_id is None:
+                    return False
+            other = contact_history(other_id).contact
+            merge_contacts(
+                keep_id,
+                other_id,
+                keep_version=keep.version,
+                other_version=other.version,
+                actor=self.actor(),
+            )
+        except KnownError as exc:
+            self.show_error(str(exc))
+            return False
+        self.pick_contact(keep_id)
+        return True
+
+    def _ask_other_record(self, keep_id: int) -> int | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getText(
+            self, _("Merge records"), _("Phone, name or email of the other record:")
+        )
+        if not ok or not text.strip():
+            return None
+        found = [(label, cid) for label, cid in self._lookup_contacts(text) if cid != keep_id]
+        if not found:
+            self.show_error(_("No other record matches “{text}”.").format(text=text.strip()))
+            return None
+        labels = [label for label, _cid in found]
+        chosen, ok = QInputDialog.getItem(
+            self,
+            _("Merge records"),
+            _("Merge this record into the one on screen:"),
+            labels,
+            0,
+            False,
+        )
+        return int(found[labels.index(chosen)][1]) if ok else None
 
     def _new_caller_from(self, text: str) -> None:
         """Enter with no match: the typed phone, email or name starts a new caller."""

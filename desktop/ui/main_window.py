@@ -98,13 +98,7 @@ class MainWindow(QMainWindow):
         return [
             (_("Counter"), self._make_counter_page),
             (_("Requests"), self._make_requests_page),
-            not_built(
-                _("Knowledge base"),
-                _(
-                    "A searchable FAQ with call scripts, so a question is answered in seconds. "
-                    "This area is not built yet."
-                ),
-            ),
+            (_("Knowledge base"), self._make_knowledge_page),
             not_built(
                 _("Work orders"),
                 _(
@@ -121,6 +115,11 @@ class MainWindow(QMainWindow):
             ),
             (_("Settings"), self._make_settings_page),
         ]
+
+    def _make_knowledge_page(self) -> QWidget:
+        from desktop.ui.knowledge_page import KnowledgePage
+
+        return KnowledgePage()
 
     def _make_counter_page(self) -> QWidget:
         from desktop.ui.counter_draft import DraftStore

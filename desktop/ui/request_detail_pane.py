@@ -101,6 +101,7 @@ class RequestDetailPane(QWidget):
             (_("Mark as duplicate of…"), self.mark_duplicate),
             (_("Close"), self.close_request),
             (_("Reopen…"), self.reopen),
+            (_("Attach a file…"), self.attach_file),
             (_("Print work order"), self._print),
         ]
         for label, slot in menu_items:
@@ -236,12 +237,17 @@ class RequestDetailPane(QWidget):
             )
             parts.append(f"<h4>{esc(_('Also reported by'))}</h4><ul>{items}</ul>")
         if detail.attachments:
+            from desktop.models.attachments import human_size
+
             items = "".join(
-                (f"<img src='thumb:{a.id}'><br>" if a.thumbnail else "")
-                + f"{esc(a.filename)} · {a.size:,} B"
+                "<p>"
+                + (f"<img src='thumb:{a.id}'><br>" if a.thumbnail else "")
+                + f"{esc(a.filename)} · {esc(human_size(a.size))} · "
+                f"<a href='attach-save:{a.id}'>{esc(_('Save a copy…'))}</a> · "
+                f"<a href='attach-remove:{a.id}'>{esc(_('Remove'))}</a></p>"
                 for a in detail.attachments
             )
-            parts.append(f"<h4>{esc(_('Attachments'))}</h4><p>{items}</p>")
+            parts.append(f"<h4>{esc(_('Attachments'))}</h4>{items}")
         history = "".join(
             f"<tr><td style='color:#555;padding-right:8px;white-space:nowrap'>{esc(when(h.at))}"
             f"</td><td><b>{esc(EVENT_KINDS.get(h.kind, h.kind))}</b>"
@@ -273,6 +279,73 @@ class RequestDetailPane(QWidget):
     def _link(self, url: QUrl) -> None:
         if url.scheme() == "request":
             self.open_request.emit(url.path())
+        elif url.scheme() == "attach-save" and url.path().isdigit():
+            self.save_attachment(int(url.path()))
+        elif url.scheme() == "attach-remove" and url.path().isdigit():
+            self.remove_attachment(int(url.path()))
+
+    # -- attachments ----------------------------------------------------------------------------
+
+    def attach_file(self, path: str | None = None) -> bool:
+        """Store a photo or document with the request (a thumbnail is made for images)."""
+        from desktop.models.attachments import add_attachment_file
+
+        request = self.request
+        if request is None:
+            return False
+        if path is None:
+            path = self.choose_file(False, "")
+            if not path:
+                return False
+        chosen = path
+        try:
+            add_attachment_file(request.id, chosen, actor=self._actor())
+        except KnownError as exc:
+            messages.error(self, exc)
+            return False
+        self._after_change(request.id)
+        return True
+
+    def save_attachment(self, attachment_id: int, path: str | None = None) -> bool:
+        from desktop.models.attachments import get_attachment, save_attachment
+
+        try:
+            if path is None:
+                path = self.choose_file(True, get_attachment(attachment_id).filename)
+                if not path:
+                    return False
+            save_attachment(attachment_id, path, overwrite=True)  # the dialog asked already
+        except KnownError as exc:
+            messages.error(self, exc)
+            return False
+        return True
+
+    def remove_attachment(self, attachment_id: int) -> None:
+        from desktop.models.attachments import delete_attachment
+
+        request = self.request
+        if request is None:
+            return
+        request_id = request.id
+
+        def remove() -> None:
+            try:
+                delete_attachment(attachment_id, actor=self._actor())
+            except KnownError as exc:
+                messages.error(self, exc)
+            self._after_change(request_id)
+
+        messages.confirm(self, _("Remove attachment"), _("Remove this attachment?"), remove)
+
+    def choose_file(self, saving: bool, name: str) -> str:
+        """A file to attach, or where to save a copy ("" when cancelled). Tests replace it."""
+        from PySide6.QtWidgets import QFileDialog
+
+        if saving:
+            path, _filter = QFileDialog.getSaveFileName(self, _("Save a copy"), name)
+        else:
+            path, _filter = QFileDialog.getOpenFileName(self, _("Attach a file"))
+        return path
 
     # -- acting -------------------------------------------------------------------------------
 

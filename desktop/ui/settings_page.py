@@ -61,6 +61,11 @@ class SettingsPage(QWidget):
         row.addWidget(self._hours_group())
         row.addWidget(self._holiday_group())
         column.addLayout(row)
+        from desktop.ui.routing_rules import RoutingRulesBox
+
+        self.routing = RoutingRulesBox()
+        self.routing.saved.connect(self.saved)
+        column.addWidget(self.routing)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -192,6 +197,7 @@ class SettingsPage(QWidget):
             closes.setTime(QTime(min(b // 60, 23), b % 60 if b < 24 * 60 else 59))
         self.holiday_date.setDate(QDate.currentDate())
         self._load_holidays()
+        self.routing.load()
 
     def _load_holidays(self) -> None:
         self.holiday_list.clear()

@@ -1,0 +1,630 @@
+"""The knowledge base: FAQ articles with their history, owners and review dates, the synonyms
+the town edits, and the call script of each request type.
+
+Every change to an article is saved as a new version with a FaqRevision line (who, when, what
+it said), so nothing an editor wrote is lost. Archived articles keep their history but leave the
+search. Search itself lives in `kb_search`; ranking with request types in `triage`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import peewee
+
+from desktop.i18n import _
+from desktop.models import clock
+from desktop.models.db import write
+from desktop.models.errors import ConflictError, InputError, NotFound
+from desktop.models.intake import clean_text
+from desktop.models.schema import (
+    CallScript,
+    Department,
+    FaqArticle,
+    FaqArticleType,
+    FaqRevision,
+    SearchSynonym,
+    ServiceRequest,
+    ServiceType,
+    StaffUser,
+)
+from desktop.models.settings import get_setting
+from desktop.resources import load_json
+
+STARTER_KNOWLEDGE = ("knowledge", "starter_kb.json")
+MAX_TITLE = 300
+MAX_BODY = 20_000
+MAX_KEYWORDS = 2_000
+AUDIENCES = ("public", "staff")
+REVIEW_MONTHS = 12
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+@dataclass
+class ArticleDraft:
+    """An article as the editor (or an import) has it, before it is saved."""
+
+    title: str
+    body: str = ""
+    keywords: str = ""
+    department: str = ""  # a department code, or ""
+    types: list[str] = field(default_factory=list)  # request type codes
+    audience: str = "public"
+    owner: str = ""  # a staff username, or ""
+    review_by: dt.date | None = None
+    active: bool = True
+
+    @classmethod
+    def of(cls, article: FaqArticle) -> ArticleDraft:
+        return cls(
+            title=article.title,
+            body=article.body,
+            keywords=article.keywords,
+            department=article.department.code if article.department else "",
+            types=related_type_codes(article.id),
+            audience=article.audience,
+            owner=article.owner.username if article.owner else "",
+            review_by=article.review_by,
+            active=article.active,
+        )
+
+
+def _checked(draft: ArticleDraft) -> dict[str, Any]:
+    title = clean_text(draft.title, MAX_TITLE)
+    if not title:
+        raise InputError(_("An article needs a title: the question as residents ask it."))
+    if draft.audience not in AUDIENCES:
+        raise InputError(
+            _("“{audience}” is not an audience; use public or staff.").format(
+                audience=draft.audience
+            )
+        )
+    department = None
+    if draft.department.strip():
+        department = Department.get_or_none(Department.code == draft.department.strip())
+        if department is None:
+            raise InputError(
+                _("There is no department with the code “{code}”.").format(
+                    code=draft.department.strip()
+                )
+            )
+    owner = None
+    if draft.owner.strip():
+        owner = StaffUser.get_or_none(StaffUser.username == draft.owner.strip())
+        if owner is None:
+            raise InputError(
+                _("There is no staff member “{name}”.").format(name=draft.owner.strip())
+            )
+    keywords = ", ".join(k for k in (clean_text(w, 100) for w in draft.keywords.split(",")) if k)[
+        :MAX_KEYWORDS
+    ]
+    return {
+        "title": title,
+        "body": clean_text(draft.body, MAX_BODY),
+        "keywords": keywords,
+        "department": department,
+        "audience": draft.audience,
+        "owner": owner,
+        "review_by": draft.review_by,
+        "active": bool(draft.active),
+    }
+
+
+def _type_ids(codes: list[str]) -> list[int]:
+    wanted = [c.strip() for c in codes if c.strip()]
+    found = {t.code: t.id for t in ServiceType.select().where(ServiceType.code.in_(wanted))}
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise InputError(
+            _("There is no request type with the code “{code}”.").format(code=missing[0])
+        )
+    return [found[c] for c in dict.fromkeys(wanted)]
+
+
+def save_article(
+    draft: ArticleDraft,
+    article_id: int | None = None,
+    *,
+    expected_version: int | None = None,
+    actor: StaffUser | None = None,
+    note: str = "",
+    source_request: int | None = None,
+) -> FaqArticle:
+    """Create or change an article; every save adds a version to its history.
+
+    With `expected_version`, saving over someone else's newer change is a ConflictError.
+    """
+    values = _checked(draft)
+
+    def save() -> FaqArticle:
+        type_ids = _type_ids(draft.types)
+        now = clock.now()
+        if article_id is None:
+            review_by = values.pop("review_by") or (now.date() + dt.timedelta(days=365))
+            article = FaqArticle.create(
+                **values,
+                review_by=review_by,
+                source_request=source_request,
+                created_at=now,
+                updated_at=now,
+            )
+        else:
+            found = FaqArticle.get_or_none(FaqArticle.id == article_id)
+            if found is None:
+                raise NotFound(_("That article is no longer in the knowledge base."))
+            article = found
+            if expected_version is not None and article.version != expected_version:
+                raise ConflictError(
+                    _(
+                        "Someone else changed this article while you were editing it. "
+                        "Reopen it to see their version; your text is still in the editor."
+                    )
+                )
+            for name, value in values.items():
+                setattr(article, name, value)
+            article.version += 1
+            article.updated_at = now
+            article.save()
+        FaqArticleType.delete().where(FaqArticleType.article == article.id).execute()
+        if type_ids:
+            FaqArticleType.insert_many(
+                [{"article": article.id, "service_type": t} for t in type_ids]
+            ).execute()
+        FaqRevision.create(
+            article=article,
+            version=article.version,
+            at=now,
+            actor=actor,
+            title=article.title,
+            body=article.body,
+            keywords=article.keywords,
+            note=clean_text(note, 500) or (_("Created.") if article_id is None else ""),
+        )
+        return article
+
+    return write(save)
+
+
+def set_archived(article_id: int, archived: bool, actor: StaffUser | None = None) -> FaqArticle:
+    """Archive an article (it leaves search, keeps its history) or bring it back."""
+    article = get_article(article_id)
+    draft = ArticleDraft.of(article)
+    draft.active = not archived
+    note = _("Archived.") if archived else _("Brought back from the archive.")
+    return save_article(draft, article_id, actor=actor, note=note)
+
+
+def get_article(article_id: int) -> FaqArticle:
+    article = FaqArticle.get_or_none(FaqArticle.id == article_id)
+    if article is None:
+        raise NotFound(_("There is no article number {id}.").format(id=article_id))
+    return article
+
+
+def related_type_codes(article_id: int) -> list[str]:
+    query = (
+        ServiceType.select(ServiceType.code)
+        .join(FaqArticleType)
+        .where(FaqArticleType.article == article_id)
+        .order_by(ServiceType.sort_order, ServiceType.name)
+    )
+    return [t.code for t in query]
+
+
+def history(article_id: int) -> list[FaqRevision]:
+    """The article's versions, newest first."""
+    return list(
+        FaqRevision.select()
+        .where(FaqRevision.article == article_id)
+        .order_by(FaqRevision.version.desc())
+    )
+
+
+def stale_articles(today: dt.date | None = None) -> list[FaqArticle]:
+    """Active articles whose review date has come: someone should read them again."""
+    today = today or clock.today()
+    return list(
+        FaqArticle.select()
+        .where(FaqArticle.active == True, FaqArticle.review_by <= today)  # noqa: E712
+        .order_by(FaqArticle.review_by, FaqArticle.title)
+    )
+
+
+def articles_for_type(service_type_id: int) -> list[FaqArticle]:
+    return list(
+        FaqArticle.select()
+        .join(FaqArticleType)
+        .where(FaqArticleType.service_type == service_type_id, FaqArticle.active == True)  # noqa: E712
+        .order_by(FaqArticle.title)
+    )
+
+
+# -- placeholders -----------------------------------------------------------------------------
+
+
+def placeholder_values() -> dict[str, str]:
+    """What {town}, {town_phone}... stand for, from the town settings (unset ones stay as typed)."""
+    values = {
+        "town": get_setting("town.name"),
+        "town_phone": get_setting("town.phone"),
+        "town_address": get_setting("town.address"),
+        "town_email": get_setting("town.email"),
+        "town_website": get_setting("town.website"),
+    }
+    return {k: str(v) for k, v in values.items() if v}
+
+
+def render(text: str, values: dict[str, str] | None = None) -> str:
+    """The text with the placeholders the town has filled in replaced."""
+    known = placeholder_values() if values is None else values
+    return _PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), text)
+
+
+# -- synonyms ---------------------------------------------------------------------------------
+
+
+def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
+    """Say that `term` means the same as each of `synonyms` (replacing what it said before)."""
+    word = clean_text(term, 100).lower()
+    if not word:
+        raise InputError(_("Give the word residents use."))
+    others = [clean_text(s, 100).lower() for s in synonyms]
+    joined = ", ".join(s for s in dict.fromkeys(others) if s and s != word)
+
+    def save() -> SearchSynonym:
+        row = SearchSynonym.get_or_none(SearchSynonym.term == word)
+        if row is None:
+            return SearchSynonym.create(term=word, synonyms=joined)
+        row.synonyms = joined
+        row.version += 1
+        row.updated_at = clock.now()
+        row.save()
+        return row
+
+    return write(save)
+
+
+def delete_synonyms(term: str) -> None:
+    write(lambda: SearchSynonym.delete().where(SearchSynonym.term == term.lower()).execute())
+
+
+# -- call scripts -----------------------------------------------------------------------------
+
+
+def call_script(service_type_id: int) -> list[dict[str, Any]]:
+    """The steps for a request type: [{"ask": ..., "if_yes": ..., "urgent": bool}], in order."""
+    row = CallScript.get_or_none(CallScript.service_type == service_type_id)
+    return list(row.steps) if row else []
+
+
+def save_call_script(
+    service_type_id: int, steps: list[dict[str, Any]], actor: StaffUser | None = None
+) -> CallScript:
+    """Replace a type's call script (supervisors edit these)."""
+    cleaned = []
+    for step in steps:
+        ask = clean_text(str(step.get("ask", "")), MAX_TITLE)
+        if not ask:
+            continue
+        cleaned.append(
+            {
+                "ask": ask,
+                "if_yes": clean_text(str(step.get("if_yes", "")), 2000),
+                "urgent": bool(step.get("urgent", False)),
+            }
+        )
+
+    def save() -> CallScript:
+        if ServiceType.get_or_none(ServiceType.id == service_type_id) is None:
+            raise NotFound(_("That request type is no longer in the catalog."))
+        row = CallScript.get_or_none(CallScript.service_type == service_type_id)
+        if row is None:
+            return CallScript.create(service_type=service_type_id, steps=cleaned, updated_by=actor)
+        row.steps = cleaned
+        row.updated_by = actor
+        row.version += 1
+        row.updated_at = clock.now()
+        row.save()
+        return row
+
+    return write(save)
+
+
+# -- promotion from a request -----------------------------------------------------------------
+
+
+def draft_from_request(number_or_id: str | int) -> tuple[ArticleDraft, int]:
+    """A new article drafted from a closed request's description and resolution notes."""
+    from desktop.models.schema import RequestEvent
+
+    text = str(number_or_id).strip()
+    query = ServiceRequest.select()
+    if text.isdigit():
+        request = query.where(ServiceRequest.id == int(text)).first()
+    else:
+        request = query.where(ServiceRequest.tracking_number == text).first()
+    if request is None:
+        raise NotFound(_("There is no request “{number}”.").format(number=text))
+    if request.status not in ("resolved", "closed"):
+        raise InputError(
+            _("Request {number} is not closed yet; promote its resolution once it is.").format(
+                number=request.tracking_number
+            )
+        )
+    notes = [
+        e.body
+        for e in RequestEvent.select()
+        .where(
+            RequestEvent.request == request.id,
+            RequestEvent.kind.in_(["note", "public_update"]),
+            RequestEvent.body != "",
+        )
+        .order_by(RequestEvent.at)
+    ]
+    answer = "\n\n".join([*notes, request.status_notes] if request.status_notes else notes)
+    service_type = request.service_type
+    draft = ArticleDraft(
+        title=clean_text(request.description.split("\n")[0], 200) or service_type.name,
+        body=answer,
+        keywords=", ".join(service_type.keyword_list()[:5]),
+        department=request.department.code,
+        types=[service_type.code],
+    )
+    return draft, request.id
+
+
+# -- the starter knowledge base ---------------------------------------------------------------
+
+
+def starter_knowledge() -> Any:
+    return load_json(*STARTER_KNOWLEDGE)
+
+
+def seed_starter_knowledge(*, only_if_empty: bool = False) -> int:
+    """Add the starter articles, synonyms and call scripts. Runs inside a write transaction.
+
+    Returns the number of articles added (0 when `only_if_empty` and the town has some).
+    """
+    if only_if_empty and FaqArticle.select().exists():
+        return 0
+    data = starter_knowledge()
+    today = clock.today()
+    departments = {d.code: d.id for d in Department.select(Department.id, Department.code)}
+    types = {t.code: t.id for t in ServiceType.select(ServiceType.id, ServiceType.code)}
+    now = clock.now()
+    for item in data.get("synonyms", []):
+        term = str(item["term"]).lower()
+        if not SearchSynonym.select().where(SearchSynonym.term == term).exists():
+            SearchSynonym.create(term=term, synonyms=", ".join(item["synonyms"]))
+    added = 0
+    for item in data.get("articles", []):
+        article = FaqArticle.create(
+            title=item["title"],
+            body=item["body"],
+            keywords=", ".join(item.get("keywords", [])),
+            department=departments.get(item.get("department", "")),
+            audience=item.get("audience", "public"),
+            review_by=today + dt.timedelta(days=30 * int(item.get("review_months", REVIEW_MONTHS))),
+            created_at=now,
+            updated_at=now,
+        )
+        links = [types[c] for c in item.get("types", []) if c in types]
+        if links:
+            FaqArticleType.insert_many(
+                [{"article": article.id, "service_type": t} for t in links]
+            ).execute()
+        FaqRevision.create(
+            article=article,
+            version=1,
+            at=now,
+            title=article.title,
+            body=article.body,
+            keywords=article.keywords,
+            note=_("From the starter knowledge base."),
+        )
+        added += 1
+    for code, steps in data.get("call_scripts", {}).items():
+        if (
+            code in types
+            and not CallScript.select().where(CallScript.service_type == types[code]).exists()
+        ):
+            CallScript.create(service_type=types[code], steps=steps)
+    return added
+
+
+def add_v2_article_columns(db: peewee.Database) -> None:
+    """Schema version 2: FaqArticle's owner, review_by and source_request (migration step)."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    present = {c.name for c in db.get_columns(FaqArticle._meta.table_name)}
+    migrator = SchemaMigrator.from_database(db)
+    table = FaqArticle._meta.table_name
+    steps = [
+        migrator.add_column(table, f.column_name, f)
+        for f in (FaqArticle.owner, FaqArticle.review_by, FaqArticle.source_request)
+        if f.column_name not in present
+    ]
+    if steps:
+        migrate(*steps)
+
+
+# -- import and export (JSON and CSV) so towns can share their knowledge bases -----------------
+
+CSV_COLUMNS = (
+    "title",
+    "body",
+    "keywords",
+    "department",
+    "types",
+    "audience",
+    "review_by",
+    "active",
+)
+MAX_IMPORT_BYTES = 20_000_000
+
+
+def export_rows() -> list[dict[str, Any]]:
+    """Every article (archived too) as plain data, in title order."""
+    return export_rows_for(FaqArticle.select().order_by(FaqArticle.title, FaqArticle.id))
+
+
+def export_rows_for(articles: Any) -> list[dict[str, Any]]:
+    rows = []
+    for article in articles:
+        draft = ArticleDraft.of(article)
+        rows.append(
+            {
+                "title": draft.title,
+                "body": draft.body,
+                "keywords": [k.strip() for k in draft.keywords.split(",") if k.strip()],
+                "department": draft.department,
+                "types": draft.types,
+                "audience": draft.audience,
+                "review_by": draft.review_by.isoformat() if draft.review_by else "",
+                "active": draft.active,
+            }
+        )
+    return rows
+
+
+def export_articles(path: Path) -> int:
+    """Write the knowledge base to `path`: CSV when it ends in .csv, else JSON."""
+    rows = export_rows()
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+                writer.writeheader()
+                for row in rows:
+                    writer.writerow(
+                        row
+                        | {
+                            "keywords": ", ".join(row["keywords"]),
+                            "types": " ".join(row["types"]),
+                            "active": "yes" if row["active"] else "no",
+                        }
+                    )
+        else:
+            data = {"articles": rows, "synonyms": synonym_rows()}
+            path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    except OSError as exc:
+        raise InputError(
+            _("The file could not be written: {reason}").format(reason=exc.strerror or exc)
+        ) from exc
+    return len(rows)
+
+
+def synonym_rows() -> list[dict[str, Any]]:
+    return [
+        {"term": row.term, "synonyms": [s.strip() for s in row.synonyms.split(",") if s.strip()]}
+        for row in SearchSynonym.select().order_by(SearchSynonym.term)
+    ]
+
+
+def _read_import(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    try:
+        if path.stat().st_size > MAX_IMPORT_BYTES:
+            raise InputError(_("That file is too large to be a knowledge base."))
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(
+            _("The file could not be read: {reason}").format(reason=exc.strerror or exc)
+        ) from exc
+    except UnicodeDecodeError:
+        raise InputError(_("That file is not UTF-8 text.")) from None
+    if path.suffix.lower() == ".csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+        if rows and "title" not in rows[0]:
+            raise InputError(_("The CSV file needs a “title” column."))
+        return rows, []
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            _("That file is not valid JSON (line {line}).").format(line=exc.lineno)
+        ) from None
+    if isinstance(data, list):
+        data = {"articles": data}
+    if not isinstance(data, dict) or not isinstance(data.get("articles", []), list):
+        raise InputError(_("The JSON file needs a list of “articles”."))
+    articles = [a for a in data.get("articles", []) if isinstance(a, dict)]
+    synonyms = [s for s in data.get("synonyms", []) if isinstance(s, dict)]
+    return articles, synonyms
+
+
+def _draft_of_row(row: dict[str, Any], number: int) -> ArticleDraft:
+    keywords = row.get("keywords") or ""
+    if isinstance(keywords, list):
+        keywords = ", ".join(str(k) for k in keywords)
+    types = row.get("types") or []
+    if isinstance(types, str):
+        types = types.replace(",", " ").replace(";", " ").split()
+    review = str(row.get("review_by") or "").strip()
+    try:
+        review_by = dt.date.fromisoformat(review) if review else None
+    except ValueError:
+        raise InputError(
+            _("Article {n}: “{value}” is not a date like 2027-01-31.").format(
+                n=number, value=review
+            )
+        ) from None
+    active = row.get("active", True)
+    if isinstance(active, str):
+        active = active.strip().lower() not in ("no", "false", "0", "archived")
+    return ArticleDraft(
+        title=str(row.get("title") or ""),
+        body=str(row.get("body") or ""),
+        keywords=str(keywords),
+        department=str(row.get("department") or ""),
+        types=[str(t) for t in types],
+        audience=str(row.get("audience") or "public"),
+        review_by=review_by,
+        active=bool(active),
+    )
+
+
+def import_articles(path: Path, actor: StaffUser | None = None) -> dict[str, int]:
+    """Add the articles in a JSON or CSV file; an article with the same title is updated (a new
+    version in its history). All or nothing: one bad row and nothing is imported."""
+    rows, synonyms = _read_import(path)
+    drafts = [_draft_of_row(row, n) for n, row in enumerate(rows, 1)]
+    known_types = {t.code for t in ServiceType.select(ServiceType.code)}
+    for draft in drafts:
+        draft.types = [t for t in draft.types if t in known_types]  # another town's own types
+
+    def save() -> dict[str, int]:
+        added = updated = 0
+        by_title = {
+            a.title.lower(): a.id for a in FaqArticle.select(FaqArticle.id, FaqArticle.title)
+        }
+        for n, draft in enumerate(drafts, 1):
+            try:
+                existing = by_title.get(clean_text(draft.title, MAX_TITLE).lower())
+                saved = save_article(
+                    draft,
+                    existing,
+                    actor=actor,
+                    note=_("Imported from {name}.").format(name=path.name),
+                )
+            except InputError as exc:
+                raise InputError(_("Article {n}: {problem}").format(n=n, problem=exc)) from None
+            by_title[saved.title.lower()] = saved.id
+            if existing is None:
+                added += 1
+            else:
+                updated += 1
+        for item in synonyms:
+            term = str(item.get("term") or "")
+            words = item.get("synonyms") or []
+            if term.strip() and isinstance(words, list):
+                save_synonyms(term, [str(w) for w in words])
+        return {"added": added, "updated": updated}
+
+    return write(save)

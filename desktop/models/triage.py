@@ -1,0 +1,392 @@
+"""Triage: from the caller's own words, the request types and FAQ articles most likely meant.
+
+Types are scored on their name, keywords and description (words rarer across the catalog count
+more, whole keyword phrases count extra) and on what the town's own history taught: every
+request saved with a type adds its words to that type (`learn_from_request`), and a word counts
+for a type in proportion to how much more often that type's requests use it than requests in
+general, so street names and "please send someone" teach nothing. Articles come from the
+knowledge-base search; an article tied to a well-ranked type moves up, and a type tied to a
+well-matched article moves up, so the clerk sees both together.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee
+
+from desktop.i18n import _
+from desktop.models import kb_search, kb_text
+from desktop.models.kb_search import rows_of
+from desktop.models.schema import (
+    FaqArticleType,
+    ServiceRequest,
+    ServiceType,
+    TriageTerm,
+    TriageTypeCount,
+)
+
+NAME_WEIGHT = 3.0
+KEYWORD_WEIGHT = 2.0
+GROUP_WEIGHT = 0.5
+DESCRIPTION_WEIGHT = 0.6
+PHRASE_BONUS = 1.5  # per word of a whole keyword phrase found in the caller's words
+LEARNED_WEIGHT = 6.0
+ARTICLE_TO_TYPE = 0.35  # share of a matched article's (relative) score given to its types
+TYPE_TO_ARTICLE = 0.25
+MAX_TERM = 40
+RELEARN_BATCH = 20_000
+PRIOR_REQUESTS = 20  # a young town's first requests still teach something
+
+
+@dataclass(frozen=True)
+class _TypeEntry:
+    id: int
+    code: str
+    name: str
+    weights: dict[str, float]
+    fields: dict[str, str]  # stem -> where it was found ("name", "keywords"...)
+    phrases: list[tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    entries: list[_TypeEntry]
+    idf: dict[str, float]
+    links: dict[int, list[int]]  # article id -> related type ids
+
+
+_cache: dict[str, Any] = {"key": None, "catalog": None}
+
+
+def _catalog() -> _Catalog:
+    key = (
+        id(ServiceType._meta.database.obj),
+        rows_of(
+            ServiceType.select(peewee.fn.COUNT(1), peewee.fn.MAX(ServiceType.updated_at)).where(
+                ServiceType.active == True  # noqa: E712
+            )
+        )[0],
+        rows_of(FaqArticleType.select(peewee.fn.COUNT(1), peewee.fn.MAX(FaqArticleType.id)))[0],
+    )
+    if _cache["key"] == key:
+        cached: _Catalog = _cache["catalog"]
+        return cached
+    entries = []
+    document_frequency: Counter[str] = Counter()
+    for service_type in ServiceType.select().where(ServiceType.active == True):  # noqa: E712
+        weights: dict[str, float] = {}
+        where: dict[str, str] = {}
+        sources = [
+            (service_type.description, DESCRIPTION_WEIGHT, "description"),
+            (service_type.group_name, GROUP_WEIGHT, "group"),
+            *((k, KEYWORD_WEIGHT, "keywords") for k in service_type.keyword_list()),
+            (service_type.name, NAME_WEIGHT, "name"),
+        ]
+        for text, weight, label in sources:
+            for stem in kb_text.stems(text):
+                if weight > weights.get(stem, 0.0):
+                    weights[stem], where[stem] = weight, label
+        phrases = []
+        for keyword in service_type.keyword_list():
+            stems = tuple(kb_text.stems(keyword))
+            if len(stems) >= 2:
+                phrases.append(stems)
+        name_stems = tuple(kb_text.stems(service_type.name))
+        if len(name_stems) >= 2:
+            phrases.append(name_stems)
+        document_frequency.update(weights)
+        entries.append(
+            _TypeEntry(
+                service_type.id,
+                service_type.code,
+                service_type.name,
+                weights,
+                where,
+                phrases,
+            )
+        )
+    count = max(len(entries), 1)
+    idf = {stem: math.log(1 + count / df) for stem, df in document_frequency.items()}
+    links: dict[int, list[int]] = {}
+    for article_id, type_id in rows_of(
+        FaqArticleType.select(FaqArticleType.article, FaqArticleType.service_type)
+    ):
+        links.setdefault(article_id, []).append(type_id)
+    built = _Catalog(entries, idf, links)
+    _cache.update(key=key, catalog=built)
+    return built
+
+
+# -- learning ---------------------------------------------------------------------------------
+
+
+def learned_terms(text: str) -> set[str]:
+    """The stems a request's description teaches: content words, no numbers."""
+    return {s for s in kb_text.stems(text) if s.isalpha() and 2 < len(s) <= MAX_TERM}
+
+
+def learn_from_request(service_type_id: int, text: str) -> None:
+    """Teach triage that `text` belongs to this type. Call inside the request's write."""
+    terms = learned_terms(text)
+    TriageTypeCount.insert(service_type=service_type_id, requests=1).on_conflict(
+        conflict_target=[TriageTypeCount.service_type],
+        update={TriageTypeCount.requests: TriageTypeCount.requests + 1},
+    ).execute()
+    if not terms:
+        return
+    TriageTerm.insert_many(
+        [{"service_type": service_type_id, "term": t, "count": 1} for t in sorted(terms)]
+    ).on_conflict(
+        conflict_target=[TriageTerm.term, TriageTerm.service_type],
+        update={TriageTerm.count: TriageTerm.count + 1},
+    ).execute()
+
+
+def relearn_all() -> dict[str, int]:
+    """Forget what was learned and learn again from every saved request (demo data, imports).
+
+    Reads in pages outside any transaction, then replaces the learned tables in one write.
+    """
+    from desktop.models.db import write
+
+    terms: Counter[tuple[int, str]] = Counter()
+    per_type: Counter[int] = Counter()
+    last_id = 0
+    while True:
+        page = rows_of(
+            ServiceRequest.select(
+                ServiceRequest.id, ServiceRequest.service_type, ServiceRequest.description
+            )
+            .where(ServiceRequest.id > last_id)
+            .order_by(ServiceRequest.id)
+            .limit(RELEARN_BATCH)
+        )
+        if not page:
+            break
+        seen: dict[str, set[str]] = {}
+        for _request_id, type_id, description in page:
+            per_type[type_id] += 1
+            if description not in seen:  # demo and real data repeat sentences a great deal
+                seen[description] = learned_terms(description)
+            for term in seen[description]:
+                terms[(type_id, term)] += 1
+        last_id = page[-1][0]
+
+    def save() -> None:
+        TriageTerm.delete().execute()
+        TriageTypeCount.delete().execute()
+        rows = [{"service_type": t, "term": w, "count": c} for (t, w), c in terms.items()]
+        for start in range(0, len(rows), 2000):
+            TriageTerm.insert_many(rows[start : start + 2000]).execute()
+        if per_type:
+            TriageTypeCount.insert_many(
+                [{"service_type": t, "requests": n} for t, n in per_type.items()]
+            ).execute()
+
+    write(save)
+    return {"requests": sum(per_type.values()), "terms": len(terms)}
+
+
+def _learned_scores(stems: dict[str, float]) -> dict[int, list[tuple[str, float, int]]]:
+    """Per type, the words history ties to it: (word, contribution, how many requests)."""
+    if not stems:
+        return {}
+    per_type: dict[int, int] = dict(
+        rows_of(TriageTypeCount.select(TriageTypeCount.service_type, TriageTypeCount.requests))
+    )
+    total = sum(per_type.values())
+    if not total:
+        return {}
+    rows = rows_of(
+        TriageTerm.select(TriageTerm.service_type, TriageTerm.term, TriageTerm.count).where(
+            TriageTerm.term.in_(list(stems))
+        )
+    )
+    by_term: dict[str, list[tuple[int, int]]] = {}
+    for type_id, term, count in rows:
+        by_term.setdefault(term, []).append((type_id, count))
+    result: dict[int, list[tuple[str, float, int]]] = {}
+    for term, counts in by_term.items():
+        background = sum(c for _t, c in counts) / (total + PRIOR_REQUESTS)
+        for type_id, count in counts:
+            size = per_type.get(type_id, 0)
+            if not size or count < 2:
+                continue
+            share = count / size
+            lift = share / background
+            if lift <= 1.5:
+                continue
+            confidence = min(1.0, count / 5)
+            value = stems[term] * min(share, 1.0) * math.log(lift) * confidence * LEARNED_WEIGHT
+            value = min(value, LEARNED_WEIGHT)
+            result.setdefault(type_id, []).append((term, value, count))
+    return result
+
+
+# -- ranking ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypeSuggestion:
+    id: int
+    code: str
+    name: str
+    score: float
+    matched: list[str] = field(default_factory=list)  # the caller's words that matched it
+    learned: list[tuple[str, int]] = field(default_factory=list)  # (word, past requests)
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    types: list[TypeSuggestion]
+    articles: list[kb_search.ArticleHit]
+    explanation: str
+    synonyms_used: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The fixed shape `frontcounter triage --json` prints (other tools read it)."""
+        return {
+            "types": [{"code": t.code, "name": t.name, "score": t.score} for t in self.types],
+            "faq": [{"id": a.id, "title": a.title, "score": a.score} for a in self.articles],
+        }
+
+
+def triage(text: str, limit: int = 5, *, prefix_last: bool = False) -> TriageResult:
+    """Request types and articles for the caller's words, best first, with the why."""
+    limit = max(1, min(int(limit), 50))
+    query = kb_search.read_query(text)
+    if query.empty:
+        return TriageResult([], [], "")
+    catalog = _catalog()
+    weights = query.stem_weights()
+    scores: dict[int, float] = {}
+    matched: dict[int, list[str]] = {}
+    for entry in catalog.entries:
+        score = 0.0
+        words = []
+        for stem, qweight in weights.items():
+            weight = entry.weights.get(stem)
+            if weight:
+                score += qweight * weight * catalog.idf.get(stem, 1.0)
+                words.append(stem)
+        for phrase in entry.phrases:
+            if all(s in weights for s in phrase) and _in_order(query.stems, phrase):
+                score += PHRASE_BONUS * len(phrase)
+        if score:
+            scores[entry.id], matched[entry.id] = score, words
+    learned = _learned_scores(weights)
+    for type_id, parts in learned.items():
+        scores[type_id] = scores.get(type_id, 0.0) + sum(v for _w, v, _c in parts)
+    articles = kb_search.search_articles(
+        text, max(limit * 3, 12), prefix_last=prefix_last, query=query
+    )
+    best_article = articles[0].score if articles else 0.0
+    best_type = max(scores.values(), default=0.0)
+    for article in articles[:5] if best_article > 0 else []:
+        for type_id in catalog.links.get(article.id, []):
+            if type_id in scores or best_type == 0.0:
+                share = ARTICLE_TO_TYPE * (article.score / best_article) * max(best_type, 4.0)
+                scores[type_id] = scores.get(type_id, 0.0) + share * 0.5
+    ranked_types = sorted(scores.items(), key=lambda pair: -pair[1])[:limit]
+    top_types = {type_id for type_id, _s in ranked_types[:3]}
+    best_type = ranked_types[0][1] if ranked_types else 0.0
+    rescored = []
+    for article in articles:
+        boost = 0.0
+        related = catalog.links.get(article.id, [])
+        if related and best_article > 0:
+            near = max((scores.get(t, 0.0) for t in related if t in top_types), default=0.0)
+            boost = TYPE_TO_ARTICLE * best_article * (near / best_type if best_type else 0.0)
+        rescored.append((article.score + boost, article))
+    rescored.sort(key=lambda pair: -pair[0])
+    final_articles = [
+        kb_search.ArticleHit(a.id, a.title, round(score, 4), a.marked_snippet)
+        for score, a in rescored[:limit]
+    ]
+    by_id = {e.id: e for e in catalog.entries}
+    types = [
+        TypeSuggestion(
+            type_id,
+            by_id[type_id].code,
+            by_id[type_id].name,
+            round(score, 4),
+            matched.get(type_id, []),
+            [(w, c) for w, _v, c in sorted(learned.get(type_id, []), key=lambda p: -p[1])],
+        )
+        for type_id, score in ranked_types
+        if type_id in by_id
+    ]
+    return TriageResult(
+        types, final_articles, _explain(types, final_articles, query), query.expanded
+    )
+
+
+def _in_order(stems: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether the phrase's words appear in the caller's words in order, close together."""
+    position = -1
+    for word in phrase:
+        try:
+            found = stems.index(word, position + 1)
+        except ValueError:
+            return False
+        if position >= 0 and found - position > 3:
+            return False
+        position = found
+    return True
+
+
+def _quoted(words: list[str]) -> str:
+    return ", ".join(f"“{w}”" for w in words)
+
+
+def _explain(
+    types: list[TypeSuggestion], articles: list[kb_search.ArticleHit], query: kb_search.Query
+) -> str:
+    """One or two sentences a supervisor understands: why the first type and article lead."""
+    parts = []
+    if types:
+        top = types[0]
+        reasons = []
+        if top.matched:
+            reasons.append(
+                _("the caller's words {words} match its name or keywords").format(
+                    words=_quoted([query.said(stem) for stem in top.matched[:4]])
+                )
+            )
+        if top.learned:
+            word, count = top.learned[0]
+            reasons.append(
+                _("{count} earlier requests of this type also said “{word}”").format(
+                    count=f"{count:,}", word=query.said(word)
+                )
+            )
+        if not reasons:
+            reasons.append(_("a matching article is tied to it"))
+        parts.append(
+            _("“{name}” comes first because {reasons}.").format(
+                name=top.name, reasons=_(" and ").join(reasons)
+            )
+        )
+    if articles:
+        parts.append(
+            _("The article “{title}” matches the most of the caller's words.").format(
+                title=articles[0].title
+            )
+        )
+    if query.expanded:
+        said, added = query.expanded[0]
+        parts.append(
+            _("“{said}” was also searched as “{added}” (a synonym).").format(said=said, added=added)
+        )
+    return " ".join(parts)
+
+
+def suggest_service_types(text: str, limit: int = 5) -> list[tuple[ServiceType, float]]:
+    """The ranked types as ServiceType rows (what intake.suggest_types returns)."""
+    found = triage(text, limit).types
+    rows = {t.id: t for t in ServiceType.select().where(ServiceType.id.in_([s.id for s in found]))}
+    return [(rows[s.id], s.score) for s in found if s.id in rows]

@@ -1,0 +1,384 @@
+"""The Knowledge base screen: search as you type, read, edit with history, the stale list,
+import and export, and promoting a closed request's resolution to an article.
+
+Qt only: every rule (search, history, conflicts, import) is in desktop.models.knowledge and
+kb_search; this page shows their results and passes the clerk's edits back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.models import kb_search, knowledge
+from desktop.models.errors import KnownError
+from desktop.ui.messages import messages
+
+TYPING_PAUSE_MS = 150
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class ArticleListModel(QAbstractListModel):
+    """The articles found (or the stale ones): ids, titles and snippets, at most a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[int, str, str]] = []  # id, title, snippet (plain)
+
+    def set_rows(self, rows: list[tuple[int, str, str]]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        article_id, title, snippet = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return snippet or None
+        if role == Qt.ItemDataRole.UserRole:
+            return article_id
+        return None
+
+
+class KnowledgePage(QWidget):
+    """Search on the left; the article (read or edit) on the right."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.current_id: int | None = None
+        self.current_version: int | None = None
+        self.search = QLineEdit()
+        self.search.setObjectName("kbSearch")
+        self.search.setPlaceholderText(
+            _("What did the caller ask? (rats, garbage day, shed permit…)")
+        )
+        self.search.setClearButtonEnabled(True)
+        self.model = ArticleListModel()
+        self.results = QListView()
+        self.results.setModel(self.model)
+        self.results.setObjectName("kbResults")
+        self.stale_button = QPushButton(_("Due for review"))
+        self.new_button = QPushButton(_("New article"))
+        self.promote_button = QPushButton(_("From a closed request…"))
+        self.import_button = QPushButton(_("Import…"))
+        self.export_button = QPushButton(_("Export…"))
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.results, 1)
+        left_layout.addWidget(self.status)
+        for row in (
+            (self.stale_button, self.new_button),
+            (self.promote_button,),
+            (self.import_button, self.export_button),
+        ):
+            line = QHBoxLayout()
+            for button in row:
+                line.addWidget(button)
+            left_layout.addLayout(line)
+
+        self.reader = QTextBrowser()
+        self.reader.setObjectName("kbReader")
+        self.reader.setOpenExternalLinks(False)
+        self.edit_button = QPushButton(_("Edit"))
+        self.archive_button = QPushButton(_("Archive"))
+        reader_page = QWidget()
+        reader_layout = QVBoxLayout(reader_page)
+        reader_layout.addWidget(self.reader, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.archive_button)
+        buttons.addWidget(self.edit_button)
+        reader_layout.addLayout(buttons)
+
+        self.right = QStackedWidget()
+        self.editor = ArticleEditor()
+        self.editor.save_button.clicked.connect(self.save)
+        self.editor.cancel_button.clicked.connect(lambda: self.right.setCurrentIndex(0))
+        self.right.addWidget(reader_page)
+        self.right.addWidget(self.editor)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.right)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(TYPING_PAUSE_MS)
+        self._timer.timeout.connect(self.run_search)
+        self.search.textChanged.connect(lambda _text: self._timer.start())
+        self.search.returnPressed.connect(self.run_search)
+        self.results.selectionModel().currentChanged.connect(self._picked)
+        self.results.activated.connect(self._picked)
+        self.stale_button.clicked.connect(self.show_stale)
+        self.new_button.clicked.connect(lambda: self.edit(None))
+        self.edit_button.clicked.connect(lambda: self.edit(self.current_id))
+        self.archive_button.clicked.connect(self.archive)
+        self.promote_button.clicked.connect(self.promote)
+        self.import_button.clicked.connect(self.import_file)
+        self.export_button.clicked.connect(self.export_file)
+        self.edit_button.setEnabled(False)
+        self.archive_button.setEnabled(False)
+        self.reader.setHtml(_("<p>Type what the caller asked. Articles appear as you type.</p>"))
+
+    # -- searching and reading ----------------------------------------------------------------
+
+    def run_search(self) -> None:
+        text = self.search.text()
+        try:
+            hits = kb_search.search_articles(text, 50, prefix_last=True) if text.strip() else []
+        except KnownError as error:
+            messages.error(self, error)
+            return
+        self.model.set_rows([(h.id, h.title, h.snippet) for h in hits])
+        self.status.setText(_("{n} articles").format(n=len(hits)) if text.strip() else "")
+        if hits:
+            self.results.setCurrentIndex(self.model.index(0))
+
+    def show_stale(self) -> None:
+        stale = knowledge.stale_articles()
+        self.model.set_rows([(a.id, f"{a.review_by}  {a.title}", "") for a in stale])
+        self.status.setText(_("{n} articles are due for review.").format(n=len(stale)))
+
+    def _picked(self, index: QModelIndex) -> None:
+        article_id = index.data(Qt.ItemDataRole.UserRole)
+        if isinstance(article_id, int):
+            self.show_article(article_id)
+
+    def show_article(self, article_id: int) -> None:
+        try:
+            article = knowledge.get_article(article_id)
+            draft = knowledge.ArticleDraft.of(article)
+            revisions = knowledge.history(article_id)
+        except KnownError as error:
+            messages.error(self, error)
+            return
+        self.current_id, self.current_version = article.id, article.version
+        body = html.escape(knowledge.render(draft.body)).replace("\n", "<br>")
+        lines = [
+            f"<h2>{html.escape(draft.title)}</h2>",
+            f"<p>{body}</p>",
+            "<hr>",
+            "<p><small>"
+            + html.escape(
+                _("Keywords: {k}").format(k=draft.keywords or "-")
+                + " · "
+                + _("Request types: {t}").format(t=", ".join(draft.types) or "-")
+                + " · "
+                + _("Audience: {a}").format(a=draft.audience)
+                + " · "
+                + _("Owner: {o}").format(o=draft.owner or "-")
+                + " · "
+                + _("Review by: {d}").format(d=draft.review_by or "-")
+                + ("" if draft.active else " · " + _("ARCHIVED"))
+            )
+            + "</small></p>",
+            "<h4>" + html.escape(_("History")) + "</h4><ul>",
+        ]
+        for revision in revisions:
+            note = f" — {revision.note}" if revision.note else ""
+            lines.append(
+                "<li>"
+                + html.escape(
+                    _("Version {v}, {at}{note}").format(
+                        v=revision.version, at=f"{revision.at:%Y-%m-%d %H:%M}", note=note
+                    )
+                )
+                + "</li>"
+            )
+        lines.append("</ul>")
+        self.reader.setHtml("".join(lines))
+        self.archive_button.setText(_("Archive") if draft.active else _("Bring back"))
+        self.edit_button.setEnabled(True)
+        self.archive_button.setEnabled(True)
+        self.right.setCurrentIndex(0)
+
+    # -- editing ------------------------------------------------------------------------------
+
+    def edit(self, article_id: int | None, draft: knowledge.ArticleDraft | None = None) -> None:
+        if draft is None:
+            draft = (
+                knowledge.ArticleDraft.of(knowledge.get_article(article_id))
+                if article_id is not None
+                else knowledge.ArticleDraft(title="")
+            )
+        self.editor.load(draft, article_id)
+        self.right.setCurrentIndex(1)
+        self.editor.title.setFocus()
+
+    def save(self) -> None:
+        draft = self.editor.draft()
+        article_id = self.editor.article_id
+        try:
+            article = knowledge.save_article(
+                draft,
+                article_id,
+                expected_version=self.current_version if article_id is not None else None,
+                note=self.editor.note.text(),
+                source_request=self.editor.source_request,
+            )
+        except KnownError as error:
+            messages.error(self, error)  # the editor keeps the text
+            return
+        self.show_article(article.id)
+        self.status.setText(_("Saved version {v}.").format(v=article.version))
+
+    def archive(self) -> None:
+        if self.current_id is None:
+            return
+        try:
+            article = knowledge.get_article(self.current_id)
+            knowledge.set_archived(self.current_id, article.active)
+        except KnownError as error:
+            messages.error(self, error)
+            return
+        self.show_article(self.current_id)
+
+    def promote(self) -> None:
+        number, ok = QInputDialog.getText(
+            self, _("From a closed request"), _("Tracking number of the closed request:")
+        )
+        if not ok or not number.strip():
+            return
+        try:
+            draft, source = knowledge.draft_from_request(number)
+        except KnownError as error:
+            messages.error(self, error)
+            return
+        self.edit(None, draft)
+        self.editor.source_request = source
+
+    # -- import and export --------------------------------------------------------------------
+
+    def import_file(self) -> None:
+        name, _chosen = QFileDialog.getOpenFileName(
+            self, _("Import articles"), "", _("Knowledge base (*.json *.csv)")
+        )
+        if name:
+            try:
+                result = knowledge.import_articles(Path(name))
+            except KnownError as error:
+                messages.error(self, error)
+                return
+            self.status.setText(
+                _("Imported {added} new and {updated} updated articles.").format(**result)
+            )
+
+    def export_file(self) -> None:
+        name, _chosen = QFileDialog.getSaveFileName(
+            self, _("Export articles"), "knowledge-base.json", _("JSON (*.json);;CSV (*.csv)")
+        )
+        if name:
+            try:
+                count = knowledge.export_articles(Path(name))
+            except KnownError as error:
+                messages.error(self, error)
+                return
+            self.status.setText(_("Wrote {n} articles.").format(n=count))
+
+
+class ArticleEditor(QWidget):
+    """The form for one article; `draft()` reads it back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.article_id: int | None = None
+        self.source_request: int | None = None
+        self.active = True
+        self.title = QLineEdit()
+        self.body = QPlainTextEdit()
+        self.keywords = QLineEdit()
+        self.types = QLineEdit()
+        self.types.setPlaceholderText(_("request type codes, e.g. pothole missed_trash"))
+        self.department = QLineEdit()
+        self.audience = QComboBox()
+        self.audience.addItem(_("Public"), "public")
+        self.audience.addItem(_("Staff only"), "staff")
+        self.owner = QLineEdit()
+        self.review_by = QDateEdit()
+        self.review_by.setCalendarPopup(True)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(_("What changed (kept in the history)"))
+        self.save_button = QPushButton(_("Save"))
+        self.cancel_button = QPushButton(_("Cancel"))
+        form = QFormLayout(self)
+        form.addRow(_("Question"), self.title)
+        form.addRow(_("Answer"), self.body)
+        form.addRow(_("Keywords"), self.keywords)
+        form.addRow(_("Request types"), self.types)
+        form.addRow(_("Department"), self.department)
+        form.addRow(_("Audience"), self.audience)
+        form.addRow(_("Owner"), self.owner)
+        form.addRow(_("Review by"), self.review_by)
+        form.addRow(_("Change note"), self.note)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        form.addRow(buttons)
+
+    def load(self, draft: knowledge.ArticleDraft, article_id: int | None) -> None:
+        self.article_id = article_id
+        self.source_request = None
+        self.active = draft.active
+        self.title.setText(draft.title)
+        self.body.setPlainText(draft.body)
+        self.keywords.setText(draft.keywords)
+        self.types.setText(" ".join(draft.types))
+        self.department.setText(draft.department)
+        self.audience.setCurrentIndex(max(0, self.audience.findData(draft.audience)))
+        self.owner.setText(draft.owner)
+        if draft.review_by:
+            self.review_by.setDate(QDate(draft.review_by))
+        self.note.clear()
+
+    def draft(self) -> knowledge.ArticleDraft:
+        return knowledge.ArticleDraft(
+            title=self.title.text(),
+            body=self.body.toPlainText(),
+            keywords=self.keywords.text(),
+            department=self.department.text(),
+            types=self.types.text().replace(",", " ").split(),
+            audience=str(self.audience.currentData()),
+            owner=self.owner.text(),
+            review_by=_as_date(self.review_by.date().toPython()),
+            active=self.active,
+        )
+
+
+def _as_date(value: object) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None

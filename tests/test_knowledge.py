@@ -1,0 +1,256 @@
+"""The knowledge base: starter articles, history, stale list, synonyms, call scripts, search,
+import and export, promotion of a closed request, and learning from saved requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from desktop.models import kb_search, kb_text, knowledge, triage
+from desktop.models.errors import ConflictError, InputError, NotFound
+from desktop.models.intake import RequestDraft, create_request, suggest_types
+from desktop.models.schema import (
+    CallScript,
+    FaqArticle,
+    ServiceRequest,
+    ServiceType,
+    TriageTerm,
+)
+
+
+def test_fresh_database_has_the_starter_knowledge_base(db):
+    assert FaqArticle.select().count() >= 80
+    assert CallScript.select().count() >= 10
+    article = FaqArticle.select().first()
+    assert knowledge.history(article.id)[0].version == 1
+    assert article.review_by is not None
+
+
+def test_search_weights_title_above_body_and_marks_snippets(db):
+    hits = kb_search.search_articles("dog license", 3)
+    assert hits[0].title == "How do I license my dog?"
+    assert "[" in hits[0].snippet and "<b>" in hits[0].snippet_html
+
+
+@pytest.mark.parametrize(
+    ("typed", "title"),
+    [
+        ("rats", "Rats and mice: what does the town do?"),
+        ("garbadge day", "What day is my trash picked up?"),
+        ("pot hole repair", "How are road repairs and potholes scheduled?"),
+        ("streetlite out", "A street light is out. Who fixes it?"),
+    ],
+)
+def test_synonyms_typos_and_split_words_still_find_the_article(db, typed, title):
+    assert title in [h.title for h in kb_search.search_articles(typed, 3)]
+
+
+def test_search_as_you_type_takes_the_last_word_as_unfinished(db):
+    hits = kb_search.search_articles("birth certif", 3, prefix_last=True)
+    assert hits and hits[0].title == "How do I get a birth certificate?"
+
+
+def test_editing_keeps_history_and_refuses_a_stale_copy(db):
+    article = knowledge.save_article(
+        knowledge.ArticleDraft("When is the farmers market?", "Saturdays.", types=["general"])
+    )
+    draft = knowledge.ArticleDraft.of(article)
+    draft.body = "Saturdays, 8 to noon, on the green."
+    changed = knowledge.save_article(draft, article.id, expected_version=1, note="hours")
+    assert changed.version == 2
+    assert [r.body for r in knowledge.history(article.id)] == [draft.body, "Saturdays."]
+    with pytest.raises(ConflictError):
+        knowledge.save_article(draft, article.id, expected_version=1)
+    assert kb_search.search_articles("farmers market", 1)[0].id == article.id
+    knowledge.set_archived(article.id, True)
+    assert all(h.id != article.id for h in kb_search.search_articles("farmers market", 5))
+
+
+def test_bad_article_input_is_a_known_error(db):
+    with pytest.raises(InputError):
+        knowledge.save_article(knowledge.ArticleDraft("  "))
+    with pytest.raises(InputError):
+        knowledge.save_article(knowledge.ArticleDraft("x", types=["no_such_type"]))
+    with pytest.raises(NotFound):
+        knowledge.get_article(999_999)
+
+
+def test_stale_articles_are_listed(db):
+    assert knowledge.stale_articles() == []
+    later = dt.date.today() + dt.timedelta(days=800)
+    assert len(knowledge.stale_articles(later)) == FaqArticle.select().count()
+
+
+def test_town_synonyms_change_what_is_found(db):
+    assert not kb_search.search_articles("critters", 3)
+    knowledge.save_synonyms("critters", ["rodents"])
+    assert kb_search.search_articles("critters", 3)[0].title.startswith("Rats")
+
+
+def test_call_script_is_kept_per_type(db):
+    water = ServiceType.get(ServiceType.code == "water_main_break")
+    steps = knowledge.call_script(water.id)
+    assert any(step["urgent"] for step in steps)
+    knowledge.save_call_script(water.id, [{"ask": "Is water coming up?", "urgent": True}, {}])
+    assert knowledge.call_script(water.id) == [
+        {"ask": "Is water coming up?", "if_yes": "", "urgent": True}
+    ]
+
+
+def test_placeholders_take_the_town_settings(db):
+    from desktop.models.settings import set_settings
+
+    set_settings({"town.name": "Alder Falls"})
+    assert knowledge.render("{town} hall, {trash_day}") == "Alder Falls hall, {trash_day}"
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_export_then_import_round_trips(db, tmp_path, suffix):
+    path = tmp_path / f"kb{suffix}"
+    count = knowledge.export_articles(path)
+    assert count == FaqArticle.select().count()
+    rows = knowledge.export_rows()
+    result = knowledge.import_articles(path)
+    assert result == {"added": 0, "updated": count}
+    assert knowledge.export_rows() == rows
+
+
+def test_import_of_a_bad_file_changes_nothing(db, tmp_path):
+    before = FaqArticle.select().count()
+    for name, text in [
+        ("bad.json", "{not json"),
+        ("bad2.json", json.dumps({"articles": [{"title": "ok"}, {"title": ""}]})),
+        ("bad.csv", "name,body\nx,y\n"),
+    ]:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError):
+            knowledge.import_articles(path)
+    with pytest.raises(InputError):
+        knowledge.import_articles(tmp_path / "missing.json")
+    assert FaqArticle.select().count() == before
+
+
+def _request(text: str, code: str = "pothole") -> ServiceRequest:
+    answers = {"size": "small", "in_lane": "yes"} if code == "pothole" else {}
+    return create_request(
+        RequestDraft(service_type=code, description=text, address="12 Elm St", answers=answers)
+    )
+
+
+def test_each_saved_request_teaches_triage(db):
+    word = "zorbleflap"
+    assert not triage.triage(f"a {word} again").types
+    for _ in range(3):
+        _request(f"Big {word} by the school")
+    assert TriageTerm.get(TriageTerm.term == "zorbleflap").count == 3
+    found = triage.triage(f"there is a {word} again near the school")
+    assert found.types[0].code == "pothole"
+    assert "earlier requests" in found.explanation
+    triage.relearn_all()
+    assert TriageTerm.get(TriageTerm.term == "zorbleflap").count == 3
+
+
+def test_suggest_types_delegates_to_triage(db):
+    suggested = suggest_types("rats in the garbage", 3)
+    assert suggested[0][0].code == "rodents"
+    assert isinstance(suggested[0][1], float)
+
+
+def test_promote_a_closed_request_to_an_article(db):
+    request = _request("How long do potholes take?")
+    with pytest.raises(InputError):
+        knowledge.draft_from_request(request.tracking_number)
+    ServiceRequest.update(status="closed", status_notes="Filled in 3 days.").execute()
+    draft, source = knowledge.draft_from_request(request.tracking_number)
+    assert draft.types == ["pothole"] and "Filled" in draft.body
+    article = knowledge.save_article(draft, source_request=source)
+    assert article.source_request_id == request.id
+
+
+HOSTILE = [
+    '"',
+    "'",
+    "NEAR(",
+    "NEAR(a b, 2)",
+    "*",
+    "a OR b AND NOT c",
+    "title:rats",
+    "^rats",
+    "\x00\x01\x1b[31m",
+    "<img src=http://example.com/x>",
+    "rats" * 2500,
+    "word " * 2000,
+    "\u202erats",
+    "🐀🐀",
+    "",
+    "   ",
+    "-",
+    "(((",
+    "{town}",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_queries_never_raise(db, text):
+    kb_search.search_articles(text, 5)
+    kb_search.search_articles(text, 5, prefix_last=True)
+    triage.triage(text, 5)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=300))
+def test_any_text_is_searchable(db, text):
+    for hit in kb_search.search_articles(text, 3, prefix_last=True):
+        assert hit.id > 0
+    result = triage.triage(text, 3)
+    json.dumps(result.as_json())
+
+
+@given(st.text(max_size=60))
+def test_text_helpers_never_raise(text):
+    words = kb_text.tokens(text)
+    assert all(w.strip() for w in words)
+    kb_text.sound_key(text)
+    kb_text.stem(text)
+    assert kb_text.edit_distance(text, text[::-1], 2) <= 3
+
+
+def _cli(db_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", "--db", str(db_path), *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        check=False,
+    )
+
+
+def test_cli_shapes(db, db_path, tmp_path):
+    found = _cli(db_path, "faq", "search", "dog", "--limit", "2", "--json")
+    assert found.returncode == 0, found.stderr
+    hits = json.loads(found.stdout)
+    assert len(hits) == 2 and set(hits[0]) == {"id", "title", "score", "snippet"}
+    one = json.loads(_cli(db_path, "triage", "pot hole on elm", "--json").stdout)
+    assert set(one) == {"types", "faq"}
+    assert set(one["types"][0]) == {"code", "name", "score"}
+    assert set(one["faq"][0]) == {"id", "title", "score"}
+    assert one["types"][0]["code"] == "pothole"
+    batch = _cli(db_path, "triage", "--json", "--limit", "1", stdin="rats\n\nNEAR(*\nno heat\n")
+    lines = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert len(lines) == 4 and lines[1] == {"types": [], "faq": []}
+    assert lines[3]["types"][0]["code"] == "no_heat_hot_water"
+    out = tmp_path / "kb.csv"
+    assert _cli(db_path, "faq", "export", str(out)).returncode == 0
+    assert _cli(db_path, "faq", "import", str(out), "--json").returncode == 0
+    bad = _cli(db_path, "faq", "import", str(tmp_path / "none.json"))
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1

@@ -1,0 +1,73 @@
+"""The routing rules editor in Settings: add, edit, reorder, remove, and a mistake kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.models import routing
+from desktop.models.staff import create_staff
+from desktop.ui.messages import messages
+from desktop.ui.routing_rules import RoutingRulesBox, RuleDialog
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs():
+    messages.windows = False
+    yield
+    messages.windows = True
+
+
+@pytest.fixture
+def box(qtbot, db):
+    create_staff("Pat Parks", "crew_lead")
+    shown = RoutingRulesBox()
+    qtbot.addWidget(shown)
+    shown.load()
+    return shown
+
+
+def fill(name: str, *, words: str = "", department: str = "", street: str = ""):
+    def run(dialog: RuleDialog) -> None:
+        dialog.name.setText(name)
+        dialog.words.setText(words)
+        dialog.street.setText(street)
+        dialog.department.setCurrentIndex(max(dialog.department.findData(department), 0))
+        dialog.save()
+
+    return run
+
+
+def test_add_edit_move_and_remove_rules(box):
+    box.run_dialog = fill("School zone", words="school, playground", department="PRK")
+    box.add()
+    box.run_dialog = fill("Elm to DPW", street="Elm Street", department="DPW")
+    box.add()
+    assert [r.name for r in routing.list_rules()] == ["School zone", "Elm to DPW"]
+    assert "ELM ST" in box.rules.item(1).text()
+    box.rules.setCurrentRow(1)
+    box.move_selected(-1)
+    assert [r.name for r in routing.list_rules()] == ["Elm to DPW", "School zone"]
+    box.rules.setCurrentRow(1)
+    box.run_dialog = fill("School zone (parks)", words="school", department="PRK")
+    box.edit_selected()
+    assert routing.list_rules()[1].name == "School zone (parks)"
+    box.rules.setCurrentRow(0)
+    box.remove_selected()  # no windows: confirmed
+    assert [r.name for r in routing.list_rules()] == ["School zone (parks)"]
+
+
+def test_a_rule_with_a_mistake_keeps_the_dialog_open(box):
+    dialogs: list[RuleDialog] = []
+
+    def run(dialog: RuleDialog) -> None:
+        dialogs.append(dialog)
+        dialog.name.setText("Nothing to match")
+        dialog.department.setCurrentIndex(dialog.department.findData("DPW"))
+        dialog.save()  # no condition at all
+
+    box.run_dialog = run
+    box.add()
+    assert dialogs[0].error.isVisibleTo(dialogs[0]) and dialogs[0].error.text()
+    assert dialogs[0].result_fields is None
+    assert dialogs[0].name.text() == "Nothing to match"
+    assert routing.list_rules() == []
