@@ -315,3 +315,41 @@ def test_two_records_of_one_resident_are_merged(qtbot, counter, maria):
     assert "(555) 010-7777" in counter.history.toPlainText()
     assert not counter.merge_other_record(twin.id)  # already merged: said, not a crash
     assert counter.error_label.text()
+
+
+def test_suggestions_appear_as_the_description_is_typed(qtbot, counter):
+    counter.description.setFocus()
+    qtbot.keyClicks(counter.description, "my garbage wasnt picked up")
+    with qtbot.waitSignal(counter.suggest_timer.timeout):
+        pass  # suggestions follow a short pause in typing
+    shown = [b.text() for b in counter.suggestion_buttons if not b.isHidden()]
+    assert shown and "Missed Trash" in shown[0]
+    articles = [b for b in counter.article_buttons if not b.isHidden()]
+    assert articles
+    assert counter.explanation.text()
+
+
+def test_a_question_answered_from_an_article_in_one_key(qtbot, counter, maria):
+    counter.pick_contact(maria.id)
+    counter.description.setPlainText("when is the transfer station open")
+    counter.update_suggestions()
+    counter.take_article(0)
+    article_id = counter.article_view.article_id
+    assert article_id is not None
+    assert counter.side.currentWidget() is counter.article_view
+    assert "{town}" not in counter.article_view.toPlainText()
+    qtbot.keyClick(counter.description, Qt.Key.Key_F9)
+    question = InfoContact.get()
+    assert question.article_id == article_id and question.contact_id == maria.id
+    assert question.topic == "when is the transfer station open"
+    assert "answered from the article" in counter.banner_text.text()
+    assert counter.article_view.article_id is None  # the next caller starts afresh
+
+
+def test_a_call_script_beside_a_chosen_type(qtbot, counter):
+    counter.set_type("water_main_break")
+    assert counter.side.currentWidget() is counter.script
+    assert "Call script" in counter.script.toPlainText()
+    assert "urgent" in counter.script.toPlainText().lower()
+    counter.set_type("street_sweeping")
+    assert counter.side.currentWidget() is not counter.script

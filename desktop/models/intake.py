@@ -379,9 +379,17 @@ def log_question(
     contact_id: int | None = None,
     actor: StaffUser | None = None,
     notes: str = "",
+    article_id: int | None = None,
 ) -> InfoContact:
-    """Count a question answered without a request."""
-    topic = clean_text(topic, MAX_LINE)
+    """Count a question answered without a request (from a FAQ article when one is given)."""
+    from desktop.models.schema import FaqArticle
+
+    article = None
+    if article_id is not None:
+        article = FaqArticle.get_or_none(FaqArticle.id == article_id)
+        if article is None:
+            raise NotFound(_("That article is no longer in the knowledge base."))
+    topic = clean_text(topic, MAX_LINE) or (article.title if article is not None else "")
     if not topic:
         raise InputError(_("Say what the question was about."))
     if channel not in CHANNELS:
@@ -393,6 +401,8 @@ def log_question(
             contact=contact_id,
             staff=actor,
             notes=clean_text(notes, MAX_DESCRIPTION),
+            article=article,
+            department=article.department_id if article is not None else None,
             at=clock.now(),
         )
     )

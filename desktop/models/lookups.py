@@ -80,3 +80,16 @@ def active_departments() -> list[Department]:
             .where(Department.active == True)  # noqa: E712
             .order_by(Department.sort_order, Department.name)
         )
+
+
+def type_names(codes: list[str]) -> list[tuple[str, str]]:
+    """(code, name) of the active request types among `codes`, in the order given."""
+    with reading():
+        names = {
+            t.code: t.name
+            for t in ServiceType.select(ServiceType.code, ServiceType.name).where(
+                ServiceType.code.in_(codes),
+                ServiceType.active == True,  # noqa: E712
+            )
+        }
+    return [(code, names[code]) for code in codes if code in names]

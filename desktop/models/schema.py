@@ -352,6 +352,7 @@ class InfoContact(BaseModel):
 
     if TYPE_CHECKING:
         contact_id: int | None
+        article_id: int | None
 
 
 class BusinessHours(BaseModel):

@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -46,12 +48,13 @@ from desktop.models.intake import (
     find_duplicates,
     log_question,
     service_type_by_code,
-    suggest_types,
 )
-from desktop.models.lookups import find_types, known_addresses
+from desktop.models.lookups import find_types, known_addresses, type_names
 from desktop.models.request_detail import contact_history
 from desktop.models.schema import ServiceRequest, ServiceType, StaffUser
+from desktop.models.triage import triage
 from desktop.models.vocab import CHANNELS, PRIORITIES, STATUSES, TARGET_UNITS
+from desktop.ui.counter_answers import ArticleView, call_script_html
 from desktop.ui.counter_draft import DraftStore
 from desktop.ui.counter_history import CallerHistory
 from desktop.ui.counter_widgets import TYPING_PAUSE_MS, QuestionsForm, SearchPicker
@@ -117,9 +120,18 @@ class CounterPage(QWidget):
         self.history = CallerHistory()
         self.history.request_clicked.connect(self.open_request)
         self.history.merge_clicked.connect(lambda _id: self.merge_other_record())
+        self.article_view = ArticleView()
+        self.article_view.type_clicked.connect(self.set_type)
+        self.script = QTextBrowser()
+        self.script.setObjectName("callScript")
+        self.side = QTabWidget()
+        self.side.addTab(self.history, _("Caller"))
+        self.side.addTab(self.article_view, _("Answer"))
+        self.side.addTab(self.script, _("Call script"))
+        self.side.setTabEnabled(2, False)
         splitter = QSplitter()
         splitter.addWidget(scroll)
-        splitter.addWidget(self.history)
+        splitter.addWidget(self.side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([640, 380])
@@ -253,6 +265,32 @@ class CounterPage(QWidget):
             suggestions.addWidget(button)
         suggestions.addStretch(1)
         column.addLayout(suggestions)
+        answers = QHBoxLayout()
+        answers_label = QLabel(_("Answers:"))
+        answers_label.setAlignment(Qt.AlignmentFlag.AlignTop)
+        answers.addWidget(answers_label)
+        answer_buttons = QVBoxLayout()
+        answer_buttons.setSpacing(2)
+        answers.addLayout(answer_buttons)
+        self.article_buttons: list[QPushButton] = []
+        for number in range(SUGGESTIONS + 1, 2 * SUGGESTIONS + 1):
+            button = QPushButton()
+            button.setObjectName(f"article{number - SUGGESTIONS}")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.hide()
+            button.clicked.connect(
+                lambda _c=False, n=number - SUGGESTIONS - 1: self.take_article(n)
+            )
+            button.setStyleSheet("text-align:left; padding:2px 8px;")
+            self.article_buttons.append(button)
+            answer_buttons.addWidget(button)
+        answers.addStretch(1)
+        column.addLayout(answers)
+        self.explanation = QLabel()
+        self.explanation.setWordWrap(True)
+        self.explanation.setTextFormat(Qt.TextFormat.PlainText)
+        self.explanation.setStyleSheet("color:#666; font-size:small;")
+        column.addWidget(self.explanation)
         self.type_picker = SearchPicker(
             self._lookup_types, _("Request type: type a name or keyword (or Alt+1 for the first)")
         )
@@ -278,6 +316,7 @@ class CounterPage(QWidget):
         safety_column.addWidget(self.safety_ack)
         self.safety.hide()
         column.addWidget(self.safety)
+
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setTextFormat(Qt.TextFormat.PlainText)
@@ -366,6 +405,9 @@ class CounterPage(QWidget):
             ("Alt+1", lambda: self.take_suggestion(0)),
             ("Alt+2", lambda: self.take_suggestion(1)),
             ("Alt+3", lambda: self.take_suggestion(2)),
+            ("Alt+4", lambda: self.take_article(0)),
+            ("Alt+5", lambda: self.take_article(1)),
+            ("Alt+6", lambda: self.take_article(2)),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(context)
@@ -543,22 +585,59 @@ class CounterPage(QWidget):
         self._changed()
 
     def update_suggestions(self) -> None:
-        """Rank request types from the caller's words (as the clerk types)."""
+        """Rank request types and articles from the caller's words (as the clerk types)."""
         self.suggest_timer.stop()
+        words = self.description.toPlainText()
         try:
-            ranked = suggest_types(self.description.toPlainText(), limit=SUGGESTIONS)
+            found = triage(words, limit=SUGGESTIONS, prefix_last=True) if words.strip() else None
         except KnownError as exc:
             log.warning("suggestions failed: %s", exc)
-            ranked = []
+            found = None
+        types = found.types if found else []
+        articles = found.articles if found else []
         for number, button in enumerate(self.suggestion_buttons):
-            if number < len(ranked):
-                kind = ranked[number][0]
-                button.setText(f"Alt+{number + 1}  {kind.name}")
-                button.setProperty("code", kind.code)
+            if number < len(types):
+                button.setText(f"Alt+{number + 1}  {types[number].name}")
+                button.setProperty("code", types[number].code)
                 button.show()
             else:
                 button.setProperty("code", None)
                 button.hide()
+        for number, button in enumerate(self.article_buttons):
+            if number < len(articles):
+                button.setText(f"Alt+{number + SUGGESTIONS + 1}  {_short(articles[number].title)}")
+                button.setToolTip(articles[number].title)
+                button.setProperty("article", articles[number].id)
+                button.show()
+            else:
+                button.setProperty("article", None)
+                button.hide()
+        self.explanation.setText(found.explanation if found else "")
+        self.explanation.setVisible(bool(found and found.explanation))
+
+    def take_article(self, number: int) -> None:
+        """Open a suggested article beside the form, to read to the caller."""
+        if self.suggest_timer.isActive():
+            self.update_suggestions()
+        if not 0 <= number < len(self.article_buttons):
+            return
+        article_id = self.article_buttons[number].property("article")
+        if article_id:
+            self.open_article(int(article_id))
+
+    def open_article(self, article_id: int) -> None:
+        from desktop.models.knowledge import get_article, related_type_codes, render
+
+        try:
+            article = get_article(article_id)
+            related = type_names(related_type_codes(article_id))
+        except KnownError as exc:
+            self.show_error(str(exc))
+            return
+        self.article_view.show_article(
+            article.id, render(article.title), render(article.body), related
+        )
+        self.side.setCurrentWidget(self.article_view)
 
     def take_suggestion(self, number: int) -> None:
         if self.suggest_timer.isActive():
@@ -602,11 +681,24 @@ class CounterPage(QWidget):
         self.safety_ack.setChecked(False)
         self.safety.setVisible(bool(kind.safety_notice.strip()))
         self.notice.setText(kind.service_notice)
+        from desktop.models.knowledge import call_script, render
+
+        steps = [
+            {**step, "ask": render(step["ask"]), "if_yes": render(step.get("if_yes", ""))}
+            for step in call_script(kind.id)
+        ]
+        self.script.setHtml(call_script_html(steps) if steps else "")
+        self.side.setTabEnabled(2, bool(steps))
+        if steps:  # the steps to follow, beside the form
+            self.side.setCurrentWidget(self.script)
+        elif self.side.currentWidget() is self.script:
+            self.side.setCurrentWidget(self.history)
         self.questions.set_questions(sorted(attributes, key=lambda a: a.sort_order))
         self.duplicates_confirmed = False
         if not self._restoring:
             first = self.safety_ack if self.safety.isVisible() else self.questions.first_input()
             (first or self.save_button).setFocus()
+            self.form_scroll.ensureWidgetVisible(first or self.save_button)
             self.check_duplicates()
         self._changed()
 
@@ -740,10 +832,11 @@ class CounterPage(QWidget):
 
     def question_answered(self) -> None:
         """Log the contact as a question answered (no request), then clear the form."""
+        article_id = self.article_view.article_id
         topic = self.description.toPlainText().strip() or (
             self.service_type.name if self.service_type else ""
         )
-        if not topic:
+        if not topic and article_id is None:
             self.show_error(_("Write what the question was about in the description."))
             self.description.setFocus()
             return
@@ -753,11 +846,18 @@ class CounterPage(QWidget):
                 str(self.channel.currentData()),
                 contact_id=None if self.anonymous.isChecked() else self.contact_id,
                 actor=self.actor(),
+                article_id=article_id,
             )
         except KnownError as exc:
             self.show_error(str(exc))
             return
-        self._done(_("Question logged."), "", None)
+        self._done(
+            _("Question logged, answered from the article.")
+            if article_id
+            else _("Question logged."),
+            "",
+            None,
+        )
 
     def _done(self, text: str, number: str, request_id: int | None) -> None:
         self.last_saved_id = request_id
@@ -809,6 +909,10 @@ class CounterPage(QWidget):
             self.notice.clear()
             self.safety.hide()
             self.safety_ack.setChecked(False)
+            self.script.clear()
+            self.side.setTabEnabled(2, False)
+            self.article_view.show_nothing()
+            self.side.setCurrentWidget(self.history)
             self.questions.set_questions([])
             self.duplicates_list.clear()
             self.duplicates_box.hide()
@@ -906,3 +1010,7 @@ class CounterPage(QWidget):
         """The window closes: keep what is typed right now."""
         if self.draft_timer.isActive():
             self.keep_draft()
+
+
+def _short(title: str, limit: int = 48) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
