@@ -295,3 +295,58 @@ def test_request_add_prints_possible_duplicates_and_refuses_unknown_types(fc):
     err = one_line_error(*fc("request", "add", "<script>", "x"))
     assert "“<script>”" in err
     assert json.loads(fc("info", "--json")[1])["counts"]["service_request"] == 2
+
+
+def test_list_filters_like_the_window(fc):
+    fc(*POTHOLE, "--first-name", "Quinn", "--last-name", "Zabel")
+    fc(
+        "request",
+        "add",
+        "missed_trash",
+        "Bins not emptied",
+        "--address",
+        "7 Birch Rd",
+        "--attr",
+        "out_by_6am=yes",
+        "--channel",
+        "email",
+    )
+    code, out, _err = fc("request", "list", "--search", "zabel", "--json")
+    assert code == 0 and [r["tracking_number"] for r in json.loads(out)] == ["2026-00001"]
+    code, out, _err = fc("request", "list", "--type", "missed_trash", "--json")
+    assert [r["tracking_number"] for r in json.loads(out)] == ["2026-00002"]
+    code, out, _err = fc("request", "list", "--channel", "email", "--address", "birch", "--json")
+    assert len(json.loads(out)) == 1
+    code, out, _err = fc(
+        "request",
+        "list",
+        "--department",
+        "DPW",
+        "--sort",
+        "tracking_number",
+        "--ascending",
+        "--json",
+    )
+    assert [r["tracking_number"] for r in json.loads(out)] == ["2026-00001"]
+    code, out, _err = fc("request", "list", "--today", "--unassigned", "--json")
+    assert code == 0
+    for bad in (
+        ["--type", "no_such"],
+        ["--status", "bogus"],
+        ["--from", "yesterday"],
+        ["--sort", "nothing"],
+        ["--assignee", "nobody.here"],
+    ):
+        code, out, err = fc("request", "list", *bad)
+        assert code == 1 and err.startswith("frontcounter: ") and err.count("\n") == 1
+
+
+def test_a_question_is_logged_from_an_article(fc):
+    code, out, _err = fc("faq", "search", "transfer station hours", "--json")
+    article = json.loads(out)[0]["id"]
+    code, out, _err = fc("question", "log", "--article", str(article), "--json")
+    assert code == 0 and json.loads(out)["article"] == article
+    code, _out, err = fc("question", "log", "", "--json")
+    assert code == 1 and "question was about" in err
+    code, _out, err = fc("question", "log", "x", "--article", "999999")
+    assert code == 1 and "no longer" in err

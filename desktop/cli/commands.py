@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from desktop.cli.knowledge_commands import faq_command, triage_command
-from desktop.cli.request_commands import contact_command, request_command
+from desktop.cli.request_commands import contact_command, question_command, request_command
 from desktop.cli.routing_commands import routing_command
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase, close_database, open_database
@@ -84,6 +84,7 @@ HANDLERS: dict[str, Handler] = {
     "info": cmd_info,
     "request": request_command,
     "contact": contact_command,
+    "question": question_command,
     "routing": routing_command,
     "faq": faq_command,
     "triage": triage_command,

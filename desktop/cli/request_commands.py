@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from typing import Any
 
 from desktop.i18n import _
@@ -51,6 +52,20 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     listing.add_argument("--open", action="store_true")
     listing.add_argument("--overdue", action="store_true")
     listing.add_argument("--status", action="append", default=[])
+    listing.add_argument("--type", action="append", default=[], metavar="CODE")
+    listing.add_argument("--department", action="append", default=[], metavar="CODE")
+    listing.add_argument("--assignee", action="append", default=[], metavar="USERNAME")
+    listing.add_argument("--unassigned", action="store_true")
+    listing.add_argument("--channel", action="append", default=[])
+    listing.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    listing.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    listing.add_argument("--today", action="store_true", help=_("received today"))
+    listing.add_argument("--address", default="", help=_("an address or street, as typed"))
+    listing.add_argument(
+        "--search", default="", help=_("words, a name or a tracking number, as in the window")
+    )
+    listing.add_argument("--sort", default="requested_at", help=_("a column to sort by"))
+    listing.add_argument("--ascending", action="store_true")
     listing.add_argument("--limit", type=int, default=50)
 
     for name, helptext in (
@@ -123,6 +138,43 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     merge.add_argument("keep", type=int, metavar="KEEP_ID", help=_("the record to keep"))
     merge.add_argument("other", type=int, metavar="OTHER_ID", help=_("the record merged into it"))
+
+    question = commands.add_parser("question", help=_("questions answered without a request"))
+    question_actions = question.add_subparsers(dest="action", metavar="ACTION", required=True)
+    logged = question_actions.add_parser(
+        "log", parents=[common], help=_("count a question answered (from an article)")
+    )
+    logged.add_argument("topic", nargs="?", default="", help=_("what the question was about"))
+    logged.add_argument("--article", type=int, metavar="ID", help=_("the FAQ article used"))
+    logged.add_argument("--channel", default="phone")
+    logged.add_argument("--contact", type=int, metavar="ID", help=_("a resident already on file"))
+    logged.add_argument("--notes", default="")
+
+
+def question_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models.intake import log_question
+
+    if args.contact is not None:
+        from desktop.models.contacts import get_contact
+
+        get_contact(args.contact)
+    logged = log_question(
+        args.topic,
+        args.channel,
+        contact_id=args.contact,
+        actor=_actor(args),
+        notes=args.notes,
+        article_id=args.article,
+    )
+    data = {
+        "id": logged.id,
+        "topic": logged.topic,
+        "article": args.article,
+        "channel": logged.channel,
+        "at": logged.at,
+    }
+    emit(args, data, _("Question logged: {topic}").format(topic=logged.topic))
 
 
 def _actor(args: argparse.Namespace) -> StaffUser | None:
@@ -290,12 +342,40 @@ def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
 
 def _list(args: argparse.Namespace) -> None:
     from desktop.cli.commands import emit
+    from desktop.models.lookups import ids_by_code
     from desktop.models.request_list import COLUMN_KEYS, RequestFilter, RequestList
+    from desktop.models.vocab import CHANNELS, STATUSES
 
+    for value, known, what in (
+        (args.status, STATUSES, _("status")),
+        (args.channel, CHANNELS, _("channel")),
+    ):
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise InputError(
+                _("“{value}” is not a {what}: {choices}.").format(
+                    value=unknown[0], what=what, choices=", ".join(known)
+                )
+            )
+    if args.sort not in COLUMN_KEYS:
+        raise InputError(_("Sort by one of: {columns}.").format(columns=", ".join(COLUMN_KEYS)))
     filters = RequestFilter(
-        statuses=tuple(args.status), open_only=args.open, overdue_only=args.overdue
+        statuses=tuple(args.status),
+        open_only=args.open,
+        overdue_only=args.overdue,
+        service_type_ids=ids_by_code("type", args.type),
+        department_ids=ids_by_code("department", args.department),
+        assignee_ids=ids_by_code("staff", args.assignee),
+        unassigned=args.unassigned,
+        channels=tuple(args.channel),
+        received_from=_date(args.date_from),
+        received_to=_date(args.date_to),
+        received_today=args.today,
+        address=args.address,
+        search=args.search,
     )
-    rows = RequestList(filters).page(0, max(1, min(args.limit, 10_000)))
+    listing = RequestList(filters, args.sort, not args.ascending)
+    rows = listing.page(0, max(1, min(args.limit, 10_000)))
     data = [
         dict(zip(COLUMN_KEYS, row.values, strict=True)) | {"overdue": row.overdue} for row in rows
     ]
@@ -305,6 +385,15 @@ def _list(args: argparse.Namespace) -> None:
         for d in data
     ]
     emit(args, data, "\n".join(lines) or _("No requests."))
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(_("“{text}” is not a date like 2026-11-24.").format(text=text)) from None
 
 
 def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:

@@ -3,6 +3,8 @@ name or keyword, the staff and departments to choose from."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 
 from desktop.models.addresses import normalize_address
@@ -93,3 +95,31 @@ def type_names(codes: list[str]) -> list[tuple[str, str]]:
             )
         }
     return [(code, names[code]) for code in codes if code in names]
+
+
+def ids_by_code(kind: str, codes: list[str]) -> tuple[int, ...]:
+    """The ids of request types, departments (by code) or staff (by user name), as typed on
+    the command line; InputError names every one that does not exist."""
+    from desktop.i18n import _
+    from desktop.models.errors import InputError
+
+    model: Any
+    model, column, what = {
+        "type": (ServiceType, ServiceType.code, _("request type")),
+        "department": (Department, Department.code, _("department")),
+        "staff": (StaffUser, StaffUser.username, _("staff member")),
+    }[kind]
+    wanted = [code.strip() for code in codes if code.strip()]
+    if kind == "staff":
+        wanted = [code.lower() for code in wanted]
+    with reading():
+        rows: list[tuple[int, str]] = list(
+            model.select(model.id, column).where(column.in_(wanted)).tuples()
+        )
+        found = {code: row_id for row_id, code in rows}
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        raise InputError(
+            _("There is no {what} “{codes}”.").format(what=what, codes="”, “".join(missing))
+        )
+    return tuple(found[code] for code in wanted)
