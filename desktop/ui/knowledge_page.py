@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.models import kb_search, knowledge
 from desktop.models.errors import KnownError
+from desktop.models.schema import StaffUser
 from desktop.ui.messages import messages
 
 TYPING_PAUSE_MS = 150
@@ -71,8 +73,13 @@ class ArticleListModel(QAbstractListModel):
 class KnowledgePage(QWidget):
     """Search on the left; the article (read or edit) on the right."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        staff: Callable[[], StaffUser | None] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.staff = staff or (lambda: None)
         self.current_id: int | None = None
         self.current_version: int | None = None
         self.search = QLineEdit()
@@ -170,7 +177,11 @@ class KnowledgePage(QWidget):
             self.results.setCurrentIndex(self.model.index(0))
 
     def show_stale(self) -> None:
-        stale = knowledge.stale_articles()
+        try:
+            stale = knowledge.stale_articles()
+        except KnownError as error:
+            messages.error(self, error)
+            return
         self.model.set_rows([(a.id, f"{a.review_by}  {a.title}", "") for a in stale])
         self.status.setText(_("{n} articles are due for review.").format(n=len(stale)))
 
@@ -231,11 +242,15 @@ class KnowledgePage(QWidget):
 
     def edit(self, article_id: int | None, draft: knowledge.ArticleDraft | None = None) -> None:
         if draft is None:
-            draft = (
-                knowledge.ArticleDraft.of(knowledge.get_article(article_id))
-                if article_id is not None
-                else knowledge.ArticleDraft(title="")
-            )
+            try:
+                draft = (
+                    knowledge.ArticleDraft.of(knowledge.get_article(article_id))
+                    if article_id is not None
+                    else knowledge.ArticleDraft(title="")
+                )
+            except KnownError as error:
+                messages.error(self, error)
+                return
         self.editor.load(draft, article_id)
         self.right.setCurrentIndex(1)
         self.editor.title.setFocus()
@@ -250,6 +265,7 @@ class KnowledgePage(QWidget):
                 expected_version=self.current_version if article_id is not None else None,
                 note=self.editor.note.text(),
                 source_request=self.editor.source_request,
+                actor=self.staff(),
             )
         except KnownError as error:
             messages.error(self, error)  # the editor keeps the text
@@ -262,7 +278,7 @@ class KnowledgePage(QWidget):
             return
         try:
             article = knowledge.get_article(self.current_id)
-            knowledge.set_archived(self.current_id, article.active)
+            knowledge.set_archived(self.current_id, article.active, self.staff())
         except KnownError as error:
             messages.error(self, error)
             return
@@ -331,6 +347,9 @@ class ArticleEditor(QWidget):
         self.owner = QLineEdit()
         self.review_by = QDateEdit()
         self.review_by.setCalendarPopup(True)
+        self.review_by.setDisplayFormat("yyyy-MM-dd")
+        self.review_by.setMinimumDate(QDate(2000, 1, 1))
+        self.review_by.setSpecialValueText(_("(no review date)"))
         self.note = QLineEdit()
         self.note.setPlaceholderText(_("What changed (kept in the history)"))
         self.save_button = QPushButton(_("Save"))
@@ -362,8 +381,9 @@ class ArticleEditor(QWidget):
         self.department.setText(draft.department)
         self.audience.setCurrentIndex(max(0, self.audience.findData(draft.audience)))
         self.owner.setText(draft.owner)
-        if draft.review_by:
-            self.review_by.setDate(QDate(draft.review_by))
+        self.review_by.setDate(
+            QDate(draft.review_by) if draft.review_by else self.review_by.minimumDate()
+        )
         self.note.clear()
 
     def draft(self) -> knowledge.ArticleDraft:
@@ -375,7 +395,9 @@ class ArticleEditor(QWidget):
             types=self.types.text().replace(",", " ").split(),
             audience=str(self.audience.currentData()),
             owner=self.owner.text(),
-            review_by=_as_date(self.review_by.date().toPython()),
+            review_by=None
+            if self.review_by.date() == self.review_by.minimumDate()
+            else _as_date(self.review_by.date().toPython()),
             active=self.active,
         )
 

@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
     def _make_knowledge_page(self) -> QWidget:
         from desktop.ui.knowledge_page import KnowledgePage
 
-        return KnowledgePage()
+        return KnowledgePage(self.staff)
 
     def _make_counter_page(self) -> QWidget:
         from desktop.ui.counter_draft import DraftStore

@@ -1,0 +1,133 @@
+"""The Knowledge base screen: search as you type, read, edit with history, conflicts, archive,
+stale list, promotion from a closed request."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from desktop.models import knowledge, lifecycle
+from desktop.models.intake import RequestDraft, create_request
+from desktop.models.schema import FaqArticle
+from desktop.ui.knowledge_page import KnowledgePage
+from desktop.ui.messages import messages
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs():
+    messages.windows = False
+    yield
+    messages.windows = True
+
+
+@pytest.fixture
+def page(qtbot, db):
+    shown = KnowledgePage()
+    qtbot.addWidget(shown)
+    return shown
+
+
+def test_articles_appear_as_the_clerk_types(qtbot, page):
+    qtbot.keyClicks(page.search, "garbadge pick")
+    with qtbot.waitSignal(page._timer.timeout):
+        pass
+    assert page.model.rowCount() > 0
+    first = page.model.index(0).data()
+    assert "trash" in first.lower() or "garbage" in first.lower()
+    assert page.current_id is not None  # the best one is shown at once
+    assert "History" in page.reader.toPlainText()
+
+
+def test_the_article_model_passes_the_model_tester(qtmodeltester, page):
+    page.search.setText("permit")
+    page.run_search()
+    qtmodeltester.check(page.model)
+
+
+def test_an_edit_adds_a_version_and_keeps_the_history(page):
+    page.search.setText("dog licence")
+    page.run_search()
+    article_id = page.current_id
+    assert article_id is not None
+    before = FaqArticle.get_by_id(article_id).version
+    page.edit(article_id)
+    page.editor.body.setPlainText("Dog licences are sold at the clerk's window <b>all year</b>.")
+    page.editor.note.setText("new hours")
+    page.save()
+    assert FaqArticle.get_by_id(article_id).version == before + 1
+    assert "<b>all year</b>" in page.reader.toPlainText()  # literal, not markup
+    assert "new hours" in page.reader.toPlainText()
+
+
+def test_saving_over_a_newer_version_is_refused_and_the_text_kept(page, caplog):
+    page.search.setText("dog licence")
+    page.run_search()
+    article_id = page.current_id
+    assert article_id is not None
+    page.edit(article_id)
+    other = knowledge.ArticleDraft.of(FaqArticle.get_by_id(article_id))
+    knowledge.save_article(other, article_id, note="someone else")  # meanwhile
+    page.editor.body.setPlainText("my version")
+    page.save()
+    assert page.right.currentIndex() == 1  # still editing: nothing lost
+    assert page.editor.body.toPlainText() == "my version"
+    assert FaqArticle.get_by_id(article_id).body != "my version"
+
+
+def test_a_new_article_without_a_review_date_is_not_stale(page):
+    page.edit(None)
+    page.editor.title.setText("Where do I pay a parking ticket?")
+    page.editor.body.setPlainText("At the clerk's window or by mail.")
+    page.save()
+    saved = FaqArticle.get_by_id(page.current_id)
+    assert saved.review_by is None or saved.review_by > dt.date(2026, 11, 16)
+    page.show_stale()
+    titles = [page.model.index(r).data() for r in range(page.model.rowCount())]
+    assert not any("parking ticket" in t for t in titles)
+
+
+def test_archive_and_bring_back(page):
+    page.search.setText("yard sale")
+    page.run_search()
+    article_id = page.current_id
+    page.archive()
+    assert not FaqArticle.get_by_id(article_id).active
+    assert page.archive_button.text() == "Bring back"
+    page.archive()
+    assert FaqArticle.get_by_id(article_id).active
+
+
+def test_a_closed_request_becomes_a_draft_article(page):
+    request = create_request(
+        RequestDraft(
+            service_type="pothole",
+            description="Hole by the school",
+            address="12 Elm St",
+            answers={"size": "large", "in_lane": "yes"},
+        )
+    )
+    lifecycle.resolve(request.id, "fixed", note="Patched with cold mix until spring.")
+    lifecycle.close(request.id)
+    draft, source = knowledge.draft_from_request(request.tracking_number)
+    page.edit(None, draft)
+    page.editor.source_request = source
+    page.save()
+    saved = FaqArticle.get_by_id(page.current_id)
+    assert saved.source_request_id == request.id
+    assert "cold mix" in saved.body
+
+
+@pytest.mark.parametrize("text", ['"', "NEAR(", "*", "a OR", "x" * 10_000, "\x00\x07", "ﷺ ‮"])
+def test_hostile_search_text(page, text):
+    page.search.setText(text)
+    page.run_search()  # never raises
+
+
+def test_review_dates_round_trip(page):
+    page.edit(None)
+    page.editor.title.setText("When is the pool open?")
+    page.editor.body.setPlainText("Summer only.")
+    page.editor.review_by.setDate(dt.date(2027, 5, 1))
+    page.save()
+    assert FaqArticle.get_by_id(page.current_id).review_by == dt.date(2027, 5, 1)
