@@ -131,3 +131,41 @@ def test_review_dates_round_trip(page):
     page.editor.review_by.setDate(dt.date(2027, 5, 1))
     page.save()
     assert FaqArticle.get_by_id(page.current_id).review_by == dt.date(2027, 5, 1)
+
+
+def test_a_supervisor_edits_a_call_script(qtbot, db):
+    from desktop.models.schema import ServiceType
+    from desktop.ui.knowledge_admin import CallScriptDialog
+
+    dialog = CallScriptDialog(lambda: None)
+    qtbot.addWidget(dialog)
+    dialog.type.setCurrentIndex(dialog.type.findText("Pothole"))
+    before = dialog.steps.rowCount()
+    dialog.steps.add_row(["Is a car damaged?", "Give the claims form"], True)
+    dialog.save()
+    pothole = ServiceType.get(ServiceType.code == "pothole")
+    steps = knowledge.call_script(pothole.id)
+    assert len(steps) == before + 1
+    assert steps[-1] == {
+        "ask": "Is a car damaged?",
+        "if_yes": "Give the claims form",
+        "urgent": True,
+    }
+    assert "saved" in dialog.done_text.text()
+
+
+def test_a_supervisor_edits_the_words_residents_use(qtbot, db):
+    from desktop.models import kb_search
+    from desktop.ui.knowledge_admin import SynonymsDialog
+
+    dialog = SynonymsDialog()
+    qtbot.addWidget(dialog)
+    dialog.words.add_row(["zamboni", "snow, plow"])
+    dialog.save()
+    assert any(r["term"] == "zamboni" for r in knowledge.synonym_rows())
+    assert kb_search.search_articles("zamboni", 5)  # now finds the snow articles
+    row = next(r for r in range(dialog.words.rowCount()) if dialog.words.text(r, 0) == "zamboni")
+    dialog.words.selectRow(row)
+    dialog.words.remove_selected()
+    dialog.save()
+    assert not any(r["term"] == "zamboni" for r in knowledge.synonym_rows())

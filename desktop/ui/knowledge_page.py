@@ -95,6 +95,8 @@ class KnowledgePage(QWidget):
         self.stale_button = QPushButton(_("Due for review"))
         self.new_button = QPushButton(_("New article"))
         self.promote_button = QPushButton(_("From a closed request…"))
+        self.scripts_button = QPushButton(_("Call scripts…"))
+        self.synonyms_button = QPushButton(_("Words residents use…"))
         self.import_button = QPushButton(_("Import…"))
         self.export_button = QPushButton(_("Export…"))
         self.status = QLabel()
@@ -108,6 +110,7 @@ class KnowledgePage(QWidget):
         for row in (
             (self.stale_button, self.new_button),
             (self.promote_button,),
+            (self.scripts_button, self.synonyms_button),
             (self.import_button, self.export_button),
         ):
             line = QHBoxLayout()
@@ -157,6 +160,8 @@ class KnowledgePage(QWidget):
         self.archive_button.clicked.connect(self.archive)
         self.promote_button.clicked.connect(self.promote)
         self.import_button.clicked.connect(self.import_file)
+        self.scripts_button.clicked.connect(self.edit_call_scripts)
+        self.synonyms_button.clicked.connect(self.edit_synonyms)
         self.export_button.clicked.connect(self.export_file)
         self.edit_button.setEnabled(False)
         self.archive_button.setEnabled(False)
@@ -297,6 +302,18 @@ class KnowledgePage(QWidget):
             return
         self.edit(None, draft)
         self.editor.source_request = source
+
+    # -- call scripts and synonyms (supervisors) ---------------------------------------------
+
+    def edit_call_scripts(self) -> None:
+        from desktop.ui.knowledge_admin import CallScriptDialog
+
+        CallScriptDialog(self.staff, self).open()
+
+    def edit_synonyms(self) -> None:
+        from desktop.ui.knowledge_admin import SynonymsDialog
+
+        SynonymsDialog(self).open()
 
     # -- import and export --------------------------------------------------------------------
 
