@@ -139,7 +139,11 @@ class CallScriptDialog(_Editor):
         self.layout_.addWidget(self.steps, 1)
         self.layout_.addLayout(_buttons(self.steps, lambda: self.steps.add_row(["", ""], False)))
         self.finish_layout()
-        self.type.currentIndexChanged.connect(lambda _i: (self.done_text.clear(), self.load()))
+        self.type.currentIndexChanged.connect(self._type_changed)
+        self.load()
+
+    def _type_changed(self, _index: int) -> None:
+        self.done_text.clear()
         self.load()
 
     def load(self) -> None:
