@@ -1,6 +1,7 @@
 # Front Counter: the two commands.
 #   make run   - create .venv if needed, install the app into it, open the window
-#   make test  - the same install with the test tools, then ruff, mypy and pytest
+#   make test  - the same install with the test tools, then ruff, mypy and pytest (on SQLite,
+#                then on PostgreSQL when it is installed)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 ARGS ?=
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest pytest-both bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +33,17 @@ lint: $(TESTSTAMP)
 typecheck: $(TESTSTAMP)
 	$(BIN)/mypy
 
+# the suite on SQLite, then its database tests again on a throwaway PostgreSQL server (when
+# PostgreSQL is installed; .ci/run installs it)
 pytest: $(TESTSTAMP)
+	.ci/with-postgres $(MAKE) --no-print-directory pytest-both
+
+pytest-both:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$FRONTCOUNTER_TEST_PG" ]; then \
+		echo "--- the core suite again, on PostgreSQL"; \
+		FRONTCOUNTER_TEST_DB=postgresql $(BIN)/python -m pytest -m "not sqlite_only" $(PYTEST_ARGS); \
+	fi
 
 test: lint typecheck pytest
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
@@ -13,12 +15,56 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from desktop.models import clock
+from desktop.models import clock, passwords, permissions, secret_store, sessions
 from desktop.models.db import OpenedDatabase, close_database, open_database
 from desktop.paths import AppPaths, app_paths
 
 #: the moment every test runs at unless it sets its own (a Monday morning)
 TEST_NOW = dt.datetime(2026, 11, 16, 9, 30)
+
+#: a PostgreSQL server for the tests (.ci/with-postgres starts one and sets this)
+PG_URL = os.environ.get("FRONTCOUNTER_TEST_PG", "")
+#: FRONTCOUNTER_TEST_DB=postgresql runs every test that takes the `db` fixture on PostgreSQL
+ON_PG = os.environ.get("FRONTCOUNTER_TEST_DB", "sqlite") == "postgresql"
+
+
+#: other areas' tests that are about SQLite itself (kept here, not in their files)
+SQLITE_ONLY = {
+    "tests/test_request_list.py::test_search_index_is_rebuilt_when_missing",  # FTS5 internals
+    "tests/test_requests_ui.py::test_other_clerks_changes_appear_keeping_the_selection",  # file
+    "tests/test_ui.py::test_status_bar_names_the_database",  # the status bar names a file
+}
+#: what the PostgreSQL run found and is not fixed yet: each one a bug to fix, not to hide
+POSTGRES_GAPS = {
+    "tests/test_request_list.py::test_search_finds_description_address_name_note_and_number": (
+        "ILIKE does not fold accents (nunez/Núñez); needs unaccent or a folded column"
+    ),
+    "tests/test_requests_ui.py::test_attachments_added_saved_and_removed": (
+        "psycopg2 returns blobs as memoryview; QImage.fromData refuses it (request_detail_pane)"
+    ),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, the core suite is every test that uses the `db` fixture, less the ones
+    about SQLite files themselves (marked sqlite_only)."""
+    if not ON_PG:
+        return
+    for item in items:
+        gap = POSTGRES_GAPS.get(item.nodeid)
+        if gap:
+            item.add_marker(pytest.mark.xfail(reason=f"known PostgreSQL gap: {gap}", strict=True))
+        if item.nodeid in SQLITE_ONLY:
+            item.add_marker(pytest.mark.sqlite_only)
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        uses_db = "db" in getattr(item, "fixturenames", ())
+        (keep if uses_db and item.get_closest_marker("sqlite_only") is None else dropped).append(
+            item
+        )
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = keep
 
 
 class MemoryKeyring(KeyringBackend):
@@ -50,8 +96,26 @@ def isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
         monkeypatch.setenv(var, str(home / var.lower()))
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
+    # the test keyring stands in for a real one (rule 13 allows only real backends)
+    monkeypatch.setattr(
+        secret_store, "ALLOWED_BACKENDS", secret_store.ALLOWED_BACKENDS | {_MEMORY_KEYRING}
+    )
+    monkeypatch.setenv("FRONTCOUNTER_WORKSTATION", "TEST-PC")
     yield
+    sessions.forget()
     keyring.set_keyring(previous)
+
+
+_MEMORY_KEYRING = f"{MemoryKeyring.__module__}.{MemoryKeyring.__qualname__}"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped scrypt cost (0.3 s, 128 MiB a hash) is for real sign-ins; tests hash cheaply.
+    Each hash stores its own parameters, so both kinds verify (tests/test_passwords.py checks
+    the shipped values)."""
+    monkeypatch.setattr(passwords, "SCRYPT_N", 2**4)
+    monkeypatch.setattr(permissions, "_signed_in", None)
 
 
 @pytest.fixture(autouse=True)
@@ -71,9 +135,90 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "town.db"
 
 
+class PostgresServer:
+    """Creates and drops the test databases on the PostgreSQL server of FRONTCOUNTER_TEST_PG."""
+
+    _numbers = itertools.count(1)
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.template = ""
+        self.finished: list[str] = []
+
+    def url_of(self, name: str, user: str | None = None) -> str:
+        parsed = urlparse(self.url)
+        netloc = parsed.netloc if user is None else f"{user}@{parsed.hostname}:{parsed.port}"
+        return urlunparse(parsed._replace(netloc=netloc, path=f"/{name}"))
+
+    def admin(self, sql: str) -> None:
+        import psycopg2
+
+        connection = psycopg2.connect(self.url)
+        try:
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        finally:
+            connection.close()
+
+    def create(self, *, template: str = "") -> str:
+        name = f"fc_test_{os.getpid()}_{next(self._numbers)}"
+        self.admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return name
+
+    def drop(self, name: str) -> None:
+        self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_later(self, name: str) -> None:
+        """Drop at the next test's start: a widget closing after the fixture may still read."""
+        for old in self.finished:
+            self.drop(old)
+        self.finished = [name]
+
+    def seeded(self) -> str:
+        """A database made once and seeded like a new town's, then copied for each test."""
+        if not self.template:
+            name = self.create()
+            clock.set_clock(lambda: TEST_NOW)
+            try:
+                close_database(open_database(self.url_of(name)))
+            finally:
+                clock.set_clock(None)
+            self.template = name
+        return self.template
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    if not PG_URL:
+        pytest.skip("no PostgreSQL server (FRONTCOUNTER_TEST_PG; make test starts one)")
+    server = PostgresServer(PG_URL)
+    yield server
+    for name in [*server.finished, server.template]:
+        if name:
+            server.drop(name)
+
+
 @pytest.fixture
-def db(db_path: Path) -> Iterator[OpenedDatabase]:
-    """A new, seeded SQLite database in a temporary folder."""
+def pg_database(pg_server: PostgresServer) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+    name = pg_server.create()
+    yield pg_server.url_of(name)
+    pg_server.drop_later(name)
+
+
+@pytest.fixture
+def db(db_path: Path, request: pytest.FixtureRequest) -> Iterator[OpenedDatabase]:
+    """A new, seeded database: a SQLite file in a temporary folder, or (FRONTCOUNTER_TEST_DB=
+    postgresql) a PostgreSQL database copied from a seeded template."""
+    if ON_PG:
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        name = server.create(template=server.seeded())
+        opened = open_database(server.url_of(name))
+        yield opened
+        close_database(opened)
+        server.drop_later(name)
+        return
     opened = open_database(db_path)
     yield opened
     close_database(opened)

@@ -94,6 +94,7 @@ def test_a_missing_file_is_not_created_when_asked_not_to(tmp_path: Path) -> None
     assert not path.exists()
 
 
+@pytest.mark.sqlite_only
 def test_full_disk_is_a_known_error_and_keeps_what_was_saved(db) -> None:
     write(lambda: Setting.insert(key="town.name", value="Saved before").execute())
     pages = db.db.execute_sql("PRAGMA page_count").fetchone()[0]
@@ -104,6 +105,7 @@ def test_full_disk_is_a_known_error_and_keeps_what_was_saved(db) -> None:
     assert Setting.get_or_none(Setting.key == "town.address") is None
 
 
+@pytest.mark.sqlite_only
 def test_busy_is_retried_then_reported(db, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = sqlite3.connect(db_path, timeout=0)
     blocker.execute("BEGIN IMMEDIATE")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ import peewee
 from desktop.i18n import _
 from desktop.models.errors import (
     CannotOpenDatabase,
+    DatabaseCorrupt,
     DatabaseError,
     KnownError,
     known_db_errors,
@@ -62,6 +64,10 @@ class OpenedDatabase:
     location: str  # a path, or a URL without its password
     read_only: bool = False
     read_only_reason: str = ""
+    #: the check on opening found damage (the file is open read-only; restore a backup)
+    damaged: bool = False
+    #: things the clerk should know about where the file lives (a cloud-sync folder, say)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> Path | None:
@@ -102,6 +108,41 @@ def is_network_path(path: Path) -> bool:
         if resolved == parts[1] or resolved.startswith(parts[1].rstrip("/") + "/"):
             best, best_fs = parts[1], parts[2]
     return best_fs in _NETWORK_FS
+
+
+#: folder names of the sync clients that copy files behind SQLite's back
+_CLOUD_SYNC = (
+    ("dropbox", "Dropbox"),
+    ("onedrive", "OneDrive"),
+    ("google drive", "Google Drive"),
+    ("googledrive", "Google Drive"),
+    ("my drive", "Google Drive"),
+    ("icloud drive", "iCloud"),
+    ("iclouddrive", "iCloud"),
+    ("mobile documents", "iCloud"),
+    ("com~apple~clouddocs", "iCloud"),
+)
+
+
+def cloud_sync_service(path: Path) -> str:
+    """The cloud-sync service whose folder holds `path` ('' when none)."""
+    for part in Path(str(path)).expanduser().absolute().parts:
+        lowered = part.lower()
+        for fragment, service in _CLOUD_SYNC:
+            if lowered == fragment or lowered.startswith((fragment + " ", fragment + "-")):
+                return service
+    return ""
+
+
+def cloud_sync_warning(path: Path) -> str:
+    service = cloud_sync_service(path)
+    if not service:
+        return ""
+    return _(
+        "This database is in a {service} folder. Sync services copy the file while it is being "
+        "written and can damage it or lose clerks' work. Keep it on a shared network drive or "
+        "move the town to PostgreSQL (see the README)."
+    ).format(service=service)
 
 
 def _sqlite_database(path: Path, *, read_only: bool, shared: bool) -> peewee.SqliteDatabase:
@@ -170,6 +211,10 @@ def open_database(
 
     text = str(target)
     if is_postgres_url(text):
+        if password is None and not urlparse(text).password:
+            from desktop.models.secret_store import database_password
+
+            password = database_password(text)
         db, shown = _postgres_database(text, password)
         opened = OpenedDatabase(db, DbKind.POSTGRESQL, shown)
     else:
@@ -180,9 +225,13 @@ def open_database(
     try:
         with known_db_errors():
             opened.db.connect(reuse_if_open=True)
+            if opened.is_sqlite:
+                _check_on_open(opened)
             if opened.is_sqlite and not opened.read_only:
                 _ensure_rollback_journal(opened.db)
             if migrate:
+                if not opened.read_only:
+                    _upgrade_needs_exclusive_use(opened)
                 migrations.ensure_schema(opened)
                 if not opened.read_only:
                     _keep_calendar_current()
@@ -197,6 +246,79 @@ def open_database(
         ", read-only" if opened.read_only else "",
     )
     return opened
+
+
+def _check_on_open(opened: OpenedDatabase) -> None:
+    """Rule 8: `quick_check` on opening; a damaged file stays open read-only, nothing written."""
+    from desktop.models.integrity import quick_check
+
+    try:
+        problems = quick_check(opened.db)
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        known = translate_db_error(exc)
+        if not isinstance(known, DatabaseCorrupt):
+            raise
+        problems = [str(exc)]  # too damaged for the check to finish: damaged all the same
+    if problems:
+        log.error("quick_check of %s failed: %s", opened.location, "; ".join(problems[:5]))
+        opened.damaged = True
+        _reopen_read_only(
+            opened,
+            _(
+                "The database file is damaged (the check on opening found problems), so it is "
+                "open read-only and nothing can be saved. Restore the newest good backup."
+            ),
+        )
+        return
+    moved_to = _moved_to(opened.db)
+    if moved_to:
+        _reopen_read_only(
+            opened,
+            _(
+                "This town's records moved to PostgreSQL ({url}); this file is kept read-only "
+                "so that nobody saves where the others cannot see it. Open the server instead."
+            ).format(url=moved_to),
+        )
+
+
+def _moved_to(db: peewee.Database) -> str:
+    from desktop.models.pg_migrate import MOVED_TO_KEY
+
+    if "schema_info" not in db.get_tables():
+        return ""
+    row = execute(db, "SELECT value FROM schema_info WHERE key = ?", (MOVED_TO_KEY,)).fetchone()
+    return str(row[0]) if row else ""
+
+
+def _reopen_read_only(opened: OpenedDatabase, reason: str) -> None:
+    opened.db.close()
+    assert opened.path is not None
+    opened.db = _sqlite_database(
+        opened.path, read_only=True, shared=opened.kind is DbKind.SHARED_FILE
+    )
+    database.initialize(opened.db)
+    opened.db.connect()
+    opened.read_only = True
+    opened.read_only_reason = reason
+
+
+def _upgrade_needs_exclusive_use(opened: OpenedDatabase) -> None:
+    """Rule 10: a schema upgrade waits until no other workstation has the file open."""
+    from desktop.models import migrations, sessions
+
+    version = migrations.schema_version(opened.db)
+    if version is not None and version < migrations.LATEST_VERSION:
+        sessions.require_exclusive(_("upgrade the database"))
+
+
+def vacuum() -> None:
+    """Compact the database file (SQLite) — only while no other workstation has it open."""
+    from desktop.models import sessions
+
+    db = current()
+    sessions.require_exclusive(_("compact the database"))
+    with known_db_errors():
+        execute(db, "VACUUM" if isinstance(db, peewee.SqliteDatabase) else "VACUUM ANALYZE")
 
 
 def _keep_calendar_current() -> None:
@@ -237,7 +359,11 @@ def _open_sqlite(
     kind = DbKind.SHARED_FILE if shared else DbKind.LOCAL_FILE
     ro = read_only or bool(reason)
     db = _sqlite_database(path, read_only=ro, shared=shared)
-    return OpenedDatabase(db, kind, str(path), read_only=ro, read_only_reason=reason)
+    opened = OpenedDatabase(db, kind, str(path), read_only=ro, read_only_reason=reason)
+    warning = cloud_sync_warning(path)
+    if warning:
+        opened.warnings.append(warning)
+    return opened
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -307,6 +433,33 @@ class _WriteTransaction(peewee._transaction):
     After FULL, IOERR, BUSY or NOMEM SQLite may roll the whole transaction back by itself; the
     second rollback would then fail and hide the error that matters.
     """
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting for the write lock in short, even steps.
+
+        SQLite's own busy handler sleeps longer the longer it has waited (up to 100 ms a time),
+        so a clerk who has waited longest is the likeliest to lose the lock to a newcomer: the
+        worst saves took half a second with 8 writers. Trying every millisecond or two until the
+        same busy timeout is fair to all, and keeps the slowest save short.
+        """
+        if self._begin_args[1].get("lock_type") != "IMMEDIATE":  # type: ignore[attr-defined]
+            super()._begin()  # type: ignore[misc]
+            return
+        connection = self.db.connection()
+        timeout_ms = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
+        deadline = time.monotonic() + timeout_ms / 1000
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            while True:
+                try:
+                    super()._begin()  # type: ignore[misc]
+                    return
+                except peewee.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() >= deadline:
+                        raise
+                time.sleep(random.uniform(0.0005, 0.002))
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={timeout_ms}")
 
     def rollback(self, begin: bool = True) -> None:
         try:

@@ -89,6 +89,21 @@ class DatabaseUnreachable(DatabaseError):
     retryable = True
 
 
+class PasswordNeeded(CannotOpenDatabase):
+    """The database server wants a password (none was given, or the one given was refused)."""
+
+
+class DatabaseInUse(DatabaseError):
+    """Something that needs the database to itself (restore, upgrade, VACUUM) while others use it.
+
+    `holders` names the other sessions, in words (see sessions.py).
+    """
+
+    def __init__(self, message: str, *, holders: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.holders = holders or []
+
+
 # SQLite primary result codes (https://sqlite.org/rescode.html)
 SQLITE_BUSY = 5
 SQLITE_LOCKED = 6
@@ -214,11 +229,17 @@ def _postgres_error(exc: BaseException) -> DatabaseError | None:
         )
     if pgcode == "25006":
         return DatabaseReadOnly(_("The database server only allows reading now."), detail=text)
+    if pgcode == "28P01" or any(
+        words in text for words in ("no password supplied", "password authentication failed")
+    ):
+        return PasswordNeeded(
+            _("The database server needs the password of this user name."), detail=text
+        )
     if pgcode.startswith("28"):
         return CannotOpenDatabase(
             _("The database server refused the user name or password."), detail=text
         )
-    if pgcode == "3D000":
+    if pgcode == "3D000" or ('database "' in text and "does not exist" in text):
         return CannotOpenDatabase(_("That database does not exist on the server."), detail=text)
     if type(exc).__name__ in {"OperationalError", "InterfaceError"} and not pgcode:
         return DatabaseUnreachable(

@@ -1,0 +1,100 @@
+"""Save latency on one file: one clerk alone, then 8 processes saving at once (p50, p99), each
+beside a raw sqlite3 insert loop with the same pragmas (rollback journal, synchronous FULL,
+BEGIN IMMEDIATE) in the same run. Target (issue 6): p99 ≤ 100 ms with 8 concurrent writers.
+The saves go through `intake.create_request` and `db.write`, as a clerk's do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import ROOT, report
+
+WRITERS = 8
+SAVES = int(os.environ.get("FRONTCOUNTER_BENCH_SAVES", "150"))
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+def _raw_writer(path: str, count: int, out: str) -> None:
+    """The baseline: the same pragmas and the same lock, one small insert per transaction."""
+    connection = sqlite3.connect(path, timeout=15, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=DELETE")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA foreign_keys=1")
+    latencies = []
+    for number in range(count):
+        started = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO raw_save (body) VALUES (?)", (f"save {number}",))
+        connection.execute("COMMIT")
+        latencies.append(time.perf_counter() - started)
+    connection.close()
+    Path(out).write_text(json.dumps({"latencies": latencies, "errors": []}))
+
+
+def _run(mode: str, path: Path, processes: int, folder: Path) -> list[float]:
+    outputs = [folder / f"{mode}-{processes}-{n}.json" for n in range(processes)]
+    if mode == "app":
+        commands = [
+            [sys.executable, "-m", "tests.torture_worker", "saves", str(path), str(SAVES), str(o)]
+            for o in outputs
+        ]
+    else:
+        commands = [
+            [sys.executable, "-m", "benchmarks.concurrency", "raw", str(path), str(SAVES), str(o)]
+            for o in outputs
+        ]
+    running = [subprocess.Popen(command, cwd=ROOT) for command in commands]
+    for process in running:
+        if process.wait() != 0:
+            raise SystemExit(f"a writer failed: {process.args!r}")
+    latencies: list[float] = []
+    for out in outputs:
+        result = json.loads(out.read_text())
+        if result["errors"]:
+            raise SystemExit(f"errors reached a user: {result['errors'][:3]}")
+        latencies += result["latencies"]
+    return latencies
+
+
+def main() -> None:
+    from desktop.models.db import close_database, open_database
+
+    with tempfile.TemporaryDirectory(prefix="fc-bench-") as name:
+        folder = Path(name)
+        town = folder / "town.db"
+        close_database(open_database(town))
+        raw = folder / "raw.db"
+        connection = sqlite3.connect(raw)
+        connection.execute("CREATE TABLE raw_save (id INTEGER PRIMARY KEY, body TEXT)")
+        connection.close()
+        for processes in (1, WRITERS):
+            app = _run("app", town, processes, folder)
+            base = _run("raw", raw, processes, folder)
+            label = "alone" if processes == 1 else f"{processes} writers"
+            report(f"save latency {label}, p50", statistics.median(app), statistics.median(base))
+            report(
+                f"save latency {label}, p99",
+                _p99(app),
+                _p99(base),
+                target="≤ 100 ms" if processes > 1 else "",
+            )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "raw":
+        _raw_writer(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    else:
+        main()

@@ -1,0 +1,296 @@
+"""Keeping the file safe from the command line: backup, restore, check, sessions, vacuum and
+migrate-to.
+
+These commands open the database themselves (a damaged file must still be checked or restored),
+so `commands.run_command` hands them over whole. `open_for_cli` asks for a PostgreSQL password at
+a terminal when the keyring has none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from desktop.i18n import _
+from desktop.models import backups, integrity, sessions
+from desktop.models.db import (
+    OpenedDatabase,
+    close_database,
+    is_postgres_url,
+    open_database,
+)
+from desktop.models.errors import InputError, KnownError, PasswordNeeded
+from desktop.paths import AppPaths
+
+log = logging.getLogger("frontcounter.cli")
+
+COMMANDS = {"backup", "restore", "check", "sessions", "vacuum", "migrate-to"}
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    backup = commands.add_parser(
+        "backup",
+        parents=[common],
+        help=_("copy the database into the backup folder (or DIR), checked"),
+    )
+    backup.add_argument(
+        "--to", type=Path, metavar="DIR", help=_("write the backup into DIR instead")
+    )
+    backup.add_argument(
+        "--list", action="store_true", help=_("list the backups instead of making one")
+    )
+    restore = commands.add_parser(
+        "restore",
+        parents=[common],
+        help=_("replace the database's contents with a backup (nobody else may have it open)"),
+    )
+    restore.add_argument("file", type=Path, metavar="FILE", help=_("the backup to restore"))
+    commands.add_parser(
+        "check",
+        parents=[common],
+        help=_("check the database for damage (exit status 1 on any problem)"),
+    )
+    commands.add_parser("sessions", parents=[common], help=_("who else has the database open"))
+    commands.add_parser(
+        "vacuum",
+        parents=[common],
+        help=_("compact the database file (nobody else may have it open)"),
+    )
+    move = commands.add_parser(
+        "migrate-to",
+        parents=[common],
+        help=_("copy the whole town to an empty PostgreSQL database and verify the copy"),
+    )
+    move.add_argument("url", metavar="URL", help=_("postgresql://user@host:port/name"))
+
+
+def open_for_cli(target: str, **options: Any) -> OpenedDatabase:
+    """`open_database`, asking for the PostgreSQL password at a terminal when one is needed."""
+    try:
+        return open_database(target, **options)
+    except PasswordNeeded:
+        password = ask_password(target)
+        if password is None:
+            raise
+        opened = open_database(target, password=password, **options)
+        _offer_to_remember(target, password)
+        return opened
+
+
+def ask_password(target: str) -> str | None:
+    """The password typed at the terminal, or None when there is no terminal to ask at."""
+    if not (is_postgres_url(target) and sys.stdin.isatty()):
+        return None
+    from desktop.models.secret_store import account
+
+    try:
+        return getpass.getpass(_("Password for {account}: ").format(account=account(target)))
+    except EOFError:  # Ctrl-D: no password
+        return None
+
+
+def _offer_to_remember(target: str, password: str) -> None:
+    from desktop.models.secret_store import keyring_usable, remember_database_password
+
+    if not keyring_usable():
+        print(
+            _("No secure keyring on this computer: the password was not stored."),
+            file=sys.stderr,
+        )
+        return
+    try:
+        answer = input(_("Remember the password in this computer's keyring? [y/N] "))
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() in {"y", "yes"}:
+        remember_database_password(target, password)
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    from desktop.cli.commands import emit
+
+    emit(args, data, text)
+
+
+def _file(target: str, action: str) -> Path:
+    if is_postgres_url(target):
+        raise InputError(
+            _(
+                "{action} works on a database file. A PostgreSQL server is backed up with its "
+                "own tools (pg_dump): see “Moving to PostgreSQL” in the README."
+            ).format(action=action)
+        )
+    return Path(target).expanduser()
+
+
+def cmd_backup(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
+    path = _file(target, _("backup"))
+    folder = args.to if args.to else backups.folder_for(paths.backup_dir, path)
+    if args.list:
+        found = backups.list_backups(folder)
+        lines = [_("Backups in {folder}:").format(folder=folder)] + [
+            f"  {b.taken_at:%Y-%m-%d %H:%M:%S}  {b.size / 1e6:8.1f} MB  {b.path.name}"
+            for b in found
+        ]
+        _emit(
+            args, {"folder": str(folder), "backups": [b.as_dict() for b in found]}, "\n".join(lines)
+        )
+        return 0
+    if not path.is_file():
+        raise InputError(_("There is no database file at {path}.").format(path=path))
+    made = backups.take_backup(path, folder, rotate_after=args.to is None)
+    _emit(
+        args,
+        made.as_dict() | {"checked": True},
+        _("Backup written and checked: {path}").format(path=made.path),
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
+    path = _file(target, _("restore"))
+    backup = args.file.expanduser()
+    backups.check_backup_file(backup)
+    try:
+        opened = open_database(path, create=False, migrate=False)
+    except KnownError as exc:  # a file too damaged to open: nobody can be using it
+        log.warning("restoring over a file that does not open: %s", exc)
+    else:
+        try:
+            sessions.require_exclusive(_("restore a backup"))
+        finally:
+            close_database(opened)
+    before = backups.restore(backup, path, backups.folder_for(paths.backup_dir, path))
+    close_database(open_database(path))  # brings an older backup's schema up to date
+    data = {
+        "database": str(path),
+        "restored_from": str(backup),
+        "previous_contents": str(before.path) if before else None,
+    }
+    text = _("Restored {database} from {backup}.").format(database=path, backup=backup)
+    if before:
+        text += "\n" + _("What was there before is kept in {path}.").format(path=before.path)
+    _emit(args, data, text)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
+    if is_postgres_url(target):
+        opened = open_for_cli(target, migrate=False)
+        try:
+            report = integrity.check_postgres(opened.db, opened.location)
+        finally:
+            close_database(opened)
+    else:
+        report = integrity.check_file(Path(target).expanduser())
+    lines = [_("Database: {database}").format(database=report.database)]
+    if report.error:
+        lines.append(_("Could not be checked: {error}").format(error=report.error))
+    for name, problems in report.checks.items():
+        lines.append(f"  {name}: " + (_("ok") if not problems else _("PROBLEMS")))
+        lines += [f"    {line}" for line in problems]
+    lines.append(_("All checks passed.") if report.ok else _("Problems found: restore a backup."))
+    _emit(args, report.as_dict(), "\n".join(lines))
+    return 0 if report.ok else 1
+
+
+def cmd_sessions(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
+    opened = open_for_cli(target, create=False, migrate=False)
+    try:
+        live = sessions.others()
+    finally:
+        close_database(opened)
+    rows = [
+        {
+            "user": s.username,
+            "name": s.display_name,
+            "workstation": s.workstation,
+            "pid": s.pid,
+            "since": s.since.isoformat(sep=" "),
+            "last_seen": s.last_seen.isoformat(sep=" "),
+        }
+        for s in live
+    ]
+    lines = [f"{s.label}  ({_('since')} {s.since:%Y-%m-%d %H:%M})" for s in live] or [
+        _("Nobody else has the database open.")
+    ]
+    _emit(args, rows, "\n".join(lines))
+    return 0
+
+
+def cmd_vacuum(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
+    from desktop.models.db import vacuum
+
+    opened = open_for_cli(target, create=False)
+    try:
+        if opened.read_only:
+            raise KnownError(opened.read_only_reason or _("The database is read-only."))
+        vacuum()
+    finally:
+        close_database(opened)
+    _emit(args, {"database": target, "vacuumed": True}, _("The database was compacted."))
+    return 0
+
+
+def cmd_migrate_to(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
+    from desktop.models.pg_migrate import migrate_to_postgres
+    from desktop.models.secret_store import database_password
+
+    source = _file(target, _("migrate-to"))
+    if not is_postgres_url(args.url):
+        raise InputError(_("Give the server as postgresql://user@host:port/name."))
+    if not source.is_file():
+        raise InputError(_("There is no database file at {path}.").format(path=source))
+    password = database_password(args.url)
+    try:
+        report = migrate_to_postgres(source, args.url, password)
+    except PasswordNeeded:
+        password = ask_password(args.url)
+        if password is None:
+            raise
+        report = migrate_to_postgres(source, args.url, password)
+        _offer_to_remember(args.url, password)
+    lines = [_("Copied {source} to {target}:").format(source=report.source, target=report.target)]
+    lines += [
+        f"  {t.table:<22} {t.source_rows:>9,} → {t.target_rows:>9,}  "
+        + (_("ok") if t.ok else _("MISMATCH"))
+        for t in report.tables
+    ]
+    lines.append(
+        _(
+            "Every table's count and checksum match. From now on open the town with\n"
+            "  frontcounter --db {target}\nThe file stays read-only as a record."
+        ).format(target=report.target)
+    )
+    _emit(args, report.as_dict(), "\n".join(lines))
+    return 0
+
+
+_HANDLERS = {
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "check": cmd_check,
+    "sessions": cmd_sessions,
+    "vacuum": cmd_vacuum,
+    "migrate-to": cmd_migrate_to,
+}
+
+
+def run(args: argparse.Namespace, paths: AppPaths) -> int:
+    """Run one of these commands; a known error is one line on stderr and exit status 1."""
+    from desktop.cli.commands import database_target
+
+    target = database_target(args, paths)
+    try:
+        return _HANDLERS[args.command](args, target, paths)
+    except KnownError as exc:
+        log.info("command %s failed: %s (%s)", args.command, exc, exc.detail)
+        print(f"frontcounter: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(_("frontcounter: interrupted; nothing half-written was kept."), file=sys.stderr)
+        return 130

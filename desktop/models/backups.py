@@ -1,0 +1,365 @@
+"""Backups of a town's SQLite file, and restoring one (RELIABILITY.md rules 7 and 9).
+
+A backup is made with SQLite's backup API (a consistent copy of a live file) into a temporary
+file, flushed to disk, checked with `integrity_check`, then renamed into place: a file with a
+backup's name is always a whole, sound copy. Backups live in a local folder (not the share, so a
+failing network drive does not take them along), one sub-folder per database, and are rotated:
+the newest of each of the last 7 days, 4 weeks and 12 months are kept.
+
+Restore goes through the backup API too, into the existing file: the file is never deleted,
+renamed or swapped while someone may have it open, and only while nobody else has it open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.i18n import _
+from desktop.models import clock
+from desktop.models.errors import DatabaseError, InputError, NotADatabase
+from desktop.models.integrity import integrity_problems, read_only_connection
+
+log = logging.getLogger("frontcounter.backups")
+
+KEEP_DAILY = 7
+KEEP_WEEKLY = 4
+KEEP_MONTHLY = 12
+#: a new automatic backup is due when the newest is older than this
+DAILY = dt.timedelta(hours=24)
+BUSY_TIMEOUT_SECONDS = 15
+
+_STAMP = "%Y%m%d-%H%M%S"
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?(?P<tag>-[a-z-]+)?\.db$")
+_TMP_SUFFIX = ".partial"
+
+
+_root: Path | None = None
+
+
+def set_backup_root(folder: Path | None) -> None:
+    """Where this app keeps backups (AppPaths.backup_dir); the window's Settings box reads it."""
+    global _root
+    _root = folder
+
+
+def backup_root() -> Path | None:
+    return _root
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One backup file and when it was taken."""
+
+    path: Path
+    taken_at: dt.datetime
+    size: int
+    #: '' for an ordinary backup; 'before-restore' for the copy taken just before a restore
+    tag: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "taken_at": self.taken_at.isoformat(sep=" "),
+            "size": self.size,
+            "tag": self.tag,
+        }
+
+
+def folder_for(root: Path, database: Path) -> Path:
+    """The folder under `root` for backups of `database` (its name and a hash of where it is)."""
+    digest = hashlib.sha256(str(database.expanduser().absolute()).encode()).hexdigest()[:8]
+    return root / f"{database.stem}-{digest}"
+
+
+def parse_name(path: Path) -> tuple[dt.datetime, str] | None:
+    match = _NAME.match(path.name)
+    if match is None:
+        return None
+    try:
+        taken = dt.datetime.strptime(match["stamp"], _STAMP)
+    except ValueError:
+        return None
+    return taken, (match["tag"] or "").lstrip("-")
+
+
+def list_backups(folder: Path) -> list[Backup]:
+    """The backups in `folder`, newest first (half-made temporary files are not backups)."""
+    found: list[Backup] = []
+    if not folder.is_dir():
+        return found
+    for path in folder.iterdir():
+        parsed = parse_name(path)
+        if parsed is None or not path.is_file():
+            continue
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue
+        found.append(Backup(path, parsed[0], size, parsed[1]))
+    found.sort(key=lambda backup: (backup.taken_at, backup.path.name), reverse=True)
+    return found
+
+
+def newest(folder: Path) -> Backup | None:
+    """The newest ordinary backup (every backup was checked before it got its name)."""
+    return next((backup for backup in list_backups(folder) if not backup.tag), None)
+
+
+def backup_due(folder: Path, now: dt.datetime | None = None) -> bool:
+    latest = newest(folder)
+    return latest is None or (now or clock.now()) - latest.taken_at >= DAILY
+
+
+def take_backup(
+    database: Path, folder: Path, *, rotate_after: bool = True, tag: str = ""
+) -> Backup:
+    """Copy the live SQLite file at `database` into `folder`; returns the checked backup.
+
+    Raises a known error (nothing left behind) when the copy cannot be made or fails its check.
+    """
+    now = clock.now()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(
+            _("The backup folder {folder} cannot be created: {reason}").format(
+                folder=folder, reason=exc.strerror or exc
+            )
+        ) from exc
+    final = _free_name(folder, database.stem, now, tag)
+    partial = final.with_name(final.name + _TMP_SUFFIX)
+    try:
+        _copy(database, partial)
+        _fsync(partial)
+        problems = _check_copy(partial)
+        if problems:
+            raise DatabaseError(
+                _(
+                    "The backup copy failed its check, so it was not kept: the database itself "
+                    "may be damaged. Run “frontcounter check”."
+                ),
+                detail="; ".join(problems),
+            )
+        partial.replace(final)
+        _fsync_folder(folder)
+    except sqlite3.Error as exc:
+        raise _known(exc) from exc
+    except OSError as exc:
+        raise DatabaseError(
+            _("The backup could not be written to {folder}: {reason}").format(
+                folder=folder, reason=exc.strerror or exc
+            )
+        ) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    backup = Backup(final, now.replace(microsecond=0), final.stat().st_size, tag)
+    log.info("backup of %s written to %s", database, final)
+    if rotate_after:
+        rotate(folder)
+    return backup
+
+
+def _free_name(folder: Path, stem: str, now: dt.datetime, tag: str) -> Path:
+    suffix = f"-{tag}" if tag else ""
+    base = f"{stem}-{now.strftime(_STAMP)}"
+    candidate = folder / f"{base}{suffix}.db"
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = folder / f"{base}-{number}{suffix}.db"
+    return candidate
+
+
+def _copy(source: Path, target: Path) -> None:
+    """The backup API: a consistent copy even while other workstations write."""
+    if not source.is_file():
+        raise DatabaseError(_("There is no database file at {path}.").format(path=source))
+    src = sqlite3.connect(str(source), timeout=BUSY_TIMEOUT_SECONDS)
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst)  # one step: a read lock for the copy, never a half-updated page set
+            # the copy is nobody's open database: the sessions it carries mean nothing
+            if dst.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'db_session'"
+            ).fetchone():
+                dst.execute("DELETE FROM db_session")
+                dst.commit()
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def _check_copy(path: Path) -> list[str]:
+    connection = read_only_connection(path)
+    try:
+        return integrity_problems(connection)
+    finally:
+        connection.close()
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name == "nt":  # pragma: no cover - Windows cannot open a folder; NTFS journals renames
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _known(exc: sqlite3.Error) -> DatabaseError:
+    from desktop.models.errors import translate_db_error
+
+    known = translate_db_error(exc)
+    if known is not None:
+        return known
+    return DatabaseError(_("The backup could not be made: {reason}").format(reason=exc))
+
+
+# -- rotation ------------------------------------------------------------------------------------
+
+
+def to_keep(moments: Iterable[dt.datetime]) -> set[dt.datetime]:
+    """The moments a 7 daily / 4 weekly / 12 monthly rotation keeps: the newest of each period."""
+    ordered = sorted(set(moments), reverse=True)
+    kept: set[dt.datetime] = set()
+    for period, count in (
+        (lambda moment: moment.date(), KEEP_DAILY),
+        (lambda moment: moment.isocalendar()[:2], KEEP_WEEKLY),
+        (lambda moment: (moment.year, moment.month), KEEP_MONTHLY),
+    ):
+        seen: list[object] = []
+        for moment in ordered:
+            key = period(moment)
+            if key in seen:
+                continue
+            if len(seen) == count:
+                break
+            seen.append(key)
+            kept.add(moment)
+    return kept
+
+
+def rotate(folder: Path) -> list[Path]:
+    """Delete the ordinary backups the rotation does not keep; returns what was removed."""
+    ordinary = [backup for backup in list_backups(folder) if not backup.tag]
+    # several backups in one second (tests, a quick close after a manual backup) share a moment
+    moments = {backup.taken_at for backup in ordinary}
+    keep = to_keep(moments)
+    newest_per_moment: dict[dt.datetime, Path] = {}
+    for backup in ordinary:  # newest first, so the first seen of a moment is its newest
+        newest_per_moment.setdefault(backup.taken_at, backup.path)
+    removed: list[Path] = []
+    for backup in ordinary:
+        if backup.taken_at in keep and newest_per_moment[backup.taken_at] == backup.path:
+            continue
+        backup.path.unlink(missing_ok=True)
+        removed.append(backup.path)
+    # copies taken before a restore: the newest three are plenty
+    for backup in [b for b in list_backups(folder) if b.tag][3:]:
+        backup.path.unlink(missing_ok=True)
+        removed.append(backup.path)
+    if removed:
+        log.info("rotation removed %d old backup(s) from %s", len(removed), folder)
+    return removed
+
+
+# -- restore -------------------------------------------------------------------------------------
+
+
+def check_backup_file(path: Path) -> int:
+    """Refuse a file that is not a sound Front Counter backup; returns its schema version."""
+    from desktop.models.migrations import LATEST_VERSION
+
+    if not path.is_file():
+        raise InputError(_("There is no backup file at {path}.").format(path=path))
+    try:
+        connection = read_only_connection(path)
+        try:
+            problems = integrity_problems(connection)
+            if problems:
+                raise DatabaseError(
+                    _("That backup is damaged; choose another one."), detail="; ".join(problems)
+                )
+            row = connection.execute(
+                "SELECT value FROM schema_info WHERE key = 'schema_version'"
+            ).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise NotADatabase(
+            _("That file is not a Front Counter backup; nothing was restored."), detail=str(exc)
+        ) from exc
+    if row is None:
+        raise NotADatabase(_("That file is not a Front Counter backup; nothing was restored."))
+    version = int(row[0])
+    if version > LATEST_VERSION:
+        raise DatabaseError(
+            _("That backup comes from a newer Front Counter; install it to restore this backup.")
+        )
+    return version
+
+
+def restore(backup: Path, database: Path, folder: Path) -> Backup | None:
+    """Copy `backup` over the contents of `database` through the backup API.
+
+    The caller has made sure nobody else has the file open (`sessions.require_exclusive`).
+    Returns the safety copy of what was there before (None when the file was beyond copying).
+    The database must be opened again afterwards (the schema may need an upgrade).
+    """
+    check_backup_file(backup)
+    before: Backup | None = None
+    try:
+        before = take_backup(database, folder, rotate_after=False, tag="before-restore")
+    except DatabaseError as exc:  # a damaged file is what restores are for
+        log.warning("no safety copy before the restore: %s (%s)", exc, exc.detail)
+    try:
+        source = read_only_connection(backup)
+        try:
+            target = sqlite3.connect(str(database), timeout=BUSY_TIMEOUT_SECONDS)
+            try:
+                if not _is_sqlite_file(database):
+                    # a header so damaged SQLite refuses the file: empty it in place (never
+                    # delete or rename it) so the backup API can write a whole new database
+                    with database.open("r+b") as handle:
+                        handle.truncate(0)
+                        os.fsync(handle.fileno())
+                source.backup(target)
+                problems = integrity_problems(target)
+            finally:
+                target.close()
+        finally:
+            source.close()
+    except sqlite3.Error as exc:
+        raise _known(exc) from exc
+    if problems:
+        raise DatabaseError(
+            _("The restored database failed its check; restore another backup."),
+            detail="; ".join(problems),
+        )
+    log.info("restored %s from %s", database, backup)
+    return before
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return False
+    return head in (b"", b"SQLite format 3\x00")

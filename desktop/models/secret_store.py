@@ -1,0 +1,96 @@
+"""Database passwords kept only in the operating system's keyring (RELIABILITY.md rule 13).
+
+Only real keyrings count: Windows Credential Locker, the macOS Keychain, the Secret Service
+(GNOME Keyring, KeePassXC) and KWallet. keyring's "fail" and "null" backends and every plaintext
+or file backend (keyrings.alt) mean "do not store": the clerk is asked for the password each time
+instead. keyrings.alt is never a dependency, because installing it makes a plaintext file the
+default keyring without telling anyone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from urllib.parse import unquote, urlparse
+
+import keyring
+import keyring.errors
+
+log = logging.getLogger("frontcounter.secrets")
+
+SERVICE = "Front Counter PostgreSQL"
+
+#: keyring backends (module.class) that keep secrets encrypted by the operating system
+ALLOWED_BACKENDS: set[str] = {
+    "keyring.backends.Windows.WinVaultKeyring",
+    "keyring.backends.macOS.Keyring",
+    "keyring.backends.SecretService.Keyring",
+    "keyring.backends.libsecret.Keyring",
+    "keyring.backends.kwallet.DBusKeyring",
+    "keyring.backends.kwallet.DBusKeyringKWallet4",
+}
+
+
+def _name(backend: object) -> str:
+    kind = type(backend)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _allowed(backend: object) -> bool:
+    if _name(backend) == "keyring.backends.chainer.ChainerBackend":
+        chained = list(getattr(backend, "backends", []))
+        return bool(chained) and all(_allowed(each) for each in chained)
+    return _name(backend) in ALLOWED_BACKENDS
+
+
+def keyring_usable() -> bool:
+    """Whether a real keyring is there to keep a password."""
+    try:
+        return _allowed(keyring.get_keyring())
+    except Exception:  # a broken keyring set-up is the same as none
+        return False
+
+
+def backend_name() -> str:
+    return _name(keyring.get_keyring())
+
+
+def account(url: str) -> str:
+    """The keyring account for a database URL: user@host:port/name (never the password)."""
+    parsed = urlparse(url)
+    user = unquote(parsed.username or "")
+    host = parsed.hostname or "localhost"
+    port = parsed.port or 5432
+    name = unquote(parsed.path.lstrip("/"))
+    return f"{user}@{host}:{port}/{name}"
+
+
+def database_password(url: str) -> str | None:
+    """The stored password for `url`, or None (nothing stored, or no real keyring)."""
+    if not keyring_usable():
+        return None
+    try:
+        return keyring.get_password(SERVICE, account(url))
+    except keyring.errors.KeyringError as exc:
+        log.warning("keyring could not be read: %s", exc)
+        return None
+
+
+def remember_database_password(url: str, password: str) -> bool:
+    """Keep the password in the keyring; False (and nothing written anywhere) without one."""
+    if not keyring_usable():
+        log.info("no usable keyring (%s): the password is not stored", backend_name())
+        return False
+    try:
+        keyring.set_password(SERVICE, account(url), password)
+    except keyring.errors.KeyringError as exc:
+        log.warning("keyring refused the password: %s", exc)
+        return False
+    return True
+
+
+def forget_database_password(url: str) -> None:
+    if not keyring_usable():
+        return
+    with contextlib.suppress(keyring.errors.KeyringError):  # nothing was stored
+        keyring.delete_password(SERVICE, account(url))

@@ -1,0 +1,147 @@
+"""The Settings group that lists this database's backups, makes one, and restores one.
+
+The work itself is the core's (`backups`, `sessions`); this box only asks and shows. A restore
+is refused while other workstations have the file open, and afterwards the window opens the
+database again, so every page shows the restored records.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.models import backups, sessions
+from desktop.models.db import current
+from desktop.models.errors import KnownError
+from desktop.ui.messages import messages
+
+log = logging.getLogger("frontcounter.ui")
+
+
+def _database_file() -> Path | None:
+    import peewee
+
+    db = current()
+    return Path(db.database) if isinstance(db, peewee.SqliteDatabase) else None
+
+
+class BackupsBox(QGroupBox):
+    """Last backups of the open file; 'Back up now' and 'Restore…'."""
+
+    #: the database file whose contents were replaced (the window should open it again)
+    restored = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(_("Backups"), parent)
+        self.setObjectName("backupsBox")
+        layout = QVBoxLayout(self)
+        self.where = QLabel()
+        self.where.setWordWrap(True)
+        self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.where)
+        self.list = QListWidget()
+        self.list.setObjectName("backupList")
+        self.list.setMaximumHeight(180)
+        layout.addWidget(self.list)
+        buttons = QHBoxLayout()
+        self.backup_now = QPushButton(_("Back up now"))
+        self.backup_now.clicked.connect(self.take_backup)
+        self.restore_button = QPushButton(_("Restore the selected backup…"))
+        self.restore_button.clicked.connect(self.ask_restore)
+        buttons.addWidget(self.backup_now)
+        buttons.addStretch(1)
+        buttons.addWidget(self.restore_button)
+        layout.addLayout(buttons)
+        self.load()
+
+    def folder(self) -> Path | None:
+        database = _database_file()
+        root = backups.backup_root()
+        return None if database is None or root is None else backups.folder_for(root, database)
+
+    def load(self) -> None:
+        self.list.clear()
+        folder = self.folder()
+        enabled = folder is not None
+        self.backup_now.setEnabled(enabled)
+        self.restore_button.setEnabled(enabled)
+        if folder is None:
+            self.where.setText(
+                _("A PostgreSQL database is backed up on the server (pg_dump): see the README.")
+            )
+            return
+        self.where.setText(
+            _(
+                "Kept on this computer in {folder}: one on closing and one a day; the newest of "
+                "the last 7 days, 4 weeks and 12 months are kept."
+            ).format(folder=folder)
+        )
+        for backup in backups.list_backups(folder):
+            text = f"{backup.taken_at:%Y-%m-%d %H:%M}   {backup.size / 1e6:.1f} MB"
+            if backup.tag:
+                text += "   " + _("(taken before a restore)")
+            item = QListWidgetItem(text, self.list)
+            item.setData(Qt.ItemDataRole.UserRole, str(backup.path))
+        if not self.list.count():
+            QListWidgetItem(_("(no backups yet)"), self.list).setFlags(Qt.ItemFlag.NoItemFlags)
+
+    def take_backup(self) -> None:
+        database, folder = _database_file(), self.folder()
+        if database is None or folder is None:
+            return
+        try:
+            made = backups.take_backup(database, folder)
+        except KnownError as exc:
+            messages.error(self, exc)
+            return
+        self.load()
+        messages.info(
+            self, _("Backups"), _("Backup written and checked: {path}").format(path=made.path)
+        )
+
+    def selected(self) -> Path | None:
+        item = self.list.currentItem()
+        path = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return Path(path) if path else None
+
+    def ask_restore(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            messages.info(self, _("Backups"), _("Choose a backup in the list first."))
+            return
+        messages.confirm(
+            self,
+            _("Restore a backup"),
+            _(
+                "Replace everything in the database with the backup of {when}? Whatever was "
+                "saved since then is set aside in a copy first."
+            ).format(when=self.list.currentItem().text().split("   ")[0]),
+            lambda: self.restore(chosen),
+        )
+
+    def restore(self, backup: Path) -> None:
+        database, folder = _database_file(), self.folder()
+        if database is None or folder is None:
+            return
+        try:
+            sessions.require_exclusive(_("restore a backup"))
+            backups.restore(backup, database, folder)
+        except KnownError as exc:
+            messages.error(self, exc)
+            return
+        log.info("restored %s from %s", database, backup)
+        self.load()
+        self.restored.emit(str(database))

@@ -1,0 +1,132 @@
+"""PostgreSQL: the schema, passwords through the keyring only, and moving a town from its file."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import fail, null
+
+from desktop.app import main
+from desktop.models import secret_store
+from desktop.models.db import close_database, open_database, write
+from desktop.models.demo import generate_demo
+from desktop.models.errors import CannotOpenDatabase, InputError, PasswordNeeded
+from desktop.models.migrations import LATEST_VERSION, schema_version
+from desktop.models.pg_migrate import migrate_to_postgres
+from desktop.models.schema import Contact, ServiceRequest, Setting
+
+pytestmark = pytest.mark.postgresql
+
+CLERK_PASSWORD = "counter-test-password"  # .ci/with-postgres gives the role `clerk` this one
+
+
+def test_the_schema_is_made_on_postgresql_without_sqlite_only_parts(pg_database: str):
+    opened = open_database(pg_database)
+    try:
+        assert schema_version(opened.db) == LATEST_VERSION
+        tables = set(opened.db.get_tables())
+        assert "service_request" in tables and "db_session" in tables
+        assert not any(name.endswith(("_fts", "_text")) for name in tables if "text" in name)
+        write(lambda: Setting.insert(key="k", value=1).execute())  # no BEGIN IMMEDIATE here
+        assert Setting.get(Setting.key == "k").value == 1
+    finally:
+        close_database(opened)
+
+
+def test_the_password_comes_from_the_keyring(pg_server, pg_database: str):
+    name = pg_database.rsplit("/", 1)[1]
+    url = pg_server.url_of(name, user="clerk")
+    try:
+        with pytest.raises(PasswordNeeded):
+            open_database(url, migrate=False)
+    except AssertionError:
+        pytest.skip("this server lets `clerk` in without a password")
+    assert secret_store.remember_database_password(url, CLERK_PASSWORD)
+    opened = open_database(url, migrate=False)
+    try:
+        assert opened.db.execute_sql("SELECT current_user").fetchone()[0] == "clerk"
+        assert CLERK_PASSWORD not in opened.location
+    finally:
+        close_database(opened)
+
+
+@pytest.mark.parametrize("backend", [fail.Keyring, null.Keyring])
+def test_fail_and_null_keyrings_mean_do_not_store(backend):
+    keyring.set_keyring(backend())
+    assert not secret_store.keyring_usable()
+    assert not secret_store.remember_database_password("postgresql://a@h:5432/t", "secret")
+    assert secret_store.database_password("postgresql://a@h:5432/t") is None
+
+
+def test_a_plaintext_keyring_is_not_allowed_and_not_a_dependency():
+    class PlaintextKeyring(null.Keyring):  # what keyrings.alt would install
+        priority = 1
+
+    keyring.set_keyring(PlaintextKeyring())
+    assert not secret_store.keyring_usable()
+    requirements = importlib.metadata.requires("frontcounter") or []
+    assert not any(req.lower().startswith("keyrings") for req in requirements)
+
+
+@pytest.fixture
+def town_file(tmp_path: Path) -> Path:
+    path = tmp_path / "town.db"
+    opened = open_database(path)
+    generate_demo(60, seed=11)
+    # the self-references a copy must carry: a merged contact, a duplicate request
+    first, second = list(ServiceRequest.select().order_by(ServiceRequest.id).limit(2))
+    one, two = list(Contact.select().order_by(Contact.id).limit(2))
+    write(
+        lambda: (
+            ServiceRequest.update(duplicate_of=second.id)
+            .where(ServiceRequest.id == first.id)
+            .execute()
+        )
+    )
+    write(lambda: Contact.update(merged_into=two.id).where(Contact.id == one.id).execute())
+    close_database(opened)
+    return path
+
+
+def test_a_town_moves_to_postgresql_whole_and_verified(town_file: Path, pg_database: str):
+    report = migrate_to_postgres(town_file, pg_database, None)
+    assert report.ok
+    counts = {table.table: table.target_rows for table in report.tables}
+    assert counts["service_request"] == 60
+    moved = open_database(pg_database)
+    try:
+        assert ServiceRequest.select().count() == 60
+        assert (
+            ServiceRequest.select().where(ServiceRequest.duplicate_of.is_null(False)).count() == 1
+        )
+        new = write(lambda: Setting.insert(key="after.move", value=1).execute())  # ids go on
+        assert new is not None
+    finally:
+        close_database(moved)
+    old = open_database(town_file)
+    try:
+        assert old.read_only and "moved to PostgreSQL" in old.read_only_reason
+    finally:
+        close_database(old)
+    with pytest.raises(InputError, match="not empty"):
+        migrate_to_postgres(town_file, pg_database, None)
+
+
+def test_migrate_to_from_the_command_line(town_file: Path, pg_database: str, capsys):
+    status = main(["--db", str(town_file), "migrate-to", pg_database, "--json"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    report = json.loads(out)
+    assert report["ok"] and all(table["ok"] for table in report["tables"])
+    status = main(["--db", pg_database, "check"])
+    assert status == 0
+    capsys.readouterr()
+
+
+def test_postgresql_reports_a_clear_error_for_a_missing_database(pg_server):
+    with pytest.raises(CannotOpenDatabase, match="does not exist"):
+        open_database(pg_server.url_of("no_such_town_db"))

@@ -1,0 +1,125 @@
+"""Who has the database open (RELIABILITY.md rule 10): rows written, refreshed, expired, named."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+
+from desktop.models import clock, migrations, sessions
+from desktop.models.db import close_database, open_database, vacuum, write
+from desktop.models.errors import DatabaseInUse
+from desktop.models.schema import DbSession, ServiceRequest
+
+from .conftest import TEST_NOW
+
+
+def other_clerk(workstation: str = "FRONT-2", name: str = "Ana Ortiz", **fields) -> DbSession:
+    values = {
+        "token": f"other-{workstation}",
+        "username": "aortiz",
+        "display_name": name,
+        "workstation": workstation,
+        "pid": 4242,
+        "since": TEST_NOW,
+        "last_seen": TEST_NOW,
+    } | fields
+    return write(lambda: DbSession.create(**values))
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_session_is_written_on_start_and_removed_on_a_clean_exit(db):
+    token = sessions.start("clerk1", "Pat Clerk")
+    row = DbSession.get(DbSession.token == token)
+    assert (row.username, row.display_name, row.workstation) == ("clerk1", "Pat Clerk", "TEST-PC")
+    assert row.since == row.last_seen == TEST_NOW
+    assert sessions.others() == []  # this workstation is not "someone else"
+    sessions.end()
+    assert DbSession.select().count() == 0
+    assert sessions.current_token() is None
+
+
+def test_other_clerks_are_listed_and_named(db):
+    sessions.start("clerk1")
+    other_clerk()
+    other_clerk("PW-1", "Bob Reyes", token="bob")
+    others = sessions.others()
+    assert [o.label for o in others] == ["Ana Ortiz on FRONT-2", "Bob Reyes on PW-1"]
+    assert sessions.describe(others) == "Ana Ortiz on FRONT-2, Bob Reyes on PW-1"
+
+
+def test_the_heartbeat_keeps_a_session_alive_and_stale_ones_expire(db):
+    token = sessions.start("clerk1")
+    other_clerk()  # last seen at TEST_NOW, never refreshed: its PC crashed
+    later = TEST_NOW + sessions.STALE_AFTER + dt.timedelta(seconds=1)
+    clock.set_clock(lambda: later)
+    sessions.heartbeat()
+    assert DbSession.get(DbSession.token == token).last_seen == later
+    assert sessions.others() == []
+    assert DbSession.select().where(DbSession.workstation == "FRONT-2").count() == 0
+
+
+def test_a_crashed_process_on_this_pc_does_not_count(db):
+    other_clerk("TEST-PC", "Me, before the crash", pid=dead_pid(), token="crashed")
+    assert sessions.others() == []
+    sessions.start("clerk1")  # starting cleans it away
+    assert DbSession.select().where(DbSession.token == "crashed").count() == 0
+
+
+def test_the_heartbeat_puts_back_a_row_a_restore_removed(db):
+    token = sessions.start("clerk1")
+    write(lambda: DbSession.delete().execute())
+    sessions.heartbeat()
+    assert DbSession.select().where(DbSession.token == token).count() == 1
+
+
+def test_the_staff_at_the_desk_is_recorded(db):
+    token = sessions.start()
+    sessions.set_user("clerk2", "Lee Park")
+    row = DbSession.get(DbSession.token == token)
+    assert (row.username, row.display_name) == ("clerk2", "Lee Park")
+
+
+def test_exclusive_work_is_refused_naming_the_others(db):
+    sessions.start("clerk1")
+    other_clerk()
+    with pytest.raises(DatabaseInUse, match="Ana Ortiz on FRONT-2") as caught:
+        sessions.require_exclusive("restore a backup")
+    assert caught.value.holders == ["Ana Ortiz on FRONT-2"]
+    with pytest.raises(DatabaseInUse, match="compact the database"):
+        vacuum()
+    write(lambda: DbSession.delete().where(DbSession.workstation == "FRONT-2").execute())
+    sessions.require_exclusive("restore a backup")
+    vacuum()
+
+
+@pytest.mark.sqlite_only
+def test_a_schema_upgrade_waits_for_exclusive_use(db_path, monkeypatch):
+    close_database(open_database(db_path))
+    opened = open_database(db_path)
+    other_clerk()
+    before = ServiceRequest.select().count()
+    close_database(opened)
+    monkeypatch.setattr(migrations, "LATEST_VERSION", migrations.LATEST_VERSION + 1)
+    with pytest.raises(DatabaseInUse, match="upgrade the database"):
+        open_database(db_path)
+    monkeypatch.undo()
+    reopened = open_database(db_path)
+    try:
+        assert migrations.schema_version(reopened.db) == migrations.LATEST_VERSION
+        assert ServiceRequest.select().count() == before
+    finally:
+        close_database(reopened)
+
+
+def test_postgresql_is_recommended_past_a_handful_of_writers():
+    assert sessions.postgres_advice(2, is_sqlite=True) == ""
+    assert "PostgreSQL" in sessions.postgres_advice(sessions.HANDFUL_OF_WRITERS, is_sqlite=True)
+    assert sessions.postgres_advice(40, is_sqlite=False) == ""
