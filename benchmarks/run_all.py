@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import demo_generator, kb_search, request_list, startup
+from benchmarks import concurrency, demo_generator, kb_search, printing, request_list, startup
 
 
 def main() -> None:
@@ -14,6 +14,8 @@ def main() -> None:
     startup.main()
     request_list.main()
     kb_search.main()
+    concurrency.main()
+    printing.main()
 
 
 if __name__ == "__main__":

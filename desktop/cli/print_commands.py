@@ -1,0 +1,197 @@
+"""`frontcounter print ...` and `frontcounter closeout ...`: documents to PDF, returned orders.
+
+`print` writes one PDF file (`--out`) and records on each request that it was printed, so the
+next print of the same work order says REPRINT (`--no-record` for a proof). With --json it
+prints {"file", "pages", "bytes", "requests": [tracking numbers]}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from desktop.i18n import _, ngettext
+from desktop.models.db import OpenedDatabase
+from desktop.models.errors import InputError, KnownError
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("“{text}” is not a date: write YYYY-MM-DD").format(text=text)
+        ) from None
+
+
+def _hours(text: str) -> float:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("“{text}” is not a number of hours").format(text=text)
+        ) from None
+
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("“{text}” is not a date and time: write YYYY-MM-DD HH:MM").format(text=text)
+        ) from None
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    out = argparse.ArgumentParser(add_help=False)
+    out.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("the PDF to write"))
+    out.add_argument(
+        "--no-record",
+        action="store_true",
+        help=_("do not note the print in the requests' history (a proof)"),
+    )
+    printing = commands.add_parser("print", help=_("print documents to a PDF file"))
+    actions = printing.add_subparsers(dest="action", metavar="DOCUMENT", required=True)
+    orders = actions.add_parser(
+        "work-order", parents=[common, out], help=_("work orders, one per page")
+    )
+    orders.add_argument("ids", nargs="+", metavar="ID", help=_("tracking numbers or ids"))
+    sheet = actions.add_parser(
+        "run-sheet",
+        parents=[common, out],
+        help=_("a department's packet for a day: the route list, then the work orders"),
+    )
+    sheet.add_argument("--department", required=True, metavar="CODE")
+    sheet.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help=_("default: today"))
+    receipt = actions.add_parser(
+        "receipt", parents=[common, out], help=_("the resident's receipt (half a page)")
+    )
+    receipt.add_argument("id", metavar="ID")
+    letter = actions.add_parser(
+        "letter", parents=[common, out], help=_("a letter to the resident from a template")
+    )
+    letter.add_argument("id", metavar="ID")
+    letter.add_argument("--template", default="closure", metavar="NAME")
+    actions.add_parser(
+        "faq-binder", parents=[common, out], help=_("every public FAQ article, by topic")
+    )
+
+    closeout = commands.add_parser(
+        "closeout", parents=[common], help=_("close out a returned work order")
+    )
+    closeout.add_argument("id", metavar="ID", help=_("tracking number (as scanned) or id"))
+    closeout.add_argument(
+        "--outcome",
+        required=True,
+        choices=["fixed", "follow_up", "could_not_locate", "not_ours"],
+    )
+    closeout.add_argument("--note", default="", help=_("what the crew wrote"))
+    closeout.add_argument("--hours", type=_hours, metavar="H")
+    closeout.add_argument("--materials", default="")
+    closeout.add_argument("--crew", default="")
+    closeout.add_argument("--done", type=_moment, metavar="YYYY-MM-DDTHH:MM")
+
+
+def write_pdf(path: Path, pdf: bytes) -> None:
+    """Write the file whole or not at all (a temporary file, then a rename)."""
+    target = path.expanduser()
+    try:
+        folder = target.parent if str(target.parent) else Path()
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".frontcounter-", suffix=".pdf")
+        with os.fdopen(handle, "wb") as out:
+            out.write(pdf)
+        Path(temporary).chmod(0o644)  # mkstemp makes it private; a printout is not
+        Path(temporary).replace(target)
+    except OSError as exc:
+        raise KnownError(
+            _("Could not write {path}: {reason}.").format(path=target, reason=exc.strerror)
+        ) from exc
+
+
+def _actor(args: argparse.Namespace) -> Any:
+    from desktop.models.schema import StaffUser
+
+    username = getattr(args, "user", None)
+    if not username:
+        return None
+    found = StaffUser.get_or_none(StaffUser.username == username)
+    if found is None:
+        raise InputError(_("There is no staff member “{name}”.").format(name=username))
+    return found
+
+
+def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop import printing
+    from desktop.cli.commands import emit
+    from desktop.models import clock, documents
+
+    setup = documents.page_setup()
+    printed: list[int] = []
+    kind = documents.WORK_ORDER
+    if args.action == "work-order":
+        printed = documents.resolve_references(args.ids)
+        pdf = printing.build_work_orders(documents.work_orders(printed), setup)
+    elif args.action == "run-sheet":
+        sheet = documents.run_sheet(args.department, args.date or clock.today())
+        printed = [order.request_id for order in sheet.orders]
+        pdf = printing.build_run_sheet(sheet, setup)
+    elif args.action == "receipt":
+        request = documents.find_by_reference(args.id)
+        printed, kind = [request.id], documents.RECEIPT
+        pdf = printing.build_receipt(documents.receipt(request.id), setup)
+    elif args.action == "letter":
+        request = documents.find_by_reference(args.id)
+        printed, kind = [request.id], documents.LETTER
+        pdf = printing.build_letter(documents.letter(request.id, args.template), setup)
+    else:
+        pdf = printing.build_faq_binder(documents.faq_binder(), setup)
+    write_pdf(args.out, pdf)
+    if printed and not args.no_record:
+        note = (
+            _("Letter “{name}” printed").format(name=args.template)
+            if kind == documents.LETTER
+            else ""
+        )
+        documents.record_printed(printed, kind, actor=_actor(args), note=note)
+    numbers = documents.tracking_numbers(printed)
+    pages = printing.page_count(pdf)
+    result = {"file": str(args.out), "bytes": len(pdf), "pages": pages, "requests": numbers}
+    text = ngettext("Wrote {file} ({pages} page).", "Wrote {file} ({pages} pages).", pages).format(
+        file=args.out, pages=pages
+    )
+    if numbers:
+        text += " " + _("Requests: {numbers}").format(numbers=", ".join(numbers[:20]))
+        if len(numbers) > 20:
+            text += " …"
+    emit(args, result, text)
+
+
+def closeout_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models.closeout import CloseOut, close_out
+
+    record = CloseOut(
+        reference=args.id,
+        outcome=args.outcome,
+        notes=args.note,
+        hours=args.hours,
+        materials=args.materials,
+        crew=args.crew,
+        done_at=args.done,
+    )
+    request = close_out(record, actor=_actor(args))
+    result = {
+        "tracking_number": request.tracking_number,
+        "status": request.status,
+        "resolution": request.resolution,
+    }
+    text = _("{number} is now {status}{resolution}.").format(
+        number=request.tracking_number,
+        status=request.status,
+        resolution=f" ({request.resolution})" if request.resolution else "",
+    )
+    emit(args, result, text)

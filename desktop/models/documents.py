@@ -1,0 +1,525 @@
+"""The plain data behind every printed document, read from the database in a few queries.
+
+`desktop.printing` turns what this returns into PDF bytes; it never queries. Printing records a
+"printed" event on each request (`record_printed`), which is how a second print knows it is a
+reprint. Letter templates are a town setting with built-in defaults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import peewee
+
+from desktop.i18n import _
+from desktop.models import clock
+from desktop.models.db import reading, write
+from desktop.models.errors import InputError, NotFound
+from desktop.models.lifecycle import find_request
+from desktop.models.request_detail import _answer_text
+from desktop.models.schema import (
+    Contact,
+    ContactMethod,
+    Department,
+    FaqArticle,
+    RequestAnswer,
+    RequestEvent,
+    ServiceAttribute,
+    ServiceRequest,
+    ServiceType,
+    StaffUser,
+)
+from desktop.models.settings import all_settings, get_logo, get_setting, set_settings
+from desktop.models.vocab import EVENT_KINDS, OPEN_STATUSES, PRIORITIES, RESOLUTIONS, STATUSES
+from desktop.printing.data import (
+    Answer,
+    FaqBinderData,
+    FaqEntry,
+    HistoryItem,
+    LetterData,
+    PageSetup,
+    ReceiptData,
+    RunSheetData,
+    TownHeader,
+    WorkOrderData,
+)
+
+#: what a "printed" event's new_value says was printed
+WORK_ORDER, RECEIPT, LETTER = "work_order", "receipt", "letter"
+HISTORY_LINES = 6
+CHUNK = 500  # ids per query (SQLite's limit on bound variables)
+MAX_PACKET = 2000  # a day's packet larger than this is a mistake in the choice, not a day's work
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def _builtin_templates() -> dict[str, dict[str, str]]:
+    return {
+        "closure": {
+            "subject": _("Your request {tracking_number}: {service_type}"),
+            "body": _(
+                "Dear {resident_name},\n\n"
+                "Thank you for reporting a problem ({service_type}) at {address} on "
+                "{requested_date}. We have finished our work on it: {resolution}.\n\n"
+                "{status_notes}\n\n"
+                "If the problem comes back, call us at {town_phone} and give the number "
+                "{tracking_number}.\n\n"
+                "Sincerely,\n{town_name}"
+            ),
+        },
+        "received": {
+            "subject": _("We received your request {tracking_number}"),
+            "body": _(
+                "Dear {resident_name},\n\n"
+                "We received your request ({service_type}) at {address} on {requested_date} "
+                "and sent it to {department}. We expect to finish by {expected_date}.\n\n"
+                "To ask about it, call {town_phone} and give the number {tracking_number}.\n\n"
+                "Sincerely,\n{town_name}"
+            ),
+        },
+        "not_ours": {
+            "subject": _("Your request {tracking_number}: {service_type}"),
+            "body": _(
+                "Dear {resident_name},\n\n"
+                "Thank you for reporting a problem at {address}. Our crew looked into it: "
+                "it is not the town's to fix.\n\n{status_notes}\n\n"
+                "If you have questions, call us at {town_phone} and give the number "
+                "{tracking_number}.\n\n"
+                "Sincerely,\n{town_name}"
+            ),
+        },
+    }
+
+
+# -- the town and the paper ----------------------------------------------------------------
+
+
+def page_setup() -> PageSetup:
+    """The town's letterhead and paper size, as every document of a print job shares them."""
+    with reading():
+        values = all_settings()
+        logo = get_logo()
+    town = TownHeader(
+        name=str(values["town.name"] or _("Town Hall")),
+        address=str(values["town.address"] or ""),
+        phone=str(values["town.phone"] or ""),
+        email=str(values["town.email"] or ""),
+        website=str(values["town.website"] or ""),
+        logo=logo,
+    )
+    paper = str(values.get("print.page_size") or "letter").lower()
+    return PageSetup(town=town, paper="a4" if paper == "a4" else "letter")
+
+
+# -- work orders ------------------------------------------------------------------------------
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def find_by_reference(reference: str | int) -> ServiceRequest:
+    """A request by tracking number (typed or scanned) or, failing that, by its id."""
+    with reading():
+        if isinstance(reference, int):
+            return find_request(reference)
+        try:
+            return find_request(reference)
+        except NotFound:
+            if reference.strip().isdigit():
+                return find_request(int(reference.strip()))
+            raise
+
+
+def resolve_references(references: Iterable[str | int]) -> list[int]:
+    """Request ids for typed numbers, scanned numbers or ids, in the order given, each once."""
+    ids: list[int] = []
+    for reference in references:
+        request_id = int(find_by_reference(reference).id)
+        if request_id not in ids:
+            ids.append(request_id)
+    return ids
+
+
+def tracking_numbers(request_ids: Sequence[int]) -> list[str]:
+    """The tracking numbers of these requests, in the order given."""
+    numbers: dict[int, str] = {}
+    with reading():
+        for chunk in _chunks(request_ids):
+            rows: Any = (
+                ServiceRequest.select(ServiceRequest.id, ServiceRequest.tracking_number)
+                .where(ServiceRequest.id.in_(list(chunk)))
+                .tuples()
+            )
+            numbers.update({int(i): str(n) for i, n in rows})
+    return [numbers[i] for i in request_ids if i in numbers]
+
+
+def print_counts(request_ids: Sequence[int], document: str) -> dict[int, int]:
+    """How many times each request's `document` was printed before."""
+    counts: dict[int, int] = {}
+    for chunk in _chunks(request_ids):
+        rows: Any = (
+            RequestEvent.select(RequestEvent.request, peewee.fn.COUNT(RequestEvent.id))
+            .where(
+                RequestEvent.request.in_(list(chunk)),
+                RequestEvent.kind == "printed",
+                RequestEvent.new_value == document,
+            )
+            .group_by(RequestEvent.request)
+            .tuples()
+        )
+        counts.update({int(request_id): int(count) for request_id, count in rows})
+    return counts
+
+
+def _history_text(kind: str, body: str, new_value: str | None) -> str:
+    label = EVENT_KINDS.get(kind, kind)
+    if kind == "status" and new_value:
+        detail = STATUSES.get(new_value, new_value)
+        return f"{label}: {detail}" + (f" — {body}" if body else "")
+    detail = body or new_value or ""
+    return f"{label}: {detail}" if detail else label
+
+
+def work_orders(request_ids: Sequence[int]) -> list[WorkOrderData]:
+    """The work orders of these requests, in the order given (a few queries for any number)."""
+    if not request_ids:
+        return []
+    with reading():
+        requests: dict[int, Any] = {}
+        assignees = StaffUser.alias()
+        for chunk in _chunks(request_ids):
+            query = (
+                ServiceRequest.select(
+                    ServiceRequest,
+                    ServiceType.name.alias("type_name"),
+                    ServiceType.safety_notice.alias("type_safety"),
+                    Department.name.alias("department_name"),
+                    assignees.full_name.alias("assignee_name"),
+                    Contact.first_name.alias("contact_first"),
+                    Contact.last_name.alias("contact_last"),
+                    Contact.organization.alias("contact_org"),
+                )
+                .join(ServiceType, on=ServiceRequest.service_type == ServiceType.id)
+                .switch(ServiceRequest)
+                .join(Department, on=ServiceRequest.department == Department.id)
+                .switch(ServiceRequest)
+                .join(
+                    assignees,
+                    peewee.JOIN.LEFT_OUTER,
+                    on=ServiceRequest.assignee == assignees.id,
+                )
+                .switch(ServiceRequest)
+                .join(Contact, peewee.JOIN.LEFT_OUTER, on=ServiceRequest.contact == Contact.id)
+                .where(ServiceRequest.id.in_(list(chunk)))
+            )
+            requests.update({row.id: row for row in query.objects()})
+        missing = [i for i in request_ids if i not in requests]
+        if missing:
+            raise NotFound(_("There is no request with id {id}.").format(id=missing[0]))
+        type_ids = {row.service_type_id for row in requests.values()}
+        found: Any = ServiceAttribute.select().where(ServiceAttribute.service_type.in_(type_ids))
+        attributes: dict[tuple[int, str], ServiceAttribute] = {
+            (a.service_type_id, a.code): a for a in found
+        }
+        answers: dict[int, list[tuple[int, Answer]]] = defaultdict(list)
+        events: dict[int, list[HistoryItem]] = defaultdict(list)
+        phones: dict[int, str] = {}
+        contact_ids = [row.contact_id for row in requests.values() if row.contact_id]
+        ids = list(requests)
+        for chunk in _chunks(ids):
+            chosen: Any = RequestAnswer.select().where(RequestAnswer.request.in_(list(chunk)))
+            for answer in chosen:
+                type_id = requests[answer.request_id].service_type_id
+                attribute = attributes.get((type_id, answer.attribute_code))
+                label = attribute.label if attribute else answer.attribute_code
+                place = attribute.sort_order if attribute else 1_000_000
+                value = _answer_text(attribute, answer.value)
+                answers[answer.request_id].append((place, Answer(label, value)))
+            history: Any = (
+                RequestEvent.select(RequestEvent, assignees.full_name.alias("actor_name"))
+                .join(assignees, peewee.JOIN.LEFT_OUTER, on=RequestEvent.actor == assignees.id)
+                .where(RequestEvent.request.in_(list(chunk)), RequestEvent.kind != "printed")
+                .order_by(RequestEvent.request, RequestEvent.at.desc(), RequestEvent.id.desc())
+            )
+            for event in history.objects():
+                lines = events[event.request_id]
+                if len(lines) < HISTORY_LINES:
+                    what = _history_text(event.kind, event.body, event.new_value)
+                    lines.append(
+                        HistoryItem(event.at, what, getattr(event, "actor_name", "") or "")
+                    )
+        for chunk in _chunks(contact_ids):
+            methods: Any = (
+                ContactMethod.select()
+                .where(ContactMethod.contact.in_(list(chunk)), ContactMethod.kind == "phone")
+                .order_by(ContactMethod.is_primary.desc(), ContactMethod.id.desc())
+            )
+            for method in methods:
+                phones[method.contact_id] = method.value  # the primary one is read last
+        printed = print_counts(ids, WORK_ORDER)
+    orders = []
+    for request_id in request_ids:
+        row = requests[request_id]
+        listed = [answer for _place, answer in sorted(answers[request_id], key=lambda a: a[0])]
+        cross = [a for a in listed if "cross" in a.label.casefold()]
+        confidential = bool(row.confidential)
+        name = ""
+        if row.contact_id and not confidential:
+            name = f"{row.contact_first or ''} {row.contact_last or ''}".strip() or (
+                row.contact_org or ""
+            )
+        orders.append(
+            WorkOrderData(
+                request_id=request_id,
+                tracking_number=row.tracking_number,
+                service_type=row.type_name,
+                priority=row.priority,
+                priority_label=PRIORITIES.get(row.priority, row.priority),
+                status_label=STATUSES.get(row.status, row.status),
+                department=row.department_name,
+                assignee=row.assignee_name or "",
+                requested_at=row.requested_at,
+                due_at=row.due_at,
+                address=row.address,
+                cross_street=cross[0].value if cross else "",
+                location_notes=row.location_notes,
+                lat=row.lat,
+                long=row.long,
+                description=row.description,
+                answers=[a for a in listed if a not in cross],
+                safety_notice=row.type_safety or "",
+                contact_name=name,
+                contact_phone="" if confidential else phones.get(row.contact_id or 0, ""),
+                history=events[request_id],
+                reprint=printed.get(request_id, 0) > 0,
+                times_printed=printed.get(request_id, 0),
+                street=row.street,
+                house_number=row.house_number,
+            )
+        )
+    return orders
+
+
+def record_printed(
+    request_ids: Sequence[int], document: str, *, actor: StaffUser | None = None, note: str = ""
+) -> None:
+    """Say in each request's history that `document` was printed (one short write)."""
+    if not request_ids:
+        return
+    labels = {WORK_ORDER: _("Work order printed"), RECEIPT: _("Receipt printed")}
+    body = note or labels.get(document, _("Letter printed"))
+    now = clock.now()
+    rows = [
+        {
+            "request": request_id,
+            "kind": "printed",
+            "at": now,
+            "actor": actor,
+            "public": False,
+            "body": body,
+            "new_value": document,
+        }
+        for request_id in request_ids
+    ]
+
+    def save() -> None:
+        for start in range(0, len(rows), 100):
+            RequestEvent.insert_many(rows[start : start + 100]).execute()
+
+    write(save)
+
+
+# -- a department's day -------------------------------------------------------------------------
+
+
+def department_by_code(code: str) -> Department:
+    with reading():
+        found = Department.get_or_none(Department.code == code.strip())
+    if found is None:
+        raise NotFound(_("There is no department with the code “{code}”.").format(code=code))
+    return found
+
+
+def todays_work_order_ids(department_code: str, day: dt.date) -> list[int]:
+    """A department's work for `day`: its open requests (clock running) that are due by the end
+    of that day or were never printed as a work order. Route order is the printout's job."""
+    department = department_by_code(department_code)
+    end = dt.datetime.combine(day, dt.time.max)
+    printed = RequestEvent.select(RequestEvent.id).where(
+        RequestEvent.request == ServiceRequest.id,
+        RequestEvent.kind == "printed",
+        RequestEvent.new_value == WORK_ORDER,
+    )
+    with reading():
+        query: Any = (
+            ServiceRequest.select(ServiceRequest.id)
+            .where(
+                ServiceRequest.department == department.id,
+                ServiceRequest.status.in_(OPEN_STATUSES),
+                ServiceRequest.paused_since.is_null(),
+                ServiceRequest.requested_at <= end,
+                (ServiceRequest.due_at <= end) | ~peewee.fn.EXISTS(printed),
+            )
+            .order_by(ServiceRequest.due_at, ServiceRequest.id)
+            .limit(MAX_PACKET)
+            .tuples()
+        )
+        return [int(row[0]) for row in query]
+
+
+def run_sheet(department_code: str, day: dt.date) -> RunSheetData:
+    department = department_by_code(department_code)
+    orders = work_orders(todays_work_order_ids(department_code, day))
+    return RunSheetData(department.name, department.code, day, orders)
+
+
+# -- the resident's receipt and letters ----------------------------------------------------------
+
+
+def receipt(reference: str | int) -> ReceiptData:
+    with reading():
+        request = find_request(reference)
+        kind = request.service_type
+        contact = request.contact if request.contact_id else None
+        printed = print_counts([request.id], RECEIPT).get(request.id, 0)
+        return ReceiptData(
+            tracking_number=request.tracking_number,
+            service_type=kind.name,
+            description=request.description,
+            address=request.address,
+            requested_at=request.requested_at,
+            expected_at=request.due_at,
+            service_notice=kind.service_notice,
+            department=request.department.name,
+            contact_name=contact.display_name if contact else "",
+            reprint=printed > 0,
+        )
+
+
+def letter_templates() -> dict[str, dict[str, str]]:
+    """Every letter template by name: the built-in ones, with the town's own over them."""
+    templates = _builtin_templates()
+    with reading():
+        stored = get_setting("print.letter_templates")
+    if isinstance(stored, dict):
+        for name, template in stored.items():
+            if isinstance(template, dict):
+                templates[str(name)] = {
+                    "subject": str(template.get("subject", "")),
+                    "body": str(template.get("body", "")),
+                }
+    return templates
+
+
+def save_letter_template(name: str, subject: str, body: str) -> None:
+    """Add or change one of the town's letter templates."""
+    name = name.strip()
+    if not name or not re.fullmatch(r"[\w-]{1,40}", name):
+        raise InputError(_("A template name is one word of letters, digits, - or _."))
+    if not body.strip():
+        raise InputError(_("The letter is empty."))
+    with reading():
+        stored = get_setting("print.letter_templates")
+    templates = dict(stored) if isinstance(stored, dict) else {}
+    templates[name] = {"subject": subject.strip(), "body": body}
+    set_settings({"print.letter_templates": templates})
+
+
+def merge_template(template: str, values: dict[str, str]) -> str:
+    """Put the values into the {placeholders}; unknown ones stay as typed (no str.format)."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def _recipient(contact: Contact | None) -> list[str]:
+    if contact is None or contact.anonymized_at is not None:
+        return []
+    street = [line.strip() for line in contact.address.splitlines() if line.strip()]
+    city_state = ", ".join(p.strip() for p in (contact.city, contact.state) if p.strip())
+    place = " ".join(p for p in (city_state, contact.zip.strip()) if p)
+    if not street:
+        return []
+    lines = [contact.display_name] if contact.display_name else []
+    return lines + street + ([place] if place and place not in street else [])
+
+
+def letter(reference: str | int, template_name: str) -> LetterData:
+    """A letter to the request's resident, merged from the named template."""
+    templates = letter_templates()
+    template = templates.get(template_name)
+    if template is None:
+        raise NotFound(
+            _("There is no letter template “{name}”. There are: {names}.").format(
+                name=template_name, names=", ".join(sorted(templates))
+            )
+        )
+    setup = page_setup()
+    with reading():
+        request = find_request(reference)
+        contact = request.contact if request.contact_id else None
+        recipient = _recipient(contact)
+        if not recipient:
+            raise InputError(
+                _(
+                    "Request {number} has no resident with a postal address on file: add the "
+                    "address to the resident first."
+                ).format(number=request.tracking_number)
+            )
+        today = clock.today()
+        values = {
+            "tracking_number": request.tracking_number,
+            "service_type": request.service_type.name,
+            "address": request.address or _("the address you gave"),
+            "requested_date": request.requested_at.strftime("%d %B %Y"),
+            "resolved_date": request.resolved_at.strftime("%d %B %Y")
+            if request.resolved_at
+            else "",
+            "resolution": RESOLUTIONS.get(request.resolution or "", "").lower()
+            or STATUSES.get(request.status, request.status).lower(),
+            "status_notes": request.status_notes,
+            "resident_name": recipient[0],
+            "department": request.department.name,
+            "expected_date": request.due_at.strftime("%d %B %Y") if request.due_at else "",
+            "town_name": setup.town.name,
+            "town_phone": setup.town.phone,
+            "today": today.strftime("%d %B %Y"),
+        }
+    body = merge_template(template["body"], values)
+    body = re.sub(r"\n{3,}", "\n\n", body)  # an empty {status_notes} leaves no hole
+    return LetterData(
+        tracking_number=request.tracking_number,
+        recipient_lines=recipient,
+        date=today,
+        subject=merge_template(template["subject"], values),
+        body=body,
+    )
+
+
+# -- the FAQ binder ---------------------------------------------------------------------------
+
+
+def faq_binder() -> FaqBinderData:
+    """Every active public article with its topic: a topic column if the schema has one, else
+    the article's department, else "General"."""
+    topic_field = getattr(FaqArticle, "topic", None)
+    with reading():
+        query = (
+            FaqArticle.select(FaqArticle, Department.name.alias("department_name"))
+            .join(Department, peewee.JOIN.LEFT_OUTER, on=FaqArticle.department == Department.id)
+            .where(FaqArticle.audience == "public", FaqArticle.active == True)  # noqa: E712
+            .order_by(FaqArticle.title)
+        )
+        articles = []
+        for article in query.objects():
+            topic = ""
+            if isinstance(topic_field, peewee.Field):
+                topic = str(getattr(article, "topic", "") or "")
+            topic = topic or getattr(article, "department_name", None) or _("General")
+            articles.append(FaqEntry(article.title, article.body, topic))
+    return FaqBinderData(printed_on=clock.today(), articles=articles)

@@ -1,0 +1,149 @@
+"""A letter to a resident, with the address where a window envelope shows it.
+
+US Letter folds in three into a #10 window envelope; A4 follows DIN 5008 (form B) for a DL
+window envelope. The letterhead and the address are drawn on the first page; the body flows
+below them and onto further pages.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.units import inch, mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Frame, NextPageTemplate, PageTemplate, Paragraph, Spacer
+
+from desktop.i18n import _
+from desktop.printing.data import LetterData, PageSetup
+from desktop.printing.layout import FOOTER_HEIGHT, PageMark, build, make_doc
+from desktop.printing.styles import (
+    FONT,
+    FONT_BOLD,
+    GREY,
+    MARGIN,
+    clip,
+    logo_reader,
+    page_size,
+    para,
+    plain,
+    style,
+)
+from desktop.printing.work_order import day
+
+#: (left, top, width, height) of the envelope window, measured from the page's top-left corner
+WINDOWS = {
+    "letter": (0.875 * inch, 2.0 * inch, 3.75 * inch, 1.125 * inch),
+    "a4": (20 * mm, 45 * mm, 85 * mm, 45 * mm),
+}
+BODY_TOP = {"letter": 3.5 * inch, "a4": 98.5 * mm}
+ADDRESS_SIZE = 10.5
+
+
+def _fit(canvas: Canvas, line: str, font: str, size: float, width: float) -> str:
+    while line and canvas.stringWidth(line, font, size) > width:
+        line = line[:-2] + "…" if len(line) > 1 else ""
+    return line
+
+
+def _first_page(letter: LetterData, setup: PageSetup) -> Any:
+    paper = "a4" if setup.paper.lower() == "a4" else "letter"
+
+    def draw(canvas: Canvas, doc: Any) -> None:
+        width, height = canvas._pagesize
+        town = setup.town
+        canvas.saveState()
+        x = MARGIN
+        logo = logo_reader(town.logo)
+        if logo is not None:
+            image_w, image_h = logo.getSize()
+            scale = min(0.7 * inch / image_w, 0.7 * inch / image_h)
+            canvas.drawImage(
+                logo,
+                x,
+                height - MARGIN - image_h * scale,
+                image_w * scale,
+                image_h * scale,
+                mask="auto",
+            )
+            x += 0.7 * inch + 10
+        canvas.setFont(FONT_BOLD, 15)
+        canvas.drawString(
+            x,
+            height - MARGIN - 14,
+            _fit(canvas, plain(town.name), FONT_BOLD, 15, width - x - MARGIN),
+        )
+        canvas.setFont(FONT, 9)
+        canvas.setFillColor(GREY)
+        y = height - MARGIN - 28
+        for part in (
+            town.address,
+            "  ·  ".join(p for p in (town.phone, town.email, town.website) if p),
+        ):
+            for line in plain(part).splitlines()[:3]:
+                canvas.drawString(x, y, _fit(canvas, line, FONT, 9, width - x - MARGIN))
+                y -= 11
+        left, top, window_w, _window_h = WINDOWS[paper]
+        # the return address, small, on the first line inside the window
+        back = ", ".join(plain(p).replace("\n", ", ") for p in (town.name, town.address) if p)
+        canvas.setFont(FONT, 6.5)
+        canvas.drawString(left, height - top - 9, _fit(canvas, back, FONT, 6.5, window_w))
+        canvas.setFillColorRGB(0, 0, 0)
+        canvas.setFont(FONT, ADDRESS_SIZE)
+        y = height - top - 9 - 16
+        for line in letter.recipient_lines[:6]:
+            canvas.drawString(left, y, _fit(canvas, plain(line), FONT, ADDRESS_SIZE, window_w))
+            y -= ADDRESS_SIZE * 1.25
+        canvas.restoreState()
+
+    return draw
+
+
+def build_letter(letter: LetterData, setup: PageSetup) -> bytes:
+    out = io.BytesIO()
+    paper = "a4" if setup.paper.lower() == "a4" else "letter"
+    width, height = page_size(setup.paper)
+    doc = make_doc(out, setup, title=clip(letter.subject, 120), page_label=_("page {page}"))
+    footer = doc.pageTemplates[0].onPageEnd
+    inset = 0.375 * inch  # a letter reads better with wider margins than a work order
+
+    def frame(name: str, top: float) -> Frame:
+        bottom = MARGIN + FOOTER_HEIGHT
+        return Frame(
+            MARGIN + inset,
+            bottom,
+            width - 2 * (MARGIN + inset),
+            height - top - bottom,
+            id=name,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+
+    doc.pageTemplates = []
+    doc.addPageTemplates(
+        [
+            PageTemplate(
+                id="first",
+                frames=[frame("first", BODY_TOP[paper])],
+                onPage=_first_page(letter, setup),
+                onPageEnd=footer,
+            ),
+            PageTemplate(id="later", frames=[frame("later", MARGIN)], onPageEnd=footer),
+        ]
+    )
+    body = style("lt-body", 11, leading=15, space_after=9)
+    story: list[Flowable] = [
+        NextPageTemplate("later"),
+        PageMark(_("Letter about {number}").format(number=plain(letter.tracking_number))),
+        Paragraph(escape(day(letter.date)), style("lt-date", 11, align="right", space_after=14)),
+        para(letter.subject, style("lt-subject", 12, bold=True, space_after=12)),
+    ]
+    for paragraph in plain(letter.body).split("\n\n"):
+        if paragraph.strip():
+            story.append(para(paragraph.strip("\n"), body))
+    if letter.signature:
+        story += [Spacer(1, 10), para(letter.signature, body)]
+    return build(doc, story)

@@ -1,0 +1,114 @@
+"""The crew's packet for a day: a cover list in route order, then every work order."""
+
+from __future__ import annotations
+
+import io
+import re
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
+
+from desktop.i18n import _, ngettext
+from desktop.printing.data import PageSetup, RunSheetData, WorkOrderData
+from desktop.printing.layout import PageMark, build, letterhead, make_doc
+from desktop.printing.styles import GREY, LIGHT, clip, para, plain, style
+from desktop.printing.work_order import day, work_order_story
+
+_FIRST_NUMBER = re.compile(r"^\s*(\d+)")
+
+
+def route_key(order: WorkOrderData) -> tuple[str, int, str, str]:
+    """Street, then house number, so a crew drives each street once."""
+    street = (order.street or _street_of(order.address)).casefold()
+    number = order.house_number
+    if number is None:
+        found = _FIRST_NUMBER.match(order.address)
+        number = int(found.group(1)) if found else 0
+    return (street or "\uffff", number, order.address.casefold(), order.tracking_number)
+
+
+def _street_of(address: str) -> str:
+    return _FIRST_NUMBER.sub("", address).strip(" ,")
+
+
+def in_route_order(orders: list[WorkOrderData]) -> list[WorkOrderData]:
+    return sorted(orders, key=route_key)
+
+
+def _cover(
+    sheet: RunSheetData, orders: list[WorkOrderData], setup: PageSetup, width: float
+) -> list[Flowable]:
+    title = style("rs-title", 18, bold=True, space_before=8)
+    cell = style("rs-cell", 9, leading=11)
+    head = style("rs-head", 8, bold=True, color=GREY)
+    count = ngettext("{n} work order", "{n} work orders", len(orders)).format(n=len(orders))
+    story: list[Flowable] = [
+        PageMark(_("Run sheet")),
+        letterhead(setup),
+        Paragraph(
+            escape(_("Run sheet: {department}").format(department=plain(sheet.department))), title
+        ),
+        Paragraph(escape(f"{day(sheet.day)}  ·  {count}"), style("rs-sub", 11, space_after=8)),
+    ]
+    rows: list[list[object]] = [
+        [
+            Paragraph(escape(h), head)
+            for h in ("#", _("Number"), _("Address"), _("Type"), _("Priority"), _("Due"), _("Done"))
+        ]
+    ]
+    urgent_rows: list[int] = []
+    for index, order in enumerate(orders, start=1):
+        if order.priority in ("high", "urgent"):
+            urgent_rows.append(index)
+        rows.append(
+            [
+                str(index),
+                para(order.tracking_number, cell),
+                para(clip(order.address, 160) or "—", style("rs-addr", 10, bold=True, leading=12)),
+                para(clip(order.service_type, 80), cell),
+                para(order.priority_label, cell),
+                para(order.due_at.strftime("%d %b %H:%M") if order.due_at else "", cell),
+                "",
+            ]
+        )
+    commands: list[tuple[object, ...]] = [
+        ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.4, GREY),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("FONTNAME", (0, 1), (0, -1), "FrontCounter"),
+        ("BOX", (6, 1), (6, -1), 0.8, colors.black),
+        ("INNERGRID", (6, 1), (6, -1), 0.8, colors.black),
+    ]
+    commands += [("BACKGROUND", (0, r), (5, r), LIGHT) for r in urgent_rows]
+    widths = [0.3, 0.95, 2.3, 1.35, 0.7, 1.0, 0.55]
+    scale = width / (sum(widths) * 72)
+    story.append(
+        Table(
+            rows,
+            colWidths=[w * 72 * scale for w in widths],
+            repeatRows=1,
+            style=TableStyle(commands),
+        )
+    )
+    if not orders:
+        story.append(Spacer(1, 12))
+        story.append(Paragraph(escape(_("No open work for this day.")), style("rs-none", 12)))
+    return story
+
+
+def build_run_sheet(sheet: RunSheetData, setup: PageSetup) -> bytes:
+    """The cover list, then each work order on its own page, both in route order."""
+    out = io.BytesIO()
+    doc = make_doc(
+        out,
+        setup,
+        title=_("Run sheet {department}").format(department=clip(sheet.department, 80)),
+        page_label=_("page {page}"),
+    )
+    orders = in_route_order(sheet.orders)
+    story = _cover(sheet, orders, setup, doc.width)
+    for order in orders:
+        story.append(PageBreak())
+        story += work_order_story(order, setup, doc.width)
+    return build(doc, story)

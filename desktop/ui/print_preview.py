@@ -1,0 +1,424 @@
+"""Print preview (QtPdf's view of the generated PDF), printing to a real printer, Save as PDF.
+
+Other screens call the entry points at the bottom (`print_work_orders`, `print_receipt`, ...):
+the data is read from the core, the PDF is built in a worker thread (a 500-order packet takes
+seconds), and the preview opens when it is ready. A print or a save records the print in each
+request's history, so the next work order says REPRINT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QObject,
+    QRunnable,
+    QSize,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QKeySequence, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.models.errors import KnownError
+from desktop.ui.messages import messages
+
+log = logging.getLogger("frontcounter.ui.print")
+
+#: (printer, parent, on_accepted) -> None: shows the system print dialog without blocking
+AskPrinter = Callable[[QPrinter, QWidget, Callable[[], None]], None]
+#: (parent, suggested name) -> the chosen path, or None when cancelled
+AskSavePath = Callable[[QWidget, str], Path | None]
+PRINT_DPI = 300
+
+
+def system_print_dialog(
+    printer: QPrinter, parent: QWidget, on_accepted: Callable[[], None]
+) -> None:
+    dialog = QPrintDialog(printer, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.accepted.connect(on_accepted)
+    dialog.show()  # not exec(): the window keeps running while the dialog is up
+
+
+def system_save_dialog(parent: QWidget, suggested: str) -> Path | None:
+    name, _filter = QFileDialog.getSaveFileName(
+        parent, _("Save as PDF"), suggested, _("PDF files (*.pdf)")
+    )
+    return Path(name) if name else None
+
+
+def printers_available() -> bool:
+    return bool(QPrinterInfo.availablePrinterNames())
+
+
+class PrintPreviewDialog(QDialog):
+    """Shows a PDF page by page; prints it or saves it. `printed` fires after either."""
+
+    printed = Signal()
+    print_failed = Signal(str)
+
+    def __init__(
+        self,
+        pdf: bytes,
+        title: str,
+        parent: QWidget | None = None,
+        *,
+        suggested_name: str = "document.pdf",
+        ask_printer: AskPrinter = system_print_dialog,
+        ask_save_path: AskSavePath = system_save_dialog,
+        has_printer: Callable[[], bool] = printers_available,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.pdf = pdf
+        self.suggested_name = suggested_name
+        self.ask_printer = ask_printer
+        self.ask_save_path = ask_save_path
+        self.has_printer = has_printer
+        self._bytes = QByteArray(pdf)
+        self._buffer = QBuffer(self._bytes, self)
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.document = QPdfDocument(self)
+        self.document.load(self._buffer)
+        self.view = QPdfView(self)
+        self.view.setDocument(self.document)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.pages_label = QLabel(_("{n} pages").format(n=self.document.pageCount()))
+        self.print_button = QPushButton(_("&Print…"))
+        self.print_button.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_button.clicked.connect(self.print_pdf)
+        self.save_button = QPushButton(_("&Save as PDF…"))
+        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_button.clicked.connect(self.save_pdf)
+        close = QPushButton(_("Close"))
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pages_label)
+        buttons.addStretch(1)
+        for button in (self.print_button, self.save_button, close):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+        self.resize(820, 960)
+        self._pending: list[int] = []
+        self._painter: QPainter | None = None
+        self._printer: QPrinter | None = None
+        self.job: QObject | None = None
+
+    # -- printing -------------------------------------------------------------------------------
+
+    def print_pdf(self) -> None:
+        if not self.has_printer():
+            self._fail(
+                _(
+                    "No printer is set up on this computer. Save the document as a PDF and print "
+                    "it from another computer, or ask for a printer to be added."
+                )
+            )
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self.windowTitle())
+        self.ask_printer(printer, self, lambda: self.render_to(printer))
+
+    def render_to(self, printer: QPrinter) -> None:
+        """Paint every page onto the printer, one page per event-loop turn (no frozen window)."""
+        painter = QPainter()
+        if not painter.begin(printer):
+            self._fail(
+                _(
+                    "The printer did not accept the job. Check that it is on and has paper, "
+                    "then print again (nothing was lost)."
+                )
+            )
+            return
+        count = self.document.pageCount()
+        first, last = printer.fromPage(), printer.toPage()
+        pages = list(range(first - 1, last)) if first > 0 and last >= first else list(range(count))
+        self._pending = [p for p in pages if 0 <= p < count]
+        self._painter, self._printer = painter, printer
+        self.print_button.setEnabled(False)
+        QTimer.singleShot(0, self._next_page)
+
+    def _next_page(self) -> None:
+        painter, printer = self._painter, self._printer
+        assert painter is not None and printer is not None
+        page = self._pending.pop(0)
+        area = printer.pageLayout().paintRectPixels(printer.resolution())
+        points = self.document.pagePointSize(page)
+        dpi = min(printer.resolution(), PRINT_DPI)
+        size = QSize(round(points.width() / 72 * dpi), round(points.height() / 72 * dpi))
+        image = self.document.render(page, size)
+        target = image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        painter.drawImage(
+            area.topLeft().x(),
+            area.topLeft().y(),
+            image.scaled(
+                target,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            ),
+        )
+        if self._pending:
+            printer.newPage()
+            QTimer.singleShot(0, self._next_page)
+            return
+        ok = painter.end()
+        self._painter = self._printer = None
+        self.print_button.setEnabled(True)
+        if not ok or printer.printerState() == QPrinter.PrinterState.Error:
+            self._fail(_("The print job failed. Check the printer, then print again."))
+            return
+        self.printed.emit()
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def save_pdf(self) -> None:
+        path = self.ask_save_path(self, self.suggested_name)
+        if path is None:
+            return
+        try:
+            path.write_bytes(self.pdf)
+        except OSError as exc:
+            self._fail(_("Could not save {path}: {reason}.").format(path=path, reason=exc.strerror))
+            return
+        self.printed.emit()
+
+    def _fail(self, text: str) -> None:
+        messages.error(self, KnownError(text), _("Printing"))
+        self.print_failed.emit(text)
+
+
+# -- building in the background ---------------------------------------------------------------
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Build(QRunnable):
+    def __init__(self, build: Callable[[], bytes], signals: _Signals) -> None:
+        super().__init__()
+        self.build = build
+        self.signals = signals
+
+    def run(self) -> None:
+        try:
+            pdf = self.build()
+        except Exception as exc:  # every failure goes back to the window thread
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.done.emit(pdf)
+
+
+class PrintJob(QObject):
+    """One document being built off the UI thread; `ready` brings its preview dialog."""
+
+    ready = Signal(object)  # the PrintPreviewDialog
+    failed = Signal(str)
+    _running: set[PrintJob] = set()  # noqa: RUF012 - keeps jobs alive until they finish
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        build: Callable[[], bytes],
+        on_printed: Callable[[], None],
+        *,
+        suggested_name: str,
+        show: bool = True,
+        dialog_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.parent_widget = parent
+        self.title = title
+        self.on_printed = on_printed
+        self.suggested_name = suggested_name
+        self.show = show
+        self.dialog_options = dialog_options or {}
+        self.signals = _Signals()
+        self.signals.done.connect(self._done)
+        self.signals.failed.connect(self._failed)
+        PrintJob._running.add(self)
+        QThreadPool.globalInstance().start(_Build(build, self.signals))
+
+    def _done(self, pdf: bytes) -> None:
+        PrintJob._running.discard(self)
+        dialog = PrintPreviewDialog(
+            pdf,
+            self.title,
+            self.parent_widget,
+            suggested_name=self.suggested_name,
+            **self.dialog_options,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.printed.connect(self._printed)
+        dialog.job = self  # lives as long as its dialog: it records the print
+        if self.show:
+            dialog.open()
+        self.ready.emit(dialog)
+
+    def _printed(self) -> None:
+        try:
+            self.on_printed()
+        except KnownError as exc:
+            messages.error(self.parent_widget, exc, _("Printing"))
+
+    def _failed(self, exc: BaseException) -> None:
+        PrintJob._running.discard(self)
+        if isinstance(exc, KnownError):
+            messages.error(self.parent_widget, exc, _("Printing"))
+            self.failed.emit(str(exc))
+            return
+        self.failed.emit(str(exc))
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
+# -- what other screens call ------------------------------------------------------------------
+
+
+def _known(parent: QWidget | None, action: Callable[[], PrintJob]) -> PrintJob | None:
+    try:
+        return action()
+    except KnownError as exc:
+        messages.error(parent, exc, _("Printing"))
+        return None
+
+
+def print_work_orders(
+    parent: QWidget | None, request_ids: list[int], actor: Any = None, **options: Any
+) -> PrintJob | None:
+    """Preview and print the work orders of these requests."""
+    from desktop import printing
+    from desktop.models import documents
+
+    def start() -> PrintJob:
+        setup = documents.page_setup()
+        orders = documents.work_orders(request_ids)
+        first = orders[0].tracking_number if orders else "work-orders"
+        return PrintJob(
+            parent,
+            _("Work orders"),
+            lambda: printing.build_work_orders(orders, setup),
+            lambda: documents.record_printed(request_ids, documents.WORK_ORDER, actor=actor),
+            suggested_name=f"work-order-{first}.pdf",
+            **options,
+        )
+
+    return _known(parent, start)
+
+
+def print_run_sheet(
+    parent: QWidget | None, department_code: str, day: dt.date, actor: Any = None, **options: Any
+) -> PrintJob | None:
+    """Preview and print a department's packet for a day."""
+    from desktop import printing
+    from desktop.models import documents
+
+    def start() -> PrintJob:
+        setup = documents.page_setup()
+        sheet = documents.run_sheet(department_code, day)
+        ids = [order.request_id for order in sheet.orders]
+        return PrintJob(
+            parent,
+            _("Run sheet"),
+            lambda: printing.build_run_sheet(sheet, setup),
+            lambda: documents.record_printed(ids, documents.WORK_ORDER, actor=actor),
+            suggested_name=f"run-sheet-{department_code}-{day.isoformat()}.pdf",
+            **options,
+        )
+
+    return _known(parent, start)
+
+
+def print_receipt(
+    parent: QWidget | None, request_id: int, actor: Any = None, **options: Any
+) -> PrintJob | None:
+    """Preview and print the resident's receipt."""
+    from desktop import printing
+    from desktop.models import documents
+
+    def start() -> PrintJob:
+        setup = documents.page_setup()
+        receipt = documents.receipt(request_id)
+        return PrintJob(
+            parent,
+            _("Receipt"),
+            lambda: printing.build_receipt(receipt, setup),
+            lambda: documents.record_printed([request_id], documents.RECEIPT, actor=actor),
+            suggested_name=f"receipt-{receipt.tracking_number}.pdf",
+            **options,
+        )
+
+    return _known(parent, start)
+
+
+def print_letter(
+    parent: QWidget | None, request_id: int, template: str, actor: Any = None, **options: Any
+) -> PrintJob | None:
+    """Preview and print a letter to the resident from one of the town's templates."""
+    from desktop import printing
+    from desktop.models import documents
+
+    def start() -> PrintJob:
+        setup = documents.page_setup()
+        letter = documents.letter(request_id, template)
+        note = _("Letter “{name}” printed").format(name=template)
+        return PrintJob(
+            parent,
+            _("Letter"),
+            lambda: printing.build_letter(letter, setup),
+            lambda: documents.record_printed(
+                [request_id], documents.LETTER, actor=actor, note=note
+            ),
+            suggested_name=f"letter-{letter.tracking_number}.pdf",
+            **options,
+        )
+
+    return _known(parent, start)
+
+
+def print_faq_binder(parent: QWidget | None, **options: Any) -> PrintJob | None:
+    """Preview and print every public FAQ article, by topic."""
+    from desktop import printing
+    from desktop.models import documents
+
+    def start() -> PrintJob:
+        setup = documents.page_setup()
+        binder = documents.faq_binder()
+        return PrintJob(
+            parent,
+            _("FAQ binder"),
+            lambda: printing.build_faq_binder(binder, setup),
+            lambda: None,
+            suggested_name="faq-binder.pdf",
+            **options,
+        )
+
+    return _known(parent, start)

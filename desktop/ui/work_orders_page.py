@@ -1,0 +1,325 @@
+"""The Work orders area: each department's work for the day, and the close-out by barcode.
+
+Close-out is built for a stack of returned orders, all by keyboard: scan (a USB scanner types
+the number and Enter), pick the outcome with 1-4, type the crew's note, Ctrl+Enter; the cursor is
+back in the scan box for the next one. "Keep for the next order" keeps the outcome, crew, hours
+and date when the whole stack comes from one crew.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QDate, QDateTime, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _, ngettext
+from desktop.models import clock
+from desktop.models.errors import KnownError
+from desktop.ui.messages import messages
+
+
+class TodayTab(QWidget):
+    """A department's work orders for a day, and the button that prints the packet."""
+
+    def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
+        super().__init__()
+        self.staff = staff
+        self.department = QComboBox()
+        self.department.setObjectName("department")
+        self.day = QDateEdit(QDate.currentDate())
+        self.day.setCalendarPopup(True)
+        self.orders = QListWidget()
+        self.orders.setObjectName("todaysOrders")
+        self.summary = QLabel()
+        self.print_button = QPushButton(_("&Print the day's packet"))
+        self.print_button.clicked.connect(self.print_packet)
+        refresh = QPushButton(_("&Refresh"))
+        refresh.clicked.connect(self.load)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(_("Department:")))
+        row.addWidget(self.department, 1)
+        row.addWidget(QLabel(_("Day:")))
+        row.addWidget(self.day)
+        row.addWidget(refresh)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.orders, 1)
+        layout.addWidget(self.print_button)
+        self.department.currentIndexChanged.connect(lambda _i: self.load())
+        self.day.dateChanged.connect(lambda _d: self.load())
+        self.last_job: Any = None
+
+    def fill_departments(self) -> None:
+        from desktop.models.lookups import active_departments
+
+        self.department.blockSignals(True)
+        self.department.clear()
+        for department in active_departments():
+            self.department.addItem(department.name, department.code)
+        self.department.blockSignals(False)
+
+    def chosen_day(self) -> dt.date:
+        value = self.day.date()
+        return dt.date(value.year(), value.month(), value.day())
+
+    def load(self) -> None:
+        from desktop.models import documents
+        from desktop.printing import in_route_order
+
+        self.orders.clear()
+        code = self.department.currentData()
+        if not code:
+            self.summary.setText(_("Choose a department."))
+            return
+        try:
+            orders = in_route_order(
+                documents.work_orders(documents.todays_work_order_ids(code, self.chosen_day()))
+            )
+        except KnownError as exc:
+            messages.error(self, exc)
+            return
+        for order in orders:
+            due = order.due_at.strftime("%d %b %H:%M") if order.due_at else ""
+            mark = _(" (printed before)") if order.reprint else ""
+            parts = (order.tracking_number, order.address, order.service_type, order.priority_label)
+            self.orders.addItem("   ".join((*parts, due)) + mark)
+        self.summary.setText(
+            ngettext("{n} work order", "{n} work orders", len(orders)).format(n=len(orders))
+        )
+        self.print_button.setEnabled(bool(orders))
+
+    def print_packet(self, **options: Any) -> None:
+        from desktop.ui.print_preview import print_run_sheet
+
+        code = self.department.currentData()
+        if code:
+            self.last_job = print_run_sheet(self, code, self.chosen_day(), self.staff(), **options)
+
+
+class CloseOutTab(QWidget):
+    """Scan a returned order, say how it went, save; then the next one."""
+
+    closed = Signal(str)  # the message shown for each saved order
+
+    OUTCOME_KEYS = ("fixed", "follow_up", "could_not_locate", "not_ours")
+
+    def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
+        from desktop.models.closeout import OUTCOMES
+
+        super().__init__()
+        self.staff = staff
+        self.request_id: int | None = None
+        self.scan = QLineEdit()
+        self.scan.setObjectName("closeoutScan")
+        self.scan.setPlaceholderText(_("scan the barcode or type the number, Enter"))
+        self.scan.returnPressed.connect(self.open_scanned)
+        self.found = QLabel(_("No order scanned yet."))
+        self.found.setWordWrap(True)
+        self.outcomes = QButtonGroup(self)
+        outcome_row = QHBoxLayout()
+        for index, key in enumerate(self.OUTCOME_KEYS, start=1):
+            button = QRadioButton(f"&{index} {OUTCOMES[key][0]}")
+            button.setObjectName(f"outcome_{key}")
+            self.outcomes.addButton(button, index)
+            outcome_row.addWidget(button)
+        self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)
+        self.notes.setPlaceholderText(_("what the crew wrote"))
+        self.hours = QLineEdit()
+        self.hours.setPlaceholderText(_("e.g. 1.5"))
+        self.materials = QLineEdit()
+        self.crew = QLineEdit()
+        self.done_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.done_at.setCalendarPopup(True)
+        self.keep = QCheckBox(_("&Keep outcome, crew, hours and date for the next order"))
+        self.save_button = QPushButton(_("Save and close out (Ctrl+Enter)"))
+        self.save_button.clicked.connect(self.save)
+        self.problem = QLabel()
+        self.problem.setObjectName("closeoutProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.done_list = QListWidget()
+        self.done_list.setObjectName("closedOut")
+        form = QFormLayout()
+        form.addRow(_("Tracking number:"), self.scan)
+        form.addRow("", self.found)
+        form.addRow(_("Outcome:"), outcome_row)
+        form.addRow(_("Crew notes:"), self.notes)
+        form.addRow(_("Hours on site:"), self.hours)
+        form.addRow(_("Materials:"), self.materials)
+        form.addRow(_("Crew:"), self.crew)
+        form.addRow(_("Done at:"), self.done_at)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.keep)
+        layout.addWidget(self.save_button)
+        layout.addWidget(self.problem)
+        layout.addWidget(QLabel(_("Closed out in this session:")))
+        layout.addWidget(self.done_list, 1)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.save)
+        self._set_form_enabled(False)
+
+    def focus_default(self) -> None:
+        self.scan.setFocus()
+        self.scan.selectAll()
+
+    def _set_form_enabled(self, enabled: bool) -> None:
+        for widget in (
+            self.notes,
+            self.hours,
+            self.materials,
+            self.crew,
+            self.done_at,
+            self.save_button,
+        ):
+            widget.setEnabled(enabled)
+        for button in self.outcomes.buttons():
+            button.setEnabled(enabled)
+
+    def open_scanned(self) -> None:
+        from desktop.models.documents import find_by_reference
+        from desktop.models.vocab import STATUSES
+
+        text = self.scan.text().strip()
+        if not text:
+            return
+        try:
+            request = find_by_reference(text)
+        except KnownError as exc:
+            self._problem(str(exc))
+            return
+        self.request_id = request.id
+        self.problem.clear()
+        self.found.setText(
+            _("{number}: {type} at {address} — {status}").format(
+                number=request.tracking_number,
+                type=request.service_type.name,
+                address=request.address or _("no address"),
+                status=STATUSES.get(request.status, request.status),
+            )
+        )
+        self._set_form_enabled(True)
+        checked = self.outcomes.checkedButton()
+        (checked or self.outcomes.button(1)).setFocus()
+        if checked is None:
+            self.outcomes.button(1).setChecked(True)
+
+    def record(self) -> Any:
+        """The close-out as typed (a plain record for the core)."""
+        from desktop.models.closeout import CloseOut
+        from desktop.models.errors import InputError
+
+        hours_text = self.hours.text().strip().replace(",", ".")
+        try:
+            hours = float(hours_text) if hours_text else None
+        except ValueError:
+            raise InputError(
+                _("“{text}” is not a number of hours.").format(text=hours_text)
+            ) from None
+        moment = self.done_at.dateTime().toPython()
+        assert isinstance(moment, dt.datetime)
+        return CloseOut(
+            reference=self.request_id if self.request_id is not None else self.scan.text(),
+            outcome=self.OUTCOME_KEYS[max(self.outcomes.checkedId(), 1) - 1],
+            notes=self.notes.toPlainText(),
+            hours=hours,
+            materials=self.materials.text(),
+            crew=self.crew.text(),
+            done_at=min(moment.replace(second=0, microsecond=0), clock.now()),
+        )
+
+    def save(self) -> None:
+        from desktop.models.closeout import close_out
+        from desktop.models.vocab import RESOLUTIONS, STATUSES
+
+        if self.request_id is None:
+            self._problem(_("Scan or type a tracking number first."))
+            return
+        try:
+            request = close_out(self.record(), actor=self.staff())
+        except KnownError as exc:
+            self._problem(str(exc))
+            return
+        message = _("{number}: {status}{resolution}").format(
+            number=request.tracking_number,
+            status=STATUSES.get(request.status, request.status),
+            resolution=f" — {RESOLUTIONS[request.resolution]}"
+            if request.resolution in RESOLUTIONS
+            else "",
+        )
+        self.done_list.insertItem(0, message)
+        self.closed.emit(message)
+        self._next()
+
+    def _next(self) -> None:
+        """Ready for the next returned order."""
+        self.request_id = None
+        self.scan.clear()
+        self.notes.clear()
+        self.found.setText(_("Scan the next order."))
+        self.problem.clear()
+        if not self.keep.isChecked():
+            self.hours.clear()
+            self.materials.clear()
+            self.crew.clear()
+            self.done_at.setDateTime(QDateTime.currentDateTime())
+            self.outcomes.setExclusive(False)
+            for button in self.outcomes.buttons():
+                button.setChecked(False)
+            self.outcomes.setExclusive(True)
+        self._set_form_enabled(False)
+        self.scan.setFocus()
+
+    def _problem(self, text: str) -> None:
+        """Shown beside the form, not in a dialog: the next scan must not hit an OK button."""
+        self.problem.setText(text)
+        self.scan.setFocus()
+        self.scan.selectAll()
+
+
+class WorkOrdersPage(QWidget):
+    """Today's work orders per department, and the close-out of returned ones."""
+
+    def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
+        super().__init__()
+        self.tabs = QTabWidget()
+        self.today = TodayTab(staff)
+        self.closeout = CloseOutTab(staff)
+        self.tabs.addTab(self.closeout, _("&Close-out"))
+        self.tabs.addTab(self.today, _("&Today's work orders"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+
+    def load(self) -> None:
+        try:
+            self.today.fill_departments()
+        except KnownError as exc:
+            messages.error(self, exc)
+        self.today.load()
+
+    def focus_default(self) -> None:
+        self.tabs.setCurrentWidget(self.closeout)
+        self.closeout.focus_default()

@@ -1,0 +1,196 @@
+"""Gathering what each document prints from the database, reprints, letters, and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from desktop.app import main
+from desktop.models import documents
+from desktop.models.contacts import CallerDetails
+from desktop.models.errors import InputError, NotFound
+from desktop.models.intake import RequestDraft, create_request
+from desktop.models.schema import Contact, FaqArticle, RequestEvent, ServiceRequest
+from desktop.models.settings import set_settings
+from desktop.printing import build_letter, build_work_orders
+from tests.conftest import TEST_NOW
+
+
+def _request(description: str = "Deep hole <b>near</b> the bus stop & shelter") -> ServiceRequest:
+    draft = RequestDraft(
+        service_type="pothole",
+        description=description,
+        address="12 Elm Street",
+        location_notes="by the hydrant",
+        answers={"size": "large", "in_lane": "yes"},
+        caller=CallerDetails(first_name="Ana", last_name="Núñez", phone="555-010-2233"),
+        safety_acknowledged=True,
+    )
+    return create_request(draft)
+
+
+def read(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_work_order_data_and_reprint(db):
+    set_settings({"town.name": "Alder Falls", "town.phone": "555-0100"})
+    request = _request()
+    [order] = documents.work_orders([request.id])
+    assert order.tracking_number == request.tracking_number
+    assert order.description == request.description
+    assert order.contact_name == "Ana Núñez"
+    assert order.answers and not order.reprint
+    assert order.history  # "created"
+    setup = documents.page_setup()
+    shown = read(build_work_orders([order], setup))
+    assert request.tracking_number in shown and "Alder Falls" in shown
+    assert "Deep hole <b>near</b> the bus stop & shelter" in shown
+    documents.record_printed([request.id], documents.WORK_ORDER)
+    [again] = documents.work_orders([request.id])
+    assert again.reprint and again.times_printed == 1
+    assert all("rinted" not in item.what for item in again.history)  # prints are not history
+    event = RequestEvent.get(RequestEvent.kind == "printed")
+    assert event.new_value == "work_order"
+
+
+def test_confidential_requests_hide_the_resident(db):
+    request = _request()
+    ServiceRequest.update(confidential=True).where(ServiceRequest.id == request.id).execute()
+    [order] = documents.work_orders([request.id])
+    assert order.contact_name == "" and order.contact_phone == ""
+
+
+def test_references_by_number_or_id(db):
+    request = _request()
+    number = request.tracking_number
+    assert documents.resolve_references([number, str(request.id), request.id]) == [request.id]
+    assert documents.find_by_reference(number.replace("-", "")).id == request.id
+    with pytest.raises(NotFound):
+        documents.resolve_references(["2099-99999"])
+
+
+def test_todays_work_orders_for_a_department(db):
+    first, second = _request(), _request("Another hole")
+    code = first.department.code
+    ids = documents.todays_work_order_ids(code, TEST_NOW.date())
+    assert set(ids) == {first.id, second.id}
+    documents.record_printed([first.id], documents.WORK_ORDER)
+    due_later = documents.todays_work_order_ids(code, TEST_NOW.date())
+    assert first.id not in due_later  # printed, and not due today
+    sheet = documents.run_sheet(code, TEST_NOW.date() + dt.timedelta(days=60))
+    assert {o.request_id for o in sheet.orders} == {first.id, second.id}  # due by then
+    with pytest.raises(NotFound):
+        documents.run_sheet("NOPE", TEST_NOW.date())
+
+
+def test_letter_merges_the_template(db):
+    set_settings({"town.name": "Alder Falls", "town.phone": "555-0100"})
+    request = _request()
+    Contact.update(address="12 Elm Street", city="Alder Falls", state="NY", zip="12501").execute()
+    letter = documents.letter(request.tracking_number, "received")
+    assert letter.recipient_lines == ["Ana Núñez", "12 Elm Street", "Alder Falls, NY 12501"]
+    assert request.tracking_number in letter.subject
+    assert "555-0100" in letter.body and "{" not in letter.body
+    documents.save_letter_template("custom", "Hi {resident_name}", "Number {tracking_number} {x}")
+    custom = documents.letter(request.id, "custom")
+    assert custom.subject == "Hi Ana Núñez"
+    assert custom.body == f"Number {request.tracking_number} {{x}}"  # unknown stays as typed
+    shown = read(build_letter(custom, documents.page_setup()))
+    assert "Alder Falls, NY 12501" in shown
+    with pytest.raises(NotFound, match="closure"):
+        documents.letter(request.id, "missing")
+    with pytest.raises(InputError):
+        documents.save_letter_template("bad name!", "", "x")
+
+
+def test_letter_needs_a_postal_address(db):
+    request = _request()
+    with pytest.raises(InputError, match="postal address"):
+        documents.letter(request.id, "closure")
+
+
+def test_faq_binder_takes_public_active_articles(db):
+    FaqArticle.delete().execute()
+    FaqArticle.create(title="Trash day <b>", body="Mondays & Thursdays", audience="public")
+    FaqArticle.create(title="Staff only", body="x", audience="staff")
+    FaqArticle.create(title="Old", body="x", audience="public", active=False)
+    binder = documents.faq_binder()
+    assert [a.title for a in binder.articles] == ["Trash day <b>"]
+    assert binder.articles[0].topic  # "General" when no department
+
+
+def test_paper_and_town_from_settings(db):
+    set_settings({"print.page_size": "a4", "town.name": "Alder Falls"})
+    setup = documents.page_setup()
+    assert setup.paper == "a4" and setup.town.name == "Alder Falls"
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def fc(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    base = ["--basedir", str(tmp_path), "--db", str(tmp_path / "town.db")]
+    assert main([*base, "init", "--town", "Alder Falls", "--admin", "Ada Admin"]) == 0
+    capsys.readouterr()
+    code = main(
+        [*base, "request", "add", "pothole", "Hole <img src='x'> & more", "--address", "1 Elm St",
+         "--attr", "size=large", "--attr", "in_lane=yes", "--json"]
+    )  # fmt: skip
+    assert code == 0
+    number = json.loads(capsys.readouterr().out)["tracking_number"]
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main([*base, *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    run.number = number  # type: ignore[attr-defined]
+    return run
+
+
+def test_cli_prints_every_document(fc, tmp_path):
+    number = fc.number
+    out = tmp_path / "wo.pdf"
+    code, stdout, err = fc("print", "work-order", number, "--out", str(out), "--json")
+    assert code == 0, err
+    result = json.loads(stdout)
+    assert result["requests"] == [number] and result["pages"] == 1
+    text = read(out.read_bytes())
+    assert number in text and "Alder Falls" in text and "Hole <img src='x'> & more" in text
+    code, stdout, _err = fc("print", "work-order", number, "--out", str(out))
+    assert "REPRINT" in read(out.read_bytes())
+    for args in (
+        ("run-sheet", "--department", "DPW", "--date", "2026-11-16"),
+        ("receipt", number),
+        ("faq-binder",),
+    ):
+        code, stdout, err = fc("print", *args, "--out", str(tmp_path / "x.pdf"))
+        assert code == 0, (args, err)
+        assert "Alder Falls" in read((tmp_path / "x.pdf").read_bytes())
+    code, _out, err = fc("print", "letter", number, "--out", str(tmp_path / "l.pdf"))
+    assert code == 1 and "postal address" in err
+    code, _out, err = fc("print", "receipt", "2099-99999", "--out", str(tmp_path / "r.pdf"))
+    assert code == 1 and "2099-99999" in err
+
+
+def test_cli_closeout(fc):
+    number = fc.number
+    code, stdout, err = fc("closeout", number, "--outcome", "fixed", "--note", "Filled", "--hours",
+                           "1.5", "--json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(stdout) == {
+        "tracking_number": number,
+        "status": "resolved",
+        "resolution": "fixed",
+    }
+    code, _out, err = fc("closeout", number, "--outcome", "fixed")
+    assert code == 1 and "already resolved" in err
+    code, _out, err = fc("closeout", "2099-99999", "--outcome", "fixed")
+    assert code == 1 and "2099-99999" in err

@@ -1,0 +1,379 @@
+"""The printed documents, read back: the number, the town and the user's text, literally.
+
+Hostile text goes into every field (markup, a remote image, entities, control characters,
+right-to-left text, emoji, 100 KB); the PDF must build, show the text as typed and never open a
+network connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import socket
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
+
+from desktop.printing import (
+    build_faq_binder,
+    build_letter,
+    build_receipt,
+    build_run_sheet,
+    build_work_orders,
+    in_route_order,
+    page_count,
+)
+from desktop.printing.data import (
+    Answer,
+    FaqBinderData,
+    FaqEntry,
+    HistoryItem,
+    LetterData,
+    PageSetup,
+    ReceiptData,
+    RunSheetData,
+    TownHeader,
+    WorkOrderData,
+)
+from desktop.printing.styles import FONT, plain, register_fonts, text
+
+HOSTILE = [
+    "<b>bold?</b>",
+    '<img src="http://127.0.0.1:9/x.png"/>',
+    "&amp; &lt; &#60;",
+    "unbalanced < and > and & alone",
+    "control\x00\x01\x07\x1b[31m\x7f chars",
+    "שלום עולם",
+    "مرحبا",
+    "emoji 🚧😀",
+    "Ñandú café Zoë",
+    '<para><font name="x">{0}</font>',
+]
+TOWN = TownHeader("Alder Falls", "1 Main Street, Alder Falls", "555-0100", "clerk@alder.gov")
+
+
+def setup(paper: str = "letter", town: TownHeader = TOWN) -> PageSetup:
+    return PageSetup(town=town, paper=paper)
+
+
+def order(number: str = "2026-00042", value: str = "", **changes: object) -> WorkOrderData:
+    data = WorkOrderData(
+        request_id=42,
+        tracking_number=number,
+        service_type=value or "Pothole",
+        priority="high",
+        priority_label="High",
+        status_label="Assigned",
+        department=value or "Streets",
+        assignee=value or "Bo Crew",
+        requested_at=dt.datetime(2026, 11, 16, 9, 30),
+        due_at=dt.datetime(2026, 11, 18, 17, 0),
+        address=value or "12 Elm Street",
+        cross_street=value,
+        location_notes=value,
+        lat=42.5,
+        long=-71.25,
+        description=value or "A deep pothole",
+        answers=[Answer(value or "How big?", value or "Like a pizza")],
+        safety_notice=value or "Cones and a flagger",
+        contact_name=value,
+        contact_phone=value,
+        history=[HistoryItem(dt.datetime(2026, 11, 16, 9, 30), value or "Created", value)],
+    )
+    for key, new in changes.items():
+        setattr(data, key, new)
+    return data
+
+
+def read_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def squash(value: str) -> str:
+    return "".join(value.split())
+
+
+def _simple(char: str) -> bool:
+    """Characters a text extractor gives back as drawn: in the font, in the BMP, left-to-right.
+
+    (pypdf reorders right-to-left runs, and reportlab's ToUnicode map cannot express characters
+    beyond the BMP; those are checked by `assert_rtl_present` and by building at all.)"""
+    register_fonts()
+    covered = pdfmetrics.getFont(FONT).face.charToGlyph
+    return (
+        ord(char) < 0x10000
+        and ord(char) in covered
+        and unicodedata.bidirectional(char) not in ("R", "AL", "AN", "RLE", "RLO", "RLM")
+        and unicodedata.category(char) not in ("Mn", "Cf", "Zl", "Zp")
+    )
+
+
+def assert_literal(value: str, pdf_text: str) -> None:
+    """Every run of simple characters of `value` is in the PDF's text, exactly as typed.
+
+    Around right-to-left text the extractor may reorder neighbours, so there every simple
+    character is looked for on its own."""
+    shown = "".join(c for c in squash(pdf_text) if _simple(c))
+    value = plain(value)
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in value):
+        missing = {c for c in value if _simple(c) and not c.isspace()} - set(shown)
+        assert not missing, f"{missing!r} not printed"
+        return
+    token = ""
+    for char in value + " ":
+        if _simple(char) and not char.isspace():
+            token += char
+            continue
+        if token:
+            assert token in shown, f"{token!r} not printed literally"
+        token = ""
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Fail loudly if anything tries to connect anywhere."""
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise AssertionError(f"network connection attempted to {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: refuse(None, a))  # type: ignore[arg-type]
+    return attempts
+
+
+def all_documents(value: str, paper: str = "letter") -> dict[str, bytes]:
+    town = TownHeader(value or "Alder Falls", value, value, value, value)
+    page = setup(paper, town)
+    return {
+        "work_order": build_work_orders([order(value=value)], page),
+        "run_sheet": build_run_sheet(
+            RunSheetData(value or "Streets", "DPW", dt.date(2026, 11, 17), [order(value=value)]),
+            page,
+        ),
+        "receipt": build_receipt(
+            ReceiptData(
+                "2026-00042",
+                value or "Pothole",
+                value,
+                value,
+                dt.datetime(2026, 11, 16, 9, 30),
+                dt.datetime(2026, 11, 20, 17, 0),
+                value,
+                value,
+                value,
+            ),
+            page,
+        ),
+        "letter": build_letter(
+            LetterData(
+                "2026-00042",
+                [value or "Ana", value, "Alder Falls, MA"],
+                dt.date(2026, 11, 20),
+                value or "Subject",
+                value or "Body",
+                value,
+            ),
+            page,
+        ),
+        "faq_binder": build_faq_binder(
+            FaqBinderData(dt.date(2026, 11, 16), [FaqEntry(value or "T", value, value)]),
+            page,
+        ),
+    }
+
+
+# -- what each document shows ----------------------------------------------------------------
+
+
+def test_work_order_shows_number_town_and_text(no_network):
+    pdf = build_work_orders([order()], setup())
+    shown = read_text(pdf)
+    for expected in (
+        "2026-00042",
+        "Alder Falls",
+        "WORK ORDER",
+        "12 Elm Street",
+        "A deep pothole",
+        "How big?",
+        "Like a pizza",
+        "Cones and a flagger",
+        "Fixed",
+        "Needs follow-up",
+        "Could not locate",
+        "Not ours",
+        "Signature",
+    ):
+        assert expected in shown
+    assert "REPRINT" not in shown
+    assert page_count(pdf) == 1
+    assert not no_network
+
+
+def test_reprint_says_so():
+    shown = read_text(build_work_orders([order(reprint=True, times_printed=2)], setup()))
+    assert "REPRINT" in shown
+    assert "printed 2 times before" in shown
+
+
+def test_each_work_order_starts_a_page_and_a4_is_a4():
+    pdf = build_work_orders([order("2026-00001"), order("2026-00002")], setup("a4"))
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 2
+    assert "2026-00001" in reader.pages[0].extract_text()
+    assert "2026-00002" in reader.pages[1].extract_text()
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    letter = PdfReader(io.BytesIO(build_work_orders([order()], setup()))).pages[0].mediabox
+    assert (round(float(letter.width)), round(float(letter.height))) == (612, 792)
+
+
+def test_long_description_flows_onto_more_pages():
+    words = " ".join(f"word{i}" for i in range(6000))
+    pdf = build_work_orders([order(description=words)], setup())
+    assert page_count(pdf) > 2
+    shown = read_text(pdf)
+    assert "word0" in shown and "word5999" in shown
+    assert shown.count("Work order 2026-00042") == page_count(pdf)  # every page says whose
+
+
+def test_run_sheet_lists_orders_in_route_order():
+    orders = [
+        order("2026-00003", address="40 Oak Ave", street="oak ave", house_number=40),
+        order("2026-00001", address="12 Elm Street", street="elm st", house_number=12),
+        order("2026-00002", address="3 Elm Street", street="elm st", house_number=3),
+    ]
+    assert [o.tracking_number for o in in_route_order(orders)] == [
+        "2026-00002",
+        "2026-00001",
+        "2026-00003",
+    ]
+    pdf = build_run_sheet(RunSheetData("Streets", "DPW", dt.date(2026, 11, 17), orders), setup())
+    reader = PdfReader(io.BytesIO(pdf))
+    cover = reader.pages[0].extract_text()
+    assert "Run sheet: Streets" in cover
+    assert cover.index("2026-00002") < cover.index("2026-00001") < cover.index("2026-00003")
+    assert len(reader.pages) == 4
+    assert "2026-00002" in reader.pages[1].extract_text()
+
+
+def test_receipt_letter_and_binder_read_back():
+    documents = all_documents("")
+    receipt = read_text(documents["receipt"])
+    assert "2026-00042" in receipt and "Alder Falls" in receipt
+    assert "Fri 20 Nov 2026" in receipt  # the expected date
+    letter = read_text(documents["letter"])
+    assert "Subject" in letter and "Body" in letter and "Ana" in letter
+    binder = build_faq_binder(
+        FaqBinderData(
+            dt.date(2026, 11, 16),
+            [
+                FaqEntry("When is trash picked up?", "Mondays.", "Public Works"),
+                FaqEntry("Dog licences", "At the counter.", "Town Clerk"),
+            ],
+        ),
+        setup(),
+    )
+    shown = read_text(binder)
+    assert "Contents" in shown and "Public Works" in shown and "Mondays." in shown
+    first = PdfReader(io.BytesIO(binder)).pages[0].extract_text()
+    assert "When is trash picked up?" in first  # in the contents
+
+
+def test_a_broken_logo_does_not_stop_printing():
+    town = TownHeader("Alder Falls", logo=b"not an image")
+    assert "Alder Falls" in read_text(build_work_orders([order()], setup(town=town)))
+
+
+def test_escaping_is_done_once():
+    assert text("<b>&amp;\n") == "&lt;b&gt;&amp;amp;<br/>"
+    assert plain("a\x00b\r\nc\ud800") == "ab\nc"
+
+
+# -- hostile text ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_text_prints_literally_everywhere(value, no_network):
+    for name, pdf in all_documents(value).items():
+        shown = read_text(pdf)
+        assert "2026-00042" in shown or name == "faq_binder"
+        assert_literal(value, shown)
+    assert not no_network
+
+
+def test_a_100_kb_description_prints_whole(no_network):
+    value = ("Pothole <b>&amp; 'quotes' ñ ") * 4000  # about 100 KB
+    assert len(value.encode()) > 100_000
+    pdf = build_work_orders([order(description=value)], setup())
+    shown = squash(read_text(pdf))
+    assert shown.count(squash("Pothole <b>&amp; 'quotes' ñ")) == 4000
+    assert not no_network
+
+
+hostile_text = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(
+        st.characters(
+            exclude_categories=["Cs"],
+            max_codepoint=0x1F6FF,
+        ),
+        max_size=200,
+    ),
+    st.lists(st.sampled_from([*HOSTILE, "x", " ", "\n", "<", "&", "]]>"]), max_size=12).map(
+        "".join
+    ),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(value=hostile_text, paper=st.sampled_from(["letter", "a4"]))
+def test_any_text_builds_and_prints_literally(value, paper, no_network):
+    documents = all_documents(value, paper)
+    assert_literal(value, read_text(documents["work_order"]))
+    assert_literal(value, read_text(documents["receipt"]))
+    assert not no_network
+
+
+# -- the barcode and the QR code scan back to the number ----------------------------------------
+
+
+def _decoder_ready() -> bool:
+    if shutil.which("pdftoppm") is None:
+        return False
+    try:
+        from pyzbar import pyzbar  # noqa: F401
+    except ImportError:  # the zbar library itself is missing
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _decoder_ready(), reason="needs pdftoppm and zbar (pyzbar)")
+def test_barcode_and_qr_decode_to_the_tracking_number(tmp_path: Path):
+    from PIL import Image
+    from pyzbar import pyzbar
+
+    pdf = tmp_path / "order.pdf"
+    pdf.write_bytes(build_work_orders([order("2026-04711")], setup()))
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "200", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+        check=True,
+    )
+    page = next(tmp_path.glob("p*.png"))
+    with Image.open(page) as image:
+        found = {(code.type, code.data.decode()) for code in pyzbar.decode(image)}
+    assert ("CODE128", "2026-04711") in found
+    assert ("QRCODE", "2026-04711") in found

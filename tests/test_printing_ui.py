@@ -1,0 +1,166 @@
+"""The print preview, printing through an injected print dialog, and the close-out screen."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
+
+from desktop.models.contacts import CallerDetails
+from desktop.models.intake import RequestDraft, create_request
+from desktop.models.schema import RequestEvent, ServiceRequest
+from desktop.ui import print_preview
+from desktop.ui.messages import messages
+from desktop.ui.work_orders_page import WorkOrdersPage
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs():
+    messages.windows = False
+    yield
+    messages.windows = True
+
+
+def _request(description: str = "Deep hole <b>by</b> the stop") -> ServiceRequest:
+    return create_request(
+        RequestDraft(
+            service_type="pothole",
+            description=description,
+            address="12 Elm Street",
+            answers={"size": "large", "in_lane": "yes"},
+            caller=CallerDetails(first_name="Ana", last_name="Núñez", phone="555-010-2233"),
+            safety_acknowledged=True,
+        )
+    )
+
+
+def _to_file(path: Path):
+    def ask(printer: QPrinter, parent, on_accepted) -> None:
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(path))
+        on_accepted()  # as if the clerk pressed Print
+
+    return ask
+
+
+def _preview(qtbot, request_ids, **dialog_options):
+    job = print_preview.print_work_orders(
+        None, request_ids, show=False, dialog_options=dialog_options
+    )
+    assert job is not None
+    with qtbot.waitSignal(job.ready, timeout=20000) as ready:
+        pass
+    dialog = ready.args[0]
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_preview_shows_the_pdf_and_prints_it(qtbot, db, tmp_path):
+    request = _request()
+    out = tmp_path / "printed.pdf"
+    dialog = _preview(qtbot, [request.id], ask_printer=_to_file(out), has_printer=lambda: True)
+    assert dialog.document.pageCount() == 1
+    with qtbot.waitSignal(dialog.printed, timeout=20000):
+        dialog.print_button.click()
+    assert len(PdfReader(io.BytesIO(out.read_bytes())).pages) == 1
+    assert RequestEvent.select().where(RequestEvent.kind == "printed").count() == 1
+    again = _preview(qtbot, [request.id])
+    text = PdfReader(io.BytesIO(again.pdf)).pages[0].extract_text()
+    assert "REPRINT" in text and request.tracking_number in text
+
+
+def test_no_printer_and_a_cancelled_dialog_print_nothing(qtbot, db):
+    request = _request()
+    dialog = _preview(qtbot, [request.id], has_printer=lambda: False)
+    with qtbot.waitSignal(dialog.print_failed) as failed:
+        dialog.print_button.click()
+    assert "No printer" in failed.args[0]
+    cancelled = _preview(
+        qtbot, [request.id], has_printer=lambda: True, ask_printer=lambda p, w, ok: None
+    )
+    with qtbot.assertNotEmitted(cancelled.printed):
+        cancelled.print_button.click()
+    assert not RequestEvent.select().where(RequestEvent.kind == "printed").exists()
+
+
+def test_save_as_pdf(qtbot, db, tmp_path):
+    request = _request()
+    target = tmp_path / "saved.pdf"
+    dialog = _preview(qtbot, [request.id], ask_save_path=lambda parent, name: target)
+    with qtbot.waitSignal(dialog.printed):
+        dialog.save_button.click()
+    assert request.tracking_number in PdfReader(target).pages[0].extract_text()
+    bad = _preview(qtbot, [request.id], ask_save_path=lambda p, n: tmp_path / "no" / "x.pdf")
+    with qtbot.waitSignal(bad.print_failed) as failed:
+        bad.save_button.click()
+    assert "Could not save" in failed.args[0]
+
+
+def test_receipt_and_letter_entry_points(qtbot, db):
+    request = _request()
+    job = print_preview.print_receipt(None, request.id, show=False)
+    assert job is not None
+    with qtbot.waitSignal(job.ready, timeout=20000) as ready:
+        pass
+    qtbot.addWidget(ready.args[0])
+    assert ready.args[0].document.pageCount() == 1
+    assert print_preview.print_letter(None, request.id, "closure") is None  # no postal address
+
+
+def test_close_out_a_stack_by_keyboard(qtbot, db):
+    first, second = _request(), _request("Another")
+    page = WorkOrdersPage()
+    qtbot.addWidget(page)
+    page.load()
+    tab = page.closeout
+    qtbot.keyClicks(tab.scan, first.tracking_number)
+    qtbot.keyClick(tab.scan, Qt.Key.Key_Return)
+    assert first.tracking_number in tab.found.text()
+    tab.notes.setPlainText("Filled it")
+    tab.hours.setText("1,5")
+    tab.crew.setText("Crew 2")
+    tab.keep.setChecked(True)
+    with qtbot.waitSignal(tab.closed) as closed:
+        tab.save_button.click()
+    assert first.tracking_number in closed.args[0]
+    done = ServiceRequest.get_by_id(first.id)
+    assert (done.status, done.resolution) == ("resolved", "fixed")
+    assert tab.scan.text() == "" and tab.crew.text() == "Crew 2"  # kept for the next one
+    # the next order of the stack: scan, then save straight away
+    qtbot.keyClicks(tab.scan, second.tracking_number.replace("-", ""))
+    qtbot.keyClick(tab.scan, Qt.Key.Key_Return)
+    tab.outcomes.button(4).setChecked(True)
+    with qtbot.waitSignal(tab.closed):
+        tab.save_button.click()
+    assert ServiceRequest.get_by_id(second.id).resolution == "not_town_responsibility"
+    assert tab.done_list.count() == 2
+    # mistakes show beside the form, not in a dialog
+    qtbot.keyClicks(tab.scan, "2099-00001")
+    qtbot.keyClick(tab.scan, Qt.Key.Key_Return)
+    assert "2099-00001" in tab.problem.text()
+    qtbot.keyClicks(tab.scan, first.tracking_number)
+    qtbot.keyClick(tab.scan, Qt.Key.Key_Return)
+    with qtbot.assertNotEmitted(tab.closed):
+        tab.save_button.click()
+    assert "already resolved" in tab.problem.text()
+
+
+def test_todays_work_orders_list_and_packet(qtbot, db):
+    request = _request()
+    page = WorkOrdersPage()
+    qtbot.addWidget(page)
+    page.load()
+    today = page.today
+    index = today.department.findData(request.department.code)
+    today.department.setCurrentIndex(index)
+    assert today.orders.count() == 1
+    assert request.tracking_number in today.orders.item(0).text()
+    today.print_packet(show=False)
+    with qtbot.waitSignal(today.last_job.ready, timeout=20000) as ready:
+        pass
+    qtbot.addWidget(ready.args[0])
+    assert ready.args[0].document.pageCount() == 2  # the cover list and the order
