@@ -39,13 +39,14 @@ def history(request_id: int) -> list[tuple[str, str | None]]:
 def test_the_whole_life_of_a_request(request_id):
     clerk = create_staff("Carla Clerk", "clerk")
     crew = create_staff("Pat Crew", "crew_lead")
+    boss = create_staff("Bo Boss", "supervisor")
     lifecycle.set_status(request_id, "acknowledged", actor=clerk)
-    lifecycle.assign(request_id, crew, actor=clerk)
+    lifecycle.assign(request_id, crew, actor=boss)
     lifecycle.set_status(request_id, "in_progress", actor=crew)
     lifecycle.add_note(request_id, "Cones placed", actor=crew)
     lifecycle.add_note(request_id, "Crew on site today", public=True, actor=clerk)
     lifecycle.resolve(request_id, "fixed", note="Filled with hot asphalt", actor=crew)
-    closed = lifecycle.close(request_id, actor=clerk)
+    closed = lifecycle.close(request_id, actor=crew)
     assert closed.status == "closed" and closed.resolution == "fixed"
     assert closed.acknowledged_at == TEST_NOW and closed.closed_at == TEST_NOW
     assert closed.status_notes == "Filled with hot asphalt"

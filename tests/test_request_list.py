@@ -84,7 +84,7 @@ def town(db):
         draft("missed_trash", "Bins not emptied", "7 Birch Rd", first_name="Ann", last_name="Lee"),
         clerk,
     )
-    assign(second.id, crew, actor=clerk)
+    assign(second.id, crew)  # a supervisor's action: the system here
     add_note(third.id, "Resident mentioned the hydrant leaks too", actor=clerk)
     return {"clerk": clerk, "crew": crew, "requests": [first, second, third, fourth]}
 

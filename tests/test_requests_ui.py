@@ -13,7 +13,7 @@ from desktop.models.contacts import CallerDetails
 from desktop.models.demo import generate_demo
 from desktop.models.intake import RequestDraft, create_request
 from desktop.models.request_list import COLUMN_KEYS
-from desktop.models.schema import RequestEvent, SavedView, ServiceRequest
+from desktop.models.schema import RequestEvent, SavedView, ServiceRequest, StaffUser
 from desktop.models.staff import create_staff
 from desktop.ui.main_window import MainWindow
 from desktop.ui.messages import messages
@@ -141,6 +141,8 @@ def test_a_scanned_number_opens_the_request(qtbot, db, clerk, tmp_path: Path):
 
 
 def test_actions_write_history(page, clerk):
+    # assigning, closing and reopening are a supervisor's (permissions.py)
+    StaffUser.update(role="supervisor").where(StaffUser.id == clerk.id).execute()
     created = pothole()
     assert page.open_request(created.tracking_number)
     detail = page.detail

@@ -10,11 +10,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from desktop.cli.admin_commands import audit_command, privacy_command, users_command
 from desktop.cli.knowledge_commands import faq_command, triage_command
+from desktop.cli.print_commands import closeout_command, print_command
 from desktop.cli.request_commands import contact_command, question_command, request_command
 from desktop.cli.routing_commands import routing_command
+from desktop.cli.sign_in import sign_in_for_command
 from desktop.i18n import _
-from desktop.models.db import OpenedDatabase, close_database, open_database
+from desktop.models import permissions
+from desktop.models.db import OpenedDatabase, close_database
 from desktop.models.errors import InputError, KnownError
 from desktop.paths import AppPaths
 
@@ -42,7 +46,18 @@ def cmd_init(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
     from desktop.models.first_run import complete_first_run
 
     if args.town and args.admin:
-        complete_first_run(args.town, args.admin)  # the window will not ask again
+        from desktop.cli.admin_commands import admin_password
+
+        password = admin_password(args)
+        complete_first_run(args.town, args.admin, password=password)  # the window will not ask
+        if password is None:
+            print(
+                _(
+                    "No password was given for the administrator, so staff sign-in is off until "
+                    "one is set (frontcounter users passwd USERNAME)."
+                ),
+                file=sys.stderr,
+            )
     elif args.town:
         settings.set_settings({"town.name": args.town.strip()})
     elif args.admin:
@@ -88,6 +103,11 @@ HANDLERS: dict[str, Handler] = {
     "routing": routing_command,
     "faq": faq_command,
     "triage": triage_command,
+    "print": print_command,
+    "closeout": closeout_command,
+    "users": users_command,
+    "audit": audit_command,
+    "privacy": privacy_command,
 }
 
 #: commands (and actions) that only read, so a read-only database is fine for them
@@ -106,20 +126,58 @@ READ_ONLY_OK = {
     "faq stale",
     "faq export",
     "triage",
+    "users list",
+    "audit",
 }
+
+#: safety commands that change nothing (the others need an administrator once sign-in is on)
+SAFETY_READ_ONLY = {"check", "sessions"}
+
+
+def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
+    """Backups, restores, compaction and moving the town are an administrator's, once staff
+    sign in; returns the exit status when refused (0: go ahead)."""
+    if args.command in SAFETY_READ_ONLY or (args.command == "backup" and args.list):
+        return 0
+    from desktop.models.db import open_database
+
+    try:
+        opened = open_database(database_target(args, paths), create=False, migrate=False)
+    except KnownError:
+        return 0  # the command itself says what is wrong with the database
+    try:
+        user = sign_in_for_command(args, changes_data=True)
+        permissions.require(user, permissions.BACKUP_MANAGE)
+    except KnownError as exc:
+        print(f"frontcounter: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        permissions.acting_as(None)
+        close_database(opened)
+    return 0
 
 
 def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
     """Run the sub-command; a known error is one line on stderr and exit status 1."""
+    from desktop.cli import safety_commands
+
+    if args.command in safety_commands.COMMANDS:
+        refused = _safety_sign_in(args, paths)
+        if refused:
+            return refused
+        return safety_commands.run(args, paths)
     handler = HANDLERS[args.command]
     try:
-        opened = open_database(database_target(args, paths))
+        opened = safety_commands.open_for_cli(database_target(args, paths))
         try:
             name = f"{args.command} {getattr(args, 'action', '')}".strip()
-            if opened.read_only and name not in READ_ONLY_OK and args.command not in READ_ONLY_OK:
+            changes = name not in READ_ONLY_OK and args.command not in READ_ONLY_OK
+            if opened.read_only and changes:
                 raise KnownError(opened.read_only_reason or _("The database is read-only."))
+            sign_in_for_command(args, changes_data=changes)
             handler(args, opened)
         finally:
+            permissions.acting_as(None)
             close_database(opened)
     except KnownError as exc:
         log.info("command %s failed: %s (%s)", args.command, exc, exc.detail)

@@ -47,7 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help=_("keep every data, settings and log file under DIR (tests, portable installs)"),
     )
-    parser.add_argument("--user", metavar="USERNAME", help=_("act as this staff member"))
+    parser.add_argument(
+        "--user",
+        metavar="USERNAME",
+        help=_(
+            "act as this staff member, signed in with their password (FRONTCOUNTER_PASSWORD, "
+            "or asked at a terminal)"
+        ),
+    )
     parser.add_argument(
         "--no-err-windows",
         action="store_true",
@@ -68,6 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--town", metavar="NAME", help=_("the town's name"))
     init.add_argument("--admin", metavar="FULL NAME", help=_("the first administrator's name"))
     init.add_argument(
+        "--admin-password-file",
+        metavar="FILE",
+        help=_(
+            "the first administrator's password, the first line of FILE ('-': standard input); "
+            "else FRONTCOUNTER_ADMIN_PASSWORD, else asked at a terminal"
+        ),
+    )
+    init.add_argument(
         "--demo",
         type=_positive_int,
         metavar="N",
@@ -86,4 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli import knowledge_commands
 
     knowledge_commands.add_parsers(commands, common)
+    from desktop.cli import safety_commands
+
+    safety_commands.add_parsers(commands, common)
+    from desktop.cli import print_commands
+
+    print_commands.add_parsers(commands, common)
+    from desktop.cli import admin_commands
+
+    admin_commands.add_parsers(commands, common)
     return parser

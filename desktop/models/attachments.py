@@ -232,6 +232,9 @@ def add_attachment(
     limit: int = MAX_ATTACHMENT_BYTES,
 ) -> AttachmentInfo:
     """Attach `data` to a request under `filename` (cleaned). Nothing is saved on error."""
+    from desktop.models import audit, permissions
+
+    permissions.require(actor, permissions.ATTACHMENT_EDIT)
     if not data:
         raise InputError(_("“{name}” is empty: there is nothing to attach.").format(name=filename))
     if len(data) > limit:
@@ -273,6 +276,14 @@ def add_attachment(
             actor=actor,
             new_value=name,
             body=_("Attached “{name}” ({size}).").format(name=name, size=human_size(len(data))),
+        )
+        audit.record(
+            "attachment",
+            attachment.id,
+            "create",
+            None,
+            audit.snapshot(attachment, ["request", "filename", "media_type", "size", "sha256"]),
+            actor,
         )
         return int(attachment.id)
 
@@ -375,9 +386,26 @@ def save_attachment(attachment_id: int, target: str | Path, *, overwrite: bool =
 
 def delete_attachment(attachment_id: int, *, actor: StaffUser | None = None) -> None:
     """Remove an attachment; the request's history keeps a line saying who removed what."""
+    from desktop.models import audit, permissions
+
+    permissions.require(actor, permissions.ATTACHMENT_EDIT)
 
     def save() -> None:
         found = get_attachment(attachment_id)
+        audit.record(
+            "attachment",
+            attachment_id,
+            "delete",
+            {
+                "request": found.request_id,
+                "filename": found.filename,
+                "media_type": found.media_type,
+                "size": found.size,
+                "sha256": found.sha256,
+            },
+            None,
+            actor,
+        )
         Attachment.delete().where(Attachment.id == attachment_id).execute()
         RequestEvent.create(
             request=found.request_id,

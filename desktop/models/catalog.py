@@ -110,6 +110,9 @@ def import_catalog(data: Any) -> tuple[int, int]:
 
     Call inside a write transaction. Returns (departments added, types added).
     """
+    from desktop.models import permissions
+
+    permissions.require(None, permissions.CATALOG_EDIT)
     problems = validate_catalog(data)
     if problems:
         raise InputError(
@@ -172,4 +175,18 @@ def import_catalog(data: Any) -> tuple[int, int]:
                 updated_at=stamp,
             )
         added_types += 1
+    if added_depts or added_types:
+        from desktop.models import audit
+
+        audit.record(
+            "catalog",
+            "",
+            "import",
+            None,
+            {
+                "departments": [d["code"] for d in data["departments"]],
+                "service_types": [t["code"] for t in data["service_types"]],
+                "added": [added_depts, added_types],
+            },
+        )
     return added_depts, added_types

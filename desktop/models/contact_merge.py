@@ -98,9 +98,13 @@ def merge_contacts(
 ) -> MergeResult:
     """Merge resident `other_id` into `keep_id` in one transaction; None versions mean "as it
     is now" (the command line). Nothing is changed on error."""
+    from desktop.models import audit, permissions
+
+    permissions.require(actor, permissions.CONTACT_EDIT)
 
     def save() -> MergeResult:
         keep, other = _load(keep_id), _load(other_id)
+        before_keep, before_other = audit.snapshot(keep), audit.snapshot(other)
         _check(keep, other)
         for contact, version in ((keep, keep_version), (other, other_version)):
             if version is not None and contact.version != version:
@@ -161,6 +165,17 @@ def merge_contacts(
             raise _conflict(keep)
         if not merged:
             raise _conflict(other)
+        audit.record(
+            "contact", keep.id, "merge", before_keep, audit.snapshot(_load(keep.id)), actor
+        )
+        audit.record(
+            "contact",
+            other.id,
+            "merged_into",
+            before_other,
+            {"merged_into": keep.id, "requests_moved": requests},
+            actor,
+        )
         return MergeResult(
             _load(keep.id), moved_requests, moved_followers, moved_questions, moved_methods
         )

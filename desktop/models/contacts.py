@@ -123,6 +123,9 @@ def create_contact(caller: CallerDetails) -> Contact:
         created_at=stamp,
         updated_at=stamp,
     )
+    from desktop.models import audit
+
+    audit.record("contact", contact.id, "create", None, audit.snapshot(contact))
     add_methods(contact, caller)
     return contact
 
@@ -137,10 +140,13 @@ def add_methods(contact: Contact, caller: CallerDetails) -> None:
         wanted.append(("email", caller.email.strip(), normalize_email(caller.email)))
     for kind, value, normalized in wanted:
         if (kind, normalized) not in existing:
-            ContactMethod.create(
+            method = ContactMethod.create(
                 contact=contact,
                 kind=kind,
                 value=value,
                 normalized=normalized,
                 is_primary=not any(k == kind for k, _n in existing),
             )
+            from desktop.models import audit
+
+            audit.record("contact", contact.id, "add_method", None, audit.snapshot(method))

@@ -15,20 +15,31 @@ def needs_first_run() -> bool:
     return not get_setting("setup.done") or first_administrator() is None
 
 
-def complete_first_run(town_name: str, admin_full_name: str, admin_username: str = "") -> StaffUser:
-    """Save the town's name and create the first administrator (no password is made up here:
-    the administrator chooses one when signing in is switched on)."""
+def complete_first_run(
+    town_name: str, admin_full_name: str, admin_username: str = "", password: str | None = None
+) -> StaffUser:
+    """Save the town's name and create the first administrator with the password they chose.
+
+    No password is ever made up: without one (`password=None`, older scripts) the database has
+    no sign-in until an administrator sets a password (`frontcounter users passwd`)."""
+    from desktop.models import passwords, permissions, signin
+
     town = " ".join(town_name.split())
     if not town:
         raise InputError(_("Give the town's name; it is printed on every receipt and work order."))
     if len(town) > 200:
         raise InputError(_("That town name is too long (200 characters at most)."))
+    if password is not None and passwords.password_problem(password):
+        raise InputError(passwords.password_problem(password))
 
     def save() -> StaffUser:
         admin = first_administrator() or create_staff(
             admin_full_name, "admin", admin_username or None
         )
         set_settings({"town.name": town, "setup.done": True})
+        if password is not None and not admin.password_hash:
+            signin.first_password(admin.id, password)
         return admin
 
-    return write(save)
+    with permissions.as_system():
+        return write(save)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import clock
+from desktop.models import audit, clock, permissions
 from desktop.models.addresses import normalize_address
 from desktop.models.contacts import CallerDetails, add_methods, check_caller, create_contact
 from desktop.models.db import write
@@ -183,6 +183,7 @@ def check_draft(draft: RequestDraft) -> tuple[ServiceType, dict[str, Any]]:
 
 def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> ServiceRequest:
     """Check and save a new request, routed and with its due dates. Nothing is saved on error."""
+    permissions.require(actor, permissions.REQUEST_CREATE)
     service_type, answers = check_draft(draft)
     calendar = load_calendar()
     location = normalize_address(draft.address)
@@ -247,6 +248,14 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
             ),
         )
         learn_from_request(service_type.id, request.description)
+        audit.record(
+            "service_request",
+            request.id,
+            "create",
+            None,
+            {**(audit.snapshot(request) or {}), "answers": answers},
+            actor,
+        )
         return request
 
     return write(save)
@@ -336,6 +345,7 @@ def add_follower(
     request_id: int, draft: RequestDraft, actor: StaffUser | None = None
 ) -> RequestFollower:
     """Add this caller to an existing request instead of opening new work."""
+    permissions.require(actor, permissions.REQUEST_CREATE)
     problems = check_caller(draft.caller)
     if problems:
         raise InputError(" ".join(problems))
@@ -362,6 +372,9 @@ def add_follower(
             actor=actor,
             body=_("Also reported by {name}.").format(name=name),
         )
+        audit.record(
+            "service_request", request.id, "follower", None, audit.snapshot(follower), actor
+        )
         return follower
 
     return write(save)
@@ -382,6 +395,7 @@ def log_question(
     article_id: int | None = None,
 ) -> InfoContact:
     """Count a question answered without a request (from a FAQ article when one is given)."""
+    permissions.require(actor, permissions.REQUEST_CREATE)
     from desktop.models.schema import FaqArticle
 
     article = None

@@ -141,6 +141,9 @@ def save_article(
 
     With `expected_version`, saving over someone else's newer change is a ConflictError.
     """
+    from desktop.models import audit, permissions
+
+    permissions.require(actor, permissions.KNOWLEDGE_EDIT)
     values = _checked(draft)
 
     def save() -> FaqArticle:
@@ -160,6 +163,7 @@ def save_article(
             if found is None:
                 raise NotFound(_("That article is no longer in the knowledge base."))
             article = found
+            before = audit.snapshot(article)
             if expected_version is not None and article.version != expected_version:
                 raise ConflictError(
                     _(
@@ -186,6 +190,14 @@ def save_article(
             body=article.body,
             keywords=article.keywords,
             note=clean_text(note, 500) or (_("Created.") if article_id is None else ""),
+        )
+        audit.record(
+            "faq_article",
+            article.id,
+            "create" if article_id is None else "update",
+            None if article_id is None else before,
+            {**(audit.snapshot(article) or {}), "types": draft.types},
+            actor,
         )
         return article
 
@@ -277,9 +289,19 @@ def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
         raise InputError(_("Give the word residents use."))
     others = [clean_text(s, 100).lower() for s in synonyms]
     joined = ", ".join(s for s in dict.fromkeys(others) if s and s != word)
+    from desktop.models import audit, permissions
+
+    permissions.require(None, permissions.KNOWLEDGE_EDIT)
 
     def save() -> SearchSynonym:
         row = SearchSynonym.get_or_none(SearchSynonym.term == word)
+        audit.record(
+            "search_synonym",
+            word,
+            "update",
+            None if row is None else {"synonyms": row.synonyms},
+            {"synonyms": joined},
+        )
         if row is None:
             return SearchSynonym.create(term=word, synonyms=joined)
         row.synonyms = joined
@@ -292,7 +314,15 @@ def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
 
 
 def delete_synonyms(term: str) -> None:
-    write(lambda: SearchSynonym.delete().where(SearchSynonym.term == term.lower()).execute())
+    from desktop.models import audit, permissions
+
+    permissions.require(None, permissions.KNOWLEDGE_EDIT)
+
+    def save() -> None:
+        audit.record("search_synonym", term.lower(), "delete", {"term": term.lower()}, None)
+        SearchSynonym.delete().where(SearchSynonym.term == term.lower()).execute()
+
+    write(save)
 
 
 # -- call scripts -----------------------------------------------------------------------------
@@ -308,6 +338,9 @@ def save_call_script(
     service_type_id: int, steps: list[dict[str, Any]], actor: StaffUser | None = None
 ) -> CallScript:
     """Replace a type's call script (supervisors edit these)."""
+    from desktop.models import audit, permissions
+
+    permissions.require(actor, permissions.KNOWLEDGE_EDIT)
     cleaned = []
     for step in steps:
         ask = clean_text(str(step.get("ask", "")), MAX_TITLE)
@@ -325,6 +358,14 @@ def save_call_script(
         if ServiceType.get_or_none(ServiceType.id == service_type_id) is None:
             raise NotFound(_("That request type is no longer in the catalog."))
         row = CallScript.get_or_none(CallScript.service_type == service_type_id)
+        audit.record(
+            "call_script",
+            service_type_id,
+            "update",
+            None if row is None else {"steps": row.steps},
+            {"steps": cleaned},
+            actor,
+        )
         if row is None:
             return CallScript.create(service_type=service_type_id, steps=cleaned, updated_by=actor)
         row.steps = cleaned
@@ -593,6 +634,9 @@ def _draft_of_row(row: dict[str, Any], number: int) -> ArticleDraft:
 def import_articles(path: Path, actor: StaffUser | None = None) -> dict[str, int]:
     """Add the articles in a JSON or CSV file; an article with the same title is updated (a new
     version in its history). All or nothing: one bad row and nothing is imported."""
+    from desktop.models import permissions
+
+    permissions.require(actor, permissions.KNOWLEDGE_EDIT)
     rows, synonyms = _read_import(path)
     drafts = [_draft_of_row(row, n) for n, row in enumerate(rows, 1)]
     known_types = {t.code for t in ServiceType.select(ServiceType.code)}

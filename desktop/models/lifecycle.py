@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import clock
+from desktop.models import audit, clock, permissions
 from desktop.models.db import write
 from desktop.models.errors import ConflictError, InputError, NotFound
 from desktop.models.intake import MAX_DESCRIPTION, MAX_LINE, clean_text
@@ -81,7 +81,16 @@ def _change(
             )
         for event in events:
             RequestEvent.create(request=request_id, at=now, actor=actor, **event)
-        return ServiceRequest.get_by_id(request_id)
+        fresh: ServiceRequest = ServiceRequest.get_by_id(request_id)
+        audit.record(
+            "service_request",
+            request_id,
+            events[0]["kind"] if events else "update",
+            audit.snapshot(current, changes),
+            {**(audit.snapshot(fresh, changes) or {}), **({"event": events} if events else {})},
+            actor,
+        )
+        return fresh
 
     return write(save)
 
@@ -95,6 +104,7 @@ def set_status(
     note: str = "",
 ) -> ServiceRequest:
     """Move an open request along: acknowledged, assigned, scheduled, in progress."""
+    permissions.require(actor, permissions.REQUEST_STATUS)
     request = find_request(request_id)
     if status not in STATUSES:
         raise InputError(_("“{status}” is not a status.").format(status=status))
@@ -124,6 +134,7 @@ def resolve(
     duplicate_of: str | int | None = None,
 ) -> ServiceRequest:
     """The work is done (or will not be): say how, so "closed" always says whether it was fixed."""
+    permissions.require(actor, permissions.REQUEST_CLOSEOUT)
     request = find_request(request_id)
     if request.status not in OPEN_STATUSES:
         raise InputError(_("This request is already resolved."))
@@ -172,6 +183,7 @@ def resolve(
 def close(
     request_id: int, *, version: int | None = None, actor: StaffUser | None = None, note: str = ""
 ) -> ServiceRequest:
+    permissions.require(actor, permissions.REQUEST_CLOSEOUT)
     request = find_request(request_id)
     if request.status != "resolved":
         raise InputError(_("Only a resolved request can be closed: resolve it first."))
@@ -191,6 +203,7 @@ def reopen(
     request_id: int, reason: str, *, version: int | None = None, actor: StaffUser | None = None
 ) -> ServiceRequest:
     """Back to work: the resolution is cleared, the clock starts again from now."""
+    permissions.require(actor, permissions.REQUEST_REOPEN)
     request = find_request(request_id)
     if request.status not in DONE_STATUSES:
         raise InputError(_("This request is still open."))
@@ -228,6 +241,7 @@ def add_note(
     actor: StaffUser | None = None,
 ) -> ServiceRequest:
     """An internal note, or a public update the resident may be told (Open311 status_notes)."""
+    permissions.require(actor, permissions.REQUEST_NOTE)
     text = clean_text(text, MAX_DESCRIPTION)
     if not text:
         raise InputError(_("The note is empty."))
@@ -244,6 +258,7 @@ def assign(
     version: int | None = None,
     actor: StaffUser | None = None,
 ) -> ServiceRequest:
+    permissions.require(actor, permissions.REQUEST_ASSIGN)
     request = find_request(request_id)
     if request.status not in OPEN_STATUSES:
         raise InputError(_("A resolved request cannot be assigned; reopen it first."))
@@ -262,6 +277,7 @@ def assign(
 def set_priority(
     request_id: int, priority: str, *, version: int | None = None, actor: StaffUser | None = None
 ) -> ServiceRequest:
+    permissions.require(actor, permissions.REQUEST_STATUS)
     request = find_request(request_id)
     if priority not in PRIORITIES:
         raise InputError(_("“{priority}” is not a priority.").format(priority=priority))
@@ -273,6 +289,7 @@ def pause(
     request_id: int, reason: str, *, version: int | None = None, actor: StaffUser | None = None
 ) -> ServiceRequest:
     """Stop the clock (waiting on the resident, on parts, on weather)."""
+    permissions.require(actor, permissions.REQUEST_STATUS)
     request = find_request(request_id)
     reason = clean_text(reason, MAX_LINE)
     if not reason:
@@ -295,6 +312,7 @@ def resume(
     request_id: int, *, version: int | None = None, actor: StaffUser | None = None
 ) -> ServiceRequest:
     """Start the clock again; the due dates move by the business time it stood still."""
+    permissions.require(actor, permissions.REQUEST_STATUS)
     request = find_request(request_id)
     if request.paused_since is None:
         raise InputError(_("The clock of this request is not paused."))

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontcounter.migrations")
 
-LATEST_VERSION = 2
+LATEST_VERSION = 3
 
 
 def _to_2(db: peewee.Database) -> None:
@@ -66,8 +66,15 @@ def _v2_faq_article_columns(db: peewee.Database) -> None:
 #: further changes of version 2 to tables that already existed (each one a function of the db)
 V2_COLUMNS: list[Callable[[peewee.Database], None]] = [_v2_faq_article_columns]
 
+def _to_3(db: peewee.Database) -> None:
+    """Version 3: open sessions, sign-in tokens and the audit trail (the tables in ADDED_IN_V3)."""
+    from desktop.models.schema import ADDED_IN_V3
+
+    db.create_tables(ADDED_IN_V3, safe=True)
+
+
 #: step N brings a database from version N-1 to version N
-STEPS: dict[int, Callable[[peewee.Database], None]] = {2: _to_2}
+STEPS: dict[int, Callable[[peewee.Database], None]] = {2: _to_2, 3: _to_3}
 
 
 def schema_version(db: peewee.Database) -> int | None:

@@ -150,16 +150,21 @@ def load_request_detail(reference: str | int) -> RequestDetail:
     with reading():
         request = find_request(reference)
         kind = request.service_type
-        contact = request.contact if request.contact_id else None
+        from desktop.models.permissions import may_see_confidential
+
+        # a confidential reporter is shown only to the roles that need them (permissions.py)
+        hidden = request.confidential and not may_see_confidential()
+        contact_id = None if hidden else request.contact_id
+        contact = request.contact if contact_id else None
         detail = RequestDetail(
             request=request,
             service_type=kind.name,
             department=request.department.name,
             assignee=request.assignee.full_name if request.assignee is not None else "",
-            contact_id=request.contact_id,
+            contact_id=contact_id,
             contact_name=contact.display_name if contact else "",
-            contact_phone=_method(request.contact_id, "phone"),
-            contact_email=_method(request.contact_id, "email"),
+            contact_phone=_method(contact_id, "phone"),
+            contact_email=_method(contact_id, "email"),
             safety_notice=kind.safety_notice,
         )
         attributes = {a.code: a for a in kind.attributes}
@@ -225,11 +230,11 @@ def load_request_detail(reference: str | int) -> RequestDetail:
                 ServiceRequest.select().where(ServiceRequest.id == request.duplicate_of_id)
             )
             detail.duplicate_of = found[0] if found else None
-        if request.contact_id:
+        if contact_id:
             detail.contact_requests = _lines(
                 ServiceRequest.select()
                 .where(
-                    ServiceRequest.contact == request.contact_id,
+                    ServiceRequest.contact == contact_id,
                     ServiceRequest.id != request.id,
                 )
                 .order_by(ServiceRequest.requested_at.desc())

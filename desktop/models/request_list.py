@@ -283,6 +283,9 @@ class RequestList:
         due_index = COLUMN_KEYS.index("due_at")
         status_index = COLUMN_KEYS.index("status")
         contact_index = COLUMN_KEYS.index("contact")
+        from desktop.models.permissions import may_see_confidential
+
+        mask = not may_see_confidential()  # only the roles that need a confidential reporter
         rows = []
         for request_id in ids:
             row = found.get(request_id)
@@ -291,7 +294,7 @@ class RequestList:
             values = list(row[2:])
             due, status = values[due_index], values[status_index]
             overdue = due is not None and status in OPEN_STATUSES and _as_datetime(due) < now
-            if row[1] and values[contact_index]:
+            if mask and row[1] and values[contact_index]:
                 values[contact_index] = CONFIDENTIAL
             rows.append(RequestRow(request_id, tuple(values), overdue))
         return rows

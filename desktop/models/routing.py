@@ -301,6 +301,9 @@ def check_rule(fields: RuleFields, *, current: RoutingRule | None = None) -> dic
 
 def add_rule(fields: RuleFields, *, position: int | None = None) -> RoutingRule:
     """Save a new rule, last in the list unless `position` (1 is tried first) says where."""
+    from desktop.models import audit, permissions
+
+    permissions.require(None, permissions.ROUTING_EDIT)
     values = check_rule(fields)
 
     def save() -> RoutingRule:
@@ -311,7 +314,9 @@ def add_rule(fields: RuleFields, *, position: int | None = None) -> RoutingRule:
         )
         if position is not None and position != last:
             _reorder(rule.id, position)
-        return get_rule(rule.id)
+        saved = get_rule(rule.id)
+        audit.record("routing_rule", rule.id, "create", None, audit.snapshot(saved))
+        return saved
 
     return write(save)
 
@@ -328,6 +333,8 @@ def _conflict(rule: RoutingRule) -> ConflictError:
 
 def _bump(rule_id: int, version: int | None, changes: dict[str, Any]) -> RoutingRule:
     """Apply `changes` if the rule is still at `version` (None: whatever it is now)."""
+    from desktop.models import audit
+
     current = get_rule(rule_id)
     expected = current.version if version is None else version
     updated = (
@@ -337,11 +344,16 @@ def _bump(rule_id: int, version: int | None, changes: dict[str, Any]) -> Routing
     )
     if not updated:
         raise _conflict(current)
-    return get_rule(rule_id)
+    saved = get_rule(rule_id)
+    audit.record("routing_rule", rule_id, "update", audit.snapshot(current), audit.snapshot(saved))
+    return saved
 
 
 def update_rule(rule_id: int, fields: RuleFields, *, version: int | None = None) -> RoutingRule:
     """Save the supervisor's edit of a rule; a stale `version` is a ConflictError."""
+    from desktop.models import permissions
+
+    permissions.require(None, permissions.ROUTING_EDIT)
     values = check_rule(fields, current=get_rule(rule_id))
     return write(lambda: _bump(rule_id, version, values))
 
@@ -356,9 +368,13 @@ def update_rule_fields(rule_id: int, *, version: int | None = None, **changes: A
 
 def remove_rule(rule_id: int, *, version: int | None = None) -> None:
     """Delete a rule; the rules after it move up one place."""
+    from desktop.models import audit, permissions
+
+    permissions.require(None, permissions.ROUTING_EDIT)
 
     def save() -> None:
         current = get_rule(rule_id)
+        audit.record("routing_rule", rule_id, "delete", audit.snapshot(current), None)
         expected = current.version if version is None else version
         deleted = (
             RoutingRule.delete()
@@ -377,6 +393,9 @@ def move_rule(rule_id: int, position: int, *, version: int | None = None) -> lis
 
     Only the moved rule's version goes up: the others keep their conditions and outcomes, so an
     edit of one of them that is under way is still valid."""
+    from desktop.models import permissions
+
+    permissions.require(None, permissions.ROUTING_EDIT)
 
     def save() -> list[RoutingRule]:
         _bump(rule_id, version, {})

@@ -487,6 +487,61 @@ class TriageTypeCount(BaseModel):
     requests = IntegerField(default=0)
 
 
+# -- who has the database open (sessions.py; RELIABILITY.md rule 10) ----------------------------
+
+
+class DbSession(BaseModel):
+    """A workstation that has the database open: written on open, refreshed, removed on exit."""
+
+    token = CharField(max_length=40, unique=True)
+    username = CharField(max_length=64, null=True)
+    display_name = CharField(max_length=200, default="")
+    workstation = CharField(max_length=200)
+    pid = IntegerField()
+    app_version = CharField(max_length=40, default="")
+    since = DateTimeField()
+    last_seen = DateTimeField(index=True)
+
+
+# -- staff sign-in and the audit trail (signin.py, audit.py; issue 7) ----------------------------
+
+
+class RememberToken(BaseModel):
+    """ "Remember me on this PC": the token itself is only in that PC's keyring; here its hash."""
+
+    staff = ForeignKeyField(StaffUser, backref="+", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    workstation = CharField(max_length=200, default="")
+    created_at = DateTimeField(default=clock.now)
+    last_used = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+    if TYPE_CHECKING:
+        staff_id: int
+
+
+class AuditRecord(BaseModel):
+    """One change to a record, append-only: who, when, where, what, before and after.
+
+    `hash` covers every other column and the previous record's hash, so an edited, deleted or
+    reordered record breaks the chain (`audit.verify`)."""
+
+    at = DateTimeField(default=clock.now, index=True)
+    staff_id = IntegerField(null=True, index=True)  # not a foreign key: the record outlives users
+    username = CharField(max_length=64, default="")
+    workstation = CharField(max_length=200, default="")
+    table_name = CharField(max_length=64)
+    record_id = CharField(max_length=64, default="")
+    action = CharField(max_length=40)
+    before = TextField(null=True)  # JSON
+    after = TextField(null=True)  # JSON
+    prev_hash = CharField(max_length=64)
+    hash = CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = ((("table_name", "record_id"), False),)
+
+
 class TrackingCounter(BaseModel):
     """The last tracking number handed out in a year (2026-00042 is year 2026, number 42)."""
 
@@ -522,6 +577,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     CallScript,
     TriageTerm,
     TriageTypeCount,
+    DbSession,
+    RememberToken,
+    AuditRecord,
 )
 
 #: the tables schema version 2 added (migration step 2 creates them in an older database)
@@ -534,4 +592,11 @@ ADDED_IN_V2: tuple[type[BaseModel], ...] = (
     CallScript,
     TriageTerm,
     TriageTypeCount,
+)
+
+#: the tables schema version 3 added: who has the file open, sign-in, the audit trail
+ADDED_IN_V3: tuple[type[BaseModel], ...] = (
+    DbSession,
+    RememberToken,
+    AuditRecord,
 )

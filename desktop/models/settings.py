@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop.models import clock
+from desktop.models import audit, clock, permissions
 from desktop.models.db import write
-from desktop.models.schema import Setting
+from desktop.models.schema import Setting, StaffUser
 
 #: every shared setting and its default, declared in one place
 DEFAULTS: dict[str, Any] = {
@@ -17,9 +17,13 @@ DEFAULTS: dict[str, Any] = {
     "town.website": "",
     "town.state": "",
     "print.page_size": "letter",  # letter | a4
+    "print.letter_templates": {},  # name -> {"subject", "body"}; documents.py has the built-in ones
     "calendar.federal_holidays": True,  # add each new year's federal holidays automatically
     "setup.done": False,
     "tracking.digits": 5,
+    # personal data (privacy.py): anonymise residents' details of requests closed this long ago
+    "privacy.retention_years": 0,  # 0: keep them (the town decides; see the README)
+    "privacy.last_run": "",  # the day the scheduled anonymisation last ran
 }
 
 
@@ -39,15 +43,20 @@ def all_settings() -> dict[str, Any]:
     return values
 
 
-def set_settings(values: dict[str, Any]) -> None:
+def set_settings(values: dict[str, Any], *, actor: StaffUser | None = None) -> None:
     """Save several settings in one transaction."""
     unknown = set(values) - set(DEFAULTS)
     if unknown:
         raise KeyError(f"unknown settings {sorted(unknown)!r}")
+    permissions.require(actor, permissions.SETTINGS_EDIT)
 
     def save() -> None:
         stamp = clock.now()
         for key, value in values.items():
+            old = Setting.get_or_none(Setting.key == key)
+            before = None if old is None else {"value": audit.plain(old.value)}
+            if before != {"value": audit.plain(value)}:
+                audit.record("setting", key, "update", before, {"value": audit.plain(value)}, actor)
             updated = (
                 Setting.update(value=value, updated_at=stamp, version=Setting.version + 1)
                 .where(Setting.key == key)
@@ -59,10 +68,20 @@ def set_settings(values: dict[str, Any]) -> None:
     write(save)
 
 
-def set_logo(image: bytes | None) -> None:
+def set_logo(image: bytes | None, *, actor: StaffUser | None = None) -> None:
     """The town's logo (PNG or JPEG bytes) for printed documents; None removes it."""
+    permissions.require(actor, permissions.SETTINGS_EDIT)
 
     def save() -> None:
+        old = Setting.get_or_none(Setting.key == "town.logo")
+        audit.record(
+            "setting",
+            "town.logo",
+            "update",
+            None if old is None else {"blob": audit.plain(old.blob)},
+            None if image is None else {"blob": audit.plain(image)},
+            actor,
+        )
         Setting.delete().where(Setting.key == "town.logo").execute()
         if image is not None:
             Setting.insert(key="town.logo", blob=image).execute()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from desktop.i18n import _
-from desktop.models import clock
+from desktop.models import audit, clock, permissions
 from desktop.models.db import write
 from desktop.models.errors import InputError, NotFound
 from desktop.models.schema import StaffUser
@@ -23,8 +23,11 @@ def username_from_name(full_name: str) -> str:
     return ".".join(words)[:64] or "staff"
 
 
-def create_staff(full_name: str, role: str, username: str | None = None) -> StaffUser:
+def create_staff(
+    full_name: str, role: str, username: str | None = None, *, actor: StaffUser | None = None
+) -> StaffUser:
     """Add a member of staff; the user name is made from the name unless given."""
+    permissions.require(actor, permissions.STAFF_MANAGE)
     full_name = " ".join(full_name.split())
     if not full_name:
         raise InputError(_("Give the staff member's name."))
@@ -46,9 +49,61 @@ def create_staff(full_name: str, role: str, username: str | None = None) -> Staf
         if StaffUser.select().where(StaffUser.username == name).exists():
             raise InputError(_("The user name “{name}” is taken.").format(name=name))
         stamp = clock.now()
-        return StaffUser.create(
+        user = StaffUser.create(
             username=name, full_name=full_name, role=role, created_at=stamp, updated_at=stamp
         )
+        audit.record("staff_user", user.id, "create", None, audit.snapshot(user), actor)
+        return user
+
+    return write(save)
+
+
+def update_staff(
+    user_id: int,
+    *,
+    role: str | None = None,
+    active: bool | None = None,
+    full_name: str | None = None,
+    actor: StaffUser | None = None,
+) -> StaffUser:
+    """An administrator changes a member of staff's role, name, or deactivates them.
+
+    A deactivated account cannot sign in, and its remembered sign-ins end; its history stays."""
+    from desktop.models.schema import RememberToken
+
+    permissions.require(actor, permissions.STAFF_MANAGE)
+    if role is not None and role not in ROLES:
+        raise InputError(_("“{role}” is not a role.").format(role=role))
+    changes: dict[str, object] = {}
+    if role is not None:
+        changes["role"] = role
+    if active is not None:
+        changes["active"] = active
+    if full_name is not None and " ".join(full_name.split()):
+        changes["full_name"] = " ".join(full_name.split())[:200]
+
+    def save() -> StaffUser:
+        user = StaffUser.get_or_none(StaffUser.id == user_id)
+        if user is None:
+            raise NotFound(_("That staff member is no longer on file."))
+        before = audit.snapshot(user, changes)
+        losing_admin = (
+            user.role == "admin"
+            and user.active
+            and (changes.get("role", "admin") != "admin" or changes.get("active") is False)
+        )
+        if losing_admin and first_administrator(excluding=user.id) is None:
+            raise InputError(_("The last active administrator cannot be removed or demoted."))
+        StaffUser.update(**changes, version=StaffUser.version + 1, updated_at=clock.now()).where(
+            StaffUser.id == user_id
+        ).execute()
+        if changes.get("active") is False:
+            RememberToken.update(revoked_at=clock.now()).where(
+                RememberToken.staff == user_id, RememberToken.revoked_at.is_null()
+            ).execute()
+        fresh: StaffUser = StaffUser.get_by_id(user_id)
+        audit.record("staff_user", user_id, "update", before, audit.snapshot(fresh, changes), actor)
+        return fresh
 
     return write(save)
 
@@ -62,11 +117,12 @@ def get_staff(username: str) -> StaffUser:
     return user
 
 
-def first_administrator() -> StaffUser | None:
-    admin: StaffUser | None = (
-        StaffUser.select()
-        .where(StaffUser.role == "admin", StaffUser.active == True)  # noqa: E712
-        .order_by(StaffUser.id)
-        .first()
+def first_administrator(excluding: int | None = None) -> StaffUser | None:
+    query = StaffUser.select().where(
+        StaffUser.role == "admin",
+        StaffUser.active == True,  # noqa: E712
     )
+    if excluding is not None:
+        query = query.where(StaffUser.id != excluding)
+    admin: StaffUser | None = query.order_by(StaffUser.id).first()
     return admin

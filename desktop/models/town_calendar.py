@@ -44,8 +44,17 @@ def set_office_hours(spans: Iterable[tuple[int, int, int]]) -> None:
         rows.append({"weekday": weekday, "opens": opens, "closes": closes})
     if not rows:
         raise InputError(_("The office must be open at least one day a week."))
+    from desktop.models import audit, permissions
+
+    permissions.require(None, permissions.SETTINGS_EDIT)
 
     def save() -> None:
+        before = [
+            [h.weekday, h.opens, h.closes]
+            for h in BusinessHours.select().order_by(BusinessHours.weekday, BusinessHours.opens)
+        ]
+        after = [[r["weekday"], r["opens"], r["closes"]] for r in rows]
+        audit.record("setting", "office_hours", "update", {"hours": before}, {"hours": after})
         BusinessHours.delete().execute()
         BusinessHours.insert_many(rows).execute()
 
@@ -100,8 +109,12 @@ def add_holiday(day: dt.date, name: str) -> None:
     name = name.strip()
     if not name:
         raise InputError(_("Give the holiday a name."))
+    from desktop.models import audit, permissions
+
+    permissions.require(None, permissions.SETTINGS_EDIT)
 
     def save() -> None:
+        audit.record("holiday", day.isoformat(), "update", None, {"name": name[:200]})
         Holiday.delete().where(Holiday.day == day).execute()
         Holiday.insert(day=day, name=name[:200], source="town").execute()
 
@@ -109,7 +122,15 @@ def add_holiday(day: dt.date, name: str) -> None:
 
 
 def remove_holiday(day: dt.date) -> None:
-    write(lambda: Holiday.delete().where(Holiday.day == day).execute())
+    from desktop.models import audit, permissions
+
+    permissions.require(None, permissions.SETTINGS_EDIT)
+
+    def save() -> None:
+        audit.record("holiday", day.isoformat(), "delete", {"day": day.isoformat()}, None)
+        Holiday.delete().where(Holiday.day == day).execute()
+
+    write(save)
 
 
 def office_hours() -> dict[int, list[tuple[int, int]]]:

@@ -90,4 +90,6 @@ EVENT_KINDS: dict[str, str] = {
     "attachment": _("Attachment added"),
     "attachment_removed": _("Attachment removed"),
     "edit": _("Edited"),
+    "printed": _("Printed"),
+    "work_done": _("Work reported by the crew"),
 }

@@ -6,13 +6,18 @@ import argparse
 import logging
 import os
 import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
 from desktop import APP_NAME, __version__
 from desktop.i18n import _
+from desktop.models import backups, sessions
 from desktop.models.db import DbKind, OpenedDatabase, close_database, open_database
-from desktop.models.errors import KnownError
+from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
 from desktop.models.first_run import needs_first_run
 from desktop.paths import AppPaths
 from desktop.ui.crash import ExceptionHook
@@ -20,24 +25,153 @@ from desktop.ui.main_window import DB_FILTER, MainWindow
 from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
 
+if TYPE_CHECKING:
+    from desktop.models.schema import StaffUser
+
 log = logging.getLogger("frontcounter.ui")
+#: `frontcounter --user NAME` with this variable signs in without the dialog (scripted runs)
+PASSWORD_ENV = "FRONTCOUNTER_PASSWORD"
 
 
 class AppController:
     """Owns the open database and the main window; switches both when the clerk opens another."""
 
-    def __init__(self, prefs: Prefs, *, interactive: bool) -> None:
+    def __init__(self, prefs: Prefs, *, interactive: bool, backup_root: Path | None = None) -> None:
         self.prefs = prefs
         self.interactive = interactive
+        self.backup_root = backup_root
+        backups.set_backup_root(backup_root)
         self.opened: OpenedDatabase | None = None
         self.window: MainWindow | None = None
+        self.passwords: dict[str, str] = {}  # typed this run; kept in memory only
+        #: --user: sign in as this staff member with FRONTCOUNTER_PASSWORD (scripted runs)
+        self.scripted_user = ""
+        self._backup_thread: threading.Thread | None = None
+        self.backup_timer = QTimer()
+        self.backup_timer.setInterval(60 * 60 * 1000)  # is the daily backup due? hourly
+        self.backup_timer.timeout.connect(self.daily_backup)
+
+    # -- safety around the open file (sessions, backups; RELIABILITY.md rules 7, 8, 10) --------
+
+    def backup_folder(self) -> Path | None:
+        """Where this database's automatic backups go (None: not a file, or no folder set)."""
+        if self.opened is None or self.opened.path is None or self.backup_root is None:
+            return None
+        return backups.folder_for(self.backup_root, self.opened.path)
+
+    def _open(self, target: str, **options: object) -> OpenedDatabase:
+        """open_database, with a password typed this run or asked for when the server wants one."""
+        password = self.passwords.get(target)
+        try:
+            return open_database(target, password=password, **options)  # type: ignore[arg-type]
+        except PasswordNeeded:
+            if not self.interactive:
+                raise
+            typed = self._ask_password(target)
+            if not typed:
+                raise
+            opened = open_database(target, password=typed, **options)  # type: ignore[arg-type]
+            self.passwords[target] = typed
+            return opened
+
+    def _ask_password(self, target: str) -> str:
+        from desktop.models.secret_store import (
+            account,
+            keyring_usable,
+            remember_database_password,
+        )
+
+        typed, ok = QInputDialog.getText(
+            None,
+            APP_NAME,
+            _("Password for {account}:").format(account=account(target)),
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok or not typed:
+            return ""
+        if keyring_usable():
+            answer = QMessageBox.question(
+                None,
+                APP_NAME,
+                _("Remember this password in this computer's keyring?"),
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                remember_database_password(target, typed)
+        return str(typed)
+
+    def _after_open(self) -> None:
+        """Say who we are in the session table, and note where the newest good backup is."""
+        assert self.opened is not None
+        if not self.opened.read_only:
+            from desktop.models import permissions, privacy
+
+            user = permissions.current_user()
+            try:
+                sessions.start(user.username if user else None, user.full_name if user else "")
+            except KnownError as exc:
+                log.warning("session not recorded: %s", exc)
+            try:
+                done = privacy.run_scheduled()  # the town's retention setting, once a day
+                if done:
+                    log.info("scheduled anonymisation: %s", done)
+            except KnownError as exc:
+                log.warning("scheduled anonymisation not run: %s", exc)
+        folder = self.backup_folder()
+        if self.opened.damaged and folder is not None:
+            latest = backups.newest(folder)
+            self.opened.read_only_reason += " " + (
+                _("The newest good backup is {path} ({when}).").format(
+                    path=latest.path, when=f"{latest.taken_at:%Y-%m-%d %H:%M}"
+                )
+                if latest
+                else _("No backup of this database was found in {folder}.").format(folder=folder)
+            )
+        elif not self.opened.read_only:
+            self.daily_backup()
+            self.backup_timer.start()
+
+    def daily_backup(self) -> None:
+        """Take the day's backup in the background when none was taken in the last 24 hours."""
+        folder = self.backup_folder()
+        if folder is None or self.opened is None or self.opened.read_only:
+            return
+        if not backups.backup_due(folder) or (
+            self._backup_thread is not None and self._backup_thread.is_alive()
+        ):
+            return
+        source = self.opened.path
+        assert source is not None
+
+        def run() -> None:  # no Qt and no peewee here: its own sqlite3 connections
+            try:
+                backups.take_backup(source, folder)
+            except KnownError as exc:
+                log.error("daily backup failed: %s (%s)", exc, exc.detail)
+
+        self._backup_thread = threading.Thread(target=run, name="daily-backup", daemon=True)
+        self._backup_thread.start()
+
+    def _before_close(self) -> None:
+        """End this session and take the backup on close (a local file that is sound)."""
+        self.backup_timer.stop()
+        if self._backup_thread is not None:
+            self._backup_thread.join()
+        if self.opened is None:
+            return
+        sessions.end()
+        folder = self.backup_folder()
+        if folder is not None and self.opened.path is not None and not self.opened.read_only:
+            try:
+                backups.take_backup(self.opened.path, folder)
+            except KnownError as exc:
+                log.error("backup on close failed: %s (%s)", exc, exc.detail)
 
     def start(self, target: str) -> bool:
         """Open the first database, asking for another while it cannot be opened."""
         while True:
             shared = target in self.prefs.get("databases/shared")
             try:
-                self.opened = open_database(target, shared=shared or None)
+                self.opened = self._open(target, shared=shared or None)
                 break
             except KnownError as exc:
                 log.warning("could not open %s: %s (%s)", target, exc, exc.detail)
@@ -55,13 +189,91 @@ class AppController:
             dialog = FirstRunDialog(get_setting("town.name"))
             if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
                 return False
+            first_admin = dialog.admin_user
+        else:
+            first_admin = None
+        try:
+            if not self._sign_in(first_admin):
+                return False
+        except KnownError as exc:
+            sys.stderr.write(f"frontcounter: {exc}\n")
+            return False
         self.prefs.remember_database(target, shared=self.opened.kind is DbKind.SHARED_FILE)
+        self._after_open()
         self._show_window()
         return True
 
+    def _sign_in(self, user: StaffUser | None = None) -> bool:
+        """Who works at this workstation. Once staff have passwords: a remembered sign-in, the
+        scripted --user, or the sign-in dialog; False when nobody signed in at a window.
+
+        Without a window (--smoke-test, --no-err-windows) and no --user, the window opens with
+        nobody signed in, and the core refuses every change."""
+        from desktop.models import permissions, signin
+        from desktop.models.settings import get_setting
+
+        assert self.opened is not None
+        permissions.acting_as(None)
+        if user is None and permissions.sign_in_enabled():
+            if self.scripted_user:
+                user = signin.authenticate(self.scripted_user, os.environ.get(PASSWORD_ENV, ""))
+            else:
+                user = signin.remembered_user(self.opened.location)
+            if user is None and self.interactive:
+                from desktop.ui.sign_in import SignInDialog
+
+                dialog = SignInDialog(
+                    self.opened.location, get_setting("town.name"), self.prefs.get("counter/staff")
+                )
+                if dialog.exec() != SignInDialog.DialogCode.Accepted:
+                    return False
+                user = dialog.user
+            if user is None:
+                log.info("started without signing in (no window to ask in): changes are refused")
+        permissions.acting_as(user)
+        if user is not None:
+            self.prefs.set("counter/staff", user.username)
+        return True
+
+    def sign_out(self) -> None:
+        """Sign out (the remembered sign-in on this PC ends) and let the next person sign in."""
+        from desktop.models import permissions, signin
+
+        assert self.opened is not None
+        try:
+            signin.forget(self.opened.location)
+        except KnownError as exc:
+            log.warning("remembered sign-in not revoked: %s", exc)
+        permissions.acting_as(None)
+        old = self.window
+        if old is not None:
+            old.save_layout()
+            old.hide()
+        if not self._sign_in():
+            QApplication.quit()
+            return
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        user = permissions.current_user()
+        try:
+            sessions.set_user(user.username if user else None, user.full_name if user else "")
+        except KnownError as exc:
+            log.warning("session not updated: %s", exc)
+        self._show_window()
+
     def _ask_for_another(self, target: str, error: KnownError) -> str:
         box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, str(error))
-        box.setInformativeText(_("Database: {target}").format(target=target))
+        info = _("Database: {target}").format(target=target)
+        folder = (
+            backups.folder_for(self.backup_root, Path(target))
+            if self.backup_root is not None and isinstance(error, NotADatabase)
+            else None
+        )
+        latest = backups.newest(folder) if folder is not None else None
+        if latest is not None:
+            info += "\n" + _("The newest good backup is {path}.").format(path=latest.path)
+        box.setInformativeText(info)
         if error.detail:
             box.setDetailedText(error.detail)
         other = box.addButton(_("Open another database…"), QMessageBox.ButtonRole.AcceptRole)
@@ -76,16 +288,24 @@ class AppController:
         assert self.opened is not None
         self.window = MainWindow(self.opened, self.prefs)
         self.window.open_requested.connect(self.switch)
+        self.window.sign_out_requested.connect(self.sign_out)
         self.window.show()
 
     def switch(self, target: str, create: bool, shared: bool = False) -> None:
         """Open another database; on failure the current one stays open and nothing changes."""
         previous = self.opened
         try:
-            opened = open_database(target, create=create, shared=shared or None)
+            opened = self._open(target, create=create, shared=shared or None)
         except KnownError as exc:
             messages.error(self.window, exc)
             return
+        if previous is not None:  # still bound to the previous file for a moment: say goodbye
+            from desktop.models.schema import database
+
+            now_open = database.obj
+            database.initialize(previous.db)
+            self._before_close()
+            database.initialize(now_open)
         if self.window is not None:
             self.window.save_layout()
             self.window.close()
@@ -96,13 +316,28 @@ class AppController:
         if self.interactive and needs_first_run():
             from desktop.ui.first_run import FirstRunDialog
 
-            if FirstRunDialog().exec() != FirstRunDialog.DialogCode.Accepted:
+            dialog = FirstRunDialog()
+            if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
                 log.info("first-run setup of %s was put off", target)
+            first_admin = dialog.admin_user
+        else:
+            first_admin = None
+        try:
+            signed_in = self._sign_in(first_admin)
+        except KnownError as exc:
+            messages.error(None, exc)
+            signed_in = False
+        if not signed_in:
+            self.window = None
+            QApplication.quit()
+            return
         self.prefs.remember_database(target, shared=opened.kind is DbKind.SHARED_FILE)
+        self._after_open()
         self._show_window()
 
     def shutdown(self) -> None:
         if self.opened is not None:
+            self._before_close()
             close_database(self.opened)
             self.opened = None
 
@@ -122,7 +357,8 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     hook.install()
     paths.ensure()
     prefs = Prefs(paths.settings_file)
-    controller = AppController(prefs, interactive=windows)
+    controller = AppController(prefs, interactive=windows, backup_root=paths.backup_dir)
+    controller.scripted_user = args.user or ""
     target = str(args.db) if args.db else str(paths.default_db)
     try:
         if not controller.start(target):

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.models.errors import KnownError
 from desktop.models.first_run import complete_first_run
+from desktop.models.passwords import MIN_LENGTH
+from desktop.models.schema import StaffUser
 
 
 class FirstRunDialog(QDialog):
@@ -26,7 +28,8 @@ class FirstRunDialog(QDialog):
         intro = QLabel(
             _(
                 "This database is new. Give the town's name (it is printed on receipts and "
-                "work orders) and the name of the person who will look after Front Counter."
+                "work orders), and the name and password of the person who will look after Front "
+                "Counter: they sign in with it and add the other staff."
             )
         )
         intro.setWordWrap(True)
@@ -36,12 +39,22 @@ class FirstRunDialog(QDialog):
         self.admin = QLineEdit()
         self.admin.setMaxLength(200)
         self.admin.setPlaceholderText(_("first and last name"))
+        self.password = QLineEdit()
+        self.password.setObjectName("firstRunPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(_("at least {n} characters").format(n=MIN_LENGTH))
+        self.again = QLineEdit()
+        self.again.setObjectName("firstRunPasswordAgain")
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.admin_user: StaffUser | None = None
         self.error = QLabel()
         self.error.setStyleSheet("color: #b3261e")
         self.error.setWordWrap(True)
         form = QFormLayout()
         form.addRow(_("Town name:"), self.town)
         form.addRow(_("Administrator:"), self.admin)
+        form.addRow(_("Their password:"), self.password)
+        form.addRow(_("The same again:"), self.again)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -55,8 +68,13 @@ class FirstRunDialog(QDialog):
         self.setMinimumWidth(460)
 
     def save(self) -> None:
+        if self.password.text() != self.again.text():
+            self.error.setText(_("The two passwords are not the same."))
+            return
         try:
-            complete_first_run(self.town.text(), self.admin.text())
+            self.admin_user = complete_first_run(
+                self.town.text(), self.admin.text(), password=self.password.text()
+            )
         except KnownError as exc:
             self.error.setText(str(exc))  # the dialog stays open with what was typed
             return

@@ -6,12 +6,11 @@ import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QLabel,
     QLineEdit,
@@ -53,6 +52,8 @@ class MainWindow(QMainWindow):
 
     #: (target, create, shared) — the application opens it and rebuilds the window
     open_requested = Signal(str, bool, bool)
+    #: "Sign out / switch user": the application asks who is at the workstation now
+    sign_out_requested = Signal()
 
     def __init__(self, opened: OpenedDatabase, prefs: Prefs) -> None:
         super().__init__()
@@ -80,10 +81,20 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([170, 1030])
-        self.setCentralWidget(splitter)
+        from desktop.ui.file_safety import SafetyBanner, SessionsLabel
+
+        self.banner = SafetyBanner(opened)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(splitter, 1)
+        self.setCentralWidget(central)
         self._build_menus()
         self.db_label = QLabel()
         self._build_toolbar()
+        self.sessions_label = SessionsLabel(opened, self.banner)
+        self.statusBar().addPermanentWidget(self.sessions_label)
         self.statusBar().addPermanentWidget(self.db_label)
         self.update_title()
         self._watch_other_clerks()
@@ -99,13 +110,7 @@ class MainWindow(QMainWindow):
             (_("Counter"), self._make_counter_page),
             (_("Requests"), self._make_requests_page),
             (_("Knowledge base"), self._make_knowledge_page),
-            not_built(
-                _("Work orders"),
-                _(
-                    "Printed work orders for the crews, run sheets and the close-out by barcode. "
-                    "This area is not built yet."
-                ),
-            ),
+            (_("Work orders"), self._make_work_orders_page),
             not_built(
                 _("Dashboard"),
                 _(
@@ -114,7 +119,31 @@ class MainWindow(QMainWindow):
                 ),
             ),
             (_("Settings"), self._make_settings_page),
+            (_("Staff and audit"), self._make_staff_page),
         ]
+
+    #: the areas only some roles may open (index -> permissions action); the core checks again
+    AREA_ACTIONS: ClassVar[dict[int, str]] = {5: "routing.edit", 6: "staff.manage"}
+
+    def area_allowed(self, index: int) -> bool:
+        from desktop.models.permissions import can
+
+        action = self.AREA_ACTIONS.get(index)
+        return action is None or can(self.staff(), action)
+
+    def _make_staff_page(self) -> QWidget:
+        from desktop.ui.users_page import StaffAndAuditPage
+
+        page = StaffAndAuditPage(self.staff)
+        page.load()
+        return page
+
+    def _make_work_orders_page(self) -> QWidget:
+        from desktop.ui.work_orders_page import WorkOrdersPage
+
+        page = WorkOrdersPage(self.staff)
+        page.load()
+        return page
 
     def _make_knowledge_page(self) -> QWidget:
         from desktop.ui.knowledge_page import KnowledgePage
@@ -148,6 +177,7 @@ class MainWindow(QMainWindow):
 
         page = SettingsPage()
         page.saved.connect(self._settings_saved)
+        page.backups_box.restored.connect(lambda path: self.open_requested.emit(path, False, False))
         page.load()
         return page
 
@@ -185,7 +215,7 @@ class MainWindow(QMainWindow):
 
     def show_page(self, index: int) -> None:
         """Switch area; a page is built and reads the database the first time it is shown."""
-        if not 0 <= index < self.stack.count():
+        if not 0 <= index < self.stack.count() or not self.area_allowed(index):
             return
         page = self.page(index)
         self.stack.setCurrentIndex(index)
@@ -198,8 +228,6 @@ class MainWindow(QMainWindow):
     # -- who is at the counter, going to a request, other clerks' changes ----------------------
 
     def _build_toolbar(self) -> None:
-        from desktop.models.lookups import active_staff
-
         bar = QToolBar(_("Counter tools"))
         bar.setObjectName("counterTools")
         bar.setMovable(False)
@@ -217,40 +245,31 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
-        bar.addWidget(QLabel(_("At this desk: ")))
-        self.staff_choice = QComboBox()
-        self.staff_choice.setObjectName("staffChoice")
-        self.staff_choice.addItem(_("(nobody chosen)"), None)
-        remembered = self.prefs.get("counter/staff")
-        try:
-            people = active_staff()
-        except KnownError as exc:
-            log.warning("staff list unavailable: %s", exc)
-            people = []
-        for person in people:
-            self.staff_choice.addItem(person.full_name, person.username)
-            if person.username == remembered:
-                self.staff_choice.setCurrentIndex(self.staff_choice.count() - 1)
-        self._staff_cache: StaffUser | None = None
-        self.staff_choice.currentIndexChanged.connect(self._staff_changed)
-        bar.addWidget(self.staff_choice)
+        user = self.staff()
+        from desktop.models.vocab import ROLES
+
+        self.signed_in = QLabel(
+            _("Signed in: {name} ({role})  ").format(
+                name=user.full_name, role=ROLES.get(user.role, user.role)
+            )
+            if user is not None
+            else _("Not signed in  ")
+        )
+        self.signed_in.setObjectName("signedIn")
+        bar.addWidget(self.signed_in)
+        self.sign_out_action = bar.addAction(_("Sign out / switch user"))
+        self.sign_out_action.setObjectName("signOut")
+        self.sign_out_action.triggered.connect(
+            lambda _checked=False: self.sign_out_requested.emit()
+        )
+        for index in range(self.nav.count()):  # areas this role may not open are not offered
+            self.nav.item(index).setHidden(not self.area_allowed(index))
 
     def staff(self) -> StaffUser | None:
-        """Who works at this workstation now (recorded as the actor of every change)."""
-        from desktop.models.schema import StaffUser
+        """Who is signed in at this workstation (recorded as the actor of every change)."""
+        from desktop.models.permissions import current_user
 
-        username = self.staff_choice.currentData()
-        if not username:
-            return None
-        if self._staff_cache is None or self._staff_cache.username != username:
-            self._staff_cache = StaffUser.get_or_none(StaffUser.username == username)
-        return self._staff_cache
-
-    def _staff_changed(self, _index: int) -> None:
-        self.prefs.set("counter/staff", self.staff_choice.currentData() or "")
-        self._staff_cache = None
-        if 1 in self._built:
-            self.requests_page.set_staff(self.staff())
+        return current_user()
 
     def focus_goto(self) -> None:
         self.goto.setFocus()
@@ -423,7 +442,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
         page = self.prefs.get("window/page")
-        self.show_page(page if 0 <= page < self.stack.count() else 1)
+        self.show_page(page if 0 <= page < self.stack.count() and self.area_allowed(page) else 1)
 
     def save_layout(self) -> None:
         if 1 in self._built:
@@ -437,6 +456,7 @@ class MainWindow(QMainWindow):
         if 0 in self._built:
             self.counter_page.closing()
         self.poll_timer.stop()
+        self.sessions_label.stop()
         self.save_layout()
         super().closeEvent(event)
 

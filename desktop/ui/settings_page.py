@@ -66,6 +66,10 @@ class SettingsPage(QWidget):
         self.routing = RoutingRulesBox()
         self.routing.saved.connect(self.saved)
         column.addWidget(self.routing)
+        from desktop.ui.backups_box import BackupsBox
+
+        self.backups_box = BackupsBox()
+        column.addWidget(self.backups_box)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)

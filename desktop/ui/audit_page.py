@@ -1,0 +1,177 @@
+"""The audit trail for administrators: who changed what, filtered by user, record and date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _
+from desktop.models import audit
+from desktop.models.errors import KnownError
+from desktop.ui.messages import messages
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class RowsModel(QAbstractTableModel):
+    """A small read-only table of rows already read (staff, one page of audit records)."""
+
+    def __init__(self, headers: list[str]) -> None:
+        super().__init__()
+        self.headers = headers
+        self.rows: list[tuple[Any, ...]] = []
+        self.keys: list[Any] = []
+
+    def set_rows(self, rows: list[tuple[Any, ...]], keys: list[Any]) -> None:
+        self.beginResetModel()
+        self.rows, self.keys = rows, keys
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return None
+        value = self.rows[index.row()][index.column()]
+        return "" if value is None else str(value)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+
+class AuditPage(QWidget):
+    """The newest audit records matching the filters, and a check of the whole chain."""
+
+    LIMIT = 500
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.user = QLineEdit()
+        self.user.setPlaceholderText(_("user name"))
+        self.table_name = QLineEdit()
+        self.table_name.setPlaceholderText(_("table (service_request, contact…)"))
+        self.record = QLineEdit()
+        self.record.setPlaceholderText(_("record id"))
+        self.since = QDateEdit()
+        self.since.setCalendarPopup(True)
+        self.since.setDisplayFormat("yyyy-MM-dd")
+        self.since.setSpecialValueText(_("any day"))
+        self.since.setMinimumDate(QDate(2000, 1, 1))
+        self.since.setDate(self.since.minimumDate())
+        self.until = QDateEdit()
+        self.until.setCalendarPopup(True)
+        self.until.setDisplayFormat("yyyy-MM-dd")
+        self.until.setSpecialValueText(_("any day"))
+        self.until.setMinimumDate(QDate(2000, 1, 1))
+        self.until.setDate(self.until.minimumDate())
+        show = QPushButton(_("Show"))
+        show.clicked.connect(self.load)
+        for field in (self.user, self.table_name, self.record):
+            field.returnPressed.connect(self.load)
+        self.check = QPushButton(_("Check the chain"))
+        self.check.clicked.connect(self.verify)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.model = RowsModel(
+            [
+                _("#"),
+                _("When"),
+                _("Who"),
+                _("Workstation"),
+                _("Table"),
+                _("Record"),
+                _("Action"),
+                _("Before"),
+                _("After"),
+            ]
+        )
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        filters = QHBoxLayout()
+        for label, widget in (
+            (_("User:"), self.user),
+            (_("Table:"), self.table_name),
+            (_("Record:"), self.record),
+            (_("From:"), self.since),
+            (_("To:"), self.until),
+        ):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(widget)
+        filters.addWidget(show)
+        filters.addStretch(1)
+        filters.addWidget(self.check)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.view, 1)
+
+    def _day(self, edit: QDateEdit) -> dt.date | None:
+        if edit.date() == edit.minimumDate():
+            return None
+        value = edit.date().toPython()
+        return value if isinstance(value, dt.date) else None
+
+    def load(self) -> None:
+        try:
+            rows = audit.history(
+                username=self.user.text(),
+                table=self.table_name.text().strip(),
+                record_id=self.record.text().strip(),
+                since=self._day(self.since),
+                until=self._day(self.until),
+                limit=self.LIMIT,
+            )
+        except KnownError as exc:
+            messages.error(self, exc)
+            return
+        self.model.set_rows(
+            [
+                (
+                    r.id,
+                    f"{r.at:%Y-%m-%d %H:%M:%S}",
+                    r.username or _("(system)"),
+                    r.workstation,
+                    r.table_name,
+                    r.record_id,
+                    r.action,
+                    r.before or "",
+                    r.after or "",
+                )
+                for r in rows
+            ],
+            [r.id for r in rows],
+        )
+
+    def verify(self) -> None:
+        try:
+            verdict = audit.verify()
+        except KnownError as exc:
+            messages.error(self, exc)
+            return
+        self.verdict.setText(verdict.sentence())
+        self.verdict.setStyleSheet("" if verdict.ok else "color: #b3261e; font-weight: bold")

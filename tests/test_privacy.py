@@ -1,0 +1,143 @@
+"""Personal data: anonymising old requests keeps the statistics; exports redact by default."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from desktop.models import clock, lifecycle, privacy
+from desktop.models.contacts import CallerDetails
+from desktop.models.intake import RequestDraft, add_follower, create_request
+from desktop.models.request_list import COLUMN_KEYS, CONFIDENTIAL, RequestFilter, RequestList
+from desktop.models.schema import Contact, ContactMethod, RequestEvent, ServiceRequest
+from desktop.models.settings import set_settings
+from desktop.models.staff import create_staff
+from tests.conftest import TEST_NOW
+
+
+def report(first: str, phone: str, *, confidential: bool = False) -> ServiceRequest:
+    return create_request(
+        RequestDraft(
+            service_type="pothole",
+            description="Deep hole",
+            address="12 Elm St",
+            answers={"size": "small", "in_lane": "no"},
+            caller=CallerDetails(first, "Zyskowski", phone),
+            confidential=confidential,
+        )
+    )
+
+
+def statistics() -> list[tuple[object, ...]]:
+    """What the dashboard counts: type, department, status, channel, dates, resolution, place."""
+    return [
+        (
+            r.service_type_id,
+            r.department_id,
+            r.status,
+            r.channel,
+            r.priority,
+            r.resolution,
+            r.requested_at,
+            r.closed_at,
+            r.address,
+            r.due_at,
+        )
+        for r in ServiceRequest.select().order_by(ServiceRequest.id)
+    ]
+
+
+def test_anonymise_removes_old_personal_data_and_keeps_the_statistics(db):
+    old = report("Olga", "555 010 1111")
+    also = RequestDraft("pothole", "Same hole", caller=CallerDetails("Fay", "Fern", "555 010 4444"))
+    add_follower(old.id, also)
+    lifecycle.resolve(old.id, "fixed")
+    lifecycle.close(old.id)
+    recent = report("Rita", "555 010 2222")
+    later = TEST_NOW + dt.timedelta(days=6 * 366)
+    clock.set_clock(lambda: later)
+    newer = report("Nina", "555 010 3333")
+    numbers = statistics()
+    totals = privacy.anonymise(5)
+    assert totals["requests"] == 1
+    assert statistics() == numbers
+    assert ServiceRequest.get_by_id(old.id).contact_id is None
+    assert ServiceRequest.get_by_id(recent.id).contact_id is not None  # still open
+    assert ServiceRequest.get_by_id(newer.id).contact_id is not None
+    names = {c.first_name for c in Contact.select()}
+    assert "Olga" not in names and "Fay" not in names and {"Rita", "Nina"} <= names
+    assert not ContactMethod.select().where(ContactMethod.value.contains("1111")).exists()
+    bodies = " ".join(e.body for e in RequestEvent.select())
+    assert "Fay" not in bodies
+    from desktop.models.audit import verify
+    from desktop.models.schema import AuditRecord
+
+    assert verify().ok
+    trail = " ".join(f"{r.before} {r.after}" for r in AuditRecord.select())
+    assert "Olga" not in trail and "555 010 1111" not in trail and "Fay" not in trail
+
+
+def test_the_scheduled_run_follows_the_retention_setting_once_a_day(db):
+    assert privacy.run_scheduled() is None  # retention 0: the town keeps everything
+    set_settings({"privacy.retention_years": 3})
+    assert privacy.run_scheduled() == {"requests": 0, "contacts": 0, "questions": 0}
+    assert privacy.run_scheduled() is None  # once a day
+
+
+@pytest.fixture
+def confidential_request(db):
+    request = report("Secret", "555 010 9876", confidential=True)
+    lifecycle.add_note(request.id, "Neighbour is the mayor's cousin")
+    lifecycle.add_note(request.id, "Crew on site Tuesday", public=True)
+    return request
+
+
+def test_a_redacted_request_export_holds_no_redacted_value(confidential_request):
+    data = privacy.export_request(confidential_request.tracking_number)
+    text = json.dumps(data, ensure_ascii=False)
+    for secret in ("Secret", "Zyskowski", "555 010 9876", "555-010-9876", "mayor's cousin"):
+        assert secret not in text
+    assert privacy.REDACTED_REPORTER in text and privacy.REDACTED_NOTE in text
+    assert "Crew on site Tuesday" in text  # public updates stay
+    full = json.dumps(privacy.export_request(confidential_request.id, redact=False))
+    assert "mayor" in full and "Secret" in full
+
+
+def test_a_contact_export_holds_everything_about_them_but_staff_notes(confidential_request):
+    contact_id = confidential_request.contact_id
+    data = privacy.export_contact(contact_id)
+    text = json.dumps(data, ensure_ascii=False)
+    assert "Secret" in text  # their own details
+    assert "mayor's cousin" not in text
+    assert data["requests"][0]["tracking_number"] == confidential_request.tracking_number
+
+
+def test_the_cli_writes_a_redacted_export(confidential_request, tmp_path, db):
+    from desktop.app import main
+
+    out = tmp_path / "export.json"
+    base = ["--basedir", str(tmp_path), "--db", db.location]
+    number = confidential_request.tracking_number
+    assert main([*base, "privacy", "export", "--request", number, "--out", str(out)]) == 0
+    assert "mayor" not in out.read_text(encoding="utf-8")
+
+
+def test_confidential_reporters_are_masked_for_roles_that_do_not_need_them(
+    confidential_request,
+):
+    from desktop.models import permissions
+    from desktop.models.request_detail import load_request_detail
+
+    def shown() -> tuple[str, str]:
+        row = RequestList(RequestFilter(), "tracking_number", False).page(0, 10)[0]
+        detail = load_request_detail(confidential_request.id)
+        return row.values[COLUMN_KEYS.index("contact")], detail.contact_name
+
+    crew, boss = create_staff("Carl Crew", "crew_lead"), create_staff("Sue Boss", "supervisor")
+    assert shown() == (CONFIDENTIAL, "")
+    permissions.acting_as(crew)
+    assert shown() == (CONFIDENTIAL, "")
+    permissions.acting_as(boss)
+    assert "Secret" in shown()[0] and "Secret" in shown()[1]

@@ -1,0 +1,87 @@
+"""The sign-in dialog and what a signed-in clerk can reach in the window."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop.models import permissions
+from desktop.models.first_run import complete_first_run
+from desktop.models.schema import RememberToken
+from desktop.models.signin import reset_password
+from desktop.models.staff import create_staff
+from desktop.ui.main_window import MainWindow
+from desktop.ui.messages import messages
+from desktop.ui.prefs import Prefs
+from desktop.ui.sign_in import SignInDialog
+from desktop.ui.users_page import StaffAndAuditPage
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs():
+    messages.windows = False
+    yield
+    messages.windows = True
+
+
+@pytest.fixture
+def staff(db):
+    admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
+    clerk = create_staff("Carla Clerk", "clerk", actor=admin)
+    reset_password(clerk.id, "clerk password 1", actor=admin)
+    return admin, clerk
+
+
+def test_a_wrong_password_is_said_plainly_and_the_right_one_signs_in(qtbot, staff, db):
+    dialog = SignInDialog(db.location, "Alder Falls")
+    qtbot.addWidget(dialog)
+    dialog.username.setText("carla.clerk")
+    dialog.password.setText("not it at all")
+    dialog.sign_in()
+    assert "do not match" in dialog.error.text()
+    assert dialog.password.text() == ""
+    dialog.password.setText("clerk password 1")
+    dialog.remember.setChecked(True)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.sign_in()
+    assert dialog.user is not None and dialog.user.username == "carla.clerk"
+    assert RememberToken.select().count() == 1
+
+
+def _window(qtbot, paths, db, user) -> MainWindow:
+    permissions.acting_as(user)
+    window = MainWindow(db, Prefs(paths.settings_file))
+    qtbot.addWidget(window)
+    return window
+
+
+def test_a_clerk_cannot_reach_the_administrators_pages(qtbot, paths, staff, db):
+    _admin, clerk = staff
+    window = _window(qtbot, paths, db, clerk)
+    assert getattr(window.staff(), "id", None) == clerk.id
+    assert "Carla Clerk" in window.signed_in.text()
+    hidden = [window.nav.item(i).text() for i in range(window.nav.count())]
+    hidden = [t for i, t in enumerate(hidden) if window.nav.item(i).isHidden()]
+    assert hidden == ["Settings", "Staff and audit"]
+    window.show_page(6)
+    window.show_page(5)
+    assert window.stack.currentIndex() not in (5, 6)
+    assert 5 not in window._built and 6 not in window._built
+
+
+def test_an_administrator_sees_staff_and_the_audit_trail(qtbot, paths, staff, db):
+    admin, _clerk = staff
+    window = _window(qtbot, paths, db, admin)
+    window.show_page(6)
+    page = window.page(6)
+    assert isinstance(page, StaffAndAuditPage)
+    assert page.users.model.rowCount() == 2
+    assert page.audit.model.rowCount() > 0
+    page.audit.verify()
+    assert "intact" in page.audit.verdict.text()
+
+
+def test_sign_out_is_offered(qtbot, paths, staff, db):
+    _admin, clerk = staff
+    window = _window(qtbot, paths, db, clerk)
+    with qtbot.waitSignal(window.sign_out_requested):
+        window.sign_out_action.trigger()
