@@ -35,14 +35,7 @@ SQLITE_ONLY = {
     "tests/test_ui.py::test_status_bar_names_the_database",  # the status bar names a file
 }
 #: what the PostgreSQL run found and is not fixed yet: each one a bug to fix, not to hide
-POSTGRES_GAPS = {
-    "tests/test_request_list.py::test_search_finds_description_address_name_note_and_number": (
-        "ILIKE does not fold accents (nunez/Núñez); needs unaccent or a folded column"
-    ),
-    "tests/test_requests_ui.py::test_attachments_added_saved_and_removed": (
-        "psycopg2 returns blobs as memoryview; QImage.fromData refuses it (request_detail_pane)"
-    ),
-}
+POSTGRES_GAPS: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -164,3 +164,40 @@ def test_todays_work_orders_list_and_packet(qtbot, db):
         pass
     qtbot.addWidget(ready.args[0])
     assert ready.args[0].document.pageCount() == 2  # the cover list and the order
+
+
+def test_the_counters_receipt_offer_opens_the_receipt_preview(qtbot, db, tmp_path):
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.prefs import Prefs
+
+    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"))
+    qtbot.addWidget(window)
+    request = _request()
+    job = window.print_receipt(request.id)
+    assert job is not None
+    with qtbot.waitSignal(job.ready, timeout=20000) as ready:
+        pass
+    dialog = ready.args[0]
+    qtbot.addWidget(dialog)
+    text = PdfReader(io.BytesIO(dialog.pdf)).pages[0].extract_text()
+    assert request.tracking_number in text
+    assert dialog.windowTitle() == "Receipt"
+
+
+def test_a_clerk_is_told_close_out_is_for_crew_leads_before_filling_in_the_form(qtbot, db):
+    from desktop.models.first_run import complete_first_run
+    from desktop.models.signin import reset_password
+    from desktop.models.staff import create_staff
+
+    request = _request()  # logged before anyone could sign in
+    admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
+    clerk = create_staff("Carla Clerk", "clerk", actor=admin)
+    reset_password(clerk.id, "clerk password 1", actor=admin)
+    page = WorkOrdersPage(lambda: clerk)
+    qtbot.addWidget(page)
+    tab = page.closeout
+    qtbot.keyClicks(tab.scan, request.tracking_number)
+    qtbot.keyClick(tab.scan, Qt.Key.Key_Return)
+    assert "crew lead" in tab.problem.text()
+    assert not tab.save_button.isEnabled()
+    assert ServiceRequest.get_by_id(request.id).status != "resolved"

@@ -3,6 +3,7 @@ other clerks' changes, and a conflicting edit."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,41 @@ def test_attachments_added_saved_and_removed(page, tmp_path: Path):
     assert list_attachments(created.id) == []
     kinds = [e.kind for e in RequestEvent.select().where(RequestEvent.request == created.id)]
     assert kinds.count("attachment") >= 1
+
+
+def test_selected_rows_print_as_work_orders_one_page_each(qtbot, page):
+    from pypdf import PdfReader
+
+    page.table.selectRow(0)
+    page.table.selectionModel().select(
+        page.model.index(2, 0),
+        page.table.selectionModel().SelectionFlag.Select
+        | page.table.selectionModel().SelectionFlag.Rows,
+    )
+    chosen = page.selected_ids()
+    assert len(chosen) == 2
+    job = page.print_selected()
+    assert job is not None
+    with qtbot.waitSignal(job.ready, timeout=20000) as ready:
+        pass
+    dialog = ready.args[0]
+    qtbot.addWidget(dialog)
+    assert dialog.document.pageCount() == 2
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(dialog.pdf)).pages)
+    for request_id in chosen:
+        assert ServiceRequest.get_by_id(request_id).tracking_number in text
+
+
+def test_the_detail_panes_print_button_prints_the_request_shown(page, monkeypatch):
+    from desktop.ui import print_preview
+
+    asked: list[list[int]] = []
+    monkeypatch.setattr(
+        print_preview, "print_work_orders", lambda _parent, ids, _actor: asked.append(ids)
+    )
+    request = pothole()
+    page.refresh()
+    page.table.selectRow(1)  # another row is selected; the pane shows the request opened below
+    assert page.open_request(request.tracking_number)
+    page.detail._print()
+    assert asked == [[request.id]]

@@ -66,6 +66,7 @@ def _v2_faq_article_columns(db: peewee.Database) -> None:
 #: further changes of version 2 to tables that already existed (each one a function of the db)
 V2_COLUMNS: list[Callable[[peewee.Database], None]] = [_v2_faq_article_columns]
 
+
 def _to_3(db: peewee.Database) -> None:
     """Version 3: open sessions, sign-in tokens and the audit trail (the tables in ADDED_IN_V3)."""
     from desktop.models.schema import ADDED_IN_V3

@@ -221,7 +221,18 @@ def load_request_detail(reference: str | int) -> RequestDetail:
             .tuples()
         ):
             values: tuple[Any, ...] = row  # type: ignore[assignment]  # .tuples() rows
-            detail.attachments.append(AttachmentLine(*values))
+            attachment_id, filename, media_type, size, created_at, thumbnail = values
+            detail.attachments.append(
+                AttachmentLine(
+                    attachment_id,
+                    filename,
+                    media_type,
+                    size,
+                    created_at,
+                    # PostgreSQL's driver hands blobs back as memoryview; callers get bytes
+                    bytes(thumbnail) if thumbnail is not None else None,
+                )
+            )
         detail.duplicates = _lines(
             ServiceRequest.select().where(ServiceRequest.duplicate_of == request.id)
         )

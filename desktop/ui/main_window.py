@@ -289,12 +289,11 @@ class MainWindow(QMainWindow):
         if 1 in self._built:
             self.requests_page.refresh()
 
-    def print_receipt(self, request_id: int) -> None:
-        messages.info(
-            self,
-            _("Receipt"),
-            _("Printing receipts comes with the printing module; the request is saved."),
-        )
+    def print_receipt(self, request_id: int) -> object:
+        """Preview and print the resident's receipt for a request just saved at the counter."""
+        from desktop.ui import print_preview
+
+        return print_preview.print_receipt(self, request_id, self.staff())
 
     def _watch_other_clerks(self) -> None:
         """Notice other clerks' saves (RELIABILITY.md rule 6) and show them without a restart."""

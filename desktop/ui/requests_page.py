@@ -78,6 +78,16 @@ class RequestsPage(QWidget):
         top.addWidget(self.save_view_button)
         top.addWidget(self.delete_view_button)
         top.addWidget(self.clear_button)
+        self.print_button = QPushButton(_("Print work orders"))
+        self.print_button.setObjectName("printWorkOrders")
+        self.print_button.setToolTip(
+            _(
+                "Print the work orders of the selected requests (Ctrl+P; Shift+click or Ctrl+click "
+                "selects several)"
+            )
+        )
+        self.print_button.clicked.connect(lambda _checked=False: self.print_selected())
+        top.addWidget(self.print_button)
         top.addStretch(1)
         top.addWidget(self.count_label)
         self.filter_bar = FilterBar()
@@ -88,7 +98,7 @@ class RequestsPage(QWidget):
         self.table.setObjectName("requestTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -111,6 +121,7 @@ class RequestsPage(QWidget):
         self.detail = RequestDetailPane(self.staff)
         self.detail.changed.connect(lambda _id: self.refresh())
         self.detail.open_request.connect(self.open_request)
+        self.detail.print_requested.connect(lambda request_id: self.print_selected(request_id))
         splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
@@ -125,6 +136,9 @@ class RequestsPage(QWidget):
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self._focus_search)
+        print_keys = QShortcut(QKeySequence.StandardKey.Print, self)
+        print_keys.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        print_keys.activated.connect(lambda: self.print_selected())
         self.filter_bar.search.returnPressed.connect(self._search_entered)
         self.loaded = False
 
@@ -241,6 +255,30 @@ class RequestsPage(QWidget):
     def selected_id(self) -> int | None:
         index = self.table.currentIndex()
         return self.model.row_id(index.row()) if index.isValid() else None
+
+    def selected_ids(self) -> list[int]:
+        """The requests selected in the list, top to bottom (the current one when none is)."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        ids = [self.model.row_id(row) for row in rows]
+        chosen = [request_id for request_id in ids if request_id is not None]
+        if not chosen and self.selected_id() is not None:
+            chosen = [self.selected_id()]  # type: ignore[list-item]
+        return chosen
+
+    def print_selected(self, request_id: int | None = None) -> object:
+        """Preview and print work orders: the selected rows, or `request_id` when it is not
+        among them (the detail pane's Print button)."""
+        from desktop.ui import print_preview
+
+        ids = self.selected_ids()
+        if request_id is not None and request_id not in ids:
+            ids = [request_id]
+        if not ids:
+            messages.info(
+                self, _("Print work orders"), _("Select the requests to print in the list first.")
+            )
+            return None
+        return print_preview.print_work_orders(self, ids, self.staff())
 
     def _select_row(self, row: int, *, quiet: bool = False) -> None:
         index = self.model.index(row, 0)

@@ -211,6 +211,8 @@ class CloseOutTab(QWidget):
         except KnownError as exc:
             self._problem(str(exc))
             return
+        if not self._may_close_out():
+            return
         self.request_id = request.id
         self.problem.clear()
         self.found.setText(
@@ -226,6 +228,22 @@ class CloseOutTab(QWidget):
         (checked or self.outcomes.button(1)).setFocus()
         if checked is None:
             self.outcomes.button(1).setChecked(True)
+
+    def _may_close_out(self) -> bool:
+        """Close-out is the crew lead's action (a clerk who keys in returned orders is given
+        that role); say so at the first scan rather than after the form is filled in."""
+        from desktop.models import permissions
+
+        if permissions.can(self.staff(), permissions.REQUEST_CLOSEOUT):
+            return True
+        self._problem(
+            _(
+                "Your role may not close out work orders: that is for crew leads, supervisors "
+                "and administrators. An administrator can give you the crew lead role under "
+                "Staff and audit."
+            )
+        )
+        return False
 
     def record(self) -> Any:
         """The close-out as typed (a plain record for the core)."""
