@@ -112,3 +112,26 @@ def test_the_cli_names_the_first_bad_record(trail, tmp_path, capsys, db):
     execute(current(), "UPDATE audit_record SET after = '{}' WHERE id = ?", (target,))
     assert main([*base, "audit", "verify"]) == 1
     assert f"record {target}" in capsys.readouterr().err
+
+
+def test_the_viewer_pages_back_through_a_long_trail(qtbot, trail):
+    from desktop.ui.audit_page import AuditPage
+
+    for number in range(7):
+        lifecycle.add_note(trail.id, f"note {number}")
+    total = AuditRecord.select().count()
+    page = AuditPage()
+    qtbot.addWidget(page)
+    page.LIMIT = 4
+    page.load()
+    assert page.model.rowCount() == 4 and page.older.isEnabled()
+    assert "there are older ones" in page.shown.text()
+    while page.older.isEnabled():
+        page.older.click()
+    ids = page.model.keys
+    assert len(ids) == total and ids == sorted(ids, reverse=True)  # each once, newest first
+    assert page.shown.text() == f"{total:,} matching records."
+    page.record.setText(str(trail.id))
+    page.table_name.setText("service_request")
+    page.load()
+    assert 0 < page.model.rowCount() < total

@@ -141,3 +141,50 @@ def test_confidential_reporters_are_masked_for_roles_that_do_not_need_them(
     assert shown() == (CONFIDENTIAL, "")
     permissions.acting_as(boss)
     assert "Secret" in shown()[0] and "Secret" in shown()[1]
+
+
+def test_the_settings_box_saves_the_retention_says_what_it_would_do_and_anonymises(qtbot, db):
+    from desktop.models.settings import get_setting
+    from desktop.ui.messages import messages
+    from desktop.ui.privacy_box import PrivacyBox
+
+    old = report("Olga", "555 010 1111")
+    lifecycle.resolve(old.id, "fixed")
+    lifecycle.close(old.id)
+    report("Rita", "555 010 2222")  # open: never due
+    clock.set_clock(lambda: TEST_NOW + dt.timedelta(days=4 * 366))
+    box = PrivacyBox()
+    qtbot.addWidget(box)
+    box.load()
+    assert box.years.value() == 0 and not box.now_button.isEnabled()
+    box.years.setValue(5)
+    assert "0 closed requests" in box.due.text()
+    box.years.setValue(3)
+    assert "1 closed request." in box.due.text()
+    with qtbot.waitSignal(box.saved):
+        assert box.save()
+    assert get_setting("privacy.retention_years") == 3
+    messages.windows = False  # the confirmation answers yes
+    try:
+        with qtbot.waitSignal(box.saved) as said:
+            box.anonymise_now()
+    finally:
+        messages.windows = True
+    assert box.last_totals is not None and box.last_totals["requests"] == 1
+    assert said.args[0].startswith("Anonymised 1 requests")
+    assert "0 closed requests" in box.due.text()
+    assert ServiceRequest.get_by_id(old.id).contact_id is None
+
+
+def test_a_retention_out_of_range_or_from_a_clerk_is_refused(db):
+    from desktop.models.errors import InputError, PermissionDenied
+    from desktop.models.first_run import complete_first_run
+
+    with pytest.raises(InputError):
+        privacy.set_retention(100)
+    admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
+    clerk = create_staff("Carla Clerk", "clerk", actor=admin)
+    with pytest.raises(PermissionDenied):
+        privacy.set_retention(2, actor=clerk)
+    privacy.set_retention(2, actor=admin)
+    assert privacy.retention_years() == 2

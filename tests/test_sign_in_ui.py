@@ -85,3 +85,31 @@ def test_sign_out_is_offered(qtbot, paths, staff, db):
     window = _window(qtbot, paths, db, clerk)
     with qtbot.waitSignal(window.sign_out_requested):
         window.sign_out_action.trigger()
+
+
+def test_a_clerk_changes_their_own_password(qtbot, paths, staff, db):
+    from desktop.models import signin
+
+    _admin, clerk = staff
+    window = _window(qtbot, paths, db, clerk)
+    assert window.password_action.isVisible()
+    dialog = window.change_password()
+    assert dialog is not None
+    dialog.current.setText("clerk password 1")
+    dialog.new.setText("a brand new password 2")
+    dialog.repeat.setText("a brand new passwrd 2")
+    dialog.change()
+    assert "not the same" in dialog.error.text() and dialog.isVisible()
+    dialog.current.setText("wrong one")
+    dialog.new.setText("a brand new password 2")
+    dialog.repeat.setText("a brand new password 2")
+    dialog.change()
+    assert "current password" in dialog.error.text()
+    dialog.current.setText("clerk password 1")
+    dialog.new.setText("a brand new password 2")
+    dialog.repeat.setText("a brand new password 2")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.change()
+    assert signin.authenticate("carla.clerk", "a brand new password 2").id == clerk.id
+    with pytest.raises(Exception, match="do not match"):
+        signin.authenticate("carla.clerk", "clerk password 1")

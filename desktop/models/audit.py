@@ -232,9 +232,11 @@ def history(
     until: dt.date | None = None,
     limit: int = 500,
     offset: int = 0,
+    before_id: int | None = None,
     actor: StaffUser | None = None,
 ) -> list[AuditRecord]:
-    """Audit records, newest first, filtered by user, record and date (the viewer, the CLI)."""
+    """Audit records, newest first, filtered by user, record and date (the viewer, the CLI);
+    `before_id` continues a page: only records older than that one."""
     from desktop.models import permissions
 
     permissions.require(actor, permissions.AUDIT_VIEW)
@@ -245,6 +247,8 @@ def history(
         query = query.where(AuditRecord.table_name == table)
     if record_id:
         query = query.where(AuditRecord.record_id == str(record_id))
+    if before_id is not None:
+        query = query.where(AuditRecord.id < before_id)
     if since is not None:
         query = query.where(AuditRecord.at >= dt.datetime.combine(since, dt.time()))
     if until is not None:

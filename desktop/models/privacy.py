@@ -44,11 +44,12 @@ def cutoff(years: int, now: dt.datetime | None = None) -> dt.datetime:
         return now.replace(year=now.year - years, day=28)
 
 
-def anonymise(older_than_years: int, *, actor: StaffUser | None = None) -> dict[str, int]:
-    """Remove residents' details from requests closed more than `older_than_years` ago."""
-    permissions.require(actor, permissions.PRIVACY_MANAGE)
-    if older_than_years < 1:
-        raise InputError(_("Give a number of years, 1 or more."))
+#: the longest retention the setting accepts (a town that keeps everything sets 0)
+MAX_RETENTION_YEARS = 99
+
+
+def _due(older_than_years: int) -> Any:
+    """Requests closed before the cutoff that still name a resident (as reporter or follower)."""
     before = cutoff(older_than_years)
     done = ServiceRequest.closed_at.is_null(False) & (ServiceRequest.closed_at < before)
     personal = ServiceRequest.contact.is_null(False) | ServiceRequest.id.in_(
@@ -56,13 +57,52 @@ def anonymise(older_than_years: int, *, actor: StaffUser | None = None) -> dict[
             RequestFollower.contact.is_null(False)
         )
     )
+    return done & personal
+
+
+def due_count(older_than_years: int) -> int:
+    """How many requests an anonymisation with this retention would unlink now."""
+    if older_than_years < 1:
+        return 0
+    with reading():
+        return int(ServiceRequest.select().where(_due(older_than_years)).count())
+
+
+def retention_years() -> int:
+    """The town's retention setting in years; 0 keeps residents' details."""
+    from desktop.models.settings import get_setting
+
+    return int(get_setting("privacy.retention_years") or 0)
+
+
+def set_retention(years: int, *, actor: StaffUser | None = None) -> None:
+    """Set how long residents' details are kept after a request closes (0: keep them)."""
+    from desktop.models.settings import set_settings
+
+    permissions.require(actor, permissions.PRIVACY_MANAGE)
+    if not 0 <= years <= MAX_RETENTION_YEARS:
+        raise InputError(
+            _("Give a number of years from 1 to {most}, or 0 to keep residents' details.").format(
+                most=MAX_RETENTION_YEARS
+            )
+        )
+    set_settings({"privacy.retention_years": years}, actor=actor)
+
+
+def anonymise(older_than_years: int, *, actor: StaffUser | None = None) -> dict[str, int]:
+    """Remove residents' details from requests closed more than `older_than_years` ago."""
+    permissions.require(actor, permissions.PRIVACY_MANAGE)
+    if older_than_years < 1:
+        raise InputError(_("Give a number of years, 1 or more."))
+    before = cutoff(older_than_years)
+    due = _due(older_than_years)
     totals = {"requests": 0, "contacts": 0, "questions": 0}
     while True:
         with reading():
             ids = [
                 r.id
                 for r in ServiceRequest.select(ServiceRequest.id)
-                .where(done & personal)
+                .where(due)
                 .order_by(ServiceRequest.id)
                 .limit(BATCH)
             ]

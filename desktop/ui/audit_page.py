@@ -39,6 +39,15 @@ class RowsModel(QAbstractTableModel):
         self.rows, self.keys = rows, keys
         self.endResetModel()
 
+    def append_rows(self, rows: list[tuple[Any, ...]], keys: list[Any]) -> None:
+        if not rows:
+            return
+        first = len(self.rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self.rows += rows
+        self.keys += keys
+        self.endInsertRows()
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
@@ -95,6 +104,12 @@ class AuditPage(QWidget):
         self.check.clicked.connect(self.verify)
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
+        self.shown = QLabel()
+        self.shown.setObjectName("auditShown")
+        self.older = QPushButton(_("Show older records"))
+        self.older.setObjectName("auditOlder")
+        self.older.setEnabled(False)
+        self.older.clicked.connect(lambda _checked=False: self.load_older())
         self.model = RowsModel(
             [
                 _("#"),
@@ -129,6 +144,11 @@ class AuditPage(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.verdict)
         layout.addWidget(self.view, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.shown)
+        bottom.addStretch(1)
+        bottom.addWidget(self.older)
+        layout.addLayout(bottom)
 
     def _day(self, edit: QDateEdit) -> dt.date | None:
         if edit.date() == edit.minimumDate():
@@ -137,6 +157,15 @@ class AuditPage(QWidget):
         return value if isinstance(value, dt.date) else None
 
     def load(self) -> None:
+        """The newest records that match the filters (a page of LIMIT)."""
+        self._read(None)
+
+    def load_older(self) -> None:
+        """The next page: records older than the oldest one shown."""
+        if self.model.keys:
+            self._read(min(self.model.keys))
+
+    def _read(self, before_id: int | None) -> None:
         try:
             rows = audit.history(
                 username=self.user.text(),
@@ -145,26 +174,37 @@ class AuditPage(QWidget):
                 since=self._day(self.since),
                 until=self._day(self.until),
                 limit=self.LIMIT,
+                before_id=before_id,
             )
         except KnownError as exc:
             messages.error(self, exc)
             return
-        self.model.set_rows(
-            [
-                (
-                    r.id,
-                    f"{r.at:%Y-%m-%d %H:%M:%S}",
-                    r.username or _("(system)"),
-                    r.workstation,
-                    r.table_name,
-                    r.record_id,
-                    r.action,
-                    r.before or "",
-                    r.after or "",
-                )
-                for r in rows
-            ],
-            [r.id for r in rows],
+        lines = [
+            (
+                r.id,
+                f"{r.at:%Y-%m-%d %H:%M:%S}",
+                r.username or _("(system)"),
+                r.workstation,
+                r.table_name,
+                r.record_id,
+                r.action,
+                r.before or "",
+                r.after or "",
+            )
+            for r in rows
+        ]
+        keys = [r.id for r in rows]
+        if before_id is None:
+            self.model.set_rows(lines, keys)
+        else:
+            self.model.append_rows(lines, keys)
+        more = len(rows) == self.LIMIT
+        self.older.setEnabled(more)
+        count = len(self.model.rows)
+        self.shown.setText(
+            _("The newest {n:,} matching records; there are older ones.").format(n=count)
+            if more
+            else _("{n:,} matching records.").format(n=count)
         )
 
     def verify(self) -> None:

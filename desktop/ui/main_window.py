@@ -38,8 +38,10 @@ from desktop.ui.prefs import Prefs
 if TYPE_CHECKING:
     from desktop.models.schema import StaffUser
     from desktop.ui.counter_page import CounterPage
+    from desktop.ui.print_preview import PrintJob
     from desktop.ui.requests_page import RequestsPage
     from desktop.ui.settings_page import SettingsPage
+    from desktop.ui.sign_in import ChangePasswordDialog
 
 log = logging.getLogger("frontcounter.ui")
 POLL_MS = 3000  # how often other clerks' saves are looked for
@@ -257,6 +259,10 @@ class MainWindow(QMainWindow):
         )
         self.signed_in.setObjectName("signedIn")
         bar.addWidget(self.signed_in)
+        self.password_action = bar.addAction(_("Change my password…"))
+        self.password_action.setObjectName("changePassword")
+        self.password_action.setVisible(user is not None)
+        self.password_action.triggered.connect(lambda _checked=False: self.change_password())
         self.sign_out_action = bar.addAction(_("Sign out / switch user"))
         self.sign_out_action.setObjectName("signOut")
         self.sign_out_action.triggered.connect(
@@ -264,6 +270,21 @@ class MainWindow(QMainWindow):
         )
         for index in range(self.nav.count()):  # areas this role may not open are not offered
             self.nav.item(index).setHidden(not self.area_allowed(index))
+
+    def change_password(self) -> ChangePasswordDialog | None:
+        """The signed-in staff member changes their own password."""
+        from desktop.ui.sign_in import ChangePasswordDialog
+
+        user = self.staff()
+        if user is None:
+            return None
+        dialog = ChangePasswordDialog(user, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self.statusBar().showMessage(_("Your password was changed."), 8000)
+        )
+        dialog.open()
+        return dialog
 
     def staff(self) -> StaffUser | None:
         """Who is signed in at this workstation (recorded as the actor of every change)."""
@@ -289,7 +310,7 @@ class MainWindow(QMainWindow):
         if 1 in self._built:
             self.requests_page.refresh()
 
-    def print_receipt(self, request_id: int) -> object:
+    def print_receipt(self, request_id: int) -> PrintJob | None:
         """Preview and print the resident's receipt for a request just saved at the counter."""
         from desktop.ui import print_preview
 

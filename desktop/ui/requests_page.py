@@ -7,6 +7,7 @@ request and the scroll position.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -34,6 +35,9 @@ from desktop.ui.messages import messages
 from desktop.ui.request_detail_pane import RequestDetailPane
 from desktop.ui.request_filters import FilterBar
 from desktop.ui.request_model import RequestTableModel
+
+if TYPE_CHECKING:
+    from desktop.ui.print_preview import PrintJob
 
 _WIDTHS = {
     "tracking_number": 110,
@@ -265,7 +269,7 @@ class RequestsPage(QWidget):
             chosen = [self.selected_id()]  # type: ignore[list-item]
         return chosen
 
-    def print_selected(self, request_id: int | None = None) -> object:
+    def print_selected(self, request_id: int | None = None) -> PrintJob | None:
         """Preview and print work orders: the selected rows, or `request_id` when it is not
         among them (the detail pane's Print button)."""
         from desktop.ui import print_preview

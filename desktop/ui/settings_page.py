@@ -70,6 +70,11 @@ class SettingsPage(QWidget):
 
         self.backups_box = BackupsBox()
         column.addWidget(self.backups_box)
+        from desktop.ui.privacy_box import PrivacyBox
+
+        self.privacy_box = PrivacyBox()
+        self.privacy_box.saved.connect(self.saved)
+        column.addWidget(self.privacy_box)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -202,6 +207,7 @@ class SettingsPage(QWidget):
         self.holiday_date.setDate(QDate.currentDate())
         self._load_holidays()
         self.routing.load()
+        self.privacy_box.load()
 
     def _load_holidays(self) -> None:
         self.holiday_list.clear()

@@ -91,3 +91,57 @@ class SignInDialog(QDialog):
             log.info("sign-in of %s not remembered: no usable keyring", user.username)
         self.user = user
         self.accept()
+
+
+class ChangePasswordDialog(QDialog):
+    """A staff member changes their own password: the current one, then the new one twice."""
+
+    def __init__(self, user: StaffUser, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.user = user
+        self.setWindowTitle(_("Change my password"))
+        self.current = QLineEdit()
+        self.current.setObjectName("currentPassword")
+        self.new = QLineEdit()
+        self.new.setObjectName("newPassword")
+        self.repeat = QLineEdit()
+        self.repeat.setObjectName("repeatPassword")
+        for edit in (self.current, self.new, self.repeat):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel()
+        self.error.setObjectName("changePasswordError")
+        self.error.setStyleSheet("color: #b3261e")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(_("Current password:"), self.current)
+        form.addRow(_("New password:"), self.new)
+        form.addRow(_("New password again:"), self.repeat)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Change password"))
+        self.buttons.accepted.connect(self.change)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Signed in as {name}.").format(name=user.full_name)))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(400)
+        self.current.setFocus()
+
+    def change(self) -> None:
+        if self.new.text() != self.repeat.text():
+            self.error.setText(_("The two new passwords are not the same; type them again."))
+            self.new.clear()
+            self.repeat.clear()
+            self.new.setFocus()
+            return
+        try:
+            signin.set_password(self.user, self.new.text(), self.current.text())
+        except KnownError as exc:
+            self.error.setText(str(exc))
+            return
+        for edit in (self.current, self.new, self.repeat):
+            edit.clear()
+        self.accept()
