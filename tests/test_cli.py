@@ -182,6 +182,33 @@ def test_init_with_town_and_admin_finishes_the_first_run(tmp_path: Path, capsys)
         close_database(opened)
 
 
+def test_init_with_a_password_and_demo_data_in_one_command(tmp_path: Path, capsys, monkeypatch):
+    from desktop.models import permissions
+    from desktop.models.db import close_database, open_database
+    from desktop.models.schema import ServiceRequest
+
+    monkeypatch.setenv("FRONTCOUNTER_ADMIN_PASSWORD", "admin password 1")
+    db = tmp_path / "town.db"
+    code, _out, err = run(
+        capsys,
+        *("--basedir", str(tmp_path), "--db", str(db), "init", "--town", "Alder Falls"),
+        *("--admin", "Ada Admin", "--demo", "50"),
+    )
+    assert (code, err) == (0, "")
+    opened = open_database(db)
+    try:
+        assert permissions.sign_in_enabled()
+        assert ServiceRequest.select().count() == 50
+    finally:
+        close_database(opened)
+        permissions.acting_as(None)
+    # a later command that would add data is refused without --user
+    code, _out, err = run(
+        capsys, "--basedir", str(tmp_path), "--db", str(db), "init", "--demo", "5"
+    )
+    assert code == 1 and "--user" in err
+
+
 def test_admin_without_town_is_refused(tmp_path: Path, capsys):
     code, _out, err = run(capsys, "--basedir", str(tmp_path), "init", "--admin", "Ada Admin")
     assert code == 1

@@ -49,8 +49,14 @@ def cmd_init(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
         from desktop.cli.admin_commands import admin_password
 
         password = admin_password(args)
-        complete_first_run(args.town, args.admin, password=password)  # the window will not ask
-        if password is None:
+        admin = complete_first_run(args.town, args.admin, password=password)  # no window asks
+        if password is not None:
+            # sign-in is on from here: the rest of this command (the demo data) is the new
+            # administrator's doing, as it would be in the window
+            from desktop.models import permissions
+
+            permissions.acting_as(admin)
+        else:
             print(
                 _(
                     "No password was given for the administrator, so staff sign-in is off until "
