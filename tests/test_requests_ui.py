@@ -339,3 +339,31 @@ def test_the_detail_panes_print_button_prints_the_request_shown(page, monkeypatc
     assert page.open_request(request.tracking_number)
     page.detail._print()
     assert asked == [[request.id]]
+
+
+def test_actions_the_role_may_not_take_are_greyed_with_the_reason(qtbot, db):
+    from desktop.models.first_run import complete_first_run
+    from desktop.models.signin import reset_password
+    from desktop.ui.request_detail_pane import RequestDetailPane
+
+    request = pothole()
+    admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
+    clerk = create_staff("Carla Clerk", "clerk", actor=admin)
+    lead = create_staff("Lee Lead", "crew_lead", actor=admin)
+    for person in (clerk, lead):
+        reset_password(person.id, "their password 1", actor=admin)
+    shown = {}
+    for person in (clerk, lead, admin):
+        pane = RequestDetailPane(lambda person=person: person)
+        qtbot.addWidget(pane)
+        assert pane.show_request(request.id)
+        shown[person.role] = pane
+    desk = shown["clerk"]
+    assert desk.buttons["note"].isEnabled() and desk.buttons["status"].isEnabled()
+    assert not desk.buttons["resolve"].isEnabled() and not desk.buttons["assign"].isEnabled()
+    assert "may not resolve and close" in desk.buttons["resolve"].toolTip()
+    assert not desk.menu_actions["Close"].isEnabled()
+    assert desk.menu_actions["Print work order"].isEnabled()
+    assert shown["crew_lead"].buttons["resolve"].isEnabled()
+    assert not shown["crew_lead"].buttons["assign"].isEnabled()
+    assert all(shown["admin"].buttons[key].isEnabled() for key in ("resolve", "assign", "note"))

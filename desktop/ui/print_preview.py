@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeySequence, QPainter
+from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
@@ -125,7 +125,7 @@ class PrintPreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
-        self.resize(820, 960)
+        self.resize(_fitted(parent, 820, 960))
         self._pending: list[int] = []
         self._painter: QPainter | None = None
         self._printer: QPrinter | None = None
@@ -298,6 +298,16 @@ class PrintJob(QObject):
             return
         self.failed.emit(str(exc))
         sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
+def _fitted(parent: QWidget | None, width: int, height: int) -> QSize:
+    """The wanted size, no larger than the screen the dialog opens on (a laptop's 768 pixels
+    must still show the Print button)."""
+    screen = parent.screen() if parent is not None else QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(width, height)
+    room = screen.availableGeometry()
+    return QSize(min(width, room.width() - 40), min(height, room.height() - 80))
 
 
 # -- what other screens call ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QImage, QTextDocument
+from PySide6.QtGui import QAction, QImage, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import lifecycle
+from desktop.models import lifecycle, permissions
 from desktop.models.errors import ConflictError, KnownError
 from desktop.models.lookups import active_staff
 from desktop.models.request_detail import RequestDetail, RequestLine, load_request_detail
@@ -49,6 +49,30 @@ def ask_with_dialog(parent: QWidget) -> Ask:
         return item if ok else None
 
     return ask
+
+
+#: the permission each action button needs (permissions.py)
+_BUTTON_ACTIONS = {
+    "acknowledge": permissions.REQUEST_STATUS,
+    "assign": permissions.REQUEST_ASSIGN,
+    "status": permissions.REQUEST_STATUS,
+    "note": permissions.REQUEST_NOTE,
+    "pause": permissions.REQUEST_STATUS,
+    "resolve": permissions.REQUEST_CLOSEOUT,
+}
+
+
+def _menu_permissions() -> dict[str, str]:
+    """The More menu's entries (by label) and the permission each needs."""
+    return {
+        _("Public update…"): permissions.REQUEST_NOTE,
+        _("Priority…"): permissions.REQUEST_STATUS,
+        _("Mark as duplicate of…"): permissions.REQUEST_CLOSEOUT,
+        _("Close"): permissions.REQUEST_CLOSEOUT,
+        _("Reopen…"): permissions.REQUEST_REOPEN,
+        _("Attach a file…"): permissions.ATTACHMENT_EDIT,
+        _("Print work order"): permissions.REQUEST_PRINT,
+    }
 
 
 class RequestDetailPane(QWidget):
@@ -104,8 +128,11 @@ class RequestDetailPane(QWidget):
             (_("Attach a file…"), self.attach_file),
             (_("Print work order"), self._print),
         ]
+        self.menu_actions: dict[str, QAction] = {}
         for label, slot in menu_items:
-            self.more_menu.addAction(label).triggered.connect(lambda _c=False, s=slot: s())
+            menu_action = self.more_menu.addAction(label)
+            menu_action.triggered.connect(lambda _c=False, s=slot: s())
+            self.menu_actions[label] = menu_action
         self.buttons["more"].setMenu(self.more_menu)
         actions.addStretch(1)
         layout = QVBoxLayout(self)
@@ -161,6 +188,7 @@ class RequestDetailPane(QWidget):
             self.buttons[key].setEnabled(is_open)
         self.buttons["note"].setEnabled(True)
         self.buttons["more"].setEnabled(True)
+        self._offer_only_what_the_role_allows()
         self.buttons["pause"].setText(
             _("Resume clock") if request.paused_since else _("Pause clock…")
         )
@@ -402,6 +430,31 @@ class RequestDetailPane(QWidget):
 
     def _actor(self) -> StaffUser | None:
         return self.staff()
+
+    def _offer_only_what_the_role_allows(self) -> None:
+        """Grey out what the signed-in role may not do, saying why (the core refuses anyway)."""
+        labels = permissions.action_labels()
+        allowed: dict[str, bool] = {}
+
+        def may(action: str) -> bool:
+            if action not in allowed:
+                allowed[action] = permissions.can(self._actor(), action)
+            return allowed[action]
+
+        def gate(widget: QPushButton | QAction, action: str) -> None:
+            if may(action):
+                widget.setToolTip("")
+                return
+            widget.setEnabled(False)
+            widget.setToolTip(_("Your role may not {action}.").format(action=labels[action]))
+
+        for key, action in _BUTTON_ACTIONS.items():
+            gate(self.buttons[key], action)
+        for label, action in _menu_permissions().items():
+            menu_action = self.menu_actions.get(label)
+            if menu_action is not None:
+                menu_action.setEnabled(True)
+                gate(menu_action, action)
 
     def acknowledge(self) -> bool:
         request = self.request

@@ -153,6 +153,7 @@ class CloseOutTab(QWidget):
         self.crew = QLineEdit()
         self.done_at = QDateTimeEdit(QDateTime.currentDateTime())
         self.done_at.setCalendarPopup(True)
+        self.done_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.keep = QCheckBox(_("&Keep outcome, crew, hours and date for the next order"))
         self.save_button = QPushButton(_("Save and close out (Ctrl+Enter)"))
         self.save_button.clicked.connect(self.save)
