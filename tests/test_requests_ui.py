@@ -3,6 +3,7 @@ other clerks' changes, and a conflicting edit."""
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 
@@ -354,7 +355,7 @@ def test_actions_the_role_may_not_take_are_greyed_with_the_reason(qtbot, db):
         reset_password(person.id, "their password 1", actor=admin)
     shown = {}
     for person in (clerk, lead, admin):
-        pane = RequestDetailPane(lambda person=person: person)
+        pane = RequestDetailPane(functools.partial(lambda who: who, person))
         qtbot.addWidget(pane)
         assert pane.show_request(request.id)
         shown[person.role] = pane
