@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 
@@ -9,10 +10,33 @@ from desktop.cli.parser import build_parser
 from desktop.logs import setup_logging
 from desktop.paths import app_paths
 
+#: the options that only say how to open the window (and whether it takes a value)
+_WINDOW_OPTIONS = {
+    "--db": True,
+    "--basedir": True,
+    "--user": True,
+    "--no-err-windows": False,
+    "--smoke-test": False,
+    "--verbose": False,
+}
+
+
+def _window_arguments(arguments: list[str]) -> argparse.Namespace | None:
+    """The options when they only open the window, parsed without importing every command's
+    module (start-up time); None when there is a sub-command, --help or anything else."""
+    words = iter(arguments)
+    for word in words:
+        name, has_value, _value = word.partition("=")
+        if name not in _WINDOW_OPTIONS:
+            return None
+        if _WINDOW_OPTIONS[name] and not has_value and next(words, None) is None:
+            return None
+    return build_parser(with_commands=False).parse_args(arguments)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = _window_arguments(arguments) or build_parser().parse_args(arguments)
     paths = app_paths(args.basedir)
     setup_logging(paths, verbose=getattr(args, "verbose", False))
     if args.command is None:

@@ -108,3 +108,56 @@ def test_many_writers_bring_the_postgresql_advice(qtbot, db, tmp_path):
 
 def test_unused_open_of_a_second_file_is_fine(tmp_path):
     close_database(open_database(tmp_path / "x.db"))
+
+
+def test_a_large_file_is_checked_after_the_window_opens_and_damage_makes_it_read_only(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from desktop.models import db as dbmod
+    from desktop.models.demo import generate_demo
+    from desktop.ui.application import AppController
+
+    from .test_backups import corrupt_middle
+
+    path = tmp_path / "big.db"
+    opened = open_database(path)
+    generate_demo(300, seed=5)
+    close_database(opened)
+    corrupt_middle(path)
+    monkeypatch.setattr(dbmod, "SYNC_CHECK_BYTES", 0)  # every file counts as large
+    controller = AppController(Prefs(tmp_path / "prefs.ini"), interactive=False)
+    controller.take_backups = False
+    with qtbot.waitSignal(controller.check_signals.checked, timeout=20000) as checked:
+        assert controller.start(str(path))
+        assert controller.opened is not None and controller.opened.check_pending
+        assert not controller.opened.read_only  # the window opened before the check ended
+    assert checked.args[1]  # problems were found
+    assert controller.opened.damaged and controller.opened.read_only
+    window = controller.window
+    assert window is not None
+    qtbot.addWidget(window)
+    assert not window.banner.isHidden() and "damaged" in window.banner.text()
+    with pytest.raises(dbmod.KnownError):
+        write(lambda: Setting.insert(key="town.name", value="x").execute())
+    controller.shutdown()
+
+
+def test_a_sound_large_file_checked_in_the_background_stays_writable(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from desktop.models import db as dbmod
+    from desktop.ui.application import AppController
+
+    path = tmp_path / "big.db"
+    close_database(open_database(path))
+    monkeypatch.setattr(dbmod, "SYNC_CHECK_BYTES", 0)
+    controller = AppController(Prefs(tmp_path / "prefs.ini"), interactive=False)
+    controller.take_backups = False
+    with qtbot.waitSignal(controller.check_signals.checked, timeout=20000) as checked:
+        assert controller.start(str(path))
+    assert checked.args == [str(path), []]
+    assert controller.opened is not None
+    assert not controller.opened.check_pending and not controller.opened.read_only
+    assert controller.window is not None
+    qtbot.addWidget(controller.window)
+    controller.shutdown()

@@ -213,3 +213,14 @@ def test_admin_without_town_is_refused(tmp_path: Path, capsys):
     code, _out, err = run(capsys, "--basedir", str(tmp_path), "init", "--admin", "Ada Admin")
     assert code == 1
     assert "--town" in err
+
+
+def test_opening_the_window_parses_without_the_sub_commands():
+    from desktop.app import _window_arguments
+
+    args = _window_arguments(["--db", "town.db", "--smoke-test", "--user=ada"])
+    assert args is not None and args.command is None and args.db == "town.db"
+    assert args.user == "ada" and args.smoke_test
+    assert _window_arguments([]) is not None
+    for other in (["info"], ["--db", "x.db", "info"], ["--help"], ["--version"], ["--db"]):
+        assert _window_arguments(other) is None, other

@@ -21,7 +21,9 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; `with_commands=False` leaves out the sub-commands (opening the
+    window does not import every command's module: start-up time)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help=_("print JSON for machines"))
 
@@ -66,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("open the main window offscreen, paint it once and exit (0 when all is well)"),
     )
     parser.add_argument("--verbose", action="store_true", help=_("log to the terminal too"))
+    if not with_commands:
+        parser.set_defaults(command=None)
+        return parser
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -118,6 +118,17 @@ def backup_due(folder: Path, now: dt.datetime | None = None) -> bool:
     return latest is None or (now or clock.now()) - latest.taken_at >= DAILY
 
 
+#: a backup on closing is skipped when one was taken this recently
+CLOSE_BACKUP_AFTER = dt.timedelta(hours=1)
+
+
+def backup_on_close_due(folder: Path, now: dt.datetime | None = None) -> bool:
+    """Whether closing the app should take a backup: not when the newest is under an hour old
+    (a clerk who closes and reopens the window all day does not copy the file each time)."""
+    latest = newest(folder)
+    return latest is None or (now or clock.now()) - latest.taken_at >= CLOSE_BACKUP_AFTER
+
+
 def take_backup(
     database: Path, folder: Path, *, rotate_after: bool = True, tag: str = ""
 ) -> Backup:

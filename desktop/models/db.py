@@ -66,6 +66,9 @@ class OpenedDatabase:
     read_only_reason: str = ""
     #: the check on opening found damage (the file is open read-only; restore a backup)
     damaged: bool = False
+    #: a large file's quick_check was left to the caller to run in the background
+    #: (`check_later`); `mark_damaged` is what to call when it finds damage
+    check_pending: bool = False
     #: things the clerk should know about where the file lives (a cloud-sync folder, say)
     warnings: list[str] = field(default_factory=list)
 
@@ -199,8 +202,12 @@ def open_database(
     password: str | None = None,
     migrate: bool = True,
     shared: bool | None = None,
+    check_later: bool = False,
 ) -> OpenedDatabase:
     """Open (and if needed create and migrate) the database at `target`; bind every model to it.
+
+    A file larger than SYNC_CHECK_BYTES opened with `check_later` is not quick_checked here:
+    `opened.check_pending` says the caller (the window) runs the check in the background.
 
     `shared` says the file is on a network drive (the clerk chose "Open a shared database");
     None finds out from the file system.
@@ -226,7 +233,10 @@ def open_database(
         with known_db_errors():
             opened.db.connect(reuse_if_open=True)
             if opened.is_sqlite:
-                _check_on_open(opened)
+                if check_later and _file_size(opened) > SYNC_CHECK_BYTES:
+                    opened.check_pending = True
+                else:
+                    _check_on_open(opened)
             if opened.is_sqlite and not opened.read_only:
                 _ensure_rollback_journal(opened.db)
             if migrate:
@@ -248,6 +258,32 @@ def open_database(
     return opened
 
 
+#: quick_check reads the whole file (about 2 s for the 1.6 GB of a million requests): a file
+#: larger than this, opened by the window, is checked in the background once the window is up
+SYNC_CHECK_BYTES = 256 * 1024 * 1024
+
+
+def _file_size(opened: OpenedDatabase) -> int:
+    try:
+        return opened.path.stat().st_size if opened.path is not None else 0
+    except OSError:
+        return 0
+
+
+def mark_damaged(opened: OpenedDatabase, problems: Sequence[str]) -> None:
+    """The check found damage: from now on the file is open read-only and says why."""
+    log.error("quick_check of %s failed: %s", opened.location, "; ".join(problems[:5]))
+    opened.damaged = True
+    opened.check_pending = False
+    _reopen_read_only(
+        opened,
+        _(
+            "The database file is damaged (the check on opening found problems), so it is "
+            "open read-only and nothing can be saved. Restore the newest good backup."
+        ),
+    )
+
+
 def _check_on_open(opened: OpenedDatabase) -> None:
     """Rule 8: `quick_check` on opening; a damaged file stays open read-only, nothing written."""
     from desktop.models.integrity import quick_check
@@ -260,15 +296,7 @@ def _check_on_open(opened: OpenedDatabase) -> None:
             raise
         problems = [str(exc)]  # too damaged for the check to finish: damaged all the same
     if problems:
-        log.error("quick_check of %s failed: %s", opened.location, "; ".join(problems[:5]))
-        opened.damaged = True
-        _reopen_read_only(
-            opened,
-            _(
-                "The database file is damaged (the check on opening found problems), so it is "
-                "open read-only and nothing can be saved. Restore the newest good backup."
-            ),
-        )
+        mark_damaged(opened, problems)
         return
     moved_to = _moved_to(opened.db)
     if moved_to:

@@ -67,6 +67,27 @@ def quick_check_connection(connection: sqlite3.Connection) -> list[str]:
     return _problems(connection.execute(f"PRAGMA quick_check({MAX_LINES})").fetchall())
 
 
+def quick_check_file(
+    path: Path, started: Callable[[sqlite3.Connection], None] | None = None
+) -> list[str]:
+    """`PRAGMA quick_check` of a file through its own read-only connection (safe to run in
+    another thread while the app works on the file); a file too damaged to check is damaged.
+    A file that cannot be read just now (locked, gone), or a check interrupted through the
+    connection handed to `started`, raises sqlite3.OperationalError."""
+    try:
+        connection = read_only_connection(path)
+        if started is not None:
+            started(connection)
+        try:
+            return quick_check_connection(connection)
+        finally:
+            connection.close()
+    except sqlite3.OperationalError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+
+
 def _foreign_key_problems(connection: sqlite3.Connection) -> list[str]:
     rows = connection.execute("PRAGMA foreign_key_check").fetchmany(MAX_LINES)
     return [

@@ -96,10 +96,11 @@ def schema_version(db: peewee.Database) -> int | None:
 def ensure_schema(opened: OpenedDatabase) -> bool:
     """Create or migrate the schema. Returns True when the database was new (and now seeded)."""
     from desktop.models import db as dbmod
-    from desktop.models import seed
 
     version = schema_version(opened.db)
     if version is None:
+        from desktop.models import seed  # the starter catalog: only a new database needs it
+
         if opened.read_only:
             raise DatabaseReadOnly(_("This database is empty and cannot be set up read-only."))
         dbmod.write(_create_schema)

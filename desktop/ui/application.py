@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
 from desktop import APP_NAME, __version__
@@ -33,6 +34,13 @@ log = logging.getLogger("frontcounter.ui")
 PASSWORD_ENV = "FRONTCOUNTER_PASSWORD"
 
 
+class _CheckSignals(QObject):
+    """Brings the background check's answer to the GUI thread (a queued signal)."""
+
+    #: the file checked, and the problems found (empty: sound)
+    checked = Signal(str, list)
+
+
 class AppController:
     """Owns the open database and the main window; switches both when the clerk opens another."""
 
@@ -47,6 +55,12 @@ class AppController:
         #: --user: sign in as this staff member with FRONTCOUNTER_PASSWORD (scripted runs)
         self.scripted_user = ""
         self._backup_thread: threading.Thread | None = None
+        self._check_thread: threading.Thread | None = None
+        self._check_connection: sqlite3.Connection | None = None
+        self.check_signals = _CheckSignals()
+        self.check_signals.checked.connect(self._checked)
+        #: --smoke-test: paint once and exit; no backups are taken (it is not a working session)
+        self.take_backups = True
         self.backup_timer = QTimer()
         self.backup_timer.setInterval(60 * 60 * 1000)  # is the daily backup due? hourly
         self.backup_timer.timeout.connect(self.daily_backup)
@@ -63,14 +77,24 @@ class AppController:
         """open_database, with a password typed this run or asked for when the server wants one."""
         password = self.passwords.get(target)
         try:
-            return open_database(target, password=password, **options)  # type: ignore[arg-type]
+            return open_database(
+                target,
+                password=password,
+                check_later=True,
+                **options,  # type: ignore[arg-type]
+            )
         except PasswordNeeded:
             if not self.interactive:
                 raise
             typed = self._ask_password(target)
             if not typed:
                 raise
-            opened = open_database(target, password=typed, **options)  # type: ignore[arg-type]
+            opened = open_database(
+                target,
+                password=typed,
+                check_later=True,
+                **options,  # type: ignore[arg-type]
+            )
             self.passwords[target] = typed
             return opened
 
@@ -116,24 +140,82 @@ class AppController:
                     log.info("scheduled anonymisation: %s", done)
             except KnownError as exc:
                 log.warning("scheduled anonymisation not run: %s", exc)
-        folder = self.backup_folder()
-        if self.opened.damaged and folder is not None:
-            latest = backups.newest(folder)
-            self.opened.read_only_reason += " " + (
-                _("The newest good backup is {path} ({when}).").format(
-                    path=latest.path, when=f"{latest.taken_at:%Y-%m-%d %H:%M}"
-                )
-                if latest
-                else _("No backup of this database was found in {folder}.").format(folder=folder)
-            )
+        if self.opened.damaged:
+            self._point_to_backup()
         elif not self.opened.read_only:
+            if self.opened.check_pending:
+                self._check_in_background()
             self.daily_backup()
             self.backup_timer.start()
+
+    def _point_to_backup(self) -> None:
+        assert self.opened is not None
+        folder = self.backup_folder()
+        if folder is None:
+            return
+        latest = backups.newest(folder)
+        self.opened.read_only_reason += " " + (
+            _("The newest good backup is {path} ({when}).").format(
+                path=latest.path, when=f"{latest.taken_at:%Y-%m-%d %H:%M}"
+            )
+            if latest
+            else _("No backup of this database was found in {folder}.").format(folder=folder)
+        )
+
+    def _check_in_background(self) -> None:
+        """quick_check of a large file while the clerk works (RELIABILITY.md rule 8); damage
+        found makes the file read-only at once, with the banner, keeping what is on screen."""
+        from desktop.models.integrity import quick_check_file
+
+        assert self.opened is not None and self.opened.path is not None
+        path = self.opened.path
+        signals = self.check_signals
+
+        def keep(connection: sqlite3.Connection) -> None:
+            self._check_connection = connection
+
+        def run() -> None:  # no Qt widgets and no peewee here: its own sqlite3 connection
+            try:
+                problems = quick_check_file(path, keep)
+            except (sqlite3.Error, OSError) as exc:  # locked or gone just now: not checked
+                log.warning("background check of %s did not run: %s", path, exc)
+                return
+            signals.checked.emit(str(path), problems)
+
+        self._check_thread = threading.Thread(target=run, name="quick-check", daemon=True)
+        self._check_thread.start()
+
+    def _stop_check(self) -> None:
+        """Closing does not wait for a check still reading the file (its read lock would hold
+        up the last writes); the next start checks again."""
+        thread, connection = self._check_thread, self._check_connection
+        if thread is None or not thread.is_alive():
+            return
+        if connection is not None:
+            connection.interrupt()
+        thread.join()
+        log.info("background check interrupted by closing")
+
+    def _checked(self, path: str, problems: list[str]) -> None:
+        from desktop.models.db import mark_damaged
+
+        opened = self.opened
+        if opened is None or str(opened.path) != path or not opened.check_pending:
+            return  # another database was opened meanwhile
+        if not problems:
+            opened.check_pending = False
+            log.info("background check of %s: sound", path)
+            return
+        mark_damaged(opened, problems)
+        self._point_to_backup()
+        if self.window is not None:
+            self.window.banner.update_text()
+            messages.info(self.window, APP_NAME, opened.read_only_reason)
 
     def daily_backup(self) -> None:
         """Take the day's backup in the background when none was taken in the last 24 hours."""
         folder = self.backup_folder()
-        if folder is None or self.opened is None or self.opened.read_only:
+        if folder is None or self.opened is None or self.opened.read_only or not self.take_backups:
             return
         if not backups.backup_due(folder) or (
             self._backup_thread is not None and self._backup_thread.is_alive()
@@ -154,13 +236,20 @@ class AppController:
     def _before_close(self) -> None:
         """End this session and take the backup on close (a local file that is sound)."""
         self.backup_timer.stop()
+        self._stop_check()
         if self._backup_thread is not None:
             self._backup_thread.join()
         if self.opened is None:
             return
         sessions.end()
         folder = self.backup_folder()
-        if folder is not None and self.opened.path is not None and not self.opened.read_only:
+        if (
+            folder is not None
+            and self.opened.path is not None
+            and not self.opened.read_only
+            and self.take_backups
+            and backups.backup_on_close_due(folder)
+        ):
             try:
                 backups.take_backup(self.opened.path, folder)
             except KnownError as exc:
@@ -359,6 +448,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     prefs = Prefs(paths.settings_file)
     controller = AppController(prefs, interactive=windows, backup_root=paths.backup_dir)
     controller.scripted_user = args.user or ""
+    controller.take_backups = not args.smoke_test
     target = str(args.db) if args.db else str(paths.default_db)
     try:
         if not controller.start(target):
