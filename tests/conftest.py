@@ -215,3 +215,12 @@ def db(db_path: Path, request: pytest.FixtureRequest) -> Iterator[OpenedDatabase
     opened = open_database(db_path)
     yield opened
     close_database(opened)
+
+
+@pytest.fixture
+def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Message boxes become log lines (and confirmations are answered yes): an offscreen test
+    has nobody to click OK. Use with `pytestmark = pytest.mark.usefixtures("no_dialogs")`."""
+    from desktop.ui.messages import messages
+
+    monkeypatch.setattr(messages, "windows", False)

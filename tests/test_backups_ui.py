@@ -20,8 +20,7 @@ pytestmark = pytest.mark.sqlite_only
 
 
 @pytest.fixture(autouse=True)
-def no_dialogs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    monkeypatch.setattr(messages, "windows", False)
+def backups_here(no_dialogs: None, tmp_path: Path):
     backups.set_backup_root(tmp_path / "backups")
     yield
     backups.set_backup_root(None)

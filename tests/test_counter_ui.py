@@ -20,14 +20,9 @@ from desktop.models.schema import (
 from desktop.models.staff import create_staff
 from desktop.ui.counter_draft import DraftStore
 from desktop.ui.counter_page import CounterPage
-from desktop.ui.messages import messages
 
-
-@pytest.fixture(autouse=True)
-def no_dialogs():
-    messages.windows = False
-    yield
-    messages.windows = True
+#: a message box would wait for a click that never comes: messages become log lines
+pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 
 @pytest.fixture

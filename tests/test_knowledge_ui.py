@@ -11,14 +11,9 @@ from desktop.models import knowledge, lifecycle
 from desktop.models.intake import RequestDraft, create_request
 from desktop.models.schema import FaqArticle
 from desktop.ui.knowledge_page import KnowledgePage
-from desktop.ui.messages import messages
 
-
-@pytest.fixture(autouse=True)
-def no_dialogs():
-    messages.windows = False
-    yield
-    messages.windows = True
+#: a message box would wait for a click that never comes: messages become log lines
+pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 
 @pytest.fixture

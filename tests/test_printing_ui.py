@@ -14,15 +14,10 @@ from desktop.models.contacts import CallerDetails
 from desktop.models.intake import RequestDraft, create_request
 from desktop.models.schema import RequestEvent, ServiceRequest
 from desktop.ui import print_preview
-from desktop.ui.messages import messages
 from desktop.ui.work_orders_page import WorkOrdersPage
 
-
-@pytest.fixture(autouse=True)
-def no_dialogs():
-    messages.windows = False
-    yield
-    messages.windows = True
+#: a message box would wait for a click that never comes: messages become log lines
+pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 
 def _request(description: str = "Deep hole <b>by</b> the stop") -> ServiceRequest:

@@ -23,12 +23,8 @@ from desktop.ui.prefs import Prefs
 from desktop.ui.request_model import RequestTableModel
 from desktop.ui.requests_page import RequestsPage
 
-
-@pytest.fixture(autouse=True)
-def no_dialogs():
-    messages.windows = False
-    yield
-    messages.windows = True
+#: a message box would wait for a click that never comes: messages become log lines
+pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 
 @pytest.fixture

@@ -6,15 +6,10 @@ import pytest
 
 from desktop.models import routing
 from desktop.models.staff import create_staff
-from desktop.ui.messages import messages
 from desktop.ui.routing_rules import RoutingRulesBox, RuleDialog
 
-
-@pytest.fixture(autouse=True)
-def no_dialogs():
-    messages.windows = False
-    yield
-    messages.windows = True
+#: a message box would wait for a click that never comes: messages become log lines
+pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 
 @pytest.fixture

@@ -10,17 +10,12 @@ from desktop.models.schema import RememberToken
 from desktop.models.signin import reset_password
 from desktop.models.staff import create_staff
 from desktop.ui.main_window import MainWindow
-from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
 from desktop.ui.sign_in import SignInDialog
 from desktop.ui.users_page import StaffAndAuditPage
 
-
-@pytest.fixture(autouse=True)
-def no_dialogs():
-    messages.windows = False
-    yield
-    messages.windows = True
+#: a message box would wait for a click that never comes: messages become log lines
+pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 
 @pytest.fixture

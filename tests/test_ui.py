@@ -29,11 +29,8 @@ def prefs(tmp_path: Path) -> Prefs:
     return Prefs(tmp_path / "config" / "frontcounter.ini")
 
 
-@pytest.fixture(autouse=True)
-def no_dialogs():
-    messages.windows = False
-    yield
-    messages.windows = True
+#: a message box would wait for a click that never comes: messages become log lines
+pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 
 @pytest.fixture
