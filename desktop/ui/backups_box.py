@@ -85,8 +85,9 @@ class BackupsBox(QGroupBox):
             return
         self.where.setText(
             _(
-                "Kept on this computer in {folder}: one on closing and one a day; the newest of "
-                "the last 7 days, 4 weeks and 12 months are kept."
+                "Kept on this computer in {folder}: one a day, and one on closing when the last "
+                "is over an hour old; the newest of the last 7 days, 4 weeks and 12 months are "
+                "kept."
             ).format(folder=folder)
         )
         for backup in backups.list_backups(folder):
