@@ -109,6 +109,20 @@ def test_letter_merges_the_template(db):
         documents.save_letter_template("bad name!", "", "x")
 
 
+def test_a_letter_saying_the_work_is_done_waits_for_the_resolution(db):
+    from desktop.models import lifecycle
+
+    request = _request()
+    Contact.update(address="12 Elm Street", city="Alder Falls", state="NY", zip="12501").execute()
+    with pytest.raises(InputError, match="not resolved yet"):
+        documents.letter(request.id, "closure")
+    received = documents.letter(request.id, "received")  # no town phone set
+    assert "call the town hall and give the number" in received.body
+    lifecycle.resolve(request.id, "fixed")
+    closure = documents.letter(request.id, "closure")
+    assert "finished our work on it: fixed" in closure.body
+
+
 def test_letter_needs_a_postal_address(db):
     request = _request()
     with pytest.raises(InputError, match="postal address"):

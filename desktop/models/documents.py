@@ -95,6 +95,10 @@ def _builtin_templates() -> dict[str, dict[str, str]]:
     }
 
 
+#: the built-in letters that say the work is done (refused for a request not yet resolved)
+_AFTER_THE_WORK = ("closure", "not_ours")
+
+
 # -- the town and the paper ----------------------------------------------------------------
 
 
@@ -471,6 +475,13 @@ def letter(reference: str | int, template_name: str) -> LetterData:
                     "address to the resident first."
                 ).format(number=request.tracking_number)
             )
+        if template_name in _AFTER_THE_WORK and request.resolved_at is None:
+            raise InputError(
+                _(
+                    "Request {number} is not resolved yet, and the “{name}” letter tells the "
+                    "resident the work is done. Resolve it first, or choose another letter."
+                ).format(number=request.tracking_number, name=template_name)
+            )
         today = clock.today()
         values = {
             "tracking_number": request.tracking_number,
@@ -487,7 +498,7 @@ def letter(reference: str | int, template_name: str) -> LetterData:
             "department": request.department.name,
             "expected_date": request.due_at.strftime("%d %B %Y") if request.due_at else "",
             "town_name": setup.town.name,
-            "town_phone": setup.town.phone,
+            "town_phone": setup.town.phone or _("the town hall"),
             "today": today.strftime("%d %B %Y"),
         }
     body = merge_template(template["body"], values)
