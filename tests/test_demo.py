@@ -101,7 +101,8 @@ def test_duplicates_point_to_an_earlier_request_of_the_same_type(demo):
         assert original.service_type_id == dup.service_type_id
         assert original.address_normalized == dup.address_normalized
         assert original.requested_at <= dup.requested_at
-        assert dup.resolution in (None, "duplicate")
+        # as in the app: only a request resolved as a duplicate points to its original
+        assert (dup.status, dup.resolution) == ("closed", "duplicate")
 
 
 def test_contacts_call_more_than_once(demo):

@@ -196,3 +196,22 @@ def test_a_clerk_is_told_close_out_is_for_crew_leads_before_filling_in_the_form(
     assert "crew lead" in tab.problem.text()
     assert not tab.save_button.isEnabled()
     assert ServiceRequest.get_by_id(request.id).status != "resolved"
+
+
+def test_a_close_out_shows_at_once_in_the_requests_list(qtbot, db, tmp_path):
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.prefs import Prefs
+
+    request = _request()
+    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"))
+    qtbot.addWidget(window)
+    window.show_page(1)
+    requests = window.requests_page
+    assert requests.model.rowCount() == 1  # the Open view
+    window.show_page(3)
+    tab = window.page(3).closeout
+    tab.scan.setText(request.tracking_number)
+    tab.open_scanned()
+    with qtbot.waitSignal(tab.closed):
+        tab.save_button.click()
+    assert requests.model.rowCount() == 0  # resolved: no longer open

@@ -332,6 +332,8 @@ def generate_demo(
         status, resolution, ack_at, resolved_at, closed_at, assignee = _outcome(
             rng, calendar, requested_at, due, end, duplicate_of is not None, crews
         )
+        if resolution != "duplicate":
+            duplicate_of = None  # not noticed yet: only a resolved duplicate points to the original
         contact_id = contact_pick() if rng.random() < 0.75 else None
         actor = rng.choice(clerks)
         writer.add(

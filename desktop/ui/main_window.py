@@ -144,6 +144,8 @@ class MainWindow(QMainWindow):
         from desktop.ui.work_orders_page import WorkOrdersPage
 
         page = WorkOrdersPage(self.staff)
+        # this window's own saves do not move data_version: the lists are told directly
+        page.closeout.closed.connect(self._request_saved)
         page.load()
         return page
 
