@@ -209,7 +209,9 @@ def test_a_close_out_shows_at_once_in_the_requests_list(qtbot, db, tmp_path):
     requests = window.requests_page
     assert requests.model.rowCount() == 1  # the Open view
     window.show_page(3)
-    tab = window.page(3).closeout
+    page = window.page(3)
+    assert isinstance(page, WorkOrdersPage)
+    tab = page.closeout
     tab.scan.setText(request.tracking_number)
     tab.open_scanned()
     with qtbot.waitSignal(tab.closed):
