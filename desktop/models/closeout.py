@@ -19,8 +19,8 @@ from desktop.models import clock, lifecycle
 from desktop.models.db import write
 from desktop.models.documents import find_by_reference
 from desktop.models.errors import InputError, KnownError
-from desktop.models.intake import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.schema import RequestEvent, ServiceRequest, StaffUser
+from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.vocab import OPEN_STATUSES, RESOLUTIONS, STATUSES
 
 #: the boxes on the printed order, and the resolution each one means (None: still open)

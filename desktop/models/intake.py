@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,22 +29,14 @@ from desktop.models.schema import (
     ServiceType,
     StaffUser,
 )
+from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.town_calendar import load_calendar
 from desktop.models.tracking import next_tracking_number
 from desktop.models.triage import learn_from_request, suggest_service_types
 from desktop.models.vocab import CHANNELS, LIST_DATATYPES, OPEN_STATUSES, PRIORITIES
 
-MAX_DESCRIPTION = 20_000
-MAX_LINE = 500
 NEARBY_HOUSES = 4  # same street, within this many house numbers
 NEARBY_METRES = 75.0
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(text: str, limit: int) -> str:
-    """Text as it will be stored: NFC, no control characters but line breaks, trimmed."""
-    text = _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
-    return text[:limit]
 
 
 @dataclass

@@ -23,7 +23,6 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.db import write
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.intake import clean_text
 from desktop.models.schema import (
     CallScript,
     Department,
@@ -36,6 +35,7 @@ from desktop.models.schema import (
     StaffUser,
 )
 from desktop.models.settings import get_setting
+from desktop.models.text_clean import clean_text
 from desktop.resources import load_json
 
 STARTER_KNOWLEDGE = ("knowledge", "starter_kb.json")

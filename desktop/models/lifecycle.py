@@ -14,8 +14,8 @@ from desktop.i18n import _
 from desktop.models import audit, clock, permissions
 from desktop.models.db import write
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.intake import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.schema import RequestEvent, RequestPause, ServiceRequest, StaffUser
+from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.town_calendar import load_calendar
 from desktop.models.tracking import parse_tracking
 from desktop.models.vocab import DONE_STATUSES, OPEN_STATUSES, PRIORITIES, RESOLUTIONS, STATUSES

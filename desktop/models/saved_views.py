@@ -8,9 +8,9 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.db import reading, write
 from desktop.models.errors import InputError, NotFound
-from desktop.models.intake import clean_text
 from desktop.models.request_list import COLUMN_KEYS, RequestFilter
 from desktop.models.schema import SavedView, StaffUser
+from desktop.models.text_clean import clean_text
 
 MAX_NAME = 100
 

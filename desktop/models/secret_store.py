@@ -13,9 +13,6 @@ import contextlib
 import logging
 from urllib.parse import unquote, urlparse
 
-import keyring
-import keyring.errors
-
 log = logging.getLogger("frontcounter.secrets")
 
 SERVICE = "Front Counter PostgreSQL"
@@ -45,6 +42,9 @@ def _allowed(backend: object) -> bool:
 
 def keyring_usable() -> bool:
     """Whether a real keyring is there to keep a password."""
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
     try:
         return _allowed(keyring.get_keyring())
     except Exception:  # a broken keyring set-up is the same as none
@@ -52,6 +52,9 @@ def keyring_usable() -> bool:
 
 
 def backend_name() -> str:
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
     return _name(keyring.get_keyring())
 
 
@@ -67,6 +70,9 @@ def account(url: str) -> str:
 
 def database_password(url: str) -> str | None:
     """The stored password for `url`, or None (nothing stored, or no real keyring)."""
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
     if not keyring_usable():
         return None
     try:
@@ -78,6 +84,9 @@ def database_password(url: str) -> str | None:
 
 def remember_database_password(url: str, password: str) -> bool:
     """Keep the password in the keyring; False (and nothing written anywhere) without one."""
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
     if not keyring_usable():
         log.info("no usable keyring (%s): the password is not stored", backend_name())
         return False
@@ -90,6 +99,9 @@ def remember_database_password(url: str, password: str) -> bool:
 
 
 def forget_database_password(url: str) -> None:
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
     if not keyring_usable():
         return
     with contextlib.suppress(keyring.errors.KeyringError):  # nothing was stored

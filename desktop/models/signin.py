@@ -15,9 +15,6 @@ import logging
 import secrets
 from typing import Any
 
-import keyring
-import keyring.errors
-
 from desktop.i18n import _
 from desktop.models import audit, clock, passwords, permissions, secret_store
 from desktop.models.db import write
@@ -167,6 +164,9 @@ def _account(location: str) -> str:
 
 def remember(user: StaffUser, location: str) -> bool:
     """Keep a sign-in token for `user` on this PC; False (nothing kept) without a real keyring."""
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
     from desktop.models.sessions import workstation_name
 
     if not secret_store.keyring_usable():
@@ -193,6 +193,9 @@ def remember(user: StaffUser, location: str) -> bool:
 
 def remembered_user(location: str) -> StaffUser | None:
     """The staff member remembered on this PC for this database, if the token is still good."""
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
     if not secret_store.keyring_usable():
         return None
     try:
@@ -222,6 +225,9 @@ def remembered_user(location: str) -> StaffUser | None:
 
 def forget(location: str) -> None:
     """Sign out on this PC: the token leaves the keyring and is revoked in the database."""
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
     if not secret_store.keyring_usable():
         return
     try:
