@@ -8,7 +8,6 @@ import pytest
 
 from desktop.models import audit, lifecycle
 from desktop.models.contacts import CallerDetails
-from desktop.models.db import current, execute
 from desktop.models.intake import RequestDraft, create_request
 from desktop.models.schema import AuditRecord
 from desktop.models.settings import set_settings
@@ -61,7 +60,8 @@ def _ids() -> list[int]:
 
 def test_an_edited_record_is_named(trail):
     target = _ids()[3]
-    execute(current(), "UPDATE audit_record SET username = 'someone' WHERE id = ?", (target,))
+    # by hand, as someone with the sqlite3 shell or psql would (no app code involved)
+    AuditRecord.update(username="someone").where(AuditRecord.id == target).execute()
     verdict = audit.verify()
     assert not verdict.ok and verdict.bad_id == target
     assert "changed" in verdict.sentence() and str(target) in verdict.sentence()
@@ -69,7 +69,7 @@ def test_an_edited_record_is_named(trail):
 
 def test_a_deleted_record_is_found_at_the_next_one(trail):
     ids = _ids()
-    execute(current(), "DELETE FROM audit_record WHERE id = ?", (ids[2],))
+    AuditRecord.delete().where(AuditRecord.id == ids[2]).execute()
     verdict = audit.verify()
     assert not verdict.ok and verdict.bad_id == ids[3]
 
@@ -77,17 +77,16 @@ def test_a_deleted_record_is_found_at_the_next_one(trail):
 def test_reordered_records_are_found(trail):
     ids = _ids()
     a, b = ids[1], ids[2]
-    db = current()
-    execute(db, "UPDATE audit_record SET id = -1 WHERE id = ?", (a,))
-    execute(db, "UPDATE audit_record SET id = ? WHERE id = ?", (a, b))
-    execute(db, "UPDATE audit_record SET id = ? WHERE id = -1", (b,))
+    AuditRecord.update(id=-1).where(AuditRecord.id == a).execute()
+    AuditRecord.update(id=a).where(AuditRecord.id == b).execute()
+    AuditRecord.update(id=b).where(AuditRecord.id == -1).execute()
     verdict = audit.verify()
     assert not verdict.ok and verdict.bad_id == a
 
 
 def test_a_truncated_trail_is_found(trail):
     ids = _ids()
-    execute(current(), "DELETE FROM audit_record WHERE id >= ?", (ids[-2],))
+    AuditRecord.delete().where(AuditRecord.id >= ids[-2]).execute()
     verdict = audit.verify()
     assert not verdict.ok and verdict.bad_id == ids[-2]
     assert "cut off" in verdict.sentence()
@@ -109,7 +108,7 @@ def test_the_cli_names_the_first_bad_record(trail, tmp_path, capsys, db):
     assert main([*base, "audit", "verify"]) == 0
     assert "intact" in capsys.readouterr().out
     target = _ids()[1]
-    execute(current(), "UPDATE audit_record SET after = '{}' WHERE id = ?", (target,))
+    AuditRecord.update(after="{}").where(AuditRecord.id == target).execute()
     assert main([*base, "audit", "verify"]) == 1
     assert f"record {target}" in capsys.readouterr().err
 
