@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop.app import main
-from desktop.models import audit, lifecycle, permissions, privacy, routing
+from desktop.models import audit, citistat, goals, lifecycle, permissions, privacy, routing
 from desktop.models.catalog import import_catalog
 from desktop.models.contact_merge import merge_contacts
 from desktop.models.contacts import CallerDetails
@@ -84,12 +84,15 @@ CORE: dict[str, Callable[[StaffUser], object]] = {
     permissions.SETTINGS_EDIT: lambda a: set_settings({"town.phone": "555"}, actor=a),
     permissions.PRIVACY_MANAGE: lambda a: privacy.anonymise(5, actor=a),
     permissions.AUDIT_VIEW: lambda a: audit.history(actor=a),
+    permissions.GOALS_EDIT: lambda a: goals.set_goal("pothole", 95, 3, actor=a),
+    permissions.REPORTS_VIEW: lambda a: citistat.dashboard(
+        citistat.Period.month("2026-10"), actor=a
+    ),
 }
 #: actions checked outside these modules: printing, reports and backups (their own code and the
 #: CLI below); the matrix itself is checked for them
 ELSEWHERE = {
     permissions.REQUEST_PRINT,
-    permissions.REPORTS_VIEW,
     permissions.BACKUP_MANAGE,
     permissions.CONFIDENTIAL_VIEW,
 }

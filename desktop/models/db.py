@@ -8,6 +8,7 @@ through `write()`, which opens `BEGIN IMMEDIATE` so a writer waits for the lock 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import random
@@ -528,6 +529,23 @@ def reset_sequences(models: list[type[peewee.Model]]) -> None:
         # the table name comes from the model, never from outside
         sql = f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE((SELECT MAX(id) FROM \"{table}\"), 1))"  # noqa: E501, S608
         execute(db, sql, (table,))
+
+
+def days_between(later: Any, earlier: Any) -> Any:
+    """An SQL expression: the days (with fractions) from `earlier` to `later` (two datetime
+    columns), in the open database's dialect."""
+    if isinstance(current(), peewee.SqliteDatabase):
+        return peewee.fn.julianday(later) - peewee.fn.julianday(earlier)
+    return peewee.fn.date_part("epoch", later - earlier) / 86400.0
+
+
+def raw_datetime(moment: dt.datetime) -> Any:
+    """`moment` as the driver returns stored datetimes (SQLite: the text peewee stores, which
+    sorts as the moments do; PostgreSQL: the datetime), for comparing raw rows without
+    converting each one."""
+    if isinstance(current(), peewee.SqliteDatabase):
+        return str(moment)
+    return moment
 
 
 def data_version() -> int:

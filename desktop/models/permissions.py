@@ -33,7 +33,8 @@ REQUEST_REOPEN = "request.reopen"
 ROUTING_EDIT = "routing.edit"
 CATALOG_EDIT = "catalog.edit"
 KNOWLEDGE_EDIT = "knowledge.edit"
-REPORTS_VIEW = "reports.view"
+REPORTS_VIEW = "reports.view"  # the dashboard, the council report, exports
+GOALS_EDIT = "goals.edit"  # the dashboard's targets per request type
 CONFIDENTIAL_VIEW = "confidential.view"  # who reported a confidential (neighbour) complaint
 STAFF_MANAGE = "staff.manage"
 SETTINGS_EDIT = "settings.edit"
@@ -58,6 +59,7 @@ def action_labels() -> dict[str, str]:
         CATALOG_EDIT: _("change the request types and departments"),
         KNOWLEDGE_EDIT: _("change the knowledge base"),
         REPORTS_VIEW: _("see the reports"),
+        GOALS_EDIT: _("set the service goals"),
         CONFIDENTIAL_VIEW: _("see who reported a confidential request"),
         STAFF_MANAGE: _("manage staff accounts"),
         SETTINGS_EDIT: _("change the town's settings"),
@@ -78,6 +80,7 @@ _SUPERVISOR = _CREW_LEAD | {
     CATALOG_EDIT,
     KNOWLEDGE_EDIT,
     REPORTS_VIEW,
+    GOALS_EDIT,
     CONFIDENTIAL_VIEW,
 }
 _ADMIN = _SUPERVISOR | {STAFF_MANAGE, SETTINGS_EDIT, BACKUP_MANAGE, PRIVACY_MANAGE, AUDIT_VIEW}

@@ -89,6 +89,30 @@ class RequestFilter:
     received_today: bool = False  # "today" moves with the clock: a saved view stays current
     address: str = ""
     search: str = ""
+    # -- what the dashboard's numbers drill down to (citistat.py); each says exactly which
+    # requests are behind a number, so the list shows the same count
+    resolved_from: dt.date | None = None
+    resolved_to: dt.date | None = None
+    #: the moment "open", "age", "overdue" and "acknowledged" are judged at (None: now)
+    as_of: dt.datetime | None = None
+    #: open at that moment: received before it and not resolved by then
+    open_then: bool = False
+    #: age in whole days at that moment, from and to (inclusive)
+    age_min_days: int | None = None
+    age_max_days: int | None = None
+    #: open at that moment and past its due date
+    overdue_then: bool = False
+    #: "on_time" / "late": acknowledged by the respond-by time or not (judged at `as_of`)
+    acknowledged: str = ""
+    #: "on_time" / "late": resolved by the due date or after it
+    resolution_timing: str = ""
+    #: leave out requests resolved as duplicates (they are not counted as work)
+    exclude_duplicates: bool = False
+    created_by_ids: tuple[int, ...] = ()
+    #: exactly this normalized address ("12 ELM ST")
+    address_exact: str = ""
+    #: a block: "ELM ST|100" is 100-199 Elm St (citistat.block_of)
+    block: str = ""
 
     def is_empty(self) -> bool:
         return self == RequestFilter()
@@ -124,7 +148,13 @@ class RequestFilter:
                     values[name] = bool(value)
                 elif isinstance(default, str):
                     values[name] = str(value)
-                elif value is not None:  # a date
+                elif value is None:
+                    continue
+                elif "datetime" in str(item.type):
+                    values[name] = dt.datetime.fromisoformat(str(value))
+                elif "int" in str(item.type):
+                    values[name] = int(value)
+                else:  # a date
                     values[name] = dt.date.fromisoformat(str(value))
             except (TypeError, ValueError):
                 continue
@@ -138,6 +168,55 @@ class RequestRow:
     id: int
     values: tuple[Any, ...]
     overdue: bool
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
+
+
+def drill_conditions(f: RequestFilter) -> list[Any]:
+    """The conditions of the dashboard's drill-down fields (citistat.py computes its numbers
+    with these same definitions)."""
+    r = ServiceRequest
+    conditions: list[Any] = []
+    if f.resolved_from:
+        conditions.append(r.resolved_at >= _day_start(f.resolved_from))
+    if f.resolved_to:
+        conditions.append(r.resolved_at < _day_start(f.resolved_to + dt.timedelta(days=1)))
+    moment = f.as_of or clock.now()
+    if f.open_then or f.overdue_then or f.age_min_days is not None or f.age_max_days is not None:
+        conditions.append(r.requested_at < moment)
+        conditions.append(r.resolved_at.is_null() | (r.resolved_at >= moment))
+    if f.overdue_then:
+        conditions.append(r.due_at < moment)
+    if f.age_min_days is not None:  # at least this many whole days old
+        conditions.append(r.requested_at <= moment - dt.timedelta(days=f.age_min_days))
+    if f.age_max_days is not None:  # fewer than (max + 1) whole days old
+        conditions.append(r.requested_at > moment - dt.timedelta(days=f.age_max_days + 1))
+    if f.acknowledged:
+        counted = r.respond_due_at.is_null(False) & (
+            r.acknowledged_at.is_null(False) | (r.respond_due_at <= moment)
+        )
+        on_time = r.acknowledged_at.is_null(False) & (r.acknowledged_at <= r.respond_due_at)
+        conditions.append(counted & (on_time if f.acknowledged == "on_time" else ~on_time))
+    if f.resolution_timing:
+        conditions.append(r.resolved_at.is_null(False) & r.due_at.is_null(False))
+        if f.resolution_timing == "on_time":
+            conditions.append(r.resolved_at <= r.due_at)
+        else:
+            conditions.append(r.resolved_at > r.due_at)
+    if f.exclude_duplicates:
+        conditions.append(r.resolution.is_null() | (r.resolution != "duplicate"))
+    if f.created_by_ids:
+        conditions.append(r.created_by.in_(list(f.created_by_ids)))
+    if f.address_exact:
+        conditions.append(r.address_normalized == f.address_exact)
+    if f.block:
+        street, _sep, hundred = f.block.partition("|")
+        low = int(hundred) if hundred.isdigit() else 0
+        conditions.append(r.street == street)
+        conditions.append(r.house_number.between(low, low + 99))
+    return conditions
 
 
 class RequestList:
@@ -209,6 +288,7 @@ class RequestList:
             conditions.append(ServiceRequest.requested_at < f.received_to + dt.timedelta(days=1))
         if f.address.strip():
             conditions.append(address_condition(f.address, column))
+        conditions.extend(drill_conditions(f))
         if self._search.condition is not None:
             conditions.append(self._search.condition)
         return conditions

@@ -241,6 +241,19 @@ class ServiceRequest(VersionedModel):
             (("department", "status"), False),
             (("assignee", "status"), False),
             (("requested_at",), False),
+            # the dashboard's "resolved in the period" and "open at a moment", read from the
+            # index alone (citistat.py)
+            (
+                (
+                    "resolved_at",
+                    "requested_at",
+                    "due_at",
+                    "service_type",
+                    "department",
+                    "resolution",
+                ),
+                False,
+            ),
             (("address_normalized",), False),
             (("street", "house_number"), False),
         )
@@ -542,6 +555,22 @@ class AuditRecord(BaseModel):
         indexes = ((("table_name", "record_id"), False),)
 
 
+# -- the dashboard's goals (goals.py; issue 8) ------------------------------------------------
+
+
+class ServiceGoal(VersionedModel):
+    """A supervisor's target for a type: e.g. 95 % of potholes resolved within 3 business days."""
+
+    service_type = ForeignKeyField(ServiceType, backref="+", on_delete="CASCADE", unique=True)
+    share = DoubleField()  # 0.95
+    within_amount = IntegerField()  # 3
+    within_unit = CharField(max_length=20, default="business_days")  # or business_hours
+    active = BooleanField(default=True)
+
+    if TYPE_CHECKING:
+        service_type_id: int
+
+
 class TrackingCounter(BaseModel):
     """The last tracking number handed out in a year (2026-00042 is year 2026, number 42)."""
 
@@ -580,6 +609,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     DbSession,
     RememberToken,
     AuditRecord,
+    ServiceGoal,
 )
 
 #: the tables schema version 2 added (migration step 2 creates them in an older database)
@@ -599,4 +629,5 @@ ADDED_IN_V3: tuple[type[BaseModel], ...] = (
     DbSession,
     RememberToken,
     AuditRecord,
+    ServiceGoal,
 )

@@ -1,0 +1,825 @@
+"""CitiStat: how the town serves, for a period and against the period before.
+
+Every number here comes with the `RequestFilter` of exactly the requests behind it, so the
+Requests list opened from the dashboard shows the same count (the tests check each one).
+
+The rules, in the words the README uses:
+- *received* in a period: requests that came in during it (any channel);
+- *resolved* in a period: requests whose work was finished during it (resolved, or resolved and
+  closed); duplicates are left out of resolution counts, times and on-time shares;
+- *open* at a moment: received before it and not resolved by then; its *age* is whole days
+  since it came in; *overdue*: open and past its due date;
+- *acknowledged on time*: acknowledged by its respond-by time; a request not yet acknowledged
+  counts as late once that time has passed, and not at all before;
+- *resolved on time*: resolved by its due date. Due dates count only the office's open hours
+  (no weekends, holidays or closed hours), and paused time moves them out by as much;
+- *time to resolve*: calendar days from arrival to resolution (median and 90th percentile).
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import datetime as dt
+import statistics
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from operator import itemgetter
+from typing import Any, Final
+
+import peewee
+
+from desktop.i18n import _
+from desktop.models import clock, permissions
+from desktop.models.db import days_between, raw_datetime, reading
+from desktop.models.errors import InputError
+from desktop.models.goals import Goal, goals
+from desktop.models.request_list import RequestFilter
+from desktop.models.schema import (
+    Department,
+    FaqArticle,
+    InfoContact,
+    RequestPause,
+    ServiceRequest,
+    ServiceType,
+    StaffUser,
+)
+from desktop.models.town_calendar import load_calendar
+from desktop.models.vocab import CHANNELS
+
+#: the ageing buckets of the open backlog (whole days, inclusive)
+AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 7), (8, 30), (31, 90), (91, None))
+#: how many weeks the volume chart covers
+WEEKS = 52
+#: how many rows the "top" lists keep
+TOP = 10
+#: a location counts as a repeat from this many requests in the period
+REPEAT_FROM = 3
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of whole days, `start` to `end` inclusive."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise InputError(_("The period ends before it starts."))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def begins(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time())
+
+    @property
+    def ends(self) -> dt.datetime:
+        """The first moment after the period."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time())
+
+    def previous(self) -> Period:
+        """The period of the same length just before (a whole month gives the month before)."""
+        if self.start.day == 1 and self.end == _month_end(self.start):
+            before = self.start - dt.timedelta(days=1)
+            return Period(before.replace(day=1), before)
+        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+
+    def label(self) -> str:
+        if self.start.day == 1 and self.end == _month_end(self.start):
+            return f"{self.start:%B %Y}"
+        return f"{self.start.isoformat()} – {self.end.isoformat()}"
+
+    @classmethod
+    def month(cls, text: str) -> Period:
+        """The calendar month "YYYY-MM"."""
+        try:
+            first = dt.datetime.strptime(text.strip(), "%Y-%m").date()
+        except ValueError:
+            raise InputError(_("“{text}” is not a month like 2026-10.").format(text=text)) from None
+        return cls(first, _month_end(first))
+
+    @classmethod
+    def last_days(cls, days: int, today: dt.date | None = None) -> Period:
+        today = today or clock.today()
+        return cls(today - dt.timedelta(days=days - 1), today)
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return day.replace(day=month_calendar.monthrange(day.year, day.month)[1])
+
+
+@dataclass
+class Bar:
+    """One counted thing: a label, its count and the requests behind it (None: not requests)."""
+
+    label: str
+    count: int
+    drill: RequestFilter | None = None
+    previous: int | None = None
+
+
+@dataclass
+class Share:
+    """On time out of counted, with the requests behind each part."""
+
+    on_time: int
+    counted: int
+    drill_on_time: RequestFilter | None = None
+    drill_late: RequestFilter | None = None
+
+    @property
+    def value(self) -> float | None:
+        return self.on_time / self.counted if self.counted else None
+
+    @property
+    def late(self) -> int:
+        return self.counted - self.on_time
+
+
+@dataclass
+class GroupRow:
+    """One department or request type in the period."""
+
+    name: str
+    received: Bar
+    resolved: Bar
+    on_time: Share
+    median_days: float | None
+    backlog: Bar
+
+
+@dataclass
+class GoalResult:
+    """A goal against the period's results (and the period before, for the trend)."""
+
+    goal: Goal
+    met: int
+    counted: int
+    previous_met: int
+    previous_counted: int
+    drill: RequestFilter
+
+    @property
+    def share(self) -> float | None:
+        return self.met / self.counted if self.counted else None
+
+    @property
+    def previous_share(self) -> float | None:
+        return self.previous_met / self.previous_counted if self.previous_counted else None
+
+    @property
+    def ok(self) -> bool | None:
+        """True: the goal was met; None: nothing of the type was resolved in the period."""
+        return None if self.share is None else self.share >= self.goal.share - 1e-9
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    previous_period: Period
+    as_of: dt.datetime
+    received: Bar
+    by_channel: list[Bar]
+    questions: Bar
+    questions_by_article: list[Bar]
+    resolved: Bar
+    backlog: Bar
+    ageing: list[Bar]
+    overdue: Bar
+    acknowledged: Share
+    acknowledged_before: Share
+    resolved_on_time: Share
+    resolved_on_time_before: Share
+    median_days: float | None
+    median_days_before: float | None
+    p90_days: float | None
+    p90_days_before: float | None
+    by_department: list[GroupRow]
+    by_type: list[GroupRow]
+    weekly: list[Bar]
+    top_types: list[Bar]
+    repeat_addresses: list[Bar]
+    repeat_blocks: list[Bar]
+    per_clerk: list[Bar]
+    goals: list[GoalResult] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The same numbers for machines (`frontcounter stats --json`)."""
+
+        def share(s: Share) -> dict[str, Any]:
+            return {"on_time": s.on_time, "counted": s.counted, "share": s.value}
+
+        def bars(items: Iterable[Bar]) -> list[dict[str, Any]]:
+            return [
+                {"label": b.label, "count": b.count}
+                | ({"previous": b.previous} if b.previous is not None else {})
+                for b in items
+            ]
+
+        def group(rows: list[GroupRow]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "name": r.name,
+                    "received": r.received.count,
+                    "resolved": r.resolved.count,
+                    "resolved_on_time": share(r.on_time),
+                    "median_days": r.median_days,
+                    "open": r.backlog.count,
+                }
+                for r in rows
+            ]
+
+        return {
+            "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
+            "previous_period": {
+                "from": self.previous_period.start.isoformat(),
+                "to": self.previous_period.end.isoformat(),
+            },
+            "as_of": self.as_of.isoformat(timespec="seconds"),
+            "received": {"count": self.received.count, "previous": self.received.previous},
+            "received_by_channel": bars(self.by_channel),
+            "questions_answered": {
+                "count": self.questions.count,
+                "previous": self.questions.previous,
+            },
+            "questions_by_article": bars(self.questions_by_article),
+            "resolved": {"count": self.resolved.count, "previous": self.resolved.previous},
+            "open": {"count": self.backlog.count, "previous": self.backlog.previous},
+            "open_by_age": bars(self.ageing),
+            "overdue": {"count": self.overdue.count, "previous": self.overdue.previous},
+            "acknowledged_on_time": share(self.acknowledged)
+            | {"previous": share(self.acknowledged_before)},
+            "resolved_on_time": share(self.resolved_on_time)
+            | {"previous": share(self.resolved_on_time_before)},
+            "days_to_resolve": {
+                "median": self.median_days,
+                "p90": self.p90_days,
+                "previous_median": self.median_days_before,
+                "previous_p90": self.p90_days_before,
+            },
+            "by_department": group(self.by_department),
+            "by_type": group(self.by_type),
+            "weekly_received": bars(self.weekly),
+            "top_types": bars(self.top_types),
+            "repeat_addresses": bars(self.repeat_addresses),
+            "repeat_blocks": bars(self.repeat_blocks),
+            "received_per_clerk": bars(self.per_clerk),
+            "goals": [
+                {
+                    "type": r.goal.service_type,
+                    "goal": r.goal.sentence(),
+                    "target_share": r.goal.share,
+                    "met": r.met,
+                    "counted": r.counted,
+                    "share": r.share,
+                    "ok": r.ok,
+                    "previous_share": r.previous_share,
+                }
+                for r in self.goals
+            ],
+        }
+
+
+# -- reading the rows ---------------------------------------------------------------------------
+
+
+#: a request received in the period, as read: (channel, type, department, created by,
+#: normalized address, street, house number). Plain tuples: a million-request town reads tens
+#: of thousands of them per refresh.
+_Received = tuple[str, int, int, "int | None", "str | None", "str | None", "int | None"]
+CHANNEL: Final = 0
+TYPE: Final = 1
+DEPARTMENT: Final = 2
+CLERK: Final = 3
+ADDRESS: Final = 4
+STREET: Final = 5
+HOUSE: Final = 6
+
+#: a request resolved in the period (duplicates left out): (type, department, days to resolve,
+#: 1 / 0 resolved on time or late, None without a due date)
+_Resolved = tuple[int, int, float, "int | None"]
+DAYS: Final = 2
+ON_TIME: Final = 3
+
+
+def _dt(value: Any) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def _received(period: Period) -> list[_Received]:
+    r = ServiceRequest
+    query = r.select(
+        r.channel,
+        r.service_type,
+        r.department,
+        r.created_by,
+        r.address_normalized,
+        r.street,
+        r.house_number,
+    ).where(r.requested_at >= period.begins, r.requested_at < period.ends)
+    return _raw(query)
+
+
+def _received_totals(period: Period, moment: dt.datetime) -> tuple[int, int, int]:
+    """(received, acknowledged on time, counted for the acknowledgement share) in SQL."""
+    r = ServiceRequest
+    has_target = r.respond_due_at.is_null(False)
+    counted = has_target & (r.acknowledged_at.is_null(False) | (r.respond_due_at <= moment))
+    on_time = (
+        has_target & r.acknowledged_at.is_null(False) & (r.acknowledged_at <= r.respond_due_at)
+    )
+    query = r.select(
+        peewee.fn.COUNT(r.id),
+        peewee.fn.SUM(peewee.Case(None, [(on_time, 1)], 0)),
+        peewee.fn.SUM(peewee.Case(None, [(counted, 1)], 0)),
+    ).where(r.requested_at >= period.begins, r.requested_at < period.ends)
+    total, on, count = _raw(query)[0]
+    return int(total or 0), int(on or 0), int(count or 0)
+
+
+def _resolved_query(period: Period, *columns: Any) -> peewee.Query:
+    r = ServiceRequest
+    return r.select(*columns).where(
+        r.resolved_at >= period.begins,
+        r.resolved_at < period.ends,
+        r.resolution.is_null() | (r.resolution != "duplicate"),
+    )
+
+
+def _on_time() -> Any:
+    """1 when resolved by the due date, 0 after it, NULL without one (an SQL expression)."""
+    r = ServiceRequest
+    return peewee.Case(None, [(r.due_at.is_null(), None), (r.resolved_at <= r.due_at, 1)], 0)
+
+
+def _resolved(period: Period) -> list[_Resolved]:
+    r = ServiceRequest
+    query = _resolved_query(
+        period,
+        r.service_type,
+        r.department,
+        days_between(r.resolved_at, r.requested_at),
+        _on_time(),
+    )
+    return _raw(query)
+
+
+def _goal_rows(period: Period, type_ids: list[int]) -> list[tuple[int, int, Any, Any]]:
+    """(id, type, requested_at, resolved_at) of the period's resolved requests of these types."""
+    r = ServiceRequest
+    # "+ 0": the type is not looked up by its own index, the period's index is read instead
+    query = _resolved_query(period, r.id, r.service_type, r.requested_at, r.resolved_at).where(
+        (r.service_type + 0).in_(type_ids)
+    )
+    return [tuple(row) for row in _raw(query)]
+
+
+def _resolved_totals(period: Period) -> tuple[int, int, int, list[float]]:
+    """(resolved, on time, counted for the on-time share, sorted days to resolve) for the
+    period before, read from the index alone."""
+    r = ServiceRequest
+    has_due = r.due_at.is_null(False)
+    totals = _resolved_query(
+        period,
+        peewee.fn.COUNT(r.id),
+        peewee.fn.SUM(peewee.Case(None, [(has_due & (r.resolved_at <= r.due_at), 1)], 0)),
+        peewee.fn.SUM(peewee.Case(None, [(has_due, 1)], 0)),
+    )
+    count, on_time, counted = _raw(totals)[0]
+    days = sorted(
+        float(row[0])
+        for row in _raw(_resolved_query(period, days_between(r.resolved_at, r.requested_at)))
+    )
+    return int(count or 0), int(on_time or 0), int(counted or 0), days
+
+
+def _open_at(moment: dt.datetime) -> list[tuple[int, Any, Any, int]]:
+    """(id, requested_at, due_at, department) of the requests open at `moment` (raw)."""
+    r = ServiceRequest
+    columns = (r.id, r.requested_at, r.due_at, r.department)
+    still_open = r.select(*columns).where(r.resolved_at.is_null(), r.requested_at < moment)
+    later = r.select(*columns).where(r.resolved_at >= moment, r.requested_at < moment)
+    # two index reads: an OR would scan the whole table
+    return [tuple(row) for row in _raw(still_open) + _raw(later)]
+
+
+def _open_totals(moment: dt.datetime) -> tuple[int, int]:
+    """(open, overdue) at `moment`, counted in SQL."""
+    r = ServiceRequest
+    total = overdue = 0
+    for then in (r.resolved_at.is_null(), r.resolved_at >= moment):
+        base = r.select().where(then, r.requested_at < moment)
+        total += int(base.count())
+        overdue += int(base.where(r.due_at < moment).count())
+    return total, overdue
+
+
+def _raw(query: peewee.Query) -> list[tuple[Any, ...]]:
+    """A query's rows as the driver gives them (no peewee conversion: speed at a million)."""
+    sql, params = query.sql()
+    cursor = ServiceRequest._meta.database.execute_sql(sql, params)
+    return list(cursor.fetchall())
+
+
+# -- the numbers ------------------------------------------------------------------------------
+
+
+def _share_resolved(rows: Iterable[_Resolved]) -> tuple[int, int]:
+    flags = [row[ON_TIME] for row in rows if row[ON_TIME] is not None]
+    return sum(flags), len(flags)
+
+
+def _days(rows: Iterable[_Resolved]) -> list[float]:
+    return sorted(row[DAYS] for row in rows)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """The value below which `share` of the (sorted) values lie, interpolated; None if none."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    position = share * (len(values) - 1)
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def block_of(street: str, house: int | None) -> str:
+    """ "100 block of ELM ST" as a key: "ELM ST|100" ('' without a house number)."""
+    if not street or house is None:
+        return ""
+    return f"{street}|{house // 100 * 100}"
+
+
+def block_label(key: str) -> str:
+    street, _sep, hundred = key.partition("|")
+    return _("{hundred} block of {street}").format(hundred=hundred, street=street.title())
+
+
+def dashboard(period: Period, *, now: dt.datetime | None = None, actor: Any = None) -> Dashboard:
+    """Every number of the dashboard for `period`, each against the period before."""
+    permissions.require(actor, permissions.REPORTS_VIEW)
+    now = now or clock.now()
+    before = period.previous()
+    moment = min(now, period.ends)
+    moment_before = min(now, before.ends)
+    with reading():
+        received = _received(period)
+        _total, ack_on, ack_counted = _received_totals(period, moment)
+        received_before, ack_on_b, ack_counted_b = _received_totals(before, moment_before)
+        resolved = _resolved(period)
+        resolved_before, res_on_b, res_counted_b, days_before = _resolved_totals(before)
+        open_now = _open_at(moment)
+        open_before_count, overdue_before = _open_totals(moment_before)
+        raw_moment = raw_datetime(moment)
+        questions = _questions(period)
+        questions_before = _count_questions(before)
+        weekly = _weekly(period)
+        names = _names()
+        goal_results = _goals(period, before)
+
+    def in_period(**more: Any) -> RequestFilter:
+        return RequestFilter(received_from=period.start, received_to=period.end, **more)
+
+    def resolved_in(**more: Any) -> RequestFilter:
+        return RequestFilter(
+            resolved_from=period.start,
+            resolved_to=period.end,
+            exclude_duplicates=True,
+            **more,
+        )
+
+    open_filter = RequestFilter(as_of=moment, open_then=True)
+
+    channels = Counter(map(itemgetter(CHANNEL), received))
+    by_channel = [
+        Bar(CHANNELS.get(code, code), channels[code], in_period(channels=(code,)))
+        for code in CHANNELS
+        if channels[code]
+    ]
+    ageing = []
+    arrived = sorted(row[1] for row in open_now)
+    for low, high in AGE_BUCKETS:
+        # whole days old at the moment, at least `low` and at most `high`: arrived after
+        # `oldest` and no later than `newest`
+        newest = raw_datetime(moment - dt.timedelta(days=low))
+        oldest = raw_datetime(moment - dt.timedelta(days=high + 1)) if high is not None else None
+        count = bisect_right(arrived, newest) - (
+            bisect_right(arrived, oldest) if oldest is not None else 0
+        )
+        label = (
+            _("{low}–{high} days").format(low=low, high=high)
+            if high is not None
+            else _("over {n} days").format(n=low - 1)
+        )
+        ageing.append(Bar(label, count, replace(open_filter, age_min_days=low, age_max_days=high)))
+    overdue = sum(1 for _id, _req, due, _dept in open_now if due is not None and due < raw_moment)
+
+    res_on, res_counted = _share_resolved(resolved)
+    days = _days(resolved)
+
+    departments = _group(
+        names["department"],
+        "department_ids",
+        received,
+        resolved,
+        open_now,
+        in_period,
+        resolved_in,
+        open_filter,
+        column=2,
+    )
+    types = _group(
+        names["type"],
+        "service_type_ids",
+        received,
+        resolved,
+        [],
+        in_period,
+        resolved_in,
+        None,
+        column=1,
+        limit=15,
+    )
+    type_counts = Counter(map(itemgetter(TYPE), received))
+    addresses = Counter(map(itemgetter(ADDRESS), received))
+    addresses.pop("", None)
+    addresses.pop(None, None)
+    blocks = Counter(
+        (row[STREET], row[HOUSE] // 100 * 100)
+        for row in received
+        if row[STREET] and row[HOUSE] is not None
+    )
+    clerks = Counter(map(itemgetter(CLERK), received))
+    return Dashboard(
+        period=period,
+        previous_period=before,
+        as_of=moment,
+        received=Bar(_("Received"), len(received), in_period(), received_before),
+        by_channel=by_channel,
+        questions=Bar(_("Questions answered"), questions[0], None, questions_before),
+        questions_by_article=questions[1],
+        resolved=Bar(_("Resolved"), len(resolved), resolved_in(), resolved_before),
+        backlog=Bar(_("Open"), len(open_now), open_filter, open_before_count),
+        ageing=ageing,
+        overdue=Bar(
+            _("Overdue"),
+            overdue,
+            RequestFilter(as_of=moment, overdue_then=True),
+            overdue_before,
+        ),
+        acknowledged=Share(
+            ack_on,
+            ack_counted,
+            in_period(as_of=moment, acknowledged="on_time"),
+            in_period(as_of=moment, acknowledged="late"),
+        ),
+        acknowledged_before=Share(ack_on_b, ack_counted_b),
+        resolved_on_time=Share(
+            res_on,
+            res_counted,
+            resolved_in(resolution_timing="on_time"),
+            resolved_in(resolution_timing="late"),
+        ),
+        resolved_on_time_before=Share(res_on_b, res_counted_b),
+        median_days=_median(days),
+        median_days_before=_median(days_before),
+        p90_days=percentile(days, 0.9),
+        p90_days_before=percentile(days_before, 0.9),
+        by_department=departments,
+        by_type=types,
+        weekly=weekly,
+        top_types=[
+            Bar(names["type"].get(type_id, "?"), count, in_period(service_type_ids=(type_id,)))
+            for type_id, count in type_counts.most_common(TOP)
+        ],
+        repeat_addresses=[
+            Bar(address.title(), count, in_period(address_exact=address))
+            for address, count in addresses.most_common(TOP)
+            if count >= REPEAT_FROM
+        ],
+        repeat_blocks=[
+            Bar(block_label(f"{street}|{hundred}"), count, in_period(block=f"{street}|{hundred}"))
+            for (street, hundred), count in blocks.most_common(TOP)
+            if count >= REPEAT_FROM
+        ],
+        per_clerk=[
+            Bar(
+                names["staff"].get(staff_id, "?") if staff_id else _("(not recorded)"),
+                count,
+                in_period(created_by_ids=(staff_id,)) if staff_id else None,
+            )
+            for staff_id, count in clerks.most_common()
+        ],
+        goals=goal_results,
+    )
+
+
+def _group(
+    names: dict[int, str],
+    field_name: str,
+    received: list[_Received],
+    resolved: list[_Resolved],
+    open_now: list[tuple[int, Any, Any, int]],
+    in_period: Any,
+    resolved_in: Any,
+    open_filter: RequestFilter | None,
+    *,
+    column: int,
+    limit: int | None = None,
+) -> list[GroupRow]:
+    """Received, resolved (on time, median days) and open per department or type: `column`
+    is 1 for the type, 2 for the department in received rows (0 and 1 in resolved ones)."""
+    got = Counter(map(itemgetter(column), received))
+    days: dict[int, list[float]] = defaultdict(list)
+    flags: dict[int, list[int]] = defaultdict(list)
+    for row in resolved:
+        key = row[0] if column == TYPE else row[1]
+        days[key].append(row[DAYS])
+        flag = row[ON_TIME]
+        if flag is not None:
+            flags[key].append(flag)
+    waiting = Counter(map(itemgetter(3), open_now)) if open_filter is not None else Counter()
+    keys = [k for k, _n in got.most_common()] + [k for k in days if k not in got]
+    keys += [k for k in waiting if k not in got and k not in days]
+    rows = []
+    for key in keys[:limit] if limit else keys:
+        only: dict[str, Any] = {field_name: (key,)}
+        rows.append(
+            GroupRow(
+                name=names.get(key, "?"),
+                received=Bar(_("Received"), got[key], in_period(**only)),
+                resolved=Bar(_("Resolved"), len(days[key]), resolved_in(**only)),
+                on_time=Share(
+                    sum(flags[key]),
+                    len(flags[key]),
+                    resolved_in(resolution_timing="on_time", **only),
+                    resolved_in(resolution_timing="late", **only),
+                ),
+                median_days=_median(days[key]),
+                backlog=Bar(
+                    _("Open"),
+                    waiting[key],
+                    replace(open_filter, **only) if open_filter is not None else None,
+                ),
+            )
+        )
+    return rows
+
+
+def _questions(period: Period) -> tuple[int, list[Bar]]:
+    rows = (
+        InfoContact.select(InfoContact.article, peewee.fn.COUNT(InfoContact.id))
+        .where(InfoContact.at >= period.begins, InfoContact.at < period.ends)
+        .group_by(InfoContact.article)
+        .tuples()
+    )
+    counts: dict[int | None, int] = dict(_raw(rows))
+    titles: dict[int, str] = dict(
+        _raw(
+            FaqArticle.select(FaqArticle.id, FaqArticle.title).where(
+                FaqArticle.id.in_([k for k in counts if k is not None])
+            )
+        )
+    )
+    total = sum(counts.values())
+    bars = [
+        Bar(titles.get(article_id, "?"), count)
+        for article_id, count in sorted(counts.items(), key=lambda item: -item[1])
+        if article_id is not None
+    ][:TOP]
+    if counts.get(None):
+        bars.append(Bar(_("(no article)"), counts[None]))
+    return total, bars
+
+
+def _count_questions(period: Period) -> int:
+    return int(
+        InfoContact.select()
+        .where(InfoContact.at >= period.begins, InfoContact.at < period.ends)
+        .count()
+    )
+
+
+def _weekly(period: Period) -> list[Bar]:
+    """Requests received in each of the WEEKS weeks up to the period's end (newest last)."""
+    r = ServiceRequest
+    # one statement, run 52 times with each week's bounds
+    sql, _params = (
+        r.select(peewee.fn.COUNT(r.id))
+        .where(r.requested_at >= dt.datetime(2000, 1, 1), r.requested_at < dt.datetime(2000, 1, 2))
+        .sql()
+    )
+    db = r._meta.database
+    bars = []
+    for back in range(WEEKS - 1, -1, -1):
+        week_end = period.end - dt.timedelta(days=7 * back)
+        week_start = week_end - dt.timedelta(days=6)
+        bounds = (
+            raw_datetime(dt.datetime.combine(week_start, dt.time())),
+            raw_datetime(dt.datetime.combine(week_end + dt.timedelta(days=1), dt.time())),
+        )
+        count = db.execute_sql(sql, bounds).fetchone()[0]
+        bars.append(
+            Bar(
+                f"{week_start:%d %b}",
+                int(count),
+                RequestFilter(received_from=week_start, received_to=week_end),
+            )
+        )
+    return bars
+
+
+def _names() -> dict[str, dict[int, str]]:
+    return {
+        "type": dict(_raw(ServiceType.select(ServiceType.id, ServiceType.name))),
+        "department": dict(_raw(Department.select(Department.id, Department.name))),
+        "staff": dict(_raw(StaffUser.select(StaffUser.id, StaffUser.full_name))),
+    }
+
+
+def _goals(period: Period, before: Period) -> list[GoalResult]:
+    targets = goals()
+    if not targets:
+        return []
+    calendar = load_calendar()
+    wanted = [goal.service_type_id for goal in targets]
+    rows = _goal_rows(period, wanted)
+    rows_before = _goal_rows(before, wanted)
+    pauses = _pauses(period, wanted) | _pauses(before, wanted)
+
+    def met(goal: Goal, found: list[tuple[int, int, Any, Any]]) -> tuple[int, int]:
+        mine = [row for row in found if row[1] == goal.service_type_id]
+        done = sum(
+            met_goal(goal, _dt(requested), _dt(resolved), pauses.get(request_id, ()), calendar)
+            for request_id, _type, requested, resolved in mine
+        )
+        return done, len(mine)
+
+    results = []
+    for goal in targets:
+        now_met, now_counted = met(goal, rows)
+        before_met, before_counted = met(goal, rows_before)
+        results.append(
+            GoalResult(
+                goal,
+                now_met,
+                now_counted,
+                before_met,
+                before_counted,
+                RequestFilter(
+                    resolved_from=period.start,
+                    resolved_to=period.end,
+                    exclude_duplicates=True,
+                    service_type_ids=(goal.service_type_id,),
+                ),
+            )
+        )
+    return results
+
+
+def _pauses(
+    period: Period, type_ids: list[int]
+) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """The finished pauses of the period's resolved requests of these types."""
+    r, pause = ServiceRequest, RequestPause
+    query = (
+        pause.select(pause.request, pause.started_at, pause.ended_at)
+        .join(r, on=(r.id == pause.request))
+        .where(
+            r.resolved_at >= period.begins,
+            r.resolved_at < period.ends,
+            (r.service_type + 0).in_(type_ids),
+            pause.ended_at.is_null(False),
+        )
+    )
+    found: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for request_id, began, ended in _raw(query):
+        found[request_id].append((_dt(began), _dt(ended)))
+    return found
+
+
+def met_goal(
+    goal: Goal,
+    requested_at: dt.datetime,
+    resolved_at: dt.datetime,
+    pauses: Iterable[tuple[dt.datetime, dt.datetime]],
+    calendar: Any,
+) -> bool:
+    """Whether a resolved request met its type's goal: resolved by the goal's business time
+    after it came in, with the paused open time added on."""
+    deadline = calendar.add_target(requested_at, goal.within_amount, goal.within_unit)
+    paused = sum(calendar.business_seconds(a, b) for a, b in pauses)
+    if paused:
+        deadline = calendar.add_business_seconds(deadline, paused)
+    return bool(resolved_at <= deadline)

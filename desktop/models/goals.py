@@ -1,0 +1,150 @@
+"""Service goals: a supervisor's target per request type ("95 % of potholes resolved within
+3 business days"), and how each period measured up.
+
+A request counts toward its type's goal when it was resolved in the period (duplicates left
+out); it met the goal when the business time from its arrival to its resolution - office hours
+only, holidays and weekends not counted, paused time taken off - was within the goal's time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop.i18n import _
+from desktop.models import audit, clock, permissions
+from desktop.models.db import reading, write
+from desktop.models.errors import InputError, NotFound
+from desktop.models.schema import ServiceGoal, ServiceType, StaffUser
+
+UNITS = ("business_days", "business_hours")
+
+
+def unit_label(unit: str, amount: int) -> str:
+    if unit == "business_hours":
+        return _("{n} business hours").format(n=amount) if amount != 1 else _("1 business hour")
+    return _("{n} business days").format(n=amount) if amount != 1 else _("1 business day")
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A goal as the dashboard shows it."""
+
+    id: int
+    service_type_id: int
+    service_type: str
+    share: float  # 0.95
+    within_amount: int
+    within_unit: str
+    version: int
+
+    def sentence(self) -> str:
+        """ "95 % of Pothole resolved within 3 business days" """
+        return _("{share:.0f} % of {type} resolved within {within}").format(
+            share=self.share * 100,
+            type=self.service_type,
+            within=unit_label(self.within_unit, self.within_amount),
+        )
+
+
+def goals() -> list[Goal]:
+    """The active goals, by type name."""
+    with reading():
+        rows = (
+            ServiceGoal.select(ServiceGoal, ServiceType)
+            .join(ServiceType)
+            .where(ServiceGoal.active == True)  # noqa: E712
+            .order_by(ServiceType.name)
+        )
+        return [
+            Goal(
+                row.id,
+                row.service_type_id,
+                row.service_type.name,
+                row.share,
+                row.within_amount,
+                row.within_unit,
+                row.version,
+            )
+            for row in rows
+        ]
+
+
+def set_goal(
+    type_code: str,
+    share: float,
+    within_amount: int,
+    within_unit: str = "business_days",
+    *,
+    actor: StaffUser | None = None,
+) -> Goal:
+    """Set (or change) the goal of a request type. `share` is 0-1 or a percentage (95)."""
+    permissions.require(actor, permissions.GOALS_EDIT)
+    if share > 1:
+        share = share / 100
+    problems = []
+    if not 0 < share <= 1:
+        problems.append(_("The share must be between 1 and 100 %."))
+    if within_unit not in UNITS:
+        problems.append(_("The time is counted in business days or business hours."))
+    if not 0 < within_amount <= 1000:
+        problems.append(_("Give a time of 1 to 1,000 business days or hours."))
+    if problems:
+        raise InputError(" ".join(problems))
+
+    def save() -> ServiceGoal:
+        kind = ServiceType.get_or_none(ServiceType.code == type_code.strip())
+        if kind is None:
+            raise NotFound(_("There is no request type “{code}”.").format(code=type_code))
+        now = clock.now()
+        goal = ServiceGoal.get_or_none(ServiceGoal.service_type == kind.id)
+        before = audit.snapshot(goal)
+        if goal is None:
+            goal = ServiceGoal.create(
+                service_type=kind.id,
+                share=share,
+                within_amount=within_amount,
+                within_unit=within_unit,
+                created_at=now,
+                updated_at=now,
+            )
+        else:
+            ServiceGoal.update(
+                share=share,
+                within_amount=within_amount,
+                within_unit=within_unit,
+                active=True,
+                version=ServiceGoal.version + 1,
+                updated_at=now,
+            ).where(ServiceGoal.id == goal.id).execute()
+            goal = ServiceGoal.get_by_id(goal.id)
+        audit.record(
+            "service_goal",
+            goal.id,
+            "create" if before is None else "update",
+            before,
+            audit.snapshot(goal),
+            actor,
+        )
+        return goal
+
+    saved = write(save)
+    return next(g for g in goals() if g.id == saved.id)
+
+
+def remove_goal(type_code: str, *, actor: StaffUser | None = None) -> None:
+    """Stop tracking a type's goal."""
+    permissions.require(actor, permissions.GOALS_EDIT)
+
+    def save() -> None:
+        goal = (
+            ServiceGoal.select()
+            .join(ServiceType)
+            .where(ServiceType.code == type_code.strip())
+            .first()
+        )
+        if goal is None:
+            raise NotFound(_("“{code}” has no goal.").format(code=type_code))
+        audit.record("service_goal", goal.id, "delete", audit.snapshot(goal), None, actor)
+        goal.delete_instance()
+
+    write(save)
