@@ -1,0 +1,158 @@
+"""Exports: a list view to CSV and Excel with chosen columns, personal data only for the roles
+that may see it, the open-data CSV without any, and hostile text kept from running as a
+formula. Every file is read back."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from desktop.models import exports, lifecycle, permissions
+from desktop.models.contacts import CallerDetails
+from desktop.models.errors import InputError, PermissionDenied
+from desktop.models.first_run import complete_first_run
+from desktop.models.intake import RequestDraft, create_request
+from desktop.models.request_list import RequestFilter, RequestList
+from desktop.models.schema import AuditRecord, ServiceRequest
+from desktop.models.staff import create_staff
+
+
+def pothole(description: str, address: str, *, confidential: bool = False, name: str = "Ana"):
+    return create_request(
+        RequestDraft(
+            service_type="pothole",
+            description=description,
+            address=address,
+            answers={"size": "large", "in_lane": "yes"},
+            caller=CallerDetails(name, "Núñez", "555-010-2233", email="ana@example.org"),
+            confidential=confidential,
+            safety_acknowledged=True,
+        )
+    )
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.fixture
+def requests(db):
+    first = pothole('=HYPERLINK("http://127.0.0.1:9/x","click")', "125 Elm Street")
+    second = pothole("Hole by the school, call Ana Núñez", "12 Oak Ave", confidential=True)
+    third = pothole("Crumbling edge", "Town Green")
+    lifecycle.resolve(first.id, "fixed")
+    return first, second, third
+
+
+@pytest.fixture
+def staff(db, requests):
+    admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
+    return {
+        "admin": admin,
+        "clerk": create_staff("Carla Clerk", "clerk", actor=admin),
+        "supervisor": create_staff("Sam Super", "supervisor", actor=admin),
+    }
+
+
+def test_a_view_to_csv_with_the_chosen_columns_and_answers(requests, tmp_path):
+    first, _second, _third = requests
+    out = tmp_path / "open.csv"
+    keys = ["tracking_number", "status", "resolved_on_time", "answer:size", "department"]
+    count = exports.write_export(out, RequestFilter(), keys)
+    lines = read_csv(out)
+    assert count == 3 == len(lines) - 1
+    assert lines[0] == [
+        "Number",
+        "Status",
+        "Resolved on time",
+        "Answer: About how big is it?",
+        "Department",
+    ]
+    assert lines[1][0] == first.tracking_number  # oldest first
+    assert lines[1][1] == "Resolved" and lines[1][2] in ("yes", "no")
+    assert lines[1][3] == "large" and lines[1][4] == "Public Works"
+    resolved_only = exports.write_export(out, RequestFilter(statuses=("resolved",)), keys)
+    assert resolved_only == 1 == RequestList(RequestFilter(statuses=("resolved",))).count()
+
+
+def test_hostile_text_is_not_a_formula_in_csv_or_excel(requests, tmp_path):
+    csv_out, xlsx_out = tmp_path / "x.csv", tmp_path / "x.xlsx"
+    exports.write_export(csv_out, RequestFilter(), ["description"])
+    assert read_csv(csv_out)[1][0].startswith("'=HYPERLINK")
+    exports.write_export(xlsx_out, RequestFilter(), ["description"], file_format="xlsx")
+    sheet = load_workbook(xlsx_out).active
+    cell = sheet.cell(row=2, column=1)
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"  # text, not a formula
+    assert sheet.cell(row=1, column=1).value == "What the caller said"
+    assert sheet.max_row == 4
+
+
+def test_personal_columns_need_the_role_and_are_audited(staff, requests, tmp_path):
+    out = tmp_path / "people.csv"
+    keys = ["tracking_number", "contact_name", "contact_phone", "contact_email"]
+    with pytest.raises(PermissionDenied):
+        exports.write_export(out, RequestFilter(), keys, actor=staff["clerk"])
+    assert not out.exists()
+    exports.write_export(out, RequestFilter(), keys, actor=staff["supervisor"])
+    lines = read_csv(out)
+    assert ["Ana Núñez", "(555) 010-2233", "ana@example.org"] in [row[1:] for row in lines]
+    assert AuditRecord.select().where(AuditRecord.action == "export_personal").count() == 1
+    # exports are reports: a clerk makes none; a supervisor's plain one has nothing personal
+    with pytest.raises(PermissionDenied, match="reports"):
+        exports.write_export(out, RequestFilter(), None, actor=staff["clerk"])
+    exports.write_export(out, RequestFilter(), None, actor=staff["supervisor"])
+    assert "555" not in out.read_text(encoding="utf-8-sig")
+    with pytest.raises(PermissionDenied):
+        exports.write_export(out, RequestFilter(), None, actor=None)  # signed out: no reports
+    permissions.acting_as(None)
+
+
+def test_open_data_has_no_personal_data_and_only_blocks(requests, tmp_path):
+    out = tmp_path / "open-data.csv"
+    count = exports.write_export(out, RequestFilter(), public=True)
+    text = out.read_text(encoding="utf-8-sig")
+    lines = read_csv(out)
+    assert count == 2 == len(lines) - 1  # the confidential one is left out
+    for secret in ("Núñez", "Ana", "555", "example.org", "HYPERLINK", "125 Elm", "Oak"):
+        assert secret not in text
+    blocks = {line[lines[0].index("Location (block)")] for line in lines[1:]}
+    assert blocks == {"100 block of Elm St", "Town Green"}  # a place with no number stays
+
+
+def test_bad_requests_for_an_export(requests, tmp_path):
+    with pytest.raises(InputError, match="no column"):
+        exports.write_export(tmp_path / "x.csv", RequestFilter(), ["tracking_number", "salary"])
+    with pytest.raises(InputError):
+        exports.write_export(tmp_path / "x.pdf", RequestFilter(), file_format="pdf")
+    with pytest.raises(exports.KnownError, match="Cannot write"):
+        exports.write_export(tmp_path / "missing" / "x.csv", RequestFilter())
+    left = [p.name for p in tmp_path.iterdir() if p.suffix in (".csv", ".pdf", ".xlsx")]
+    assert left == []  # no half-written file anywhere
+
+
+def test_the_generalised_address():
+    assert exports.generalised_address("ELM ST", 125, "125 Elm St") == "100 block of Elm St"
+    assert exports.generalised_address("ELM ST", 7, "7 Elm St") == "0 block of Elm St"
+    assert exports.generalised_address("ELM ST", None, "Elm St") == "Elm St"
+    assert exports.generalised_address("", None, "The old mill") == ""
+
+
+def test_a_large_export_is_read_in_batches(db, tmp_path, monkeypatch):
+    from desktop.models.demo import generate_demo
+
+    generate_demo(300, seed=4)
+    monkeypatch.setattr(exports, "BATCH", 70)
+    out = tmp_path / "all.xlsx"
+    count = exports.write_export(out, RequestFilter(), file_format="xlsx")
+    assert count == ServiceRequest.select().count() == 300
+    sheet = load_workbook(out, read_only=True).active
+    numbers = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(set(numbers)) == 300
+    received = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert received == sorted(received)
+    assert all(dt.datetime.strptime(value, "%Y-%m-%d %H:%M") for value in received[:3])
