@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from desktop.models import exports, lifecycle, permissions
 from desktop.models.contacts import CallerDetails
-from desktop.models.errors import InputError, PermissionDenied
+from desktop.models.errors import InputError, KnownError, PermissionDenied
 from desktop.models.first_run import complete_first_run
 from desktop.models.intake import RequestDraft, create_request
 from desktop.models.request_list import RequestFilter, RequestList
@@ -129,7 +129,7 @@ def test_bad_requests_for_an_export(requests, tmp_path):
         exports.write_export(tmp_path / "x.csv", RequestFilter(), ["tracking_number", "salary"])
     with pytest.raises(InputError):
         exports.write_export(tmp_path / "x.pdf", RequestFilter(), file_format="pdf")
-    with pytest.raises(exports.KnownError, match="Cannot write"):
+    with pytest.raises(KnownError, match="Cannot write"):
         exports.write_export(tmp_path / "missing" / "x.csv", RequestFilter())
     left = [p.name for p in tmp_path.iterdir() if p.suffix in (".csv", ".pdf", ".xlsx")]
     assert left == []  # no half-written file anywhere
