@@ -13,6 +13,12 @@ from typing import Any
 from desktop.cli.admin_commands import audit_command, privacy_command, users_command
 from desktop.cli.knowledge_commands import faq_command, triage_command
 from desktop.cli.print_commands import closeout_command, print_command
+from desktop.cli.report_commands import (
+    export_command,
+    goals_command,
+    report_command,
+    stats_command,
+)
 from desktop.cli.request_commands import contact_command, question_command, request_command
 from desktop.cli.routing_commands import routing_command
 from desktop.cli.sign_in import sign_in_for_command
@@ -114,11 +120,19 @@ HANDLERS: dict[str, Handler] = {
     "users": users_command,
     "audit": audit_command,
     "privacy": privacy_command,
+    "stats": stats_command,
+    "report": report_command,
+    "export": export_command,
+    "goals": goals_command,
 }
 
 #: commands (and actions) that only read, so a read-only database is fine for them
 READ_ONLY_OK = {
     "info",
+    "stats",
+    "report monthly",
+    "export",
+    "goals list",
     "request show",
     "request list",
     "request attachments",

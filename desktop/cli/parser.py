@@ -115,4 +115,7 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     from desktop.cli import admin_commands
 
     admin_commands.add_parsers(commands, common)
+    from desktop.cli import report_commands
+
+    report_commands.add_parsers(commands, common)
     return parser

@@ -207,6 +207,8 @@ class Dashboard:
     repeat_blocks: list[Bar]
     per_clerk: list[Bar]
     goals: list[GoalResult] = field(default_factory=list)
+    #: each department's most requested types in the period
+    types_by_department: dict[str, list[Bar]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The same numbers for machines (`frontcounter stats --json`)."""
@@ -325,7 +327,7 @@ def _received(period: Period) -> list[_Received]:
     return _raw(query)
 
 
-def _received_totals(period: Period, moment: dt.datetime) -> tuple[int, int, int]:
+def received_totals(period: Period, moment: dt.datetime) -> tuple[int, int, int]:
     """(received, acknowledged on time, counted for the acknowledgement share) in SQL."""
     r = ServiceRequest
     has_target = r.respond_due_at.is_null(False)
@@ -379,7 +381,7 @@ def _goal_rows(period: Period, type_ids: list[int]) -> list[tuple[int, int, Any,
     return [tuple(row) for row in _raw(query)]
 
 
-def _resolved_totals(period: Period) -> tuple[int, int, int, list[float]]:
+def resolved_totals(period: Period) -> tuple[int, int, int, list[float]]:
     """(resolved, on time, counted for the on-time share, sorted days to resolve) for the
     period before, read from the index alone."""
     r = ServiceRequest
@@ -475,10 +477,10 @@ def dashboard(period: Period, *, now: dt.datetime | None = None, actor: Any = No
     moment_before = min(now, before.ends)
     with reading():
         received = _received(period)
-        _total, ack_on, ack_counted = _received_totals(period, moment)
-        received_before, ack_on_b, ack_counted_b = _received_totals(before, moment_before)
+        _total, ack_on, ack_counted = received_totals(period, moment)
+        received_before, ack_on_b, ack_counted_b = received_totals(before, moment_before)
         resolved = _resolved(period)
-        resolved_before, res_on_b, res_counted_b, days_before = _resolved_totals(before)
+        resolved_before, res_on_b, res_counted_b, days_before = resolved_totals(before)
         open_now = _open_at(moment)
         open_before_count, overdue_before = _open_totals(moment_before)
         raw_moment = raw_datetime(moment)
@@ -561,6 +563,18 @@ def dashboard(period: Period, *, now: dt.datetime | None = None, actor: Any = No
         if row[STREET] and row[HOUSE] is not None
     )
     clerks = Counter(map(itemgetter(CLERK), received))
+    pairs = Counter((row[DEPARTMENT], row[TYPE]) for row in received)
+    types_by_department: dict[str, list[Bar]] = defaultdict(list)
+    for (department_id, type_id), count in pairs.most_common():
+        mine = types_by_department[names["department"].get(department_id, "?")]
+        if len(mine) < TOP:
+            mine.append(
+                Bar(
+                    names["type"].get(type_id, "?"),
+                    count,
+                    in_period(department_ids=(department_id,), service_type_ids=(type_id,)),
+                )
+            )
     return Dashboard(
         period=period,
         previous_period=before,
@@ -622,6 +636,7 @@ def dashboard(period: Period, *, now: dt.datetime | None = None, actor: Any = No
             for staff_id, count in clerks.most_common()
         ],
         goals=goal_results,
+        types_by_department=dict(types_by_department),
     )
 
 

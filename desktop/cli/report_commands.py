@@ -1,0 +1,210 @@
+"""`frontcounter stats`, `report monthly`, `export` and `goals`: the CitiStat numbers, the
+council report, spreadsheets and the service goals, from the command line.
+
+`stats --json` gives exactly the numbers the Dashboard shows for the same period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from desktop.i18n import _
+from desktop.models.db import OpenedDatabase
+from desktop.models.errors import InputError
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("“{text}” is not a date: write YYYY-MM-DD").format(text=text)
+        ) from None
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    stats = commands.add_parser(
+        "stats", parents=[common], help=_("the Dashboard's numbers for a period")
+    )
+    stats.add_argument("--from", dest="start", type=_day, metavar="DATE")
+    stats.add_argument("--to", dest="end", type=_day, metavar="DATE")
+    stats.add_argument("--month", metavar="YYYY-MM", help=_("a calendar month instead"))
+
+    report = commands.add_parser("report", help=_("reports for the council"))
+    kinds = report.add_subparsers(dest="action", metavar="REPORT", required=True)
+    monthly = kinds.add_parser(
+        "monthly", parents=[common], help=_("the monthly service report (PDF)")
+    )
+    monthly.add_argument("--month", required=True, metavar="YYYY-MM")
+    monthly.add_argument("--out", type=Path, required=True, metavar="FILE")
+
+    export = commands.add_parser(
+        "export", parents=[common], help=_("requests to a CSV or Excel file")
+    )
+    export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export.add_argument(
+        "--public",
+        action="store_true",
+        help=_("open data: no personal data, addresses to the block"),
+    )
+    export.add_argument("--status", action="append", default=[], metavar="STATUS")
+    export.add_argument("--type", action="append", default=[], metavar="CODE")
+    export.add_argument("--department", action="append", default=[], metavar="CODE")
+    export.add_argument("--from", dest="start", type=_day, metavar="DATE")
+    export.add_argument("--to", dest="end", type=_day, metavar="DATE")
+    export.add_argument(
+        "--columns",
+        metavar="KEYS",
+        help=_("comma-separated column keys (see --list-columns); answers are answer:CODE"),
+    )
+    export.add_argument("--list-columns", action="store_true", help=_("list the column keys"))
+    export.add_argument("--out", type=Path, metavar="FILE")
+
+    goals = commands.add_parser("goals", help=_("the service goals per request type"))
+    actions = goals.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", parents=[common], help=_("the goals"))
+    setting = actions.add_parser(
+        "set",
+        parents=[common],
+        help=_("set a goal: e.g. goals set pothole 95 3 (95 %% within 3 business days)"),
+    )
+    setting.add_argument("type", metavar="TYPE_CODE")
+    setting.add_argument("share", type=float, metavar="PERCENT")
+    setting.add_argument("within", type=int, metavar="N")
+    setting.add_argument("--hours", action="store_true", help=_("N business hours, not days"))
+    removing = actions.add_parser("remove", parents=[common], help=_("stop tracking a goal"))
+    removing.add_argument("type", metavar="TYPE_CODE")
+
+
+def _period(args: argparse.Namespace) -> Any:
+    from desktop.models import clock
+    from desktop.models.citistat import Period
+
+    if args.month:
+        return Period.month(args.month)
+    end = args.end or clock.today()
+    start = args.start or end - dt.timedelta(days=29)
+    return Period(start, end)
+
+
+def stats_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models.citistat import dashboard
+
+    board = dashboard(_period(args))
+    data = board.as_dict()
+    lines = [
+        _("{period} (against {before})").format(
+            period=board.period.label(), before=board.previous_period.label()
+        ),
+        _("  received {n:,} (before {b:,})").format(
+            n=board.received.count, b=board.received.previous or 0
+        ),
+        _("  questions answered {n:,}").format(n=board.questions.count),
+        _("  resolved {n:,} (before {b:,})").format(
+            n=board.resolved.count, b=board.resolved.previous or 0
+        ),
+        _("  open {n:,}, overdue {o:,}").format(n=board.backlog.count, o=board.overdue.count),
+        _("  acknowledged on time {p}").format(p=_pct(board.acknowledged.value)),
+        _("  resolved on time {p}").format(p=_pct(board.resolved_on_time.value)),
+        _("  median days to resolve {d}").format(
+            d="–" if board.median_days is None else f"{board.median_days:.1f}"
+        ),
+    ]
+    for result in board.goals:
+        verdict = {True: _("met"), False: _("missed"), None: _("nothing resolved")}[result.ok]
+        lines.append(
+            _("  goal: {goal}: {p} ({verdict})").format(
+                goal=result.goal.sentence(), p=_pct(result.share), verdict=verdict
+            )
+        )
+    emit(args, data, "\n".join(lines))
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def report_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.cli.print_commands import write_pdf
+    from desktop.models import documents
+    from desktop.models.council import monthly_report
+    from desktop.printing import page_count
+    from desktop.printing.council_report import build_council_report
+
+    report = monthly_report(args.month)
+    pdf = build_council_report(report, documents.page_setup())
+    write_pdf(args.out, pdf)
+    pages = page_count(pdf)
+    emit(
+        args,
+        {"file": str(args.out), "pages": pages, "bytes": len(pdf), "month": args.month},
+        _("Wrote {path} ({pages} pages).").format(path=args.out, pages=pages),
+    )
+
+
+def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models import exports
+    from desktop.models.lookups import ids_by_code
+    from desktop.models.request_list import RequestFilter
+
+    if args.list_columns:
+        columns = exports.public_columns() if args.public else exports.available_columns()
+        data = [{"key": c.key, "label": c.label, "personal": c.personal} for c in columns]
+        emit(args, data, "\n".join(f"{c.key:24} {c.label}" for c in columns))
+        return
+    if args.out is None:
+        raise InputError(_("Say where to write the export: --out FILE."))
+    filters = RequestFilter(
+        statuses=tuple(args.status),
+        service_type_ids=ids_by_code("type", args.type),
+        department_ids=ids_by_code("department", args.department),
+        received_from=args.start,
+        received_to=args.end,
+    )
+    keys = [k.strip() for k in args.columns.split(",") if k.strip()] if args.columns else None
+    if args.public and keys:
+        raise InputError(_("The open-data export has fixed columns: leave out --columns."))
+    count = exports.write_export(
+        args.out, filters, keys, file_format=args.format, public=args.public
+    )
+    emit(
+        args,
+        {"file": str(args.out), "requests": count, "format": args.format, "public": args.public},
+        _("Wrote {n:,} requests to {path}.").format(n=count, path=args.out),
+    )
+
+
+def goals_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models import goals
+
+    if args.action == "set":
+        unit = "business_hours" if args.hours else "business_days"
+        goal = goals.set_goal(args.type, args.share, args.within, unit)
+        emit(args, _goal_data(goal), _("Goal set: {goal}.").format(goal=goal.sentence()))
+    elif args.action == "remove":
+        goals.remove_goal(args.type)
+        emit(args, {"removed": args.type}, _("Goal removed."))
+    else:
+        found = goals.goals()
+        emit(
+            args,
+            [_goal_data(goal) for goal in found],
+            "\n".join(goal.sentence() for goal in found) or _("No goals are set."),
+        )
+
+
+def _goal_data(goal: Any) -> dict[str, Any]:
+    return {
+        "type": goal.service_type,
+        "share": goal.share,
+        "within": goal.within_amount,
+        "unit": goal.within_unit,
+        "goal": goal.sentence(),
+    }
