@@ -32,7 +32,6 @@ from desktop.models.db import DbKind, OpenedDatabase
 from desktop.models.errors import KnownError
 from desktop.models.settings import get_setting
 from desktop.ui.messages import messages
-from desktop.ui.pages import NotBuiltPage
 from desktop.ui.prefs import Prefs
 
 if TYPE_CHECKING:
@@ -105,27 +104,22 @@ class MainWindow(QMainWindow):
     # -- pages --------------------------------------------------------------------------------
 
     def _areas(self) -> list[tuple[str, Callable[[], QWidget]]]:
-        def not_built(title: str, text: str) -> tuple[str, Callable[[], QWidget]]:
-            return title, functools.partial(NotBuiltPage, title, text)
-
         return [
             (_("Counter"), self._make_counter_page),
             (_("Requests"), self._make_requests_page),
             (_("Knowledge base"), self._make_knowledge_page),
             (_("Work orders"), self._make_work_orders_page),
-            not_built(
-                _("Dashboard"),
-                _(
-                    "Backlog, overdue, time to close and the monthly report for the council. "
-                    "This area is not built yet."
-                ),
-            ),
+            (_("Dashboard"), self._make_dashboard_page),
             (_("Settings"), self._make_settings_page),
             (_("Staff and audit"), self._make_staff_page),
         ]
 
     #: the areas only some roles may open (index -> permissions action); the core checks again
-    AREA_ACTIONS: ClassVar[dict[int, str]] = {5: "routing.edit", 6: "staff.manage"}
+    AREA_ACTIONS: ClassVar[dict[int, str]] = {
+        4: "reports.view",
+        5: "routing.edit",
+        6: "staff.manage",
+    }
 
     def area_allowed(self, index: int) -> bool:
         from desktop.models.permissions import can
@@ -139,6 +133,22 @@ class MainWindow(QMainWindow):
         page = StaffAndAuditPage(self.staff)
         page.load()
         return page
+
+    def _make_dashboard_page(self) -> QWidget:
+        from desktop.ui.dashboard_page import DashboardPage
+
+        page = DashboardPage(self.staff)
+        page.drill_down.connect(self.show_requests)
+        page.load()
+        return page
+
+    def show_requests(self, title: str, filters: object) -> None:
+        """The Requests area listing exactly these requests (a Dashboard number's)."""
+        from desktop.models.request_list import RequestFilter
+
+        assert isinstance(filters, RequestFilter)
+        self.show_page(1)
+        self.requests_page.show_requests(title, filters)
 
     def _make_work_orders_page(self) -> QWidget:
         from desktop.ui.work_orders_page import WorkOrdersPage

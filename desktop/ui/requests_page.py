@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, ngettext
 from desktop.models.errors import KnownError
-from desktop.models.request_list import COLUMN_KEYS, COLUMNS
+from desktop.models.request_list import COLUMN_KEYS, COLUMNS, RequestFilter
 from desktop.models.saved_views import ListView, builtin_views, delete_view, own_views, save_view
 from desktop.models.schema import StaffUser
 from desktop.ui.messages import messages
@@ -66,6 +66,8 @@ class RequestsPage(QWidget):
         super().__init__(parent)
         self.staff = staff or (lambda: None)
         self.views: list[ListView] = []
+        #: the requests behind a Dashboard number, shown as a view of their own (not saved)
+        self.drill_view: ListView | None = None
         self.view_choice = QComboBox()
         self.view_choice.setObjectName("views")
         self.view_choice.setMinimumWidth(160)
@@ -168,6 +170,8 @@ class RequestsPage(QWidget):
         except KnownError as exc:
             messages.error(self, exc)
             self.views = builtin_views(staff)
+        if self.drill_view is not None:
+            self.views.append(self.drill_view)
         self.view_choice.blockSignals(True)
         self.view_choice.clear()
         for view in self.views:
@@ -176,6 +180,15 @@ class RequestsPage(QWidget):
         self.view_choice.setCurrentIndex(names.index(select) if select in names else 0)
         self.view_choice.blockSignals(False)
         self._update_view_buttons()
+
+    def show_requests(self, name: str, filters: RequestFilter) -> None:
+        """Show exactly these requests (a Dashboard number's), as a view named `name`; the
+        clerk can narrow it with the filter bar or keep it with "Save view…"."""
+        self.drill_view = ListView(name, filters)
+        if not self.loaded:
+            self.load()
+        self.fill_views(select=name)
+        self._view_changed(self.view_choice.currentIndex())
 
     @property
     def current_view(self) -> ListView:

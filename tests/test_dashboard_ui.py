@@ -1,0 +1,149 @@
+"""The Dashboard screen: its numbers are the core's, and a click on a number, a bar or a table
+cell lists exactly as many requests in the Requests area."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from desktop.models import goals
+from desktop.models.demo import generate_demo
+from desktop.ui.dashboard_page import DashboardPage, GoalsDialog
+from desktop.ui.main_window import MainWindow
+from desktop.ui.prefs import Prefs
+
+pytestmark = pytest.mark.usefixtures("no_dialogs")
+
+
+@pytest.fixture
+def window(qtbot, db, tmp_path):
+    generate_demo(900, seed=21)
+    goals.set_goal("pothole", 90, 3)
+    shown = MainWindow(db, Prefs(tmp_path / "prefs.ini"))
+    qtbot.addWidget(shown)
+    shown.resize(1300, 850)
+    shown.show_page(4)
+    page = shown.page(4)
+    assert isinstance(page, DashboardPage)
+    return shown, page
+
+
+def choose(page: DashboardPage, label: str) -> None:
+    page.period_choice.setCurrentIndex(page.period_choice.findText(label))
+
+
+def listed(window: MainWindow) -> int:
+    return window.requests_page.model.rowCount()
+
+
+def test_the_tiles_show_the_cores_numbers_and_drill_down(window):
+    main, page = window
+    choose(page, "October 2026")
+    board = page.board
+    assert board is not None and board.period.label() == "October 2026"
+    assert page.tiles["received"].value_text == f"{board.received.count:,}"
+    assert page.tiles["open"].value_text == f"{board.backlog.count:,}"
+    for key, expected in (
+        ("received", board.received.count),
+        ("resolved", board.resolved.count),
+        ("open", board.backlog.count),
+        ("overdue", board.overdue.count),
+        ("on_time", board.resolved_on_time.late),
+        ("acknowledged", board.acknowledged.late),
+    ):
+        main.show_page(4)
+        assert page.drill_tile(key)
+        assert main.stack.currentIndex() == 1
+        assert listed(main) == expected, key
+        assert main.requests_page.view_choice.currentText().startswith("Dashboard:")
+    assert not page.drill_tile("questions")  # questions are not requests
+
+
+def test_bars_and_table_cells_drill_to_as_many_requests(window, qtbot):
+    main, page = window
+    choose(page, "October 2026")
+    board = page.board
+    assert board is not None
+    channel = board.by_channel[0]
+    series = page.channel_chart.series()[0]
+    bar_set = series.barSets()[0]
+    assert bar_set.count() == len(board.by_channel)
+    bar_set.clicked.emit(0)  # as a click on the first bar
+    assert listed(main) == channel.count
+    main.show_page(4)
+    first = board.by_department[0]
+    assert page.departments.item(0, 0).text() == first.name
+    assert page.drill_cell("departments", 0, 6)
+    assert listed(main) == first.backlog.count
+    main.show_page(4)
+    assert page.drill_cell("departments", 0, 4)
+    assert listed(main) == first.on_time.late
+    main.show_page(4)
+    assert page.drill_cell("goals", 0, 1)
+    assert listed(main) == board.goals[0].counted
+    main.show_page(4)
+    week = board.weekly[-1]
+    weekly = page.weekly_chart.series()[0].barSets()[0]
+    weekly.clicked.emit(len(board.weekly) - 1)
+    assert listed(main) == week.count
+    assert page.goals.item(0, 2).text() in ("met", "missed", "nothing resolved")
+
+
+def test_goals_are_set_from_the_dialog(window, qtbot):
+    _main, page = window
+    dialog = GoalsDialog(page.staff, page)
+    qtbot.addWidget(dialog)
+    dialog.type.setCurrentIndex(dialog.type.findData("graffiti"))
+    dialog.share.setValue(75)
+    dialog.within.setValue(16)
+    dialog.unit.setCurrentIndex(dialog.unit.findData("business_hours"))
+    assert dialog.save()
+    assert "75 % of Graffiti resolved within 16 business hours" in dialog.listing.text()
+    assert dialog.remove()
+    assert "Graffiti" not in dialog.listing.text()
+
+
+def test_the_council_report_is_previewed(window, qtbot):
+    _main, page = window
+    choose(page, "October 2026")
+    job = page.council_report(show=False)
+    assert job is not None
+    with qtbot.waitSignal(job.ready, timeout=30000) as ready:
+        pass
+    dialog = ready.args[0]
+    qtbot.addWidget(dialog)
+    assert dialog.document.pageCount() >= 5
+    assert (
+        "Service report: October 2026" in PdfReader(io.BytesIO(dialog.pdf)).pages[0].extract_text()
+    )
+
+
+def test_a_clerk_does_not_get_the_dashboard(qtbot, db, tmp_path):
+    from desktop.models import permissions
+    from desktop.models.first_run import complete_first_run
+    from desktop.models.staff import create_staff
+
+    admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
+    clerk = create_staff("Carla Clerk", "clerk", actor=admin)
+    permissions.acting_as(clerk)
+    try:
+        page = DashboardPage(lambda: clerk)
+        qtbot.addWidget(page)
+        assert not page.refresh()  # said in a message, nothing shown
+        assert page.board is None
+    finally:
+        permissions.acting_as(None)
+
+
+def test_the_periods_offered():
+    import datetime as dt
+
+    from desktop.ui.dashboard_page import periods
+
+    offered = periods(dt.date(2026, 3, 10))
+    labels = [label for label, _period in offered]
+    assert labels[:4] == ["This month so far", "Last 30 days", "Last 7 days", "This year so far"]
+    assert labels[4:7] == ["February 2026", "January 2026", "December 2025"]
+    assert offered[4][1].days == 28 and len(offered) == 4 + 24
