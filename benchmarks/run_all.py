@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from benchmarks import concurrency, demo_generator, kb_search, printing, request_list, startup
+from benchmarks import (
+    concurrency,
+    dashboard,
+    demo_generator,
+    kb_search,
+    printing,
+    request_list,
+    startup,
+)
 
 
 def main() -> None:
@@ -16,6 +24,7 @@ def main() -> None:
     kb_search.main()
     concurrency.main()
     printing.main()
+    dashboard.main()
 
 
 if __name__ == "__main__":

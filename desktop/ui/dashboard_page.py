@@ -359,9 +359,13 @@ class DashboardPage(QWidget):
             # merges equal names)
             [bar.label if i % every == 0 else "\u200b" * (i + 1) for i, bar in enumerate(bars)]
         )
+        categories.setTruncateLabels(False)  # a type's whole name, not "Bulk…"
+        if every > 1:
+            categories.setLabelsAngle(-90)
         numbers = QValueAxis()
         numbers.setLabelFormat("%d")
-        numbers.setMin(0)
+        numbers.setRange(0, max([bar.count for bar in bars] + [1]))
+        numbers.applyNiceNumbers()
         chart.addAxis(
             categories, Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom
         )

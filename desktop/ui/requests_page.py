@@ -71,6 +71,7 @@ class RequestsPage(QWidget):
         self.view_choice = QComboBox()
         self.view_choice.setObjectName("views")
         self.view_choice.setMinimumWidth(160)
+        self.view_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.save_view_button = QPushButton(_("Save view…"))
         self.save_view_button.clicked.connect(self.ask_save_view)
         self.delete_view_button = QPushButton(_("Delete view"))
