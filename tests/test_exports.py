@@ -156,3 +156,46 @@ def test_a_large_export_is_read_in_batches(db, tmp_path, monkeypatch):
     received = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert received == sorted(received)
     assert all(dt.datetime.strptime(value, "%Y-%m-%d %H:%M") for value in received[:3])
+
+
+def test_the_requests_screen_exports_the_list_as_filtered(qtbot, staff, tmp_path):
+    from desktop.ui.messages import messages
+    from desktop.ui.requests_page import RequestsPage
+
+    messages.windows = False
+    try:
+        boss = staff["supervisor"]
+        permissions.acting_as(boss)
+        page = RequestsPage(lambda: boss)
+        qtbot.addWidget(page)
+        page.load()
+        page.view_choice.setCurrentIndex(page.view_choice.findText("All requests"))
+        page.filter_bar.status.setCurrentIndex(page.filter_bar.status.findData("resolved"))
+        page.apply()
+        out = tmp_path / "resolved"
+        dialog = page.export_list(ask_path=lambda _parent, _name, _filter: out)
+        assert dialog is not None
+        from PySide6.QtCore import Qt
+
+        personal = next(
+            dialog.columns.item(row)
+            for row in range(dialog.columns.count())
+            if dialog.columns.item(row).data(Qt.ItemDataRole.UserRole) == "contact_name"
+        )
+        assert personal.flags() & Qt.ItemFlag.ItemIsEnabled  # a supervisor may
+        dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+        with qtbot.waitSignal(dialog.accepted):
+            assert dialog.export()
+        written = tmp_path / "resolved.csv"
+        assert dialog.written == written and dialog.count == 1
+        assert len(read_csv(written)) == 2  # the header and the one resolved request
+        # a clerk is told exports are for supervisors
+        clerk = staff["clerk"]
+        permissions.acting_as(clerk)
+        page_for_clerk = RequestsPage(lambda: clerk)
+        qtbot.addWidget(page_for_clerk)
+        page_for_clerk.load()
+        assert page_for_clerk.export_list() is None
+    finally:
+        messages.windows = True
+        permissions.acting_as(None)

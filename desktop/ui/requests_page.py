@@ -7,7 +7,7 @@ request and the scroll position.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QMainWindow,
     QMenu,
     QPushButton,
     QSplitter,
@@ -37,6 +38,7 @@ from desktop.ui.request_filters import FilterBar
 from desktop.ui.request_model import RequestTableModel
 
 if TYPE_CHECKING:
+    from desktop.ui.export_dialog import ExportDialog
     from desktop.ui.print_preview import PrintJob
 
 _WIDTHS = {
@@ -95,6 +97,11 @@ class RequestsPage(QWidget):
         )
         self.print_button.clicked.connect(lambda _checked=False: self.print_selected())
         top.addWidget(self.print_button)
+        self.export_button = QPushButton(_("Export…"))
+        self.export_button.setObjectName("exportRequests")
+        self.export_button.setToolTip(_("This list, as filtered, to Excel or CSV"))
+        self.export_button.clicked.connect(lambda _checked=False: self.export_list())
+        top.addWidget(self.export_button)
         top.addStretch(1)
         top.addWidget(self.count_label)
         self.filter_bar = FilterBar()
@@ -273,6 +280,37 @@ class RequestsPage(QWidget):
     def selected_id(self) -> int | None:
         index = self.table.currentIndex()
         return self.model.row_id(index.row()) if index.isValid() else None
+
+    def current_filters(self) -> RequestFilter:
+        """The filters of the list as shown: the view's, narrowed by the bar."""
+        return self.filter_bar.filters(self.current_view.filters)
+
+    def export_list(self, **options: Any) -> ExportDialog | None:
+        """The Export dialog for the list as shown (supervisors and administrators)."""
+        from desktop.models import permissions
+        from desktop.ui.export_dialog import ExportDialog
+
+        if not permissions.can(self.staff(), permissions.REPORTS_VIEW):
+            messages.info(
+                self,
+                _("Export"),
+                _("Exports are reports: a supervisor or an administrator makes them."),
+            )
+            return None
+        dialog = ExportDialog(
+            self.current_filters(), self.model.rowCount(), self.staff, self, **options
+        )
+        dialog.accepted.connect(lambda: self._exported(dialog))
+        dialog.open()
+        return dialog
+
+    def _exported(self, dialog: ExportDialog) -> None:
+        top = self.window()
+        if isinstance(top, QMainWindow):
+            top.statusBar().showMessage(
+                _("Exported {n:,} requests to {path}.").format(n=dialog.count, path=dialog.written),
+                10000,
+            )
 
     def selected_ids(self) -> list[int]:
         """The requests selected in the list, top to bottom (the current one when none is)."""
