@@ -19,7 +19,8 @@ from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError, KnownError
 
 
-def _day(text: str) -> dt.date:
+def day_argument(text: str) -> dt.date:
+    """An argparse type: a YYYY-MM-DD date, or a usage error in the clerk's words."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -66,7 +67,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         help=_("a department's packet for a day: the route list, then the work orders"),
     )
     sheet.add_argument("--department", required=True, metavar="CODE")
-    sheet.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help=_("default: today"))
+    sheet.add_argument("--date", type=day_argument, metavar="YYYY-MM-DD", help=_("default: today"))
     receipt = actions.add_parser(
         "receipt", parents=[common, out], help=_("the resident's receipt (half a page)")
     )

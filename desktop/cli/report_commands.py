@@ -11,26 +11,18 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.print_commands import day_argument
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“{text}” is not a date: write YYYY-MM-DD").format(text=text)
-        ) from None
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     stats = commands.add_parser(
         "stats", parents=[common], help=_("the Dashboard's numbers for a period")
     )
-    stats.add_argument("--from", dest="start", type=_day, metavar="DATE")
-    stats.add_argument("--to", dest="end", type=_day, metavar="DATE")
+    stats.add_argument("--from", dest="start", type=day_argument, metavar="DATE")
+    stats.add_argument("--to", dest="end", type=day_argument, metavar="DATE")
     stats.add_argument("--month", metavar="YYYY-MM", help=_("a calendar month instead"))
 
     report = commands.add_parser("report", help=_("reports for the council"))
@@ -53,8 +45,8 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     export.add_argument("--status", action="append", default=[], metavar="STATUS")
     export.add_argument("--type", action="append", default=[], metavar="CODE")
     export.add_argument("--department", action="append", default=[], metavar="CODE")
-    export.add_argument("--from", dest="start", type=_day, metavar="DATE")
-    export.add_argument("--to", dest="end", type=_day, metavar="DATE")
+    export.add_argument("--from", dest="start", type=day_argument, metavar="DATE")
+    export.add_argument("--to", dest="end", type=day_argument, metavar="DATE")
     export.add_argument(
         "--columns",
         metavar="KEYS",

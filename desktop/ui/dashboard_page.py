@@ -608,24 +608,25 @@ class GoalsDialog(QDialog):
         )
 
     def save(self) -> bool:
-        try:
-            goals.set_goal(
+        return self._run(
+            lambda: goals.set_goal(
                 str(self.type.currentData()),
                 self.share.value(),
                 self.within.value(),
                 str(self.unit.currentData()),
                 actor=self.staff(),
             )
-        except KnownError as exc:
-            self.problem.setText(str(exc))
-            return False
-        self.problem.clear()
-        self._list()
-        return True
+        )
 
     def remove(self) -> bool:
+        return self._run(
+            lambda: goals.remove_goal(str(self.type.currentData()), actor=self.staff())
+        )
+
+    def _run(self, action: Callable[[], object]) -> bool:
+        """Do it; a refusal or a mistake is said beside the form, which keeps what was chosen."""
         try:
-            goals.remove_goal(str(self.type.currentData()), actor=self.staff())
+            action()
         except KnownError as exc:
             self.problem.setText(str(exc))
             return False
