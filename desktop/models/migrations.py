@@ -70,10 +70,12 @@ V2_COLUMNS: list[Callable[[peewee.Database], None]] = [_v2_faq_article_columns]
 def _to_3(db: peewee.Database) -> None:
     """Version 3: open sessions, sign-in tokens, the audit trail and the dashboard's goals (the
     tables in ADDED_IN_V3), and an index on when requests were resolved."""
-    from desktop.models.schema import ADDED_IN_V3, ServiceRequest
+    from desktop.models.schema import ADDED_IN_V3, InfoContact, ServiceRequest
 
     db.create_tables(ADDED_IN_V3, safe=True)
     ServiceRequest._schema.create_indexes(safe=True)  # type: ignore[attr-defined]  # resolved_at
+    db.execute_sql("DROP INDEX IF EXISTS info_contact_at")  # type: ignore[no-untyped-call]
+    InfoContact._schema.create_indexes(safe=True)  # type: ignore[attr-defined]  # (at, article)
 
 
 #: step N brings a database from version N-1 to version N
