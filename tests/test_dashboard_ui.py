@@ -95,7 +95,11 @@ def test_goals_are_set_from_the_dialog(window, qtbot):
     _main, page = window
     dialog = GoalsDialog(page.staff, page)
     qtbot.addWidget(dialog)
+    dialog.type.setCurrentIndex(dialog.type.findData("pothole"))  # its goal is shown to change
+    assert (dialog.share.value(), dialog.within.value()) == (90, 3)
+    assert dialog.remove_button.isEnabled()
     dialog.type.setCurrentIndex(dialog.type.findData("graffiti"))
+    assert not dialog.remove_button.isEnabled()
     dialog.share.setValue(75)
     dialog.within.setValue(16)
     dialog.unit.setCurrentIndex(dialog.unit.findData("business_hours"))

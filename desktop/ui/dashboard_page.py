@@ -595,7 +595,25 @@ class GoalsDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
+        self.type.currentIndexChanged.connect(lambda _i: self._show_goal())
         self._list()
+        self._show_goal()
+
+    def _show_goal(self) -> None:
+        """The chosen type's goal in the fields, when it has one, to change it."""
+        try:
+            found = {goal.service_type_id: goal for goal in goals.goals()}
+        except KnownError:
+            return
+        from desktop.models.schema import ServiceType
+
+        kind = ServiceType.get_or_none(ServiceType.code == self.type.currentData())
+        goal = found.get(kind.id) if kind is not None else None
+        self.remove_button.setEnabled(goal is not None)
+        if goal is not None:
+            self.share.setValue(goal.share * 100)
+            self.within.setValue(goal.within_amount)
+            self.unit.setCurrentIndex(self.unit.findData(goal.within_unit))
 
     def _list(self) -> None:
         try:
@@ -632,4 +650,5 @@ class GoalsDialog(QDialog):
             return False
         self.problem.clear()
         self._list()
+        self._show_goal()
         return True
