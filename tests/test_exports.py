@@ -150,10 +150,14 @@ def test_a_large_export_is_read_in_batches(db, tmp_path, monkeypatch):
     out = tmp_path / "all.xlsx"
     count = exports.write_export(out, RequestFilter(), file_format="xlsx")
     assert count == ServiceRequest.select().count() == 300
-    sheet = load_workbook(out, read_only=True).active
-    numbers = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    book = load_workbook(out, read_only=True)
+    try:
+        rows = list(book.active.iter_rows(min_row=2, values_only=True))
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
+    numbers = [row[0] for row in rows]
     assert len(set(numbers)) == 300
-    received = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    received = [row[1] for row in rows]
     assert received == sorted(received)
     assert all(dt.datetime.strptime(value, "%Y-%m-%d %H:%M") for value in received[:3])
 
