@@ -215,8 +215,9 @@ def open_database(
 
     `target` is a file path or a `postgresql://user@host:port/name` URL.
     """
-    from desktop.models import migrations
+    from desktop.models import config_cache, migrations
 
+    config_cache.clear()  # what was kept belongs to the database open before
     text = str(target)
     if is_postgres_url(text):
         if password is None and not urlparse(text).password:

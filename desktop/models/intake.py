@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import audit, clock, permissions
+from desktop.models import audit, clock, config_cache, permissions
 from desktop.models.addresses import normalize_address
 from desktop.models.contacts import CallerDetails, add_methods, check_caller, create_contact
 from desktop.models.db import write
@@ -60,12 +60,25 @@ class RequestDraft:
 
 
 def service_type_by_code(code: str) -> ServiceType:
-    found = ServiceType.get_or_none(ServiceType.code == code.strip())
+    found = _type_and_questions(code.strip())[0]
     if found is None or not found.active:
         raise InputError(
             _("There is no request type with the code “{code}”.").format(code=code.strip())
         )
     return found
+
+
+def _type_and_questions(code: str) -> tuple[ServiceType | None, tuple[ServiceAttribute, ...]]:
+    """The type and its questions, read once while the catalog stays as it is."""
+
+    def load() -> tuple[ServiceType | None, tuple[ServiceAttribute, ...]]:
+        kind = ServiceType.get_or_none(ServiceType.code == code)
+        if kind is None:
+            return None, ()
+        kind.department  # noqa: B018 - read now: routing needs it on every save
+        return kind, tuple(kind.attributes)
+
+    return config_cache.cached(f"type:{code}", load)
 
 
 def parse_answer(attribute: ServiceAttribute, raw: Any) -> Any:
@@ -144,7 +157,8 @@ def check_draft(draft: RequestDraft) -> tuple[ServiceType, dict[str, Any]]:
         problems.append(_("The address is too long."))
     problems.extend(check_caller(draft.caller))
     if service_type is not None:
-        by_code = {a.code: a for a in service_type.attributes if a.variable}
+        questions = _type_and_questions(service_type.code)[1]
+        by_code = {a.code: a for a in questions if a.variable}
         for code in draft.answers:
             if code not in by_code:
                 problems.append(

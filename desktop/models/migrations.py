@@ -48,10 +48,11 @@ def _create_virtual_tables(db: peewee.Database) -> None:
     They are derived data, so every open for writing creates (and fills) any that are missing;
     tests/fixtures/dump_schema leaves them out of its dumps.
     """
-    from desktop.models import kb_search, request_search
+    from desktop.models import config_cache, kb_search, request_search
 
     request_search.create_search_tables(db)
     kb_search.create_search_tables(db)
+    config_cache.create_triggers(db)
 
 
 def _v2_faq_article_columns(db: peewee.Database) -> None:

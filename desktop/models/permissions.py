@@ -130,13 +130,17 @@ def role_allows(role: str, action: str) -> bool:
 
 def sign_in_enabled() -> bool:
     """Whether anyone can sign in (some active staff member has a password)."""
+    from desktop.models import config_cache
     from desktop.models.schema import StaffUser
 
-    return bool(
-        StaffUser.select(StaffUser.id)
-        .where(StaffUser.password_hash.is_null(False), StaffUser.active == True)  # noqa: E712
-        .exists()
-    )
+    def load() -> bool:
+        return bool(
+            StaffUser.select(StaffUser.id)
+            .where(StaffUser.password_hash.is_null(False), StaffUser.active == True)  # noqa: E712
+            .exists()
+        )
+
+    return config_cache.cached("sign_in_enabled", load)
 
 
 def _fresh(actor: StaffUser) -> tuple[str, bool] | None:

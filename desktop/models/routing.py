@@ -115,7 +115,14 @@ def rule_matches(
 
 def active_rules() -> list[RoutingRule]:
     """The active rules in the order they are tried, with their department and assignee read
-    in the same query (one query however many requests are then routed with them)."""
+    in the same query (one query however many requests are then routed with them); kept in
+    memory while no rule, department or staff member changes."""
+    from desktop.models import config_cache
+
+    return list(config_cache.cached("routing_rules", _read_active_rules))
+
+
+def _read_active_rules() -> tuple[RoutingRule, ...]:
     query = (
         RoutingRule.select(RoutingRule, Department, StaffUser)
         .join(Department, JOIN.LEFT_OUTER, on=RoutingRule.department == Department.id)
@@ -124,7 +131,7 @@ def active_rules() -> list[RoutingRule]:
         .where(RoutingRule.active == True)  # noqa: E712
         .order_by(RoutingRule.position, RoutingRule.id)
     )
-    return list(query)
+    return tuple(query)
 
 
 def route(

@@ -17,9 +17,15 @@ YEARS_AHEAD = 3
 
 
 def load_calendar() -> BusinessCalendar:
-    hours = office_hours()
-    days = frozenset(row.day for row in Holiday.select(Holiday.day))
-    return BusinessCalendar({k: tuple(v) for k, v in hours.items()}, days)
+    """The office hours and holidays (kept in memory while neither changes)."""
+    from desktop.models import config_cache
+
+    def load() -> BusinessCalendar:
+        hours = office_hours()
+        days = frozenset(row.day for row in Holiday.select(Holiday.day))
+        return BusinessCalendar({k: tuple(v) for k, v in hours.items()}, days)
+
+    return config_cache.cached("calendar", load)
 
 
 def parse_clock(text: str) -> int:

@@ -1,0 +1,93 @@
+"""Reference data that every save reads - request types and their questions, the office
+calendar, the routing rules, whether sign-in is on - kept in memory while nobody changes it.
+
+On SQLite, triggers bump a counter in `schema_info` whenever one of the WATCHED tables changes,
+from any workstation, the command line or the sqlite3 shell. Reading the counter is one tiny
+query, so a save no longer rebuilds all of that (with eight clerks saving at once, the time each
+holds the write lock and the CPU it needs both count). Without the counter (PostgreSQL, a file
+not yet opened for writing), nothing is cached. Opening a database empties the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import peewee
+
+T = TypeVar("T")
+
+KEY = "config_generation"
+#: the tables whose rows the cached values are made of
+WATCHED = (
+    "service_type",
+    "service_attribute",
+    "department",
+    "business_hours",
+    "holiday",
+    "routing_rule",
+    "staff_user",
+)
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[int, Any]] = {}
+
+
+def create_triggers(db: peewee.Database | peewee.DatabaseProxy) -> None:
+    """The counter and the triggers that move it (SQLite; a no-op elsewhere)."""
+    if isinstance(db, peewee.DatabaseProxy):
+        db = db.obj
+    if not isinstance(db, peewee.SqliteDatabase):
+        return
+    db.execute_sql(  # type: ignore[no-untyped-call]
+        "INSERT OR IGNORE INTO schema_info (key, value) VALUES (?, '0')", (KEY,)
+    )
+    bump = (
+        "UPDATE schema_info SET value = CAST(value AS INTEGER) + 1 "  # noqa: S608 - our names
+        f"WHERE key = '{KEY}'"
+    )
+    for table in WATCHED:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            name = f"config_{table}_{event.lower()}"
+            db.execute_sql(  # type: ignore[no-untyped-call]
+                f'CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {event} ON "{table}" '
+                f"BEGIN {bump}; END"
+            )
+
+
+def generation() -> int | None:
+    """The counter now; None where there is none (nothing is cached then)."""
+    from desktop.models.schema import database
+
+    db = database.obj
+    if not isinstance(db, peewee.SqliteDatabase):
+        return None
+    try:
+        row = db.execute_sql(  # type: ignore[no-untyped-call]
+            "SELECT value FROM schema_info WHERE key = ?", (KEY,)
+        ).fetchone()
+    except peewee.DatabaseError:
+        return None
+    return int(row[0]) if row is not None else None
+
+
+def cached(name: str, load: Callable[[], T]) -> T:
+    """`load()`'s value, read again only when a WATCHED table changed since the last time."""
+    now = generation()
+    if now is None:
+        return load()
+    with _lock:
+        found = _cache.get(name)
+    if found is not None and found[0] == now:
+        return found[1]  # type: ignore[no-any-return]
+    value = load()
+    with _lock:
+        _cache[name] = (now, value)
+    return value
+
+
+def clear() -> None:
+    """Forget everything (another database was opened)."""
+    with _lock:
+        _cache.clear()

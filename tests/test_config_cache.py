@@ -1,0 +1,64 @@
+"""Reference data kept in memory between saves, and read again the moment it changes - even
+when the change comes from another workstation or the sqlite3 shell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from desktop.models import config_cache, permissions, routing
+from desktop.models.intake import service_type_by_code
+from desktop.models.town_calendar import load_calendar
+
+pytestmark = pytest.mark.sqlite_only  # the counter and its triggers are SQLite's
+
+
+def test_a_value_is_loaded_once_while_nothing_changes(db):
+    calls = []
+
+    def load() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert config_cache.cached("x", load) == 1
+    assert config_cache.cached("x", load) == 1
+    before = config_cache.generation()
+    routing.add_rule(routing.RuleFields("Oak Street is low", street="oak st", priority="low"))
+    assert config_cache.generation() != before
+    assert config_cache.cached("x", load) == 2
+
+
+def test_another_workstations_changes_are_seen_at_once(db):
+    assert service_type_by_code("pothole").name == "Pothole"
+    calendar = load_calendar()
+    assert load_calendar() is calendar  # kept
+    other = sqlite3.connect(db.path)  # another workstation, or the sqlite3 shell
+    other.execute("UPDATE service_type SET name = 'Pothole in the road' WHERE code = 'pothole'")
+    other.execute(
+        "INSERT INTO holiday (day, name, source) VALUES ('2031-07-07', 'Founders Day', 'town')"
+    )
+    other.commit()
+    other.close()
+    assert service_type_by_code("pothole").name == "Pothole in the road"
+    assert dt.date(2031, 7, 7) in load_calendar().holidays
+
+
+def test_sign_in_turns_on_as_soon_as_someone_has_a_password(db):
+    from desktop.models.first_run import complete_first_run
+
+    assert not permissions.sign_in_enabled()
+    complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
+    assert permissions.sign_in_enabled()
+
+
+def test_opening_another_database_forgets_what_was_kept(db, tmp_path):
+    from desktop.models.db import close_database, open_database
+
+    config_cache.cached("y", lambda: "first town")
+    other = open_database(tmp_path / "other.db")
+    try:
+        assert config_cache.cached("y", lambda: "second town") == "second town"
+    finally:
+        close_database(other)
