@@ -127,3 +127,21 @@ def test_a_shared_file_gets_extra_sync_and_says_so(db_path: Path):
 def test_network_paths_are_recognised():
     assert dbmod.is_network_path(Path("//townhall/clerk/frontcounter.db"))
     assert not dbmod.is_network_path(Path("/tmp"))
+
+
+def test_a_writer_that_collided_hands_the_lock_on_before_writing_again(monkeypatch):
+    from desktop.models import db as dbmod
+
+    slept: list[float] = []
+    monkeypatch.setattr(dbmod.time, "sleep", slept.append)
+    handoff = dbmod._Handoff()
+    handoff.committed()
+    handoff.wait_turn()
+    assert slept == []  # alone: no waiting at all
+    handoff.contended()  # another workstation held the lock a moment ago
+    handoff.committed()
+    handoff.wait_turn()
+    assert len(slept) == 1 and 0 < slept[0] <= handoff.GAP
+    monkeypatch.setattr(dbmod.time, "monotonic", lambda: 1e6)  # long after: forgotten
+    handoff.wait_turn()
+    assert len(slept) == 1
