@@ -133,7 +133,7 @@ def test_a_writer_that_collided_hands_the_lock_on_before_writing_again(monkeypat
     from desktop.models import db as dbmod
 
     slept: list[float] = []
-    monkeypatch.setattr(dbmod.time, "sleep", slept.append)
+    monkeypatch.setattr("desktop.models.db.time.sleep", slept.append)
     handoff = dbmod._Handoff()
     handoff.committed()
     handoff.wait_turn()
@@ -142,6 +142,6 @@ def test_a_writer_that_collided_hands_the_lock_on_before_writing_again(monkeypat
     handoff.committed()
     handoff.wait_turn()
     assert len(slept) == 1 and 0 < slept[0] <= handoff.GAP
-    monkeypatch.setattr(dbmod.time, "monotonic", lambda: 1e6)  # long after: forgotten
+    monkeypatch.setattr("desktop.models.db.time.monotonic", lambda: 1e6)  # long after
     handoff.wait_turn()
     assert len(slept) == 1
