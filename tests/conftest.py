@@ -224,3 +224,20 @@ def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     from desktop.ui.messages import messages
 
     monkeypatch.setattr(messages, "windows", False)
+
+
+def ana_on_front_2() -> None:
+    """Another clerk with the database open: Ana Ortiz on the PC FRONT-2 (sessions table)."""
+    from desktop.models.db import write
+    from desktop.models.schema import DbSession
+
+    write(
+        lambda: DbSession.create(
+            token="front-2",
+            display_name="Ana Ortiz",
+            workstation="FRONT-2",
+            pid=1,
+            since=TEST_NOW,
+            last_seen=TEST_NOW,
+        )
+    )

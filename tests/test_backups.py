@@ -17,7 +17,7 @@ from desktop.models.demo import generate_demo
 from desktop.models.errors import DatabaseError, DatabaseReadOnly, NotADatabase
 from desktop.models.schema import DbSession, ServiceRequest, Setting
 
-from .conftest import TEST_NOW
+from .conftest import TEST_NOW, ana_on_front_2
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -248,16 +248,7 @@ def test_restore_is_refused_while_others_have_the_file_open(town: Path, tmp_path
     base = ["--basedir", str(tmp_path / "base"), "--db", str(town)]
     made = backups.take_backup(town, tmp_path / "b")
     opened = open_database(town)
-    write(
-        lambda: DbSession.create(
-            token="t",
-            display_name="Ana Ortiz",
-            workstation="FRONT-2",
-            pid=1,
-            since=TEST_NOW,
-            last_seen=TEST_NOW,
-        )
-    )
+    ana_on_front_2()
     generate_demo(2, seed=5)
     close_database(opened)
     status, _out, err = run(capsys, *base, "restore", str(made.path))

@@ -14,7 +14,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
 
-from .conftest import TEST_NOW
+from .conftest import TEST_NOW, ana_on_front_2
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -45,16 +45,7 @@ def test_a_restore_is_refused_while_another_clerk_works(qtbot, db, monkeypatch):
     box = BackupsBox()
     qtbot.addWidget(box)
     box.take_backup()
-    write(
-        lambda: DbSession.create(
-            token="x",
-            display_name="Ana Ortiz",
-            workstation="FRONT-2",
-            pid=1,
-            since=TEST_NOW,
-            last_seen=TEST_NOW,
-        )
-    )
+    ana_on_front_2()
     shown: list[str] = []
     monkeypatch.setattr(
         messages, "error", lambda _parent, error, title=None: shown.append(str(error))
@@ -66,16 +57,7 @@ def test_a_restore_is_refused_while_another_clerk_works(qtbot, db, monkeypatch):
 
 def test_the_status_bar_names_the_others_and_a_damaged_file_has_a_banner(qtbot, db, tmp_path):
     sessions.start("clerk1")
-    write(
-        lambda: DbSession.create(
-            token="x",
-            display_name="Ana Ortiz",
-            workstation="FRONT-2",
-            pid=1,
-            since=TEST_NOW,
-            last_seen=TEST_NOW,
-        )
-    )
+    ana_on_front_2()
     window = MainWindow(db, Prefs(tmp_path / "prefs.ini"))
     qtbot.addWidget(window)
     assert "Ana Ortiz on FRONT-2" in window.sessions_label.text()
