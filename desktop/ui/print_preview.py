@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.models.errors import KnownError
 from desktop.ui.messages import messages
 
@@ -108,7 +108,8 @@ class PrintPreviewDialog(QDialog):
         self.view.setDocument(self.document)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        self.pages_label = QLabel(_("{n} pages").format(n=self.document.pageCount()))
+        pages = self.document.pageCount()
+        self.pages_label = QLabel(ngettext("{n} page", "{n} pages", pages).format(n=pages))
         self.print_button = QPushButton(_("&Print…"))
         self.print_button.setShortcut(QKeySequence.StandardKey.Print)
         self.print_button.clicked.connect(self.print_pdf)
