@@ -130,3 +130,29 @@ def test_paused_time_moves_the_due_date(request_id):
     assert pause.ended_at == TEST_NOW + dt.timedelta(hours=3)
     with pytest.raises(InputError, match="not paused"):
         lifecycle.resume(request_id)
+
+
+def test_a_paused_request_is_not_overdue_while_its_clock_stands_still(request_id):
+    from desktop.models.request_list import RequestFilter, RequestList
+
+    due = ServiceRequest.get_by_id(request_id).due_at
+    lifecycle.pause(request_id, "Waiting on parts")
+    clock.set_clock(lambda: due + dt.timedelta(days=30))
+    overdue_view = RequestList(RequestFilter(overdue_only=True))
+    assert overdue_view.count() == 0
+    (row,) = RequestList(RequestFilter()).page(0, 10)
+    assert not row.overdue
+    lifecycle.resume(request_id)  # the due date moves on by the paused business time
+    assert RequestList(RequestFilter(overdue_only=True)).count() == 0
+
+
+def test_a_request_paused_after_its_due_date_stays_overdue(request_id):
+    from desktop.models.request_list import RequestFilter, RequestList
+
+    due = ServiceRequest.get_by_id(request_id).due_at
+    clock.set_clock(lambda: due + dt.timedelta(hours=1))
+    lifecycle.pause(request_id, "Waiting on the weather")
+    clock.set_clock(lambda: due + dt.timedelta(days=3))
+    assert RequestList(RequestFilter(overdue_only=True)).count() == 1
+    (row,) = RequestList(RequestFilter()).page(0, 10)
+    assert row.overdue

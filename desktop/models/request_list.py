@@ -17,6 +17,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.addresses import normalize_address
 from desktop.models.db import reading
+from desktop.models.overdue import is_overdue, overdue_condition
 from desktop.models.request_search import SEARCH_CAP, matching_ids, parse_search
 from desktop.models.schema import Contact, Department, ServiceRequest, ServiceType, StaffUser
 from desktop.models.vocab import OPEN_STATUSES
@@ -188,7 +189,7 @@ def drill_conditions(f: RequestFilter) -> list[Any]:
         conditions.append(r.requested_at < moment)
         conditions.append(r.resolved_at.is_null() | (r.resolved_at >= moment))
     if f.overdue_then:
-        conditions.append(r.due_at < moment)
+        conditions.append(overdue_condition(moment))
     if f.age_min_days is not None:  # at least this many whole days old
         conditions.append(r.requested_at <= moment - dt.timedelta(days=f.age_min_days))
     if f.age_max_days is not None:  # fewer than (max + 1) whole days old
@@ -266,7 +267,7 @@ class RequestList:
         if f.open_only or f.overdue_only:
             conditions.append(status.in_(list(OPEN_STATUSES)))
         if f.overdue_only:
-            conditions.append(column(ServiceRequest.due_at) < clock.now())
+            conditions.append(overdue_condition(clock.now(), column))
         if f.service_type_ids:
             conditions.append(column(ServiceRequest.service_type).in_(list(f.service_type_ids)))
         if f.department_ids:
@@ -355,7 +356,12 @@ class RequestList:
         ids = self.page_ids(offset, limit)
         if not ids:
             return []
-        wanted = [ServiceRequest.id, ServiceRequest.confidential, *(c.expression for c in COLUMNS)]
+        wanted = [
+            ServiceRequest.id,
+            ServiceRequest.confidential,
+            ServiceRequest.paused_since,
+            *(c.expression for c in COLUMNS),
+        ]
         query = self._joined(*wanted).where(ServiceRequest.id.in_(ids)).tuples()
         with reading():
             found: dict[int, tuple[Any, ...]] = {row[0]: row for row in query}
@@ -371,9 +377,13 @@ class RequestList:
             row = found.get(request_id)
             if row is None:  # deleted between the two reads
                 continue
-            values = list(row[2:])
-            due, status = values[due_index], values[status_index]
-            overdue = due is not None and status in OPEN_STATUSES and _as_datetime(due) < now
+            values = list(row[3:])
+            due, status, paused = values[due_index], values[status_index], row[2]
+            overdue = status in OPEN_STATUSES and is_overdue(
+                _as_datetime(due) if due is not None else None,
+                _as_datetime(paused) if paused is not None else None,
+                now,
+            )
             if mask and row[1] and values[contact_index]:
                 values[contact_index] = CONFIDENTIAL
             rows.append(RequestRow(request_id, tuple(values), overdue))
