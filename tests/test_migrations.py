@@ -70,3 +70,37 @@ def test_each_earlier_version_migrates_to_the_fresh_schema(fixture: Path, tmp_pa
 def test_version_row_is_kept_in_the_database(db):
     row = SchemaInfo.get(SchemaInfo.key == "schema_version")
     assert int(row.value) == migrations.LATEST_VERSION
+
+
+@pytest.mark.sqlite_only
+def test_version_4_takes_confidential_reporters_out_of_the_search_index(tmp_path: Path):
+    from desktop.models.contacts import CallerDetails
+    from desktop.models.intake import RequestDraft, create_request
+    from desktop.models.request_list import RequestFilter, RequestList
+
+    path = tmp_path / "v3.db"
+    opened = open_database(path)
+    create_request(
+        RequestDraft(
+            "noise",
+            "Parties every night",
+            address="12 Elm St",
+            answers={"source": "music_party", "happening_now": "no"},
+            caller=CallerDetails("Quincy", "Quimby", "555 010 2233"),
+            confidential=True,
+        )
+    )
+    close_database(opened)
+    raw = sqlite3.connect(path)
+    with raw:  # as version 3 indexed it: the reporter's name in every request's document
+        raw.execute("UPDATE schema_info SET value = '3' WHERE key = 'schema_version'")
+        raw.execute("DELETE FROM request_text")
+        raw.execute("INSERT INTO request_text(rowid, doc) SELECT id, 'Quimby' FROM service_request")
+    raw.close()
+    opened = open_database(path)
+    try:
+        assert migrations.schema_version(opened.db) == migrations.LATEST_VERSION
+        assert RequestList(RequestFilter(search="Quimby")).count() == 0
+        assert RequestList(RequestFilter(search="parties")).count() == 1
+    finally:
+        close_database(opened)

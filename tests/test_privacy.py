@@ -114,6 +114,58 @@ def test_a_contact_export_holds_everything_about_them_but_staff_notes(confidenti
     assert data["requests"][0]["tracking_number"] == confidential_request.tracking_number
 
 
+def _carol_also_reports(request: ServiceRequest) -> None:
+    add_follower(
+        request.id,
+        RequestDraft("pothole", "Me too", caller=CallerDetails("Carol", "Quade", "555 010 7777")),
+    )
+
+
+def test_a_residents_own_export_names_no_other_resident(confidential_request):
+    _carol_also_reports(confidential_request)
+    own = json.dumps(privacy.export_contact(confidential_request.contact_id), ensure_ascii=False)
+    assert "Secret" in own
+    for other in ("Carol", "Quade", "555 010 7777", "Me too"):
+        assert other not in own
+    assert privacy.REDACTED_REPORTER in own
+    carol = Contact.get(Contact.first_name == "Carol")
+    theirs = json.dumps(privacy.export_contact(carol.id), ensure_ascii=False)
+    assert "Carol" in theirs
+    for other in ("Secret", "Zyskowski", "555 010 9876"):
+        assert other not in theirs
+
+
+def test_other_reporters_of_an_ordinary_request_stay_out_of_a_residents_export(db):
+    mine = report("Olga", "555 010 1111")
+    _carol_also_reports(mine)
+    text = json.dumps(privacy.export_contact(mine.contact_id), ensure_ascii=False)
+    assert "Olga" in text and "Carol" not in text and "7777" not in text
+    assert privacy.REDACTED_OTHER in text
+    whole = json.dumps(privacy.export_request(mine.id), ensure_ascii=False)
+    assert "Carol" in whole  # not confidential: the request's own release names its reporters
+
+
+def test_a_clerk_sees_no_reporter_of_a_confidential_request_anywhere(confidential_request):
+    from desktop.models import permissions
+    from desktop.models.request_detail import contact_history, load_request_detail
+
+    _carol_also_reports(confidential_request)
+    clerk, boss = create_staff("Cleo Clerk", "clerk"), create_staff("Sue Boss", "supervisor")
+    permissions.acting_as(clerk)
+    detail = load_request_detail(confidential_request.id)
+    shown = " ".join(
+        [detail.contact_name, *(f.name for f in detail.followers), *(h.body for h in detail.history)]
+    )
+    assert "Carol" not in shown and "Secret" not in shown
+    assert [f.name for f in detail.followers] == [CONFIDENTIAL]
+    history = contact_history(confidential_request.contact_id)
+    assert history.open_requests == [] and history.confidential_hidden == 1
+    permissions.acting_as(boss)
+    detail = load_request_detail(confidential_request.id)
+    assert [f.name for f in detail.followers] == ["Carol Quade"]
+    assert len(contact_history(confidential_request.contact_id).open_requests) == 1
+
+
 def test_the_cli_writes_a_redacted_export(confidential_request, tmp_path, db):
     from desktop.app import main
 

@@ -203,6 +203,17 @@ def test_confidential_reporters_are_masked(town):
     listing = RequestList(RequestFilter(search=first.tracking_number))
     row = listing.page(0, 10)[0]
     assert row.values[COLUMN_KEYS.index("contact")] == CONFIDENTIAL
+    # and typing the reporter's name does not find the request they asked to keep confidential
+    last_name = first.contact.last_name
+    named = RequestList(RequestFilter(search=last_name))
+    assert first.id not in {r.id for r in named.page(0, 50)}
+    write(
+        lambda: (
+            ServiceRequest.update(confidential=False).where(ServiceRequest.id == first.id).execute()
+        )
+    )
+    named = RequestList(RequestFilter(search=last_name))
+    assert first.id in {r.id for r in named.page(0, 50)}
 
 
 def test_every_column_sorts(town):

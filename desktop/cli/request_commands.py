@@ -10,6 +10,7 @@ from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
 from desktop.models.schema import ServiceRequest, StaffUser
+from desktop.models.vocab import CONFIDENTIAL
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -185,6 +186,7 @@ def _actor(args: argparse.Namespace) -> StaffUser | None:
 
 def _summary(request: ServiceRequest) -> dict[str, Any]:
     from desktop.models.open311 import request_to_open311
+    from desktop.models.permissions import may_see_confidential
 
     data = request_to_open311(request)
     data.update(
@@ -197,7 +199,9 @@ def _summary(request: ServiceRequest) -> dict[str, Any]:
         department=request.department.name,
         version=request.version,
         assignee=request.assignee.full_name if request.assignee else None,
-        contact_id=request.contact_id,
+        contact_id=None
+        if request.confidential and not may_see_confidential()
+        else request.contact_id,
         duplicate_of=request.duplicate_of_id,
     )
     return data
@@ -303,22 +307,31 @@ def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
 
 def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.schema import RequestEvent
+    from desktop.models.request_detail import load_request_detail
 
-    events = list(request.events.order_by(RequestEvent.at, RequestEvent.id))
+    # the detail as the window shows it: a confidential reporter is masked the same way
+    detail = load_request_detail(request.id, history_limit=None)
+    history = list(reversed(detail.history))
     data = _summary(request) | {
+        "contact_id": detail.contact_id,
+        "reporter": detail.contact_name or None,
+        "answers": {a.label: a.value for a in detail.answers},
+        "also_reported_by": [f.name for f in detail.followers],
         "history": [
             {
-                "at": e.at,
-                "kind": e.kind,
-                "old": e.old_value,
-                "new": e.new_value,
-                "body": e.body,
-                "by": e.actor.full_name if e.actor else None,
+                "at": h.at,
+                "kind": h.kind,
+                "old": h.old_value,
+                "new": h.new_value,
+                "body": h.body,
+                "by": h.actor or None,
             }
-            for e in events
-        ]
+            for h in history
+        ],
     }
+    reporter = detail.contact_name or (
+        CONFIDENTIAL if request.confidential and request.contact_id else _("anonymous")
+    )
     lines = [
         f"{request.tracking_number}  {request.service_type.name}  "
         f"[{request.status.replace('_', ' ')}]",
@@ -328,14 +341,16 @@ def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
             due=f"{request.due_at:%Y-%m-%d %H:%M}" if request.due_at else "-",
         ),
         _("Department: {d}").format(d=request.department.name),
+        _("Reported by: {who}").format(who=reporter),
         "",
         request.description,
         "",
-        _("History:"),
     ]
+    lines += [f"{a.label}: {a.value}" for a in detail.answers]
+    lines += ["", _("History:")]
     lines += [
-        f"  {e.at:%Y-%m-%d %H:%M}  {e.kind:<13} {e.new_value or ''} {e.body}".rstrip()
-        for e in events
+        f"  {h.at:%Y-%m-%d %H:%M}  {h.kind:<13} {h.body}" + (f"  ({h.actor})" if h.actor else "")
+        for h in history
     ]
     emit(args, data, "\n".join(lines))
 

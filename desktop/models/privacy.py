@@ -32,6 +32,7 @@ from desktop.models.schema import (
 
 BATCH = 500
 REDACTED_REPORTER = "[redacted: confidential reporter]"
+REDACTED_OTHER = "[redacted: another resident]"
 REDACTED_NOTE = "[redacted: staff-only note]"
 ANONYMISED = "[anonymised]"
 
@@ -233,17 +234,29 @@ def _person(contact: Contact | None) -> dict[str, Any] | None:
 
 
 def _request_record(
-    request: ServiceRequest, redact: bool, *, reporter_shown: bool
+    request: ServiceRequest, redact: bool, *, for_contact: int | None = None
 ) -> dict[str, Any]:
-    hide_reporter = redact and request.confidential and not reporter_shown
+    """One request as released. Redacted, a confidential request's reporters are withheld;
+    in a resident's own export (`for_contact`) every other resident is withheld, whatever the
+    request: a resident's copy of their records holds nobody else's name or phone."""
+    hide_reporter = redact and request.confidential
+
+    def withheld(contact_id: int | None) -> str | None:
+        """The redaction text for this person, or None to show them."""
+        if not redact or (for_contact is not None and contact_id == for_contact):
+            return None
+        if hide_reporter:
+            return REDACTED_REPORTER
+        return REDACTED_OTHER if for_contact is not None else None
+
     events = []
     for event in (
         RequestEvent.select().where(RequestEvent.request == request.id).order_by(RequestEvent.id)
     ):
         staff_only = event.kind == "note" and not event.public
         body = REDACTED_NOTE if redact and staff_only else event.body
-        if hide_reporter and event.kind in ("follower", "edit"):
-            body = REDACTED_REPORTER
+        if event.kind in ("follower", "edit"):
+            body = withheld(None) or body
         events.append(
             {
                 "at": audit.plain(event.at),
@@ -261,15 +274,13 @@ def _request_record(
             {
                 "at": audit.plain(follower.at),
                 "channel": follower.channel,
-                "reporter": REDACTED_REPORTER if hide_reporter else _person(who),
-                "description": REDACTED_REPORTER if hide_reporter else follower.description,
+                "reporter": withheld(follower.contact_id) or _person(who),
+                "description": withheld(follower.contact_id) or follower.description,
             }
         )
     reporter: Any = None
     if request.contact_id is not None:
-        reporter = (
-            REDACTED_REPORTER if hide_reporter else _person(Contact.get_by_id(request.contact_id))
-        )
+        reporter = withheld(request.contact_id) or _person(Contact.get_by_id(request.contact_id))
     return {
         "tracking_number": request.tracking_number,
         "type": request.service_type.name,
@@ -316,7 +327,7 @@ def export_request(
     with reading():
         request = find_request(reference)
         data = _export_header("request", redact)
-        data["request"] = _request_record(request, redact, reporter_shown=False)
+        data["request"] = _request_record(request, redact)
     _audit_export("service_request", request.id, redact, actor)
     return data
 
@@ -333,7 +344,7 @@ def export_contact(
         data = _export_header("contact", redact)
         data["contact"] = {**(_person(contact) or {}), "notes": contact.notes}
         data["requests"] = [
-            _request_record(r, redact, reporter_shown=True)
+            _request_record(r, redact, for_contact=contact_id)
             for r in ServiceRequest.select()
             .where(ServiceRequest.contact == contact_id)
             .order_by(ServiceRequest.id)

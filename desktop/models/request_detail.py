@@ -28,7 +28,7 @@ from desktop.models.schema import (
     ServiceRequest,
     StaffUser,
 )
-from desktop.models.vocab import LIST_DATATYPES, OPEN_STATUSES
+from desktop.models.vocab import CONFIDENTIAL, LIST_DATATYPES, OPEN_STATUSES
 
 HISTORY_LIMIT = 50
 
@@ -118,6 +118,8 @@ class ContactHistory:
     past_requests: list[RequestLine]
     questions: list[tuple[dt.datetime, str]]
     notes: str
+    #: confidential requests of theirs left out for a role that may not see them
+    confidential_hidden: int = 0
 
 
 def _lines(query: Any) -> list[RequestLine]:
@@ -145,8 +147,11 @@ def _answer_text(attribute: ServiceAttribute | None, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def load_request_detail(reference: str | int) -> RequestDetail:
-    """A request by id or tracking number, with everything the detail pane shows."""
+def load_request_detail(
+    reference: str | int, history_limit: int | None = HISTORY_LIMIT
+) -> RequestDetail:
+    """A request by id or tracking number, with everything the detail pane shows (the newest
+    `history_limit` history lines, newest first; None: all of them)."""
     with reading():
         request = find_request(reference)
         kind = request.service_type
@@ -182,15 +187,18 @@ def load_request_detail(reference: str | int) -> RequestDetail:
             .join(actors, on=RequestEvent.actor == actors.id, join_type=peewee.JOIN.LEFT_OUTER)
             .where(RequestEvent.request == request.id)
             .order_by(RequestEvent.at.desc(), RequestEvent.id.desc())
-            .limit(HISTORY_LIMIT)
+            .limit(history_limit)
         )
         for event in events.objects():
+            body = event.body
+            if hidden and event.kind == "follower":  # "Also reported by Carol Jones."
+                body = _("Also reported by another resident (confidential).")
             detail.history.append(
                 HistoryLine(
                     event.kind,
                     event.at,
                     getattr(event, "actor_name", None) or "",
-                    event.body,
+                    body,
                     event.old_value,
                     event.new_value,
                     event.public,
@@ -203,7 +211,10 @@ def load_request_detail(reference: str | int) -> RequestDetail:
             .order_by(RequestFollower.at)
         ):
             who = follower.contact
-            name = who.display_name if who is not None else _("anonymous")
+            if hidden:
+                name = CONFIDENTIAL
+            else:
+                name = who.display_name if who is not None else _("anonymous")
             detail.followers.append(
                 FollowerLine(name, follower.channel, follower.description, follower.at)
             )
@@ -275,12 +286,15 @@ def contact_history(contact_id: int, limit: int = 30) -> ContactHistory:
             .where(ContactMethod.contact == contact_id)
             .order_by(ContactMethod.is_primary.desc(), ContactMethod.id)
         )
-        requests = _lines(
-            ServiceRequest.select()
-            .where(ServiceRequest.contact == contact_id)
-            .order_by(ServiceRequest.requested_at.desc())
-            .limit(limit)
-        )
+        from desktop.models.permissions import may_see_confidential
+
+        theirs = ServiceRequest.select().where(ServiceRequest.contact == contact_id)
+        hidden = 0
+        if not may_see_confidential():
+            # that this resident reported a neighbour is itself the confidential part
+            hidden = theirs.where(ServiceRequest.confidential == True).count()  # noqa: E712
+            theirs = theirs.where(ServiceRequest.confidential == False)  # noqa: E712
+        requests = _lines(theirs.order_by(ServiceRequest.requested_at.desc()).limit(limit))
         questions = [
             (row.at, row.topic)
             for row in InfoContact.select(InfoContact.at, InfoContact.topic)
@@ -296,4 +310,5 @@ def contact_history(contact_id: int, limit: int = 30) -> ContactHistory:
         past_requests=[r for r in requests if not r.is_open],
         questions=questions,
         notes=contact.notes,
+        confidential_hidden=hidden,
     )

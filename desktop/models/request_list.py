@@ -20,7 +20,7 @@ from desktop.models.db import reading
 from desktop.models.overdue import is_overdue, overdue_condition
 from desktop.models.request_search import SEARCH_CAP, matching_ids, parse_search
 from desktop.models.schema import Contact, Department, ServiceRequest, ServiceType, StaffUser
-from desktop.models.vocab import OPEN_STATUSES
+from desktop.models.vocab import CONFIDENTIAL, OPEN_STATUSES
 
 Assignee = StaffUser.alias("assignee")
 Reporter = Contact.alias("reporter")
@@ -62,7 +62,6 @@ COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 WALK_ABOVE = 3000
 _NOTHING = peewee.SQL("0 = 1")
 #: shown in place of a confidential reporter's name in lists
-CONFIDENTIAL = _("(confidential)")
 
 #: the columns whose sort needs another table, and how to reach it
 _JOINED: dict[str, tuple[Any, Any]] = {

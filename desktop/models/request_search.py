@@ -1,7 +1,8 @@
 """Finding requests by what the clerk types in the search box.
 
 A search matches the tracking number, or words of the description, the address and location
-notes, the resident's name, the request's notes and public updates, and its type. Every word
+notes, the resident's name (never for a confidential request: who reported a neighbour must not
+be found by typing their name), the request's notes and public updates, and its type. Every word
 typed must be found (as the start of a word, so results appear while the clerk is typing).
 
 On SQLite each request has one document in an FTS5 index, `request_text`, kept current by
@@ -51,7 +52,9 @@ class RequestText(peewee.Model):
 #: one request's document: its words, the resident's name, its type, its notes
 _DOC = """
     SELECT r.id, r.description || ' ' || r.address || ' ' || r.location_notes || ' '
-        || COALESCE(c.first_name || ' ' || c.last_name || ' ' || c.organization, '') || ' '
+        || CASE WHEN r.confidential THEN ''
+                ELSE COALESCE(c.first_name || ' ' || c.last_name || ' ' || c.organization, '')
+           END || ' '
         || t.name || ' ' || t.code || ' '
         || COALESCE((SELECT group_concat(e.body, ' ') FROM request_event e
                      WHERE e.request_id = r.id AND e.kind IN ('note', 'public_update')), '')
@@ -67,7 +70,8 @@ _TRIGGERS = {
         INSERT INTO request_text(rowid, doc) {_DOC} WHERE r.id = new.id;
     END""",
     "request_text_update": f"""
-        AFTER UPDATE OF description, address, location_notes, contact_id, service_type_id
+        AFTER UPDATE OF description, address, location_notes, contact_id, service_type_id,
+            confidential
         ON service_request BEGIN
         DELETE FROM request_text WHERE rowid = old.id;
         INSERT INTO request_text(rowid, doc) {_DOC} WHERE r.id = new.id;
@@ -141,6 +145,14 @@ def resume_triggers(db: peewee.Database) -> None:
         return
     create_search_tables(db)
     rebuild(db)
+
+
+def drop_search_tables(db: peewee.Database) -> None:
+    """Drop the index and its triggers: the next open for writing makes them anew, filled."""
+    if not _is_sqlite(db):
+        return
+    suspend_triggers(db)
+    execute(db, "DROP TABLE IF EXISTS request_text")
 
 
 def rebuild(db: peewee.Database) -> None:
@@ -263,7 +275,7 @@ def _like_condition(word: str) -> Any:
         _folded_like(ServiceRequest.description, pattern)
         | _folded_like(ServiceRequest.address, pattern)
         | _folded_like(ServiceRequest.location_notes, pattern)
-        | ServiceRequest.contact.in_(contacts)
+        | (ServiceRequest.contact.in_(contacts) & (ServiceRequest.confidential == False))  # noqa: E712
         | ServiceRequest.id.in_(notes)
         | ServiceRequest.service_type.in_(types)
     )

@@ -16,6 +16,9 @@ STATUSES: dict[str, str] = {
     "resolved": _("Resolved"),
     "closed": _("Closed"),
 }
+#: what a role that may not see a confidential request's reporters sees in their place
+CONFIDENTIAL = _("(confidential)")
+
 OPEN_STATUSES = ("new", "acknowledged", "assigned", "scheduled", "in_progress")
 DONE_STATUSES = ("resolved", "closed")
 

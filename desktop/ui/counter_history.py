@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.models.request_detail import ContactHistory, RequestLine
 from desktop.models.vocab import STATUSES
 from desktop.ui.html import esc, paragraphs, when
@@ -49,6 +49,18 @@ class CallerHistory(QTextBrowser):
             parts.append(f"<p><i>{paragraphs(history.notes)}</i></p>")
         parts.append(self._section(_("Open requests"), history.open_requests))
         parts.append(self._section(_("Past requests"), history.past_requests))
+        if history.confidential_hidden:
+            parts.append(
+                "<p style='color:#666'>"
+                + esc(
+                    ngettext(
+                        "and {n} confidential request, shown to supervisors only",
+                        "and {n} confidential requests, shown to supervisors only",
+                        history.confidential_hidden,
+                    ).format(n=history.confidential_hidden)
+                )
+                + "</p>"
+            )
         parts.append(f"<h4>{esc(_('Questions'))}</h4>")
         if history.questions:
             parts.append(
