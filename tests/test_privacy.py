@@ -154,7 +154,11 @@ def test_a_clerk_sees_no_reporter_of_a_confidential_request_anywhere(confidentia
     permissions.acting_as(clerk)
     detail = load_request_detail(confidential_request.id)
     shown = " ".join(
-        [detail.contact_name, *(f.name for f in detail.followers), *(h.body for h in detail.history)]
+        [
+            detail.contact_name,
+            *(f.name for f in detail.followers),
+            *(h.body for h in detail.history),
+        ]
     )
     assert "Carol" not in shown and "Secret" not in shown
     assert [f.name for f in detail.followers] == [CONFIDENTIAL]
