@@ -6,8 +6,9 @@ see them - the resident's name, phone and email (a confidential reporter's stay 
 roles that may not see them). Exporting personal data is noted in the audit trail.
 
 The open-data export has no personal data at all: no names, phones, emails, no descriptions
-(callers' own words name people), no confidential reporters, and the address generalised to
-the block ("100 block of Elm St").
+(callers' own words name people), no confidential reporters, the address generalised to
+the block ("100 block of Elm St": no number the resident typed but the block's hundreds) and
+the ZIP code to its five digits.
 
 Spreadsheet programs run a cell that starts with = + - or @ as a formula: such text is written
 with a leading apostrophe in CSV and as plain text in Excel.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models import audit, permissions
+from desktop.models.addresses import SUFFIXES, UNITS, normalize_address
 from desktop.models.db import reading, write
 from desktop.models.errors import InputError, KnownError
 from desktop.models.request_list import RequestFilter, RequestList
@@ -126,15 +129,167 @@ def public_columns() -> list[ExportColumn]:
     ]
 
 
-def generalised_address(street: str, house: int | None, address: str) -> str:
-    """ "100 block of Elm St"; a place with no house number stays as named ("Town Green");
-    nothing when no street or place was recognised."""
-    if not street:
+# -- the open-data location ---------------------------------------------------------------------
+#
+# What a resident typed as the place is theirs, not the town's: "Rear of 12 Elm St", "12½ Elm
+# St", "Apt 4, 12-14 Elm St", or markup. The open data gets only the block ("100 block of Elm
+# St") or a street named without any number; whatever cannot be read that surely is left
+# out. The street is built from letters only (ordinal streets spelled out: "Fifth Ave"), so no
+# digit of the address other than the block's hundreds can be published.
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+_MARKUP = re.compile(r"<[^>]*>?|&#?\w*;?")
+_SEGMENTS = re.compile(r"[,;:\n\r()\[\]{}|]+")
+_WORDS = re.compile(r"[^\W_]+|#")
+_ORDINAL = re.compile(r"^([0-9]{1,2})(ST|ND|RD|TH)$")
+#: a number after one of these is a flat, not a house
+_UNIT_WORDS = frozenset(
+    {*UNITS, *UNITS.values(), "APT", "LOT", "BLDG", "BUILDING", "NO", "NUMBER", "SPACE", "BOX"}
+)
+_STREET_ENDS = frozenset({*SUFFIXES, *SUFFIXES.values()})
+#: the street types that end a street named without a number: not those that are also
+#: people's names ("Lois Lane", "Dan Hill")
+_SURE_ENDS = frozenset(
+    _words(
+        "STREET ST AVENUE AVE AV ROAD RD BOULEVARD BLVD DRIVE DR LN CT PL TERRACE TER CIRCLE CIR "
+        "PARKWAY PKWY HIGHWAY HWY TURNPIKE TPKE PLAZA PLZ SQ ALLEY ALY TRL EXPY"
+    )
+)
+#: words that describe where on a street, never part of its name
+_NOT_A_NAME = frozenset(
+    _words(
+        "OF AND AT BEHIND NEAR BY ON IN FRONT REAR BACK SIDE CORNER ACROSS FROM OPPOSITE OUTSIDE "
+        "NEXT TO THE BETWEEN ALONG BESIDE PAST OFF OR MR MRS MS MISS MX SIR"
+    )
+)
+#: the longest street name (before its suffix) taken as sure
+_NAME_WORDS = 4
+_ONES = _words("First Second Third Fourth Fifth Sixth Seventh Eighth Ninth")
+_TEENS = _words(
+    "Tenth Eleventh Twelfth Thirteenth Fourteenth Fifteenth Sixteenth Seventeenth Eighteenth "
+    "Nineteenth"
+)
+_TENS = _words("Twenty Thirty Forty Fifty Sixty Seventy Eighty Ninety")
+_TENTHS = _words("Twentieth Thirtieth Fortieth Fiftieth Sixtieth Seventieth Eightieth Ninetieth")
+
+
+def generalised_address(address: str) -> str:
+    """Where a request is, for open data: "100 block of Elm St" wherever the house number
+    stands ("Rear of 125 Elm Street", "125½ Elm St", "Apt 4, 125-127 Elm St"); a street named
+    with no number as it is ("Elm St"); nothing when no street is sure (a place such as "Town
+    Green" may as well be a person's name)."""
+    segments = [_WORDS.findall(part.upper()) for part in _SEGMENTS.split(_MARKUP.sub(" ", address))]
+    for words in segments:
+        found = _numbered_street(words)
+        if found is not None:
+            house, street = found
+            return _("{hundred} block of {street}").format(
+                hundred=house // 100 * 100, street=street
+            )
+    for words in segments:
+        street = _named_street(words)
+        if street:
+            return street
+    return ""
+
+
+def public_zip(text: str) -> str:
+    """A ZIP code's five digits (ZIP+4 can name a single building); nothing if it is not one."""
+    match = re.fullmatch(r"\s*([0-9]{5})(?:\s*-\s*[0-9]{4})?\s*", text or "")
+    return match.group(1) if match else ""
+
+
+def _has_number(word: str) -> bool:
+    return any(ch.isnumeric() for ch in word)
+
+
+def _numbered_street(words: list[str]) -> tuple[int, str] | None:
+    """(house number, street) from the first number that a street follows."""
+    for at, word in enumerate(words):
+        lead = re.match(r"\d+", word)  # in any script's digits
+        if (
+            lead is None
+            or len(lead.group()) > 5  # not a house number
+            or _ORDINAL.match(word)
+            or (at and words[at - 1] in _UNIT_WORDS)
+        ):
+            continue
+        after = at + 1
+        while after < len(words) and _has_number(words[after]) and not _ORDINAL.match(words[after]):
+            after += 1  # the rest of a range or a fraction: "12 - 14", "12 1/2"
+        name: list[str] = []
+        sure = False
+        for following in words[after:]:
+            if following in _UNIT_WORDS or (
+                _has_number(following) and not _ORDINAL.match(following)
+            ):
+                break
+            if following in _NOT_A_NAME or len(name) > _NAME_WORDS:
+                name = []
+                break
+            name.append(following)
+            if len(name) > 1 and following in _STREET_ENDS:
+                sure = True
+                break
+        else:
+            # "12 Broadway": a number that leads, then only a name to the end
+            sure = at == 0 and 0 < len(name) <= _NAME_WORDS
+        street = _street_words(name) if sure else ""
+        if street:
+            return int(lead.group()), street
+    return None
+
+
+def _named_street(words: list[str]) -> str:
+    """A street named without a number ("Corner of Elm St and Oak Ave": Elm St), or nothing."""
+    for at, word in enumerate(words):
+        if word not in _SURE_ENDS:
+            continue
+        name = [word]
+        for before in reversed(words[:at]):
+            if (
+                before in _NOT_A_NAME
+                or before in _UNIT_WORDS
+                or (_has_number(before) and not _ORDINAL.match(before))
+                or len(name) > _NAME_WORDS
+            ):
+                break
+            name.insert(0, before)
+        if len(name) > 1:
+            street = _street_words(name)
+            if street:
+                return street
+    return ""
+
+
+def _street_words(words: list[str]) -> str:
+    """The street in the usual form ("Elm St", "Fifth Ave"): letters only, or nothing."""
+    out = []
+    for word in normalize_address(" ".join(words)).street.split():
+        ordinal = _ORDINAL.match(word)
+        if ordinal:
+            word = _ordinal_word(int(ordinal.group(1)))
+        word = word if "-" in word else word.capitalize()
+        if not word or not all(ch.isalpha() or ch == "-" for ch in word):
+            return ""
+        out.append(word)
+    return " ".join(out)
+
+
+def _ordinal_word(n: int) -> str:
+    """21 -> "Twenty-First" (street names are spelled out: no number leaves the address)."""
+    if not 0 < n < 100:
         return ""
-    name = street.title()
-    if house is None:
-        return name
-    return _("{hundred} block of {street}").format(hundred=house // 100 * 100, street=name)
+    if n < 10:
+        return _ONES[n - 1]
+    if n < 20:
+        return _TEENS[n - 10]
+    tens, ones = divmod(n, 10)
+    return _TENTHS[tens - 2] if not ones else f"{_TENS[tens - 2]}-{_ONES[ones - 1]}"
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -215,8 +370,8 @@ def _values(
             "priority": PRIORITIES.get(r.priority, r.priority),
             "description": r.description,
             "address": r.address,
-            "block": generalised_address(r.street, r.house_number, r.address),
-            "zip": r.zip,
+            "block": generalised_address(r.address),
+            "zip": public_zip(r.zip) if public else r.zip,
             "lat": r.lat if r.lat is not None else "",
             "long": r.long if r.long is not None else "",
             "department": r.department.name,
