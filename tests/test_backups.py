@@ -145,11 +145,16 @@ def test_restore_mends_a_damaged_file_and_one_with_a_ruined_header(town: Path, t
     folder = tmp_path / "backups"
     made = backups.take_backup(town, folder)
     corrupt_middle(town)
-    backups.restore(made.path, town, folder)
-    assert integrity.check_file(town).ok
-    with town.open("r+b") as handle:
-        handle.write(b"garbage garbage!")
-    backups.restore(made.path, town, folder)
+    # a file too damaged to open: who may restore it is read from the backup, as the CLI does
+    opened = open_database(made.path, read_only=True, migrate=False)
+    try:
+        backups.restore(made.path, town, folder)
+        assert integrity.check_file(town).ok
+        with town.open("r+b") as handle:
+            handle.write(b"garbage garbage!")
+        backups.restore(made.path, town, folder)
+    finally:
+        close_database(opened)
     assert requests_in(town) == 40
 
 
@@ -256,6 +261,29 @@ def test_restore_is_refused_while_others_have_the_file_open(town: Path, tmp_path
     assert requests_in(town) == 42
     status, out, _err = run(capsys, *base, "sessions", "--json")
     assert [row["workstation"] for row in json.loads(out)] == ["FRONT-2"]
+
+
+def test_restoring_a_file_too_damaged_to_open_needs_an_administrator_of_its_backup(
+    tmp_path: Path, capsys, monkeypatch
+):
+    from desktop.models.first_run import complete_first_run
+
+    town = tmp_path / "signed.db"
+    opened = open_database(town)
+    complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
+    close_database(opened)
+    base = ["--basedir", str(tmp_path / "base"), "--db", str(town)]
+    monkeypatch.setenv("FRONTCOUNTER_PASSWORD", "admin password 1")
+    status, out, err = run(capsys, *base, "--user", "ada.admin", "backup", "--json")
+    assert status == 0, err
+    made = json.loads(out)["path"]
+    with town.open("r+b") as handle:
+        handle.write(b"garbage garbage!")  # the header: the file no longer opens
+    status, _out, err = run(capsys, *base, "restore", made)
+    assert status == 1 and "--user" in err
+    status, _out, err = run(capsys, *base, "--user", "ada.admin", "restore", made)
+    assert status == 0, err
+    assert integrity.check_file(town).ok
 
 
 def test_backup_of_postgresql_points_to_its_own_tools(capsys):

@@ -41,6 +41,29 @@ def test_the_box_backs_up_lists_and_restores(qtbot, db):
     assert Setting.get(Setting.key == "town.name").value == "Before"
 
 
+def test_a_supervisor_sees_the_backups_but_may_not_take_or_restore_one(qtbot, db, monkeypatch):
+    from desktop.models import permissions
+    from desktop.models.first_run import complete_first_run
+    from desktop.models.staff import create_staff
+
+    admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
+    permissions.acting_as(create_staff("Sue Boss", "supervisor", actor=admin))
+    try:
+        box = BackupsBox()
+        qtbot.addWidget(box)
+        assert not box.backup_now.isEnabled() and not box.restore_button.isEnabled()
+        assert "Only an administrator" in box.where.text()
+        shown: list[str] = []
+        monkeypatch.setattr(
+            messages, "error", lambda _parent, error, title=None: shown.append(str(error))
+        )
+        box.take_backup()  # the button is a courtesy: the core refuses all the same
+        assert shown and "may not make or restore backups" in shown[0]
+        assert backups.list_backups(box.folder()) == []
+    finally:
+        permissions.acting_as(None)
+
+
 def test_a_restore_is_refused_while_another_clerk_works(qtbot, db, monkeypatch):
     box = BackupsBox()
     qtbot.addWidget(box)

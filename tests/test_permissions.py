@@ -12,7 +12,7 @@ from desktop.models import audit, citistat, goals, lifecycle, permissions, priva
 from desktop.models.catalog import import_catalog
 from desktop.models.contact_merge import merge_contacts
 from desktop.models.contacts import CallerDetails
-from desktop.models.db import write
+from desktop.models.db import vacuum, write
 from desktop.models.errors import KnownError, PermissionDenied
 from desktop.models.first_run import complete_first_run
 from desktop.models.intake import RequestDraft, create_request
@@ -88,12 +88,12 @@ CORE: dict[str, Callable[[StaffUser], object]] = {
     permissions.REPORTS_VIEW: lambda a: citistat.dashboard(
         citistat.Period.month("2026-10"), actor=a
     ),
+    permissions.BACKUP_MANAGE: lambda a: vacuum(a),
 }
-#: actions checked outside these modules: printing, reports and backups (their own code and the
-#: CLI below); the matrix itself is checked for them
+#: actions checked outside these modules: printing and who sees confidential reporters (their
+#: own tests); the matrix itself is checked for them
 ELSEWHERE = {
     permissions.REQUEST_PRINT,
-    permissions.BACKUP_MANAGE,
     permissions.CONFIDENTIAL_VIEW,
 }
 
@@ -155,6 +155,22 @@ def test_nobody_signed_in_may_change_nothing_once_sign_in_is_on(people):
         set_settings({"town.phone": "555"})
     with permissions.as_system():
         set_settings({"town.phone": "555"})  # first-run setup, the scheduled anonymisation
+
+
+@pytest.mark.sqlite_only
+def test_backups_asked_for_and_restores_are_an_administrators(people, db, tmp_path):
+    from desktop.models import backups
+
+    town, folder = Path(db.location), tmp_path / "backups"
+    for role in ("clerk", "supervisor"):
+        with pytest.raises(PermissionDenied, match="may not make or restore backups"):
+            backups.take_backup(town, folder, actor=people[role])
+    made = backups.take_backup(town, folder, actor=people["admin"])
+    backups.take_backup(town, folder, automatic=True)  # the daily one is nobody's action
+    with pytest.raises(PermissionDenied, match="may not make or restore backups"):
+        backups.restore(made.path, town, folder, actor=people["supervisor"])
+    with pytest.raises(PermissionDenied, match="Sign in first"):
+        backups.restore(made.path, town, folder)
 
 
 def test_a_role_change_takes_effect_at_once(people):

@@ -24,7 +24,7 @@ from desktop.cli.routing_commands import routing_command
 from desktop.cli.sign_in import sign_in_for_command
 from desktop.i18n import _
 from desktop.models import permissions
-from desktop.models.db import OpenedDatabase, close_database
+from desktop.models.db import OpenedDatabase, close_database, open_database
 from desktop.models.errors import InputError, KnownError
 from desktop.paths import AppPaths
 
@@ -156,24 +156,32 @@ SAFETY_READ_ONLY = {"check", "sessions"}
 
 def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
     """Backups, restores, compaction and moving the town are an administrator's, once staff
-    sign in; returns the exit status when refused (0: go ahead)."""
+    sign in: the password is checked here, before anything else is asked or done, and the
+    command then runs as `args.signed_in` (the core checks again). Returns the exit status
+    when refused (0: go ahead)."""
+    from desktop.cli.safety_commands import open_for_cli
+
+    args.signed_in = None
     if args.command in SAFETY_READ_ONLY or (args.command == "backup" and args.list):
         return 0
-    from desktop.models.db import open_database
-
     try:
-        opened = open_database(database_target(args, paths), create=False, migrate=False)
-    except KnownError:
-        return 0  # the command itself says what is wrong with the database
-    try:
-        user = sign_in_for_command(args, changes_data=True)
-        permissions.require(user, permissions.BACKUP_MANAGE)
+        try:
+            opened = open_for_cli(database_target(args, paths), create=False, migrate=False)
+        except KnownError:
+            if args.command != "restore":
+                return 0  # the command itself says what is wrong with the database
+            # a file too damaged to open: its backup says who the administrators are
+            opened = open_database(args.file.expanduser(), read_only=True, migrate=False)
+        try:
+            user = sign_in_for_command(args, changes_data=True)
+            permissions.require(user, permissions.BACKUP_MANAGE)
+        finally:
+            permissions.acting_as(None)
+            close_database(opened)
     except KnownError as exc:
         print(f"frontcounter: {exc}", file=sys.stderr)
         return 1
-    finally:
-        permissions.acting_as(None)
-        close_database(opened)
+    args.signed_in = user
     return 0
 
 

@@ -142,7 +142,11 @@ def cmd_backup(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
         return 0
     if not path.is_file():
         raise InputError(_("There is no database file at {path}.").format(path=path))
-    made = backups.take_backup(path, folder, rotate_after=args.to is None)
+    opened = open_database(path, create=False, migrate=False, check_later=True)
+    try:  # open while the core checks who asks (the copy itself reads the file on its own)
+        made = backups.take_backup(path, folder, rotate_after=args.to is None, actor=args.signed_in)
+    finally:
+        close_database(opened)
     _emit(
         args,
         made.as_dict() | {"checked": True},
@@ -156,15 +160,22 @@ def cmd_restore(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
     backup = args.file.expanduser()
     backups.check_backup_file(backup)
     try:
-        opened = open_database(path, create=False, migrate=False)
+        opened = open_database(path, create=False, migrate=False, check_later=True)
     except KnownError as exc:  # a file too damaged to open: nobody can be using it
         log.warning("restoring over a file that does not open: %s", exc)
+        # its backup says who may restore it (the administrators then)
+        opened = open_database(backup, read_only=True, migrate=False, check_later=True)
     else:
         try:
             sessions.require_exclusive(_("restore a backup"))
-        finally:
+        except KnownError:
             close_database(opened)
-    before = backups.restore(backup, path, backups.folder_for(paths.backup_dir, path))
+            raise
+    try:
+        folder = backups.folder_for(paths.backup_dir, path)
+        before = backups.restore(backup, path, folder, actor=args.signed_in)
+    finally:
+        close_database(opened)
     close_database(open_database(path))  # brings an older backup's schema up to date
     data = {
         "database": str(path),
@@ -229,7 +240,7 @@ def cmd_vacuum(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
     try:
         if opened.read_only:
             raise KnownError(opened.read_only_reason or _("The database is read-only."))
-        vacuum()
+        vacuum(args.signed_in)
     finally:
         close_database(opened)
     _emit(args, {"database": target, "vacuumed": True}, _("The database was compacted."))
@@ -247,12 +258,12 @@ def cmd_migrate_to(args: argparse.Namespace, target: str, paths: AppPaths) -> in
         raise InputError(_("There is no database file at {path}.").format(path=source))
     password = database_password(args.url)
     try:
-        report = migrate_to_postgres(source, args.url, password)
+        report = migrate_to_postgres(source, args.url, password, actor=args.signed_in)
     except PasswordNeeded:
         password = ask_password(args.url)
         if password is None:
             raise
-        report = migrate_to_postgres(source, args.url, password)
+        report = migrate_to_postgres(source, args.url, password, actor=args.signed_in)
         _offer_to_remember(args.url, password)
     lines = [_("Copied {source} to {target}:").format(source=report.source, target=report.target)]
     lines += [

@@ -21,11 +21,15 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.i18n import _
-from desktop.models import clock
+from desktop.models import clock, permissions
 from desktop.models.errors import DatabaseError, InputError, NotADatabase
 from desktop.models.integrity import integrity_problems, read_only_connection
+
+if TYPE_CHECKING:
+    from desktop.models.schema import StaffUser
 
 log = logging.getLogger("frontcounter.backups")
 
@@ -130,12 +134,22 @@ def backup_on_close_due(folder: Path, now: dt.datetime | None = None) -> bool:
 
 
 def take_backup(
-    database: Path, folder: Path, *, rotate_after: bool = True, tag: str = ""
+    database: Path,
+    folder: Path,
+    *,
+    rotate_after: bool = True,
+    tag: str = "",
+    automatic: bool = False,
+    actor: StaffUser | None = None,
 ) -> Backup:
     """Copy the live SQLite file at `database` into `folder`; returns the checked backup.
 
+    A backup someone asks for is an administrator's action (checked against the database open
+    now); the daily and closing backups the app takes by itself (`automatic`) are nobody's.
     Raises a known error (nothing left behind) when the copy cannot be made or fails its check.
     """
+    if not automatic:
+        permissions.require(actor, permissions.BACKUP_MANAGE)
     now = clock.now()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -326,17 +340,24 @@ def check_backup_file(path: Path) -> int:
     return version
 
 
-def restore(backup: Path, database: Path, folder: Path) -> Backup | None:
+def restore(
+    backup: Path, database: Path, folder: Path, *, actor: StaffUser | None = None
+) -> Backup | None:
     """Copy `backup` over the contents of `database` through the backup API.
 
-    The caller has made sure nobody else has the file open (`sessions.require_exclusive`).
-    Returns the safety copy of what was there before (None when the file was beyond copying).
-    The database must be opened again afterwards (the schema may need an upgrade).
+    Only an administrator may (checked against the database open now: the file itself, or the
+    backup when the file is too damaged to open). The caller has made sure nobody else has the
+    file open (`sessions.require_exclusive`). Returns the safety copy of what was there before
+    (None when the file was beyond copying). The database must be opened again afterwards (the
+    schema may need an upgrade).
     """
+    permissions.require(actor, permissions.BACKUP_MANAGE)
     check_backup_file(backup)
     before: Backup | None = None
     try:
-        before = take_backup(database, folder, rotate_after=False, tag="before-restore")
+        before = take_backup(
+            database, folder, rotate_after=False, tag="before-restore", automatic=True
+        )
     except DatabaseError as exc:  # a damaged file is what restores are for
         log.warning("no safety copy before the restore: %s (%s)", exc, exc.detail)
     try:

@@ -33,7 +33,7 @@ from desktop.models.errors import (
     known_db_errors,
     translate_db_error,
 )
-from desktop.models.schema import database
+from desktop.models.schema import StaffUser, database
 
 log = logging.getLogger("frontcounter.db")
 
@@ -341,11 +341,13 @@ def _upgrade_needs_exclusive_use(opened: OpenedDatabase) -> None:
         sessions.require_exclusive(_("upgrade the database"))
 
 
-def vacuum() -> None:
-    """Compact the database file (SQLite) — only while no other workstation has it open."""
-    from desktop.models import sessions
+def vacuum(actor: StaffUser | None = None) -> None:
+    """Compact the database file (SQLite) — an administrator's action, and only while no other
+    workstation has it open."""
+    from desktop.models import permissions, sessions
 
     db = current()
+    permissions.require(actor, permissions.BACKUP_MANAGE)
     sessions.require_exclusive(_("compact the database"))
     with known_db_errors():
         execute(db, "VACUUM" if isinstance(db, peewee.SqliteDatabase) else "VACUUM ANALYZE")

@@ -24,7 +24,7 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models.errors import DatabaseError, InputError, known_db_errors
-from desktop.models.schema import MODELS, BaseModel, DbSession, SchemaInfo, database
+from desktop.models.schema import MODELS, BaseModel, DbSession, SchemaInfo, StaffUser, database
 
 log = logging.getLogger("frontcounter.pg_migrate")
 
@@ -186,13 +186,17 @@ def verify(source: peewee.Database, target: peewee.Database) -> list[TableReport
     return reports
 
 
-def migrate_to_postgres(source_path: Path, url: str, password: str | None) -> MigrationReport:
-    """Copy the town's SQLite file at `source_path` to the empty PostgreSQL database at `url`."""
+def migrate_to_postgres(
+    source_path: Path, url: str, password: str | None, *, actor: StaffUser | None = None
+) -> MigrationReport:
+    """Copy the town's SQLite file at `source_path` to the empty PostgreSQL database at `url`
+    (an administrator's action, checked against the file)."""
     from desktop.models import db as dbmod
-    from desktop.models import sessions
+    from desktop.models import permissions, sessions
 
     opened = dbmod.open_database(source_path, create=False)
     try:
+        permissions.require(actor, permissions.BACKUP_MANAGE)
         sessions.require_exclusive(_("move the database"))
         if password is None:
             from desktop.models.secret_store import database_password

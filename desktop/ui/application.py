@@ -226,7 +226,7 @@ class AppController:
 
         def run() -> None:  # no Qt and no peewee here: its own sqlite3 connections
             try:
-                backups.take_backup(source, folder)
+                backups.take_backup(source, folder, automatic=True)
             except KnownError as exc:
                 log.error("daily backup failed: %s (%s)", exc, exc.detail)
 
@@ -251,7 +251,7 @@ class AppController:
             and backups.backup_on_close_due(folder)
         ):
             try:
-                backups.take_backup(self.opened.path, folder)
+                backups.take_backup(self.opened.path, folder, automatic=True)
             except KnownError as exc:
                 log.error("backup on close failed: %s (%s)", exc, exc.detail)
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import backups, sessions
+from desktop.models import backups, permissions, sessions
 from desktop.models.db import current
 from desktop.models.errors import KnownError
 from desktop.ui.messages import messages
@@ -75,9 +75,13 @@ class BackupsBox(QGroupBox):
     def load(self) -> None:
         self.list.clear()
         folder = self.folder()
-        enabled = folder is not None
+        allowed = permissions.can(None, permissions.BACKUP_MANAGE)  # the core checks again
+        enabled = folder is not None and allowed
         self.backup_now.setEnabled(enabled)
         self.restore_button.setEnabled(enabled)
+        why = "" if allowed else _("Only an administrator makes or restores backups by hand.")
+        self.backup_now.setToolTip(why)
+        self.restore_button.setToolTip(why)
         if folder is None:
             self.where.setText(
                 _("A PostgreSQL database is backed up on the server (pg_dump): see the README.")
@@ -89,6 +93,7 @@ class BackupsBox(QGroupBox):
                 "is over an hour old; the newest of the last 7 days, 4 weeks and 12 months are "
                 "kept."
             ).format(folder=folder)
+            + ("" if allowed else " " + why)
         )
         for backup in backups.list_backups(folder):
             text = f"{backup.taken_at:%Y-%m-%d %H:%M}   {backup.size / 1e6:.1f} MB"
@@ -104,7 +109,7 @@ class BackupsBox(QGroupBox):
         if database is None or folder is None:
             return
         try:
-            made = backups.take_backup(database, folder)
+            made = backups.take_backup(database, folder)  # as the signed-in administrator
         except KnownError as exc:
             messages.error(self, exc)
             return
