@@ -46,6 +46,21 @@ def test_a_stored_hash_carries_its_parameters_and_verifies():
     assert passwords.hash_password(PASSWORD) != passwords.hash_password(PASSWORD)  # salted
 
 
+@pytest.mark.parametrize(
+    "edited",
+    [
+        "scrypt$n=3,r=8,p=1$c2FsdA$a2V5",  # n not a power of two
+        "scrypt$n=1099511627776,r=8,p=1$c2FsdA$a2V5",  # more memory than allowed
+        "scrypt$n=16,r=8,p=99999999999999999999$c2FsdA$a2V5",
+        "scrypt$n=16$c2FsdA$a2V5",
+        "md5$x$y$z",
+        "",
+    ],
+)
+def test_a_hash_edited_by_hand_lets_nobody_in(edited):
+    assert passwords.verify_password("anything at all", edited) is False
+
+
 def test_the_shipped_cost_is_rule_14s(monkeypatch):
     monkeypatch.undo()  # the shipped values, not the tests' cheap ones
     assert (passwords.SCRYPT_N, passwords.SCRYPT_R, passwords.SCRYPT_P) == (2**17, 8, 1)
@@ -132,6 +147,13 @@ def test_a_deactivated_account_cannot_sign_in_and_the_last_admin_stays(ada):
         permissions.require(clerk, permissions.REQUEST_CREATE)
     with pytest.raises(InputError, match="last active administrator"):
         update_staff(ada.id, active=False, actor=ada)
+    # another administrator with no password cannot sign in: Ada is still the last one
+    bob = create_staff("Bob Admin", "admin", actor=ada)
+    with pytest.raises(InputError, match="give another administrator a password"):
+        update_staff(ada.id, role="clerk", actor=ada)
+    signin.reset_password(bob.id, "bob's password 1", actor=ada)
+    update_staff(ada.id, active=False, actor=ada)
+    assert permissions.sign_in_enabled()
 
 
 def test_remember_me_keeps_a_token_in_the_keyring_only_and_can_be_revoked(ada):

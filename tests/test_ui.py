@@ -219,3 +219,12 @@ def test_switching_to_a_shared_database_is_remembered(qtbot, tmp_path, prefs):
     controller.switch(str(tmp_path / "missing.db"), False, False)  # refused: stays on two.db
     assert controller.opened.location == str(second)
     controller.shutdown()
+
+
+def test_a_password_typed_into_a_server_address_is_never_written_to_the_settings(tmp_path):
+    ini = tmp_path / "prefs.ini"
+    prefs = Prefs(ini)
+    prefs.remember_database("postgresql://clerk:s3cr%40t-word@db.town:5432/town")
+    prefs.sync()
+    assert prefs.get("databases/recent") == ["postgresql://clerk@db.town:5432/town"]
+    assert "s3cr" not in ini.read_text(encoding="utf-8")

@@ -146,9 +146,15 @@ def users_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     if args.action == "add":
         password = _new_password(args, NEW_PASSWORD_ENV)
         user = create_staff(args.full_name, args.role, args.username, actor=actor)
+        text = _("Added {u}.").format(u=user.username)
         if password is not None:
             signin.reset_password(user.id, password, actor=actor)
-        emit(args, {"username": user.username}, _("Added {u}.").format(u=user.username))
+        else:
+            text += " " + _(
+                "{u} has no password yet and cannot sign in: set one with "
+                "“frontcounter users passwd {u}”."
+            ).format(u=user.username)
+        emit(args, {"username": user.username, "has_password": password is not None}, text)
         return
     user = get_staff(args.username)
     if args.action == "passwd":

@@ -89,6 +89,21 @@ def is_postgres_url(target: str) -> bool:
 _NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "afpfs", "fuse.sshfs", "9p", "davfs"}
 
 
+def without_password(target: str) -> str:
+    """`target` fit to keep in a settings file or a log: a PostgreSQL address loses any
+    password typed into it (secrets live in the keyring only)."""
+    if not is_postgres_url(target):
+        return target
+    parsed = urlparse(target)
+    if parsed.password is None:
+        return target
+    host = parsed.hostname or ""
+    netloc = (f"{parsed.username}@" if parsed.username else "") + host
+    if parsed.port:
+        netloc += f":{parsed.port}"
+    return parsed._replace(netloc=netloc).geturl()
+
+
 def is_network_path(path: Path) -> bool:
     """Whether `path` lives on a network drive (a UNC path, or a network file system mount)."""
     text = str(path)

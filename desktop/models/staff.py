@@ -92,8 +92,17 @@ def update_staff(
             and user.active
             and (changes.get("role", "admin") != "admin" or changes.get("active") is False)
         )
-        if losing_admin and first_administrator(excluding=user.id) is None:
-            raise InputError(_("The last active administrator cannot be removed or demoted."))
+        # once staff sign in, someone must still be able to sign in as an administrator
+        signing_in = permissions.sign_in_enabled()
+        if losing_admin and (user.password_hash or not signing_in):
+            other = first_administrator(excluding=user.id, can_sign_in=signing_in)
+            if other is None:
+                raise InputError(
+                    _(
+                        "The last active administrator who can sign in cannot be removed or "
+                        "demoted: give another administrator a password first."
+                    )
+                )
         StaffUser.update(**changes, version=StaffUser.version + 1, updated_at=clock.now()).where(
             StaffUser.id == user_id
         ).execute()
@@ -117,11 +126,16 @@ def get_staff(username: str) -> StaffUser:
     return user
 
 
-def first_administrator(excluding: int | None = None) -> StaffUser | None:
+def first_administrator(
+    excluding: int | None = None, *, can_sign_in: bool = False
+) -> StaffUser | None:
+    """The first active administrator (who has a password, with `can_sign_in`)."""
     query = StaffUser.select().where(
         StaffUser.role == "admin",
         StaffUser.active == True,  # noqa: E712
     )
+    if can_sign_in:
+        query = query.where(StaffUser.password_hash.is_null(False), StaffUser.password_hash != "")
     if excluding is not None:
         query = query.where(StaffUser.id != excluding)
     admin: StaffUser | None = query.order_by(StaffUser.id).first()

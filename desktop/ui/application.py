@@ -17,7 +17,13 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit
 from desktop import APP_NAME, __version__
 from desktop.i18n import _
 from desktop.models import backups, sessions
-from desktop.models.db import DbKind, OpenedDatabase, close_database, open_database
+from desktop.models.db import (
+    DbKind,
+    OpenedDatabase,
+    close_database,
+    open_database,
+    without_password,
+)
 from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
 from desktop.models.first_run import needs_first_run
 from desktop.paths import AppPaths
@@ -74,7 +80,16 @@ class AppController:
         return backups.folder_for(self.backup_root, self.opened.path)
 
     def _open(self, target: str, **options: object) -> OpenedDatabase:
-        """open_database, with a password typed this run or asked for when the server wants one."""
+        """open_database, with a password typed this run or asked for when the server wants one.
+
+        A password typed into a PostgreSQL address is used for this run only: the address is
+        remembered without it."""
+        clean = without_password(target)
+        if clean != target:
+            from urllib.parse import unquote, urlparse
+
+            self.passwords[clean] = unquote(urlparse(target).password or "")
+            target = clean
         password = self.passwords.get(target)
         try:
             return open_database(
@@ -263,7 +278,7 @@ class AppController:
                 self.opened = self._open(target, shared=shared or None)
                 break
             except KnownError as exc:
-                log.warning("could not open %s: %s (%s)", target, exc, exc.detail)
+                log.warning("could not open %s: %s (%s)", without_password(target), exc, exc.detail)
                 if not self.interactive:
                     sys.stderr.write(f"frontcounter: {exc}\n")
                     return False
@@ -407,7 +422,7 @@ class AppController:
 
             dialog = FirstRunDialog()
             if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
-                log.info("first-run setup of %s was put off", target)
+                log.info("first-run setup of %s was put off", without_password(target))
             first_admin = dialog.admin_user
         else:
             first_admin = None

@@ -51,6 +51,9 @@ class Prefs:
         self.qsettings.setValue(key, value)
 
     def remember_database(self, target: str, *, shared: bool = False) -> None:
+        from desktop.models.db import without_password
+
+        target = without_password(target)  # never a secret in the INI file
         recent = [target] + [t for t in self.get("databases/recent") if t != target]
         self.set("databases/recent", recent[:MAX_RECENT])
         self.set("databases/last", target)
