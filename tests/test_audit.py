@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
-from desktop.models import audit, lifecycle
+from desktop.models import audit, audit_witness, lifecycle
 from desktop.models.contacts import CallerDetails
 from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import AuditRecord
+from desktop.models.schema import AuditRecord, SchemaInfo
 from desktop.models.settings import set_settings
 from desktop.models.staff import create_staff
+from tests.conftest import TEST_NOW
 
 
 @pytest.fixture
@@ -90,6 +93,83 @@ def test_a_truncated_trail_is_found(trail):
     verdict = audit.verify()
     assert not verdict.ok and verdict.bad_id == ids[-2]
     assert "cut off" in verdict.sentence()
+
+
+@pytest.fixture
+def witness(tmp_path):
+    """This workstation's checkpoints of the trail, in a file of the test's own."""
+    audit_witness.set_witness_file(tmp_path / "witness" / audit_witness.FILE_NAME)
+    yield
+    audit_witness.set_witness_file(None)
+
+
+def _cut_and_rewrite_head(keep_below: int) -> None:
+    """What a careful tamperer does: delete the newest records and write the hash of the last
+    one left into the head, so that the chain in the database is whole."""
+    AuditRecord.delete().where(AuditRecord.id >= keep_below).execute()
+    last = AuditRecord.select().order_by(AuditRecord.id.desc()).first()
+    head = f"{last.hash}:{last.id}" if last else f"{audit.GENESIS}:0"
+    SchemaInfo.update(value=head).where(SchemaInfo.key == audit.HEAD_KEY).execute()
+
+
+def test_a_cut_trail_with_a_rewritten_head_is_caught_by_this_computers_checkpoint(trail, witness):
+    assert audit.verify().ok  # notes the head as a checkpoint on this computer
+    ids = _ids()
+    _cut_and_rewrite_head(ids[-3])
+    verdict = audit.verify()
+    assert not verdict.ok and verdict.bad_id == ids[-1]
+    assert "this computer" in verdict.sentence() and "cut off" in verdict.sentence()
+
+
+def test_an_emptied_trail_is_caught_too(trail, witness):
+    audit_witness.note_head()
+    _cut_and_rewrite_head(0)
+    verdict = audit.verify()
+    assert not verdict.ok and "no longer in the trail" in verdict.sentence()
+
+
+def test_a_rewritten_chain_does_not_match_the_checkpoint(trail, witness):
+    audit_witness.note_head()
+    rows = list(AuditRecord.select().order_by(AuditRecord.id))
+    previous = audit.GENESIS
+    for row in rows:  # an edit, then every later hash recomputed and the head rewritten
+        if row.id == rows[1].id:
+            row.action = "nothing to see"
+        row.prev_hash = previous
+        row.hash = audit.compute_hash(row)
+        row.save()
+        previous = row.hash
+    SchemaInfo.update(value=f"{previous}:{rows[-1].id}").where(
+        SchemaInfo.key == audit.HEAD_KEY
+    ).execute()
+    verdict = audit.verify()
+    assert not verdict.ok and "is not the record it was" in verdict.sentence()
+
+
+@pytest.mark.sqlite_only
+def test_a_backup_is_a_witness_and_a_restore_says_what_it_rolled_back(trail, db, tmp_path):
+    from desktop.models import backups, clock
+
+    town, folder = Path(db.location), tmp_path / "backups"
+    early = backups.take_backup(town, folder, rotate_after=False)
+    clock.set_clock(lambda: TEST_NOW + dt.timedelta(days=1))
+    lifecycle.add_note(trail.id, "After the backup")
+    backups.take_backup(town, folder, rotate_after=False)
+    ids = _ids()
+    _cut_and_rewrite_head(ids[-1])  # no checkpoint on this computer: the backup saw it
+    verdict = audit.verify(backup_folder=folder)
+    assert not verdict.ok and verdict.bad_id == ids[-1] and ".db" in verdict.sentence()
+    clock.set_clock(lambda: TEST_NOW + dt.timedelta(days=2))
+    backups.restore(early.path, town, folder)  # back to before the note, and it says so
+    restored = AuditRecord.select().order_by(AuditRecord.id.desc()).first()
+    assert restored.action == "restore" and early.path.name in (restored.after or "")
+    assert audit.verify(backup_folder=folder).ok  # the newer backup was rolled back on purpose
+    clock.set_clock(lambda: TEST_NOW + dt.timedelta(days=3))
+    lifecycle.add_note(trail.id, "After the restore")  # what follows is held to account
+    after = backups.take_backup(town, folder, rotate_after=False)
+    _cut_and_rewrite_head(_ids()[-1])
+    verdict = audit.verify(backup_folder=folder)
+    assert not verdict.ok and after.path.name in verdict.sentence()
 
 
 def test_an_edit_with_a_recomputed_hash_still_breaks_the_chain(trail):

@@ -59,7 +59,8 @@ def test_a_supervisor_sees_the_backups_but_may_not_take_or_restore_one(qtbot, db
         )
         box.take_backup()  # the button is a courtesy: the core refuses all the same
         assert shown and "may not make or restore backups" in shown[0]
-        assert backups.list_backups(box.folder()) == []
+        folder = box.folder()
+        assert folder is not None and backups.list_backups(folder) == []
     finally:
         permissions.acting_as(None)
 

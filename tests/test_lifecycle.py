@@ -136,6 +136,7 @@ def test_a_paused_request_is_not_overdue_while_its_clock_stands_still(request_id
     from desktop.models.request_list import RequestFilter, RequestList
 
     due = ServiceRequest.get_by_id(request_id).due_at
+    assert due is not None
     lifecycle.pause(request_id, "Waiting on parts")
     clock.set_clock(lambda: due + dt.timedelta(days=30))
     overdue_view = RequestList(RequestFilter(overdue_only=True))
@@ -150,6 +151,7 @@ def test_a_request_paused_after_its_due_date_stays_overdue(request_id):
     from desktop.models.request_list import RequestFilter, RequestList
 
     due = ServiceRequest.get_by_id(request_id).due_at
+    assert due is not None
     clock.set_clock(lambda: due + dt.timedelta(hours=1))
     lifecycle.pause(request_id, "Waiting on the weather")
     clock.set_clock(lambda: due + dt.timedelta(days=3))

@@ -10,10 +10,11 @@ import pytest
 from desktop.models import clock, lifecycle, privacy
 from desktop.models.contacts import CallerDetails
 from desktop.models.intake import RequestDraft, add_follower, create_request
-from desktop.models.request_list import COLUMN_KEYS, CONFIDENTIAL, RequestFilter, RequestList
+from desktop.models.request_list import COLUMN_KEYS, RequestFilter, RequestList
 from desktop.models.schema import Contact, ContactMethod, RequestEvent, ServiceRequest
 from desktop.models.settings import set_settings
 from desktop.models.staff import create_staff
+from desktop.models.vocab import CONFIDENTIAL
 from tests.conftest import TEST_NOW
 
 
@@ -138,6 +139,7 @@ def test_a_residents_own_export_names_no_other_resident(confidential_request):
 def test_other_reporters_of_an_ordinary_request_stay_out_of_a_residents_export(db):
     mine = report("Olga", "555 010 1111")
     _carol_also_reports(mine)
+    assert mine.contact_id is not None
     text = json.dumps(privacy.export_contact(mine.contact_id), ensure_ascii=False)
     assert "Olga" in text and "Carol" not in text and "7777" not in text
     assert privacy.REDACTED_OTHER in text

@@ -17,12 +17,12 @@ from desktop.models.lifecycle import add_note, assign
 from desktop.models.request_list import (
     COLUMN_KEYS,
     COLUMNS,
-    CONFIDENTIAL,
     RequestFilter,
     RequestList,
 )
 from desktop.models.schema import Contact, Department, ServiceRequest, ServiceType
 from desktop.models.staff import create_staff
+from desktop.models.vocab import CONFIDENTIAL
 
 from .conftest import TEST_NOW
 

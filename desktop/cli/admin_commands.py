@@ -189,7 +189,11 @@ def audit_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     actor = permissions.current_user()
     if args.action == "verify":
         # anyone may check the chain: it reveals nothing but record numbers
-        verdict = audit.verify()
+        from desktop.models import backups
+
+        root = backups.backup_root()
+        folder = backups.folder_for(root, opened.path) if root and opened.path else None
+        verdict = audit.verify(backup_folder=folder)
         emit(
             args,
             {

@@ -188,6 +188,10 @@ def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
 def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
     """Run the sub-command; a known error is one line on stderr and exit status 1."""
     from desktop.cli import safety_commands
+    from desktop.models import audit_witness, backups
+
+    audit_witness.set_witness_file(paths.data_dir / audit_witness.FILE_NAME)
+    backups.set_backup_root(paths.backup_dir)
 
     if args.command in safety_commands.COMMANDS:
         refused = _safety_sign_in(args, paths)
@@ -204,6 +208,8 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
                 raise KnownError(opened.read_only_reason or _("The database is read-only."))
             sign_in_for_command(args, changes_data=changes)
             handler(args, opened)
+            if changes and not opened.read_only:
+                audit_witness.note_head()
         finally:
             permissions.acting_as(None)
             close_database(opened)

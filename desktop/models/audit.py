@@ -15,8 +15,10 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import peewee
@@ -177,8 +179,75 @@ class Verdict:
         )
 
 
-def verify(batch: int = 2000) -> Verdict:
-    """Walk the chain from the first record; name the first one that does not fit."""
+def verify(batch: int = 2000, *, backup_folder: Path | None = None) -> Verdict:
+    """Walk the chain from the first record; name the first one that does not fit. Then hold
+    it against the checkpoints kept outside the database (this computer's, and the heads of the
+    newest backups in `backup_folder`): a trail cut off the end whose head was rewritten to
+    match is whole, but no longer holds a record they saw."""
+    from desktop.models import audit_witness
+
+    verdict = _verify_chain(batch)
+    if not verdict.ok:
+        return verdict
+    finding = audit_witness.check(backup_folder)
+    if finding is not None:
+        return Verdict(False, verdict.checked, finding.record_id, finding.sentence)
+    audit_witness.note_head(force=True)
+    return verdict
+
+
+def record_raw(
+    connection: sqlite3.Connection,
+    table: str,
+    record_id: str,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    actor: StaffUser | None = None,
+) -> None:
+    """Append one record through a plain sqlite3 connection, in its own transaction (a
+    restore writes into a file that peewee does not hold). Does nothing to a file whose schema
+    has no audit trail yet (a backup from before it existed)."""
+    from desktop.models.sessions import workstation_name
+
+    tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+    if AuditRecord._meta.table_name not in tables:
+        return
+    head = connection.execute("SELECT value FROM schema_info WHERE key = ?", (HEAD_KEY,)).fetchone()
+    prev_hash = str(head[0]).partition(":")[0] if head else GENESIS
+    row = AuditRecord(
+        at=clock.now(),
+        staff_id=actor.id if actor is not None else None,
+        username=actor.username if actor is not None else "",
+        workstation=workstation_name()[:200],
+        table_name=table,
+        record_id=record_id,
+        action=action,
+        before=None if before is None else json.dumps(before, sort_keys=True, ensure_ascii=False),
+        after=None if after is None else json.dumps(after, sort_keys=True, ensure_ascii=False),
+        prev_hash=prev_hash,
+    )
+    row.hash = compute_hash(row)
+    names = [
+        "at", "staff_id", "username", "workstation", "table_name", "record_id", "action",
+        "before", "after", "prev_hash", "hash",
+    ]  # fmt: skip
+    fields = [AuditRecord._meta.fields[n] for n in names]
+    values = [f.db_value(getattr(row, n)) for f, n in zip(fields, names, strict=True)]
+    columns = ", ".join(f.column_name for f in fields)
+    marks = ", ".join("?" for _n in names)
+    with connection:
+        cursor = connection.execute(
+            f"INSERT INTO {AuditRecord._meta.table_name} ({columns}) VALUES ({marks})",  # noqa: S608
+            values,
+        )
+        value = f"{row.hash}:{cursor.lastrowid}"
+        connection.execute(
+            "INSERT OR REPLACE INTO schema_info (key, value) VALUES (?, ?)", (HEAD_KEY, value)
+        )
+
+
+def _verify_chain(batch: int) -> Verdict:
     prev_hash = GENESIS
     checked = 0
     last_id = 0

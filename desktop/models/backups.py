@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.i18n import _
-from desktop.models import clock, permissions
+from desktop.models import audit, audit_witness, clock, permissions
 from desktop.models.errors import DatabaseError, InputError, NotADatabase
 from desktop.models.integrity import integrity_problems, read_only_connection
 
@@ -353,6 +353,7 @@ def restore(
     """
     permissions.require(actor, permissions.BACKUP_MANAGE)
     check_backup_file(backup)
+    replaced_head = _audit_head(database)
     before: Backup | None = None
     try:
         before = take_backup(
@@ -373,6 +374,18 @@ def restore(
                         os.fsync(handle.fileno())
                 source.backup(target)
                 problems = integrity_problems(target)
+                if not problems:
+                    # the trail now ends where the backup's did: say so in it, naming the head
+                    # it replaced, so the checkpoints of the newer records are explained
+                    audit.record_raw(
+                        target,
+                        "database",
+                        database.name,
+                        audit_witness.RESTORE_ACTION,
+                        {audit_witness.HEAD_KEY: replaced_head},
+                        {"restored_from": backup.name, audit_witness.HEAD_KEY: _head_of(target)},
+                        actor or permissions.current_user(),
+                    )
             finally:
                 target.close()
         finally:
@@ -386,6 +399,28 @@ def restore(
         )
     log.info("restored %s from %s", database, backup)
     return before
+
+
+def _head_of(connection: sqlite3.Connection) -> str | None:
+    try:
+        row = connection.execute(
+            "SELECT value FROM schema_info WHERE key = ?", (audit_witness.HEAD_KEY,)
+        ).fetchone()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
+
+
+def _audit_head(database: Path) -> str | None:
+    """The audit head of a file about to be replaced (None when it cannot be read)."""
+    try:
+        raw = read_only_connection(database)
+    except sqlite3.Error:
+        return None
+    try:
+        return _head_of(raw)
+    finally:
+        raw.close()
 
 
 def _is_sqlite_file(path: Path) -> bool:

@@ -578,6 +578,12 @@ def current() -> peewee.Database:
     return db
 
 
+def current_path() -> Path | None:
+    """The file of the open database (None: a PostgreSQL server, or nothing open)."""
+    db = database.obj
+    return Path(db.database) if isinstance(db, peewee.SqliteDatabase) else None
+
+
 def reset_sequences(models: list[type[peewee.Model]]) -> None:
     """After rows were written with explicit ids, move PostgreSQL's id sequences past them."""
     db = current()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit
 
 from desktop import APP_NAME, __version__
 from desktop.i18n import _
-from desktop.models import backups, sessions
+from desktop.models import audit_witness, backups, sessions
 from desktop.models.db import (
     DbKind,
     OpenedDatabase,
@@ -141,6 +141,7 @@ class AppController:
     def _after_open(self) -> None:
         """Say who we are in the session table, and note where the newest good backup is."""
         assert self.opened is not None
+        self._note_audit_head()
         if not self.opened.read_only:
             from desktop.models import permissions, privacy
 
@@ -162,6 +163,13 @@ class AppController:
                 self._check_in_background()
             self.daily_backup()
             self.backup_timer.start()
+
+    def _note_audit_head(self) -> None:
+        """A checkpoint of the audit trail on this computer (audit_witness.py)."""
+        try:
+            audit_witness.note_head()
+        except KnownError as exc:
+            log.warning("audit checkpoint not noted: %s", exc)
 
     def _point_to_backup(self) -> None:
         assert self.opened is not None
@@ -257,6 +265,7 @@ class AppController:
         if self.opened is None:
             return
         sessions.end()
+        self._note_audit_head()
         folder = self.backup_folder()
         if (
             folder is not None
@@ -461,6 +470,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     hook.install()
     paths.ensure()
     prefs = Prefs(paths.settings_file)
+    audit_witness.set_witness_file(paths.data_dir / audit_witness.FILE_NAME)
     controller = AppController(prefs, interactive=windows, backup_root=paths.backup_dir)
     controller.scripted_user = args.user or ""
     controller.take_backups = not args.smoke_test

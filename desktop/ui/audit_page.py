@@ -209,7 +209,12 @@ class AuditPage(QWidget):
 
     def verify(self) -> None:
         try:
-            verdict = audit.verify()
+            from desktop.models import backups
+            from desktop.models.db import current_path
+
+            root, path = backups.backup_root(), current_path()
+            folder = backups.folder_for(root, path) if root and path else None
+            verdict = audit.verify(backup_folder=folder)
         except KnownError as exc:
             messages.error(self, exc)
             return

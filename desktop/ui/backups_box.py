@@ -24,18 +24,11 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.models import backups, permissions, sessions
-from desktop.models.db import current
+from desktop.models.db import current_path
 from desktop.models.errors import KnownError
 from desktop.ui.messages import messages
 
 log = logging.getLogger("frontcounter.ui")
-
-
-def _database_file() -> Path | None:
-    import peewee
-
-    db = current()
-    return Path(db.database) if isinstance(db, peewee.SqliteDatabase) else None
 
 
 class BackupsBox(QGroupBox):
@@ -68,7 +61,7 @@ class BackupsBox(QGroupBox):
         self.load()
 
     def folder(self) -> Path | None:
-        database = _database_file()
+        database = current_path()
         root = backups.backup_root()
         return None if database is None or root is None else backups.folder_for(root, database)
 
@@ -105,7 +98,7 @@ class BackupsBox(QGroupBox):
             QListWidgetItem(_("(no backups yet)"), self.list).setFlags(Qt.ItemFlag.NoItemFlags)
 
     def take_backup(self) -> None:
-        database, folder = _database_file(), self.folder()
+        database, folder = current_path(), self.folder()
         if database is None or folder is None:
             return
         try:
@@ -139,7 +132,7 @@ class BackupsBox(QGroupBox):
         )
 
     def restore(self, backup: Path) -> None:
-        database, folder = _database_file(), self.folder()
+        database, folder = current_path(), self.folder()
         if database is None or folder is None:
             return
         try:
