@@ -145,3 +145,33 @@ def test_a_writer_that_collided_hands_the_lock_on_before_writing_again(monkeypat
     monkeypatch.setattr("desktop.models.db.time.monotonic", lambda: 1e6)  # long after
     handoff.wait_turn()
     assert len(slept) == 1
+
+
+def _another_clerk_saves(opened: dbmod.OpenedDatabase) -> None:
+    """A commit from a connection of its own, as another workstation's would be."""
+    if opened.is_sqlite:
+        assert opened.path is not None
+        raw = sqlite3.connect(opened.path)
+        with raw:
+            raw.execute("INSERT INTO schema_info (key, value) VALUES ('elsewhere', '1')")
+        raw.close()
+        return
+    import psycopg2
+
+    from tests.conftest import PG_URL
+
+    server = psycopg2.connect(PG_URL.rsplit("/", 1)[0] + "/" + opened.db.database)
+    try:
+        with server, server.cursor() as cursor:
+            cursor.execute("INSERT INTO schema_info (key, value) VALUES ('elsewhere', '1')")
+    finally:
+        server.close()
+
+
+def test_reading_leaves_the_change_number_alone_and_another_save_moves_it(db):
+    before = dbmod.data_version()
+    for _poll in range(5):  # the window polls every few seconds, and reads lists between
+        list(Setting.select())
+        assert dbmod.data_version() == before
+    _another_clerk_saves(db)
+    assert dbmod.data_version() != before

@@ -616,16 +616,15 @@ def raw_datetime(moment: dt.datetime) -> Any:
 def data_version() -> int:
     """A number that changes when another connection commits (RELIABILITY.md rule 6).
 
-    SQLite's `PRAGMA data_version` costs nothing and ignores this connection's own commits;
-    PostgreSQL's committed-transaction count for the database is the nearest equivalent
-    (it counts every commit, ours too, which only means one extra refresh).
+    SQLite's `PRAGMA data_version` costs nothing and ignores this connection's own commits.
+    On PostgreSQL the nearest equivalent is the next transaction id the server will hand out:
+    only a transaction that writes is given one, so reads (this poll among them) leave it be;
+    it moves for our own saves too, and for other databases on the same server, which only
+    means an extra refresh.
     """
     db = current()
     with known_db_errors():
         if isinstance(db, peewee.SqliteDatabase):
             return int(execute(db, "PRAGMA data_version").fetchone()[0])
-        row = execute(
-            db,
-            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
-        ).fetchone()
+        row = execute(db, "SELECT txid_snapshot_xmax(txid_current_snapshot())").fetchone()
         return int(row[0]) if row else 0
