@@ -189,6 +189,31 @@ def test_a_damaged_file_opens_read_only_and_is_not_written(town: Path):
     assert town.read_bytes() == before
 
 
+def test_damage_in_the_page_that_holds_the_schema_version_still_opens_read_only(town: Path):
+    raw = sqlite3.connect(town)
+    pages = [
+        row[0]
+        for row in raw.execute(
+            "SELECT rootpage FROM sqlite_master WHERE tbl_name = 'schema_info' AND rootpage > 0"
+        )
+    ]
+    page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+    raw.close()
+    data = bytearray(town.read_bytes())
+    for page in pages:  # the table and its index: the version cannot be read any more
+        start = (page - 1) * page_size
+        data[start : start + page_size] = b"\x5a" * page_size
+    town.write_bytes(bytes(data))
+    before = town.read_bytes()
+    opened = open_database(town)
+    try:
+        assert opened.damaged and opened.read_only
+        assert "backup" in opened.read_only_reason
+    finally:
+        close_database(opened)
+    assert town.read_bytes() == before
+
+
 def test_a_cloud_sync_folder_is_warned_about(tmp_path: Path):
     for where, service in [
         ("Dropbox/town.db", "Dropbox"),

@@ -256,7 +256,9 @@ def open_database(
                     _check_on_open(opened)
             if opened.is_sqlite and not opened.read_only:
                 _ensure_rollback_journal(opened.db)
-            if migrate:
+            if migrate and opened.damaged:
+                _read_schema_of_damaged(opened)
+            elif migrate:
                 if not opened.read_only:
                     _upgrade_needs_exclusive_use(opened)
                 migrations.ensure_schema(opened)
@@ -324,6 +326,17 @@ def _check_on_open(opened: OpenedDatabase) -> None:
                 "so that nobody saves where the others cannot see it. Open the server instead."
             ).format(url=moved_to),
         )
+
+
+def _read_schema_of_damaged(opened: OpenedDatabase) -> None:
+    """A damaged file is open read-only so that what can still be read is read: even when the
+    damage is in the page that says its schema version, it opens (and says it is damaged)."""
+    from desktop.models import migrations
+
+    try:
+        migrations.ensure_schema(opened)
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        log.error("the schema of damaged %s could not be read: %s", opened.location, exc)
 
 
 def _moved_to(db: peewee.Database) -> str:
