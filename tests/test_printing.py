@@ -14,6 +14,7 @@ import socket
 import subprocess
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -377,3 +378,112 @@ def test_barcode_and_qr_decode_to_the_tracking_number(tmp_path: Path):
         found = {(code.type, code.data.decode()) for code in pyzbar.decode(image)}
     assert ("CODE128", "2026-04711") in found
     assert ("QRCODE", "2026-04711") in found
+
+
+# -- right-to-left text, fallback fonts --------------------------------------------------------
+
+ARABIC = "الحفرة كبيرة جدا"
+
+
+def _arabic_lines(pdf: bytes) -> list[str]:
+    """The lines of the PDF's text that have Arabic, as pypdf reads them back.
+
+    pypdf turns a right-to-left run drawn in display order back into reading order, so text
+    printed reversed (the old fault) reads back reversed, and unjoined letters read back as the
+    plain letters rather than as their joined (initial, medial, final) forms."""
+    return [line for line in read_text(pdf).splitlines() if any(map(_arabic, line))]
+
+
+def _arabic(char: str) -> bool:
+    return "\u0600" <= char <= "\u06ff" or _joined_form(char)
+
+
+def _joined_form(char: str) -> bool:
+    return "\ufe70" <= char <= "\ufeff" or "\ufb50" <= char <= "\ufdff"
+
+
+def _joined_in_reading_order(line: str, expected: str) -> bool:
+    return any(map(_joined_form, line)) and expected in unicodedata.normalize("NFKC", line)
+
+
+@pytest.mark.parametrize("name", ["work_order", "receipt", "letter"])
+def test_arabic_prints_in_reading_order_and_joined(name):
+    pdf = all_documents(ARABIC)[name]
+    lines = _arabic_lines(pdf)
+    assert lines
+    assert all(_joined_in_reading_order(line, ARABIC) for line in lines), lines
+
+
+def test_the_letter_address_block_reads_right_to_left():
+    letter = LetterData("2026-00042", ["أحمد", "شارع الحفرة كبيرة جدا 12"], dt.date(2026, 11, 20),
+                        "Subject", "Body")  # fmt: skip
+    lines = _arabic_lines(build_letter(letter, setup()))
+    assert any(_joined_in_reading_order(line, "الحفرة كبيرة جدا") for line in lines), lines
+
+
+def test_right_to_left_words_in_display_order():
+    """The display order itself (left to right on paper): the first word read is rightmost,
+    the Latin label stays on the left, and the digits keep their own order."""
+    from desktop.printing.script import layout_lines
+
+    [line] = layout_lines([("Where: ", True), ("12 شارع الحفرة", False)], 11, 500)
+    shown = "".join(unicodedata.normalize("NFKC", piece.shown) for piece in line.pieces)
+    assert shown.startswith("Where: ")
+    assert shown.index("12") < shown.index("ةرفحلا") < shown.index("عراش")
+    [rtl] = layout_lines([(ARABIC, False)], 11, 500)
+    assert rtl.rtl  # set at the right of its column
+    # a long right-to-left paragraph keeps its reading order from line to line
+    many = layout_lines([(" ".join(["الحفرة"] * 30 + ["جدا"]), False)], 11, 120)
+    assert len(many) > 3
+    assert "جدا"[::-1] in unicodedata.normalize("NFKC", many[-1].pieces[0].shown)
+
+
+def _fonts_on(pdf: bytes) -> set[str]:
+    names = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    return names
+
+
+def _set_in(pdf: bytes) -> dict[str, str]:
+    """Each character pypdf reads back, with the font it was set in."""
+    chars: dict[str, str] = {}
+
+    def visit(text: str, cm: object, tm: object, font: object, size: object) -> None:
+        name = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
+        for char in text:
+            chars.setdefault(char, name.split("+")[-1])
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return chars
+
+
+def test_characters_dejavu_lacks_print_in_a_font_that_has_them():
+    pdf = build_work_orders([order(description="Ñandú 日本語 かな 🚧")], setup())
+    fonts = _set_in(pdf)
+    assert fonts["日"] == fonts["本"] == fonts["か"] == "DroidSansFallback"
+    assert fonts["Ñ"] == "DejaVuSans"
+    assert "Symbola" in _fonts_on(pdf)  # the emoji (pypdf cannot read text beyond the BMP)
+    assert "Symbola" not in _fonts_on(build_work_orders([order()], setup()))
+
+
+def test_a_character_no_font_has_prints_its_name_not_a_box():
+    # U+1FAE0 (Unicode 14) is in no bundled font; a variation selector alone draws nothing
+    pdf = build_receipt(ReceiptData("2026-00042", "Pothole", "hi \U0001fae0\ufe0f there", "",
+                                    dt.datetime(2026, 11, 16, 9, 30), None), setup())  # fmt: skip
+    shown = read_text(pdf)
+    assert "hi [melting face] there" in shown
+    assert "variation" not in shown
+
+
+def test_plain_latin_text_takes_the_plain_path():
+    from reportlab.platypus import Paragraph
+
+    from desktop.printing.styles import labelled, para, style
+
+    assert type(para("12 Elm Street", style("t"))) is Paragraph
+    assert type(labelled("Where:", "Ñandú 日本", style("t"))) is Paragraph
+    assert type(para(ARABIC, style("t"))) is not Paragraph

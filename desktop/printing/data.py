@@ -83,12 +83,17 @@ class WorkOrderData:
 
 @dataclass
 class RunSheetData:
-    """A crew's day: the cover list in route order, then each work order."""
+    """A crew's day: the cover list in route order, then each work order.
+
+    For a department, for an assignee (a crew lead, say), or for both: an empty name is no
+    choice on that side."""
 
     department: str
     department_code: str
     day: dt.date
     orders: list[WorkOrderData] = field(default_factory=list)
+    assignee: str = ""  # the staff member's full name
+    assignee_username: str = ""
 
 
 @dataclass

@@ -2,41 +2,115 @@
 
 `build()` turns a story of flowables into PDF bytes. A `PageMark` flowable tells the footer what
 is on the page now (the work order being printed), so a work order that runs onto a second page
-still says whose page it is.
+still says whose page it is. A mark for one work order (`order=`) also counts that order's
+pages: its footer says "page i of n of this order", n being written when the order ends
+(`PageMark.end()`, a PDF form drawn on every page of the order and filled in at its last).
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
+from desktop.i18n import _
 from desktop.printing.data import PageSetup
-from desktop.printing.styles import FONT, FONT_BOLD, GREY, MARGIN, clip, page_size, register_fonts
+from desktop.printing.script import draw_string, fit, line_width
+from desktop.printing.styles import (
+    FONT,
+    FONT_BOLD,
+    GREY,
+    MARGIN,
+    clip,
+    page_size,
+    plain,
+    register_fonts,
+)
 
 FOOTER_HEIGHT = 14.0
+_serials = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What a page shows, as the last `PageMark` drawn left it on the canvas."""
+
+    label: str = ""
+    reprint: bool = False
+    order: str = ""  # the work order's tracking number, for its pages
+    serial: int = 0  # which order of the document (names its page-count forms)
+    first_page: int = 0  # the page the order starts on
 
 
 class PageMark(Flowable):
-    """Invisible: records on the canvas what the footer of this page should name."""
+    """Invisible: records on the canvas what the footer of this page should name.
 
-    def __init__(self, label: str, *, reprint: bool = False) -> None:
+    With `order` (a tracking number) it starts a work order: every page until the next mark is
+    one of its pages, and `end()` must close the order's story."""
+
+    def __init__(self, label: str, *, reprint: bool = False, order: str = "") -> None:
         super().__init__()
         self.label = label
         self.reprint = reprint
+        self.order = order
+        self.serial = next(_serials) if order else 0
         self.width = self.height = 0
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return 0, 0
 
     def draw(self) -> None:
-        self.canv._frontcounter_mark = (self.label, self.reprint)
+        page = self.canv.getPageNumber()
+        self.canv._frontcounter_mark = Mark(self.label, self.reprint, self.order, self.serial, page)
+
+    def end(self) -> Flowable:
+        """The flowable that ends this order's story (it writes "of n" on each of its pages)."""
+        return _OrderEnd(self)
 
 
-FooterText = Callable[[Canvas, int], str]
+def _pages_form(serial: int, page: int) -> str:
+    return f"fc-order-{serial}-page-{page}"
+
+
+class _OrderEnd(Flowable):
+    """Invisible, at the end of a work order: now its number of pages is known."""
+
+    def __init__(self, mark: PageMark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.width = self.height = 0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        canvas: Any = self.canv
+        shown: Mark = getattr(canvas, "_frontcounter_mark", Mark())
+        pages = canvas.getPageNumber() - shown.first_page + 1 if shown.serial else 1
+        template = _("page {page} of {pages} of this order")
+        for page in range(1, pages + 1):
+            canvas.beginForm(_pages_form(self.mark.serial, page), lowerx=-400, lowery=-20)
+            canvas.setFont(FONT, 8)
+            canvas.setFillColor(GREY)
+            canvas.drawRightString(0, 0, template.format(page=page, pages=pages))
+            canvas.endForm()
+
+
+def page_mark(canvas: Canvas) -> Mark:
+    """What the last `PageMark` drawn says (on a page's start: the page before's)."""
+    found = getattr(canvas, "_frontcounter_mark", None)
+    return found if isinstance(found, Mark) else Mark()
+
+
+def order_page(canvas: Canvas) -> int:
+    """Which page of its work order this page is (1 on the order's first page)."""
+    mark = page_mark(canvas)
+    return canvas.getPageNumber() - mark.first_page + 1 if mark.serial else 1
 
 
 def _footer(setup: PageSetup, page_label: str | None) -> Callable[[Canvas, Any], None]:
@@ -44,20 +118,28 @@ def _footer(setup: PageSetup, page_label: str | None) -> Callable[[Canvas, Any],
         width, _height = canvas._pagesize
         if page_label is None:
             return
-        label, reprint = getattr(canvas, "_frontcounter_mark", ("", False))
+        mark = page_mark(canvas)
+        y = MARGIN - FOOTER_HEIGHT + 4
         canvas.saveState()
-        canvas.setFont(FONT, 8)
         canvas.setFillColor(GREY)
-        left = "  ·  ".join(part for part in (clip(setup.town.name, 80), label) if part)
-        canvas.drawString(MARGIN, MARGIN - FOOTER_HEIGHT + 4, left)
-        canvas.drawRightString(
-            width - MARGIN,
-            MARGIN - FOOTER_HEIGHT + 4,
-            page_label.format(page=canvas.getPageNumber()),
-        )
-        if reprint:
+        # the town's name gives way to what the page is (a work order's number)
+        room = width / 2 - MARGIN - 30
+        town = fit(plain(setup.town.name), FONT, 8, max(room - line_width(mark.label, FONT, 8), 40))
+        left = "  ·  ".join(part for part in (town, mark.label) if part)
+        draw_string(canvas, MARGIN, y, left, FONT, 8)
+        if mark.serial:
+            canvas.saveState()
+            canvas.translate(width - MARGIN, y)
+            canvas.doForm(_pages_form(mark.serial, order_page(canvas)))
+            canvas.restoreState()
+        else:
+            canvas.setFont(FONT, 8)
+            canvas.drawRightString(
+                width - MARGIN, y, page_label.format(page=canvas.getPageNumber())
+            )
+        if mark.reprint:
             canvas.setFont(FONT_BOLD, 8)
-            canvas.drawCentredString(width / 2, MARGIN - FOOTER_HEIGHT + 4, "REPRINT")
+            canvas.drawCentredString(width / 2, y, _("REPRINT"))
         canvas.restoreState()
 
     return draw
@@ -124,25 +206,28 @@ def build(doc: BaseDocTemplate, story: list[Flowable], *, passes: int = 1) -> by
     return out.getvalue()
 
 
-def letterhead(setup: PageSetup, *, size: float = 13) -> Flowable:
-    """The town's logo, name and contact line, for the top of a document."""
-    from reportlab.lib.units import inch
-    from reportlab.platypus import Image, Paragraph, Table, TableStyle
+def letterhead(
+    setup: PageSetup, *, size: float = 13, contact_size: float = 8.5, logo_size: float = 0.6 * 72
+) -> Flowable:
+    """The town's logo, name and contact line, for the top of a document (sizes in points)."""
+    from reportlab.platypus import Image, Table, TableStyle
 
-    from desktop.printing.styles import logo_reader, style, text
+    from desktop.printing.styles import logo_reader, para, plain, style
 
     town = setup.town
     contact = "  ·  ".join(
-        text(part) for part in (town.address, town.phone, town.email, town.website) if part
+        plain(part).replace("\n", ", ")
+        for part in (town.address, town.phone, town.email, town.website)
+        if part
     )
-    lines: list[Flowable] = [Paragraph(text(town.name), style("town", size, bold=True))]
+    lines: list[Flowable] = [para(town.name, style("town", size, bold=True))]
     if contact:
-        lines.append(Paragraph(contact, style("town-contact", 8.5, color=GREY)))
+        lines.append(para(contact, style(f"town-contact-{contact_size}", contact_size, color=GREY)))
     logo = logo_reader(town.logo)
     if logo is None:
         return Table([[lines]], colWidths=["100%"], style=_tight())
     image_w, image_h = logo.getSize()
-    box = 0.6 * inch
+    box = logo_size
     scale = min(box / image_w, box / image_h)
     assert town.logo is not None
     image = Image(io.BytesIO(town.logo), width=image_w * scale, height=image_h * scale)

@@ -18,6 +18,7 @@ from reportlab.platypus import Flowable, Frame, NextPageTemplate, PageTemplate, 
 from desktop.i18n import _
 from desktop.printing.data import LetterData, PageSetup
 from desktop.printing.layout import FOOTER_HEIGHT, PageMark, build, make_doc
+from desktop.printing.script import draw_string
 from desktop.printing.styles import (
     FONT,
     FONT_BOLD,
@@ -41,12 +42,6 @@ BODY_TOP = {"letter": 3.5 * inch, "a4": 98.5 * mm}
 ADDRESS_SIZE = 10.5
 
 
-def _fit(canvas: Canvas, line: str, font: str, size: float, width: float) -> str:
-    while line and canvas.stringWidth(line, font, size) > width:
-        line = line[:-2] + "…" if len(line) > 1 else ""
-    return line
-
-
 def _first_page(letter: LetterData, setup: PageSetup) -> Any:
     paper = "a4" if setup.paper.lower() == "a4" else "letter"
 
@@ -68,13 +63,8 @@ def _first_page(letter: LetterData, setup: PageSetup) -> Any:
                 mask="auto",
             )
             x += 0.7 * inch + 10
-        canvas.setFont(FONT_BOLD, 15)
-        canvas.drawString(
-            x,
-            height - MARGIN - 14,
-            _fit(canvas, plain(town.name), FONT_BOLD, 15, width - x - MARGIN),
-        )
-        canvas.setFont(FONT, 9)
+        room = width - x - MARGIN
+        draw_string(canvas, x, height - MARGIN - 14, plain(town.name), FONT_BOLD, 15, width=room)
         canvas.setFillColor(GREY)
         y = height - MARGIN - 28
         for part in (
@@ -82,18 +72,16 @@ def _first_page(letter: LetterData, setup: PageSetup) -> Any:
             "  ·  ".join(p for p in (town.phone, town.email, town.website) if p),
         ):
             for line in plain(part).splitlines()[:3]:
-                canvas.drawString(x, y, _fit(canvas, line, FONT, 9, width - x - MARGIN))
+                draw_string(canvas, x, y, line, FONT, 9, width=room)
                 y -= 11
         left, top, window_w, _window_h = WINDOWS[paper]
         # the return address, small, on the first line inside the window
         back = ", ".join(plain(p).replace("\n", ", ") for p in (town.name, town.address) if p)
-        canvas.setFont(FONT, 6.5)
-        canvas.drawString(left, height - top - 9, _fit(canvas, back, FONT, 6.5, window_w))
+        draw_string(canvas, left, height - top - 9, back, FONT, 6.5, width=window_w)
         canvas.setFillColorRGB(0, 0, 0)
-        canvas.setFont(FONT, ADDRESS_SIZE)
         y = height - top - 9 - 16
         for line in letter.recipient_lines[:6]:
-            canvas.drawString(left, y, _fit(canvas, plain(line), FONT, ADDRESS_SIZE, window_w))
+            draw_string(canvas, left, y, plain(line), FONT, ADDRESS_SIZE, width=window_w)
             y -= ADDRESS_SIZE * 1.25
         canvas.restoreState()
 

@@ -1,7 +1,8 @@
 """The resident's receipt: half a page with their number and what happens next.
 
-It prints in the top half of the town's paper with a cut line below; a very long description
-continues on the top half of the next sheet rather than being cut short.
+It prints in the top half of the town's paper with a cut line below, always on one half-sheet:
+a long description is cut with a note that the full text is on file (the work order carries it
+whole), and whatever still does not fit is set a little smaller.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
 from desktop.i18n import _
 from desktop.printing.data import PageSetup, ReceiptData
@@ -21,15 +22,16 @@ from desktop.printing.styles import (
     FONT,
     GREY,
     MARGIN,
-    clip,
     labelled,
     page_size,
     para,
     plain,
     style,
-    text,
 )
 from desktop.printing.work_order import barcode, day, when
+
+DESCRIPTION_LIMIT = 600  # characters of the resident's words on the receipt
+NOTICE_LIMIT = 700
 
 
 def _cut_line(canvas: Canvas, doc: Any) -> None:
@@ -42,6 +44,17 @@ def _cut_line(canvas: Canvas, doc: Any) -> None:
     canvas.setFillColor(GREY)
     canvas.drawString(MARGIN / 2, height / 2 + 3, "✂")
     canvas.restoreState()
+
+
+def shortened(value: str, limit: int, lines: int = 6) -> str:
+    """At most `limit` characters and `lines` lines of `value`, saying so when it was cut."""
+    flat = plain(value).strip()
+    kept = "\n".join(flat.splitlines()[:lines])
+    if len(kept) > limit:
+        kept = kept[:limit].rstrip()
+    if kept == flat:
+        return flat
+    return kept.rstrip() + " … " + _("(the full text is on file)")
 
 
 def build_receipt(receipt: ReceiptData, setup: PageSetup) -> bytes:
@@ -90,15 +103,18 @@ def build_receipt(receipt: ReceiptData, setup: PageSetup) -> bytes:
         story.append(labelled(_("We expect to finish by:"), day(receipt.expected_at), body))
     if receipt.department:
         story.append(labelled(_("Handled by:"), receipt.department, body))
-    story += [labelled(_("What you told us:"), receipt.description or "—", body)]
-    if receipt.service_notice:
+    told = shortened(receipt.description, DESCRIPTION_LIMIT) or "—"
+    story += [labelled(_("What you told us:"), told, body)]
+    if receipt.service_notice.strip():
         notice = Table(
-            [[Paragraph(text(clip(receipt.service_notice, 1500)), body)]],
+            [[para(shortened(receipt.service_notice, NOTICE_LIMIT, lines=8), body)]],
             colWidths=[doc.width],
             style=TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.black)]),
         )
         story += [Spacer(1, 4), notice]
-    story += [Spacer(1, 4), Paragraph(escape(check), style("rc-check", 10, bold=True))]
+    story += [Spacer(1, 4), para(check, style("rc-check", 10, bold=True))]
     if receipt.reprint:
         story.append(Paragraph(escape(_("Copy")), style("rc-copy", 8, color=GREY)))
-    return build(doc, story)
+    # one half-sheet, always: what is still too long after the cuts is set smaller
+    frame = doc.pageTemplates[0].frames[0]
+    return build(doc, [KeepInFrame(frame._width, frame._height - 1, story, mode="shrink")])

@@ -7,13 +7,13 @@ import re
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from desktop.i18n import _, ngettext
 from desktop.printing.data import PageSetup, RunSheetData, WorkOrderData
-from desktop.printing.layout import PageMark, build, letterhead, make_doc
+from desktop.printing.layout import PageMark, build, letterhead
 from desktop.printing.styles import GREY, LIGHT, clip, para, plain, style
-from desktop.printing.work_order import day, work_order_story
+from desktop.printing.work_order import day, order_break, work_order_doc, work_order_story
 
 _FIRST_NUMBER = re.compile(r"^\s*(\d+)")
 
@@ -36,6 +36,12 @@ def in_route_order(orders: list[WorkOrderData]) -> list[WorkOrderData]:
     return sorted(orders, key=route_key)
 
 
+def crew_name(sheet: RunSheetData) -> str:
+    """Whose packet it is: the department, the assignee, or both."""
+    names = [plain(name) for name in (sheet.department, sheet.assignee) if name.strip()]
+    return " — ".join(names) or _("(no department)")
+
+
 def _cover(
     sheet: RunSheetData, orders: list[WorkOrderData], setup: PageSetup, width: float
 ) -> list[Flowable]:
@@ -46,9 +52,7 @@ def _cover(
     story: list[Flowable] = [
         PageMark(_("Run sheet")),
         letterhead(setup),
-        Paragraph(
-            escape(_("Run sheet: {department}").format(department=plain(sheet.department))), title
-        ),
+        para(_("Run sheet: {crew}").format(crew=crew_name(sheet)), title),
         Paragraph(escape(f"{day(sheet.day)}  ·  {count}"), style("rs-sub", 11, space_after=8)),
     ]
     rows: list[list[object]] = [
@@ -100,15 +104,14 @@ def _cover(
 def build_run_sheet(sheet: RunSheetData, setup: PageSetup) -> bytes:
     """The cover list, then each work order on its own page, both in route order."""
     out = io.BytesIO()
-    doc = make_doc(
+    doc = work_order_doc(
         out,
         setup,
-        title=_("Run sheet {department}").format(department=clip(sheet.department, 80)),
-        page_label=_("page {page}"),
+        title=_("Run sheet {crew}").format(crew=clip(crew_name(sheet), 80)),
     )
     orders = in_route_order(sheet.orders)
     story = _cover(sheet, orders, setup, doc.width)
     for order in orders:
-        story.append(PageBreak())
+        story += order_break()
         story += work_order_story(order, setup, doc.width)
     return build(doc, story)

@@ -2,15 +2,16 @@
 
 A Paragraph reads a small markup language: a typed `<img src="http://...">` would make reportlab
 fetch that URL, and a stray `<` or `&` would break the page. So every piece of user text goes
-through `text()` (escaped, control characters removed, line breaks kept) and nothing else
-(RELIABILITY.md rule 12).
+through `text()` (escaped, control characters removed, line breaks kept, characters DejaVu Sans
+lacks put in a fallback font) and nothing else (RELIABILITY.md rule 12). Text with right-to-left
+characters does not go to a Paragraph at all: `para()` and `labelled()` hand it to
+`script.BidiParagraph`, which draws plain text and reads no markup.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import threading
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -19,14 +20,14 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Flowable, Paragraph
 
-from desktop.resources import resource_path
+from desktop.printing.fonts import FONT as FONT  # re-exported: the documents import them here
+from desktop.printing.fonts import FONT_BOLD as FONT_BOLD
+from desktop.printing.fonts import font_runs
+from desktop.printing.fonts import register_fonts as register_fonts
+from desktop.printing.script import BidiParagraph, needs_bidi
 
-FONT = "FrontCounter"
-FONT_BOLD = "FrontCounter-Bold"
 MARGIN = 0.5 * inch
 INK = colors.black
 GREY = colors.HexColor("#555555")
@@ -34,24 +35,6 @@ LIGHT = colors.HexColor("#e6e6e6")
 
 # C0 and C1 control characters (line breaks are kept), lone surrogates, and the non-characters
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_fonts_lock = threading.Lock()
-_fonts_ready = False
-
-
-def register_fonts() -> None:
-    """Register the bundled DejaVu Sans once (threads may build documents at the same time)."""
-    global _fonts_ready
-    with _fonts_lock:
-        if _fonts_ready:
-            return
-        pdfmetrics.registerFont(TTFont(FONT, str(resource_path("fonts", "DejaVuSans.ttf"))))
-        pdfmetrics.registerFont(
-            TTFont(FONT_BOLD, str(resource_path("fonts", "DejaVuSans-Bold.ttf")))
-        )
-        pdfmetrics.registerFontFamily(
-            FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
-        )
-        _fonts_ready = True
 
 
 def page_size(paper: str) -> tuple[float, float]:
@@ -67,8 +50,16 @@ def plain(value: object) -> str:
 
 
 def text(value: object) -> str:
-    """User text made safe for a Paragraph: escaped, with its line breaks kept."""
-    return escape(plain(value)).replace("\n", "<br/>")
+    """User text made safe for a Paragraph: escaped, with its line breaks kept, and every run of
+    characters DejaVu Sans lacks in a font that has them (the font names are ours)."""
+    flat = plain(value)
+    if flat.isascii():
+        return escape(flat).replace("\n", "<br/>")
+    marked = []
+    for font, run in font_runs(flat):
+        escaped = escape(run).replace("\n", "<br/>")
+        marked.append(f'<font name="{font}">{escaped}</font>' if font else escaped)
+    return "".join(marked)
 
 
 def clip(value: object, limit: int) -> str:
@@ -103,14 +94,31 @@ def style(
     )
 
 
-def para(value: object, paragraph_style: ParagraphStyle) -> Paragraph:
-    """A Paragraph of user text: escaped here, so callers cannot forget."""
-    return Paragraph(text(value), paragraph_style)
+def para(value: object, paragraph_style: ParagraphStyle) -> Flowable:
+    """A paragraph of user text: escaped here, so callers cannot forget (or, with right-to-left
+    text, laid out in reading order by `script.BidiParagraph`)."""
+    flat = plain(value)
+    if needs_bidi(flat):
+        bold = paragraph_style.fontName == FONT_BOLD
+        return BidiParagraph([(flat, bold)], paragraph_style)
+    return Paragraph(text(flat), paragraph_style)
 
 
-def labelled(label: str, value: object, paragraph_style: ParagraphStyle) -> Paragraph:
+def labelled(label: str, value: object, paragraph_style: ParagraphStyle) -> Flowable:
     """`Label: value` with the label in bold; the label is ours, the value is escaped."""
-    return Paragraph(f"<b>{escape(label)}</b> {text(value)}", paragraph_style)
+    return spans([(label, True), (" ", False), (plain(value), False)], paragraph_style)
+
+
+def spans(parts: list[tuple[str, bool]], paragraph_style: ParagraphStyle) -> Flowable:
+    """One paragraph of several pieces of text, each (text, bold): escaped, or laid out in
+    reading order when any piece has right-to-left text."""
+    flat = [(plain(piece), bold) for piece, bold in parts]
+    if any(needs_bidi(piece) for piece, _bold in flat):
+        return BidiParagraph(flat, paragraph_style)
+    return Paragraph(
+        "".join(f"<b>{text(piece)}</b>" if bold else text(piece) for piece, bold in flat),
+        paragraph_style,
+    )
 
 
 def logo_reader(logo: bytes | None) -> ImageReader | None:

@@ -8,20 +8,26 @@ then the resident's words, the answers, a short history, and a section the crew 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import itertools
+from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.code128 import Code128
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    CondPageBreak,
+    BaseDocTemplate,
     Flowable,
+    Frame,
     KeepTogether,
+    NextPageTemplate,
     PageBreak,
+    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -30,11 +36,26 @@ from reportlab.platypus import (
 
 from desktop.i18n import _, ngettext
 from desktop.printing.data import PageSetup, WorkOrderData
-from desktop.printing.layout import PageMark, build, make_doc
-from desktop.printing.styles import GREY, LIGHT, clip, labelled, para, plain, style, text
+from desktop.printing.layout import PageMark, build, letterhead, make_doc, order_page, page_mark
+from desktop.printing.script import draw_string
+from desktop.printing.styles import (
+    FONT,
+    FONT_BOLD,
+    GREY,
+    LIGHT,
+    MARGIN,
+    clip,
+    labelled,
+    para,
+    plain,
+    spans,
+    style,
+)
 
 HISTORY_LINES = 6
 QR_SIZE = 1.15 * inch
+FIRST_PAGE, LATER_PAGES = "page", "later"
+CONTINUED_STRIP = 0.75 * inch  # the top of a work order's later pages
 
 
 def when(moment: dt.datetime | None) -> str:
@@ -54,17 +75,92 @@ def _due(order: WorkOrderData) -> str:
     return due.strftime("%a %d %b %H:%M" if same_year else "%a %d %b %Y %H:%M")
 
 
-def qr_code(value: str, size: float = QR_SIZE) -> Drawing:
-    widget = QrCodeWidget(value, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return drawing
+@functools.lru_cache(maxsize=4096)
+def qr_modules(value: str) -> tuple[tuple[bool, ...], ...]:
+    """The dark (True) and light modules of the QR code of `value`, row by row, encoded once."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(value)
+    code.make()
+    return tuple(tuple(bool(module) for module in row) for row in code.modules)
+
+
+def qr_rectangles(modules: tuple[tuple[bool, ...], ...]) -> list[tuple[int, int, int, int]]:
+    """The dark modules as few rectangles: (column, row, width, height) in modules.
+
+    Runs of dark modules in a row are one rectangle, and a run that repeats exactly in the
+    rows below grows downwards instead of starting a new one."""
+    done: list[tuple[int, int, int, int]] = []
+    open_runs: dict[tuple[int, int], int] = {}  # (column, width) -> first row
+    for row_index, row in enumerate(modules):
+        runs: set[tuple[int, int]] = set()
+        column = 0
+        for dark, group in itertools.groupby(row):
+            width = len(list(group))
+            if dark:
+                runs.add((column, width))
+            column += width
+        for run in [r for r in open_runs if r not in runs]:
+            first = open_runs.pop(run)
+            done.append((run[0], first, run[1], row_index - first))
+        for run in runs:
+            open_runs.setdefault(run, row_index)
+    for run, first in open_runs.items():
+        done.append((run[0], first, run[1], len(modules) - first))
+    return sorted(done, key=lambda r: (r[1], r[0]))
+
+
+class QrCode(Flowable):
+    """The QR code of a tracking number, drawn as one filled path."""
+
+    def __init__(self, value: str, size: float = QR_SIZE, quiet: int = 4) -> None:
+        super().__init__()
+        self.value = value
+        self.size = size
+        self.quiet = quiet  # light modules around it, as the QR standard asks
+        self.width = self.height = size
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.size, self.size
+
+    def draw(self) -> None:
+        modules = qr_modules(self.value)
+        module = self.size / (len(modules) + 2 * self.quiet)
+        path = self.canv.beginPath()
+        for column, row, width, height in qr_rectangles(modules):
+            path.rect(
+                (column + self.quiet) * module,
+                self.size - (row + self.quiet + height) * module,
+                width * module,
+                height * module,
+            )
+        self.canv.drawPath(path, stroke=0, fill=1)
+
+
+def qr_code(value: str, size: float = QR_SIZE) -> Flowable:
+    return QrCode(value, size)
+
+
+class Barcode(Code128):
+    """Code 128, encoded once (reportlab's encodes again on every look at its size) and drawn as
+    one filled path rather than a rectangle per bar."""
+
+    def _calculate(self) -> None:
+        if not getattr(self, "_calculated", False):
+            super()._calculate()
+            self._calculated = True
+
+    def draw(self) -> None:
+        self._path = self.canv.beginPath()
+        super().draw()
+        self.canv.drawPath(self._path, stroke=0, fill=1)
+
+    def rect(self, x: float, y: float, w: float, h: float) -> None:
+        self._path.rect(x, y, w, h)
 
 
 def barcode(value: str, *, height: float = 0.5 * inch, bar_width: float = 1.3) -> Flowable:
     """Code 128 of `value` (the tracking number), wide enough for a cheap USB scanner."""
-    return Code128(value, barHeight=height, barWidth=bar_width, humanReadable=False, quiet=True)
+    return Barcode(value, barHeight=height, barWidth=bar_width, humanReadable=False, quiet=True)
 
 
 def _grid(extra: list[tuple[object, ...]] | None = None) -> TableStyle:
@@ -79,16 +175,15 @@ def _grid(extra: list[tuple[object, ...]] | None = None) -> TableStyle:
 
 
 def _header(order: WorkOrderData, setup: PageSetup, width: float) -> Flowable:
-    small = style("wo-town", 9, color=GREY)
-    kind = style("wo-kind", 11, bold=True)
+    kind = style("wo-kind", 11, bold=True, space_before=5)
     number = style("wo-number", 34, bold=True, leading=38)
     left: list[Flowable] = [
-        para(setup.town.name, small),
+        letterhead(setup, size=10, contact_size=7.5, logo_size=0.45 * inch),
         Paragraph(escape(_("WORK ORDER")), kind),
         Spacer(1, 2),
         para(order.tracking_number, number),
         Spacer(1, 4),
-        barcode(order.tracking_number),
+        barcode(order.tracking_number, height=0.45 * inch),
     ]
     middle: list[Flowable] = []
     if order.reprint:
@@ -171,10 +266,10 @@ def _location(order: WorkOrderData, width: float) -> Flowable:
             style("wo-addr", 17, bold=True, leading=20),
         ),
     ]
-    if order.cross_street:
+    if order.cross_street.strip():
         parts.append(labelled(_("Cross street:"), clip(order.cross_street, 600), body))
-    if order.location_notes:
-        parts.append(labelled(_("Where exactly:"), clip(order.location_notes, 1500), body))
+    if order.location_notes.strip():
+        parts.append(labelled(_("Location notes:"), clip(order.location_notes, 1500), body))
     if order.lat is not None and order.long is not None:
         parts.append(labelled(_("Coordinates:"), f"{order.lat:.6f}, {order.long:.6f}", body))
     return Table(
@@ -216,7 +311,7 @@ def _crew_section(width: float) -> Flowable:
             [blank(_("Crew")), blank(_("Materials used")), ""],
         ],
         colWidths=[width * 0.34, width * 0.33, width * 0.33],
-        rowHeights=[0.4 * inch] * 2,
+        rowHeights=[0.36 * inch] * 2,
         style=_grid(
             [
                 ("SPAN", (1, 1), (-1, 1)),
@@ -244,13 +339,13 @@ def _crew_section(width: float) -> Flowable:
     notes = Table(
         [[blank(_("Notes"))], [""], [""]],
         colWidths=[width],
-        rowHeights=[0.33 * inch] * 3,
+        rowHeights=[0.3 * inch] * 3,
         style=_grid([("LINEBELOW", (0, 0), (-1, -1), line, colors.black)]),
     )
     signature = Table(
         [[blank(_("Signature")), blank(_("Name (print)"))]],
         colWidths=[width * 0.55, width * 0.45],
-        rowHeights=[0.42 * inch],
+        rowHeights=[0.4 * inch],
         style=_grid([("LINEBELOW", (0, 0), (-1, -1), line, colors.black)]),
     )
     heading = Table(
@@ -276,14 +371,18 @@ def _colon(label: str) -> str:
 
 
 def work_order_story(order: WorkOrderData, setup: PageSetup, width: float) -> list[Flowable]:
-    """The flowables of one work order (the caller puts a page break between orders)."""
+    """The flowables of one work order. Put `order_break()` between two orders, and build them
+    in a `work_order_doc` (its pages after an order's first carry the number and barcode)."""
     body = style("wo-body", 11, leading=14)
     small = style("wo-small", 8.5, leading=10.5)
+    mark = PageMark(
+        _("Work order {number}").format(number=plain(order.tracking_number)),
+        reprint=order.reprint,
+        order=plain(order.tracking_number),
+    )
     story: list[Flowable] = [
-        PageMark(
-            _("Work order {number}").format(number=plain(order.tracking_number)),
-            reprint=order.reprint,
-        ),
+        NextPageTemplate(LATER_PAGES),
+        mark,
         _header(order, setup, width),
         Spacer(1, 6),
         _facts(order, width),
@@ -294,7 +393,7 @@ def work_order_story(order: WorkOrderData, setup: PageSetup, width: float) -> li
         story += [Spacer(1, 6), _safety(order, width)]
     story += [
         _section(_("What the resident said")),
-        para(order.description or _("(nothing written)"), body),
+        para(order.description.strip() or _("(nothing written)"), body),
     ]
     if order.answers:
         story.append(_section(_("Answers to the questions")))
@@ -302,25 +401,85 @@ def work_order_story(order: WorkOrderData, setup: PageSetup, width: float) -> li
     if order.history:
         story.append(_section(_("History")))
         story += [
-            Paragraph(
-                f"{escape(item.at.strftime('%d %b %Y %H:%M'))}  {text(clip(item.what, 110))}"
-                + (f" — {text(clip(item.who, 80))}" if item.who else ""),
+            spans(
+                [
+                    (item.at.strftime("%d %b %Y %H:%M") + "  ", False),
+                    (clip(item.what, 110), False),
+                    (" — " + clip(item.who, 80) if item.who else "", False),
+                ],
                 small,
             )
             for item in order.history[:HISTORY_LINES]
         ]
-    story += [Spacer(1, 10), CondPageBreak(3.2 * inch), _crew_section(width)]
+    story += [Spacer(1, 8), _crew_section(width), mark.end()]  # the crew section keeps together
     return story
+
+
+def order_break() -> list[Flowable]:
+    """Between two work orders: the next one starts a page of its own, a first page."""
+    return [NextPageTemplate(FIRST_PAGE), PageBreak()]
+
+
+def _continued(canvas: Canvas, doc: Any) -> None:
+    """The top of a work order's second and later pages: its number, large, and its barcode,
+    so that any page of it can be scanned (the crew section may be on the last one)."""
+    mark = page_mark(canvas)
+    width, height = canvas._pagesize
+    top = height - MARGIN
+    canvas.saveState()
+    room = width - 2 * MARGIN
+    if mark.order:
+        code = Barcode(mark.order, barHeight=0.4 * inch, barWidth=1.1, humanReadable=False)
+        code.drawOn(canvas, width - MARGIN - code.width, top - 0.4 * inch)
+        room -= code.width + 12
+    draw_string(canvas, MARGIN, top - 15, mark.order, FONT_BOLD, 17, width=room)
+    canvas.setFillColor(GREY)
+    draw_string(
+        canvas,
+        MARGIN,
+        top - 30,
+        _("WORK ORDER, continued: page {page} of this order").format(page=order_page(canvas)),
+        FONT,
+        9,
+        width=room,
+    )
+    canvas.setLineWidth(0.8)
+    canvas.line(MARGIN, top - CONTINUED_STRIP + 6, width - MARGIN, top - CONTINUED_STRIP + 6)
+    canvas.restoreState()
+
+
+def work_order_doc(out: io.BytesIO, setup: PageSetup, *, title: str) -> BaseDocTemplate:
+    """A document for work orders: a first page for each order, and later pages that start
+    below a strip with the order's number and barcode."""
+    doc = make_doc(out, setup, title=title, page_label=_("page {page}"))
+    first = doc.pageTemplates[0]
+    first.id = FIRST_PAGE
+    body = first.frames[0]
+    later = Frame(
+        body._x1,
+        body._y1,
+        body._width,
+        body._height - CONTINUED_STRIP,
+        id="later",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    doc.addPageTemplates(
+        [PageTemplate(id=LATER_PAGES, frames=[later], onPage=_continued, onPageEnd=first.onPageEnd)]
+    )
+    return doc
 
 
 def build_work_orders(orders: list[WorkOrderData], setup: PageSetup) -> bytes:
     """Work orders, each starting on its own page."""
     out = io.BytesIO()
-    doc = make_doc(out, setup, title=_("Work orders"), page_label=_("page {page}"))
+    doc = work_order_doc(out, setup, title=_("Work orders"))
     story: list[Flowable] = []
     for index, order in enumerate(orders):
         if index:
-            story.append(PageBreak())
+            story += order_break()
         story += work_order_story(order, setup, doc.width)
     if not story:
         story.append(Paragraph(escape(_("No work orders.")), style("wo-none", 12)))
