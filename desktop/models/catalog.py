@@ -1,11 +1,14 @@
 """The service catalog: departments, request types and their questions, loaded from plain data.
 
 `validate_catalog` checks a catalog document (the starter one in resources/, or a town's own) and
-says in plain words what is wrong; `import_catalog` writes a valid one into the open database.
+says in plain words what is wrong; `import_catalog` writes a valid one into a new database.
+Editing the catalog afterwards is `catalog_edit` (types), `catalog_questions`,
+`catalog_departments`, and `catalog_transfer` (export, and import merged by code).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from desktop.i18n import _
@@ -14,26 +17,38 @@ from desktop.models.errors import InputError
 from desktop.models.schema import Department, ServiceAttribute, ServiceType
 from desktop.models.vocab import DATATYPES, LIST_DATATYPES, PRIORITIES, TARGET_UNITS
 
+#: the optional keys of each part of a catalog document, and the kind of value each must have
+_TEXT_KEYS = {
+    "department": ("description", "phone", "email", "default_assignee"),
+    "type": ("group", "description", "service_notice", "safety_notice"),
+    "question": ("help",),
+}
+_FLAG_KEYS = {"department": ("active",), "type": ("active",), "question": ("required", "variable")}
 
-def validate_catalog(data: Any) -> list[str]:
-    """Every problem in a catalog document, as sentences; an empty list means it is usable."""
+
+def validate_catalog(data: Any, *, known_departments: Iterable[str] = ()) -> list[str]:
+    """Every problem in a catalog document, as sentences; an empty list means it is usable.
+
+    `known_departments` are codes already in the database: a document merged into it may name
+    them without listing them (and then needs no departments of its own)."""
     if not isinstance(data, dict):
         return [_("A catalog must be an object with departments and service_types.")]
     problems: list[str] = []
+    codes: set[str] = set(known_departments)
     departments = data.get("departments")
     types = data.get("service_types")
-    if not isinstance(departments, list) or not departments:
+    if not isinstance(departments, list) or not (departments or codes):
         problems.append(_("The catalog has no departments."))
         departments = []
     if not isinstance(types, list) or not types:
         problems.append(_("The catalog has no service types."))
         types = []
-    codes: set[str] = set()
     for index, dept in enumerate(departments, 1):
         if not isinstance(dept, dict) or not _text(dept.get("code")) or not _text(dept.get("name")):
             problems.append(_("Department {n} needs a code and a name.").format(n=index))
             continue
         codes.add(str(dept["code"]))
+        problems.extend(_kind_problems("department", str(dept["code"]), dept))
     seen: set[str] = set()
     for index, entry in enumerate(types, 1):
         if not isinstance(entry, dict):
@@ -49,6 +64,10 @@ def validate_catalog(data: Any) -> list[str]:
             problems.append(
                 _("Service type {code} names an unknown department.").format(code=label)
             )
+        problems.extend(_kind_problems("type", str(label), entry))
+        keywords = entry.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+            problems.append(_("The keywords of {code} must be a list of words.").format(code=label))
         if entry.get("priority", "normal") not in PRIORITIES:
             problems.append(_("Service type {code} has an unknown priority.").format(code=label))
         for key in ("respond_within", "resolve_within"):
@@ -84,6 +103,7 @@ def _attribute_problems(type_code: str, attributes: Any) -> list[str]:
         if code in seen:
             problems.append(_("Question {where} is there twice.").format(where=where))
         seen.add(str(code))
+        problems.extend(_kind_problems("question", where, attr))
         if attr.get("datatype") not in DATATYPES:
             problems.append(_("Question {where} has an unknown datatype.").format(where=where))
         choices = attr.get("choices", [])
@@ -97,6 +117,20 @@ def _attribute_problems(type_code: str, attributes: Any) -> list[str]:
         ):
             problems.append(
                 _("Question {where} needs choices with a key and a name.").format(where=where)
+            )
+    return problems
+
+
+def _kind_problems(kind: str, label: str, entry: dict[str, Any]) -> list[str]:
+    """The optional keys given with the wrong kind of value."""
+    problems = []
+    for key in _TEXT_KEYS[kind]:
+        if key in entry and not isinstance(entry[key], str):
+            problems.append(_("{where}: “{key}” must be text.").format(where=label, key=key))
+    for key in _FLAG_KEYS[kind]:
+        if key in entry and not isinstance(entry[key], bool):
+            problems.append(
+                _("{where}: “{key}” must be true or false.").format(where=label, key=key)
             )
     return problems
 
