@@ -5,21 +5,30 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from desktop.app import main
-from desktop.models import citistat, goals
-from desktop.models.council import monthly_report
+from desktop.models import citistat, clock, goals, lifecycle
+from desktop.models.business_calendar import BusinessCalendar
+from desktop.models.council import OverdueLine, _BusinessDays, monthly_report
 from desktop.models.db import close_database, open_database
 from desktop.models.demo import generate_demo
 from desktop.models.documents import page_setup
-from desktop.models.schema import Department
+from desktop.models.intake import RequestDraft, create_request
+from desktop.models.schema import Department, ServiceRequest
 from desktop.models.settings import set_settings
 from desktop.printing import page_count
-from desktop.printing.council_report import build_council_report
+from desktop.printing.council_report import build_council_report, overdue_by
+from tests.conftest import TEST_NOW
+
+#: six potholes reported then (due three business days later), half of them paused the next
+#: day, waiting on the resident, and never started again
+REPORTED_AT = dt.datetime(2026, 9, 28, 10, 0)
+PAUSED_AT = dt.datetime(2026, 9, 29, 10, 0)
 
 
 @pytest.fixture
@@ -27,7 +36,29 @@ def town(db):
     set_settings({"town.name": "Alder Falls"})
     generate_demo(1200, seed=9)
     goals.set_goal("pothole", 90, 3)
+    clock.set_clock(lambda: REPORTED_AT)
+    made = [
+        create_request(
+            RequestDraft(
+                service_type="pothole",
+                description="Deep hole",
+                address=f"{n} Elm Street",
+                answers={"size": "large", "in_lane": "yes"},
+                safety_acknowledged=True,
+            )
+        )
+        for n in range(10, 16)
+    ]
+    clock.set_clock(lambda: PAUSED_AT)
+    for request in made[:3]:
+        lifecycle.pause(request.id, "waiting on the resident")
+    clock.set_clock(lambda: TEST_NOW)
+    assert all(r.due_at and PAUSED_AT < r.due_at < dt.datetime(2026, 10, 31) for r in made)
     return db
+
+
+def texts_of(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
 def test_the_report_has_a_summary_a_page_per_department_goals_overdue_and_trends(town):
@@ -43,21 +74,94 @@ def test_the_report_has_a_summary_a_page_per_department_goals_overdue_and_trends
     assert report.trend[-1].received == report.board.received.count
     assert report.trend[-1].resolved == report.board.resolved.count
     pdf = build_council_report(report, page_setup())
-    pages = PdfReader(io.BytesIO(pdf)).pages
+    texts = texts_of(pdf)
     departments = len(report.board.by_department)
-    assert len(pages) == page_count(pdf) == 1 + departments + 3
-    first = pages[0].extract_text()
+    # trends follow the goals and the most overdue, on a page of their own if they must
+    assert len(texts) == page_count(pdf) in (2 + departments + 1, 2 + departments + 2)
+    first = texts[0]
     assert "Alder Falls" in first and "Service report: October 2026" in first
     assert f"{report.board.received.count:,}" in first
     assert "On time means resolved by the due date" in first
-    texts = [page.extract_text() for page in pages]
-    for group in report.board.by_department:
-        assert any(text.startswith(group.name) for text in texts[1 : 1 + departments])
-    assert "90 % of Pothole resolved within 3 business days" in texts[-3]
-    assert "The most overdue requests" in texts[-2]
-    if report.overdue:
-        assert report.overdue[0].tracking_number in texts[-2]
+    work = " ".join(texts[1].split())
+    assert work.startswith("Where the work was")
+    for group in report.board.by_department:  # every department's line, and its own page
+        assert group.name in work
+        assert any(text.startswith(group.name) for text in texts[2 : 2 + departments])
+    assert f"Questions answered: {report.board.questions.count:,}" in work
+    for bar in report.board.questions_by_article:
+        assert bar.label in work
+    goals_page = texts[2 + departments]
+    assert "90 % of Pothole resolved within 3 business days" in goals_page
+    assert "The most overdue requests" in goals_page  # on the goals' page, not one of its own
+    assert report.overdue and report.overdue[0].tracking_number in goals_page
     assert "Trends" in texts[-1] and "Oct 2026" in texts[-1]
+    assert all(len(text.splitlines()) >= 10 for text in texts), "no page nearly empty"
+
+
+def test_type_names_are_printed_whole(town):
+    Department.update(name="Department of Public Works and Municipal Infrastructure").where(
+        Department.code == "DPW"
+    ).execute()
+    report = monthly_report("2026-10")
+    text = " ".join(texts_of(build_council_report(report, page_setup())))
+    flat = " ".join(text.split())
+    assert not re.search(r"\w…", text), "a name cut short"
+    for bar in report.board.top_types:
+        assert bar.label in flat
+    for kinds in report.board.types_by_department.values():
+        for bar in kinds:
+            assert bar.label in flat
+
+
+def test_most_overdue_lists_only_overdue_requests_and_by_how_much(town):
+    report = monthly_report("2026-10")
+    moment = report.board.as_of
+    assert moment == dt.datetime(2026, 11, 1)
+    late = {
+        r.tracking_number: r
+        for r in ServiceRequest.select()
+        if r.requested_at < moment
+        and (r.resolved_at is None or r.resolved_at >= moment)
+        and r.due_at is not None
+        and r.due_at < moment
+        and (r.paused_since is None or r.paused_since > moment or r.due_at < r.paused_since)
+    }
+    assert report.board.overdue.count == len(late)
+    lines = report.overdue + [x for xs in report.overdue_by_department.values() for x in xs]
+    assert lines
+    for line in lines:
+        assert line.tracking_number in late  # waiting since before it was due: not listed
+        assert line.due_at < moment
+        assert line.days_overdue or line.hours_overdue or (moment - line.due_at).days < 3
+    assert [x.days_overdue for x in report.overdue] == sorted(
+        (x.days_overdue for x in report.overdue), reverse=True
+    )
+    waiting = ServiceRequest.select().where(ServiceRequest.paused_since == PAUSED_AT)
+    assert not {r.tracking_number for r in waiting} & {x.tracking_number for x in lines}
+    pdf_text = " ".join(texts_of(build_council_report(report, page_setup())))
+    assert "Days over" not in pdf_text and "business day" in pdf_text
+
+
+def test_overdue_is_counted_in_the_offices_working_time():
+    office = BusinessCalendar.weekdays(8 * 60, 16 * 60 + 30, [dt.date(2026, 10, 12)])
+    due = dt.datetime(2026, 10, 8, 10, 0)  # a Thursday; Friday, then Monday is a holiday
+    days = _BusinessDays(office, due.date(), dt.date(2026, 10, 31))
+    assert days.late(due, dt.datetime(2026, 10, 8, 15, 0)) == 0
+    assert days.late(due, dt.datetime(2026, 10, 9, 9, 59)) == 0
+    assert days.late(due, dt.datetime(2026, 10, 9, 10, 0)) == 1
+    assert days.late(due, dt.datetime(2026, 10, 12, 11, 0)) == 1  # the holiday does not count
+    assert days.late(due, dt.datetime(2026, 10, 13, 11, 0)) == 2
+
+    def line(days_over: int, hours: int, *, paused: bool = False) -> OverdueLine:
+        return OverdueLine(
+            "2026-00001", "Pothole", "12 Elm St", "DPW", due, days_over, hours, paused
+        )
+
+    assert overdue_by(line(1, 0)) == "1 business day"
+    assert overdue_by(line(12, 0)) == "12 business days"
+    assert overdue_by(line(0, 5)) == "5 business hours"
+    assert overdue_by(line(0, 0)) == "under an hour"
+    assert overdue_by(line(3, 0, paused=True)) == "3 business days (clock paused)"
 
 
 def test_hostile_names_print_as_text(town):
@@ -65,8 +169,7 @@ def test_hostile_names_print_as_text(town):
         Department.code == "DPW"
     ).execute()
     report = monthly_report("2026-10")
-    pdf = build_council_report(report, page_setup())
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    text = "".join(texts_of(build_council_report(report, page_setup())))
     assert '<img src="http://127.0.0.1:9/x.png"/> & Co' in text
 
 

@@ -1,8 +1,11 @@
-"""The monthly service report for the council: a one-page summary with charts, a page per
-department, the goals against the results, the requests most overdue, and six months of trend.
+"""The monthly service report for the council: a one-page summary with charts, a page on where
+the work was (departments, the most requested types, the questions answered), a page per
+department, the goals against the results with the requests most overdue, and six months of
+trend.
 
 Plain data in (`desktop.models.council.MonthlyReport`), PDF bytes out. Names of types,
-departments and places are the town's own text: escaped like any user text.
+departments, articles and places are the town's own text: escaped like any user text, and
+printed whole (bar charts are horizontal, their labels wrapped, never cut).
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing, Rect, String
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -24,12 +29,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from desktop.i18n import _
-from desktop.models.citistat import GroupRow, Share
+from desktop.i18n import _, ngettext
+from desktop.models.citistat import Bar, GroupRow, Share
 from desktop.models.council import MonthlyReport, OverdueLine
 from desktop.printing.data import PageSetup
 from desktop.printing.layout import PageMark, build, letterhead, make_doc
-from desktop.printing.styles import FONT, FONT_BOLD, GREY, LIGHT, clip, para, style
+from desktop.printing.styles import FONT, FONT_BOLD, GREY, LIGHT, clip, para, plain, style
 
 GOOD = colors.HexColor("#1b7a3a")
 BAD = colors.HexColor("#b3261e")
@@ -51,6 +56,22 @@ def _share(share: Share) -> str:
     return _("{pct} ({on} of {n})").format(
         pct=_percent(share.value), on=f"{share.on_time:,}", n=f"{share.counted:,}"
     )
+
+
+def overdue_by(line: OverdueLine) -> str:
+    """ "12 business days", "5 business hours", "under an hour"; "(clock paused)" after it when
+    it waits on the resident or on parts."""
+    if line.days_overdue:
+        amount = ngettext("{n:,} business day", "{n:,} business days", line.days_overdue).format(
+            n=line.days_overdue
+        )
+    elif line.hours_overdue:
+        amount = ngettext("{n:,} business hour", "{n:,} business hours", line.hours_overdue).format(
+            n=line.hours_overdue
+        )
+    else:
+        amount = _("under an hour")
+    return _("{amount} (clock paused)").format(amount=amount) if line.paused else amount
 
 
 def _change(now: float | None, before: float | None, *, more_is_better: bool | None) -> str:
@@ -116,6 +137,50 @@ def _bar_chart(
     chart.barSpacing = 0.5
     drawing.add(chart)
     drawing.add(String(0, height - 12, title, fontName=FONT_BOLD, fontSize=9))
+    return drawing
+
+
+def _bars_across(bars: list[Bar], width: float, *, title: str) -> Drawing:
+    """A horizontal bar chart: each name whole, wrapped over lines beside its bar, the count
+    at the bar's end."""
+    size, line_height, gap = 7.5, 9.0, 5.0
+    names = [plain(bar.label) or "–" for bar in bars]
+    label_width = min(width * 0.42, max([stringWidth(n, FONT, size) for n in names] + [40.0]) + 4)
+    lines = [simpleSplit(name, FONT, size, label_width - 4) or [""] for name in names]
+    rows = [max(len(wrapped) * line_height, 12.0) + gap for wrapped in lines]
+    height = sum(rows) + 20
+    drawing = Drawing(width, height)
+    drawing.add(String(0, height - 10, title, fontName=FONT_BOLD, fontSize=9))
+    most = max([bar.count for bar in bars] + [1])
+    room = width - label_width - 40  # the count's place at the end
+    y = height - 20
+    for bar, wrapped, row in zip(bars, lines, rows, strict=True):
+        middle = y - row / 2
+        top = middle + (len(wrapped) - 1) * line_height / 2 - size / 3
+        for n, piece in enumerate(wrapped):
+            drawing.add(
+                String(
+                    label_width - 4,
+                    top - n * line_height,
+                    piece,
+                    fontName=FONT,
+                    fontSize=size,
+                    textAnchor="end",
+                )
+            )
+        length = room * bar.count / most
+        drawing.add(Rect(label_width, middle - 5, length, 10, fillColor=BAR, strokeColor=None))
+        drawing.add(
+            String(
+                label_width + length + 3,
+                middle - size / 3,
+                f"{bar.count:,}",
+                fontName=FONT,
+                fontSize=size,
+            )
+        )
+        y -= row
+    drawing.add(Line(label_width, y + gap / 2, label_width, height - 20, strokeColor=GREY))
     return drawing
 
 
@@ -265,64 +330,135 @@ def _summary(report: MonthlyReport, setup: PageSetup, width: float) -> list[Flow
     ]
 
 
+def _group_table(groups: list[GroupRow], width: float, *, title: str) -> Table:
+    """One line per department: the figures of its page, side by side."""
+    cell = style("cr-gt", 8.5)
+    rows: list[list[object]] = [
+        [
+            title,
+            _("Received"),
+            _("Acknowledged on time"),
+            _("Resolved"),
+            _("Resolved on time"),
+            _("Median"),
+            _("90 % within"),
+            _("Open"),
+        ]
+    ]
+    head = style("cr-gth", 8, bold=True, color=GREY, align="right")
+    rows[0] = [
+        Paragraph(escape(str(text)), head if n else style("cr-gth0", 8, bold=True, color=GREY))
+        for n, text in enumerate(rows[0])
+    ]
+    for group in groups:
+        rows.append(
+            [
+                para(group.name, cell),
+                f"{group.received.count:,}",
+                _percent(group.acknowledged.value),
+                f"{group.resolved.count:,}",
+                _percent(group.on_time.value),
+                _days(group.median_days),
+                _days(group.p90_days),
+                f"{group.backlog.count:,}",
+            ]
+        )
+    share = [0.22, 0.1, 0.16, 0.1, 0.11, 0.1, 0.12, 0.09]
+    table = _table(rows, [width * part for part in share])
+    table.setStyle(TableStyle([("ALIGN", (1, 1), (-1, -1), "RIGHT")]))
+    return table
+
+
+def _where_the_work_was(report: MonthlyReport, width: float) -> list[Flowable]:
+    """The departments side by side, the most requested types and the questions answered."""
+    b = report.board
+    heading = style("cr-h2w", 14, bold=True, space_after=6)
+    story: list[Flowable] = [
+        PageBreak(),
+        Paragraph(escape(_("Where the work was")), heading),
+        _group_table(b.by_department, width, title=_("Department")),
+        Spacer(1, 14),
+    ]
+    if b.top_types:
+        story += [
+            _bars_across(b.top_types, width, title=_("The most requested types this month")),
+            Spacer(1, 12),
+        ]
+    story.append(
+        Paragraph(
+            escape(
+                _("Questions answered: {n:,}, and the articles that answered them").format(
+                    n=b.questions.count
+                )
+            ),
+            style("cr-h3q", 9, bold=True, space_after=4),
+        )
+    )
+    if b.questions_by_article:
+        cell = style("cr-q", 8.5)
+        rows: list[list[object]] = [[_("Knowledge base article"), _("Questions")]]
+        rows += [[para(bar.label, cell), f"{bar.count:,}"] for bar in b.questions_by_article]
+        table = _table(rows, [width * 0.8, width * 0.2])
+        table.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT")]))
+        story.append(table)
+    else:
+        story.append(para(_("No questions were logged this month."), style("x4", 9)))
+    return story
+
+
 def _department_page(group: GroupRow, report: MonthlyReport, width: float) -> list[Flowable]:
     heading = style("cr-dept", 16, bold=True, space_after=6)
     rows: list[list[object]] = [
         [_("This month"), ""],
         [_("Requests received"), f"{group.received.count:,}"],
+        [_("Acknowledged on time"), _share(group.acknowledged)],
         [_("Requests resolved"), f"{group.resolved.count:,}"],
         [_("Resolved on time"), _share(group.on_time)],
         [_("Median time to resolve"), _days(group.median_days)],
+        [_("90 % resolved within"), _days(group.p90_days)],
         [_("Open at the month's end"), f"{group.backlog.count:,}"],
     ]
     story: list[Flowable] = [
         PageBreak(),
-        Paragraph(escape(clip(group.name, 120)), heading),
+        para(group.name, heading),
         _table(rows, [width * 0.5, width * 0.5]),
-        Spacer(1, 12),
+        Spacer(1, 14),
     ]
     kinds = report.board.types_by_department.get(group.name, [])
     if kinds:
-        story.append(
-            _bar_chart(
-                [clip(bar.label, 14) for bar in kinds],
-                [bar.count for bar in kinds],
-                width,
-                160,
-                title=_("The most requested types this month"),
-            )
-        )
-        story.append(Spacer(1, 10))
+        story.append(_bars_across(kinds, width, title=_("The most requested types this month")))
+        story.append(Spacer(1, 12))
     late = report.overdue_by_department.get(group.name, [])
+    story.append(Paragraph(escape(_("Most overdue")), style("cr-h3", 11, bold=True)))
+    story.append(Spacer(1, 4))
     if late:
-        story.append(Paragraph(escape(_("Most overdue")), style("cr-h3", 11, bold=True)))
-        story.append(Spacer(1, 4))
-        story.append(_overdue_table(late, width))
+        story.append(_overdue_table(late, width, department=False))
     else:
         story.append(para(_("No open request of this department is overdue."), style("x", 9)))
     return story
 
 
-def _overdue_table(lines: list[OverdueLine], width: float) -> Table:
+def _overdue_table(lines: list[OverdueLine], width: float, *, department: bool = True) -> Table:
     cell = style("cr-od", 8.5)
-    rows: list[list[object]] = [
-        [_("Number"), _("Type"), _("Address"), _("Department"), _("Due"), _("Days over")]
-    ]
+    header: list[object] = [_("Number"), _("Type"), _("Address")]
+    shares = [0.13, 0.25, 0.27]
+    if department:
+        header.append(_("Department"))
+        shares = [0.12, 0.2, 0.22, 0.17]
+    header += [_("Due"), _("Overdue by")]
+    shares += [0.12, 1 - sum(shares) - 0.12]
+    rows: list[list[object]] = [header]
     for line in lines:
-        rows.append(
-            [
-                line.tracking_number,
-                para(clip(line.service_type, 60), cell),
-                para(clip(line.address, 80), cell),
-                para(clip(line.department, 60), cell),
-                f"{line.due_at:%d %b %Y}",
-                f"{line.days_overdue:,}",
-            ]
-        )
-    return _table(
-        rows,
-        [width * 0.13, width * 0.22, width * 0.25, width * 0.18, width * 0.12, width * 0.1],
-    )
+        row: list[object] = [
+            line.tracking_number,
+            para(clip(line.service_type, 80), cell),
+            para(clip(line.address, 100), cell),
+        ]
+        if department:
+            row.append(para(clip(line.department, 80), cell))
+        row += [f"{line.due_at:%d %b %Y}", para(overdue_by(line), cell)]
+        rows.append(row)
+    return _table(rows, [width * share for share in shares])
 
 
 def _goals(report: MonthlyReport, width: float) -> list[Flowable]:
@@ -340,7 +476,7 @@ def _goals(report: MonthlyReport, width: float) -> list[Flowable]:
     rows: list[list[object]] = [[_("Goal"), _("This month"), _("Met?"), _("Month before")]]
     for result in report.board.goals:
         if result.ok is None:
-            verdict = _("nothing resolved")
+            verdict = escape(_("nothing resolved"))
         elif result.ok:
             verdict = f'<font color="{GOOD.hexval()}"><b>{escape(_("met"))}</b></font>'
         else:
@@ -359,6 +495,22 @@ def _goals(report: MonthlyReport, width: float) -> list[Flowable]:
     return story
 
 
+def _most_overdue(report: MonthlyReport, width: float) -> list[Flowable]:
+    heading = style("cr-h2c", 14, bold=True, space_after=6, space_before=18)
+    title = Paragraph(escape(_("The most overdue requests")), heading)
+    if not report.overdue:
+        return [title, para(_("No open request is overdue."), style("x3", 9.5))]
+    note = para(
+        _(
+            "Overdue by: the office's working time since the due date (whole business days, "
+            "or hours when less than a day). A request whose clock is paused has been as "
+            "late since it was paused."
+        ),
+        style("cr-odn", 7.5, color=GREY, space_after=4),
+    )
+    return [title, note, _overdue_table(report.overdue, width)]
+
+
 def _trends(report: MonthlyReport, width: float) -> list[Flowable]:
     heading = style("cr-h2b", 14, bold=True, space_after=6)
     rows: list[list[object]] = [[_("Month"), _("Received"), _("Resolved"), _("Resolved on time")]]
@@ -366,22 +518,15 @@ def _trends(report: MonthlyReport, width: float) -> list[Flowable]:
         rows.append(
             [point.label, f"{point.received:,}", f"{point.resolved:,}", _percent(point.on_time)]
         )
-    top = report.board.top_types
-    types_chart = _bar_chart(
-        [clip(bar.label, 14) for bar in top],
-        [bar.count for bar in top],
-        width,
-        170,
-        title=_("The most requested types this month"),
-    )
     return [
-        PageBreak(),
-        Paragraph(escape(_("Trends")), heading),
-        _trend_chart(report, width, 190),
-        Spacer(1, 8),
-        _table(rows, [width * 0.3, width * 0.2, width * 0.2, width * 0.3]),
-        Spacer(1, 14),
-        KeepTogether([types_chart]),
+        KeepTogether(
+            [
+                Paragraph(escape(_("Trends")), heading),
+                _trend_chart(report, width, 190),
+                Spacer(1, 8),
+                _table(rows, [width * 0.3, width * 0.2, width * 0.2, width * 0.3]),
+            ]
+        )
     ]
 
 
@@ -396,14 +541,11 @@ def build_council_report(report: MonthlyReport, setup: PageSetup) -> bytes:
     )
     width = doc.width
     story = _summary(report, setup, width)
+    story += _where_the_work_was(report, width)
     for group in report.board.by_department:
         story += _department_page(group, report, width)
     story += _goals(report, width)
-    heading = style("cr-h2c", 14, bold=True, space_after=6)
-    story += [PageBreak(), Paragraph(escape(_("The most overdue requests")), heading)]
-    if report.overdue:
-        story.append(_overdue_table(report.overdue, width))
-    else:
-        story.append(para(_("No open request is overdue."), style("x3", 9.5)))
+    story += _most_overdue(report, width)
+    story += [Spacer(1, 18)]
     story += _trends(report, width)
     return build(doc, story)
