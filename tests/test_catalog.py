@@ -140,3 +140,159 @@ def test_a_holiday_the_town_removed_is_not_put_back(db_path):
         assert dt.date(2026, 10, 12) not in {h.day for h in Holiday.select()}
     finally:
         close_database(opened)
+
+
+# -- export, and import merged by code (catalog_transfer) ---------------------------------------
+
+
+def _comparable(entry: dict) -> dict:
+    """A starter-catalog entry with the defaults an export spells out filled in."""
+    out = {k: v for k, v in entry.items() if k != "attributes"}
+    out.setdefault("priority", "normal")
+    for key in ("group", "description", "service_notice", "safety_notice"):
+        out.setdefault(key, "")
+    out["attributes"] = [{"required": False, "help": "", "choices": [], **a} for a in entry.get("attributes", [])]
+    return out
+
+
+def test_the_export_is_the_starter_catalog_again(db):
+    from desktop.models.catalog_transfer import export_catalog
+
+    exported = export_catalog()
+    starter = starter_catalog()
+    assert validate_catalog(exported) == []
+    assert exported["departments"] == [
+        {"description": "", "phone": "", "email": "", **d} for d in starter["departments"]
+    ]
+    assert exported["service_types"] == [_comparable(t) for t in starter["service_types"]]
+
+
+def test_importing_the_export_changes_nothing(db):
+    from desktop.models.catalog_transfer import export_catalog, merge_catalog
+    from desktop.models.schema import AuditRecord
+
+    before = AuditRecord.select().count()
+    report = merge_catalog(export_catalog())
+    assert not report.changed_anything
+    assert report.sentences() == ["Nothing to change: the catalog already says all of that."]
+    assert AuditRecord.select().count() == before
+
+
+def _edited_export() -> dict:
+    from desktop.models.catalog_transfer import export_catalog
+
+    data = export_catalog()
+    kinds = {t["code"]: t for t in data["service_types"]}
+    kinds["pothole"]["name"] = "Pothole or sinkhole"
+    kinds["pothole"]["resolve_within"] = {"amount": 3, "unit": "business_days"}
+    kinds["pothole"]["attributes"].append(
+        {"code": "depth", "label": "How deep?", "datatype": "number"}
+    )
+    kinds["graffiti"]["active"] = False
+    data["departments"].append({"code": "FIRE", "name": "Fire Department"})
+    data["service_types"].append(
+        {"code": "smoke_detector", "name": "Smoke detector check", "department": "FIRE"}
+    )
+    return data
+
+
+def test_an_edited_catalog_is_merged_and_said(db):
+    from desktop.models.catalog_questions import questions
+    from desktop.models.catalog_transfer import merge_catalog
+
+    report = merge_catalog(_edited_export())
+    assert report.added_departments == ["FIRE"]
+    assert report.added_types == ["smoke_detector"]
+    assert report.changed_types == {
+        "pothole": ["name", "resolve_amount"],
+        "graffiti": ["active"],
+    }
+    assert report.added_questions == ["pothole/depth"]
+    assert "Changed 2 request types: pothole (name, resolve_amount), graffiti (active)." in (
+        report.sentences()
+    )
+    pothole = ServiceType.get(ServiceType.code == "pothole")
+    assert (pothole.name, pothole.resolve_amount) == ("Pothole or sinkhole", 3)
+    assert not ServiceType.get(ServiceType.code == "graffiti").active
+    assert [q.code for q in questions("pothole")] == ["size", "in_lane", "depth"]
+    assert ServiceType.get(ServiceType.code == "smoke_detector").department.code == "FIRE"
+
+
+def test_a_trial_run_says_what_would_change_and_saves_nothing(db):
+    from desktop.models.catalog_transfer import merge_catalog
+
+    report = merge_catalog(_edited_export(), dry_run=True)
+    assert report.added_types == ["smoke_detector"] and report.as_dict()["saved"] is False
+    assert "Nothing was saved (a trial run)." in report.sentences()
+    assert not ServiceType.select().where(ServiceType.code == "smoke_detector").exists()
+    assert ServiceType.get(ServiceType.code == "pothole").name == "Pothole"
+
+
+def test_a_document_naming_only_some_types_merges_them(db):
+    from desktop.models.catalog_transfer import merge_catalog
+
+    report = merge_catalog(
+        {"departments": [], "service_types": [{"code": "pothole", "name": "Road hole",
+                                              "department": "DPW"}]}
+    )  # fmt: skip
+    assert report.changed_types == {"pothole": ["name"]}
+    assert ServiceType.select().count() == 57  # the rest are left alone
+    assert [a.code for a in ServiceType.get(ServiceType.code == "pothole").attributes]
+
+
+def test_an_import_is_all_or_nothing_with_every_problem_said(db):
+    from desktop.models.catalog_transfer import merge_catalog
+    from desktop.models.contacts import CallerDetails
+    from desktop.models.errors import InputError
+    from desktop.models.intake import RequestDraft, create_request
+
+    create_request(
+        RequestDraft(
+            service_type="pothole",
+            description="Hole",
+            address="1 Elm St",
+            answers={"size": "large", "in_lane": "no"},
+            caller=CallerDetails("Ann", "Lee", "555 010 2233"),
+        )
+    )
+    data = _edited_export()
+    kinds = {t["code"]: t for t in data["service_types"]}
+    kinds["pothole"]["attributes"][0]["datatype"] = "number"  # "size" was answered
+    data["departments"][0]["active"] = False  # Public Works still has its types
+    with pytest.raises(InputError) as caught:
+        merge_catalog(data)
+    said = str(caught.value)
+    assert said.startswith("Nothing was imported:")
+    assert "pothole/size:" in said and "its kind of answer stays" in said
+    assert "DPW:" in said and "active request types" in said
+    assert not ServiceType.select().where(ServiceType.code == "smoke_detector").exists()
+    assert ServiceType.get(ServiceType.code == "pothole").name == "Pothole"
+
+
+def test_a_bad_document_is_refused_with_the_validators_sentences(db):
+    from desktop.models.catalog_transfer import merge_catalog
+    from desktop.models.errors import InputError
+
+    bad = {"departments": [{"code": "X"}], "service_types": [{"code": "a", "name": "A",
+           "department": "Q", "active": "yes"}]}  # fmt: skip
+    with pytest.raises(InputError, match="cannot be used") as caught:
+        merge_catalog(bad)
+    said = str(caught.value)
+    assert "Department 1 needs a code and a name." in said
+    assert "names an unknown department" in said and "must be true or false" in said
+
+
+def test_catalog_files_are_read_and_written(db, tmp_path):
+    from desktop.models.catalog_transfer import read_catalog_file, write_catalog_file
+    from desktop.models.errors import InputError
+
+    path = write_catalog_file(tmp_path / "town-catalog.json")
+    assert validate_catalog(read_catalog_file(path)) == []
+    (tmp_path / "broken.json").write_text('{"departments": [\n  oops\n]}', encoding="utf-8")
+    with pytest.raises(InputError, match="line 2 is not valid JSON"):
+        read_catalog_file(tmp_path / "broken.json")
+    with pytest.raises(InputError, match="There is no file"):
+        read_catalog_file(tmp_path / "missing.json")
+    (tmp_path / "photo.json").write_bytes(b"\xff\xd8\xff\xe0 not text")
+    with pytest.raises(InputError, match="not a text file"):
+        read_catalog_file(tmp_path / "photo.json")
