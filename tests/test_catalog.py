@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -145,13 +146,14 @@ def test_a_holiday_the_town_removed_is_not_put_back(db_path):
 # -- export, and import merged by code (catalog_transfer) ---------------------------------------
 
 
-def _comparable(entry: dict) -> dict:
+def _comparable(entry: dict[str, Any]) -> dict[str, Any]:
     """A starter-catalog entry with the defaults an export spells out filled in."""
     out = {k: v for k, v in entry.items() if k != "attributes"}
     out.setdefault("priority", "normal")
     for key in ("group", "description", "service_notice", "safety_notice"):
         out.setdefault(key, "")
-    out["attributes"] = [{"required": False, "help": "", "choices": [], **a} for a in entry.get("attributes", [])]
+    defaults = {"required": False, "help": "", "choices": []}
+    out["attributes"] = [defaults | a for a in entry.get("attributes", [])]
     return out
 
 
@@ -178,7 +180,7 @@ def test_importing_the_export_changes_nothing(db):
     assert AuditRecord.select().count() == before
 
 
-def _edited_export() -> dict:
+def _edited_export() -> dict[str, Any]:
     from desktop.models.catalog_transfer import export_catalog
 
     data = export_catalog()
