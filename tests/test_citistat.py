@@ -32,7 +32,7 @@ def town(db):
     still stopped, a few of them on requests that were overdue already when paused."""
     generate_demo(2500, seed=8)
     goals.set_goal("pothole", 90, 3)
-    goals.set_goal("graffiti", 0.5, 16, "business_hours")
+    goals.set_goal("graffiti", "50%", 16, "business_hours")
     open_ids = [
         r.id
         for r in ServiceRequest.select()
@@ -379,10 +379,14 @@ def test_goals_are_set_by_supervisors_only(db):
         citistat.dashboard(PERIOD, actor=clerk)
     goal = goals.set_goal("pothole", 95, 3, actor=boss)
     assert goal.sentence() == "95 % of Pothole resolved within 3 business days"
-    changed = goals.set_goal("pothole", 0.8, 2, actor=boss)
+    changed = goals.set_goal("pothole", "80 %", 2, actor=boss)
     assert (changed.share, changed.within_amount, changed.version) == (0.8, 2, 2)
-    with pytest.raises(InputError):
-        goals.set_goal("pothole", 180, 3, actor=boss)
+    for refused in (180, 0.8, 0, "0.95", "", "lots", "nan", "inf", "95 percent"):
+        with pytest.raises(InputError, match="percentage from 1 to 100"):
+            goals.set_goal("pothole", refused, 3, actor=boss)
+    assert goals.goals()[0].share == 0.8  # nothing changed
+    assert goals.set_goal("pothole", "92.5%", 3, actor=boss).sentence().startswith("92.5 % of")
+    assert goals.share_of(1) == 0.01 and goals.share_of("100%") == 1.0
     with pytest.raises(InputError):
         goals.set_goal("pothole", 90, 3, "weeks", actor=boss)
     goals.remove_goal("pothole", actor=boss)

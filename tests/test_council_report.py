@@ -184,7 +184,9 @@ def test_stats_report_export_and_goals_from_the_command_line(tmp_path: Path, cap
     base = ["--basedir", str(tmp_path), "--db", str(db)]
     assert main([*base, "init", "--town", "Alder Falls", "--demo", "600"]) == 0
     capsys.readouterr()
-    code, out, _err = run(capsys, base, "goals", "set", "pothole", "95", "3")
+    code, _out, err = run(capsys, base, "goals", "set", "pothole", "0.95", "3")
+    assert code == 1 and "percentage from 1 to 100" in err
+    code, out, _err = run(capsys, base, "goals", "set", "pothole", "95%", "3")
     assert code == 0 and "95 % of Pothole resolved within 3 business days" in out
     code, out, _err = run(capsys, base, "stats", "--month", "2026-10", "--json")
     assert code == 0

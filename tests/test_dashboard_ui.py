@@ -96,14 +96,19 @@ def test_goals_are_set_from_the_dialog(window, qtbot):
     dialog = GoalsDialog(page.staff, page)
     qtbot.addWidget(dialog)
     dialog.type.setCurrentIndex(dialog.type.findData("pothole"))  # its goal is shown to change
-    assert (dialog.share.value(), dialog.within.value()) == (90, 3)
+    assert (dialog.share.text(), dialog.within.value()) == ("90 %", 3)
     assert dialog.remove_button.isEnabled()
     dialog.type.setCurrentIndex(dialog.type.findData("graffiti"))
     assert not dialog.remove_button.isEnabled()
-    dialog.share.setValue(75)
     dialog.within.setValue(16)
     dialog.unit.setCurrentIndex(dialog.unit.findData("business_hours"))
+    dialog.share.setText("0.75")  # 0.75 % or 75 %? neither is guessed
+    assert not dialog.save()
+    assert "percentage from 1 to 100" in dialog.problem.text()
+    assert "Graffiti" not in dialog.listing.text()
+    dialog.share.setText("75%")
     assert dialog.save()
+    assert dialog.problem.text() == ""
     assert "75 % of Graffiti resolved within 16 business hours" in dialog.listing.text()
     assert dialog.remove()
     assert "Graffiti" not in dialog.listing.text()

@@ -64,7 +64,9 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         help=_("set a goal: e.g. goals set pothole 95 3 (95 %% within 3 business days)"),
     )
     setting.add_argument("type", metavar="TYPE_CODE")
-    setting.add_argument("share", type=float, metavar="PERCENT")
+    setting.add_argument(
+        "share", metavar="PERCENT", help=_("the share, a percentage from 1 to 100: 95 or 95%%")
+    )
     setting.add_argument("within", type=int, metavar="N")
     setting.add_argument("--hours", action="store_true", help=_("N business hours, not days"))
     removing = actions.add_parser("remove", parents=[common], help=_("stop tracking a goal"))

@@ -8,6 +8,7 @@ only, holidays and weekends not counted, paused time taken off - was within the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from desktop.i18n import _
@@ -39,8 +40,8 @@ class Goal:
 
     def sentence(self) -> str:
         """ "95 % of Pothole resolved within 3 business days" """
-        return _("{share:.0f} % of {type} resolved within {within}").format(
-            share=self.share * 100,
+        return _("{share} % of {type} resolved within {within}").format(
+            share=f"{round(self.share * 100, 1):g}",
             type=self.service_type,
             within=unit_label(self.within_unit, self.within_amount),
         )
@@ -69,21 +70,42 @@ def goals() -> list[Goal]:
         ]
 
 
+def share_of(percent: float | str) -> float:
+    """The goal's share (0.95) from the percentage a supervisor typed: 95, "95", "95%" or
+    "95 %", from 1 to 100. Anything else is refused with a sentence that says so: 0.95 would
+    be 0.95 % (or 95 %?), so a share is never guessed."""
+    typed = str(percent).strip()
+    try:
+        value = float(typed.removesuffix("%").strip().replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 1 <= value <= 100:
+        raise InputError(
+            _(
+                "Give the share as a percentage from 1 to 100 (for 95 %, type 95); "
+                "“{typed}” is not one."
+            ).format(typed=typed)
+        )
+    return value / 100
+
+
 def set_goal(
     type_code: str,
-    share: float,
+    percent: float | str,
     within_amount: int,
     within_unit: str = "business_days",
     *,
     actor: StaffUser | None = None,
 ) -> Goal:
-    """Set (or change) the goal of a request type. `share` is 0-1 or a percentage (95)."""
+    """Set (or change) the goal of a request type: `percent` of its requests resolved within
+    the time; a percentage from 1 to 100 (95, or "95%")."""
     permissions.require(actor, permissions.GOALS_EDIT)
-    if share > 1:
-        share = share / 100
     problems = []
-    if not 0 < share <= 1:
-        problems.append(_("The share must be between 1 and 100 %."))
+    share = 0.0
+    try:
+        share = share_of(percent)
+    except InputError as exc:
+        problems.append(str(exc))
     if within_unit not in UNITS:
         problems.append(_("The time is counted in business days or business hours."))
     if not 0 < within_amount <= 1000:

@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -557,11 +557,12 @@ class GoalsDialog(QDialog):
         active = ServiceType.active == True  # noqa: E712 - peewee builds SQL from it
         for kind in ServiceType.select().where(active).order_by(ServiceType.name):
             self.type.addItem(kind.name, kind.code)
-        self.share = QDoubleSpinBox()
-        self.share.setRange(1, 100)
-        self.share.setDecimals(0)
-        self.share.setSuffix(" %")
-        self.share.setValue(90)
+        # typed, not spun: "0.95" in a whole-number spin box would silently become 95 or 1;
+        # the core reads "95" or "95 %" and says plainly what else it cannot take
+        self.share = QLineEdit("90 %")
+        self.share.setObjectName("goalShare")
+        self.share.setPlaceholderText(_("a percentage, e.g. 95 %"))
+        self.share.setToolTip(_("A percentage from 1 to 100: 95 or 95 %"))
         self.within = QSpinBox()
         self.within.setRange(1, 1000)
         self.within.setValue(3)
@@ -578,7 +579,7 @@ class GoalsDialog(QDialog):
         within.addWidget(self.unit)
         form = QFormLayout()
         form.addRow(_("Request type:"), self.type)
-        form.addRow(_("Share resolved in time:"), self.share)
+        form.addRow(_("Share resolved in time (%):"), self.share)
         form.addRow(_("Within:"), within)
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(_("Save goal"), QDialogButtonBox.ButtonRole.ApplyRole)
@@ -611,7 +612,7 @@ class GoalsDialog(QDialog):
         goal = found.get(kind.id) if kind is not None else None
         self.remove_button.setEnabled(goal is not None)
         if goal is not None:
-            self.share.setValue(goal.share * 100)
+            self.share.setText(f"{round(goal.share * 100, 1):g} %")
             self.within.setValue(goal.within_amount)
             self.unit.setCurrentIndex(self.unit.findData(goal.within_unit))
 
@@ -629,7 +630,7 @@ class GoalsDialog(QDialog):
         return self._run(
             lambda: goals.set_goal(
                 str(self.type.currentData()),
-                self.share.value(),
+                self.share.text(),
                 self.within.value(),
                 str(self.unit.currentData()),
                 actor=self.staff(),
