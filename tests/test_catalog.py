@@ -288,7 +288,8 @@ def test_catalog_files_are_read_and_written(db, tmp_path):
     from desktop.models.catalog_transfer import read_catalog_file, write_catalog_file
     from desktop.models.errors import InputError
 
-    path = write_catalog_file(tmp_path / "town-catalog.json")
+    path, data = write_catalog_file(tmp_path / "town-catalog.json")
+    assert read_catalog_file(path) == data
     assert validate_catalog(read_catalog_file(path)) == []
     (tmp_path / "broken.json").write_text('{"departments": [\n  oops\n]}', encoding="utf-8")
     with pytest.raises(InputError, match="line 2 is not valid JSON"):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from desktop.cli.admin_commands import audit_command, privacy_command, users_command
+from desktop.cli.catalog_commands import catalog_command
 from desktop.cli.knowledge_commands import faq_command, triage_command
 from desktop.cli.print_commands import closeout_command, print_command
 from desktop.cli.report_commands import (
@@ -21,6 +22,7 @@ from desktop.cli.report_commands import (
 )
 from desktop.cli.request_commands import contact_command, question_command, request_command
 from desktop.cli.routing_commands import routing_command
+from desktop.cli.settings_commands import settings_command
 from desktop.cli.sign_in import sign_in_for_command
 from desktop.i18n import _
 from desktop.models import permissions
@@ -124,6 +126,8 @@ HANDLERS: dict[str, Handler] = {
     "report": report_command,
     "export": export_command,
     "goals": goals_command,
+    "catalog": catalog_command,
+    "settings": settings_command,
 }
 
 #: commands (and actions) that only read, so a read-only database is fine for them
@@ -148,6 +152,12 @@ READ_ONLY_OK = {
     "triage",
     "users list",
     "audit",
+    "catalog types",
+    "catalog show",
+    "catalog departments",
+    "catalog export",
+    "settings show",
+    "settings letters",
 }
 
 #: safety commands that change nothing (the others need an administrator once sign-in is on)

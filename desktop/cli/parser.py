@@ -118,4 +118,8 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     from desktop.cli import report_commands
 
     report_commands.add_parsers(commands, common)
+    from desktop.cli import catalog_commands, settings_commands
+
+    catalog_commands.add_parsers(commands, common)
+    settings_commands.add_parsers(commands, common)
     return parser

@@ -16,7 +16,7 @@ from typing import Any
 
 from peewee import JOIN, fn
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.models import audit, clock, permissions
 from desktop.models.db import reading, write
 from desktop.models.errors import ConflictError, InputError, NotFound
@@ -98,9 +98,12 @@ def parse_target(text: str) -> tuple[int | None, str]:
 
 
 def describe_target(amount: int | None, unit: str) -> str:
+    """ "3 business days", "1 business hour", "no target"."""
     if amount is None:
         return _("no target")
-    return f"{amount} {TARGET_UNITS.get(unit, unit)}"
+    if unit == "business_hours":
+        return ngettext("{n} business hour", "{n} business hours", amount).format(n=amount)
+    return ngettext("{n} business day", "{n} business days", amount).format(n=amount)
 
 
 # -- a type as the supervisor sees it -------------------------------------------------------------

@@ -120,10 +120,12 @@ def _question_entry(attribute: ServiceAttribute) -> dict[str, Any]:
     return entry
 
 
-def write_catalog_file(path: str | Path) -> Path:
-    """Export the catalog to a JSON file (written whole, then moved into place)."""
+def write_catalog_file(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """Export the catalog to a JSON file (written whole, then moved into place); returns the
+    file and what it holds."""
     target = Path(path).expanduser()
-    text = json.dumps(export_catalog(), ensure_ascii=False, indent=2) + "\n"
+    data = export_catalog()
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     partial = target.with_name(target.name + ".part")
     try:
         partial.write_text(text, encoding="utf-8")
@@ -135,7 +137,7 @@ def write_catalog_file(path: str | Path) -> Path:
                 path=target, reason=exc.strerror or exc
             )
         ) from None
-    return target
+    return target, data
 
 
 def read_catalog_file(path: str | Path) -> Any:

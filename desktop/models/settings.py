@@ -1,11 +1,25 @@
-"""Town settings that every workstation shares, kept in the database (not in QSettings)."""
+"""Town settings that every workstation shares, kept in the database (not in QSettings).
+
+`update_settings` is how a person changes them (the Settings screen and `frontcounter settings
+set`): each value is checked and said back in the clerk's words, and the versions they saw guard
+against overwriting another administrator's change. `set_settings` is the plain writer other
+parts of the app call. The logo is checked to be a PNG or JPEG image before it is kept.
+"""
 
 from __future__ import annotations
 
+import io
+import os
+import re
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from desktop.i18n import _
 from desktop.models import audit, clock, permissions
-from desktop.models.db import write
+from desktop.models.db import reading, write
+from desktop.models.errors import ConflictError, InputError
 from desktop.models.schema import Setting, StaffUser
 
 #: every shared setting and its default, declared in one place
@@ -43,14 +57,43 @@ def all_settings() -> dict[str, Any]:
     return values
 
 
-def set_settings(values: dict[str, Any], *, actor: StaffUser | None = None) -> None:
-    """Save several settings in one transaction."""
+def setting_versions(keys: Iterable[str]) -> dict[str, int]:
+    """The saved version of each setting (0: never saved, the default applies)."""
+    wanted = list(keys)
+    with reading():
+        found = {
+            str(row.key): int(row.version)
+            for row in Setting.select(Setting.key, Setting.version).where(Setting.key.in_(wanted))
+        }
+    return {key: found.get(key, 0) for key in wanted}
+
+
+def set_settings(
+    values: dict[str, Any],
+    *,
+    actor: StaffUser | None = None,
+    versions: dict[str, int] | None = None,
+) -> None:
+    """Save several settings in one transaction. With `versions` (from `setting_versions`, when
+    the screen was filled), a setting someone else saved since is a ConflictError."""
     unknown = set(values) - set(DEFAULTS)
     if unknown:
         raise KeyError(f"unknown settings {sorted(unknown)!r}")
     permissions.require(actor, permissions.SETTINGS_EDIT)
 
     def save() -> None:
+        if versions is not None:
+            now = setting_versions(versions)
+            stale = [key for key, seen in versions.items() if now[key] != seen]
+            if stale:
+                labels = setting_labels()
+                raise ConflictError(
+                    _(
+                        "Someone else changed {names} since you opened Settings. Nothing was "
+                        "overwritten: what you typed is still there; look at theirs (Reload), "
+                        "then save again."
+                    ).format(names=", ".join(labels.get(key, key) for key in stale))
+                )
         stamp = clock.now()
         for key, value in values.items():
             old = Setting.get_or_none(Setting.key == key)
@@ -71,6 +114,8 @@ def set_settings(values: dict[str, Any], *, actor: StaffUser | None = None) -> N
 def set_logo(image: bytes | None, *, actor: StaffUser | None = None) -> None:
     """The town's logo (PNG or JPEG bytes) for printed documents; None removes it."""
     permissions.require(actor, permissions.SETTINGS_EDIT)
+    if image is not None:
+        check_logo(image)
 
     def save() -> None:
         old = Setting.get_or_none(Setting.key == "town.logo")
@@ -92,3 +137,186 @@ def set_logo(image: bytes | None, *, actor: StaffUser | None = None) -> None:
 def get_logo() -> bytes | None:
     row = Setting.get_or_none(Setting.key == "town.logo")
     return None if row is None or row.blob is None else bytes(row.blob)
+
+
+# -- what a person may change, checked -----------------------------------------------------------
+
+#: the settings a town edits on the screen and with `frontcounter settings set`, in that order
+EDITABLE = (
+    "town.name",
+    "town.address",
+    "town.phone",
+    "town.email",
+    "town.website",
+    "print.page_size",
+    "calendar.federal_holidays",
+    "privacy.retention_years",
+)
+PAGE_SIZES = {"letter": "letter", "us letter": "letter", "us-letter": "letter", "a4": "a4"}
+_LIMITS = {
+    "town.name": 200,
+    "town.address": 300,
+    "town.phone": 40,
+    "town.email": 254,
+    "town.website": 300,
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_WEBSITE = re.compile(r"^(https?://)?[^\s/]+\.[^\s]+$", re.IGNORECASE)
+_YES = {"yes", "y", "true", "on", "1"}
+_NO = {"no", "n", "false", "off", "0"}
+
+
+def setting_labels() -> dict[str, str]:
+    """Each editable setting in the clerk's words."""
+    return {
+        "town.name": _("Town name"),
+        "town.address": _("Town hall address"),
+        "town.phone": _("Phone"),
+        "town.email": _("Email"),
+        "town.website": _("Website"),
+        "print.page_size": _("Paper size"),
+        "calendar.federal_holidays": _("Add each new year's federal holidays"),
+        "privacy.retention_years": _("Years residents' details are kept after closing"),
+    }
+
+
+def parse_setting(key: str, value: Any) -> Any:
+    """The value to store for an editable setting, from what was typed (text) or given; an
+    InputError says what is wrong."""
+    if key not in EDITABLE:
+        raise InputError(
+            _("“{key}” is not a setting that can be changed here. These can: {keys}.").format(
+                key=str(key)[:60], keys=", ".join(EDITABLE)
+            )
+        )
+    label = setting_labels()[key]
+    if key == "print.page_size":
+        size = PAGE_SIZES.get(" ".join(str(value).lower().split()))
+        if size is None:
+            raise InputError(_("The paper size is “letter” (US Letter) or “A4”."))
+        return size
+    if key == "calendar.federal_holidays":
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word not in _YES | _NO:
+            raise InputError(_("“{label}” is yes or no.").format(label=label))
+        return word in _YES
+    if key == "privacy.retention_years":
+        from desktop.models.privacy import MAX_RETENTION_YEARS
+
+        try:
+            years = int(str(value).strip())
+        except ValueError:
+            years = -1
+        if not 0 <= years <= MAX_RETENTION_YEARS:
+            raise InputError(
+                _(
+                    "Give a number of years from 1 to {most}, or 0 to keep residents' details."
+                ).format(most=MAX_RETENTION_YEARS)
+            )
+        return years
+    from desktop.models.catalog_edit import clean_line, too_long
+
+    text = clean_line(str(value))
+    if len(text) > _LIMITS[key]:
+        raise InputError(too_long(label, _LIMITS[key]))
+    if text and key == "town.phone" and not any(ch.isdigit() for ch in text):
+        raise InputError(_("“{phone}” is not a phone number.").format(phone=text))
+    if text and key == "town.email" and not _EMAIL.match(text):
+        raise InputError(_("“{email}” is not an email address.").format(email=text))
+    if text and key == "town.website" and not _WEBSITE.match(text):
+        raise InputError(
+            _("“{site}” is not a website address, e.g. www.alderfalls.gov.").format(site=text)
+        )
+    return text
+
+
+def update_settings(
+    values: dict[str, Any],
+    *,
+    actor: StaffUser | None = None,
+    versions: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """Check and save settings as a person typed them; InputError lists every problem and
+    nothing is saved. Returns the values stored."""
+    problems: list[str] = []
+    checked: dict[str, Any] = {}
+    for key, value in values.items():
+        try:
+            checked[key] = parse_setting(key, value)
+        except InputError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise InputError(" ".join(problems))
+    if "privacy.retention_years" in checked:
+        permissions.require(actor, permissions.PRIVACY_MANAGE)
+    set_settings(checked, actor=actor, versions=versions)
+    return checked
+
+
+# -- the logo -------------------------------------------------------------------------------------
+
+#: the largest logo kept (a letterhead logo is tens of kilobytes; a photo is not a logo)
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+MAX_LOGO_PIXELS = 25_000_000
+LOGO_FORMATS = ("PNG", "JPEG")
+
+
+def _logo_too_big(size: int) -> InputError:
+    return InputError(
+        _(
+            "The logo is {size:,} KB; it can be {most:,} KB at most. Save it smaller "
+            "(a logo of 600 pixels across prints sharp)."
+        ).format(size=(size + 1023) // 1024, most=MAX_LOGO_BYTES // 1024)
+    )
+
+
+def check_logo(data: bytes) -> tuple[str, int, int]:
+    """(format, width, height) of a logo Pillow can read as PNG or JPEG; else InputError."""
+    if len(data) > MAX_LOGO_BYTES:
+        raise _logo_too_big(len(data))
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=LOGO_FORMATS) as image:
+                kind, (width, height) = str(image.format), image.size
+                if width * height > MAX_LOGO_PIXELS:
+                    raise InputError(
+                        _("The logo is {w} × {h} pixels: make it smaller first.").format(
+                            w=width, h=height
+                        )
+                    )
+                image.load()  # a cut-off or damaged file fails here, not when printing
+    except InputError:
+        raise
+    except Exception as exc:  # Pillow says "cannot identify", "truncated", a bomb...
+        raise InputError(
+            _("That file is not a PNG or JPEG picture that can be printed ({reason}).").format(
+                reason=type(exc).__name__
+            )
+        ) from None
+    return kind, width, height
+
+
+def read_logo_file(path: str | Path) -> bytes:
+    """A logo file's bytes, checked; InputError says why it cannot be the logo."""
+    source = Path(path).expanduser()
+    try:
+        if source.is_dir():
+            raise InputError(_("{path} is a folder, not a picture.").format(path=source))
+        with source.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_LOGO_BYTES:
+                raise _logo_too_big(size)
+            data = handle.read(MAX_LOGO_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(_("There is no file at {path}.").format(path=source)) from None
+    except OSError as exc:
+        raise InputError(
+            _("{path} could not be read: {reason}").format(path=source, reason=exc.strerror or exc)
+        ) from None
+    check_logo(data)
+    return data

@@ -1,0 +1,155 @@
+"""`frontcounter settings ...`: the town's shared settings, its logo and its letter templates.
+
+The same checks as the Settings screen: `settings set town.email x` is refused in the same words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from desktop.i18n import _
+from desktop.models.db import OpenedDatabase
+from desktop.models.errors import InputError
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    from desktop.models.settings import EDITABLE
+
+    settings = commands.add_parser("settings", help=_("the town's settings, logo and letters"))
+    actions = settings.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("show", parents=[common], help=_("every setting"))
+    setting = actions.add_parser(
+        "set",
+        parents=[common],
+        help=_("change a setting: {keys}").format(keys=", ".join(EDITABLE)),
+    )
+    setting.add_argument("key", metavar="KEY")
+    setting.add_argument("value", nargs="+", metavar="VALUE")
+    logo = actions.add_parser(
+        "logo", parents=[common], help=_("the logo on printed documents (PNG or JPEG)")
+    )
+    which = logo.add_mutually_exclusive_group(required=True)
+    which.add_argument("file", nargs="?", type=Path, metavar="FILE")
+    which.add_argument("--clear", action="store_true", help=_("print without a logo"))
+    actions.add_parser("letters", parents=[common], help=_("the letter templates"))
+    letter = actions.add_parser(
+        "letter", parents=[common], help=_("add or change a letter template")
+    )
+    letter.add_argument("name", metavar="NAME", help=_("one word, e.g. closure"))
+    letter.add_argument("--subject", required=True)
+    body = letter.add_mutually_exclusive_group(required=True)
+    body.add_argument("--body", help=_("the letter's text"))
+    body.add_argument(
+        "--body-file", type=Path, metavar="FILE", help=_("the letter's text in a file ('-': stdin)")
+    )
+
+
+def _logo_facts() -> dict[str, Any] | None:
+    from desktop.models.settings import check_logo, get_logo
+
+    logo = get_logo()
+    if logo is None:
+        return None
+    try:
+        kind, width, height = check_logo(logo)
+    except InputError:
+        return {"bytes": len(logo), "readable": False}
+    return {"bytes": len(logo), "format": kind, "width": width, "height": height, "readable": True}
+
+
+def _show() -> tuple[dict[str, Any], str]:
+    from desktop.models import letter_templates
+    from desktop.models.settings import EDITABLE, all_settings, setting_labels
+
+    values = all_settings()
+    labels = setting_labels()
+    data: dict[str, Any] = {key: values[key] for key in EDITABLE}
+    logo = _logo_facts()
+    data["logo"] = logo
+    data["letter_templates"] = sorted(letter_templates.templates())
+    lines = [f"{key:<27} {_shown(values[key])}   ({labels[key]})" for key in EDITABLE]
+    if logo is None:
+        lines.append(f"{'logo':<27} " + _("(none)"))
+    elif logo["readable"]:
+        lines.append(
+            f"{'logo':<27} "
+            + _("{format}, {width} × {height} pixels, {kb:,} KB").format(
+                kb=(logo["bytes"] + 1023) // 1024, **logo
+            )
+        )
+    else:
+        lines.append(f"{'logo':<27} " + _("(not a readable picture: choose it again)"))
+    lines.append(f"{'letter templates':<27} " + ", ".join(data["letter_templates"]))
+    return data, "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value) if value not in ("", None) else _("(not set)")
+
+
+def _letter_body(args: argparse.Namespace) -> str:
+    if args.body is not None:
+        return str(args.body)
+    if str(args.body_file) == "-":
+        return sys.stdin.read()
+    path = args.body_file.expanduser()
+    try:
+        return str(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError(_("There is no file at {path}.").format(path=path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            _("{path} could not be read as text: {reason}").format(path=path, reason=exc)
+        ) from None
+
+
+def settings_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models import letter_templates, settings
+
+    if args.action == "show":
+        emit(args, *_show())
+    elif args.action == "set":
+        stored = settings.update_settings({args.key: " ".join(args.value)})
+        value = stored[args.key]
+        emit(
+            args,
+            {args.key: value},
+            _("{label}: {value}").format(
+                label=settings.setting_labels()[args.key], value=_shown(value)
+            ),
+        )
+    elif args.action == "logo":
+        if args.clear:
+            settings.set_logo(None)
+            emit(args, {"logo": None}, _("Printed documents carry no logo now."))
+            return
+        data = settings.read_logo_file(args.file)
+        settings.set_logo(data)
+        facts = _logo_facts()
+        emit(
+            args,
+            {"logo": facts},
+            _("The logo is saved for every workstation ({width} × {height} pixels).").format(
+                **(facts or {})
+            ),
+        )
+    elif args.action == "letters":
+        templates = letter_templates.templates()
+        emit(
+            args,
+            {"templates": templates, "placeholders": dict(letter_templates.placeholders())},
+            "\n".join(f"{name:<16} {t['subject']}" for name, t in sorted(templates.items())),
+        )
+    else:
+        letter_templates.save_template(args.name, args.subject, _letter_body(args))
+        emit(
+            args,
+            {"name": args.name, "saved": True},
+            _("The letter template “{name}” is saved.").format(name=args.name),
+        )
