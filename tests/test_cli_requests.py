@@ -350,3 +350,52 @@ def test_a_question_is_logged_from_an_article(fc):
     assert code == 1 and "question was about" in err
     code, _out, err = fc("question", "log", "x", "--article", "999999")
     assert code == 1 and "no longer" in err
+
+
+def test_edit_corrects_a_request_and_refuses_a_stale_version(fc):
+    assert fc(*POTHOLE)[0] == 0
+    code, out, err = fc(
+        "request", "edit", "2026-1", "--address", "14 Elm Street", "--version", "1", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["address"] == "14 Elm Street" and json.loads(out)["version"] == 2
+    code, _out, err = fc("request", "edit", "2026-1", "--zip", "06001", "--version", "1")
+    assert code == 1 and "Someone else changed" in err
+    code, _out, err = fc("request", "edit", "2026-1", "--zip", "0" * 5000)
+    assert code == 1 and "too long" in err
+    code, _out, err = fc("request", "edit", "2026-1", "--lat", "40")
+    assert code == 1 and "--long" in err
+    code, out, _err = fc("request", "show", "2026-1")
+    assert "Address: 12 elm st. → 14 Elm Street" in out
+
+
+def test_list_limits_are_bounded_and_ids_too_big_are_not_found(fc):
+    assert fc(*POTHOLE)[0] == 0
+    for limit in ("-1", "0", "10001", "lots"):
+        with pytest.raises(SystemExit):
+            fc("request", "list", "--limit", limit)
+    with pytest.raises(SystemExit):
+        fc("contact", "show", "99999999999999999999999")
+    with pytest.raises(SystemExit):
+        fc("request", "detach", "2026-1", "99999999999999999999999")
+
+
+def test_a_caller_logged_again_by_phone_or_email_stays_one_resident(fc):
+    for phone in ("(555) 010-2233", "555.010.2233", "5550102233"):
+        assert fc(*POTHOLE, "--phone", phone, "--first-name", "Maria")[0] == 0
+    code, out, _err = fc("contact", "find", "5550102233", "--json")
+    assert code == 0 and len(json.loads(out)) == 1
+    code, out, _err = fc("contact", "find", "010-2233", "--json")  # no area code, as locals say
+    assert len(json.loads(out)) == 1
+    code, _out, err = fc("contact", "find", "x" * 100_000)
+    assert code == 0 and "Traceback" not in err
+
+
+def test_text_too_long_for_a_field_is_refused_not_cut(fc):
+    code, _out, err = fc(*POTHOLE, "--zip", "0" * 5000)
+    assert code == 1 and "ZIP" in err
+    code, _out, err = fc(*POTHOLE, "--location-notes", "by the oak " * 100)
+    assert code == 1 and "location notes are too long" in err
+    code, _out, err = fc(*POTHOLE[:4], "--address", "99999999999999999999999 Elm St",
+                         "--attr", "size=large", "--attr", "in_lane=yes")  # fmt: skip
+    assert code == 0, err

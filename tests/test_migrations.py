@@ -94,6 +94,10 @@ def test_version_4_takes_confidential_reporters_out_of_the_search_index(tmp_path
     raw = sqlite3.connect(path)
     with raw:  # as version 3 indexed it: the reporter's name in every request's document
         raw.execute("UPDATE schema_info SET value = '3' WHERE key = 'schema_version'")
+        raw.execute(  # as version 3 stored "12 Elm St, Apt 4": the flat number dropped
+            "UPDATE service_request SET address = '12 Elm St, Apt 4', "
+            "address_normalized = '12 ELM ST'"
+        )
         raw.execute("DELETE FROM request_text")
         raw.execute("INSERT INTO request_text(rowid, doc) SELECT id, 'Quimby' FROM service_request")
     raw.close()
@@ -102,5 +106,7 @@ def test_version_4_takes_confidential_reporters_out_of_the_search_index(tmp_path
         assert migrations.schema_version(opened.db) == migrations.LATEST_VERSION
         assert RequestList(RequestFilter(search="Quimby")).count() == 0
         assert RequestList(RequestFilter(search="parties")).count() == 1
+        # and the address is stored in today's form ("Apt 4" after a comma is a flat number)
+        assert RequestList(RequestFilter(address="12 Elm St #4")).count() == 1
     finally:
         close_database(opened)

@@ -20,6 +20,17 @@ from desktop.models.tracking import format_tracking, next_tracking_number, parse
         ("5 Park Avenue, Alder Falls NY", "5 PARK AVE"),
         ("7 Oak Lane Apt 2", "7 oak ln apartment 2"),
         ("3 First Avenue", "3 1st Ave"),
+        ("12-14 Elm St", "12 Elm Street"),
+        ("12 – 14 Elm St", "12 Elm St"),
+        ("12½ Elm St", "12 Elm St"),
+        ("12 1/2 Elm St", "12 Elm St"),
+        ("200 Route 9", "200 Rt 9"),
+        ("200 Rte. 9", "200 route 9"),
+        ("4 Mount Pleasant Ave", "4 Mt Pleasant Avenue"),
+        ("9 Saint Marys Rd", "9 St Marys Road"),
+        ("7 Oak Lane #2", "7 Oak Ln, Apt 2"),
+        ("7 Oak Lane Unit 2", "7 oak lane apt. 2"),
+        ("7 Oak Lane, Suite 2, Alder Falls NY", "7 Oak Ln #2"),
     ],
 )
 def test_one_address_however_it_is_typed(a, b):
@@ -34,6 +45,15 @@ def test_street_names_that_look_like_directions_stay_names():
 def test_house_number_and_street_for_nearby_checks():
     address = normalize_address("12B Oak Lane #3")
     assert (address.house_number, address.street) == (12, "OAK LN")
+    ranged = normalize_address("12-14 Elm St")
+    assert (ranged.house_number, ranged.street) == (12, "ELM ST")
+    assert normalize_address("9 Saint Marys Rd").street == "ST MARYS RD"
+    assert normalize_address("10 Main Street").street == "MAIN ST"  # a suffix stays a suffix
+
+
+def test_a_number_too_long_for_a_house_is_not_one():
+    address = normalize_address("99999999999999999999999 Elm St")
+    assert address.house_number is None
 
 
 @given(st.text())

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.arguments import page_size, record_id, years
 from desktop.i18n import _
 from desktop.models import audit, permissions, privacy, signin
 from desktop.models.db import OpenedDatabase
@@ -60,7 +61,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     listing.add_argument("--record", default="")
     listing.add_argument("--since", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     listing.add_argument("--until", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=page_size, default=50, help=_("1 to 10,000 records"))
 
     private = commands.add_parser(
         "privacy", parents=[common], help=_("anonymise old personal data; public-records exports")
@@ -72,12 +73,12 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help=_("remove residents' details from requests closed long ago"),
     )
-    anon.add_argument("--older-than", type=int, metavar="YEARS", required=True)
+    anon.add_argument("--older-than", type=years, metavar="YEARS", required=True)
     export = private_actions.add_parser(
         "export", parents=[common], help=_("everything held on one resident or one request")
     )
     which = export.add_mutually_exclusive_group(required=True)
-    which.add_argument("--contact", type=int, metavar="ID")
+    which.add_argument("--contact", type=record_id, metavar="ID")
     which.add_argument("--request", metavar="NUMBER")
     export.add_argument("--out", type=Path, metavar="FILE", required=True)
     export.add_argument(

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
+from desktop.cli.arguments import page_size, record_id
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
@@ -30,7 +31,9 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     add.add_argument("--last-name", default="")
     add.add_argument("--phone", default="")
     add.add_argument("--email", default="")
-    add.add_argument("--contact", type=int, metavar="ID", help=_("a resident already on file"))
+    add.add_argument(
+        "--contact", type=record_id, metavar="ID", help=_("a resident already on file")
+    )
     add.add_argument("--confidential", action="store_true")
     add.add_argument("--priority")
     add.add_argument(
@@ -48,6 +51,39 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
     show = actions.add_parser("show", parents=[common], help=_("one request with its history"))
     show.add_argument("number")
+
+    edit = actions.add_parser(
+        "edit", parents=[common], help=_("correct a saved request's details (each one noted)")
+    )
+    edit.add_argument("number")
+    edit.add_argument("--description", help=_("what the caller said, corrected"))
+    edit.add_argument("--address")
+    edit.add_argument("--location-notes")
+    edit.add_argument("--zip")
+    edit.add_argument("--lat", type=float)
+    edit.add_argument("--long", type=float)
+    edit.add_argument("--clear-coordinates", action="store_true")
+    edit.add_argument(
+        "--type", metavar="TYPE_CODE", help=_("another type: the request is re-routed")
+    )
+    edit.add_argument(
+        "--attr",
+        action="append",
+        default=None,
+        metavar="CODE=VALUE",
+        help=_("the answers, all of them (repeat as needed)"),
+    )
+    edit.add_argument("--confidential", choices=["yes", "no"])
+    edit.add_argument(
+        "--reroute", action="store_true", help=_("route again for the corrected address")
+    )
+    edit.add_argument(
+        "--version", type=record_id, help=_("the version you saw: a newer one is a conflict")
+    )
+
+    priority = actions.add_parser("priority", parents=[common], help=_("change the priority"))
+    priority.add_argument("number")
+    priority.add_argument("level", help=_("low, normal, high or urgent"))
 
     listing = actions.add_parser("list", parents=[common], help=_("requests, newest first"))
     listing.add_argument("--open", action="store_true")
@@ -67,7 +103,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     listing.add_argument("--sort", default="requested_at", help=_("a column to sort by"))
     listing.add_argument("--ascending", action="store_true")
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=page_size, default=50, help=_("1 to 10,000 rows"))
 
     for name, helptext in (
         ("note", _("add an internal note")),
@@ -119,12 +155,12 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     attachments.add_argument("number")
     detach = actions.add_parser("detach", parents=[common], help=_("remove an attachment"))
     detach.add_argument("number")
-    detach.add_argument("attachment_id", type=int, metavar="ATTACHMENT_ID")
+    detach.add_argument("attachment_id", type=record_id, metavar="ATTACHMENT_ID")
     export = actions.add_parser(
         "save-attachment", parents=[common], help=_("save an attachment to a file")
     )
     export.add_argument("number")
-    export.add_argument("attachment_id", type=int, metavar="ATTACHMENT_ID")
+    export.add_argument("attachment_id", type=record_id, metavar="ATTACHMENT_ID")
     export.add_argument("target", metavar="PATH", help=_("a file, or a folder to save it in"))
     export.add_argument("--overwrite", action="store_true", help=_("replace an existing file"))
 
@@ -133,12 +169,14 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     find = contact_actions.add_parser("find", parents=[common], help=_("by phone, email or name"))
     find.add_argument("text")
     contact_show = contact_actions.add_parser("show", parents=[common], help=_("one resident"))
-    contact_show.add_argument("id", type=int)
+    contact_show.add_argument("id", type=record_id)
     merge = contact_actions.add_parser(
         "merge", parents=[common], help=_("merge two records of the same resident into one")
     )
-    merge.add_argument("keep", type=int, metavar="KEEP_ID", help=_("the record to keep"))
-    merge.add_argument("other", type=int, metavar="OTHER_ID", help=_("the record merged into it"))
+    merge.add_argument("keep", type=record_id, metavar="KEEP_ID", help=_("the record to keep"))
+    merge.add_argument(
+        "other", type=record_id, metavar="OTHER_ID", help=_("the record merged into it")
+    )
 
     question = commands.add_parser("question", help=_("questions answered without a request"))
     question_actions = question.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -146,9 +184,11 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         "log", parents=[common], help=_("count a question answered (from an article)")
     )
     logged.add_argument("topic", nargs="?", default="", help=_("what the question was about"))
-    logged.add_argument("--article", type=int, metavar="ID", help=_("the FAQ article used"))
+    logged.add_argument("--article", type=record_id, metavar="ID", help=_("the FAQ article used"))
     logged.add_argument("--channel", default="phone")
-    logged.add_argument("--contact", type=int, metavar="ID", help=_("a resident already on file"))
+    logged.add_argument(
+        "--contact", type=record_id, metavar="ID", help=_("a resident already on file")
+    )
     logged.add_argument("--notes", default="")
 
 
@@ -222,6 +262,9 @@ def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     if args.action == "show":
         _show(args, request)
         return
+    if args.action == "edit":
+        _edit(args, request, actor)
+        return
     if args.action in ("attach", "attachments", "detach", "save-attachment"):
         _attachments(args, request, actor)
         return
@@ -243,6 +286,7 @@ def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             rid, "duplicate", duplicate_of=args.original, actor=actor
         ),
         "assign": lambda: _assign(rid, args.username, actor),
+        "priority": lambda: lifecycle.set_priority(rid, args.level, actor=actor),
     }
     changed = actions[args.action]()
     emit(
@@ -250,6 +294,52 @@ def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         _summary(changed),
         _("{number}: {status}").format(
             number=changed.tracking_number, status=changed.status.replace("_", " ")
+        ),
+    )
+
+
+def _answers_of(items: list[str]) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for item in items:
+        code, sep, value = item.partition("=")
+        if not sep or not code.strip():
+            raise InputError(_("Give answers as CODE=VALUE, e.g. --attr size=small."))
+        answers[code.strip()] = value
+    return answers
+
+
+def _edit(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | None) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models.request_edit import KEEP, RequestEdit, edit_request
+
+    if (args.lat is None) != (args.long is None):
+        raise InputError(_("Give both --lat and --long, or --clear-coordinates."))
+    coordinates: Any = KEEP
+    if args.clear_coordinates:
+        coordinates = None
+    elif args.lat is not None:
+        coordinates = (args.lat, args.long)
+
+    def given(value: Any) -> Any:
+        return KEEP if value is None else value
+
+    edit = RequestEdit(
+        description=given(args.description),
+        address=given(args.address),
+        location_notes=given(args.location_notes),
+        zip=given(args.zip),
+        coordinates=coordinates,
+        service_type=given(args.type),
+        answers=KEEP if args.attr is None else _answers_of(args.attr),
+        confidential=KEEP if args.confidential is None else args.confidential == "yes",
+        reroute=args.reroute,
+    )
+    changed = edit_request(request.id, edit, version=args.version, actor=actor)
+    emit(
+        args,
+        _summary(changed),
+        _("{number} corrected (version {version}).").format(
+            number=changed.tracking_number, version=changed.version
         ),
     )
 
@@ -264,15 +354,16 @@ def _assign(rid: int, username: str, actor: StaffUser | None) -> ServiceRequest:
 
 def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.contacts import CallerDetails
+    from desktop.models.contacts import CallerDetails, check_caller, one_on_file
     from desktop.models.intake import RequestDraft, create_request, find_duplicates
 
-    answers: dict[str, Any] = {}
-    for item in args.attr:
-        code, sep, value = item.partition("=")
-        if not sep or not code.strip():
-            raise InputError(_("Give answers as CODE=VALUE, e.g. --attr size=small."))
-        answers[code.strip()] = value
+    answers = _answers_of(args.attr)
+    caller = CallerDetails(args.first_name, args.last_name, args.phone, args.email)
+    contact_id = args.contact
+    if contact_id is None and not check_caller(caller):
+        # the same phone or email as one resident on file: theirs, not a second record
+        known = one_on_file(caller)
+        contact_id = known.id if known is not None else None
     draft = RequestDraft(
         service_type=args.type,
         description=args.description,
@@ -283,8 +374,8 @@ def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
         long=args.long,
         channel=args.channel,
         answers=answers,
-        contact_id=args.contact,
-        caller=CallerDetails(args.first_name, args.last_name, args.phone, args.email),
+        contact_id=contact_id,
+        caller=caller,
         confidential=args.confidential,
         priority=args.priority,
         safety_acknowledged=args.safety_acknowledged,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from desktop.cli.arguments import record_id
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
 from desktop.models.schema import RoutingRule
@@ -46,28 +47,32 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     add = actions.add_parser("add", parents=[common], help=_("add a rule (last unless --position)"))
     add.add_argument("name", help=_("what the rule is for, in a few words"))
     rule_options(add, adding=True)
-    add.add_argument("--position", type=int, help=_("1 is tried first"))
+    add.add_argument("--position", type=record_id, help=_("1 is tried first"))
     add.add_argument("--inactive", action="store_true", help=_("save it switched off"))
 
     update = actions.add_parser(
         "update", parents=[common], help=_("change a rule (an empty value clears a field)")
     )
-    update.add_argument("id", type=int)
+    update.add_argument("id", type=record_id)
     update.add_argument("--name")
     rule_options(update, adding=False)
     state = update.add_mutually_exclusive_group()
     state.add_argument("--active", dest="active", action="store_true", default=None)
     state.add_argument("--inactive", dest="active", action="store_false")
-    update.add_argument("--version", type=int, help=_("the version you saw (refused if stale)"))
+    update.add_argument(
+        "--version", type=record_id, help=_("the version you saw (refused if stale)")
+    )
 
     remove = actions.add_parser("remove", parents=[common], help=_("delete a rule"))
-    remove.add_argument("id", type=int)
-    remove.add_argument("--version", type=int, help=_("the version you saw (refused if stale)"))
+    remove.add_argument("id", type=record_id)
+    remove.add_argument(
+        "--version", type=record_id, help=_("the version you saw (refused if stale)")
+    )
 
     move = actions.add_parser("move", parents=[common], help=_("put a rule at another place"))
-    move.add_argument("id", type=int)
-    move.add_argument("position", type=int, help=_("1 is tried first"))
-    move.add_argument("--version", type=int, help=_("the version you saw (refused if stale)"))
+    move.add_argument("id", type=record_id)
+    move.add_argument("position", type=record_id, help=_("1 is tried first"))
+    move.add_argument("--version", type=record_id, help=_("the version you saw (refused if stale)"))
 
     attempt = actions.add_parser(
         "try", parents=[common], help=_("where a request would go, and which rule says so")

@@ -58,7 +58,25 @@ DIRECTIONS = {
     "SOUTHEAST": "SE",
     "SOUTHWEST": "SW",
 }
-UNITS = {"APARTMENT": "APT", "SUITE": "STE", "UNIT": "UNIT", "FLOOR": "FL", "ROOM": "RM", "#": "#"}
+#: the designators of a flat or an office: "#4", "Apt 4", "Unit 4" and "Suite 4" are one place
+UNITS = {
+    "APARTMENT": "#",
+    "APT": "#",
+    "SUITE": "#",
+    "STE": "#",
+    "UNIT": "#",
+    "#": "#",
+    "FLOOR": "FL",
+    "ROOM": "RM",
+}
+#: the first word of a street name, written out or not: "Route 9", "Mount Pleasant Ave"
+PREFIXES = {
+    "ROUTE": "RTE",
+    "RT": "RTE",
+    "SAINT": "ST",
+    "MOUNT": "MT",
+    "FORT": "FT",
+}
 _ORDINALS = {
     "FIRST": "1ST",
     "SECOND": "2ND",
@@ -71,7 +89,11 @@ _ORDINALS = {
     "NINTH": "9TH",
     "TENTH": "10TH",
 }
-_HOUSE = re.compile(r"^(\d+)([A-Z]?)(?:-\d+)?$")
+_HOUSE = re.compile(r"^(\d{1,6})([A-Z]?)$")
+#: "12-14 Elm St", "12 – 14 Elm St": the first house number of a range
+_RANGE = re.compile(r"^\s*(\d+)\s*[-–—]\s*\d+\b")
+#: "12½ Elm St", "12 1/2 Elm St": the half is dropped
+_FRACTION = re.compile(r"^\s*(\d+)\s*(?:[½¼¾]|1/2|1/4|3/4)(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -84,8 +106,12 @@ class Address:
 
 
 def normalize_address(text: str) -> Address:
-    """The canonical form of a street address line (a city or zip after a comma is dropped)."""
-    line = text.split(",")[0].upper().replace("#", " # ")
+    """The canonical form of a street address line (a city or zip after a comma is dropped,
+    a flat or suite number after a comma is kept)."""
+    first, *rest = text.split(",")
+    kept = [first] + [p for p in rest if p.split() and p.split()[0].upper().strip(".") in UNITS]
+    line = " ".join(kept).upper()
+    line = _FRACTION.sub(r"\1", _RANGE.sub(r"\1", line)).replace("#", " # ")
     words = [w for w in re.split(r"[^\w#]+", line) if w]
     house: int | None = None
     if words and (match := _HOUSE.match(words[0])):
@@ -104,6 +130,10 @@ def normalize_address(text: str) -> Address:
 def _street(words: list[str]) -> list[str]:
     """Abbreviate directions and the suffix, but never the name itself ("West Street")."""
     out = [_ORDINALS.get(w, w) for w in words]
+    if len(out) >= 2 and out[0] in PREFIXES:
+        out[0] = PREFIXES[out[0]]
+    if len(out) >= 3 and out[0] in DIRECTIONS and out[1] in PREFIXES:
+        out[1] = PREFIXES[out[1]]
     if len(out) >= 3 and out[0] in DIRECTIONS:
         out[0] = DIRECTIONS[out[0]]
     if len(out) >= 3 and out[-1] in DIRECTIONS and out[-2] in SUFFIXES:

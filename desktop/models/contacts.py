@@ -17,6 +17,8 @@ from desktop.models.errors import InputError, NotFound
 from desktop.models.schema import Contact, ContactMethod
 
 MAX_FIELD = 200
+#: a phone number without its area code
+LOCAL_DIGITS = 7
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,9 @@ def check_caller(caller: CallerDetails) -> list[str]:
 
 
 def find_contacts(text: str, limit: int = 20) -> list[Contact]:
-    """Residents matching what the clerk typed: a phone number, an email, or a name."""
-    text = " ".join(text.split())
+    """Residents matching what the clerk typed: a phone number (all of it, its start, or the
+    seven local digits without the area code), an email, or a name."""
+    text = " ".join(text.split())[: MAX_FIELD * 2]  # no name, phone or email is longer
     if len(text) < 2:
         return []
     query = Contact.select().where(Contact.merged_into.is_null(), Contact.anonymized_at.is_null())
@@ -66,9 +69,12 @@ def find_contacts(text: str, limit: int = 20) -> list[Contact]:
         )
         query = query.where(Contact.id.in_(ids))
     elif looks_like_phone(text):
+        digits = normalize_phone(text)
+        number = ContactMethod.normalized.startswith(digits)
+        if len(digits) == LOCAL_DIGITS:  # "010-2233": the area code left out, as locals do
+            number |= ContactMethod.normalized.endswith(digits)
         ids = ContactMethod.select(ContactMethod.contact).where(
-            ContactMethod.kind == "phone",
-            ContactMethod.normalized.startswith(normalize_phone(text)),
+            ContactMethod.kind == "phone", number
         )
         query = query.where(Contact.id.in_(ids))
     else:
@@ -78,6 +84,34 @@ def find_contacts(text: str, limit: int = 20) -> list[Contact]:
             condition |= Contact.last_name.startswith(text)
         query = query.where(condition)
     return list(query.order_by(Contact.search_name).limit(limit))
+
+
+def one_on_file(caller: CallerDetails) -> Contact | None:
+    """The one resident on file with this caller's phone number or email (None: nobody, or
+    more than one, when the clerk must choose): a caller logged twice stays one resident."""
+    wanted = []
+    if caller.phone.strip() and len(normalize_phone(caller.phone)) >= 10:
+        wanted.append(
+            (ContactMethod.kind == "phone")
+            & (ContactMethod.normalized == normalize_phone(caller.phone))
+        )
+    if caller.email.strip():
+        wanted.append(
+            (ContactMethod.kind == "email")
+            & (ContactMethod.normalized == normalize_email(caller.email))
+        )
+    if not wanted:
+        return None
+    condition = wanted[0]
+    for other in wanted[1:]:
+        condition |= other
+    ids = ContactMethod.select(ContactMethod.contact).where(condition)
+    found = list(
+        Contact.select()
+        .where(Contact.id.in_(ids), Contact.merged_into.is_null(), Contact.anonymized_at.is_null())
+        .limit(2)
+    )
+    return found[0] if len(found) == 1 else None
 
 
 def get_contact(contact_id: int) -> Contact:

@@ -35,6 +35,7 @@ from desktop.models.tracking import next_tracking_number
 from desktop.models.triage import learn_from_request, suggest_service_types
 from desktop.models.vocab import CHANNELS, LIST_DATATYPES, OPEN_STATUSES, PRIORITIES
 
+MAX_ZIP = 20
 NEARBY_HOUSES = 4  # same street, within this many house numbers
 NEARBY_METRES = 75.0
 
@@ -155,6 +156,14 @@ def check_draft(draft: RequestDraft) -> tuple[ServiceType, dict[str, Any]]:
         problems.append(_("Give both latitude and longitude, or neither."))
     if len(draft.address) > MAX_LINE:
         problems.append(_("The address is too long."))
+    if len(draft.location_notes.strip()) > MAX_LINE:
+        problems.append(
+            _("The location notes are too long ({limit} characters at most).").format(
+                limit=MAX_LINE
+            )
+        )
+    if len(draft.zip.strip()) > MAX_ZIP:
+        problems.append(_("“{zip}…” is not a ZIP code.").format(zip=draft.zip.strip()[:12]))
     problems.extend(check_caller(draft.caller))
     if service_type is not None:
         questions = _type_and_questions(service_type.code)[1]
@@ -197,7 +206,7 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
         service_type,
         clean_text(draft.description, MAX_DESCRIPTION),
         location.street,
-        clean_text(draft.zip, 20),
+        clean_text(draft.zip, MAX_ZIP),
     )
 
     def save() -> ServiceRequest:
@@ -223,7 +232,7 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
             address_normalized=location.normalized,
             street=location.street,
             house_number=location.house_number,
-            zip=clean_text(draft.zip, 20),
+            zip=clean_text(draft.zip, MAX_ZIP),
             location_notes=clean_text(draft.location_notes, MAX_LINE),
             lat=draft.lat,
             long=draft.long,

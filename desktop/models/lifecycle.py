@@ -47,7 +47,7 @@ def find_request(reference: str | int) -> ServiceRequest:
     return request
 
 
-def _change(
+def save_change(
     request_id: int,
     version: int | None,
     changes: dict[str, Any],
@@ -121,7 +121,7 @@ def set_status(
         "new_value": status,
         "body": clean_text(note, MAX_DESCRIPTION),
     }
-    return _change(request_id, version, changes, [event], actor)
+    return save_change(request_id, version, changes, [event], actor)
 
 
 def resolve(
@@ -175,7 +175,7 @@ def resolve(
         changes["status_notes"] = clean_text(note, MAX_DESCRIPTION)
 
     def save() -> ServiceRequest:
-        return _change(request_id, version, {**_end_pause(request), **changes}, events, actor)
+        return save_change(request_id, version, {**_end_pause(request), **changes}, events, actor)
 
     return write(save)
 
@@ -194,7 +194,7 @@ def close(
         "body": clean_text(note, MAX_DESCRIPTION),
         "public": True,
     }
-    return _change(
+    return save_change(
         request_id, version, {"status": "closed", "closed_at": clock.now()}, [event], actor
     )
 
@@ -229,7 +229,7 @@ def reopen(
         "new_value": "acknowledged",
         "body": _("Reopened: {reason}").format(reason=reason),
     }
-    return _change(request_id, version, changes, [event], actor)
+    return save_change(request_id, version, changes, [event], actor)
 
 
 def add_note(
@@ -248,7 +248,7 @@ def add_note(
     find_request(request_id)
     changes: dict[str, Any] = {"status_notes": text} if public else {}
     event = {"kind": "public_update" if public else "note", "body": text, "public": public}
-    return _change(request_id, version, changes, [event], actor)
+    return save_change(request_id, version, changes, [event], actor)
 
 
 def assign(
@@ -271,7 +271,7 @@ def assign(
         "new_value": name,
         "body": _("Assigned to {name}.").format(name=name),
     }
-    return _change(request_id, version, changes, [event], actor)
+    return save_change(request_id, version, changes, [event], actor)
 
 
 def set_priority(
@@ -282,7 +282,7 @@ def set_priority(
     if priority not in PRIORITIES:
         raise InputError(_("“{priority}” is not a priority.").format(priority=priority))
     event = {"kind": "priority", "old_value": request.priority, "new_value": priority}
-    return _change(request_id, version, {"priority": priority}, [event], actor)
+    return save_change(request_id, version, {"priority": priority}, [event], actor)
 
 
 def pause(
@@ -303,7 +303,7 @@ def pause(
     def save() -> ServiceRequest:
         RequestPause.create(request=request_id, started_at=now, reason=reason, actor=actor)
         event = {"kind": "pause", "body": reason}
-        return _change(request_id, version, {"paused_since": now}, [event], actor)
+        return save_change(request_id, version, {"paused_since": now}, [event], actor)
 
     return write(save)
 
@@ -320,7 +320,7 @@ def resume(
     def save() -> ServiceRequest:
         changes = _end_pause(request)
         event = {"kind": "resume", "body": _("Clock resumed.")}
-        return _change(request_id, version, changes, [event], actor)
+        return save_change(request_id, version, changes, [event], actor)
 
     return write(save)
 

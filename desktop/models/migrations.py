@@ -81,10 +81,50 @@ def _to_3(db: peewee.Database) -> None:
 
 def _to_4(db: peewee.Database) -> None:
     """Version 4: the requests' search index leaves confidential reporters' names out (made
-    anew, filled, by the step that follows every migration)."""
+    anew, filled, by the step that follows every migration); addresses and routing rules'
+    streets in the form that knows ranges, halves, "Route"/"Saint"/"Mount" and flat numbers
+    after a comma."""
     from desktop.models import request_search
 
     request_search.drop_search_tables(db)
+    _renormalize_addresses()
+
+
+def _renormalize_addresses(batch: int = 5000) -> None:
+    """Store each request's address again in today's canonical form (only where it differs)."""
+    from desktop.models.addresses import normalize_address
+    from desktop.models.schema import RoutingRule, ServiceRequest
+
+    last = 0
+    while True:
+        rows: list[tuple[int, str, str, str, int | None]] = list(
+            ServiceRequest.select(
+                ServiceRequest.id,
+                ServiceRequest.address,
+                ServiceRequest.address_normalized,
+                ServiceRequest.street,
+                ServiceRequest.house_number,
+            )
+            .where(ServiceRequest.id > last)
+            .order_by(ServiceRequest.id)
+            .limit(batch)
+            .tuples()  # type: ignore[arg-type]  # .tuples() rows
+        )
+        for request_id, address, normalized, street, house in rows:
+            now = normalize_address(address or "")
+            if (now.normalized, now.street, now.house_number) != (normalized, street, house):
+                ServiceRequest.update(
+                    address_normalized=now.normalized,
+                    street=now.street,
+                    house_number=now.house_number,
+                ).where(ServiceRequest.id == request_id).execute()
+        if len(rows) < batch:
+            break
+        last = rows[-1][0]
+    for rule in RoutingRule.select().where(RoutingRule.street != ""):
+        street = normalize_address(f"1 {rule.street}").street
+        if street and street != rule.street:
+            RoutingRule.update(street=street).where(RoutingRule.id == rule.id).execute()
 
 
 #: step N brings a database from version N-1 to version N
