@@ -10,7 +10,8 @@ from pypdf import PdfReader
 
 from desktop.models import goals
 from desktop.models.demo import generate_demo
-from desktop.ui.dashboard_page import DashboardPage, GoalsDialog
+from desktop.models.request_list import RequestList
+from desktop.ui.dashboard_page import GROUP_COLUMNS, DashboardPage, GoalsDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.prefs import Prefs
 
@@ -45,20 +46,87 @@ def test_the_tiles_show_the_cores_numbers_and_drill_down(window):
     assert board is not None and board.period.label() == "October 2026"
     assert page.tiles["received"].value_text == f"{board.received.count:,}"
     assert page.tiles["open"].value_text == f"{board.backlog.count:,}"
+    on_time, late = page.tiles["on_time"].parts
+    assert (on_time.text(), late.text()) == (
+        f"{board.resolved_on_time.on_time:,} on time",
+        f"{board.resolved_on_time.late:,} late",
+    )
+    share = board.resolved_on_time
+    assert share.drill_counted is not None  # every demo request has a due date
     for key, expected in (
         ("received", board.received.count),
         ("resolved", board.resolved.count),
         ("open", board.backlog.count),
         ("overdue", board.overdue.count),
-        ("on_time", board.resolved_on_time.late),
-        ("acknowledged", board.acknowledged.late),
+        ("days", board.resolved.count),
+        ("on_time", share.counted),  # the share lists what it is computed over
+        ("on_time:on_time", share.on_time),
+        ("on_time:late", share.late),
+        ("acknowledged:on_time", board.acknowledged.on_time),
+        ("acknowledged:late", board.acknowledged.late),
     ):
         main.show_page(4)
-        assert page.drill_tile(key)
+        assert page.drill_tile(key), key
         assert main.stack.currentIndex() == 1
         assert listed(main) == expected, key
-        assert main.requests_page.view_choice.currentText().startswith("Dashboard:")
+        view = main.requests_page.view_choice.currentText()
+        assert view.startswith("Dashboard:") and f"{expected:,}" in view, view
+    drill = page.tile_drill("on_time")
+    assert drill is not None and drill.title == (
+        f"resolved in October 2026: {share.counted:,}, of which "
+        f"{share.on_time / share.counted * 100:.0f} % on time"
+    )
+    main.show_page(4)
+    acknowledged = board.acknowledged
+    if acknowledged.drill_counted is None:  # not one view: said, and the parts list them
+        assert not page.drill_tile("acknowledged")
+    else:
+        assert page.drill_tile("acknowledged")
+        assert listed(main) == acknowledged.counted
     assert not page.drill_tile("questions")  # questions are not requests
+
+
+def test_every_cell_lists_as_many_requests_as_it_shows(window):
+    _main, page = window
+    choose(page, "October 2026")
+    board = page.board
+    assert board is not None
+    counts = ("received", "resolved", "late", "open")
+    checked = 0
+    for (name, row, col), drill in page._drills.items():
+        table = getattr(page, name)
+        shown = table.item(row, col).text()
+        assert RequestList(drill.filters).count() == drill.count, (name, row, col)
+        assert f"{drill.count:,}" in drill.title  # the view says how many it lists
+        if name in ("departments", "types") and GROUP_COLUMNS[col] in counts:
+            assert shown == f"{drill.count:,}", (name, row, col)
+        if name in ("places", "clerks"):
+            assert shown == f"{drill.count:,}"
+        checked += 1
+    groups = len(board.by_department) + len(board.by_type)
+    assert checked >= 7 * groups  # every figure of every department and type
+    first = board.by_department[0]
+    on_time = page._drills["departments", 0, GROUP_COLUMNS.index("on_time")]
+    assert on_time.count == first.on_time.counted
+    assert on_time.title.startswith(f"{first.name}: resolved in October 2026: ")
+    assert page.departments.item(0, GROUP_COLUMNS.index("p90")).text().endswith("days")
+
+
+def test_the_page_scrolls_and_its_tables_do_not(window):
+    _main, page = window
+    choose(page, "October 2026")
+    choose(page, "September 2026")
+    board = page.board
+    assert board is not None
+    for table in (page.departments, page.types, page.goals, page.places, page.clerks):
+        assert table.verticalScrollBar().maximum() == 0, table.objectName()
+        assert table.height() >= table.rowCount() * table.rowHeight(0)
+    # a chart keeps its two axes, refilled: axes taken away and added again leave their old
+    # labels drawn under the new ones
+    chart = page.channels
+    assert set(chart.chart.axes()) == {chart.categories, chart.numbers}
+    assert chart.categories.categories() == [bar.label for bar in board.by_channel]
+    assert page.articles.rowCount() == max(1, len(board.questions_by_article))
 
 
 def test_bars_and_table_cells_drill_to_as_many_requests(window, qtbot):
@@ -72,13 +140,15 @@ def test_bars_and_table_cells_drill_to_as_many_requests(window, qtbot):
     assert bar_set.count() == len(board.by_channel)
     bar_set.clicked.emit(0)  # as a click on the first bar
     assert listed(main) == channel.count
+    view = main.requests_page.view_choice.currentText()
+    assert view == f"Dashboard: {channel.label}: received in October 2026: {channel.count:,}"
     main.show_page(4)
     first = board.by_department[0]
     assert page.departments.item(0, 0).text() == first.name
-    assert page.drill_cell("departments", 0, 6)
+    assert page.drill_cell("departments", 0, GROUP_COLUMNS.index("open"))
     assert listed(main) == first.backlog.count
     main.show_page(4)
-    assert page.drill_cell("departments", 0, 4)
+    assert page.drill_cell("departments", 0, GROUP_COLUMNS.index("late"))
     assert listed(main) == first.on_time.late
     main.show_page(4)
     assert page.drill_cell("goals", 0, 1)

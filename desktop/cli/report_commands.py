@@ -104,8 +104,9 @@ def stats_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         _("  open {n:,}, overdue {o:,}").format(n=board.backlog.count, o=board.overdue.count),
         _("  acknowledged on time {p}").format(p=_pct(board.acknowledged.value)),
         _("  resolved on time {p}").format(p=_pct(board.resolved_on_time.value)),
-        _("  median days to resolve {d}").format(
-            d="–" if board.median_days is None else f"{board.median_days:.1f}"
+        _("  median days to resolve {d}, 90 % within {p}").format(
+            d="–" if board.median_days is None else f"{board.median_days:.1f}",
+            p="–" if board.p90_days is None else f"{board.p90_days:.1f}",
         ),
     ]
     for result in board.goals:

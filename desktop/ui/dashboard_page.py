@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCharts import (
@@ -47,11 +48,76 @@ from desktop.models import citistat, clock, goals, permissions
 from desktop.models.citistat import Bar, Dashboard, Period, Share
 from desktop.models.errors import KnownError
 from desktop.models.request_list import RequestFilter
+from desktop.ui.html import esc as escape
 from desktop.ui.messages import messages
 
 GOOD = "#1b7a3a"
 BAD = "#b3261e"
 GREY = "#666666"
+#: the columns of the department and type tables
+GROUP_COLUMNS = (
+    "name",
+    "received",
+    "acknowledged",
+    "resolved",
+    "on_time",
+    "late",
+    "median",
+    "p90",
+    "open",
+)
+
+
+@dataclass(frozen=True)
+class Drill:
+    """What a number lists: the view's title, its filter (None: no list view selects exactly
+    those requests) and how many requests that is; `tip` says what the number counts."""
+
+    title: str
+    filters: RequestFilter | None
+    count: int
+    tip: str = ""
+
+    @classmethod
+    def of(cls, bar: Bar, title: str) -> Drill:
+        return cls(title, bar.drill, bar.count)
+
+
+def received_title(period: str, n: int) -> str:
+    return _("received in {period}: {n:,}").format(period=period, n=n)
+
+
+def resolved_title(period: str, n: int) -> str:
+    return _("resolved in {period}: {n:,}").format(period=period, n=n)
+
+
+def acknowledged_drill(share: Share, period: str, name: str = "") -> Drill:
+    """A click on an acknowledgement share lists the requests it is computed over."""
+    title = _("received in {period}: {n:,}, of which {pct} acknowledged on time").format(
+        period=period, n=share.counted, pct=_pct(share.value)
+    )
+    tip = _("{on:,} of {n:,} acknowledged on time").format(on=share.on_time, n=share.counted)
+    if share.drill_counted is None:
+        tip += ". " + _(
+            "Requests not yet acknowledged and not yet due to be are not counted, so no one "
+            "list holds exactly these {n:,}: the tile lists the {on:,} on time and the "
+            "{late:,} late."
+        ).format(n=share.counted, on=share.on_time, late=share.late)
+    return Drill((f"{name}: " if name else "") + title, share.drill_counted, share.counted, tip)
+
+
+def on_time_drill(share: Share, period: str, name: str = "") -> Drill:
+    """A click on an on-time share lists the resolved requests it is computed over."""
+    title = _("resolved in {period}: {n:,}, of which {pct} on time").format(
+        period=period, n=share.counted, pct=_pct(share.value)
+    )
+    tip = _("{on:,} of {n:,} resolved on time").format(on=share.on_time, n=share.counted)
+    if share.drill_counted is None:
+        tip += ". " + _(
+            "Requests with no due date are not counted, so no one list holds exactly these "
+            "{n:,}: the tile lists the {on:,} on time and the {late:,} late."
+        ).format(n=share.counted, on=share.on_time, late=share.late)
+    return Drill((f"{name}: " if name else "") + title, share.drill_counted, share.counted, tip)
 
 
 def _pct(value: float | None) -> str:
@@ -113,8 +179,31 @@ class Tile(QPushButton):
             "QPushButton#tile:hover { border-color: #3b6ea5; }"
         )
         self.value_text = ""
+        self.parts: list[QPushButton] = []
+        self._layout = layout
 
-    def show_value(self, value: str, before: str, change: str, tip: str = "") -> None:
+    def add_parts(self, count: int) -> list[QPushButton]:
+        """Small buttons on the tile for the parts of its number ("114 on time", "16 late"):
+        each lists its own requests, the tile itself the whole."""
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for _n in range(count):
+            part = QPushButton()
+            part.setFlat(True)
+            part.setCursor(Qt.CursorShape.PointingHandCursor)
+            part.setStyleSheet(
+                "QPushButton { color: #1f4e8c; text-decoration: underline; border: none; "
+                "padding: 0; font-size: 8.5pt; text-align: left; }"
+            )
+            row.addWidget(part)
+            self.parts.append(part)
+        row.addStretch(1)
+        self._layout.addLayout(row)
+        return self.parts
+
+    def show_value(
+        self, value: str, before: str, change: str, tip: str = "", parts: tuple[str, ...] = ()
+    ) -> None:
         self.value_text = value
         self.body.setText(
             f"<div style='color:{GREY}; font-size:9pt'>{self.title}</div>"
@@ -122,19 +211,73 @@ class Tile(QPushButton):
             f"<div style='font-size:8.5pt; color:{GREY}'>{before} {change}</div>"
         )
         self.setToolTip(tip)
+        for button, text in zip(self.parts, parts, strict=False):
+            button.setText(text)
+        # a button does not grow for the layout inside it: as tall as what it holds
+        self.setMinimumHeight(max(86, self._layout.sizeHint().height()))
 
 
-def _bar_chart(title: str, horizontal: bool = False) -> tuple[QChartView, QChart]:
-    chart = QChart()
-    chart.setTitle(title)
-    chart.legend().hide()
-    chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-    chart.setMargins(QMargins(4, 4, 4, 4))
-    view = QChartView(chart)
-    view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.setMinimumHeight(230)
-    view.setProperty("horizontal", horizontal)
-    return view, chart
+class BarChart:
+    """A QtCharts bar chart whose axes are made once and refilled: axes removed and added
+    again on every refresh leave their old labels drawn over the new ones."""
+
+    def __init__(self, title: str, horizontal: bool = False) -> None:
+        self.chart = QChart()
+        self.chart.setTitle(title)
+        self.chart.legend().hide()
+        self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        self.chart.setMargins(QMargins(4, 4, 4, 4))
+        self.view = QChartView(self.chart)
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.setMinimumHeight(230)
+        self.horizontal = horizontal
+        self.categories = QBarCategoryAxis()
+        self.categories.setTruncateLabels(False)  # a type's whole name, not "Bulk…"
+        self.numbers = QValueAxis()
+        self.numbers.setLabelFormat("%d")
+        self.chart.addAxis(
+            self.categories,
+            Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom,
+        )
+        self.chart.addAxis(
+            self.numbers,
+            Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft,
+        )
+        self.shown: list[Bar] = []
+        self.clicked: Callable[[list[Bar], int], object] = lambda _bars, _index: None
+
+    def show(self, bars: list[Bar], *, every: int = 1) -> None:
+        """Bars for these counts; every `every`-th label shown. A click on a bar calls
+        `clicked(bars, index)`."""
+        self.chart.removeAllSeries()
+        values = QBarSet(self.chart.title())
+        values.setColor(QColor("#3b6ea5"))
+        for bar in bars:
+            values.append(bar.count)
+        series: QBarSeries | QHorizontalBarSeries = (
+            QHorizontalBarSeries() if self.horizontal else QBarSeries()
+        )
+        series.append(values)
+        series.setBarWidth(0.8)
+        self.chart.addSeries(series)
+        self.categories.clear()
+        self.categories.append(
+            # the other labels are invisible but unique (the axis merges equal names)
+            [bar.label if i % every == 0 else "\u200b" * (i + 1) for i, bar in enumerate(bars)]
+            or [""]
+        )
+        self.categories.setLabelsAngle(-90 if every > 1 else 0)
+        self.numbers.setRange(0, max([bar.count for bar in bars] + [1]))
+        self.numbers.applyNiceNumbers()
+        series.attachAxis(self.categories)
+        series.attachAxis(self.numbers)
+        self.shown = list(bars)
+        values.clicked.connect(lambda index: self.clicked(self.shown, index))
+        values.hovered.connect(
+            lambda state, index: self.chart.setToolTip(
+                f"{self.shown[index].label}: {self.shown[index].count:,}" if state else ""
+            )
+        )
 
 
 class DashboardPage(QWidget):
@@ -188,54 +331,77 @@ class DashboardPage(QWidget):
             tile.setObjectName(f"tile_{key}")
             tile.setStyleSheet(tile.styleSheet().replace("#tile", f"#tile_{key}"))
             tile.clicked.connect(lambda _c=False, k=key: self.drill_tile(k))
+            if key in ("acknowledged", "on_time"):  # the share's two parts, each its own list
+                on_time, late = tile.add_parts(2)
+                on_time.clicked.connect(lambda _c=False, k=key: self.drill_tile(f"{k}:on_time"))
+                late.clicked.connect(lambda _c=False, k=key: self.drill_tile(f"{k}:late"))
             self.tiles[key] = tile
             tiles.addWidget(tile, n // 4, n % 4)
+        for n in range(4):
+            tiles.setColumnStretch(n, 1)  # four tiles a row, as wide as each other
 
-        self.weekly_view, self.weekly_chart = _bar_chart(_("Requests received per week"))
-        self.channel_view, self.channel_chart = _bar_chart(_("Received by channel"))
-        self.ageing_view, self.ageing_chart = _bar_chart(_("Open requests by age"))
-        self.types_view, self.types_chart = _bar_chart(_("Most requested types"), True)
-        self.types_view.setMinimumHeight(300)
+        self.weekly = BarChart(_("Requests received per week"))
+        self.channels = BarChart(_("Received by channel"))
+        self.ageing = BarChart(_("Open requests by age"))
+        self.top_types = BarChart(_("Most requested types"), horizontal=True)
+        self.top_types.view.setMinimumHeight(300)
+        self.weekly.clicked = lambda bars, i: self._drill_bar(
+            bars, i, _("received in the week from {label}: {n:,}")
+        )
+        self.channels.clicked = lambda bars, i: self._drill_bar(
+            bars, i, _("{label}: received in {period}: {n:,}")
+        )
+        self.ageing.clicked = lambda bars, i: self._drill_bar(
+            bars, i, _("open at {when}, {label} old: {n:,}")
+        )
+        self.top_types.clicked = lambda bars, i: self._drill_bar(
+            bars, i, _("{label}: received in {period}: {n:,}")
+        )
+        self.weekly_chart, self.channel_chart = self.weekly.chart, self.channels.chart
         charts = QGridLayout()
-        charts.addWidget(self.weekly_view, 0, 0, 1, 2)
-        charts.addWidget(self.channel_view, 1, 0)
-        charts.addWidget(self.ageing_view, 1, 1)
-        charts.addWidget(self.types_view, 2, 0, 1, 2)
+        charts.addWidget(self.weekly.view, 0, 0, 1, 2)
+        charts.addWidget(self.channels.view, 1, 0)
+        charts.addWidget(self.ageing.view, 1, 1)
+        charts.addWidget(self.top_types.view, 2, 0, 1, 2)
 
-        self.departments = self._table(
-            "departments",
-            [
-                _("Department"),
-                _("Received"),
-                _("Resolved"),
-                _("On time"),
-                _("Late"),
-                _("Median"),
-                _("Open"),
-            ],
-        )
-        self.types = self._table(
-            "types",
-            [_("Type"), _("Received"), _("Resolved"), _("On time"), _("Late"), _("Median"), _("")],
-        )
-        self.types.setColumnHidden(6, True)
+        figures = [
+            _("Received"),
+            _("Acknowledged on time"),
+            _("Resolved"),
+            _("On time"),
+            _("Late"),
+            _("Median"),
+            _("90 % within"),
+            _("Open"),
+        ]
+        self.departments = self._table("departments", [_("Department"), *figures])
+        self.types = self._table("types", [_("Type"), *figures])
+        self.types.setColumnHidden(GROUP_COLUMNS.index("open"), True)  # open: per department
         self.goals = self._table("goals", [_("Goal"), _("Result"), _("Met?"), _("Before")])
+        self.articles = self._table("articles", [_("Article"), _("Questions")])
         self.places = self._table("places", [_("Place"), _("Requests")])
         self.clerks = self._table("clerks", [_("Logged by"), _("Requests")])
-        self._drills: dict[tuple[str, int, int], tuple[str, RequestFilter]] = {}
+        #: (table, row, column): the view's title, its filter and how many it lists
+        self._drills: dict[tuple[str, int, int], Drill] = {}
         tables = QGridLayout()
-        for n, (title, table) in enumerate(
+        for n, (title, table, span) in enumerate(
             (
-                (_("By department"), self.departments),
-                (_("By type"), self.types),
-                (_("Goals"), self.goals),
-                (_("Repeat locations"), self.places),
-                (_("Workload per clerk"), self.clerks),
+                (_("By department"), self.departments, 2),
+                (_("By type (the most requested)"), self.types, 2),
+                (_("Goals"), self.goals, 1),
+                (_("Questions answered, by the article that answered them"), self.articles, 1),
+                (_("Repeat locations"), self.places, 1),
+                (_("Workload per clerk"), self.clerks, 1),
             )
         ):
             box = QGroupBox(title)
-            QVBoxLayout(box).addWidget(table)
-            tables.addWidget(box, n // 2, n % 2)
+            box.setObjectName(f"box_{table.objectName()}")
+            inside = QVBoxLayout(box)
+            inside.addWidget(table)
+            inside.addStretch(1)  # a short table beside a long one stays at the top
+            row = (n // 2) + 1 if n >= 2 else n
+            tables.addWidget(box, row, (n % 2) if span == 1 else 0, 1, span)
+        tables.setRowStretch(tables.rowCount(), 1)
 
         inner = QWidget()
         column = QVBoxLayout(inner)
@@ -243,7 +409,9 @@ class DashboardPage(QWidget):
         column.addLayout(tiles)
         column.addLayout(charts)
         column.addLayout(tables)
+        column.addStretch(1)
         scroll = QScrollArea()
+        scroll.setObjectName("dashboardScroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)
@@ -258,10 +426,22 @@ class DashboardPage(QWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        table.setMinimumHeight(220)
+        # the page scrolls, not each table: a table is as tall as its rows
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         table.cellClicked.connect(lambda row, col, n=name: self.drill_cell(n, row, col))
         return table
+
+    @staticmethod
+    def _fit(table: QTableWidget) -> None:
+        """Columns to their contents (the name's column takes the rest), and the table exactly
+        as tall as its rows."""
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        rows = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        table.setFixedHeight(table.horizontalHeader().height() + rows + 2 * table.frameWidth())
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -287,10 +467,12 @@ class DashboardPage(QWidget):
 
     def _show(self, b: Dashboard) -> None:
         self.heading.setText(
-            f"<b style='font-size:13pt'>{b.period.label()}</b>"
+            f"<b style='font-size:13pt'>{escape(b.period.label())}</b>"
             f"<span style='color:{GREY}'>  "
-            + _("against {before}; open and overdue as of {when}").format(
-                before=b.previous_period.label(), when=f"{b.as_of:%d %b %Y %H:%M}"
+            + escape(
+                _("against {before}; open and overdue as of {when}").format(
+                    before=b.previous_period.label(), when=f"{b.as_of:%d %b %Y %H:%M}"
+                )
             )
             + "</span>"
         )
@@ -314,7 +496,11 @@ class DashboardPage(QWidget):
                 _pct(now.value),
                 before.format(n=_pct(then.value)),
                 _change(now.value, then.value, True),
-                _("{on:,} of {n:,}; click for the late ones").format(on=now.on_time, n=now.counted),
+                _("{on:,} of {n:,}").format(on=now.on_time, n=now.counted),
+                parts=(
+                    _("{n:,} on time").format(n=now.on_time),
+                    _("{n:,} late").format(n=now.late),
+                ),
             )
 
         share("acknowledged", b.acknowledged, b.acknowledged_before)
@@ -326,102 +512,115 @@ class DashboardPage(QWidget):
             before.format(n=_days(b.median_days_before)),
             _change(b.median_days, b.median_days_before, False),
         )
-        self._bars(self.weekly_chart, b.weekly, every=4)
-        self._bars(self.channel_chart, b.by_channel)
-        self._bars(self.ageing_chart, b.ageing)
-        self._bars(self.types_chart, list(reversed(b.top_types)), horizontal=True)
+        self.weekly.show(b.weekly, every=4)
+        self.channels.show(b.by_channel)
+        self.ageing.show(b.ageing)
+        self.top_types.show(list(reversed(b.top_types)))  # the most requested at the top
         self._drills.clear()
-        self._groups(self.departments, "departments", b.by_department)
-        self._groups(self.types, "types", b.by_type)
+        self._groups(self.departments, b.by_department)
+        self._groups(self.types, b.by_type)
         self._goal_rows(b)
-        self._rows(self.places, "places", b.repeat_addresses + b.repeat_blocks)
-        self._rows(self.clerks, "clerks", b.per_clerk)
+        self._rows(self.articles, b.questions_by_article, _("No questions in this period."))
+        self._rows(
+            self.places,
+            b.repeat_addresses + b.repeat_blocks,
+            _("No repeat locations."),
+            _("{label}: received in {period}: {n:,}"),
+        )
+        self._rows(
+            self.clerks,
+            b.per_clerk,
+            _("No requests in this period."),
+            _("logged by {label} in {period}: {n:,}"),
+        )
 
-    def _bars(
-        self, chart: QChart, bars: list[Bar], *, every: int = 1, horizontal: bool = False
+    def _cell(
+        self, table: QTableWidget, row: int, col: int, text: str, drill: Drill | None = None
     ) -> None:
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-        values = QBarSet(chart.title())
-        values.setColor(QColor("#3b6ea5"))
-        for bar in bars:
-            values.append(bar.count)
-        series: QBarSeries | QHorizontalBarSeries = (
-            QHorizontalBarSeries() if horizontal else QBarSeries()
-        )
-        series.append(values)
-        series.setBarWidth(0.8)
-        chart.addSeries(series)
-        categories = QBarCategoryAxis()
-        categories.append(
-            # every `every`-th label shown; the others are invisible but unique (the axis
-            # merges equal names)
-            [bar.label if i % every == 0 else "\u200b" * (i + 1) for i, bar in enumerate(bars)]
-        )
-        categories.setTruncateLabels(False)  # a type's whole name, not "Bulk…"
-        if every > 1:
-            categories.setLabelsAngle(-90)
-        numbers = QValueAxis()
-        numbers.setLabelFormat("%d")
-        numbers.setRange(0, max([bar.count for bar in bars] + [1]))
-        numbers.applyNiceNumbers()
-        chart.addAxis(
-            categories, Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom
-        )
-        chart.addAxis(
-            numbers, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft
-        )
-        series.attachAxis(categories)
-        series.attachAxis(numbers)
-        shown = list(bars)
-        values.clicked.connect(lambda index: self._drill_bar(shown, index))
-        values.hovered.connect(
-            lambda state, index: chart.setToolTip(
-                f"{shown[index].label}: {shown[index].count:,}" if state else ""
-            )
-        )
-
-    def _cell(self, table: QTableWidget, row: int, col: int, text: str, drill: Any = None) -> None:
         item = QTableWidgetItem(text)
         if col > 0:
             item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if drill is not None:
-            title, filters = drill
-            self._drills[(table.objectName(), row, col)] = (title, filters)
-            item.setToolTip(_("Click to list these requests"))
+        if drill is not None and drill.filters is not None:
+            self._drills[(table.objectName(), row, col)] = drill
+            item.setToolTip(drill.tip or _("Click to list these requests"))
             item.setForeground(QColor("#1f4e8c"))
+        elif drill is not None and drill.tip:
+            item.setToolTip(drill.tip)
         table.setItem(row, col, item)
 
-    def _groups(self, table: QTableWidget, name: str, groups: list[citistat.GroupRow]) -> None:
+    def _groups(self, table: QTableWidget, groups: list[citistat.GroupRow]) -> None:
+        assert self.board is not None
+        when = self.board.period.label()
         table.setRowCount(len(groups))
+        column = GROUP_COLUMNS.index
         for row, g in enumerate(groups):
-            self._cell(table, row, 0, g.name)
+            name = g.name
+            self._cell(table, row, 0, name)
             self._cell(
-                table, row, 1, f"{g.received.count:,}", (f"{g.name}: received", g.received.drill)
-            )
-            self._cell(
-                table, row, 2, f"{g.resolved.count:,}", (f"{g.name}: resolved", g.resolved.drill)
+                table,
+                row,
+                column("received"),
+                f"{g.received.count:,}",
+                Drill.of(g.received, f"{name}: " + received_title(when, g.received.count)),
             )
             self._cell(
                 table,
                 row,
-                3,
+                column("acknowledged"),
+                _pct(g.acknowledged.value),
+                acknowledged_drill(g.acknowledged, when, name),
+            )
+            self._cell(
+                table,
+                row,
+                column("resolved"),
+                f"{g.resolved.count:,}",
+                Drill.of(g.resolved, f"{name}: " + resolved_title(when, g.resolved.count)),
+            )
+            self._cell(
+                table,
+                row,
+                column("on_time"),
                 _pct(g.on_time.value),
-                (f"{g.name}: resolved on time", g.on_time.drill_on_time),
+                on_time_drill(g.on_time, when, name),
             )
             self._cell(
                 table,
                 row,
-                4,
+                column("late"),
                 f"{g.on_time.late:,}",
-                (f"{g.name}: resolved late", g.on_time.drill_late),
+                Drill(
+                    f"{name}: "
+                    + _("resolved late in {period}: {n:,} of {total:,}").format(
+                        period=when, n=g.on_time.late, total=g.on_time.counted
+                    ),
+                    g.on_time.drill_late,
+                    g.on_time.late,
+                ),
             )
-            self._cell(table, row, 5, _days(g.median_days))
-            drill = (f"{g.name}: open", g.backlog.drill) if g.backlog.drill is not None else None
-            self._cell(table, row, 6, f"{g.backlog.count:,}", drill)
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            # the times are those of the requests resolved: a click lists them
+            for key, days in (("median", g.median_days), ("p90", g.p90_days)):
+                self._cell(
+                    table,
+                    row,
+                    column(key),
+                    _days(days),
+                    Drill.of(g.resolved, f"{name}: " + resolved_title(when, g.resolved.count)),
+                )
+            self._cell(
+                table,
+                row,
+                column("open"),
+                f"{g.backlog.count:,}",
+                Drill.of(
+                    g.backlog,
+                    f"{name}: "
+                    + _("open at {when}: {n:,}").format(
+                        when=f"{self.board.as_of:%d %b %Y %H:%M}", n=g.backlog.count
+                    ),
+                ),
+            )
+        self._fit(table)
 
     def _goal_rows(self, b: Dashboard) -> None:
         self.goals.setRowCount(len(b.goals))
@@ -434,7 +633,13 @@ class DashboardPage(QWidget):
                 _("{pct} ({met} of {n})").format(
                     pct=_pct(result.share), met=result.met, n=result.counted
                 ),
-                (result.goal.sentence(), result.drill),
+                Drill(
+                    _("{goal}: resolved in {period}: {n:,}").format(
+                        goal=result.goal.sentence(), period=b.period.label(), n=result.counted
+                    ),
+                    result.drill,
+                    result.counted,
+                ),
             )
             verdict = {True: _("met"), False: _("missed"), None: _("nothing resolved")}[result.ok]
             item = QTableWidgetItem(verdict)
@@ -455,17 +660,19 @@ class DashboardPage(QWidget):
             self.goals.setItem(
                 0, 0, QTableWidgetItem(_("No goals yet: a supervisor sets them (Goals…)."))
             )
-        self.goals.resizeColumnsToContents()
-        self.goals.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self._fit(self.goals)
 
-    def _rows(self, table: QTableWidget, name: str, bars: list[Bar]) -> None:
+    def _rows(self, table: QTableWidget, bars: list[Bar], nothing: str, title: str = "") -> None:
+        """Named counts; `title` says what a count's list is ("{label}: received in {period}:
+        {n:,}")."""
         table.setRowCount(len(bars))
         for row, bar in enumerate(bars):
             self._cell(table, row, 0, bar.label)
-            drill = (bar.label, bar.drill) if bar.drill is not None else None
-            self._cell(table, row, 1, f"{bar.count:,}", drill)
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            self._cell(table, row, 1, f"{bar.count:,}", Drill.of(bar, self._title(title, bar)))
+        if not bars:
+            table.setRowCount(1)
+            table.setItem(0, 0, QTableWidgetItem(nothing))
+        self._fit(table)
 
     # -- drilling down ------------------------------------------------------------------------
 
@@ -475,36 +682,101 @@ class DashboardPage(QWidget):
         self.drill_down.emit(_("Dashboard: {what}").format(what=title), filters)
         return True
 
-    def drill_tile(self, key: str) -> bool:
+    def tile_drill(self, key: str) -> Drill | None:
+        """What a tile (or one of its parts, "on_time:late") lists; None for questions."""
         b = self.board
         if b is None:
+            return None
+        when = b.period.label()
+        moment = f"{b.as_of:%d %b %Y %H:%M}"
+        n_resolved = b.resolved.count
+        days = _("resolved in {period}: {n:,} (median {median}, 90 % within {p90})").format(
+            period=when, n=n_resolved, median=_days(b.median_days), p90=_days(b.p90_days)
+        )
+        found = {
+            "received": Drill.of(b.received, received_title(when, b.received.count)),
+            "resolved": Drill.of(b.resolved, resolved_title(when, n_resolved)),
+            "open": Drill.of(
+                b.backlog, _("open at {when}: {n:,}").format(when=moment, n=b.backlog.count)
+            ),
+            "overdue": Drill.of(
+                b.overdue, _("overdue at {when}: {n:,}").format(when=moment, n=b.overdue.count)
+            ),
+            "days": Drill.of(b.resolved, days),
+            "acknowledged": acknowledged_drill(b.acknowledged, when),
+            "acknowledged:on_time": Drill(
+                _("acknowledged on time, received in {period}: {n:,} of {total:,}").format(
+                    period=when, n=b.acknowledged.on_time, total=b.acknowledged.counted
+                ),
+                b.acknowledged.drill_on_time,
+                b.acknowledged.on_time,
+            ),
+            "acknowledged:late": Drill(
+                _("acknowledged late, received in {period}: {n:,} of {total:,}").format(
+                    period=when, n=b.acknowledged.late, total=b.acknowledged.counted
+                ),
+                b.acknowledged.drill_late,
+                b.acknowledged.late,
+            ),
+            "on_time": on_time_drill(b.resolved_on_time, when),
+            "on_time:on_time": Drill(
+                _("resolved on time in {period}: {n:,} of {total:,}").format(
+                    period=when, n=b.resolved_on_time.on_time, total=b.resolved_on_time.counted
+                ),
+                b.resolved_on_time.drill_on_time,
+                b.resolved_on_time.on_time,
+            ),
+            "on_time:late": Drill(
+                _("resolved late in {period}: {n:,} of {total:,}").format(
+                    period=when, n=b.resolved_on_time.late, total=b.resolved_on_time.counted
+                ),
+                b.resolved_on_time.drill_late,
+                b.resolved_on_time.late,
+            ),
+        }
+        return found.get(key)
+
+    def drill_tile(self, key: str) -> bool:
+        if self.board is None:
             return False
-        chosen = {
-            "received": (_("received"), b.received.drill),
-            "resolved": (_("resolved"), b.resolved.drill),
-            "open": (_("open"), b.backlog.drill),
-            "overdue": (_("overdue"), b.overdue.drill),
-            "acknowledged": (_("acknowledged late"), b.acknowledged.drill_late),
-            "on_time": (_("resolved late"), b.resolved_on_time.drill_late),
-            "days": (_("resolved"), b.resolved.drill),
-        }.get(key)
-        if chosen is None:  # questions are not requests: nothing to list
+        if key == "questions":  # questions are not requests: nothing to list
             messages.info(
                 self,
                 _("Questions answered"),
-                _("Questions answered are not requests; the Knowledge base shows the articles."),
+                _(
+                    "Questions answered are not requests; the table “Questions answered, by "
+                    "the article that answered them” below counts them, and the Knowledge "
+                    "base shows the articles."
+                ),
             )
             return False
-        return self._emit(*chosen)
+        drill = self.tile_drill(key)
+        if drill is None:
+            return False
+        if drill.filters is None:  # no list view selects exactly these requests
+            messages.info(self, self.tiles[key.partition(":")[0]].title, drill.tip)
+            return False
+        return self._emit(drill.title, drill.filters)
 
-    def _drill_bar(self, bars: list[Bar], index: int) -> bool:
+    def _title(self, title: str, bar: Bar) -> str:
+        b = self.board
+        if b is None:
+            return bar.label
+        return title.format(
+            label=bar.label,
+            n=bar.count,
+            period=b.period.label(),
+            when=f"{b.as_of:%d %b %Y %H:%M}",
+        )
+
+    def _drill_bar(self, bars: list[Bar], index: int, title: str = "{label}: {n:,}") -> bool:
         if not 0 <= index < len(bars):
             return False
-        return self._emit(bars[index].label, bars[index].drill)
+        return self._emit(self._title(title, bars[index]), bars[index].drill)
 
     def drill_cell(self, table: str, row: int, col: int) -> bool:
         found = self._drills.get((table, row, col))
-        return self._emit(*found) if found else False
+        return self._emit(found.title, found.filters) if found else False
 
     # -- goals and the council report ---------------------------------------------------------
 
