@@ -89,9 +89,9 @@ def test_stale_articles_are_listed(db):
 
 
 def test_town_synonyms_change_what_is_found(db):
-    assert not kb_search.search_articles("critters", 3)
-    knowledge.save_synonyms("critters", ["rodents"])
-    assert kb_search.search_articles("critters", 3)[0].title.startswith("Rats")
+    assert not kb_search.search_articles("scurriers", 3)
+    knowledge.save_synonyms("scurriers", ["rodents"])
+    assert kb_search.search_articles("scurriers", 3)[0].title.startswith("Rats")
 
 
 def test_call_script_is_kept_per_type(db):
@@ -108,7 +108,10 @@ def test_placeholders_take_the_town_settings(db):
     from desktop.models.settings import set_settings
 
     set_settings({"town.name": "Alder Falls"})
-    assert knowledge.render("{town} hall, {trash_day}") == "Alder Falls hall, {trash_day}"
+    assert knowledge.render("{town} hall, {trash_day}") == (
+        "Alder Falls hall, [to fill in: trash day]"
+    )
+    assert knowledge.render("{trash_day}", blank="____") == "____"
 
 
 @pytest.mark.parametrize("suffix", [".json", ".csv"])

@@ -11,6 +11,7 @@ knowledge base's own vocabulary, widened by the town's synonyms, and each word i
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -105,33 +106,64 @@ def create_search_tables(db: peewee.Database) -> None:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """A word or phrase of a synonym row: how it is matched, and the words it adds."""
+
+    key: tuple[str, ...]  # its stems, small words kept ("no plates", not just "plates")
+    words: tuple[str, ...]  # its meaningful words, as written
+    stems: tuple[str, ...]  # their stems
+    written: str
+
+
+@dataclass(frozen=True)
 class Lexicon:
-    """What the search knows about words: the vocabulary to mend typos, and synonym groups."""
+    """What the search knows about words: the vocabulary to mend typos, the words articles and
+    request types use, and the town's synonym rows (indexed by the first word of each phrase)."""
 
     vocabulary: kb_text.Vocabulary
-    synonyms: list[list[tuple[str, ...]]]  # each group: its phrases, as stem tuples
-    phrases: dict[tuple[str, ...], str]  # a stem phrase -> its words as written
+    synonyms: list[tuple[Phrase | None, list[Phrase]]]  # (the row's word, its synonyms)
+    content: frozenset[str]  # the stems that articles and request types use
+    starts: dict[str, list[tuple[int, Phrase]]]  # first stem of a key -> (row, phrase)
 
 
 _cache: dict[str, Any] = {"key": None, "lexicon": None}
 
 
-def _signature() -> tuple[Any, ...]:
+def stamps(*models: Any) -> tuple[Any, ...]:
+    """How many rows each table has and when one last changed, in one small query: what the
+    caches here compare to know whether to build again."""
     db = FaqArticle._meta.database.obj
+    parts = []
+    for model in models:
+        table = model._meta.table_name  # our own table names, never user text
+        parts.append(f"(SELECT COUNT(1) FROM {table})")  # noqa: S608
+        if "updated_at" in model._meta.fields:
+            parts.append(f"(SELECT MAX(updated_at) FROM {table})")  # noqa: S608
+        else:
+            parts.append(f"(SELECT MAX(id) FROM {table})")  # noqa: S608
+    row = execute(db, "SELECT " + ", ".join(parts)).fetchone()
+    return (id(db), *tuple(row or ()))
 
-    def stamp(model: Any) -> tuple[Any, ...]:
-        return rows_of(model.select(peewee.fn.COUNT(1), peewee.fn.MAX(model.updated_at)))[0]
 
-    return (id(db), stamp(FaqArticle), stamp(SearchSynonym), stamp(ServiceType))
+def _signature() -> tuple[Any, ...]:
+    return stamps(FaqArticle, SearchSynonym, ServiceType)
 
 
 def synonym_groups() -> list[list[str]]:
-    """Each synonym row as one group of words or phrases that mean the same thing."""
+    """Each synonym row as [its word or phrase, then the words or phrases that mean the same]."""
     groups = []
     for row in SearchSynonym.select().order_by(SearchSynonym.term):
         words = [row.term.lower(), *(w.strip().lower() for w in row.synonyms.split(","))]
         groups.append([w for w in dict.fromkeys(words) if w])
     return groups
+
+
+def _phrase(text: str) -> Phrase | None:
+    key = tuple(kb_text.phrase_stems(text))
+    words = tuple(kb_text.content_tokens(text))
+    if not key or not words:
+        return None
+    return Phrase(key, words, tuple(kb_text.stem(w) for w in words), text)
 
 
 def lexicon() -> Lexicon:
@@ -149,19 +181,18 @@ def lexicon() -> Lexicon:
         ServiceType.select(ServiceType.name, ServiceType.keywords, ServiceType.description)
     ):
         texts += [name, keywords, description]
+    content = frozenset(s for text in texts for s in kb_text.stems(text))
     groups = synonym_groups()
-    texts += [", ".join(group) for group in groups]
-    stem_groups = []
-    phrases: dict[tuple[str, ...], str] = {}
+    rows: list[tuple[Phrase | None, list[Phrase]]] = []
+    starts: dict[str, list[tuple[int, Phrase]]] = {}
     for group in groups:
-        members = []
-        for phrase in group:
-            stems = tuple(kb_text.stems(phrase))
-            if stems:
-                members.append(stems)
-                phrases[stems] = phrase
-        stem_groups.append(members)
-    built = Lexicon(kb_text.Vocabulary.of(texts), stem_groups, phrases)
+        term, *others = [_phrase(text) for text in group]
+        synonyms = [p for p in others if p is not None]
+        for phrase in [term, *synonyms] if term else synonyms:
+            starts.setdefault(phrase.key[0], []).append((len(rows), phrase))
+        rows.append((term, synonyms))
+    vocabulary = kb_text.Vocabulary.of([*texts, *(", ".join(group) for group in groups)])
+    built = Lexicon(vocabulary, rows, content, starts)
     _cache.update(key=key, lexicon=built)
     return built
 
@@ -170,9 +201,14 @@ def lexicon() -> Lexicon:
 class Query:
     """A caller's sentence read for searching: weighted words and their stems."""
 
-    words: list[tuple[str, float]]  # mended words and synonyms, with weights
+    words: list[tuple[str, float]]  # mended words, then the synonyms added, with weights
     stems: list[str]  # the stems of the mended words, in the caller's order
     expanded: list[tuple[str, str]]  # (what the caller said, the synonym added)
+    own: int = 0  # how many of `words` (the first ones) are the caller's own
+
+    @property
+    def own_words(self) -> list[str]:
+        return [w for w, _wt in self.words[: self.own]]
 
     def said(self, stem: str) -> str:
         """The caller's word (or the added synonym) behind a stem, for explanations."""
@@ -190,28 +226,59 @@ class Query:
         return weights
 
 
+#: how much a word added from a synonym row counts beside the caller's own words: the row's
+#: word when the caller said one of its synonyms, and each synonym when the caller said the word
+SYNONYM_WEIGHT = 0.8
+WIDENED_WEIGHT = 0.6
+
+
 def read_query(text: str) -> Query:
-    """Cut, mend and widen what was typed. Never raises, whatever the text."""
+    """Cut, mend and widen what was typed. Never raises, whatever the text.
+
+    Street names and house numbers are left out ("Pine Street" says where, not what), names
+    written with a capital are not mended into other words, and the town's synonym rows widen
+    the words: a synonym the caller said adds its row's word ("pitbull" adds "dog"), and the
+    row's word adds each synonym ("garbage" adds "trash"). Only words that articles or request
+    types use are added: any other word would find nothing.
+    """
     found = lexicon()
-    mended = kb_text.mend(kb_text.content_tokens(text), found.vocabulary)
-    mended = [(w, wt) for w, wt in mended if w not in kb_text.STOP_WORDS]
+    names = kb_text.proper_names(text)
+    said = kb_text.phrase_tokens(kb_text.strip_addresses(text))
+    every = kb_text.mend(said, found.vocabulary, names)
+    sequence = [kb_text.stem(w) for w, _wt in every]
+    mended = [(w, wt) for w, wt in every if kb_text.is_content(w)]
     stems = [kb_text.stem(w) for w, _wt in mended]
     words = list(mended)
     expanded: list[tuple[str, str]] = []
-    for group in found.synonyms:
-        hit = next((p for p in group if _contains(stems, p)), None)
-        if hit is None:
-            continue
-        for phrase in group:
-            if phrase != hit and not _contains(stems, phrase):
-                said = found.phrases.get(hit, " ".join(hit))
-                added = found.phrases.get(phrase, " ".join(phrase))
-                expanded.append((said, added))
-                words += [(w, 0.8) for w in kb_text.content_tokens(added)]
+    hits: dict[tuple[int, Phrase], None] = {}
+    for position, stem in enumerate(sequence):
+        for row, phrase in found.starts.get(stem, ()):
+            if tuple(sequence[position : position + len(phrase.key)]) == phrase.key:
+                hits[(row, phrase)] = None
+    added: set[tuple[int, str]] = set()
+    for row, phrase in hits:
+        term, synonyms = found.synonyms[row]
+        if phrase == term:
+            # a word the articles use already finds them: it adds only other single words
+            # for the same thing ("trash": "garbage"), not the longer ways residents describe it
+            widens_all = not all(s in found.content for s in term.stems)
+            wider = [(p, WIDENED_WEIGHT) for p in synonyms if widens_all or len(p.words) == 1]
+        else:
+            wider = [(term, SYNONYM_WEIGHT)] if term else []
+        for other, weight in wider:
+            if (row, other.written) in added or _contains(stems, other.stems):
+                continue
+            if not all(s in found.content for s in other.stems):
+                continue
+            added.add((row, other.written))
+            expanded.append((phrase.written, other.written))
+            words += [(w, weight) for w in other.words]
     unique: dict[str, float] = {}
     for word, weight in words:
         unique[word] = max(unique.get(word, 0.0), weight)
-    return Query(list(unique.items())[:MAX_QUERY_TERMS], stems, expanded)
+    kept = list(unique.items())[:MAX_QUERY_TERMS]
+    own = len({w for w, _wt in mended} & {w for w, _wt in kept})
+    return Query(kept, stems, expanded, own)
 
 
 def _contains(stems: list[str], phrase: tuple[str, ...]) -> bool:
@@ -230,6 +297,7 @@ class ArticleHit:
     title: str
     score: float
     marked_snippet: str  # matched words between MARK_START and MARK_END
+    audience: str = "public"  # public | staff (a staff-only article is never read to a caller)
 
     @property
     def snippet(self) -> str:
@@ -241,21 +309,129 @@ class ArticleHit:
         escaped = html.escape(self.marked_snippet, quote=False)
         return escaped.replace(MARK_START, "<b>").replace(MARK_END, "</b>")
 
+    @property
+    def staff_only(self) -> bool:
+        return self.audience == "staff"
+
+
+#: how much the caller's own words count in an article's score; the rest comes from the same
+#: search widened with synonyms, so a synonym finds an article but the caller's words lead
+OWN_WORDS_SHARE = 0.6
+SNIPPET_WORDS = 18
+_Found = list[tuple[int, float]]  # (article id, score), best first
+
 
 def search_articles(
-    text: str, limit: int = 10, *, prefix_last: bool = False, query: Query | None = None
+    text: str,
+    limit: int = 10,
+    *,
+    prefix_last: bool = False,
+    query: Query | None = None,
+    snippets: bool = True,
 ) -> list[ArticleHit]:
     """Active articles for what was typed, best first. `prefix_last` treats the last word as
-    unfinished (search as you type)."""
+    unfinished (search as you type). Titles and snippets have the town's placeholders filled
+    in (before the matched words are marked); `snippets=False` leaves snippets empty."""
     limit = max(1, min(int(limit), 200))
     query = query or read_query(text)
     if query.empty:
         return []
     words = [w for w, _wt in query.words]
-    last = words[-1] if prefix_last and text and not text[-1].isspace() else None
-    if is_sqlite(FaqArticle._meta.database):
-        return _search_sqlite(words, last, limit)
-    return _search_postgres(words, last, limit)
+    own = query.own_words
+    last = own[-1] if own and prefix_last and text and not text[-1].isspace() else None
+    search = _search_sqlite if is_sqlite(FaqArticle._meta.database) else _search_postgres
+    if not own or own == words:
+        found = search(words, last, limit)
+    else:
+        pool = max(limit * 2, 20)
+        widened = dict(search(words, last, pool))
+        mine = dict(search(own, last, pool))
+        scores = {
+            article_id: OWN_WORDS_SHARE * mine.get(article_id, 0.0)
+            + (1 - OWN_WORDS_SHARE) * widened.get(article_id, 0.0)
+            for article_id in widened.keys() | mine.keys()
+        }
+        found = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
+    return _hits(found, query, last, snippets)
+
+
+def _hits(found: _Found, query: Query, prefix: str | None, snippets: bool) -> list[ArticleHit]:
+    """The articles found, with their titles, audiences and (filled-in) snippets."""
+    if not found:
+        return []
+    from desktop.models import kb_placeholders
+
+    ids = [article_id for article_id, _score in found]
+    columns = [FaqArticle.id, FaqArticle.title, FaqArticle.audience]
+    if snippets:
+        columns.append(FaqArticle.body)
+    rows = {
+        row[0]: row for row in rows_of(FaqArticle.select(*columns).where(FaqArticle.id.in_(ids)))
+    }
+    known = kb_placeholders.values()
+    stems = {kb_text.stem(w) for w, _wt in query.words}
+    hits = []
+    for article_id, score in found:
+        row = rows.get(article_id)
+        if row is None:
+            continue
+        snippet = make_snippet(row[3], stems, prefix, known) if snippets else ""
+        title = kb_placeholders.render(row[1], known)
+        hits.append(ArticleHit(article_id, title, round(score, 4), snippet, str(row[2])))
+    return hits
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def make_snippet(
+    body: str, stems: set[str], prefix: str | None = None, known: dict[str, str] | None = None
+) -> str:
+    """About SNIPPET_WORDS words of the body around the most matched words, the matches between
+    MARK_START and MARK_END. Placeholders are filled in first, so a match is never marked inside
+    a placeholder's name, and an unfilled one reads "[to fill in: ...]"."""
+    from desktop.models import kb_placeholders
+
+    text, blanks = "", []
+    for piece, unfilled in kb_placeholders.render_parts(body[: kb_text.MAX_CHARS * 5], known):
+        if unfilled:
+            blanks.append((len(text), len(text) + len(piece)))
+        text += piece
+    spans = [m.span() for m in _TOKEN.finditer(text)]
+    if blanks:  # a "[to fill in: ...]" marker counts as one word: never cut, never marked
+        spans = sorted(
+            [span for span in spans if not any(a <= span[0] < b for a, b in blanks)] + blanks
+        )
+    if not spans:
+        return ""
+
+    def matched(start: int, end: int) -> bool:
+        if blanks and (start, end) in blanks:
+            return False
+        word = text[start:end].lower()
+        if "'" in word or "’" in word:
+            word = word.replace("’", "'")
+            word = (word[:-2] if word.endswith("'s") else word).replace("'", "")
+        return kb_text.stem(word) in stems or bool(prefix and word.startswith(prefix))
+
+    marks = [matched(*span) for span in spans]
+    width = min(SNIPPET_WORDS, len(spans))
+    best = window = sum(marks[:width])
+    first = 0
+    for start in range(1, len(spans) - width + 1):  # the window of `width` words with most marks
+        window += marks[start + width - 1] - marks[start - 1]
+        if window > best:
+            best, first = window, start
+    last = first + width - 1
+    pieces = ["…" if first else ""]
+    cursor = spans[first][0]
+    for (start, end), hit in zip(spans[first : last + 1], marks[first : last + 1], strict=True):
+        pieces.append(text[cursor:start])
+        pieces.append(f"{MARK_START}{text[start:end]}{MARK_END}" if hit else text[start:end])
+        cursor = end
+    if last < len(spans) - 1:
+        pieces.append("…")
+    return " ".join("".join(pieces).split())
 
 
 def match_expression(words: list[str], prefix: str | None = None) -> str:
@@ -267,15 +443,14 @@ def match_expression(words: list[str], prefix: str | None = None) -> str:
     return " OR ".join(dict.fromkeys(parts))
 
 
-def _search_sqlite(words: list[str], prefix: str | None, limit: int) -> list[ArticleHit]:
+def _search_sqlite(words: list[str], prefix: str | None, limit: int) -> _Found:
     expression = match_expression(words, prefix)
     if not expression:
         return []
     db = FaqArticle._meta.database.obj
     rows = execute(
         db,
-        "SELECT f.rowid, a.title, -bm25(faq_fts, ?, ?, ?) AS score, "
-        "snippet(faq_fts, 2, ?, ?, '…', 18) "
+        "SELECT f.rowid, -bm25(faq_fts, ?, ?, ?) AS score "
         "FROM faq_fts AS f JOIN faq_article AS a ON a.id = f.rowid "
         "WHERE faq_fts MATCH ? AND a.active = 1 "
         "ORDER BY bm25(faq_fts, ?, ?, ?) LIMIT ?",
@@ -283,8 +458,6 @@ def _search_sqlite(words: list[str], prefix: str | None, limit: int) -> list[Art
             WEIGHTS["title"],
             WEIGHTS["keywords"],
             WEIGHTS["body"],
-            MARK_START,
-            MARK_END,
             expression,
             WEIGHTS["title"],
             WEIGHTS["keywords"],
@@ -292,7 +465,7 @@ def _search_sqlite(words: list[str], prefix: str | None, limit: int) -> list[Art
             limit,
         ),
     ).fetchall()
-    return [ArticleHit(int(r[0]), r[1], round(float(r[2]), 4), r[3] or "") for r in rows]
+    return [(int(r[0]), float(r[1])) for r in rows]
 
 
 def tsquery_expression(words: list[str], prefix: str | None = None) -> str:
@@ -305,26 +478,24 @@ def tsquery_expression(words: list[str], prefix: str | None = None) -> str:
     return " | ".join(dict.fromkeys(parts))
 
 
-def _search_postgres(words: list[str], prefix: str | None, limit: int) -> list[ArticleHit]:
+def _search_postgres(words: list[str], prefix: str | None, limit: int) -> _Found:
     expression = tsquery_expression(words, prefix)
     if not expression:
         return []
     db = FaqArticle._meta.database.obj
-    options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=10"
     rows = execute(
         db,
         "WITH q AS (SELECT to_tsquery('english', %s) AS query), "
-        "docs AS (SELECT a.id, a.title, a.body, "
+        "docs AS (SELECT a.id, "
         "setweight(to_tsvector('english', a.title), 'A') || "
         "setweight(to_tsvector('english', a.keywords), 'B') || "
         "setweight(to_tsvector('english', a.body), 'D') AS doc "
         "FROM faq_article AS a WHERE a.active) "
-        "SELECT d.id, d.title, ts_rank('{0.1, 0.0, 0.5, 1.0}', d.doc, q.query) * 10 AS score, "
-        "ts_headline('english', d.body, q.query, %s) "
+        "SELECT d.id, ts_rank('{0.1, 0.0, 0.5, 1.0}', d.doc, q.query) * 10 AS score "
         "FROM docs AS d, q WHERE d.doc @@ q.query ORDER BY score DESC, d.id LIMIT %s",
-        (expression, options, limit),
+        (expression, limit),
     ).fetchall()
-    return [ArticleHit(int(r[0]), r[1], round(float(r[2]), 4), r[3] or "") for r in rows]
+    return [(int(r[0]), float(r[1])) for r in rows]
 
 
 def rebuild() -> None:

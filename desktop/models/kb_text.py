@@ -7,6 +7,7 @@ and never raises.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -187,7 +188,6 @@ STOP_WORDS = frozenset(
         "hello",
         "hey",
         "thanks",
-        "thank",
         "yes",
         "ok",
         "okay",
@@ -268,6 +268,80 @@ STOP_WORDS = frozenset(
 )
 
 
+#: the last word of a street's name ("Pine Street", "Cedar Hill Rd", "Oak Ln.")
+STREET_SUFFIXES = (
+    "street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|court|ct|boulevard|blvd|way|place|pl"
+    "|circle|cir|terrace|ter|parkway|pkwy|highway|hwy|turnpike|tpke|trail|trl|square|sq"
+    "|extension|ext|hill|heights"
+)
+#: capitalised words after "on" or "by" that are days and holidays, not streets
+_WHEN = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may"
+    "|june|july|august|september|october|november|december|christmas|thanksgiving|easter"
+    "|memorial|labor|columbus|veterans|independence|halloween|new"
+)
+_NAME = r"[A-Z][a-z]+(?:['’]s)?"
+_SUFFIX = rf"(?i:{STREET_SUFFIXES})\b\.?"
+_ADDRESS = re.compile(
+    # "12 Elm", "12 Elm St", "22 Cedar Hill Rd.": a house number and the street's name
+    rf"\b\d+[A-Za-z]?\s+(?:{_NAME}\s+){{0,2}}(?:{_SUFFIX})?"
+    # "St. Mary's" (a church, a school)
+    r"|\b(?:St|Mt|Ft)\.?\s+[A-Z][a-z]+['’]s\b"
+    # "on Elm", "at Oak and 3rd", "on Cedar Hill Rd": a capitalised name after a place word
+    rf"|\b(?:on|at|near|off|by|of|past|onto|and)\s+(?!(?i:{_WHEN})\b)"
+    rf"(?:{_NAME}\b\s*){{1,3}}(?:{_SUFFIX})?"
+    # "Pine Street", "Cedar Hill Rd": names written with a capital, then a suffix
+    rf"|\b(?:{_NAME}\s+){{1,3}}{_SUFFIX}"
+    # "Route 9", "Rte. 2", "I-95", "exit 4": numbered roads
+    r"|\b(?i:route|rte|rt|highway|hwy|exit|interstate)\.?\s*\d+[A-Za-z]?\b|\bI-\d+\b"
+)
+
+
+def strip_addresses(text: str) -> str:
+    """`text` without the street names and house numbers in it, so that "Pine Street" or "on
+    Elm" (a tree) or "Water St" does not say what the caller's problem is. Only names written
+    with a capital count, so a caller typing "the elm is dead" keeps the tree."""
+    return _ADDRESS.sub(" ", text[: MAX_CHARS * 2])
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\"“(]\s*)$")
+
+
+def proper_names(text: str) -> set[str]:
+    """The words written with a capital inside a sentence ("this is Linda", "call Mr Ruiz"),
+    lower-cased: names, not typos, so they are never "mended" into a word the town uses.
+    Nothing when the caller typed in capitals or in Title Case."""
+    sample = text[:MAX_CHARS]
+    words = [w for w in _WORD.finditer(sample) if w.group() != "I"]
+    capitalised = [w for w in words if w.group()[:1].isupper()]
+    if not words or len(capitalised) * 2 > len(words):
+        return set()
+    found = set()
+    for word in capitalised:
+        if word.group().isupper() and len(word.group()) > 1:
+            continue  # "DPW", "FOIA", "TV": abbreviations, read as written
+        if not _SENTENCE_START.search(sample[: word.start()]):
+            found.add(word.group().lower().replace("'", "").replace("’", ""))
+    return found
+
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as one text (it reads better than a column of quoted words)."""
+    return frozenset(text.split())
+
+
+#: words said in every kind of call ("the street in front of my house"): they hardly tell
+#: one request type from another, so triage counts them a third as much
+GENERIC_WORDS = _words(
+    "street streets road roads avenue lane house houses home homes front back town city"
+    " area neighborhood neighbourhood block corner place side people person guy lady man"
+    " woman neighbor neighbors neighbour neighbours big huge large little small old new bad"
+    " good problem problems issue issues thing things stuff fix fixed fixing report reported"
+    " request help property public private outside inside near next across everyone"
+    " everywhere always never every"
+)
+
+
 def normalize(text: str) -> str:
     """Lower-case NFKC text with control characters turned into spaces, cut to MAX_CHARS."""
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS]
@@ -289,14 +363,21 @@ def tokens(text: str) -> list[str]:
 
 def content_tokens(text: str) -> list[str]:
     """The words that carry meaning: no stop words, no bare numbers, at least two letters."""
-    return [w for w in tokens(text) if w not in STOP_WORDS and len(w) > 1 and not w.isdigit()]
+    return [w for w in tokens(text) if is_content(w)]
 
 
+#: words the endings rule would make into another word ("parking" is not "park")
+_SAME_STEM = {"parking": "parking", "parked": "parking", "parks": "park", "leaves": "leaf"}
+
+
+@functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """A light English stemmer: plurals and -ing/-ed endings, a final e. Both sides of every
     comparison go through it, so it only has to be consistent, not grammatical."""
     if len(word) <= 3 or not word.isalpha():
         return word
+    if word in _SAME_STEM:
+        return _SAME_STEM[word]
     if word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"
     elif word.endswith("ves") and len(word) > 5:
@@ -320,6 +401,32 @@ def stem(word: str) -> str:
 
 def stems(text: str) -> list[str]:
     return [stem(w) for w in content_tokens(text)]
+
+
+#: small words a phrase can do without: "the bulb is out" is "bulb out", "left in a car" is
+#: "left in car"; but "no", "not", "out", "up", "in" keep their place ("no plates")
+FILLER_WORDS = _words(
+    "a an the my our your his her their its this that these those some is are was were be"
+    " been being am has have had it there just"
+)
+
+
+def is_content(word: str) -> bool:
+    """Whether a word carries meaning on its own (see content_tokens)."""
+    return word not in STOP_WORDS and len(word) > 1 and not word.isdigit()
+
+
+def phrase_tokens(text: str) -> list[str]:
+    """The words of `text` in order, small words like "the" and "is" left out, others kept."""
+    return [w for w in tokens(text) if w not in FILLER_WORDS]
+
+
+def phrase_stems(text: str) -> list[str]:
+    """How a synonym phrase is matched: the stems of its words, filler left out."""
+    return [stem(w) for w in phrase_tokens(text)]
+
+
+GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_WORDS)
 
 
 def sound_key(word: str) -> str:
@@ -419,10 +526,13 @@ class Vocabulary:
         return None
 
 
-def mend(words: list[str], vocabulary: Vocabulary) -> list[tuple[str, float]]:
+def mend(
+    words: list[str], vocabulary: Vocabulary, names: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[str, float]]:
     """The caller's words with typos mended, split words joined and joined words split.
 
-    Each word comes with a weight: 1.0 as typed or joined, a little less when guessed.
+    Each word comes with a weight: 1.0 as typed or joined, a little less when guessed. Words in
+    `names` (see proper_names) are kept as typed.
     """
     result: list[tuple[str, float]] = []
     skip_next = False
@@ -431,25 +541,34 @@ def mend(words: list[str], vocabulary: Vocabulary) -> list[tuple[str, float]]:
             skip_next = False
             continue
         following = words[index + 1] if index + 1 < len(words) else ""
+        if not is_content(following) or not is_content(word):
+            following = ""  # "in" + "side" is not "inside": only meaningful words are joined
         joined = word + following
-        if (
-            following
-            and joined in vocabulary
-            and (word not in vocabulary or following not in vocabulary)
-        ):
+        known, following_known = word in vocabulary, following in vocabulary
+        if following and joined in vocabulary and not (known and following_known):
             result.append((joined, 1.0))  # "pot hole" -> "pothole"
             skip_next = True
             continue
-        if following and joined not in vocabulary and len(joined) >= 7:
+        if (
+            following
+            and joined not in vocabulary
+            and len(joined) >= 7
+            and not (known and following_known)
+            and word not in names
+            and following not in names
+        ):
             fixed = vocabulary.correct(joined)
-            if fixed and (word not in vocabulary or following not in vocabulary):
+            if fixed:
                 result.append((fixed, 0.9))  # "street lite" -> "streetlight"
                 skip_next = True
                 continue
-        if word in vocabulary or word in STOP_WORDS or not word.isalpha():
-            result.append((word, 1.0))
+        if known or word in STOP_WORDS or not word.isalpha() or word in names:
             if following and joined in vocabulary:
-                result.append((joined, 0.6))  # "street light" also finds "streetlight"
+                # "side walk" is "sidewalk" said in two words: the joined word leads
+                result += [(joined, 1.0), (word, 0.6), (following, 0.6)]
+                skip_next = True
+                continue
+            result.append((word, 1.0))
             continue
         fixed = vocabulary.correct(word)
         if fixed:

@@ -34,7 +34,6 @@ from desktop.models.schema import (
     ServiceType,
     StaffUser,
 )
-from desktop.models.settings import get_setting
 from desktop.models.text_clean import clean_text
 from desktop.resources import load_json
 
@@ -262,21 +261,18 @@ def articles_for_type(service_type_id: int) -> list[FaqArticle]:
 
 
 def placeholder_values() -> dict[str, str]:
-    """What {town}, {town_phone}... stand for, from the town settings (unset ones stay as typed)."""
-    values = {
-        "town": get_setting("town.name"),
-        "town_phone": get_setting("town.phone"),
-        "town_address": get_setting("town.address"),
-        "town_email": get_setting("town.email"),
-        "town_website": get_setting("town.website"),
-    }
-    return {k: str(v) for k, v in values.items() if v}
+    """What {town}, {pickup_days}... stand for: the town settings and what supervisors filled in."""
+    from desktop.models import kb_placeholders
+
+    return kb_placeholders.values()
 
 
-def render(text: str, values: dict[str, str] | None = None) -> str:
-    """The text with the placeholders the town has filled in replaced."""
-    known = placeholder_values() if values is None else values
-    return _PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), text)
+def render(text: str, values: dict[str, str] | None = None, *, blank: str | None = None) -> str:
+    """The text with the town's placeholders filled in; an unfilled one reads
+    "[to fill in: ...]", or `blank` when given (a line to write on, on paper)."""
+    from desktop.models import kb_placeholders
+
+    return kb_placeholders.render(text, values, blank=blank)
 
 
 # -- synonyms ---------------------------------------------------------------------------------

@@ -16,8 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import peewee
-
 from desktop.i18n import _
 from desktop.models import kb_search, kb_text
 from desktop.models.kb_search import rows_of
@@ -31,9 +29,12 @@ from desktop.models.schema import (
 
 NAME_WEIGHT = 3.0
 KEYWORD_WEIGHT = 2.0
+KEYWORD_PHRASE_WEIGHT = 1.2  # a word of a longer keyword ("blocked" of "blocked driveway")
 GROUP_WEIGHT = 0.5
 DESCRIPTION_WEIGHT = 0.6
-PHRASE_BONUS = 1.5  # per word of a whole keyword phrase found in the caller's words
+PHRASE_BONUS = 1.5  # per word of a keyword phrase found among the caller's words
+PHRASES_COUNTED = 2  # the type's best phrases that earn the bonus
+GENERIC_WEIGHT = 0.35  # "street", "house", "front": said in every kind of call
 LEARNED_WEIGHT = 6.0
 ARTICLE_TO_TYPE = 0.35  # share of a matched article's (relative) score given to its types
 TYPE_TO_ARTICLE = 0.25
@@ -62,53 +63,47 @@ class _Catalog:
 _cache: dict[str, Any] = {"key": None, "catalog": None}
 
 
-def _catalog() -> _Catalog:
-    key = (
-        id(ServiceType._meta.database.obj),
-        rows_of(
-            ServiceType.select(peewee.fn.COUNT(1), peewee.fn.MAX(ServiceType.updated_at)).where(
-                ServiceType.active == True  # noqa: E712
-            )
-        )[0],
-        rows_of(FaqArticleType.select(peewee.fn.COUNT(1), peewee.fn.MAX(FaqArticleType.id)))[0],
+def _type_entry(service_type: ServiceType) -> _TypeEntry:
+    """What one request type's name, keywords and description say, as weighted stems."""
+    keywords = service_type.keyword_list()
+    single = [k for k in keywords if len(kb_text.stems(k)) == 1]
+    longer = [k for k in keywords if len(kb_text.stems(k)) > 1]
+    sources = [
+        (service_type.description, DESCRIPTION_WEIGHT, "description"),
+        (service_type.group_name, GROUP_WEIGHT, "group"),
+        *((k, KEYWORD_PHRASE_WEIGHT, "keywords") for k in longer),
+        *((k, KEYWORD_WEIGHT, "keywords") for k in single),
+        (service_type.name, NAME_WEIGHT, "name"),
+    ]
+    weights: dict[str, float] = {}
+    where: dict[str, str] = {}
+    for text, weight, label in sources:
+        for stem in kb_text.stems(text):
+            if weight > weights.get(stem, 0.0):
+                weights[stem], where[stem] = weight, label
+    phrases = {tuple(kb_text.stems(k)) for k in [*longer, service_type.name]}
+    return _TypeEntry(
+        service_type.id,
+        service_type.code,
+        service_type.name,
+        weights,
+        where,
+        sorted(p for p in phrases if len(p) >= 2),
     )
+
+
+def _catalog() -> _Catalog:
+    key = kb_search.stamps(ServiceType, FaqArticleType)
     if _cache["key"] == key:
         cached: _Catalog = _cache["catalog"]
         return cached
-    entries = []
+    entries = [
+        _type_entry(t)
+        for t in ServiceType.select().where(ServiceType.active == True)  # noqa: E712
+    ]
     document_frequency: Counter[str] = Counter()
-    for service_type in ServiceType.select().where(ServiceType.active == True):  # noqa: E712
-        weights: dict[str, float] = {}
-        where: dict[str, str] = {}
-        sources = [
-            (service_type.description, DESCRIPTION_WEIGHT, "description"),
-            (service_type.group_name, GROUP_WEIGHT, "group"),
-            *((k, KEYWORD_WEIGHT, "keywords") for k in service_type.keyword_list()),
-            (service_type.name, NAME_WEIGHT, "name"),
-        ]
-        for text, weight, label in sources:
-            for stem in kb_text.stems(text):
-                if weight > weights.get(stem, 0.0):
-                    weights[stem], where[stem] = weight, label
-        phrases = []
-        for keyword in service_type.keyword_list():
-            stems = tuple(kb_text.stems(keyword))
-            if len(stems) >= 2:
-                phrases.append(stems)
-        name_stems = tuple(kb_text.stems(service_type.name))
-        if len(name_stems) >= 2:
-            phrases.append(name_stems)
-        document_frequency.update(weights)
-        entries.append(
-            _TypeEntry(
-                service_type.id,
-                service_type.code,
-                service_type.name,
-                weights,
-                where,
-                phrases,
-            )
-        )
+    for entry in entries:
+        document_frequency.update(entry.weights)
     count = max(len(entries), 1)
     idf = {stem: math.log(1 + count / df) for stem, df in document_frequency.items()}
     links: dict[int, list[int]] = {}
@@ -262,7 +257,10 @@ def triage(text: str, limit: int = 5, *, prefix_last: bool = False) -> TriageRes
     if query.empty:
         return TriageResult([], [], "")
     catalog = _catalog()
-    weights = query.stem_weights()
+    weights = {
+        stem: weight * (GENERIC_WEIGHT if stem in kb_text.GENERIC_STEMS else 1.0)
+        for stem, weight in query.stem_weights().items()
+    }
     scores: dict[int, float] = {}
     matched: dict[int, list[str]] = {}
     for entry in catalog.entries:
@@ -273,16 +271,15 @@ def triage(text: str, limit: int = 5, *, prefix_last: bool = False) -> TriageRes
             if weight:
                 score += qweight * weight * catalog.idf.get(stem, 1.0)
                 words.append(stem)
-        for phrase in entry.phrases:
-            if all(s in weights for s in phrase) and _in_order(query.stems, phrase):
-                score += PHRASE_BONUS * len(phrase)
+        if len(words) >= 2:
+            score += _phrase_bonus(entry.phrases, weights, query.stems)
         if score:
             scores[entry.id], matched[entry.id] = score, words
     learned = _learned_scores(weights)
     for type_id, parts in learned.items():
         scores[type_id] = scores.get(type_id, 0.0) + sum(v for _w, v, _c in parts)
     articles = kb_search.search_articles(
-        text, max(limit * 3, 12), prefix_last=prefix_last, query=query
+        text, max(limit * 3, 12), prefix_last=prefix_last, query=query, snippets=False
     )
     best_article = articles[0].score if articles else 0.0
     best_type = max(scores.values(), default=0.0)
@@ -304,7 +301,7 @@ def triage(text: str, limit: int = 5, *, prefix_last: bool = False) -> TriageRes
         rescored.append((article.score + boost, article))
     rescored.sort(key=lambda pair: -pair[0])
     final_articles = [
-        kb_search.ArticleHit(a.id, a.title, round(score, 4), a.marked_snippet)
+        kb_search.ArticleHit(a.id, a.title, round(score, 4), a.marked_snippet, a.audience)
         for score, a in rescored[:limit]
     ]
     by_id = {e.id: e for e in catalog.entries}
@@ -323,6 +320,24 @@ def triage(text: str, limit: int = 5, *, prefix_last: bool = False) -> TriageRes
     return TriageResult(
         types, final_articles, _explain(types, final_articles, query), query.expanded
     )
+
+
+def _phrase_bonus(
+    phrases: list[tuple[str, ...]], weights: dict[str, float], said: list[str]
+) -> float:
+    """Extra for words of one keyword phrase said together ("dead" and "tree", not "dead"
+    alone): more the more of the phrase was said, most when in the phrase's order."""
+    bonuses = []
+    for phrase in phrases:
+        found = [s for s in phrase if s in weights]
+        if len(found) < 2:
+            continue
+        share = len(found) / len(phrase)
+        strength = sum(min(weights[s], 1.0) for s in found)
+        order = 1.25 if len(found) == len(phrase) and _in_order(said, phrase) else 1.0
+        bonuses.append(PHRASE_BONUS * strength * share * order)
+    bonuses.sort(reverse=True)
+    return sum(bonuses[:PHRASES_COUNTED])
 
 
 def _in_order(stems: list[str], phrase: tuple[str, ...]) -> bool:
