@@ -104,6 +104,15 @@ def test_call_script_is_kept_per_type(db):
     ]
 
 
+def test_every_request_type_has_a_short_call_script_with_its_safety_branches(db):
+    for kind in ServiceType.select():
+        steps = knowledge.call_script(kind.id)
+        assert 2 <= len(steps) <= 6, kind.code
+        assert all(len(step["ask"]) <= 200 for step in steps), kind.code
+        if kind.safety_notice.strip():
+            assert any(step["urgent"] for step in steps), kind.code
+
+
 def test_placeholders_take_the_town_settings(db):
     from desktop.models.settings import set_settings
 
