@@ -109,7 +109,7 @@ def test_a_stale_copy_is_a_conflict_shown_side_by_side(pothole):
     assert ("Address", "14 Elm St", "12 Elm St") in lines
     with pytest.raises(ConflictError) as again:
         lifecycle.set_status(pothole.id, "scheduled", version=pothole.version)
-    assert ("Status", "scheduled", "in_progress") in conflict_lines(again.value)
+    assert ("Status", "Scheduled", "In progress") in conflict_lines(again.value)
 
 
 def test_a_new_type_reroutes_and_moves_what_triage_learned(pothole):

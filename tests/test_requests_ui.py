@@ -17,6 +17,7 @@ from desktop.models.intake import RequestDraft, create_request
 from desktop.models.request_list import COLUMN_KEYS
 from desktop.models.schema import RequestEvent, SavedView, ServiceRequest, StaffUser
 from desktop.models.staff import create_staff
+from desktop.ui.conflict_dialog import ConflictDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
@@ -180,13 +181,18 @@ def test_a_conflicting_edit_is_shown_not_overwritten(page, clerk, caplog):
     messages.windows = True
     page.detail.add_note("my note")
     box = messages.open_boxes[-1]
-    assert "Someone else changed" in box.text() and "Olga Other" in box.text()
+    assert isinstance(box, ConflictDialog)
+    rows = box.table.rowCount()
+    cells = [tuple(box.table.item(r, c).text() for c in range(3)) for r in range(rows)]
+    assert ("Assigned to", "(none) (as you saw it)", "Olga Other") in cells  # side by side
+    assert ("Status", "New (as you saw it)", "Assigned") in cells
+    assert box.keep_button.isDefault()  # Enter keeps theirs: never an overwrite by accident
     notes = RequestEvent.select().where(
         RequestEvent.request == created.id, RequestEvent.kind == "note"
     )
     assert notes.count() == 0  # nothing written yet: the clerk chooses
     assert ServiceRequest.get_by_id(created.id).assignee_id == other.id
-    box.button(box.StandardButton.Yes).click()
+    box.apply_button.click()
     assert notes.count() == 1
     assert ServiceRequest.get_by_id(created.id).assignee_id == other.id  # theirs kept too
 
@@ -364,3 +370,47 @@ def test_actions_the_role_may_not_take_are_greyed_with_the_reason(qtbot, db):
     assert shown["crew_lead"].buttons["resolve"].isEnabled()
     assert not shown["crew_lead"].buttons["assign"].isEnabled()
     assert all(shown["admin"].buttons[key].isEnabled() for key in ("resolve", "assign", "note"))
+
+
+def test_a_saved_request_is_corrected_from_its_detail(page, clerk):
+    created = pothole()
+    page.open_request(created.tracking_number)
+    dialog = page.detail.edit_details()
+    assert dialog is not None and dialog.address.text() == "12 Elm St"
+    assert dialog.questions.values() == {"size": "large", "in_lane": "yes"}
+    dialog.zip.setText("0" * 50)
+    dialog.address.setText("14 Elm Street")
+    dialog.try_save()
+    assert dialog.isVisible() and "ZIP" in dialog.error.text()  # refused: all still typed
+    assert dialog.address.text() == "14 Elm Street"
+    dialog.zip.setText("06001")
+    dialog.try_save()
+    assert not dialog.isVisible()
+    saved = ServiceRequest.get_by_id(created.id)
+    assert (saved.address, saved.zip) == ("14 Elm Street", "06001")
+    assert "Address: 12 Elm St → 14 Elm Street" in page.detail.body.toPlainText()
+
+
+def test_a_correction_over_a_newer_change_is_a_choice(page, clerk):
+    created = pothole()
+    page.open_request(created.tracking_number)
+    dialog = page.detail.edit_details()
+    assert dialog is not None
+    lifecycle.set_status(created.id, "in_progress")  # another clerk, meanwhile
+    messages.windows = True
+    dialog.address.setText("16 Elm St")
+    dialog.try_save()
+    box = messages.open_boxes[-1]
+    assert isinstance(box, ConflictDialog)
+    cells = [
+        tuple(box.table.item(r, c).text() for c in range(3)) for r in range(box.table.rowCount())
+    ]
+    assert ("Address", "16 Elm St", "12 Elm St") in cells
+    assert dialog.isVisible()  # what was typed is still there while the clerk chooses
+    box.keep_button.click()
+    assert ServiceRequest.get_by_id(created.id).address == "12 Elm St"
+    assert ServiceRequest.get_by_id(created.id).status == "in_progress"
+    dialog.try_save()  # saved again, now knowingly over the newer version shown behind it
+    assert ServiceRequest.get_by_id(created.id).address == "16 Elm St"
+    assert ServiceRequest.get_by_id(created.id).status == "in_progress"  # theirs kept too
+    assert not dialog.isVisible()

@@ -94,6 +94,8 @@ class RequestDetail:
     contact_phone: str
     contact_email: str
     answers: list[AnswerLine] = field(default_factory=list)
+    #: the answers as stored, by question code (for a form that corrects them)
+    answer_values: dict[str, Any] = field(default_factory=dict)
     history: list[HistoryLine] = field(default_factory=list)
     followers: list[FollowerLine] = field(default_factory=list)
     attachments: list[AttachmentLine] = field(default_factory=list)
@@ -179,6 +181,7 @@ def load_request_detail(
             label = attribute.label if attribute else answer.attribute_code
             place = attribute.sort_order if attribute else 1_000_000
             line = AnswerLine(label, _answer_text(attribute, answer.value))
+            detail.answer_values[answer.attribute_code] = answer.value
             answered.append((place, attribute.id if attribute else 0, line))
         detail.answers = [line for _place, _id, line in sorted(answered, key=lambda a: a[:2])]
         actors = StaffUser.alias()

@@ -34,7 +34,7 @@ from desktop.models.schema import (
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.town_calendar import load_calendar
-from desktop.models.vocab import DONE_STATUSES
+from desktop.models.vocab import DONE_STATUSES, PRIORITIES, STATUSES
 
 
 class _Keep:
@@ -91,8 +91,8 @@ def _text(value: Any, limit: int, label: str, *, required: bool = False) -> str:
     text = clean_text(str(value), limit + 1)
     if len(text) > limit:
         raise InputError(
-            _("The {what} is too long ({limit:,} characters at most).").format(
-                what=label.lower(), limit=limit
+            _("“{field}” is too long ({limit:,} characters at most).").format(
+                field=label, limit=limit
             )
         )
     if required and not text:
@@ -348,8 +348,28 @@ def _relearn(old_type: int, old_text: str, new_type: int, new_text: str) -> None
     learn_from_request(new_type, new_text)
 
 
-def conflict_lines(error: ConflictError) -> list[tuple[str, str, str]]:
-    """A conflict side by side: (what, the clerk's change, what the newer version says)."""
+#: what a conflict also compares between the copy the clerk saw and the newer one
+_COMPARED = ("status", "assignee", "priority", "service_type", "address", "description")
+
+
+def _value_of(request: ServiceRequest, name: str) -> Any:
+    if name == "status":
+        return STATUSES.get(request.status, request.status)
+    if name == "priority":
+        return PRIORITIES.get(request.priority, request.priority)
+    if name == "assignee":
+        return request.assignee.full_name if request.assignee is not None else None
+    if name == "service_type":
+        return request.service_type.name
+    return getattr(request, name, None)
+
+
+def conflict_lines(
+    error: ConflictError, seen: ServiceRequest | None = None
+) -> list[tuple[str, str, str]]:
+    """A conflict side by side: (what, yours, what the newer version says). Yours is the
+    change the clerk asked for; where they asked nothing of a field, it is the value in the
+    copy they were looking at (`seen`), shown when the newer version differs."""
     theirs = error.theirs
     mine = error.mine if isinstance(error.mine, dict) else {}
     lines: list[tuple[str, str, str]] = []
@@ -360,18 +380,28 @@ def conflict_lines(error: ConflictError) -> list[tuple[str, str, str]]:
             continue
         label = FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
         if name == "assignee":
-            now = theirs.assignee.full_name if theirs.assignee is not None else None
             yours = StaffUser.get_or_none(StaffUser.id == value)
-            lines.append((label, _shown(yours.full_name if yours else None), _shown(now)))
-            continue
-        if name == "service_type":
-            yours_kind = ServiceType.get_or_none(ServiceType.id == value)
             lines.append(
-                (label, _shown(yours_kind.name if yours_kind else value), theirs.service_type.name)
+                (label, _shown(yours.full_name if yours else None), _shown(_value_of(theirs, name)))
             )
-            continue
-        current = getattr(theirs, name, None)
-        if isinstance(current, ServiceType | StaffUser):
-            current = getattr(current, "name", None) or getattr(current, "full_name", None)
-        lines.append((label, _shown(value), _shown(current)))
+        elif name == "service_type":
+            kind = ServiceType.get_or_none(ServiceType.id == value)
+            lines.append((label, _shown(kind.name if kind else value), _value_of(theirs, name)))
+        else:
+            names = {"status": STATUSES, "priority": PRIORITIES}.get(name, {})
+            yours_text = names.get(value, value) if isinstance(value, str) else value
+            lines.append((label, _shown(yours_text), _shown(_value_of(theirs, name))))
+    if seen is not None:
+        for name in _COMPARED:
+            if name in mine:
+                continue
+            before, now = _value_of(seen, name), _value_of(theirs, name)
+            if before != now:
+                lines.append(
+                    (
+                        FIELD_LABELS[name],
+                        _("{value} (as you saw it)").format(value=_shown(before)),
+                        _shown(now),
+                    )
+                )
     return lines

@@ -10,7 +10,7 @@ from desktop.i18n import _
 from desktop.models.errors import KnownError
 
 if TYPE_CHECKING:  # the widgets are imported when a message is first shown (faster start-up)
-    from PySide6.QtWidgets import QMessageBox, QWidget
+    from PySide6.QtWidgets import QDialog, QWidget
 
 log = logging.getLogger("frontcounter.ui")
 
@@ -20,7 +20,7 @@ class Messages:
 
     def __init__(self, *, windows: bool = True) -> None:
         self.windows = windows
-        self.open_boxes: list[QMessageBox] = []
+        self.open_boxes: list[QDialog] = []
 
     def _box(
         self, parent: QWidget | None, warning: bool, title: str, text: str, detail: str = ""
@@ -42,7 +42,7 @@ class Messages:
             box.setDetailedText(detail)
         self._open(box, None)
 
-    def _open(self, box: QMessageBox, on_done: Callable[[int], None] | None) -> None:
+    def _open(self, box: QDialog, on_done: Callable[[int], None] | None) -> None:
         def finished(result: int) -> None:
             if box in self.open_boxes:
                 self.open_boxes.remove(box)
@@ -81,6 +81,19 @@ class Messages:
         box = QMessageBox(QMessageBox.Icon.Question, title, text, yes | no, parent)
         box.setDefaultButton(yes if default_yes else no)
         self._open(box, lambda result: on_yes() if result == yes else None)
+
+    def choose(self, dialog: QDialog, summary: str, on_accept: Callable[[], None]) -> None:
+        """A dialog that asks the clerk to choose (a conflict, say): `on_accept` runs when it
+        is accepted (and, like `confirm`, always when there are no windows)."""
+        if not self.windows:
+            log.info("%s (accepted: no windows)", summary)
+            dialog.deleteLater()
+            on_accept()
+            return
+        from PySide6.QtWidgets import QDialog
+
+        accepted = QDialog.DialogCode.Accepted.value
+        self._open(dialog, lambda result: on_accept() if result == accepted else None)
 
 
 #: the app's one Messages object; `application.run_gui` sets whether it shows windows

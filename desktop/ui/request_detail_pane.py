@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QImage, QTextDocument
@@ -33,6 +33,10 @@ from desktop.models.schema import ServiceRequest, StaffUser
 from desktop.models.vocab import CHANNELS, EVENT_KINDS, PRIORITIES, RESOLUTIONS, STATUSES
 from desktop.ui.html import esc, paragraphs, when
 from desktop.ui.messages import messages
+
+if TYPE_CHECKING:
+    from desktop.models.request_edit import RequestEdit
+    from desktop.ui.request_edit_dialog import RequestEditDialog
 
 log = logging.getLogger("frontcounter.ui")
 
@@ -70,6 +74,7 @@ def _menu_permissions() -> dict[str, str]:
         _("Mark as duplicate of…"): permissions.REQUEST_CLOSEOUT,
         _("Close"): permissions.REQUEST_CLOSEOUT,
         _("Reopen…"): permissions.REQUEST_REOPEN,
+        _("Correct the details…"): permissions.REQUEST_CREATE,
         _("Attach a file…"): permissions.ATTACHMENT_EDIT,
         _("Print work order"): permissions.REQUEST_PRINT,
     }
@@ -125,6 +130,7 @@ class RequestDetailPane(QWidget):
             (_("Mark as duplicate of…"), self.mark_duplicate),
             (_("Close"), self.close_request),
             (_("Reopen…"), self.reopen),
+            (_("Correct the details…"), self.edit_details),
             (_("Attach a file…"), self.attach_file),
             (_("Print work order"), self._print),
         ]
@@ -312,6 +318,50 @@ class RequestDetailPane(QWidget):
         elif url.scheme() == "attach-remove" and url.path().isdigit():
             self.remove_attachment(int(url.path()))
 
+    # -- correcting ---------------------------------------------------------------------------
+
+    def edit_details(self) -> RequestEditDialog | None:
+        """The form that corrects the request's words, place, type and answers."""
+        from desktop.ui.request_edit_dialog import RequestEditDialog
+
+        if self.detail is None:
+            return None
+        dialog = RequestEditDialog(self.detail, lambda edit: self._save_edit(dialog, edit), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _save_edit(self, dialog: RequestEditDialog, edit: RequestEdit) -> bool:
+        """True when saved; a refusal is shown in the dialog, which keeps what was typed."""
+        from desktop.models.request_edit import edit_request
+
+        request = self.request
+        if request is None:
+            return False
+        request_id = request.id
+
+        def action(version: int | None) -> Any:
+            saved = edit_request(request_id, edit, version=version, actor=self._actor())
+            dialog.accept()
+            return saved
+
+        try:
+            action(request.version)
+        except ConflictError as exc:
+            self._conflict(
+                exc,
+                action,
+                _("correct {fields}").format(
+                    fields=", ".join(edit.changed_fields()).replace("_", " ")
+                ),
+            )
+            return False
+        except KnownError as exc:
+            dialog.show_error(str(exc))
+            return False
+        self._after_change(request_id)
+        return True
+
     # -- attachments ----------------------------------------------------------------------------
 
     def attach_file(self, path: str | None = None) -> bool:
@@ -400,16 +450,11 @@ class RequestDetailPane(QWidget):
     def _conflict(
         self, error: ConflictError, action: Callable[[int | None], Any], what: str
     ) -> None:
-        theirs = error.theirs
-        request_id = self.request.id if self.request is not None else None
-        newer = ""
-        if isinstance(theirs, ServiceRequest):
-            newer = _("Now: {status}, assigned to {who}, last changed {at}.").format(
-                status=STATUSES.get(theirs.status, theirs.status),
-                who=theirs.assignee.full_name if theirs.assignee is not None else _("nobody"),
-                at=when(theirs.updated_at),
-            )
-        text = "\n\n".join([str(error), _("Your change: {what}").format(what=what), newer]).strip()
+        """Both versions side by side; the clerk keeps theirs or applies this change on top."""
+        from desktop.ui.conflict_dialog import ConflictDialog
+
+        seen = self.request  # the copy the clerk was looking at, before showing the newer one
+        request_id = seen.id if seen is not None else None
 
         def apply_anyway() -> None:
             try:
@@ -421,12 +466,7 @@ class RequestDetailPane(QWidget):
 
         if request_id is not None:
             self.show_request(request_id)  # the clerk sees the newer version behind the box
-        messages.confirm(
-            self,
-            _("Someone else changed this request"),
-            text + "\n\n" + _("Apply your change to the newer version?"),
-            apply_anyway,
-        )
+        messages.choose(ConflictDialog(error, what, seen, self), str(error), apply_anyway)
 
     def _actor(self) -> StaffUser | None:
         return self.staff()
