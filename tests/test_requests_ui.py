@@ -173,6 +173,12 @@ def test_prompts_can_be_cancelled(page):
     assert ServiceRequest.get_by_id(created.id).version == 1
 
 
+def _cell(box: ConflictDialog, row: int, column: int) -> str:
+    item = box.table.item(row, column)
+    assert item is not None
+    return item.text()
+
+
 def test_a_conflicting_edit_is_shown_not_overwritten(page, clerk, caplog):
     created = pothole()
     page.open_request(created.tracking_number)
@@ -183,7 +189,7 @@ def test_a_conflicting_edit_is_shown_not_overwritten(page, clerk, caplog):
     box = messages.open_boxes[-1]
     assert isinstance(box, ConflictDialog)
     rows = box.table.rowCount()
-    cells = [tuple(box.table.item(r, c).text() for c in range(3)) for r in range(rows)]
+    cells = [tuple(_cell(box, r, c) for c in range(3)) for r in range(rows)]
     assert ("Assigned to", "(none) (as you saw it)", "Olga Other") in cells  # side by side
     assert ("Status", "New (as you saw it)", "Assigned") in cells
     assert box.keep_button.isDefault()  # Enter keeps theirs: never an overwrite by accident
