@@ -408,9 +408,7 @@ def test_a_correction_over_a_newer_change_is_a_choice(page, clerk):
     dialog.try_save()
     box = messages.open_boxes[-1]
     assert isinstance(box, ConflictDialog)
-    cells = [
-        tuple(box.table.item(r, c).text() for c in range(3)) for r in range(box.table.rowCount())
-    ]
+    cells = [tuple(_cell(box, r, c) for c in range(3)) for r in range(box.table.rowCount())]
     assert ("Address", "16 Elm St", "12 Elm St") in cells
     assert dialog.isVisible()  # what was typed is still there while the clerk chooses
     box.keep_button.click()
