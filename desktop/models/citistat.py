@@ -28,7 +28,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
-from operator import itemgetter
+from itertools import repeat
+from operator import add, itemgetter, mul
 from typing import Any, Final
 
 import peewee
@@ -300,13 +301,17 @@ class Dashboard:
 # -- reading the rows ---------------------------------------------------------------------------
 
 
+#: how a request counts toward a share: on time, late, or not counted (no target, or not yet
+#: acknowledged and not yet due to be); small whole numbers, so that a key and its mark make
+#: one number to count (`_Tally`)
+LATE: Final = 0
+ON_TIME_MARK: Final = 1
+NOT_COUNTED: Final = 2
+
 #: a request received in the period, as read: (channel, type, department, created by,
-#: normalized address, street, house number, 1 / 0 acknowledged on time or late, None when
-#: not counted). Plain tuples: a million-request town reads tens of thousands of them per
-#: refresh.
-_Received = tuple[
-    str, int, int, "int | None", "str | None", "str | None", "int | None", "int | None"
-]
+#: normalized address, street, house number, how its acknowledgement counts). Plain tuples:
+#: a million-request town reads tens of thousands of them per refresh.
+_Received = tuple[str, int, int, "int | None", "str | None", "str | None", "int | None", int]
 CHANNEL: Final = 0
 TYPE: Final = 1
 DEPARTMENT: Final = 2
@@ -317,8 +322,8 @@ HOUSE: Final = 6
 ACKNOWLEDGED: Final = 7
 
 #: a request resolved in the period (duplicates left out): (type, department, days to resolve,
-#: 1 / 0 resolved on time or late, None without a due date)
-_Resolved = tuple[int, int, float, "int | None"]
+#: how its resolution counts: on time, late, not counted without a due date)
+_Resolved = tuple[int, int, float, int]
 DAYS: Final = 2
 ON_TIME: Final = 3
 
@@ -350,7 +355,7 @@ def _received(period: Period, moment: dt.datetime) -> list[_Received]:
         r.address_normalized,
         r.street,
         r.house_number,
-        peewee.Case(None, [(~counted, None), (on_time, 1)], 0),
+        peewee.Case(None, [(~counted, NOT_COUNTED), (on_time, ON_TIME_MARK)], LATE),
     ).where(r.requested_at >= period.begins, r.requested_at < period.ends)
     return _raw(query)
 
@@ -378,9 +383,14 @@ def _resolved_query(period: Period, *columns: Any) -> peewee.Query:
 
 
 def _on_time() -> Any:
-    """1 when resolved by the due date, 0 after it, NULL without one (an SQL expression)."""
+    """ON_TIME_MARK when resolved by the due date, LATE after it, NOT_COUNTED without one (an
+    SQL expression)."""
     r = ServiceRequest
-    return peewee.Case(None, [(r.due_at.is_null(), None), (r.resolved_at <= r.due_at, 1)], 0)
+    return peewee.Case(
+        None,
+        [(r.due_at.is_null(), NOT_COUNTED), (r.resolved_at <= r.due_at, ON_TIME_MARK)],
+        LATE,
+    )
 
 
 def _resolved(period: Period) -> list[_Resolved]:
@@ -468,9 +478,51 @@ def _raw(query: peewee.Query) -> list[tuple[Any, ...]]:
 
 
 def _share_of(rows: Iterable[tuple[Any, ...]], column: int) -> tuple[int, int]:
-    """(on time, counted): the 1 / 0 flags of `column`, None not counted."""
-    flags = [row[column] for row in rows if row[column] is not None]
-    return sum(flags), len(flags)
+    """(on time, counted) by the marks in `column`."""
+    marks = list(map(itemgetter(column), rows))
+    on_time = marks.count(ON_TIME_MARK)
+    return on_time, on_time + marks.count(LATE)
+
+
+class _Tally:
+    """How many rows of each request type and of each department are on time, late or not
+    counted, and how many of each (department, type) pair there are. Each row is one number,
+    (type * width + department) * 3 + mark, counted in C; the few distinct numbers are then
+    taken apart (a month at a million requests is 45,000 rows)."""
+
+    def __init__(self, types: list[int], departments: list[int], marks: Iterable[int]) -> None:
+        width = max(departments, default=0) + 1
+        counts = Counter(
+            map(
+                add,
+                map(mul, map(add, map(mul, types, repeat(width)), departments), repeat(3)),
+                marks,
+            )
+        )
+        #: (TYPE or DEPARTMENT, mark) -> rows per type or department id
+        self.marks: dict[tuple[int, int], Counter[int]] = defaultdict(Counter)
+        #: (department, type) -> rows
+        self.pairs: Counter[tuple[int, int]] = Counter()
+        for combined, n in counts.items():
+            pair, mark = divmod(combined, 3)
+            kind, department = divmod(pair, width)
+            self.marks[TYPE, mark][kind] += n
+            self.marks[DEPARTMENT, mark][department] += n
+            self.pairs[department, kind] += n
+
+    def total(self, column: int) -> Counter[int]:
+        """Rows per type (column TYPE) or department (DEPARTMENT)."""
+        return (
+            self.marks[column, ON_TIME_MARK]
+            + self.marks[column, LATE]
+            + self.marks[column, NOT_COUNTED]
+        )
+
+    def on_time(self, column: int, key: int) -> int:
+        return self.marks[column, ON_TIME_MARK][key]
+
+    def counted(self, column: int, key: int) -> int:
+        return self.marks[column, ON_TIME_MARK][key] + self.marks[column, LATE][key]
 
 
 def _days(rows: Iterable[_Resolved]) -> list[float]:
@@ -565,32 +617,44 @@ def dashboard(period: Period, *, now: dt.datetime | None = None, actor: Any = No
     res_on, res_counted = _share_of(resolved, ON_TIME)
     days = _days(resolved)
 
+    received_tally = _Tally(
+        list(map(itemgetter(TYPE), received)),
+        list(map(itemgetter(DEPARTMENT), received)),
+        map(itemgetter(ACKNOWLEDGED), received),
+    )
+    resolved_tally = _Tally(
+        list(map(itemgetter(0), resolved)),
+        list(map(itemgetter(1), resolved)),
+        map(itemgetter(ON_TIME), resolved),
+    )
     departments = _group(
         names["department"],
         "department_ids",
-        received,
+        received_tally,
+        resolved_tally,
         resolved,
         open_now,
         in_period,
         resolved_in,
         open_filter,
         moment,
-        column=2,
+        column=DEPARTMENT,
     )
     types = _group(
         names["type"],
         "service_type_ids",
-        received,
+        received_tally,
+        resolved_tally,
         resolved,
         [],
         in_period,
         resolved_in,
         None,
         moment,
-        column=1,
+        column=TYPE,
         limit=15,
     )
-    type_counts = Counter(map(itemgetter(TYPE), received))
+    type_counts = received_tally.total(TYPE)
     addresses = Counter(map(itemgetter(ADDRESS), received))
     addresses.pop("", None)
     addresses.pop(None, None)
@@ -600,9 +664,8 @@ def dashboard(period: Period, *, now: dt.datetime | None = None, actor: Any = No
         if row[STREET] and row[HOUSE] is not None
     )
     clerks = Counter(map(itemgetter(CLERK), received))
-    pairs = Counter((row[DEPARTMENT], row[TYPE]) for row in received)
     types_by_department: dict[str, list[Bar]] = defaultdict(list)
-    for (department_id, type_id), count in pairs.most_common():
+    for (department_id, type_id), count in received_tally.pairs.most_common():
         mine = types_by_department[names["department"].get(department_id, "?")]
         if len(mine) < TOP:
             mine.append(
@@ -670,8 +733,9 @@ def dashboard(period: Period, *, now: dt.datetime | None = None, actor: Any = No
 def _group(
     names: dict[int, str],
     field_name: str,
-    received: list[_Received],
-    resolved: list[_Resolved],
+    received: _Tally,
+    resolved: _Tally,
+    resolved_rows: list[_Resolved],
     open_now: list[tuple[int, Any, Any, int]],
     in_period: Any,
     resolved_in: Any,
@@ -682,20 +746,12 @@ def _group(
     limit: int | None = None,
 ) -> list[GroupRow]:
     """Received (acknowledged on time), resolved (on time, median and 90th-percentile days)
-    and open per department or type: `column` is 1 for the type, 2 for the department in
-    received rows (0 and 1 in resolved ones)."""
-    keyed = list(map(itemgetter(column), received))
-    got = Counter(keyed)
-    # (key, 1 / 0 / None) pairs counted in C: a month at a million requests is 45,000 rows
-    acknowledged = Counter(zip(keyed, map(itemgetter(ACKNOWLEDGED), received)))
+    and open per department or type: `column` is TYPE or DEPARTMENT."""
+    got = received.total(column)
     days: dict[int, list[float]] = defaultdict(list)
-    flags: dict[int, list[int]] = defaultdict(list)
-    for row in resolved:
-        key = row[0] if column == TYPE else row[1]
-        days[key].append(row[DAYS])
-        flag = row[ON_TIME]
-        if flag is not None:
-            flags[key].append(flag)
+    resolved_keys = map(itemgetter(0 if column == TYPE else 1), resolved_rows)
+    for key, value in zip(resolved_keys, map(itemgetter(DAYS), resolved_rows), strict=True):
+        days[key].append(value)
     waiting = Counter(map(itemgetter(3), open_now)) if open_filter is not None else Counter()
     keys = [k for k, _n in got.most_common()] + [k for k in days if k not in got]
     keys += [k for k in waiting if k not in got and k not in days]
@@ -703,20 +759,26 @@ def _group(
     for key in keys[:limit] if limit else keys:
         only: dict[str, Any] = {field_name: (key,)}
         mine = sorted(days[key])
+        received_there, resolved_there = in_period(**only), resolved_in(**only)
         rows.append(
             GroupRow(
                 name=names.get(key, "?"),
-                received=Bar(_("Received"), got[key], in_period(**only)),
-                resolved=Bar(_("Resolved"), len(mine), resolved_in(**only)),
+                received=Bar(_("Received"), got[key], received_there),
+                resolved=Bar(_("Resolved"), len(mine), resolved_there),
                 acknowledged=_acknowledged_share(
-                    acknowledged[key, 1],
-                    acknowledged[key, 1] + acknowledged[key, 0],
+                    received.on_time(column, key),
+                    received.counted(column, key),
                     got[key],
                     partial(in_period, **only),
                     moment,
+                    received_there,
                 ),
                 on_time=_resolved_share(
-                    sum(flags[key]), len(flags[key]), len(mine), partial(resolved_in, **only)
+                    resolved.on_time(column, key),
+                    resolved.counted(column, key),
+                    len(mine),
+                    partial(resolved_in, **only),
+                    resolved_there,
                 ),
                 median_days=_median(mine),
                 p90_days=percentile(mine, 0.9),
@@ -731,29 +793,42 @@ def _group(
 
 
 def _acknowledged_share(
-    on_time: int, counted: int, received: int, in_period: Any, moment: dt.datetime
+    on_time: int,
+    counted: int,
+    received: int,
+    in_period: Any,
+    moment: dt.datetime,
+    all_received: RequestFilter | None = None,
 ) -> Share:
     """The acknowledgement share of requests received in a period (`in_period` makes their
-    filter), with the requests behind each part."""
+    filters, `all_received` is the one of them all, when made already), with the requests
+    behind each part."""
     return Share(
         on_time,
         counted,
         in_period(as_of=moment, acknowledged="on_time"),
         in_period(as_of=moment, acknowledged="late"),
         # every request received is counted: the received ones are exactly those behind it
-        in_period() if counted == received else None,
+        (all_received or in_period()) if counted == received else None,
     )
 
 
-def _resolved_share(on_time: int, counted: int, resolved: int, resolved_in: Any) -> Share:
-    """The on-time share of requests resolved in a period (`resolved_in` makes their filter)."""
+def _resolved_share(
+    on_time: int,
+    counted: int,
+    resolved: int,
+    resolved_in: Any,
+    all_resolved: RequestFilter | None = None,
+) -> Share:
+    """The on-time share of requests resolved in a period (`resolved_in` makes their filters,
+    `all_resolved` is the one of them all, when made already)."""
     return Share(
         on_time,
         counted,
         resolved_in(resolution_timing="on_time"),
         resolved_in(resolution_timing="late"),
         # every request resolved had a due date: the resolved ones are those behind it
-        resolved_in() if counted == resolved else None,
+        (all_resolved or resolved_in()) if counted == resolved else None,
     )
 
 
