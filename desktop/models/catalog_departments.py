@@ -73,6 +73,12 @@ def assignee_of(department: Department) -> StaffUser | None:
         return StaffUser.get_or_none(StaffUser.id == department.default_assignee_id)
 
 
+def staff_by_id() -> dict[int, StaffUser]:
+    """Every member of staff, those who left too (a department may still name one)."""
+    with reading():
+        return {int(s.id): s for s in StaffUser.select()}
+
+
 def department_fields(department: Department) -> DepartmentFields:
     assignee = assignee_of(department)
     return DepartmentFields(

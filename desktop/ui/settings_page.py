@@ -1,4 +1,11 @@
-"""The Settings area: the town's details and its office calendar, shared by every workstation."""
+"""The Settings area, in tabs: the town's details and office calendar, its request types and
+departments, routing rules, the look of printed documents and letters, backups and personal
+data. Everything here is shared by every workstation.
+
+Each tab shows only for the roles that may change what it holds (`permissions.can`): supervisors
+see the catalog and the routing rules, administrators everything. The core checks again on
+every save; a hidden tab is a courtesy.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +24,14 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
+    QTabWidget,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.i18n import _
-from desktop.models import clock, settings, town_calendar
+from desktop.models import clock, permissions, settings, town_calendar
 from desktop.models.errors import KnownError
 from desktop.ui.messages import messages
 
@@ -45,8 +53,20 @@ _TOWN_FIELDS = (
 )
 
 
+def _scrolled(*widgets: QWidget) -> QScrollArea:
+    inner = QWidget()
+    column = QVBoxLayout(inner)
+    for widget in widgets:
+        column.addWidget(widget)
+    column.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(inner)
+    return scroll
+
+
 class SettingsPage(QWidget):
-    """Town details, weekly office hours and holidays; each group saves on its own button."""
+    """The tabs of Settings; each group saves on its own button."""
 
     #: a sentence saying what was saved, for the status bar
     saved = Signal(str)
@@ -54,34 +74,103 @@ class SettingsPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.town_edits: dict[str, QLineEdit] = {}
-        inner = QWidget()
-        column = QVBoxLayout(inner)
-        column.addWidget(self._town_group())
+        self.town_versions: dict[str, int] = {}
+        town = QWidget()
+        town_column = QVBoxLayout(town)
+        town_column.setContentsMargins(0, 0, 0, 0)
+        town_column.addWidget(self._town_group())
         row = QHBoxLayout()
         row.addWidget(self._hours_group())
         row.addWidget(self._holiday_group())
-        column.addLayout(row)
+        town_column.addLayout(row)
+
+        from desktop.ui.catalog_page import RequestTypesPage
+        from desktop.ui.departments_page import DepartmentsPage
+
+        self.request_types = RequestTypesPage()
+        self.request_types.saved.connect(self.saved)
+        self.departments = DepartmentsPage()
+        self.departments.saved.connect(self.saved)
+        # a department's name or a type's department shows on the other tab
+        self.departments.saved.connect(lambda _s: self.request_types.reload_departments())
+        self.request_types.saved.connect(lambda _s: self.departments.load())
         from desktop.ui.routing_rules import RoutingRulesBox
 
         self.routing = RoutingRulesBox()
         self.routing.saved.connect(self.saved)
-        column.addWidget(self.routing)
+        from desktop.ui.letter_templates_box import LetterTemplatesBox
+        from desktop.ui.town_look_box import TownLookBox
+
+        self.town_look = TownLookBox()
+        self.town_look.saved.connect(self.saved)
+        self.letters = LetterTemplatesBox()
+        self.letters.saved.connect(self.saved)
         from desktop.ui.backups_box import BackupsBox
 
         self.backups_box = BackupsBox()
-        column.addWidget(self.backups_box)
         from desktop.ui.privacy_box import PrivacyBox
 
         self.privacy_box = PrivacyBox()
         self.privacy_box.saved.connect(self.saved)
-        column.addWidget(self.privacy_box)
-        column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        #: (tab, the action that shows it, what is loaded when the page loads)
+        self._tabs: list[tuple[QWidget, str, object]] = []
+        for widget, title, action, loader in (
+            (_scrolled(town), _("The town"), permissions.SETTINGS_EDIT, self._load_town),
+            (
+                self.request_types,
+                _("Request types"),
+                permissions.CATALOG_EDIT,
+                self.request_types.load,
+            ),
+            (self.departments, _("Departments"), permissions.CATALOG_EDIT, self.departments.load),
+            (
+                _scrolled(self.routing),
+                _("Routing rules"),
+                permissions.ROUTING_EDIT,
+                self.routing.load,
+            ),
+            (
+                _scrolled(self.town_look, self.letters),
+                _("Printed documents"),
+                permissions.SETTINGS_EDIT,
+                self._load_documents,
+            ),
+            (
+                _scrolled(self.backups_box, self.privacy_box),
+                _("Backups and personal data"),
+                permissions.BACKUP_MANAGE,
+                self.privacy_box.load,
+            ),
+        ):
+            index = self.tabs.addTab(widget, title)
+            self.tabs.setTabVisible(index, permissions.can(None, action))
+            self._tabs.append((widget, action, loader))
+        for index in range(self.tabs.count()):
+            if self.tabs.isTabVisible(index):
+                self.tabs.setCurrentIndex(index)
+                break
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.addWidget(self.tabs)
+
+    def tab_titles(self) -> list[str]:
+        """The tabs this staff member sees."""
+        return [self.tabs.tabText(i) for i in range(self.tabs.count()) if self.tabs.isTabVisible(i)]
+
+    def show_tab(self, title: str) -> QWidget | None:
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == title and self.tabs.isTabVisible(index):
+                self.tabs.setCurrentIndex(index)
+                return self.tabs.widget(index)
+        return None
+
+    def focus_default(self) -> None:
+        focus = getattr(self.tabs.currentWidget(), "focus_default", None)
+        if callable(focus):
+            focus()
 
     # -- town ---------------------------------------------------------------------------------
 
@@ -95,16 +184,36 @@ class SettingsPage(QWidget):
             form.addRow(label + ":", edit)
         save = QPushButton(_("Save town details"))
         save.clicked.connect(self.save_town)
-        form.addRow("", save)
+        reload = QPushButton(_("Reload"))
+        reload.clicked.connect(self.reload_town)
+        buttons = QHBoxLayout()
+        buttons.addWidget(save)
+        buttons.addWidget(reload)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
         return group
 
     def save_town(self) -> None:
         try:
-            settings.set_settings({k: e.text().strip() for k, e in self.town_edits.items()})
+            settings.update_settings(
+                {k: e.text() for k, e in self.town_edits.items()}, versions=self.town_versions
+            )
+            self.town_versions = settings.setting_versions(self.town_edits)
+        except KnownError as exc:
+            messages.error(self, exc)  # what was typed stays in the fields
+            return
+        self.saved.emit(_("The town details were saved for every workstation."))
+
+    def reload_town(self) -> None:
+        """The town details as saved (after someone else's change)."""
+        try:
+            values = settings.all_settings()
+            self.town_versions = settings.setting_versions(self.town_edits)
         except KnownError as exc:
             messages.error(self, exc)
             return
-        self.saved.emit(_("The town details were saved for every workstation."))
+        for key, edit in self.town_edits.items():
+            edit.setText(str(values.get(key) or ""))
 
     # -- office hours -------------------------------------------------------------------------
 
@@ -164,7 +273,24 @@ class SettingsPage(QWidget):
         add_row.addWidget(add)
         layout.addLayout(add_row)
         layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignRight)
+        self.federal = QCheckBox(settings.setting_labels()["calendar.federal_holidays"])
+        self.federal.setObjectName("federalHolidays")
+        self.federal.clicked.connect(self.save_federal)
+        layout.addWidget(self.federal)
         return group
+
+    def save_federal(self, checked: bool) -> None:
+        try:
+            settings.update_settings({"calendar.federal_holidays": checked})
+        except KnownError as exc:
+            messages.error(self, exc)
+            self.federal.setChecked(not checked)
+            return
+        self.saved.emit(
+            _("Each new year's federal holidays are added by themselves.")
+            if checked
+            else _("Federal holidays are no longer added by themselves: add the town's own.")
+        )
 
     def add_holiday(self) -> None:
         qdate = self.holiday_date.date()
@@ -194,9 +320,18 @@ class SettingsPage(QWidget):
     # -- loading ------------------------------------------------------------------------------
 
     def load(self) -> None:
-        values = settings.all_settings()
-        for key, edit in self.town_edits.items():
-            edit.setText(str(values.get(key) or ""))
+        """Read every tab this staff member sees."""
+        for index, (_widget, _action, loader) in enumerate(self._tabs):
+            if self.tabs.isTabVisible(index) and callable(loader):
+                loader()
+
+    def _load_documents(self) -> None:
+        self.town_look.load()
+        self.letters.load()
+
+    def _load_town(self) -> None:
+        self.reload_town()
+        self.federal.setChecked(bool(settings.get_setting("calendar.federal_holidays")))
         hours = town_calendar.office_hours()
         for day, (box, opens, closes) in enumerate(self.hour_rows):
             span = hours[day][0] if hours.get(day) else None
@@ -206,8 +341,6 @@ class SettingsPage(QWidget):
             closes.setTime(QTime(min(b // 60, 23), b % 60 if b < 24 * 60 else 59))
         self.holiday_date.setDate(QDate.currentDate())
         self._load_holidays()
-        self.routing.load()
-        self.privacy_box.load()
 
     def _load_holidays(self) -> None:
         self.holiday_list.clear()
