@@ -3,6 +3,7 @@ import and export, promotion of a closed request, and learning from saved reques
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import subprocess
@@ -19,6 +20,7 @@ from desktop.models.intake import RequestDraft, create_request, suggest_types
 from desktop.models.schema import (
     CallScript,
     FaqArticle,
+    FaqRevision,
     ServiceRequest,
     ServiceType,
     TriageTerm,
@@ -124,14 +126,104 @@ def test_placeholders_take_the_town_settings(db):
 
 
 @pytest.mark.parametrize("suffix", [".json", ".csv"])
-def test_export_then_import_round_trips(db, tmp_path, suffix):
+def test_export_then_import_round_trips_without_new_versions(db, tmp_path, suffix):
     path = tmp_path / f"kb{suffix}"
     count = knowledge.export_articles(path)
     assert count == FaqArticle.select().count()
     rows = knowledge.export_rows()
+    versions = FaqRevision.select().count()
     result = knowledge.import_articles(path)
-    assert result == {"added": 0, "updated": count}
+    assert (result["added"], result["updated"], result["unchanged"]) == (0, 0, count)
+    assert result["skipped"] == []
     assert knowledge.export_rows() == rows
+    assert FaqRevision.select().count() == versions  # nothing changed: no version added
+
+
+def test_only_changed_articles_get_a_version_and_its_author(db, tmp_path):
+    from desktop.models import permissions
+    from desktop.models.staff import create_staff
+
+    path = tmp_path / "kb.json"
+    knowledge.export_articles(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["articles"][0]["body"] += " Changed by the import."
+    path.write_text(json.dumps(data), encoding="utf-8")
+    versions = FaqRevision.select().count()
+    supervisor = create_staff("Sue Boss", "supervisor")
+    permissions.acting_as(supervisor)
+    try:
+        result = knowledge.import_articles(path)
+    finally:
+        permissions.acting_as(None)
+    assert (result["added"], result["updated"]) == (0, 1)
+    assert FaqRevision.select().count() == versions + 1
+    newest = FaqRevision.select().order_by(FaqRevision.id.desc()).first()
+    assert newest.actor_id == supervisor.id and "Changed by the import" in newest.body
+
+
+def test_csv_export_never_writes_a_formula_and_imports_the_text_back(db, tmp_path):
+    knowledge.save_article(knowledge.ArticleDraft("=cmd()", "+1 @home -x"))
+    path = tmp_path / "kb.csv"
+    knowledge.export_articles(path)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert "'=cmd()" in cells and "'+1 @home -x" in cells
+    assert not any(cell[:1] in "=+-@" for cell in cells if cell)
+    FaqArticle.delete().where(FaqArticle.title == "=cmd()").execute()
+    assert knowledge.import_articles(path)["added"] == 1
+    assert FaqArticle.get(FaqArticle.title == "=cmd()").body == "+1 @home -x"
+
+
+def test_what_only_another_town_has_is_left_out_and_said(db, tmp_path):
+    path = tmp_path / "other-town.json"
+    path.write_text(
+        json.dumps(
+            {
+                "articles": [
+                    {
+                        "title": "When is the farmers market?",
+                        "body": "Saturdays.",
+                        "department": "NO_SUCH_DEPT",
+                        "types": ["pothole", "curbside_compost"],
+                    }
+                ],
+                "call_scripts": {
+                    "pothole": [{"ask": "Is it in a traffic lane?", "urgent": False}],
+                    "curbside_compost": [{"ask": "Is the bin full?"}],
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = knowledge.import_articles(path)
+    assert result["added"] == 1 and result["call_scripts"] == 1
+    article = FaqArticle.get(FaqArticle.title == "When is the farmers market?")
+    assert article.department is None
+    assert knowledge.related_type_codes(article.id) == ["pothole"]
+    said = " ".join(result["skipped"])
+    assert "NO_SUCH_DEPT" in said and "curbside_compost" in said and "call script" in said
+    pothole = ServiceType.get(ServiceType.code == "pothole")
+    assert knowledge.call_script(pothole.id)[0]["ask"] == "Is it in a traffic lane?"
+
+
+def test_call_scripts_travel_in_the_json_export(db, tmp_path):
+    water = ServiceType.get(ServiceType.code == "water_main_break")
+    path = tmp_path / "kb.json"
+    knowledge.export_articles(path)
+    steps = json.loads(path.read_text(encoding="utf-8"))["call_scripts"]["water_main_break"]
+    assert steps == knowledge.call_script(water.id)
+    knowledge.save_call_script(water.id, [{"ask": "Changed meanwhile?"}])
+    assert knowledge.import_articles(path)["call_scripts"] == 1
+    assert knowledge.call_script(water.id) == steps
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", "{}", '{"articles": {"title": "x"}}', "42", " "])
+def test_a_file_that_is_not_a_knowledge_base_is_a_clear_error(db, tmp_path, text):
+    path = tmp_path / "shaped-wrong.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        knowledge.import_articles(path)
+    assert "Nothing was imported" in str(refused.value)
 
 
 def test_import_of_a_bad_file_changes_nothing(db, tmp_path):
@@ -266,3 +358,21 @@ def test_cli_shapes(db, db_path, tmp_path):
     assert _cli(db_path, "faq", "import", str(out), "--json").returncode == 0
     bad = _cli(db_path, "faq", "import", str(tmp_path / "none.json"))
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1
+    shaped_wrong = tmp_path / "shape.json"
+    shaped_wrong.write_text("[1, 2]", encoding="utf-8")
+    refused = _cli(db_path, "faq", "import", str(shaped_wrong))
+    assert refused.returncode == 1 and "Nothing was imported" in refused.stderr
+
+
+def test_cli_imports_as_the_signed_in_supervisor_and_show_names_them(db, db_path, tmp_path):
+    from desktop.models.staff import create_staff
+
+    boss = create_staff("Sue Boss", "supervisor")
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([{"title": "When is the farmers market?"}]), encoding="utf-8")
+    done = _cli(db_path, "--user", boss.username, "faq", "import", str(path))
+    assert done.returncode == 0, done.stderr
+    article = FaqArticle.get(FaqArticle.title == "When is the farmers market?")
+    shown = _cli(db_path, "faq", "show", str(article.id), "--json")
+    assert json.loads(shown.stdout)["history"][0]["by"] == "Sue Boss"
+    assert "by Sue Boss" in _cli(db_path, "faq", "show", str(article.id)).stdout

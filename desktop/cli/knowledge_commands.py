@@ -14,22 +14,32 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.models.db import OpenedDatabase
 
 DEFAULT_LIMIT = 5
+#: the most results each command gives (triage suggests a few; a search may list a page)
+MOST_ARTICLES = 200
+MOST_SUGGESTIONS = 50
 
 
-def _limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("“{text}” is not a whole number").format(text=text)
-        ) from None
-    if not 1 <= value <= 200:
-        raise argparse.ArgumentTypeError(_("the limit must be between 1 and 200"))
-    return value
+def _limit(most: int) -> Any:
+    """An --limit checker: a whole number from 1 to `most`, or a clear refusal."""
+
+    def checked(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                _("“{text}” is not a whole number").format(text=text)
+            ) from None
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(
+                _("the limit must be between 1 and {most}").format(most=most)
+            )
+        return value
+
+    return checked
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -37,7 +47,12 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     actions = faq.add_subparsers(dest="action", metavar="ACTION", required=True)
     search = actions.add_parser("search", parents=[common], help=_("find articles, best first"))
     search.add_argument("text", metavar="TEXT")
-    search.add_argument("--limit", type=_limit, default=10)
+    search.add_argument(
+        "--limit",
+        type=_limit(MOST_ARTICLES),
+        default=10,
+        help=_("how many articles, 1 to {most}").format(most=MOST_ARTICLES),
+    )
     show = actions.add_parser("show", parents=[common], help=_("one article with its history"))
     show.add_argument("id", type=int)
     actions.add_parser("stale", parents=[common], help=_("articles due for review"))
@@ -46,9 +61,22 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     imp.add_argument("file", type=Path, metavar="FILE")
     exp = actions.add_parser(
-        "export", parents=[common], help=_("write every article to a JSON or CSV file")
+        "export",
+        parents=[common],
+        help=_("write the knowledge base to a JSON file (with synonyms and call scripts) or CSV"),
     )
     exp.add_argument("file", type=Path, metavar="FILE")
+    blanks = actions.add_parser(
+        "placeholders",
+        parents=[common],
+        help=_("the {placeholders} articles and call scripts use, and what the town filled in"),
+    )
+    blank_actions = blanks.add_subparsers(dest="placeholder_action", metavar="set")
+    fill = blank_actions.add_parser(
+        "set", parents=[common], help=_("fill in a placeholder (supervisors)")
+    )
+    fill.add_argument("name", metavar="NAME")
+    fill.add_argument("value", metavar="VALUE", help=_('the text; "" empties it'))
 
     triage = commands.add_parser(
         "triage",
@@ -61,7 +89,12 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         metavar="TEXT",
         help=_("what the caller said; with none, one query per line is read from standard input"),
     )
-    triage.add_argument("--limit", type=_limit, default=DEFAULT_LIMIT)
+    triage.add_argument(
+        "--limit",
+        type=_limit(MOST_SUGGESTIONS),
+        default=DEFAULT_LIMIT,
+        help=_("how many types and articles, 1 to {most}").format(most=MOST_SUGGESTIONS),
+    )
 
 
 def faq_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
@@ -73,32 +106,10 @@ def faq_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         found = [
             {"id": h.id, "title": h.title, "score": h.score, "snippet": h.snippet} for h in hits
         ]
-        lines = [f"{h.id:>5}  {h.title}\n       {h.snippet}" for h in hits]
+        lines = [f"{h.id:>5}  {h.title}{_staff(h)}\n       {h.snippet}" for h in hits]
         emit(args, found, "\n".join(lines) or _("No article matches."))
     elif args.action == "show":
-        article = knowledge.get_article(args.id)
-        draft = knowledge.ArticleDraft.of(article)
-        revisions = knowledge.history(article.id)
-        shown: dict[str, Any] = {
-            "id": article.id,
-            "version": article.version,
-            **knowledge.export_rows_for([article])[0],
-            "history": [
-                {"version": r.version, "at": r.at, "by": r.actor_id, "note": r.note}
-                for r in revisions
-            ],
-        }
-        text = "\n".join(
-            [
-                f"#{article.id} {draft.title}",
-                knowledge.render(draft.body),
-                _("Keywords: {k}").format(k=draft.keywords or "-"),
-                _("Request types: {t}").format(t=", ".join(draft.types) or "-"),
-                _("Review by: {d}").format(d=draft.review_by or "-"),
-                _("Versions: {n}").format(n=len(revisions)),
-            ]
-        )
-        emit(args, shown, text)
+        _show(args, knowledge.get_article(args.id))
     elif args.action == "stale":
         stale = knowledge.stale_articles()
         due = [{"id": a.id, "title": a.title, "review_by": a.review_by} for a in stale]
@@ -109,19 +120,104 @@ def faq_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             or _("Every article is up to date."),
         )
     elif args.action == "import":
-        result = knowledge.import_articles(args.file)
-        emit(
-            args,
-            result,
-            _("Imported {added} new and {updated} updated articles.").format(**result),
-        )
+        from desktop.models import kb_exchange, permissions
+
+        result = kb_exchange.import_articles(args.file, permissions.current_user())
+        emit(args, result.as_json(), result.summary())
     elif args.action == "export":
         count = knowledge.export_articles(args.file)
+        csv_only = args.file.suffix.lower() == ".csv"
         emit(
             args,
             {"articles": count, "file": str(args.file)},
-            _("Wrote {n} articles to {file}.").format(n=count, file=args.file),
+            _("Wrote {n} articles to {file}.").format(n=count, file=args.file)
+            + (
+                " "
+                + _("(A CSV file holds the articles; JSON also holds synonyms and call scripts.)")
+                if csv_only
+                else ""
+            ),
         )
+    elif args.action == "placeholders":
+        _placeholders(args)
+
+
+def _show(args: argparse.Namespace, article: Any) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models import knowledge
+
+    draft = knowledge.ArticleDraft.of(article)
+    revisions = knowledge.history(article.id)
+    names = knowledge.author_names(revisions)
+
+    def by(revision: Any) -> str:
+        return names.get(revision.actor_id, "") if revision.actor_id else ""
+
+    shown: dict[str, Any] = {
+        "id": article.id,
+        "version": article.version,
+        **knowledge.export_rows_for([article])[0],
+        "history": [
+            {"version": r.version, "at": r.at, "by": by(r), "note": r.note} for r in revisions
+        ],
+    }
+    lines = [
+        f"#{article.id} {knowledge.render(draft.title)}",
+        knowledge.render(draft.body),
+        _("Keywords: {k}").format(k=draft.keywords or "-"),
+        _("Request types: {t}").format(t=", ".join(draft.types) or "-"),
+        _("Audience: {a}").format(a=_("staff only") if draft.audience == "staff" else _("public")),
+        _("Review by: {d}").format(d=draft.review_by or "-"),
+        _("History:"),
+    ]
+    for revision in revisions:
+        lines.append(
+            "  "
+            + _("version {v}, {at} by {who}{note}").format(
+                v=revision.version,
+                at=f"{revision.at:%Y-%m-%d %H:%M}",
+                who=by(revision) or _("(nobody signed in)"),
+                note=f": {revision.note}" if revision.note else "",
+            )
+        )
+    emit(args, shown, "\n".join(lines))
+
+
+def _placeholders(args: argparse.Namespace) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models import kb_placeholders, permissions
+
+    if getattr(args, "placeholder_action", None) == "set":
+        filled = kb_placeholders.set_value(args.name, args.value, permissions.current_user())
+        emit(
+            args,
+            filled.as_json(),
+            _("{{{name}}} is now “{value}”.").format(name=filled.name, value=filled.value)
+            if filled.filled
+            else _("{{{name}}} is now empty: it shows as “{marker}”.").format(
+                name=filled.name, marker=kb_placeholders.unfilled_marker(filled.name)
+            ),
+        )
+        return
+    found = kb_placeholders.placeholders()
+    empty = [p for p in found if not p.filled]
+    lines = [
+        ngettext(
+            "{n} placeholder is not filled in yet.",
+            "{n} placeholders are not filled in yet.",
+            len(empty),
+        ).format(n=len(empty))
+        if empty
+        else _("Every placeholder is filled in.")
+    ]
+    for placeholder in found:
+        value = placeholder.value if placeholder.filled else _("(not filled in)")
+        source = "  " + _("(from Settings)") if placeholder.setting else ""
+        lines.append(f"{{{placeholder.name}}}  {value}{source}")
+        lines += [f"      {where}" for where in placeholder.used_in[:5]]
+        if len(placeholder.used_in) > 5:
+            lines.append("      " + _("and {n} more").format(n=len(placeholder.used_in) - 5))
+    emit(args, [p.as_json() for p in found], "\n".join(lines))
 
 
 def triage_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
@@ -147,9 +243,14 @@ def _text(result: Any) -> str:
         "  " + _("(none)")
     ]
     lines.append(_("Articles:"))
-    lines += [f"  {a.score:8.2f}  #{a.id:<5} {a.title}" for a in result.articles] or [
+    lines += [f"  {a.score:8.2f}  #{a.id:<5} {a.title}{_staff(a)}" for a in result.articles] or [
         "  " + _("(none)")
     ]
     if result.explanation:
         lines.append(result.explanation)
     return "\n".join(lines)
+
+
+def _staff(hit: Any) -> str:
+    """The mark after a staff-only article's title (never read to a caller)."""
+    return "  " + _("[staff only]") if getattr(hit, "staff_only", False) else ""

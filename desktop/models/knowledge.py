@@ -8,10 +8,7 @@ search. Search itself lives in `kb_search`; ranking with request types in `triag
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +139,7 @@ def save_article(
     """
     from desktop.models import audit, permissions
 
+    actor = actor or permissions.current_user()  # the history names who changed it
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)
     values = _checked(draft)
 
@@ -236,6 +234,19 @@ def history(article_id: int) -> list[FaqRevision]:
         .where(FaqRevision.article == article_id)
         .order_by(FaqRevision.version.desc())
     )
+
+
+def author_names(revisions: list[FaqRevision]) -> dict[int, str]:
+    """Who made each version (by staff id): their name as the history shows it."""
+    ids = {r.actor_id for r in revisions if r.actor_id is not None}
+    if not ids:
+        return {}
+    return {
+        user.id: user.full_name or user.username
+        for user in StaffUser.select(StaffUser.id, StaffUser.full_name, StaffUser.username).where(
+            StaffUser.id.in_(ids)
+        )
+    }
 
 
 def stale_articles(today: dt.date | None = None) -> list[FaqArticle]:
@@ -336,6 +347,7 @@ def save_call_script(
     """Replace a type's call script (supervisors edit these)."""
     from desktop.models import audit, permissions
 
+    actor = actor or permissions.current_user()
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)
     cleaned = []
     for step in steps:
@@ -493,178 +505,38 @@ def add_v2_article_columns(db: peewee.Database) -> None:
 
 
 # -- import and export (JSON and CSV) so towns can share their knowledge bases -----------------
-
-CSV_COLUMNS = (
-    "title",
-    "body",
-    "keywords",
-    "department",
-    "types",
-    "audience",
-    "review_by",
-    "active",
-)
-MAX_IMPORT_BYTES = 20_000_000
+# (kb_exchange has the rules; these names stay here for the screens and scripts that use them)
 
 
 def export_rows() -> list[dict[str, Any]]:
     """Every article (archived too) as plain data, in title order."""
-    return export_rows_for(FaqArticle.select().order_by(FaqArticle.title, FaqArticle.id))
+    from desktop.models import kb_exchange
+
+    return kb_exchange.export_rows()
 
 
 def export_rows_for(articles: Any) -> list[dict[str, Any]]:
-    rows = []
-    for article in articles:
-        draft = ArticleDraft.of(article)
-        rows.append(
-            {
-                "title": draft.title,
-                "body": draft.body,
-                "keywords": [k.strip() for k in draft.keywords.split(",") if k.strip()],
-                "department": draft.department,
-                "types": draft.types,
-                "audience": draft.audience,
-                "review_by": draft.review_by.isoformat() if draft.review_by else "",
-                "active": draft.active,
-            }
-        )
-    return rows
+    from desktop.models import kb_exchange
+
+    return kb_exchange.export_rows_for(articles)
+
+
+def synonym_rows() -> list[dict[str, Any]]:
+    from desktop.models import kb_exchange
+
+    return kb_exchange.synonym_rows()
 
 
 def export_articles(path: Path) -> int:
     """Write the knowledge base to `path`: CSV when it ends in .csv, else JSON."""
-    rows = export_rows()
-    try:
-        if path.suffix.lower() == ".csv":
-            with path.open("w", encoding="utf-8", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
-                writer.writeheader()
-                for row in rows:
-                    writer.writerow(
-                        row
-                        | {
-                            "keywords": ", ".join(row["keywords"]),
-                            "types": " ".join(row["types"]),
-                            "active": "yes" if row["active"] else "no",
-                        }
-                    )
-        else:
-            data = {"articles": rows, "synonyms": synonym_rows()}
-            path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    except OSError as exc:
-        raise InputError(
-            _("The file could not be written: {reason}").format(reason=exc.strerror or exc)
-        ) from exc
-    return len(rows)
+    from desktop.models import kb_exchange
+
+    return kb_exchange.export_articles(path)
 
 
-def synonym_rows() -> list[dict[str, Any]]:
-    return [
-        {"term": row.term, "synonyms": [s.strip() for s in row.synonyms.split(",") if s.strip()]}
-        for row in SearchSynonym.select().order_by(SearchSynonym.term)
-    ]
+def import_articles(path: Path, actor: StaffUser | None = None) -> dict[str, Any]:
+    """Import a JSON or CSV knowledge base (see kb_exchange.import_articles): the counts, and
+    what was left out under "skipped"."""
+    from desktop.models import kb_exchange
 
-
-def _read_import(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    try:
-        if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise InputError(_("That file is too large to be a knowledge base."))
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(
-            _("The file could not be read: {reason}").format(reason=exc.strerror or exc)
-        ) from exc
-    except UnicodeDecodeError:
-        raise InputError(_("That file is not UTF-8 text.")) from None
-    if path.suffix.lower() == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
-        if rows and "title" not in rows[0]:
-            raise InputError(_("The CSV file needs a “title” column."))
-        return rows, []
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            _("That file is not valid JSON (line {line}).").format(line=exc.lineno)
-        ) from None
-    if isinstance(data, list):
-        data = {"articles": data}
-    if not isinstance(data, dict) or not isinstance(data.get("articles", []), list):
-        raise InputError(_("The JSON file needs a list of “articles”."))
-    articles = [a for a in data.get("articles", []) if isinstance(a, dict)]
-    synonyms = [s for s in data.get("synonyms", []) if isinstance(s, dict)]
-    return articles, synonyms
-
-
-def _draft_of_row(row: dict[str, Any], number: int) -> ArticleDraft:
-    keywords = row.get("keywords") or ""
-    if isinstance(keywords, list):
-        keywords = ", ".join(str(k) for k in keywords)
-    types = row.get("types") or []
-    if isinstance(types, str):
-        types = types.replace(",", " ").replace(";", " ").split()
-    review = str(row.get("review_by") or "").strip()
-    try:
-        review_by = dt.date.fromisoformat(review) if review else None
-    except ValueError:
-        raise InputError(
-            _("Article {n}: “{value}” is not a date like 2027-01-31.").format(
-                n=number, value=review
-            )
-        ) from None
-    active = row.get("active", True)
-    if isinstance(active, str):
-        active = active.strip().lower() not in ("no", "false", "0", "archived")
-    return ArticleDraft(
-        title=str(row.get("title") or ""),
-        body=str(row.get("body") or ""),
-        keywords=str(keywords),
-        department=str(row.get("department") or ""),
-        types=[str(t) for t in types],
-        audience=str(row.get("audience") or "public"),
-        review_by=review_by,
-        active=bool(active),
-    )
-
-
-def import_articles(path: Path, actor: StaffUser | None = None) -> dict[str, int]:
-    """Add the articles in a JSON or CSV file; an article with the same title is updated (a new
-    version in its history). All or nothing: one bad row and nothing is imported."""
-    from desktop.models import permissions
-
-    permissions.require(actor, permissions.KNOWLEDGE_EDIT)
-    rows, synonyms = _read_import(path)
-    drafts = [_draft_of_row(row, n) for n, row in enumerate(rows, 1)]
-    known_types = {t.code for t in ServiceType.select(ServiceType.code)}
-    for draft in drafts:
-        draft.types = [t for t in draft.types if t in known_types]  # another town's own types
-
-    def save() -> dict[str, int]:
-        added = updated = 0
-        by_title = {
-            a.title.lower(): a.id for a in FaqArticle.select(FaqArticle.id, FaqArticle.title)
-        }
-        for n, draft in enumerate(drafts, 1):
-            try:
-                existing = by_title.get(clean_text(draft.title, MAX_TITLE).lower())
-                saved = save_article(
-                    draft,
-                    existing,
-                    actor=actor,
-                    note=_("Imported from {name}.").format(name=path.name),
-                )
-            except InputError as exc:
-                raise InputError(_("Article {n}: {problem}").format(n=n, problem=exc)) from None
-            by_title[saved.title.lower()] = saved.id
-            if existing is None:
-                added += 1
-            else:
-                updated += 1
-        for item in synonyms:
-            term = str(item.get("term") or "")
-            words = item.get("synonyms") or []
-            if term.strip() and isinstance(words, list):
-                save_synonyms(term, [str(w) for w in words])
-        return {"added": added, "updated": updated}
-
-    return write(save)
+    return kb_exchange.import_articles(path, actor).as_json()

@@ -1,0 +1,456 @@
+"""Sharing a knowledge base between towns: export to JSON (articles, synonyms, call scripts) or
+CSV (the articles, for a spreadsheet), and import either back.
+
+An import is all or nothing for what is wrong with the file itself (no title, a bad date, a file
+that is not a knowledge base): nothing is saved and the clerk is told which article. What only
+another town has (a department code, a request type) is left out of the article, which is still
+imported, and the result says what was left out. An article the file has unchanged gets no new
+version; a changed one gets a version by whoever is signed in.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.i18n import _, ngettext
+from desktop.models import knowledge
+from desktop.models.db import write
+from desktop.models.errors import InputError
+from desktop.models.knowledge import ArticleDraft
+from desktop.models.schema import (
+    CallScript,
+    Department,
+    FaqArticle,
+    SearchSynonym,
+    ServiceType,
+    StaffUser,
+)
+from desktop.models.text_clean import clean_text
+
+CSV_COLUMNS = (
+    "title",
+    "body",
+    "keywords",
+    "department",
+    "types",
+    "audience",
+    "review_by",
+    "active",
+)
+MAX_IMPORT_BYTES = 20_000_000
+#: a spreadsheet runs a cell starting with one of these as a formula
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _plain_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, written with a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def _from_cell(value: Any) -> Any:
+    """A CSV cell as it was before `_plain_cell` (the apostrophe it added taken off)."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+        return value[1:]
+    return value
+
+
+# -- export -------------------------------------------------------------------------------------
+
+
+def export_rows() -> list[dict[str, Any]]:
+    """Every article (archived too) as plain data, in title order."""
+    return export_rows_for(FaqArticle.select().order_by(FaqArticle.title, FaqArticle.id))
+
+
+def export_rows_for(articles: Any) -> list[dict[str, Any]]:
+    rows = []
+    for article in articles:
+        draft = ArticleDraft.of(article)
+        rows.append(
+            {
+                "title": draft.title,
+                "body": draft.body,
+                "keywords": [k.strip() for k in draft.keywords.split(",") if k.strip()],
+                "department": draft.department,
+                "types": draft.types,
+                "audience": draft.audience,
+                "review_by": draft.review_by.isoformat() if draft.review_by else "",
+                "active": draft.active,
+            }
+        )
+    return rows
+
+
+def synonym_rows() -> list[dict[str, Any]]:
+    return [
+        {"term": row.term, "synonyms": [s.strip() for s in row.synonyms.split(",") if s.strip()]}
+        for row in SearchSynonym.select().order_by(SearchSynonym.term)
+    ]
+
+
+def call_script_rows() -> dict[str, list[dict[str, Any]]]:
+    """Each request type's call script, by type code, in catalog order."""
+    scripts = (
+        CallScript.select(CallScript, ServiceType)
+        .join(ServiceType)
+        .order_by(ServiceType.sort_order, ServiceType.code)
+    )
+    return {script.service_type.code: list(script.steps or []) for script in scripts}
+
+
+def export_articles(path: Path) -> int:
+    """Write the knowledge base to `path`: CSV (the articles) when it ends in .csv, else JSON
+    (articles, synonyms and call scripts). A file that fails half-way is not left behind."""
+    path = Path(path)
+    rows = export_rows()
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=".kb-export-", suffix=path.suffix, dir=path.parent
+        )
+        os.close(handle)
+    except OSError as exc:
+        raise InputError(
+            _("The file could not be written: {reason}").format(reason=exc.strerror or exc)
+        ) from exc
+    try:
+        if path.suffix.lower() == ".csv":
+            # the BOM tells Excel the file is UTF-8
+            with Path(temporary).open("w", encoding="utf-8-sig", newline="") as out:
+                writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+                writer.writeheader()
+                for row in rows:
+                    cells = row | {
+                        "keywords": ", ".join(row["keywords"]),
+                        "types": " ".join(row["types"]),
+                        "active": "yes" if row["active"] else "no",
+                    }
+                    writer.writerow({k: _plain_cell(v) for k, v in cells.items()})
+        else:
+            data = {
+                "articles": rows,
+                "synonyms": synonym_rows(),
+                "call_scripts": call_script_rows(),
+            }
+            text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+            Path(temporary).write_text(text, encoding="utf-8")
+        Path(temporary).replace(path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise InputError(
+            _("The file could not be written: {reason}").format(reason=exc.strerror or exc)
+        ) from exc
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return len(rows)
+
+
+# -- reading a file -----------------------------------------------------------------------------
+
+
+@dataclass
+class KnowledgeFile:
+    """What an import file holds, checked for its shape."""
+
+    articles: list[dict[str, Any]] = field(default_factory=list)
+    synonyms: list[dict[str, Any]] = field(default_factory=list)
+    call_scripts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _not_a_knowledge_base() -> InputError:
+    return InputError(
+        _(
+            "That file is not a knowledge base: it should hold “articles” (a list of articles, "
+            "each with a “title”), as a file written by Export does. Nothing was imported."
+        )
+    )
+
+
+def _objects(value: Any, what: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise InputError(
+            _("In that file, “{what}” is not a list. Nothing was imported.").format(what=what)
+        )
+    for number, item in enumerate(value, 1):
+        if not isinstance(item, dict):
+            raise InputError(
+                _(
+                    "Entry {n} of “{what}” in that file is not a record with names and values "
+                    "(such as a “title”). Nothing was imported."
+                ).format(n=number, what=what)
+            )
+    return value
+
+
+def _shaped(data: Any) -> KnowledgeFile:
+    if isinstance(data, list):
+        data = {"articles": data}
+    if not isinstance(data, dict) or not {"articles", "synonyms", "call_scripts"} & set(data):
+        raise _not_a_knowledge_base()
+    found = KnowledgeFile(
+        _objects(data.get("articles", []), "articles"),
+        _objects(data.get("synonyms", []), "synonyms"),
+    )
+    scripts = data.get("call_scripts", {})
+    if not isinstance(scripts, dict):
+        raise InputError(
+            _("In that file, “call_scripts” is not a list per request type. Nothing was imported.")
+        )
+    for code, steps in scripts.items():
+        found.call_scripts[str(code)] = _objects(steps, f"call_scripts: {code}")
+    for number, row in enumerate(found.articles, 1):
+        if not str(row.get("title") or "").strip():
+            raise InputError(
+                _("Article {n} in that file has no title. Nothing was imported.").format(n=number)
+            )
+    return found
+
+
+def read_file(path: Path) -> KnowledgeFile:
+    """The articles (and, in JSON, synonyms and call scripts) of an import file; an InputError
+    says what is wrong with the file."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_IMPORT_BYTES:
+            raise InputError(_("That file is too large to be a knowledge base."))
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(
+            _("The file could not be read: {reason}").format(reason=exc.strerror or exc)
+        ) from exc
+    except UnicodeDecodeError:
+        raise InputError(_("That file is not UTF-8 text.")) from None
+    if not text.strip():
+        raise InputError(_("That file is empty. Nothing was imported."))
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        if "title" not in (reader.fieldnames or []):
+            raise InputError(_("The CSV file needs a “title” column."))
+        rows = [{k: _from_cell(v) for k, v in row.items() if k} for row in reader]
+        return _shaped({"articles": rows})
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            _("That file is not valid JSON (line {line}).").format(line=exc.lineno)
+        ) from None
+    return _shaped(data)
+
+
+def draft_of_row(row: dict[str, Any], number: int) -> ArticleDraft:
+    keywords = row.get("keywords") or ""
+    if isinstance(keywords, list):
+        keywords = ", ".join(str(k) for k in keywords)
+    types = row.get("types") or []
+    if isinstance(types, str):
+        types = types.replace(",", " ").replace(";", " ").split()
+    if not isinstance(types, list):
+        types = [types]
+    review = str(row.get("review_by") or "").strip()
+    try:
+        review_by = dt.date.fromisoformat(review) if review else None
+    except ValueError:
+        raise InputError(
+            _("Article {n}: “{value}” is not a date like 2027-01-31.").format(
+                n=number, value=review[:40]
+            )
+        ) from None
+    active = row.get("active", True)
+    if isinstance(active, str):
+        active = active.strip().lower() not in ("no", "false", "0", "archived")
+    return ArticleDraft(
+        title=str(row.get("title") or ""),
+        body=str(row.get("body") or ""),
+        keywords=str(keywords),
+        department=str(row.get("department") or "").strip(),
+        types=[str(t).strip() for t in types if str(t).strip()],
+        audience=str(row.get("audience") or "public").strip().lower(),
+        review_by=review_by,
+        active=bool(active),
+    )
+
+
+def _same(one: ArticleDraft, other: ArticleDraft) -> bool:
+    """Whether saving `other` over `one` would change nothing the article shows."""
+
+    def key(draft: ArticleDraft) -> tuple[Any, ...]:
+        keywords = ", ".join(
+            k for k in (clean_text(w, 100) for w in draft.keywords.split(",")) if k
+        )
+        return (
+            clean_text(draft.title, knowledge.MAX_TITLE),
+            clean_text(draft.body, knowledge.MAX_BODY),
+            keywords[: knowledge.MAX_KEYWORDS],
+            draft.department.strip(),
+            frozenset(t.strip() for t in draft.types if t.strip()),
+            draft.audience,
+            draft.owner.strip(),
+            draft.review_by,
+            bool(draft.active),
+        )
+
+    return key(one) == key(other)
+
+
+# -- import -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What an import did, for the clerk: counts, and what was left out and why."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    call_scripts: int = 0
+    synonyms: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "call_scripts": self.call_scripts,
+            "synonyms": self.synonyms,
+            "skipped": self.skipped,
+        }
+
+    def summary(self) -> str:
+        """One or two sentences for the status line or the terminal."""
+        parts = [
+            _("Imported {added} new and {updated} updated articles; {unchanged} unchanged.").format(
+                added=self.added, updated=self.updated, unchanged=self.unchanged
+            )
+        ]
+        if self.call_scripts:
+            parts.append(
+                ngettext(
+                    "{n} call script changed.", "{n} call scripts changed.", self.call_scripts
+                ).format(n=self.call_scripts)
+            )
+        if self.synonyms:
+            parts.append(
+                ngettext(
+                    "{n} row of words residents use changed.",
+                    "{n} rows of words residents use changed.",
+                    self.synonyms,
+                ).format(n=self.synonyms)
+            )
+        if self.skipped:
+            parts.append(_("Left out: {what}").format(what=" ".join(self.skipped)))
+        return " ".join(parts)
+
+
+def _clean_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cleaned = []
+    for step in steps:
+        ask = clean_text(str(step.get("ask", "")), knowledge.MAX_TITLE)
+        if ask:
+            cleaned.append(
+                {
+                    "ask": ask,
+                    "if_yes": clean_text(str(step.get("if_yes", "")), 2000),
+                    "urgent": bool(step.get("urgent", False)),
+                }
+            )
+    return cleaned
+
+
+def import_articles(path: Path, actor: StaffUser | None = None) -> ImportResult:
+    """Add the articles in a JSON or CSV file; an article with the same title is updated (a new
+    version in its history) when the file changes it. JSON files also bring synonyms and call
+    scripts. All or nothing: a bad article and nothing is imported."""
+    from desktop.models import permissions
+
+    actor = actor or permissions.current_user()
+    permissions.require(actor, permissions.KNOWLEDGE_EDIT)
+    found = read_file(path)
+    drafts = [draft_of_row(row, n) for n, row in enumerate(found.articles, 1)]
+    departments = {d.code for d in Department.select(Department.code)}
+    types = {t.code: t.id for t in ServiceType.select(ServiceType.id, ServiceType.code)}
+    result = ImportResult()
+    for draft in drafts:
+        title = clean_text(draft.title, 80)
+        if draft.department and draft.department not in departments:
+            result.skipped.append(
+                _(
+                    "“{title}”: there is no department “{code}” here, so it was imported "
+                    "without a department."
+                ).format(title=title, code=draft.department[:40])
+            )
+            draft.department = ""
+        unknown = [t for t in draft.types if t not in types]
+        if unknown:
+            result.skipped.append(
+                _(
+                    "“{title}”: the request types {codes} are not in this town's catalog, so it "
+                    "was imported without them."
+                ).format(title=title, codes=", ".join(f"“{c[:40]}”" for c in unknown))
+            )
+            draft.types = [t for t in draft.types if t in types]
+    scripts = {}
+    for code, steps in found.call_scripts.items():
+        if code in types:
+            scripts[types[code]] = _clean_steps(steps)
+        else:
+            result.skipped.append(
+                _(
+                    "The call script for “{code}”: there is no such request type here, so it "
+                    "was not imported."
+                ).format(code=code[:40])
+            )
+
+    def save() -> None:
+        by_title = {a.title.lower(): a for a in FaqArticle.select().order_by(FaqArticle.id.desc())}
+        for n, draft in enumerate(drafts, 1):
+            existing = by_title.get(clean_text(draft.title, knowledge.MAX_TITLE).lower())
+            if existing is not None:
+                before = ArticleDraft.of(existing)
+                draft.owner = before.owner  # a file never says who owns an article here
+                draft.review_by = draft.review_by or before.review_by
+                if _same(before, draft):
+                    result.unchanged += 1
+                    continue
+            try:
+                saved = knowledge.save_article(
+                    draft,
+                    existing.id if existing is not None else None,
+                    actor=actor,
+                    note=_("Imported from {name}.").format(name=Path(path).name),
+                )
+            except InputError as exc:
+                raise InputError(_("Article {n}: {problem}").format(n=n, problem=exc)) from None
+            by_title[saved.title.lower()] = saved
+            if existing is None:
+                result.added += 1
+            else:
+                result.updated += 1
+        for type_id, steps in scripts.items():
+            if knowledge.call_script(type_id) != steps:
+                knowledge.save_call_script(type_id, steps, actor)
+                result.call_scripts += 1
+        current = {row["term"]: row["synonyms"] for row in synonym_rows()}
+        for item in found.synonyms:
+            term = clean_text(str(item.get("term") or ""), 100).lower()
+            words = item.get("synonyms") or []
+            if not term or not isinstance(words, list):
+                continue
+            wanted = [clean_text(str(w), 100).lower() for w in words]
+            wanted = [w for w in dict.fromkeys(wanted) if w and w != term]
+            if current.get(term) != wanted:
+                knowledge.save_synonyms(term, wanted)
+                result.synonyms += 1
+
+    write(save)
+    return result

@@ -1,0 +1,102 @@
+"""The placeholders the town fills in ({pickup_days}, {on_call_phone}...): where they are used,
+stored values, the "[to fill in: ...]" marker, snippets filled before highlighting, and the
+`faq placeholders` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop.models import kb_placeholders, kb_search, knowledge
+from desktop.models.errors import ConflictError, InputError, PermissionDenied
+from desktop.models.schema import FaqArticle, ServiceType
+
+
+def test_every_placeholder_used_is_listed_with_where_it_is_used(db):
+    found = {p.name: p for p in kb_placeholders.placeholders()}
+    assert "on_call_phone" in found and "trash_day_by_area" in found
+    assert any(
+        w.startswith("Call script: Water Main Break") for w in found["on_call_phone"].used_in
+    )
+    trash = FaqArticle.get(FaqArticle.title == "What day is my trash picked up?")
+    assert f"Article {trash.id}: {trash.title}" in found["trash_day_by_area"].used_in
+    assert found["town_phone"].setting == "town.phone"
+    listed = kb_placeholders.placeholders()
+    assert [p.filled for p in listed] == sorted(p.filled for p in listed)  # unfilled first
+
+
+def test_filling_a_placeholder_changes_answers_and_scripts(db):
+    article = FaqArticle.get(FaqArticle.title == "What day is my trash picked up?")
+    assert "[to fill in: trash day by area]" in knowledge.render(article.body)
+    kb_placeholders.set_value("trash_day_by_area", "north of Main on Monday, south on Tuesday")
+    assert "north of Main on Monday" in knowledge.render(article.body)
+    assert "{" not in knowledge.render(article.body)
+    water = ServiceType.get(ServiceType.code == "water_main_break")
+    kb_placeholders.set_value("on_call_phone", "555-0199")
+    steps = [knowledge.render(s["if_yes"]) for s in knowledge.call_script(water.id)]
+    assert any("555-0199" in step for step in steps)
+    kb_placeholders.set_value("on_call_phone", "")
+    assert "on_call_phone" not in kb_placeholders.stored_values()
+
+
+def test_a_snippet_is_filled_in_before_its_words_are_marked(db):
+    hits = kb_search.search_articles("trash day area", 3)
+    trash = next(h for h in hits if h.title == "What day is my trash picked up?")
+    assert "{" not in trash.snippet and "[to fill in: trash day by area]" in trash.snippet
+    assert "[area]" not in trash.snippet  # never highlighted inside the marker
+    kb_placeholders.set_value("trash_day_by_area", "Monday in the north area")
+    trash = next(h for h in kb_search.search_articles("trash day area", 3) if h.id == trash.id)
+    assert "[area]" in trash.snippet and "to fill in" not in trash.snippet
+
+
+def test_bad_names_settings_and_stale_edits_are_refused(db):
+    with pytest.raises(InputError):
+        kb_placeholders.set_value("Not A Name", "x")
+    with pytest.raises(InputError, match="Settings"):
+        kb_placeholders.set_value("town_phone", "555")
+    kb_placeholders.set_value("pool_hours", "noon to 6")
+    with pytest.raises(ConflictError):
+        kb_placeholders.set_value("pool_hours", "1 to 7", expected="")
+    assert kb_placeholders.stored_values()["pool_hours"] == "noon to 6"
+
+
+def test_a_clerk_may_not_fill_in_placeholders(db):
+    from desktop.models import permissions
+    from desktop.models.staff import create_staff
+
+    clerk = create_staff("Cleo Clerk", "clerk")
+    with pytest.raises(PermissionDenied):
+        kb_placeholders.set_value("pool_hours", "noon", clerk)
+    permissions.acting_as(None)
+
+
+def _cli(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", "--db", str(db_path), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_placeholders_command(db, db_path):
+    filled = _cli(db_path, "faq", "placeholders", "set", "pool_hours", "noon to 6", "--json")
+    assert filled.returncode == 0, filled.stderr
+    assert json.loads(filled.stdout)["value"] == "noon to 6"
+    listed = json.loads(_cli(db_path, "faq", "placeholders", "--json").stdout)
+    pool = next(p for p in listed if p["name"] == "pool_hours")
+    assert pool["filled"] and pool["used_in"]
+    text = _cli(db_path, "faq", "placeholders").stdout
+    assert "placeholders are not filled in yet" in text and "{pool_hours}  noon to 6" in text
+    refused = _cli(db_path, "faq", "placeholders", "set", "town", "Elsewhere")
+    assert refused.returncode == 1 and "Settings" in refused.stderr
+
+
+def test_triage_limit_says_its_most(db, db_path):
+    too_many = _cli(db_path, "triage", "pot hole", "--limit", "60")
+    assert too_many.returncode == 2 and "between 1 and 50" in too_many.stderr
+    assert _cli(db_path, "faq", "search", "dog", "--limit", "200").returncode == 0
