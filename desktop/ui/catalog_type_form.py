@@ -119,7 +119,7 @@ class TypeForm(QWidget):
         self.keywords.setPlaceholderText(_("words callers use, separated by commas"))
         self.description = text_box(3)
         self.service_notice = text_box(3)
-        self.safety_notice = text_box(2)
+        self.safety_notice = text_box(3)
         self.active = QCheckBox(_("In use (untick to retire it: it leaves the Counter's picker)"))
         self.error = QLabel()
         self.error.setObjectName("typeError")
@@ -215,11 +215,12 @@ class TypeForm(QWidget):
             self.assignee.setText("")
             return
         person = self._staff.get(department.default_assignee_id or 0)
-        who = person.full_name if person is not None else _("nobody")
+        if person is None:
+            text = _("Nobody yet: set the default assignee of {department} under Departments.")
+        else:
+            text = _("{who}, the default assignee of {department} (change it under Departments)")
         self.assignee.setText(
-            _("{who}, the default of {department} (change it under Departments)").format(
-                who=who, department=department.name
-            )
+            text.format(who=getattr(person, "full_name", ""), department=department.name)
         )
 
     def fields(self) -> TypeFields:
