@@ -15,8 +15,9 @@ from desktop.models import citistat, clock, goals, lifecycle
 from desktop.models.citistat import Period, percentile
 from desktop.models.demo import generate_demo
 from desktop.models.errors import InputError, PermissionDenied
+from desktop.models.intake import log_question
 from desktop.models.request_list import RequestFilter, RequestList
-from desktop.models.schema import InfoContact, RequestPause, ServiceRequest
+from desktop.models.schema import FaqArticle, InfoContact, RequestPause, ServiceRequest
 from desktop.models.town_calendar import load_calendar
 from tests.conftest import TEST_NOW
 
@@ -91,6 +92,11 @@ def town(db):
         .limit(3)
     ):
         lifecycle.pause(r.id, "waiting on parts")
+    articles = list(FaqArticle.select().order_by(FaqArticle.id).limit(2))
+    for n, article in enumerate([articles[0]] * 3 + [articles[1]] * 2):  # answered from these
+        moment = dt.datetime(2026, 10, 5 + n, 11, 0)
+        clock.set_clock(lambda moment=moment: moment)
+        log_question("", article_id=article.id)
     clock.set_clock(lambda: TEST_NOW)
     assert RequestPause.select().count() >= 6
     paused: list[Any] = list(
@@ -255,6 +261,8 @@ def test_every_figure_matches_plain_python(town, period):
     assert board.questions.count == len(questions)
     articles = Counter(q.article.title if q.article_id else "(no article)" for q in questions)
     assert {b.label: b.count for b in board.questions_by_article} == dict(articles)
+    if period == PERIOD:  # the articles first, most used first, then those without one
+        assert [b.count for b in board.questions_by_article[:2]] == [3, 2]
 
 
 def test_goals_against_the_business_calendar_with_pauses(town):

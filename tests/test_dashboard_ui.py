@@ -3,17 +3,21 @@ cell lists exactly as many requests in the Requests area."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from pypdf import PdfReader
 
-from desktop.models import goals
+from desktop.models import clock, goals
 from desktop.models.demo import generate_demo
+from desktop.models.intake import log_question
 from desktop.models.request_list import RequestList
+from desktop.models.schema import FaqArticle
 from desktop.ui.dashboard_page import GROUP_COLUMNS, DashboardPage, GoalsDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.prefs import Prefs
+from tests.conftest import TEST_NOW
 
 pytestmark = pytest.mark.usefixtures("no_dialogs")
 
@@ -22,6 +26,11 @@ pytestmark = pytest.mark.usefixtures("no_dialogs")
 def window(qtbot, db, tmp_path):
     generate_demo(900, seed=21)
     goals.set_goal("pothole", 90, 3)
+    clock.set_clock(lambda: dt.datetime(2026, 10, 6, 11, 0))  # two questions, from an article
+    article = FaqArticle.select().order_by(FaqArticle.id).first()
+    log_question("", article_id=article.id)
+    log_question("", article_id=article.id)
+    clock.set_clock(lambda: TEST_NOW)
     shown = MainWindow(db, Prefs(tmp_path / "prefs.ini"))
     qtbot.addWidget(shown)
     shown.resize(1300, 850)
@@ -129,6 +138,17 @@ def test_the_page_scrolls_and_its_tables_do_not(window):
     assert page.articles.rowCount() == max(1, len(board.questions_by_article))
 
 
+def test_the_questions_answered_are_shown_by_article(window):
+    _main, page = window
+    choose(page, "October 2026")
+    board = page.board
+    assert board is not None
+    first = board.questions_by_article[0]
+    assert first.label != "(no article)" and first.count == 2
+    assert (page.articles.item(0, 0).text(), page.articles.item(0, 1).text()) == (first.label, "2")
+    assert sum(bar.count for bar in board.questions_by_article) == board.questions.count
+
+
 def test_bars_and_table_cells_drill_to_as_many_requests(window, qtbot):
     main, page = window
     choose(page, "October 2026")
@@ -217,8 +237,6 @@ def test_a_clerk_does_not_get_the_dashboard(qtbot, db, tmp_path):
 
 
 def test_the_periods_offered():
-    import datetime as dt
-
     from desktop.ui.dashboard_page import periods
 
     offered = periods(dt.date(2026, 3, 10))
