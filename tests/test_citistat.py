@@ -5,6 +5,7 @@ duplicates; and every number's drill-down lists exactly as many requests as it s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 from collections import Counter
 from typing import Any
@@ -94,8 +95,7 @@ def town(db):
         lifecycle.pause(r.id, "waiting on parts")
     articles = list(FaqArticle.select().order_by(FaqArticle.id).limit(2))
     for n, article in enumerate([articles[0]] * 3 + [articles[1]] * 2):  # answered from these
-        moment = dt.datetime(2026, 10, 5 + n, 11, 0)
-        clock.set_clock(lambda moment=moment: moment)
+        clock.set_clock(functools.partial(dt.datetime, 2026, 10, 5 + n, 11, 0))
         log_question("", article_id=article.id)
     clock.set_clock(lambda: TEST_NOW)
     assert RequestPause.select().count() >= 6
