@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from desktop.models import clock
 from desktop.models.closeout import CloseOut, close_out, close_out_many
 from desktop.models.errors import InputError, NotFound
 from desktop.models.intake import RequestDraft, create_request
@@ -28,7 +29,8 @@ def _request() -> ServiceRequest:
 
 def test_fixed_resolves_and_records_the_crew_report(db):
     request = _request()
-    done = TEST_NOW  # the clock stands still in tests: done as it came in
+    done = TEST_NOW + dt.timedelta(hours=5)  # done in the afternoon...
+    clock.set_clock(lambda: TEST_NOW + dt.timedelta(days=1))  # ...keyed in the next morning
     closed = close_out(
         CloseOut(
             request.tracking_number,
@@ -41,8 +43,20 @@ def test_fixed_resolves_and_records_the_crew_report(db):
         )
     )
     assert closed.status == "resolved" and closed.resolution == "fixed"
-    assert "Filled with cold patch" in closed.status_notes
+    assert closed.resolved_at == done  # on time is counted from when the crew did it
+    # the resident hears what it means for them; the crew's report stays internal
+    assert closed.status_notes == "The crew finished the work on November 16, 2026."
+    public = " ".join(
+        e.body
+        for e in RequestEvent.select().where(
+            RequestEvent.request == request.id,
+            RequestEvent.public == True,  # noqa: E712
+        )
+    )
+    for internal in ("cold patch", "Crew 2", "1.5"):
+        assert internal not in public
     event = RequestEvent.get(RequestEvent.request == request.id, RequestEvent.kind == "work_done")
+    assert not event.public and "Filled with cold patch" in event.body
     assert json.loads(event.new_value or "") == {
         "outcome": "fixed",
         "hours": 1.5,

@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication
 
 from desktop.models.contacts import CallerDetails
 from desktop.models.intake import RequestDraft, create_request
@@ -111,10 +112,29 @@ def test_close_out_a_stack_by_keyboard(qtbot, db):
     page = WorkOrdersPage()
     qtbot.addWidget(page)
     page.load()
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()  # where the cursor goes is part of what is tested
+    qtbot.waitUntil(page.isActiveWindow)
     tab = page.closeout
     qtbot.keyClicks(tab.scan, first.tracking_number)
     qtbot.keyClick(tab.scan, Qt.Key.Key_Return)
-    assert first.tracking_number in tab.found.text()
+    assert first.tracking_number in tab.found.text() and "The resident said" in tab.found.text()
+    assert tab.outcomes.checkedButton() is None  # the clerk picks what the crew ticked
+    with qtbot.assertNotEmitted(tab.closed):
+        tab.save_button.click()
+    assert "Choose the outcome" in tab.problem.text()
+    assert QApplication.focusWidget() is tab.outcomes.button(
+        1
+    )  # the cursor is where the answer goes
+    qtbot.keyClick(tab.outcomes.button(1), Qt.Key.Key_3)
+    assert tab.outcomes.checkedId() == 3
+    qtbot.keyClick(tab.outcomes.button(3), Qt.Key.Key_1)
+    assert tab.outcomes.checkedId() == 1
+    tab.hours.setText("-2")
+    with qtbot.assertNotEmitted(tab.closed):
+        tab.save_button.click()
+    assert QApplication.focusWidget() is tab.hours and "negative" in tab.problem.text()
     tab.notes.setPlainText("Filled it")
     tab.hours.setText("1,5")
     tab.crew.setText("Crew 2")
@@ -214,6 +234,7 @@ def test_a_close_out_shows_at_once_in_the_requests_list(qtbot, db, tmp_path):
     tab = page.closeout
     tab.scan.setText(request.tracking_number)
     tab.open_scanned()
+    tab.outcomes.button(1).setChecked(True)  # fixed, as the crew ticked
     with qtbot.waitSignal(tab.closed):
         tab.save_button.click()
     assert requests.model.rowCount() == 0  # resolved: no longer open

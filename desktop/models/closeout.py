@@ -1,9 +1,11 @@
 """Closing out a returned work order: what the crew ticked and wrote becomes the resolution.
 
 The clerk scans the barcode of a returned order and types what the crew wrote; `close_out`
-checks it, resolves the request through `lifecycle.resolve` (or, for "needs follow-up", keeps it
-open with the crew's note) and records a "work_done" event carrying the hours, materials and
-time done, all in one transaction. `close_out_many` does a stack of orders, each on its own.
+checks it, resolves the request through `lifecycle.resolve` as of the time the work was done
+(or, for "needs follow-up", keeps it open with the crew's note) and records an internal
+"work_done" event carrying the hours, materials and time done, all in one transaction. The
+resident's update says only what the outcome means for them. `close_out_many` does a stack of
+orders, each on its own.
 """
 
 from __future__ import annotations
@@ -29,6 +31,19 @@ OUTCOMES: dict[str, tuple[str, str | None]] = {
     "follow_up": (_("Needs follow-up"), None),
     "could_not_locate": (_("Could not locate"), "could_not_locate"),
     "not_ours": (_("Not ours"), "not_town_responsibility"),
+}
+#: what the resident is told for each outcome (the crew's own report stays internal: hours,
+#: materials, names and notes are for the town's records, not for a letter)
+PUBLIC_NOTES: dict[str, str] = {
+    "fixed": _("The crew finished the work on {date}."),
+    "could_not_locate": _(
+        "The crew could not find the problem at the place given on {date}. If it is still "
+        "there, please call us with more detail about where it is."
+    ),
+    "not_ours": _(
+        "The crew found on {date} that this is not the town's to fix; we will tell you whom "
+        "to contact if we have not already."
+    ),
 }
 MAX_HOURS = 24 * 14.0  # two weeks of round-the-clock work: more is a typing mistake
 
@@ -61,7 +76,10 @@ def check(record: CloseOut, request: ServiceRequest) -> CloseOut:
     """The record cleaned and checked against the request; InputError says what is wrong."""
     if record.outcome not in OUTCOMES:
         raise InputError(
-            _("Choose the outcome the crew ticked: {choices}.").format(choices=", ".join(OUTCOMES))
+            _("Choose the outcome the crew ticked: {choices}.").format(
+                choices=", ".join(label for label, _resolution in OUTCOMES.values())
+            ),
+            field="outcome",
         )
     if request.status not in OPEN_STATUSES:
         when = request.resolved_at.strftime("%d %b %Y") if request.resolved_at else ""
@@ -78,22 +96,25 @@ def check(record: CloseOut, request: ServiceRequest) -> CloseOut:
     hours = record.hours
     if hours is not None:
         if not math.isfinite(hours) or hours < 0:
-            raise InputError(_("Hours on site cannot be negative."))
+            raise InputError(_("Hours on site cannot be negative."), field="hours")
         if hours > MAX_HOURS:
             raise InputError(
                 _("{hours} hours on site is more than two weeks: check the number.").format(
                     hours=f"{hours:g}"
-                )
+                ),
+                field="hours",
             )
     done_at = record.done_at
     if done_at is not None:
         if done_at > clock.now() + dt.timedelta(minutes=5):
-            raise InputError(_("The time the work was done is in the future."))
+            raise InputError(_("The time the work was done is in the future."), field="done_at")
         if done_at < request.requested_at - dt.timedelta(minutes=5):
-            raise InputError(_("The work cannot be done before the request came in."))
+            raise InputError(
+                _("The work cannot be done before the request came in."), field="done_at"
+            )
     notes = clean_text(record.notes, MAX_DESCRIPTION)
     if record.outcome == "follow_up" and not notes:
-        raise InputError(_("Say what follow-up is needed: copy the crew's note."))
+        raise InputError(_("Say what follow-up is needed: copy the crew's note."), field="notes")
     return CloseOut(
         reference=record.reference,
         outcome=record.outcome,
@@ -150,7 +171,11 @@ def close_out(record: CloseOut, *, actor: StaffUser | None = None) -> ServiceReq
                     request.id, "in_progress", actor=actor, note=_("Needs follow-up.")
                 )
             return updated
-        return lifecycle.resolve(request.id, resolution, actor=actor, note=summary)
+        done = checked.done_at or clock.now()
+        public = PUBLIC_NOTES[checked.outcome].format(date=done.strftime("%B %d, %Y"))
+        return lifecycle.resolve(
+            request.id, resolution, actor=actor, note=public, done_at=checked.done_at
+        )
 
     return write(save)
 

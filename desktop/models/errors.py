@@ -29,7 +29,12 @@ class KnownError(Exception):
 
 
 class InputError(KnownError):
-    """What was typed or given cannot be used; nothing was saved."""
+    """What was typed or given cannot be used; nothing was saved. `field` names the field to
+    put right, where there is one, so a form can put the cursor there."""
+
+    def __init__(self, message: str, *, detail: str = "", field: str = "") -> None:
+        super().__init__(message, detail=detail)
+        self.field = field
 
 
 class NotFound(KnownError):

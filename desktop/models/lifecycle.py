@@ -8,6 +8,7 @@ request's history, with who and when.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from desktop.i18n import _
@@ -132,12 +133,21 @@ def resolve(
     actor: StaffUser | None = None,
     note: str = "",
     duplicate_of: str | int | None = None,
+    done_at: dt.datetime | None = None,
 ) -> ServiceRequest:
-    """The work is done (or will not be): say how, so "closed" always says whether it was fixed."""
+    """The work is done (or will not be): say how, so "closed" always says whether it was fixed.
+
+    `note` is public (the resident may be told it). `done_at` is when the work was really done
+    (a crew's order keyed in the next morning): the on-time numbers count from it."""
     permissions.require(actor, permissions.REQUEST_CLOSEOUT)
     request = find_request(request_id)
     if request.status not in OPEN_STATUSES:
         raise InputError(_("This request is already resolved."))
+    now = clock.now()
+    if done_at is not None and not request.requested_at <= done_at <= now:
+        raise InputError(
+            _("The work must be done after the request came in and not in the future.")
+        )
     if resolution not in RESOLUTIONS:
         raise InputError(
             _("Say how it was resolved: {choices}.").format(choices=", ".join(RESOLUTIONS))
@@ -145,7 +155,7 @@ def resolve(
     changes: dict[str, Any] = {
         "status": "resolved",
         "resolution": resolution,
-        "resolved_at": clock.now(),
+        "resolved_at": done_at or now,
         "paused_since": None,
     }
     events = [

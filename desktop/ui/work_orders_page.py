@@ -1,9 +1,11 @@
 """The Work orders area: each department's work for the day, and the close-out by barcode.
 
 Close-out is built for a stack of returned orders, all by keyboard: scan (a USB scanner types
-the number and Enter), pick the outcome with 1-4, type the crew's note, Ctrl+Enter; the cursor is
-back in the scan box for the next one. "Keep for the next order" keeps the outcome, crew, hours
-and date when the whole stack comes from one crew.
+the number and Enter), the order is shown and the cursor is on the outcome boxes: 1-4 (or Alt+1-4
+from anywhere) picks the one the crew ticked (none is picked for you), Tab to the crew's note,
+Ctrl+Enter; the cursor is back in the scan box for the next one. A refusal puts the cursor in
+the field to put right. "Keep for the next order" keeps the outcome, crew, hours and date when
+the whole stack comes from one crew.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -136,12 +138,15 @@ class CloseOutTab(QWidget):
         self.scan.setPlaceholderText(_("scan the barcode or type the number, Enter"))
         self.scan.returnPressed.connect(self.open_scanned)
         self.found = QLabel(_("No order scanned yet."))
+        self.found.setObjectName("closeoutFound")
         self.found.setWordWrap(True)
+        self.found.setTextFormat(Qt.TextFormat.PlainText)
         self.outcomes = QButtonGroup(self)
         outcome_row = QHBoxLayout()
         for index, key in enumerate(self.OUTCOME_KEYS, start=1):
             button = QRadioButton(f"&{index} {OUTCOMES[key][0]}")
             button.setObjectName(f"outcome_{key}")
+            button.installEventFilter(self)  # 1-4 typed on the boxes pick one
             self.outcomes.addButton(button, index)
             outcome_row.addWidget(button)
         self.notes = QPlainTextEdit()
@@ -200,15 +205,28 @@ class CloseOutTab(QWidget):
         for button in self.outcomes.buttons():
             button.setEnabled(enabled)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """1-4 typed while an outcome box has the cursor picks that outcome."""
+        if event.type() == QEvent.Type.KeyPress and watched in self.outcomes.buttons():
+            assert isinstance(event, QKeyEvent)
+            number = event.key() - Qt.Key.Key_0.value
+            button = self.outcomes.button(number) if 1 <= number <= 4 else None
+            if button is not None and button.isEnabled():
+                button.setChecked(True)
+                button.setFocus()
+                return True
+        return super().eventFilter(watched, event)
+
     def open_scanned(self) -> None:
         from desktop.models.documents import find_by_reference
-        from desktop.models.vocab import STATUSES
+        from desktop.models.request_detail import load_request_detail
 
         text = self.scan.text().strip()
         if not text:
             return
         try:
             request = find_by_reference(text)
+            detail = load_request_detail(request.id, history_limit=0)
         except KnownError as exc:
             self._problem(str(exc))
             return
@@ -216,19 +234,10 @@ class CloseOutTab(QWidget):
             return
         self.request_id = request.id
         self.problem.clear()
-        self.found.setText(
-            _("{number}: {type} at {address} — {status}").format(
-                number=request.tracking_number,
-                type=request.service_type.name,
-                address=request.address or _("no address"),
-                status=STATUSES.get(request.status, request.status),
-            )
-        )
+        self.found.setText(_order_summary(detail))
         self._set_form_enabled(True)
-        checked = self.outcomes.checkedButton()
+        checked = self.outcomes.checkedButton()  # kept for the stack, or none: the clerk picks
         (checked or self.outcomes.button(1)).setFocus()
-        if checked is None:
-            self.outcomes.button(1).setChecked(True)
 
     def _may_close_out(self) -> bool:
         """Close-out is the crew lead's action (a clerk who keys in returned orders is given
@@ -260,9 +269,10 @@ class CloseOutTab(QWidget):
             ) from None
         moment = self.done_at.dateTime().toPython()
         assert isinstance(moment, dt.datetime)
+        chosen = self.outcomes.checkedId()
         return CloseOut(
             reference=self.request_id if self.request_id is not None else self.scan.text(),
-            outcome=self.OUTCOME_KEYS[max(self.outcomes.checkedId(), 1) - 1],
+            outcome=self.OUTCOME_KEYS[chosen - 1] if chosen >= 1 else "",
             notes=self.notes.toPlainText(),
             hours=hours,
             materials=self.materials.text(),
@@ -280,7 +290,8 @@ class CloseOutTab(QWidget):
         try:
             request = close_out(self.record(), actor=self.staff())
         except KnownError as exc:
-            self._problem(str(exc))
+            field = getattr(exc, "field", "")
+            self._problem(str(exc), self._field_widget(field))
             return
         message = _("{number}: {status}{resolution}").format(
             number=request.tracking_number,
@@ -312,11 +323,55 @@ class CloseOutTab(QWidget):
         self._set_form_enabled(False)
         self.scan.setFocus()
 
-    def _problem(self, text: str) -> None:
-        """Shown beside the form, not in a dialog: the next scan must not hit an OK button."""
+    def _field_widget(self, field: str) -> QWidget | None:
+        """The widget of a field the core named (None: the scan box)."""
+        if field == "outcome":
+            return self.outcomes.checkedButton() or self.outcomes.button(1)
+        widgets: dict[str, QWidget] = {
+            "notes": self.notes,
+            "hours": self.hours,
+            "done_at": self.done_at,
+            "materials": self.materials,
+            "crew": self.crew,
+        }
+        return widgets.get(field)
+
+    def _problem(self, text: str, field: QWidget | None = None) -> None:
+        """Shown beside the form, not in a dialog: the next scan must not hit an OK button. The
+        cursor goes to the field to put right, or back to the scan box."""
         self.problem.setText(text)
+        if field is not None and field.isEnabled():
+            field.setFocus()
+            return
         self.scan.setFocus()
         self.scan.selectAll()
+
+
+def _order_summary(detail: Any) -> str:
+    """The scanned order as the clerk needs to check it against the paper in hand."""
+    from desktop.models.vocab import PRIORITIES, STATUSES
+
+    request = detail.request
+    lines = [
+        _("{number}: {type} — {status}, {priority} priority").format(
+            number=request.tracking_number,
+            type=detail.service_type,
+            status=STATUSES.get(request.status, request.status),
+            priority=PRIORITIES.get(request.priority, request.priority).lower(),
+        ),
+        _("At {address}").format(address=request.address or _("no address"))
+        + (f" ({request.location_notes})" if request.location_notes else ""),
+        _("Department: {department}; assigned to {who}").format(
+            department=detail.department, who=detail.assignee or _("nobody")
+        ),
+    ]
+    if request.due_at is not None:
+        lines.append(_("Due {due:%a %d %b %H:%M}").format(due=request.due_at))
+    said = " ".join(request.description.split())
+    lines.append(
+        _("The resident said: {said}").format(said=said[:240] + ("…" if len(said) > 240 else ""))
+    )
+    return "\n".join(lines)
 
 
 class WorkOrdersPage(QWidget):
