@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from PySide6.QtCore import Qt
 
 from desktop.models import knowledge, lifecycle
 from desktop.models.intake import RequestDraft, create_request
@@ -164,3 +165,70 @@ def test_a_supervisor_edits_the_words_residents_use(qtbot, db):
     dialog.words.remove_selected()
     dialog.save()
     assert not any(r["term"] == "zamboni" for r in knowledge.synonym_rows())
+
+
+def test_staff_only_articles_say_so_in_the_list_and_the_reader(page):
+    page.search.setText("urgent on call after hours")
+    page.run_search()
+    rows = [page.model.index(r).data() for r in range(page.model.rowCount())]
+    staff = next(r for r in rows if r.startswith("Staff: what counts as urgent"))
+    assert staff.endswith("[staff only]")
+    article = FaqArticle.get(FaqArticle.title.startswith("Staff: what counts as urgent"))
+    page.show_article(article.id)
+    assert "STAFF ONLY" in page.reader.toPlainText()
+    assert "Audience: staff only" in page.reader.toPlainText()
+
+
+def test_the_counter_article_view_marks_staff_only_and_unfilled(qtbot, db):
+    from desktop.ui.counter_answers import ArticleView, call_script_html
+
+    view = ArticleView()
+    qtbot.addWidget(view)
+    article = FaqArticle.get(FaqArticle.title.startswith("Staff: what counts as urgent"))
+    view.show_article(article.id, article.title, knowledge.render(article.body), [])
+    assert "STAFF ONLY" in view.toPlainText()
+    script = call_script_html([{"ask": knowledge.render("Call {on_call_phone}"), "urgent": True}])
+    assert "[to fill in: on call phone]</b></span>" in script
+
+
+def test_the_history_names_who_changed_an_article(qtbot, db):
+    from desktop.models.staff import create_staff
+
+    boss = create_staff("Sue Boss", "supervisor")
+    shown = KnowledgePage(lambda: boss)
+    qtbot.addWidget(shown)
+    shown.search.setText("dog licence")
+    shown.run_search()
+    shown.edit(shown.current_id)
+    shown.editor.body.setPlainText("Dog licences are sold all year.")
+    shown.save()
+    assert "by Sue Boss" in shown.reader.toPlainText()
+
+
+def test_the_placeholder_editor_lists_counts_and_saves(qtbot, qtmodeltester, page):
+    from desktop.models import kb_placeholders
+    from desktop.ui.knowledge_admin import UNFILLED_BACKGROUND, PlaceholdersDialog
+
+    assert "to fill in" in page.placeholders_button.text()
+    dialog = PlaceholdersDialog(lambda: None, page)
+    qtbot.addWidget(dialog)
+    qtmodeltester.check(dialog.model)
+    model = dialog.model
+    left = model.unfilled()
+    assert left > 10 and f"{left} of {model.rowCount()}" in dialog.count.text()
+    names = [p.name for p in model.rows]
+    row = names.index("on_call_phone")
+    value = model.index(row, 1)
+    assert value.data() == "(not filled in)"
+    assert value.data(Qt.ItemDataRole.BackgroundRole).color().name() == UNFILLED_BACKGROUND
+    assert "Call script: Water Main Break" in model.index(row, 2).data(Qt.ItemDataRole.ToolTipRole)
+    town = model.index(names.index("town_phone"), 1)
+    assert not model.flags(town) & Qt.ItemFlag.ItemIsEditable  # from Settings
+    assert model.setData(value, "555-0199")
+    assert f"{left - 1} of" in dialog.count.text()
+    dialog.save()
+    assert kb_placeholders.stored_values()["on_call_phone"] == "555-0199"
+    assert "saved" in dialog.done_text.text()
+    dialog.done(0)
+    page._placeholders_changed()
+    assert f"({left - 1} to fill in)" in page.placeholders_button.text()

@@ -17,7 +17,8 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.db import write
 from desktop.models.errors import ConflictError, InputError
-from desktop.models.schema import CallScript, FaqArticle, Setting, StaffUser
+from desktop.models.kb_search import rows_of
+from desktop.models.schema import CallScript, FaqArticle, ServiceType, Setting, StaffUser
 from desktop.models.settings import all_settings
 from desktop.models.text_clean import clean_text
 
@@ -123,12 +124,14 @@ def _uses() -> dict[str, list[str]]:
                 places.append(where)
 
     articles = FaqArticle.select(FaqArticle.id, FaqArticle.title, FaqArticle.body).where(
-        FaqArticle.active == True  # noqa: E712
+        FaqArticle.active == True,  # noqa: E712
+        FaqArticle.title.contains("{") | FaqArticle.body.contains("{"),
     )
-    for article in articles.order_by(FaqArticle.id):
-        where = _("Article {id}: {title}").format(id=article.id, title=article.title)
-        note(names_in(article.title) + names_in(article.body), where)
-    for script in CallScript.select().order_by(CallScript.id):
+    for article_id, title, body in rows_of(articles.order_by(FaqArticle.id)):
+        where = _("Article {id}: {title}").format(id=article_id, title=title)
+        note(names_in(title) + names_in(body), where)
+    scripts = CallScript.select(CallScript, ServiceType).join(ServiceType)
+    for script in scripts.order_by(ServiceType.sort_order, ServiceType.name):
         texts = [f"{s.get('ask', '')} {s.get('if_yes', '')}" for s in script.steps or []]
         where = _("Call script: {type}").format(type=script.service_type.name)
         note(names_in(" ".join(texts)), where)

@@ -1,15 +1,46 @@
 """The knowledge base at the counter: the article that answers the caller, and the call script
-of the chosen request type. Both only show what the core hands them."""
+of the chosen request type. Both only show what the core hands them; a placeholder the town has
+not filled in stands out in red, and a staff-only article says it is not for callers."""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desktop.i18n import _
+from desktop.models import kb_placeholders
+from desktop.models.errors import KnownError
 from desktop.ui.html import esc, paragraphs
+
+UNFILLED_COLOUR = "#8c1d18"
+
+
+@lru_cache(maxsize=4)
+def _marker_pattern(template: str) -> re.Pattern[str]:
+    before, _sep, after = esc(template).partition("\x00")
+    return re.compile(re.escape(before) + r"[^<>]*?" + re.escape(after))
+
+
+def mark_unfilled(html_text: str) -> str:
+    """Escaped HTML with each "[to fill in: ...]" marker in red and bold, so a clerk sees at a
+    glance what the town has not filled in (and does not read it aloud)."""
+    pattern = _marker_pattern(kb_placeholders.unfilled_marker("\x00"))
+    return pattern.sub(
+        lambda m: f"<span style='color:{UNFILLED_COLOUR}'><b>{m.group(0)}</b></span>", html_text
+    )
+
+
+def staff_only_html() -> str:
+    """The band over a staff-only article: never read it to a caller."""
+    return (
+        f"<p style='color:{UNFILLED_COLOUR}'><b>"
+        + esc(_("STAFF ONLY: for the clerk, not to be read to the caller."))
+        + "</b></p>"
+    )
 
 
 class ArticleView(QTextBrowser):
@@ -44,11 +75,27 @@ class ArticleView(QTextBrowser):
         )
 
     def show_article(
-        self, article_id: int, title: str, body: str, related: list[tuple[str, str]]
+        self,
+        article_id: int,
+        title: str,
+        body: str,
+        related: list[tuple[str, str]],
+        audience: str | None = None,
     ) -> None:
-        """`body` already has the town's placeholders filled in; related are (code, name)."""
+        """`body` already has the town's placeholders filled in; related are (code, name).
+        Without `audience`, the article's own audience is looked up."""
         self.article_id = article_id
-        parts = [f"<h3>{esc(title)}</h3>", f"<p>{paragraphs(body)}</p>"]
+        if audience is None:
+            from desktop.models import knowledge
+
+            try:
+                audience = knowledge.get_article(article_id).audience
+            except KnownError:
+                audience = "public"
+        parts = [f"<h3>{esc(title)}</h3>"]
+        if audience == "staff":
+            parts.append(staff_only_html())
+        parts.append(f"<p>{mark_unfilled(paragraphs(body))}</p>")
         if related:
             links = " · ".join(
                 f"<a href='type:{esc(code)}'>{esc(name)}</a>" for code, name in related
@@ -76,5 +123,5 @@ def call_script_html(steps: list[dict[str, Any]]) -> str:
                 else ""
             )
             text += f"<br><span style='color:{colour}'>→ {urgent}{esc(step['if_yes'])}</span>"
-        items.append(f"<li>{text}</li>")
+        items.append(f"<li>{mark_unfilled(text)}</li>")
     return f"<b>{esc(_('Call script'))}</b><ol>{''.join(items)}</ol>"

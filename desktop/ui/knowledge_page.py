@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -33,9 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import kb_search, knowledge
+from desktop.models import kb_placeholders, kb_search, knowledge
 from desktop.models.errors import KnownError
 from desktop.models.schema import StaffUser
+from desktop.ui.counter_answers import UNFILLED_COLOUR, mark_unfilled, staff_only_html
 from desktop.ui.messages import messages
 
 TYPING_PAUSE_MS = 150
@@ -43,13 +45,14 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class ArticleListModel(QAbstractListModel):
-    """The articles found (or the stale ones): ids, titles and snippets, at most a page."""
+    """The articles found (or the stale ones): ids, titles, snippets and audiences, at most a
+    page. A staff-only article says so after its title."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[tuple[int, str, str]] = []  # id, title, snippet (plain)
+        self.rows: list[tuple[int, str, str, str]] = []  # id, title, snippet (plain), audience
 
-    def set_rows(self, rows: list[tuple[int, str, str]]) -> None:
+    def set_rows(self, rows: list[tuple[int, str, str, str]]) -> None:
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
@@ -60,11 +63,13 @@ class ArticleListModel(QAbstractListModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
-        article_id, title, snippet = self.rows[index.row()]
+        article_id, title, snippet, audience = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return title
+            return title + ("  " + _("[staff only]") if audience == "staff" else "")
         if role == Qt.ItemDataRole.ToolTipRole:
             return snippet or None
+        if role == Qt.ItemDataRole.ForegroundRole and audience == "staff":
+            return QBrush(QColor(UNFILLED_COLOUR))
         if role == Qt.ItemDataRole.UserRole:
             return article_id
         return None
@@ -97,6 +102,8 @@ class KnowledgePage(QWidget):
         self.promote_button = QPushButton(_("From a closed request…"))
         self.scripts_button = QPushButton(_("Call scripts…"))
         self.synonyms_button = QPushButton(_("Words residents use…"))
+        self.placeholders_button = QPushButton(_("Placeholders…"))
+        self.placeholders_button.setObjectName("placeholdersButton")
         self.import_button = QPushButton(_("Import…"))
         self.export_button = QPushButton(_("Export…"))
         self.status = QLabel()
@@ -111,6 +118,7 @@ class KnowledgePage(QWidget):
             (self.stale_button, self.new_button),
             (self.promote_button,),
             (self.scripts_button, self.synonyms_button),
+            (self.placeholders_button,),
             (self.import_button, self.export_button),
         ):
             line = QHBoxLayout()
@@ -162,10 +170,12 @@ class KnowledgePage(QWidget):
         self.import_button.clicked.connect(self.import_file)
         self.scripts_button.clicked.connect(self.edit_call_scripts)
         self.synonyms_button.clicked.connect(self.edit_synonyms)
+        self.placeholders_button.clicked.connect(self.edit_placeholders)
         self.export_button.clicked.connect(self.export_file)
         self.edit_button.setEnabled(False)
         self.archive_button.setEnabled(False)
         self.reader.setHtml(_("<p>Type what the caller asked. Articles appear as you type.</p>"))
+        self.count_placeholders()
 
     # -- searching and reading ----------------------------------------------------------------
 
@@ -176,7 +186,7 @@ class KnowledgePage(QWidget):
         except KnownError as error:
             messages.error(self, error)
             return
-        self.model.set_rows([(h.id, h.title, h.snippet) for h in hits])
+        self.model.set_rows([(h.id, h.title, h.snippet, h.audience) for h in hits])
         self.status.setText(_("{n} articles").format(n=len(hits)) if text.strip() else "")
         if hits:
             self.results.setCurrentIndex(self.model.index(0))
@@ -187,7 +197,7 @@ class KnowledgePage(QWidget):
         except KnownError as error:
             messages.error(self, error)
             return
-        self.model.set_rows([(a.id, f"{a.review_by}  {a.title}", "") for a in stale])
+        self.model.set_rows([(a.id, f"{a.review_by}  {a.title}", "", a.audience) for a in stale])
         self.status.setText(_("{n} articles are due for review.").format(n=len(stale)))
 
     def _picked(self, index: QModelIndex) -> None:
@@ -204,9 +214,12 @@ class KnowledgePage(QWidget):
             messages.error(self, error)
             return
         self.current_id, self.current_version = article.id, article.version
-        body = html.escape(knowledge.render(draft.body)).replace("\n", "<br>")
+        authors = knowledge.author_names(revisions)
+        body = mark_unfilled(html.escape(knowledge.render(draft.body)).replace("\n", "<br>"))
+        audience = _("staff only") if draft.audience == "staff" else _("public")
         lines = [
-            f"<h2>{html.escape(draft.title)}</h2>",
+            f"<h2>{html.escape(knowledge.render(draft.title))}</h2>",
+            staff_only_html() if draft.audience == "staff" else "",
             f"<p>{body}</p>",
             "<hr>",
             "<p><small>"
@@ -215,7 +228,7 @@ class KnowledgePage(QWidget):
                 + " · "
                 + _("Request types: {t}").format(t=", ".join(draft.types) or "-")
                 + " · "
-                + _("Audience: {a}").format(a=draft.audience)
+                + _("Audience: {a}").format(a=audience)
                 + " · "
                 + _("Owner: {o}").format(o=draft.owner or "-")
                 + " · "
@@ -227,11 +240,15 @@ class KnowledgePage(QWidget):
         ]
         for revision in revisions:
             note = f" — {revision.note}" if revision.note else ""
+            who = authors.get(revision.actor_id or 0, "")
             lines.append(
                 "<li>"
                 + html.escape(
-                    _("Version {v}, {at}{note}").format(
-                        v=revision.version, at=f"{revision.at:%Y-%m-%d %H:%M}", note=note
+                    _("Version {v}, {at}{by}{note}").format(
+                        v=revision.version,
+                        at=f"{revision.at:%Y-%m-%d %H:%M}",
+                        by=" " + _("by {name}").format(name=who) if who else "",
+                        note=note,
                     )
                 )
                 + "</li>"
@@ -315,6 +332,30 @@ class KnowledgePage(QWidget):
 
         SynonymsDialog(self).open()
 
+    def edit_placeholders(self) -> None:
+        from desktop.ui.knowledge_admin import PlaceholdersDialog
+
+        dialog = PlaceholdersDialog(self.staff, self)
+        dialog.finished.connect(lambda _result: self._placeholders_changed())
+        dialog.open()
+        self.placeholders_dialog = dialog
+
+    def _placeholders_changed(self) -> None:
+        self.count_placeholders()
+        if self.current_id is not None and self.right.currentIndex() == 0:
+            self.show_article(self.current_id)
+
+    def count_placeholders(self) -> None:
+        """The button says how many placeholders the town has not filled in yet."""
+        try:
+            left = sum(1 for p in kb_placeholders.placeholders() if not p.filled)
+        except KnownError:
+            return
+        self.placeholders_button.setText(
+            _("Placeholders ({n} to fill in)…").format(n=left) if left else _("Placeholders…")
+        )
+        self.placeholders_button.setStyleSheet(f"color:{UNFILLED_COLOUR};" if left else "")
+
     # -- import and export --------------------------------------------------------------------
 
     def import_file(self) -> None:
@@ -322,14 +363,15 @@ class KnowledgePage(QWidget):
             self, _("Import articles"), "", _("Knowledge base (*.json *.csv)")
         )
         if name:
+            from desktop.models import kb_exchange
+
             try:
-                result = knowledge.import_articles(Path(name))
+                result = kb_exchange.import_articles(Path(name), self.staff())
             except KnownError as error:
                 messages.error(self, error)
                 return
-            self.status.setText(
-                _("Imported {added} new and {updated} updated articles.").format(**result)
-            )
+            self.status.setText(result.summary())
+            self.count_placeholders()
 
     def export_file(self) -> None:
         name, _chosen = QFileDialog.getSaveFileName(
