@@ -35,7 +35,7 @@ def _request(description: str = "Deep hole <b>by</b> the stop") -> ServiceReques
 
 
 def _to_file(path: Path):
-    def ask(printer: QPrinter, parent, on_accepted) -> None:
+    def ask(printer: QPrinter, parent, on_accepted, on_cancelled) -> None:
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(path))
         on_accepted()  # as if the clerk pressed Print
@@ -76,10 +76,11 @@ def test_no_printer_and_a_cancelled_dialog_print_nothing(qtbot, db):
         dialog.print_button.click()
     assert "No printer" in failed.args[0]
     cancelled = _preview(
-        qtbot, [request.id], has_printer=lambda: True, ask_printer=lambda p, w, ok: None
+        qtbot, [request.id], has_printer=lambda: True, ask_printer=lambda p, w, ok, no: no()
     )
     with qtbot.assertNotEmitted(cancelled.printed):
         cancelled.print_button.click()
+    assert "cancelled: nothing was printed" in cancelled.pages_label.text()
     assert not RequestEvent.select().where(RequestEvent.kind == "printed").exists()
 
 

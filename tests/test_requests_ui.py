@@ -418,3 +418,25 @@ def test_a_correction_over_a_newer_change_is_a_choice(page, clerk):
     assert ServiceRequest.get_by_id(created.id).address == "16 Elm St"
     assert ServiceRequest.get_by_id(created.id).status == "in_progress"  # theirs kept too
     assert not dialog.isVisible()
+
+
+def test_the_receipt_and_letters_print_from_a_requests_detail(qtbot, page, caplog):
+    created = pothole()
+    page.open_request(created.tracking_number)
+    job = page.detail.print_receipt()
+    assert job is not None
+    with qtbot.waitSignal(job.ready, timeout=20000) as ready:
+        pass
+    preview = ready.args[0]
+    qtbot.addWidget(preview)
+    assert preview.document.pageCount() == 1
+    offered: list[list[str]] = []
+
+    def choose(_title: str, _label: str, choices: list[str] | None) -> str | None:
+        offered.append(choices or [])
+        return "received"
+
+    page.detail.ask = choose
+    assert page.detail.print_letter() is None  # this resident gave no postal address
+    assert {"closure", "received", "not_ours"} <= set(offered[0])
+    assert "postal address" in caplog.text

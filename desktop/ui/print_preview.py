@@ -47,20 +47,24 @@ from desktop.ui.messages import messages
 
 log = logging.getLogger("frontcounter.ui.print")
 
-#: (printer, parent, on_accepted) -> None: shows the system print dialog without blocking
-AskPrinter = Callable[[QPrinter, QWidget, Callable[[], None]], None]
+#: (printer, parent, on_accepted, on_cancelled) -> None: the system print dialog, not blocking
+AskPrinter = Callable[[QPrinter, QWidget, Callable[[], None], Callable[[], None]], None]
 #: (parent, suggested name) -> the chosen path, or None when cancelled
 AskSavePath = Callable[[QWidget, str], Path | None]
 PRINT_DPI = 300
 
 
 def system_print_dialog(
-    printer: QPrinter, parent: QWidget, on_accepted: Callable[[], None]
+    printer: QPrinter,
+    parent: QWidget,
+    on_accepted: Callable[[], None],
+    on_cancelled: Callable[[], None],
 ) -> None:
     dialog = QPrintDialog(printer, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.accepted.connect(on_accepted)
+    dialog.rejected.connect(on_cancelled)
     dialog.show()  # not exec(): the window keeps running while the dialog is up
 
 
@@ -145,7 +149,11 @@ class PrintPreviewDialog(QDialog):
             return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(self.windowTitle())
-        self.ask_printer(printer, self, lambda: self.render_to(printer))
+        self.ask_printer(printer, self, lambda: self.render_to(printer), self._cancelled)
+
+    def _cancelled(self) -> None:
+        """Said beside the buttons, not in a box: the clerk chose it, nothing went wrong."""
+        self.pages_label.setText(_("Printing cancelled: nothing was printed."))
 
     def render_to(self, printer: QPrinter) -> None:
         """Paint every page onto the printer, one page per event-loop turn (no frozen window)."""

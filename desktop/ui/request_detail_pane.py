@@ -77,6 +77,8 @@ def _menu_permissions() -> dict[str, str]:
         _("Correct the details…"): permissions.REQUEST_CREATE,
         _("Attach a file…"): permissions.ATTACHMENT_EDIT,
         _("Print work order"): permissions.REQUEST_PRINT,
+        _("Print the resident's receipt"): permissions.REQUEST_PRINT,
+        _("Print a letter to the resident…"): permissions.REQUEST_PRINT,
     }
 
 
@@ -133,6 +135,8 @@ class RequestDetailPane(QWidget):
             (_("Correct the details…"), self.edit_details),
             (_("Attach a file…"), self.attach_file),
             (_("Print work order"), self._print),
+            (_("Print the resident's receipt"), self.print_receipt),
+            (_("Print a letter to the resident…"), self.print_letter),
         ]
         self.menu_actions: dict[str, QAction] = {}
         for label, slot in menu_items:
@@ -663,3 +667,29 @@ class RequestDetailPane(QWidget):
     def _print(self) -> None:
         if self.request is not None:
             self.print_requested.emit(self.request.id)
+
+    def print_receipt(self) -> Any:
+        """The receipt again (the resident lost it, or asks at the window)."""
+        from desktop.ui import print_preview
+
+        if self.request is None:
+            return None
+        return print_preview.print_receipt(self, self.request.id, self._actor())
+
+    def print_letter(self) -> Any:
+        """A letter to the resident from one of the town's templates, chosen by name."""
+        from desktop.models.documents import letter_templates
+        from desktop.ui import print_preview
+
+        if self.request is None:
+            return None
+        request_id = self.request.id
+        try:
+            names = sorted(letter_templates())
+        except KnownError as exc:
+            messages.error(self, exc)
+            return None
+        chosen = self.ask(_("Print a letter"), _("Which letter?"), names)
+        if not chosen:
+            return None
+        return print_preview.print_letter(self, request_id, chosen, self._actor())
