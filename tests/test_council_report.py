@@ -103,6 +103,15 @@ def test_the_report_has_a_summary_a_page_per_department_goals_overdue_and_trends
     assert all(len(text.splitlines()) >= 10 for text in texts), "no page nearly empty"
 
 
+def test_a_month_not_over_says_so(town):
+    report = monthly_report("2026-11")  # the clock stands at 16 November
+    first = " ".join(texts_of(build_council_report(report, page_setup()))[0].split())
+    assert "The month is not over: its figures run to 16 Nov 2026 09:30." in first
+    assert "Open on 16 Nov 2026 09:30" in first and "month's end" not in first
+    last_week = report.board.weekly[-1].drill
+    assert last_week is not None and last_week.received_to == dt.date(2026, 11, 16)
+
+
 def test_type_names_are_printed_whole(town):
     Department.update(name="Department of Public Works and Municipal Infrastructure").where(
         Department.code == "DPW"

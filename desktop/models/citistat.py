@@ -574,7 +574,7 @@ def dashboard(period: Period, *, now: dt.datetime | None = None, actor: Any = No
         overdue = _overdue_at(moment)
         questions = _questions(period)
         questions_before = _count_questions(before)
-        weekly = _weekly(period)
+        weekly = _weekly(period, moment)
         names = _names()
         goal_results = _goals(period, before)
 
@@ -866,8 +866,10 @@ def _count_questions(period: Period) -> int:
     )
 
 
-def _weekly(period: Period) -> list[Bar]:
-    """Requests received in each of the WEEKS weeks up to the period's end (newest last)."""
+def _weekly(period: Period, moment: dt.datetime) -> list[Bar]:
+    """Requests received in each of the WEEKS weeks up to the period's end, or up to
+    `moment` for a period not over yet (newest last)."""
+    last = min(period.end, (moment - dt.timedelta(microseconds=1)).date())
     r = ServiceRequest
     # one statement, run 52 times with each week's bounds
     sql, _params = (
@@ -878,7 +880,7 @@ def _weekly(period: Period) -> list[Bar]:
     db = r._meta.database
     bars = []
     for back in range(WEEKS - 1, -1, -1):
-        week_end = period.end - dt.timedelta(days=7 * back)
+        week_end = last - dt.timedelta(days=7 * back)
         week_start = week_end - dt.timedelta(days=6)
         bounds = (
             raw_datetime(dt.datetime.combine(week_start, dt.time())),

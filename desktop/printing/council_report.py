@@ -58,6 +58,14 @@ def _share(share: Share) -> str:
     )
 
 
+def _open_label(report: MonthlyReport) -> str:
+    """ "Open at the month's end", or, for a month not over yet, when it was counted."""
+    board = report.board
+    if board.as_of >= board.period.ends:
+        return _("Open at the month's end")
+    return _("Open on {when}").format(when=f"{board.as_of:%d %b %Y %H:%M}")
+
+
 def overdue_by(line: OverdueLine) -> str:
     """ "12 business days", "5 business hours", "under an hour"; "(clock paused)" after it when
     it waits on the resident or on parts."""
@@ -242,7 +250,7 @@ def _summary(report: MonthlyReport, setup: PageSetup, width: float) -> list[Flow
         _change(b.resolved.count, b.resolved.previous, more_is_better=True),
     )
     line(
-        _("Open at the month's end"),
+        _open_label(report),
         f"{b.backlog.count:,}",
         f"{b.backlog.previous or 0:,}",
         _change(b.backlog.count, b.backlog.previous, more_is_better=False),
@@ -316,6 +324,14 @@ def _summary(report: MonthlyReport, setup: PageSetup, width: float) -> list[Flow
             escape(
                 _("Compared with {before}. Made {when}.").format(
                     before=b.previous_period.label(), when=f"{report.made_at:%d %b %Y %H:%M}"
+                )
+                + (
+                    ""
+                    if b.as_of >= b.period.ends
+                    else " "
+                    + _("The month is not over: its figures run to {when}.").format(
+                        when=f"{b.as_of:%d %b %Y %H:%M}"
+                    )
                 )
             ),
             sub,
@@ -416,7 +432,7 @@ def _department_page(group: GroupRow, report: MonthlyReport, width: float) -> li
         [_("Resolved on time"), _share(group.on_time)],
         [_("Median time to resolve"), _days(group.median_days)],
         [_("90 % resolved within"), _days(group.p90_days)],
-        [_("Open at the month's end"), f"{group.backlog.count:,}"],
+        [_open_label(report), f"{group.backlog.count:,}"],
     ]
     story: list[Flowable] = [
         PageBreak(),
