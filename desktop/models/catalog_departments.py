@@ -23,6 +23,7 @@ from desktop.models.catalog_edit import (
     clean_block,
     clean_line,
     conflict,
+    save_versioned,
     too_long,
 )
 from desktop.models.db import reading, write
@@ -237,17 +238,15 @@ def create_department_row(code: str, values: dict[str, Any], actor: StaffUser | 
 def save_department_row(
     current: Department, values: dict[str, Any], version: int | None, actor: StaffUser | None
 ) -> Department:
-    expected = current.version if version is None else version
-    updated = (
-        Department.update(**values, updated_at=clock.now(), version=Department.version + 1)
-        .where(Department.id == current.id, Department.version == expected)
-        .execute()
-    )
-    if not updated:
-        raise conflict(_("the department “{name}”").format(name=current.name))
-    saved = Department.get_by_id(current.id)
-    audit.record(
-        "department", current.code, "update", audit.snapshot(current), audit.snapshot(saved), actor
+    """Write checked values over the department if it is still at `version` (inside a
+    write)."""
+    saved: Department = save_versioned(
+        current,
+        values,
+        version,
+        actor,
+        audit_as=("department", current.code),
+        what=_("the department “{name}”").format(name=current.name),
     )
     return saved
 

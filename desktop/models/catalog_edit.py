@@ -20,7 +20,7 @@ from desktop.i18n import _, ngettext
 from desktop.models import audit, clock, permissions
 from desktop.models.db import reading, write
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.schema import Department, ServiceType, StaffUser
+from desktop.models.schema import Department, ServiceType, StaffUser, VersionedModel
 from desktop.models.vocab import PRIORITIES, TARGET_UNITS
 
 MAX_NAME = 200
@@ -321,10 +321,6 @@ def check_type_code(code: str) -> str:
     return typed
 
 
-def _snapshot(service_type: ServiceType) -> dict[str, Any] | None:
-    return audit.snapshot(service_type)
-
-
 def create_type_row(code: str, values: dict[str, Any], actor: StaffUser | None) -> ServiceType:
     """Insert a checked type, last in the catalog (inside a write transaction)."""
     stamp = clock.now()
@@ -332,7 +328,7 @@ def create_type_row(code: str, values: dict[str, Any], actor: StaffUser | None) 
     service_type = ServiceType.create(
         code=code, **values, sort_order=int(last or 0) + 1, created_at=stamp, updated_at=stamp
     )
-    audit.record("service_type", code, "create", None, _snapshot(service_type), actor)
+    audit.record("service_type", code, "create", None, audit.snapshot(service_type), actor)
     return service_type
 
 
@@ -345,21 +341,49 @@ def conflict(what: str) -> ConflictError:
     )
 
 
+def bump_version(
+    current: VersionedModel, version: int | None, values: dict[str, Any], what: str
+) -> None:
+    """Write `values` (maybe none) over a catalog record and raise its version, if it is still
+    at `version` (None: whatever it is now); else a ConflictError naming `what`."""
+    model = type(current)
+    expected = current.version if version is None else version
+    updated = (
+        model.update(**values, updated_at=clock.now(), version=model.version + 1)
+        .where(model.id == current.id, model.version == expected)
+        .execute()
+    )
+    if not updated:
+        raise conflict(what)
+
+
+def save_versioned(
+    current: VersionedModel,
+    values: dict[str, Any],
+    version: int | None,
+    actor: StaffUser | None,
+    *,
+    audit_as: tuple[str, str],
+    what: str,
+) -> Any:
+    """`bump_version`, then the record as saved, audited as (table, record id)."""
+    bump_version(current, version, values, what)
+    saved = type(current).get_by_id(current.id)
+    audit.record(*audit_as, "update", audit.snapshot(current), audit.snapshot(saved), actor)
+    return saved
+
+
 def save_type_row(
     current: ServiceType, values: dict[str, Any], version: int | None, actor: StaffUser | None
 ) -> ServiceType:
     """Write checked values over the type if it is still at `version` (inside a write)."""
-    expected = current.version if version is None else version
-    updated = (
-        ServiceType.update(**values, updated_at=clock.now(), version=ServiceType.version + 1)
-        .where(ServiceType.id == current.id, ServiceType.version == expected)
-        .execute()
-    )
-    if not updated:
-        raise conflict(_("the request type “{name}”").format(name=current.name))
-    saved = ServiceType.get_by_id(current.id)
-    audit.record(
-        "service_type", current.code, "update", _snapshot(current), _snapshot(saved), actor
+    saved: ServiceType = save_versioned(
+        current,
+        values,
+        version,
+        actor,
+        audit_as=("service_type", current.code),
+        what=_("the request type “{name}”").format(name=current.name),
     )
     return saved
 

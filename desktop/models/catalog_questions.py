@@ -15,7 +15,15 @@ from typing import Any
 
 from desktop.i18n import _, ngettext
 from desktop.models import audit, clock, permissions
-from desktop.models.catalog_edit import clean_block, clean_line, conflict, get_type, too_long
+from desktop.models.catalog_edit import (
+    bump_version,
+    clean_block,
+    clean_line,
+    conflict,
+    get_type,
+    save_versioned,
+    too_long,
+)
 from desktop.models.db import reading, write
 from desktop.models.errors import InputError, NotFound
 from desktop.models.schema import (
@@ -300,17 +308,8 @@ def create_question_row(
     return attribute
 
 
-def _bump(current: ServiceAttribute, version: int | None, values: dict[str, Any]) -> None:
-    expected = current.version if version is None else version
-    updated = (
-        ServiceAttribute.update(
-            **values, updated_at=clock.now(), version=ServiceAttribute.version + 1
-        )
-        .where(ServiceAttribute.id == current.id, ServiceAttribute.version == expected)
-        .execute()
-    )
-    if not updated:
-        raise conflict(_("the question “{label}”").format(label=current.label))
+def _what(attribute: ServiceAttribute) -> str:
+    return _("the question “{label}”").format(label=attribute.label)
 
 
 def save_question_row(
@@ -320,15 +319,13 @@ def save_question_row(
     actor: StaffUser | None,
 ) -> ServiceAttribute:
     """Write checked values over the question if it is still at `version` (inside a write)."""
-    _bump(current, version, values)
-    saved = ServiceAttribute.get_by_id(current.id)
-    audit.record(
-        "service_attribute",
-        _record_id(current.service_type, current.code),
-        "update",
-        audit.snapshot(current),
-        audit.snapshot(saved),
+    saved: ServiceAttribute = save_versioned(
+        current,
+        values,
+        version,
         actor,
+        audit_as=("service_attribute", _record_id(current.service_type, current.code)),
+        what=_what(current),
     )
     return saved
 
@@ -387,7 +384,7 @@ def change_question(
         raise KeyError(f"not fields of a question: {sorted(unknown)!r}")
     current = get_question(type_code, code)
     if version is not None and current.version != version:
-        raise conflict(_("the question “{label}”").format(label=current.label))
+        raise conflict(_what(current))
     return update_question(
         type_code,
         code,
@@ -429,7 +426,7 @@ def move_question(
     def save() -> list[ServiceAttribute]:
         current = get_question(type_code, code)
         before = current.sort_order
-        _bump(current, version, {})
+        bump_version(current, version, {}, _what(current))
         place_question(current.service_type, current.id, position)
         after = ServiceAttribute.get_by_id(current.id).sort_order
         audit.record(
@@ -470,7 +467,7 @@ def remove_question(
             .execute()
         )
         if not deleted:
-            raise conflict(_("the question “{label}”").format(label=current.label))
+            raise conflict(_what(current))
         audit.record(
             "service_attribute",
             _record_id(service_type, current.code),
