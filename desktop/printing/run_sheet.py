@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from desktop.i18n import _, ngettext
 from desktop.printing.data import PageSetup, RunSheetData, WorkOrderData
 from desktop.printing.layout import PageMark, build, letterhead
-from desktop.printing.styles import GREY, LIGHT, clip, para, plain, style
+from desktop.printing.styles import FONT, GREY, LIGHT, clip, para, plain, style
 from desktop.printing.work_order import day, order_break, work_order_doc, work_order_story
 
 _FIRST_NUMBER = re.compile(r"^\s*(\d+)")
@@ -48,6 +48,7 @@ def _cover(
     title = style("rs-title", 18, bold=True, space_before=8)
     cell = style("rs-cell", 9, leading=11)
     head = style("rs-head", 8, bold=True, color=GREY)
+    address = style("rs-addr", 10, bold=True, leading=12)
     count = ngettext("{n} work order", "{n} work orders", len(orders)).format(n=len(orders))
     story: list[Flowable] = [
         PageMark(_("Run sheet")),
@@ -65,14 +66,16 @@ def _cover(
     for index, order in enumerate(orders, start=1):
         if order.priority in ("high", "urgent"):
             urgent_rows.append(index)
+        # plain strings where the text is ours and short (a Table draws them without the
+        # markup a Paragraph reads, so they need no escaping); Paragraphs where it wraps
         rows.append(
             [
                 str(index),
-                para(order.tracking_number, cell),
-                para(clip(order.address, 160) or "—", style("rs-addr", 10, bold=True, leading=12)),
+                clip(order.tracking_number, 20),
+                para(clip(order.address, 160) or "—", address),
                 para(clip(order.service_type, 80), cell),
-                para(order.priority_label, cell),
-                para(order.due_at.strftime("%d %b %H:%M") if order.due_at else "", cell),
+                clip(order.priority_label, 12),
+                order.due_at.strftime("%d %b %H:%M") if order.due_at else "",
                 "",
             ]
         )
@@ -80,7 +83,7 @@ def _cover(
         ("LINEBELOW", (0, 0), (-1, 0), 1, colors.black),
         ("LINEBELOW", (0, 1), (-1, -1), 0.4, GREY),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("FONTNAME", (0, 1), (0, -1), "FrontCounter"),
+        ("FONT", (0, 1), (-1, -1), FONT, 9),
         ("BOX", (6, 1), (6, -1), 0.8, colors.black),
         ("INNERGRID", (6, 1), (6, -1), 0.8, colors.black),
     ]

@@ -341,10 +341,21 @@ class BidiParagraph(Flowable):
         canvas.restoreState()
 
 
+def _font_pieces(text: str, font: str, size: float) -> list[_Piece]:
+    """Left-to-right text as pieces, each run in the font that has its characters."""
+    pieces = []
+    for fallback, run in fonts.font_runs(text):
+        name = fallback or font
+        pieces.append(_Piece(0, name, run, stringWidth(run, name, size)))
+    return pieces
+
+
 def line_width(text: str, font: str, size: float) -> float:
     """The width `text` takes on one line, drawn the way `draw_string` draws it."""
     if text.isascii():
         return float(stringWidth(text, font, size))
+    if not needs_bidi(text):
+        return float(sum(piece.width for piece in _font_pieces(text, font, size)))
     bold = font == fonts.FONT_BOLD
     return float(sum(line.width for line in layout_lines([(text, bold)], size, float("inf"))))
 
@@ -387,8 +398,13 @@ def draw_string(
             align, canvas.drawString
         )(x, y, text)
         return
-    bold = font == fonts.FONT_BOLD
-    for line in layout_lines([(text, bold)], size, float("inf")):
+    if needs_bidi(text):
+        bold = font == fonts.FONT_BOLD
+        lines = layout_lines([(text, bold)], size, float("inf"))
+    else:
+        pieces = _font_pieces(text, font, size)
+        lines = [_Line(pieces, sum(p.width for p in pieces), False)]
+    for line in lines:
         start = x - line.width if align == "right" else x
         if align == "centre":
             start = x - line.width / 2

@@ -20,7 +20,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from desktop.printing.fonts import FONT as FONT  # re-exported: the documents import them here
 from desktop.printing.fonts import FONT_BOLD as FONT_BOLD
@@ -102,6 +102,36 @@ def para(value: object, paragraph_style: ParagraphStyle) -> Flowable:
         bold = paragraph_style.fontName == FONT_BOLD
         return BidiParagraph([(flat, bold)], paragraph_style)
     return Paragraph(text(flat), paragraph_style)
+
+
+#: a paragraph longer than this is set as several (reportlab lays a paragraph out again on every
+#: page it continues on, so a 100 KB description took as long as thirty work orders)
+CHUNK = 2500
+_SENTENCE_END = re.compile(r"[.!?…。！？]\s")
+
+
+def paragraphs(value: object, paragraph_style: ParagraphStyle) -> list[Flowable]:
+    """Long user text as paragraphs: one per blank-line-separated paragraph, and a very long one
+    cut at a sentence's end (or failing that a space) every few thousand characters, so that it
+    still reads as one text."""
+    flowables: list[Flowable] = []
+    for part in plain(value).split("\n\n"):
+        part = part.strip("\n")
+        if flowables and part.strip():  # a blank line's worth between two paragraphs
+            flowables.append(Spacer(1, paragraph_style.leading / 2))
+        while len(part) > CHUNK:
+            window = part[CHUNK // 2 : CHUNK]
+            ends = list(_SENTENCE_END.finditer(window))
+            if ends:
+                cut = CHUNK // 2 + ends[-1].end()
+            else:
+                space = window.rfind(" ")
+                cut = CHUNK // 2 + space + 1 if space >= 0 else CHUNK
+            flowables.append(para(part[:cut].rstrip(), paragraph_style))
+            part = part[cut:].lstrip(" ")
+        if part.strip():
+            flowables.append(para(part, paragraph_style))
+    return flowables
 
 
 def labelled(label: str, value: object, paragraph_style: ParagraphStyle) -> Flowable:
