@@ -215,6 +215,10 @@ def test_other_clerks_changes_appear_keeping_the_selection(qtbot, db, tmp_path: 
     page.table.selectRow(5)
     chosen = page.selected_id()
     before = page.model.rowCount()
+    caller = ServiceRequest.select().where(ServiceRequest.contact.is_null(False)).first()
+    window.show_page(0)  # and at the counter, that caller's history is beside the form
+    counter = window.page(0)
+    counter.pick_contact(caller.contact_id)
     # another workstation: its own connection to the same file
     import sqlite3
 
@@ -222,16 +226,18 @@ def test_other_clerks_changes_appear_keeping_the_selection(qtbot, db, tmp_path: 
     other.execute(
         "INSERT INTO service_request (tracking_number, service_type_id, status, priority, channel,"
         " description, address, address_normalized, street, zip, location_notes, confidential,"
-        " department_id, requested_at, version, created_at, updated_at, status_notes)"
+        " department_id, requested_at, version, created_at, updated_at, status_notes, contact_id)"
         " SELECT '2099-00001', service_type_id, 'new', priority, channel, 'from another desk',"
         " address, address_normalized, street, zip, '', 0, department_id, '2099-01-01 08:00:00',"
-        " 1, created_at, updated_at, '' FROM service_request LIMIT 1"
+        " 1, created_at, updated_at, '', ? FROM service_request LIMIT 1",
+        (caller.contact_id,),
     )
     other.commit()
     other.close()
     assert window.check_for_changes()
     assert page.model.rowCount() == before + 1
     assert page.selected_id() == chosen  # the clerk's place is kept
+    assert "2099-00001" in counter.history.toPlainText()
     assert not window.check_for_changes()  # nothing new since
     close_database(open_database(db.location))  # (the test's own connection stays usable)
 

@@ -448,6 +448,16 @@ class CounterPage(QWidget):
             found.append((label, contact.id))
         return found
 
+    def refresh_from_others(self) -> None:
+        """Another clerk saved something: the caller's history beside the form again (what is
+        typed in the form is never touched)."""
+        if self.contact_id is None:
+            return
+        try:
+            self.history.show_history(contact_history(self.contact_id))
+        except KnownError as exc:
+            log.warning("caller history not refreshed: %s", exc)
+
     def pick_contact(self, contact_id: int) -> None:
         """Use a resident already on file; their history appears beside the form."""
         try:

@@ -353,8 +353,11 @@ class MainWindow(QMainWindow):
         if version == self._data_version:
             return False
         self._data_version = version
-        if 1 in self._built:
-            self.requests_page.refresh()
+        for page in self._built.values():
+            # each page that shows records reads them again, keeping what the clerk is doing
+            refresh = getattr(page, "refresh_from_others", None)
+            if callable(refresh):
+                refresh()
         return True
 
     def changeEvent(self, event: QEvent) -> None:

@@ -241,6 +241,10 @@ class RequestsPage(QWidget):
         if COLUMNS[column].sortable:
             self.apply(COLUMN_KEYS[column], order == Qt.SortOrder.DescendingOrder)
 
+    def refresh_from_others(self) -> None:
+        """Another clerk saved something: the list and the open request, selection kept."""
+        self.refresh()
+
     def refresh(self) -> None:
         """Read again (another clerk saved something): the selection and scroll position stay."""
         selected = self.selected_id()

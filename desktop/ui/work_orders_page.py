@@ -397,3 +397,8 @@ class WorkOrdersPage(QWidget):
     def focus_default(self) -> None:
         self.tabs.setCurrentWidget(self.closeout)
         self.closeout.focus_default()
+
+    def refresh_from_others(self) -> None:
+        """Another clerk saved something: the day's list again (the close-out form is kept)."""
+        if self.today.department.currentData():
+            self.today.load()
