@@ -296,6 +296,22 @@ def test_a_department_gets_a_default_assignee(departments_page):
     assert row is not None and departments_page.model.index(row, 3).data() == "Pat Crew"
 
 
+def test_a_department_saved_twice_and_left_with_changes(departments_page):
+    departments_page.phone.setText("555 010 3001")
+    assert departments_page.save()
+    departments_page.phone.setText("555 010 3002")  # the version saved first is the one shown
+    assert departments_page.save()
+    assert departments.get_department("DPW").phone == "555 010 3002"
+    departments_page.email.setText("roads@alderfalls.gov")
+    departments_page.email.textEdited.emit("roads@alderfalls.gov")
+    assert departments_page.dirty
+    row = departments_page.model.row_of("SAN")
+    assert row is not None
+    departments_page.list.setCurrentIndex(departments_page.model.index(row, 0))  # "leave": yes
+    assert departments_page.current_code == "SAN" and not departments_page.dirty
+    assert departments.get_department("DPW").email == "dpw@example.town"
+
+
 def test_a_department_with_work_is_not_retired(departments_page, caplog):
     departments_page.active.setChecked(False)
     departments_page.email.setText("roads@alderfalls.gov")

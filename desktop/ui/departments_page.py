@@ -45,6 +45,8 @@ class DepartmentsPage(QWidget):
         self.current_code: str | None = None
         self.current_version: int | None = None
         self._staff: dict[int, StaffUser] = {}
+        self.dirty = False
+        self._quiet = False
         #: how a dialog is shown; tests replace it to fill and save without a modal loop
         self.run_dialog: Callable[[QDialog], object] = lambda dialog: dialog.exec()
         self.model = DepartmentsModel(self)
@@ -75,6 +77,15 @@ class DepartmentsPage(QWidget):
         self.assignee = QComboBox()
         self.assignee.setObjectName("departmentAssignee")
         self.active = QCheckBox(_("Does work for the town (untick to retire it)"))
+        for signal in (
+            self.name.textEdited,
+            self.phone.textEdited,
+            self.email.textEdited,
+            self.description.textChanged,
+            self.assignee.activated,
+            self.active.toggled,
+        ):
+            signal.connect(self._edited)
         self.save_button = QPushButton(_("Save department"))
         self.save_button.clicked.connect(lambda: self.save())
         revert = QPushButton(_("Undo my changes"))
@@ -132,16 +143,50 @@ class DepartmentsPage(QWidget):
         self.model.load(listed, counts, staff)
         self._staff = staff
         keep = self.current_code
-        row = self.model.row_of(keep) if keep else None
-        if row is None and self.model.rowCount():
-            row = 0
-        if row is not None:
-            self.list.setCurrentIndex(self.model.index(row, 0))
+        if keep is not None and self.model.row_of(keep) is not None:
+            self._select(keep)
+            if not self.dirty:
+                self.show_department(keep)
+        elif self.model.rowCount():
+            self.list.setCurrentIndex(self.model.index(0, 0))
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         code = current.data(CODE_ROLE) if current.isValid() else None
-        if code is not None:
-            self.show_department(str(code))
+        if code is None or code == self.current_code:
+            return
+        if self.dirty and self.current_code is not None:
+            leaving = self.current_code
+            self._select(leaving)  # stay until the clerk says the changes may go
+
+            def discard() -> None:
+                self.dirty = False
+                self._select(str(code))
+                self.show_department(str(code))
+
+            messages.confirm(
+                self,
+                _("Departments"),
+                _("Your changes to “{name}” are not saved. Leave them?").format(
+                    name=self.name.text() or leaving
+                ),
+                discard,
+            )
+            return
+        self.show_department(str(code))
+
+    def _select(self, code: str) -> None:
+        row = self.model.row_of(code)
+        if row is None:
+            return
+        selection = self.list.selectionModel()
+        selection.blockSignals(True)
+        self.list.setCurrentIndex(self.model.index(row, 0))
+        selection.blockSignals(False)
+        self.list.viewport().update()
+
+    def _edited(self, *_args: object) -> None:
+        if not self._quiet:
+            self.dirty = True
 
     def show_department(self, code: str) -> None:
         try:
@@ -150,6 +195,7 @@ class DepartmentsPage(QWidget):
         except KnownError as exc:
             messages.error(self, exc)
             return
+        self._quiet = True
         self.current_code, self.current_version = department.code, department.version
         self.code.setText(department.code)
         self.name.setText(fields.name)
@@ -168,12 +214,16 @@ class DepartmentsPage(QWidget):
                 self.assignee.addItem(label, person.username)
         self.assignee.setCurrentIndex(max(self.assignee.findData(fields.default_assignee), 0))
         self.active.setChecked(fields.active)
+        self._quiet = False
+        self.dirty = False
         self.banner.hide()
         self.show_error("")
         self.details.setEnabled(True)
 
     def reload_current(self) -> None:
+        """Show the saved department again (what was typed is dropped: the clerk asked)."""
         if self.current_code is not None:
+            self.dirty = False
             self.show_department(self.current_code)
 
     def fields(self) -> DepartmentFields:
@@ -210,6 +260,7 @@ class DepartmentsPage(QWidget):
         except KnownError as exc:
             messages.error(self, exc)
             return False
+        self.dirty = False
         self.load()
         self.saved.emit(_("The department “{name}” was saved.").format(name=saved.name))
         return True
@@ -221,6 +272,7 @@ class DepartmentsPage(QWidget):
         )
         self.run_dialog(dialog)
         if dialog.saved:
+            self.dirty = False
             self.current_code = dialog.created_code
             self.load()
             self.name.setFocus()
