@@ -91,33 +91,47 @@ def resolved_title(period: str, n: int) -> str:
     return _("resolved in {period}: {n:,}").format(period=period, n=n)
 
 
-def acknowledged_drill(share: Share, period: str, name: str = "") -> Drill:
-    """A click on an acknowledgement share lists the requests it is computed over."""
-    title = _("received in {period}: {n:,}, of which {pct} acknowledged on time").format(
-        period=period, n=share.counted, pct=_pct(share.value)
-    )
-    tip = _("{on:,} of {n:,} acknowledged on time").format(on=share.on_time, n=share.counted)
+def share_drill(
+    share: Share, period: str, title: str, tip: str, left_out: str, name: str = ""
+) -> Drill:
+    """A click on a share lists the requests it is computed over. `title` and `tip` are
+    formats of {period}, {n} (counted), {pct} and {on}; `left_out` says which requests the
+    share does not count, for when no one list holds exactly the counted ones."""
+    values = {"period": period, "n": share.counted, "pct": _pct(share.value), "on": share.on_time}
+    said = tip.format(**values)
     if share.drill_counted is None:
-        tip += ". " + _(
-            "Requests not yet acknowledged and not yet due to be are not counted, so no one "
-            "list holds exactly these {n:,}: the tile lists the {on:,} on time and the "
-            "{late:,} late."
-        ).format(n=share.counted, on=share.on_time, late=share.late)
-    return Drill((f"{name}: " if name else "") + title, share.drill_counted, share.counted, tip)
+        said += ". " + _(
+            "{left_out}, so no one list holds exactly these {n:,}: the tile lists the {on:,} on "
+            "time and the {late:,} late."
+        ).format(left_out=left_out, late=share.late, n=share.counted, on=share.on_time)
+    return Drill(
+        (f"{name}: " if name else "") + title.format(**values),
+        share.drill_counted,
+        share.counted,
+        said,
+    )
+
+
+def acknowledged_drill(share: Share, period: str, name: str = "") -> Drill:
+    return share_drill(
+        share,
+        period,
+        _("received in {period}: {n:,}, of which {pct} acknowledged on time"),
+        _("{on:,} of {n:,} acknowledged on time"),
+        _("Requests not yet acknowledged and not yet due to be are not counted"),
+        name,
+    )
 
 
 def on_time_drill(share: Share, period: str, name: str = "") -> Drill:
-    """A click on an on-time share lists the resolved requests it is computed over."""
-    title = _("resolved in {period}: {n:,}, of which {pct} on time").format(
-        period=period, n=share.counted, pct=_pct(share.value)
+    return share_drill(
+        share,
+        period,
+        _("resolved in {period}: {n:,}, of which {pct} on time"),
+        _("{on:,} of {n:,} resolved on time"),
+        _("Requests with no due date are not counted"),
+        name,
     )
-    tip = _("{on:,} of {n:,} resolved on time").format(on=share.on_time, n=share.counted)
-    if share.drill_counted is None:
-        tip += ". " + _(
-            "Requests with no due date are not counted, so no one list holds exactly these "
-            "{n:,}: the tile lists the {on:,} on time and the {late:,} late."
-        ).format(n=share.counted, on=share.on_time, late=share.late)
-    return Drill((f"{name}: " if name else "") + title, share.drill_counted, share.counted, tip)
 
 
 def _pct(value: float | None) -> str:
