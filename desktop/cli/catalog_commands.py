@@ -128,7 +128,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     remove.add_argument("--version", type=int, help=_("the version you saw (refused if stale)"))
 
     actions.add_parser("departments", parents=[common], help=_("every department"))
-    department = actions.add_parser("add-department", parents=[common], help=_("add one"))
+    department = actions.add_parser("add-department", parents=[common], help=_("add a department"))
     department.add_argument("code", metavar="CODE", help=_("e.g. FIRE (never changes)"))
     department.add_argument("--name", required=True)
     department.add_argument("--phone", default="")
