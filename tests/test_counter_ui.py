@@ -346,5 +346,10 @@ def test_a_call_script_beside_a_chosen_type(qtbot, counter):
     assert counter.side.currentWidget() is counter.script
     assert "Call script" in counter.script.toPlainText()
     assert "urgent" in counter.script.toPlainText().lower()
-    counter.set_type("street_sweeping")
+    from desktop.models.db import write
+    from desktop.models.schema import CallScript, ServiceType
+
+    sweeping = ServiceType.get(ServiceType.code == "street_sweeping")
+    write(lambda: CallScript.delete().where(CallScript.service_type == sweeping.id).execute())
+    counter.set_type("street_sweeping")  # a type with no script (a town's own, say)
     assert counter.side.currentWidget() is not counter.script

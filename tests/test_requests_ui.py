@@ -18,6 +18,7 @@ from desktop.models.request_list import COLUMN_KEYS
 from desktop.models.schema import RequestEvent, SavedView, ServiceRequest, StaffUser
 from desktop.models.staff import create_staff
 from desktop.ui.conflict_dialog import ConflictDialog
+from desktop.ui.counter_page import CounterPage
 from desktop.ui.main_window import MainWindow
 from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
@@ -218,6 +219,7 @@ def test_other_clerks_changes_appear_keeping_the_selection(qtbot, db, tmp_path: 
     caller = ServiceRequest.select().where(ServiceRequest.contact.is_null(False)).first()
     window.show_page(0)  # and at the counter, that caller's history is beside the form
     counter = window.page(0)
+    assert isinstance(counter, CounterPage)
     counter.pick_contact(caller.contact_id)
     # another workstation: its own connection to the same file
     import sqlite3
