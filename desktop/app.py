@@ -45,4 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args, paths)
     from desktop.cli.commands import run_command
 
-    return run_command(args, paths)
+    try:
+        status = run_command(args, paths)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `frontcounter request list | head`: the reader stopped; not an error of ours
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return status

@@ -121,6 +121,20 @@ def test_smoke_test_paints_the_window_and_exits_0(tmp_path: Path):
     )
     assert smoke.returncode == 0, smoke.stderr
     assert "smoke test: ok" in smoke.stdout
+    # a listing piped into `head`, which stops reading after a line: no traceback
+    listing = subprocess.Popen(
+        _command("--basedir", str(tmp_path), "request", "list", "--limit", "300", "--json"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert listing.stdout is not None and listing.stderr is not None
+    listing.stdout.read(100)  # more than a pipe holds is written: the rest meets a closed pipe
+    listing.stdout.close()
+    with listing.stderr:
+        complaint = listing.stderr.read()
+    assert listing.wait(timeout=120) in (0, 1)
+    assert b"Traceback" not in complaint, complaint
 
 
 def test_smoke_test_fails_on_a_database_that_cannot_open(tmp_path: Path):
