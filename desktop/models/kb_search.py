@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import peewee
@@ -161,8 +161,8 @@ def synonym_groups() -> list[list[str]]:
 def _phrase(text: str) -> Phrase | None:
     key = tuple(kb_text.phrase_stems(text))
     words = tuple(kb_text.content_tokens(text))
-    if not key or not words:
-        return None
+    if not key or not words or not any(kb_text.is_content(k) for k in key):
+        return None  # "my rights" would match every "right"
     return Phrase(key, words, tuple(kb_text.stem(w) for w in words), text)
 
 
@@ -205,6 +205,9 @@ class Query:
     stems: list[str]  # the stems of the mended words, in the caller's order
     expanded: list[tuple[str, str]]  # (what the caller said, the synonym added)
     own: int = 0  # how many of `words` (the first ones) are the caller's own
+    #: word -> which of the caller's words it stands for (synonyms share their word's number),
+    #: so that five ways of saying "cart" count once
+    meaning: dict[str, int] = field(default_factory=dict)
 
     @property
     def own_words(self) -> list[str]:
@@ -224,6 +227,16 @@ class Query:
             key = kb_text.stem(word)
             weights[key] = max(weights.get(key, 0.0), weight)
         return weights
+
+    def stem_meanings(self) -> dict[str, int]:
+        """Each stem's meaning number (see `meaning`): the one of its weightiest word."""
+        best: dict[str, tuple[float, int]] = {}
+        for number, (word, weight) in enumerate(self.words):
+            key = kb_text.stem(word)
+            meaning = self.meaning.get(word, len(self.words) + number)
+            if key not in best or weight > best[key][0]:
+                best[key] = (weight, meaning)
+        return {key: meaning for key, (_weight, meaning) in best.items()}
 
 
 #: how much a word added from a synonym row counts beside the caller's own words: the row's
@@ -248,15 +261,24 @@ def read_query(text: str) -> Query:
     sequence = [kb_text.stem(w) for w, _wt in every]
     mended = [(w, wt) for w, wt in every if kb_text.is_content(w)]
     stems = [kb_text.stem(w) for w, _wt in mended]
+    # the caller's word each position of `sequence` belongs to (the next meaningful one)
+    owner, number = [], len(mended)
+    for word, _wt in reversed(every):
+        number -= kb_text.is_content(word)
+        owner.append(number)
+    owner.reverse()
+    meaning: dict[str, int] = {}
+    for number, (word, _wt) in enumerate(mended):
+        meaning.setdefault(word, number)
     words = list(mended)
     expanded: list[tuple[str, str]] = []
-    hits: dict[tuple[int, Phrase], None] = {}
+    hits: dict[tuple[int, Phrase], int] = {}
     for position, stem in enumerate(sequence):
         for row, phrase in found.starts.get(stem, ()):
             if tuple(sequence[position : position + len(phrase.key)]) == phrase.key:
-                hits[(row, phrase)] = None
+                hits.setdefault((row, phrase), owner[position])
     added: set[tuple[int, str]] = set()
-    for row, phrase in hits:
+    for (row, phrase), said_at in hits.items():
         term, synonyms = found.synonyms[row]
         if phrase == term:
             # a word the articles use already finds them: it adds only other single words
@@ -273,12 +295,14 @@ def read_query(text: str) -> Query:
             added.add((row, other.written))
             expanded.append((phrase.written, other.written))
             words += [(w, weight) for w in other.words]
+            for w in other.words:
+                meaning.setdefault(w, said_at)
     unique: dict[str, float] = {}
     for word, weight in words:
         unique[word] = max(unique.get(word, 0.0), weight)
     kept = list(unique.items())[:MAX_QUERY_TERMS]
     own = len({w for w, _wt in mended} & {w for w, _wt in kept})
-    return Query(kept, stems, expanded, own)
+    return Query(kept, stems, expanded, own, meaning)
 
 
 def _contains(stems: list[str], phrase: tuple[str, ...]) -> bool:

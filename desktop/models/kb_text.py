@@ -282,26 +282,38 @@ _WHEN = (
 )
 _NAME = r"[A-Z][a-z]+(?:['’]s)?"
 _SUFFIX = rf"(?i:{STREET_SUFFIXES})\b\.?"
-_ADDRESS = re.compile(
+_NUMBERED = re.compile(
     # "12 Elm", "12 Elm St", "22 Cedar Hill Rd.": a house number and the street's name
     rf"\b\d+[A-Za-z]?\s+(?:{_NAME}\s+){{0,2}}(?:{_SUFFIX})?"
-    # "St. Mary's" (a church, a school)
-    r"|\b(?:St|Mt|Ft)\.?\s+[A-Z][a-z]+['’]s\b"
-    # "on Elm", "at Oak and 3rd", "on Cedar Hill Rd": a capitalised name after a place word
-    rf"|\b(?:on|at|near|off|by|of|past|onto|and)\s+(?!(?i:{_WHEN})\b)"
-    rf"(?:{_NAME}\b\s*){{1,3}}(?:{_SUFFIX})?"
-    # "Pine Street", "Cedar Hill Rd": names written with a capital, then a suffix
-    rf"|\b(?:{_NAME}\s+){{1,3}}{_SUFFIX}"
     # "Route 9", "Rte. 2", "I-95", "exit 4": numbered roads
     r"|\b(?i:route|rte|rt|highway|hwy|exit|interstate)\.?\s*\d+[A-Za-z]?\b|\bI-\d+\b"
 )
+_NAMED = re.compile(
+    # "St. Mary's" (a church, a school)
+    r"\b(?:St|Mt|Ft)\.?\s+[A-Z][a-z]+['’]s\b"
+    # "on Elm", "at the Main", "on Cedar Hill Rd": a capitalised name after a place word
+    rf"|\b(?:on|at|near|off|by|of|past|onto|and)\s+(?:the\s+)?(?!(?i:{_WHEN})\b)"
+    rf"(?:{_NAME}\b\s*){{1,3}}(?:{_SUFFIX})?"
+    # "Main and Broad", "Oak & 3rd": a corner
+    rf"|\b{_NAME}\s+(?:and|&)\s+(?:{_NAME}|\d+(?:st|nd|rd|th))\b"
+    # "Pine Street", "Cedar Hill Rd": names written with a capital, then a suffix
+    rf"|\b(?:{_NAME}\s+){{1,3}}{_SUFFIX}"
+)
+
+
+def _mostly_capitals(text: str) -> bool:
+    """Whether most words start with a capital (Title Case, CAPS LOCK): then a capital says
+    nothing about a name."""
+    words = [w.group() for w in _WORD.finditer(text) if w.group() != "I"]
+    return not words or sum(w[:1].isupper() for w in words) * 2 > len(words)
 
 
 def strip_addresses(text: str) -> str:
     """`text` without the street names and house numbers in it, so that "Pine Street" or "on
     Elm" (a tree) or "Water St" does not say what the caller's problem is. Only names written
     with a capital count, so a caller typing "the elm is dead" keeps the tree."""
-    return _ADDRESS.sub(" ", text[: MAX_CHARS * 2])
+    text = _NUMBERED.sub(" ", text[: MAX_CHARS * 2])
+    return text if _mostly_capitals(text) else _NAMED.sub(" ", text)
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\"“(]\s*)$")
@@ -312,12 +324,12 @@ def proper_names(text: str) -> set[str]:
     lower-cased: names, not typos, so they are never "mended" into a word the town uses.
     Nothing when the caller typed in capitals or in Title Case."""
     sample = text[:MAX_CHARS]
-    words = [w for w in _WORD.finditer(sample) if w.group() != "I"]
-    capitalised = [w for w in words if w.group()[:1].isupper()]
-    if not words or len(capitalised) * 2 > len(words):
+    if _mostly_capitals(sample):
         return set()
     found = set()
-    for word in capitalised:
+    for word in _WORD.finditer(sample):
+        if not word.group()[:1].isupper() or word.group() == "I":
+            continue
         if word.group().isupper() and len(word.group()) > 1:
             continue  # "DPW", "FOIA", "TV": abbreviations, read as written
         if not _SENTENCE_START.search(sample[: word.start()]):
@@ -338,7 +350,8 @@ GENERIC_WORDS = _words(
     " woman neighbor neighbors neighbour neighbours big huge large little small old new bad"
     " good problem problems issue issues thing things stuff fix fixed fixing report reported"
     " request help property public private outside inside near next across everyone"
-    " everywhere always never every"
+    " everywhere always never every removal remove repair repairs maintenance condition"
+    " conditions service services complaint complaints concern"
 )
 
 
@@ -367,7 +380,15 @@ def content_tokens(text: str) -> list[str]:
 
 
 #: words the endings rule would make into another word ("parking" is not "park")
-_SAME_STEM = {"parking": "parking", "parked": "parking", "parks": "park", "leaves": "leaf"}
+_SAME_STEM = {
+    "parking": "parking",
+    "parked": "parking",
+    "parks": "park",
+    "leaves": "leaf",
+    "dumped": "dumping",  # someone dumped trash; "the dump" is the transfer station
+    "dumping": "dumping",
+    "openings": "opening",  # job openings are not "is it open?"
+}
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -500,14 +521,19 @@ class Vocabulary:
             return None  # a short unknown word is more often a name than a typo
         limit = 1 if len(word) < 7 else 2
         best: tuple[int, int, str] | None = None
+
+        def plausible(candidate: str) -> bool:
+            # "setting" is not a typo of "sitting": a short word must keep its first two letters
+            return len(word) >= 8 or candidate[:2] == word[:2]
+
         if len(word) >= 7:  # a word that sounds the same ("streetlite") may be further off
-            for candidate in self.by_sound.get(sound_key(word), []):
+            for candidate in filter(plausible, self.by_sound.get(sound_key(word), [])):
                 distance = edit_distance(word, candidate, limit + 1)
                 if distance <= limit + 1:
                     score = (distance - 1, -self.words[candidate], candidate)
                     best = score if best is None or score < best else best
         for candidate in self.by_start.get(word[:1], []):
-            if abs(len(candidate) - len(word)) > limit:
+            if abs(len(candidate) - len(word)) > limit or not plausible(candidate):
                 continue
             distance = edit_distance(word, candidate, limit)
             if distance <= limit:

@@ -261,16 +261,20 @@ def triage(text: str, limit: int = 5, *, prefix_last: bool = False) -> TriageRes
         stem: weight * (GENERIC_WEIGHT if stem in kb_text.GENERIC_STEMS else 1.0)
         for stem, weight in query.stem_weights().items()
     }
+    meanings = query.stem_meanings()
     scores: dict[int, float] = {}
     matched: dict[int, list[str]] = {}
     for entry in catalog.entries:
-        score = 0.0
+        best: dict[int, float] = {}  # each thing the caller said counts once, at its best word
         words = []
         for stem, qweight in weights.items():
             weight = entry.weights.get(stem)
             if weight:
-                score += qweight * weight * catalog.idf.get(stem, 1.0)
+                meaning = meanings.get(stem, -1)
+                value = qweight * weight * catalog.idf.get(stem, 1.0)
+                best[meaning] = max(best.get(meaning, 0.0), value)
                 words.append(stem)
+        score = sum(best.values())
         if len(words) >= 2:
             score += _phrase_bonus(entry.phrases, weights, query.stems)
         if score:
