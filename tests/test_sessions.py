@@ -74,10 +74,11 @@ def test_a_crashed_process_on_this_pc_does_not_count(db):
 
 
 def test_the_heartbeat_puts_back_a_row_a_restore_removed(db):
-    token = sessions.start("clerk1")
+    token = sessions.start("clerk1", "Ana Ortiz")
     write(lambda: DbSession.delete().execute())
     sessions.heartbeat()
-    assert DbSession.select().where(DbSession.token == token).count() == 1
+    row = DbSession.get(DbSession.token == token)
+    assert (row.username, row.display_name) == ("clerk1", "Ana Ortiz")  # still named
 
 
 def test_the_staff_at_the_desk_is_recorded(db):

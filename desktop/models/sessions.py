@@ -34,6 +34,8 @@ STALE_AFTER = dt.timedelta(minutes=3)
 HANDFUL_OF_WRITERS = 5
 
 _token: str | None = None
+#: who this process's session names (kept to put the row back as it was)
+_who: tuple[str | None, str] = (None, "")
 
 
 @dataclass(frozen=True)
@@ -87,14 +89,10 @@ def start(username: str | None = None, display_name: str = "") -> str:
 
     def save() -> None:
         _expire_stale(now)
-        name = display_name
-        if username and not name:
-            staff = StaffUser.get_or_none(StaffUser.username == username)
-            name = staff.full_name if staff is not None else ""
         DbSession.create(
             token=token,
             username=username,
-            display_name=name,
+            display_name=name_of(username, display_name),
             workstation=workstation_name()[:200],
             pid=os.getpid(),
             app_version=__version__,
@@ -103,9 +101,19 @@ def start(username: str | None = None, display_name: str = "") -> str:
         )
 
     write(save)
+    global _who
     _token = token
+    _who = (username, name_of(username, display_name))
     log.info("session %s started on %s", token[:8], workstation_name())
     return token
+
+
+def name_of(username: str | None, display_name: str = "") -> str:
+    """The name a session shows: as given, else the staff member's full name."""
+    if display_name or not username:
+        return display_name
+    staff = StaffUser.get_or_none(StaffUser.username == username)
+    return staff.full_name if staff is not None else ""
 
 
 def heartbeat() -> None:
@@ -120,8 +128,11 @@ def heartbeat() -> None:
     def save() -> None:
         updated = DbSession.update(last_seen=now).where(DbSession.token == token).execute()
         if not updated:
+            username, display_name = _who
             DbSession.create(
                 token=token,
+                username=username,
+                display_name=display_name,
                 workstation=workstation_name()[:200],
                 pid=os.getpid(),
                 app_version=__version__,
@@ -137,9 +148,11 @@ def set_user(username: str | None, display_name: str = "") -> None:
     """Who now works at this workstation (the toolbar's 'At this desk' choice)."""
     from desktop.models.db import write
 
+    global _who
     if _token is None:
         return
     token = _token
+    _who = (username, display_name)
     write(
         lambda: (
             DbSession.update(username=username, display_name=display_name)
