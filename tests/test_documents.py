@@ -10,12 +10,20 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from desktop import printing
 from desktop.app import main
 from desktop.models import documents
 from desktop.models.contacts import CallerDetails
 from desktop.models.errors import InputError, NotFound
 from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import Contact, FaqArticle, RequestEvent, ServiceRequest
+from desktop.models.schema import (
+    Contact,
+    FaqArticle,
+    RequestEvent,
+    ServiceAttribute,
+    ServiceRequest,
+    StaffUser,
+)
 from desktop.models.settings import set_settings
 from desktop.printing import build_letter, build_work_orders
 from tests.conftest import TEST_NOW
@@ -208,3 +216,93 @@ def test_cli_closeout(fc):
     assert code == 1 and "already resolved" in err
     code, _out, err = fc("closeout", "2099-99999", "--outcome", "fixed")
     assert code == 1 and "2099-99999" in err
+
+
+# -- history, location, run sheets by crew member, the packet's limit, the binder --------------
+
+
+def _crew_lead(username: str = "bo.crew", name: str = "Bo Crewlead") -> StaffUser:
+    return StaffUser.create(username=username, full_name=name, role="crew_lead")
+
+
+def test_history_names_the_assignee_not_their_id(db):
+    request = _request()
+    lead = _crew_lead()
+    RequestEvent.create(request=request, kind="assignment", new_value=str(lead.id), body="")
+    RequestEvent.create(request=request, kind="priority", new_value="urgent")
+    [order] = documents.work_orders([request.id])
+    lines = [item.what for item in order.history]
+    assert "Assigned: Bo Crewlead" in lines
+    assert not any(f": {lead.id}" in line for line in lines)
+    assert "Priority changed: Urgent" in lines
+
+
+def test_no_cross_street_is_guessed_from_the_answers(db):
+    request = _request()
+    ServiceAttribute.update(label="Nearest cross street?").where(
+        ServiceAttribute.code == "size"
+    ).execute()
+    [order] = documents.work_orders([request.id])
+    assert order.cross_street == ""
+    assert "Nearest cross street?" in [answer.label for answer in order.answers]
+    assert order.location_notes == "by the hydrant"
+    shown = read(build_work_orders([order], documents.page_setup()))
+    assert "Location notes: by the hydrant" in shown
+
+
+def test_run_sheet_for_an_assignee_a_department_or_both(db):
+    mine, theirs = _request(), _request("Another hole")
+    lead = _crew_lead()
+    ServiceRequest.update(assignee=lead).where(ServiceRequest.id == mine.id).execute()
+    code = mine.department.code
+    day = TEST_NOW.date() + dt.timedelta(days=60)
+    by_lead = documents.run_sheet(None, day, assignee="bo.crew")
+    assert [o.request_id for o in by_lead.orders] == [mine.id]
+    assert by_lead.assignee == "Bo Crewlead" and by_lead.department == ""
+    both = documents.run_sheet(code, day, assignee="bo.crew")
+    assert [o.request_id for o in both.orders] == [mine.id] and both.department
+    assert {o.request_id for o in documents.run_sheet(code, day).orders} == {mine.id, theirs.id}
+    shown = read(printing.build_run_sheet(both, documents.page_setup()))
+    assert f"Run sheet: {both.department} — Bo Crewlead" in shown
+    with pytest.raises(NotFound, match="nobody"):
+        documents.run_sheet(None, day, assignee="nobody")
+    with pytest.raises(InputError):
+        documents.todays_work_order_ids(None, day)
+
+
+def test_a_packet_too_big_is_refused_not_cut(db, monkeypatch: pytest.MonkeyPatch):
+    first, _second = _request(), _request("Another hole")
+    monkeypatch.setattr(documents, "MAX_PACKET", 1)
+    with pytest.raises(InputError, match="more than 1 open work orders"):
+        documents.run_sheet(first.department.code, TEST_NOW.date() + dt.timedelta(days=60))
+
+
+def test_faq_binder_fills_placeholders_and_leaves_a_blank_for_unset_ones(db):
+    FaqArticle.delete().execute()
+    set_settings({"town.name": "Alder Falls", "town.website": "alderfalls.gov"})
+    FaqArticle.create(
+        title="Sheds in {town}",
+        body="See {town_website}. Up to {shed_size_no_permit} needs no permit.",
+        audience="public",
+    )
+    [article] = documents.faq_binder().articles
+    assert article.title == "Sheds in Alder Falls"
+    assert article.body == f"See alderfalls.gov. Up to {documents.BLANK} needs no permit."
+    shown = read(printing.build_faq_binder(documents.faq_binder(), documents.page_setup()))
+    assert "{" not in shown and "alderfalls.gov" in shown
+
+
+def test_cli_run_sheet_by_department_or_assignee(fc, tmp_path):
+    out = str(tmp_path / "rs.pdf")
+    code, stdout, err = fc("print", "run-sheet", "--assignee", "ada.admin", "--date",
+                           "2026-11-16", "--out", out, "--json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(stdout)["requests"] == []  # nothing is assigned to the administrator
+    assert "Run sheet: Ada Admin" in read(Path(out).read_bytes())
+    code, stdout, err = fc("print", "run-sheet", "--department", "DPW", "--assignee",
+                           "ada.admin", "--out", out)  # fmt: skip
+    assert code == 0, err
+    code, _out, err = fc("print", "run-sheet", "--out", out)
+    assert code == 1 and "--department" in err and "--assignee" in err
+    code, _out, err = fc("print", "run-sheet", "--assignee", "nobody", "--out", out)
+    assert code == 1 and "nobody" in err

@@ -501,3 +501,125 @@ def test_plain_latin_text_takes_the_plain_path():
     assert type(para("12 Elm Street", style("t"))) is Paragraph
     assert type(labelled("Where:", "Ñandú 日本", style("t"))) is Paragraph
     assert type(para(ARABIC, style("t"))) is not Paragraph
+
+
+# -- the QR code, encoded once and drawn as one path ---------------------------------------------
+
+
+def test_qr_rectangles_cover_exactly_the_dark_modules():
+    from desktop.printing.work_order import qr_modules, qr_rectangles
+
+    for value in ("2026-00042", "2026-99999", "X"):
+        modules = qr_modules(value)
+        covered: list[tuple[int, int]] = []
+        for column, row, width, height in qr_rectangles(modules):
+            covered += [(column + c, row + r) for c in range(width) for r in range(height)]
+        dark = [(c, r) for r, line in enumerate(modules) for c, on in enumerate(line) if on]
+        assert sorted(covered) == sorted(dark)  # each dark module once, no light one
+        assert len(qr_rectangles(modules)) < len(dark) / 2
+
+
+def test_each_qr_code_is_encoded_once(monkeypatch: pytest.MonkeyPatch):
+    import segno
+
+    from desktop.printing import work_order
+
+    calls: list[str] = []
+    real = segno.make_qr
+
+    def counting(value: str, **options: Any) -> Any:
+        calls.append(value)
+        return real(value, **options)
+
+    monkeypatch.setattr(segno, "make_qr", counting)
+    work_order.qr_modules.cache_clear()
+    build_work_orders([order("2026-31337"), order("2026-31338")], setup())
+    assert sorted(calls) == ["2026-31337", "2026-31338"]
+
+
+def test_the_qr_code_is_one_filled_path():
+    from reportlab.pdfgen.canvas import Canvas
+
+    from desktop.printing.work_order import QrCode
+
+    out = io.BytesIO()
+    canvas = Canvas(out, pageCompression=0)
+    QrCode("2026-00042").drawOn(canvas, 0, 0)
+    canvas.showPage()
+    canvas.save()
+    content = out.getvalue()
+    assert content.count(b" re ") > 20 and content.count(b"\nf") + content.count(b" f\n") <= 1
+
+
+# -- a work order over several pages, a receipt on one half-sheet --------------------------------
+
+
+def _decoded(pdf: bytes, folder: Path) -> list[set[tuple[str, str]]]:
+    """What zbar reads on each page."""
+    from PIL import Image
+    from pyzbar import pyzbar
+
+    (folder / "x.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(folder / "x.pdf"), str(folder / "p")],
+                   check=True)  # fmt: skip
+    found = []
+    for page in sorted(folder.glob("p*.png")):
+        with Image.open(page) as image:
+            found.append({(c.type, c.data.decode()) for c in pyzbar.decode(image)})
+    return found
+
+
+def test_every_page_of_a_long_work_order_can_be_scanned(tmp_path: Path):
+    words = " ".join(f"word{i}" for i in range(2500))
+    pdf = build_work_orders([order("2026-04711", description=words), order("2026-04712")],
+                            setup())  # fmt: skip
+    reader = PdfReader(io.BytesIO(pdf))
+    texts = [page.extract_text() for page in reader.pages]
+    first = [t for t in texts if "2026-04711" in t]
+    pages = len(first)
+    assert pages >= 2 and len(texts) == pages + 1
+    for index, shown in enumerate(texts[:pages], start=1):
+        assert f"page {index} of {pages} of this order" in shown
+    assert "page 1 of 1 of this order" in texts[-1]
+    assert "FOR THE CREW" in texts[pages - 1]  # on the last page, which has its barcode too
+    if _decoder_ready():
+        for index, found in enumerate(_decoded(pdf, tmp_path)[:pages]):
+            assert ("CODE128", "2026-04711") in found, index
+
+
+def test_the_work_order_header_has_the_towns_address_phone_and_logo():
+    from PIL import Image
+
+    logo = io.BytesIO()
+    Image.new("RGB", (40, 40), "green").save(logo, "PNG")
+    town = TownHeader("Alder Falls", "1 Main Street", "555-0100", logo=logo.getvalue())
+    for pdf in (
+        build_work_orders([order()], setup(town=town)),
+        build_run_sheet(
+            RunSheetData("Streets", "DPW", dt.date(2026, 11, 17), [order()]), setup(town=town)
+        ),
+    ):
+        page: Any = PdfReader(io.BytesIO(pdf)).pages[-1]  # a work order's page
+        shown = page.extract_text()
+        assert "1 Main Street" in shown and "555-0100" in shown
+        images = [x for x in page["/Resources"]["/XObject"].values()
+                  if x.get_object().get("/Subtype") == "/Image"]  # fmt: skip
+        assert images
+
+
+def test_location_notes_print_under_their_label():
+    shown = read_text(build_work_orders([order(location_notes="behind the library")], setup()))
+    assert "Location notes: behind the library" in shown
+    assert "Cross street" not in shown
+
+
+def test_a_receipt_stays_on_one_half_sheet():
+    long = "Pothole by the school. " * 5000
+    notice = "Crews fill potholes. " * 500
+    when = dt.datetime(2026, 11, 16, 9, 30)
+    receipt = ReceiptData("2026-00042", "Pothole", long, "12 Elm St", when, None, notice)
+    pdf = build_receipt(receipt, setup())
+    assert page_count(pdf) == 1
+    shown = read_text(pdf)
+    assert "2026-00042" in shown and "(the full text is on file)" in shown
+    assert "Pothole by the school." in shown

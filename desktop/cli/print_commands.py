@@ -64,9 +64,17 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     sheet = actions.add_parser(
         "run-sheet",
         parents=[common, out],
-        help=_("a department's packet for a day: the route list, then the work orders"),
+        help=_(
+            "the packet of a department or a crew member for a day: the route list, then the "
+            "work orders"
+        ),
     )
-    sheet.add_argument("--department", required=True, metavar="CODE")
+    sheet.add_argument("--department", metavar="CODE", help=_("the department's code"))
+    sheet.add_argument(
+        "--assignee",
+        metavar="USERNAME",
+        help=_("the crew member (a staff user name) the work is assigned to"),
+    )
     sheet.add_argument("--date", type=day_argument, metavar="YYYY-MM-DD", help=_("default: today"))
     receipt = actions.add_parser(
         "receipt", parents=[common, out], help=_("the resident's receipt (half a page)")
@@ -137,7 +145,13 @@ def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         printed = documents.resolve_references(args.ids)
         pdf = printing.build_work_orders(documents.work_orders(printed), setup)
     elif args.action == "run-sheet":
-        sheet = documents.run_sheet(args.department, args.date or clock.today())
+        if not args.department and not args.assignee:
+            raise InputError(
+                _("Say whose run sheet to print: --department CODE, --assignee USERNAME, or both.")
+            )
+        sheet = documents.run_sheet(
+            args.department, args.date or clock.today(), assignee=args.assignee
+        )
         printed = [order.request_id for order in sheet.orders]
         pdf = printing.build_run_sheet(sheet, setup)
     elif args.action == "receipt":

@@ -16,7 +16,7 @@ from typing import Any
 import peewee
 
 from desktop.i18n import _
-from desktop.models import clock
+from desktop.models import clock, knowledge
 from desktop.models.db import reading, write
 from desktop.models.errors import InputError, NotFound
 from desktop.models.lifecycle import find_request
@@ -182,13 +182,30 @@ def print_counts(request_ids: Sequence[int], document: str) -> dict[int, int]:
     return counts
 
 
-def _history_text(kind: str, body: str, new_value: str | None) -> str:
+def _history_text(
+    kind: str, body: str, new_value: str | None, staff_names: dict[int, str] | None = None
+) -> str:
+    """One history line in words: an assignment names the assignee (some events keep the staff
+    member's id in new_value), a status or a priority its label."""
     label = EVENT_KINDS.get(kind, kind)
     if kind == "status" and new_value:
         detail = STATUSES.get(new_value, new_value)
         return f"{label}: {detail}" + (f" — {body}" if body else "")
+    if kind == "priority" and new_value:
+        return f"{label}: {PRIORITIES.get(new_value, new_value)}"
+    if kind == "assignment":
+        name = new_value or ""
+        if name.strip().isdigit():
+            name = (staff_names or {}).get(int(name), "")
+        if name:
+            return f"{label}: {name}"
+        return f"{label}: {body}" if body else label
     detail = body or new_value or ""
     return f"{label}: {detail}" if detail else label
+
+
+def _assigned_ids(values: Iterable[str | None]) -> list[int]:
+    return sorted({int(v) for v in values if v and v.strip().isdigit()})
 
 
 def work_orders(request_ids: Sequence[int]) -> list[WorkOrderData]:
@@ -234,6 +251,8 @@ def work_orders(request_ids: Sequence[int]) -> list[WorkOrderData]:
         }
         answers: dict[int, list[tuple[int, Answer]]] = defaultdict(list)
         events: dict[int, list[HistoryItem]] = defaultdict(list)
+        events_seen: dict[int, list[Any]] = defaultdict(list)
+        staff_names: dict[int, str] = {}
         phones: dict[int, str] = {}
         contact_ids = [row.contact_id for row in requests.values() if row.contact_id]
         ids = list(requests)
@@ -252,13 +271,24 @@ def work_orders(request_ids: Sequence[int]) -> list[WorkOrderData]:
                 .where(RequestEvent.request.in_(list(chunk)), RequestEvent.kind != "printed")
                 .order_by(RequestEvent.request, RequestEvent.at.desc(), RequestEvent.id.desc())
             )
+            recent: list[Any] = []
             for event in history.objects():
-                lines = events[event.request_id]
-                if len(lines) < HISTORY_LINES:
-                    what = _history_text(event.kind, event.body, event.new_value)
-                    lines.append(
-                        HistoryItem(event.at, what, getattr(event, "actor_name", "") or "")
-                    )
+                if len(recent_of := events_seen[event.request_id]) < HISTORY_LINES:
+                    recent_of.append(event)
+                    recent.append(event)
+            assigned = _assigned_ids(e.new_value for e in recent if e.kind == "assignment")
+            for ids_chunk in _chunks(assigned):
+                named: Any = (
+                    StaffUser.select(StaffUser.id, StaffUser.full_name)
+                    .where(StaffUser.id.in_(list(ids_chunk)))
+                    .tuples()
+                )
+                staff_names.update({int(i): str(n) for i, n in named})
+            for event in recent:
+                what = _history_text(event.kind, event.body, event.new_value, staff_names)
+                events[event.request_id].append(
+                    HistoryItem(event.at, what, getattr(event, "actor_name", "") or "")
+                )
         for chunk in _chunks(contact_ids):
             methods: Any = (
                 ContactMethod.select()
@@ -272,7 +302,6 @@ def work_orders(request_ids: Sequence[int]) -> list[WorkOrderData]:
     for request_id in request_ids:
         row = requests[request_id]
         listed = [answer for _place, answer in sorted(answers[request_id], key=lambda a: a[0])]
-        cross = [a for a in listed if "cross" in a.label.casefold()]
         confidential = bool(row.confidential)
         name = ""
         if row.contact_id and not confidential:
@@ -292,12 +321,11 @@ def work_orders(request_ids: Sequence[int]) -> list[WorkOrderData]:
                 requested_at=row.requested_at,
                 due_at=row.due_at,
                 address=row.address,
-                cross_street=cross[0].value if cross else "",
                 location_notes=row.location_notes,
                 lat=row.lat,
                 long=row.long,
                 description=row.description,
-                answers=[a for a in listed if a not in cross],
+                answers=listed,
                 safety_notice=row.type_safety or "",
                 contact_name=name,
                 contact_phone="" if confidential else phones.get(row.contact_id or 0, ""),
@@ -351,37 +379,81 @@ def department_by_code(code: str) -> Department:
     return found
 
 
-def todays_work_order_ids(department_code: str, day: dt.date) -> list[int]:
-    """A department's work for `day`: its open requests (clock running) that are due by the end
-    of that day or were never printed as a work order. Route order is the printout's job."""
-    department = department_by_code(department_code)
+def staff_by_username(username: str) -> StaffUser:
+    """A member of staff by user name (a crew lead, say), for a run sheet by assignee."""
+    with reading():
+        found = StaffUser.get_or_none(StaffUser.username == username.strip())
+    if found is None:
+        raise NotFound(_("There is no staff member “{name}”.").format(name=username))
+    return found
+
+
+def todays_work_order_ids(
+    department_code: str | None, day: dt.date, *, assignee: str | None = None
+) -> list[int]:
+    """The work for `day` of a department, of an assignee (a staff member's user name, such as
+    a crew lead), or of both together: the open requests (clock running) that are due by the
+    end of that day or were never printed as a work order. Route order is the printout's job.
+
+    More than MAX_PACKET is refused with a clear sentence rather than cut short."""
+    if not department_code and not assignee:
+        raise InputError(_("Choose a department, a crew member, or both, for the run sheet."))
+    department = department_by_code(department_code) if department_code else None
+    person = staff_by_username(assignee) if assignee else None
     end = dt.datetime.combine(day, dt.time.max)
     printed = RequestEvent.select(RequestEvent.id).where(
         RequestEvent.request == ServiceRequest.id,
         RequestEvent.kind == "printed",
         RequestEvent.new_value == WORK_ORDER,
     )
+    chosen = [
+        ServiceRequest.status.in_(OPEN_STATUSES),
+        ServiceRequest.paused_since.is_null(),
+        ServiceRequest.requested_at <= end,
+        (ServiceRequest.due_at <= end) | ~peewee.fn.EXISTS(printed),
+    ]
+    if department is not None:
+        chosen.append(ServiceRequest.department == department.id)
+    if person is not None:
+        chosen.append(ServiceRequest.assignee == person.id)
     with reading():
         query: Any = (
             ServiceRequest.select(ServiceRequest.id)
-            .where(
-                ServiceRequest.department == department.id,
-                ServiceRequest.status.in_(OPEN_STATUSES),
-                ServiceRequest.paused_since.is_null(),
-                ServiceRequest.requested_at <= end,
-                (ServiceRequest.due_at <= end) | ~peewee.fn.EXISTS(printed),
-            )
+            .where(*chosen)
             .order_by(ServiceRequest.due_at, ServiceRequest.id)
-            .limit(MAX_PACKET)
+            .limit(MAX_PACKET + 1)
             .tuples()
         )
-        return [int(row[0]) for row in query]
+        ids = [int(row[0]) for row in query]
+    if len(ids) > MAX_PACKET:
+        who = " — ".join(
+            name for name in (department and department.name, person and person.full_name) if name
+        )
+        raise InputError(
+            _(
+                "{who} has more than {limit} open work orders for {day}, more than one packet "
+                "can hold. Print the packet of one crew member (or one department and crew "
+                "member), or print the work orders by number."
+            ).format(who=who, limit=f"{MAX_PACKET:,}", day=day.isoformat())
+        )
+    return ids
 
 
-def run_sheet(department_code: str, day: dt.date) -> RunSheetData:
-    department = department_by_code(department_code)
-    orders = work_orders(todays_work_order_ids(department_code, day))
-    return RunSheetData(department.name, department.code, day, orders)
+def run_sheet(
+    department_code: str | None, day: dt.date, *, assignee: str | None = None
+) -> RunSheetData:
+    """The packet for `day` of a department, of an assignee (user name), or of both."""
+    department = department_by_code(department_code) if department_code else None
+    person = staff_by_username(assignee) if assignee else None
+    orders = work_orders(todays_work_order_ids(department_code, day, assignee=assignee))
+    return RunSheetData(
+        department.name if department else "",
+        department.code if department else "",
+        day,
+        orders,
+        assignee=person.full_name if person else "",
+        assignee_username=person.username if person else "",
+    )
 
 
 # -- the resident's receipt and letters ----------------------------------------------------------
@@ -515,11 +587,23 @@ def letter(reference: str | int, template_name: str) -> LetterData:
 # -- the FAQ binder ---------------------------------------------------------------------------
 
 
+#: what an article's placeholder the town has not filled in prints as: a line to write on
+BLANK = "________"
+
+
+def _filled(text: str, values: dict[str, str]) -> str:
+    """An article's text as the Knowledge screen fills it in, with a line to write on for each
+    placeholder the town has not filled in: a resident reading the binder should see neither
+    "{town_website}" nor a note meant for staff."""
+    return knowledge.render(text, values, blank=BLANK)
+
+
 def faq_binder() -> FaqBinderData:
     """Every active public article with its topic: a topic column if the schema has one, else
-    the article's department, else "General"."""
+    the article's department, else "General". Placeholders are filled in as on screen."""
     topic_field = getattr(FaqArticle, "topic", None)
     with reading():
+        values = knowledge.placeholder_values()
         query = (
             FaqArticle.select(FaqArticle, Department.name.alias("department_name"))
             .join(Department, peewee.JOIN.LEFT_OUTER, on=FaqArticle.department == Department.id)
@@ -532,5 +616,7 @@ def faq_binder() -> FaqBinderData:
             if isinstance(topic_field, peewee.Field):
                 topic = str(getattr(article, "topic", "") or "")
             topic = topic or getattr(article, "department_name", None) or _("General")
-            articles.append(FaqEntry(article.title, article.body, topic))
+            articles.append(
+                FaqEntry(_filled(article.title, values), _filled(article.body, values), topic)
+            )
     return FaqBinderData(printed_on=clock.today(), articles=articles)
