@@ -392,7 +392,9 @@ def _hits(found: _Found, query: Query, prefix: str | None, snippets: bool) -> li
     rows = {
         row[0]: row for row in rows_of(FaqArticle.select(*columns).where(FaqArticle.id.in_(ids)))
     }
-    known = kb_placeholders.values()
+    # the town's values are read only when something shows a placeholder
+    needed = snippets or any("{" in str(row[1]) for row in rows.values())
+    known = kb_placeholders.values() if needed else {}
     stems = {kb_text.stem(w) for w, _wt in query.words}
     hits = []
     for article_id, score in found:
