@@ -147,12 +147,18 @@ def resume_triggers(db: peewee.Database) -> None:
     rebuild(db)
 
 
-def drop_search_tables(db: peewee.Database) -> None:
-    """Drop the index and its triggers: the next open for writing makes them anew, filled."""
+def reindex_confidential(db: peewee.Database) -> None:
+    """New triggers (the next open for writing makes them), and the documents of confidential
+    requests made again: only theirs changed (no reporter's name in them any more)."""
     if not _is_sqlite(db):
         return
     suspend_triggers(db)
-    execute(db, "DROP TABLE IF EXISTS request_text")
+    present = {row[0] for row in execute(db, "SELECT name FROM sqlite_master")}
+    if "request_text" not in present:
+        return  # made whole, from the tables, with the triggers
+    confidential = "SELECT id FROM service_request WHERE confidential"
+    execute(db, f"DELETE FROM request_text WHERE rowid IN ({confidential})")
+    execute(db, f"INSERT INTO request_text(rowid, doc) {_DOC} WHERE r.confidential")
 
 
 def rebuild(db: peewee.Database) -> None:
