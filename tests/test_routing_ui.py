@@ -66,3 +66,14 @@ def test_a_rule_with_a_mistake_keeps_the_dialog_open(box):
     assert dialogs[0].result_fields is None
     assert dialogs[0].name.text() == "Nothing to match"
     assert routing.list_rules() == []
+
+
+def test_a_rule_for_a_retired_type_keeps_its_type_when_edited(qtbot, db):
+    from desktop.models.db import write
+    from desktop.models.schema import ServiceType
+
+    write(lambda: ServiceType.update(active=False).where(ServiceType.code == "graffiti").execute())
+    dialog = RuleDialog(routing.RuleFields("Graffiti downtown", service_type="graffiti"))
+    qtbot.addWidget(dialog)
+    assert dialog.fields().service_type == "graffiti"  # not widened to "(any type)"
+    assert "no longer active" in dialog.type.currentText()

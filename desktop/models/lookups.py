@@ -66,6 +66,19 @@ def active_types() -> list[ServiceType]:
         )
 
 
+def all_types() -> list[ServiceType]:
+    """Every request type, the active ones first (old requests keep a retired type)."""
+    with reading():
+        return list(
+            ServiceType.select().order_by(
+                ServiceType.active.desc(),
+                ServiceType.group_name,
+                ServiceType.sort_order,
+                ServiceType.name,
+            )
+        )
+
+
 def active_staff() -> list[StaffUser]:
     with reading():
         return list(

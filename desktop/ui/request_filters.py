@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.models.errors import KnownError
-from desktop.models.lookups import active_departments, active_staff, active_types
+from desktop.models.lookups import active_departments, active_staff, all_types
 from desktop.models.request_list import RequestFilter
 from desktop.models.vocab import CHANNELS, STATUSES
 
@@ -94,11 +94,18 @@ class FilterBar(QWidget):
     def fill_choices(self) -> None:
         """The types, departments and staff to choose from (read again when they change)."""
         try:
-            types, departments, staff = active_types(), active_departments(), active_staff()
+            types, departments, staff = all_types(), active_departments(), active_staff()
         except KnownError:
             types, departments, staff = [], [], []
         for combo, first, items in (
-            (self.type, _("Any type"), [(t.name, t.id) for t in types]),
+            (
+                self.type,
+                _("Any type"),
+                [
+                    (t.name if t.active else _("{name} (retired)").format(name=t.name), t.id)
+                    for t in types
+                ],
+            ),
             (self.department, _("Any department"), [(d.name, d.id) for d in departments]),
             (
                 self.assignee,

@@ -104,6 +104,10 @@ class RuleDialog(QDialog):
             (self.assignee, fields.assignee),
             (self.priority, fields.priority),
         ):
+            if value and combo.findData(value) < 0:
+                # a retired type or department, or someone who left: kept as the rule has it,
+                # so saving the rule does not quietly widen it to "any"
+                combo.addItem(_("{code} (no longer active)").format(code=value), value)
             combo.setCurrentIndex(max(combo.findData(value), 0))
 
     def fields(self) -> RuleFields:
