@@ -187,18 +187,21 @@ class CallScriptDialog(_Editor):
 
 
 class SynonymsDialog(_Editor):
-    """The words residents use (rats) and what they mean in the knowledge base (rodent)."""
+    """The words the knowledge base uses (dog) and the other ways residents say them
+    (pitbull, pooch, puppy)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(_("Words residents use"), parent)
         hint = QLabel(
             _(
-                "A search for the word on the left also finds each word on the right "
-                "(separate them with commas)."
+                "Each line is a word the articles use and the other ways residents say it "
+                "(separate them with commas). A caller saying any word on the right is also "
+                "searched for the word on the left (“pitbull” finds “dog”); the word on the "
+                "left also finds each single word on the right (“garbage” finds “trash”)."
             )
         )
         hint.setWordWrap(True)
-        self.words = _Rows([_("Residents say"), _("The knowledge base says")])
+        self.words = _Rows([_("Word"), _("Other ways residents say it")])
         self.layout_.addWidget(hint)
         self.layout_.addWidget(self.words, 1)
         self.layout_.addLayout(_buttons(self.words, lambda: self.words.add_row(["", ""])))
