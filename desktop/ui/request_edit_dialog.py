@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -102,7 +103,7 @@ class RequestEditDialog(QDialog):
         note = QLabel(
             _(
                 "Each correction is noted in the request's history with the old value. "
-                "Another type routes the request again."
+                "Another type routes the request again. Ctrl+Enter saves."
             )
         )
         note.setWordWrap(True)
@@ -116,7 +117,10 @@ class RequestEditDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        for keys in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
+            QShortcut(QKeySequence(keys), self, self.try_save)  # Enter makes a new line
         self.resize(620, 640)
+        self.description.setFocus()
 
     def _show_questions(self, code: str) -> None:
         kind = self._types.get(code) or self.request.service_type
