@@ -113,6 +113,7 @@ class Phrase:
     words: tuple[str, ...]  # its meaningful words, as written
     stems: tuple[str, ...]  # their stems
     written: str
+    size: int = 1  # how many words it has, small ones too ("closing time": 2)
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,8 @@ def _phrase(text: str) -> Phrase | None:
     words = tuple(kb_text.content_tokens(text))
     if not key or not words or not any(kb_text.is_content(k) for k in key):
         return None  # "my rights" would match every "right"
-    return Phrase(key, words, tuple(kb_text.stem(w) for w in words), text)
+    stems = tuple(kb_text.stem(w) for w in words)
+    return Phrase(key, words, stems, text, len(kb_text.tokens(text)))
 
 
 def lexicon() -> Lexicon:
@@ -284,7 +286,7 @@ def read_query(text: str) -> Query:
             # a word the articles use already finds them: it adds only other single words
             # for the same thing ("trash": "garbage"), not the longer ways residents describe it
             widens_all = not all(s in found.content for s in term.stems)
-            wider = [(p, WIDENED_WEIGHT) for p in synonyms if widens_all or len(p.words) == 1]
+            wider = [(p, WIDENED_WEIGHT) for p in synonyms if widens_all or p.size == 1]
         else:
             wider = [(term, SYNONYM_WEIGHT)] if term else []
         for other, weight in wider:
