@@ -808,8 +808,10 @@ def _acknowledged_share(
         counted,
         in_period(as_of=moment, acknowledged="on_time"),
         in_period(as_of=moment, acknowledged="late"),
-        # every request received is counted: the received ones are exactly those behind it
-        (all_received or in_period()) if counted == received else None,
+        # every request received counted: the received ones are exactly those behind it
+        (all_received or in_period())
+        if counted == received
+        else in_period(as_of=moment, acknowledged="counted"),
     )
 
 
@@ -828,7 +830,9 @@ def _resolved_share(
         resolved_in(resolution_timing="on_time"),
         resolved_in(resolution_timing="late"),
         # every request resolved had a due date: the resolved ones are those behind it
-        (all_resolved or resolved_in()) if counted == resolved else None,
+        (all_resolved or resolved_in())
+        if counted == resolved
+        else resolved_in(resolution_timing="counted"),
     )
 
 

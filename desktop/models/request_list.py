@@ -102,9 +102,10 @@ class RequestFilter:
     age_max_days: int | None = None
     #: open at that moment and past its due date
     overdue_then: bool = False
-    #: "on_time" / "late": acknowledged by the respond-by time or not (judged at `as_of`)
+    #: "on_time" / "late": acknowledged by the respond-by time or not (judged at `as_of`);
+    #: "counted": either (the requests an acknowledgement share is computed over)
     acknowledged: str = ""
-    #: "on_time" / "late": resolved by the due date or after it
+    #: "on_time" / "late": resolved by the due date or after it; "counted": either
     resolution_timing: str = ""
     #: leave out requests resolved as duplicates (they are not counted as work)
     exclude_duplicates: bool = False
@@ -198,12 +199,16 @@ def drill_conditions(f: RequestFilter) -> list[Any]:
             r.acknowledged_at.is_null(False) | (r.respond_due_at <= moment)
         )
         on_time = r.acknowledged_at.is_null(False) & (r.acknowledged_at <= r.respond_due_at)
-        conditions.append(counted & (on_time if f.acknowledged == "on_time" else ~on_time))
+        conditions.append(counted)
+        if f.acknowledged == "on_time":
+            conditions.append(on_time)
+        elif f.acknowledged == "late":
+            conditions.append(~on_time)
     if f.resolution_timing:
         conditions.append(r.resolved_at.is_null(False) & r.due_at.is_null(False))
         if f.resolution_timing == "on_time":
             conditions.append(r.resolved_at <= r.due_at)
-        else:
+        elif f.resolution_timing == "late":
             conditions.append(r.resolved_at > r.due_at)
     if f.exclude_duplicates:
         conditions.append(r.resolution.is_null() | (r.resolution != "duplicate"))

@@ -96,19 +96,13 @@ def share_drill(
 ) -> Drill:
     """A click on a share lists the requests it is computed over. `title` and `tip` are
     formats of {period}, {n} (counted), {pct} and {on}; `left_out` says which requests the
-    share does not count, for when no one list holds exactly the counted ones."""
+    share does not count."""
     values = {"period": period, "n": share.counted, "pct": _pct(share.value), "on": share.on_time}
-    said = tip.format(**values)
-    if share.drill_counted is None:
-        said += ". " + _(
-            "{left_out}, so no one list holds exactly these {n:,}: the tile lists the {on:,} on "
-            "time and the {late:,} late."
-        ).format(left_out=left_out, late=share.late, n=share.counted, on=share.on_time)
     return Drill(
         (f"{name}: " if name else "") + title.format(**values),
         share.drill_counted,
         share.counted,
-        said,
+        f"{tip.format(**values)}. {left_out}.",
     )
 
 
