@@ -364,6 +364,7 @@ def test_cli_shapes(db, db_path, tmp_path):
     assert refused.returncode == 1 and "Nothing was imported" in refused.stderr
 
 
+@pytest.mark.sqlite_only  # the command opens the SQLite file
 def test_cli_imports_as_the_signed_in_supervisor_and_show_names_them(db, db_path, tmp_path):
     from desktop.models.staff import create_staff
 

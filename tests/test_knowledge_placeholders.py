@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from desktop.models import kb_placeholders, kb_search, knowledge
+from desktop.models import kb_placeholders, kb_search, kb_text, knowledge
 from desktop.models.errors import ConflictError, InputError, PermissionDenied
 from desktop.models.schema import FaqArticle, ServiceType
 
@@ -83,6 +85,7 @@ def _cli(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.sqlite_only  # the command opens the SQLite file
 def test_the_placeholders_command(db, db_path):
     filled = _cli(db_path, "faq", "placeholders", "set", "pool_hours", "noon to 6", "--json")
     assert filled.returncode == 0, filled.stderr
@@ -96,7 +99,47 @@ def test_the_placeholders_command(db, db_path):
     assert refused.returncode == 1 and "Settings" in refused.stderr
 
 
+@pytest.mark.sqlite_only  # the command opens the SQLite file
 def test_triage_limit_says_its_most(db, db_path):
     too_many = _cli(db_path, "triage", "pot hole", "--limit", "60")
     assert too_many.returncode == 2 and "between 1 and 50" in too_many.stderr
     assert _cli(db_path, "faq", "search", "dog", "--limit", "200").returncode == 0
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.text(max_size=400),
+    st.dictionaries(st.from_regex(r"[a-z_]{1,12}", fullmatch=True), st.text(max_size=30)),
+)
+def test_any_body_makes_a_snippet_and_any_text_is_rendered(db, body, known):
+    snippet = kb_search.make_snippet(body, {"trash", "dog"}, "ga", known)
+    assert snippet.count(kb_search.MARK_START) == snippet.count(kb_search.MARK_END)
+    rendered = kb_placeholders.render(body, known)
+    for name in kb_placeholders.names_in(body):
+        if not known.get(name, "").strip():
+            assert kb_placeholders.unfilled_marker(name) in rendered
+    kb_text.strip_addresses(body)
+    kb_text.proper_names(body)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+        ),
+        max_leaves=12,
+    )
+)
+def test_any_json_file_imports_or_is_refused_in_words(db, tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("kb") / "any.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    try:
+        knowledge.import_articles(path)
+    except InputError as refused:
+        assert str(refused).strip()

@@ -425,6 +425,7 @@ def make_snippet(
         if unfilled:
             blanks.append((len(text), len(text) + len(piece)))
         text += piece
+    text = text.replace(MARK_START, " ").replace(MARK_END, " ")  # only our marks mark words
     spans = [m.span() for m in _TOKEN.finditer(text)]
     if blanks:  # a "[to fill in: ...]" marker counts as one word: never cut, never marked
         spans = sorted(
