@@ -232,3 +232,26 @@ def test_the_placeholder_editor_lists_counts_and_saves(qtbot, qtmodeltester, pag
     dialog.done(0)
     page._placeholders_changed()
     assert f"({left - 1} to fill in)" in page.placeholders_button.text()
+
+
+def test_an_import_from_the_screen_is_by_the_signed_in_clerk(qtbot, db, tmp_path, caplog):
+    import json
+
+    from desktop.models.schema import FaqRevision
+    from desktop.models.staff import create_staff
+
+    boss = create_staff("Sue Boss", "supervisor")
+    shown = KnowledgePage(lambda: boss)
+    qtbot.addWidget(shown)
+    path = tmp_path / "other.json"
+    path.write_text(
+        json.dumps([{"title": "When is the farmers market?", "department": "NOPE"}]),
+        encoding="utf-8",
+    )
+    shown.import_from(path)
+    assert "1 new" in shown.status.text() and "NOPE" in shown.status.text()
+    revision = FaqRevision.select().order_by(FaqRevision.id.desc()).first()
+    assert revision.actor_id == boss.id
+    (tmp_path / "bad.json").write_text("[1, 2]", encoding="utf-8")
+    shown.import_from(tmp_path / "bad.json")  # a clear message (a log line in tests), no crash
+    assert "Nothing was imported" in caplog.text

@@ -363,15 +363,20 @@ class KnowledgePage(QWidget):
             self, _("Import articles"), "", _("Knowledge base (*.json *.csv)")
         )
         if name:
-            from desktop.models import kb_exchange
+            self.import_from(Path(name))
 
-            try:
-                result = kb_exchange.import_articles(Path(name), self.staff())
-            except KnownError as error:
-                messages.error(self, error)
-                return
-            self.status.setText(result.summary())
-            self.count_placeholders()
+    def import_from(self, path: Path) -> None:
+        """Import a knowledge base file as the signed-in clerk; the status line says what was
+        imported and what was left out."""
+        from desktop.models import kb_exchange
+
+        try:
+            result = kb_exchange.import_articles(path, self.staff())
+        except KnownError as error:
+            messages.error(self, error)
+            return
+        self.status.setText(result.summary())
+        self.count_placeholders()
 
     def export_file(self) -> None:
         name, _chosen = QFileDialog.getSaveFileName(
