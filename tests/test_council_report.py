@@ -92,7 +92,7 @@ def test_the_report_has_a_summary_a_page_per_department_goals_overdue_and_trends
         assert group.name in work
         assert any(text.startswith(group.name) for text in texts[2 : 2 + departments])
     assert f"Questions answered: {report.board.questions.count:,}" in work
-    assert report.board.questions_by_article[0].count == 4
+    assert report.board.questions_by_article[0].label != "(no article)"
     for bar in report.board.questions_by_article:
         assert " ".join(bar.label.split()) in work
     goals_page = texts[2 + departments]

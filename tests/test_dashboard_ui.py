@@ -141,9 +141,15 @@ def test_the_questions_answered_are_shown_by_article(window):
     board = page.board
     assert board is not None
     first = board.questions_by_article[0]
-    assert first.label != "(no article)" and first.count == 2
-    assert (page.articles.item(0, 0).text(), page.articles.item(0, 1).text()) == (first.label, "2")
-    assert sum(bar.count for bar in board.questions_by_article) == board.questions.count
+    assert first.label != "(no article)" and first.count == max(
+        b.count for b in board.questions_by_article if b.label != "(no article)"
+    )
+    assert (page.articles.item(0, 0).text(), page.articles.item(0, 1).text()) == (
+        first.label,
+        f"{first.count:,}",
+    )
+    assert page.articles.rowCount() == len(board.questions_by_article)
+    assert sum(bar.count for bar in board.questions_by_article) <= board.questions.count
 
 
 def test_bars_and_table_cells_drill_to_as_many_requests(window, qtbot):

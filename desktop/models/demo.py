@@ -28,6 +28,7 @@ from desktop.models.db import current, reset_sequences, write
 from desktop.models.schema import (
     Contact,
     ContactMethod,
+    FaqArticle,
     InfoContact,
     RequestAnswer,
     RequestEvent,
@@ -63,6 +64,8 @@ CHANNELS = (
     ("field", 5),
     ("internal", 3),
 )
+#: the share of demo questions answered from a knowledge-base article (the rest by topic)
+ANSWERED_FROM_ARTICLES = 0.8
 QUESTION_TOPICS = (
     "Trash pickup day",
     "Recycling rules",
@@ -616,15 +619,27 @@ def _demo_questions(
     channel_pick: Callable[[], str],
 ) -> int:
     seconds = (end - start).total_seconds()
+    # most questions are answered from the knowledge base, the first articles (trash,
+    # recycling, bills) far more often than the last, as a town's calls are
+    articles = [
+        (row.id, row.title)
+        for row in FaqArticle.select(FaqArticle.id, FaqArticle.title)
+        .where(FaqArticle.audience == "public", FaqArticle.active == True)  # noqa: E712
+        .order_by(FaqArticle.id)
+    ]
+    weights = [1 / (rank + 2) for rank in range(len(articles))]
     for _ in range(count):
         at = start + dt.timedelta(seconds=int(rng.random() * seconds))
+        article: tuple[int, str] | None = None
+        if articles and rng.random() < ANSWERED_FROM_ARTICLES:
+            article = rng.choices(articles, weights)[0]
         writer.add(
             InfoContact,
             {
                 "at": _stamp(at),
                 "channel": channel_pick(),
-                "topic": rng.choice(QUESTION_TOPICS),
-                "article": None,
+                "topic": article[1] if article else rng.choice(QUESTION_TOPICS),
+                "article": article[0] if article else None,
                 "service_type": None,
                 "department": None,
                 "contact": contact_pick() if rng.random() < 0.3 else None,
