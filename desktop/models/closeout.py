@@ -172,7 +172,8 @@ def close_out(record: CloseOut, *, actor: StaffUser | None = None) -> ServiceReq
                 )
             return updated
         done = checked.done_at or clock.now()
-        public = PUBLIC_NOTES[checked.outcome].format(date=done.strftime("%B %d, %Y"))
+        day = f"{done:%B} {done.day}, {done.year}"  # "December 1, 2026"
+        public = PUBLIC_NOTES[checked.outcome].format(date=day)
         return lifecycle.resolve(
             request.id, resolution, actor=actor, note=public, done_at=checked.done_at
         )
