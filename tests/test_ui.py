@@ -52,6 +52,22 @@ def test_main_window_has_every_area(window):
     ]
 
 
+def test_the_keyboard_lands_in_each_area_it_goes_to(qtbot, window):
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    for index in range(window.nav.count()):
+        window.show_page(index)
+        page = window.page(index)
+        focused = QApplication.focusWidget()
+        assert focused is not None and page.isAncestorOf(focused), window.nav.item(index).text()
+    window.show_page(6)
+    assert isinstance(QApplication.focusWidget(), QLineEdit)  # the new staff member's name
+
+
 def test_every_area_is_built(window):
     from desktop.ui.dashboard_page import DashboardPage
 

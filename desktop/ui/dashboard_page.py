@@ -457,6 +457,10 @@ class DashboardPage(QWidget):
     def period(self) -> Period:
         return self.periods[max(self.period_choice.currentIndex(), 0)][1]
 
+    def focus_default(self) -> None:
+        """The keyboard lands on the period: Up and Down choose another."""
+        self.period_choice.setFocus()
+
     def load(self) -> None:
         self.goals_button.setVisible(permissions.can(self.staff(), permissions.GOALS_EDIT))
         self.refresh()

@@ -236,8 +236,13 @@ class MainWindow(QMainWindow):
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
         focus = getattr(page, "focus_default", None)
-        if callable(focus) and not self.nav.hasFocus():
+        if self.nav.hasFocus():
+            return  # the clerk is moving through the areas with the arrow keys
+        if callable(focus):
             focus()  # the keyboard lands where the clerk types first
+        else:
+            page.setFocus()
+            page.focusNextChild()  # a page with nothing said: its first field
 
     # -- who is at the counter, going to a request, other clerks' changes ----------------------
 

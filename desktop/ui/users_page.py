@@ -45,6 +45,8 @@ class UsersPage(QWidget):
         self.view.horizontalHeader().setStretchLastSection(True)
         self.name = QLineEdit()
         self.name.setPlaceholderText(_("new staff member's name"))
+        self.name.setMinimumWidth(220)
+        self.name.returnPressed.connect(self.add)
         self.role = QComboBox()
         for code, label in ROLES.items():
             self.role.addItem(label, code)
@@ -153,3 +155,8 @@ class StaffAndAuditPage(QTabWidget):
     def load(self) -> None:
         self.users.load()
         self.audit.load()
+
+    def focus_default(self) -> None:
+        """The keyboard lands in the new staff member's name (Enter adds them)."""
+        if self.currentWidget() is self.users:
+            self.users.name.setFocus()
