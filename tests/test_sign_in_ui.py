@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from desktop.models import permissions
 from desktop.models.first_run import complete_first_run
@@ -73,6 +74,28 @@ def test_an_administrator_sees_staff_and_the_audit_trail(qtbot, paths, staff, db
     assert page.audit.model.rowCount() > 0
     page.audit.verify()
     assert "intact" in page.audit.verdict.text()
+
+
+def test_an_administrator_sets_a_password_typed_twice(qtbot, paths, staff, db):
+    from desktop.models import signin
+
+    admin, clerk = staff
+    window = _window(qtbot, paths, db, admin)
+    window.show_page(6)
+    page = window.page(6)
+    assert isinstance(page, StaffAndAuditPage)
+    page.users.view.selectRow(page.users.model.keys.index(clerk.id))
+    page.users.reset_password()
+    dialog = page.users.password_dialog
+    assert "Carla Clerk" in " ".join(w.text() for w in dialog.findChildren(QLabel))
+    dialog.first.setText("fresh password 1")
+    dialog.second.setText("fresh password 2")
+    dialog.try_save()
+    assert "not the same" in dialog.error.text() and dialog.isVisible()
+    dialog.second.setText("fresh password 1")
+    dialog.try_save()
+    assert not dialog.isVisible()
+    assert signin.authenticate("carla.clerk", "fresh password 1").id == clerk.id
 
 
 def test_sign_out_is_offered(qtbot, paths, staff, db):

@@ -20,7 +20,7 @@ from desktop.i18n import _
 from desktop.models import audit, permissions, privacy, signin
 from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError, KnownError
-from desktop.models.staff import create_staff, get_staff, update_staff
+from desktop.models.staff import create_staff, get_staff, staff_list, update_staff
 from desktop.models.vocab import ROLES
 
 ADMIN_PASSWORD_ENV = "FRONTCOUNTER_ADMIN_PASSWORD"
@@ -121,11 +121,9 @@ def admin_password(args: argparse.Namespace) -> str | None:
 
 def users_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.schema import StaffUser
 
     actor = permissions.current_user()
     if args.action == "list":
-        permissions.require(actor, permissions.STAFF_MANAGE)
         rows = [
             {
                 "username": u.username,
@@ -135,7 +133,7 @@ def users_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
                 "has_password": bool(u.password_hash),
                 "locked_until": audit.plain(u.locked_until),
             }
-            for u in StaffUser.select().order_by(StaffUser.username)
+            for u in staff_list(actor=actor)
         ]
         lines = [
             f"{r['username']:<20} {ROLES.get(r['role'], r['role']):<14} "

@@ -6,7 +6,7 @@ import re
 
 from desktop.i18n import _
 from desktop.models import audit, clock, permissions
-from desktop.models.db import write
+from desktop.models.db import reading, write
 from desktop.models.errors import InputError, NotFound
 from desktop.models.schema import StaffUser
 from desktop.models.vocab import ROLES
@@ -115,6 +115,13 @@ def update_staff(
         return fresh
 
     return write(save)
+
+
+def staff_list(*, actor: StaffUser | None = None) -> list[StaffUser]:
+    """Every staff member, by user name (an administrator's list)."""
+    permissions.require(actor, permissions.STAFF_MANAGE)
+    with reading():
+        return list(StaffUser.select().order_by(StaffUser.username))
 
 
 def get_staff(username: str) -> StaffUser:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -20,7 +25,7 @@ from desktop.i18n import _
 from desktop.models import signin
 from desktop.models.errors import KnownError
 from desktop.models.schema import StaffUser
-from desktop.models.staff import create_staff, update_staff
+from desktop.models.staff import create_staff, staff_list, update_staff
 from desktop.models.vocab import ROLES
 from desktop.ui.audit_page import AuditPage, RowsModel
 from desktop.ui.messages import messages
@@ -71,7 +76,12 @@ class UsersPage(QWidget):
         layout.addWidget(self.view, 1)
 
     def load(self) -> None:
-        users = list(StaffUser.select().order_by(StaffUser.username))
+        try:
+            users = staff_list(actor=self.staff())
+        except KnownError as exc:
+            messages.error(self, exc)
+            users = []
+        self._users = {u.id: u for u in users}
         self.model.set_rows(
             [
                 (
@@ -123,23 +133,74 @@ class UsersPage(QWidget):
         user_id = self.chosen()
         if user_id is None:
             return
-        password, ok = QInputDialog.getText(
-            self, _("Reset password"), _("New password:"), QLineEdit.EchoMode.Password
-        )
-        if ok:
-            self._run(lambda: signin.reset_password(user_id, password, actor=self.staff()))
+        dialog = NewPasswordDialog(self._users[user_id].full_name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def save(password: str) -> bool:
+            return self._run(lambda: signin.reset_password(user_id, password, actor=self.staff()))
+
+        dialog.save = save
+        dialog.open()
+        self.password_dialog = dialog
 
     def toggle_active(self) -> None:
         user_id = self.chosen()
         if user_id is None:
             return
-        active = not StaffUser.get_by_id(user_id).active
+        active = not self._users[user_id].active
         self._run(lambda: update_staff(user_id, active=active, actor=self.staff()))
 
     def revoke(self) -> None:
         user_id = self.chosen()
         if user_id is not None:
             self._run(lambda: signin.revoke_tokens(user_id, actor=self.staff()))
+
+
+class NewPasswordDialog(QDialog):
+    """An administrator sets a staff member's password: typed twice, checked beside the form;
+    `save(password)` says whether it was taken (the dialog then closes)."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Set a password"))
+        self.save: Callable[[str], bool] = lambda _password: False
+        self.first = QLineEdit()
+        self.second = QLineEdit()
+        for field in (self.first, self.second):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel()
+        self.error.setStyleSheet("color:#8c1d18;")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(
+            QLabel(
+                _(
+                    "A new password for {name}. They sign in with it and can change it "
+                    "themselves; it ends the lock after wrong passwords."
+                ).format(name=name)
+            )
+        )
+        form.addRow(_("New password (10 characters or more):"), self.first)
+        form.addRow(_("The same again:"), self.second)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.try_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def try_save(self) -> None:
+        if self.first.text() != self.second.text():
+            self.error.setText(_("The two passwords are not the same."))
+            self.second.selectAll()
+            self.second.setFocus()
+            return
+        if self.save(self.first.text()):
+            self.accept()
 
 
 class StaffAndAuditPage(QTabWidget):
