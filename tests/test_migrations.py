@@ -94,6 +94,15 @@ def test_version_4_takes_confidential_reporters_out_of_the_search_index(tmp_path
     raw = sqlite3.connect(path)
     with raw:  # as version 3 indexed it: the reporter's name in every request's document
         raw.execute("UPDATE schema_info SET value = '3' WHERE key = 'schema_version'")
+        # a town on version 3 had fewer starter call scripts, and had edited one of its own
+        raw.execute(
+            "DELETE FROM call_script WHERE service_type_id IN "
+            "(SELECT id FROM service_type WHERE code IN ('road_debris', 'dead_tree'))"
+        )
+        raw.execute(
+            'UPDATE call_script SET steps = \'[{"ask": "Our own first question"}]\' '
+            "WHERE service_type_id = (SELECT id FROM service_type WHERE code = 'pothole')"
+        )
         raw.execute(  # as version 3 stored "12 Elm St, Apt 4": the flat number dropped
             "UPDATE service_request SET address = '12 Elm St, Apt 4', "
             "address_normalized = '12 ELM ST'"
@@ -108,5 +117,12 @@ def test_version_4_takes_confidential_reporters_out_of_the_search_index(tmp_path
         assert RequestList(RequestFilter(search="parties")).count() == 1
         # and the address is stored in today's form ("Apt 4" after a comma is a flat number)
         assert RequestList(RequestFilter(address="12 Elm St #4")).count() == 1
+        from desktop.models.schema import CallScript, ServiceType
+
+        scripted = {
+            row.service_type.code: row.steps for row in CallScript.select().join(ServiceType)
+        }
+        assert {"road_debris", "dead_tree"} <= set(scripted)  # the newer starter ones, added
+        assert scripted["pothole"] == [{"ask": "Our own first question"}]  # the town's, kept
     finally:
         close_database(opened)

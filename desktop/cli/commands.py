@@ -149,6 +149,7 @@ READ_ONLY_OK = {
     "faq show",
     "faq stale",
     "faq export",
+    "faq placeholders",  # listing them; setting one is checked by the core
     "triage",
     "users list",
     "audit",

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.arguments import record_id
 from desktop.i18n import _, ngettext
 from desktop.models.db import OpenedDatabase
 
@@ -54,7 +55,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         help=_("how many articles, 1 to {most}").format(most=MOST_ARTICLES),
     )
     show = actions.add_parser("show", parents=[common], help=_("one article with its history"))
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=record_id)
     actions.add_parser("stale", parents=[common], help=_("articles due for review"))
     imp = actions.add_parser(
         "import", parents=[common], help=_("add or update articles from a JSON or CSV file")

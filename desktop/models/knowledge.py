@@ -448,10 +448,7 @@ def seed_starter_knowledge(*, only_if_empty: bool = False) -> int:
     departments = {d.code: d.id for d in Department.select(Department.id, Department.code)}
     types = {t.code: t.id for t in ServiceType.select(ServiceType.id, ServiceType.code)}
     now = clock.now()
-    for item in data.get("synonyms", []):
-        term = str(item["term"]).lower()
-        if not SearchSynonym.select().where(SearchSynonym.term == term).exists():
-            SearchSynonym.create(term=term, synonyms=", ".join(item["synonyms"]))
+    add_missing_starter_synonyms_and_scripts(data)
     added = 0
     for item in data.get("articles", []):
         article = FaqArticle.create(
@@ -479,13 +476,23 @@ def seed_starter_knowledge(*, only_if_empty: bool = False) -> int:
             note=_("From the starter knowledge base."),
         )
         added += 1
-    for code, steps in data.get("call_scripts", {}).items():
-        if (
-            code in types
-            and not CallScript.select().where(CallScript.service_type == types[code]).exists()
-        ):
-            CallScript.create(service_type=types[code], steps=steps)
     return added
+
+
+def add_missing_starter_synonyms_and_scripts(data: dict[str, Any] | None = None) -> None:
+    """The starter's synonyms and call scripts that the town does not have yet: a town that
+    has edited its own keeps them as they are (a schema upgrade brings it newer starter ones).
+    Runs inside a write transaction."""
+    data = starter_knowledge() if data is None else data
+    for item in data.get("synonyms", []):
+        term = str(item["term"]).lower()
+        if not SearchSynonym.select().where(SearchSynonym.term == term).exists():
+            SearchSynonym.create(term=term, synonyms=", ".join(item["synonyms"]))
+    types = {t.code: t.id for t in ServiceType.select(ServiceType.id, ServiceType.code)}
+    scripted = {row.service_type_id for row in CallScript.select(CallScript.service_type)}
+    for code, steps in data.get("call_scripts", {}).items():
+        if code in types and types[code] not in scripted:
+            CallScript.create(service_type=types[code], steps=steps)
 
 
 def add_v2_article_columns(db: peewee.Database) -> None:

@@ -83,11 +83,13 @@ def _to_4(db: peewee.Database) -> None:
     """Version 4: the requests' search index leaves confidential reporters' names out (made
     anew, filled, by the step that follows every migration); addresses and routing rules'
     streets in the form that knows ranges, halves, "Route"/"Saint"/"Mount" and flat numbers
-    after a comma."""
+    after a comma; the starter's newer synonyms and call scripts the town lacks."""
     from desktop.models import request_search
+    from desktop.models.knowledge import add_missing_starter_synonyms_and_scripts
 
     request_search.reindex_confidential(db)
     _renormalize_addresses()
+    add_missing_starter_synonyms_and_scripts()
 
 
 #: what an address must hold for version 4's rules to read it differently (the rest, nearly

@@ -615,7 +615,10 @@ class CounterPage(QWidget):
                 button.hide()
         for number, button in enumerate(self.article_buttons):
             if number < len(articles):
-                button.setText(f"Alt+{number + SUGGESTIONS + 1}  {_short(articles[number].title)}")
+                mark = _(" [staff only]") if articles[number].staff_only else ""
+                button.setText(
+                    f"Alt+{number + SUGGESTIONS + 1}  {_short(articles[number].title)}{mark}"
+                )
                 button.setToolTip(articles[number].title)
                 button.setProperty("article", articles[number].id)
                 button.show()
