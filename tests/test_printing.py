@@ -623,3 +623,14 @@ def test_a_receipt_stays_on_one_half_sheet():
     shown = read_text(pdf)
     assert "2026-00042" in shown and "(the full text is on file)" in shown
     assert "Pothole by the school." in shown
+
+
+def test_100_kb_in_every_field_of_every_document(no_network):
+    """Even the town's name: no header runs off its page, the receipt stays one half-sheet."""
+    value = "<b>Elm</b> & <img src='http://127.0.0.1:9/x.png'/> " * 2200
+    assert len(value) > 100_000
+    documents = all_documents(value)
+    assert page_count(documents["receipt"]) == 1
+    for name, pdf in documents.items():
+        assert "<b>Elm</b> & <img src='http://127.0.0.1:9/x.png'/>" in read_text(pdf), name
+    assert not no_network

@@ -18,7 +18,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 from desktop.i18n import _, ngettext
 from desktop.printing.data import FaqBinderData, FaqEntry, PageSetup
 from desktop.printing.layout import PageMark, build, letterhead, make_doc
-from desktop.printing.styles import GREY, clip, para, plain, style
+from desktop.printing.styles import GREY, clip, para, paragraphs, style
 from desktop.printing.work_order import day
 
 
@@ -62,13 +62,6 @@ class Contents(TableOfContents):
         return self.width, self.height
 
 
-def _paragraphs(body: str) -> list[str]:
-    """An article's paragraphs (blank lines between them), so a long one can break between
-    pages at a paragraph rather than anywhere."""
-    parts = [part.strip("\n") for part in plain(body).split("\n\n")]
-    return [part for part in parts if part.strip()] or [""]
-
-
 def _topic_key(entry: FaqEntry) -> str:
     return entry.topic.casefold()
 
@@ -91,7 +84,7 @@ def build_faq_binder(binder: FaqBinderData, setup: PageSetup) -> bytes:
     contents.levelStyles[1].leftIndent = 14
     topic_style = style("faq-topic", 17, bold=True, space_after=8)
     title_style = style("faq-title", 12, bold=True, space_before=10, space_after=3)
-    body = style("faq-body", 10, leading=13.5, space_after=5)
+    body = style("faq-body", 10, leading=13.5)
     count = len(binder.articles)
     story: list[Flowable] = [
         PageMark(_("FAQ binder")),
@@ -112,11 +105,12 @@ def build_faq_binder(binder: FaqBinderData, setup: PageSetup) -> bytes:
     ordered = sorted(binder.articles, key=lambda a: (_topic_key(a), a.title.casefold()))
     for _key, group in groupby(ordered, key=_topic_key):
         articles = list(group)
-        story += [PageBreak(), _heading(articles[0].topic or _("General"), 0, topic_style)]
+        topic = clip(articles[0].topic, 200) or _("General")
+        story += [PageBreak(), _heading(topic, 0, topic_style)]
         for article in articles:
             story += [
-                _heading(article.title, 1, title_style),
-                *[para(part, body) for part in _paragraphs(article.body)],
+                _heading(clip(article.title, 400), 1, title_style),
+                *paragraphs(article.body, body),
             ]
     if not ordered:
         story.append(Paragraph(escape(_("There are no public articles yet.")), body))

@@ -124,7 +124,9 @@ def _footer(setup: PageSetup, page_label: str | None) -> Callable[[Canvas, Any],
         canvas.setFillColor(GREY)
         # the town's name gives way to what the page is (a work order's number)
         room = width / 2 - MARGIN - 30
-        town = fit(plain(setup.town.name), FONT, 8, max(room - line_width(mark.label, FONT, 8), 40))
+        town = fit(
+            clip(setup.town.name, 120), FONT, 8, max(room - line_width(mark.label, FONT, 8), 40)
+        )
         left = "  ·  ".join(part for part in (town, mark.label) if part)
         draw_string(canvas, MARGIN, y, left, FONT, 8)
         if mark.serial:
@@ -212,15 +214,16 @@ def letterhead(
     """The town's logo, name and contact line, for the top of a document (sizes in points)."""
     from reportlab.platypus import Image, Table, TableStyle
 
-    from desktop.printing.styles import logo_reader, para, plain, style
+    from desktop.printing.styles import logo_reader, para, style
 
     town = setup.town
+    # clipped: a letterhead never runs onto a second page, whatever was typed in the settings
     contact = "  ·  ".join(
-        plain(part).replace("\n", ", ")
+        clip(plain(part).replace("\n", ", "), 200)
         for part in (town.address, town.phone, town.email, town.website)
         if part
     )
-    lines: list[Flowable] = [para(town.name, style("town", size, bold=True))]
+    lines: list[Flowable] = [para(clip(town.name, 160), style("town", size, bold=True))]
     if contact:
         lines.append(para(contact, style(f"town-contact-{contact_size}", contact_size, color=GREY)))
     logo = logo_reader(town.logo)

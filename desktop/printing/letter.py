@@ -28,6 +28,7 @@ from desktop.printing.styles import (
     logo_reader,
     page_size,
     para,
+    paragraphs,
     plain,
     style,
 )
@@ -122,16 +123,14 @@ def build_letter(letter: LetterData, setup: PageSetup) -> bytes:
             PageTemplate(id="later", frames=[frame("later", MARGIN)], onPageEnd=footer),
         ]
     )
-    body = style("lt-body", 11, leading=15, space_after=9)
+    body = style("lt-body", 11, leading=15)
     story: list[Flowable] = [
         NextPageTemplate("later"),
         PageMark(_("Letter about {number}").format(number=plain(letter.tracking_number))),
         Paragraph(escape(day(letter.date)), style("lt-date", 11, align="right", space_after=14)),
-        para(letter.subject, style("lt-subject", 12, bold=True, space_after=12)),
+        para(clip(letter.subject, 400), style("lt-subject", 12, bold=True, space_after=12)),
     ]
-    for paragraph in plain(letter.body).split("\n\n"):
-        if paragraph.strip():
-            story.append(para(paragraph.strip("\n"), body))
+    story += paragraphs(letter.body, body)  # a blank line's worth between paragraphs
     if letter.signature:
-        story += [Spacer(1, 10), para(letter.signature, body)]
+        story += [Spacer(1, 10), para(clip(letter.signature, 400), body)]
     return build(doc, story)

@@ -22,6 +22,7 @@ from desktop.printing.styles import (
     FONT,
     GREY,
     MARGIN,
+    clip,
     labelled,
     page_size,
     para,
@@ -73,10 +74,10 @@ def build_receipt(receipt: ReceiptData, setup: PageSetup) -> bytes:
     number = style("rc-number", 24, bold=True, leading=28)
     town = setup.town
     check = _("To ask about it, call {phone} and give your number.").format(
-        phone=plain(town.phone) or _("the town hall")
+        phone=clip(town.phone, 60) or _("the town hall")
     )
     if town.website:
-        check += " " + _("Online: {site}").format(site=plain(town.website))
+        check += " " + _("Online: {site}").format(site=clip(town.website, 120))
     right: list[Flowable] = [
         Paragraph(escape(_("YOUR TRACKING NUMBER")), label),
         para(receipt.tracking_number, number),
@@ -95,14 +96,14 @@ def build_receipt(receipt: ReceiptData, setup: PageSetup) -> bytes:
         Spacer(1, 6),
         Paragraph(escape(_("Thank you: your request is on file.")), style("rc-h", 13, bold=True)),
         Spacer(1, 4),
-        labelled(_("What:"), receipt.service_type, body),
-        labelled(_("Where:"), receipt.address or "—", body),
+        labelled(_("What:"), clip(receipt.service_type, 200), body),
+        labelled(_("Where:"), clip(receipt.address, 400) or "—", body),
         labelled(_("Received:"), when(receipt.requested_at), body),
     ]
     if receipt.expected_at is not None:
         story.append(labelled(_("We expect to finish by:"), day(receipt.expected_at), body))
     if receipt.department:
-        story.append(labelled(_("Handled by:"), receipt.department, body))
+        story.append(labelled(_("Handled by:"), clip(receipt.department, 200), body))
     told = shortened(receipt.description, DESCRIPTION_LIMIT) or "—"
     story += [labelled(_("What you told us:"), told, body)]
     if receipt.service_notice.strip():

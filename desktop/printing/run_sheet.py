@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from desktop.i18n import _, ngettext
 from desktop.printing.data import PageSetup, RunSheetData, WorkOrderData
 from desktop.printing.layout import PageMark, build, letterhead
-from desktop.printing.styles import FONT, GREY, LIGHT, clip, para, plain, style
+from desktop.printing.styles import FONT, GREY, LIGHT, clip, para, style
 from desktop.printing.work_order import day, order_break, work_order_doc, work_order_story
 
 _FIRST_NUMBER = re.compile(r"^\s*(\d+)")
@@ -38,7 +38,7 @@ def in_route_order(orders: list[WorkOrderData]) -> list[WorkOrderData]:
 
 def crew_name(sheet: RunSheetData) -> str:
     """Whose packet it is: the department, the assignee, or both."""
-    names = [plain(name) for name in (sheet.department, sheet.assignee) if name.strip()]
+    names = [clip(name, 200) for name in (sheet.department, sheet.assignee) if name.strip()]
     return " — ".join(names) or _("(no department)")
 
 

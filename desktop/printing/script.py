@@ -391,7 +391,8 @@ def draw_string(
     `align` says where `x` is: the left end, the "right" end or the "centre" of the line."""
     text = " ".join(text.split("\n"))
     if width is not None:
-        text = fit(text, font, size, width)
+        # no character is narrower than a tenth of the size: what is beyond cannot fit anyway
+        text = fit(text[: int(width / (size * 0.1)) + 2], font, size, width)
     if text.isascii():
         canvas.setFont(font, size)
         {"right": canvas.drawRightString, "centre": canvas.drawCentredString}.get(

@@ -120,18 +120,38 @@ def paragraphs(value: object, paragraph_style: ParagraphStyle) -> list[Flowable]
         if flowables and part.strip():  # a blank line's worth between two paragraphs
             flowables.append(Spacer(1, paragraph_style.leading / 2))
         while len(part) > CHUNK:
-            window = part[CHUNK // 2 : CHUNK]
-            ends = list(_SENTENCE_END.finditer(window))
-            if ends:
-                cut = CHUNK // 2 + ends[-1].end()
-            else:
-                space = window.rfind(" ")
-                cut = CHUNK // 2 + space + 1 if space >= 0 else CHUNK
+            cut = _chunk_end(part)
             flowables.append(para(part[:cut].rstrip(), paragraph_style))
             part = part[cut:].lstrip(" ")
         if part.strip():
             flowables.append(para(part, paragraph_style))
     return flowables
+
+
+def labelled_paragraphs(
+    label: str, value: object, paragraph_style: ParagraphStyle
+) -> list[Flowable]:
+    """`Label: value` for a value that may be very long (set as `paragraphs` are), the label in
+    front of its first paragraph."""
+    first, blank, rest = plain(value).partition("\n\n")
+    cut = _chunk_end(first)
+    result = [labelled(label, first[:cut].rstrip(), paragraph_style)]
+    result += paragraphs(first[cut:].lstrip(" "), paragraph_style)  # the same paragraph, on
+    if blank and rest.strip():
+        result += [Spacer(1, paragraph_style.leading / 2), *paragraphs(rest, paragraph_style)]
+    return result
+
+
+def _chunk_end(part: str) -> int:
+    """Where the first chunk of a long paragraph ends (see `paragraphs`)."""
+    if len(part) <= CHUNK:
+        return len(part)
+    window = part[CHUNK // 2 : CHUNK]
+    ends = list(_SENTENCE_END.finditer(window))
+    if ends:
+        return CHUNK // 2 + ends[-1].end()
+    space = window.rfind(" ")
+    return CHUNK // 2 + space + 1 if space >= 0 else CHUNK
 
 
 def labelled(label: str, value: object, paragraph_style: ParagraphStyle) -> Flowable:

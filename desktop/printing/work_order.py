@@ -46,6 +46,7 @@ from desktop.printing.styles import (
     MARGIN,
     clip,
     labelled,
+    labelled_paragraphs,
     para,
     paragraphs,
     plain,
@@ -475,7 +476,8 @@ def work_order_story(order: WorkOrderData, setup: PageSetup, width: float) -> li
     ]
     if order.answers:
         story.append(_section(_("Answers to the questions")))
-        story += [labelled(_colon(answer.label), answer.value, body) for answer in order.answers]
+        for answer in order.answers:
+            story += labelled_paragraphs(_colon(clip(answer.label, 300)), answer.value, body)
     if order.history:
         story.append(_section(_("History")))
         story += [
