@@ -1,8 +1,10 @@
 """The work order: one request on one page, for a crew in a truck.
 
-Read at arm's length: the tracking number large with a Code 128 barcode and a QR code of it (the
-clerk scans it when the order comes back), what and where in big type, the safety notice boxed,
-then the resident's words, the answers, a short history, and a section the crew fills by hand.
+Read at arm's length: the town's letterhead, the tracking number large with a Code 128 barcode
+and a QR code of it (the clerk scans it when the order comes back), what and where in big type,
+the safety notice boxed, then the resident's words, the answers, a short history, and a section
+the crew fills by hand. An order that runs longer carries its number and barcode at the top of
+every later page, and each page says "page i of n of this order".
 """
 
 from __future__ import annotations
@@ -297,10 +299,6 @@ class OrderHeader(Flowable):
         self.qr.drawOn(canvas, self.width - QR_SIZE, top - QR_SIZE)
 
 
-def _header(order: WorkOrderData, setup: PageSetup, width: float) -> Flowable:
-    return OrderHeader(order, setup, width)
-
-
 def _facts(order: WorkOrderData, width: float) -> Flowable:
     value = style("wo-value", 12, bold=True, leading=14)
     value_small = style("wo-value-small", 10, leading=12)
@@ -440,10 +438,6 @@ class CrewSection(Flowable):
         canvas.restoreState()
 
 
-def _crew_section(width: float) -> Flowable:
-    return CrewSection(width)
-
-
 def _colon(label: str) -> str:
     label = label.strip()
     return label if label.endswith(("?", ":", ".")) else label + ":"
@@ -462,7 +456,7 @@ def work_order_story(order: WorkOrderData, setup: PageSetup, width: float) -> li
     story: list[Flowable] = [
         NextPageTemplate(LATER_PAGES),
         mark,
-        _header(order, setup, width),
+        OrderHeader(order, setup, width),
         Spacer(1, 6),
         _facts(order, width),
         Spacer(1, 6),
@@ -491,7 +485,7 @@ def work_order_story(order: WorkOrderData, setup: PageSetup, width: float) -> li
             )
             for item in order.history[:HISTORY_LINES]
         ]
-    story += [Spacer(1, 8), _crew_section(width), mark.end()]  # the crew section keeps together
+    story += [Spacer(1, 8), CrewSection(width), mark.end()]  # one flowable: never split
     return story
 
 
