@@ -39,12 +39,25 @@ def town(db_path: Path) -> Path:
 
 
 def corrupt_middle(path: Path) -> None:
-    """Scribble over a few pages in the middle of the file (the header and schema survive)."""
+    """Scribble over a few pages in the middle of the file: pages of the requests' table, so
+    the header and the schema (which may lie anywhere in the file) survive."""
+    raw = sqlite3.connect(path)
+    try:
+        page = raw.execute("PRAGMA page_size").fetchone()[0]
+        pages = [
+            row[0]
+            for row in raw.execute(
+                "SELECT pageno FROM dbstat WHERE name = 'service_request' ORDER BY pageno"
+            )
+        ]
+    finally:
+        raw.close()
+    assert len(pages) >= 5, "too few pages to damage the middle of"
+    middle = len(pages) // 2
     data = bytearray(path.read_bytes())
-    page = 4096
-    middle = (len(data) // page // 2) * page
-    for offset in range(middle, middle + 3 * page):
-        data[offset] = 0x5A
+    for number in pages[middle - 1 : middle + 2]:
+        start = (number - 1) * page
+        data[start : start + page] = b"\x5a" * page
     path.write_bytes(bytes(data))
 
 

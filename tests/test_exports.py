@@ -287,6 +287,8 @@ def test_the_requests_screen_exports_the_list_as_filtered(qtbot, staff, tmp_path
         page_for_clerk = RequestsPage(lambda: clerk)
         qtbot.addWidget(page_for_clerk)
         page_for_clerk.load()
+        assert not page_for_clerk.export_button.isEnabled()  # greyed out, saying why
+        assert "supervisor" in page_for_clerk.export_button.toolTip()
         assert page_for_clerk.export_list() is None
     finally:
         messages.windows = True

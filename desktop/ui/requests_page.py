@@ -164,6 +164,13 @@ class RequestsPage(QWidget):
             self.refresh()
             return
         self.loaded = True
+        from desktop.models import permissions
+
+        if not permissions.can(self.staff(), permissions.REPORTS_VIEW):  # the core checks too
+            self.export_button.setEnabled(False)
+            self.export_button.setToolTip(
+                _("Exports are reports: a supervisor or an administrator makes them.")
+            )
         self.fill_views()
         self.view_choice.currentIndexChanged.connect(self._view_changed)
         self.filter_bar.changed.connect(self.apply)
