@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from desktop.app import main
-from desktop.models import audit, citistat, goals, lifecycle, permissions, privacy, routing
+from desktop.models import (
+    audit,
+    citistat,
+    documents,
+    goals,
+    lifecycle,
+    permissions,
+    privacy,
+    routing,
+)
 from desktop.models.catalog import import_catalog
 from desktop.models.contact_merge import merge_contacts
 from desktop.models.contacts import CallerDetails
@@ -89,11 +98,10 @@ CORE: dict[str, Callable[[StaffUser], object]] = {
         citistat.Period.month("2026-10"), actor=a
     ),
     permissions.BACKUP_MANAGE: lambda a: vacuum(a),
+    permissions.REQUEST_PRINT: lambda a: _as(a, lambda: documents.work_orders([pothole()])),
 }
-#: actions checked outside these modules: printing and who sees confidential reporters (their
-#: own tests); the matrix itself is checked for them
+#: who sees confidential reporters is checked where they would be shown (their own tests)
 ELSEWHERE = {
-    permissions.REQUEST_PRINT,
     permissions.CONFIDENTIAL_VIEW,
 }
 
@@ -148,6 +156,8 @@ def test_confidential_reporters_only_for_roles_that_need_them(people, role):
 
 
 def test_nobody_signed_in_may_change_nothing_once_sign_in_is_on(people):
+    with pytest.raises(PermissionDenied, match="Sign in first"):
+        documents.work_orders([1])  # nor print a resident's details
     draft = RequestDraft(service_type="pothole", description="Hole", address="1 Elm St")
     with pytest.raises(PermissionDenied, match="Sign in first"):
         create_request(draft)

@@ -16,7 +16,7 @@ from typing import Any
 import peewee
 
 from desktop.i18n import _
-from desktop.models import clock, knowledge
+from desktop.models import clock, knowledge, permissions
 from desktop.models.db import reading, write
 from desktop.models.errors import InputError, NotFound
 from desktop.models.lifecycle import find_request
@@ -209,7 +209,9 @@ def _assigned_ids(values: Iterable[str | None]) -> list[int]:
 
 
 def work_orders(request_ids: Sequence[int]) -> list[WorkOrderData]:
-    """The work orders of these requests, in the order given (a few queries for any number)."""
+    """The work orders of these requests, in the order given (a few queries for any number).
+    Printing is a signed-in member of staff's (the residents' details are on them)."""
+    permissions.require(None, permissions.REQUEST_PRINT)
     if not request_ids:
         return []
     with reading():
@@ -343,6 +345,7 @@ def record_printed(
     request_ids: Sequence[int], document: str, *, actor: StaffUser | None = None, note: str = ""
 ) -> None:
     """Say in each request's history that `document` was printed (one short write)."""
+    permissions.require(actor, permissions.REQUEST_PRINT)
     if not request_ids:
         return
     labels = {WORK_ORDER: _("Work order printed"), RECEIPT: _("Receipt printed")}
@@ -460,6 +463,7 @@ def run_sheet(
 
 
 def receipt(reference: str | int) -> ReceiptData:
+    permissions.require(None, permissions.REQUEST_PRINT)
     with reading():
         request = find_request(reference)
         kind = request.service_type
@@ -527,6 +531,7 @@ def _recipient(contact: Contact | None) -> list[str]:
 
 def letter(reference: str | int, template_name: str) -> LetterData:
     """A letter to the request's resident, merged from the named template."""
+    permissions.require(None, permissions.REQUEST_PRINT)
     templates = letter_templates()
     template = templates.get(template_name)
     if template is None:
