@@ -180,6 +180,19 @@ def test_todays_work_orders_list_and_packet(qtbot, db):
         pass
     qtbot.addWidget(ready.args[0])
     assert ready.args[0].document.pageCount() == 2  # the cover list and the order
+    # a crew member's own packet, from every department
+    from desktop.models import lifecycle
+    from desktop.models.staff import create_staff
+
+    crew = create_staff("Pat Crew", "crew_lead")
+    lifecycle.assign(request.id, crew)
+    page.load()
+    today.department.setCurrentIndex(today.department.findData(""))
+    today.crew.setCurrentIndex(today.crew.findData("pat.crew"))
+    assert today.orders.count() == 1 and today.print_button.isEnabled()
+    today.crew.setCurrentIndex(today.crew.findData(""))
+    assert today.orders.count() == 0 and not today.print_button.isEnabled()
+    assert "department or a crew member" in today.summary.text()
 
 
 def test_the_counters_receipt_offer_opens_the_receipt_preview(qtbot, db, tmp_path):

@@ -354,22 +354,30 @@ def print_work_orders(
 
 
 def print_run_sheet(
-    parent: QWidget | None, department_code: str, day: dt.date, actor: Any = None, **options: Any
+    parent: QWidget | None,
+    department_code: str | None,
+    day: dt.date,
+    actor: Any = None,
+    *,
+    assignee: str | None = None,
+    **options: Any,
 ) -> PrintJob | None:
-    """Preview and print a department's packet for a day."""
+    """Preview and print a department's (or a crew member's, or both) packet for a day."""
     from desktop import printing
     from desktop.models import documents
 
     def start() -> PrintJob:
         setup = documents.page_setup()
-        sheet = documents.run_sheet(department_code, day)
+        sheet = documents.run_sheet(department_code, day, assignee=assignee)
         ids = [order.request_id for order in sheet.orders]
         return PrintJob(
             parent,
             _("Run sheet"),
             lambda: printing.build_run_sheet(sheet, setup),
             lambda: documents.record_printed(ids, documents.WORK_ORDER, actor=actor),
-            suggested_name=f"run-sheet-{department_code}-{day.isoformat()}.pdf",
+            suggested_name="run-sheet-"
+            + "-".join(p for p in (department_code, assignee) if p)
+            + f"-{day.isoformat()}.pdf",
             **options,
         )
 

@@ -42,13 +42,16 @@ from desktop.ui.messages import messages
 
 
 class TodayTab(QWidget):
-    """A department's work orders for a day, and the button that prints the packet."""
+    """A department's (or a crew member's) work orders for a day, and the button that prints
+    the packet."""
 
     def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
         super().__init__()
         self.staff = staff
         self.department = QComboBox()
         self.department.setObjectName("department")
+        self.crew = QComboBox()
+        self.crew.setObjectName("crew")
         self.day = QDateEdit(QDate.currentDate())
         self.day.setCalendarPopup(True)
         self.orders = QListWidget()
@@ -61,6 +64,8 @@ class TodayTab(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel(_("Department:")))
         row.addWidget(self.department, 1)
+        row.addWidget(QLabel(_("Crew:")))
+        row.addWidget(self.crew, 1)
         row.addWidget(QLabel(_("Day:")))
         row.addWidget(self.day)
         row.addWidget(refresh)
@@ -70,17 +75,25 @@ class TodayTab(QWidget):
         layout.addWidget(self.orders, 1)
         layout.addWidget(self.print_button)
         self.department.currentIndexChanged.connect(lambda _i: self.load())
+        self.crew.currentIndexChanged.connect(lambda _i: self.load())
         self.day.dateChanged.connect(lambda _d: self.load())
         self.last_job: Any = None
 
     def fill_departments(self) -> None:
-        from desktop.models.lookups import active_departments
+        from desktop.models.lookups import active_departments, active_staff
 
-        self.department.blockSignals(True)
-        self.department.clear()
+        for combo in (self.department, self.crew):
+            combo.blockSignals(True)
+            combo.clear()
+        self.department.addItem(_("Every department"), "")
         for department in active_departments():
             self.department.addItem(department.name, department.code)
-        self.department.blockSignals(False)
+        self.crew.addItem(_("Everyone"), "")
+        for person in active_staff():
+            self.crew.addItem(person.full_name, person.username)
+        self.department.setCurrentIndex(min(1, self.department.count() - 1))
+        for combo in (self.department, self.crew):
+            combo.blockSignals(False)
 
     def chosen_day(self) -> dt.date:
         value = self.day.date()
@@ -91,14 +104,14 @@ class TodayTab(QWidget):
         from desktop.printing import in_route_order
 
         self.orders.clear()
-        code = self.department.currentData()
-        if not code:
-            self.summary.setText(_("Choose a department."))
+        code, crew = self.department.currentData() or None, self.crew.currentData() or None
+        if not code and not crew:
+            self.summary.setText(_("Choose a department or a crew member."))
+            self.print_button.setEnabled(False)
             return
         try:
-            orders = in_route_order(
-                documents.work_orders(documents.todays_work_order_ids(code, self.chosen_day()))
-            )
+            ids = documents.todays_work_order_ids(code, self.chosen_day(), assignee=crew)
+            orders = in_route_order(documents.work_orders(ids))
         except KnownError as exc:
             messages.error(self, exc)
             return
@@ -115,9 +128,11 @@ class TodayTab(QWidget):
     def print_packet(self, **options: Any) -> None:
         from desktop.ui.print_preview import print_run_sheet
 
-        code = self.department.currentData()
-        if code:
-            self.last_job = print_run_sheet(self, code, self.chosen_day(), self.staff(), **options)
+        code, crew = self.department.currentData() or None, self.crew.currentData() or None
+        if code or crew:
+            self.last_job = print_run_sheet(
+                self, code, self.chosen_day(), self.staff(), assignee=crew, **options
+            )
 
 
 class CloseOutTab(QWidget):
@@ -400,5 +415,5 @@ class WorkOrdersPage(QWidget):
 
     def refresh_from_others(self) -> None:
         """Another clerk saved something: the day's list again (the close-out form is kept)."""
-        if self.today.department.currentData():
+        if self.today.department.currentData() or self.today.crew.currentData():
             self.today.load()
