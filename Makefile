@@ -8,6 +8,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
 ARGS ?=
+# the suite runs on every core (each worker has its own files, databases and Qt)
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test lint typecheck pytest pytest-both bench clean
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -128,6 +130,18 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "town.db"
 
 
+@contextmanager
+def _seeding_clock() -> Iterator[None]:
+    """Seed at TEST_NOW, then give the clock back as it was: a template is made during the
+    first test that needs it, which may have set its own."""
+    previous = clock._now
+    clock.set_clock(lambda: TEST_NOW)
+    try:
+        yield
+    finally:
+        clock.set_clock(previous)
+
+
 class PostgresServer:
     """Creates and drops the test databases on the PostgreSQL server of FRONTCOUNTER_TEST_PG."""
 
@@ -172,11 +186,8 @@ class PostgresServer:
         """A database made once and seeded like a new town's, then copied for each test."""
         if not self.template:
             name = self.create()
-            clock.set_clock(lambda: TEST_NOW)
-            try:
+            with _seeding_clock():
                 close_database(open_database(self.url_of(name)))
-            finally:
-                clock.set_clock(None)
             self.template = name
         return self.template
 
@@ -200,6 +211,17 @@ def pg_database(pg_server: PostgresServer) -> Iterator[str]:
     pg_server.drop_later(name)
 
 
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file made and seeded like a new town's, once: each test gets a copy (seeding
+    takes 0.3 s, a copy 5 ms), as each PostgreSQL test gets a copy of a seeded template."""
+    path = tmp_path_factory.mktemp("seeded") / "town.db"
+    with _seeding_clock():
+        close_database(open_database(path))
+    assert not path.with_name(path.name + "-journal").exists()
+    return path
+
+
 @pytest.fixture
 def db(db_path: Path, request: pytest.FixtureRequest) -> Iterator[OpenedDatabase]:
     """A new, seeded database: a SQLite file in a temporary folder, or (FRONTCOUNTER_TEST_DB=
@@ -212,6 +234,7 @@ def db(db_path: Path, request: pytest.FixtureRequest) -> Iterator[OpenedDatabase
         close_database(opened)
         server.drop_later(name)
         return
+    shutil.copyfile(request.getfixturevalue("seeded_sqlite"), db_path)
     opened = open_database(db_path)
     yield opened
     close_database(opened)
