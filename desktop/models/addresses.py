@@ -111,7 +111,9 @@ def normalize_address(text: str) -> Address:
     first, *rest = text.split(",")
     kept = [first] + [p for p in rest if p.split() and p.split()[0].upper().strip(".") in UNITS]
     line = " ".join(kept).upper()
-    line = _FRACTION.sub(r"\1", _RANGE.sub(r"\1", line)).replace("#", " # ")
+    if any(mark in line for mark in "-–—/½¼¾"):  # a range or a half: rare, so looked for first
+        line = _FRACTION.sub(r"\1", _RANGE.sub(r"\1", line))
+    line = line.replace("#", " # ")
     words = [w for w in re.split(r"[^\w#]+", line) if w]
     house: int | None = None
     if words and (match := _HOUSE.match(words[0])):

@@ -358,6 +358,8 @@ GENERIC_WORDS = _words(
 def normalize(text: str) -> str:
     """Lower-case NFKC text with control characters turned into spaces, cut to MAX_CHARS."""
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])[:MAX_CHARS]
+    if text.isprintable():  # nearly always: no control (or separator) characters to look for
+        return text.lower()
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).lower()
 
 
