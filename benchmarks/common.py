@@ -55,14 +55,29 @@ def installed_python() -> Path:
     return python
 
 
-def demo_database(requests: int = SCALE) -> Path:
-    """A database with `requests` demo requests, made once and reused by later runs."""
-    path = DATA / f"demo-{requests}.db"
+#: how many requests a year the benchmark town logs: a busy small city's (Boston, a city of
+#: 650,000, logged 121,000 in 2015); so a million requests are twenty years of them
+REQUESTS_PER_YEAR = 50_000
+
+
+def demo_years(requests: int) -> float:
+    """The years a benchmark town takes to log `requests` (2 at the least, 30 at the most)."""
+    return float(min(30, max(2, round(requests / REQUESTS_PER_YEAR))))
+
+
+def demo_database(requests: int = SCALE, years: float | None = None) -> Path:
+    """A database with `requests` demo requests over `years` (by default at REQUESTS_PER_YEAR),
+    made once and reused by later runs."""
+    years = demo_years(requests) if years is None else years
+    path = DATA / f"demo-{requests}-{years:g}y.db"
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial.db")
         partial.unlink(missing_ok=True)
-        print(f"making a demo database of {requests:,} requests at {path} ...", flush=True)
+        print(
+            f"making a demo database of {requests:,} requests over {years:g} years at {path} ...",
+            flush=True,
+        )
         frontcounter(
             "--basedir",
             str(DATA / "base"),
@@ -75,6 +90,8 @@ def demo_database(requests: int = SCALE) -> Path:
             "Bench Admin",
             "--demo",
             str(requests),
+            "--years",
+            str(years),
         )
         partial.rename(path)
     return path

@@ -6,6 +6,11 @@ Figures (issue 8), each beside a raw sqlite3 aggregate measured in the same run 
 - the monthly council report (its data and its PDF) ≤ 5 s; baseline: the same raw aggregate
   and a one-page reportlab document.
 Two service goals are set on a copy of the demo database, so the shared file stays as it was.
+
+The refresh reads the month's requests, so its time follows the month's volume, not the
+table's size. The benchmark town logs 50,000 requests a year (benchmarks.common), a month of
+about 4,000; the same figures are also printed for a million requests squeezed into two years
+(41,000 a month: four Bostons), to show where the time goes at that volume.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import datetime as dt
 import io
 import shutil
 import sqlite3
+from pathlib import Path
 
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import getSampleStyleSheet
@@ -43,13 +49,17 @@ def _minimal_pdf() -> bytes:
 
 
 def main() -> None:
+    _measure(demo_database(), "")
+    _measure(demo_database(SCALE, years=2), ", 2 years")
+
+
+def _measure(source: Path, shape: str) -> None:
     from desktop.models import citistat, clock, goals
     from desktop.models.council import monthly_report
     from desktop.models.db import close_database, open_database
     from desktop.models.documents import page_setup
     from desktop.printing.council_report import build_council_report
 
-    source = demo_database()
     copy = DATA / f"dashboard-{SCALE}.db"
     shutil.copyfile(source, copy)
     opened = open_database(copy)
@@ -60,16 +70,12 @@ def main() -> None:
         month = f"{first:%Y-%m}"
         period = citistat.Period.month(month)
         start, end = str(period.begins), str(period.ends)
-        citistat.dashboard(period)  # warm the page cache, as a second look would be
+        volume = citistat.dashboard(period).received.count  # and warm the page cache
+        label = f"dashboard refresh, {month} ({volume:,} received{shape})"
         app = timed(lambda: citistat.dashboard(period), REPEAT)
         base = timed(lambda: _raw_aggregate(str(copy), start, end), REPEAT)
-        report(f"dashboard refresh, {month} (median)", median(app), median(base))
-        report(
-            f"dashboard refresh, {month} (p95)",
-            p95(app),
-            p95(base),
-            target="≤ 300 ms",
-        )
+        report(f"{label} median", median(app), median(base))
+        report(f"{label} p95", p95(app), p95(base), target="≤ 300 ms" if not shape else "")
 
         def council() -> bytes:
             return build_council_report(monthly_report(month), page_setup())
@@ -81,7 +87,9 @@ def main() -> None:
             return _minimal_pdf()
 
         base = timed(baseline, 3)
-        report("monthly council report (data + PDF)", median(app), median(base), "s", "≤ 5 s")
+        report(
+            f"monthly council report (data + PDF{shape})", median(app), median(base), "s", "≤ 5 s"
+        )
     finally:
         close_database(opened)
         copy.unlink(missing_ok=True)

@@ -43,6 +43,27 @@ def test_requests_span_two_years_up_to_now(demo):
     assert min(times) < TEST_NOW - dt.timedelta(days=600)
 
 
+def test_a_longer_history_has_the_holidays_of_its_years(db, tmp_path, capsys):
+    from desktop.app import main
+    from desktop.models.schema import Holiday
+
+    base = ["--basedir", str(tmp_path), "--db", str(tmp_path / "long.db")]
+    assert main([*base, "init", "--demo", "300", "--years", "12"]) == 0
+    capsys.readouterr()
+    from desktop.models.db import close_database, open_database
+
+    opened = open_database(tmp_path / "long.db")
+    try:
+        times = [r.requested_at for r in ServiceRequest.select(ServiceRequest.requested_at)]
+        assert min(times) < TEST_NOW - dt.timedelta(days=365 * 11)
+        years = {h.day.year for h in Holiday.select() if h.source == "federal"}
+        assert set(range(TEST_NOW.year - 12, TEST_NOW.year + 1)) <= years
+    finally:
+        close_database(opened)
+    with pytest.raises(SystemExit):
+        main([*base, "init", "--demo", "10", "--years", "50"])
+
+
 def test_tracking_numbers_are_sequential_per_year(demo):
     by_year: dict[str, list[int]] = {}
     for request in ServiceRequest.select(ServiceRequest.tracking_number):

@@ -79,7 +79,7 @@ def cmd_init(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
     result: dict[str, Any] = {"database": opened.location}
     if args.demo:
         started = time.perf_counter()
-        report = generate_demo(args.demo, seed=args.seed)
+        report = generate_demo(args.demo, seed=args.seed, years=args.years)
         result["demo"] = report | {"seconds": round(time.perf_counter() - started, 1)}
     lines = [_("Database ready: {where}").format(where=opened.location)]
     if "demo" in result:

@@ -9,6 +9,16 @@ from desktop import __version__
 from desktop.i18n import _
 
 
+def _demo_years(text: str) -> float:
+    try:
+        years = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("give a number of years")) from None
+    if not 1 <= years <= 30:
+        raise argparse.ArgumentTypeError(_("give between 1 and 30 years"))
+    return years
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text.replace("_", "").replace(",", ""))
@@ -92,7 +102,14 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
         type=_positive_int,
         metavar="N",
         default=0,
-        help=_("add N realistic demo requests over the past two years"),
+        help=_("add N realistic demo requests over the past two years (or --years)"),
+    )
+    init.add_argument(
+        "--years",
+        type=_demo_years,
+        default=2.0,
+        metavar="Y",
+        help=_("spread the demo requests over the past Y years (1 to 30)"),
     )
     init.add_argument("--seed", type=int, default=311, help=_("random seed for the demo data"))
 

@@ -1,4 +1,5 @@
-"""Demo data: a made-up town's two years of requests, for training and for benchmarks.
+"""Demo data: a made-up town's two years of requests (or as many as asked), for training and
+for benchmarks.
 
 Types are weighted like real 311 data with seasons (snow in winter, grass in summer); contacts call
 again and again; some addresses are problem spots; a few requests are duplicates; older requests are
@@ -38,7 +39,11 @@ from desktop.models.schema import (
     StaffUser,
     TrackingCounter,
 )
-from desktop.models.town_calendar import keep_holidays_filled, load_calendar
+from desktop.models.town_calendar import (
+    add_federal_holidays,
+    keep_holidays_filled,
+    load_calendar,
+)
 from desktop.models.tracking import DEFAULT_DIGITS, format_tracking
 from desktop.models.triage import relearn_all
 from desktop.resources import load_json
@@ -285,6 +290,10 @@ def generate_demo(
     start = end - dt.timedelta(days=round(365.25 * years))
     db = current()
     keep_holidays_filled(end.date())
+    from desktop.models.settings import get_setting
+
+    if get_setting("calendar.federal_holidays"):  # the years the demo reaches back to, too
+        add_federal_holidays(range(start.year, end.year + 1))
     types = _types()
     calendar = load_calendar()
     staff = _demo_staff(rng, town)
