@@ -1,7 +1,8 @@
 """Save latency on one file: one clerk alone, then 8 processes saving at once (p50, p99), each
 beside a raw sqlite3 insert loop with the same pragmas (rollback journal, synchronous FULL,
 BEGIN IMMEDIATE) in the same run. Target (issue 6): p99 ≤ 100 ms with 8 concurrent writers.
-The saves go through `intake.create_request` and `db.write`, as a clerk's do.
+The saves go through `intake.create_request` and `db.write`, as a clerk's do, with the write
+queue (write_queue.py) that makes them take turns.
 
 Each writer saves in a tight loop, far busier than a counter, and here all of them share this
 machine's cores, where eight workstations would each have their own: with more writers than

@@ -24,7 +24,7 @@ from typing import Any
 import peewee
 
 from desktop.i18n import _
-from desktop.models import clock
+from desktop.models import clock, fast_sql
 from desktop.models.errors import DatabaseError
 from desktop.models.schema import AuditRecord, BaseModel, SchemaInfo, StaffUser
 
@@ -113,11 +113,16 @@ def _lock_chain(db: peewee.Database) -> None:
 
 
 def _head() -> tuple[str, int]:
-    row = SchemaInfo.get_or_none(SchemaInfo.key == HEAD_KEY)
+    row = fast_sql.execute(_READ_HEAD, (HEAD_KEY,)).fetchone()
     if row is None:
         return GENESIS, 0
-    last_hash, _sep, last_id = str(row.value).partition(":")
+    last_hash, _sep, last_id = str(row[0]).partition(":")
     return last_hash, int(last_id or 0)
+
+
+# inside every save's write lock: written once (fast_sql.py)
+_READ_HEAD = 'SELECT "value" FROM "schema_info" WHERE "key" = ?'
+_WRITE_HEAD = 'UPDATE "schema_info" SET "value" = ? WHERE "key" = ?'
 
 
 def record(
@@ -151,9 +156,9 @@ def record(
         prev_hash=prev_hash,
     )
     row.hash = compute_hash(row)
-    row.save(force_insert=True)
+    fast_sql.insert(row)
     head = f"{row.hash}:{row.id}"
-    if not SchemaInfo.update(value=head).where(SchemaInfo.key == HEAD_KEY).execute():
+    if not fast_sql.execute(_WRITE_HEAD, (head, HEAD_KEY)).rowcount:
         SchemaInfo.insert(key=HEAD_KEY, value=head).execute()
     return row
 

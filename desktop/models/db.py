@@ -15,7 +15,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -34,6 +34,8 @@ from desktop.models.errors import (
     translate_db_error,
 )
 from desktop.models.schema import StaffUser, database
+from desktop.models.write_queue import forget as forget_queue
+from desktop.models.write_queue import queue_for
 
 log = logging.getLogger("frontcounter.db")
 
@@ -460,6 +462,8 @@ def execute(db: peewee.Database, sql: str, params: Sequence[Any] = ()) -> Any:
 def close_database(opened: OpenedDatabase) -> None:
     if not opened.db.is_closed():
         opened.db.close()
+    if isinstance(opened.db, peewee.SqliteDatabase):
+        forget_queue(opened.db.database)
 
 
 def write(fn: Callable[[], T], *, retries: int = WRITE_RETRIES) -> T:
@@ -474,10 +478,12 @@ def write(fn: Callable[[], T], *, retries: int = WRITE_RETRIES) -> T:
     if db.in_transaction():  # nested: the outer write owns the transaction
         with db.atomic():
             return fn()
+    queue = queue_for(db.database) if isinstance(db, peewee.SqliteDatabase) else None
     attempt = 0
     while True:
         try:
-            with known_db_errors(), _transaction(db):
+            turn = queue.turn() if queue is not None else nullcontext(False)
+            with turn as queued, known_db_errors(), _transaction(db, queued=queued):
                 result = fn()
             _handoff.committed()
             return result
@@ -533,6 +539,9 @@ class _WriteTransaction(peewee._transaction):
     second rollback would then fail and hide the error that matters.
     """
 
+    #: this writer has its turn in the write queue (write_queue.py)
+    queued = False
+
     def _begin(self) -> None:
         """BEGIN IMMEDIATE, waiting for the write lock in short, even steps.
 
@@ -547,7 +556,8 @@ class _WriteTransaction(peewee._transaction):
         connection = self.db.connection()
         timeout_ms = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
         deadline = time.monotonic() + timeout_ms / 1000
-        _handoff.wait_turn()
+        if not self.queued:  # in the queue, the turn is already this writer's
+            _handoff.wait_turn()
         connection.execute("PRAGMA busy_timeout=0")
         try:
             while True:
@@ -571,10 +581,13 @@ class _WriteTransaction(peewee._transaction):
                 raise
 
 
-def _transaction(db: peewee.Database) -> _WriteTransaction:
+def _transaction(db: peewee.Database, *, queued: bool = False) -> _WriteTransaction:
     if isinstance(db, peewee.SqliteDatabase):
-        return _WriteTransaction(db, lock_type="IMMEDIATE")
-    return _WriteTransaction(db)
+        transaction = _WriteTransaction(db, lock_type="IMMEDIATE")
+    else:
+        transaction = _WriteTransaction(db)
+    transaction.queued = queued
+    return transaction
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import audit, clock, config_cache, permissions
+from desktop.models import audit, clock, config_cache, fast_sql, permissions
 from desktop.models.addresses import normalize_address
 from desktop.models.contacts import CallerDetails, add_methods, check_caller, create_contact
 from desktop.models.db import write
@@ -32,7 +32,7 @@ from desktop.models.schema import (
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.town_calendar import load_calendar
 from desktop.models.tracking import next_tracking_number
-from desktop.models.triage import learn_from_request, suggest_service_types
+from desktop.models.triage import learn_terms, learned_terms, suggest_service_types
 from desktop.models.vocab import CHANNELS, LIST_DATATYPES, OPEN_STATUSES, PRIORITIES
 
 MAX_ZIP = 20
@@ -202,12 +202,10 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
     location = normalize_address(draft.address)
     # routing only reads the rules: done before the write lock is taken, which every other
     # clerk's save waits for, so the lock is held for the writes alone (issue 6: p99 save latency)
-    routed = route(
-        service_type,
-        clean_text(draft.description, MAX_DESCRIPTION),
-        location.street,
-        clean_text(draft.zip, MAX_ZIP),
-    )
+    description = clean_text(draft.description, MAX_DESCRIPTION)
+    zip_code = clean_text(draft.zip, MAX_ZIP)
+    routed = route(service_type, description, location.street, zip_code)
+    terms = learned_terms(description)
 
     def save() -> ServiceRequest:
         now = clock.now()
@@ -222,17 +220,18 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
             if service_type.resolve_amount
             else None
         )
-        request = ServiceRequest.create(
+        request = fast_sql.create(
+            ServiceRequest,
             tracking_number=next_tracking_number(now.year),
             service_type=service_type,
             priority=draft.priority or routed.priority,
             channel=draft.channel,
-            description=clean_text(draft.description, MAX_DESCRIPTION),
+            description=description,
             address=clean_text(draft.address, MAX_LINE),
             address_normalized=location.normalized,
             street=location.street,
             house_number=location.house_number,
-            zip=clean_text(draft.zip, MAX_ZIP),
+            zip=zip_code,
             location_notes=clean_text(draft.location_notes, MAX_LINE),
             lat=draft.lat,
             long=draft.long,
@@ -248,8 +247,9 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
             updated_at=now,
         )
         for code, value in answers.items():
-            RequestAnswer.create(request=request, attribute_code=code, value=value)
-        RequestEvent.create(
+            fast_sql.create(RequestAnswer, request=request, attribute_code=code, value=value)
+        fast_sql.create(
+            RequestEvent,
             request=request,
             kind="created",
             at=now,
@@ -262,7 +262,7 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
                 else ""
             ),
         )
-        learn_from_request(service_type.id, request.description)
+        learn_terms(service_type.id, terms)
         audit.record(
             "service_request",
             request.id,

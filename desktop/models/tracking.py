@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from desktop.models.schema import TrackingCounter
+from desktop.models import fast_sql
 
 DEFAULT_DIGITS = 5
 _PATTERN = re.compile(r"^\s*#?\s*(\d{4})\s*[-–/ ]?\s*(\d{1,9})\s*$")
@@ -30,9 +30,14 @@ def parse_tracking(text: str, digits: int = DEFAULT_DIGITS) -> str | None:
 
 def next_tracking_number(year: int, digits: int = DEFAULT_DIGITS) -> str:
     """Hand out the next number of `year`. Call inside a write transaction."""
-    TrackingCounter.insert(year=year, last=1).on_conflict(
-        conflict_target=[TrackingCounter.year],
-        update={TrackingCounter.last: TrackingCounter.last + 1},
-    ).execute()
-    last = TrackingCounter.get_by_id(year).last
+    fast_sql.execute(_NEXT, (year,))
+    last = fast_sql.execute(_LAST, (year,)).fetchone()[0]
     return format_tracking(year, last, digits)
+
+
+# inside every save's write lock: written once (fast_sql.py)
+_NEXT = (
+    'INSERT INTO "tracking_counter" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") '
+    'DO UPDATE SET "last" = "tracking_counter"."last" + 1'
+)
+_LAST = 'SELECT "last" FROM "tracking_counter" WHERE "year" = ?'

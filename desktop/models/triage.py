@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import kb_search, kb_text
+from desktop.models import fast_sql, kb_search, kb_text
 from desktop.models.db import execute
 from desktop.models.kb_search import rows_of
 from desktop.models.schema import (
@@ -127,19 +127,26 @@ def learned_terms(text: str) -> set[str]:
 
 def learn_from_request(service_type_id: int, text: str) -> None:
     """Teach triage that `text` belongs to this type. Call inside the request's write."""
-    terms = learned_terms(text)
-    TriageTypeCount.insert(service_type=service_type_id, requests=1).on_conflict(
-        conflict_target=[TriageTypeCount.service_type],
-        update={TriageTypeCount.requests: TriageTypeCount.requests + 1},
-    ).execute()
-    if not terms:
-        return
-    TriageTerm.insert_many(
-        [{"service_type": service_type_id, "term": t, "count": 1} for t in sorted(terms)]
-    ).on_conflict(
-        conflict_target=[TriageTerm.term, TriageTerm.service_type],
-        update={TriageTerm.count: TriageTerm.count + 1},
-    ).execute()
+    learn_terms(service_type_id, learned_terms(text))
+
+
+def learn_terms(service_type_id: int, terms: set[str]) -> None:
+    """`learn_from_request` with the terms found beforehand (outside the write lock)."""
+    fast_sql.execute(_COUNT_REQUEST, (service_type_id,))
+    if terms:
+        fast_sql.execute_many(_COUNT_TERM, [(service_type_id, t) for t in sorted(terms)])
+
+
+# inside every save's write lock: written once (fast_sql.py)
+_COUNT_REQUEST = (
+    'INSERT INTO "triage_type_count" ("service_type_id", "requests") VALUES (?, 1) '
+    'ON CONFLICT ("service_type_id") DO UPDATE SET '
+    '"requests" = "triage_type_count"."requests" + 1'
+)
+_COUNT_TERM = (
+    'INSERT INTO "triage_term" ("service_type_id", "term", "count") VALUES (?, ?, 1) '
+    'ON CONFLICT ("term", "service_type_id") DO UPDATE SET "count" = "triage_term"."count" + 1'
+)
 
 
 def relearn_all() -> dict[str, int]:

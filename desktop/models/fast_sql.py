@@ -1,0 +1,74 @@
+"""The statements of a save, with their SQL built once.
+
+peewee builds a statement's SQL afresh every time it runs: a few tenths of a millisecond each.
+A save runs a dozen statements inside the write lock, and with 8 clerks saving at once each of
+them waits for the other seven's locks: that building was a third of the time the lock was held.
+So the INSERTs of a save keep their SQL per table and set of columns, and the few other
+statements are written out here once, valid on SQLite and PostgreSQL alike. Everything else
+stays with peewee's query builder.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import peewee
+
+from desktop.models.schema import BaseModel, database
+
+M = TypeVar("M", bound=BaseModel)
+
+_inserts: dict[tuple[type[BaseModel], tuple[str, ...], bool], str] = {}
+
+
+def _is_postgres() -> bool:
+    return isinstance(database.obj, peewee.PostgresqlDatabase)
+
+
+def _sql(statement: str) -> str:
+    """A statement written with `?` in the open database's parameter style."""
+    return statement.replace("?", "%s") if _is_postgres() else statement
+
+
+def create(model: type[M], **values: Any) -> M:
+    """`model.create(**values)`: defaults filled in the same way, the row's id set after."""
+    return insert(model(**values))
+
+
+def insert(row: M) -> M:
+    """`row.save(force_insert=True)` for a new row; its id is set after."""
+    model = type(row)
+    meta = model._meta
+    data = row.__data__
+    pk = meta.primary_key
+    assert isinstance(pk, peewee.Field)  # every model here has one
+    names = tuple(n for n in data if n in meta.fields and not (n == pk.name and data[n] is None))
+    postgres = _is_postgres()
+    key = (model, names, postgres)
+    sql = _inserts.get(key)
+    if sql is None:
+        columns = ", ".join(f'"{meta.fields[n].column_name}"' for n in names)
+        marks = ", ".join(["%s" if postgres else "?"] * len(names))
+        # names from the model's own definition, never from outside; values are parameters
+        sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'  # noqa: S608
+        if postgres and pk.name not in names:
+            sql += f' RETURNING "{pk.column_name}"'
+        _inserts[key] = sql
+    params = [meta.fields[n].db_value(data[n]) for n in names]
+    cursor = database.execute_sql(sql, params)
+    if pk.name not in names:
+        new_id = cursor.fetchone()[0] if postgres else cursor.lastrowid
+        setattr(row, pk.name, new_id)
+    row._dirty.clear()  # type: ignore[attr-defined]
+    return row
+
+
+def execute(statement: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+    """Run one of this module's statements (written with `?`); the cursor."""
+    return database.execute_sql(_sql(statement), params)
+
+
+def execute_many(statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """The same statement for several rows, in one call to the driver."""
+    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # the driver's errors as peewee's, as execute_sql does
+        database.cursor().executemany(_sql(statement), rows)

@@ -1,0 +1,155 @@
+"""Clerks take turns saving (write_queue.py): the queue orders writers and never stops a save."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from desktop.models import fast_sql, write_queue
+from desktop.models.db import close_database, open_database, write
+from desktop.models.schema import RequestEvent, ServiceRequest, Setting
+
+pytestmark = pytest.mark.skipif(not write_queue.AVAILABLE, reason="no queue on Windows yet")
+
+#: a process that holds a database's turn to write until its stdin is closed
+HOLDER = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o666)
+fcntl.lockf(fd, fcntl.LOCK_EX, 1, 1)
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def _setting(key: str, value: str) -> None:
+    write(lambda: Setting.insert(key=key, value=value).execute())
+
+
+def _queue_file(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + write_queue.SUFFIX)
+
+
+@pytest.mark.sqlite_only
+def test_a_save_takes_its_turn_in_a_file_beside_the_database(db, db_path: Path):
+    _setting("town.name", "Millbrook")
+    assert _queue_file(db_path).exists()
+    assert _queue_file(db_path).stat().st_size == 0  # nothing is written in it, only locked
+    queue = write_queue.queue_for(str(db_path))
+    assert queue is not None
+    with queue.turn(wait=0) as mine:
+        assert mine  # nobody else is writing: the turn is free at once
+
+
+def test_a_writer_that_keeps_its_turn_too_long_is_passed_by(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+):
+    opened = open_database(db_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(_queue_file(db_path))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        queue = write_queue.queue_for(str(db_path))
+        assert queue is not None
+        with caplog.at_level(logging.INFO, logger="frontcounter.db"):
+            with queue.turn(wait=0.2) as mine:
+                assert not mine
+            # the save itself goes on without the queue: SQLite's lock still keeps it safe
+            write_queue.WAIT_SECONDS, before = 0.2, write_queue.WAIT_SECONDS
+            try:
+                _setting("town.name", "Millbrook")
+            finally:
+                write_queue.WAIT_SECONDS = before
+        assert "saving without the queue" in caplog.text
+        assert Setting.get(Setting.key == "town.name").value == "Millbrook"
+    finally:
+        holder.communicate("")
+        close_database(opened)
+    # the turn the abandoned wait got afterwards was passed on: the next save has it at once
+    opened = open_database(db_path)
+    try:
+        queue = write_queue.queue_for(str(db_path))
+        assert queue is not None
+        with queue.turn(wait=5) as mine:
+            assert mine
+    finally:
+        close_database(opened)
+
+
+def test_no_queue_file_possible_means_saving_without_one(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+):
+    _queue_file(db_path).mkdir()  # something in the way that cannot be opened as a file
+    opened = open_database(db_path)
+    try:
+        with caplog.at_level(logging.WARNING, logger="frontcounter.db"):
+            _setting("town.name", "Millbrook")
+            _setting("town.state", "VT")
+        assert Setting.select().where(Setting.key.startswith("town.")).count() == 2
+        assert caplog.text.count("no write queue beside the database") == 1  # said once
+    finally:
+        close_database(opened)
+
+
+def test_threads_of_one_process_take_turns_too(db_path: Path):
+    opened = open_database(db_path)
+    errors: list[BaseException] = []
+
+    def saves(worker: int) -> None:
+        try:
+            for number in range(20):
+                _setting(f"test.{worker}.{number}", "x")
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=saves, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors
+        assert Setting.select().where(Setting.key.startswith("test.")).count() == 80
+    finally:
+        close_database(opened)
+
+
+def test_an_in_memory_database_has_no_queue():
+    assert write_queue.queue_for(":memory:") is None
+    assert write_queue.queue_for("file:town.db?mode=ro") is None
+
+
+def test_fast_inserts_fill_defaults_and_ids_as_peewee_does(db):
+    from desktop.models.schema import ServiceType
+
+    service_type = ServiceType.get()
+
+    def both() -> tuple[ServiceRequest, ServiceRequest]:
+        values = {
+            "tracking_number": "2026-99001",
+            "service_type": service_type,
+            "description": "fast",
+            "department": service_type.department,
+        }
+        fast = fast_sql.create(ServiceRequest, **values)
+        slow = ServiceRequest.create(**{**values, "tracking_number": "2026-99002"})
+        fast_sql.create(RequestEvent, request=fast, kind="created", new_value="new")
+        return fast, slow
+
+    fast, slow = write(both)
+    assert isinstance(fast.id, int) and fast.id != slow.id
+    assert not fast.dirty_fields
+    read_fast, read_slow = ServiceRequest.get_by_id(fast.id), ServiceRequest.get_by_id(slow.id)
+    skip = {"id", "tracking_number"}
+    for column in ServiceRequest._meta.sorted_field_names:
+        if column not in skip:
+            assert getattr(read_fast, column) == getattr(read_slow, column), column
+    assert RequestEvent.get(RequestEvent.request == fast.id).kind == "created"
