@@ -126,3 +126,38 @@ def test_version_4_takes_confidential_reporters_out_of_the_search_index(tmp_path
         assert scripted["pothole"] == [{"ask": "Our own first question"}]  # the town's, kept
     finally:
         close_database(opened)
+
+
+def test_the_list_of_search_indexes_and_triggers_is_what_an_open_makes(tmp_path: Path):
+    """An open skips making them when all are there (faster start, no write lock): so the
+    list it checks must name everything `_create_virtual_tables` makes."""
+    path = tmp_path / "town.db"
+    close_database(open_database(path))
+    raw = sqlite3.connect(path)
+    names = {
+        r[0]
+        for r in raw.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+    }
+    raw.close()
+    model_tables = {model._meta.table_name for model in MODELS}
+    fts_shadows = {
+        n for n in names if n.rsplit("_", 1)[-1] in {"config", "content", "data", "docsize", "idx"}
+    }
+    assert names - model_tables - fts_shadows - {"sqlite_sequence"} == migrations.DERIVED_OBJECTS
+
+
+def test_a_lost_trigger_is_made_again_on_the_next_open(tmp_path: Path):
+    path = tmp_path / "town.db"
+    close_database(open_database(path))
+    raw = sqlite3.connect(path)
+    raw.execute("DROP TRIGGER request_text_insert")
+    raw.commit()
+    raw.close()
+    close_database(open_database(path))
+    raw = sqlite3.connect(path)
+    try:
+        assert raw.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'request_text_insert'"
+        ).fetchone()
+    finally:
+        raw.close()

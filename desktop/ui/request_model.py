@@ -38,13 +38,20 @@ def _display(key: str, value: Any) -> str:
 
 
 class _ShownRow:
-    """A row from the core with its cells already turned into text."""
+    """A row from the core, its cells turned into text once, when the row is first shown."""
 
-    __slots__ = ("request", "shown")
+    __slots__ = ("_shown", "request")
 
     def __init__(self, request: RequestRow) -> None:
         self.request = request
-        self.shown = tuple(_display(k, v) for k, v in zip(COLUMN_KEYS, request.values, strict=True))
+        self._shown: tuple[str, ...] | None = None
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        if self._shown is None:
+            values = zip(COLUMN_KEYS, self.request.values, strict=True)
+            self._shown = tuple(_display(k, v) for k, v in values)
+        return self._shown
 
 
 class RequestTableModel(QAbstractTableModel):
@@ -130,7 +137,7 @@ class RequestTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # called thousands of times a second while scrolling: the strings are made once a page
+        # called thousands of times a second while scrolling: the strings are made once a row
         if role == Qt.ItemDataRole.DisplayRole:
             row = self._row(index.row()) if 0 <= index.row() < self._count else None
             return None if row is None else row.shown[index.column()]
