@@ -89,15 +89,23 @@ def _copied_models() -> list[type[BaseModel]]:
 
 
 def _pages(model: type[BaseModel]) -> Iterator[list[dict[str, Any]]]:
-    key = model._meta.primary_key
+    """The table's rows in primary-key order, a page at a time, from the bound database.
+
+    Each page starts after the last key of the one before (never OFFSET, which reads every
+    row it skips: a million-row table would be read a thousand times over)."""
+    key: Any = model._meta.primary_key
+    page = _page_after(model, None)
+    while page:
+        yield page
+        page = _page_after(model, page[-1][key.name])
+
+
+def _page_after(model: type[BaseModel], after: Any) -> list[dict[str, Any]]:
+    key: Any = model._meta.primary_key
     query: Any = model.select().order_by(key).dicts()
-    offset = 0
-    while True:
-        rows = list(query.limit(PAGE).offset(offset))
-        if not rows:
-            return
-        yield rows
-        offset += len(rows)
+    if after is not None:
+        query = query.where(key > after)
+    return list(query.limit(PAGE))
 
 
 def _canonical(value: Any) -> Any:
@@ -156,21 +164,42 @@ def _copy_table(model: type[BaseModel], source: peewee.Database, target: peewee.
     later: list[tuple[Any, dict[str, Any]]] = []
     primary: Any = model._meta.primary_key
     key = primary.name
-    with _bound(source):
-        pages = list(_pages(model))
+    last: Any = None
+    while True:  # a page read from the file, then written to the server: memory stays flat
+        with _bound(source):
+            rows = _page_after(model, last)
+        if not rows:
+            break
+        last = rows[-1][key]
+        for row in rows:
+            pointed = {ref.name: row[ref.name] for ref in self_refs if row[ref.name] is not None}
+            if pointed:  # the row it points to may come later: set the link afterwards
+                later.append((row[key], pointed))
+                row.update(dict.fromkeys(pointed))
+        _insert_rows(target, model, rows)
     with _bound(target):
-        for rows in pages:
-            for row in rows:
-                pointed = {
-                    ref.name: row[ref.name] for ref in self_refs if row[ref.name] is not None
-                }
-                if pointed:  # the row it points to may come later: set the link afterwards
-                    later.append((row[key], pointed))
-                    row.update(dict.fromkeys(pointed))
-            model.insert_many(rows).execute()
         for row_key, pointed in later:
             model.update(**pointed).where(model._meta.primary_key == row_key).execute()
     log.info("copied %s", model._meta.table_name)
+
+
+def _insert_rows(
+    target: peewee.Database, model: type[BaseModel], rows: list[dict[str, Any]]
+) -> None:
+    """A page of rows into the server in one statement (psycopg2's execute_values).
+
+    peewee's insert_many built the SQL of a 2,000-row page in half a second, two thirds of the
+    whole move; the statement here is the same for every page, and only the values change."""
+    from psycopg2.extras import execute_values
+
+    fields = model._meta.sorted_fields
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    # names from the model's own definition, never from outside; the values are parameters
+    statement = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES %s'  # noqa: S608
+    values = [tuple(field.db_value(row[field.name]) for field in fields) for row in rows]
+    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
+        cursor = target.cursor()  # type: ignore[no-untyped-call]
+        execute_values(cursor, statement, values, page_size=len(values))
 
 
 def verify(source: peewee.Database, target: peewee.Database) -> list[TableReport]:
