@@ -161,3 +161,49 @@ def test_a_lost_trigger_is_made_again_on_the_next_open(tmp_path: Path):
         ).fetchone()
     finally:
         raw.close()
+
+
+@pytest.mark.sqlite_only
+def test_version_5_gives_the_search_index_prefixes_up_to_six_letters(tmp_path: Path):
+    from desktop.models.request_list import RequestFilter, RequestList
+    from desktop.models.request_search import PREFIXES
+
+    old = tmp_path / "v4.db"
+    raw = sqlite3.connect(old)
+    raw.executescript((FIXTURES / "v4.sql").read_text(encoding="utf-8"))
+    raw.close()
+    close_database(open_database(old))  # made at version 4's shape on the way: 2 and 3 letters
+    raw = sqlite3.connect(old)
+    with raw:
+        raw.execute("DROP TABLE request_text")
+        raw.execute(
+            "CREATE VIRTUAL TABLE request_text USING fts5(doc, "
+            "tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+        )
+        raw.execute(
+            "INSERT INTO request_text(rowid, doc) SELECT id, description FROM service_request"
+        )
+        raw.execute("UPDATE schema_info SET value = '4' WHERE key = 'schema_version'")
+    raw.close()
+    opened = open_database(old)
+    try:
+        assert migrations.schema_version(opened.db) == 5
+        sql = opened.db.execute_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'request_text'"
+        ).fetchone()[0]
+        assert f"prefix='{PREFIXES}'" in sql and PREFIXES == "2 3 4 5 6"
+        indexed = opened.db.execute_sql("SELECT count(*) FROM request_text").fetchone()[0]
+        assert indexed == ServiceRequest.select().count()  # filled again, every request
+        word = ServiceRequest.get().description.split()[0].lower()[:5]
+        listing = RequestList(RequestFilter(search=word))
+        assert listing.count() > 0  # a five-letter prefix finds through its own index
+    finally:
+        close_database(opened)
+
+
+def test_a_one_letter_word_being_typed_waits_for_the_next(db):
+    from desktop.models.request_search import parse_search
+
+    assert parse_search("elm s").words == ("elm",)
+    assert parse_search("elm st").words == ("elm", "st")
+    assert parse_search("s").words == ("s",)  # alone it is all there is to search

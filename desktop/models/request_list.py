@@ -61,6 +61,16 @@ COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 #: past this many matches a list sorted by date is read down the date index
 WALK_ABOVE = 3000
 _NOTHING = peewee.SQL("0 = 1")
+
+
+def _id_in(ids: list[int]) -> Any:
+    """`ServiceRequest.id IN (ids)` with the list as one node: peewee builds a node per value
+    otherwise, and for a search's 2,000 ids that took three times as long as the query."""
+    param = ServiceRequest._meta.database.param
+    marks = ", ".join([param] * len(ids))
+    return peewee.Expression(ServiceRequest.id, peewee.OP.IN, peewee.SQL(f"({marks})", ids))
+
+
 #: shown in place of a confidential reporter's name in lists
 
 #: the columns whose sort needs another table, and how to reach it
@@ -343,7 +353,7 @@ class RequestList:
             query = query.join(table, peewee.JOIN.LEFT_OUTER, on=on)
         found = self._search_ids()
         if found is not None:
-            conditions = [ServiceRequest.id.in_(found[:SEARCH_CAP])] if found else [_NOTHING]
+            conditions = [_id_in(found[:SEARCH_CAP])] if found else [_NOTHING]
         else:
             if self._count is None:
                 self.count()
@@ -366,7 +376,7 @@ class RequestList:
             ServiceRequest.paused_since,
             *(c.expression for c in COLUMNS),
         ]
-        query = self._joined(*wanted).where(ServiceRequest.id.in_(ids)).tuples()
+        query = self._joined(*wanted).where(_id_in(ids)).tuples()
         with reading():
             found: dict[int, tuple[Any, ...]] = {row[0]: row for row in query}
         now = clock.now()
