@@ -197,6 +197,22 @@ def test_a_required_question_left_empty_is_named_and_nothing_saved(qtbot, counte
     assert ServiceRequest.select().count() == 0
     assert "Is it in a traffic lane?" in counter.error_label.text()
     assert counter.description.toPlainText() == "hole in the road"  # nothing typed is lost
+    # the cursor waits in the unanswered question, scrolled into view, for the next key
+    lane = counter.questions.first_unanswered()
+    assert lane is not None
+    assert lane.objectName() == "question_in_lane"
+    viewport = counter.form_scroll.viewport()
+    corner = lane.mapTo(viewport, lane.rect().topLeft())
+    assert viewport.rect().contains(corner)
+    assert QApplication.focusWidget() is lane
+
+
+def test_a_save_without_a_type_puts_the_cursor_in_the_type_picker(qtbot, counter):
+    counter.anonymous.setChecked(True)
+    counter.description.setPlainText("something odd on my street")
+    counter.save()
+    assert "Choose the request type" in counter.error_label.text()
+    assert QApplication.focusWidget() is counter.type_picker.edit
 
 
 def test_the_safety_notice_must_be_confirmed(qtbot, counter):

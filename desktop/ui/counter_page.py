@@ -105,7 +105,6 @@ class CounterPage(QWidget):
         form = QWidget()
         column = QVBoxLayout(form)
         column.addWidget(self.banner)
-        column.addWidget(self.error_label)
         column.addWidget(self._who_group())
         column.addWidget(self._where_group())
         column.addWidget(self._what_group())
@@ -137,7 +136,10 @@ class CounterPage(QWidget):
         splitter.setSizes([640, 380])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(splitter)
+        # above the form, not in it: the message stays in view while the cursor goes to the
+        # field it is about, however far down the form that is
+        layout.addWidget(self.error_label)
+        layout.addWidget(splitter, 1)
 
         index = self.channel.findData(last_channel)
         self.channel.setCurrentIndex(max(index, 0))
@@ -813,6 +815,7 @@ class CounterPage(QWidget):
             problem = _("Choose the request type (Alt+1 takes the first suggestion).")
         if problem:
             self.show_error(problem)
+            self._focus_first_problem()
             return
         draft = self.draft()
         try:
@@ -821,6 +824,7 @@ class CounterPage(QWidget):
             check_draft(draft)
         except InputError as exc:
             self.show_error(str(exc))
+            self._focus_first_problem()
             return
         if not self.duplicates_confirmed and self.check_duplicates():
             self.duplicates_confirmed = True  # the next Ctrl+Enter saves a new request
@@ -888,10 +892,30 @@ class CounterPage(QWidget):
         if self.last_saved_id is not None:
             self.receipt_requested.emit(self.last_saved_id)
 
+    def _focus_first_problem(self) -> None:
+        """The cursor to the first field the message asks about, scrolled into view (the
+        message above stays in view too where both fit)."""
+        field: QWidget | None = next(
+            (edit for edit in (self.lat, self.long) if not _is_number(edit.text())), None
+        )
+        if field is not None:
+            pass
+        elif self.service_type is None:
+            field = self.type_picker.edit
+        elif not self.description.toPlainText().strip():
+            field = self.description
+        else:
+            field = self.questions.first_unanswered()
+            if field is None and self.safety.isVisible() and not self.safety_ack.isChecked():
+                field = self.safety_ack
+        if field is None:
+            return
+        field.setFocus()
+        self.form_scroll.ensureWidgetVisible(field)
+
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
-        self.form_scroll.ensureWidgetVisible(self.error_label)
 
     def clear(self, keep_banner: bool = False) -> None:
         """An empty form for the next caller (the channel stays)."""
@@ -1027,3 +1051,12 @@ class CounterPage(QWidget):
 
 def _short(title: str, limit: int = 48) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def _is_number(text: str) -> bool:
+    """Empty, or a number as a clerk types one (a comma for the decimal point too)."""
+    try:
+        float(text.strip().replace(",", ".") or "0")
+    except ValueError:
+        return False
+    return True
