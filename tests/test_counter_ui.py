@@ -289,6 +289,7 @@ def test_hostile_and_huge_text_gets_a_message(qtbot, counter):
     counter.lat.setText("north")
     counter.save()
     assert "not a number" in counter.error_label.text()
+    assert QApplication.focusWidget() is counter.lat  # where the bad word is
 
 
 def test_a_type_found_by_keyword_in_the_picker(qtbot, counter):

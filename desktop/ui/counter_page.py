@@ -798,15 +798,18 @@ class CounterPage(QWidget):
             safety_acknowledged=self.safety_ack.isChecked() or not self.safety.isVisible(),
         )
 
+    def _bad_coordinate(self) -> QLineEdit | None:
+        """The latitude or longitude field holding something that is not a number."""
+        return next((edit for edit in (self.lat, self.long) if not _is_number(edit.text())), None)
+
     def _coordinates_problem(self) -> str:
-        for edit, label in ((self.lat, _("latitude")), (self.long, _("longitude"))):
-            text = edit.text().strip()
-            if text:
-                try:
-                    float(text.replace(",", "."))
-                except ValueError:
-                    return _("The {what} “{text}” is not a number.").format(what=label, text=text)
-        return ""
+        edit = self._bad_coordinate()
+        if edit is None:
+            return ""
+        label = _("latitude") if edit is self.lat else _("longitude")
+        return _("The {what} “{text}” is not a number.").format(
+            what=label, text=edit.text().strip()
+        )
 
     def save(self) -> None:
         """Check, look for duplicates, save; the form clears for the next caller."""
@@ -894,24 +897,27 @@ class CounterPage(QWidget):
 
     def _focus_first_problem(self) -> None:
         """The cursor to the first field the message asks about, scrolled into view (the
-        message above stays in view too where both fit)."""
-        field: QWidget | None = next(
-            (edit for edit in (self.lat, self.long) if not _is_number(edit.text())), None
-        )
+        message stays in view above the form)."""
+        field = self._first_problem_field()
         if field is not None:
-            pass
-        elif self.service_type is None:
-            field = self.type_picker.edit
-        elif not self.description.toPlainText().strip():
-            field = self.description
-        else:
-            field = self.questions.first_unanswered()
-            if field is None and self.safety.isVisible() and not self.safety_ack.isChecked():
-                field = self.safety_ack
-        if field is None:
-            return
-        field.setFocus()
-        self.form_scroll.ensureWidgetVisible(field)
+            field.setFocus()
+            self.form_scroll.ensureWidgetVisible(field)
+
+    def _first_problem_field(self) -> QWidget | None:
+        """In the order the form reads: coordinates, type, description, answers, safety."""
+        bad_coordinate = self._bad_coordinate()
+        if bad_coordinate is not None:
+            return bad_coordinate
+        if self.service_type is None:
+            return self.type_picker.edit
+        if not self.description.toPlainText().strip():
+            return self.description
+        unanswered = self.questions.first_unanswered()
+        if unanswered is not None:
+            return unanswered
+        if self.safety.isVisible() and not self.safety_ack.isChecked():
+            return self.safety_ack
+        return None
 
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)
