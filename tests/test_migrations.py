@@ -207,3 +207,25 @@ def test_a_one_letter_word_being_typed_waits_for_the_next(db):
     assert parse_search("elm s").words == ("elm",)
     assert parse_search("elm st").words == ("elm", "st")
     assert parse_search("s").words == ("s",)  # alone it is all there is to search
+
+
+def test_an_upgrade_is_announced_before_it_starts(tmp_path: Path):
+    old = tmp_path / "v4.db"
+    raw = sqlite3.connect(old)
+    raw.executescript((FIXTURES / "v4.sql").read_text(encoding="utf-8"))
+    raw.close()
+    heard: list[tuple[str, int | None]] = []
+
+    def upgrading(sentence: str) -> None:  # what the window shows, before the long work
+        raw = sqlite3.connect(old)
+        version = raw.execute("SELECT value FROM schema_info WHERE key = 'schema_version'")
+        heard.append((sentence, int(version.fetchone()[0])))
+        raw.close()
+
+    close_database(open_database(old, upgrading=upgrading))
+    assert len(heard) == 1
+    sentence, version_then = heard[0]
+    assert "from schema 4 to 5" in sentence and "Nothing is lost" in sentence
+    assert version_then == 4  # told before the first step ran
+    close_database(open_database(old, upgrading=upgrading))
+    assert len(heard) == 1  # an open with nothing to upgrade says nothing

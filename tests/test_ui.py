@@ -237,6 +237,22 @@ def test_switching_to_a_shared_database_is_remembered(qtbot, tmp_path, prefs):
     controller.shutdown()
 
 
+def test_the_upgrade_notice_is_painted_before_the_upgrade_and_closed_after(qtbot, prefs):
+    from PySide6.QtWidgets import QApplication, QLabel, QProgressDialog
+
+    from desktop.ui.application import AppController
+
+    controller = AppController(prefs, interactive=True)
+    controller._upgrading("Upgrading this database (from schema 4 to 5).")
+    notice = controller._upgrade_notice
+    assert isinstance(notice, QProgressDialog) and notice.isVisible()
+    assert any("schema 4 to 5" in label.text() for label in notice.findChildren(QLabel))
+    assert QApplication.overrideCursor() is not None  # the clerk sees the app is busy
+    controller._upgraded()
+    assert controller._upgrade_notice is None and not notice.isVisible()
+    assert QApplication.overrideCursor() is None
+
+
 def test_a_password_typed_into_a_server_address_is_never_written_to_the_settings(tmp_path):
     ini = tmp_path / "prefs.ini"
     prefs = Prefs(ini)

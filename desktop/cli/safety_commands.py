@@ -69,7 +69,9 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def open_for_cli(target: str, **options: Any) -> OpenedDatabase:
-    """`open_database`, asking for the PostgreSQL password at a terminal when one is needed."""
+    """`open_database`, asking for the PostgreSQL password at a terminal when one is needed
+    (and saying on standard error when the schema is upgraded: a minute on a big town)."""
+    options.setdefault("upgrading", _say_upgrading)
     try:
         return open_database(target, **options)
     except PasswordNeeded:
@@ -79,6 +81,10 @@ def open_for_cli(target: str, **options: Any) -> OpenedDatabase:
         opened = open_database(target, password=password, **options)
         _offer_to_remember(target, password)
         return opened
+
+
+def _say_upgrading(sentence: str) -> None:
+    print(sentence, file=sys.stderr, flush=True)
 
 
 def ask_password(target: str) -> str | None:

@@ -221,8 +221,12 @@ def open_database(
     migrate: bool = True,
     shared: bool | None = None,
     check_later: bool = False,
+    upgrading: Callable[[str], None] | None = None,
 ) -> OpenedDatabase:
     """Open (and if needed create and migrate) the database at `target`; bind every model to it.
+
+    `upgrading` is told, in a sentence for the clerk, when an upgrade of the schema begins (it
+    can take a minute on a big town): the window shows it, the command line prints it.
 
     A file larger than SYNC_CHECK_BYTES opened with `check_later` is not quick_checked here:
     `opened.check_pending` says the caller (the window) runs the check in the background.
@@ -263,7 +267,7 @@ def open_database(
             elif migrate:
                 if not opened.read_only:
                     _upgrade_needs_exclusive_use(opened)
-                migrations.ensure_schema(opened)
+                migrations.ensure_schema(opened, upgrading)
                 if not opened.read_only:
                     _keep_calendar_current()
     except BaseException:

@@ -166,8 +166,10 @@ def schema_version(db: peewee.Database) -> int | None:
     return int(row.value)
 
 
-def ensure_schema(opened: OpenedDatabase) -> bool:
-    """Create or migrate the schema. Returns True when the database was new (and now seeded)."""
+def ensure_schema(opened: OpenedDatabase, upgrading: Callable[[str], None] | None = None) -> bool:
+    """Create or migrate the schema. Returns True when the database was new (and now seeded).
+
+    `upgrading` hears a sentence for the clerk before an upgrade starts."""
     from desktop.models import db as dbmod
 
     version = schema_version(opened.db)
@@ -193,6 +195,14 @@ def ensure_schema(opened: OpenedDatabase) -> bool:
                     "This database needs an upgrade that cannot be done read-only. Open it "
                     "where it can be written to."
                 )
+            )
+        if upgrading is not None:
+            upgrading(
+                _(
+                    "Upgrading this database for this version of Front Counter (from schema "
+                    "{old} to {new}). A big town's takes a minute or two: keep Front Counter "
+                    "open and the PC on. Nothing is lost if it is interrupted."
+                ).format(old=version, new=LATEST_VERSION)
             )
         for step in range(version + 1, LATEST_VERSION + 1):
             log.info("migrating schema %d -> %d", step - 1, step)

@@ -8,11 +8,20 @@ import os
 import sqlite3
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+)
 
 from desktop import APP_NAME, __version__
 from desktop.i18n import _
@@ -58,6 +67,7 @@ class AppController:
         self.opened: OpenedDatabase | None = None
         self.window: MainWindow | None = None
         self.passwords: dict[str, str] = {}  # typed this run; kept in memory only
+        self._upgrade_notice: QProgressDialog | None = None  # while the schema is upgraded
         #: --user: sign in as this staff member with FRONTCOUNTER_PASSWORD (scripted runs)
         self.scripted_user = ""
         self._backup_thread: threading.Thread | None = None
@@ -92,26 +102,75 @@ class AppController:
             target = clean
         password = self.passwords.get(target)
         try:
-            return open_database(
-                target,
-                password=password,
-                check_later=True,
-                **options,  # type: ignore[arg-type]
-            )
-        except PasswordNeeded:
-            if not self.interactive:
-                raise
-            typed = self._ask_password(target)
-            if not typed:
-                raise
-            opened = open_database(
-                target,
-                password=typed,
-                check_later=True,
-                **options,  # type: ignore[arg-type]
-            )
-            self.passwords[target] = typed
-            return opened
+            try:
+                return open_database(
+                    target,
+                    password=password,
+                    check_later=True,
+                    upgrading=self._upgrading,
+                    **options,  # type: ignore[arg-type]
+                )
+            except PasswordNeeded:
+                if not self.interactive:
+                    raise
+                typed = self._ask_password(target)
+                if not typed:
+                    raise
+                opened = open_database(
+                    target,
+                    password=typed,
+                    check_later=True,
+                    upgrading=self._upgrading,
+                    **options,  # type: ignore[arg-type]
+                )
+                self.passwords[target] = typed
+                return opened
+        finally:
+            self._upgraded()
+
+    def _upgrading(self, sentence: str) -> None:
+        """Say that the schema is being upgraded (a minute on a big town), before it starts:
+        the window cannot answer meanwhile, so the notice is painted first."""
+        log.info("%s", sentence)
+        if not self.interactive:
+            return
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QGuiApplication
+
+        notice = QProgressDialog("", "", 0, 0)
+        label = QLabel(sentence)
+        label.setWordWrap(True)
+        label.setMinimumWidth(420)
+        notice.setLabel(label)
+        notice.setObjectName("upgradeNotice")
+        notice.setWindowTitle(APP_NAME)
+        notice.setCancelButton(None)
+        notice.setMinimumDuration(0)
+        notice.setWindowModality(Qt.WindowModality.ApplicationModal)
+        notice.show()
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        # shown and painted before the long work begins (the window system answers in its time)
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            QApplication.processEvents()
+            handle = notice.windowHandle()
+            if handle is not None and handle.isExposed():
+                break
+            time.sleep(0.01)
+        notice.repaint()
+        QApplication.processEvents()
+        self._upgrade_notice = notice
+
+    def _upgraded(self) -> None:
+        notice = self._upgrade_notice
+        if notice is None:
+            return
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.restoreOverrideCursor()
+        notice.close()
+        notice.deleteLater()
+        self._upgrade_notice = None
 
     def _ask_password(self, target: str) -> str:
         from desktop.models.secret_store import (
