@@ -71,8 +71,6 @@ def _id_in(ids: list[int]) -> Any:
     return peewee.Expression(ServiceRequest.id, peewee.OP.IN, peewee.SQL(f"({marks})", ids))
 
 
-#: shown in place of a confidential reporter's name in lists
-
 #: the columns whose sort needs another table, and how to reach it
 _JOINED: dict[str, tuple[Any, Any]] = {
     "service_type": (ServiceType, ServiceRequest.service_type == ServiceType.id),
