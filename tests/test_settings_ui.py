@@ -107,6 +107,25 @@ def test_a_type_is_edited_and_saved(page, qtbot):
     assert not page.dirty and page.current_version == saved.version
 
 
+def test_a_type_left_with_unsaved_changes_is_asked_about_first(page, monkeypatch):
+    from desktop.ui.messages import messages
+
+    asked: list[str] = []
+    monkeypatch.setattr(messages, "confirm", lambda _p, _t, text, _yes: asked.append(text))
+    choose(page, "pothole")
+    page.form.name.setText("Pothole or sinkhole")
+    page.form.name.textEdited.emit("Pothole or sinkhole")
+    assert page.dirty
+    choose(page, "graffiti")  # "leave them?": no answer yet, so the form stays as typed
+    assert asked == ["Your changes to “Pothole or sinkhole” are not saved. Leave them?"]
+    assert page.current_code == "pothole" and page.dirty
+    assert page.form.name.text() == "Pothole or sinkhole"
+    monkeypatch.setattr(messages, "confirm", lambda _p, _t, _text, yes: yes())
+    choose(page, "graffiti")  # "yes": the change goes, nothing else
+    assert page.current_code == "graffiti" and not page.dirty
+    assert types.get_type("pothole").name == "Pothole"
+
+
 def test_bad_input_is_said_and_nothing_typed_is_lost(page, caplog):
     choose(page, "pothole")
     page.form.name.setText("")

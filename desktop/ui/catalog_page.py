@@ -9,6 +9,7 @@ supervisor's save offers to save over theirs or to load theirs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -37,6 +38,41 @@ from desktop.ui.catalog_dialogs import NewEntryDialog, QuestionDialog
 from desktop.ui.catalog_models import CODE_ROLE, QuestionsModel, TypeFilter, TypesModel
 from desktop.ui.catalog_type_form import ConflictBanner, TypeForm
 from desktop.ui.messages import messages
+
+
+class _EditorPage(Protocol):
+    dirty: bool
+    current_code: str | None
+
+
+def switch_entry(
+    page: _EditorPage,
+    code: str,
+    *,
+    title: str,
+    name: str,
+    select: Callable[[str], None],
+    show: Callable[[str], None],
+) -> None:
+    """Show the entry `code` in a list-and-form page; with unsaved changes in the form, stay
+    on the entry being edited until the clerk says the changes may go."""
+    leaving = page.current_code
+    if not page.dirty or leaving is None:
+        show(code)
+        return
+    select(leaving)
+
+    def discard() -> None:
+        page.dirty = False
+        select(code)
+        show(code)
+
+    messages.confirm(
+        page,  # type: ignore[arg-type]
+        title,
+        _("Your changes to “{name}” are not saved. Leave them?").format(name=name or leaving),
+        discard,
+    )
 
 
 def table(model: QObject, name: str) -> QTableView:
@@ -236,25 +272,14 @@ class RequestTypesPage(QWidget):
         code = current.data(CODE_ROLE) if current.isValid() else None
         if code is None or code == self.current_code:
             return
-        if self.dirty and self.current_code is not None:
-            leaving = self.current_code
-            self._select(leaving)  # stay until the clerk says the changes may go
-
-            def discard() -> None:
-                self.dirty = False
-                self._select(str(code))
-                self.show_type(str(code))
-
-            messages.confirm(
-                self,
-                _("Request types"),
-                _("Your changes to “{name}” are not saved. Leave them?").format(
-                    name=self.form.name.text() or leaving
-                ),
-                discard,
-            )
-            return
-        self.show_type(str(code))
+        switch_entry(
+            self,
+            str(code),
+            title=_("Request types"),
+            name=self.form.name.text(),
+            select=self._select,
+            show=self.show_type,
+        )
 
     # -- one type -------------------------------------------------------------------------------
 

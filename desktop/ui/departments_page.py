@@ -29,7 +29,7 @@ from desktop.models.errors import ConflictError, InputError, KnownError
 from desktop.models.schema import StaffUser
 from desktop.ui.catalog_dialogs import NewEntryDialog
 from desktop.ui.catalog_models import CODE_ROLE, DepartmentsModel
-from desktop.ui.catalog_page import table
+from desktop.ui.catalog_page import switch_entry, table
 from desktop.ui.catalog_type_form import ERROR_STYLE, ConflictBanner, text_box
 from desktop.ui.messages import messages
 
@@ -154,25 +154,14 @@ class DepartmentsPage(QWidget):
         code = current.data(CODE_ROLE) if current.isValid() else None
         if code is None or code == self.current_code:
             return
-        if self.dirty and self.current_code is not None:
-            leaving = self.current_code
-            self._select(leaving)  # stay until the clerk says the changes may go
-
-            def discard() -> None:
-                self.dirty = False
-                self._select(str(code))
-                self.show_department(str(code))
-
-            messages.confirm(
-                self,
-                _("Departments"),
-                _("Your changes to “{name}” are not saved. Leave them?").format(
-                    name=self.name.text() or leaving
-                ),
-                discard,
-            )
-            return
-        self.show_department(str(code))
+        switch_entry(
+            self,
+            str(code),
+            title=_("Departments"),
+            name=self.name.text(),
+            select=self._select,
+            show=self.show_department,
+        )
 
     def _select(self, code: str) -> None:
         row = self.model.row_of(code)
