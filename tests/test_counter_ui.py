@@ -198,8 +198,7 @@ def test_a_required_question_left_empty_is_named_and_nothing_saved(qtbot, counte
     assert "Is it in a traffic lane?" in counter.error_label.text()
     assert counter.description.toPlainText() == "hole in the road"  # nothing typed is lost
     # the cursor waits in the unanswered question, scrolled into view, for the next key
-    lane = counter.questions.first_unanswered()
-    assert lane is not None
+    lane = counter.questions.inputs["in_lane"]
     assert lane.objectName() == "question_in_lane"
     viewport = counter.form_scroll.viewport()
     corner = lane.mapTo(viewport, lane.rect().topLeft())

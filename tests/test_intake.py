@@ -101,24 +101,33 @@ def test_anonymous_requests_are_allowed_and_cannot_be_confidential(db):
 
 
 @pytest.mark.parametrize(
-    ("changes", "complaint"),
+    ("changes", "complaint", "field"),
     [
-        ({"service_type": "moon-landing"}, "no request type"),
-        ({"description": "   "}, "description is empty"),
-        ({"description": "x" * 20_001}, "too long"),
-        ({"answers": {"size": "medium"}}, "required question"),
-        ({"answers": {"size": "enormous", "in_lane": "yes"}}, "not one of the choices"),
-        ({"answers": {"size": "medium", "in_lane": "yes", "colour": "red"}}, "not a question"),
-        ({"channel": "telegram"}, "not a channel"),
-        ({"caller": CallerDetails(phone="12")}, "not a phone number"),
-        ({"caller": CallerDetails(email="maria at home")}, "not an email"),
-        ({"lat": 95.0, "long": 10.0}, "latitude"),
-        ({"lat": 45.0}, "both latitude and longitude"),
+        ({"service_type": "moon-landing"}, "no request type", "service_type"),
+        ({"description": "   "}, "description is empty", "description"),
+        ({"description": "x" * 20_001}, "too long", "description"),
+        ({"answers": {"size": "medium"}}, "required question", "answer:in_lane"),
+        (
+            {"answers": {"size": "enormous", "in_lane": "yes"}},
+            "not one of the choices",
+            "answer:size",
+        ),
+        (
+            {"answers": {"size": "medium", "in_lane": "yes", "colour": "red"}},
+            "not a question",
+            "answer:colour",
+        ),
+        ({"channel": "telegram"}, "not a channel", "channel"),
+        ({"caller": CallerDetails(phone="12")}, "not a phone number", "phone"),
+        ({"caller": CallerDetails(email="maria at home")}, "not an email", "email"),
+        ({"lat": 95.0, "long": 10.0}, "latitude", "lat"),
+        ({"lat": 45.0}, "both latitude and longitude", "long"),
     ],
 )
-def test_bad_input_is_explained_and_nothing_is_saved(db, changes, complaint):
-    with pytest.raises(InputError, match=complaint):
+def test_bad_input_is_explained_and_nothing_is_saved(db, changes, complaint, field):
+    with pytest.raises(InputError, match=complaint) as refused:
         create_request(pothole(**changes))
+    assert refused.value.field == field  # where the form puts the cursor
     assert ServiceRequest.select().count() == 0
     assert Contact.select().count() == 0
 
@@ -132,8 +141,9 @@ def test_a_safety_notice_must_be_acknowledged(db):
         if a.required
     }
     draft = RequestDraft(service_type=dangerous.code, description="Smells of gas", answers=answers)
-    with pytest.raises(InputError, match="safety notice"):
+    with pytest.raises(InputError, match="safety notice") as refused:
         create_request(draft)
+    assert refused.value.field == "safety"
     draft.safety_acknowledged = True
     assert create_request(draft).service_type_id == dangerous.id
 

@@ -37,21 +37,36 @@ class CallerDetails:
 
 def check_caller(caller: CallerDetails) -> list[str]:
     """What is wrong with the caller's details, as sentences."""
+    return [sentence for sentence, _field in caller_problems(caller)]
+
+
+def caller_problems(caller: CallerDetails) -> list[tuple[str, str]]:
+    """What is wrong with the caller's details: (sentence, field) pairs, the field being
+    first_name, last_name, phone or email."""
     problems = []
-    for label, value in ((_("first name"), caller.first_name), (_("last name"), caller.last_name)):
+    names = (
+        (_("first name"), caller.first_name, "first_name"),
+        (_("last name"), caller.last_name, "last_name"),
+    )
+    for label, value, field in names:
         if len(value) > MAX_FIELD:
-            problems.append(_("The {field} is too long.").format(field=label))
+            problems.append((_("The {field} is too long.").format(field=label), field))
     if caller.phone.strip():
         digits = normalize_phone(caller.phone)
         if not 7 <= len(digits) <= 15:
             problems.append(
-                _("“{phone}” is not a phone number (7 to 15 digits).").format(phone=caller.phone)
+                (
+                    _("“{phone}” is not a phone number (7 to 15 digits).").format(
+                        phone=caller.phone
+                    ),
+                    "phone",
+                )
             )
     if caller.email.strip():
         email = caller.email.strip()
         local, _at, domain = email.partition("@")
         if not local or "." not in domain or " " in email or len(email) > 254:
-            problems.append(_("“{email}” is not an email address.").format(email=email))
+            problems.append((_("“{email}” is not an email address.").format(email=email), "email"))
     return problems
 
 

@@ -14,7 +14,13 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models import audit, clock, config_cache, fast_sql, permissions
 from desktop.models.addresses import normalize_address
-from desktop.models.contacts import CallerDetails, add_methods, check_caller, create_contact
+from desktop.models.contacts import (
+    CallerDetails,
+    add_methods,
+    caller_problems,
+    check_caller,
+    create_contact,
+)
 from desktop.models.db import write
 from desktop.models.errors import InputError, NotFound
 from desktop.models.routing import route
@@ -127,70 +133,98 @@ def parse_answer(attribute: ServiceAttribute, raw: Any) -> Any:
 
 
 def check_draft(draft: RequestDraft) -> tuple[ServiceType, dict[str, Any]]:
-    """The request type and the parsed answers, or InputError listing every problem."""
-    problems: list[str] = []
+    """The request type and the parsed answers, or InputError listing every problem.
+
+    The error's `field` names the first problem's field, so the form can put the cursor there:
+    service_type, description, channel, priority, lat, long, address, location_notes, zip,
+    first_name, last_name, phone, email, answer:CODE (a question) or safety."""
+    problems: list[tuple[str, str]] = []
     service_type: ServiceType | None = None
     answers: dict[str, Any] = {}
     try:
         service_type = service_type_by_code(draft.service_type)
     except InputError as exc:
-        problems.append(str(exc))
+        problems.append((str(exc), "service_type"))
     description = clean_text(draft.description, MAX_DESCRIPTION + 1)
     if not description:
-        problems.append(_("Write what the caller said: the description is empty."))
+        problems.append((_("Write what the caller said: the description is empty."), "description"))
     elif len(description) > MAX_DESCRIPTION:
         problems.append(
-            _("The description is too long ({limit:,} characters at most).").format(
-                limit=MAX_DESCRIPTION
+            (
+                _("The description is too long ({limit:,} characters at most).").format(
+                    limit=MAX_DESCRIPTION
+                ),
+                "description",
             )
         )
     if draft.channel not in CHANNELS:
-        problems.append(_("“{channel}” is not a channel.").format(channel=draft.channel))
+        problems.append(
+            (_("“{channel}” is not a channel.").format(channel=draft.channel), "channel")
+        )
     if draft.priority is not None and draft.priority not in PRIORITIES:
-        problems.append(_("“{priority}” is not a priority.").format(priority=draft.priority))
+        problems.append(
+            (_("“{priority}” is not a priority.").format(priority=draft.priority), "priority")
+        )
     if draft.lat is not None and not -90 <= draft.lat <= 90:
-        problems.append(_("The latitude must be between -90 and 90."))
+        problems.append((_("The latitude must be between -90 and 90."), "lat"))
     if draft.long is not None and not -180 <= draft.long <= 180:
-        problems.append(_("The longitude must be between -180 and 180."))
+        problems.append((_("The longitude must be between -180 and 180."), "long"))
     if (draft.lat is None) != (draft.long is None):
-        problems.append(_("Give both latitude and longitude, or neither."))
+        missing = "lat" if draft.lat is None else "long"
+        problems.append((_("Give both latitude and longitude, or neither."), missing))
     if len(draft.address) > MAX_LINE:
-        problems.append(_("The address is too long."))
+        problems.append((_("The address is too long."), "address"))
     if len(draft.location_notes.strip()) > MAX_LINE:
         problems.append(
-            _("The location notes are too long ({limit} characters at most).").format(
-                limit=MAX_LINE
+            (
+                _("The location notes are too long ({limit} characters at most).").format(
+                    limit=MAX_LINE
+                ),
+                "location_notes",
             )
         )
     if len(draft.zip.strip()) > MAX_ZIP:
-        problems.append(_("“{zip}…” is not a ZIP code.").format(zip=draft.zip.strip()[:12]))
-    problems.extend(check_caller(draft.caller))
+        problems.append(
+            (_("“{zip}…” is not a ZIP code.").format(zip=draft.zip.strip()[:12]), "zip")
+        )
+    problems.extend(caller_problems(draft.caller))
     if service_type is not None:
         questions = _type_and_questions(service_type.code)[1]
         by_code = {a.code: a for a in questions if a.variable}
         for code in draft.answers:
             if code not in by_code:
                 problems.append(
-                    _("“{code}” is not a question of {type}.").format(
-                        code=code, type=service_type.name
+                    (
+                        _("“{code}” is not a question of {type}.").format(
+                            code=code, type=service_type.name
+                        ),
+                        f"answer:{code}",
                     )
                 )
         for code, attribute in by_code.items():
             try:
                 value = parse_answer(attribute, draft.answers.get(code))
             except InputError as exc:
-                problems.append(str(exc))
+                problems.append((str(exc), f"answer:{code}"))
                 continue
             if value is None and attribute.required:
                 problems.append(
-                    _("Answer the required question “{label}”.").format(label=attribute.label)
+                    (
+                        _("Answer the required question “{label}”.").format(label=attribute.label),
+                        f"answer:{code}",
+                    )
                 )
             elif value is not None:
                 answers[code] = value
         if service_type.safety_notice.strip() and not draft.safety_acknowledged:
-            problems.append(_("Read the safety notice to the caller and confirm it first."))
+            problems.append(
+                (_("Read the safety notice to the caller and confirm it first."), "safety")
+            )
     if problems or service_type is None:
-        raise InputError(" ".join(problems))
+        raise InputError(
+            " ".join(sentence for sentence, _field in problems),
+            field=problems[0][1] if problems else "service_type",
+        )
     return service_type, answers
 
 

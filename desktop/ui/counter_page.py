@@ -813,12 +813,14 @@ class CounterPage(QWidget):
 
     def save(self) -> None:
         """Check, look for duplicates, save; the form clears for the next caller."""
-        problem = self._coordinates_problem()
-        if not problem and self.service_type is None:
-            problem = _("Choose the request type (Alt+1 takes the first suggestion).")
-        if problem:
-            self.show_error(problem)
-            self._focus_first_problem()
+        bad_coordinate = self._bad_coordinate()
+        if bad_coordinate is not None:
+            self.show_error(self._coordinates_problem())
+            self._focus(bad_coordinate)
+            return
+        if self.service_type is None:
+            self.show_error(_("Choose the request type (Alt+1 takes the first suggestion)."))
+            self._focus(self.type_picker.edit)
             return
         draft = self.draft()
         try:
@@ -827,7 +829,7 @@ class CounterPage(QWidget):
             check_draft(draft)
         except InputError as exc:
             self.show_error(str(exc))
-            self._focus_first_problem()
+            self._focus(self._field_widget(exc.field))
             return
         if not self.duplicates_confirmed and self.check_duplicates():
             self.duplicates_confirmed = True  # the next Ctrl+Enter saves a new request
@@ -895,29 +897,33 @@ class CounterPage(QWidget):
         if self.last_saved_id is not None:
             self.receipt_requested.emit(self.last_saved_id)
 
-    def _focus_first_problem(self) -> None:
-        """The cursor to the first field the message asks about, scrolled into view (the
-        message stays in view above the form)."""
-        field = self._first_problem_field()
+    def _focus(self, field: QWidget | None) -> None:
+        """The cursor to the field a message is about, scrolled into view (the message stays
+        in view above the form)."""
         if field is not None:
             field.setFocus()
             self.form_scroll.ensureWidgetVisible(field)
 
-    def _first_problem_field(self) -> QWidget | None:
-        """In the order the form reads: coordinates, type, description, answers, safety."""
-        bad_coordinate = self._bad_coordinate()
-        if bad_coordinate is not None:
-            return bad_coordinate
-        if self.service_type is None:
-            return self.type_picker.edit
-        if not self.description.toPlainText().strip():
-            return self.description
-        unanswered = self.questions.first_unanswered()
-        if unanswered is not None:
-            return unanswered
-        if self.safety.isVisible() and not self.safety_ack.isChecked():
-            return self.safety_ack
-        return None
+    def _field_widget(self, field: str) -> QWidget | None:
+        """The form's widget for a field the core named (InputError.field)."""
+        if field.startswith("answer:"):
+            return self.questions.inputs.get(field.removeprefix("answer:"))
+        widgets: dict[str, QWidget] = {
+            "service_type": self.type_picker.edit,
+            "description": self.description,
+            "channel": self.channel,
+            "priority": self.priority,
+            "lat": self.lat,
+            "long": self.long,
+            "address": self.address,
+            "location_notes": self.location_notes,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "phone": self.phone,
+            "email": self.email,
+            "safety": self.safety_ack,
+        }
+        return widgets.get(field)
 
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)

@@ -213,14 +213,6 @@ class QuestionsForm(QWidget):
     def first_input(self) -> QWidget | None:
         return next(iter(self.inputs.values()), None)
 
-    def first_unanswered(self) -> QWidget | None:
-        """The first required question still without an answer."""
-        answered = self.values()
-        for attribute in self.attributes:
-            if attribute.variable and attribute.required and attribute.code not in answered:
-                return self.inputs.get(attribute.code)
-        return None
-
     def values(self) -> dict[str, Any]:
         """The answers as typed (the core checks and converts them)."""
         out: dict[str, Any] = {}
