@@ -114,6 +114,10 @@ def test_a_known_callers_request_by_keyboard_alone(qtbot, counter, maria, clerk)
     assert QApplication.focusWidget() is counter.who.edit  # ready for the next caller
     assert not counter.drafts.path.exists()
     assert keys.count <= 60
+    # the next caller's save refused: the red message alone, not under the last one's "Saved"
+    keys.type("no type chosen for this one")
+    keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert counter.error_label.isVisible() and not counter.banner.isVisible()
 
 
 def test_a_new_caller_is_added_inline(qtbot, counter):

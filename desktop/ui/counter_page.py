@@ -928,6 +928,8 @@ class CounterPage(QWidget):
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
+        # the green "Saved" of the caller before would stand under a refusal of this one
+        self.banner.hide()
 
     def clear(self, keep_banner: bool = False) -> None:
         """An empty form for the next caller (the channel stays)."""
