@@ -81,6 +81,16 @@ def test_a_bad_database_is_one_clear_line_and_exit_1(tmp_path: Path, capsys):
     assert "not a Front Counter database" in err
 
 
+def test_a_mistyped_database_path_is_refused_not_made(tmp_path: Path, capsys):
+    typo = tmp_path / "share" / "twon.db"
+    code, out, err = run(capsys, "--basedir", str(tmp_path), "--db", str(typo), "request", "list")
+    assert code == 1 and out == ""
+    assert "There is no database file at" in err and "frontcounter init --db" in err
+    assert not typo.exists() and not typo.parent.exists()  # no new empty town beside the real
+    code, _out, _err = run(capsys, "--basedir", str(tmp_path), "--db", str(typo), "init")
+    assert code == 0 and typo.exists()  # init is how a new one is made
+
+
 def test_negative_demo_count_is_a_usage_error(tmp_path: Path, capsys):
     with pytest.raises(SystemExit) as exited:
         main(["--basedir", str(tmp_path), "init", "--demo", "-5"])

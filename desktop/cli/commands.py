@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from desktop.cli.admin_commands import audit_command, privacy_command, users_command
@@ -26,7 +27,7 @@ from desktop.cli.settings_commands import settings_command
 from desktop.cli.sign_in import sign_in_for_command
 from desktop.i18n import _
 from desktop.models import permissions
-from desktop.models.db import OpenedDatabase, close_database, open_database
+from desktop.models.db import OpenedDatabase, close_database, is_postgres_url, open_database
 from desktop.models.errors import InputError, KnownError
 from desktop.paths import AppPaths
 
@@ -196,6 +197,22 @@ def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
+def _may_create(args: argparse.Namespace) -> bool:
+    """Only `init`, or the default database on first use, makes a new file: a mistyped --db
+    is a sentence, not a new empty town that takes the request meant for the real one."""
+    if args.command == "init" or not args.db or is_postgres_url(str(args.db)):
+        return True
+    path = Path(args.db).expanduser()
+    if not path.exists():
+        raise KnownError(
+            _(
+                "There is no database file at {path}. Check the path, or make a new one with"
+                " frontcounter init --db {path}."
+            ).format(path=path)
+        )
+    return True
+
+
 def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
     """Run the sub-command; a known error is one line on stderr and exit status 1."""
     from desktop.cli import safety_commands
@@ -211,7 +228,9 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
         return safety_commands.run(args, paths)
     handler = HANDLERS[args.command]
     try:
-        opened = safety_commands.open_for_cli(database_target(args, paths))
+        opened = safety_commands.open_for_cli(
+            database_target(args, paths), create=_may_create(args)
+        )
         try:
             name = f"{args.command} {getattr(args, 'action', '')}".strip()
             changes = name not in READ_ONLY_OK and args.command not in READ_ONLY_OK
