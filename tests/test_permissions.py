@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,3 +251,23 @@ def test_cli_changes_need_a_signed_in_user(cli):
     code, _err = cli(None, "", "request", "show", "2026-1")  # reading needs nobody
     assert code == 0
     assert cli(None, "", "audit", "verify")[0] == 0
+
+
+def test_cli_contact_show_leaves_a_confidential_report_to_supervisors(cli, tmp_path, capsys):
+    add = ["request", "add", "noise", "Music all night", "--address", "3 Oak St"]
+    add += ["--attr", "source=music_party", "--attr", "happening_now=yes"]
+    who = ["--first-name", "Nell", "--last-name", "Nabors", "--phone", "555 010 4444"]
+    assert cli("ada.admin", "admin password 1", *add, *who, "--confidential")[0] == 0
+    base = ["--basedir", str(tmp_path), "--db", str(tmp_path / "town.db")]
+
+    def shown(user: str, password: str, *argv: str) -> Any:
+        os.environ["FRONTCOUNTER_PASSWORD"] = password  # (the fixture's monkeypatch undoes it)
+        assert main([*base, "--user", user, *argv, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    (nell,) = shown("ada.admin", "admin password 1", "contact", "find", "Nabors")
+    as_supervisor = shown("supervisor", "supervisor password 1", "contact", "show", str(nell["id"]))
+    (report,) = as_supervisor["requests"]
+    as_clerk = shown("clerk", "clerk password 1", "contact", "show", str(nell["id"]))
+    assert as_clerk["requests"] == [] and as_clerk["confidential_hidden"] == 1
+    assert report["tracking_number"] not in json.dumps(as_clerk)

@@ -506,7 +506,6 @@ def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
     from desktop.models.contacts import (
         find_contacts,
-        get_contact,
         primary_email,
         primary_phone,
     )
@@ -532,19 +531,37 @@ def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             or _("Nobody found."),
         )
         return
-    contact = get_contact(args.id)
-    data = describe(contact) | {
+    from desktop.models.request_detail import contact_history
+
+    # the Counter's own history: a confidential report is left out for roles that may not
+    # see it (that this resident reported a neighbour is itself the confidential part)
+    history = contact_history(args.id, limit=100)
+    lines = sorted(
+        history.open_requests + history.past_requests, key=lambda r: r.requested_at, reverse=True
+    )
+    data = describe(history.contact) | {
         "requests": [
-            {"tracking_number": r.tracking_number, "status": r.status, "type": r.service_type.name}
-            for r in contact.requests.order_by(ServiceRequest.requested_at.desc()).limit(100)
-        ]
+            {"tracking_number": r.tracking_number, "status": r.status, "type": r.service_type}
+            for r in lines
+        ],
+        "confidential_hidden": history.confidential_hidden,
     }
+    hidden = (
+        [
+            _("  (and {n} confidential, shown to supervisors only)").format(
+                n=history.confidential_hidden
+            )
+        ]
+        if history.confidential_hidden
+        else []
+    )
     emit(
         args,
         data,
         "\n".join(
             [f"{data['name']}  {data['phone']}  {data['email']}", data["address"], ""]
             + [f"  {r['tracking_number']}  {r['status']:<12} {r['type']}" for r in data["requests"]]
+            + hidden
         ),
     )
 
