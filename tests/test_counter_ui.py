@@ -120,6 +120,24 @@ def test_a_known_callers_request_by_keyboard_alone(qtbot, counter, maria, clerk)
     assert counter.error_label.isVisible() and not counter.banner.isVisible()
 
 
+def test_a_scanned_tracking_number_opens_the_request_not_a_new_caller(qtbot, counter, maria):
+    number = ServiceRequest.get(ServiceRequest.contact == maria.id).tracking_number
+    keys = Keyboard(qtbot)
+    with qtbot.waitSignal(counter.open_request) as opened:
+        keys.type(number)  # what a USB scanner types, then Enter
+        keys.press(Qt.Key.Key_Return)
+    assert opened.args == [number]
+    assert counter.who.edit.text() == "" and counter.phone.text() == ""
+    keys.type("2026-99999")
+    keys.press(Qt.Key.Key_Return)
+    assert "no request 2026-99999" in counter.error_label.text()
+    assert counter.phone.text() == ""
+    counter.who.edit.clear()
+    keys.type("2025551234")  # ten digits that could be read as 2025-551234: a phone
+    keys.press(Qt.Key.Key_Return)
+    assert counter.phone.text() == "2025551234"
+
+
 def test_a_new_caller_is_added_inline(qtbot, counter):
     keys = Keyboard(qtbot)
     keys.type("(555) 777-1212")

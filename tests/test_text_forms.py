@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 from desktop.models.addresses import normalize_address
 from desktop.models.contacts_text import format_phone, normalize_phone
 from desktop.models.db import write
-from desktop.models.tracking import format_tracking, next_tracking_number, parse_tracking
+from desktop.models.tracking import (
+    format_tracking,
+    looks_like_tracking,
+    next_tracking_number,
+    parse_tracking,
+)
 
 
 @pytest.mark.parametrize(
@@ -84,6 +89,22 @@ def test_phone_numbers_match(typed):
 )
 def test_tracking_numbers_as_typed_or_scanned(typed, expected):
     assert parse_tracking(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "taken"),
+    [
+        ("2026-00042", True),
+        ("#2026-42", True),
+        (" 2026-00042 ", True),
+        ("2025551234", False),  # a phone number, though parse_tracking reads 2025-551234
+        ("555-0102", False),
+        ("555-010-2233", False),
+        ("2026-0", False),
+    ],
+)
+def test_a_field_that_takes_phones_takes_only_the_printed_form_for_a_tracking_number(typed, taken):
+    assert looks_like_tracking(typed) is taken
 
 
 def test_tracking_numbers_count_up_per_year(db):

@@ -28,6 +28,15 @@ def parse_tracking(text: str, digits: int = DEFAULT_DIGITS) -> str | None:
     return format_tracking(year, number, digits)
 
 
+_PRINTED = re.compile(r"^\s*#?\d{4}-\d{1,9}\s*$")
+
+
+def looks_like_tracking(text: str) -> bool:
+    """True for a number as printed or scanned ("2026-00042", "#2026-42"): in a field that also
+    takes phone numbers only the dashed form is taken for one ("2025551234" is a phone)."""
+    return bool(_PRINTED.match(text)) and parse_tracking(text) is not None
+
+
 def next_tracking_number(year: int, digits: int = DEFAULT_DIGITS) -> str:
     """Hand out the next number of `year`. Call inside a write transaction."""
     fast_sql.execute(_NEXT, (year,))

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.models.contacts import CallerDetails, find_contacts, primary_phone
 from desktop.models.contacts_text import looks_like_email, looks_like_phone
+from desktop.models.db import reading
 from desktop.models.errors import InputError, KnownError
 from desktop.models.intake import (
     RequestDraft,
@@ -49,9 +50,11 @@ from desktop.models.intake import (
     log_question,
     service_type_by_code,
 )
+from desktop.models.lifecycle import find_request
 from desktop.models.lookups import find_types, known_addresses, type_names
 from desktop.models.request_detail import contact_history
 from desktop.models.schema import ServiceRequest, ServiceType, StaffUser
+from desktop.models.tracking import looks_like_tracking
 from desktop.models.triage import triage
 from desktop.models.vocab import CHANNELS, PRIORITIES, STATUSES, TARGET_UNITS
 from desktop.ui.counter_answers import ArticleView, call_script_html
@@ -540,7 +543,11 @@ class CounterPage(QWidget):
         return int(found[labels.index(chosen)][1]) if ok else None
 
     def _new_caller_from(self, text: str) -> None:
-        """Enter with no match: the typed phone, email or name starts a new caller."""
+        """Enter with no match: the typed phone, email or name starts a new caller; a tracking
+        number (the scanner types one and Enter wherever the cursor is) opens that request."""
+        if looks_like_tracking(text):
+            self._open_scanned(text)
+            return
         self.forget_contact()
         if looks_like_phone(text):
             self.phone.setText(text)
@@ -555,6 +562,17 @@ class CounterPage(QWidget):
             self.phone.setFocus()
         else:
             self.address.setFocus()
+
+    def _open_scanned(self, text: str) -> None:
+        try:
+            with reading():
+                find_request(text)
+        except KnownError as exc:
+            self.show_error(str(exc))
+            return
+        self.who.edit.clear()
+        self.who.close_results()
+        self.open_request.emit(text)
 
     def forget_contact(self) -> None:
         self.contact_id = None
