@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _, ngettext
+from desktop.models.clock import FIRST_YEAR, LAST_YEAR
 from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError, KnownError
 
@@ -22,11 +23,18 @@ from desktop.models.errors import InputError, KnownError
 def day_argument(text: str) -> dt.date:
     """An argparse type: a YYYY-MM-DD date, or a usage error in the clerk's words."""
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             _("“{text}” is not a date: write YYYY-MM-DD").format(text=text)
         ) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(
+            _(
+                "{text} is not a date Front Counter keeps: give a year from {first} to {last}"
+            ).format(text=text, first=FIRST_YEAR, last=LAST_YEAR)
+        )
+    return day
 
 
 def _hours(text: str) -> float:

@@ -106,6 +106,12 @@ class Period:
             first = dt.datetime.strptime(text.strip(), "%Y-%m").date()
         except ValueError:
             raise InputError(_("“{text}” is not a month like 2026-10.").format(text=text)) from None
+        if not clock.FIRST_YEAR <= first.year <= clock.LAST_YEAR:
+            raise InputError(
+                _(
+                    "{text} is not a month Front Counter keeps: give a year from {first} to {last}."
+                ).format(text=text, first=clock.FIRST_YEAR, last=clock.LAST_YEAR)
+            )
         return cls(first, _month_end(first))
 
     @classmethod

@@ -11,6 +11,10 @@ from collections.abc import Callable
 
 _now: Callable[[], dt.datetime] = dt.datetime.now
 
+#: the years a date typed by someone may fall in: a period of such dates, the period before
+#: it and the first moment after it are all still dates Python can hold
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 def now() -> dt.datetime:
     """The current local time, to the second."""
