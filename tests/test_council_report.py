@@ -21,6 +21,7 @@ from desktop.models.documents import page_setup
 from desktop.models.intake import RequestDraft, create_request, log_question
 from desktop.models.schema import Department, FaqArticle, ServiceRequest
 from desktop.models.settings import set_settings
+from desktop.models.vocab import DONE_STATUSES, OPEN_STATUSES
 from desktop.printing import page_count
 from desktop.printing.council_report import build_council_report, overdue_by
 from tests.conftest import TEST_NOW
@@ -233,3 +234,42 @@ def test_stats_report_export_and_goals_from_the_command_line(tmp_path: Path, cap
     code, out, _err = run(capsys, base, "goals", "list")
     assert "Pothole" in out
     assert run(capsys, base, "goals", "remove", "pothole")[0] == 0
+
+
+def test_export_and_stats_refuse_what_would_be_an_empty_file_or_a_crash(tmp_path: Path, capsys):
+    db = tmp_path / "town.db"
+    base = ["--basedir", str(tmp_path), "--db", str(db)]
+    assert main([*base, "init", "--town", "Alder Falls", "--demo", "300"]) == 0
+    capsys.readouterr()
+    sheet = tmp_path / "sheet.csv"
+    for status in ("bogus", "Closed,nope"):
+        code, _out, err = run(capsys, base, "export", "--status", status, "--out", str(sheet))
+        assert code == 1 and "is not a status" in err and not sheet.exists()
+    code, _out, err = run(
+        capsys, base, "export", "--from", "2026-10-31", "--to", "2026-10-01", "--out", str(sheet)
+    )
+    assert code == 1 and "end before they start" in err
+    code, out, _err = run(capsys, base, "export", "--status", "open", "--json", "--out", str(sheet))
+    opened = open_database(db)
+    try:
+        still_open = ServiceRequest.select().where(ServiceRequest.status.in_(OPEN_STATUSES)).count()
+        done = ServiceRequest.select().where(ServiceRequest.status.in_(DONE_STATUSES)).count()
+    finally:
+        close_database(opened)
+    assert code == 0 and json.loads(out)["requests"] == still_open > 0
+    code, out, _err = run(
+        capsys, base, "export", "--status", "Resolved,closed", "--json", "--out", str(sheet)
+    )
+    assert code == 0 and json.loads(out)["requests"] == done > 0
+    for argv in (
+        ["stats", "--from", "0001-01-01", "--to", "2026-01-01"],
+        ["stats", "--from", "1900-01-01", "--to", "9999-12-31"],
+        ["report", "monthly", "--month", "9999-12", "--out", str(tmp_path / "r.pdf")],
+        ["report", "monthly", "--month", "0001-01", "--out", str(tmp_path / "r.pdf")],
+    ):
+        try:
+            code, _out, err = run(capsys, base, *argv)
+        except SystemExit as usage:  # argparse's own exit for a malformed argument
+            code, err = int(str(usage.code)), capsys.readouterr().err
+        assert code in (1, 2) and "from 1900 to 2999" in err, argv
+        assert "Traceback" not in err
