@@ -22,6 +22,7 @@ from desktop.models.db import (
     close_database,
     is_postgres_url,
     open_database,
+    postgres_address,
 )
 from desktop.models.errors import InputError, KnownError, PasswordNeeded
 from desktop.paths import AppPaths
@@ -260,6 +261,7 @@ def cmd_migrate_to(args: argparse.Namespace, target: str, paths: AppPaths) -> in
     source = _file(target, _("migrate-to"))
     if not is_postgres_url(args.url):
         raise InputError(_("Give the server as postgresql://user@host:port/name."))
+    postgres_address(args.url)  # an address that cannot be read is a sentence, before any work
     if not source.is_file():
         raise InputError(_("There is no database file at {path}.").format(path=source))
     password = database_password(args.url)

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import random
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 import peewee
 
@@ -29,6 +30,7 @@ from desktop.models.errors import (
     CannotOpenDatabase,
     DatabaseCorrupt,
     DatabaseError,
+    InputError,
     KnownError,
     known_db_errors,
     translate_db_error,
@@ -88,6 +90,103 @@ def is_postgres_url(target: str) -> bool:
     return target.startswith(("postgresql://", "postgres://"))
 
 
+#: how a PostgreSQL server is written, said whenever an address cannot be read
+POSTGRES_FORM = "postgresql://user@host:port/name"
+DEFAULT_PORT = 5432
+
+
+@dataclass(frozen=True)
+class PostgresAddress:
+    """A PostgreSQL address taken apart; `url` is the address without any password typed
+    into it (what the recent list, the keyring and the log may keep)."""
+
+    host: str
+    port: int
+    name: str
+    user: str = ""
+    password: str | None = None
+
+    @property
+    def url(self) -> str:
+        user = quote(self.user, safe="") + "@" if self.user else ""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"postgresql://{user}{host}:{self.port}/{quote(self.name, safe='')}"
+
+
+def _unreadable(problem: str) -> CannotOpenDatabase:
+    return CannotOpenDatabase(
+        _("This PostgreSQL address cannot be read ({problem}): give the server as {form}.").format(
+            problem=problem, form=POSTGRES_FORM
+        )
+    )
+
+
+def postgres_address(url: str) -> PostgresAddress:
+    """`url` taken apart, or CannotOpenDatabase saying what is wrong with it: urllib's
+    ValueError (a port that is not a number, an unclosed "[") would reach the clerk as a crash."""
+    try:
+        parsed = urlparse(url)
+    except ValueError as exc:
+        raise _unreadable(_("the server's name is not written right: check any [ and ]")) from exc
+    if parsed.scheme not in {"postgresql", "postgres"}:
+        raise _unreadable(_("it must begin with postgresql://"))
+    try:
+        port = parsed.port
+    except ValueError as exc:
+        raise _unreadable(_("the port must be a number from 1 to 65535")) from exc
+    if port == 0:
+        raise _unreadable(_("the port must be a number from 1 to 65535"))
+    name = unquote(parsed.path.lstrip("/"))
+    if not name:
+        raise CannotOpenDatabase(_("The PostgreSQL address must name a database: …/NAME."))
+    return PostgresAddress(
+        host=parsed.hostname or "localhost",
+        port=port or DEFAULT_PORT,
+        name=name,
+        user=unquote(parsed.username or ""),
+        password=unquote(parsed.password) if parsed.password is not None else None,
+    )
+
+
+def server_address(host: str, port: str, name: str, user: str) -> PostgresAddress:
+    """The address from the "Open a server" fields; InputError names the field to put right."""
+    host, port, name, user = host.strip(), port.strip(), name.strip(), user.strip()
+    if not host:
+        raise InputError(_("Type the server's name or address."), field="host")
+    if any(ch in host for ch in "/@?#[]: ") and not _is_ipv6(host):
+        raise InputError(
+            _("The server is a name or an address only, such as db.town.local or 10.0.0.5."),
+            field="host",
+        )
+    if not port:
+        number = DEFAULT_PORT
+    elif port.isascii() and port.isdigit() and 1 <= int(port) <= 65535:
+        number = int(port)
+    else:
+        raise InputError(_("The port is a number from 1 to 65535 (usually 5432)."), field="port")
+    if not name:
+        raise InputError(_("Type the name of the town's database."), field="name")
+    return PostgresAddress(host=host.strip("[]"), port=number, name=name, user=user)
+
+
+def _is_ipv6(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host.strip("[]")).version == 6
+    except ValueError:
+        return False
+
+
+def moved_to_server(opened: OpenedDatabase) -> str:
+    """The server this file's town moved to ('' when it has not moved): the window offers to
+    open it instead of the read-only file."""
+    if not opened.is_sqlite:
+        return ""
+    with known_db_errors():
+        return _moved_to(opened.db)
+
+
 _NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "afpfs", "fuse.sshfs", "9p", "davfs"}
 
 
@@ -96,13 +195,19 @@ def without_password(target: str) -> str:
     password typed into it (secrets live in the keyring only)."""
     if not is_postgres_url(target):
         return target
-    parsed = urlparse(target)
+    try:
+        parsed = urlparse(target)
+        port = parsed.port
+    except ValueError:  # unreadable (opening it says why): still no password in the log
+        return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1@", target)
     if parsed.password is None:
         return target
     host = parsed.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
     netloc = (f"{parsed.username}@" if parsed.username else "") + host
-    if parsed.port:
-        netloc += f":{parsed.port}"
+    if port:
+        netloc += f":{port}"
     return parsed._replace(netloc=netloc).geturl()
 
 
@@ -186,19 +291,17 @@ def _sqlite_database(path: Path, *, read_only: bool, shared: bool) -> peewee.Sql
 
 
 def _postgres_database(url: str, password: str | None) -> tuple[peewee.Database, str]:
-    parsed = urlparse(url)
-    name = unquote(parsed.path.lstrip("/"))
-    if not name:
-        raise CannotOpenDatabase(_("The PostgreSQL address must name a database: …/NAME."))
+    address = postgres_address(url)
+    name = address.name
     params: dict[str, Any] = {
-        "host": parsed.hostname or "localhost",
-        "port": parsed.port or 5432,
+        "host": address.host,
+        "port": address.port,
         "connect_timeout": 10,
         "application_name": "frontcounter",
     }
-    if parsed.username:
-        params["user"] = unquote(parsed.username)
-    secret = unquote(parsed.password) if parsed.password else password
+    if address.user:
+        params["user"] = address.user
+    secret = address.password or password
     if secret:
         params["password"] = secret
     shown = f"postgresql://{params.get('user', '')}@{params['host']}:{params['port']}/{name}"
@@ -241,7 +344,7 @@ def open_database(
     config_cache.clear()  # what was kept belongs to the database open before
     text = str(target)
     if is_postgres_url(text):
-        if password is None and not urlparse(text).password:
+        if password is None and not postgres_address(text).password:
             from desktop.models.secret_store import database_password
 
             password = database_password(text)
