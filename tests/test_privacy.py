@@ -182,6 +182,32 @@ def test_the_cli_writes_a_redacted_export(confidential_request, tmp_path, db):
     assert "mayor" not in out.read_text(encoding="utf-8")
 
 
+def test_a_release_that_cannot_be_written_is_a_sentence_and_not_recorded(
+    confidential_request, tmp_path, db, capsys
+):
+    from desktop.app import main
+    from desktop.models.schema import AuditRecord
+
+    base = ["--basedir", str(tmp_path), "--db", db.location]
+    number = confidential_request.tracking_number
+
+    def releases() -> int:
+        return AuditRecord.select().where(AuditRecord.action == "export").count()
+
+    for out in (tmp_path / "no such folder" / "x.json", tmp_path):
+        capsys.readouterr()
+        assert main([*base, "privacy", "export", "--request", number, "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("frontcounter: ") and err.count("\n") == 1, err
+        assert releases() == 0  # nothing was released, so nothing says it was
+    assert list(tmp_path.glob(".release-*")) == []
+    assert (
+        main([*base, "privacy", "export", "--request", number, "--out", str(tmp_path / "r.json")])
+        == 0
+    )
+    assert releases() == 1
+
+
 def test_confidential_reporters_are_masked_for_roles_that_do_not_need_them(
     confidential_request,
 ):

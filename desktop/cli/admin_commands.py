@@ -254,8 +254,7 @@ def privacy_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         return
     redact = not args.no_redact
     if args.contact is not None:
-        data = privacy.export_contact(args.contact, redact=redact, actor=actor)
+        privacy.export_contact(args.contact, redact=redact, actor=actor, out=args.out)
     else:
-        data = privacy.export_request(args.request, redact=redact, actor=actor)
-    privacy.write_export(data, args.out)
+        privacy.export_request(args.request, redact=redact, actor=actor, out=args.out)
     emit(args, {"out": str(args.out), "redacted": redact}, _("Written: {out}").format(out=args.out))

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _
 from desktop.models import audit, clock, permissions
 from desktop.models.db import reading, write
-from desktop.models.errors import InputError, NotFound
+from desktop.models.errors import InputError, KnownError, NotFound
 from desktop.models.schema import (
     Contact,
     ContactMethod,
@@ -318,9 +320,14 @@ def _export_header(kind: str, redact: bool) -> dict[str, Any]:
 
 
 def export_request(
-    reference: str | int, *, redact: bool = True, actor: StaffUser | None = None
+    reference: str | int,
+    *,
+    redact: bool = True,
+    actor: StaffUser | None = None,
+    out: Path | None = None,
 ) -> dict[str, Any]:
-    """Everything the town holds on one request, as a public-records release."""
+    """Everything the town holds on one request, as a public-records release (written to
+    `out` when given: the audit trail records the release once the file is there)."""
     from desktop.models.lifecycle import find_request
 
     permissions.require(actor, permissions.PRIVACY_MANAGE)
@@ -328,14 +335,21 @@ def export_request(
         request = find_request(reference)
         data = _export_header("request", redact)
         data["request"] = _request_record(request, redact)
+    if out is not None:
+        write_export(data, out)
     _audit_export("service_request", request.id, redact, actor)
     return data
 
 
 def export_contact(
-    contact_id: int, *, redact: bool = True, actor: StaffUser | None = None
+    contact_id: int,
+    *,
+    redact: bool = True,
+    actor: StaffUser | None = None,
+    out: Path | None = None,
 ) -> dict[str, Any]:
-    """Everything the town holds about one resident: details, requests, questions."""
+    """Everything the town holds about one resident: details, requests, questions (written to
+    `out` when given, before the audit trail records the release)."""
     permissions.require(actor, permissions.PRIVACY_MANAGE)
     with reading():
         contact = Contact.get_or_none(Contact.id == contact_id)
@@ -365,6 +379,8 @@ def export_contact(
             {"at": audit.plain(q.at), "topic": q.topic, "channel": q.channel}
             for q in InfoContact.select().where(InfoContact.contact == contact_id)
         ]
+    if out is not None:
+        write_export(data, out)
     _audit_export("contact", contact_id, redact, actor)
     return data
 
@@ -374,5 +390,28 @@ def _audit_export(table: str, record_id: int, redact: bool, actor: StaffUser | N
 
 
 def write_export(data: dict[str, Any], path: Path) -> Path:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    """The release as JSON at `path`, through a temporary file beside it: a failed write
+    leaves no half file, and a folder that is not there is a sentence."""
+    path = Path(path)
+    if path.is_dir():
+        raise KnownError(_("{path} is a folder: give a file name to write.").format(path=path))
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".release-", suffix=".json", dir=path.parent)
+    except OSError as exc:
+        raise KnownError(
+            _("Cannot write in {folder}: {reason}").format(
+                folder=path.parent, reason=exc.strerror or exc
+            )
+        ) from exc
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, ensure_ascii=False, indent=2)
+        Path(temporary).replace(path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise KnownError(
+            _("The release could not be written to {path}: {reason}").format(
+                path=path, reason=exc.strerror or exc
+            )
+        ) from exc
     return path
