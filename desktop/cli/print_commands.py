@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -114,18 +112,15 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def write_pdf(path: Path, pdf: bytes) -> None:
-    """Write the file whole or not at all (a temporary file, then a rename)."""
+    """Write the file whole or not at all (desktop.printing.output), in the clerk's words."""
+    from desktop.printing.output import write_pdf_file
+
     target = path.expanduser()
     try:
-        folder = target.parent if str(target.parent) else Path()
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".frontcounter-", suffix=".pdf")
-        with os.fdopen(handle, "wb") as out:
-            out.write(pdf)
-        Path(temporary).chmod(0o644)  # mkstemp makes it private; a printout is not
-        Path(temporary).replace(target)
+        write_pdf_file(target, pdf)
     except OSError as exc:
         raise KnownError(
-            _("Could not write {path}: {reason}.").format(path=target, reason=exc.strerror)
+            _("Could not write {path}: {reason}.").format(path=target, reason=exc.strerror or exc)
         ) from exc
 
 

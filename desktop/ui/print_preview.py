@@ -208,13 +208,17 @@ class PrintPreviewDialog(QDialog):
     # -- saving -----------------------------------------------------------------------------
 
     def save_pdf(self) -> None:
+        from desktop.printing.output import write_pdf_file
+
         path = self.ask_save_path(self, self.suggested_name)
         if path is None:
             return
         try:
-            path.write_bytes(self.pdf)
+            write_pdf_file(path, self.pdf)  # a failure leaves no half PDF under the chosen name
         except OSError as exc:
-            self._fail(_("Could not save {path}: {reason}.").format(path=path, reason=exc.strerror))
+            self._fail(
+                _("Could not save {path}: {reason}.").format(path=path, reason=exc.strerror or exc)
+            )
             return
         self.printed.emit()
 

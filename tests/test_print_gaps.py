@@ -1,0 +1,87 @@
+"""Printing where it used to fall short: a read-only database, a failed write, the FAQ binder
+from the Knowledge screen, and a selection too large for one print."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from desktop import printing
+from desktop.app import main
+from desktop.models import documents
+from desktop.printing import output
+
+
+def read(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def debris(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(output.TEMPORARY_PREFIX))
+
+
+@pytest.fixture
+def town(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[list[str], str]:
+    """A town on a file with one request: the command line's arguments and its number."""
+    base = ["--basedir", str(tmp_path / "base"), "--db", str(tmp_path / "town.db")]
+    assert main([*base, "init", "--town", "Alder Falls", "--admin", "Ada Admin"]) == 0
+    capsys.readouterr()
+    code = main(
+        [*base, "request", "add", "pothole", "Deep hole", "--address", "1 Elm St",
+         "--attr", "size=large", "--attr", "in_lane=yes", "--json"]
+    )  # fmt: skip
+    assert code == 0
+    return base, json.loads(capsys.readouterr().out)["tracking_number"]
+
+
+def _fail_half_way(handle: int, pdf: bytes) -> None:
+    """As a full disk does: part of the file is written, then the write fails."""
+    with os.fdopen(handle, "wb") as out:
+        out.write(pdf[: len(pdf) // 2])
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+# -- a write that fails -------------------------------------------------------------------------
+
+
+def test_a_failed_pdf_write_leaves_no_file_behind(town, tmp_path, capsys, monkeypatch):
+    base, _number = town
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    out = folder / "binder.pdf"
+    monkeypatch.setattr(output, "_fill", _fail_half_way)
+    code = main([*base, "print", "faq-binder", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Could not write" in err and "No space left" in err
+    assert list(folder.iterdir()) == []
+    out.write_bytes(b"%PDF-1.4 the binder printed last month")
+    assert main([*base, "print", "faq-binder", "--out", str(out)]) == 1
+    assert out.read_bytes() == b"%PDF-1.4 the binder printed last month"
+    assert debris(folder) == []
+
+
+@pytest.mark.usefixtures("no_dialogs")
+def test_save_as_pdf_that_fails_keeps_the_file_that_was_there(qtbot, db, tmp_path, monkeypatch):
+    from desktop.ui.print_preview import PrintPreviewDialog
+
+    target = tmp_path / "binder.pdf"
+    target.write_bytes(b"%PDF-1.4 the binder printed last month")
+    pdf = printing.build_faq_binder(documents.faq_binder(), documents.page_setup())
+    dialog = PrintPreviewDialog(pdf, "FAQ binder", ask_save_path=lambda parent, name: target)
+    qtbot.addWidget(dialog)
+    monkeypatch.setattr(output, "_fill", _fail_half_way)
+    with qtbot.waitSignal(dialog.print_failed) as failed, qtbot.assertNotEmitted(dialog.printed):
+        dialog.save_button.click()
+    assert "Could not save" in failed.args[0] and "No space left" in failed.args[0]
+    assert target.read_bytes() == b"%PDF-1.4 the binder printed last month"
+    assert debris(tmp_path) == []
+    monkeypatch.undo()
+    with qtbot.waitSignal(dialog.printed):
+        dialog.save_button.click()
+    assert "Contents" in read(target.read_bytes()) and debris(tmp_path) == []
