@@ -7,6 +7,8 @@ import errno
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,11 @@ from pypdf import PdfReader
 
 from desktop import printing
 from desktop.app import main
+from desktop.cli import safety_commands
 from desktop.models import documents
 from desktop.printing import output
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def read(pdf: bytes) -> str:
@@ -45,6 +50,73 @@ def _fail_half_way(handle: int, pdf: bytes) -> None:
     with os.fdopen(handle, "wb") as out:
         out.write(pdf[: len(pdf) // 2])
     raise OSError(errno.ENOSPC, "No space left on device")
+
+
+# -- a read-only database -----------------------------------------------------------------------
+
+
+def test_printing_from_a_read_only_database_prints_and_says_it_was_not_recorded(
+    town, tmp_path, capsys, monkeypatch
+):
+    base, number = town
+    opened_as = safety_commands.open_for_cli
+    monkeypatch.setattr(
+        safety_commands,
+        "open_for_cli",
+        lambda target, **options: opened_as(target, read_only=True, **options),
+    )
+    before = (tmp_path / "town.db").read_bytes()
+    for args in (
+        ("faq-binder",),
+        ("work-order", number, "--no-record"),
+        ("work-order", number),  # would record: prints all the same
+    ):
+        out = tmp_path / "out.pdf"
+        out.unlink(missing_ok=True)
+        code = main([*base, "print", *args, "--out", str(out), "--json"])
+        stdout, err = capsys.readouterr()
+        assert code == 0, (args, err)
+        assert "Alder Falls" in read(out.read_bytes())
+        result = json.loads(stdout)
+        assert result["recorded"] is False
+        said = "not recorded" in err and "read-only" in err
+        assert said == (args == ("work-order", number)), (args, err)
+    assert (tmp_path / "town.db").read_bytes() == before
+    monkeypatch.undo()  # writable again: the print is recorded as before
+    assert main([*base, "print", "work-order", number, "--out", str(out), "--json"]) == 0
+    stdout, err = capsys.readouterr()
+    assert json.loads(stdout)["recorded"] is True and "not recorded" not in err
+
+
+def test_printing_from_a_file_the_computer_will_not_let_us_write(town, tmp_path, capsys):
+    """A real read-only file (as root, the power to write anything is dropped first)."""
+    base, number = town
+    path = tmp_path / "town.db"
+    folder = tmp_path / "paper"
+    folder.mkdir()
+    path.chmod(0o444)
+    before = path.read_bytes()
+    prefix = (
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+        if os.geteuid() == 0
+        else []
+    )
+    try:
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "desktop", *base, "print", "work-order", number,
+             "--out", str(folder / "wo.pdf")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "HOME": str(tmp_path / "home")},
+        )  # fmt: skip
+    finally:
+        path.chmod(0o644)
+    assert result.returncode == 0, result.stderr
+    assert "read-only" in result.stderr and "not recorded" in result.stderr
+    assert number in read((folder / "wo.pdf").read_bytes())
+    assert path.read_bytes() == before
 
 
 # -- a write that fails -------------------------------------------------------------------------

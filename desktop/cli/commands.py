@@ -134,6 +134,7 @@ HANDLERS: dict[str, Handler] = {
 #: commands (and actions) that only read, so a read-only database is fine for them
 READ_ONLY_OK = {
     "info",
+    "print",  # read-only database: printed but not recorded, and print_command says so
     "stats",
     "report monthly",
     "export",

@@ -2,13 +2,16 @@
 
 `print` writes one PDF file (`--out`) and records on each request that it was printed, so the
 next print of the same work order says REPRINT (`--no-record` for a proof). With --json it
-prints {"file", "pages", "bytes", "requests": [tracking numbers]}.
+prints {"file", "pages", "bytes", "requests": [tracking numbers], "recorded": true or false}.
+On a read-only database the PDF is written all the same and the print is not recorded (said on
+standard error).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +171,18 @@ def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     else:
         pdf = printing.build_faq_binder(documents.faq_binder(), setup)
     write_pdf(args.out, pdf)
-    if printed and not args.no_record:
+    record = bool(printed) and not args.no_record
+    if record and opened.read_only:
+        record = False  # the crew needs the paper; a read-only file cannot take the history line
+        print(
+            ngettext(
+                "Printed, but not recorded in the request's history: the database is read-only.",
+                "Printed, but not recorded in the requests' history: the database is read-only.",
+                len(printed),
+            ),
+            file=sys.stderr,
+        )
+    if record:
         note = (
             _("Letter “{name}” printed").format(name=args.template)
             if kind == documents.LETTER
@@ -177,7 +191,13 @@ def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         documents.record_printed(printed, kind, actor=_actor(args), note=note)
     numbers = documents.tracking_numbers(printed)
     pages = printing.page_count(pdf)
-    result = {"file": str(args.out), "bytes": len(pdf), "pages": pages, "requests": numbers}
+    result = {
+        "file": str(args.out),
+        "bytes": len(pdf),
+        "pages": pages,
+        "requests": numbers,
+        "recorded": record,
+    }
     text = ngettext("Wrote {file} ({pages} page).", "Wrote {file} ({pages} pages).", pages).format(
         file=args.out, pages=pages
     )
