@@ -223,6 +223,26 @@ def test_every_column_sorts(town):
             assert len(rows) == 4
 
 
+def test_status_and_priority_sort_in_their_own_order_not_the_alphabets(town):
+    statuses = ["closed", "new", "in_progress", "assigned"]
+    priorities = ["urgent", "low", "high", "normal"]
+    for request, status, priority in zip(
+        ServiceRequest.select().order_by(ServiceRequest.id), statuses, priorities, strict=True
+    ):
+        ServiceRequest.update(status=status, priority=priority).where(
+            ServiceRequest.id == request.id
+        ).execute()
+
+    def column(key: str, descending: bool) -> list[str]:
+        rows = RequestList(RequestFilter(), key, descending).page(0, 10)
+        return [row.values[COLUMN_KEYS.index(key)] for row in rows]
+
+    assert column("status", False) == ["new", "assigned", "in_progress", "closed"]
+    assert column("status", True) == ["closed", "in_progress", "assigned", "new"]
+    assert column("priority", False) == ["low", "normal", "high", "urgent"]
+    assert column("priority", True) == ["urgent", "high", "normal", "low"]
+
+
 def test_filters_survive_a_saved_view_round_trip():
     filters = RequestFilter(
         statuses=("new",),

@@ -7,7 +7,7 @@ with ten years of requests scrolls as fast as one with ten requests.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -20,7 +20,7 @@ from desktop.models.db import reading
 from desktop.models.overdue import is_overdue, overdue_condition
 from desktop.models.request_search import SEARCH_CAP, matching_ids, parse_search
 from desktop.models.schema import Contact, Department, ServiceRequest, ServiceType, StaffUser
-from desktop.models.vocab import CONFIDENTIAL, OPEN_STATUSES
+from desktop.models.vocab import CONFIDENTIAL, OPEN_STATUSES, PRIORITIES, STATUSES
 
 Assignee = StaffUser.alias("assignee")
 Reporter = Contact.alias("reporter")
@@ -38,14 +38,35 @@ class Column:
     expression: Any
     sortable: bool = True
     shown_by_default: bool = True
+    #: what the column sorts by, when not its value (a status by its place in a request's life)
+    sort_by: Any = None
+
+    @property
+    def order(self) -> Any:
+        return self.expression if self.sort_by is None else self.sort_by
+
+
+def _rank(field: Any, codes: Sequence[str]) -> Any:
+    """Codes sorted in the order the vocabulary lists them, not the alphabet's."""
+    return peewee.Case(field, [(code, rank) for rank, code in enumerate(codes)], len(codes))
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("tracking_number", _("Number"), ServiceRequest.tracking_number),
     Column("requested_at", _("Received"), ServiceRequest.requested_at),
     Column("service_type", _("Type"), ServiceType.name),
-    Column("status", _("Status"), ServiceRequest.status),
-    Column("priority", _("Priority"), ServiceRequest.priority),
+    Column(
+        "status",
+        _("Status"),
+        ServiceRequest.status,
+        sort_by=_rank(ServiceRequest.status, list(STATUSES)),
+    ),
+    Column(
+        "priority",
+        _("Priority"),
+        ServiceRequest.priority,
+        sort_by=_rank(ServiceRequest.priority, list(PRIORITIES)),
+    ),
     Column("address", _("Address"), ServiceRequest.address),
     Column("department", _("Department"), Department.name),
     Column("assignee", _("Assigned to"), Assignee.full_name),
@@ -343,7 +364,7 @@ class RequestList:
         the page; with few matches, they are found by their own index and sorted.
         """
         column = next(c for c in COLUMNS if c.key == self.sort_key)
-        order = [column.expression.desc() if self.descending else column.expression.asc()]
+        order = [column.order.desc() if self.descending else column.order.asc()]
         order.append(ServiceRequest.id.desc() if self.descending else ServiceRequest.id.asc())
         query = ServiceRequest.select(ServiceRequest.id)
         if column.key in _JOINED:
