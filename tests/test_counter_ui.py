@@ -262,6 +262,7 @@ def test_a_half_typed_form_survives_a_crash(qtbot, drafts, clerk, maria):
     page.set_type("pothole")
     page.questions.set_values({"size": "large"})
     page.confidential.setChecked(True)
+    page.channel.setCurrentIndex(page.channel.findData("letter"))  # not the workstation's last
     with qtbot.waitSignal(page.draft_timer.timeout):
         pass  # the draft is written after a short pause in typing
     page.deleteLater()  # the window is gone without saving (a crash, a power cut)
@@ -273,6 +274,7 @@ def test_a_half_typed_form_survives_a_crash(qtbot, drafts, clerk, maria):
     assert again.service_type is not None and again.service_type.code == "pothole"
     assert again.questions.values() == {"size": "large"}
     assert again.confidential.isChecked()
+    assert again.channel.currentData() == "letter"
     assert "brought back" in again.banner_text.text()
 
 

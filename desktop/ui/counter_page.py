@@ -1023,6 +1023,7 @@ class CounterPage(QWidget):
             "answers": self.questions.values() if self.service_type else {},
             "safety_acknowledged": self.safety_ack.isChecked(),
             "priority": self.priority.currentData(),
+            "channel": self.channel.currentData(),
         }
 
     def keep_draft(self) -> None:
@@ -1074,6 +1075,9 @@ class CounterPage(QWidget):
             self.safety_ack.setChecked(bool(state.get("safety_acknowledged")))
         index = self.priority.findData(state.get("priority"))
         self.priority.setCurrentIndex(max(index, 0))
+        index = self.channel.findData(state.get("channel"))
+        if index >= 0:  # a draft from before the channel was kept: the workstation's last
+            self.channel.setCurrentIndex(index)
 
     def closing(self) -> None:
         """The window closes: keep what is typed right now."""
