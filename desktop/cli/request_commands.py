@@ -439,8 +439,18 @@ def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
     ]
     lines += [f"{a.label}: {a.value}" for a in detail.answers]
     lines += ["", _("History:")]
+    from desktop.models.vocab import STATUSES
+
+    def change(h: Any) -> str:  # a status event's body is empty: what it says is its new status
+        if h.kind != "status" or not h.new_value:
+            return ""
+        old = STATUSES.get(h.old_value or "", h.old_value or "")
+        new = STATUSES.get(h.new_value, h.new_value)
+        return f"{old} → {new}  " if old else f"→ {new}  "
+
     lines += [
-        f"  {h.at:%Y-%m-%d %H:%M}  {h.kind:<13} {h.body}" + (f"  ({h.actor})" if h.actor else "")
+        f"  {h.at:%Y-%m-%d %H:%M}  {h.kind:<13} {change(h)}{h.body}"
+        + (f"  ({h.actor})" if h.actor else "")
         for h in history
     ]
     emit(args, data, "\n".join(lines))
