@@ -4,19 +4,38 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
 from desktop.app import main
+from desktop.models import secret_store
 from desktop.models.db import (
+    DbKind,
     PostgresAddress,
+    close_database,
     open_database,
     postgres_address,
     server_address,
     without_password,
 )
 from desktop.models.errors import CannotOpenDatabase, InputError
+from desktop.ui.application import AppController
+from desktop.ui.open_server import OpenServerDialog
+from desktop.ui.prefs import Prefs
 
 UNREADABLE = [
     ("postgresql://u@127.0.0.1:notaport/x", "port must be a number"),
@@ -109,3 +128,272 @@ def test_a_field_that_cannot_make_an_address_is_named(host, port, name, field):
     with pytest.raises(InputError) as raised:
         server_address(host, port, name, "clerk")
     assert raised.value.field == field
+
+
+# -- "Open a server…" -------------------------------------------------------------------------
+
+CLERK_PASSWORD = "counter-test-password"  # .ci/with-postgres gives the role `clerk` this one
+
+
+@pytest.fixture
+def prefs(tmp_path: Path) -> Prefs:
+    return Prefs(tmp_path / "config" / "frontcounter.ini")
+
+
+def _set_up(target: str, password: str | None = None) -> None:
+    """A town that has had its first-run setup (no sign-in yet): the window opens at once."""
+    from desktop.models.first_run import complete_first_run
+
+    opened = open_database(target, password=password)
+    try:
+        complete_first_run("Alder Falls", "Ada Admin")
+    finally:
+        close_database(opened)
+
+
+@pytest.fixture
+def town(tmp_path: Path) -> Path:
+    path = tmp_path / "town.db"
+    _set_up(str(path))
+    return path
+
+
+@pytest.fixture
+def clerks_server(pg_server) -> Iterator[str]:
+    """A set-up town on the server that only the password-protected role `clerk` may open."""
+    name = f"fc_clerk_{pg_server.create()}"
+    pg_server.admin(f'CREATE DATABASE "{name}" OWNER clerk')
+    url = PostgresAddress("127.0.0.1", postgres_address(pg_server.url).port, name, "clerk").url
+    _set_up(url, CLERK_PASSWORD)
+    yield url
+    pg_server.drop_later(name)
+
+
+def _type(qtbot, dialog: OpenServerDialog, host: str, port: str, name: str, user: str) -> None:
+    for line, text in zip(
+        (dialog.host, dialog.port, dialog.name, dialog.user), (host, port, name, user), strict=True
+    ):
+        line.clear()
+        qtbot.keyClicks(line, text)
+
+
+def _fill_in(qtbot, dialog: OpenServerDialog, url: str) -> None:
+    address = postgres_address(url)
+    _type(qtbot, dialog, address.host, str(address.port), address.name, address.user)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Open).click()
+
+
+class _Answerer(QObject):
+    """Sees each modal dialog shown, and answers it once its own event loop runs."""
+
+    def __init__(self, answers: list[Callable[[QWidget], None]]) -> None:
+        super().__init__()
+        self.pending = answers
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Show
+            and isinstance(watched, QDialog)
+            and watched.isModal()
+            and self.pending
+        ):
+            answer = self.pending.pop(0)
+            QTimer.singleShot(0, lambda: answer(watched))
+        return False
+
+
+@contextmanager
+def answering(*answers: Callable[[QWidget], None]) -> Iterator[None]:
+    """Answer, in turn, the modal dialogs that open meanwhile (as the clerk would, by clicking)."""
+    answerer = _Answerer(list(answers))
+    app = QApplication.instance()
+    assert app is not None
+    app.installEventFilter(answerer)
+    try:
+        yield
+    finally:
+        app.removeEventFilter(answerer)
+    assert not answerer.pending, f"{len(answerer.pending)} dialog(s) never opened"
+
+
+def test_the_server_fields_say_what_to_put_right(qtbot):
+    dialog = OpenServerDialog()
+    qtbot.addWidget(dialog)
+    dialog.open()
+    assert not dialog.problem.isVisible()  # nothing is said while the clerk types
+    _type(qtbot, dialog, "db.town.local", "54x2", "town", "clerk")
+    assert not dialog.problem.isVisible()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Open).click()
+    assert dialog.isVisible() and dialog.url == ""  # not opened
+    assert dialog.problem.isVisible() and "port" in dialog.problem.text()
+    assert dialog.focusWidget() is dialog.port
+    dialog.port.clear()
+    assert not dialog.problem.isVisible()  # an empty port is the usual 5432
+    assert dialog.preview.text().endswith("postgresql://clerk@db.town.local:5432/town")
+    dialog.name.clear()
+    assert dialog.problem.isVisible() and "database" in dialog.problem.text()
+    qtbot.keyClicks(dialog.name, "town")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Open).click()
+    assert dialog.url == "postgresql://clerk@db.town.local:5432/town"
+
+
+def test_a_pasted_address_fills_the_fields(qtbot):
+    dialog = OpenServerDialog(address="postgresql://ana@10.0.0.5:6543/alder")
+    qtbot.addWidget(dialog)
+    assert (dialog.host.text(), dialog.port.text(), dialog.name.text(), dialog.user.text()) == (
+        "10.0.0.5",
+        "6543",
+        "alder",
+        "ana",
+    )
+    dialog.host.clear()
+    dialog.host.setText("postgresql://frontcounter:secret@db.town:5432/town")  # pasted
+    assert (dialog.host.text(), dialog.port.text(), dialog.name.text(), dialog.user.text()) == (
+        "db.town",
+        "5432",
+        "town",
+        "frontcounter",
+    )
+    assert "secret" not in dialog.preview.text()  # the password is asked, never kept here
+
+
+@pytest.mark.usefixtures("no_dialogs")
+def test_the_file_menu_offers_the_last_server_and_opens_what_is_typed(qtbot, town, prefs):
+    controller = AppController(prefs, interactive=False)
+    prefs.remember_database("postgresql://ana@db.town:5432/alder")
+    assert controller.start(str(town))
+    window = controller.window
+    assert window is not None
+    qtbot.addWidget(window)
+    try:
+        file_menu = window.menuBar().findChild(QMenu)
+        assert file_menu is not None and file_menu.title() == "&File"
+        (action,) = [a for a in file_menu.actions() if a.objectName() == "openServer"]
+        assert action.text() == "Open a se&rver…"
+        window.open_requested.disconnect()  # only what the menu asks for, not the opening
+        action.trigger()
+        dialog = window.findChild(OpenServerDialog)
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.host.text() == "db.town" and dialog.user.text() == "ana"
+        with qtbot.waitSignal(window.open_requested) as asked:
+            _fill_in(qtbot, dialog, "postgresql://ana@db2.town:5433/alder")
+        assert asked.args == ["postgresql://ana@db2.town:5433/alder", False, False]
+        assert window.open_server().host.text() == "db2.town"  # a failed one is offered again
+    finally:
+        controller.shutdown()
+
+
+def _current_user() -> str:
+    from desktop.models.db import current
+
+    return str(current().execute_sql("SELECT current_user").fetchone()[0])
+
+
+@pytest.mark.postgresql
+@pytest.mark.usefixtures("no_dialogs")
+def test_open_a_server_from_the_file_menu_with_the_keyrings_password(
+    qtbot, town, prefs, clerks_server
+):
+    assert secret_store.remember_database_password(clerks_server, CLERK_PASSWORD)
+    controller = AppController(prefs, interactive=False)
+    assert controller.start(str(town))
+    assert controller.window is not None
+    qtbot.addWidget(controller.window)
+    try:
+        dialog = controller.window.open_server()
+        _fill_in(qtbot, dialog, clerks_server)
+        opened = controller.opened
+        assert opened is not None and opened.kind is DbKind.POSTGRESQL
+        assert _current_user() == "clerk"
+        assert controller.window is not None
+        qtbot.addWidget(controller.window)
+        assert "PostgreSQL" in controller.window.db_label.text()
+        assert prefs.get("databases/recent")[:2] == [clerks_server, str(town)]
+    finally:
+        controller.shutdown()
+
+
+def _type_password(modal: QWidget) -> None:
+    assert isinstance(modal, QInputDialog), modal
+    assert "clerk@127.0.0.1" in modal.labelText()
+    modal.setTextValue(CLERK_PASSWORD)
+    modal.accept()
+
+
+def _click(text: str) -> Callable[[QWidget], None]:
+    def click(modal: QWidget) -> None:
+        buttons = modal.findChildren(QAbstractButton)
+        (button,) = [b for b in buttons if b.text().replace("&", "") == text.replace("&", "")]
+        button.click()
+
+    return click
+
+
+@pytest.mark.postgresql
+@pytest.mark.usefixtures("no_dialogs")
+def test_open_a_server_asks_the_password_and_offers_the_keyring(qtbot, town, prefs, clerks_server):
+    controller = AppController(prefs, interactive=True)
+    assert controller.start(str(town))
+    assert controller.window is not None
+    qtbot.addWidget(controller.window)
+    try:
+        dialog = controller.window.open_server()
+        with answering(_type_password, _click("Yes")):
+            _fill_in(qtbot, dialog, clerks_server)
+        assert controller.opened is not None and controller.opened.kind is DbKind.POSTGRESQL
+        assert _current_user() == "clerk"
+        assert secret_store.database_password(clerks_server) == CLERK_PASSWORD  # as asked
+        assert CLERK_PASSWORD not in (prefs.folder / "frontcounter.ini").read_text("utf-8")
+    finally:
+        controller.shutdown()
+
+
+@pytest.mark.postgresql
+@pytest.mark.usefixtures("no_dialogs")
+def test_a_file_that_will_not_open_offers_a_server(qtbot, tmp_path, prefs, clerks_server):
+    assert secret_store.remember_database_password(clerks_server, CLERK_PASSWORD)
+    junk = tmp_path / "notes.db"
+    junk.write_bytes(b"not a database at all, " * 100)
+
+    def server_chosen(modal: QWidget) -> None:
+        assert isinstance(modal, OpenServerDialog), modal
+        _fill_in(qtbot, modal, clerks_server)
+
+    controller = AppController(prefs, interactive=True)
+    try:
+        with answering(
+            _click("Open a server…"), _click("Cancel"), _click("Open a server…"), server_chosen
+        ):
+            assert controller.start(str(junk))
+        assert controller.window is not None
+        qtbot.addWidget(controller.window)
+        assert controller.opened is not None and controller.opened.location == clerks_server
+        assert prefs.get("databases/recent") == [clerks_server]
+    finally:
+        controller.shutdown()
+
+
+@pytest.mark.postgresql
+def test_a_file_moved_to_the_server_offers_to_open_it(qtbot, town, prefs, pg_database, monkeypatch):
+    from desktop.models.pg_migrate import migrate_to_postgres
+    from desktop.ui.messages import messages
+
+    report = migrate_to_postgres(town, pg_database, None)
+    monkeypatch.setattr(messages, "windows", True)
+    controller = AppController(prefs, interactive=True)
+    try:
+        assert controller.start(str(town))
+        window = controller.window
+        assert window is not None
+        qtbot.addWidget(window)
+        assert controller.opened is not None and controller.opened.read_only
+        (box,) = messages.open_boxes
+        assert isinstance(box, QMessageBox) and report.target in box.text()
+        assert window.open_server().host.text() == "127.0.0.1"  # the menu offers it too
+        _click("&Yes")(box)
+        assert controller.opened.kind is DbKind.POSTGRESQL
+        assert controller.opened.location == report.target
+        assert prefs.get("databases/recent")[0] == report.target
+    finally:
+        controller.shutdown()

@@ -30,6 +30,8 @@ from desktop.models.db import (
     DbKind,
     OpenedDatabase,
     close_database,
+    is_postgres_url,
+    moved_to_server,
     open_database,
     without_password,
 )
@@ -449,12 +451,30 @@ class AppController:
         if error.detail:
             box.setDetailedText(error.detail)
         other = box.addButton(_("Open another database…"), QMessageBox.ButtonRole.AcceptRole)
+        server = box.addButton(_("Open a server…"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(_("Quit"), QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        if box.clickedButton() is not other:
-            return ""
-        path, _filter = QFileDialog.getOpenFileName(None, _("Open database"), "", DB_FILTER)
-        return path
+        while True:  # a file or server chooser given up on comes back to this choice
+            box.exec()
+            if box.clickedButton() is other:
+                path, _filter = QFileDialog.getOpenFileName(None, _("Open database"), "", DB_FILTER)
+                if path:
+                    return path
+            elif box.clickedButton() is server:
+                url = self._ask_for_server(target)
+                if url:
+                    return url
+            else:
+                return ""
+
+    def _ask_for_server(self, failed: str) -> str:
+        """The server's address from "Open a server…" ('' when given up); a server that failed
+        to open is offered again, to put right."""
+        from desktop.ui.open_server import OpenServerDialog
+
+        dialog = OpenServerDialog(None, failed if is_postgres_url(failed) else "")
+        accepted = dialog.exec() == OpenServerDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        return dialog.url if accepted else ""
 
     def _show_window(self) -> None:
         assert self.opened is not None
@@ -462,6 +482,25 @@ class AppController:
         self.window.open_requested.connect(self.switch)
         self.window.sign_out_requested.connect(self.sign_out)
         self.window.show()
+        self._offer_the_server()
+
+    def _offer_the_server(self) -> None:
+        """A file whose town moved to PostgreSQL opens read-only: offer to open the server."""
+        if not self.interactive or self.opened is None or self.window is None:
+            return
+        try:
+            url = moved_to_server(self.opened)
+        except KnownError as exc:
+            log.warning("could not read where the town moved: %s", exc)
+            return
+        if url:
+            messages.confirm(
+                self.window,
+                APP_NAME,
+                self.opened.read_only_reason + "\n\n" + _("Open {url} now?").format(url=url),
+                lambda: self.switch(url, False),
+                default_yes=True,
+            )
 
     def switch(self, target: str, create: bool, shared: bool = False) -> None:
         """Open another database; on failure the current one stays open and nothing changes."""

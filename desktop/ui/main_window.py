@@ -37,6 +37,7 @@ from desktop.ui.prefs import Prefs
 if TYPE_CHECKING:
     from desktop.models.schema import StaffUser
     from desktop.ui.counter_page import CounterPage
+    from desktop.ui.open_server import OpenServerDialog
     from desktop.ui.print_preview import PrintJob
     from desktop.ui.requests_page import RequestsPage
     from desktop.ui.settings_page import SettingsPage
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.opened = opened
         self.prefs = prefs
+        self._typed_server = ""  # "Open a server…" offers it again
         self.nav = QListWidget()
         self.nav.setObjectName("areas")
         font = self.nav.font()
@@ -381,6 +383,7 @@ class MainWindow(QMainWindow):
             file_menu, _("&Open database…"), self.open_database, QKeySequence.StandardKey.Open
         )
         self._action(file_menu, _("Open a &shared database…"), self.open_shared_database)
+        self._action(file_menu, _("Open a se&rver…"), self.open_server).setObjectName("openServer")
         self.recent_menu = file_menu.addMenu(_("&Recent databases"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
@@ -446,6 +449,37 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.open_requested.emit(path, False, True)
+
+    def open_server(self) -> OpenServerDialog:
+        """Ask for a PostgreSQL server's address, then open it (the password as always)."""
+        from desktop.ui.open_server import OpenServerDialog
+
+        dialog = OpenServerDialog(self, self._server_to_offer())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._open_server(dialog.url))
+        dialog.open()
+        return dialog
+
+    def _open_server(self, url: str) -> None:
+        self._typed_server = url  # offered again if it does not open (a typo, the server down)
+        self.open_requested.emit(url, False, False)
+
+    def _server_to_offer(self) -> str:
+        """The server last typed in this window, the one this file's town moved to, or the
+        last one opened here."""
+        from desktop.models.db import is_postgres_url, moved_to_server
+
+        if self._typed_server:
+            return self._typed_server
+        try:
+            moved = moved_to_server(self.opened)
+        except KnownError as exc:
+            log.warning("could not read where the town moved: %s", exc)
+            moved = ""
+        if moved:
+            return moved
+        servers = [t for t in self.prefs.get("databases/recent") if is_postgres_url(t)]
+        return servers[0] if servers else ""
 
     def about(self) -> None:
         messages.info(
