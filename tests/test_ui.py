@@ -260,3 +260,21 @@ def test_a_password_typed_into_a_server_address_is_never_written_to_the_settings
     prefs.sync()
     assert prefs.get("databases/recent") == ["postgresql://clerk@db.town:5432/town"]
     assert "s3cr" not in ini.read_text(encoding="utf-8")
+
+
+def test_a_database_set_up_without_a_password_asks_for_it_first(qtbot, db):
+    from desktop.models import permissions
+    from desktop.models.first_run import complete_first_run, needs_first_run
+
+    complete_first_run("Alder Falls", "Ada Admin")  # a script's init --admin, no password
+    assert needs_first_run() and not permissions.sign_in_enabled()
+    dialog = FirstRunDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.town.text() == "Alder Falls"
+    assert dialog.admin.text() == "Ada Admin" and dialog.admin.isReadOnly()
+    dialog.password.setText("a long password")
+    dialog.again.setText("a long password")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.save()
+    assert dialog.admin_user is not None and dialog.admin_user.full_name == "Ada Admin"
+    assert permissions.sign_in_enabled() and not needs_first_run()

@@ -68,8 +68,9 @@ def cmd_init(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
         else:
             print(
                 _(
-                    "No password was given for the administrator, so staff sign-in is off until "
-                    "one is set (frontcounter users passwd USERNAME)."
+                    "No password was given for the administrator, so nobody can sign in yet: the "
+                    "window asks for it before it opens this database (or: frontcounter users "
+                    "passwd USERNAME)."
                 ),
                 file=sys.stderr,
             )

@@ -11,8 +11,12 @@ from desktop.models.staff import create_staff, first_administrator
 
 
 def needs_first_run() -> bool:
-    """True until a town name and an administrator have been given."""
-    return not get_setting("setup.done") or first_administrator() is None
+    """True until a town name and an administrator who can sign in have been given.
+
+    A database set up by a script without a password (`init --admin` alone, a demo) is not
+    finished either: the window asks for the administrator's password before it opens, so it
+    never runs with nobody signed in."""
+    return not get_setting("setup.done") or first_administrator(can_sign_in=True) is None
 
 
 def complete_first_run(

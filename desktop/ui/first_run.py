@@ -17,6 +17,8 @@ from desktop.models.errors import KnownError
 from desktop.models.first_run import complete_first_run
 from desktop.models.passwords import MIN_LENGTH
 from desktop.models.schema import StaffUser
+from desktop.models.settings import get_setting
+from desktop.models.staff import first_administrator
 
 
 class FirstRunDialog(QDialog):
@@ -25,18 +27,30 @@ class FirstRunDialog(QDialog):
     def __init__(self, town_name: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Welcome to Front Counter"))
+        named = first_administrator()
         intro = QLabel(
             _(
                 "This database is new. Give the town's name (it is printed on receipts and "
                 "work orders), and the name and password of the person who will look after Front "
                 "Counter: they sign in with it and add the other staff."
             )
+            if named is None
+            else _(
+                "This database was set up without a password for its administrator, so nobody "
+                "could sign in. Choose {name}'s password: they sign in with it and add the other "
+                "staff."
+            ).format(name=named.full_name)
         )
         intro.setWordWrap(True)
+        # set up by a script without a password: the town and the administrator are there,
+        # only the password is missing
+        if not town_name and get_setting("setup.done"):
+            town_name = str(get_setting("town.name") or "")
         self.town = QLineEdit(town_name)
         self.town.setMaxLength(200)
         self.town.setPlaceholderText(_("for example: Town of Alder Falls"))
-        self.admin = QLineEdit()
+        self.admin = QLineEdit(named.full_name if named is not None else "")
+        self.admin.setReadOnly(named is not None)
         self.admin.setMaxLength(200)
         self.admin.setPlaceholderText(_("first and last name"))
         self.password = QLineEdit()
