@@ -54,6 +54,21 @@ def test_synonyms_typos_and_split_words_still_find_the_article(db, typed, title)
     assert title in [h.title for h in kb_search.search_articles(typed, 3)]
 
 
+@pytest.mark.parametrize(
+    ("typed", "title", "not_in_top"),
+    [
+        # "rat holes" among the rodent words once put Rats and mice first
+        ("hole in the road", "How are road repairs and potholes scheduled?", ""),
+        # the synonym "droppings" stems to "drop": it brought the transfer station's drop-off
+        ("rodent", "Rats and mice: what does the town do?", "transfer station"),
+    ],
+)
+def test_the_right_article_comes_first(db, typed, title, not_in_top):
+    hits = [h.title for h in kb_search.search_articles(typed, 3)]
+    assert hits[0] == title
+    assert not not_in_top or not any(not_in_top in h.lower() for h in hits)
+
+
 def test_search_as_you_type_takes_the_last_word_as_unfinished(db):
     hits = kb_search.search_articles("birth certif", 3, prefix_last=True)
     assert hits and hits[0].title == "How do I get a birth certificate?"
