@@ -78,6 +78,9 @@ def test_a_known_caller_is_found_however_the_phone_is_typed(db):
     assert [c.display_name for c in find_contacts("maria@EXAMPLE")] == ["Maria Núñez"]
     assert [c.display_name for c in find_contacts("maria n")] == ["Maria Núñez"]
     assert [c.display_name for c in find_contacts("Núñez")] == ["Maria Núñez"]
+    for typed in ("Núñez, Maria", "Núñez, Ma", "Núñez,", "Núñez Maria"):  # last name first
+        assert [c.display_name for c in find_contacts(typed)] == ["Maria Núñez"], typed
+    assert find_contacts("Núñez, Ann") == [] and find_contacts("Smith, Maria") == []
 
 
 def test_a_known_caller_gets_no_second_contact(db):

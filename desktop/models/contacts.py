@@ -93,10 +93,17 @@ def find_contacts(text: str, limit: int = 20) -> list[Contact]:
         )
         query = query.where(Contact.id.in_(ids))
     else:
-        words = text.lower().split()
-        condition = Contact.search_name.startswith(text.lower())
+        last, comma, first = text.partition(",")
+        words = text.replace(",", " ").split()
+        condition = Contact.search_name.startswith(" ".join(words).lower())
         if len(words) == 1:  # a last name alone
-            condition |= Contact.last_name.startswith(text)
+            condition |= Contact.last_name.startswith(words[0])
+        elif comma or len(words) == 2:  # "Lee, Ann", or "Lee Ann" as a list of names writes it
+            surname, given = (last.strip(), first.strip()) if comma else (words[0], words[1])
+            reversed_name = Contact.last_name.startswith(surname)
+            if given:
+                reversed_name &= Contact.first_name.startswith(given)
+            condition |= reversed_name
         query = query.where(condition)
     return list(query.order_by(Contact.search_name).limit(limit))
 
