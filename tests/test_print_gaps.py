@@ -157,3 +157,47 @@ def test_save_as_pdf_that_fails_keeps_the_file_that_was_there(qtbot, db, tmp_pat
     with qtbot.waitSignal(dialog.printed):
         dialog.save_button.click()
     assert "Contents" in read(target.read_bytes()) and debris(tmp_path) == []
+
+
+# -- the FAQ binder from the Knowledge base screen ---------------------------------------------
+
+
+@pytest.mark.usefixtures("no_dialogs")
+def test_the_knowledge_screen_prints_the_faq_binder_by_keyboard(qtbot, db, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from desktop.models.schema import FaqArticle
+    from desktop.ui.knowledge_page import KnowledgePage
+
+    page = KnowledgePage()
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()  # a shortcut reaches only the active window
+    qtbot.waitUntil(page.isActiveWindow)
+    page.search.setFocus()
+    qtbot.keyClick(page.search, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    job = page.last_job
+    assert job is not None
+    with qtbot.waitSignal(job.ready, timeout=20000) as ready:
+        pass
+    dialog = ready.args[0]
+    assert dialog.windowTitle() == "FAQ binder" and dialog.document.pageCount() > 1
+    target = tmp_path / "faq-binder.pdf"
+    dialog.ask_save_path = lambda parent, name: target
+    with qtbot.waitSignal(dialog.printed):
+        dialog.save_button.click()
+    text = read(target.read_bytes())
+    titles = [article.title for article in documents.faq_binder().articles]
+    staff_only = [a.title for a in FaqArticle.select().where(FaqArticle.audience == "staff")]
+    assert "Contents" in text and len(titles) > 20
+    assert all(title[:25] in text for title in titles)
+    assert not any(title in text for title in staff_only)
+    dialog.close()
+    assert page.binder_button.focusPolicy() & Qt.FocusPolicy.TabFocus  # Tab reaches it too
+    page.binder_button.click()
+    second = page.last_job
+    assert second is not None and second is not job
+    with qtbot.waitSignal(second.ready, timeout=20000) as again:
+        pass
+    assert again.args[0].isVisible()  # the preview opens over the page

@@ -11,9 +11,10 @@ import datetime as dt
 import html
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -39,6 +40,9 @@ from desktop.models.errors import KnownError
 from desktop.models.schema import StaffUser
 from desktop.ui.counter_answers import UNFILLED_COLOUR, mark_unfilled, staff_only_html
 from desktop.ui.messages import messages
+
+if TYPE_CHECKING:
+    from desktop.ui.print_preview import PrintJob
 
 TYPING_PAUSE_MS = 150
 _Index = QModelIndex | QPersistentModelIndex
@@ -106,6 +110,15 @@ class KnowledgePage(QWidget):
         self.placeholders_button.setObjectName("placeholdersButton")
         self.import_button = QPushButton(_("Import…"))
         self.export_button = QPushButton(_("Export…"))
+        self.binder_button = QPushButton(_("Print the FAQ &binder…"))
+        self.binder_button.setObjectName("printFaqBinder")
+        self.binder_button.setToolTip(
+            _(
+                "Every public article, by topic, with a contents page: a binder for the counter "
+                "for the day the computers are down (Ctrl+P)"
+            )
+        )
+        self.last_job: PrintJob | None = None
         self.status = QLabel()
         self.status.setWordWrap(True)
 
@@ -120,6 +133,7 @@ class KnowledgePage(QWidget):
             (self.scripts_button, self.synonyms_button),
             (self.placeholders_button,),
             (self.import_button, self.export_button),
+            (self.binder_button,),
         ):
             line = QHBoxLayout()
             for button in row:
@@ -172,6 +186,10 @@ class KnowledgePage(QWidget):
         self.synonyms_button.clicked.connect(self.edit_synonyms)
         self.placeholders_button.clicked.connect(self.edit_placeholders)
         self.export_button.clicked.connect(self.export_file)
+        self.binder_button.clicked.connect(lambda _checked=False: self.print_binder())
+        print_keys = QShortcut(QKeySequence.StandardKey.Print, self)
+        print_keys.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        print_keys.activated.connect(lambda: self.print_binder())
         self.edit_button.setEnabled(False)
         self.archive_button.setEnabled(False)
         self.reader.setHtml(_("<p>Type what the caller asked. Articles appear as you type.</p>"))
@@ -356,7 +374,15 @@ class KnowledgePage(QWidget):
         )
         self.placeholders_button.setStyleSheet(f"color:{UNFILLED_COLOUR};" if left else "")
 
-    # -- import and export --------------------------------------------------------------------
+    # -- the FAQ binder, import and export ----------------------------------------------------
+
+    def print_binder(self, **options: Any) -> PrintJob | None:
+        """The binder in the print preview (Print or Save as PDF): every public article, as
+        residents may read it, so the counter can answer when the computers are down."""
+        from desktop.ui.print_preview import print_faq_binder
+
+        self.last_job = print_faq_binder(self, **options)
+        return self.last_job
 
     def import_file(self) -> None:
         name, _chosen = QFileDialog.getOpenFileName(
