@@ -201,3 +201,82 @@ def test_the_knowledge_screen_prints_the_faq_binder_by_keyboard(qtbot, db, tmp_p
     with qtbot.waitSignal(second.ready, timeout=20000) as again:
         pass
     assert again.args[0].isVisible()  # the preview opens over the page
+
+
+# -- a large selection ---------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("no_dialogs")
+def test_work_orders_are_read_in_the_worker_not_the_window(qtbot, db, monkeypatch):
+    import threading
+
+    from desktop.models.contacts import CallerDetails
+    from desktop.models.intake import RequestDraft, create_request
+    from desktop.ui import print_preview
+
+    request = create_request(
+        RequestDraft(
+            service_type="pothole",
+            description="Deep hole",
+            address="12 Elm Street",
+            answers={"size": "large", "in_lane": "yes"},
+            caller=CallerDetails(first_name="Ana", last_name="Núñez", phone="555-010-2233"),
+        )
+    )
+    read_on: list[bool] = []
+    gather = documents.work_orders
+
+    def watched(ids):
+        read_on.append(threading.current_thread() is threading.main_thread())
+        return gather(ids)
+
+    monkeypatch.setattr(documents, "work_orders", watched)
+    job = print_preview.print_work_orders(None, [request.id], show=False)
+    assert job is not None and True not in read_on  # the window's thread read nothing
+    with qtbot.waitSignal(job.ready, timeout=20000) as ready:
+        pass
+    qtbot.addWidget(ready.args[0])
+    assert read_on == [False]
+    assert request.tracking_number in read(ready.args[0].pdf)
+
+
+@pytest.mark.usefixtures("no_dialogs")
+def test_a_selection_over_the_cap_is_refused_with_a_sentence(qtbot, db, caplog):
+    from PySide6.QtCore import QItemSelection, Qt
+
+    from desktop.models.demo import generate_demo
+    from desktop.models.errors import InputError
+    from desktop.models.schema import RequestEvent
+    from desktop.printing.work_order import MAX_SELECTED_ORDERS
+    from desktop.ui import print_preview
+    from desktop.ui.requests_page import RequestsPage
+
+    print_preview.refuse_large_selection(MAX_SELECTED_ORDERS)  # the cap itself is fine
+    with pytest.raises(InputError, match="Select fewer"):
+        print_preview.refuse_large_selection(MAX_SELECTED_ORDERS + 1)
+    generate_demo(MAX_SELECTED_ORDERS + 20, seed=5)
+    page = RequestsPage()
+    qtbot.addWidget(page)
+    page.load()
+    page.view_choice.setCurrentIndex(page.view_choice.findText("All requests"))
+    assert page.model.rowCount() > MAX_SELECTED_ORDERS
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()  # a shortcut reaches only the active window
+    qtbot.waitUntil(page.isActiveWindow)
+    selection = page.table.selectionModel()
+    add = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+    for top, bottom in ((0, 4), (2, 6), (9, 9)):  # ranges that overlap are counted once
+        selection.select(QItemSelection(page.model.index(top, 0), page.model.index(bottom, 0)), add)
+    assert page._selected_count() == len(selection.selectedRows()) == 8
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert page._selected_count() == page.model.rowCount()
+    caplog.clear()
+    with qtbot.assertNotEmitted(page.model.modelReset):
+        qtbot.keyClick(page.table, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert f"at most {MAX_SELECTED_ORDERS:,} work orders" in said
+    assert print_preview.PrintJob._running == set()  # nothing is being read or built
+    assert print_preview.print_work_orders(None, list(range(1, MAX_SELECTED_ORDERS + 2))) is None
+    assert not RequestEvent.select().where(RequestEvent.kind == "printed").exists()

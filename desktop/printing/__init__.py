@@ -1,7 +1,8 @@
 """Printed documents: work orders, crew run sheets, receipts, letters and the FAQ binder.
 
 Plain data in (`desktop.printing.data`), PDF bytes out, with reportlab. No Qt and no database
-queries here: `desktop.models.documents` gathers the data, the UI and the CLI hand it over.
+queries here: `desktop.models.documents` gathers the data, the UI and the CLI hand it over
+(and `output` writes the bytes to the clerk's file, whole or not at all).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from desktop.printing.faq_binder import build_faq_binder
 from desktop.printing.letter import build_letter
 from desktop.printing.receipt import build_receipt
 from desktop.printing.run_sheet import build_run_sheet, in_route_order
-from desktop.printing.work_order import build_work_orders
+from desktop.printing.work_order import MAX_SELECTED_ORDERS, build_work_orders
 
 
 def page_count(pdf: bytes) -> int:
@@ -21,6 +22,7 @@ def page_count(pdf: bytes) -> int:
 
 
 __all__ = [
+    "MAX_SELECTED_ORDERS",
     "build_faq_binder",
     "build_letter",
     "build_receipt",

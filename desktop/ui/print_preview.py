@@ -1,9 +1,11 @@
 """Print preview (QtPdf's view of the generated PDF), printing to a real printer, Save as PDF.
 
 Other screens call the entry points at the bottom (`print_work_orders`, `print_receipt`, ...):
-the data is read from the core, the PDF is built in a worker thread (a 500-order packet takes
-seconds), and the preview opens when it is ready. A print or a save records the print in each
-request's history, so the next work order says REPRINT.
+work orders, run sheets and the FAQ binder are read from the core and built in a worker thread
+(a 500-order packet takes seconds), a receipt or a letter is read at once (its refusals, such as
+no postal address, are said straight away) and built in the worker; the preview opens when it
+is ready. A print or a save records the print in each request's history, so the next work order
+says REPRINT.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, ngettext
-from desktop.models.errors import KnownError
+from desktop.models.errors import InputError, KnownError
+from desktop.models.schema import database
 from desktop.ui.messages import messages
 
 log = logging.getLogger("frontcounter.ui.print")
@@ -236,18 +239,41 @@ class _Signals(QObject):
 
 
 class _Build(QRunnable):
+    """Reads what the document prints and builds the PDF, off the UI thread.
+
+    peewee gives each thread its own connection to the open database: the first read here opens
+    this thread's, and it is closed before the result goes back, so a pool thread keeps no file
+    open (nor a PostgreSQL session) between print jobs."""
+
     def __init__(self, build: Callable[[], bytes], signals: _Signals) -> None:
         super().__init__()
         self.build = build
         self.signals = signals
+        self.database = database.obj  # the database open when the clerk asked
 
     def run(self) -> None:
         try:
-            pdf = self.build()
+            try:
+                pdf = self.build()
+            finally:
+                self._close_connections()
+            if database.obj is not self.database:
+                raise KnownError(
+                    _(
+                        "The database was opened again while the document was being prepared, "
+                        "so it was not shown. Print it again."
+                    )
+                )
         except Exception as exc:  # every failure goes back to the window thread
             self.signals.failed.emit(exc)
         else:
             self.signals.done.emit(pdf)
+
+    def _close_connections(self) -> None:
+        """This thread's connections only (the window's own stays open)."""
+        for db in (self.database, database.obj):
+            if db is not None and not db.is_closed():
+                db.close()
 
 
 class PrintJob(QObject):
@@ -334,23 +360,41 @@ def _known(parent: QWidget | None, action: Callable[[], PrintJob]) -> PrintJob |
         return None
 
 
+def refuse_large_selection(count: int) -> None:
+    """More work orders than one print should hold is a slip of the selection: it is said at
+    once, before anything is read, rather than after minutes of building thousands of pages."""
+    from desktop.printing import work_order
+
+    limit = work_order.MAX_SELECTED_ORDERS
+    if count > limit:
+        raise InputError(
+            _(
+                "{count} requests are selected, and one print holds at most {limit} work "
+                "orders. Select fewer, or print a crew's day with “Print the day's packet” on "
+                "the Work orders page."
+            ).format(count=f"{count:,}", limit=f"{limit:,}")
+        )
+
+
 def print_work_orders(
     parent: QWidget | None, request_ids: list[int], actor: Any = None, **options: Any
 ) -> PrintJob | None:
-    """Preview and print the work orders of these requests."""
+    """Preview and print the work orders of these requests (at most MAX_SELECTED_ORDERS),
+    read and built in the worker."""
     from desktop import printing
-    from desktop.models import documents
+    from desktop.models import documents, permissions
 
     def start() -> PrintJob:
-        setup = documents.page_setup()
-        orders = documents.work_orders(request_ids)
-        first = orders[0].tracking_number if orders else "work-orders"
+        refuse_large_selection(len(request_ids))
+        permissions.require(None, permissions.REQUEST_PRINT)  # a refusal is said at once
+        ids = list(request_ids)
+        first = documents.tracking_numbers(ids[:1])
         return PrintJob(
             parent,
             _("Work orders"),
-            lambda: printing.build_work_orders(orders, setup),
-            lambda: documents.record_printed(request_ids, documents.WORK_ORDER, actor=actor),
-            suggested_name=f"work-order-{first}.pdf",
+            lambda: printing.build_work_orders(documents.work_orders(ids), documents.page_setup()),
+            lambda: documents.record_printed(ids, documents.WORK_ORDER, actor=actor),
+            suggested_name=f"work-order-{first[0] if first else 'work-orders'}.pdf",
             **options,
         )
 
@@ -366,18 +410,24 @@ def print_run_sheet(
     assignee: str | None = None,
     **options: Any,
 ) -> PrintJob | None:
-    """Preview and print a department's (or a crew member's, or both) packet for a day."""
+    """Preview and print a department's (or a crew member's, or both) packet for a day, read
+    and built in the worker."""
     from desktop import printing
-    from desktop.models import documents
+    from desktop.models import documents, permissions
+
+    ids: list[int] = []  # the orders the worker read: the ones a print records
+
+    def build() -> bytes:
+        sheet = documents.run_sheet(department_code, day, assignee=assignee)
+        ids[:] = [order.request_id for order in sheet.orders]
+        return printing.build_run_sheet(sheet, documents.page_setup())
 
     def start() -> PrintJob:
-        setup = documents.page_setup()
-        sheet = documents.run_sheet(department_code, day, assignee=assignee)
-        ids = [order.request_id for order in sheet.orders]
+        permissions.require(None, permissions.REQUEST_PRINT)  # a refusal is said at once
         return PrintJob(
             parent,
             _("Run sheet"),
-            lambda: printing.build_run_sheet(sheet, setup),
+            build,
             lambda: documents.record_printed(ids, documents.WORK_ORDER, actor=actor),
             suggested_name="run-sheet-"
             + "-".join(p for p in (department_code, assignee) if p)
@@ -436,17 +486,16 @@ def print_letter(
 
 
 def print_faq_binder(parent: QWidget | None, **options: Any) -> PrintJob | None:
-    """Preview and print every public FAQ article, by topic."""
+    """Preview and print every public FAQ article by topic, with contents (for the day the
+    computers are down), read and built in the worker."""
     from desktop import printing
     from desktop.models import documents
 
     def start() -> PrintJob:
-        setup = documents.page_setup()
-        binder = documents.faq_binder()
         return PrintJob(
             parent,
             _("FAQ binder"),
-            lambda: printing.build_faq_binder(binder, setup),
+            lambda: printing.build_faq_binder(documents.faq_binder(), documents.page_setup()),
             lambda: None,
             suggested_name="faq-binder.pdf",
             **options,

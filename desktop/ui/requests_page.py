@@ -332,11 +332,28 @@ class RequestsPage(QWidget):
             chosen = [self.selected_id()]  # type: ignore[list-item]
         return chosen
 
+    def _selected_count(self) -> int:
+        """How many rows are selected, from the selection's ranges (which may overlap)."""
+        chosen = self.table.selectionModel().selection()
+        spans = sorted((chosen.at(i).top(), chosen.at(i).bottom()) for i in range(chosen.count()))
+        count, reached = 0, -1
+        for top, bottom in spans:
+            if bottom > reached:
+                count += bottom - max(top, reached + 1) + 1
+                reached = bottom
+        return count
+
     def print_selected(self, request_id: int | None = None) -> PrintJob | None:
         """Preview and print work orders: the selected rows, or `request_id` when it is not
         among them (the detail pane's Print button)."""
         from desktop.ui import print_preview
 
+        if request_id is None:
+            try:  # counted before the ids are gathered: Ctrl+A on a big town is a million rows
+                print_preview.refuse_large_selection(self._selected_count())
+            except KnownError as exc:
+                messages.error(self, exc, _("Print work orders"))
+                return None
         ids = self.selected_ids()
         if request_id is not None and request_id not in ids:
             ids = [request_id]
