@@ -250,3 +250,29 @@ def test_a_hostile_rule_is_saved_literally_and_matches_only_itself(db):
     kind = service_type_by_code("pothole")
     assert route(kind, "a or b").rule is None
     assert route(kind, "He typed ' OR 1=1 -- in the form").rule is not None
+
+
+@pytest.mark.parametrize(
+    ("line", "zip_code"),
+    [
+        ("12 Elm St, 01234", "01234"),
+        ("12 Elm St, Alder Falls, CT 01234-5678", "01234"),
+        ("12 Elm St., Alder Falls CT 01234", "01234"),
+        ("12 Elm St", ""),
+        ("01234 Elm St", ""),  # a house number, not a ZIP code
+        ("12 Elm St, Apt 01234", ""),
+    ],
+)
+def test_a_zip_code_at_the_end_of_the_address_line_is_found(line, zip_code):
+    from desktop.models.addresses import zip_in
+
+    assert zip_in(line) == zip_code
+
+
+def test_an_area_rule_routes_a_request_whose_zip_is_on_the_address_line(db):
+    routing.add_rule(RuleFields("North end", zip="01234", department="PRK", priority="high"))
+    request = create_request(pothole(address="12 Elm St, Alder Falls, CT 01234"))
+    assert request.zip == "01234" and request.address_normalized == "12 ELM ST"
+    assert request.department.code == "PRK" and request.priority == "high"
+    other = create_request(pothole(address="12 Elm St, 09999"))
+    assert other.zip == "09999" and other.department.code != "PRK"

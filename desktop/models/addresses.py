@@ -105,6 +105,23 @@ class Address:
     street: str
 
 
+#: a ZIP code closing an address line after a comma: "12 Elm St, 06001",
+#: "12 Elm St, Alder Falls, CT 06001-1234"
+_ZIP_AT_END = re.compile(r",[^,]*?\b(\d{5})(?:-\d{4})?\s*$")
+
+
+def zip_in(text: str) -> str:
+    """The ZIP code a clerk typed at the end of the address line, or "" (routing by area
+    reads it: the Counter has one line for the address, as residents say it)."""
+    match = _ZIP_AT_END.search(text)
+    if not match:
+        return ""
+    last = text.rsplit(",", 1)[1].split()
+    if last and last[0].upper().strip(".") in UNITS:  # "Apt 01234" is a flat, not a ZIP code
+        return ""
+    return match.group(1)
+
+
 def normalize_address(text: str) -> Address:
     """The canonical form of a street address line (a city or zip after a comma is dropped,
     a flat or suite number after a comma is kept)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from desktop.i18n import _
 from desktop.models import audit, clock, config_cache, fast_sql, permissions
-from desktop.models.addresses import normalize_address
+from desktop.models.addresses import normalize_address, zip_in
 from desktop.models.contacts import (
     CallerDetails,
     add_methods,
@@ -237,7 +237,7 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
     # routing only reads the rules: done before the write lock is taken, which every other
     # clerk's save waits for, so the lock is held for the writes alone (issue 6: p99 save latency)
     description = clean_text(draft.description, MAX_DESCRIPTION)
-    zip_code = clean_text(draft.zip, MAX_ZIP)
+    zip_code = clean_text(draft.zip, MAX_ZIP) or zip_in(draft.address)
     routed = route(service_type, description, location.street, zip_code)
     terms = learned_terms(description)
 
