@@ -328,7 +328,10 @@ def test_a_type_found_by_keyword_in_the_picker(qtbot, counter):
 def test_address_completion_from_known_addresses(qtbot, counter, maria):
     counter.address.setText("8 oa")
     counter._complete_address()
-    assert counter._addresses.stringList() == ["8 OAK AVE"]
+    assert counter._addresses.stringList() == ["8 Oak Ave"]  # as written, not shouted
+    counter.address.setText("8 oak aven")  # a word still being typed, longer than "AVE"
+    counter._complete_address()
+    assert counter._addresses.stringList() == ["8 Oak Ave"]
 
 
 def test_two_records_of_one_resident_are_merged(qtbot, counter, maria):

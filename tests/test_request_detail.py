@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from desktop.models import lifecycle
+from desktop.models.addresses import as_written
 from desktop.models.contacts import CallerDetails
 from desktop.models.errors import InputError, NotFound
 from desktop.models.intake import RequestDraft, add_follower, create_request, log_question
@@ -77,6 +78,14 @@ def test_known_addresses_complete_from_what_is_on_file(db):
     assert known_addresses("12") == ["12 ELM ST", "120 ELM ST"]
     assert known_addresses("elm") == ["ELM ST", "ELMWOOD AVE"]
     assert known_addresses("e") == []  # one letter is not enough to look up
+    # a word being typed past its short form still finds it
+    for typed in ("12 elm stre", "12 elm stree", "12 elm street", "12 Elm St", "elm stre"):
+        assert known_addresses(typed)[0] in ("12 ELM ST", "ELM ST"), typed
+    assert known_addresses("12 elm avenu") == []
+    pothole("3 North Main Street Apt 3B")
+    assert known_addresses("3 north main s") == ["3 N MAIN ST # 3B"]
+    assert as_written("3 N MAIN ST # 3B") == "3 N Main St # 3B"
+    assert as_written("12 ELM ST") == "12 Elm St"
 
 
 def test_types_found_by_name_group_or_keyword(db):

@@ -105,6 +105,26 @@ class Address:
     street: str
 
 
+#: each canonical word and the ways it is spelled out ("ST": "STREET", "STR", ...), for
+#: completing a word still being typed
+LONG_FORMS: dict[str, tuple[str, ...]] = {}
+for _table in (SUFFIXES, DIRECTIONS, PREFIXES):
+    for _long, _short in _table.items():
+        LONG_FORMS[_short] = (*LONG_FORMS.get(_short, ()), _long)
+
+
+_COMPASS = frozenset(DIRECTIONS.values())
+
+
+def as_written(canonical: str) -> str:
+    """A canonical address as a person writes it: "12 N MAIN ST # 3B" -> "12 N Main St # 3B"
+    (what a completion puts in the field is kept on the request and printed)."""
+    return " ".join(
+        w if any(c.isdigit() for c in w) or w in _COMPASS else w.capitalize()
+        for w in canonical.split(" ")
+    )
+
+
 #: a ZIP code closing an address line after a comma: "12 Elm St, 06001",
 #: "12 Elm St, Alder Falls, CT 06001-1234"
 _ZIP_AT_END = re.compile(r",[^,]*?\b(\d{5})(?:-\d{4})?\s*$")

@@ -7,7 +7,7 @@ from typing import Any
 
 import peewee
 
-from desktop.models.addresses import normalize_address
+from desktop.models.addresses import LONG_FORMS, normalize_address
 from desktop.models.db import reading
 from desktop.models.schema import Department, ServiceRequest, ServiceType, StaffUser
 
@@ -26,6 +26,23 @@ def known_addresses(text: str, limit: int = 12) -> list[str]:
         column, prefix = ServiceRequest.address_normalized, location.normalized
     else:
         column, prefix = ServiceRequest.street, text.upper()
+    found = _starting(column, prefix, limit)
+    *before, partial = prefix.split(" ")
+    if len(found) < limit and before and partial:
+        # a word being typed ("12 elm stre"): its canonical form is shorter ("12 ELM ST"), so
+        # the addresses of the words before it are read and the next word matched spelled out
+        base = " ".join(before) + " "
+        for candidate in _starting(column, base, limit * 20):
+            word = candidate[len(base) :].split(" ", 1)[0]
+            if candidate not in found and any(
+                whole.startswith(partial) for whole in (word, *LONG_FORMS.get(word, ()))
+            ):
+                found.append(candidate)
+        found = sorted(found)[:limit]
+    return found
+
+
+def _starting(column: Any, prefix: str, limit: int) -> list[str]:
     query: peewee.Query = (
         ServiceRequest.select(column)
         .where(column >= prefix, column < prefix + "\uffff")

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
+from desktop.models.addresses import as_written
 from desktop.models.contacts import CallerDetails, find_contacts, primary_phone
 from desktop.models.contacts_text import looks_like_email, looks_like_phone
 from desktop.models.db import reading
@@ -599,7 +600,8 @@ class CounterPage(QWidget):
 
     def _complete_address(self) -> None:
         try:
-            self._addresses.setStringList(known_addresses(self.address.text()))
+            found = known_addresses(self.address.text())
+            self._addresses.setStringList([as_written(a) for a in found])
         except KnownError as exc:
             log.warning("address completion failed: %s", exc)
 
