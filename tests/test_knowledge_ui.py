@@ -167,6 +167,44 @@ def test_a_supervisor_edits_the_words_residents_use(qtbot, db):
     assert not any(r["term"] == "zamboni" for r in knowledge.synonym_rows())
 
 
+def test_two_supervisors_editing_the_words_or_a_script_at_once(qtbot, db):
+    from desktop.models.schema import SearchSynonym, ServiceType
+    from desktop.ui.knowledge_admin import CallScriptDialog, SynonymsDialog
+
+    mine, theirs = SynonymsDialog(), SynonymsDialog()
+    qtbot.addWidget(mine)
+    qtbot.addWidget(theirs)
+    rows_before = SearchSynonym.select().count()
+    theirs.words.add_row(["zamboni", "ice machine"])
+    theirs.save()
+    mine.words.add_row(["skating", "rink, ice"])
+    mine.save()  # would have deleted "zamboni", which this dialog never showed
+    assert "Someone else changed the words" in mine.error.text()
+    assert mine.words.text(mine.words.rowCount() - 1, 0) == "skating"  # the lines are kept
+    terms = {r["term"] for r in knowledge.synonym_rows()}
+    assert "zamboni" in terms and "skating" not in terms
+    assert SearchSynonym.select().count() == rows_before + 1
+    untouched = SearchSynonym.get(SearchSynonym.term == "rats").version
+    mine.load()
+    mine.words.add_row(["skating", "rink, ice"])
+    mine.save()
+    assert {"zamboni", "skating"} <= {r["term"] for r in knowledge.synonym_rows()}
+    assert SearchSynonym.get(SearchSynonym.term == "rats").version == untouched  # not re-saved
+
+    first, second = CallScriptDialog(lambda: None), CallScriptDialog(lambda: None)
+    for dialog in (first, second):
+        qtbot.addWidget(dialog)
+        dialog.type.setCurrentIndex(dialog.type.findText("Pothole"))
+    first.steps.add_row(["Is a car damaged?", ""], False)
+    first.save()
+    second.steps.add_row(["Is anyone hurt?", "Call 911"], True)
+    second.save()
+    assert "Someone else changed this call script" in second.error.text()
+    pothole = ServiceType.get(ServiceType.code == "pothole")
+    asks = [step["ask"] for step in knowledge.call_script(pothole.id)]
+    assert "Is a car damaged?" in asks and "Is anyone hurt?" not in asks
+
+
 def test_staff_only_articles_say_so_in_the_list_and_the_reader(page):
     page.search.setText("urgent on call after hours")
     page.run_search()

@@ -302,6 +302,8 @@ def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
 
     def save() -> SearchSynonym:
         row = SearchSynonym.get_or_none(SearchSynonym.term == word)
+        if row is not None and row.synonyms == joined:
+            return row  # unchanged: no new version, nothing for the audit trail
         audit.record(
             "search_synonym",
             word,
@@ -318,6 +320,43 @@ def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
         return row
 
     return write(save)
+
+
+def synonyms_seen() -> tuple[tuple[str, int], ...]:
+    """Each synonym row's word and version: what an editor showed, to know at saving whether
+    someone else changed the words meanwhile."""
+    query = SearchSynonym.select(SearchSynonym.term, SearchSynonym.version)
+    return tuple((str(t), int(v)) for t, v in query.order_by(SearchSynonym.term).tuples())
+
+
+def replace_synonyms(
+    rows: list[tuple[str, list[str]]], seen: tuple[tuple[str, int], ...] | None = None
+) -> None:
+    """The whole synonym table as an editor shows it, saved in one write: all of it or none.
+
+    With `seen` (synonyms_seen() when the editor was filled), a change someone else saved in
+    between is a ConflictError, not silently overwritten."""
+    from desktop.models import permissions
+
+    permissions.require(None, permissions.KNOWLEDGE_EDIT)
+    kept = {clean_text(term, 100).lower() for term, _others in rows} - {""}
+
+    def save() -> None:
+        if seen is not None and synonyms_seen() != seen:
+            raise ConflictError(
+                _(
+                    "Someone else changed the words while you were editing them. Your lines are "
+                    "still here: copy what you need, then close and open the list again."
+                )
+            )
+        for term, others in rows:
+            if clean_text(term, 100):
+                save_synonyms(term, others)
+        for term, _version in synonyms_seen():
+            if term not in kept:
+                delete_synonyms(term)
+
+    write(save)
 
 
 def delete_synonyms(term: str) -> None:
@@ -341,10 +380,21 @@ def call_script(service_type_id: int) -> list[dict[str, Any]]:
     return list(row.steps) if row else []
 
 
+def call_script_version(service_type_id: int) -> int:
+    """The version of a type's call script (0: it has none yet)."""
+    row = CallScript.get_or_none(CallScript.service_type == service_type_id)
+    return int(row.version) if row else 0
+
+
 def save_call_script(
-    service_type_id: int, steps: list[dict[str, Any]], actor: StaffUser | None = None
+    service_type_id: int,
+    steps: list[dict[str, Any]],
+    actor: StaffUser | None = None,
+    *,
+    expected_version: int | None = None,
 ) -> CallScript:
-    """Replace a type's call script (supervisors edit these)."""
+    """Replace a type's call script (supervisors edit these). With `expected_version` (what
+    the editor showed), saving over someone else's newer script is a ConflictError."""
     from desktop.models import audit, permissions
 
     actor = actor or permissions.current_user()
@@ -366,6 +416,14 @@ def save_call_script(
         if ServiceType.get_or_none(ServiceType.id == service_type_id) is None:
             raise NotFound(_("That request type is no longer in the catalog."))
         row = CallScript.get_or_none(CallScript.service_type == service_type_id)
+        current = int(row.version) if row else 0
+        if expected_version is not None and current != expected_version:
+            raise ConflictError(
+                _(
+                    "Someone else changed this call script while you were editing it. Your "
+                    "steps are still here: copy what you need, then choose the type again."
+                )
+            )
         audit.record(
             "call_script",
             service_type_id,

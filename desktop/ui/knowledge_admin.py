@@ -160,6 +160,7 @@ class CallScriptDialog(_Editor):
         type_id = self.type.currentData()
         if type_id is None:
             return
+        self.version = knowledge.call_script_version(int(type_id))
         for step in knowledge.call_script(int(type_id)):
             self.steps.add_row(
                 [str(step.get("ask", "")), str(step.get("if_yes", ""))],
@@ -180,7 +181,9 @@ class CallScriptDialog(_Editor):
         type_id = int(self.type.currentData())
         steps = self.rows()
         if self._run(
-            lambda: knowledge.save_call_script(type_id, steps, self.staff()),
+            lambda: knowledge.save_call_script(
+                type_id, steps, self.staff(), expected_version=self.version
+            ),
             _("The call script of {type} was saved.").format(type=self.type.currentText()),
         ):
             self.load()
@@ -210,27 +213,19 @@ class SynonymsDialog(_Editor):
 
     def load(self) -> None:
         self.words.setRowCount(0)
-        self.saved_terms = []
+        self.seen = knowledge.synonyms_seen()
         for row in knowledge.synonym_rows():
-            self.saved_terms.append(row["term"])
             self.words.add_row([row["term"], ", ".join(row["synonyms"])])
 
     def save(self) -> None:
         rows = [
-            (self.words.text(r, 0).strip().lower(), self.words.text(r, 1))
+            (self.words.text(r, 0).strip().lower(), self.words.text(r, 1).split(","))
             for r in range(self.words.rowCount())
         ]
-        kept = {term for term, _others in rows if term}
-
-        def apply() -> None:
-            for term, others in rows:
-                if term:
-                    knowledge.save_synonyms(term, others.split(","))
-            for term in self.saved_terms:
-                if term not in kept:
-                    knowledge.delete_synonyms(term)
-
-        if self._run(apply, _("The words were saved; searches use them now.")):
+        if self._run(
+            lambda: knowledge.replace_synonyms(rows, self.seen),
+            _("The words were saved; searches use them now."),
+        ):
             self.load()
 
 
