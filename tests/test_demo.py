@@ -136,6 +136,27 @@ def test_contacts_call_more_than_once(demo):
     assert 0.1 < anonymous / 3000 < 0.4
 
 
+def test_residents_are_on_file_from_their_first_request_to_their_last(demo):
+    import peewee
+
+    spans = {
+        contact: (first, last)
+        for contact, first, last in ServiceRequest.select(
+            ServiceRequest.contact,
+            peewee.fn.MIN(ServiceRequest.requested_at),
+            peewee.fn.MAX(ServiceRequest.requested_at),
+        )
+        .where(ServiceRequest.contact.is_null(False))
+        .group_by(ServiceRequest.contact)
+        .tuples()
+    }
+    for contact in Contact.select():
+        if contact.id in spans:
+            assert (contact.created_at, contact.updated_at) == spans[contact.id]
+        else:  # never called: on file since the demo's history begins, long before now
+            assert contact.updated_at < TEST_NOW - dt.timedelta(days=365)
+
+
 def test_the_same_seed_gives_the_same_town(tmp_path):
     from desktop.models.db import close_database, open_database
 

@@ -25,7 +25,7 @@ from desktop.models import clock, request_search
 from desktop.models.addresses import normalize_address
 from desktop.models.business_calendar import BusinessCalendar
 from desktop.models.contacts_text import format_phone
-from desktop.models.db import current, reset_sequences, write
+from desktop.models.db import current, execute, reset_sequences, write
 from desktop.models.schema import (
     Contact,
     ContactMethod,
@@ -305,7 +305,7 @@ def generate_demo(
         write(lambda: _each_schema(BULK_MODELS, "drop_indexes"))
         write(lambda: request_search.suspend_triggers(db))
 
-    contact_ids = _demo_contacts(rng, writer, town, max(20, n // 3))
+    contact_ids = _demo_contacts(rng, writer, town, max(20, n // 3), start)
     contact_pick = _zipf_picker(rng, contact_ids)
     streets = town["streets"]
     hot_spots = [(rng.choice(streets), None) for _ in range(max(5, len(streets) // 4))]
@@ -439,6 +439,7 @@ def generate_demo(
             write(functools.partial(_each_schema, (model,), "create_indexes"))
         write(lambda: request_search.resume_triggers(db))
     write(lambda: _save_counters(counters))
+    write(lambda: _date_contacts(contact_ids[0], contact_ids[-1]))
     reset_sequences(
         [ServiceRequest, Contact, ContactMethod, RequestEvent, RequestAnswer, InfoContact]
     )
@@ -456,6 +457,18 @@ def _each_schema(models: Sequence[type[peewee.Model]], operation: str) -> None:
     """Drop or create the indexes of `models` (peewee's schema manager speaks every dialect)."""
     for model in models:
         getattr(model._schema, operation)(safe=True)  # type: ignore[attr-defined]
+
+
+def _date_contacts(first_id: int, last_id: int) -> None:
+    """Each demo resident on file from their first request, last changed at their last: the
+    retention rules read those dates (anonymise who has not been heard from in N years)."""
+    for bound, column in (("MIN", "created_at"), ("MAX", "updated_at")):
+        execute(
+            current(),
+            f'UPDATE "contact" SET "{column}" = COALESCE((SELECT {bound}(r."requested_at") '  # noqa: S608 - fixed names
+            'FROM "service_request" r WHERE r."contact_id" = "contact"."id"), '
+            f'"{column}") WHERE "id" BETWEEN {int(first_id)} AND {int(last_id)}',
+        )
 
 
 def _save_counters(counters: dict[int, int]) -> None:
@@ -552,11 +565,11 @@ def _demo_staff(rng: random.Random, town: dict[str, Any]) -> list[tuple[int, str
 
 
 def _demo_contacts(
-    rng: random.Random, writer: _Writer, town: dict[str, Any], count: int
+    rng: random.Random, writer: _Writer, town: dict[str, Any], count: int, start: dt.datetime
 ) -> list[int]:
     next_id = (Contact.select(peewee.fn.MAX(Contact.id)).scalar() or 0) + 1
     area_codes = ("845", "914", "518", "607")
-    stamp = _stamp(clock.now())
+    stamp = _stamp(start)  # made real by _date_contacts once their requests are written
     ids = []
     for offset in range(count):
         cid = next_id + offset
