@@ -384,6 +384,32 @@ def test_actions_the_role_may_not_take_are_greyed_with_the_reason(qtbot, db):
     assert shown["crew_lead"].buttons["resolve"].isEnabled()
     assert not shown["crew_lead"].buttons["assign"].isEnabled()
     assert all(shown["admin"].buttons[key].isEnabled() for key in ("resolve", "assign", "note"))
+    release = "Public-records release of this request…"
+    assert not desk.menu_actions[release].isEnabled()  # the administrator's, not a clerk's
+    assert shown["admin"].menu_actions[release].isEnabled()
+
+
+def test_an_administrator_writes_a_public_records_release_from_the_detail(qtbot, db, tmp_path):
+    import json
+
+    from desktop.models.first_run import complete_first_run
+    from desktop.models.schema import AuditRecord
+    from desktop.ui.request_detail_pane import RequestDetailPane
+
+    request = pothole()
+    admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
+    pane = RequestDetailPane(lambda: admin)
+    qtbot.addWidget(pane)
+    assert pane.show_request(request.id)
+    out = tmp_path / "release.json"
+    pane.choose_file = lambda saving, name: str(out)  # type: ignore[method-assign]
+    assert pane.release(resident=False)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["request"]["tracking_number"] == request.tracking_number
+    assert pane.release(resident=True, path=str(tmp_path / "resident.json"))
+    assert json.loads((tmp_path / "resident.json").read_text(encoding="utf-8"))["requests"]
+    assert AuditRecord.select().where(AuditRecord.action == "export").count() == 2
+    assert not pane.release(resident=False, path=str(tmp_path / "no such folder" / "x.json"))
 
 
 def test_a_saved_request_is_corrected_from_its_detail(page, clerk):

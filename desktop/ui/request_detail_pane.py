@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -79,6 +80,8 @@ def _menu_permissions() -> dict[str, str]:
         _("Print work order"): permissions.REQUEST_PRINT,
         _("Print the resident's receipt"): permissions.REQUEST_PRINT,
         _("Print a letter to the resident…"): permissions.REQUEST_PRINT,
+        _("Public-records release of this request…"): permissions.PRIVACY_MANAGE,
+        _("Public-records release of the resident…"): permissions.PRIVACY_MANAGE,
     }
 
 
@@ -137,6 +140,8 @@ class RequestDetailPane(QWidget):
             (_("Print work order"), self._print),
             (_("Print the resident's receipt"), self.print_receipt),
             (_("Print a letter to the resident…"), self.print_letter),
+            (_("Public-records release of this request…"), lambda: self.release(False)),
+            (_("Public-records release of the resident…"), lambda: self.release(True)),
         ]
         self.menu_actions: dict[str, QAction] = {}
         for label, slot in menu_items:
@@ -400,6 +405,47 @@ class RequestDetailPane(QWidget):
         except KnownError as exc:
             messages.error(self, exc)
             return False
+        return True
+
+    def release(self, resident: bool, path: str | None = None) -> bool:
+        """A public-records release (JSON) of this request or of everything about its resident,
+        with confidential reporters and staff-only notes left out (the town's own full copy is
+        `frontcounter privacy export --no-redact`)."""
+        from desktop.models import privacy
+
+        detail = self.detail
+        if detail is None:
+            return False
+        if resident and detail.contact_id is None:
+            messages.info(
+                self,
+                _("Public-records release"),
+                _("This request has no resident on file (anonymous)."),
+            )
+            return False
+        number = detail.request.tracking_number
+        name = f"release-{number}-resident.json" if resident else f"release-{number}.json"
+        try:
+            if path is None:
+                path = self.choose_file(True, name)
+                if not path:
+                    return False
+            if resident:
+                assert detail.contact_id is not None
+                privacy.export_contact(detail.contact_id, actor=self._actor(), out=Path(path))
+            else:
+                privacy.export_request(detail.request.id, actor=self._actor(), out=Path(path))
+        except KnownError as exc:
+            messages.error(self, exc)
+            return False
+        messages.info(
+            self,
+            _("Public-records release"),
+            _(
+                "Written: {path}. Confidential reporters and staff-only notes are left out; the "
+                "release is in the audit trail."
+            ).format(path=path),
+        )
         return True
 
     def remove_attachment(self, attachment_id: int) -> None:
