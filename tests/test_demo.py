@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -139,9 +140,8 @@ def test_contacts_call_more_than_once(demo):
 def test_residents_are_on_file_from_their_first_request_to_their_last(demo):
     import peewee
 
-    spans = {
-        contact: (first, last)
-        for contact, first, last in ServiceRequest.select(
+    rows: Any = (
+        ServiceRequest.select(
             ServiceRequest.contact,
             peewee.fn.MIN(ServiceRequest.requested_at),
             peewee.fn.MAX(ServiceRequest.requested_at),
@@ -149,7 +149,8 @@ def test_residents_are_on_file_from_their_first_request_to_their_last(demo):
         .where(ServiceRequest.contact.is_null(False))
         .group_by(ServiceRequest.contact)
         .tuples()
-    }
+    )
+    spans = {contact: (first, last) for contact, first, last in rows}
     for contact in Contact.select():
         if contact.id in spans:
             assert (contact.created_at, contact.updated_at) == spans[contact.id]

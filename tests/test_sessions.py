@@ -124,3 +124,44 @@ def test_postgresql_is_recommended_past_a_handful_of_writers():
     assert sessions.postgres_advice(2, is_sqlite=True) == ""
     assert "PostgreSQL" in sessions.postgres_advice(sessions.HANDFUL_OF_WRITERS, is_sqlite=True)
     assert sessions.postgres_advice(40, is_sqlite=False) == ""
+
+
+def test_a_command_that_changes_data_has_a_session_while_it_runs(tmp_path, monkeypatch, capsys):
+    from desktop.app import main
+    from desktop.cli import commands
+
+    base = ["--basedir", str(tmp_path), "--db", str(tmp_path / "town.db")]
+    assert main([*base, "init", "--town", "Alder Falls"]) == 0
+    seen: list[list[str]] = []
+    note = commands.HANDLERS["request"]
+
+    def watching(args, opened):
+        seen.append([row.workstation for row in DbSession.select()])
+        return note(args, opened)
+
+    monkeypatch.setitem(commands.HANDLERS, "request", watching)
+    monkeypatch.setenv("FRONTCOUNTER_WORKSTATION", "SCRIPT-PC")
+    add = ["request", "add", "pothole", "Hole", "--address", "1 Elm St"]
+    assert main([*base, *add, "--attr", "size=large", "--attr", "in_lane=yes"]) == 0
+    assert main([*base, "request", "list"]) == 0  # reading: no row
+    assert seen == [["SCRIPT-PC"], []]
+    opened = open_database(tmp_path / "town.db")
+    try:
+        assert DbSession.select().count() == 0  # gone when the command ended
+    finally:
+        close_database(opened)
+
+
+def test_a_long_job_keeps_its_session_alive(db, monkeypatch):
+    beats: list[int] = []
+    monkeypatch.setattr(sessions, "heartbeat", lambda: beats.append(1))
+    sessions.keep_alive()
+    assert beats == []  # no session: nothing to refresh
+    sessions.start("clerk1")
+    moments = iter([1000.0, 1010.0, 1000.0 + sessions.HEARTBEAT_SECONDS + 1])
+    monkeypatch.setattr(sessions, "_monotonic", lambda: next(moments))
+    monkeypatch.setattr(sessions, "_last_beat", 0.0)
+    for _call in range(3):
+        sessions.keep_alive()
+    assert len(beats) == 2  # the first call, then once the interval has passed
+    sessions.end()

@@ -199,6 +199,16 @@ def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
+def _start_session() -> None:
+    from desktop.models import sessions
+
+    user = permissions.current_user()
+    try:
+        sessions.start(user.username if user else None, user.full_name if user else "")
+    except KnownError as exc:  # the command itself says what is wrong with the database
+        log.info("no session row for this command: %s", exc)
+
+
 def _may_create(args: argparse.Namespace) -> bool:
     """Only `init`, or the default database on first use, makes a new file: a mistyped --db
     is a sentence, not a new empty town that takes the request meant for the real one."""
@@ -239,10 +249,17 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
             if opened.read_only and changes:
                 raise KnownError(opened.read_only_reason or _("The database is read-only."))
             sign_in_for_command(args, changes_data=changes)
+            if changes and not opened.read_only:
+                # a command that changes data is someone working in the file, as a window is:
+                # a restore, a VACUUM or an upgrade elsewhere waits for it (RELIABILITY.md 10)
+                _start_session()
             handler(args, opened)
             if changes and not opened.read_only:
                 audit_witness.note_head()
         finally:
+            from desktop.models import sessions
+
+            sessions.end()
             permissions.acting_as(None)
             close_database(opened)
     except KnownError as exc:

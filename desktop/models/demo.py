@@ -21,7 +21,7 @@ from typing import Any
 
 import peewee
 
-from desktop.models import clock, request_search
+from desktop.models import clock, request_search, sessions
 from desktop.models.addresses import normalize_address
 from desktop.models.business_calendar import BusinessCalendar
 from desktop.models.contacts_text import format_phone
@@ -169,6 +169,7 @@ class _Writer:
                     self._insert(model, rows)
 
         write(insert_all)
+        sessions.keep_alive()  # a million requests take minutes: others still see this job
 
     def _insert(self, model: type[peewee.Model], rows: list[tuple[Any, ...]]) -> None:
         fields = [model._meta.fields[name] for name in self.columns[model]]

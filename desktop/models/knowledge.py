@@ -325,8 +325,12 @@ def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
 def synonyms_seen() -> tuple[tuple[str, int], ...]:
     """Each synonym row's word and version: what an editor showed, to know at saving whether
     someone else changed the words meanwhile."""
-    query = SearchSynonym.select(SearchSynonym.term, SearchSynonym.version)
-    return tuple((str(t), int(v)) for t, v in query.order_by(SearchSynonym.term).tuples())
+    rows: Any = (
+        SearchSynonym.select(SearchSynonym.term, SearchSynonym.version)
+        .order_by(SearchSynonym.term)
+        .tuples()
+    )
+    return tuple((str(term), int(version)) for term, version in rows)
 
 
 def replace_synonyms(

@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from dataclasses import dataclass
 
 import peewee
@@ -142,6 +143,25 @@ def heartbeat() -> None:
         _expire_stale(now)
 
     write(save)
+
+
+_last_beat = -float(HEARTBEAT_SECONDS)
+
+
+def _monotonic() -> float:
+    return time.monotonic()
+
+
+def keep_alive() -> None:
+    """Call often from a long job without a timer (the command line's bulk work): the row is
+    refreshed at most once a HEARTBEAT_SECONDS, so others still see the job after STALE_AFTER."""
+    global _last_beat
+    if _token is None:
+        return
+    now = _monotonic()
+    if now - _last_beat >= HEARTBEAT_SECONDS:
+        _last_beat = now
+        heartbeat()
 
 
 def set_user(username: str | None, display_name: str = "") -> None:
