@@ -247,3 +247,27 @@ def test_the_periods_offered():
     assert labels[:4] == ["This month so far", "Last 30 days", "Last 7 days", "This year so far"]
     assert labels[4:7] == ["February 2026", "January 2026", "December 2025"]
     assert offered[4][1].days == 28 and len(offered) == 4 + 24
+
+
+def test_a_period_of_the_supervisors_own_dates(window):
+    from desktop.models import citistat
+
+    main, page = window
+    assert page.date_from.isHidden()
+    choose(page, "Dates of my choosing")
+    assert page.date_from.isVisibleTo(page) and page.date_to.isVisibleTo(page)
+    page.choose_dates(dt.date(2026, 7, 1), dt.date(2026, 9, 30))  # a quarter
+    board = page.board
+    assert board is not None and board.period == citistat.Period(
+        dt.date(2026, 7, 1), dt.date(2026, 9, 30)
+    )
+    expected = citistat.dashboard(board.period)
+    assert page.tiles["received"].value_text == f"{expected.received.count:,}"
+    before = board.previous_period  # as many days just before
+    assert before.end == dt.date(2026, 6, 30) and before.days == board.period.days
+    page.date_to.setDate(page.date_to.date().addYears(-1))  # typed the wrong way round
+    assert page.board is not None and page.board.period.start == dt.date(2025, 9, 30)
+    assert page.drill_tile("received")
+    assert listed(main) == page.board.received.count
+    choose(page, "October 2026")
+    assert page.date_from.isHidden()

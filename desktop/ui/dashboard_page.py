@@ -20,11 +20,12 @@ from PySide6.QtCharts import (
     QHorizontalBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, Qt, Signal
+from PySide6.QtCore import QDate, QMargins, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -303,7 +304,22 @@ class DashboardPage(QWidget):
         self.periods = periods(clock.today())
         for label, _period in self.periods:
             self.period_choice.addItem(label)
-        self.period_choice.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.period_choice.addItem(_("Dates of my choosing"))  # the last: From … to …
+        today = clock.today()
+        self.date_from, self.date_to = QDateEdit(), QDateEdit()
+        for edit, day in (
+            (self.date_from, today.replace(day=1)),
+            (self.date_to, today),
+        ):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDateRange(QDate(clock.FIRST_YEAR, 1, 1), QDate(clock.LAST_YEAR, 12, 31))
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.setVisible(False)
+            edit.dateChanged.connect(lambda _d: self._dates_changed())
+        self.date_from.setObjectName("dashboardFrom")
+        self.date_to.setObjectName("dashboardTo")
+        self.period_choice.currentIndexChanged.connect(lambda _i: self._period_chosen())
         self.refresh_button = QPushButton(_("Refresh (F5)"))
         self.refresh_button.clicked.connect(lambda _c=False: self.refresh())
         self.goals_button = QPushButton(_("Goals…"))
@@ -316,6 +332,11 @@ class DashboardPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel(_("Period:")))
         top.addWidget(self.period_choice)
+        top.addWidget(self.date_from)
+        self.dates_to_label = QLabel(_("to"))
+        self.dates_to_label.setVisible(False)
+        top.addWidget(self.dates_to_label)
+        top.addWidget(self.date_to)
         top.addWidget(self.refresh_button)
         top.addStretch(1)
         top.addWidget(self.goals_button)
@@ -455,7 +476,31 @@ class DashboardPage(QWidget):
 
     @property
     def period(self) -> Period:
-        return self.periods[max(self.period_choice.currentIndex(), 0)][1]
+        index = max(self.period_choice.currentIndex(), 0)
+        if index < len(self.periods):
+            return self.periods[index][1]
+        start, end = self.date_from.date().toPython(), self.date_to.date().toPython()
+        return Period(min(start, end), max(start, end))  # typed the wrong way round: swapped
+
+    def choose_dates(self, start: dt.date, end: dt.date) -> None:
+        """Show the dashboard for the days from `start` to `end`."""
+        with QSignalBlocker(self.date_from), QSignalBlocker(self.date_to):
+            self.date_from.setDate(QDate(start.year, start.month, start.day))
+            self.date_to.setDate(QDate(end.year, end.month, end.day))
+        if self.period_choice.currentIndex() == len(self.periods):
+            self.refresh()
+        else:
+            self.period_choice.setCurrentIndex(len(self.periods))
+
+    def _period_chosen(self) -> None:
+        chosen = self.period_choice.currentIndex() == len(self.periods)
+        for widget in (self.date_from, self.dates_to_label, self.date_to):
+            widget.setVisible(chosen)
+        self.refresh()
+
+    def _dates_changed(self) -> None:
+        if self.period_choice.currentIndex() == len(self.periods):
+            self.refresh()
 
     def focus_default(self) -> None:
         """The keyboard lands on the period: Up and Down choose another."""
