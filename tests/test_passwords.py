@@ -115,6 +115,10 @@ def test_repeated_failures_lock_the_account_for_a_while(ada):
         signin.authenticate("ada.admin", "wrong password")
     with pytest.raises(signin.SignInFailed, match="locked"):
         signin.authenticate("ada.admin", PASSWORD)  # even the right one, while locked
+    from desktop.models.schema import AuditRecord
+
+    locked = AuditRecord.get(AuditRecord.action == "locked")
+    assert locked.record_id == str(ada.id) and locked.staff_id is None  # not Ada's own doing
     later = TEST_NOW + dt.timedelta(minutes=signin.LOCK_MINUTES + 1)
     clock.set_clock(lambda: later)
     assert signin.authenticate("ada.admin", PASSWORD).failed_logins == 0

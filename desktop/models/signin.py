@@ -89,7 +89,16 @@ def _count_failure(user_id: int) -> None:
         if failures >= MAX_FAILURES:
             changes["failed_logins"] = 0
             changes["locked_until"] = clock.now() + dt.timedelta(minutes=LOCK_MINUTES)
-            audit.record("staff_user", user_id, "locked", None, {"minutes": LOCK_MINUTES}, user)
+            # not the account's owner's doing: whoever typed the passwords is unknown, the
+            # record names the system (and, as every record does, the workstation)
+            audit.record(
+                "staff_user",
+                user_id,
+                "locked",
+                None,
+                {"minutes": LOCK_MINUTES, "after_failures": MAX_FAILURES},
+                None,
+            )
         StaffUser.update(**changes).where(StaffUser.id == user_id).execute()
 
     write(save)
