@@ -125,6 +125,14 @@ def test_federal_holidays_are_topped_up_when_a_database_is_opened(db_path):
         years = {h.day.year for h in Holiday.select().where(Holiday.source == "federal")}
         assert set(range(2027, later.year + YEARS_AHEAD + 1)) <= years
         assert dt.date(2034, 11, 23) in {h.day for h in Holiday.select()}  # Thanksgiving 2034
+        from desktop.models.schema import AuditRecord
+
+        added = (
+            AuditRecord.select()
+            .where(AuditRecord.record_id == "holidays")
+            .order_by(AuditRecord.id.desc())
+        )
+        assert "2034-11-23 Thanksgiving Day" in added.first().after  # the trail says they came
     finally:
         close_database(opened)
 

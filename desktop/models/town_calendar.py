@@ -76,6 +76,7 @@ def add_federal_holidays(years: Iterable[int]) -> int:
     ]
     if not rows:
         return 0
+    from desktop.models import audit
 
     def save() -> int:
         existing = {
@@ -87,6 +88,15 @@ def add_federal_holidays(years: Iterable[int]) -> int:
         fresh = [row for row in rows if row["day"] not in existing]
         if fresh:
             Holiday.insert_many(fresh).execute()
+            # a holiday moves due dates: the trail says when each came, by the town's setting
+            audit.record(
+                "setting",
+                "holidays",
+                "create",
+                None,
+                {"federal": [f"{row['day']} {row['name']}" for row in fresh]},
+                None,
+            )
         return len(fresh)
 
     return write(save)
