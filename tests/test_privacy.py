@@ -272,3 +272,14 @@ def test_a_retention_out_of_range_or_from_a_clerk_is_refused(db):
         privacy.set_retention(2, actor=clerk)
     privacy.set_retention(2, actor=admin)
     assert privacy.retention_years() == 2
+
+
+def test_a_release_is_readable_like_any_file_the_clerk_saves(confidential_request, tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    out = tmp_path / "release.json"
+    privacy.export_request(confidential_request.id, out=out)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # not the temporary file's 0600
+    assert not list(tmp_path.glob(".release-*"))

@@ -15,7 +15,6 @@ import logging
 import mimetypes
 import os
 import re
-import tempfile
 import unicodedata
 import warnings
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.db import write
 from desktop.models.errors import InputError, NotFound
+from desktop.models.safe_files import replacing
 from desktop.models.schema import Attachment, RequestEvent, ServiceRequest, StaffUser
 
 log = logging.getLogger("frontcounter.attachments")
@@ -365,16 +365,8 @@ def save_attachment(attachment_id: int, target: str | Path, *, overwrite: bool =
     if path.exists() and not overwrite:
         raise InputError(_("{path} already exists; choose another name.").format(path=path))
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".frontcounter-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with replacing(path) as temporary:
+            temporary.write_bytes(data)
     except OSError as exc:
         raise InputError(
             _("The attachment could not be saved to {path}: {reason}").format(

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from desktop.models.addresses import SUFFIXES, UNITS, normalize_address
 from desktop.models.db import reading, write
 from desktop.models.errors import InputError, KnownError
 from desktop.models.request_list import RequestFilter, RequestList
+from desktop.models.safe_files import replacing
 from desktop.models.schema import (
     Contact,
     ContactMethod,
@@ -466,29 +465,15 @@ def write_export(
         raise InputError(_("Export as csv or xlsx."))
     header, rows = export_rows(filters, keys, public=public, actor=actor)
     path = Path(path)
-    folder = path.parent
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".export-", suffix=path.suffix, dir=folder)
-        os.close(handle)
+        with replacing(path, ".export-") as temporary:
+            count = (_write_xlsx if file_format == "xlsx" else _write_csv)(temporary, header, rows)
     except OSError as exc:
-        raise KnownError(
-            _("Cannot write in {folder}: {reason}").format(folder=folder, reason=exc.strerror)
-        ) from exc
-    try:
-        count = (_write_xlsx if file_format == "xlsx" else _write_csv)(
-            Path(temporary), header, rows
-        )
-        Path(temporary).replace(path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
         raise KnownError(
             _("The export could not be written to {path}: {reason}").format(
                 path=path, reason=exc.strerror or exc
             )
         ) from exc
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     if not public and any(
         k in ("contact_name", "contact_phone", "contact_email") for k in (keys or ())
     ):

@@ -14,8 +14,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from desktop.models import knowledge
 from desktop.models.db import write
 from desktop.models.errors import InputError
 from desktop.models.knowledge import ArticleDraft
+from desktop.models.safe_files import replacing
 from desktop.models.schema import (
     CallScript,
     Department,
@@ -114,44 +113,31 @@ def export_articles(path: Path) -> int:
     path = Path(path)
     rows = export_rows()
     try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=".kb-export-", suffix=path.suffix, dir=path.parent
-        )
-        os.close(handle)
+        with replacing(path, ".kb-export-") as temporary:
+            if path.suffix.lower() == ".csv":
+                # the BOM tells Excel the file is UTF-8
+                with temporary.open("w", encoding="utf-8-sig", newline="") as out:
+                    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+                    writer.writeheader()
+                    for row in rows:
+                        cells = row | {
+                            "keywords": ", ".join(row["keywords"]),
+                            "types": " ".join(row["types"]),
+                            "active": "yes" if row["active"] else "no",
+                        }
+                        writer.writerow({k: _plain_cell(v) for k, v in cells.items()})
+            else:
+                data = {
+                    "articles": rows,
+                    "synonyms": synonym_rows(),
+                    "call_scripts": call_script_rows(),
+                }
+                text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+                temporary.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(
             _("The file could not be written: {reason}").format(reason=exc.strerror or exc)
         ) from exc
-    try:
-        if path.suffix.lower() == ".csv":
-            # the BOM tells Excel the file is UTF-8
-            with Path(temporary).open("w", encoding="utf-8-sig", newline="") as out:
-                writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-                writer.writeheader()
-                for row in rows:
-                    cells = row | {
-                        "keywords": ", ".join(row["keywords"]),
-                        "types": " ".join(row["types"]),
-                        "active": "yes" if row["active"] else "no",
-                    }
-                    writer.writerow({k: _plain_cell(v) for k, v in cells.items()})
-        else:
-            data = {
-                "articles": rows,
-                "synonyms": synonym_rows(),
-                "call_scripts": call_script_rows(),
-            }
-            text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-            Path(temporary).write_text(text, encoding="utf-8")
-        Path(temporary).replace(path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise InputError(
-            _("The file could not be written: {reason}").format(reason=exc.strerror or exc)
-        ) from exc
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return len(rows)
 
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from desktop.i18n import _
 from desktop.models import audit, clock, permissions
 from desktop.models.db import reading, write
 from desktop.models.errors import InputError, KnownError, NotFound
+from desktop.models.safe_files import replacing
 from desktop.models.schema import (
     Contact,
     ContactMethod,
@@ -396,19 +395,9 @@ def write_export(data: dict[str, Any], path: Path) -> Path:
     if path.is_dir():
         raise KnownError(_("{path} is a folder: give a file name to write.").format(path=path))
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".release-", suffix=".json", dir=path.parent)
+        with replacing(path, ".release-") as temporary:
+            temporary.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     except OSError as exc:
-        raise KnownError(
-            _("Cannot write in {folder}: {reason}").format(
-                folder=path.parent, reason=exc.strerror or exc
-            )
-        ) from exc
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, ensure_ascii=False, indent=2)
-        Path(temporary).replace(path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
         raise KnownError(
             _("The release could not be written to {path}: {reason}").format(
                 path=path, reason=exc.strerror or exc

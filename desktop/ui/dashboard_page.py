@@ -479,7 +479,8 @@ class DashboardPage(QWidget):
         index = max(self.period_choice.currentIndex(), 0)
         if index < len(self.periods):
             return self.periods[index][1]
-        start, end = self.date_from.date().toPython(), self.date_to.date().toPython()
+        start: dt.date = self.date_from.date().toPython()  # type: ignore[assignment]
+        end: dt.date = self.date_to.date().toPython()  # type: ignore[assignment]
         return Period(min(start, end), max(start, end))  # typed the wrong way round: swapped
 
     def choose_dates(self, start: dt.date, end: dt.date) -> None:
