@@ -402,7 +402,7 @@ def test_an_administrator_writes_a_public_records_release_from_the_detail(qtbot,
     qtbot.addWidget(pane)
     assert pane.show_request(request.id)
     out = tmp_path / "release.json"
-    pane.choose_file = lambda saving, name: str(out)  # type: ignore[method-assign]
+    pane.choose_file = lambda saving, name, title="": str(out)  # type: ignore[method-assign]
     assert pane.release(resident=False)
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["request"]["tracking_number"] == request.tracking_number

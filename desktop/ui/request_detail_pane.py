@@ -427,7 +427,7 @@ class RequestDetailPane(QWidget):
         name = f"release-{number}-resident.json" if resident else f"release-{number}.json"
         try:
             if path is None:
-                path = self.choose_file(True, name)
+                path = self.choose_file(True, name, _("Save the public-records release"))
                 if not path:
                     return False
             if resident:
@@ -465,12 +465,12 @@ class RequestDetailPane(QWidget):
 
         messages.confirm(self, _("Remove attachment"), _("Remove this attachment?"), remove)
 
-    def choose_file(self, saving: bool, name: str) -> str:
+    def choose_file(self, saving: bool, name: str, title: str = "") -> str:
         """A file to attach, or where to save a copy ("" when cancelled). Tests replace it."""
         from PySide6.QtWidgets import QFileDialog
 
         if saving:
-            path, _filter = QFileDialog.getSaveFileName(self, _("Save a copy"), name)
+            path, _filter = QFileDialog.getSaveFileName(self, title or _("Save a copy"), name)
         else:
             path, _filter = QFileDialog.getOpenFileName(self, _("Attach a file"))
         return path
