@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.models import audit
 from desktop.models.errors import KnownError
+from desktop.ui.day_edit import DayEdit
 from desktop.ui.messages import messages
 
 Index = QModelIndex | QPersistentModelIndex
@@ -84,15 +85,11 @@ class AuditPage(QWidget):
         self.table_name.setPlaceholderText(_("table (service_request, contact…)"))
         self.record = QLineEdit()
         self.record.setPlaceholderText(_("record id"))
-        self.since = QDateEdit()
-        self.since.setCalendarPopup(True)
-        self.since.setDisplayFormat("yyyy-MM-dd")
+        self.since = DayEdit()
         self.since.setSpecialValueText(_("any day"))
         self.since.setMinimumDate(QDate(2000, 1, 1))
         self.since.setDate(self.since.minimumDate())
-        self.until = QDateEdit()
-        self.until.setCalendarPopup(True)
-        self.until.setDisplayFormat("yyyy-MM-dd")
+        self.until = DayEdit()
         self.until.setSpecialValueText(_("any day"))
         self.until.setMinimumDate(QDate(2000, 1, 1))
         self.until.setDate(self.until.minimumDate())

@@ -25,7 +25,6 @@ from PySide6.QtGui import QColor, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -49,6 +48,7 @@ from desktop.models import citistat, clock, goals, permissions
 from desktop.models.citistat import Bar, Dashboard, Period, Share
 from desktop.models.errors import KnownError
 from desktop.models.request_list import RequestFilter
+from desktop.ui.day_edit import DayEdit
 from desktop.ui.html import esc as escape
 from desktop.ui.messages import messages
 
@@ -306,13 +306,11 @@ class DashboardPage(QWidget):
             self.period_choice.addItem(label)
         self.period_choice.addItem(_("Dates of my choosing"))  # the last: From … to …
         today = clock.today()
-        self.date_from, self.date_to = QDateEdit(), QDateEdit()
+        self.date_from, self.date_to = DayEdit(), DayEdit()
         for edit, day in (
             (self.date_from, today.replace(day=1)),
             (self.date_to, today),
         ):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
             edit.setDateRange(QDate(clock.FIRST_YEAR, 1, 1), QDate(clock.LAST_YEAR, 12, 31))
             edit.setDate(QDate(day.year, day.month, day.day))
             edit.setVisible(False)

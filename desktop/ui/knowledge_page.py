@@ -17,7 +17,6 @@ from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentMo
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -39,6 +38,7 @@ from desktop.models import kb_placeholders, kb_search, knowledge
 from desktop.models.errors import KnownError
 from desktop.models.schema import StaffUser
 from desktop.ui.counter_answers import UNFILLED_COLOUR, mark_unfilled, staff_only_html
+from desktop.ui.day_edit import DayEdit
 from desktop.ui.messages import messages
 
 if TYPE_CHECKING:
@@ -435,9 +435,7 @@ class ArticleEditor(QWidget):
         self.audience.addItem(_("Public"), "public")
         self.audience.addItem(_("Staff only"), "staff")
         self.owner = QLineEdit()
-        self.review_by = QDateEdit()
-        self.review_by.setCalendarPopup(True)
-        self.review_by.setDisplayFormat("yyyy-MM-dd")
+        self.review_by = DayEdit()
         self.review_by.setMinimumDate(QDate(2000, 1, 1))
         self.review_by.setSpecialValueText(_("(no review date)"))
         self.note = QLineEdit()

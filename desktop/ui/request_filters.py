@@ -19,6 +19,7 @@ from desktop.models.errors import KnownError
 from desktop.models.lookups import active_departments, active_staff, all_types
 from desktop.models.request_list import RequestFilter
 from desktop.models.vocab import CHANNELS, STATUSES
+from desktop.ui.day_edit import DayEdit
 
 SEARCH_PAUSE_MS = 180
 _ANY = ""
@@ -191,9 +192,7 @@ class FilterBar(QWidget):
 
 def _date_edit() -> QDateEdit:
     """A date that can also be "not set" (shown blank at its minimum)."""
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
+    edit = DayEdit()
     edit.setMinimumDate(QDate(2000, 1, 1))
     edit.setSpecialValueText(" ")
     edit.setDate(edit.minimumDate())

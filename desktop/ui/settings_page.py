@@ -14,7 +14,6 @@ import datetime as dt
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.models import clock, permissions, settings, town_calendar
 from desktop.models.errors import KnownError
+from desktop.ui.day_edit import DayEdit
 from desktop.ui.messages import messages
 
 WEEKDAYS = (
@@ -259,9 +259,7 @@ class SettingsPage(QWidget):
         self.holiday_list = QListWidget()
         layout.addWidget(self.holiday_list)
         add_row = QHBoxLayout()
-        self.holiday_date = QDateEdit()
-        self.holiday_date.setCalendarPopup(True)
-        self.holiday_date.setDisplayFormat("yyyy-MM-dd")
+        self.holiday_date = DayEdit()
         self.holiday_name = QLineEdit()
         self.holiday_name.setPlaceholderText(_("name, e.g. Town Meeting Day"))
         add = QPushButton(_("Add"))

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDateTimeEdit,
     QFormLayout,
     QHBoxLayout,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _, ngettext
 from desktop.models import clock
 from desktop.models.errors import KnownError
+from desktop.ui.day_edit import DayEdit
 from desktop.ui.messages import messages
 
 
@@ -52,8 +52,8 @@ class TodayTab(QWidget):
         self.department.setObjectName("department")
         self.crew = QComboBox()
         self.crew.setObjectName("crew")
-        self.day = QDateEdit(QDate.currentDate())
-        self.day.setCalendarPopup(True)
+        self.day = DayEdit()
+        self.day.setDate(QDate.currentDate())
         self.orders = QListWidget()
         self.orders.setObjectName("todaysOrders")
         self.summary = QLabel()
