@@ -311,6 +311,7 @@ class DashboardPage(QWidget):
             (self.date_from, today.replace(day=1)),
             (self.date_to, today),
         ):
+            edit.setKeyboardTracking(False)  # one refresh for a typed date, not one a digit
             edit.setDateRange(QDate(clock.FIRST_YEAR, 1, 1), QDate(clock.LAST_YEAR, 12, 31))
             edit.setDate(QDate(day.year, day.month, day.day))
             edit.setVisible(False)
