@@ -140,15 +140,28 @@ def prefs(tmp_path: Path) -> Prefs:
     return Prefs(tmp_path / "config" / "frontcounter.ini")
 
 
+ADMIN_PASSWORD = "ada's long password"
+
+
 def _set_up(target: str, password: str | None = None) -> None:
-    """A town that has had its first-run setup (no sign-in yet): the window opens at once."""
+    """A town that has had its first-run setup, with Ada as its administrator."""
     from desktop.models.first_run import complete_first_run
 
     opened = open_database(target, password=password)
     try:
-        complete_first_run("Alder Falls", "Ada Admin")
+        complete_first_run("Alder Falls", "Ada Admin", password=ADMIN_PASSWORD)
     finally:
         close_database(opened)
+
+
+def _controller(prefs: Prefs, monkeypatch: pytest.MonkeyPatch, *, interactive: bool):
+    """The window's controller, Ada signing in to each town without the sign-in dialog."""
+    from desktop.ui.application import PASSWORD_ENV
+
+    monkeypatch.setenv(PASSWORD_ENV, ADMIN_PASSWORD)
+    controller = AppController(prefs, interactive=interactive)
+    controller.scripted_user = "ada.admin"
+    return controller
 
 
 @pytest.fixture
@@ -259,8 +272,10 @@ def test_a_pasted_address_fills_the_fields(qtbot):
 
 
 @pytest.mark.usefixtures("no_dialogs")
-def test_the_file_menu_offers_the_last_server_and_opens_what_is_typed(qtbot, town, prefs):
-    controller = AppController(prefs, interactive=False)
+def test_the_file_menu_offers_the_last_server_and_opens_what_is_typed(
+    qtbot, town, prefs, monkeypatch
+):
+    controller = _controller(prefs, monkeypatch, interactive=False)
     prefs.remember_database("postgresql://ana@db.town:5432/alder")
     assert controller.start(str(town))
     window = controller.window
@@ -270,7 +285,8 @@ def test_the_file_menu_offers_the_last_server_and_opens_what_is_typed(qtbot, tow
         file_menu = window.menuBar().findChild(QMenu)
         assert file_menu is not None and file_menu.title() == "&File"
         (action,) = [a for a in file_menu.actions() if a.objectName() == "openServer"]
-        assert action.text() == "Open a se&rver…"
+        keys = [a.text().split("&")[1][0].lower() for a in file_menu.actions() if "&" in a.text()]
+        assert len(keys) == len(set(keys)), keys  # Alt+F then one letter picks one item
         window.open_requested.disconnect()  # only what the menu asks for, not the opening
         action.trigger()
         dialog = window.findChild(OpenServerDialog)
@@ -293,10 +309,10 @@ def _current_user() -> str:
 @pytest.mark.postgresql
 @pytest.mark.usefixtures("no_dialogs")
 def test_open_a_server_from_the_file_menu_with_the_keyrings_password(
-    qtbot, town, prefs, clerks_server
+    qtbot, town, prefs, clerks_server, monkeypatch
 ):
     assert secret_store.remember_database_password(clerks_server, CLERK_PASSWORD)
-    controller = AppController(prefs, interactive=False)
+    controller = _controller(prefs, monkeypatch, interactive=False)
     assert controller.start(str(town))
     assert controller.window is not None
     qtbot.addWidget(controller.window)
@@ -332,8 +348,10 @@ def _click(text: str) -> Callable[[QWidget], None]:
 
 @pytest.mark.postgresql
 @pytest.mark.usefixtures("no_dialogs")
-def test_open_a_server_asks_the_password_and_offers_the_keyring(qtbot, town, prefs, clerks_server):
-    controller = AppController(prefs, interactive=True)
+def test_open_a_server_asks_the_password_and_offers_the_keyring(
+    qtbot, town, prefs, clerks_server, monkeypatch
+):
+    controller = _controller(prefs, monkeypatch, interactive=True)
     assert controller.start(str(town))
     assert controller.window is not None
     qtbot.addWidget(controller.window)
@@ -351,7 +369,9 @@ def test_open_a_server_asks_the_password_and_offers_the_keyring(qtbot, town, pre
 
 @pytest.mark.postgresql
 @pytest.mark.usefixtures("no_dialogs")
-def test_a_file_that_will_not_open_offers_a_server(qtbot, tmp_path, prefs, clerks_server):
+def test_a_file_that_will_not_open_offers_a_server(
+    qtbot, tmp_path, prefs, clerks_server, monkeypatch
+):
     assert secret_store.remember_database_password(clerks_server, CLERK_PASSWORD)
     junk = tmp_path / "notes.db"
     junk.write_bytes(b"not a database at all, " * 100)
@@ -360,7 +380,7 @@ def test_a_file_that_will_not_open_offers_a_server(qtbot, tmp_path, prefs, clerk
         assert isinstance(modal, OpenServerDialog), modal
         _fill_in(qtbot, modal, clerks_server)
 
-    controller = AppController(prefs, interactive=True)
+    controller = _controller(prefs, monkeypatch, interactive=True)
     try:
         with answering(
             _click("Open a server…"), _click("Cancel"), _click("Open a server…"), server_chosen
@@ -377,11 +397,15 @@ def test_a_file_that_will_not_open_offers_a_server(qtbot, tmp_path, prefs, clerk
 @pytest.mark.postgresql
 def test_a_file_moved_to_the_server_offers_to_open_it(qtbot, town, prefs, pg_database, monkeypatch):
     from desktop.models.pg_migrate import migrate_to_postgres
+    from desktop.models.schema import StaffUser
     from desktop.ui.messages import messages
 
-    report = migrate_to_postgres(town, pg_database, None)
+    opened = open_database(town)
+    ada = StaffUser.get(StaffUser.username == "ada.admin")
+    close_database(opened)
+    report = migrate_to_postgres(town, pg_database, None, actor=ada)
     monkeypatch.setattr(messages, "windows", True)
-    controller = AppController(prefs, interactive=True)
+    controller = _controller(prefs, monkeypatch, interactive=True)
     try:
         assert controller.start(str(town))
         window = controller.window
@@ -395,5 +419,31 @@ def test_a_file_moved_to_the_server_offers_to_open_it(qtbot, town, prefs, pg_dat
         assert controller.opened.kind is DbKind.POSTGRESQL
         assert controller.opened.location == report.target
         assert prefs.get("databases/recent")[0] == report.target
+    finally:
+        controller.shutdown()
+
+
+@pytest.mark.usefixtures("no_dialogs")
+def test_a_new_database_is_set_up_while_someone_is_signed_in(qtbot, tmp_path, prefs, monkeypatch):
+    """Who is signed in belongs to the database open before: a new one (a file, or a new town
+    on a server) is set up by the app itself, not refused as an account it does not know."""
+    from desktop.models import permissions
+
+    first = tmp_path / "one.db"
+    _set_up(str(first))
+    controller = _controller(prefs, monkeypatch, interactive=False)
+    try:
+        assert controller.start(str(first))
+        assert controller.window is not None
+        qtbot.addWidget(controller.window)
+        assert permissions.current_user() is not None
+        controller.switch(str(tmp_path / "missing.db"), False)  # refused: still signed in
+        assert controller.opened is not None and controller.opened.location == str(first)
+        assert permissions.current_user() is not None
+        second = tmp_path / "two.db"
+        controller.switch(str(second), True)
+        assert controller.opened.location == str(second)
+        assert controller.window is not None
+        qtbot.addWidget(controller.window)
     finally:
         controller.shutdown()

@@ -504,10 +504,17 @@ class AppController:
 
     def switch(self, target: str, create: bool, shared: bool = False) -> None:
         """Open another database; on failure the current one stays open and nothing changes."""
+        from desktop.models import permissions
+
         previous = self.opened
+        # who is signed in belongs to the database open now: a new one is set up (or an older
+        # one upgraded) by the app itself, not refused as an account it does not know
+        was_signed_in = permissions.current_user()
+        permissions.acting_as(None)
         try:
             opened = self._open(target, create=create, shared=shared or None)
         except KnownError as exc:
+            permissions.acting_as(was_signed_in)
             messages.error(self.window, exc)
             return
         if previous is not None:  # still bound to the previous file for a moment: say goodbye

@@ -383,7 +383,7 @@ class MainWindow(QMainWindow):
             file_menu, _("&Open database…"), self.open_database, QKeySequence.StandardKey.Open
         )
         self._action(file_menu, _("Open a &shared database…"), self.open_shared_database)
-        self._action(file_menu, _("Open a se&rver…"), self.open_server).setObjectName("openServer")
+        self._action(file_menu, _("Open a ser&ver…"), self.open_server).setObjectName("openServer")
         self.recent_menu = file_menu.addMenu(_("&Recent databases"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
