@@ -17,12 +17,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# the app with its PostgreSQL driver (README: every workstation of a town on a server needs it);
+# the stamps follow this file too, so a change of what is installed reaches an existing .venv
+$(STAMP): pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[postgresql]'
 	touch $@
 
-$(TESTSTAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# the test install holds everything the app's does, so it stands for both
+$(TESTSTAMP): pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[postgresql,test]'
 	touch $(STAMP) $@
 
 run: $(STAMP)
