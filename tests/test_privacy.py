@@ -283,3 +283,44 @@ def test_a_release_is_readable_like_any_file_the_clerk_saves(confidential_reques
     privacy.export_request(confidential_request.id, out=out)
     assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # not the temporary file's 0600
     assert not list(tmp_path.glob(".release-*"))
+
+
+def test_a_confidential_caller_added_to_an_open_request_is_named_to_no_one_who_may_not(db):
+    from desktop.models import permissions
+    from desktop.models.request_detail import load_request_detail
+
+    barking = report("Open", "555 010 1111")  # not confidential: its reporter is shown
+    add_follower(
+        barking.id,
+        RequestDraft(
+            "pothole",
+            "The dog next door again",
+            caller=CallerDetails("Nell", "Nabors", "555 010 2222"),
+            confidential=True,
+        ),
+    )
+    clerk, boss = create_staff("Cleo Clerk", "clerk"), create_staff("Sue Boss", "supervisor")
+    permissions.acting_as(clerk)
+    detail = load_request_detail(barking.id)
+    shown = " ".join([*(f.name for f in detail.followers), *(h.body for h in detail.history)])
+    assert "Nell" not in shown and "Nabors" not in shown
+    assert [f.name for f in detail.followers] == [CONFIDENTIAL]
+    assert "asked not to be named" in shown
+    permissions.acting_as(boss)
+    assert [f.name for f in load_request_detail(barking.id).followers] == ["Nell Nabors"]
+    permissions.acting_as(None)
+    release = json.dumps(privacy.export_request(barking.id), ensure_ascii=False)
+    assert (
+        "Nabors" not in release and "555 010 2222" not in release and "dog next door" not in release
+    )
+    assert "Open" in release  # the request's own reporter is not confidential
+    assert "Nabors" in json.dumps(privacy.export_request(barking.id, redact=False))
+
+
+def test_a_caller_cannot_be_added_to_a_request_closed_meanwhile(db):
+    from desktop.models.errors import InputError
+
+    done = report("Closed", "555 010 3333")
+    lifecycle.resolve(done.id, "fixed")
+    with pytest.raises(InputError, match="closed meanwhile"):
+        add_follower(done.id, RequestDraft("pothole", "Me too", caller=CallerDetails("Al", "Bee")))

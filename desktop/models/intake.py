@@ -403,7 +403,14 @@ def add_follower(
         request = ServiceRequest.get_or_none(ServiceRequest.id == request_id)
         if request is None:
             raise NotFound(_("That request is no longer on file."))
+        if request.status not in OPEN_STATUSES:
+            raise InputError(
+                _(
+                    "Request {number} was closed meanwhile: save this caller's as a new request."
+                ).format(number=request.tracking_number)
+            )
         contact = _caller_contact(draft)
+        confidential = draft.confidential and contact is not None
         now = clock.now()
         follower = RequestFollower.create(
             request=request,
@@ -412,8 +419,12 @@ def add_follower(
             description=clean_text(draft.description, MAX_DESCRIPTION),
             at=now,
             actor=actor,
+            confidential=confidential,
         )
-        name = contact.display_name if contact else _("an anonymous caller")
+        if confidential:  # the history is read by every role, and printed: no name in it
+            name = _("a caller who asked not to be named")
+        else:
+            name = contact.display_name if contact else _("an anonymous caller")
         RequestEvent.create(
             request=request,
             kind="follower",

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontcounter.migrations")
 
-LATEST_VERSION = 5
+LATEST_VERSION = 6
 
 
 def _to_2(db: peewee.Database) -> None:
@@ -147,8 +147,27 @@ def _to_5(db: peewee.Database) -> None:
     request_search.remake_index(db)
 
 
+def _to_6(db: peewee.Database) -> None:
+    """Version 6: a caller added to a request (a follower) can be confidential, as a reporter
+    can: a neighbour complaint's second caller was named to everyone."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    from desktop.models.schema import RequestFollower
+
+    table = RequestFollower._meta.table_name
+    if "confidential" not in {c.name for c in db.get_columns(table)}:
+        migrator = SchemaMigrator.from_database(db)
+        migrate(migrator.add_column(table, "confidential", RequestFollower.confidential))
+
+
 #: step N brings a database from version N-1 to version N
-STEPS: dict[int, Callable[[peewee.Database], None]] = {2: _to_2, 3: _to_3, 4: _to_4, 5: _to_5}
+STEPS: dict[int, Callable[[peewee.Database], None]] = {
+    2: _to_2,
+    3: _to_3,
+    4: _to_4,
+    5: _to_5,
+    6: _to_6,
+}
 
 
 def schema_version(db: peewee.Database) -> int | None:

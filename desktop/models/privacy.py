@@ -271,12 +271,20 @@ def _request_record(
     followers = []
     for follower in RequestFollower.select().where(RequestFollower.request == request.id):
         who = Contact.get_or_none(Contact.id == follower.contact_id)
+        hidden = withheld(follower.contact_id)
+        if (
+            hidden is None
+            and redact
+            and follower.confidential
+            and follower.contact_id != for_contact
+        ):
+            hidden = REDACTED_REPORTER  # this caller asked not to be named
         followers.append(
             {
                 "at": audit.plain(follower.at),
                 "channel": follower.channel,
-                "reporter": withheld(follower.contact_id) or _person(who),
-                "description": withheld(follower.contact_id) or follower.description,
+                "reporter": hidden or _person(who),
+                "description": hidden or follower.description,
             }
         )
     reporter: Any = None

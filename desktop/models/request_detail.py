@@ -214,7 +214,7 @@ def load_request_detail(
             .order_by(RequestFollower.at)
         ):
             who = follower.contact
-            if hidden:
+            if hidden or (follower.confidential and not may_see_confidential()):
                 name = CONFIDENTIAL
             else:
                 name = who.display_name if who is not None else _("anonymous")

@@ -298,6 +298,9 @@ class RequestFollower(BaseModel):
     description = TextField(default="")
     at = DateTimeField(default=clock.now)
     actor = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+    #: this caller asked not to be named (a neighbour complaint): only roles that may see
+    #: confidential reporters see who they are (schema version 6)
+    confidential = BooleanField(default=False)
 
     if TYPE_CHECKING:
         contact_id: int | None
