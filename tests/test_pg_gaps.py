@@ -96,6 +96,7 @@ def test_an_address_is_taken_apart():
 
 def test_a_password_never_reaches_the_log_even_in_an_unreadable_address():
     assert without_password("postgresql://u:secret@h:notaport/x") == "postgresql://u@h:notaport/x"
+    assert without_password("postgresql://u:se@cret@h:bad/x") == "postgresql://u@h:bad/x"
     assert without_password("postgresql://u:secret@[::1]:5433/x") == "postgresql://u@[::1]:5433/x"
 
 

@@ -199,7 +199,7 @@ def without_password(target: str) -> str:
         parsed = urlparse(target)
         port = parsed.port
     except ValueError:  # unreadable (opening it says why): still no password in the log
-        return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1@", target)
+        return re.sub(r"(//[^/@:]*):[^/]*@", r"\1@", target)  # to the last @ of the server
     if parsed.password is None:
         return target
     host = parsed.hostname or ""
