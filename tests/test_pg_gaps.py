@@ -448,3 +448,38 @@ def test_a_new_database_is_set_up_while_someone_is_signed_in(qtbot, tmp_path, pr
         qtbot.addWidget(controller.window)
     finally:
         controller.shutdown()
+
+
+@pytest.mark.usefixtures("no_dialogs")
+def test_a_new_database_whose_setup_is_put_off_is_not_opened(qtbot, tmp_path, prefs, monkeypatch):
+    """Cancelling the first-run setup of another database keeps the town that was open, with
+    whoever was signed in: a database nobody can sign in to never gets a window."""
+    from desktop.models import permissions
+    from desktop.models.settings import get_setting
+    from desktop.ui.first_run import FirstRunDialog
+
+    first = tmp_path / "one.db"
+    _set_up(str(first))
+    controller = _controller(prefs, monkeypatch, interactive=True)
+    try:
+        assert controller.start(str(first))
+        window = controller.window
+        assert window is not None
+        qtbot.addWidget(window)
+        ada = permissions.current_user()
+        assert ada is not None
+        asked: list[str] = []
+
+        def put_off(dialog: FirstRunDialog) -> int:
+            asked.append(dialog.windowTitle())
+            return int(FirstRunDialog.DialogCode.Rejected.value)
+
+        monkeypatch.setattr(FirstRunDialog, "exec", put_off)
+        controller.switch(str(tmp_path / "new.db"), True)
+        assert asked  # the setup was asked for, and put off
+        assert controller.window is window and controller.opened is not None
+        assert controller.opened.location == str(first)
+        assert permissions.current_user() == ada
+        assert get_setting("town.name") == "Alder Falls"  # the models read the first town again
+    finally:
+        controller.shutdown()

@@ -517,6 +517,17 @@ class AppController:
             permissions.acting_as(was_signed_in)
             messages.error(self.window, exc)
             return
+        first_admin = None
+        if self.interactive and needs_first_run():
+            from desktop.ui.first_run import FirstRunDialog
+
+            dialog = FirstRunDialog()
+            if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
+                # not set up, nobody could sign in to it: the town open before stays open
+                log.info("first-run setup of %s was put off", without_password(target))
+                self._put_back(previous, opened, was_signed_in)
+                return
+            first_admin = dialog.admin_user
         if previous is not None:  # still bound to the previous file for a moment: say goodbye
             from desktop.models.schema import database
 
@@ -531,15 +542,6 @@ class AppController:
         if previous is not None:
             close_database(previous)
         self.opened = opened
-        if self.interactive and needs_first_run():
-            from desktop.ui.first_run import FirstRunDialog
-
-            dialog = FirstRunDialog()
-            if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
-                log.info("first-run setup of %s was put off", without_password(target))
-            first_admin = dialog.admin_user
-        else:
-            first_admin = None
         try:
             signed_in = self._sign_in(first_admin)
         except KnownError as exc:
@@ -552,6 +554,19 @@ class AppController:
         self.prefs.remember_database(target, shared=opened.kind is DbKind.SHARED_FILE)
         self._after_open()
         self._show_window()
+
+    def _put_back(
+        self, previous: OpenedDatabase | None, opened: OpenedDatabase, signed_in: StaffUser | None
+    ) -> None:
+        """A switch given up before the window changed: the new database closed, the one open
+        before bound again with whoever was signed in to it."""
+        from desktop.models import permissions
+        from desktop.models.schema import database
+
+        close_database(opened)
+        if previous is not None:
+            database.initialize(previous.db)
+        permissions.acting_as(signed_in)
 
     def shutdown(self) -> None:
         if self.opened is not None:
