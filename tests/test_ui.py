@@ -278,3 +278,24 @@ def test_a_database_set_up_without_a_password_asks_for_it_first(qtbot, db):
         dialog.save()
     assert dialog.admin_user is not None and dialog.admin_user.full_name == "Ada Admin"
     assert permissions.sign_in_enabled() and not needs_first_run()
+
+
+def test_the_retention_setting_is_applied_once_the_window_is_up(qtbot, tmp_path, prefs):
+    from desktop.models import clock
+    from desktop.models.db import close_database, open_database
+    from desktop.models.settings import set_settings
+    from desktop.ui.application import AppController
+
+    town = tmp_path / "town.db"
+    opened = open_database(town)
+    set_settings({"privacy.retention_years": 3})
+    close_database(opened)
+    controller = AppController(prefs, interactive=False)
+    try:
+        assert controller.start(str(town))
+        assert controller.window is not None
+        qtbot.addWidget(controller.window)
+        assert get_setting("privacy.last_run") != clock.today().isoformat()  # not before it
+        qtbot.waitUntil(lambda: get_setting("privacy.last_run") == clock.today().isoformat())
+    finally:
+        controller.shutdown()

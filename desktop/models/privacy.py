@@ -197,14 +197,23 @@ def _forget_lonely_contacts(before: dt.datetime, actor: StaffUser | None) -> int
     return len(lonely)
 
 
+def retention_due(today: dt.date | None = None) -> bool:
+    """Whether the town's retention setting has not been applied yet today."""
+    from desktop.models.settings import get_setting
+
+    years = int(get_setting("privacy.retention_years") or 0)
+    day = (today or clock.today()).isoformat()
+    return years >= 1 and get_setting("privacy.last_run") != day
+
+
 def run_scheduled(today: dt.date | None = None) -> dict[str, int] | None:
     """The town's retention setting, applied at most once a day (at start-up); None: not due."""
     from desktop.models.settings import get_setting, set_settings
 
+    if not retention_due(today):
+        return None
     years = int(get_setting("privacy.retention_years") or 0)
     day = (today or clock.today()).isoformat()
-    if years < 1 or get_setting("privacy.last_run") == day:
-        return None
     with permissions.as_system():
         totals = anonymise(years)
         set_settings({"privacy.last_run": day})

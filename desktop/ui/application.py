@@ -204,19 +204,17 @@ class AppController:
         assert self.opened is not None
         self._note_audit_head()
         if not self.opened.read_only:
-            from desktop.models import permissions, privacy
+            from desktop.models import permissions
 
             user = permissions.current_user()
             try:
                 sessions.start(user.username if user else None, user.full_name if user else "")
             except KnownError as exc:
                 log.warning("session not recorded: %s", exc)
-            try:
-                done = privacy.run_scheduled()  # the town's retention setting, once a day
-                if done:
-                    log.info("scheduled anonymisation: %s", done)
-            except KnownError as exc:
-                log.warning("scheduled anonymisation not run: %s", exc)
+            # the town's retention setting, once a day, once the window is there to say so: the
+            # first run after a town sets it can take a while on a big town
+            opened = self.opened
+            QTimer.singleShot(0, lambda: self._apply_retention(opened))
         if self.opened.damaged:
             self._point_to_backup()
         elif not self.opened.read_only:
@@ -224,6 +222,31 @@ class AppController:
                 self._check_in_background()
             self.daily_backup()
             self.backup_timer.start()
+
+    def _apply_retention(self, opened: OpenedDatabase) -> None:
+        from PySide6.QtCore import Qt
+
+        from desktop.models import privacy
+
+        if opened is not self.opened:
+            return  # another database was opened meanwhile
+        if not privacy.retention_due():
+            return
+        if self.window is not None:
+            self.window.statusBar().showMessage(
+                _("Removing residents' details older than the town keeps them…")
+            )
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            done = privacy.run_scheduled()
+            if done:
+                log.info("scheduled anonymisation: %s", done)
+        except KnownError as exc:
+            log.warning("scheduled anonymisation not run: %s", exc)
+        finally:
+            QApplication.restoreOverrideCursor()
+            if self.window is not None:
+                self.window.statusBar().clearMessage()
 
     def _note_audit_head(self) -> None:
         """A checkpoint of the audit trail on this computer (audit_witness.py)."""
