@@ -354,6 +354,7 @@ def _cli(db_path: Path, *args: str, stdin: str | None = None) -> subprocess.Comp
     )
 
 
+@pytest.mark.sqlite_only  # the command opens the SQLite file
 def test_cli_shapes(db, db_path, tmp_path):
     found = _cli(db_path, "faq", "search", "dog", "--limit", "2", "--json")
     assert found.returncode == 0, found.stderr
