@@ -299,3 +299,21 @@ def test_the_retention_setting_is_applied_once_the_window_is_up(qtbot, tmp_path,
         qtbot.waitUntil(lambda: get_setting("privacy.last_run") == clock.today().isoformat())
     finally:
         controller.shutdown()
+
+
+def test_a_window_left_from_a_database_no_longer_open_stops_polling(window, tmp_path):
+    from desktop.models.db import close_database, open_database
+    from desktop.models.intake import RequestDraft, create_request
+
+    window.show_page(1)
+    other = open_database(tmp_path / "other.db")  # the models now read another town
+    try:
+        create_request(
+            RequestDraft(
+                "pothole", "Hole", address="1 Elm St", answers={"size": "small", "in_lane": "no"}
+            )
+        )
+        assert not window.check_for_changes()  # it does not refresh from the other town
+        assert not window.poll_timer.isActive()
+    finally:
+        close_database(other)

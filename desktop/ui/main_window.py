@@ -351,6 +351,13 @@ class MainWindow(QMainWindow):
     def check_for_changes(self) -> bool:
         """Refresh the open lists if another clerk saved something. True when it did."""
         from desktop.models.db import data_version
+        from desktop.models.schema import database
+
+        if database.obj is not self.opened.db:
+            # a window left over from a database no longer open (closed, not yet deleted) reads
+            # nothing: what the models are bound to now is another town's
+            self.poll_timer.stop()
+            return False
 
         try:
             version = data_version()
