@@ -61,6 +61,9 @@ def test_synonyms_typos_and_split_words_still_find_the_article(db, typed, title)
         ("hole in the road", "How are road repairs and potholes scheduled?", ""),
         # the synonym "droppings" stems to "drop": it brought the transfer station's drop-off
         ("rodent", "Rats and mice: what does the town do?", "transfer station"),
+        # only small words: the synonym row of "directory" takes the whole sentence
+        ("I'm not sure who to call", "Which department do I call? (the town directory)", ""),
+        ("who do I call about a pothole", "How are road repairs and potholes scheduled?", ""),
     ],
 )
 def test_the_right_article_comes_first(db, typed, title, not_in_top):

@@ -162,8 +162,11 @@ def synonym_groups() -> list[list[str]]:
 def _phrase(text: str) -> Phrase | None:
     key = tuple(kb_text.phrase_stems(text))
     words = tuple(kb_text.content_tokens(text))
-    if not key or not words or not any(kb_text.is_content(k) for k in key):
+    small_words_only = not words or not any(kb_text.is_content(k) for k in key)
+    if not key or (small_words_only and len(key) < 3):
         return None  # "my rights" would match every "right"
+    # three small words or more ("who do I call") are matched as the whole sequence only: as
+    # a synonym they add their row's word, and say nothing themselves
     stems = tuple(kb_text.stem(w) for w in words)
     return Phrase(key, words, stems, text, len(kb_text.tokens(text)))
 
