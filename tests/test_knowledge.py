@@ -93,6 +93,24 @@ def test_editing_keeps_history_and_refuses_a_stale_copy(db):
     assert all(h.id != article.id for h in kb_search.search_articles("farmers market", 5))
 
 
+def test_a_version_without_a_note_says_what_it_changed(db):
+    article = knowledge.save_article(
+        knowledge.ArticleDraft("When is the farmers market?", "Saturdays.", types=["general"])
+    )
+    draft = knowledge.ArticleDraft.of(article)
+    draft.body = "Saturdays, 8 to noon."
+    draft.audience = "staff"
+    draft.types = []
+    knowledge.save_article(draft, article.id)
+    assert knowledge.history(article.id)[0].note == "Changed: answer, audience, request types."
+    knowledge.save_article(draft, article.id, note="the market moved")
+    assert knowledge.history(article.id)[0].note == "the market moved"  # the editor's words
+    knowledge.save_article(draft, article.id)
+    assert knowledge.history(article.id)[0].note == ""  # saved again as it was
+    knowledge.set_archived(article.id, True)
+    assert knowledge.history(article.id)[0].note == "Archived."
+
+
 def test_bad_article_input_is_a_known_error(db):
     with pytest.raises(InputError):
         knowledge.save_article(knowledge.ArticleDraft("  "))

@@ -241,6 +241,14 @@ def test_the_history_names_who_changed_an_article(qtbot, db):
     shown.editor.body.setPlainText("Dog licences are sold all year.")
     shown.save()
     assert "by Sue Boss" in shown.reader.toPlainText()
+    assert "Changed: answer" in shown.reader.toPlainText()  # no note typed: it says what
+    from PySide6.QtCore import QUrl
+
+    shown.reader.anchorClicked.emit(QUrl("version:1"))  # "read it" beside version 1
+    earlier = shown.reader.toPlainText()
+    assert "not the current text" in earlier and "Dog licences are sold all year." not in earlier
+    shown.reader.anchorClicked.emit(QUrl("current:"))
+    assert "Dog licences are sold all year." in shown.reader.toPlainText()
 
 
 def test_the_placeholder_editor_lists_counts_and_saves(qtbot, qtmodeltester, page):

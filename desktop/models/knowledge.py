@@ -146,6 +146,7 @@ def save_article(
     def save() -> FaqArticle:
         type_ids = _type_ids(draft.types)
         now = clock.now()
+        revision_note = clean_text(note, 500) or (_("Created.") if article_id is None else "")
         if article_id is None:
             review_by = values.pop("review_by") or (now.date() + dt.timedelta(days=365))
             article = FaqArticle.create(
@@ -168,11 +169,22 @@ def save_article(
                         "Reopen it to see their version; your text is still in the editor."
                     )
                 )
+            old_types = set(related_type_codes(article.id))
             for name, value in values.items():
                 setattr(article, name, value)
             article.version += 1
             article.updated_at = now
             article.save()
+            after = audit.snapshot(article) or {}
+            changed = [
+                label
+                for name, label in _REVISION_FIELDS.items()
+                if (before or {}).get(name) != after.get(name)
+            ]
+            if old_types != set(draft.types):
+                changed.append(_("request types"))
+            if changed and not revision_note:  # the history says what this version changed
+                revision_note = _("Changed: {fields}.").format(fields=", ".join(changed))
         FaqArticleType.delete().where(FaqArticleType.article == article.id).execute()
         if type_ids:
             FaqArticleType.insert_many(
@@ -186,7 +198,7 @@ def save_article(
             title=article.title,
             body=article.body,
             keywords=article.keywords,
-            note=clean_text(note, 500) or (_("Created.") if article_id is None else ""),
+            note=revision_note,
         )
         audit.record(
             "faq_article",
@@ -199,6 +211,18 @@ def save_article(
         return article
 
     return write(save)
+
+
+#: an article's fields as its history names them when a version changes them
+_REVISION_FIELDS = {
+    "title": _("question"),
+    "body": _("answer"),
+    "keywords": _("keywords"),
+    "department": _("department"),
+    "audience": _("audience"),
+    "owner": _("owner"),
+    "review_by": _("review date"),
+}
 
 
 def set_archived(article_id: int, archived: bool, actor: StaffUser | None = None) -> FaqArticle:

@@ -13,7 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    QUrl,
+)
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -143,6 +151,8 @@ class KnowledgePage(QWidget):
         self.reader = QTextBrowser()
         self.reader.setObjectName("kbReader")
         self.reader.setOpenExternalLinks(False)
+        self.reader.setOpenLinks(False)
+        self.reader.anchorClicked.connect(self._reader_link)
         self.edit_button = QPushButton(_("Edit"))
         self.archive_button = QPushButton(_("Archive"))
         reader_page = QWidget()
@@ -257,17 +267,13 @@ class KnowledgePage(QWidget):
             "<h4>" + html.escape(_("History")) + "</h4><ul>",
         ]
         for revision in revisions:
-            note = f" — {revision.note}" if revision.note else ""
-            who = authors.get(revision.actor_id or 0, "")
             lines.append(
                 "<li>"
-                + html.escape(
-                    _("Version {v}, {at}{by}{note}").format(
-                        v=revision.version,
-                        at=f"{revision.at:%Y-%m-%d %H:%M}",
-                        by=" " + _("by {name}").format(name=who) if who else "",
-                        note=note,
-                    )
+                + html.escape(_version_line(revision, authors))
+                + (
+                    f" · <a href='version:{revision.version}'>{html.escape(_('read it'))}</a>"
+                    if revision.version != article.version
+                    else ""
                 )
                 + "</li>"
             )
@@ -277,6 +283,31 @@ class KnowledgePage(QWidget):
         self.edit_button.setEnabled(True)
         self.archive_button.setEnabled(True)
         self.right.setCurrentIndex(0)
+
+    def _reader_link(self, url: QUrl) -> None:
+        if url.scheme() == "version" and url.path().isdigit() and self.current_id is not None:
+            self.show_version(self.current_id, int(url.path()))
+        elif url.scheme() == "current" and self.current_id is not None:
+            self.show_article(self.current_id)
+
+    def show_version(self, article_id: int, version: int) -> None:
+        """An earlier version's question, answer and keywords, as they were saved then."""
+        revisions = [r for r in knowledge.history(article_id) if r.version == version]
+        if not revisions:
+            return
+        (revision,) = revisions
+        authors = knowledge.author_names(revisions)
+        body = html.escape(revision.body).replace("\n", "<br>")
+        self.reader.setHtml(
+            "<p style='background:#fff4ce;padding:4px'>"
+            + html.escape(_version_line(revision, authors))
+            + " · "
+            + html.escape(_("not the current text"))
+            + f" · <a href='current:'>{html.escape(_('back to the current version'))}</a></p>"
+            + f"<h2>{html.escape(revision.title)}</h2><p>{body}</p><hr><p><small>"
+            + html.escape(_("Keywords: {k}").format(k=revision.keywords or "-"))
+            + "</small></p>"
+        )
 
     # -- editing ------------------------------------------------------------------------------
 
@@ -492,3 +523,14 @@ class ArticleEditor(QWidget):
 
 def _as_date(value: object) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
+
+
+def _version_line(revision: Any, authors: dict[int, str]) -> str:
+    """ "Version 3, 2026-11-02 10:15 by Sue Boss — Changed: answer." """
+    who = authors.get(revision.actor_id or 0, "")
+    return _("Version {v}, {at}{by}{note}").format(
+        v=revision.version,
+        at=f"{revision.at:%Y-%m-%d %H:%M}",
+        by=" " + _("by {name}").format(name=who) if who else "",
+        note=f" — {revision.note}" if revision.note else "",
+    )
