@@ -141,9 +141,21 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     reopen = actions.add_parser("reopen", parents=[common], help=_("reopen, with a reason"))
     reopen.add_argument("number")
     reopen.add_argument("reason")
-    link = actions.add_parser("link", parents=[common], help=_("mark as a duplicate of another"))
+    link = actions.add_parser(
+        "link",
+        parents=[common],
+        help=_("mark as a duplicate of another, or with --related link two that stay open"),
+    )
     link.add_argument("number")
-    link.add_argument("original")
+    link.add_argument("original", metavar="OTHER")
+    link.add_argument(
+        "--related", action="store_true", help=_("related, not a duplicate: both stay open")
+    )
+    unlink = actions.add_parser(
+        "unlink", parents=[common], help=_("take away the related link between two requests")
+    )
+    unlink.add_argument("number")
+    unlink.add_argument("other")
 
     attach = actions.add_parser("attach", parents=[common], help=_("attach a photo or document"))
     attach.add_argument("number")
@@ -267,6 +279,9 @@ def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         return
     if args.action in ("attach", "attachments", "detach", "save-attachment"):
         _attachments(args, request, actor)
+        return
+    if args.action == "unlink" or (args.action == "link" and args.related):
+        _related(args, request, actor)
         return
     rid = request.id
     actions = {
@@ -408,6 +423,7 @@ def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
         "reporter": detail.contact_name or None,
         "answers": {a.label: a.value for a in detail.answers},
         "also_reported_by": [f.name for f in detail.followers],
+        "related": [line.tracking_number for line in detail.related],
         "history": [
             {
                 "at": h.at,
@@ -438,6 +454,8 @@ def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
         "",
     ]
     lines += [f"{a.label}: {a.value}" for a in detail.answers]
+    if detail.related:
+        lines += ["", _("Related: {numbers}").format(numbers=", ".join(data["related"]))]
     lines += ["", _("History:")]
     from desktop.models.vocab import STATUSES
 
@@ -454,6 +472,24 @@ def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
         for h in history
     ]
     emit(args, data, "\n".join(lines))
+
+
+def _related(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | None) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models.request_links import link_related, related_requests, unlink_related
+
+    if args.action == "unlink":
+        unlink_related(request.id, args.other, actor=actor)
+    else:
+        link_related(request.id, args.original, actor=actor)
+    linked = [r.tracking_number for r in related_requests(request.id)]
+    emit(
+        args,
+        {"tracking_number": request.tracking_number, "related": linked},
+        _("{number} is related to: {others}").format(
+            number=request.tracking_number, others=", ".join(linked) or _("none")
+        ),
+    )
 
 
 def _list(args: argparse.Namespace) -> None:

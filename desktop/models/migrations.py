@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontcounter.migrations")
 
-LATEST_VERSION = 6
+LATEST_VERSION = 7
 
 
 def _to_2(db: peewee.Database) -> None:
@@ -160,6 +160,13 @@ def _to_6(db: peewee.Database) -> None:
         migrate(migrator.add_column(table, "confidential", RequestFollower.confidential))
 
 
+def _to_7(db: peewee.Database) -> None:
+    """Version 7: requests linked as related (both stay open), beside duplicates."""
+    from desktop.models.schema import RequestLink
+
+    db.create_tables([RequestLink], safe=True)
+
+
 #: step N brings a database from version N-1 to version N
 STEPS: dict[int, Callable[[peewee.Database], None]] = {
     2: _to_2,
@@ -167,6 +174,7 @@ STEPS: dict[int, Callable[[peewee.Database], None]] = {
     4: _to_4,
     5: _to_5,
     6: _to_6,
+    7: _to_7,
 }
 
 

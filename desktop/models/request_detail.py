@@ -101,6 +101,8 @@ class RequestDetail:
     attachments: list[AttachmentLine] = field(default_factory=list)
     duplicates: list[RequestLine] = field(default_factory=list)
     duplicate_of: RequestLine | None = None
+    #: requests linked as related (both stay open)
+    related: list[RequestLine] = field(default_factory=list)
     contact_requests: list[RequestLine] = field(default_factory=list)
     safety_notice: str = ""
 
@@ -255,6 +257,15 @@ def load_request_detail(
                 ServiceRequest.select().where(ServiceRequest.id == request.duplicate_of_id)
             )
             detail.duplicate_of = found[0] if found else None
+        from desktop.models.request_links import related_ids
+
+        linked = related_ids(request.id)
+        if linked:
+            by_id = {
+                line.id: line
+                for line in _lines(ServiceRequest.select().where(ServiceRequest.id.in_(linked)))
+            }
+            detail.related = [by_id[i] for i in linked if i in by_id]
         if contact_id:
             detail.contact_requests = _lines(
                 ServiceRequest.select()

@@ -586,6 +586,24 @@ class TrackingCounter(BaseModel):
     last = IntegerField(default=0)
 
 
+class RequestLink(BaseModel):
+    """Two requests about related problems (a water main break and the pothole it left), both
+    kept open: unlike a duplicate, neither is closed by the link (schema version 7). Each pair
+    is kept once, the lower id first."""
+
+    request = ForeignKeyField(ServiceRequest, backref="+", on_delete="CASCADE")
+    other = ForeignKeyField(ServiceRequest, backref="+", on_delete="CASCADE")
+    at = DateTimeField(default=clock.now)
+    actor = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+
+    class Meta:
+        indexes = ((("request", "other"), True), (("other",), False))
+
+    if TYPE_CHECKING:
+        request_id: int
+        other_id: int
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -618,6 +636,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     RememberToken,
     AuditRecord,
     ServiceGoal,
+    RequestLink,
 )
 
 #: the tables schema version 2 added (migration step 2 creates them in an older database)

@@ -73,6 +73,7 @@ def _menu_permissions() -> dict[str, str]:
         _("Public update…"): permissions.REQUEST_NOTE,
         _("Priority…"): permissions.REQUEST_STATUS,
         _("Mark as duplicate of…"): permissions.REQUEST_CLOSEOUT,
+        _("Link a related request…"): permissions.REQUEST_NOTE,
         _("Close"): permissions.REQUEST_CLOSEOUT,
         _("Reopen…"): permissions.REQUEST_REOPEN,
         _("Correct the details…"): permissions.REQUEST_CREATE,
@@ -133,6 +134,7 @@ class RequestDetailPane(QWidget):
             (_("Public update…"), lambda: self.add_note(public=True)),
             (_("Priority…"), self.change_priority),
             (_("Mark as duplicate of…"), self.mark_duplicate),
+            (_("Link a related request…"), self.link_related),
             (_("Close"), self.close_request),
             (_("Reopen…"), self.reopen),
             (_("Correct the details…"), self.edit_details),
@@ -271,6 +273,8 @@ class RequestDetailPane(QWidget):
             parts.append(self._lines(_("Duplicate of"), [detail.duplicate_of]))
         if detail.duplicates:
             parts.append(self._lines(_("Duplicates of this request"), detail.duplicates))
+        if detail.related:
+            parts.append(self._lines(_("Related requests"), detail.related))
         if detail.followers:
             items = "".join(
                 f"<li>{esc(f.name)} · {esc(CHANNELS.get(f.channel, f.channel))} · {esc(when(f.at))}"
@@ -687,6 +691,29 @@ class RequestDetailPane(QWidget):
             if original is None:
                 return False
         return self.resolve("duplicate", duplicate_of=original.strip())
+
+    def link_related(self, other: str | None = None) -> bool:
+        """Link another request as related (both stay open; each one's detail lists the other)."""
+        from desktop.models.request_links import link_related
+
+        request = self.request
+        if request is None:
+            return False
+        if other is None:
+            other = self.ask(
+                _("Link a related request"),
+                _("Tracking number of the related request (it stays open, as this one does):"),
+                None,
+            )
+            if other is None:
+                return False
+        try:
+            link_related(request.id, other.strip(), actor=self._actor())
+        except KnownError as exc:
+            messages.error(self, exc)
+            return False
+        self._after_change(request.id)
+        return True
 
     def close_request(self) -> bool:
         request = self.request
