@@ -171,6 +171,8 @@ def test_prompts_can_be_cancelled(page):
     assert not page.detail.assign()
     assert not page.detail.add_note()
     assert not page.detail.resolve()
+    page.detail.ask_number = lambda *_args: None
+    assert not page.detail.mark_duplicate() and not page.detail.link_related()
     assert ServiceRequest.get_by_id(created.id).version == 1
 
 

@@ -56,6 +56,16 @@ def ask_with_dialog(parent: QWidget) -> Ask:
     return ask
 
 
+def ask_number_with_dialog(parent: QWidget) -> Callable[[str, str], str | None]:
+    """One line for a tracking number (Enter is OK, as a scanner sends it)."""
+
+    def ask(title: str, label: str) -> str | None:
+        text, ok = QInputDialog.getText(parent, title, label)
+        return text if ok else None
+
+    return ask
+
+
 #: the permission each action button needs (permissions.py)
 _BUTTON_ACTIONS = {
     "acknowledge": permissions.REQUEST_STATUS,
@@ -101,6 +111,7 @@ class RequestDetailPane(QWidget):
         self.staff = staff
         self.detail: RequestDetail | None = None
         self.ask: Ask = ask_with_dialog(self)
+        self.ask_number = ask_number_with_dialog(self)
         self.title = QLabel()
         self.title.setObjectName("detailTitle")
         self.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -685,8 +696,8 @@ class RequestDetailPane(QWidget):
 
     def mark_duplicate(self, original: str | None = None) -> bool:
         if original is None:
-            original = self.ask(
-                _("Mark as duplicate"), _("Tracking number of the original request:"), None
+            original = self.ask_number(
+                _("Mark as duplicate"), _("Tracking number of the original request:")
             )
             if original is None:
                 return False
@@ -700,10 +711,9 @@ class RequestDetailPane(QWidget):
         if request is None:
             return False
         if other is None:
-            other = self.ask(
+            other = self.ask_number(
                 _("Link a related request"),
                 _("Tracking number of the related request (it stays open, as this one does):"),
-                None,
             )
             if other is None:
                 return False
