@@ -17,8 +17,7 @@ from pypdf import PdfReader
 from desktop import printing
 from desktop.app import main
 from desktop.cli import safety_commands
-from desktop.models import documents
-from desktop.printing import output
+from desktop.models import documents, safe_files
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +27,9 @@ def read(pdf: bytes) -> str:
 
 
 def debris(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith(output.TEMPORARY_PREFIX))
+    return sorted(
+        p.name for p in folder.iterdir() if p.name.startswith(safe_files.TEMPORARY_PREFIX)
+    )
 
 
 @pytest.fixture
@@ -45,10 +46,9 @@ def town(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[list[str],
     return base, json.loads(capsys.readouterr().out)["tracking_number"]
 
 
-def _fail_half_way(handle: int, pdf: bytes) -> None:
+def _fail_half_way(temporary: Path, pdf: bytes) -> None:
     """As a full disk does: part of the file is written, then the write fails."""
-    with os.fdopen(handle, "wb") as out:
-        out.write(pdf[: len(pdf) // 2])
+    temporary.write_bytes(pdf[: len(pdf) // 2])
     raise OSError(errno.ENOSPC, "No space left on device")
 
 
@@ -127,7 +127,7 @@ def test_a_failed_pdf_write_leaves_no_file_behind(town, tmp_path, capsys, monkey
     folder = tmp_path / "paper"
     folder.mkdir()
     out = folder / "binder.pdf"
-    monkeypatch.setattr(output, "_fill", _fail_half_way)
+    monkeypatch.setattr(safe_files, "_fill", _fail_half_way)
     code = main([*base, "print", "faq-binder", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 1 and "Could not write" in err and "No space left" in err
@@ -147,7 +147,7 @@ def test_save_as_pdf_that_fails_keeps_the_file_that_was_there(qtbot, db, tmp_pat
     pdf = printing.build_faq_binder(documents.faq_binder(), documents.page_setup())
     dialog = PrintPreviewDialog(pdf, "FAQ binder", ask_save_path=lambda parent, name: target)
     qtbot.addWidget(dialog)
-    monkeypatch.setattr(output, "_fill", _fail_half_way)
+    monkeypatch.setattr(safe_files, "_fill", _fail_half_way)
     with qtbot.waitSignal(dialog.print_failed) as failed, qtbot.assertNotEmitted(dialog.printed):
         dialog.save_button.click()
     assert "Could not save" in failed.args[0] and "No space left" in failed.args[0]

@@ -115,12 +115,12 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def write_pdf(path: Path, pdf: bytes) -> None:
-    """Write the file whole or not at all (desktop.printing.output), in the clerk's words."""
-    from desktop.printing.output import write_pdf_file
+    """Write the file whole or not at all (safe_files), in the clerk's words."""
+    from desktop.models.safe_files import write_whole
 
     target = path.expanduser()
     try:
-        write_pdf_file(target, pdf)
+        write_whole(target, pdf)
     except OSError as exc:
         raise KnownError(
             _("Could not write {path}: {reason}.").format(path=target, reason=exc.strerror or exc)

@@ -27,7 +27,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.db import write
 from desktop.models.errors import InputError, NotFound
-from desktop.models.safe_files import replacing
+from desktop.models.safe_files import write_whole
 from desktop.models.schema import Attachment, RequestEvent, ServiceRequest, StaffUser
 
 log = logging.getLogger("frontcounter.attachments")
@@ -365,8 +365,7 @@ def save_attachment(attachment_id: int, target: str | Path, *, overwrite: bool =
     if path.exists() and not overwrite:
         raise InputError(_("{path} already exists; choose another name.").format(path=path))
     try:
-        with replacing(path) as temporary:
-            temporary.write_bytes(data)
+        write_whole(path, data)
     except OSError as exc:
         raise InputError(
             _("The attachment could not be saved to {path}: {reason}").format(

@@ -2,7 +2,7 @@
 
 Plain data in (`desktop.printing.data`), PDF bytes out, with reportlab. No Qt and no database
 queries here: `desktop.models.documents` gathers the data, the UI and the CLI hand it over
-(and `output` writes the bytes to the clerk's file, whole or not at all).
+(and `desktop.models.safe_files` writes the bytes to the clerk's file, whole or not at all).
 """
 
 from __future__ import annotations

@@ -211,13 +211,13 @@ class PrintPreviewDialog(QDialog):
     # -- saving -----------------------------------------------------------------------------
 
     def save_pdf(self) -> None:
-        from desktop.printing.output import write_pdf_file
+        from desktop.models.safe_files import write_whole
 
         path = self.ask_save_path(self, self.suggested_name)
         if path is None:
             return
         try:
-            write_pdf_file(path, self.pdf)  # a failure leaves no half PDF under the chosen name
+            write_whole(path, self.pdf)  # a failure leaves no half PDF under the chosen name
         except OSError as exc:
             self._fail(
                 _("Could not save {path}: {reason}.").format(path=path, reason=exc.strerror or exc)
