@@ -33,17 +33,8 @@ def link_related(
                     a=first.tracking_number, b=second.tracking_number
                 )
             )
-        now = clock.now()
-        link = RequestLink.create(request=low.id, other=high.id, at=now, actor=actor)
-        for this, that in ((first, second), (second, first)):
-            RequestEvent.create(
-                request=this.id,
-                kind="link",
-                at=now,
-                actor=actor,
-                new_value=that.tracking_number,
-                body=_("Related to {number}.").format(number=that.tracking_number),
-            )
+        link = RequestLink.create(request=low.id, other=high.id, at=clock.now(), actor=actor)
+        _in_both_histories(first, second, actor, _("Related to {number}."), linked=True)
         audit.record(
             "request_link",
             link.id,
@@ -73,16 +64,7 @@ def unlink_related(
                     a=first.tracking_number, b=second.tracking_number
                 )
             )
-        now = clock.now()
-        for this, that in ((first, second), (second, first)):
-            RequestEvent.create(
-                request=this.id,
-                kind="link",
-                at=now,
-                actor=actor,
-                old_value=that.tracking_number,
-                body=_("No longer related to {number}.").format(number=that.tracking_number),
-            )
+        _in_both_histories(first, second, actor, _("No longer related to {number}."), linked=False)
         audit.record(
             "request_link",
             link.id,
@@ -94,6 +76,29 @@ def unlink_related(
         link.delete_instance()
 
     write(save)
+
+
+def _in_both_histories(
+    first: ServiceRequest,
+    second: ServiceRequest,
+    actor: StaffUser | None,
+    sentence: str,
+    *,
+    linked: bool,
+) -> None:
+    """Each request's history names the other ("Related to 2026-00012.")."""
+    now = clock.now()
+    for this, that in ((first, second), (second, first)):
+        number = that.tracking_number
+        RequestEvent.create(
+            request=this.id,
+            kind="link",
+            at=now,
+            actor=actor,
+            new_value=number if linked else None,
+            old_value=None if linked else number,
+            body=sentence.format(number=number),
+        )
 
 
 def related_ids(request_id: int) -> list[int]:
