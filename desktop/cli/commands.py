@@ -209,11 +209,11 @@ def _start_session() -> None:
         log.info("no session row for this command: %s", exc)
 
 
-def _may_create(args: argparse.Namespace) -> bool:
+def _refuse_a_missing_file(args: argparse.Namespace) -> None:
     """Only `init`, or the default database on first use, makes a new file: a mistyped --db
     is a sentence, not a new empty town that takes the request meant for the real one."""
     if args.command == "init" or not args.db or is_postgres_url(str(args.db)):
-        return True
+        return
     path = Path(args.db).expanduser()
     if not path.exists():
         raise KnownError(
@@ -222,7 +222,6 @@ def _may_create(args: argparse.Namespace) -> bool:
                 " frontcounter init --db {path}."
             ).format(path=path)
         )
-    return True
 
 
 def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -240,9 +239,8 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
         return safety_commands.run(args, paths)
     handler = HANDLERS[args.command]
     try:
-        opened = safety_commands.open_for_cli(
-            database_target(args, paths), create=_may_create(args)
-        )
+        _refuse_a_missing_file(args)
+        opened = safety_commands.open_for_cli(database_target(args, paths))
         try:
             name = f"{args.command} {getattr(args, 'action', '')}".strip()
             changes = name not in READ_ONLY_OK and args.command not in READ_ONLY_OK
