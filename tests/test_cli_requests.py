@@ -332,6 +332,8 @@ def test_list_filters_like_the_window(fc):
     assert [r["tracking_number"] for r in json.loads(out)] == ["2026-00001"]
     code, out, _err = fc("request", "list", "--today", "--unassigned", "--json")
     assert code == 0
+    code, out, _err = fc("request", "list", "--status", "open,Resolved", "--json")
+    assert code == 0 and [r["tracking_number"] for r in json.loads(out)] == ["2026-00001"]
     for bad in (
         ["--type", "no_such"],
         ["--status", "bogus"],

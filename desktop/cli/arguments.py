@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from desktop.i18n import _
+from desktop.models.errors import InputError
 
 #: the largest id SQLite and PostgreSQL store (a signed 64-bit integer)
 MAX_ID = 2**63 - 1
@@ -47,3 +48,24 @@ def years(text: str) -> int:
     if not 0 <= number <= 100:
         raise argparse.ArgumentTypeError(_("give between 0 and 100 years"))
     return number
+
+
+def chosen_statuses(given: list[str]) -> list[str]:
+    """--status as given (repeated, or a comma list; "open" for every open status), each one
+    checked: an unknown one would otherwise list nothing, or write an empty file, and say
+    nothing."""
+    from desktop.models.vocab import OPEN_STATUSES, STATUSES
+
+    wanted: list[str] = []
+    for part in (p.strip().lower() for value in given for p in value.split(",")):
+        if part == "open":
+            wanted += OPEN_STATUSES
+        elif part in STATUSES:
+            wanted.append(part)
+        elif part:
+            raise InputError(
+                _("“{value}” is not a status: {choices}, or open.").format(
+                    value=part, choices=", ".join(STATUSES)
+                )
+            )
+    return list(dict.fromkeys(wanted))

@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.arguments import chosen_statuses
 from desktop.cli.print_commands import day_argument
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
@@ -155,7 +156,7 @@ def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         return
     if args.out is None:
         raise InputError(_("Say where to write the export: --out FILE."))
-    statuses = _statuses(args.status)
+    statuses = chosen_statuses(args.status)
     if args.start and args.end and args.end < args.start:
         raise InputError(_("The export's dates end before they start: check --from and --to."))
     filters = RequestFilter(
@@ -176,26 +177,6 @@ def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         {"file": str(args.out), "requests": count, "format": args.format, "public": args.public},
         _("Wrote {n:,} requests to {path}.").format(n=count, path=args.out),
     )
-
-
-def _statuses(given: list[str]) -> list[str]:
-    """--status as given (repeated, or a comma list; "open" for every open status), each one
-    checked: an unknown status would otherwise write an empty file and say nothing."""
-    from desktop.models.vocab import OPEN_STATUSES, STATUSES
-
-    wanted: list[str] = []
-    for part in (p.strip().lower() for value in given for p in value.split(",")):
-        if part == "open":
-            wanted += OPEN_STATUSES
-        elif part in STATUSES:
-            wanted.append(part)
-        elif part:
-            raise InputError(
-                _("“{value}” is not a status: {choices}, or open.").format(
-                    value=part, choices=", ".join(STATUSES)
-                )
-            )
-    return list(dict.fromkeys(wanted))
 
 
 def goals_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:

@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from desktop.cli.arguments import page_size, record_id
+from desktop.cli.arguments import chosen_statuses, page_size, record_id
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
@@ -496,23 +496,19 @@ def _list(args: argparse.Namespace) -> None:
     from desktop.cli.commands import emit
     from desktop.models.lookups import ids_by_code
     from desktop.models.request_list import COLUMN_KEYS, RequestFilter, RequestList
-    from desktop.models.vocab import CHANNELS, STATUSES
+    from desktop.models.vocab import CHANNELS
 
-    for value, known, what in (
-        (args.status, STATUSES, _("status")),
-        (args.channel, CHANNELS, _("channel")),
-    ):
-        unknown = [v for v in value if v not in known]
-        if unknown:
-            raise InputError(
-                _("“{value}” is not a {what}: {choices}.").format(
-                    value=unknown[0], what=what, choices=", ".join(known)
-                )
+    unknown = [v for v in args.channel if v not in CHANNELS]
+    if unknown:
+        raise InputError(
+            _("“{value}” is not a channel: {choices}.").format(
+                value=unknown[0], choices=", ".join(CHANNELS)
             )
+        )
     if args.sort not in COLUMN_KEYS:
         raise InputError(_("Sort by one of: {columns}.").format(columns=", ".join(COLUMN_KEYS)))
     filters = RequestFilter(
-        statuses=tuple(args.status),
+        statuses=tuple(chosen_statuses(args.status)),
         open_only=args.open,
         overdue_only=args.overdue,
         service_type_ids=ids_by_code("type", args.type),
