@@ -102,29 +102,26 @@ class AppController:
 
             self.passwords[clean] = unquote(urlparse(target).password or "")
             target = clean
-        password = self.passwords.get(target)
+
+        def attempt(password: str | None) -> OpenedDatabase:
+            return open_database(
+                target,
+                password=password,
+                check_later=True,
+                upgrading=self._upgrading,
+                **options,  # type: ignore[arg-type]
+            )
+
         try:
             try:
-                return open_database(
-                    target,
-                    password=password,
-                    check_later=True,
-                    upgrading=self._upgrading,
-                    **options,  # type: ignore[arg-type]
-                )
+                return attempt(self.passwords.get(target))
             except PasswordNeeded:
                 if not self.interactive:
                     raise
                 typed = self._ask_password(target)
                 if not typed:
                     raise
-                opened = open_database(
-                    target,
-                    password=typed,
-                    check_later=True,
-                    upgrading=self._upgrading,
-                    **options,  # type: ignore[arg-type]
-                )
+                opened = attempt(typed)
                 self.passwords[target] = typed
                 return opened
         finally:
