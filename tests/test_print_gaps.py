@@ -245,15 +245,15 @@ def test_a_selection_over_the_cap_is_refused_with_a_sentence(qtbot, db, caplog):
     from PySide6.QtCore import QItemSelection, Qt
 
     from desktop.models.demo import generate_demo
+    from desktop.models.documents import MAX_SELECTED_ORDERS
     from desktop.models.errors import InputError
     from desktop.models.schema import RequestEvent
-    from desktop.printing.work_order import MAX_SELECTED_ORDERS
     from desktop.ui import print_preview
     from desktop.ui.requests_page import RequestsPage
 
-    print_preview.refuse_large_selection(MAX_SELECTED_ORDERS)  # the cap itself is fine
+    documents.refuse_large_selection(MAX_SELECTED_ORDERS)  # the cap itself is fine
     with pytest.raises(InputError, match="Select fewer"):
-        print_preview.refuse_large_selection(MAX_SELECTED_ORDERS + 1)
+        documents.refuse_large_selection(MAX_SELECTED_ORDERS + 1)
     generate_demo(MAX_SELECTED_ORDERS + 20, seed=5)
     page = RequestsPage()
     qtbot.addWidget(page)

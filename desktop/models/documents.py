@@ -53,6 +53,9 @@ WORK_ORDER, RECEIPT, LETTER = "work_order", "receipt", "letter"
 HISTORY_LINES = 6
 CHUNK = 500  # ids per query (SQLite's limit on bound variables)
 MAX_PACKET = 2000  # a day's packet larger than this is a mistake in the choice, not a day's work
+#: work orders chosen by hand for one print: more is a slip of Ctrl+A or Shift+click, not a
+#: crew's day (a day's packet is the run sheet's, with MAX_PACKET)
+MAX_SELECTED_ORDERS = 500
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
@@ -389,6 +392,19 @@ def staff_by_username(username: str) -> StaffUser:
     if found is None:
         raise NotFound(_("There is no staff member “{name}”.").format(name=username))
     return found
+
+
+def refuse_large_selection(count: int) -> None:
+    """More work orders than one print should hold is a slip of the selection: it is said at
+    once, before anything is read, rather than after minutes of building thousands of pages."""
+    if count > MAX_SELECTED_ORDERS:
+        raise InputError(
+            _(
+                "{count} requests are selected, and one print holds at most {limit} work "
+                "orders. Select fewer, or print a crew's day with “Print the day's packet” on "
+                "the Work orders page."
+            ).format(count=f"{count:,}", limit=f"{MAX_SELECTED_ORDERS:,}")
+        )
 
 
 def todays_work_order_ids(

@@ -13,7 +13,7 @@ from desktop.printing.faq_binder import build_faq_binder
 from desktop.printing.letter import build_letter
 from desktop.printing.receipt import build_receipt
 from desktop.printing.run_sheet import build_run_sheet, in_route_order
-from desktop.printing.work_order import MAX_SELECTED_ORDERS, build_work_orders
+from desktop.printing.work_order import build_work_orders
 
 
 def page_count(pdf: bytes) -> int:
@@ -22,7 +22,6 @@ def page_count(pdf: bytes) -> int:
 
 
 __all__ = [
-    "MAX_SELECTED_ORDERS",
     "build_faq_binder",
     "build_letter",
     "build_receipt",

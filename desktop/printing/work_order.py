@@ -57,9 +57,6 @@ from desktop.printing.styles import (
 )
 
 HISTORY_LINES = 6
-#: work orders chosen by hand for one print: more is a slip of Ctrl+A or Shift+click, not a
-#: crew's day (a day's packet is the run sheet's, with its own limit)
-MAX_SELECTED_ORDERS = 500
 QR_SIZE = 1.15 * inch
 FIRST_PAGE, LATER_PAGES = "page", "later"
 CONTINUED_STRIP = 0.75 * inch  # the top of a work order's later pages

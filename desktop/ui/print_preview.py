@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, ngettext
-from desktop.models.errors import InputError, KnownError
+from desktop.models.errors import KnownError
 from desktop.models.schema import database
 from desktop.ui.messages import messages
 
@@ -360,22 +360,6 @@ def _known(parent: QWidget | None, action: Callable[[], PrintJob]) -> PrintJob |
         return None
 
 
-def refuse_large_selection(count: int) -> None:
-    """More work orders than one print should hold is a slip of the selection: it is said at
-    once, before anything is read, rather than after minutes of building thousands of pages."""
-    from desktop.printing import work_order
-
-    limit = work_order.MAX_SELECTED_ORDERS
-    if count > limit:
-        raise InputError(
-            _(
-                "{count} requests are selected, and one print holds at most {limit} work "
-                "orders. Select fewer, or print a crew's day with “Print the day's packet” on "
-                "the Work orders page."
-            ).format(count=f"{count:,}", limit=f"{limit:,}")
-        )
-
-
 def print_work_orders(
     parent: QWidget | None, request_ids: list[int], actor: Any = None, **options: Any
 ) -> PrintJob | None:
@@ -385,7 +369,7 @@ def print_work_orders(
     from desktop.models import documents, permissions
 
     def start() -> PrintJob:
-        refuse_large_selection(len(request_ids))
+        documents.refuse_large_selection(len(request_ids))
         permissions.require(None, permissions.REQUEST_PRINT)  # a refusal is said at once
         ids = list(request_ids)
         first = documents.tracking_numbers(ids[:1])

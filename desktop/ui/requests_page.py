@@ -346,11 +346,12 @@ class RequestsPage(QWidget):
     def print_selected(self, request_id: int | None = None) -> PrintJob | None:
         """Preview and print work orders: the selected rows, or `request_id` when it is not
         among them (the detail pane's Print button)."""
+        from desktop.models import documents
         from desktop.ui import print_preview
 
         if request_id is None:
             try:  # counted before the ids are gathered: Ctrl+A on a big town is a million rows
-                print_preview.refuse_large_selection(self._selected_count())
+                documents.refuse_large_selection(self._selected_count())
             except KnownError as exc:
                 messages.error(self, exc, _("Print work orders"))
                 return None
