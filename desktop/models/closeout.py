@@ -112,6 +112,10 @@ def check(record: CloseOut, request: ServiceRequest) -> CloseOut:
             raise InputError(
                 _("The work cannot be done before the request came in."), field="done_at"
             )
+        # a time typed to the minute, or another workstation's clock a little behind, reads
+        # as a moment before an order taken this minute came in: it was done when it came in
+        # at the earliest, and not after now (lifecycle.resolve holds both ends)
+        done_at = min(max(done_at, request.requested_at), clock.now())
     notes = clean_text(record.notes, MAX_DESCRIPTION)
     if record.outcome == "follow_up" and not notes:
         raise InputError(_("Say what follow-up is needed: copy the crew's note."), field="notes")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QLabel,
     QLineEdit,
@@ -102,6 +103,9 @@ class MainWindow(QMainWindow):
         self.update_title()
         self._watch_other_clerks()
         self._restore_layout()
+        from desktop.ui.scanner import take_scans
+
+        take_scans(self, self.scanned)  # a scan anywhere in the window opens its request
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -319,6 +323,20 @@ class MainWindow(QMainWindow):
         text = self.goto.text().strip()
         if text and self.open_request(text):
             self.goto.clear()
+
+    def scanned(self, number: str) -> None:
+        """A scanner's burst where no page takes scans of its own: that request, from anywhere
+        (what was typed where the cursor was is kept as it was). A number not found is said in
+        the status bar with a beep, and the clerk stays where they were."""
+        from desktop.models.documents import find_by_reference
+
+        try:
+            find_by_reference(number)
+        except KnownError as exc:
+            QApplication.beep()
+            self.statusBar().showMessage(str(exc), 15000)
+            return
+        self.open_request(number)
 
     def open_request(self, reference: str) -> bool:
         """Show a request (typed or scanned number) in the Requests area."""

@@ -6,6 +6,11 @@ from anywhere) picks the one the crew ticked (none is picked for you), Tab to th
 Ctrl+Enter; the cursor is back in the scan box for the next one. A refusal puts the cursor in
 the field to put right. "Keep for the next order" keeps the outcome, crew, hours and date when
 the whole stack comes from one crew.
+
+A scan lands in the scan box wherever the cursor is on the page (desktop/ui/scanner.py): the next
+sheet scanned into the crew's note, or onto the outcome boxes, loads that sheet and changes
+nothing on the card. A number that is not found unloads the card, so Ctrl+Enter can never save
+the order before it by mistake.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -39,6 +45,7 @@ from desktop.models import clock
 from desktop.models.errors import KnownError
 from desktop.ui.day_edit import DayEdit
 from desktop.ui.messages import messages
+from desktop.ui.scanner import take_scans
 
 
 class TodayTab(QWidget):
@@ -135,6 +142,13 @@ class TodayTab(QWidget):
             )
 
 
+def _close_out_refused() -> str:
+    return _(
+        "Your role may not close out work orders: that is for crew leads, supervisors and "
+        "administrators. An administrator can give you the crew lead role under Staff and audit."
+    )
+
+
 class CloseOutTab(QWidget):
     """Scan a returned order, say how it went, save; then the next one."""
 
@@ -152,7 +166,10 @@ class CloseOutTab(QWidget):
         self.scan.setObjectName("closeoutScan")
         self.scan.setPlaceholderText(_("scan the barcode or type the number, Enter"))
         self.scan.returnPressed.connect(self.open_scanned)
-        self.found = QLabel(_("No order scanned yet."))
+        self.loaded = QLabel(_("No order loaded"))
+        self.loaded.setObjectName("closeoutLoaded")
+        self.loaded.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.found = QLabel(_("Scan a returned order."))
         self.found.setObjectName("closeoutFound")
         self.found.setWordWrap(True)
         self.found.setTextFormat(Qt.TextFormat.PlainText)
@@ -171,7 +188,7 @@ class CloseOutTab(QWidget):
         self.hours.setPlaceholderText(_("e.g. 1.5"))
         self.materials = QLineEdit()
         self.crew = QLineEdit()
-        self.done_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.done_at = QDateTimeEdit(_now())
         self.done_at.setCalendarPopup(True)
         self.done_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.keep = QCheckBox(_("&Keep outcome, crew, hours and date for the next order"))
@@ -185,6 +202,7 @@ class CloseOutTab(QWidget):
         self.done_list.setObjectName("closedOut")
         form = QFormLayout()
         form.addRow(_("Tracking number:"), self.scan)
+        form.addRow(_("Loaded:"), self.loaded)
         form.addRow("", self.found)
         form.addRow(_("Outcome:"), outcome_row)
         form.addRow(_("Crew notes:"), self.notes)
@@ -202,6 +220,12 @@ class CloseOutTab(QWidget):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.save)
         self._set_form_enabled(False)
+        self._typed = False  # anything typed on the card since the order was loaded
+        for line in (self.hours, self.materials, self.crew):
+            line.textEdited.connect(self._card_touched)
+        self.notes.textChanged.connect(self._card_touched)
+        self.outcomes.idClicked.connect(self._card_touched)
+        take_scans(self, self.scanned)
 
     def focus_default(self) -> None:
         self.scan.setFocus()
@@ -232,6 +256,15 @@ class CloseOutTab(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
+    def _card_touched(self, *_args: object) -> None:
+        if self.request_id is not None:
+            self._typed = True
+
+    def scanned(self, number: str) -> None:
+        """A scanner's burst anywhere on the page: into the scan box, and that order loaded."""
+        self.scan.setText(number)
+        self.open_scanned()
+
     def open_scanned(self) -> None:
         from desktop.models.documents import find_by_reference
         from desktop.models.request_detail import load_request_detail
@@ -239,36 +272,63 @@ class CloseOutTab(QWidget):
         text = self.scan.text().strip()
         if not text:
             return
+        previous = self._unsaved_number()
         try:
             request = find_by_reference(text)
             detail = load_request_detail(request.id, history_limit=0)
         except KnownError as exc:
-            self._problem(str(exc))
+            self._unload(previous)
+            self._problem(str(exc) + " " + _("No order is loaded."))
+            QApplication.beep()
             return
         if not self._may_close_out():
+            self._unload(previous)
+            self._problem(_close_out_refused())
             return
+        if self.request_id == request.id:
+            self.scan.setText(request.tracking_number)
+            return  # the same sheet scanned twice: the card as it is
+        self._unload(previous)
         self.request_id = request.id
-        self.problem.clear()
+        self.scan.setText(request.tracking_number)
+        self.loaded.setText(request.tracking_number)
         self.found.setText(_order_summary(detail))
         self._set_form_enabled(True)
+        self._typed = False
         checked = self.outcomes.checkedButton()  # kept for the stack, or none: the clerk picks
         (checked or self.outcomes.button(1)).setFocus()
+
+    def _unsaved_number(self) -> str:
+        """The tracking number of a loaded order with something typed on its card, or ""."""
+        if self.request_id is None or not self._typed:
+            return ""
+        return self.loaded.text()
+
+    def _unload(self, unsaved: str = "") -> None:
+        """No order on the card: Ctrl+Enter saves nothing until the next good scan. An order
+        whose card was filled in and not saved is said so, in the list, not lost silently."""
+        self.problem.clear()
+        if self.request_id is not None:
+            self._clear_card()
+        self.request_id = None
+        self._typed = False
+        self.loaded.setText(_("No order loaded"))
+        self.found.setText(_("Scan a returned order."))
+        self._set_form_enabled(False)
+        if unsaved:
+            self.done_list.insertItem(
+                0,
+                _("{number}: NOT closed out (the next sheet was scanned first)").format(
+                    number=unsaved
+                ),
+            )
 
     def _may_close_out(self) -> bool:
         """Close-out is the crew lead's action (a clerk who keys in returned orders is given
         that role); say so at the first scan rather than after the form is filled in."""
         from desktop.models import permissions
 
-        if permissions.can(self.staff(), permissions.REQUEST_CLOSEOUT):
-            return True
-        self._problem(
-            _(
-                "Your role may not close out work orders: that is for crew leads, supervisors "
-                "and administrators. An administrator can give you the crew lead role under "
-                "Staff and audit."
-            )
-        )
-        return False
+        return permissions.can(self.staff(), permissions.REQUEST_CLOSEOUT)
 
     def record(self) -> Any:
         """The close-out as typed (a plain record for the core)."""
@@ -292,7 +352,7 @@ class CloseOutTab(QWidget):
             hours=hours,
             materials=self.materials.text(),
             crew=self.crew.text(),
-            done_at=min(moment.replace(second=0, microsecond=0), clock.now()),
+            done_at=min(moment, clock.now()),
         )
 
     def save(self) -> None:
@@ -321,22 +381,30 @@ class CloseOutTab(QWidget):
 
     def _next(self) -> None:
         """Ready for the next returned order."""
+        self._clear_card()
         self.request_id = None
+        self._typed = False
         self.scan.clear()
-        self.notes.clear()
+        self.loaded.setText(_("No order loaded"))
         self.found.setText(_("Scan the next order."))
         self.problem.clear()
+        self._set_form_enabled(False)
+        self.scan.setFocus()
+
+    def _clear_card(self) -> None:
+        """The crew's note always; outcome, crew, hours and date unless kept for the stack."""
+        self.notes.blockSignals(True)
+        self.notes.clear()
+        self.notes.blockSignals(False)
         if not self.keep.isChecked():
             self.hours.clear()
             self.materials.clear()
             self.crew.clear()
-            self.done_at.setDateTime(QDateTime.currentDateTime())
+            self.done_at.setDateTime(_now())
             self.outcomes.setExclusive(False)
             for button in self.outcomes.buttons():
                 button.setChecked(False)
             self.outcomes.setExclusive(True)
-        self._set_form_enabled(False)
-        self.scan.setFocus()
 
     def _field_widget(self, field: str) -> QWidget | None:
         """The widget of a field the core named (None: the scan box)."""
@@ -360,6 +428,12 @@ class CloseOutTab(QWidget):
             return
         self.scan.setFocus()
         self.scan.selectAll()
+
+
+def _now() -> QDateTime:
+    """This moment by the app's clock, seconds included: an order created this minute can be
+    closed out this minute."""
+    return QDateTime(clock.now())
 
 
 def _order_summary(detail: Any) -> str:
