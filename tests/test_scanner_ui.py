@@ -15,7 +15,8 @@ from desktop.models.closeout import CloseOut, close_out
 from desktop.models.intake import RequestDraft, create_request
 from desktop.models.schema import RequestEvent, ServiceRequest
 from desktop.ui import scanner
-from desktop.ui.work_orders_page import WorkOrdersPage
+from desktop.ui.counter_page import CounterPage
+from desktop.ui.work_orders_page import CloseOutTab, WorkOrdersPage
 from tests.conftest import TEST_NOW
 
 pytestmark = pytest.mark.usefixtures("no_dialogs")
@@ -79,7 +80,7 @@ def closeout(qtbot, db):
 
 
 def test_the_next_sheet_scanned_into_the_note_loads_it_and_leaves_the_first_alone(
-    qtbot, monkeypatch, closeout
+    qtbot, monkeypatch, closeout: CloseOutTab
 ):
     keys = Keys(qtbot, monkeypatch)
     first, second = _request("First"), _request("Second")
@@ -109,7 +110,9 @@ def test_the_next_sheet_scanned_into_the_note_loads_it_and_leaves_the_first_alon
     assert not any(first.tracking_number in (body or "") for body in notes)
 
 
-def test_a_scan_on_the_outcome_boxes_does_not_pick_an_outcome(qtbot, monkeypatch, closeout):
+def test_a_scan_on_the_outcome_boxes_does_not_pick_an_outcome(
+    qtbot, monkeypatch, closeout: CloseOutTab
+):
     keys = Keys(qtbot, monkeypatch)
     first, second = _request("First"), _request("Second")
     keys.scan(first.tracking_number)
@@ -122,7 +125,7 @@ def test_a_scan_on_the_outcome_boxes_does_not_pick_an_outcome(qtbot, monkeypatch
     assert ServiceRequest.get_by_id(first.id).status != "resolved"
 
 
-def test_a_number_not_found_unloads_the_card(qtbot, monkeypatch, closeout):
+def test_a_number_not_found_unloads_the_card(qtbot, monkeypatch, closeout: CloseOutTab):
     keys = Keys(qtbot, monkeypatch)
     first = _request()
     keys.scan(first.tracking_number)
@@ -137,7 +140,9 @@ def test_a_number_not_found_unloads_the_card(qtbot, monkeypatch, closeout):
     assert ServiceRequest.get_by_id(first.id).status != "resolved"
 
 
-def test_a_person_typing_a_number_in_the_note_is_not_a_scan(qtbot, monkeypatch, closeout):
+def test_a_person_typing_a_number_in_the_note_is_not_a_scan(
+    qtbot, monkeypatch, closeout: CloseOutTab
+):
     keys = Keys(qtbot, monkeypatch)
     first, second = _request("First"), _request("Second")
     keys.scan(first.tracking_number)
@@ -149,7 +154,9 @@ def test_a_person_typing_a_number_in_the_note_is_not_a_scan(qtbot, monkeypatch, 
     assert closeout.notes.toPlainText() == f"Same as {second.tracking_number}\n"
 
 
-def test_an_order_taken_this_minute_closes_out_this_minute(qtbot, monkeypatch, closeout):
+def test_an_order_taken_this_minute_closes_out_this_minute(
+    qtbot, monkeypatch, closeout: CloseOutTab
+):
     keys = Keys(qtbot, monkeypatch)
     clock.set_clock(lambda: TEST_NOW + dt.timedelta(seconds=27))
     request = _request()
@@ -178,11 +185,13 @@ def test_a_scan_anywhere_in_the_window_opens_the_request(qtbot, monkeypatch, db,
     _shown(qtbot, window)
     window.show_page(0)
     counter = window.page(0)
+    assert isinstance(counter, CounterPage)
     counter.description.setFocus()
     keys.person("Water in the")
     keys.scan(request.tracking_number)
     assert window.stack.currentIndex() == 1
-    assert window.requests_page.detail.request.id == request.id
+    shown = window.requests_page.detail.request
+    assert shown is not None and shown.id == request.id
     assert counter.description.toPlainText() == "Water in the"  # the call being taken is kept
     # a number not on file: said, and the clerk stays where they were
     window.show_page(0)
