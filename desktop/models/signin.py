@@ -153,10 +153,17 @@ def _store_password(user_id: int, hashed: str, actor: StaffUser | None, action: 
 
 
 def first_password(user_id: int, new_password: str) -> None:
-    """The first administrator's password, chosen in the first-run setup (nobody has one yet)."""
+    """The first administrator's password, chosen in the first-run setup while no administrator
+    can sign in (a new town; or one set up by a script or a demo that gave only other staff
+    passwords, which would otherwise have nobody to set the rest)."""
+    from desktop.models.staff import first_administrator
+
     hashed = _check_password(new_password)
-    if permissions.sign_in_enabled():
+    if first_administrator(can_sign_in=True) is not None:
         raise InputError(_("Passwords are already set; an administrator resets them."))
+    user = StaffUser.get_or_none(StaffUser.id == user_id)
+    if user is None or user.role != "admin" or user.password_hash:
+        raise InputError(_("Only an administrator without a password is given one here."))
     _store_password(user_id, hashed, None, "password_set")
 
 

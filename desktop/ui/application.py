@@ -9,6 +9,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ from desktop.models.db import (
     open_database,
     without_password,
 )
-from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
+from desktop.models.errors import CannotOpenDatabase, KnownError, NotADatabase, PasswordNeeded
 from desktop.models.first_run import needs_first_run
 from desktop.paths import AppPaths
 from desktop.ui.crash import ExceptionHook
@@ -79,6 +80,9 @@ class AppController:
         self.check_signals.checked.connect(self._checked)
         #: --smoke-test: paint once and exit; no backups are taken (it is not a working session)
         self.take_backups = True
+        #: the database a window was opened on (a start given up at the first-run setup or the
+        #: sign-in did nothing in it: no backup on close)
+        self.worked_in: OpenedDatabase | None = None
         self.backup_timer = QTimer()
         self.backup_timer.setInterval(60 * 60 * 1000)  # is the daily backup due? hourly
         self.backup_timer.timeout.connect(self.daily_backup)
@@ -199,6 +203,7 @@ class AppController:
     def _after_open(self) -> None:
         """Say who we are in the session table, and note where the newest good backup is."""
         assert self.opened is not None
+        self.worked_in = self.opened
         self._note_audit_head()
         if not self.opened.read_only:
             from desktop.models import permissions
@@ -351,21 +356,63 @@ class AppController:
         if (
             folder is not None
             and self.opened.path is not None
+            and self.worked_in is self.opened
             and not self.opened.read_only
             and self.take_backups
             and backups.backup_on_close_due(folder)
         ):
-            try:
-                backups.take_backup(self.opened.path, folder, automatic=True)
-            except KnownError as exc:
-                log.error("backup on close failed: %s (%s)", exc, exc.detail)
+            source = self.opened.path
 
-    def start(self, target: str) -> bool:
-        """Open the first database, asking for another while it cannot be opened."""
+            def backup() -> None:
+                try:
+                    backups.take_backup(source, folder, automatic=True)
+                except KnownError as exc:
+                    log.error("backup on close failed: %s (%s)", exc, exc.detail)
+
+            self._with_notice(
+                _("Taking the backup of {name} before closing…").format(name=source.name), backup
+            )
+
+    def _with_notice(self, sentence: str, work: Callable[[], None]) -> None:
+        """Run `work` (no Qt, no peewee) in a thread; past half a second a window says what is
+        being done, so a long job never looks like a hung program."""
+        if not self.interactive:
+            work()
+            return
+        from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt
+
+        thread = threading.Thread(target=work, name="notice-job", daemon=True)
+        thread.start()
+        notice: QProgressDialog | None = None
+        timer = QElapsedTimer()
+        timer.start()
+        while thread.is_alive():
+            thread.join(0.05)
+            if notice is None and timer.elapsed() > 500 and thread.is_alive():
+                notice = QProgressDialog(sentence, "", 0, 0)
+                notice.setObjectName("busyNotice")
+                notice.setWindowTitle(APP_NAME)
+                notice.setCancelButton(None)
+                notice.setMinimumDuration(0)
+                notice.setWindowModality(Qt.WindowModality.ApplicationModal)
+                notice.show()
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        if notice is not None:
+            notice.close()
+            notice.deleteLater()
+
+    def start(self, target: str, *, create: bool = True) -> bool:
+        """Open the first database, asking for another while it cannot be opened.
+
+        `create` is for the default database on first use: a file named with --db that does
+        not exist is refused, as on the command line (a mistyped path must not start an empty
+        town and leave its file behind); File → New database… makes a new one."""
         while True:
             shared = target in self.prefs.get("databases/shared")
             try:
-                self.opened = self._open(target, shared=shared or None)
+                if not create:
+                    _refuse_a_missing_file(target)
+                self.opened = self._open(target, shared=shared or None, create=create)
                 break
             except KnownError as exc:
                 log.warning("could not open %s: %s (%s)", without_password(target), exc, exc.detail)
@@ -376,16 +423,17 @@ class AppController:
                 if not chosen:
                     return False
                 target = chosen
+        first_admin = None
         if self.interactive and needs_first_run():
             from desktop.models.settings import get_setting
             from desktop.ui.first_run import FirstRunDialog
 
             dialog = FirstRunDialog(get_setting("town.name"))
-            if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
-                return False
-            first_admin = dialog.admin_user
-        else:
-            first_admin = None
+            if dialog.exec() == FirstRunDialog.DialogCode.Accepted:
+                first_admin = dialog.admin_user
+            elif not dialog.staff_can_sign_in:
+                return False  # nobody could sign in: nothing was done, nothing to back up
+            # staff who have passwords sign in as usual; the administrator's is set later
         try:
             if not self._sign_in(first_admin):
                 return False
@@ -542,12 +590,13 @@ class AppController:
             from desktop.ui.first_run import FirstRunDialog
 
             dialog = FirstRunDialog()
-            if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
+            if dialog.exec() == FirstRunDialog.DialogCode.Accepted:
+                first_admin = dialog.admin_user
+            elif not dialog.staff_can_sign_in:
                 # not set up, nobody could sign in to it: the town open before stays open
                 log.info("first-run setup of %s was put off", without_password(target))
                 self._put_back(previous, opened, was_signed_in)
                 return
-            first_admin = dialog.admin_user
         if previous is not None:  # still bound to the previous file for a moment: say goodbye
             from desktop.models.schema import database
 
@@ -595,6 +644,20 @@ class AppController:
             self.opened = None
 
 
+def _refuse_a_missing_file(target: str) -> None:
+    if is_postgres_url(target):
+        return
+    path = Path(target).expanduser()
+    if not path.exists():
+        raise CannotOpenDatabase(
+            _(
+                "There is no database file at {path}. Check the path (a drive letter or a "
+                "shared folder that is not connected?), or make a new town with File → New "
+                "database…."
+            ).format(path=path)
+        )
+
+
 def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     """Open the window (or, with --smoke-test, paint it once offscreen and exit)."""
     if args.smoke_test:
@@ -616,7 +679,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     controller.take_backups = not args.smoke_test
     target = str(args.db) if args.db else str(paths.default_db)
     try:
-        if not controller.start(target):
+        if not controller.start(target, create=not args.db):
             return 1 if args.smoke_test or not windows else 0
         if args.smoke_test:
             return _smoke(app, controller, hook)

@@ -16,6 +16,7 @@ from desktop.i18n import _
 from desktop.models.errors import KnownError
 from desktop.models.first_run import complete_first_run
 from desktop.models.passwords import MIN_LENGTH
+from desktop.models.permissions import sign_in_enabled
 from desktop.models.schema import StaffUser
 from desktop.models.settings import get_setting
 from desktop.models.staff import first_administrator
@@ -28,19 +29,34 @@ class FirstRunDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Welcome to Front Counter"))
         named = first_administrator()
-        intro = QLabel(
-            _(
+        #: staff other than an administrator can sign in: Cancel lets them, as usual
+        self.staff_can_sign_in = sign_in_enabled()
+        if named is None and not self.staff_can_sign_in:
+            text = _(
                 "This database is new. Give the town's name (it is printed on receipts and "
                 "work orders), and the name and password of the person who will look after Front "
                 "Counter: they sign in with it and add the other staff."
             )
-            if named is None
-            else _(
+        elif named is None:
+            text = _(
+                "No administrator of this town can sign in yet. Give the name and password of "
+                "the person who will look after Front Counter: they sign in with it and set the "
+                "other staff's passwords."
+            )
+        elif self.staff_can_sign_in:
+            text = _(
+                "This database was set up without a password for its administrator, {name}. "
+                "Choose it now: they sign in with it and set the other staff's passwords."
+            ).format(name=named.full_name)
+        else:
+            text = _(
                 "This database was set up without a password for its administrator, so nobody "
                 "could sign in. Choose {name}'s password: they sign in with it and add the other "
                 "staff."
             ).format(name=named.full_name)
-        )
+        if self.staff_can_sign_in:
+            text += " " + _("Or Cancel, and sign in as yourself with your own password.")
+        intro = QLabel(text)
         intro.setWordWrap(True)
         # set up by a script without a password: the town and the administrator are there,
         # only the password is missing
