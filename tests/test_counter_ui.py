@@ -386,7 +386,8 @@ def test_a_question_answered_from_an_article_in_one_key(qtbot, counter, maria):
 
 def test_a_call_script_beside_a_chosen_type(qtbot, counter):
     counter.set_type("water_main_break")
-    assert counter.side.currentWidget() is counter.script
+    assert not counter.script_box.isHidden()
+    assert counter.side.currentWidget() is counter.history  # the caller's history stays in view
     assert "Call script" in counter.script.toPlainText()
     assert "urgent" in counter.script.toPlainText().lower()
     from desktop.models.db import write
@@ -395,4 +396,66 @@ def test_a_call_script_beside_a_chosen_type(qtbot, counter):
     sweeping = ServiceType.get(ServiceType.code == "street_sweeping")
     write(lambda: CallScript.delete().where(CallScript.service_type == sweeping.id).execute())
     counter.set_type("street_sweeping")  # a type with no script (a town's own, say)
-    assert counter.side.currentWidget() is not counter.script
+    assert counter.script_box.isHidden()
+
+
+def test_tab_goes_from_the_safety_notice_through_the_questions(qtbot, counter):
+    keys = Keyboard(qtbot)
+    counter.set_type("gas_smell")
+    assert QApplication.focusWidget() is counter.safety_ack
+    keys.press(Qt.Key.Key_Space)  # "I read this to the caller"
+    assert counter.safety_ack.isChecked()
+    questions = list(counter.questions.inputs.values())
+    assert len(questions) >= 2
+    for question in questions:  # each required question in turn, not the priority
+        keys.press(Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is question
+    keys.press(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is counter.priority
+    for question in reversed(questions):  # and back
+        keys.press(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        assert QApplication.focusWidget() is question
+    keys.press(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert QApplication.focusWidget() is counter.safety_ack
+
+
+def test_enter_moves_through_a_new_callers_details_to_the_address(qtbot, counter):
+    keys = Keyboard(qtbot)
+    keys.type("Jo Smith")
+    keys.press(Qt.Key.Key_Return)  # no match: a new caller, name split
+    assert (counter.first_name.text(), counter.last_name.text()) == ("Jo", "Smith")
+    assert QApplication.focusWidget() is counter.phone
+    keys.type("555 010 9999")
+    keys.press(Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is counter.address
+    counter.last_name.setFocus()
+    keys.press(Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is counter.phone
+    counter.first_name.setFocus()
+    keys.press(Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is counter.last_name
+
+
+def test_enter_takes_the_address_on_file(qtbot, counter, maria):
+    keys = Keyboard(qtbot)
+    counter.address.setFocus()
+    keys.type("8 oak")
+    keys.press(Qt.Key.Key_Return)  # before the completion's pause is over, even
+    assert counter.address.text() == "8 Oak Ave"  # one place, not "8 oak" and "8 Oak Ave"
+    assert QApplication.focusWidget() is counter.description
+    # an address not on file stands as typed
+    counter.address.clear()
+    counter.address.setFocus()
+    keys.type("99 Birch Ln")
+    keys.press(Qt.Key.Key_Return)
+    assert counter.address.text() == "99 Birch Ln"
+    assert QApplication.focusWidget() is counter.description
+
+
+def test_the_last_calls_banner_goes_when_the_next_call_begins(qtbot, counter):
+    keys = Keyboard(qtbot)
+    counter.description.setPlainText("when is the dump open")
+    counter.question_answered()
+    assert counter.banner.isVisible() and "Question logged" in counter.banner_text.text()
+    keys.type("5")  # the next caller's phone
+    assert not counter.banner.isVisible()

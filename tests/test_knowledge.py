@@ -414,3 +414,18 @@ def test_cli_imports_as_the_signed_in_supervisor_and_show_names_them(db, db_path
     shown = _cli(db_path, "faq", "show", str(article.id), "--json")
     assert json.loads(shown.stdout)["history"][0]["by"] == "Sue Boss"
     assert "by Sue Boss" in _cli(db_path, "faq", "show", str(article.id)).stdout
+
+
+def test_the_why_never_claims_a_word_the_caller_did_not_say(db):
+    found = triage.triage("rats in the yard")
+    assert found.types[0].code == "rodents"
+    why = found.explanation.split(" comes first because ")[1].split(" match ")[0]
+    # the caller said "rats"; "rodent" is how it was read, and is said so
+    assert "“rats” (read as" in why and "“rodent”" in why
+    assert why.index("“rats”") < why.index("“rodent”")
+    for word in ("“mice”", "“rodent”"):
+        assert f", {word} match" not in found.explanation
+
+
+def test_a_tote_not_emptied_is_a_missed_trash_pickup(db):
+    assert triage.triage("my tote wasn't emptied").types[0].code == "missed_trash"

@@ -377,6 +377,45 @@ def _quoted(words: list[str]) -> str:
     return ", ".join(f"“{w}”" for w in words)
 
 
+def _as_said(query: kb_search.Query, stem: str) -> str:
+    """A matched stem in the caller's words: their own word, or the word they said with the
+    synonym it was read as ("“tote” (read as “cart”)"); the explanation never claims that the
+    caller said a word they did not."""
+    for word in query.own_words:
+        if kb_text.stem(word) == stem:
+            return f"“{word}”"
+    for said, added in query.expanded:
+        if stem in {kb_text.stem(w) for w in kb_text.tokens(added)}:
+            return _("“{said}” (read as “{added}”)").format(said=said, added=added)
+    return f"“{query.said(stem)}”"
+
+
+def _as_said_all(query: kb_search.Query, stems: list[str]) -> list[str]:
+    """The caller's words behind these stems, each once, its synonyms read together:
+    "“tote” (read as “bin”, “cart”)"."""
+    own: dict[str, list[str]] = {}
+    for stem in stems:
+        word = next((w for w in query.own_words if kb_text.stem(w) == stem), None)
+        if word is not None:
+            own.setdefault(word, [])
+            continue
+        for said, added in query.expanded:
+            if stem in {kb_text.stem(w) for w in kb_text.tokens(added)}:
+                own.setdefault(said, [])
+                if added not in own[said]:
+                    own[said].append(added)
+                break
+    shown = []
+    for said, added_words in own.items():
+        read_as = ", ".join(f"“{w}”" for w in added_words)
+        shown.append(
+            _("“{said}” (read as {added})").format(said=said, added=read_as)
+            if added_words
+            else f"“{said}”"
+        )
+    return shown
+
+
 def _explain(
     types: list[TypeSuggestion], articles: list[kb_search.ArticleHit], query: kb_search.Query
 ) -> str:
@@ -386,16 +425,17 @@ def _explain(
         top = types[0]
         reasons = []
         if top.matched:
+            words = _as_said_all(query, top.matched)
             reasons.append(
                 _("the caller's words {words} match its name or keywords").format(
-                    words=_quoted([query.said(stem) for stem in top.matched[:4]])
+                    words=", ".join(words[:4])
                 )
             )
         if top.learned:
             word, count = top.learned[0]
             reasons.append(
-                _("{count} earlier requests of this type also said “{word}”").format(
-                    count=f"{count:,}", word=query.said(word)
+                _("{count} earlier requests of this type also said {word}").format(
+                    count=f"{count:,}", word=_as_said(query, word)
                 )
             )
         if not reasons:

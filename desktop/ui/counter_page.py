@@ -8,6 +8,7 @@ kept on disk as it is typed, so a crash or a closed window never loses a caller'
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -130,11 +131,20 @@ class CounterPage(QWidget):
         self.side = QTabWidget()
         self.side.addTab(self.history, _("Caller"))
         self.side.addTab(self.article_view, _("Answer"))
-        self.side.addTab(self.script, _("Call script"))
-        self.side.setTabEnabled(2, False)
+        # the chosen type's call script under the caller's history, not instead of it: the
+        # clerk reads the steps while seeing who is calling and what they reported before
+        self.script_box = QGroupBox(_("Call script"))
+        self.script_box.setObjectName("callScriptBox")
+        QVBoxLayout(self.script_box).addWidget(self.script)
+        self.script_box.hide()
+        side_column = QSplitter(Qt.Orientation.Vertical)
+        side_column.addWidget(self.side)
+        side_column.addWidget(self.script_box)
+        side_column.setChildrenCollapsible(False)
+        side_column.setSizes([300, 340])
         splitter = QSplitter()
         splitter.addWidget(scroll)
-        splitter.addWidget(self.side)
+        splitter.addWidget(side_column)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([640, 380])
@@ -221,6 +231,12 @@ class CounterPage(QWidget):
         grid.setColumnStretch(2, 1)
         grid.setColumnStretch(3, 1)
         self.anonymous.toggled.connect(self._anonymous_toggled)
+        # Enter moves on as Tab does, and from the phone (or email) straight to the address:
+        # most callers give a name and a phone, and Enter there did nothing
+        self.first_name.returnPressed.connect(self.last_name.setFocus)
+        self.last_name.returnPressed.connect(self.phone.setFocus)
+        self.phone.returnPressed.connect(lambda: self.address.setFocus())
+        self.email.returnPressed.connect(lambda: self.address.setFocus())
         return group
 
     def _where_group(self) -> QGroupBox:
@@ -246,7 +262,7 @@ class CounterPage(QWidget):
         form.addRow(_("A&ddress:"), self.address)
         form.addRow(_("Location notes:"), self.location_notes)
         form.addRow(_("Coordinates:"), coords)
-        self.address.returnPressed.connect(lambda: self.description.setFocus())
+        self.address.returnPressed.connect(self._address_entered)
         return group
 
     def _what_group(self) -> QGroupBox:
@@ -604,6 +620,32 @@ class CounterPage(QWidget):
             self._addresses.setStringList([as_written(a) for a in found])
         except KnownError as exc:
             log.warning("address completion failed: %s", exc)
+            return
+        if found and self.address.hasFocus() and not self._address_on_file():
+            # the first is highlighted, so Enter takes it ("12 elm" and "12 Elm St" are one
+            # place); Escape keeps what was typed
+            completer = self.address.completer()
+            completer.complete()
+            completer.popup().setCurrentIndex(self._addresses.index(0, 0))
+
+    def _address_on_file(self) -> bool:
+        typed = " ".join(self.address.text().split()).casefold()
+        return any(typed == known.casefold() for known in self._addresses.stringList())
+
+    def _address_entered(self) -> None:
+        """Enter in the address: a completion still to come is looked up now; one address on
+        file that starts so is taken, several are offered (Enter again takes the first), and
+        otherwise what was typed stands. Then the caller's words."""
+        if self.address_timer.isActive() and self.address.text().strip():
+            self.address_timer.stop()
+            self._complete_address()
+            offered = self._addresses.stringList()
+            if len(offered) == 1 and not self._address_on_file():
+                self.address.setText(offered[0])
+                self.address.completer().popup().hide()
+            elif offered and not self._address_on_file():
+                return  # the list is open on the first one: Enter takes it
+        self.description.setFocus()
 
     def _address_changed(self) -> None:
         self.duplicates_confirmed = False
@@ -723,12 +765,9 @@ class CounterPage(QWidget):
             for step in call_script(kind.id)
         ]
         self.script.setHtml(call_script_html(steps) if steps else "")
-        self.side.setTabEnabled(2, bool(steps))
-        if steps:  # the steps to follow, beside the form
-            self.side.setCurrentWidget(self.script)
-        elif self.side.currentWidget() is self.script:
-            self.side.setCurrentWidget(self.history)
+        self.script_box.setVisible(bool(steps))  # the steps to follow, beside the form
         self.questions.set_questions(sorted(attributes, key=lambda a: a.sort_order))
+        self._tab_through_the_type()
         self.duplicates_confirmed = False
         if not self._restoring:
             first = self.safety_ack if self.safety.isVisible() else self.questions.first_input()
@@ -736,6 +775,18 @@ class CounterPage(QWidget):
             self.form_scroll.ensureWidgetVisible(first or self.save_button)
             self.check_duplicates()
         self._changed()
+
+    def _tab_through_the_type(self) -> None:
+        """Tab goes from the type to the safety notice's box, then each of the type's questions,
+        then the priority, in that order both ways (the questions are made after the priority,
+        so without this Tab jumped from the safety box past them)."""
+        chain: list[QWidget] = [self.type_picker.edit]
+        if not self.safety.isHidden():
+            chain.append(self.safety_ack)
+        chain += list(self.questions.inputs.values())
+        chain += [self.priority]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     # -- duplicates ---------------------------------------------------------------------------
 
@@ -981,7 +1032,7 @@ class CounterPage(QWidget):
             self.safety.hide()
             self.safety_ack.setChecked(False)
             self.script.clear()
-            self.side.setTabEnabled(2, False)
+            self.script_box.hide()
             self.article_view.show_nothing()
             self.side.setCurrentWidget(self.history)
             self.questions.set_questions([])
@@ -1004,6 +1055,9 @@ class CounterPage(QWidget):
         if not self._restoring:
             self.error_label.hide()
             self.draft_timer.start()
+            # the next call has begun: the last one's "Saved" or "Question logged" would read
+            # as if it were about this one
+            self.banner.hide()
 
     def state(self) -> dict[str, Any]:
         """The whole form as plain data (what the draft file keeps)."""
