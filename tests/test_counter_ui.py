@@ -402,7 +402,7 @@ def test_a_call_script_beside_a_chosen_type(qtbot, counter):
 def test_tab_goes_from_the_safety_notice_through_the_questions(qtbot, counter):
     keys = Keyboard(qtbot)
     counter.set_type("gas_smell")
-    assert QApplication.focusWidget() is counter.safety_ack
+    assert QApplication.focusWidget() == counter.safety_ack
     keys.press(Qt.Key.Key_Space)  # "I read this to the caller"
     assert counter.safety_ack.isChecked()
     questions = list(counter.questions.inputs.values())

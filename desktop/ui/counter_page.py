@@ -626,7 +626,9 @@ class CounterPage(QWidget):
             # place); Escape keeps what was typed
             completer = self.address.completer()
             completer.complete()
-            completer.popup().setCurrentIndex(self._addresses.index(0, 0))
+            popup = completer.popup()
+            if popup is not None:
+                popup.setCurrentIndex(self._addresses.index(0, 0))
 
     def _address_on_file(self) -> bool:
         typed = " ".join(self.address.text().split()).casefold()
@@ -642,7 +644,9 @@ class CounterPage(QWidget):
             offered = self._addresses.stringList()
             if len(offered) == 1 and not self._address_on_file():
                 self.address.setText(offered[0])
-                self.address.completer().popup().hide()
+                popup = self.address.completer().popup()
+                if popup is not None:
+                    popup.hide()
             elif offered and not self._address_on_file():
                 return  # the list is open on the first one: Enter takes it
         self.description.setFocus()
