@@ -48,7 +48,7 @@ def test_a_mistyped_db_is_refused_and_leaves_no_file(qtbot, tmp_path, prefs, cap
         controller.shutdown()
     assert not missing.exists() and not missing.parent.exists()
     said = capsys.readouterr().err
-    assert "There is no database file at" in said and "File → New database" in said
+    assert "There is no database file at" in said and "New database… in the File menu" in said
 
 
 def test_the_default_database_is_still_made_on_first_use(qtbot, tmp_path, prefs):

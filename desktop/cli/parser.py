@@ -36,6 +36,11 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     window does not import every command's module: start-up time)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help=_("print JSON for machines"))
+    # --db after the command too ("frontcounter init --db PATH", as people write it); absent
+    # there, the one before the command stands
+    common.add_argument(
+        "--db", metavar="PATH|URL", default=argparse.SUPPRESS, help=_("the database (as above)")
+    )
 
     parser = argparse.ArgumentParser(
         prog="frontcounter",
@@ -139,4 +144,5 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
 
     catalog_commands.add_parsers(commands, common)
     settings_commands.add_parsers(commands, common)
+    settings_commands.add_checklist_parser(commands, common)
     return parser

@@ -153,3 +153,46 @@ def settings_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             {"name": args.name, "saved": True},
             _("The letter template “{name}” is saved.").format(name=args.name),
         )
+
+
+def add_checklist_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    checklist = commands.add_parser(
+        "checklist",
+        parents=[common],
+        help=_("getting the town ready: what is left to fill in before its first day"),
+    )
+    actions = checklist.add_subparsers(dest="action", metavar="ACTION")
+    actions.add_parser("show", parents=[common], help=_("each item, done or what is left"))
+    confirm = actions.add_parser(
+        "confirm",
+        parents=[common],
+        help=_("say that office hours or the printer were checked (office_hours, printer)"),
+    )
+    confirm.add_argument("key", metavar="KEY", help="office_hours | printer")
+    confirm.add_argument("--undo", action="store_true", help=_("take the confirmation back"))
+    checklist.set_defaults(action="show")
+
+
+def checklist_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models import backups, permissions, readiness
+
+    if args.action == "confirm":
+        readiness.confirm(args.key, actor=permissions.current_user(), undo=args.undo)
+    root = backups.backup_root()
+    folder = backups.folder_for(root, opened.path) if root and opened.path else None
+    items = readiness.checklist(folder)
+    left = readiness.items_left(items)
+    lines = [
+        _("Getting the town ready: {left} of {total} left.").format(left=left, total=len(items))
+    ]
+    for item in items:
+        lines.append(("  [x] " if item.done else "  [ ] ") + item.title)
+        if not item.done:
+            lines.append("      " + item.left)
+            lines.append("      " + item.how)
+    emit(
+        args,
+        {"left": left, "items": [item.as_json() for item in items]},
+        "\n".join(lines),
+    )

@@ -443,6 +443,8 @@ class AppController:
         self.prefs.remember_database(target, shared=self.opened.kind is DbKind.SHARED_FILE)
         self._after_open()
         self._show_window()
+        if first_admin is not None and self.window is not None:
+            self.window.show_checklist()  # a town just set up: what is left before day one
         return True
 
     def _sign_in(self, user: StaffUser | None = None) -> bool:
@@ -623,6 +625,8 @@ class AppController:
         self.prefs.remember_database(target, shared=opened.kind is DbKind.SHARED_FILE)
         self._after_open()
         self._show_window()
+        if first_admin is not None and self.window is not None:
+            self.window.show_checklist()
 
     def _put_back(
         self, previous: OpenedDatabase | None, opened: OpenedDatabase, signed_in: StaffUser | None
@@ -652,8 +656,8 @@ def _refuse_a_missing_file(target: str) -> None:
         raise CannotOpenDatabase(
             _(
                 "There is no database file at {path}. Check the path (a drive letter or a "
-                "shared folder that is not connected?), or make a new town with File → New "
-                "database…."
+                "shared folder that is not connected?), or make a new town with New database… "
+                "in the File menu."
             ).format(path=path)
         )
 

@@ -198,8 +198,27 @@ class MainWindow(QMainWindow):
         page = SettingsPage()
         page.saved.connect(self._settings_saved)
         page.backups_box.restored.connect(lambda path: self.open_requested.emit(path, False, False))
+        page.go_to_area.connect(self.go_to_area)
         page.load()
         return page
+
+    def show_checklist(self) -> None:
+        """Settings → Get the town ready (the first run opens on it)."""
+        if not self.area_allowed(5):
+            return
+        self.show_page(5)
+        self.settings_page.show_checklist()
+
+    def go_to_area(self, where: str) -> None:
+        """A checklist item's "Go there" outside Settings."""
+        if where == "staff":
+            self.show_page(6)
+        elif where == "knowledge:placeholders":
+            self.show_page(2)
+            knowledge = self.page(2)
+            edit = getattr(knowledge, "edit_placeholders", None)
+            if callable(edit):
+                edit()
 
     def page(self, index: int) -> QWidget:
         """The area's page, built (and read from the database) the first time it is needed."""

@@ -10,6 +10,7 @@ every save; a hidden tab is a courtesy.
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
@@ -113,11 +114,25 @@ class SettingsPage(QWidget):
         self.privacy_box = PrivacyBox()
         self.privacy_box.saved.connect(self.saved)
 
+        from desktop.ui.checklist_box import ChecklistBox
+
+        self.checklist = ChecklistBox(self.backups_box.folder)
+        self.checklist.go_to.connect(self.go_to)
+        self.checklist.counted.connect(self._count_left)
+        # a save anywhere in Settings may tick an item
+        self.saved.connect(lambda _s: self.checklist.load())
+
         self.tabs = QTabWidget()
         self.tabs.setObjectName("settingsTabs")
         #: (tab, the action that shows it, what is loaded when the page loads)
         self._tabs: list[tuple[QWidget, str, object]] = []
         for widget, title, action, loader in (
+            (
+                _scrolled(self.checklist),
+                _("Get the town ready"),
+                permissions.SETTINGS_EDIT,
+                self.checklist.load,
+            ),
             (_scrolled(town), _("The town"), permissions.SETTINGS_EDIT, self._load_town),
             (
                 self.request_types,
@@ -156,6 +171,40 @@ class SettingsPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
 
+    #: an area outside Settings to go to ("staff", "knowledge:placeholders")
+    go_to_area = Signal(str)
+
+    _PLACES: ClassVar[dict[str, int]] = {
+        "settings:ready": 0,
+        "settings:town": 1,
+        "settings:departments": 3,
+        "settings:documents": 5,
+        "settings:backups": 6,
+    }
+
+    def go_to(self, where: str) -> None:
+        """Where a checklist item is put right: a tab here, or another area."""
+        index = self._PLACES.get(where)
+        if index is None:
+            self.go_to_area.emit(where)
+            return
+        self.tabs.setCurrentIndex(index)
+        shown = self.tabs.currentWidget()
+        if shown is not None:
+            shown.setFocus()
+
+    def show_checklist(self) -> None:
+        self.checklist.load()
+        self.tabs.setCurrentIndex(0)
+
+    def _count_left(self, left: int) -> None:
+        title = (
+            _("Get the town ready")
+            if left == 0
+            else _("Get the town ready ({left} left)").format(left=left)
+        )
+        self.tabs.setTabText(0, title)
+
     def tab_titles(self) -> list[str]:
         """The tabs this staff member sees."""
         return [self.tabs.tabText(i) for i in range(self.tabs.count()) if self.tabs.isTabVisible(i)]
@@ -168,6 +217,8 @@ class SettingsPage(QWidget):
         return None
 
     def focus_default(self) -> None:
+        if self.tabs.currentIndex() == 0 and self.tabs.isTabVisible(0):
+            self.checklist.load()  # what was done elsewhere since (staff, placeholders) ticks
         focus = getattr(self.tabs.currentWidget(), "focus_default", None)
         if callable(focus):
             focus()
