@@ -147,13 +147,8 @@ def _staff() -> ReadyItem:
 def _departments() -> ReadyItem:
     lacking = []
     count = 0
-    for department in (
-        Department.select()
-        .where(Department.active == True)
-        .order_by(  # noqa: E712
-            Department.sort_order, Department.name
-        )
-    ):
+    active = Department.select().where(Department.active == True)  # noqa: E712
+    for department in active.order_by(Department.sort_order, Department.name):
         gaps = [
             what
             for what, value in ((_("phone"), department.phone), (_("email"), department.email))
