@@ -135,8 +135,10 @@ def test_a_number_not_found_unloads_the_card(qtbot, monkeypatch, closeout: Close
     assert "No order is loaded" in closeout.problem.text()
     assert closeout.request_id is None and closeout.loaded.text() == "No order loaded"
     assert not closeout.save_button.isEnabled()
+    assert "NOT closed out" in closeout.done_list.item(0).text()  # its outcome was picked
     with qtbot.assertNotEmitted(closeout.closed):
         keys.press(Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert "2099-00001" in closeout.problem.text()  # the reason stays in view
     assert ServiceRequest.get_by_id(first.id).status != "resolved"
 
 

@@ -224,7 +224,7 @@ class CloseOutTab(QWidget):
         for line in (self.hours, self.materials, self.crew):
             line.textEdited.connect(self._card_touched)
         self.notes.textChanged.connect(self._card_touched)
-        self.outcomes.idClicked.connect(self._card_touched)
+        self.outcomes.idToggled.connect(self._card_touched)  # by click or by 1-4
         take_scans(self, self.scanned)
 
     def focus_default(self) -> None:
@@ -360,7 +360,9 @@ class CloseOutTab(QWidget):
         from desktop.models.vocab import RESOLUTIONS, STATUSES
 
         if self.request_id is None:
-            self._problem(_("Scan or type a tracking number first."))
+            if not self.problem.text():  # a failed scan's reason stays in view
+                self._problem(_("Scan or type a tracking number first."))
+            QApplication.beep()
             return
         try:
             request = close_out(self.record(), actor=self.staff())
