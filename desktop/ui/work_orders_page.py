@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -316,12 +317,13 @@ class CloseOutTab(QWidget):
         self.found.setText(_("Scan a returned order."))
         self._set_form_enabled(False)
         if unsaved:
-            self.done_list.insertItem(
-                0,
+            item = QListWidgetItem(
                 _("{number}: NOT closed out (the next sheet was scanned first)").format(
                     number=unsaved
-                ),
+                )
             )
+            item.setForeground(QColor("#b00020"))
+            self.done_list.insertItem(0, item)
 
     def _may_close_out(self) -> bool:
         """Close-out is the crew lead's action (a clerk who keys in returned orders is given
