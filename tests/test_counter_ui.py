@@ -459,3 +459,33 @@ def test_the_last_calls_banner_goes_when_the_next_call_begins(qtbot, counter):
     assert counter.banner.isVisible() and "Question logged" in counter.banner_text.text()
     keys.type("5")  # the next caller's phone
     assert not counter.banner.isVisible()
+
+
+def test_a_read_only_database_is_said_before_the_call_is_typed(qtbot, drafts, clerk):
+    page = CounterPage(drafts, lambda: clerk, read_only=lambda: "The file is read-only.")
+    qtbot.addWidget(page)
+    page.focus_default()
+    assert not page.read_only_note.isHidden()
+    assert "Nothing can be saved" in page.read_only_note.text()
+    assert "The file is read-only." in page.read_only_note.text()
+    assert not page.save_button.isEnabled() and not page.question_button.isEnabled()
+
+
+@pytest.mark.sqlite_only
+def test_the_window_tells_the_counter_its_database_is_read_only(qtbot, db, db_path, tmp_path):
+    from desktop.models.db import close_database, open_database
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.prefs import Prefs
+
+    close_database(db)
+    opened = open_database(db_path, read_only=True)
+    try:
+        window = MainWindow(opened, Prefs(tmp_path / "prefs.ini"))
+        qtbot.addWidget(window)
+        window.show_page(0)
+        counter = window.page(0)
+        assert isinstance(counter, CounterPage)
+        assert not counter.read_only_note.isHidden()
+        assert not counter.save_button.isEnabled()
+    finally:
+        close_database(opened)

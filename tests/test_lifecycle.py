@@ -109,6 +109,16 @@ def test_closing_and_reopening(request_id):
     assert reopened.resolved_at is None
 
 
+def test_an_assigned_request_reopens_as_assigned(request_id):
+    from desktop.models.staff import create_staff
+
+    crew = create_staff("Pat Crew", "crew_lead")
+    lifecycle.assign(request_id, crew)
+    lifecycle.resolve(request_id, "fixed")
+    reopened = lifecycle.reopen(request_id, "The patch sank")
+    assert (reopened.status, reopened.assignee_id) == ("assigned", crew.id)
+
+
 def test_status_moves_that_make_no_sense_are_refused(request_id):
     with pytest.raises(InputError, match="cannot be made"):
         lifecycle.set_status(request_id, "closed")

@@ -161,7 +161,7 @@ def test_actions_write_history(page, clerk):
         assert kind in kinds
     text = detail.body.toPlainText()
     assert "Crew says tomorrow <b>morning</b>" in text  # markup stays literal
-    assert ServiceRequest.get_by_id(created.id).status == "acknowledged"
+    assert ServiceRequest.get_by_id(created.id).status == "assigned"  # back to its assignee
 
 
 def test_prompts_can_be_cancelled(page):
@@ -476,3 +476,49 @@ def test_the_receipt_and_letters_print_from_a_requests_detail(qtbot, page, caplo
     assert page.detail.print_letter() is None  # this resident gave no postal address
     assert {"closure", "received", "not_ours"} <= set(offered[0])
     assert "postal address" in caplog.text
+
+
+def test_the_list_shows_how_it_is_sorted_and_which_requests_are_paused(page):
+    header = page.table.horizontalHeader()
+    assert header.isSortIndicatorShown()
+    request = pothole()
+    lifecycle.pause(request.id, "Waiting for the resident's photo")
+    page.refresh()
+    row = page.model.row_of(request.id, near=0)
+    assert row is not None
+    status = page.model.index(row, COLUMN_KEYS.index("status")).data()
+    assert status.endswith("(paused)")
+
+
+def test_the_detail_leaves_the_list_its_number_and_status_on_a_1400_pixel_screen(qtbot, page):
+    page.resize(1400 - 190, 800)  # the window less the areas down the side
+    page.show()
+    qtbot.waitExposed(page)
+    page.open_request(pothole().tracking_number)
+    status_column = COLUMN_KEYS.index("status")
+    right_edge = page.table.columnViewportPosition(status_column) + page.table.columnWidth(
+        status_column
+    )
+    assert right_edge <= page.table.viewport().width()
+
+
+def test_a_note_is_saved_with_ctrl_enter(qtbot, page):
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from desktop.ui.request_detail_pane import text_dialog
+
+    dialog = text_dialog(page, "Note", "The note:")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()  # the shortcut is the dialog window's
+    qtbot.waitUntil(dialog.isActiveWindow)
+    box = dialog.findChild(QPlainTextEdit)
+    assert box is not None
+    box.setFocus()
+    qtbot.keyClicks(box, "Called back")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert dialog.isVisible()  # Enter is a new line
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.textValue() == "Called back\n"

@@ -223,8 +223,11 @@ def reopen(
     calendar = load_calendar()
     kind = request.service_type
     now = clock.now()
+    # back to whoever had it: an assigned request reopens as assigned (it went back to
+    # "acknowledged", and dropped out of its crew's lists while it still named them)
+    status = "assigned" if request.assignee_id is not None else "acknowledged"
     changes: dict[str, Any] = {
-        "status": "acknowledged",
+        "status": status,
         "resolution": None,
         "resolved_at": None,
         "closed_at": None,
@@ -236,7 +239,7 @@ def reopen(
     event = {
         "kind": "status",
         "old_value": request.status,
-        "new_value": "acknowledged",
+        "new_value": status,
         "body": _("Reopened: {reason}").format(reason=reason),
     }
     return save_change(request_id, version, changes, [event], actor)

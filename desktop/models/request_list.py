@@ -198,6 +198,8 @@ class RequestRow:
     id: int
     values: tuple[Any, ...]
     overdue: bool
+    #: its clock is paused (waiting on the resident or a third party): not overdue meanwhile
+    paused: bool = False
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -419,7 +421,8 @@ class RequestList:
             )
             if mask and row[1] and values[contact_index]:
                 values[contact_index] = CONFIDENTIAL
-            rows.append(RequestRow(request_id, tuple(values), overdue))
+            paused_now = paused is not None and status in OPEN_STATUSES
+            rows.append(RequestRow(request_id, tuple(values), overdue, paused_now))
         return rows
 
 

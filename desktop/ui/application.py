@@ -319,6 +319,7 @@ class AppController:
         self._point_to_backup()
         if self.window is not None:
             self.window.banner.update_text()
+            self.window.read_only_changed()
             messages.info(self.window, APP_NAME, opened.read_only_reason)
 
     def daily_backup(self) -> None:

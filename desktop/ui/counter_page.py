@@ -43,7 +43,7 @@ from desktop.models.addresses import as_written
 from desktop.models.contacts import CallerDetails, find_contacts, primary_phone
 from desktop.models.contacts_text import looks_like_email, looks_like_phone
 from desktop.models.db import reading
-from desktop.models.errors import InputError, KnownError
+from desktop.models.errors import DatabaseReadOnly, InputError, KnownError
 from desktop.models.intake import (
     RequestDraft,
     add_follower,
@@ -87,10 +87,13 @@ class CounterPage(QWidget):
         actor: Callable[[], StaffUser | None],
         last_channel: str = "phone",
         parent: QWidget | None = None,
+        read_only: Callable[[], str] = lambda: "",
     ) -> None:
         super().__init__(parent)
         self.drafts = drafts
         self.actor = actor
+        #: why nothing can be saved now ("" when saves work): said before the clerk types
+        self.read_only = read_only
         self.contact_id: int | None = None
         self.service_type: ServiceType | None = None
         self.duplicates_confirmed = False
@@ -105,6 +108,14 @@ class CounterPage(QWidget):
             "color:#8c1d18; background:#fdecea; padding:6px; border-radius:3px;"
         )
         self.error_label.hide()
+        self.read_only_note = QLabel()
+        self.read_only_note.setObjectName("counterReadOnly")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.read_only_note.setStyleSheet(
+            "color:#5c3d00; background:#fff4e5; padding:6px; border-radius:3px;"
+        )
+        self.read_only_note.hide()
         self.banner = self._banner()
 
         form = QWidget()
@@ -152,6 +163,7 @@ class CounterPage(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         # above the form, not in it: the message stays in view while the cursor goes to the
         # field it is about, however far down the form that is
+        layout.addWidget(self.read_only_note)
         layout.addWidget(self.error_label)
         layout.addWidget(splitter, 1)
 
@@ -161,6 +173,7 @@ class CounterPage(QWidget):
         self._shortcuts()
         self._watch_changes()
         self.restore_draft()
+        self.show_read_only()
 
     # -- building -----------------------------------------------------------------------------
 
@@ -597,7 +610,24 @@ class CounterPage(QWidget):
         self.history.show_nobody()
 
     def focus_default(self) -> None:
+        self.show_read_only()
         self.focus_who()
+
+    def show_read_only(self) -> None:
+        """A database that takes no saves says so before the clerk types a call, not after;
+        looking callers up and reading answers still work."""
+        reason = self.read_only()
+        self.read_only_note.setText(
+            _(
+                "Nothing can be saved at this counter now: {reason} You can still look callers "
+                "up, see their requests and read answers."
+            ).format(reason=reason)
+            if reason
+            else ""
+        )
+        self.read_only_note.setVisible(bool(reason))
+        for button in (self.save_button, self.question_button, self.follow_button):
+            button.setEnabled(not reason)
 
     def focus_who(self) -> None:
         self.who.edit.setFocus()
@@ -922,7 +952,9 @@ class CounterPage(QWidget):
         except KnownError as exc:
             # the form stays as it is: nothing the clerk typed is lost
             self.show_error(str(exc))
-            if not isinstance(exc, InputError):
+            if isinstance(exc, DatabaseReadOnly):
+                self.show_read_only()  # said once, above the form: no dialog on top
+            elif not isinstance(exc, InputError):
                 messages.error(self, exc)
             return
         self._done(_("Saved. Tracking number"), request.tracking_number, request.id)

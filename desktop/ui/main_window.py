@@ -175,7 +175,12 @@ class MainWindow(QMainWindow):
         from desktop.ui.counter_page import CounterPage
 
         drafts = DraftStore(self.prefs.folder / "drafts", self.opened.location)
-        page = CounterPage(drafts, self.staff, self.prefs.get("counter/last_channel"))
+        page = CounterPage(
+            drafts,
+            self.staff,
+            self.prefs.get("counter/last_channel"),
+            read_only=self.read_only_reason,
+        )
         page.channel.currentIndexChanged.connect(
             lambda _i: self.prefs.set("counter/last_channel", page.channel.currentData())
         )
@@ -201,6 +206,20 @@ class MainWindow(QMainWindow):
         page.go_to_area.connect(self.go_to_area)
         page.load()
         return page
+
+    def read_only_reason(self) -> str:
+        """Why this database takes no saves now ("" when it does)."""
+        if not self.opened.read_only:
+            return ""
+        return self.opened.read_only_reason or _("The database is open read-only.")
+
+    def read_only_changed(self) -> None:
+        """The database became read-only while open (damage found by the background check):
+        the Counter says so before the next call is typed."""
+        counter = self._built.get(0)
+        show = getattr(counter, "show_read_only", None)
+        if callable(show):
+            show()
 
     def show_checklist(self) -> None:
         """Settings → Get the town ready (the first run opens on it)."""

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QImage, QTextDocument
+from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QInputDialog,
     QLabel,
     QMenu,
@@ -45,10 +45,26 @@ log = logging.getLogger("frontcounter.ui")
 Ask = Callable[[str, str, list[str] | None], str | None]
 
 
+def text_dialog(parent: QWidget | None, title: str, label: str) -> QInputDialog:
+    """A box for a note or a reason: several lines, and Ctrl+Enter saves it, as at the
+    Counter (Enter is a new line)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
+    dialog.setOkButtonText(_("OK (Ctrl+Enter)"))
+    for keys in ("Ctrl+Return", "Ctrl+Enter"):
+        QShortcut(QKeySequence(keys), dialog, dialog.accept)
+    return dialog
+
+
 def ask_with_dialog(parent: QWidget) -> Ask:
     def ask(title: str, label: str, choices: list[str] | None) -> str | None:
         if choices is None:
-            text, ok = QInputDialog.getMultiLineText(parent, title, label)
+            dialog = text_dialog(parent, title, label)
+            ok = dialog.exec() == QInputDialog.DialogCode.Accepted
+            text = dialog.textValue()
+            dialog.deleteLater()
             return text if ok else None
         item, ok = QInputDialog.getItem(parent, title, label, choices, 0, False)
         return item if ok else None
@@ -122,8 +138,13 @@ class RequestDetailPane(QWidget):
         self.body = QTextBrowser()
         self.body.setOpenLinks(False)
         self.body.anchorClicked.connect(self._link)
+        self.title.setWordWrap(True)
         self.buttons: dict[str, QPushButton] = {}
-        actions = QHBoxLayout()
+        # two rows of four: in one row the buttons made the pane half the window, and the
+        # list's Number and Status columns scrolled out of sight on a 1400-pixel screen
+        actions = QGridLayout()
+        actions.setHorizontalSpacing(4)
+        actions.setVerticalSpacing(2)
         buttons: list[tuple[str, str, Callable[[], object] | None]] = [
             ("acknowledge", _("Acknowledge"), self.acknowledge),
             ("assign", _("Assign…"), self.assign),
@@ -133,13 +154,13 @@ class RequestDetailPane(QWidget):
             ("resolve", _("Resolve…"), self.resolve),
             ("more", _("More"), None),
         ]
-        for key, label, slot in buttons:
+        for number, (key, label, slot) in enumerate(buttons):
             button = QPushButton(label)
             button.setObjectName(f"action_{key}")
             if slot is not None:
                 button.clicked.connect(lambda _c=False, s=slot: s())
             self.buttons[key] = button
-            actions.addWidget(button)
+            actions.addWidget(button, number // 4, number % 4)
         self.more_menu = QMenu(self)
         menu_items: list[tuple[str, Callable[[], object]]] = [
             (_("Public update…"), lambda: self.add_note(public=True)),
@@ -162,7 +183,7 @@ class RequestDetailPane(QWidget):
             menu_action.triggered.connect(lambda _c=False, s=slot: s())
             self.menu_actions[label] = menu_action
         self.buttons["more"].setMenu(self.more_menu)
-        actions.addStretch(1)
+        actions.setColumnStretch(4, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
         layout.addWidget(self.title)

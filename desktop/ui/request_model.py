@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from desktop.i18n import _
 from desktop.models.request_list import COLUMN_KEYS, COLUMNS, RequestFilter, RequestList, RequestRow
 from desktop.models.vocab import CHANNELS, PRIORITIES, STATUSES
 
@@ -22,6 +23,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "channel": CHANNELS,
 }
 _OVERDUE_BRUSH = QBrush(QColor("#b3261e"))
+_STATUS = COLUMN_KEYS.index("status")
+_PAUSED_BRUSH = QBrush(QColor("#6b4f00"))
 _MARKED_WHEN_OVERDUE = frozenset(COLUMN_KEYS.index(k) for k in ("due_at", "tracking_number"))
 
 
@@ -50,7 +53,10 @@ class _ShownRow:
     def shown(self) -> tuple[str, ...]:
         if self._shown is None:
             values = zip(COLUMN_KEYS, self.request.values, strict=True)
-            self._shown = tuple(_display(k, v) for k, v in values)
+            shown = [_display(k, v) for k, v in values]
+            if self.request.paused:  # the clock is stopped: said in the Status column
+                shown[_STATUS] = _("{status} (paused)").format(status=shown[_STATUS])
+            self._shown = tuple(shown)
         return self._shown
 
 
@@ -144,6 +150,9 @@ class RequestTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and index.column() in _MARKED_WHEN_OVERDUE:
             row = self._row(index.row()) if 0 <= index.row() < self._count else None
             return _OVERDUE_BRUSH if row is not None and row.request.overdue else None
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == _STATUS:
+            row = self._row(index.row()) if 0 <= index.row() < self._count else None
+            return _PAUSED_BRUSH if row is not None and row.request.paused else None
         return None
 
     def headerData(

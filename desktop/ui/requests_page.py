@@ -119,6 +119,8 @@ class RequestsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)  # which column the list is sorted by, and which way
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._column_menu)
         for key, width in _WIDTHS.items():
@@ -141,7 +143,7 @@ class RequestsPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([700, 460])
+        splitter.setSizes([760, 420])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
