@@ -82,14 +82,17 @@ def town(db):
     clock.set_clock(lambda: early)  # the clock stopped before they were due, and not started
     for request_id in before_due:
         lifecycle.pause(request_id, "waiting on the resident")
-    clock.set_clock(lambda: late)  # ... and on requests overdue already
+    clock.set_clock(lambda: late)  # ... and on requests overdue already (any still open and
+    # untouched above: which ones are open depends on the demo's draw)
     for r in (
         ServiceRequest.select()
         .where(
-            ServiceRequest.id.in_(open_ids[10:]),
-            ServiceRequest.status.in_(["acknowledged", "assigned", "in_progress"]),
+            ServiceRequest.id.not_in([*open_ids[:10], open_ids[20], *before_due]),
+            ServiceRequest.status.in_(["new", "acknowledged", "assigned", "in_progress"]),
+            ServiceRequest.paused_since.is_null(),
             ServiceRequest.due_at < late,
         )
+        .order_by(ServiceRequest.id)
         .limit(3)
     ):
         lifecycle.pause(r.id, "waiting on parts")
