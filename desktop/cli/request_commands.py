@@ -125,6 +125,21 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     assign.add_argument("number")
     assign.add_argument("username", help=_("the staff member's user name, or 'nobody'"))
 
+    bulk = actions.add_parser(
+        "bulk",
+        parents=[common],
+        help=_("make one change to several requests (each refused one is said, the rest done)"),
+    )
+    bulk.add_argument("change", choices=["assign", "status", "note", "update", "duplicate"])
+    bulk.add_argument("numbers", nargs="+", metavar="NUMBER")
+    bulk.add_argument(
+        "--to", default="", help=_("assign: a user name or 'nobody'; status: the status code")
+    )
+    bulk.add_argument("--text", default="", help=_("note or update: the text"))
+    bulk.add_argument(
+        "--of", default="", metavar="NUMBER", help=_("duplicate: the original request")
+    )
+
     pause = actions.add_parser("pause", parents=[common], help=_("stop the clock, with a reason"))
     pause.add_argument("number")
     pause.add_argument("reason")
@@ -230,6 +245,38 @@ def question_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     emit(args, data, _("Question logged: {topic}").format(topic=logged.topic))
 
 
+def _bulk(args: argparse.Namespace, actor: StaffUser | None) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models import bulk
+    from desktop.models.documents import resolve_references
+    from desktop.models.staff import get_staff
+
+    ids = resolve_references(args.numbers)
+    value: str | StaffUser | None
+    if args.change == "assign":
+        if not args.to:
+            raise InputError(_("Say who with --to USERNAME (or --to nobody)."))
+        value = None if args.to.strip().lower() == "nobody" else get_staff(args.to)
+    elif args.change == "status":
+        value = args.to
+    elif args.change == "duplicate":
+        value = args.of
+    else:
+        value = args.text
+    results = bulk.apply(args.change, ids, value, actor=actor)
+    if results and not any(r.done for r in results):
+        raise InputError(bulk.summary(results))  # nothing done: exit status 1
+    emit(
+        args,
+        {
+            "changed": sum(1 for r in results if r.done),
+            "refused": sum(1 for r in results if not r.done),
+            "requests": [r.as_json() for r in results],
+        },
+        bulk.summary(results),
+    )
+
+
 def _actor(args: argparse.Namespace) -> StaffUser | None:
     from desktop.models.staff import get_staff
 
@@ -269,6 +316,9 @@ def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         return
     if args.action == "list":
         _list(args)
+        return
+    if args.action == "bulk":
+        _bulk(args, actor)
         return
     request = lifecycle.find_request(args.number)
     if args.action == "show":

@@ -97,6 +97,23 @@ class RequestsPage(QWidget):
         )
         self.print_button.clicked.connect(lambda _checked=False: self.print_selected())
         top.addWidget(self.print_button)
+        self.bulk_button = QPushButton(_("With the selected"))
+        self.bulk_button.setObjectName("bulkActions")
+        self.bulk_button.setToolTip(
+            _("One change to every selected request (Shift+click or Ctrl+click selects several)")
+        )
+        self.bulk_menu = QMenu(self)
+        for label, slot in (
+            (_("Assign…"), self.ask_bulk_assign),
+            (_("Change status…"), self.ask_bulk_status),
+            (_("Add the same note…"), lambda: self.ask_bulk_note(public=False)),
+            (_("Add the same public update…"), lambda: self.ask_bulk_note(public=True)),
+            (_("Close as duplicates of…"), self.ask_bulk_duplicate),
+            (_("Print their work orders (Ctrl+P)"), lambda: self.print_selected()),
+        ):
+            self.bulk_menu.addAction(label).triggered.connect(lambda _c=False, s=slot: s())
+        self.bulk_button.setMenu(self.bulk_menu)
+        top.addWidget(self.bulk_button)
         self.export_button = QPushButton(_("Export…"))
         self.export_button.setObjectName("exportRequests")
         self.export_button.setToolTip(_("This list, as filtered, to Excel or CSV"))
@@ -344,6 +361,91 @@ class RequestsPage(QWidget):
                 count += bottom - max(top, reached + 1) + 1
                 reached = bottom
         return count
+
+    # -- one change to several requests ------------------------------------------------------
+
+    def bulk_change(self, action: str, value: Any) -> list[Any] | None:
+        """Make one change to each selected request (bulk.py); what was refused is said,
+        request by request. None when nothing was tried."""
+        from desktop.models import bulk
+
+        try:  # counted before the ids are gathered: Ctrl+A on a big town is a million rows
+            bulk.refuse_too_many(self._selected_count())
+            ids = self.selected_ids()
+            results = bulk.apply(action, ids, value, actor=self.staff())
+        except KnownError as exc:
+            messages.error(self, exc, _("With the selected"))
+            return None
+        self.refresh()
+        self.detail.reload()
+        messages.info(self, _("With the selected"), bulk.summary(results))
+        return results
+
+    def _bulk_ready(self) -> bool:
+        if self.selected_ids():
+            return True
+        messages.info(
+            self, _("With the selected"), _("Select the requests to change in the list first.")
+        )
+        return False
+
+    def ask_bulk_assign(self) -> None:
+        from desktop.models.lookups import active_staff
+
+        if not self._bulk_ready():
+            return
+        people = active_staff()
+        names = [_("(nobody)")] + [p.full_name for p in people]
+        name, ok = QInputDialog.getItem(
+            self, _("Assign"), _("Assign the selected requests to:"), names, 0, False
+        )
+        if ok:
+            index = names.index(name)
+            self.bulk_change("assign", people[index - 1] if index else None)
+
+    def ask_bulk_status(self) -> None:
+        from desktop.models.vocab import OPEN_STATUSES, STATUSES
+
+        if not self._bulk_ready():
+            return
+        labels = [STATUSES[code] for code in OPEN_STATUSES]
+        label, ok = QInputDialog.getItem(
+            self, _("Change status"), _("Move the selected requests to:"), labels, 0, False
+        )
+        if ok:
+            self.bulk_change("status", OPEN_STATUSES[labels.index(label)])
+
+    def ask_bulk_note(self, public: bool = False) -> None:
+        from desktop.ui.request_detail_pane import text_dialog
+
+        if not self._bulk_ready():
+            return
+        dialog = text_dialog(
+            self,
+            _("Public update") if public else _("Note"),
+            _("The same public update on each selected request (the residents may be told):")
+            if public
+            else _("The same note on each selected request (staff only):"),
+        )
+        accepted = dialog.exec() == QInputDialog.DialogCode.Accepted
+        text = dialog.textValue()
+        dialog.deleteLater()
+        if accepted:
+            self.bulk_change("update" if public else "note", text)
+
+    def ask_bulk_duplicate(self) -> None:
+        if not self._bulk_ready():
+            return
+        number, ok = QInputDialog.getText(
+            self,
+            _("Close as duplicates"),
+            _(
+                "The tracking number of the original (type or scan it); the others are resolved "
+                "as its duplicates:"
+            ),
+        )
+        if ok and number.strip():
+            self.bulk_change("duplicate", number.strip())
 
     def print_selected(self, request_id: int | None = None) -> PrintJob | None:
         """Preview and print work orders: the selected rows, or `request_id` when it is not
