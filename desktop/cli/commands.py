@@ -23,7 +23,11 @@ from desktop.cli.report_commands import (
 )
 from desktop.cli.request_commands import contact_command, question_command, request_command
 from desktop.cli.routing_commands import routing_command
-from desktop.cli.settings_commands import checklist_command, settings_command
+from desktop.cli.settings_commands import (
+    checklist_command,
+    responses_command,
+    settings_command,
+)
 from desktop.cli.sign_in import sign_in_for_command
 from desktop.i18n import _
 from desktop.models import permissions
@@ -131,12 +135,15 @@ HANDLERS: dict[str, Handler] = {
     "catalog": catalog_command,
     "settings": settings_command,
     "checklist": checklist_command,
+    "responses": responses_command,
 }
 
 #: commands (and actions) that only read, so a read-only database is fine for them
 READ_ONLY_OK = {
     "info",
     "checklist show",
+    "responses list",
+    "responses fill",
     "print",  # read-only database: printed but not recorded, and print_command says so
     "stats",
     "report monthly",

@@ -145,4 +145,5 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     catalog_commands.add_parsers(commands, common)
     settings_commands.add_parsers(commands, common)
     settings_commands.add_checklist_parser(commands, common)
+    settings_commands.add_responses_parser(commands, common)
     return parser

@@ -196,3 +196,58 @@ def checklist_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         {"left": left, "items": [item.as_json() for item in items]},
         "\n".join(lines),
     )
+
+
+def add_responses_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    saved = commands.add_parser(
+        "responses", help=_("saved responses: the updates and closing notes sent again and again")
+    )
+    actions = saved.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", parents=[common], help=_("every saved response"))
+    listing.add_argument("--type", default=None, metavar="CODE", help=_("those offered for it"))
+    listing.add_argument("--kind", choices=["update", "closing"], default=None)
+    setting = actions.add_parser("set", parents=[common], help=_("add or change one"))
+    setting.add_argument("name", metavar="NAME")
+    setting.add_argument("--kind", choices=["update", "closing"], required=True)
+    setting.add_argument("--text", required=True)
+    setting.add_argument(
+        "--types", default="", metavar="CODE,CODE", help=_("the request types (empty: all)")
+    )
+    remove = actions.add_parser("remove", parents=[common], help=_("remove one"))
+    remove.add_argument("name", metavar="NAME")
+    fill = actions.add_parser(
+        "fill", parents=[common], help=_("one response with a request's fields in it")
+    )
+    fill.add_argument("name", metavar="NAME")
+    fill.add_argument("number", metavar="NUMBER")
+
+
+def responses_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    from desktop.cli.commands import emit
+    from desktop.models import permissions, responses
+    from desktop.models.errors import NotFound
+
+    actor = permissions.current_user()
+    if args.action == "set":
+        types = [t.strip() for t in args.types.split(",") if t.strip()]
+        made = responses.save_response(args.name, args.kind, args.text, types, actor=actor)
+        emit(args, made.as_json(), _("Saved response “{name}” saved.").format(name=made.name))
+        return
+    if args.action == "remove":
+        responses.delete_response(args.name, actor=actor)
+        emit(args, {"removed": args.name}, _("Removed “{name}”.").format(name=args.name))
+        return
+    if args.action == "fill":
+        found = {r.name: r for r in responses.saved_responses()}
+        if args.name not in found:
+            raise NotFound(_("There is no saved response “{name}”.").format(name=args.name))
+        text = responses.fill(found[args.name], args.number)
+        emit(args, {"name": args.name, "text": text}, text)
+        return
+    shown = responses.saved_responses(args.type, args.kind)
+    lines = []
+    for response in shown:
+        offered_for = ", ".join(response.types) or _("every type")
+        lines.append(f"{response.name} ({response.kind}; {offered_for})")
+        lines.append("    " + response.text.replace("\n", "\n    "))
+    emit(args, [r.as_json() for r in shown], "\n".join(lines))

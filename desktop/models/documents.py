@@ -545,6 +545,41 @@ def _recipient(contact: Contact | None) -> list[str]:
     return lines + street + ([place] if place and place not in street else [])
 
 
+def _request_fields(request: ServiceRequest, resident: str, town: TownHeader) -> dict[str, str]:
+    """What a letter's or a saved response's {placeholders} become for this request."""
+    return {
+        "tracking_number": request.tracking_number,
+        "service_type": request.service_type.name,
+        "address": request.address or _("the address you gave"),
+        "requested_date": request.requested_at.strftime("%d %B %Y"),
+        "resolved_date": request.resolved_at.strftime("%d %B %Y") if request.resolved_at else "",
+        "resolution": RESOLUTIONS.get(request.resolution or "", "").lower()
+        or STATUSES.get(request.status, request.status).lower(),
+        "status_notes": request.status_notes,
+        "resident_name": resident,
+        "department": request.department.name,
+        "expected_date": request.due_at.strftime("%d %B %Y") if request.due_at else "",
+        "town_name": town.name,
+        "town_phone": town.phone or _("the town hall"),
+        "today": clock.today().strftime("%d %B %Y"),
+    }
+
+
+def letter_fields(reference: str | int, text: str) -> str:
+    """`text` with the request's fields in its {placeholders} (a saved response)."""
+    setup = page_setup()
+    with reading():
+        request = find_request(reference)
+        contact = request.contact if request.contact_id else None
+        resident = (
+            contact.display_name
+            if contact is not None and contact.anonymized_at is None and contact.display_name
+            else _("resident")
+        )
+        values = _request_fields(request, resident, setup.town)
+    return re.sub(r"\n{3,}", "\n\n", merge_template(text, values))
+
+
 def letter(reference: str | int, template_name: str) -> LetterData:
     """A letter to the request's resident, merged from the named template."""
     permissions.require(None, permissions.REQUEST_PRINT)
@@ -576,24 +611,7 @@ def letter(reference: str | int, template_name: str) -> LetterData:
                 ).format(number=request.tracking_number, name=template_name)
             )
         today = clock.today()
-        values = {
-            "tracking_number": request.tracking_number,
-            "service_type": request.service_type.name,
-            "address": request.address or _("the address you gave"),
-            "requested_date": request.requested_at.strftime("%d %B %Y"),
-            "resolved_date": request.resolved_at.strftime("%d %B %Y")
-            if request.resolved_at
-            else "",
-            "resolution": RESOLUTIONS.get(request.resolution or "", "").lower()
-            or STATUSES.get(request.status, request.status).lower(),
-            "status_notes": request.status_notes,
-            "resident_name": recipient[0],
-            "department": request.department.name,
-            "expected_date": request.due_at.strftime("%d %B %Y") if request.due_at else "",
-            "town_name": setup.town.name,
-            "town_phone": setup.town.phone or _("the town hall"),
-            "today": today.strftime("%d %B %Y"),
-        }
+        values = _request_fields(request, recipient[0], setup.town)
     body = merge_template(template["body"], values)
     body = re.sub(r"\n{3,}", "\n\n", body)  # an empty {status_notes} leaves no hole
     return LetterData(

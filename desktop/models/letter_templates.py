@@ -56,6 +56,11 @@ def unknown_placeholders(text: str) -> list[str]:
     return seen
 
 
+def unknown_sentence(name: str) -> str:
+    """What is wrong with a {name} no letter fills, with the nearest one that does."""
+    return _unknown_sentence(name)
+
+
 def _unknown_sentence(name: str) -> str:
     known = [code for code, _meaning in placeholders()]
     close = difflib.get_close_matches(name.lower(), known, n=1)

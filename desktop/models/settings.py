@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "print.letter_templates": {},  # name -> {"subject", "body"}; documents.py has the built-in ones
     "calendar.federal_holidays": True,  # add each new year's federal holidays automatically
     "setup.done": False,
+    "responses.saved": {},  # the town's saved responses over the built-in ones (responses.py)
     "setup.checked": [],  # the checklist's items confirmed by an administrator (readiness.py)
     "tracking.digits": 5,
     # personal data (privacy.py): anonymise residents' details of requests closed this long ago

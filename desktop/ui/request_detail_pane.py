@@ -13,12 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut, QTextDocument
+from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QGridLayout,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QMenu,
+    QPlainTextEdit,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -45,27 +50,89 @@ log = logging.getLogger("frontcounter.ui")
 Ask = Callable[[str, str, list[str] | None], str | None]
 
 
-def text_dialog(parent: QWidget | None, title: str, label: str) -> QInputDialog:
-    """A box for a note or a reason: several lines, and Ctrl+Enter saves it, as at the
-    Counter (Enter is a new line)."""
-    dialog = QInputDialog(parent)
-    dialog.setWindowTitle(title)
-    dialog.setLabelText(label)
-    dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput)
-    dialog.setOkButtonText(_("OK (Ctrl+Enter)"))
-    for keys in ("Ctrl+Return", "Ctrl+Enter"):
-        QShortcut(QKeySequence(keys), dialog, dialog.accept)
-    return dialog
+class TextDialog(QDialog):
+    """A box for a note, an update or a reason: several lines, Ctrl+Enter saves it (as at the
+    Counter; Enter is a new line). With saved responses, one picked fills the box, the
+    request's fields already in it, to be changed before it is saved."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        label: str,
+        saved: list[tuple[str, str]] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.saved = list(saved or [])
+        self.box = QPlainTextEdit()
+        self.box.setObjectName("textBox")
+        self.box.setMinimumSize(460, 130)
+        self.choice = QComboBox()
+        self.choice.setObjectName("savedResponses")
+        self.choice.addItem(_("(type your own)"), "")
+        for name, text in self.saved:
+            self.choice.addItem(name, text)
+        self.choice.activated.connect(self._use)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        if ok is not None:
+            ok.setText(_("OK (Ctrl+Enter)"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        column = QVBoxLayout(self)
+        if self.saved:
+            row = QHBoxLayout()
+            row.addWidget(QLabel(_("Saved response:")))
+            row.addWidget(self.choice, 1)
+            column.addLayout(row)
+        caption = QLabel(label)
+        caption.setWordWrap(True)
+        column.addWidget(caption)
+        column.addWidget(self.box, 1)
+        column.addWidget(buttons)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.accept)
+        self.box.setFocus()
+
+    def _use(self, index: int) -> None:
+        text = self.choice.itemData(index)
+        if text:
+            self.box.setPlainText(str(text))
+            self.box.moveCursor(QTextCursor.MoveOperation.End)
+        self.box.setFocus()
+
+    def textValue(self) -> str:
+        return self.box.toPlainText()
+
+
+def text_dialog(
+    parent: QWidget | None, title: str, label: str, saved: list[tuple[str, str]] | None = None
+) -> TextDialog:
+    return TextDialog(parent, title, label, saved)
+
+
+#: (title, label, saved responses as (name, text)) -> the text, or None when cancelled
+AskText = Callable[[str, str, list[tuple[str, str]]], str | None]
+
+
+def ask_text_with_dialog(parent: QWidget) -> AskText:
+    def ask(title: str, label: str, saved: list[tuple[str, str]]) -> str | None:
+        dialog = text_dialog(parent, title, label, saved)
+        ok = dialog.exec() == QDialog.DialogCode.Accepted
+        text = dialog.textValue()
+        dialog.deleteLater()
+        return text if ok else None
+
+    return ask
 
 
 def ask_with_dialog(parent: QWidget) -> Ask:
     def ask(title: str, label: str, choices: list[str] | None) -> str | None:
         if choices is None:
-            dialog = text_dialog(parent, title, label)
-            ok = dialog.exec() == QInputDialog.DialogCode.Accepted
-            text = dialog.textValue()
-            dialog.deleteLater()
-            return text if ok else None
+            return ask_text_with_dialog(parent)(title, label, [])
         item, ok = QInputDialog.getItem(parent, title, label, choices, 0, False)
         return item if ok else None
 
@@ -127,6 +194,8 @@ class RequestDetailPane(QWidget):
         self.staff = staff
         self.detail: RequestDetail | None = None
         self.ask: Ask = ask_with_dialog(self)
+        #: a note, an update or a closing note, with the saved responses offered
+        self.ask_text: AskText = ask_text_with_dialog(self)
         self.ask_number = ask_number_with_dialog(self)
         self.title = QLabel()
         self.title.setObjectName("detailTitle")
@@ -651,7 +720,7 @@ class RequestDetailPane(QWidget):
         if text is None:
             title = _("Public update") if public else _("Internal note")
             label = _("What the resident may be told:") if public else _("Note (staff only):")
-            text = self.ask(title, label, None)
+            text = self.ask_text(title, label, self._offered("update") if public else [])
             if text is None:
                 return False
         note = text
@@ -702,6 +771,15 @@ class RequestDetailPane(QWidget):
                 if number is None:
                     return False
                 duplicate_of = number.strip()
+            else:
+                said = self.ask_text(
+                    _("Resolve"),
+                    _("What the resident is told about it (may be left empty):"),
+                    self._offered("closing"),
+                )
+                if said is None:
+                    return False
+                note = said
         how = resolution
         return self._act(
             lambda v: lifecycle.resolve(
@@ -714,6 +792,19 @@ class RequestDetailPane(QWidget):
             ),
             RESOLUTIONS.get(resolution, resolution).lower(),
         )
+
+    def _offered(self, kind: str) -> list[tuple[str, str]]:
+        """The town's saved responses of this kind for the request shown, filled in."""
+        from desktop.models.responses import offered
+
+        request = self.request
+        if request is None:
+            return []
+        try:
+            return offered(request.id, kind)
+        except KnownError as exc:
+            log.warning("saved responses not offered: %s", exc)
+            return []
 
     def mark_duplicate(self, original: str | None = None) -> bool:
         if original is None:

@@ -427,7 +427,7 @@ class RequestsPage(QWidget):
             if public
             else _("The same note on each selected request (staff only):"),
         )
-        accepted = dialog.exec() == QInputDialog.DialogCode.Accepted
+        accepted = dialog.exec() == dialog.DialogCode.Accepted
         text = dialog.textValue()
         dialog.deleteLater()
         if accepted:

@@ -106,6 +106,10 @@ class SettingsPage(QWidget):
         self.town_look.saved.connect(self.saved)
         self.letters = LetterTemplatesBox()
         self.letters.saved.connect(self.saved)
+        from desktop.ui.responses_box import ResponsesBox
+
+        self.responses = ResponsesBox()
+        self.responses.saved.connect(self.saved)
         from desktop.ui.backups_box import BackupsBox
 
         self.backups_box = BackupsBox()
@@ -148,7 +152,7 @@ class SettingsPage(QWidget):
                 self.routing.load,
             ),
             (
-                _scrolled(self.town_look, self.letters),
+                _scrolled(self.town_look, self.letters, self.responses),
                 _("Printed documents"),
                 permissions.SETTINGS_EDIT,
                 self._load_documents,
@@ -377,6 +381,7 @@ class SettingsPage(QWidget):
     def _load_documents(self) -> None:
         self.town_look.load()
         self.letters.load()
+        self.responses.load()
 
     def _load_town(self) -> None:
         self.reload_town()
