@@ -62,7 +62,14 @@ def view_named(page: RequestsPage, name: str) -> None:
 
 def test_views_open_overdue_mine_today_all(page, clerk):
     names = [page.view_choice.itemText(i) for i in range(page.view_choice.count())]
-    assert names == ["Open", "Overdue", "Mine", "Today", "All requests"]
+    assert names == [
+        "Open",
+        "Overdue",
+        "Mine",
+        "Today",
+        "All requests",
+        "My work: gone overdue since I last looked",  # the clerk leads no department
+    ]
     view_named(page, "All requests")
     assert page.model.rowCount() == ServiceRequest.select().count()
     view_named(page, "Mine")
@@ -168,9 +175,13 @@ def test_prompts_can_be_cancelled(page):
     created = pothole()
     page.open_request(created.tracking_number)
     page.detail.ask = lambda *_args: None
+    page.detail.ask_text = lambda *_args: None
     assert not page.detail.assign()
     assert not page.detail.add_note()
+    assert not page.detail.add_note(public=True)
     assert not page.detail.resolve()
+    page.detail.ask = lambda _title, _label, choices: choices[0] if choices else None
+    assert not page.detail.resolve()  # a resolution chosen, then what the resident is told: no
     page.detail.ask_number = lambda *_args: None
     assert not page.detail.mark_duplicate() and not page.detail.link_related()
     assert ServiceRequest.get_by_id(created.id).version == 1

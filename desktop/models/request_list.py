@@ -116,6 +116,8 @@ class RequestFilter:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
     received_today: bool = False  # "today" moves with the clock: a saved view stays current
+    #: went overdue at or after this moment (with overdue_only: "since I last looked")
+    overdue_since: dt.datetime | None = None
     address: str = ""
     search: str = ""
     # -- what the dashboard's numbers drill down to (citistat.py); each says exactly which
@@ -303,6 +305,8 @@ class RequestList:
             conditions.append(status.in_(list(OPEN_STATUSES)))
         if f.overdue_only:
             conditions.append(overdue_condition(clock.now(), column))
+        if f.overdue_since is not None:
+            conditions.append(column(ServiceRequest.due_at) >= f.overdue_since)
         if f.service_type_ids:
             conditions.append(column(ServiceRequest.service_type).in_(list(f.service_type_ids)))
         if f.department_ids:

@@ -468,7 +468,9 @@ class AppController:
                 from desktop.ui.sign_in import SignInDialog
 
                 dialog = SignInDialog(
-                    self.opened.location, get_setting("town.name"), self.prefs.get("counter/staff")
+                    self.opened.location,
+                    get_setting("town.name"),
+                    self.prefs.last_user(self.opened.location),
                 )
                 if dialog.exec() != SignInDialog.DialogCode.Accepted:
                     return False
@@ -477,7 +479,7 @@ class AppController:
                 log.info("started without signing in (no window to ask in): changes are refused")
         permissions.acting_as(user)
         if user is not None:
-            self.prefs.set("counter/staff", user.username)
+            self.prefs.set_last_user(self.opened.location, user.username)
         return True
 
     def sign_out(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.update_title()
         self._watch_other_clerks()
         self._restore_layout()
+        self.update_my_work()
         from desktop.ui.scanner import take_scans
 
         take_scans(self, self.scanned)  # a scan anywhere in the window opens its request
@@ -194,8 +196,62 @@ class MainWindow(QMainWindow):
 
         hidden = self.prefs.get("requests/hidden_columns") or None
         page = RequestsPage(self.staff, hidden)
+        page.my_work_since = self._my_work_since
+        page.my_work_seen.connect(self._my_work_seen)
         page.load()
         return page
+
+    # -- my work: the counts beside the Requests area ----------------------------------------
+
+    def _my_work_since(self) -> dt.datetime | None:
+        user = self.staff()
+        if user is None:
+            return None
+        seen = self.prefs.my_work_seen(self.opened.location, user.username)
+        try:
+            return dt.datetime.fromisoformat(seen) if seen else None
+        except ValueError:
+            return None
+
+    def _my_work_seen(self) -> None:
+        from desktop.models.my_work import now
+
+        user = self.staff()
+        if user is not None:
+            self.prefs.set_my_work_seen(
+                self.opened.location, user.username, now().isoformat(timespec="seconds")
+            )
+        self.update_my_work()
+
+    def update_my_work(self) -> None:
+        """The Requests area's line down the side counts my open requests, the new ones for my
+        department and those gone overdue since I last looked (refreshed as others save)."""
+        from desktop.models.my_work import my_work
+
+        item = self.nav.item(1)
+        user = self.staff()
+        if user is None:
+            item.setText(_("Requests"))
+            return
+        try:
+            work = my_work(user, self._my_work_since())
+        except KnownError as exc:
+            log.warning("my work not counted: %s", exc)
+            return
+        parts = [str(work.assigned)] if work.assigned else []
+        if work.new_for_department:
+            parts.append(_("{n} new").format(n=work.new_for_department))
+        if work.overdue_since:
+            parts.append(_("{n} late").format(n=work.overdue_since))
+        item.setText(_("Requests") + (f"  ({', '.join(parts)})" if parts else ""))
+        item.setToolTip(
+            _(
+                "Assigned to you and open: {assigned}. New for your department: {new}. "
+                "Gone overdue since you last looked at My work: {late}. The views “Mine” and "
+                "“My work: …” in Requests list them."
+            ).format(assigned=work.assigned, new=work.new_for_department, late=work.overdue_since)
+        )
+        self.nav.setMinimumWidth(self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 16)
 
     def _make_settings_page(self) -> QWidget:
         from desktop.ui.settings_page import SettingsPage
@@ -384,6 +440,7 @@ class MainWindow(QMainWindow):
     def _request_saved(self, _number: str) -> None:
         if 1 in self._built:
             self.requests_page.refresh()
+        self.update_my_work()
 
     def print_receipt(self, request_id: int) -> PrintJob | None:
         """Preview and print the resident's receipt for a request just saved at the counter."""
@@ -428,6 +485,7 @@ class MainWindow(QMainWindow):
             refresh = getattr(page, "refresh_from_others", None)
             if callable(refresh):
                 refresh()
+        self.update_my_work()
         return True
 
     def changeEvent(self, event: QEvent) -> None:

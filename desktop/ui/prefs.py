@@ -16,11 +16,17 @@ DEFAULTS: dict[str, Any] = {
     "databases/last": "",
     "databases/shared": [],  # files the clerk opened as shared (network drive) databases
     "counter/last_channel": "phone",
-    "counter/staff": "",  # the user name of who works at this workstation
+    "counter/staff": "",  # (before towns were told apart) who last signed in, any town
+    #: who last signed in to each town at this workstation: "location<US>username" each
+    "signin/last": [],
+    #: when each staff member last looked at My work in each town: "location<US>user<US>ISO"
+    "mywork/seen": [],
     "requests/hidden_columns": [],
     "requests/view": "",
 }
 MAX_RECENT = 8
+MAX_KEYED = 40
+_SEP = "\x1f"  # between the parts of a keyed entry (never in a path, a URL or a user name)
 
 
 class Prefs:
@@ -59,6 +65,43 @@ class Prefs:
         self.set("databases/last", target)
         marked = [t for t in self.get("databases/shared") if t != target and t in recent]
         self.set("databases/shared", [*marked, target] if shared else marked)
+
+    def _keyed(self, key: str) -> dict[tuple[str, ...], str]:
+        found: dict[tuple[str, ...], str] = {}
+        for entry in self.get(key):
+            *where, value = entry.split(_SEP)
+            found[tuple(where)] = value
+        return found
+
+    def _set_keyed(self, key: str, where: tuple[str, ...], value: str) -> None:
+        found = self._keyed(key)
+        found.pop(where, None)
+        # the newest first, a few dozen at most: towns and people come and go
+        entries = [_SEP.join((*where, value))]
+        entries += [_SEP.join((*w, v)) for w, v in found.items()][: MAX_KEYED - 1]
+        self.set(key, entries)
+
+    def last_user(self, location: str) -> str:
+        """Who last signed in to this town here ("" for a town nobody has): another town's
+        staff member is never offered."""
+        from desktop.models.db import without_password
+
+        return self._keyed("signin/last").get((without_password(location),), "")
+
+    def set_last_user(self, location: str, username: str) -> None:
+        from desktop.models.db import without_password
+
+        self._set_keyed("signin/last", (without_password(location),), username)
+
+    def my_work_seen(self, location: str, username: str) -> str:
+        from desktop.models.db import without_password
+
+        return self._keyed("mywork/seen").get((without_password(location), username), "")
+
+    def set_my_work_seen(self, location: str, username: str, moment: str) -> None:
+        from desktop.models.db import without_password
+
+        self._set_keyed("mywork/seen", (without_password(location), username), moment)
 
     def sync(self) -> None:
         self.qsettings.sync()

@@ -6,10 +6,11 @@ request and the scroll position.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, ngettext
 from desktop.models.errors import KnownError
+from desktop.models.my_work import my_views
 from desktop.models.request_list import COLUMN_KEYS, COLUMNS, RequestFilter
 from desktop.models.saved_views import ListView, builtin_views, delete_view, own_views, save_view
 from desktop.models.schema import StaffUser
@@ -67,6 +69,8 @@ class RequestsPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.staff = staff or (lambda: None)
+        #: when the signed-in staff member last looked at My work here (None: never)
+        self.my_work_since: Callable[[], dt.datetime | None] = lambda: None
         self.views: list[ListView] = []
         #: the requests behind a Dashboard number, shown as a view of their own (not saved)
         self.drill_view: ListView | None = None
@@ -200,7 +204,8 @@ class RequestsPage(QWidget):
     def fill_views(self, select: str = "") -> None:
         staff = self.staff()
         try:
-            self.views = builtin_views(staff) + own_views(staff)
+            mine = my_views(staff, self.my_work_since()) if staff is not None else []
+            self.views = builtin_views(staff) + mine + own_views(staff)
         except KnownError as exc:
             messages.error(self, exc)
             self.views = builtin_views(staff)
@@ -229,8 +234,13 @@ class RequestsPage(QWidget):
         index = self.view_choice.currentIndex()
         return self.views[index] if 0 <= index < len(self.views) else self.views[0]
 
+    #: a view of My work was opened: what went overdue until now has been seen
+    my_work_seen = Signal()
+
     def _view_changed(self, _index: int) -> None:
         view = self.current_view
+        if view.id is None and view.name.startswith(_("My work")):
+            self.my_work_seen.emit()
         self.filter_bar.clear()
         self._update_view_buttons()
         self.apply(view.sort_key, view.descending)

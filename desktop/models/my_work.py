@@ -1,0 +1,87 @@
+"""My work: what a staff member has to do, counted for the side of the window and listed as
+views of the Requests area.
+
+- Assigned to me: my open requests.
+- New for my department: requests still New in a department I am the default assignee of (the
+  person its work goes to first).
+- Gone overdue since I last looked: my requests, or my department's, whose due time passed
+  after the moment I last opened My work (the window keeps that moment per workstation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from desktop.i18n import _
+from desktop.models import clock
+from desktop.models.db import reading
+from desktop.models.request_list import RequestFilter, RequestList
+from desktop.models.saved_views import ListView
+from desktop.models.schema import Department, StaffUser
+
+
+@dataclass(frozen=True)
+class MyWork:
+    assigned: int
+    new_for_department: int
+    overdue_since: int
+    views: list[ListView]
+
+    @property
+    def total(self) -> int:
+        return self.assigned + self.new_for_department
+
+
+def my_departments(staff: StaffUser) -> list[int]:
+    """The departments whose work goes first to `staff` (their default assignee)."""
+    with reading():
+        return [
+            int(d.id)
+            for d in Department.select(Department.id).where(
+                Department.default_assignee == staff.id,
+                Department.active == True,  # noqa: E712
+            )
+        ]
+
+
+def mine(staff: StaffUser) -> RequestFilter:
+    """My open requests (the Requests area's "Mine" view)."""
+    return RequestFilter(open_only=True, assignee_ids=(staff.id,))
+
+
+def my_views(staff: StaffUser, since: dt.datetime | None = None) -> list[ListView]:
+    """The views of My work beside "Mine": new for my department (when I have one), and gone
+    overdue since `since` (None: every overdue one of mine)."""
+    departments = tuple(my_departments(staff))
+    views = []
+    if departments:
+        views.append(
+            ListView(
+                _("My work: new for my department"),
+                RequestFilter(statuses=("new",), department_ids=departments),
+            )
+        )
+    views.append(
+        ListView(
+            _("My work: gone overdue since I last looked"),
+            RequestFilter(overdue_only=True, assignee_ids=(staff.id,), overdue_since=since),
+            "due_at",
+            False,
+        )
+    )
+    return views
+
+
+def my_work(staff: StaffUser, since: dt.datetime | None = None) -> MyWork:
+    """The counts beside the Requests area, and the views behind them."""
+    views = my_views(staff, since)
+    assigned = RequestList(mine(staff)).count()
+    new = RequestList(views[0].filters).count() if len(views) == 2 else 0
+    overdue = RequestList(views[-1].filters).count()
+    return MyWork(assigned, new, overdue, views)
+
+
+def now() -> dt.datetime:
+    """The moment to remember as "last looked"."""
+    return clock.now()
