@@ -39,6 +39,7 @@ from desktop.ui.prefs import Prefs
 if TYPE_CHECKING:
     from desktop.models.schema import StaffUser
     from desktop.ui.counter_page import CounterPage
+    from desktop.ui.help_dialog import HelpDialog
     from desktop.ui.open_server import OpenServerDialog
     from desktop.ui.print_preview import PrintJob
     from desktop.ui.requests_page import RequestsPage
@@ -519,7 +520,22 @@ class MainWindow(QMainWindow):
                 QKeySequence(f"Ctrl+{index + 1}"),
             )
         help_menu = self.menuBar().addMenu(_("&Help"))
+        self._action(
+            help_menu, _("&Keyboard shortcuts"), self.show_help, QKeySequence(Qt.Key.Key_F1)
+        ).setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self._action(help_menu, _("A clerk's first &day"), lambda: self.show_help(guide=True))
+        help_menu.addSeparator()
         self._action(help_menu, _("&About Front Counter"), self.about)
+
+    def show_help(self, *, guide: bool = False) -> HelpDialog:
+        """The keyboard shortcuts (F1) or the guide for a new clerk, beside the window."""
+        from desktop.ui.help_dialog import HelpDialog
+
+        dialog = HelpDialog(self)
+        if guide:
+            dialog.show_guide()
+        dialog.show()
+        return dialog
 
     def _action(
         self,
