@@ -72,7 +72,8 @@ def test_f1_opens_the_keys_and_the_guide_is_a_tab_away(qtbot, db, tmp_path):
     assert dialogs and dialogs[-1].isVisible()
     shown = dialogs[-1]
     assert shown.keys.rowCount() == len(shortcuts())
-    assert re.search(r"Ctrl\+G", shown.keys.item(2, 0).text())
+    cell = shown.keys.item(2, 0)
+    assert cell is not None and re.search(r"Ctrl\+G", cell.text())
     shown.show_guide()
     assert "first day" in shown.guide.toPlainText()
     shown.close()
