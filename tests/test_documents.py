@@ -266,8 +266,12 @@ def test_run_sheet_for_an_assignee_a_department_or_both(db):
     assert f"Run sheet: {both.department} — Bo Crewlead" in shown
     with pytest.raises(NotFound, match="nobody"):
         documents.run_sheet(None, day, assignee="nobody")
-    with pytest.raises(InputError):
-        documents.todays_work_order_ids(None, day)
+    # neither: the whole town's day, in one packet
+    town = documents.run_sheet(None, day)
+    assert {o.request_id for o in town.orders} == {mine.id, theirs.id}
+    assert "Run sheet: every department" in read(
+        printing.build_run_sheet(town, documents.page_setup())
+    )
 
 
 def test_a_packet_too_big_is_refused_not_cut(db, monkeypatch: pytest.MonkeyPatch):

@@ -173,8 +173,9 @@ def test_todays_work_orders_list_and_packet(qtbot, db):
     today = page.today
     index = today.department.findData(request.department.code)
     today.department.setCurrentIndex(index)
-    assert today.orders.count() == 1
-    assert request.tracking_number in today.orders.item(0).text()
+    assert today.orders.rowCount() == 1
+    number = today.orders.item(0, 2)
+    assert number is not None and number.text() == request.tracking_number
     today.print_packet(show=False)
     with qtbot.waitSignal(today.last_job.ready, timeout=20000) as ready:
         pass
@@ -189,10 +190,22 @@ def test_todays_work_orders_list_and_packet(qtbot, db):
     page.load()
     today.department.setCurrentIndex(today.department.findData(""))
     today.crew.setCurrentIndex(today.crew.findData("pat.crew"))
-    assert today.orders.count() == 1 and today.print_button.isEnabled()
+    assert today.orders.rowCount() == 1 and today.print_button.isEnabled()
+    crew_cell = today.orders.item(0, 1)
+    assert crew_cell is not None and crew_cell.text() == "Pat Crew"
+    # the whole town's day, by department and crew
+    other = create_request(
+        RequestDraft(service_type="tree_trimming", description="Branch", address="3 Oak Ave")
+    )
     today.crew.setCurrentIndex(today.crew.findData(""))
-    assert today.orders.count() == 0 and not today.print_button.isEnabled()
-    assert "department or a crew member" in today.summary.text()
+    assert today.orders.rowCount() == 2 and today.print_button.isEnabled()
+    departments = [today.orders.item(row, 0) for row in range(2)]
+    names = [cell.text() for cell in departments if cell is not None]
+    assert names == sorted(names, key=str.casefold) and len(set(names)) == 2
+    assert "2 departments" in today.summary.text()
+    with qtbot.waitSignal(today.open_request) as opened:
+        today.orders.cellDoubleClicked.emit(1, 0)
+    assert opened.args[0] in (request.tracking_number, other.tracking_number)
 
 
 def test_the_counters_receipt_offer_opens_the_receipt_preview(qtbot, db, tmp_path):

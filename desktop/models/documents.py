@@ -414,9 +414,9 @@ def todays_work_order_ids(
     a crew lead), or of both together: the open requests (clock running) that are due by the
     end of that day or were never printed as a work order. Route order is the printout's job.
 
+    With neither, the whole town's work for the day (a small town prints one packet).
+
     More than MAX_PACKET is refused with a clear sentence rather than cut short."""
-    if not department_code and not assignee:
-        raise InputError(_("Choose a department, a crew member, or both, for the run sheet."))
     department = department_by_code(department_code) if department_code else None
     person = staff_by_username(assignee) if assignee else None
     end = dt.datetime.combine(day, dt.time.max)
@@ -447,7 +447,7 @@ def todays_work_order_ids(
     if len(ids) > MAX_PACKET:
         who = " — ".join(
             name for name in (department and department.name, person and person.full_name) if name
-        )
+        ) or _("The town")
         raise InputError(
             _(
                 "{who} has more than {limit} open work orders for {day}, more than one packet "

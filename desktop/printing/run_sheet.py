@@ -39,7 +39,7 @@ def in_route_order(orders: list[WorkOrderData]) -> list[WorkOrderData]:
 def crew_name(sheet: RunSheetData) -> str:
     """Whose packet it is: the department, the assignee, or both."""
     names = [clip(name, 200) for name in (sheet.department, sheet.assignee) if name.strip()]
-    return " — ".join(names) or _("(no department)")
+    return " — ".join(names) or _("every department")
 
 
 def _cover(

@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         page = WorkOrdersPage(self.staff)
         # this window's own saves do not move data_version: the lists are told directly
         page.closeout.closed.connect(self._request_saved)
+        page.today.open_request.connect(self.open_request)
         page.load()
         return page
 

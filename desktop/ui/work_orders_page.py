@@ -36,6 +36,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -50,8 +52,22 @@ from desktop.ui.scanner import take_scans
 
 
 class TodayTab(QWidget):
-    """A department's (or a crew member's) work orders for a day, and the button that prints
-    the packet."""
+    """The day's work orders as a table, by department and crew (one of them, or the whole
+    town's day), with the packet to print; double-click or Enter opens a request."""
+
+    #: open this request (tracking number) in the Requests area
+    open_request = Signal(str)
+
+    COLUMNS = (
+        ("department", _("Department")),
+        ("assignee", _("Crew")),
+        ("tracking_number", _("Number")),
+        ("address", _("Address")),
+        ("service_type", _("Type")),
+        ("priority_label", _("Priority")),
+        ("due", _("Due")),
+        ("printed", _("Printed")),
+    )
 
     def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
         super().__init__()
@@ -62,9 +78,20 @@ class TodayTab(QWidget):
         self.crew.setObjectName("crew")
         self.day = DayEdit()
         self.day.setDate(QDate.currentDate())
-        self.orders = QListWidget()
+        self.orders = QTableWidget(0, len(self.COLUMNS))
         self.orders.setObjectName("todaysOrders")
+        self.orders.setHorizontalHeaderLabels([label for _key, label in self.COLUMNS])
+        self.orders.verticalHeader().setVisible(False)
+        self.orders.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.orders.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.orders.setAlternatingRowColors(True)
+        self.orders.horizontalHeader().setStretchLastSection(True)
+        self.orders.cellDoubleClicked.connect(lambda row, _column: self._open(row))
+        open_key = QShortcut(QKeySequence(Qt.Key.Key_Return), self.orders)
+        open_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        open_key.activated.connect(lambda: self._open(self.orders.currentRow()))
         self.summary = QLabel()
+        self.summary.setObjectName("todaySummary")
         self.print_button = QPushButton(_("&Print the day's packet"))
         self.print_button.clicked.connect(self.print_packet)
         refresh = QPushButton(_("&Refresh"))
@@ -86,6 +113,7 @@ class TodayTab(QWidget):
         self.crew.currentIndexChanged.connect(lambda _i: self.load())
         self.day.dateChanged.connect(lambda _d: self.load())
         self.last_job: Any = None
+        self.shown: list[Any] = []
 
     def fill_departments(self) -> None:
         from desktop.models.lookups import active_departments, active_staff
@@ -111,36 +139,60 @@ class TodayTab(QWidget):
         from desktop.models import documents
         from desktop.printing import in_route_order
 
-        self.orders.clear()
         code, crew = self.department.currentData() or None, self.crew.currentData() or None
-        if not code and not crew:
-            self.summary.setText(_("Choose a department or a crew member."))
-            self.print_button.setEnabled(False)
-            return
         try:
             ids = documents.todays_work_order_ids(code, self.chosen_day(), assignee=crew)
-            orders = in_route_order(documents.work_orders(ids))
+            found = documents.work_orders(ids)
         except KnownError as exc:
             messages.error(self, exc)
             return
-        for order in orders:
-            due = order.due_at.strftime("%d %b %H:%M") if order.due_at else ""
-            mark = _(" (printed before)") if order.reprint else ""
-            parts = (order.tracking_number, order.address, order.service_type, order.priority_label)
-            self.orders.addItem("   ".join((*parts, due)) + mark)
+        # by department, then crew, each in the order the crew drives it
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for order in found:
+            groups.setdefault((order.department, order.assignee), []).append(order)
+        self.shown = [
+            order
+            for key in sorted(groups, key=lambda k: (k[0].casefold(), k[1].casefold()))
+            for order in in_route_order(groups[key])
+        ]
+        self.orders.setRowCount(len(self.shown))
+        for row, order in enumerate(self.shown):
+            values = {
+                "department": order.department,
+                "assignee": order.assignee or _("(nobody yet)"),
+                "tracking_number": order.tracking_number,
+                "address": order.address,
+                "service_type": order.service_type,
+                "priority_label": order.priority_label,
+                "due": order.due_at.strftime("%a %d %b %H:%M") if order.due_at else "",
+                "printed": _("yes") if order.reprint else "",
+            }
+            for column, (key, _label) in enumerate(self.COLUMNS):
+                self.orders.setItem(row, column, QTableWidgetItem(values[key]))
+        self.orders.resizeColumnsToContents()
+        crews = {order.assignee for order in self.shown}
+        departments = {order.department for order in self.shown}
         self.summary.setText(
-            ngettext("{n} work order", "{n} work orders", len(orders)).format(n=len(orders))
+            ngettext("{n} work order", "{n} work orders", len(self.shown)).format(n=len(self.shown))
+            + (
+                _(" — {d} departments, {c} crews").format(d=len(departments), c=len(crews))
+                if len(self.shown) > 1 and (len(departments) > 1 or len(crews) > 1)
+                else ""
+            )
         )
-        self.print_button.setEnabled(bool(orders))
+        self.print_button.setEnabled(bool(self.shown))
+
+    def _open(self, row: int) -> None:
+        if 0 <= row < len(self.shown):
+            self.open_request.emit(self.shown[row].tracking_number)
 
     def print_packet(self, **options: Any) -> None:
         from desktop.ui.print_preview import print_run_sheet
 
         code, crew = self.department.currentData() or None, self.crew.currentData() or None
-        if code or crew:
-            self.last_job = print_run_sheet(
-                self, code, self.chosen_day(), self.staff(), assignee=crew, **options
-            )
+        self.last_job = print_run_sheet(
+            self, code, self.chosen_day(), self.staff(), assignee=crew, **options
+        )
 
 
 def _close_out_refused() -> str:
