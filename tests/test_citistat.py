@@ -408,3 +408,28 @@ def test_goals_are_set_by_supervisors_only(db):
     goals.remove_goal("pothole", actor=boss)
     assert goals.goals() == []
     citistat.dashboard(PERIOD, actor=boss)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "compare", "expected", "kind"),
+    [
+        # the month so far, against the same days of the month before (not Nov 26-30)
+        ("2026-12-01", "2026-12-05", "", ("2026-11-01", "2026-11-05"), "month"),
+        ("2026-12-01", "2026-12-05", "year", ("2025-12-01", "2025-12-05"), "year"),
+        ("2026-12-01", "2026-12-05", "days", ("2026-11-26", "2026-11-30"), "days"),
+        # the year so far, against the same days last year (not a span from late January)
+        ("2026-01-01", "2026-12-05", "", ("2025-01-01", "2025-12-05"), "year"),
+        ("2026-07-01", "2026-12-05", "", ("2025-07-01", "2025-12-05"), "year"),  # fiscal year
+        ("2026-10-01", "2026-10-31", "", ("2026-09-01", "2026-09-30"), "month"),
+        ("2026-07-01", "2026-09-30", "", ("2026-04-01", "2026-06-30"), "month"),  # a quarter
+        ("2025-01-01", "2025-12-31", "", ("2024-01-01", "2024-12-31"), "year"),
+        ("2026-03-31", "2026-03-31", "month", ("2026-02-28", "2026-02-28"), "month"),
+        ("2028-02-29", "2028-02-29", "year", ("2027-02-28", "2027-02-28"), "year"),
+        ("2026-11-10", "2026-11-16", "", ("2026-11-03", "2026-11-09"), "days"),
+    ],
+)
+def test_what_a_period_is_compared_with(start, end, compare, expected, kind):
+    period = citistat.Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    before = period.previous(compare)
+    assert (before.start.isoformat(), before.end.isoformat()) == expected
+    assert (compare or period.default_comparison()) == kind

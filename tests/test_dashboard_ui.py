@@ -263,11 +263,33 @@ def test_a_period_of_the_supervisors_own_dates(window):
     )
     expected = citistat.dashboard(board.period)
     assert page.tiles["received"].value_text == f"{expected.received.count:,}"
-    before = board.previous_period  # as many days just before
-    assert before.end == dt.date(2026, 6, 30) and before.days == board.period.days
+    before = board.previous_period  # a quarter: the quarter before, as a council compares
+    assert before == citistat.Period(dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert "the same days of the month before" in page.heading.text()
+    page.compare_choice.setCurrentIndex(page.compare_choice.findData("year"))
+    assert page.board.previous_period == citistat.Period(dt.date(2025, 7, 1), dt.date(2025, 9, 30))
+    assert "the same days last year" in page.heading.text()
+    page.compare_choice.setCurrentIndex(page.compare_choice.findData("days"))
+    days_before = page.board.previous_period
+    assert days_before.end == dt.date(2026, 6, 30) and days_before.days == board.period.days
+    page.compare_choice.setCurrentIndex(0)
     page.date_to.setDate(page.date_to.date().addYears(-1))  # typed the wrong way round
     assert page.board is not None and page.board.period.start == dt.date(2025, 9, 30)
     assert page.drill_tile("received")
     assert listed(main) == page.board.received.count
     choose(page, "October 2026")
     assert page.date_from.isHidden()
+
+
+@pytest.mark.parametrize(
+    ("largest", "labels"),
+    [(0, [0, 1]), (1, [0, 1]), (3, [0, 1, 2, 3]), (7, [0, 2, 4, 6, 8]), (45_000, None)],
+)
+def test_a_count_axis_has_whole_numbers(largest, labels):
+    from desktop.ui.dashboard_page import whole_number_axis
+
+    top, step = whole_number_axis(largest)
+    shown = list(range(0, top + 1, step))
+    assert top >= largest and top // step + 1 <= 6
+    if labels is not None:
+        assert shown == labels

@@ -25,6 +25,16 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     stats.add_argument("--from", dest="start", type=day_argument, metavar="DATE")
     stats.add_argument("--to", dest="end", type=day_argument, metavar="DATE")
     stats.add_argument("--month", metavar="YYYY-MM", help=_("a calendar month instead"))
+    stats.add_argument(
+        "--compare",
+        choices=("month", "year", "days"),
+        default="",
+        help=_(
+            "compare with the same days of the month before, the same days last year, or as "
+            "many days just before (default: a month with the month before, a year so far "
+            "with last year)"
+        ),
+    )
 
     report = commands.add_parser("report", help=_("reports for the council"))
     kinds = report.add_subparsers(dest="action", metavar="REPORT", required=True)
@@ -87,13 +97,15 @@ def _period(args: argparse.Namespace) -> Any:
 
 def stats_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.citistat import dashboard
+    from desktop.models.citistat import comparisons, dashboard
 
-    board = dashboard(_period(args))
+    board = dashboard(_period(args), compare=args.compare)
     data = board.as_dict()
     lines = [
-        _("{period} (against {before})").format(
-            period=board.period.label(), before=board.previous_period.label()
+        _("{period} (against {before}: {which})").format(
+            period=board.period.label(),
+            before=board.previous_period.label(),
+            which=comparisons()[board.comparison],
         ),
         _("  received {n:,} (before {b:,})").format(
             n=board.received.count, b=board.received.previous or 0

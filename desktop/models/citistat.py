@@ -87,12 +87,39 @@ class Period:
         """The first moment after the period."""
         return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time())
 
-    def previous(self) -> Period:
-        """The period of the same length just before (a whole month gives the month before)."""
-        if self.start.day == 1 and self.end == _month_end(self.start):
-            before = self.start - dt.timedelta(days=1)
-            return Period(before.replace(day=1), before)
-        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+    def previous(self, compare: str = "") -> Period:
+        """The period it is compared with (COMPARISONS): the same days of the month before
+        ("month": December 1-5 against November 1-5, a whole month against the month before),
+        the same days a year before ("year"), or as many days just before ("days"). With no
+        choice, the one a council expects (`default_comparison`)."""
+        compare = compare or self.default_comparison()
+        if compare == "year":
+            return Period(_years_back(self.start, 1), _years_back(self.end, 1))
+        if compare == "month":
+            if self.start.day == 1 and self.end == _month_end(self.end):
+                before = self.start - dt.timedelta(days=1)  # whole months: as many before
+                months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+                first = _months_back(before.replace(day=1), months)
+                return Period(first, before)
+            return Period(_months_back(self.start, 1), _months_back(self.end, 1))
+        if compare == "days":
+            return Period(
+                self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1)
+            )
+        raise InputError(_("Compare with {choices}.").format(choices=", ".join(COMPARISONS)))
+
+    def default_comparison(self) -> str:
+        """What a council compares a period with: a month, or a month so far, with the same
+        days of the month before (a run of whole months with as many before); a year of
+        months, or a span from the first of a month into a later month (a year or fiscal year
+        so far), with the same days last year; any other span with as many days before."""
+        whole_months = self.start.day == 1 and self.end == _month_end(self.end)
+        months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+        if whole_months:
+            return "year" if months >= 12 else "month"
+        if self.start.day == 1:
+            return "month" if months == 1 else "year"
+        return "days"
 
     def label(self) -> str:
         if self.start.day == 1 and self.end == _month_end(self.start):
@@ -118,6 +145,33 @@ class Period:
     def last_days(cls, days: int, today: dt.date | None = None) -> Period:
         today = today or clock.today()
         return cls(today - dt.timedelta(days=days - 1), today)
+
+
+#: what a period can be compared with, in the clerk's words
+def comparisons() -> dict[str, str]:
+    return {
+        "month": _("the same days of the month before"),
+        "year": _("the same days last year"),
+        "days": _("as many days just before"),
+    }
+
+
+COMPARISONS = ("month", "year", "days")
+
+
+def _months_back(day: dt.date, months: int) -> dt.date:
+    """The same day `months` months earlier (the 31st becomes the month's last day)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = month_calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def _years_back(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # February 29th
+        return day.replace(year=day.year - years, day=28)
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -197,6 +251,8 @@ class GoalResult:
 class Dashboard:
     period: Period
     previous_period: Period
+    #: what the period is compared with: month | year | days (comparisons())
+    comparison: str
     as_of: dt.datetime
     received: Bar
     by_channel: list[Bar]
@@ -258,6 +314,7 @@ class Dashboard:
             "previous_period": {
                 "from": self.previous_period.start.isoformat(),
                 "to": self.previous_period.end.isoformat(),
+                "compared_with": self.comparison,
             },
             "as_of": self.as_of.isoformat(timespec="seconds"),
             "received": {"count": self.received.count, "previous": self.received.previous},
@@ -563,11 +620,18 @@ def block_label(key: str) -> str:
     return _("{hundred} block of {street}").format(hundred=hundred, street=street.title())
 
 
-def dashboard(period: Period, *, now: dt.datetime | None = None, actor: Any = None) -> Dashboard:
-    """Every number of the dashboard for `period`, each against the period before."""
+def dashboard(
+    period: Period,
+    *,
+    now: dt.datetime | None = None,
+    actor: Any = None,
+    compare: str = "",
+) -> Dashboard:
+    """Every number of the dashboard for `period`, each against the period it is compared
+    with (`compare`: Period.previous)."""
     permissions.require(actor, permissions.REPORTS_VIEW)
     now = now or clock.now()
-    before = period.previous()
+    before = period.previous(compare)
     moment = min(now, period.ends)
     moment_before = min(now, before.ends)
     with reading():
@@ -684,6 +748,7 @@ def dashboard(period: Period, *, now: dt.datetime | None = None, actor: Any = No
     return Dashboard(
         period=period,
         previous_period=before,
+        comparison=compare or period.default_comparison(),
         as_of=moment,
         received=Bar(_("Received"), len(received), in_period(), received_before),
         by_channel=by_channel,

@@ -226,6 +226,21 @@ class Tile(QPushButton):
         self.setMinimumHeight(max(86, self._layout.sizeHint().height()))
 
 
+def whole_number_axis(largest: int, most_ticks: int = 6) -> tuple[int, int]:
+    """The top of a count axis and the step between its labels: whole numbers only, a step of
+    1, 2 or 5 times a power of ten, at most `most_ticks` labels (a town with one open request
+    read "1, 0, 0, 0, 0, 0": quarters printed as whole numbers)."""
+    largest = max(int(largest), 1)
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            candidate = step * factor
+            top = -(-largest // candidate) * candidate
+            if top // candidate + 1 <= most_ticks:
+                return top, candidate
+        step *= 10
+
+
 class BarChart:
     """A QtCharts bar chart whose axes are made once and refilled: axes removed and added
     again on every refresh leave their old labels drawn over the new ones."""
@@ -276,8 +291,9 @@ class BarChart:
             or [""]
         )
         self.categories.setLabelsAngle(-90 if every > 1 else 0)
-        self.numbers.setRange(0, max([bar.count for bar in bars] + [1]))
-        self.numbers.applyNiceNumbers()
+        top, step = whole_number_axis(max([bar.count for bar in bars] + [1]))
+        self.numbers.setRange(0, top)
+        self.numbers.setTickCount(top // step + 1)
         series.attachAxis(self.categories)
         series.attachAxis(self.numbers)
         self.shown = list(bars)
@@ -319,6 +335,19 @@ class DashboardPage(QWidget):
         self.date_from.setObjectName("dashboardFrom")
         self.date_to.setObjectName("dashboardTo")
         self.period_choice.currentIndexChanged.connect(lambda _i: self._period_chosen())
+        self.compare_choice = QComboBox()
+        self.compare_choice.setObjectName("dashboardCompare")
+        self.compare_choice.addItem(_("as a council would"), "")
+        for key, label in citistat.comparisons().items():
+            self.compare_choice.addItem(label, key)
+        self.compare_choice.setToolTip(
+            _(
+                "What the period is compared with. As a council would: a month (or the month so "
+                "far) with the same days of the month before, a year so far with the same days "
+                "last year."
+            )
+        )
+        self.compare_choice.currentIndexChanged.connect(lambda _i: self.refresh())
         self.refresh_button = QPushButton(_("Refresh (F5)"))
         self.refresh_button.clicked.connect(lambda _c=False: self.refresh())
         self.goals_button = QPushButton(_("Goals…"))
@@ -336,6 +365,8 @@ class DashboardPage(QWidget):
         self.dates_to_label.setVisible(False)
         top.addWidget(self.dates_to_label)
         top.addWidget(self.date_to)
+        top.addWidget(QLabel(_("compared with")))
+        top.addWidget(self.compare_choice)
         top.addWidget(self.refresh_button)
         top.addStretch(1)
         top.addWidget(self.goals_button)
@@ -512,7 +543,9 @@ class DashboardPage(QWidget):
 
     def refresh(self) -> bool:
         try:
-            board = citistat.dashboard(self.period, actor=self.staff())
+            board = citistat.dashboard(
+                self.period, actor=self.staff(), compare=self.compare_choice.currentData() or ""
+            )
         except KnownError as exc:
             messages.error(self, exc)
             return False
@@ -527,8 +560,10 @@ class DashboardPage(QWidget):
             f"<b style='font-size:13pt'>{escape(b.period.label())}</b>"
             f"<span style='color:{GREY}'>  "
             + escape(
-                _("against {before}; open and overdue as of {when}").format(
-                    before=b.previous_period.label(), when=f"{b.as_of:%d %b %Y %H:%M}"
+                _("against {before} ({which}); open and overdue as of {when}").format(
+                    before=b.previous_period.label(),
+                    which=citistat.comparisons().get(b.comparison, b.comparison),
+                    when=f"{b.as_of:%d %b %Y %H:%M}",
                 )
             )
             + "</span>"
