@@ -24,6 +24,8 @@ def _listed() -> set[str]:
                 found.add(f"{prefix}{number}")
             continue
         found.update(k.strip() for k in keys.split(","))
+    if "Enter" in found:
+        found.add("Return")  # the key is labelled Enter; Qt calls the main one Return
     return found
 
 

@@ -64,6 +64,7 @@ def shortcuts() -> list[tuple[str, str, str]]:
         ),
         ("Ctrl+S", _("Settings, print preview"), _("Save (a request type, a department; a PDF)")),
         ("1, 2, 3, 4", _("Work orders → Close-out"), _("The outcome the crew ticked")),
+        ("Enter", _("Work orders → Today's work orders"), _("Open the chosen request")),
         ("F5", _("Dashboard"), _("Count again")),
     ]
 
