@@ -301,3 +301,31 @@ def test_an_import_from_the_screen_is_by_the_signed_in_clerk(qtbot, db, tmp_path
     (tmp_path / "bad.json").write_text("[1, 2]", encoding="utf-8")
     shown.import_from(tmp_path / "bad.json")  # a clear message (a log line in tests), no crash
     assert "Nothing was imported" in caplog.text
+
+
+def test_the_editor_picks_types_department_and_owner(page):
+    from desktop.models.knowledge import ArticleDraft
+    from desktop.models.schema import FaqArticle
+
+    page.edit(None)
+    editor = page.editor
+    assert editor.types.count() > 40  # every active type, by name, to tick
+    editor.title.setText("Why was my street not swept?")
+    editor.body.setPlainText("Sweeping follows the posted schedule.")
+    editor.type_filter.setText("sweep")
+    shown = [
+        editor.types.item(row).text()
+        for row in range(editor.types.count())
+        if not editor.types.item(row).isHidden()
+    ]
+    assert shown and all("sweep" in text.casefold() for text in shown)
+    editor.choose_types(["street_sweeping"])
+    editor.department.setCurrentIndex(editor.department.findData("DPW"))
+    assert editor.owner.itemText(0).startswith("(nobody")
+    draft = editor.draft()
+    assert draft.types == ["street_sweeping"] and draft.department == "DPW"
+    page.save()
+    saved = FaqArticle.get(FaqArticle.title == "Why was my street not swept?")
+    assert ArticleDraft.of(saved).types == ["street_sweeping"]
+    assert saved.department.code == "DPW"
+    assert "Owner: nobody named" in page.reader.toPlainText()

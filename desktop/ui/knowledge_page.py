@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -258,7 +260,9 @@ class KnowledgePage(QWidget):
                 + " · "
                 + _("Audience: {a}").format(a=audience)
                 + " · "
-                + _("Owner: {o}").format(o=draft.owner or "-")
+                + _("Owner: {o}").format(
+                    o=draft.owner or _("nobody named (the administrator reviews it)")
+                )
                 + " · "
                 + _("Review by: {d}").format(d=draft.review_by or "-")
                 + ("" if draft.active else " · " + _("ARCHIVED"))
@@ -459,13 +463,24 @@ class ArticleEditor(QWidget):
         self.title = QLineEdit()
         self.body = QPlainTextEdit()
         self.keywords = QLineEdit()
-        self.types = QLineEdit()
-        self.types.setPlaceholderText(_("request type codes, e.g. pothole missed_trash"))
-        self.department = QLineEdit()
+        # pickers, not typed codes: a type or department mistyped was refused after the fact
+        self.type_filter = QLineEdit()
+        self.type_filter.setObjectName("articleTypeFilter")
+        self.type_filter.setPlaceholderText(_("find a request type (tick the ones it answers)"))
+        self.type_filter.setClearButtonEnabled(True)
+        self.types = QListWidget()
+        self.types.setObjectName("articleTypes")
+        self.types.setMaximumHeight(130)
+        self.type_filter.textChanged.connect(self._filter_types)
+        self.department = QComboBox()
+        self.department.setObjectName("articleDepartment")
         self.audience = QComboBox()
         self.audience.addItem(_("Public"), "public")
         self.audience.addItem(_("Staff only"), "staff")
-        self.owner = QLineEdit()
+        self.owner = QComboBox()
+        self.owner.setObjectName("articleOwner")
+        self.owner.setToolTip(_("Who keeps it up to date and is reminded on its review date"))
+        self._fill_pickers()
         self.review_by = DayEdit()
         self.review_by.setMinimumDate(QDate(2000, 1, 1))
         self.review_by.setSpecialValueText(_("(no review date)"))
@@ -477,7 +492,10 @@ class ArticleEditor(QWidget):
         form.addRow(_("Question"), self.title)
         form.addRow(_("Answer"), self.body)
         form.addRow(_("Keywords"), self.keywords)
-        form.addRow(_("Request types"), self.types)
+        type_column = QVBoxLayout()
+        type_column.addWidget(self.type_filter)
+        type_column.addWidget(self.types)
+        form.addRow(_("Request types"), type_column)
         form.addRow(_("Department"), self.department)
         form.addRow(_("Audience"), self.audience)
         form.addRow(_("Owner"), self.owner)
@@ -496,29 +514,94 @@ class ArticleEditor(QWidget):
         self.title.setText(draft.title)
         self.body.setPlainText(draft.body)
         self.keywords.setText(draft.keywords)
-        self.types.setText(" ".join(draft.types))
-        self.department.setText(draft.department)
+        self._fill_pickers()
+        chosen = set(draft.types)
+        for row in range(self.types.count()):
+            item = self.types.item(row)
+            code = item.data(Qt.ItemDataRole.UserRole)
+            item.setCheckState(Qt.CheckState.Checked if code in chosen else Qt.CheckState.Unchecked)
+        self._pick(self.department, draft.department)
         self.audience.setCurrentIndex(max(0, self.audience.findData(draft.audience)))
-        self.owner.setText(draft.owner)
+        self._pick(self.owner, draft.owner)
+        self.type_filter.clear()
         self.review_by.setDate(
             QDate(draft.review_by) if draft.review_by else self.review_by.minimumDate()
         )
         self.note.clear()
+
+    def _fill_pickers(self) -> None:
+        try:
+            _editor_pickers(self)
+        except KnownError as exc:
+            messages.error(self, exc)
+
+    @staticmethod
+    def _pick(combo: QComboBox, code: str) -> None:
+        index = combo.findData(code)
+        if index < 0 and code:  # retired or inactive since: kept, not dropped on save
+            combo.addItem(_("{code} (no longer active)").format(code=code), code)
+            index = combo.count() - 1
+        combo.setCurrentIndex(max(index, 0))
+
+    def chosen_types(self) -> list[str]:
+        return [
+            str(self.types.item(row).data(Qt.ItemDataRole.UserRole))
+            for row in range(self.types.count())
+            if self.types.item(row).checkState() == Qt.CheckState.Checked
+        ]
+
+    def choose_types(self, codes: list[str]) -> None:
+        for row in range(self.types.count()):
+            item = self.types.item(row)
+            wanted = item.data(Qt.ItemDataRole.UserRole) in codes
+            item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+
+    def _filter_types(self, text: str) -> None:
+        words = text.casefold().split()
+        for row in range(self.types.count()):
+            item = self.types.item(row)
+            shown = all(word in item.text().casefold() for word in words)
+            item.setHidden(not shown and item.checkState() != Qt.CheckState.Checked)
 
     def draft(self) -> knowledge.ArticleDraft:
         return knowledge.ArticleDraft(
             title=self.title.text(),
             body=self.body.toPlainText(),
             keywords=self.keywords.text(),
-            department=self.department.text(),
-            types=self.types.text().replace(",", " ").split(),
+            department=str(self.department.currentData() or ""),
+            types=self.chosen_types(),
             audience=str(self.audience.currentData()),
-            owner=self.owner.text(),
+            owner=str(self.owner.currentData() or ""),
             review_by=None
             if self.review_by.date() == self.review_by.minimumDate()
             else _as_date(self.review_by.date().toPython()),
             active=self.active,
         )
+
+
+def _editor_pickers(editor: ArticleEditor) -> None:
+    """The request types, departments and staff, read for the editor's pickers (a value the
+    article has that is no longer active is kept, marked, so saving does not drop it)."""
+    from desktop.models.lookups import active_departments, active_staff, active_types
+
+    for combo in (editor.department, editor.owner):
+        combo.blockSignals(True)
+        combo.clear()
+    editor.department.addItem(_("(no department)"), "")
+    for department in active_departments():
+        editor.department.addItem(department.name, department.code)
+    editor.owner.addItem(_("(nobody: the administrator reviews it)"), "")
+    for person in active_staff():
+        editor.owner.addItem(person.full_name, person.username)
+    for combo in (editor.department, editor.owner):
+        combo.blockSignals(False)
+    editor.types.clear()
+    for kind in active_types():
+        item = QListWidgetItem(f"{kind.name} ({kind.code})")
+        item.setData(Qt.ItemDataRole.UserRole, kind.code)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Unchecked)
+        editor.types.addItem(item)
 
 
 def _as_date(value: object) -> dt.date | None:
