@@ -327,5 +327,5 @@ def test_the_editor_picks_types_department_and_owner(page):
     page.save()
     saved = FaqArticle.get(FaqArticle.title == "Why was my street not swept?")
     assert ArticleDraft.of(saved).types == ["street_sweeping"]
-    assert saved.department.code == "DPW"
+    assert saved.department is not None and saved.department.code == "DPW"
     assert "Owner: nobody named" in page.reader.toPlainText()
