@@ -158,7 +158,7 @@ class CounterPage(QWidget):
         splitter.addWidget(side_column)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([640, 380])
+        splitter.setSizes([840, 340])  # the form whole on a 1400-pixel screen
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         # above the form, not in it: the message stays in view while the cursor goes to the

@@ -516,10 +516,14 @@ class ArticleEditor(QWidget):
         self.keywords.setText(draft.keywords)
         self._fill_pickers()
         chosen = set(draft.types)
-        for row in range(self.types.count()):
+        ticked = []
+        for row in reversed(range(self.types.count())):
             item = self.types.item(row)
-            code = item.data(Qt.ItemDataRole.UserRole)
-            item.setCheckState(Qt.CheckState.Checked if code in chosen else Qt.CheckState.Unchecked)
+            if item.data(Qt.ItemDataRole.UserRole) in chosen:
+                ticked.append(self.types.takeItem(row))
+        for item in ticked:  # the article's own types first, where they are seen
+            item.setCheckState(Qt.CheckState.Checked)
+            self.types.insertItem(0, item)
         self._pick(self.department, draft.department)
         self.audience.setCurrentIndex(max(0, self.audience.findData(draft.audience)))
         self._pick(self.owner, draft.owner)

@@ -74,10 +74,10 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self._factories: list[Callable[[], QWidget]] = []
         self._built: dict[int, QWidget] = {}
-        for title, factory in self._areas():
+        for number, (title, factory) in enumerate(self._areas(), start=1):
             self.stack.addWidget(_Holder())
             self._factories.append(factory)
-            QListWidgetItem(title, self.nav)
+            QListWidgetItem(title, self.nav).setToolTip(f"Ctrl+{number}")
         self.nav.currentRowChanged.connect(self.show_page)
         self.nav.setMinimumWidth(self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 16)
 
@@ -247,7 +247,8 @@ class MainWindow(QMainWindow):
             parts.append(_("{n} late").format(n=work.overdue_since))
         item.setText(_("Requests") + (f"  ({', '.join(parts)})" if parts else ""))
         item.setToolTip(
-            _(
+            "Ctrl+2. "
+            + _(
                 "Assigned to you and open: {assigned}. New for your department: {new}. "
                 "Gone overdue since you last looked at My work: {late}. The views “Mine” and "
                 "“My work: …” in Requests list them."
@@ -357,6 +358,7 @@ class MainWindow(QMainWindow):
         self.goto = QLineEdit()
         self.goto.setObjectName("gotoRequest")
         self.goto.setPlaceholderText(_("number or scan (Ctrl+G)"))
+        self.goto.setToolTip(_("Go to a request: type or scan its number, Enter (Ctrl+G)"))
         self.goto.setMaximumWidth(220)
         self.goto.returnPressed.connect(self._goto_entered)
         bar.addWidget(self.goto)
