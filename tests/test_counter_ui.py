@@ -477,6 +477,9 @@ def test_the_window_tells_the_counter_its_database_is_read_only(qtbot, db, db_pa
     from desktop.ui.main_window import MainWindow
     from desktop.ui.prefs import Prefs
 
+    request = create_request(
+        RequestDraft(service_type="tree_trimming", description="Branch", address="3 Oak Ave")
+    )
     close_database(db)
     opened = open_database(db_path, read_only=True)
     try:
@@ -487,5 +490,12 @@ def test_the_window_tells_the_counter_its_database_is_read_only(qtbot, db, db_pa
         assert isinstance(counter, CounterPage)
         assert not counter.read_only_note.isHidden()
         assert not counter.save_button.isEnabled()
+        # the request's actions are greyed with the reason; printing it is still offered
+        assert window.open_request(request.tracking_number)
+        detail = window.requests_page.detail
+        assert not detail.buttons["note"].isEnabled()
+        assert detail.buttons["note"].toolTip() == window.read_only_reason()
+        assert detail.menu_actions["Print work order"].isEnabled()
+        assert not detail.menu_actions["Reopen…"].isEnabled()
     finally:
         close_database(opened)

@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         hidden = self.prefs.get("requests/hidden_columns") or None
         page = RequestsPage(self.staff, hidden)
         page.my_work_since = self._my_work_since
+        page.detail.read_only = self.read_only_reason
         page.my_work_seen.connect(self._my_work_seen)
         page.load()
         return page

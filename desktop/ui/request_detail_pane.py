@@ -194,6 +194,8 @@ class RequestDetailPane(QWidget):
         self.staff = staff
         self.detail: RequestDetail | None = None
         self.ask: Ask = ask_with_dialog(self)
+        #: why nothing can be saved now ("" when saves work): the actions are greyed with it
+        self.read_only: Callable[[], str] = lambda: ""
         #: a note, an update or a closing note, with the saved responses offered
         self.ask_text: AskText = ask_text_with_dialog(self)
         self.ask_number = ask_number_with_dialog(self)
@@ -650,6 +652,21 @@ class RequestDetailPane(QWidget):
             if menu_action is not None:
                 menu_action.setEnabled(True)
                 gate(menu_action, action)
+        reason = self.read_only()
+        if reason:  # said on the buttons before a note is typed, not after
+            printing = {
+                _("Print work order"),
+                _("Print the resident's receipt"),
+                _("Print a letter to the resident…"),
+            }
+            for key, button in self.buttons.items():
+                if key != "more":
+                    button.setEnabled(False)
+                    button.setToolTip(reason)
+            for label, menu_action in self.menu_actions.items():
+                if label not in printing:
+                    menu_action.setEnabled(False)
+                    menu_action.setToolTip(reason)
 
     def acknowledge(self) -> bool:
         request = self.request
