@@ -74,8 +74,8 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         "run-sheet",
         parents=[common, out],
         help=_(
-            "the packet of a department or a crew member for a day: the route list, then the "
-            "work orders"
+            "the packet of a department, a crew member, or (with neither) the whole town for a "
+            "day: the route list, then the work orders"
         ),
     )
     sheet.add_argument("--department", metavar="CODE", help=_("the department's code"))
@@ -151,10 +151,7 @@ def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         printed = documents.resolve_references(args.ids)
         pdf = printing.build_work_orders(documents.work_orders(printed), setup)
     elif args.action == "run-sheet":
-        if not args.department and not args.assignee:
-            raise InputError(
-                _("Say whose run sheet to print: --department CODE, --assignee USERNAME, or both.")
-            )
+        # neither: the whole town's day, as in the window
         sheet = documents.run_sheet(
             args.department, args.date or clock.today(), assignee=args.assignee
         )
