@@ -1,7 +1,7 @@
 """FAQ search and triage with 2,000 articles and the demo database's requests (1,000,000 by
 default): p50 and p95 per query, beside a raw FTS5 MATCH on the same file in the same run.
-Target (PRODUCT.md): ≤ 20 ms per query, p95. The 2,000 articles are added to a copy of the
-demo database, so the shared benchmark file is left as it was.
+Target (the knowledge-base issue): ≤ 20 ms per query, p95. The 2,000 articles are added to a
+copy of the demo database, so the shared benchmark file is left as it was.
 """
 
 from __future__ import annotations

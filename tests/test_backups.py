@@ -1,4 +1,4 @@
-"""Backups, restore, check and the check on opening (RELIABILITY.md rules 7, 8, 9, 11)."""
+"""Backups, restore, check and the check on opening (docs/RELIABILITY.md rules 7, 8, 9, 11)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The SQLite connection follows RELIABILITY.md rules 1-4; writes go through one helper."""
+"""The SQLite connection follows docs/RELIABILITY.md rules 1-4; writes go through one helper."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Who has the database open (RELIABILITY.md rule 10): rows written, refreshed, expired, named."""
+"""Who has the database open (docs/RELIABILITY.md rule 10): rows written, refreshed, expired,
+named."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Torture tests: real processes on a real file (RELIABILITY.md, "the tests that prove it").
+"""Torture tests: real processes on a real file (docs/RELIABILITY.md, "the tests that prove it").
 
 Each test prints its counts (trials run, saves acknowledged, saves found, checks passed); run
 `pytest -m slow -s tests/test_torture.py` to see them. The other processes are

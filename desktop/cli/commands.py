@@ -258,7 +258,7 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
             sign_in_for_command(args, changes_data=changes)
             if changes and not opened.read_only:
                 # a command that changes data is someone working in the file, as a window is:
-                # a restore, a VACUUM or an upgrade elsewhere waits for it (RELIABILITY.md 10)
+                # a restore, a VACUUM or an upgrade elsewhere waits for it (docs/RELIABILITY.md 10)
                 _start_session()
             handler(args, opened)
             if changes and not opened.read_only:

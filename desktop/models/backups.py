@@ -1,4 +1,4 @@
-"""Backups of a town's SQLite file, and restoring one (RELIABILITY.md rules 7 and 9).
+"""Backups of a town's SQLite file, and restoring one (docs/RELIABILITY.md rules 7 and 9).
 
 A backup is made with SQLite's backup API (a consistent copy of a live file) into a temporary
 file, flushed to disk, checked with `integrity_check`, then renamed into place: a file with a

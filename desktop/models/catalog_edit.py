@@ -2,7 +2,7 @@
 
 Their questions are in `catalog_questions`, departments in `catalog_departments`, export and
 import in `catalog_transfer`. Every change checks CATALOG_EDIT, goes through the one write helper
-with its audit record, and carries the version the supervisor saw (RELIABILITY.md rule 5). A
+with its audit record, and carries the version the supervisor saw (docs/RELIABILITY.md rule 5). A
 type's code never changes once saved: requests, answers, exports and Open311 clients know it by
 its code. A retired type leaves the Counter's picker and triage; its requests keep it.
 """

@@ -3,7 +3,8 @@
 The resident kept takes over the other record's requests, follower reports, answered questions
 and phone numbers and emails; the other record stays on file, marked as merged into the kept one
 (so `find_contacts` no longer offers it). Both records carry the version the clerk saw: a merge
-over someone else's newer change is a conflict, never a silent overwrite (RELIABILITY.md rule 5).
+over someone else's newer change is a conflict, never a silent overwrite (docs/RELIABILITY.md
+rule 5).
 """
 
 from __future__ import annotations

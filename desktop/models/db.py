@@ -1,7 +1,7 @@
 """Opening a town's database and writing to it safely.
 
 This is the one module that knows SQLite from PostgreSQL. SQLite connections follow
-RELIABILITY.md rules 1-4: rollback journal (never WAL, which breaks on network drives),
+docs/RELIABILITY.md rules 1-4: rollback journal (never WAL, which breaks on network drives),
 synchronous FULL (EXTRA on a shared drive), foreign keys on, one busy timeout, and every write
 through `write()`, which opens `BEGIN IMMEDIATE` so a writer waits for the lock instead of failing.
 """
@@ -747,7 +747,7 @@ def raw_datetime(moment: dt.datetime) -> Any:
 
 
 def data_version() -> int:
-    """A number that changes when another connection commits (RELIABILITY.md rule 6).
+    """A number that changes when another connection commits (docs/RELIABILITY.md rule 6).
 
     SQLite's `PRAGMA data_version` costs nothing and ignores this connection's own commits.
     On PostgreSQL the nearest equivalent is the next transaction id the server will hand out:

@@ -1,6 +1,6 @@
 """Checking a database file: quick_check on open, the full check for `frontcounter check`.
 
-`quick_check` is O(N) and runs on every open (RELIABILITY.md rule 8); `integrity_check` is
+`quick_check` is O(N) and runs on every open (docs/RELIABILITY.md rule 8); `integrity_check` is
 O(N log N) and does not look at foreign keys, so the full check runs `foreign_key_check` too.
 The full check reads the file through its own read-only connection: it works on a file that the
 app refuses to open, and changes nothing.

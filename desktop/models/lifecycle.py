@@ -2,8 +2,8 @@
 resolution, closing, reopening and linking duplicates.
 
 Every change carries the version the clerk saw; saving over someone else's newer change raises
-ConflictError instead of overwriting it (RELIABILITY.md rule 5). Every change is an event in the
-request's history, with who and when.
+ConflictError instead of overwriting it (docs/RELIABILITY.md rule 5). Every change is an event in
+the request's history, with who and when.
 """
 
 from __future__ import annotations

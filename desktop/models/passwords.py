@@ -1,4 +1,5 @@
-"""Staff passwords, hashed with scrypt (RELIABILITY.md rule 14); the parameters go with each hash.
+"""Staff passwords, hashed with scrypt (docs/RELIABILITY.md rule 14); the parameters go with each
+hash.
 
 A stored hash reads `scrypt$n=131072,r=8,p=1$SALT$KEY` (salt and key in base64), so a hash made
 with other parameters still verifies and is upgraded on the next sign-in (`needs_rehash`).

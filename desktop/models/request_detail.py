@@ -1,7 +1,7 @@
 """Everything about one request or one resident, read at once for a screen or a printout.
 
 The detail pane, the Counter screen's caller history and the CLI's `show` read plain data from
-here; nothing in it holds a cursor or a model that reads again later (RELIABILITY.md rule 4).
+here; nothing in it holds a cursor or a model that reads again later (docs/RELIABILITY.md rule 4).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ typed must be found (as the start of a word, so results appear while the clerk i
 On SQLite each request has one document in an FTS5 index, `request_text`, kept current by
 triggers, so every path that writes a request, a contact, a note or a type (the counter, the
 CLI, imports, the demo generator) keeps it up to date without remembering to. The clerk's text
-never reaches `MATCH` as typed: it is cut into words and each word is quoted (RELIABILITY.md
+never reaches `MATCH` as typed: it is cut into words and each word is quoted (docs/RELIABILITY.md
 rule 12). A search that matches very many requests yields the newest `SEARCH_CAP` of them, read
 newest first and stopping there, so a keystroke never waits for a count of half the town. On
 PostgreSQL the same search runs as case-insensitive LIKE over the same columns.

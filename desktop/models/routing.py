@@ -4,7 +4,7 @@ A rule has conditions (a request type, a street, a ZIP code, words in the descri
 outcomes (a department, an assignee, a priority). `route` tries the active rules in position
 order; the first whose every given condition matches decides, and whatever it leaves empty falls
 back to the type's department, that department's default assignee and the type's priority.
-Editing a rule carries the version the supervisor saw (RELIABILITY.md rule 5).
+Editing a rule carries the version the supervisor saw (docs/RELIABILITY.md rule 5).
 """
 
 from __future__ import annotations

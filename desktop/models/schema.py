@@ -2,7 +2,8 @@
 
 The models map onto Open311 GeoReport v2 (see `open311.py`): ServiceType is a service, its
 ServiceAttributes are the service definition, ServiceRequest is a request. Every editable record
-carries `version` for optimistic locking (RELIABILITY.md rule 5). Times are the town's local time.
+carries `version` for optimistic locking (docs/RELIABILITY.md rule 5). Times are the town's local
+time.
 """
 
 from __future__ import annotations
@@ -508,7 +509,7 @@ class TriageTypeCount(BaseModel):
     requests = IntegerField(default=0)
 
 
-# -- who has the database open (sessions.py; RELIABILITY.md rule 10) ----------------------------
+# -- who has the database open (sessions.py; docs/RELIABILITY.md rule 10) -----------------------
 
 
 class DbSession(BaseModel):

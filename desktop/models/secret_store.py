@@ -1,4 +1,4 @@
-"""Database passwords kept only in the operating system's keyring (RELIABILITY.md rule 13).
+"""Database passwords kept only in the operating system's keyring (docs/RELIABILITY.md rule 13).
 
 Only real keyrings count: Windows Credential Locker, the macOS Keychain, the Secret Service
 (GNOME Keyring, KeePassXC) and KWallet. keyring's "fail" and "null" backends and every plaintext

@@ -1,4 +1,4 @@
-"""Who has the database open: one row per running Front Counter (RELIABILITY.md rule 10).
+"""Who has the database open: one row per running Front Counter (docs/RELIABILITY.md rule 10).
 
 Like GnuCash's lock row, but for many clerks at once: a session is written when a window opens
 the database, refreshed every minute (`heartbeat`), removed on a clean exit. A PC that crashed or

@@ -123,7 +123,11 @@ class WriteQueue:
                 return
             with decided:
                 if state["abandoned"]:
-                    fcntl.lockf(fd, fcntl.LOCK_UN, 1, _TURN)
+                    # passed straight on; the queue may have been closed meanwhile (the
+                    # database closed), and closing its file released the lock already
+                    if self._fd == fd:  # not a number the system has given another file
+                        with suppress(OSError):
+                            fcntl.lockf(fd, fcntl.LOCK_UN, 1, _TURN)
                 else:
                     state["held"] = True
             got.set()

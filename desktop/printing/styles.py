@@ -3,8 +3,8 @@
 A Paragraph reads a small markup language: a typed `<img src="http://...">` would make reportlab
 fetch that URL, and a stray `<` or `&` would break the page. So every piece of user text goes
 through `text()` (escaped, control characters removed, line breaks kept, characters DejaVu Sans
-lacks put in a fallback font) and nothing else (RELIABILITY.md rule 12). Text with right-to-left
-characters does not go to a Paragraph at all: `para()` and `labelled()` hand it to
+lacks put in a fallback font) and nothing else (docs/RELIABILITY.md rule 12). Text with
+right-to-left characters does not go to a Paragraph at all: `para()` and `labelled()` hand it to
 `script.BidiParagraph`, which draws plain text and reads no markup.
 """
 

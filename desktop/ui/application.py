@@ -87,7 +87,7 @@ class AppController:
         self.backup_timer.setInterval(60 * 60 * 1000)  # is the daily backup due? hourly
         self.backup_timer.timeout.connect(self.daily_backup)
 
-    # -- safety around the open file (sessions, backups; RELIABILITY.md rules 7, 8, 10) --------
+    # -- safety around the open file (sessions, backups; docs/RELIABILITY.md rules 7, 8, 10) ---
 
     def backup_folder(self) -> Path | None:
         """Where this database's automatic backups go (None: not a file, or no folder set)."""
@@ -272,7 +272,7 @@ class AppController:
         )
 
     def _check_in_background(self) -> None:
-        """quick_check of a large file while the clerk works (RELIABILITY.md rule 8); damage
+        """quick_check of a large file while the clerk works (docs/RELIABILITY.md rule 8); damage
         found makes the file read-only at once, with the banner, keeping what is on screen."""
         from desktop.models.integrity import quick_check_file
 

@@ -454,7 +454,8 @@ class MainWindow(QMainWindow):
         return print_preview.print_receipt(self, request_id, self.staff())
 
     def _watch_other_clerks(self) -> None:
-        """Notice other clerks' saves (RELIABILITY.md rule 6) and show them without a restart."""
+        """Notice other clerks' saves (docs/RELIABILITY.md rule 6) and show them without a
+        restart."""
         from desktop.models.db import data_version
 
         try:

@@ -1,7 +1,7 @@
 """One request in full beside the Requests list: fields, answers, history, links, and actions.
 
 Every action carries the version the clerk is looking at; if another clerk changed the request
-meanwhile the clerk is shown both and chooses (RELIABILITY.md rule 5). Prompts go through
+meanwhile the clerk is shown both and chooses (docs/RELIABILITY.md rule 5). Prompts go through
 `self.ask`, which tests replace.
 """
 
