@@ -31,7 +31,10 @@ def test_the_box_backs_up_lists_and_restores(qtbot, db):
     qtbot.addWidget(box)
     assert box.list.count() == 1 and not box.selected()  # "(no backups yet)"
     write(lambda: Setting.insert(key="town.name", value="Before").execute())
-    box.take_backup()
+    job = box.take_backup()
+    assert job is not None
+    with qtbot.waitSignal(job.finished, timeout=20000):
+        pass
     assert box.list.count() == 1 and box.selected() is None
     write(lambda: Setting.update(value="After").where(Setting.key == "town.name").execute())
     box.list.setCurrentRow(0)
@@ -57,7 +60,10 @@ def test_a_supervisor_sees_the_backups_but_may_not_take_or_restore_one(qtbot, db
         monkeypatch.setattr(
             messages, "error", lambda _parent, error, title=None: shown.append(str(error))
         )
-        box.take_backup()  # the button is a courtesy: the core refuses all the same
+        job = box.take_backup()  # the button is a courtesy: the core refuses all the same
+        assert job is not None
+        with qtbot.waitSignal(job.finished, timeout=20000):
+            pass
         assert shown and "may not make or restore backups" in shown[0]
         folder = box.folder()
         assert folder is not None and backups.list_backups(folder) == []
@@ -68,7 +74,10 @@ def test_a_supervisor_sees_the_backups_but_may_not_take_or_restore_one(qtbot, db
 def test_a_restore_is_refused_while_another_clerk_works(qtbot, db, monkeypatch):
     box = BackupsBox()
     qtbot.addWidget(box)
-    box.take_backup()
+    job = box.take_backup()
+    assert job is not None
+    with qtbot.waitSignal(job.finished, timeout=20000):
+        pass
     ana_on_front_2()
     shown: list[str] = []
     monkeypatch.setattr(

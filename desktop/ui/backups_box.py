@@ -26,6 +26,7 @@ from desktop.i18n import _
 from desktop.models import backups, permissions, sessions
 from desktop.models.db import current_path
 from desktop.models.errors import KnownError
+from desktop.ui.background import BackgroundOp, Progress
 from desktop.ui.messages import messages
 
 log = logging.getLogger("frontcounter.ui")
@@ -97,19 +98,33 @@ class BackupsBox(QGroupBox):
         if not self.list.count():
             QListWidgetItem(_("(no backups yet)"), self.list).setFlags(Qt.ItemFlag.NoItemFlags)
 
-    def take_backup(self) -> None:
+    def take_backup(self) -> BackgroundOp | None:
+        """A backup now, off the window's thread (a big town's file takes a while to copy and
+        check); the list and a sentence when it is written."""
         database, folder = current_path(), self.folder()
         if database is None or folder is None:
-            return
-        try:
-            made = backups.take_backup(database, folder)  # as the signed-in administrator
-        except KnownError as exc:
-            messages.error(self, exc)
-            return
-        self.load()
-        messages.info(
-            self, _("Backups"), _("Backup written and checked: {path}").format(path=made.path)
+            return None
+
+        def work(_progress: Progress) -> Path:
+            # as the signed-in administrator; its own sqlite3 connections, not the window's
+            return backups.take_backup(database, folder).path
+
+        def made(path: Path) -> None:
+            self.load()
+            messages.info(
+                self, _("Backups"), _("Backup written and checked: {path}").format(path=path)
+            )
+
+        self.backup_now.setEnabled(False)
+        job = BackgroundOp(
+            self,
+            _("Backups"),
+            _("Taking a backup of {name} and checking it…").format(name=database.name),
+            work,
+            on_success=made,
         )
+        job.finished.connect(self.load)  # the buttons as the role allows again
+        return job.run()
 
     def selected(self) -> Path | None:
         item = self.list.currentItem()

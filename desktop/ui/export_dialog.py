@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, ngettext
 from desktop.models import exports, permissions
-from desktop.models.errors import KnownError
 from desktop.models.request_list import RequestFilter
+from desktop.ui.background import BackgroundOp, Progress
 
 AskPath = Callable[[QWidget, str, str], Path | None]
 
@@ -55,6 +55,7 @@ class ExportDialog(QDialog):
         self.ask_path = ask_path
         self.written: Path | None = None
         self.count = 0
+        self.job: BackgroundOp | None = None
         self.format = QComboBox()
         self.format.addItem(_("Excel workbook (.xlsx)"), "xlsx")
         self.format.addItem(_("CSV, for any spreadsheet (.csv)"), "csv")
@@ -143,19 +144,33 @@ class ExportDialog(QDialog):
             return False
         if path.suffix.lower() != f".{kind}":
             path = path.with_name(path.name + f".{kind}")
-        try:
-            count = exports.write_export(
-                path,
-                self.filters,
-                None if public else keys,
-                file_format=kind,
-                public=public,
-                actor=self.staff(),
+        filters, actor = self.filters, self.staff()
+        columns = None if public else keys
+
+        def work(_progress: Progress) -> int:  # a million rows to Excel: off the window's thread
+            return exports.write_export(
+                path, filters, columns, file_format=kind, public=public, actor=actor
             )
-        except KnownError as exc:
-            self.problem.setText(str(exc))  # the dialog stays, with the choices made
-            return False
-        self.written = path
-        self.count = count
-        self.accept()
+
+        def written(count: int) -> None:
+            self.written = path
+            self.count = count
+            self.accept()
+
+        def refused(sentence: str) -> None:
+            self.setEnabled(True)
+            self.problem.setText(sentence)  # the dialog stays, with the choices made
+
+        self.setEnabled(False)
+        self.problem.clear()
+        self.job = BackgroundOp(
+            self,
+            _("Export"),
+            _("Writing {name}…").format(name=path.name),
+            work,
+            on_success=written,
+            show_errors=False,
+        )
+        self.job.failed.connect(refused)
+        self.job.run()
         return True

@@ -22,10 +22,8 @@ from PySide6.QtCore import (
     QByteArray,
     QIODevice,
     QObject,
-    QRunnable,
     QSize,
     Qt,
-    QThreadPool,
     QTimer,
     Signal,
 )
@@ -45,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, ngettext
 from desktop.models.errors import KnownError
-from desktop.models.schema import database
+from desktop.ui.background import BackgroundOp
 from desktop.ui.messages import messages
 
 log = logging.getLogger("frontcounter.ui.print")
@@ -233,49 +231,6 @@ class PrintPreviewDialog(QDialog):
 # -- building in the background ---------------------------------------------------------------
 
 
-class _Signals(QObject):
-    done = Signal(object)
-    failed = Signal(object)
-
-
-class _Build(QRunnable):
-    """Reads what the document prints and builds the PDF, off the UI thread.
-
-    peewee gives each thread its own connection to the open database: the first read here opens
-    this thread's, and it is closed before the result goes back, so a pool thread keeps no file
-    open (nor a PostgreSQL session) between print jobs."""
-
-    def __init__(self, build: Callable[[], bytes], signals: _Signals) -> None:
-        super().__init__()
-        self.build = build
-        self.signals = signals
-        self.database = database.obj  # the database open when the clerk asked
-
-    def run(self) -> None:
-        try:
-            try:
-                pdf = self.build()
-            finally:
-                self._close_connections()
-            if database.obj is not self.database:
-                raise KnownError(
-                    _(
-                        "The database was opened again while the document was being prepared, "
-                        "so it was not shown. Print it again."
-                    )
-                )
-        except Exception as exc:  # every failure goes back to the window thread
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.done.emit(pdf)
-
-    def _close_connections(self) -> None:
-        """This thread's connections only (the window's own stays open)."""
-        for db in (self.database, database.obj):
-            if db is not None and not db.is_closed():
-                db.close()
-
-
 class PrintJob(QObject):
     """One document being built off the UI thread; `ready` brings its preview dialog."""
 
@@ -301,11 +256,17 @@ class PrintJob(QObject):
         self.suggested_name = suggested_name
         self.show = show
         self.dialog_options = dialog_options or {}
-        self.signals = _Signals()
-        self.signals.done.connect(self._done)
-        self.signals.failed.connect(self._failed)
         PrintJob._running.add(self)
-        QThreadPool.globalInstance().start(_Build(build, self.signals))
+        # read and built off the window's thread, the one way long work is done (background.py)
+        self.op = BackgroundOp(
+            parent,
+            title,
+            _("Preparing {title}…").format(title=title.lower()),
+            lambda _progress: build(),
+            on_error=self._failed,
+        )
+        self.op.succeeded.connect(self._done)
+        self.op.run()
 
     def _done(self, pdf: bytes) -> None:
         PrintJob._running.discard(self)

@@ -1,0 +1,193 @@
+"""Work that takes a while, done off the window's thread: one way for all of it.
+
+The shape of Anki's `QueryOp`: `BackgroundOp(parent, title, label, work).run()` calls
+`work(progress)` in a worker thread; its result comes back on the window's thread to
+`succeeded` (and an `on_success` callable), a known error to `failed` as the clerk's sentence
+(shown in a box unless the caller shows it itself), a bug to the crash dialog. A progress window
+appears only when the work takes longer than half a second; it offers Cancel when the work can
+stop (`progress.check()` between steps raises `Cancelled`).
+
+peewee gives each thread its own connection to the open database: the worker's is closed before
+the result goes back, so a pool thread keeps no file open (nor a PostgreSQL session). Work whose
+database was closed or opened again meanwhile is reported as such, not shown.
+
+Used by exports, backups and printing (print_preview's PrintJob builds its PDF the same way).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from desktop import APP_NAME
+from desktop.i18n import _
+from desktop.models.errors import KnownError
+from desktop.models.schema import database
+from desktop.ui.messages import messages
+
+#: how long work may take before a progress window says it is under way
+SHOW_AFTER_MS = 500
+
+
+class Cancelled(Exception):
+    """The clerk cancelled the work (raised by Progress.check in the worker)."""
+
+
+class Progress:
+    """Handed to the work: how far it is, and whether the clerk asked it to stop."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._stop.is_set()
+
+    def check(self) -> None:
+        """Between two steps of the work: stop here if the clerk cancelled."""
+        if self._stop.is_set():
+            raise Cancelled
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+def close_thread_connections(*databases: Any) -> None:
+    """This thread's connections only (the window's own stays open)."""
+    for db in databases:
+        if db is not None and not db.is_closed():
+            db.close()
+
+
+class _Runner(QRunnable):
+    def __init__(self, work: Callable[[Progress], Any], progress: Progress, signals: _Signals):
+        super().__init__()
+        self.work = work
+        self.progress = progress
+        self.signals = signals
+        self.database = database.obj  # the database open when the work was asked for
+
+    def run(self) -> None:
+        try:
+            try:
+                result = self.work(self.progress)
+            finally:
+                close_thread_connections(self.database, database.obj)
+            if database.obj is not self.database:
+                raise KnownError(
+                    _(
+                        "The database was opened again while this was being done, so its "
+                        "result was not used. Do it again."
+                    )
+                )
+        except BaseException as exc:  # every ending goes back to the window's thread
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.done.emit(result)
+
+
+class BackgroundOp(QObject):
+    """One piece of work off the window's thread (see the module's docstring)."""
+
+    succeeded = Signal(object)
+    #: the clerk's sentence for a known error ("" when cancelled)
+    failed = Signal(str)
+    finished = Signal()
+    _running: ClassVar[set[BackgroundOp]] = set()  # kept alive until they finish
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        label: str,
+        work: Callable[[Progress], Any],
+        *,
+        on_success: Callable[[Any], None] | None = None,
+        cancellable: bool = False,
+        show_errors: bool = True,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.parent_widget = parent
+        self.title = title
+        self.label = label
+        self.work = work
+        self.on_success = on_success
+        self.cancellable = cancellable
+        self.show_errors = show_errors
+        #: takes every failure itself (the exception as raised) instead of the usual handling
+        self.on_error = on_error
+        self.progress = Progress()
+        self.dialog: QProgressDialog | None = None
+        self.done = False
+        self.signals = _Signals()
+        self.signals.done.connect(self._succeeded)
+        self.signals.failed.connect(self._failed)
+
+    def run(self) -> BackgroundOp:
+        BackgroundOp._running.add(self)
+        QThreadPool.globalInstance().start(_Runner(self.work, self.progress, self.signals))
+        QTimer.singleShot(SHOW_AFTER_MS, self._show_progress)
+        return self
+
+    def _show_progress(self) -> None:
+        if self.done:
+            return
+        dialog = QProgressDialog(self.label, _("Cancel") if self.cancellable else "", 0, 0)
+        dialog.setObjectName("backgroundProgress")
+        dialog.setWindowTitle(self.title or APP_NAME)
+        if not self.cancellable:
+            dialog.setCancelButton(None)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.canceled.connect(self._cancel)
+        if self.parent_widget is not None:
+            dialog.setParent(self.parent_widget, dialog.windowFlags())
+        dialog.show()
+        self.dialog = dialog
+
+    def _cancel(self) -> None:
+        self.progress.cancel()
+        if self.dialog is not None:
+            self.dialog.setLabelText(_("Stopping…"))
+
+    def _end(self) -> None:
+        self.done = True
+        BackgroundOp._running.discard(self)
+        if self.dialog is not None:
+            self.dialog.canceled.disconnect(self._cancel)
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def _succeeded(self, result: Any) -> None:
+        self._end()
+        if self.on_success is not None:
+            self.on_success(result)
+        self.succeeded.emit(result)
+        self.finished.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._end()
+        if self.on_error is not None:
+            self.on_error(exc)
+        elif isinstance(exc, Cancelled):
+            self.failed.emit("")
+        elif isinstance(exc, KnownError):
+            if self.show_errors:
+                messages.error(self.parent_widget, exc, self.title)
+            self.failed.emit(str(exc))
+        else:
+            self.failed.emit(str(exc))
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        self.finished.emit()

@@ -1,0 +1,65 @@
+"""The one way the window does long work: off its thread, a progress window only past half a
+second, Cancel where the work can stop, known errors as sentences, the result on the window's
+thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtWidgets import QPushButton
+
+from desktop.models.errors import InputError
+from desktop.models.schema import ServiceRequest
+from desktop.ui.background import BackgroundOp, Progress
+
+pytestmark = pytest.mark.usefixtures("no_dialogs")
+
+
+def test_the_result_comes_back_on_the_windows_thread_without_a_progress_window(qtbot, db):
+    seen: list[object] = []
+    window_thread = threading.current_thread()
+
+    def work(_progress: Progress) -> int:
+        assert threading.current_thread() is not window_thread
+        return ServiceRequest.select().count()  # the worker's own connection
+
+    op = BackgroundOp(None, "Count", "Counting…", work, on_success=seen.append)
+    with qtbot.waitSignal(op.succeeded) as done:
+        op.run()
+    assert done.args == [0] and seen == [0]
+    assert op.dialog is None  # quick work shows no progress window
+
+
+def test_long_work_shows_progress_and_stops_when_cancelled(qtbot, db):
+    release = threading.Event()
+    steps: list[int] = []
+
+    def work(progress: Progress) -> None:
+        while not release.wait(0.01):
+            progress.check()  # between two steps of the work
+            steps.append(1)
+
+    op = BackgroundOp(None, "Export", "Writing…", work, cancellable=True)
+    op.run()
+    try:
+        qtbot.waitUntil(lambda: op.dialog is not None, timeout=5000)
+        assert op.dialog is not None and op.dialog.isVisible()
+        cancel = op.dialog.findChild(QPushButton)
+        assert cancel is not None and cancel.text() == "Cancel"
+        with qtbot.waitSignal(op.failed) as failed:
+            cancel.click()  # as the clerk does
+        assert failed.args == [""]  # cancelled: nothing to say
+        assert op.dialog is None and steps
+    finally:
+        release.set()  # the worker ends whatever happened
+
+
+def test_a_known_error_is_a_sentence(qtbot, db):
+    def work(_progress: Progress) -> None:
+        raise InputError("The folder is read-only.")
+
+    op = BackgroundOp(None, "Export", "Writing…", work, show_errors=False)
+    with qtbot.waitSignal(op.failed) as failed:
+        op.run()
+    assert failed.args == ["The folder is read-only."]
