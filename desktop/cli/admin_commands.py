@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.arguments import page_size, record_id, years
+from desktop.cli.registry import EVERY_ACTION, command
 from desktop.i18n import _
 from desktop.models import audit, permissions, privacy, signin
 from desktop.models.db import OpenedDatabase
@@ -258,3 +259,10 @@ def privacy_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     else:
         privacy.export_request(args.request, redact=redact, actor=actor, out=args.out)
     emit(args, {"out": str(args.out), "redacted": redact}, _("Written: {out}").format(out=args.out))
+
+
+COMMANDS = (
+    command("users", users_command, reads={"list"}),
+    command("audit", audit_command, reads={EVERY_ACTION}),
+    command("privacy", privacy_command),
+)

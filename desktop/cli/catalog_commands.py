@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
@@ -484,3 +485,6 @@ def _transfer_command(args: argparse.Namespace, emit: Any) -> None:
     document = catalog_transfer.read_catalog_file(args.file)
     report = catalog_transfer.merge_catalog(document, dry_run=args.dry_run)
     emit(args, report.as_dict(), "\n".join(report.sentences()))
+
+
+COMMANDS = (command("catalog", catalog_command, reads={"types", "show", "departments", "export"}),)

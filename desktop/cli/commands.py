@@ -7,27 +7,11 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop.cli.admin_commands import audit_command, privacy_command, users_command
-from desktop.cli.catalog_commands import catalog_command
-from desktop.cli.knowledge_commands import faq_command, triage_command
-from desktop.cli.print_commands import closeout_command, print_command
-from desktop.cli.report_commands import (
-    export_command,
-    goals_command,
-    report_command,
-    stats_command,
-)
-from desktop.cli.request_commands import contact_command, question_command, request_command
-from desktop.cli.routing_commands import routing_command
-from desktop.cli.settings_commands import (
-    checklist_command,
-    responses_command,
-    settings_command,
-)
+from desktop.cli import registry
+from desktop.cli.registry import Handler, command
 from desktop.cli.sign_in import sign_in_for_command
 from desktop.i18n import _
 from desktop.models import permissions
@@ -36,8 +20,6 @@ from desktop.models.errors import InputError, KnownError
 from desktop.paths import AppPaths
 
 log = logging.getLogger("frontcounter.cli")
-
-Handler = Callable[[argparse.Namespace, OpenedDatabase], Any]
 
 
 def database_target(args: argparse.Namespace, paths: AppPaths) -> str:
@@ -114,67 +96,15 @@ def cmd_info(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
     emit(args, info, "\n".join(lines))
 
 
+#: the commands of this module (registry.py has them all)
+COMMANDS = (command("init", cmd_init), command("info", cmd_info, reads={""}))
+
+#: each command's handler, by name (tests replace one to watch it)
 HANDLERS: dict[str, Handler] = {
-    "init": cmd_init,
-    "info": cmd_info,
-    "request": request_command,
-    "contact": contact_command,
-    "question": question_command,
-    "routing": routing_command,
-    "faq": faq_command,
-    "triage": triage_command,
-    "print": print_command,
-    "closeout": closeout_command,
-    "users": users_command,
-    "audit": audit_command,
-    "privacy": privacy_command,
-    "stats": stats_command,
-    "report": report_command,
-    "export": export_command,
-    "goals": goals_command,
-    "catalog": catalog_command,
-    "settings": settings_command,
-    "checklist": checklist_command,
-    "responses": responses_command,
+    declared.name: declared.handler
+    for declared in registry.all_commands()
+    if declared.handler is not None
 }
-
-#: commands (and actions) that only read, so a read-only database is fine for them
-READ_ONLY_OK = {
-    "info",
-    "checklist show",
-    "responses list",
-    "responses fill",
-    "print",  # read-only database: printed but not recorded, and print_command says so
-    "stats",
-    "report monthly",
-    "export",
-    "goals list",
-    "request show",
-    "request list",
-    "request attachments",
-    "request save-attachment",
-    "contact find",
-    "contact show",
-    "routing list",
-    "routing try",
-    "faq search",
-    "faq show",
-    "faq stale",
-    "faq export",
-    "faq placeholders",  # listing them; setting one is checked by the core
-    "triage",
-    "users list",
-    "audit",
-    "catalog types",
-    "catalog show",
-    "catalog departments",
-    "catalog export",
-    "settings show",
-    "settings letters",
-}
-
-#: safety commands that change nothing (the others need an administrator once sign-in is on)
-SAFETY_READ_ONLY = {"check", "sessions"}
 
 
 def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -185,7 +115,7 @@ def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
     from desktop.cli.safety_commands import open_for_cli
 
     args.signed_in = None
-    if args.command in SAFETY_READ_ONLY or (args.command == "backup" and args.list):
+    if registry.find(args.command).only_reads(None) or (args.command == "backup" and args.list):
         return 0
     try:
         try:
@@ -241,7 +171,8 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
     audit_witness.set_witness_file(paths.data_dir / audit_witness.FILE_NAME)
     backups.set_backup_root(paths.backup_dir)
 
-    if args.command in safety_commands.COMMANDS:
+    declared = registry.find(args.command)
+    if declared.own_opening is not None:
         refused = _safety_sign_in(args, paths)
         if refused:
             return refused
@@ -251,8 +182,7 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
         _refuse_a_missing_file(args)
         opened = safety_commands.open_for_cli(database_target(args, paths))
         try:
-            name = f"{args.command} {getattr(args, 'action', '')}".strip()
-            changes = name not in READ_ONLY_OK and args.command not in READ_ONLY_OK
+            changes = not declared.only_reads(getattr(args, "action", None))
             if opened.read_only and changes:
                 raise KnownError(opened.read_only_reason or _("The database is read-only."))
             sign_in_for_command(args, changes_data=changes)

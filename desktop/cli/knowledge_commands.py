@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.arguments import record_id
+from desktop.cli.registry import command
 from desktop.i18n import _, ngettext
 from desktop.models.db import OpenedDatabase
 
@@ -255,3 +256,10 @@ def _text(result: Any) -> str:
 def _staff(hit: Any) -> str:
     """The mark after a staff-only article's title (never read to a caller)."""
     return "  " + _("[staff only]") if getattr(hit, "staff_only", False) else ""
+
+
+COMMANDS = (
+    # listing placeholders reads; setting one is checked by the core
+    command("faq", faq_command, reads={"search", "show", "stale", "export", "placeholders"}),
+    command("triage", triage_command, reads={""}),
+)

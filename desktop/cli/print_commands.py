@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.registry import EVERY_ACTION, command
 from desktop.i18n import _, ngettext
 from desktop.models.clock import FIRST_YEAR, LAST_YEAR
 from desktop.models.db import OpenedDatabase
@@ -230,3 +231,10 @@ def closeout_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         resolution=f" ({request.resolution})" if request.resolution else "",
     )
     emit(args, result, text)
+
+
+COMMANDS = (
+    # on a read-only database a print is made but not recorded, and print_command says so
+    command("print", print_command, reads={EVERY_ACTION}),
+    command("closeout", closeout_command),
+)

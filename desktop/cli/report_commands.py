@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop.cli.arguments import chosen_statuses
 from desktop.cli.print_commands import day_argument
+from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
@@ -219,3 +220,11 @@ def _goal_data(goal: Any) -> dict[str, Any]:
         "unit": goal.within_unit,
         "goal": goal.sentence(),
     }
+
+
+COMMANDS = (
+    command("stats", stats_command, reads={""}),
+    command("report", report_command, reads={"monthly"}),
+    command("export", export_command, reads={""}),
+    command("goals", goals_command, reads={"list"}),
+)

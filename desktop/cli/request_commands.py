@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from desktop.cli.arguments import chosen_statuses, page_size, record_id
+from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
@@ -748,3 +749,14 @@ def _merge(args: argparse.Namespace) -> None:
             "or emails moved."
         ).format(**data),
     )
+
+
+COMMANDS = (
+    command(
+        "request",
+        request_command,
+        reads={"show", "list", "attachments", "save-attachment"},
+    ),
+    command("contact", contact_command, reads={"find", "show"}),
+    command("question", question_command),
+)

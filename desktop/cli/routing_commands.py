@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from desktop.cli.arguments import record_id
+from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
 from desktop.models.schema import RoutingRule
@@ -194,3 +195,6 @@ def _try(args: argparse.Namespace) -> None:
         else _("No rule matched: the type's own department.")
     )
     emit(args, data, text)
+
+
+COMMANDS = (command("routing", routing_command, reads={"list", "try"}),)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models import backups, integrity, sessions
 from desktop.models.db import (
@@ -28,8 +29,6 @@ from desktop.models.errors import InputError, KnownError, PasswordNeeded
 from desktop.paths import AppPaths
 
 log = logging.getLogger("frontcounter.cli")
-
-COMMANDS = {"backup", "restore", "check", "sessions", "vacuum", "migrate-to"}
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -297,6 +296,13 @@ _HANDLERS = {
     "vacuum": cmd_vacuum,
     "migrate-to": cmd_migrate_to,
 }
+
+
+#: check and sessions change nothing; the others are an administrator's once staff sign in
+COMMANDS = tuple(
+    command(name, own_opening=handler, reads={""} if name in ("check", "sessions") else ())
+    for name, handler in _HANDLERS.items()
+)
 
 
 def run(args: argparse.Namespace, paths: AppPaths) -> int:

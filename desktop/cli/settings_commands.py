@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
@@ -251,3 +252,10 @@ def responses_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         lines.append(f"{response.name} ({response.kind}; {offered_for})")
         lines.append("    " + response.text.replace("\n", "\n    "))
     emit(args, [r.as_json() for r in shown], "\n".join(lines))
+
+
+COMMANDS = (
+    command("settings", settings_command, reads={"show", "letters"}),
+    command("checklist", checklist_command, reads={"show"}),
+    command("responses", responses_command, reads={"list", "fill"}),
+)
