@@ -54,10 +54,11 @@ def main() -> None:
 
 
 def _measure(source: Path, shape: str) -> None:
-    from desktop.models import citistat, clock, goals
-    from desktop.models.council import monthly_report
-    from desktop.models.db import close_database, open_database
-    from desktop.models.documents import page_setup
+    from desktop.models import clock
+    from desktop.models.documents.gather import page_setup
+    from desktop.models.reports import citistat, goals
+    from desktop.models.reports.council import monthly_report
+    from desktop.models.storage.db import close_database, open_database
     from desktop.printing.council_report import build_council_report
 
     copy = DATA / f"dashboard-{SCALE}.db"

@@ -29,9 +29,9 @@ QUERIES = (
 
 
 def _add_articles(path: str) -> None:
-    from desktop.models import knowledge
-    from desktop.models.db import close_database, open_database, write
-    from desktop.models.schema import FaqArticle
+    from desktop.models.knowledge import articles as knowledge
+    from desktop.models.storage.db import close_database, open_database, write
+    from desktop.models.storage.schema import FaqArticle
 
     opened = open_database(path)
     rng = random.Random(4)
@@ -57,8 +57,9 @@ def main() -> None:
     if not path.exists():
         shutil.copyfile(source, path)
         _add_articles(str(path))
-    from desktop.models import kb_search, triage
-    from desktop.models.db import open_database
+    from desktop.models.knowledge import search as kb_search
+    from desktop.models.knowledge import triage
+    from desktop.models.storage.db import open_database
 
     open_database(path)
     raw = sqlite3.connect(path)

@@ -1,7 +1,8 @@
 """Printing: one work order (median and p95) and a 500-order crew packet, each beside a minimal
 reportlab document made in the same run (one page of one paragraph; for the packet, 500 such
 pages in one document). Data comes from a demo database, gathered the way the app gathers it
-(`desktop.models.documents`). The machine's load is printed first: the figures are wall-clock."""
+(`desktop.models.documents.gather`). The machine's load is printed first: the figures are
+wall-clock."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
 
 from benchmarks.common import median, p95, report, timed
-from desktop.models import documents
-from desktop.models.db import close_database, open_database
-from desktop.models.demo import generate_demo
-from desktop.models.schema import ServiceRequest
+from desktop.models.documents import gather as documents
+from desktop.models.setup.demo import generate_demo
+from desktop.models.storage.db import close_database, open_database
+from desktop.models.storage.schema import ServiceRequest
 from desktop.printing import build_run_sheet, build_work_orders
 from desktop.printing.data import RunSheetData
 

@@ -47,7 +47,7 @@ def _raw(db: Path) -> sqlite3.Connection:
 
 def _show(filters: Any) -> None:
     """What the list does when the clerk changes a filter: count, then the first page."""
-    from desktop.models.request_list import RequestList
+    from desktop.models.requests.listing import RequestList
 
     listing = RequestList(filters)
     listing.count()
@@ -59,7 +59,7 @@ def _fetch(raw: sqlite3.Connection, sql: str, params: Sequence[object]) -> None:
 
 
 def list_figures(db: Path) -> None:
-    from desktop.models.request_list import RequestFilter, RequestList
+    from desktop.models.requests.listing import RequestFilter, RequestList
 
     raw = _raw(db)
     marks = ",".join("?" * len(OPEN))
@@ -175,9 +175,9 @@ def list_figures(db: Path) -> None:
 
 
 def counter_figures(db: Path) -> None:
-    from desktop.models.contacts import CallerDetails
-    from desktop.models.intake import RequestDraft, create_request, find_duplicates
-    from desktop.models.schema import ServiceType
+    from desktop.models.requests.intake import RequestDraft, create_request, find_duplicates
+    from desktop.models.residents.contacts import CallerDetails
+    from desktop.models.storage.schema import ServiceType
 
     pothole = ServiceType.get(ServiceType.code == "pothole")
     raw = _raw(db)
@@ -228,8 +228,8 @@ def counter_figures(db: Path) -> None:
 
 def _forget_bench_requests() -> None:
     """Leave the shared benchmark database as it was made."""
-    from desktop.models.db import write
-    from desktop.models.schema import Contact, ServiceRequest
+    from desktop.models.storage.db import write
+    from desktop.models.storage.schema import Contact, ServiceRequest
 
     def forget() -> None:
         made = ServiceRequest.description.startswith("bench:")
@@ -252,7 +252,7 @@ if sys.argv[1] == "bare":
     window.setCentralWidget(table)
 else:
     from pathlib import Path
-    from desktop.models.db import open_database
+    from desktop.models.storage.db import open_database
     from desktop.ui.main_window import MainWindow
     from desktop.ui.prefs import Prefs
     opened = open_database(sys.argv[2])
@@ -293,7 +293,7 @@ def memory_figure(db: Path) -> None:
 
 def main() -> None:
     from desktop.models import clock
-    from desktop.models.db import close_database, open_database
+    from desktop.models.storage.db import close_database, open_database
 
     db = demo_database()
     started = time.perf_counter()

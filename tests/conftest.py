@@ -17,8 +17,10 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from desktop.models import clock, passwords, permissions, secret_store, sessions
-from desktop.models.db import OpenedDatabase, close_database, open_database
+from desktop.models import clock
+from desktop.models.staff import passwords, permissions
+from desktop.models.storage import secret_store, sessions
+from desktop.models.storage.db import OpenedDatabase, close_database, open_database
 from desktop.paths import AppPaths, app_paths
 
 #: the moment every test runs at unless it sets its own (a Monday morning)
@@ -251,8 +253,8 @@ def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def ana_on_front_2() -> None:
     """Another clerk with the database open: Ana Ortiz on the PC FRONT-2 (sessions table)."""
-    from desktop.models.db import write
-    from desktop.models.schema import DbSession
+    from desktop.models.storage.db import write
+    from desktop.models.storage.schema import DbSession
 
     write(
         lambda: DbSession.create(

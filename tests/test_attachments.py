@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop.models import attachments as files
-from desktop.models.contacts import CallerDetails
 from desktop.models.errors import InputError, NotFound
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import Attachment, RequestEvent
-from desktop.models.staff import create_staff
+from desktop.models.requests import attachments as files
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import Attachment, RequestEvent
 
 
 @pytest.fixture
@@ -202,8 +202,8 @@ def test_save_to_a_file_and_delete(request_id, tmp_path: Path):
 
 def test_an_attachment_goes_with_its_request(request_id, db):
     files.add_attachment(request_id, "a.txt", b"a")
-    from desktop.models.db import write
-    from desktop.models.schema import ServiceRequest
+    from desktop.models.storage.db import write
+    from desktop.models.storage.schema import ServiceRequest
 
     write(lambda: ServiceRequest.delete().where(ServiceRequest.id == request_id).execute())
     assert Attachment.select().count() == 0

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from desktop.models import audit, audit_witness, lifecycle
-from desktop.models.contacts import CallerDetails
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import AuditRecord, SchemaInfo
-from desktop.models.settings import set_settings
-from desktop.models.staff import create_staff
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.staff import audit, audit_witness
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import AuditRecord, SchemaInfo
+from desktop.models.town.settings import set_settings
 from tests.conftest import TEST_NOW
 
 
@@ -148,7 +149,8 @@ def test_a_rewritten_chain_does_not_match_the_checkpoint(trail, witness):
 
 @pytest.mark.sqlite_only
 def test_a_backup_is_a_witness_and_a_restore_says_what_it_rolled_back(trail, db, tmp_path):
-    from desktop.models import backups, clock
+    from desktop.models import clock
+    from desktop.models.admin import backups
 
     town, folder = Path(db.location), tmp_path / "backups"
     early = backups.take_backup(town, folder, rotate_after=False)

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 
 from desktop.models.errors import InputError
-from desktop.models.schema import ServiceRequest
+from desktop.models.storage.schema import ServiceRequest
 from desktop.ui.background import BackgroundOp, Progress
 
 pytestmark = pytest.mark.usefixtures("no_dialogs")

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from desktop.app import main
-from desktop.models import backups, clock, integrity
-from desktop.models.db import close_database, cloud_sync_service, open_database, write
-from desktop.models.demo import generate_demo
+from desktop.models import clock
+from desktop.models.admin import backups
 from desktop.models.errors import DatabaseError, DatabaseReadOnly, NotADatabase
-from desktop.models.schema import DbSession, ServiceRequest, Setting
+from desktop.models.setup.demo import generate_demo
+from desktop.models.storage import integrity
+from desktop.models.storage.db import close_database, cloud_sync_service, open_database, write
+from desktop.models.storage.schema import DbSession, ServiceRequest, Setting
 
 from .conftest import TEST_NOW, ana_on_front_2
 
@@ -304,7 +306,7 @@ def test_restore_is_refused_while_others_have_the_file_open(town: Path, tmp_path
 def test_restoring_a_file_too_damaged_to_open_needs_an_administrator_of_its_backup(
     tmp_path: Path, capsys, monkeypatch
 ):
-    from desktop.models.first_run import complete_first_run
+    from desktop.models.setup.first_run import complete_first_run
 
     town = tmp_path / "signed.db"
     opened = open_database(town)

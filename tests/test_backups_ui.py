@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from desktop.models import backups, sessions
-from desktop.models.db import close_database, open_database, write
-from desktop.models.schema import DbSession, Setting
+from desktop.models.admin import backups
+from desktop.models.storage import sessions
+from desktop.models.storage.db import close_database, open_database, write
+from desktop.models.storage.schema import DbSession, Setting
 from desktop.ui.backups_box import BackupsBox
 from desktop.ui.main_window import MainWindow
 from desktop.ui.messages import messages
@@ -45,9 +46,9 @@ def test_the_box_backs_up_lists_and_restores(qtbot, db):
 
 
 def test_a_supervisor_sees_the_backups_but_may_not_take_or_restore_one(qtbot, db, monkeypatch):
-    from desktop.models import permissions
-    from desktop.models.first_run import complete_first_run
-    from desktop.models.staff import create_staff
+    from desktop.models.setup.first_run import complete_first_run
+    from desktop.models.staff import permissions
+    from desktop.models.staff.members import create_staff
 
     admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
     permissions.acting_as(create_staff("Sue Boss", "supervisor", actor=admin))
@@ -127,8 +128,8 @@ def test_unused_open_of_a_second_file_is_fine(tmp_path):
 def test_a_large_file_is_checked_after_the_window_opens_and_damage_makes_it_read_only(
     qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from desktop.models import db as dbmod
-    from desktop.models.demo import generate_demo
+    from desktop.models.setup.demo import generate_demo
+    from desktop.models.storage import db as dbmod
     from desktop.ui.application import AppController
 
     from .test_backups import corrupt_middle
@@ -159,7 +160,7 @@ def test_a_large_file_is_checked_after_the_window_opens_and_damage_makes_it_read
 def test_a_sound_large_file_checked_in_the_background_stays_writable(
     qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from desktop.models import db as dbmod
+    from desktop.models.storage import db as dbmod
     from desktop.ui.application import AppController
 
     path = tmp_path / "big.db"

@@ -8,11 +8,11 @@ import json
 import pytest
 
 from desktop.app import main
-from desktop.models import bulk, lifecycle
 from desktop.models.errors import InputError
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import RequestEvent, ServiceRequest
-from desktop.models.staff import create_staff
+from desktop.models.requests import bulk, lifecycle
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import RequestEvent, ServiceRequest
 
 pytestmark = pytest.mark.usefixtures("no_dialogs")
 

@@ -7,8 +7,8 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.models.business_calendar import BusinessCalendar
-from desktop.models.holidays import federal_holidays
+from desktop.models.town.business_calendar import BusinessCalendar
+from desktop.models.town.holidays import federal_holidays
 
 HOLIDAYS = frozenset(day for year in range(2024, 2031) for day, _ in federal_holidays(year))
 CAL = BusinessCalendar.weekdays(8 * 60, 16 * 60 + 30, HOLIDAYS)

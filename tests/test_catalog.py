@@ -8,9 +8,15 @@ from typing import Any
 
 import pytest
 
-from desktop.models.catalog import validate_catalog
-from desktop.models.schema import BusinessHours, Department, Holiday, ServiceAttribute, ServiceType
-from desktop.models.seed import starter_catalog
+from desktop.models.catalog.loading import validate_catalog
+from desktop.models.setup.seed import starter_catalog
+from desktop.models.storage.schema import (
+    BusinessHours,
+    Department,
+    Holiday,
+    ServiceAttribute,
+    ServiceType,
+)
 from desktop.models.vocab import DATATYPES
 
 REQUIRED_TYPES = (
@@ -114,8 +120,8 @@ def test_every_resource_folder_is_installed_with_the_package():
 
 def test_federal_holidays_are_topped_up_when_a_database_is_opened(db_path):
     from desktop.models import clock
-    from desktop.models.db import close_database, open_database
-    from desktop.models.town_calendar import YEARS_AHEAD
+    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.town.calendar import YEARS_AHEAD
 
     close_database(open_database(db_path))
     later = dt.datetime(2034, 3, 2, 9, 0)  # the town kept using the same file for years
@@ -125,7 +131,7 @@ def test_federal_holidays_are_topped_up_when_a_database_is_opened(db_path):
         years = {h.day.year for h in Holiday.select().where(Holiday.source == "federal")}
         assert set(range(2027, later.year + YEARS_AHEAD + 1)) <= years
         assert dt.date(2034, 11, 23) in {h.day for h in Holiday.select()}  # Thanksgiving 2034
-        from desktop.models.schema import AuditRecord
+        from desktop.models.storage.schema import AuditRecord
 
         added = (
             AuditRecord.select()
@@ -138,8 +144,8 @@ def test_federal_holidays_are_topped_up_when_a_database_is_opened(db_path):
 
 
 def test_a_holiday_the_town_removed_is_not_put_back(db_path):
-    from desktop.models.db import close_database, open_database
-    from desktop.models.town_calendar import remove_holiday
+    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.town.calendar import remove_holiday
 
     opened = open_database(db_path)
     remove_holiday(dt.date(2026, 10, 12))  # Columbus Day: this town works
@@ -166,7 +172,7 @@ def _comparable(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_export_is_the_starter_catalog_again(db):
-    from desktop.models.catalog_transfer import export_catalog
+    from desktop.models.catalog.transfer import export_catalog
 
     exported = export_catalog()
     starter = starter_catalog()
@@ -178,8 +184,8 @@ def test_the_export_is_the_starter_catalog_again(db):
 
 
 def test_importing_the_export_changes_nothing(db):
-    from desktop.models.catalog_transfer import export_catalog, merge_catalog
-    from desktop.models.schema import AuditRecord
+    from desktop.models.catalog.transfer import export_catalog, merge_catalog
+    from desktop.models.storage.schema import AuditRecord
 
     before = AuditRecord.select().count()
     report = merge_catalog(export_catalog())
@@ -189,7 +195,7 @@ def test_importing_the_export_changes_nothing(db):
 
 
 def _edited_export() -> dict[str, Any]:
-    from desktop.models.catalog_transfer import export_catalog
+    from desktop.models.catalog.transfer import export_catalog
 
     data = export_catalog()
     kinds = {t["code"]: t for t in data["service_types"]}
@@ -207,8 +213,8 @@ def _edited_export() -> dict[str, Any]:
 
 
 def test_an_edited_catalog_is_merged_and_said(db):
-    from desktop.models.catalog_questions import questions
-    from desktop.models.catalog_transfer import merge_catalog
+    from desktop.models.catalog.questions import questions
+    from desktop.models.catalog.transfer import merge_catalog
 
     report = merge_catalog(_edited_export())
     assert report.added_departments == ["FIRE"]
@@ -229,7 +235,7 @@ def test_an_edited_catalog_is_merged_and_said(db):
 
 
 def test_a_trial_run_says_what_would_change_and_saves_nothing(db):
-    from desktop.models.catalog_transfer import merge_catalog
+    from desktop.models.catalog.transfer import merge_catalog
 
     report = merge_catalog(_edited_export(), dry_run=True)
     assert report.added_types == ["smoke_detector"] and report.as_dict()["saved"] is False
@@ -239,7 +245,7 @@ def test_a_trial_run_says_what_would_change_and_saves_nothing(db):
 
 
 def test_a_document_naming_only_some_types_merges_them(db):
-    from desktop.models.catalog_transfer import merge_catalog
+    from desktop.models.catalog.transfer import merge_catalog
 
     report = merge_catalog(
         {"departments": [], "service_types": [{"code": "pothole", "name": "Road hole",
@@ -251,10 +257,10 @@ def test_a_document_naming_only_some_types_merges_them(db):
 
 
 def test_an_import_is_all_or_nothing_with_every_problem_said(db):
-    from desktop.models.catalog_transfer import merge_catalog
-    from desktop.models.contacts import CallerDetails
+    from desktop.models.catalog.transfer import merge_catalog
     from desktop.models.errors import InputError
-    from desktop.models.intake import RequestDraft, create_request
+    from desktop.models.requests.intake import RequestDraft, create_request
+    from desktop.models.residents.contacts import CallerDetails
 
     create_request(
         RequestDraft(
@@ -280,7 +286,7 @@ def test_an_import_is_all_or_nothing_with_every_problem_said(db):
 
 
 def test_a_bad_document_is_refused_with_the_validators_sentences(db):
-    from desktop.models.catalog_transfer import merge_catalog
+    from desktop.models.catalog.transfer import merge_catalog
     from desktop.models.errors import InputError
 
     bad = {"departments": [{"code": "X"}], "service_types": [{"code": "a", "name": "A",
@@ -293,7 +299,7 @@ def test_a_bad_document_is_refused_with_the_validators_sentences(db):
 
 
 def test_catalog_files_are_read_and_written(db, tmp_path):
-    from desktop.models.catalog_transfer import read_catalog_file, write_catalog_file
+    from desktop.models.catalog.transfer import read_catalog_file, write_catalog_file
     from desktop.models.errors import InputError
 
     path, data = write_catalog_file(tmp_path / "town-catalog.json")

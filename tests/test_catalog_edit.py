@@ -6,22 +6,21 @@ from dataclasses import replace
 
 import pytest
 
-from desktop.models import catalog_departments as depts
-from desktop.models import catalog_edit as types
-from desktop.models import catalog_questions as questions
-from desktop.models import permissions, routing
-from desktop.models.catalog_departments import DepartmentFields
-from desktop.models.catalog_edit import TypeFields
-from desktop.models.catalog_questions import QuestionFields
-from desktop.models.contacts import CallerDetails
+from desktop.models.catalog import departments as depts
+from desktop.models.catalog import questions, routing, types
+from desktop.models.catalog.departments import DepartmentFields
+from desktop.models.catalog.questions import QuestionFields
+from desktop.models.catalog.types import TypeFields
 from desktop.models.errors import ConflictError, InputError, NotFound, PermissionDenied
-from desktop.models.first_run import complete_first_run
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.lookups import active_types, find_types
-from desktop.models.request_detail import load_request_detail
-from desktop.models.schema import AuditRecord, ServiceRequest, StaffUser
-from desktop.models.staff import create_staff
-from desktop.models.triage import suggest_service_types
+from desktop.models.knowledge.triage import suggest_service_types
+from desktop.models.requests.detail import load_request_detail
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.requests.lookups import active_types, find_types
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.setup.first_run import complete_first_run
+from desktop.models.staff import permissions
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import AuditRecord, ServiceRequest, StaffUser
 from desktop.models.vocab import ROLES
 
 

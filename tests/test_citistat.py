@@ -12,14 +12,16 @@ from typing import Any
 
 import pytest
 
-from desktop.models import citistat, clock, goals, lifecycle
-from desktop.models.citistat import Period, percentile
-from desktop.models.demo import generate_demo
+from desktop.models import clock
 from desktop.models.errors import InputError, PermissionDenied
-from desktop.models.intake import log_question
-from desktop.models.request_list import RequestFilter, RequestList
-from desktop.models.schema import FaqArticle, InfoContact, RequestPause, ServiceRequest
-from desktop.models.town_calendar import load_calendar
+from desktop.models.reports import citistat, goals
+from desktop.models.reports.citistat import Period, percentile
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import log_question
+from desktop.models.requests.listing import RequestFilter, RequestList
+from desktop.models.setup.demo import generate_demo
+from desktop.models.storage.schema import FaqArticle, InfoContact, RequestPause, ServiceRequest
+from desktop.models.town.calendar import load_calendar
 from tests.conftest import TEST_NOW
 
 PERIOD = Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31))
@@ -383,8 +385,8 @@ def test_an_empty_town_has_no_numbers_but_no_errors(db):
 
 
 def test_goals_are_set_by_supervisors_only(db):
-    from desktop.models.first_run import complete_first_run
-    from desktop.models.staff import create_staff
+    from desktop.models.setup.first_run import complete_first_run
+    from desktop.models.staff.members import create_staff
 
     admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
     clerk = create_staff("Carla Clerk", "clerk", actor=admin)

@@ -182,8 +182,8 @@ def test_the_log_rotates_at_start_up(tmp_path: Path):
 
 
 def test_init_with_town_and_admin_finishes_the_first_run(tmp_path: Path, capsys):
-    from desktop.models.db import close_database, open_database
-    from desktop.models.first_run import needs_first_run
+    from desktop.models.setup.first_run import needs_first_run
+    from desktop.models.storage.db import close_database, open_database
 
     db = tmp_path / "town.db"
     code, _out, _err = run(
@@ -203,7 +203,7 @@ def test_init_with_town_and_admin_finishes_the_first_run(tmp_path: Path, capsys)
     try:
         # set up without a password: the window still asks for one before it opens
         assert needs_first_run()
-        from desktop.models.first_run import complete_first_run
+        from desktop.models.setup.first_run import complete_first_run
 
         complete_first_run("Alder Falls", "", password="admin password 1")
         assert not needs_first_run()
@@ -212,9 +212,9 @@ def test_init_with_town_and_admin_finishes_the_first_run(tmp_path: Path, capsys)
 
 
 def test_init_with_a_password_and_demo_data_in_one_command(tmp_path: Path, capsys, monkeypatch):
-    from desktop.models import permissions
-    from desktop.models.db import close_database, open_database
-    from desktop.models.schema import ServiceRequest
+    from desktop.models.staff import permissions
+    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.storage.schema import ServiceRequest
 
     monkeypatch.setenv("FRONTCOUNTER_ADMIN_PASSWORD", "admin password 1")
     db = tmp_path / "town.db"

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from desktop.models import clock
-from desktop.models.closeout import CloseOut, close_out, close_out_many
+from desktop.models.documents.closeout import CloseOut, close_out, close_out_many
 from desktop.models.errors import InputError, NotFound
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import RequestEvent, ServiceRequest
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.storage.schema import RequestEvent, ServiceRequest
 from tests.conftest import TEST_NOW
 
 

@@ -8,9 +8,11 @@ import sqlite3
 
 import pytest
 
-from desktop.models import config_cache, permissions, routing
-from desktop.models.intake import service_type_by_code
-from desktop.models.town_calendar import load_calendar
+from desktop.models.catalog import routing
+from desktop.models.requests.intake import service_type_by_code
+from desktop.models.staff import permissions
+from desktop.models.storage import config_cache
+from desktop.models.town.calendar import load_calendar
 
 pytestmark = pytest.mark.sqlite_only  # the counter and its triggers are SQLite's
 
@@ -46,7 +48,7 @@ def test_another_workstations_changes_are_seen_at_once(db):
 
 
 def test_sign_in_turns_on_as_soon_as_someone_has_a_password(db):
-    from desktop.models.first_run import complete_first_run
+    from desktop.models.setup.first_run import complete_first_run
 
     assert not permissions.sign_in_enabled()
     complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
@@ -54,7 +56,7 @@ def test_sign_in_turns_on_as_soon_as_someone_has_a_password(db):
 
 
 def test_opening_another_database_forgets_what_was_kept(db, tmp_path):
-    from desktop.models.db import close_database, open_database
+    from desktop.models.storage.db import close_database, open_database
 
     config_cache.cached("y", lambda: "first town")
     other = open_database(tmp_path / "other.db")

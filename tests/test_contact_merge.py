@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from desktop.models import clock
-from desktop.models.contact_merge import merge_contacts
-from desktop.models.contacts import CallerDetails, create_contact, find_contacts
-from desktop.models.db import write
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.intake import RequestDraft, add_follower, create_request, log_question
-from desktop.models.schema import (
+from desktop.models.requests.intake import RequestDraft, add_follower, create_request, log_question
+from desktop.models.residents.contacts import CallerDetails, create_contact, find_contacts
+from desktop.models.residents.merge import merge_contacts
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import (
     Contact,
     ContactMethod,
     InfoContact,
@@ -18,7 +19,6 @@ from desktop.models.schema import (
     RequestFollower,
     ServiceRequest,
 )
-from desktop.models.staff import create_staff
 
 
 def new_contact(first: str, last: str, phone: str = "", email: str = "", **fields) -> Contact:

@@ -12,15 +12,17 @@ import pytest
 from pypdf import PdfReader
 
 from desktop.app import main
-from desktop.models import citistat, clock, goals, lifecycle
-from desktop.models.business_calendar import BusinessCalendar
-from desktop.models.council import OverdueLine, _BusinessDays, monthly_report
-from desktop.models.db import close_database, open_database
-from desktop.models.demo import generate_demo
-from desktop.models.documents import page_setup
-from desktop.models.intake import RequestDraft, create_request, log_question
-from desktop.models.schema import Department, FaqArticle, ServiceRequest
-from desktop.models.settings import set_settings
+from desktop.models import clock
+from desktop.models.documents.gather import page_setup
+from desktop.models.reports import citistat, goals
+from desktop.models.reports.council import OverdueLine, _BusinessDays, monthly_report
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import RequestDraft, create_request, log_question
+from desktop.models.setup.demo import generate_demo
+from desktop.models.storage.db import close_database, open_database
+from desktop.models.storage.schema import Department, FaqArticle, ServiceRequest
+from desktop.models.town.business_calendar import BusinessCalendar
+from desktop.models.town.settings import set_settings
 from desktop.models.vocab import DONE_STATUSES, OPEN_STATUSES
 from desktop.printing import page_count
 from desktop.printing.council_report import build_council_report, overdue_by

@@ -8,16 +8,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop.models.contacts import CallerDetails
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import (
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import (
     Contact,
     InfoContact,
     RequestAnswer,
     RequestFollower,
     ServiceRequest,
 )
-from desktop.models.staff import create_staff
 from desktop.ui.counter_draft import DraftStore
 from desktop.ui.counter_page import CounterPage
 
@@ -390,8 +390,8 @@ def test_a_call_script_beside_a_chosen_type(qtbot, counter):
     assert counter.side.currentWidget() is counter.history  # the caller's history stays in view
     assert "Call script" in counter.script.toPlainText()
     assert "urgent" in counter.script.toPlainText().lower()
-    from desktop.models.db import write
-    from desktop.models.schema import CallScript, ServiceType
+    from desktop.models.storage.db import write
+    from desktop.models.storage.schema import CallScript, ServiceType
 
     sweeping = ServiceType.get(ServiceType.code == "street_sweeping")
     write(lambda: CallScript.delete().where(CallScript.service_type == sweeping.id).execute())
@@ -473,7 +473,7 @@ def test_a_read_only_database_is_said_before_the_call_is_typed(qtbot, drafts, cl
 
 @pytest.mark.sqlite_only
 def test_the_window_tells_the_counter_its_database_is_read_only(qtbot, db, db_path, tmp_path):
-    from desktop.models.db import close_database, open_database
+    from desktop.models.storage.db import close_database, open_database
     from desktop.ui.main_window import MainWindow
     from desktop.ui.prefs import Prefs
 

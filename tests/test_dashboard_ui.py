@@ -9,11 +9,12 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from desktop.models import clock, goals
-from desktop.models.demo import generate_demo
-from desktop.models.intake import log_question
-from desktop.models.request_list import RequestList
-from desktop.models.schema import FaqArticle
+from desktop.models import clock
+from desktop.models.reports import goals
+from desktop.models.requests.intake import log_question
+from desktop.models.requests.listing import RequestList
+from desktop.models.setup.demo import generate_demo
+from desktop.models.storage.schema import FaqArticle
 from desktop.ui.dashboard_page import GROUP_COLUMNS, DashboardPage, GoalsDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.prefs import Prefs
@@ -223,9 +224,9 @@ def test_the_council_report_is_previewed(window, qtbot):
 
 
 def test_a_clerk_does_not_get_the_dashboard(qtbot, db, tmp_path):
-    from desktop.models import permissions
-    from desktop.models.first_run import complete_first_run
-    from desktop.models.staff import create_staff
+    from desktop.models.setup.first_run import complete_first_run
+    from desktop.models.staff import permissions
+    from desktop.models.staff.members import create_staff
 
     admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
     clerk = create_staff("Carla Clerk", "clerk", actor=admin)
@@ -250,7 +251,7 @@ def test_the_periods_offered():
 
 
 def test_a_period_of_the_supervisors_own_dates(window):
-    from desktop.models import citistat
+    from desktop.models.reports import citistat
 
     main, page = window
     assert page.date_from.isHidden()

@@ -8,10 +8,10 @@ from pathlib import Path
 import peewee
 import pytest
 
-from desktop.models import db as dbmod
-from desktop.models.db import DbKind, close_database, open_database, write
 from desktop.models.errors import DatabaseError, KnownError
-from desktop.models.schema import Setting
+from desktop.models.storage import db as dbmod
+from desktop.models.storage.db import DbKind, close_database, open_database, write
+from desktop.models.storage.schema import Setting
 
 
 def pragma(opened: dbmod.OpenedDatabase, name: str) -> object:
@@ -130,10 +130,10 @@ def test_network_paths_are_recognised():
 
 
 def test_a_writer_that_collided_hands_the_lock_on_before_writing_again(monkeypatch):
-    from desktop.models import db as dbmod
+    from desktop.models.storage import db as dbmod
 
     slept: list[float] = []
-    monkeypatch.setattr("desktop.models.db.time.sleep", slept.append)
+    monkeypatch.setattr("desktop.models.storage.db.time.sleep", slept.append)
     handoff = dbmod._Handoff()
     handoff.committed()
     handoff.wait_turn()
@@ -142,7 +142,7 @@ def test_a_writer_that_collided_hands_the_lock_on_before_writing_again(monkeypat
     handoff.committed()
     handoff.wait_turn()
     assert len(slept) == 1 and 0 < slept[0] <= handoff.GAP
-    monkeypatch.setattr("desktop.models.db.time.monotonic", lambda: 1e6)  # long after
+    monkeypatch.setattr("desktop.models.storage.db.time.monotonic", lambda: 1e6)  # long after
     handoff.wait_turn()
     assert len(slept) == 1
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from desktop.models.demo import generate_demo
-from desktop.models.schema import (
+from desktop.models.setup.demo import generate_demo
+from desktop.models.storage.schema import (
     Contact,
     InfoContact,
     RequestAnswer,
@@ -46,12 +46,12 @@ def test_requests_span_two_years_up_to_now(demo):
 
 def test_a_longer_history_has_the_holidays_of_its_years(db, tmp_path, capsys):
     from desktop.app import main
-    from desktop.models.schema import Holiday
+    from desktop.models.storage.schema import Holiday
 
     base = ["--basedir", str(tmp_path), "--db", str(tmp_path / "long.db")]
     assert main([*base, "init", "--demo", "300", "--years", "12"]) == 0
     capsys.readouterr()
-    from desktop.models.db import close_database, open_database
+    from desktop.models.storage.db import close_database, open_database
 
     opened = open_database(tmp_path / "long.db")
     try:
@@ -159,7 +159,7 @@ def test_residents_are_on_file_from_their_first_request_to_their_last(demo):
 
 
 def test_the_same_seed_gives_the_same_town(tmp_path):
-    from desktop.models.db import close_database, open_database
+    from desktop.models.storage.db import close_database, open_database
 
     snapshots = []
     for name in ("a.db", "b.db"):
@@ -183,7 +183,7 @@ def test_a_second_run_adds_to_what_is_there(db):
 
 
 def test_bulk_load_rebuilds_every_index(db, monkeypatch):
-    from desktop.models import demo as demo_module
+    from desktop.models.setup import demo as demo_module
 
     monkeypatch.setattr(demo_module, "BULK_LOAD_ROWS", 100)
     before = {i.name for i in db.db.get_indexes("service_request")}

@@ -12,11 +12,11 @@ from pypdf import PdfReader
 
 from desktop import printing
 from desktop.app import main
-from desktop.models import documents
-from desktop.models.contacts import CallerDetails
+from desktop.models.documents import gather as documents
 from desktop.models.errors import InputError, NotFound
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import (
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.storage.schema import (
     Contact,
     FaqArticle,
     RequestEvent,
@@ -24,7 +24,7 @@ from desktop.models.schema import (
     ServiceRequest,
     StaffUser,
 )
-from desktop.models.settings import set_settings
+from desktop.models.town.settings import set_settings
 from desktop.printing import build_letter, build_work_orders
 from tests.conftest import TEST_NOW
 
@@ -118,7 +118,7 @@ def test_letter_merges_the_template(db):
 
 
 def test_a_letter_saying_the_work_is_done_waits_for_the_resolution(db):
-    from desktop.models import lifecycle
+    from desktop.models.requests import lifecycle
 
     request = _request()
     Contact.update(address="12 Elm Street", city="Alder Falls", state="NY", zip="12501").execute()

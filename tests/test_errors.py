@@ -8,10 +8,10 @@ from pathlib import Path
 import peewee
 import pytest
 
-from desktop.models import db as dbmod
 from desktop.models import errors
-from desktop.models.db import close_database, open_database, write
-from desktop.models.schema import SchemaInfo, ServiceRequest, Setting
+from desktop.models.storage import db as dbmod
+from desktop.models.storage.db import close_database, open_database, write
+from desktop.models.storage.schema import SchemaInfo, ServiceRequest, Setting
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_busy_is_retried_then_reported(db, db_path: Path, monkeypatch: pytest.Mo
     blocker = sqlite3.connect(db_path, timeout=0)
     blocker.execute("BEGIN IMMEDIATE")
     db.db.execute_sql("PRAGMA busy_timeout=50")
-    monkeypatch.setattr("desktop.models.db.time.sleep", lambda _s: None)
+    monkeypatch.setattr("desktop.models.storage.db.time.sleep", lambda _s: None)
     attempts = []
 
     def save() -> None:

@@ -14,14 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from desktop.models import exports, lifecycle, permissions
-from desktop.models.contacts import CallerDetails
 from desktop.models.errors import InputError, KnownError, PermissionDenied
-from desktop.models.first_run import complete_first_run
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.request_list import RequestFilter, RequestList
-from desktop.models.schema import AuditRecord, ServiceRequest
-from desktop.models.staff import create_staff
+from desktop.models.reports import exports
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.requests.listing import RequestFilter, RequestList
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.setup.first_run import complete_first_run
+from desktop.models.staff import permissions
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import AuditRecord, ServiceRequest
 
 
 def pothole(description: str, address: str, *, confidential: bool = False, name: str = "Ana"):
@@ -231,7 +233,7 @@ def test_the_block_is_the_house_numbers_hundreds_wherever_it_stands(
 
 
 def test_a_large_export_is_read_in_batches(db, tmp_path, monkeypatch):
-    from desktop.models.demo import generate_demo
+    from desktop.models.setup.demo import generate_demo
 
     generate_demo(300, seed=4)
     monkeypatch.setattr(exports, "BATCH", 70)

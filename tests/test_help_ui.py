@@ -30,8 +30,8 @@ def _listed() -> set[str]:
 
 
 def test_every_shortcut_of_every_page_is_in_the_help(qtbot, db, tmp_path):
-    from desktop.models import permissions
-    from desktop.models.first_run import complete_first_run
+    from desktop.models.setup.first_run import complete_first_run
+    from desktop.models.staff import permissions
     from desktop.ui.main_window import MainWindow
     from desktop.ui.prefs import Prefs
 

@@ -9,9 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.models import clock
-from desktop.models.contacts import CallerDetails, find_contacts
 from desktop.models.errors import InputError
-from desktop.models.intake import (
+from desktop.models.requests.intake import (
     RequestDraft,
     add_follower,
     create_request,
@@ -19,7 +18,9 @@ from desktop.models.intake import (
     log_question,
     suggest_types,
 )
-from desktop.models.schema import (
+from desktop.models.residents.contacts import CallerDetails, find_contacts
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import (
     Contact,
     InfoContact,
     RequestAnswer,
@@ -27,7 +28,6 @@ from desktop.models.schema import (
     ServiceRequest,
     ServiceType,
 )
-from desktop.models.staff import create_staff
 
 from .conftest import TEST_NOW
 

@@ -14,10 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.models import kb_search, kb_text, knowledge, triage
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.intake import RequestDraft, create_request, suggest_types
-from desktop.models.schema import (
+from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import search as kb_search
+from desktop.models.knowledge import text as kb_text
+from desktop.models.knowledge import triage
+from desktop.models.requests.intake import RequestDraft, create_request, suggest_types
+from desktop.models.storage.schema import (
     CallScript,
     FaqArticle,
     FaqRevision,
@@ -152,7 +155,7 @@ def test_every_request_type_has_a_short_call_script_with_its_safety_branches(db)
 
 
 def test_placeholders_take_the_town_settings(db):
-    from desktop.models.settings import set_settings
+    from desktop.models.town.settings import set_settings
 
     set_settings({"town.name": "Alder Falls"})
     assert knowledge.render("{town} hall, {trash_day}") == (
@@ -176,8 +179,8 @@ def test_export_then_import_round_trips_without_new_versions(db, tmp_path, suffi
 
 
 def test_only_changed_articles_get_a_version_and_its_author(db, tmp_path):
-    from desktop.models import permissions
-    from desktop.models.staff import create_staff
+    from desktop.models.staff import permissions
+    from desktop.models.staff.members import create_staff
 
     path = tmp_path / "kb.json"
     knowledge.export_articles(path)
@@ -403,7 +406,7 @@ def test_cli_shapes(db, db_path, tmp_path):
 
 @pytest.mark.sqlite_only  # the command opens the SQLite file
 def test_cli_imports_as_the_signed_in_supervisor_and_show_names_them(db, db_path, tmp_path):
-    from desktop.models.staff import create_staff
+    from desktop.models.staff.members import create_staff
 
     boss = create_staff("Sue Boss", "supervisor")
     path = tmp_path / "one.json"

@@ -13,9 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.models import kb_placeholders, kb_search, kb_text, knowledge
 from desktop.models.errors import ConflictError, InputError, PermissionDenied
-from desktop.models.schema import FaqArticle, ServiceType
+from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import placeholders as kb_placeholders
+from desktop.models.knowledge import search as kb_search
+from desktop.models.knowledge import text as kb_text
+from desktop.models.storage.schema import FaqArticle, ServiceType
 
 
 def test_every_placeholder_used_is_listed_with_where_it_is_used(db):
@@ -67,8 +70,8 @@ def test_bad_names_settings_and_stale_edits_are_refused(db):
 
 
 def test_a_clerk_may_not_fill_in_placeholders(db):
-    from desktop.models import permissions
-    from desktop.models.staff import create_staff
+    from desktop.models.staff import permissions
+    from desktop.models.staff.members import create_staff
 
     clerk = create_staff("Cleo Clerk", "clerk")
     with pytest.raises(PermissionDenied):

@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.models import knowledge, lifecycle
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import FaqArticle
+from desktop.models.knowledge import articles as knowledge
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.storage.schema import FaqArticle
 from desktop.ui.knowledge_page import KnowledgePage
 
 #: a message box would wait for a click that never comes: messages become log lines
@@ -130,7 +131,7 @@ def test_review_dates_round_trip(page):
 
 
 def test_a_supervisor_edits_a_call_script(qtbot, db):
-    from desktop.models.schema import ServiceType
+    from desktop.models.storage.schema import ServiceType
     from desktop.ui.knowledge_admin import CallScriptDialog
 
     dialog = CallScriptDialog(lambda: None)
@@ -151,7 +152,7 @@ def test_a_supervisor_edits_a_call_script(qtbot, db):
 
 
 def test_a_supervisor_edits_the_words_residents_use(qtbot, db):
-    from desktop.models import kb_search
+    from desktop.models.knowledge import search as kb_search
     from desktop.ui.knowledge_admin import SynonymsDialog
 
     dialog = SynonymsDialog()
@@ -168,7 +169,7 @@ def test_a_supervisor_edits_the_words_residents_use(qtbot, db):
 
 
 def test_two_supervisors_editing_the_words_or_a_script_at_once(qtbot, db):
-    from desktop.models.schema import SearchSynonym, ServiceType
+    from desktop.models.storage.schema import SearchSynonym, ServiceType
     from desktop.ui.knowledge_admin import CallScriptDialog, SynonymsDialog
 
     mine, theirs = SynonymsDialog(), SynonymsDialog()
@@ -230,7 +231,7 @@ def test_the_counter_article_view_marks_staff_only_and_unfilled(qtbot, db):
 
 
 def test_the_history_names_who_changed_an_article(qtbot, db):
-    from desktop.models.staff import create_staff
+    from desktop.models.staff.members import create_staff
 
     boss = create_staff("Sue Boss", "supervisor")
     shown = KnowledgePage(lambda: boss)
@@ -252,7 +253,7 @@ def test_the_history_names_who_changed_an_article(qtbot, db):
 
 
 def test_the_placeholder_editor_lists_counts_and_saves(qtbot, qtmodeltester, page):
-    from desktop.models import kb_placeholders
+    from desktop.models.knowledge import placeholders as kb_placeholders
     from desktop.ui.knowledge_admin import UNFILLED_BACKGROUND, PlaceholdersDialog
 
     assert "to fill in" in page.placeholders_button.text()
@@ -283,8 +284,8 @@ def test_the_placeholder_editor_lists_counts_and_saves(qtbot, qtmodeltester, pag
 def test_an_import_from_the_screen_is_by_the_signed_in_clerk(qtbot, db, tmp_path, caplog):
     import json
 
-    from desktop.models.schema import FaqRevision
-    from desktop.models.staff import create_staff
+    from desktop.models.staff.members import create_staff
+    from desktop.models.storage.schema import FaqRevision
 
     boss = create_staff("Sue Boss", "supervisor")
     shown = KnowledgePage(lambda: boss)
@@ -304,8 +305,8 @@ def test_an_import_from_the_screen_is_by_the_signed_in_clerk(qtbot, db, tmp_path
 
 
 def test_the_editor_picks_types_department_and_owner(page):
-    from desktop.models.knowledge import ArticleDraft
-    from desktop.models.schema import FaqArticle
+    from desktop.models.knowledge.articles import ArticleDraft
+    from desktop.models.storage.schema import FaqArticle
 
     page.edit(None)
     editor = page.editor

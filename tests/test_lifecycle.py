@@ -6,12 +6,13 @@ import datetime as dt
 
 import pytest
 
-from desktop.models import clock, lifecycle
-from desktop.models.contacts import CallerDetails
+from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import RequestEvent, RequestPause, ServiceRequest
-from desktop.models.staff import create_staff
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import RequestEvent, RequestPause, ServiceRequest
 
 from .conftest import TEST_NOW
 
@@ -110,7 +111,7 @@ def test_closing_and_reopening(request_id):
 
 
 def test_an_assigned_request_reopens_as_assigned(request_id):
-    from desktop.models.staff import create_staff
+    from desktop.models.staff.members import create_staff
 
     crew = create_staff("Pat Crew", "crew_lead")
     lifecycle.assign(request_id, crew)
@@ -143,7 +144,7 @@ def test_paused_time_moves_the_due_date(request_id):
 
 
 def test_a_paused_request_is_not_overdue_while_its_clock_stands_still(request_id):
-    from desktop.models.request_list import RequestFilter, RequestList
+    from desktop.models.requests.listing import RequestFilter, RequestList
 
     due = ServiceRequest.get_by_id(request_id).due_at
     assert due is not None
@@ -158,7 +159,7 @@ def test_a_paused_request_is_not_overdue_while_its_clock_stands_still(request_id
 
 
 def test_a_request_paused_after_its_due_date_stays_overdue(request_id):
-    from desktop.models.request_list import RequestFilter, RequestList
+    from desktop.models.requests.listing import RequestFilter, RequestList
 
     due = ServiceRequest.get_by_id(request_id).due_at
     assert due is not None

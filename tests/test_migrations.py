@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.models import migrations
-from desktop.models.db import close_database, open_database
-from desktop.models.schema import MODELS, SchemaInfo, ServiceRequest
+from desktop.models.setup import migrations
+from desktop.models.storage.db import close_database, open_database
+from desktop.models.storage.schema import MODELS, SchemaInfo, ServiceRequest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
 
@@ -74,9 +74,9 @@ def test_version_row_is_kept_in_the_database(db):
 
 @pytest.mark.sqlite_only
 def test_version_4_takes_confidential_reporters_out_of_the_search_index(tmp_path: Path):
-    from desktop.models.contacts import CallerDetails
-    from desktop.models.intake import RequestDraft, create_request
-    from desktop.models.request_list import RequestFilter, RequestList
+    from desktop.models.requests.intake import RequestDraft, create_request
+    from desktop.models.requests.listing import RequestFilter, RequestList
+    from desktop.models.residents.contacts import CallerDetails
 
     path = tmp_path / "v3.db"
     opened = open_database(path)
@@ -117,7 +117,7 @@ def test_version_4_takes_confidential_reporters_out_of_the_search_index(tmp_path
         assert RequestList(RequestFilter(search="parties")).count() == 1
         # and the address is stored in today's form ("Apt 4" after a comma is a flat number)
         assert RequestList(RequestFilter(address="12 Elm St #4")).count() == 1
-        from desktop.models.schema import CallScript, ServiceType
+        from desktop.models.storage.schema import CallScript, ServiceType
 
         scripted = {
             row.service_type.code: row.steps for row in CallScript.select().join(ServiceType)
@@ -165,8 +165,8 @@ def test_a_lost_trigger_is_made_again_on_the_next_open(tmp_path: Path):
 
 @pytest.mark.sqlite_only
 def test_version_5_gives_the_search_index_prefixes_up_to_six_letters(tmp_path: Path):
-    from desktop.models.request_list import RequestFilter, RequestList
-    from desktop.models.request_search import PREFIXES
+    from desktop.models.requests.listing import RequestFilter, RequestList
+    from desktop.models.requests.search import PREFIXES
 
     old = tmp_path / "v4.db"
     raw = sqlite3.connect(old)
@@ -202,7 +202,7 @@ def test_version_5_gives_the_search_index_prefixes_up_to_six_letters(tmp_path: P
 
 
 def test_a_one_letter_word_being_typed_waits_for_the_next(db):
-    from desktop.models.request_search import parse_search
+    from desktop.models.requests.search import parse_search
 
     assert parse_search("elm s").words == ("elm",)
     assert parse_search("elm st").words == ("elm", "st")

@@ -8,13 +8,14 @@ import datetime as dt
 
 import pytest
 
-from desktop.models import clock, lifecycle
-from desktop.models.db import write
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.my_work import my_work
-from desktop.models.request_list import RequestList
-from desktop.models.schema import Department, ServiceRequest
-from desktop.models.staff import create_staff
+from desktop.models import clock
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.requests.listing import RequestList
+from desktop.models.requests.my_work import my_work
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import Department, ServiceRequest
 from tests.conftest import TEST_NOW
 
 pytestmark = pytest.mark.usefixtures("no_dialogs")
@@ -65,7 +66,7 @@ def test_someone_with_no_department_has_no_new_for_it(db):
 
 
 def test_the_side_of_the_window_counts_my_work(qtbot, db, tmp_path):
-    from desktop.models import permissions
+    from desktop.models.staff import permissions
     from desktop.ui.main_window import MainWindow
     from desktop.ui.prefs import Prefs
 

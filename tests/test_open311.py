@@ -24,11 +24,9 @@ from hypothesis import strategies as st
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from desktop.models.catalog import import_catalog, validate_catalog
-from desktop.models.db import current, write
-from desktop.models.demo import generate_demo
+from desktop.models.catalog.loading import import_catalog, validate_catalog
 from desktop.models.errors import InputError
-from desktop.models.open311 import (
+from desktop.models.requests.open311 import (
     ATTRIBUTE_VALUES_KEY,
     DESCRIPTION_MAX,
     request_to_open311,
@@ -36,14 +34,16 @@ from desktop.models.open311 import (
     service_to_open311,
     service_types_from_open311,
 )
-from desktop.models.schema import (
+from desktop.models.setup.demo import generate_demo
+from desktop.models.setup.seed import starter_catalog
+from desktop.models.storage.db import current, write
+from desktop.models.storage.schema import (
     Department,
     RequestAnswer,
     ServiceAttribute,
     ServiceRequest,
     ServiceType,
 )
-from desktop.models.seed import starter_catalog
 from desktop.models.vocab import DATATYPES, LIST_DATATYPES, OPEN_STATUSES
 
 from .conftest import TEST_NOW

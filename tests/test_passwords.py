@@ -9,10 +9,12 @@ import keyring
 import pytest
 from keyring.backends import fail, null
 
-from desktop.models import clock, passwords, permissions, secret_store, signin
+from desktop.models import clock
 from desktop.models.errors import InputError, PermissionDenied
-from desktop.models.schema import RememberToken, StaffUser
-from desktop.models.staff import create_staff, update_staff
+from desktop.models.staff import passwords, permissions, signin
+from desktop.models.staff.members import create_staff, update_staff
+from desktop.models.storage import secret_store
+from desktop.models.storage.schema import RememberToken, StaffUser
 from tests.conftest import TEST_NOW
 
 PASSWORD = "correct horse battery"
@@ -81,7 +83,7 @@ def test_short_passwords_are_refused():
 
 @pytest.fixture
 def ada(db):
-    from desktop.models.first_run import complete_first_run
+    from desktop.models.setup.first_run import complete_first_run
 
     return complete_first_run("Alder Falls", "Ada Admin", password=PASSWORD)
 
@@ -97,7 +99,7 @@ def test_first_run_sets_the_administrators_password_and_signs_in(ada):
 
 
 def test_no_default_password_anywhere(db):
-    from desktop.models.first_run import complete_first_run
+    from desktop.models.setup.first_run import complete_first_run
 
     admin = complete_first_run("Alder Falls", "Ada Admin")  # no password given
     assert StaffUser.get_by_id(admin.id).password_hash is None
@@ -115,7 +117,7 @@ def test_repeated_failures_lock_the_account_for_a_while(ada):
         signin.authenticate("ada.admin", "wrong password")
     with pytest.raises(signin.SignInFailed, match="locked"):
         signin.authenticate("ada.admin", PASSWORD)  # even the right one, while locked
-    from desktop.models.schema import AuditRecord
+    from desktop.models.storage.schema import AuditRecord
 
     locked = AuditRecord.get(AuditRecord.action == "locked")
     assert locked.record_id == str(ada.id) and locked.staff_id is None  # not Ada's own doing

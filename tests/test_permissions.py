@@ -11,27 +11,23 @@ from typing import Any
 import pytest
 
 from desktop.app import main
-from desktop.models import (
-    audit,
-    citistat,
-    documents,
-    goals,
-    lifecycle,
-    permissions,
-    privacy,
-    routing,
-)
-from desktop.models.catalog import import_catalog
-from desktop.models.contact_merge import merge_contacts
-from desktop.models.contacts import CallerDetails
-from desktop.models.db import vacuum, write
+from desktop.models.admin import privacy
+from desktop.models.catalog import routing
+from desktop.models.catalog.loading import import_catalog
+from desktop.models.documents import gather as documents
 from desktop.models.errors import KnownError, PermissionDenied
-from desktop.models.first_run import complete_first_run
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.knowledge import save_synonyms
-from desktop.models.schema import StaffUser
-from desktop.models.settings import set_settings
-from desktop.models.staff import create_staff
+from desktop.models.knowledge.articles import save_synonyms
+from desktop.models.reports import citistat, goals
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.residents.merge import merge_contacts
+from desktop.models.setup.first_run import complete_first_run
+from desktop.models.staff import audit, permissions
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.db import vacuum, write
+from desktop.models.storage.schema import StaffUser
+from desktop.models.town.settings import set_settings
 from desktop.models.vocab import ROLES
 
 ROLE_NAMES = list(ROLES)
@@ -66,7 +62,7 @@ def _merge(actor: StaffUser) -> object:
 
 
 def _attach(actor: StaffUser) -> object:
-    from desktop.models.attachments import add_attachment
+    from desktop.models.requests.attachments import add_attachment
 
     return add_attachment(pothole(), "note.txt", b"hello", actor=actor)
 
@@ -172,7 +168,7 @@ def test_nobody_signed_in_may_change_nothing_once_sign_in_is_on(people):
 
 @pytest.mark.sqlite_only
 def test_backups_asked_for_and_restores_are_an_administrators(people, db, tmp_path):
-    from desktop.models import backups
+    from desktop.models.admin import backups
 
     town, folder = Path(db.location), tmp_path / "backups"
     for role in ("clerk", "supervisor"):

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.app import main
-from desktop.models import secret_store
-from desktop.models.db import (
+from desktop.models.errors import CannotOpenDatabase, InputError
+from desktop.models.storage import secret_store
+from desktop.models.storage.db import (
     DbKind,
     PostgresAddress,
     close_database,
@@ -32,7 +33,6 @@ from desktop.models.db import (
     server_address,
     without_password,
 )
-from desktop.models.errors import CannotOpenDatabase, InputError
 from desktop.ui.application import AppController
 from desktop.ui.open_server import OpenServerDialog
 from desktop.ui.prefs import Prefs
@@ -146,7 +146,7 @@ ADMIN_PASSWORD = "ada's long password"
 
 def _set_up(target: str, password: str | None = None) -> None:
     """A town that has had its first-run setup, with Ada as its administrator."""
-    from desktop.models.first_run import complete_first_run
+    from desktop.models.setup.first_run import complete_first_run
 
     opened = open_database(target, password=password)
     try:
@@ -302,7 +302,7 @@ def test_the_file_menu_offers_the_last_server_and_opens_what_is_typed(
 
 
 def _current_user() -> str:
-    from desktop.models.db import current
+    from desktop.models.storage.db import current
 
     return str(current().execute_sql("SELECT current_user").fetchone()[0])
 
@@ -397,8 +397,8 @@ def test_a_file_that_will_not_open_offers_a_server(
 
 @pytest.mark.postgresql
 def test_a_file_moved_to_the_server_offers_to_open_it(qtbot, town, prefs, pg_database, monkeypatch):
-    from desktop.models.pg_migrate import migrate_to_postgres
-    from desktop.models.schema import StaffUser
+    from desktop.models.admin.pg_migrate import migrate_to_postgres
+    from desktop.models.storage.schema import StaffUser
     from desktop.ui.messages import messages
 
     opened = open_database(town)
@@ -428,7 +428,7 @@ def test_a_file_moved_to_the_server_offers_to_open_it(qtbot, town, prefs, pg_dat
 def test_a_new_database_is_set_up_while_someone_is_signed_in(qtbot, tmp_path, prefs, monkeypatch):
     """Who is signed in belongs to the database open before: a new one (a file, or a new town
     on a server) is set up by the app itself, not refused as an account it does not know."""
-    from desktop.models import permissions
+    from desktop.models.staff import permissions
 
     first = tmp_path / "one.db"
     _set_up(str(first))
@@ -454,8 +454,8 @@ def test_a_new_database_is_set_up_while_someone_is_signed_in(qtbot, tmp_path, pr
 def test_a_new_database_whose_setup_is_put_off_is_not_opened(qtbot, tmp_path, prefs, monkeypatch):
     """Cancelling the first-run setup of another database keeps the town that was open, with
     whoever was signed in: a database nobody can sign in to never gets a window."""
-    from desktop.models import permissions
-    from desktop.models.settings import get_setting
+    from desktop.models.staff import permissions
+    from desktop.models.town.settings import get_setting
     from desktop.ui.first_run import FirstRunDialog
 
     first = tmp_path / "one.db"

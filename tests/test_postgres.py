@@ -11,13 +11,13 @@ import pytest
 from keyring.backends import fail, null
 
 from desktop.app import main
-from desktop.models import secret_store
-from desktop.models.db import close_database, open_database, write
-from desktop.models.demo import generate_demo
+from desktop.models.admin.pg_migrate import migrate_to_postgres
 from desktop.models.errors import CannotOpenDatabase, InputError, PasswordNeeded
-from desktop.models.migrations import LATEST_VERSION, schema_version
-from desktop.models.pg_migrate import migrate_to_postgres
-from desktop.models.schema import Contact, ServiceRequest, Setting
+from desktop.models.setup.demo import generate_demo
+from desktop.models.setup.migrations import LATEST_VERSION, schema_version
+from desktop.models.storage import secret_store
+from desktop.models.storage.db import close_database, open_database, write
+from desktop.models.storage.schema import Contact, ServiceRequest, Setting
 
 pytestmark = pytest.mark.postgresql
 
@@ -120,7 +120,7 @@ def test_a_town_larger_than_a_page_is_copied_page_by_page(
     town_file: Path, pg_database: str, monkeypatch: pytest.MonkeyPatch
 ):
     """Pages follow the primary key (text keys too, which sort differently on the server)."""
-    from desktop.models import pg_migrate
+    from desktop.models.admin import pg_migrate
 
     monkeypatch.setattr(pg_migrate, "PAGE", 7)
     report = migrate_to_postgres(town_file, pg_database, None)

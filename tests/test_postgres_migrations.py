@@ -17,9 +17,9 @@ from typing import Any
 import peewee
 import pytest
 
-from desktop.models import migrations
-from desktop.models.db import close_database, open_database, reset_sequences
-from desktop.models.schema import MODELS, ServiceRequest
+from desktop.models.setup import migrations
+from desktop.models.storage.db import close_database, open_database, reset_sequences
+from desktop.models.storage.schema import MODELS, ServiceRequest
 
 pytestmark = pytest.mark.postgresql
 

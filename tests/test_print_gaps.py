@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from desktop import printing
 from desktop.app import main
 from desktop.cli import safety_commands
-from desktop.models import documents, safe_files
+from desktop.models.documents import gather as documents
+from desktop.models.storage import safe_files
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,7 +167,7 @@ def test_save_as_pdf_that_fails_keeps_the_file_that_was_there(qtbot, db, tmp_pat
 def test_the_knowledge_screen_prints_the_faq_binder_by_keyboard(qtbot, db, tmp_path):
     from PySide6.QtCore import Qt
 
-    from desktop.models.schema import FaqArticle
+    from desktop.models.storage.schema import FaqArticle
     from desktop.ui.knowledge_page import KnowledgePage
 
     page = KnowledgePage()
@@ -210,8 +211,8 @@ def test_the_knowledge_screen_prints_the_faq_binder_by_keyboard(qtbot, db, tmp_p
 def test_work_orders_are_read_in_the_worker_not_the_window(qtbot, db, monkeypatch):
     import threading
 
-    from desktop.models.contacts import CallerDetails
-    from desktop.models.intake import RequestDraft, create_request
+    from desktop.models.requests.intake import RequestDraft, create_request
+    from desktop.models.residents.contacts import CallerDetails
     from desktop.ui import print_preview
 
     request = create_request(
@@ -244,10 +245,10 @@ def test_work_orders_are_read_in_the_worker_not_the_window(qtbot, db, monkeypatc
 def test_a_selection_over_the_cap_is_refused_with_a_sentence(qtbot, db, caplog):
     from PySide6.QtCore import QItemSelection, Qt
 
-    from desktop.models.demo import generate_demo
-    from desktop.models.documents import MAX_SELECTED_ORDERS
+    from desktop.models.documents.gather import MAX_SELECTED_ORDERS
     from desktop.models.errors import InputError
-    from desktop.models.schema import RequestEvent
+    from desktop.models.setup.demo import generate_demo
+    from desktop.models.storage.schema import RequestEvent
     from desktop.ui import print_preview
     from desktop.ui.requests_page import RequestsPage
 

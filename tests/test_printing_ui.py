@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication
 
-from desktop.models.contacts import CallerDetails
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import RequestEvent, ServiceRequest
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.storage.schema import RequestEvent, ServiceRequest
 from desktop.ui import print_preview
 from desktop.ui.work_orders_page import WorkOrdersPage
 
@@ -182,8 +182,8 @@ def test_todays_work_orders_list_and_packet(qtbot, db):
     qtbot.addWidget(ready.args[0])
     assert ready.args[0].document.pageCount() == 2  # the cover list and the order
     # a crew member's own packet, from every department
-    from desktop.models import lifecycle
-    from desktop.models.staff import create_staff
+    from desktop.models.requests import lifecycle
+    from desktop.models.staff.members import create_staff
 
     crew = create_staff("Pat Crew", "crew_lead")
     lifecycle.assign(request.id, crew)
@@ -227,9 +227,9 @@ def test_the_counters_receipt_offer_opens_the_receipt_preview(qtbot, db, tmp_pat
 
 
 def test_a_clerk_is_told_close_out_is_for_crew_leads_before_filling_in_the_form(qtbot, db):
-    from desktop.models.first_run import complete_first_run
-    from desktop.models.signin import reset_password
-    from desktop.models.staff import create_staff
+    from desktop.models.setup.first_run import complete_first_run
+    from desktop.models.staff.members import create_staff
+    from desktop.models.staff.signin import reset_password
 
     request = _request()  # logged before anyone could sign in
     admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")

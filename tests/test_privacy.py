@@ -7,13 +7,15 @@ import json
 
 import pytest
 
-from desktop.models import clock, lifecycle, privacy
-from desktop.models.contacts import CallerDetails
-from desktop.models.intake import RequestDraft, add_follower, create_request
-from desktop.models.request_list import COLUMN_KEYS, RequestFilter, RequestList
-from desktop.models.schema import Contact, ContactMethod, RequestEvent, ServiceRequest
-from desktop.models.settings import set_settings
-from desktop.models.staff import create_staff
+from desktop.models import clock
+from desktop.models.admin import privacy
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import RequestDraft, add_follower, create_request
+from desktop.models.requests.listing import COLUMN_KEYS, RequestFilter, RequestList
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import Contact, ContactMethod, RequestEvent, ServiceRequest
+from desktop.models.town.settings import set_settings
 from desktop.models.vocab import CONFIDENTIAL
 from tests.conftest import TEST_NOW
 
@@ -72,8 +74,8 @@ def test_anonymise_removes_old_personal_data_and_keeps_the_statistics(db):
     assert not ContactMethod.select().where(ContactMethod.value.contains("1111")).exists()
     bodies = " ".join(e.body for e in RequestEvent.select())
     assert "Fay" not in bodies
-    from desktop.models.audit import verify
-    from desktop.models.schema import AuditRecord
+    from desktop.models.staff.audit import verify
+    from desktop.models.storage.schema import AuditRecord
 
     assert verify().ok
     trail = " ".join(f"{r.before} {r.after}" for r in AuditRecord.select())
@@ -148,8 +150,8 @@ def test_other_reporters_of_an_ordinary_request_stay_out_of_a_residents_export(d
 
 
 def test_a_clerk_sees_no_reporter_of_a_confidential_request_anywhere(confidential_request):
-    from desktop.models import permissions
-    from desktop.models.request_detail import contact_history, load_request_detail
+    from desktop.models.requests.detail import contact_history, load_request_detail
+    from desktop.models.staff import permissions
 
     _carol_also_reports(confidential_request)
     clerk, boss = create_staff("Cleo Clerk", "clerk"), create_staff("Sue Boss", "supervisor")
@@ -186,7 +188,7 @@ def test_a_release_that_cannot_be_written_is_a_sentence_and_not_recorded(
     confidential_request, tmp_path, db, capsys
 ):
     from desktop.app import main
-    from desktop.models.schema import AuditRecord
+    from desktop.models.storage.schema import AuditRecord
 
     base = ["--basedir", str(tmp_path), "--db", db.location]
     number = confidential_request.tracking_number
@@ -211,8 +213,8 @@ def test_a_release_that_cannot_be_written_is_a_sentence_and_not_recorded(
 def test_confidential_reporters_are_masked_for_roles_that_do_not_need_them(
     confidential_request,
 ):
-    from desktop.models import permissions
-    from desktop.models.request_detail import load_request_detail
+    from desktop.models.requests.detail import load_request_detail
+    from desktop.models.staff import permissions
 
     def shown() -> tuple[str, str]:
         row = RequestList(RequestFilter(), "tracking_number", False).page(0, 10)[0]
@@ -228,7 +230,7 @@ def test_confidential_reporters_are_masked_for_roles_that_do_not_need_them(
 
 
 def test_the_settings_box_saves_the_retention_says_what_it_would_do_and_anonymises(qtbot, db):
-    from desktop.models.settings import get_setting
+    from desktop.models.town.settings import get_setting
     from desktop.ui.messages import messages
     from desktop.ui.privacy_box import PrivacyBox
 
@@ -262,7 +264,7 @@ def test_the_settings_box_saves_the_retention_says_what_it_would_do_and_anonymis
 
 def test_a_retention_out_of_range_or_from_a_clerk_is_refused(db):
     from desktop.models.errors import InputError, PermissionDenied
-    from desktop.models.first_run import complete_first_run
+    from desktop.models.setup.first_run import complete_first_run
 
     with pytest.raises(InputError):
         privacy.set_retention(100)
@@ -286,8 +288,8 @@ def test_a_release_is_readable_like_any_file_the_clerk_saves(confidential_reques
 
 
 def test_a_confidential_caller_added_to_an_open_request_is_named_to_no_one_who_may_not(db):
-    from desktop.models import permissions
-    from desktop.models.request_detail import load_request_detail
+    from desktop.models.requests.detail import load_request_detail
+    from desktop.models.staff import permissions
 
     barking = report("Open", "555 010 1111")  # not confidential: its reporter is shown
     add_follower(

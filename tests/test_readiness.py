@@ -9,17 +9,18 @@ from pathlib import Path
 import pytest
 
 from desktop.app import main
-from desktop.models import permissions, readiness
-from desktop.models.backups import take_backup
-from desktop.models.catalog_departments import list_departments
-from desktop.models.db import write
+from desktop.models.admin.backups import take_backup
+from desktop.models.catalog.departments import list_departments
 from desktop.models.errors import InputError, PermissionDenied
-from desktop.models.first_run import complete_first_run
-from desktop.models.kb_placeholders import placeholders, set_value
-from desktop.models.schema import Department
-from desktop.models.settings import set_settings
-from desktop.models.signin import reset_password
-from desktop.models.staff import create_staff
+from desktop.models.knowledge.placeholders import placeholders, set_value
+from desktop.models.setup.first_run import complete_first_run
+from desktop.models.staff import permissions
+from desktop.models.staff.members import create_staff
+from desktop.models.staff.signin import reset_password
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import Department
+from desktop.models.town import readiness
+from desktop.models.town.settings import set_settings
 
 pytestmark = pytest.mark.usefixtures("no_dialogs")
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.models import lifecycle
-from desktop.models.addresses import as_written
-from desktop.models.contacts import CallerDetails
 from desktop.models.errors import InputError, NotFound
-from desktop.models.intake import RequestDraft, add_follower, create_request, log_question
-from desktop.models.lookups import active_staff, active_types, find_types, known_addresses
-from desktop.models.request_detail import contact_history, load_request_detail
-from desktop.models.request_list import RequestFilter
-from desktop.models.saved_views import builtin_views, own_views, save_view
-from desktop.models.staff import create_staff
+from desktop.models.requests import lifecycle
+from desktop.models.requests.addresses import as_written
+from desktop.models.requests.detail import contact_history, load_request_detail
+from desktop.models.requests.intake import RequestDraft, add_follower, create_request, log_question
+from desktop.models.requests.listing import RequestFilter
+from desktop.models.requests.lookups import active_staff, active_types, find_types, known_addresses
+from desktop.models.requests.saved_views import builtin_views, own_views, save_view
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.staff.members import create_staff
 
 
 def pothole(address: str, caller: CallerDetails | None = None, contact_id: int | None = None):

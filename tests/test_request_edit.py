@@ -6,13 +6,16 @@ import datetime as dt
 
 import pytest
 
-from desktop.models import audit, clock, lifecycle, permissions
-from desktop.models.contacts import CallerDetails
+from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, PermissionDenied
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.request_edit import KEEP, RequestEdit, conflict_lines, edit_request
-from desktop.models.request_list import RequestFilter, RequestList
-from desktop.models.schema import (
+from desktop.models.requests import lifecycle
+from desktop.models.requests.edit import KEEP, RequestEdit, conflict_lines, edit_request
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.requests.listing import RequestFilter, RequestList
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.staff import audit, permissions
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import (
     AuditRecord,
     RequestAnswer,
     RequestEvent,
@@ -20,7 +23,6 @@ from desktop.models.schema import (
     ServiceType,
     TriageTerm,
 )
-from desktop.models.staff import create_staff
 from desktop.models.text_clean import MAX_DESCRIPTION
 from tests.conftest import TEST_NOW
 
@@ -164,7 +166,7 @@ def test_paused_time_stays_added_back_when_the_type_changes(pothole):
         pothole.id, RequestEdit(service_type="broken_sidewalk", answers={"problem": "hole"})
     )
     after = ServiceRequest.get_by_id(pothole.id)
-    from desktop.models.town_calendar import load_calendar
+    from desktop.models.town.calendar import load_calendar
 
     kind = ServiceType.get(ServiceType.code == "broken_sidewalk")
     assert kind.resolve_amount is not None

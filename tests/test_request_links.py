@@ -9,11 +9,11 @@ import pytest
 
 from desktop.app import main
 from desktop.models.errors import InputError, PermissionDenied
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.request_detail import load_request_detail
-from desktop.models.request_links import link_related, related_requests, unlink_related
-from desktop.models.schema import RequestEvent, ServiceRequest
-from desktop.models.staff import create_staff
+from desktop.models.requests.detail import load_request_detail
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.requests.links import link_related, related_requests, unlink_related
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import RequestEvent, ServiceRequest
 
 
 def request(kind: str, words: str, answers: dict[str, str]) -> ServiceRequest:
@@ -49,8 +49,8 @@ def test_two_related_requests_stay_open_and_list_each_other(pair):
 
 
 def test_linking_needs_someone_signed_in_who_may_add_notes(pair):
-    from desktop.models import permissions
-    from desktop.models.first_run import complete_first_run
+    from desktop.models.setup.first_run import complete_first_run
+    from desktop.models.staff import permissions
 
     first, second = pair
     admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")

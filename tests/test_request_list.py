@@ -8,20 +8,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.models import clock, request_search
-from desktop.models.contacts import CallerDetails
-from desktop.models.db import current, write
-from desktop.models.demo import generate_demo
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.lifecycle import add_note, assign
-from desktop.models.request_list import (
+from desktop.models import clock
+from desktop.models.requests import search as request_search
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.requests.lifecycle import add_note, assign
+from desktop.models.requests.listing import (
     COLUMN_KEYS,
     COLUMNS,
     RequestFilter,
     RequestList,
 )
-from desktop.models.schema import Contact, Department, ServiceRequest, ServiceType
-from desktop.models.staff import create_staff
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.setup.demo import generate_demo
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.db import current, write
+from desktop.models.storage.schema import Contact, Department, ServiceRequest, ServiceType
 from desktop.models.vocab import CONFIDENTIAL
 
 from .conftest import TEST_NOW
@@ -179,7 +180,7 @@ def test_count_matches_the_pages(db):
 
 
 def test_bulk_demo_load_is_searchable(db, monkeypatch):
-    from desktop.models import demo
+    from desktop.models.setup import demo
 
     monkeypatch.setattr(demo, "BULK_LOAD_ROWS", 10)  # take the bulk path on a small load
     generate_demo(40, seed=9)
@@ -274,7 +275,7 @@ def test_fts_operators_are_words(town, text):
 
 
 def test_search_index_is_rebuilt_when_missing(db, db_path):
-    from desktop.models.db import close_database, execute, open_database
+    from desktop.models.storage.db import close_database, execute, open_database
 
     create_request(draft("pothole", "Quokka hole", "3 Pine St"))
     write(lambda: execute(current(), "DROP TABLE request_text"))
@@ -300,7 +301,7 @@ def test_a_word_of_a_type_name_finds_that_type(town):
 
 
 def test_a_broad_search_lists_the_newest_matches(db, monkeypatch):
-    from desktop.models import request_list
+    from desktop.models.requests import listing as request_list
 
     monkeypatch.setattr(request_list, "SEARCH_CAP", 25)
     generate_demo(200, seed=21)
@@ -315,7 +316,7 @@ def test_a_broad_search_lists_the_newest_matches(db, monkeypatch):
 
 
 def test_big_filters_walk_the_date_index_and_agree(db, monkeypatch):
-    from desktop.models import request_list
+    from desktop.models.requests import listing as request_list
 
     generate_demo(300, seed=22)
     for filters in (RequestFilter(open_only=True), RequestFilter(address="1")):

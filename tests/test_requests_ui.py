@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.models import lifecycle
-from desktop.models.contacts import CallerDetails
-from desktop.models.demo import generate_demo
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.request_list import COLUMN_KEYS
-from desktop.models.schema import RequestEvent, SavedView, ServiceRequest, StaffUser
-from desktop.models.staff import create_staff
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.requests.listing import COLUMN_KEYS
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.setup.demo import generate_demo
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import RequestEvent, SavedView, ServiceRequest, StaffUser
 from desktop.ui.conflict_dialog import ConflictDialog
 from desktop.ui.counter_page import CounterPage
 from desktop.ui.main_window import MainWindow
@@ -218,7 +218,7 @@ def test_a_conflicting_edit_is_shown_not_overwritten(page, clerk, caplog):
 
 
 def test_other_clerks_changes_appear_keeping_the_selection(qtbot, db, tmp_path: Path):
-    from desktop.models.db import close_database, open_database
+    from desktop.models.storage.db import close_database, open_database
 
     generate_demo(300, seed=4)
     window = MainWindow(db, Prefs(tmp_path / "cfg" / "fc.ini"))
@@ -287,7 +287,7 @@ def test_every_filter_model_passes_the_model_tester(qtmodeltester, page):
 
 
 def test_a_broad_search_says_it_shows_the_newest(page, monkeypatch):
-    from desktop.models import request_list
+    from desktop.models.requests import listing as request_list
 
     monkeypatch.setattr(request_list, "SEARCH_CAP", 20)
     view_named(page, "All requests")
@@ -311,7 +311,7 @@ def test_attachments_added_saved_and_removed(page, tmp_path: Path):
 
     from PIL import Image
 
-    from desktop.models.attachments import list_attachments
+    from desktop.models.requests.attachments import list_attachments
 
     created = pothole()
     page.open_request(created.tracking_number)
@@ -372,8 +372,8 @@ def test_the_detail_panes_print_button_prints_the_request_shown(page, monkeypatc
 
 
 def test_actions_the_role_may_not_take_are_greyed_with_the_reason(qtbot, db):
-    from desktop.models.first_run import complete_first_run
-    from desktop.models.signin import reset_password
+    from desktop.models.setup.first_run import complete_first_run
+    from desktop.models.staff.signin import reset_password
     from desktop.ui.request_detail_pane import RequestDetailPane
 
     request = pothole()
@@ -405,8 +405,8 @@ def test_actions_the_role_may_not_take_are_greyed_with_the_reason(qtbot, db):
 def test_an_administrator_writes_a_public_records_release_from_the_detail(qtbot, db, tmp_path):
     import json
 
-    from desktop.models.first_run import complete_first_run
-    from desktop.models.schema import AuditRecord
+    from desktop.models.setup.first_run import complete_first_run
+    from desktop.models.storage.schema import AuditRecord
     from desktop.ui.request_detail_pane import RequestDetailPane
 
     request = pothole()

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.models import responses
 from desktop.models.errors import InputError, NotFound
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import RequestEvent, ServiceRequest
-from desktop.models.staff import create_staff
+from desktop.models.requests import responses
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import RequestEvent, ServiceRequest
 
 pytestmark = pytest.mark.usefixtures("no_dialogs")
 
@@ -64,7 +64,7 @@ def test_what_is_refused(db, name, kind, text, types, said):
 
 def test_only_an_administrator_edits_them(db):
     from desktop.models.errors import PermissionDenied
-    from desktop.models.first_run import complete_first_run
+    from desktop.models.setup.first_run import complete_first_run
 
     admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
     clerk = create_staff("Carla Clerk", "clerk", actor=admin)

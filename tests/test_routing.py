@@ -8,14 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.models import routing
-from desktop.models.contacts import CallerDetails
-from desktop.models.db import write
+from desktop.models.catalog import routing
+from desktop.models.catalog.routing import RuleFields, route, words_match
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.intake import RequestDraft, create_request, service_type_by_code
-from desktop.models.routing import RuleFields, route, words_match
-from desktop.models.schema import Department, RequestEvent, RoutingRule, StaffUser
-from desktop.models.staff import create_staff
+from desktop.models.requests.intake import RequestDraft, create_request, service_type_by_code
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import Department, RequestEvent, RoutingRule, StaffUser
 
 
 def pothole(**changes: Any) -> RequestDraft:
@@ -264,7 +264,7 @@ def test_a_hostile_rule_is_saved_literally_and_matches_only_itself(db):
     ],
 )
 def test_a_zip_code_at_the_end_of_the_address_line_is_found(line, zip_code):
-    from desktop.models.addresses import zip_in
+    from desktop.models.requests.addresses import zip_in
 
     assert zip_in(line) == zip_code
 

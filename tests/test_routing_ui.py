@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.models import routing
-from desktop.models.staff import create_staff
+from desktop.models.catalog import routing
+from desktop.models.staff.members import create_staff
 from desktop.ui.routing_rules import RoutingRulesBox, RuleDialog
 
 #: a message box would wait for a click that never comes: messages become log lines
@@ -69,8 +69,8 @@ def test_a_rule_with_a_mistake_keeps_the_dialog_open(box):
 
 
 def test_a_rule_for_a_retired_type_keeps_its_type_when_edited(qtbot, db):
-    from desktop.models.db import write
-    from desktop.models.schema import ServiceType
+    from desktop.models.storage.db import write
+    from desktop.models.storage.schema import ServiceType
 
     write(lambda: ServiceType.update(active=False).where(ServiceType.code == "graffiti").execute())
     dialog = RuleDialog(routing.RuleFields("Graffiti downtown", service_type="graffiti"))

@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.models import clock
-from desktop.models.closeout import CloseOut, close_out
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import RequestEvent, ServiceRequest
+from desktop.models.documents.closeout import CloseOut, close_out
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.storage.schema import RequestEvent, ServiceRequest
 from desktop.ui import scanner
 from desktop.ui.counter_page import CounterPage
 from desktop.ui.work_orders_page import CloseOutTab, WorkOrdersPage

@@ -9,10 +9,12 @@ import sys
 
 import pytest
 
-from desktop.models import clock, migrations, sessions
-from desktop.models.db import close_database, open_database, vacuum, write
+from desktop.models import clock
 from desktop.models.errors import DatabaseInUse
-from desktop.models.schema import DbSession, ServiceRequest
+from desktop.models.setup import migrations
+from desktop.models.storage import sessions
+from desktop.models.storage.db import close_database, open_database, vacuum, write
+from desktop.models.storage.schema import DbSession, ServiceRequest
 
 from .conftest import TEST_NOW
 

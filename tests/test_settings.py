@@ -7,13 +7,16 @@ import io
 import pytest
 from PIL import Image
 
-from desktop.models import documents, letter_templates, permissions, settings
-from desktop.models.contacts import CallerDetails
+from desktop.models.documents import gather as documents
+from desktop.models.documents import letter_templates
 from desktop.models.errors import ConflictError, InputError, PermissionDenied
-from desktop.models.first_run import complete_first_run
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import AuditRecord, Contact
-from desktop.models.staff import create_staff
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.setup.first_run import complete_first_run
+from desktop.models.staff import permissions
+from desktop.models.staff.members import create_staff
+from desktop.models.storage.schema import AuditRecord, Contact
+from desktop.models.town import settings
 
 
 def picture(kind: str = "PNG", size: tuple[int, int] = (80, 40)) -> bytes:

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from desktop.app import main
-from desktop.models.seed import starter_catalog
+from desktop.models.setup.seed import starter_catalog
 
 
 def png(width: int = 60, height: int = 30) -> bytes:

@@ -11,15 +11,15 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop.models import catalog_departments as departments
-from desktop.models import catalog_edit as types
-from desktop.models import catalog_questions as questions
-from desktop.models import letter_templates, permissions, settings
-from desktop.models.contacts import CallerDetails
-from desktop.models.first_run import complete_first_run
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.lookups import find_types
-from desktop.models.staff import create_staff
+from desktop.models.catalog import departments, questions, types
+from desktop.models.documents import letter_templates
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.requests.lookups import find_types
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.setup.first_run import complete_first_run
+from desktop.models.staff import permissions
+from desktop.models.staff.members import create_staff
+from desktop.models.town import settings
 from desktop.ui.catalog_dialogs import NewEntryDialog, QuestionDialog
 from desktop.ui.catalog_page import RequestTypesPage
 from desktop.ui.departments_page import DepartmentsPage

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QLabel
 
-from desktop.models import permissions
-from desktop.models.first_run import complete_first_run
-from desktop.models.schema import RememberToken
-from desktop.models.signin import reset_password
-from desktop.models.staff import create_staff
+from desktop.models.setup.first_run import complete_first_run
+from desktop.models.staff import permissions
+from desktop.models.staff.members import create_staff
+from desktop.models.staff.signin import reset_password
+from desktop.models.storage.schema import RememberToken
 from desktop.ui.main_window import MainWindow
 from desktop.ui.prefs import Prefs
 from desktop.ui.sign_in import SignInDialog
@@ -77,7 +77,7 @@ def test_an_administrator_sees_staff_and_the_audit_trail(qtbot, paths, staff, db
 
 
 def test_an_administrator_sets_a_password_typed_twice(qtbot, paths, staff, db):
-    from desktop.models import signin
+    from desktop.models.staff import signin
 
     admin, clerk = staff
     window = _window(qtbot, paths, db, admin)
@@ -106,7 +106,7 @@ def test_sign_out_is_offered(qtbot, paths, staff, db):
 
 
 def test_a_clerk_changes_their_own_password(qtbot, paths, staff, db):
-    from desktop.models import signin
+    from desktop.models.staff import signin
 
     _admin, clerk = staff
     window = _window(qtbot, paths, db, clerk)

@@ -6,15 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.models.addresses import normalize_address
-from desktop.models.contacts_text import format_phone, normalize_phone
-from desktop.models.db import write
-from desktop.models.tracking import (
+from desktop.models.requests.addresses import normalize_address
+from desktop.models.requests.tracking import (
     format_tracking,
     looks_like_tracking,
     next_tracking_number,
     parse_tracking,
 )
+from desktop.models.residents.contacts_text import format_phone, normalize_phone
+from desktop.models.storage.db import write
 
 
 @pytest.mark.parametrize(

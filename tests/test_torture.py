@@ -22,11 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from desktop.models import backups, integrity
-from desktop.models.db import close_database, open_database, write
+from desktop.models.admin import backups
 from desktop.models.errors import DatabaseFull, DatabaseReadOnly, NotADatabase
-from desktop.models.intake import RequestDraft, create_request
-from desktop.models.schema import ServiceRequest, Setting
+from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.storage import integrity
+from desktop.models.storage.db import close_database, open_database, write
+from desktop.models.storage.schema import ServiceRequest, Setting
 
 pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.models import triage
-from desktop.models.schema import FaqArticle
+from desktop.models.knowledge import triage
+from desktop.models.storage.schema import FaqArticle
 
 FIXTURE = Path(__file__).parent / "fixtures" / "triage_eval.json"
 REAL311 = Path(__file__).resolve().parents[2] / "shared" / "data" / "real311"

@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from desktop.models.demo import generate_demo
 from desktop.models.errors import DatabaseBusy
-from desktop.models.request_list import COLUMN_KEYS, RequestFilter, RequestList
-from desktop.models.schema import ServiceRequest
-from desktop.models.settings import get_setting
+from desktop.models.requests.listing import COLUMN_KEYS, RequestFilter, RequestList
+from desktop.models.setup.demo import generate_demo
+from desktop.models.storage.schema import ServiceRequest
+from desktop.models.town.settings import get_setting
 from desktop.ui import request_model
 from desktop.ui.crash import ExceptionHook
 from desktop.ui.first_run import FirstRunDialog
@@ -167,7 +167,7 @@ def test_settings_page_office_hours_and_holidays(window):
 
     from PySide6.QtCore import QDate
 
-    from desktop.models.town_calendar import holidays_from, office_hours
+    from desktop.models.town.calendar import holidays_from, office_hours
 
     window.show_page(5)
     page = window.settings_page
@@ -263,8 +263,8 @@ def test_a_password_typed_into_a_server_address_is_never_written_to_the_settings
 
 
 def test_a_database_set_up_without_a_password_asks_for_it_first(qtbot, db):
-    from desktop.models import permissions
-    from desktop.models.first_run import complete_first_run, needs_first_run
+    from desktop.models.setup.first_run import complete_first_run, needs_first_run
+    from desktop.models.staff import permissions
 
     complete_first_run("Alder Falls", "Ada Admin")  # a script's init --admin, no password
     assert needs_first_run() and not permissions.sign_in_enabled()
@@ -282,8 +282,8 @@ def test_a_database_set_up_without_a_password_asks_for_it_first(qtbot, db):
 
 def test_the_retention_setting_is_applied_once_the_window_is_up(qtbot, tmp_path, prefs):
     from desktop.models import clock
-    from desktop.models.db import close_database, open_database
-    from desktop.models.settings import set_settings
+    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.town.settings import set_settings
     from desktop.ui.application import AppController
 
     town = tmp_path / "town.db"
@@ -302,8 +302,8 @@ def test_the_retention_setting_is_applied_once_the_window_is_up(qtbot, tmp_path,
 
 
 def test_a_window_left_from_a_database_no_longer_open_stops_polling(window, tmp_path):
-    from desktop.models.db import close_database, open_database
-    from desktop.models.intake import RequestDraft, create_request
+    from desktop.models.requests.intake import RequestDraft, create_request
+    from desktop.models.storage.db import close_database, open_database
 
     window.show_page(1)
     other = open_database(tmp_path / "other.db")  # the models now read another town

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.models import fast_sql, write_queue
-from desktop.models.db import close_database, open_database, write
-from desktop.models.schema import RequestEvent, ServiceRequest, Setting
+from desktop.models.storage import fast_sql, write_queue
+from desktop.models.storage.db import close_database, open_database, write
+from desktop.models.storage.schema import RequestEvent, ServiceRequest, Setting
 
 pytestmark = pytest.mark.skipif(not write_queue.AVAILABLE, reason="no queue on Windows yet")
 
@@ -128,7 +128,7 @@ def test_an_in_memory_database_has_no_queue():
 
 
 def test_fast_inserts_fill_defaults_and_ids_as_peewee_does(db):
-    from desktop.models.schema import ServiceType
+    from desktop.models.storage.schema import ServiceType
 
     service_type = ServiceType.get()
 

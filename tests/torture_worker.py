@@ -23,13 +23,13 @@ def say(line: str) -> None:
 
 
 def _open(path: str):
-    from desktop.models.db import open_database
+    from desktop.models.storage.db import open_database
 
     return open_database(path, create=False, migrate=False)
 
 
 def _draft(text: str):
-    from desktop.models.intake import RequestDraft
+    from desktop.models.requests.intake import RequestDraft
 
     return RequestDraft(
         service_type=SERVICE_TYPE,
@@ -42,7 +42,7 @@ def _draft(text: str):
 def saves(path: str, count: int, out: str) -> None:
     """`count` saves, timing each; the known errors a clerk would have seen are counted."""
     from desktop.models.errors import KnownError
-    from desktop.models.intake import create_request
+    from desktop.models.requests.intake import create_request
 
     opened = _open(path)
     latencies: list[float] = []
@@ -60,7 +60,7 @@ def saves(path: str, count: int, out: str) -> None:
 
 
 def _save_forever(path: str) -> None:
-    from desktop.models.intake import create_request
+    from desktop.models.requests.intake import create_request
 
     _open(path)
     number = 0
@@ -72,7 +72,7 @@ def _save_forever(path: str) -> None:
 
 def zygote(path: str) -> None:
     """Imports once, then forks a saving child per 'go' line (200 trials need fast starts)."""
-    import desktop.models.intake  # noqa: F401  (loaded once, shared by every child)
+    import desktop.models.requests.intake  # noqa: F401  (loaded once, shared by every child)
 
     for line in sys.stdin:
         command = line.split()
@@ -91,7 +91,7 @@ def zygote(path: str) -> None:
 
 def writer(path: str, count: int) -> None:
     """Saves `count` requests, acknowledging each (for the backup-while-writing test)."""
-    from desktop.models.intake import create_request
+    from desktop.models.requests.intake import create_request
 
     _open(path)
     for number in range(count):
@@ -102,10 +102,10 @@ def writer(path: str, count: int) -> None:
 
 def read_only_probe(path: str) -> None:
     """Open a file this user cannot write; report what a clerk would see."""
-    from desktop.models.db import open_database
     from desktop.models.errors import KnownError
-    from desktop.models.intake import create_request
-    from desktop.models.schema import ServiceRequest
+    from desktop.models.requests.intake import create_request
+    from desktop.models.storage.db import open_database
+    from desktop.models.storage.schema import ServiceRequest
 
     opened = open_database(path)
     result: dict[str, object] = {
@@ -153,7 +153,7 @@ def wal_writer(path: str) -> None:
 def edit(path: str, request_id: int, version: int, priority: str) -> None:
     """Change a request's priority from the copy this process read (at `version`)."""
     from desktop.models.errors import ConflictError
-    from desktop.models.lifecycle import set_priority
+    from desktop.models.requests.lifecycle import set_priority
 
     _open(path)
     try:

@@ -18,10 +18,11 @@ from typing import Any
 from desktop.cli.arguments import page_size, record_id, years
 from desktop.cli.registry import EVERY_ACTION, command
 from desktop.i18n import _
-from desktop.models import audit, permissions, privacy, signin
-from desktop.models.db import OpenedDatabase
+from desktop.models.admin import privacy
 from desktop.models.errors import InputError, KnownError
-from desktop.models.staff import create_staff, get_staff, staff_list, update_staff
+from desktop.models.staff import audit, permissions, signin
+from desktop.models.staff.members import create_staff, get_staff, staff_list, update_staff
+from desktop.models.storage.db import OpenedDatabase
 from desktop.models.vocab import ROLES
 
 ADMIN_PASSWORD_ENV = "FRONTCOUNTER_ADMIN_PASSWORD"
@@ -189,7 +190,7 @@ def audit_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     actor = permissions.current_user()
     if args.action == "verify":
         # anyone may check the chain: it reveals nothing but record numbers
-        from desktop.models import backups
+        from desktop.models.admin import backups
 
         root = backups.backup_root()
         folder = backups.folder_for(root, opened.path) if root and opened.path else None

@@ -13,9 +13,9 @@ from typing import Any
 
 from desktop.cli.registry import command
 from desktop.i18n import _
-from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
-from desktop.models.schema import Department, ServiceAttribute, ServiceType
+from desktop.models.storage.db import OpenedDatabase
+from desktop.models.storage.schema import Department, ServiceAttribute, ServiceType
 
 #: `catalog set` field names -> TypeFields names ("-within" ones take a target)
 TYPE_FIELDS = {
@@ -181,7 +181,7 @@ def describe_question(attribute: ServiceAttribute) -> dict[str, Any]:
 
 
 def describe_type(kind: ServiceType, *, with_questions: bool = False) -> dict[str, Any]:
-    from desktop.models.catalog_edit import default_assignee
+    from desktop.models.catalog.types import default_assignee
 
     assignee = default_assignee(kind)
     out: dict[str, Any] = {
@@ -202,14 +202,14 @@ def describe_type(kind: ServiceType, *, with_questions: bool = False) -> dict[st
         "version": kind.version,
     }
     if with_questions:
-        from desktop.models.catalog_questions import questions
+        from desktop.models.catalog.questions import questions
 
         out["questions"] = [describe_question(q) for q in questions(kind.code)]
     return out
 
 
 def describe_department(department: Department, active_types: int) -> dict[str, Any]:
-    from desktop.models.catalog_departments import assignee_of
+    from desktop.models.catalog.departments import assignee_of
 
     assignee = assignee_of(department)
     return {
@@ -226,7 +226,7 @@ def describe_department(department: Department, active_types: int) -> dict[str, 
 
 
 def _type_line(kind: ServiceType) -> str:
-    from desktop.models.catalog_edit import describe_target
+    from desktop.models.catalog.types import describe_target
 
     retired = "" if kind.active else "  " + _("(retired)")
     return (
@@ -242,7 +242,7 @@ def _type_line(kind: ServiceType) -> str:
 
 
 def _type_text(data: dict[str, Any]) -> str:
-    from desktop.models.catalog_edit import describe_target
+    from desktop.models.catalog.types import describe_target
 
     def target(value: dict[str, Any] | None) -> str:
         return describe_target(*(value["amount"], value["unit"]) if value else (None, ""))
@@ -283,7 +283,7 @@ def _type_text(data: dict[str, Any]) -> str:
 
 
 def _type_change(kind: ServiceType, field: str, words: list[str]) -> dict[str, Any]:
-    from desktop.models.catalog_edit import parse_target
+    from desktop.models.catalog.types import parse_target
 
     value = " ".join(words)
     if field == "default-assignee":
@@ -317,7 +317,7 @@ def _type_change(kind: ServiceType, field: str, words: list[str]) -> dict[str, A
 
 
 def _question_change(field: str, words: list[str]) -> dict[str, Any]:
-    from desktop.models.catalog_questions import parse_choices
+    from desktop.models.catalog.questions import parse_choices
 
     value = " ".join(words)
     if field not in QUESTION_FIELDS:
@@ -354,9 +354,7 @@ def _department_change(field: str, words: list[str]) -> dict[str, Any]:
 
 def catalog_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import catalog_departments as departments
-    from desktop.models import catalog_edit as types
-    from desktop.models import catalog_questions as questions
+    from desktop.models.catalog import departments, questions, types
 
     action = args.action
     if action == "types":
@@ -466,7 +464,7 @@ def _question_command(args: argparse.Namespace, emit: Any, questions: Any) -> No
 
 
 def _transfer_command(args: argparse.Namespace, emit: Any) -> None:
-    from desktop.models import catalog_transfer
+    from desktop.models.catalog import transfer as catalog_transfer
 
     if args.action == "export":
         path, data = catalog_transfer.write_catalog_file(args.file)

@@ -14,9 +14,9 @@ from desktop.cli import registry
 from desktop.cli.registry import Handler, command
 from desktop.cli.sign_in import sign_in_for_command
 from desktop.i18n import _
-from desktop.models import permissions
-from desktop.models.db import OpenedDatabase, close_database, is_postgres_url, open_database
 from desktop.models.errors import InputError, KnownError
+from desktop.models.staff import permissions
+from desktop.models.storage.db import OpenedDatabase, close_database, is_postgres_url, open_database
 from desktop.paths import AppPaths
 
 log = logging.getLogger("frontcounter.cli")
@@ -36,9 +36,9 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
-    from desktop.models import settings
-    from desktop.models.demo import generate_demo
-    from desktop.models.first_run import complete_first_run
+    from desktop.models.setup.demo import generate_demo
+    from desktop.models.setup.first_run import complete_first_run
+    from desktop.models.town import settings
 
     if args.town and args.admin:
         from desktop.cli.admin_commands import admin_password
@@ -48,7 +48,7 @@ def cmd_init(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
         if password is not None:
             # sign-in is on from here: the rest of this command (the demo data) is the new
             # administrator's doing, as it would be in the window
-            from desktop.models import permissions
+            from desktop.models.staff import permissions
 
             permissions.acting_as(admin)
         else:
@@ -80,7 +80,7 @@ def cmd_init(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
 
 
 def cmd_info(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
-    from desktop.models.info import database_info
+    from desktop.models.admin.info import database_info
 
     info = database_info(opened)
     lines = [
@@ -139,7 +139,7 @@ def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _start_session() -> None:
-    from desktop.models import sessions
+    from desktop.models.storage import sessions
 
     user = permissions.current_user()
     try:
@@ -166,7 +166,8 @@ def _refuse_a_missing_file(args: argparse.Namespace) -> None:
 def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
     """Run the sub-command; a known error is one line on stderr and exit status 1."""
     from desktop.cli import safety_commands
-    from desktop.models import audit_witness, backups
+    from desktop.models.admin import backups
+    from desktop.models.staff import audit_witness
 
     audit_witness.set_witness_file(paths.data_dir / audit_witness.FILE_NAME)
     backups.set_backup_root(paths.backup_dir)
@@ -194,7 +195,7 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
             if changes and not opened.read_only:
                 audit_witness.note_head()
         finally:
-            from desktop.models import sessions
+            from desktop.models.storage import sessions
 
             sessions.end()
             permissions.acting_as(None)

@@ -17,7 +17,7 @@ from typing import Any
 from desktop.cli.arguments import record_id
 from desktop.cli.registry import command
 from desktop.i18n import _, ngettext
-from desktop.models.db import OpenedDatabase
+from desktop.models.storage.db import OpenedDatabase
 
 DEFAULT_LIMIT = 5
 #: the most results each command gives (triage suggests a few; a search may list a page)
@@ -101,7 +101,8 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def faq_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import kb_search, knowledge
+    from desktop.models.knowledge import articles as knowledge
+    from desktop.models.knowledge import search as kb_search
 
     if args.action == "search":
         hits = kb_search.search_articles(args.text, args.limit)
@@ -122,7 +123,8 @@ def faq_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             or _("Every article is up to date."),
         )
     elif args.action == "import":
-        from desktop.models import kb_exchange, permissions
+        from desktop.models.knowledge import exchange as kb_exchange
+        from desktop.models.staff import permissions
 
         result = kb_exchange.import_articles(args.file, permissions.current_user())
         emit(args, result.as_json(), result.summary())
@@ -146,7 +148,7 @@ def faq_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 def _show(args: argparse.Namespace, article: Any) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import knowledge
+    from desktop.models.knowledge import articles as knowledge
 
     draft = knowledge.ArticleDraft.of(article)
     revisions = knowledge.history(article.id)
@@ -187,7 +189,8 @@ def _show(args: argparse.Namespace, article: Any) -> None:
 
 def _placeholders(args: argparse.Namespace) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import kb_placeholders, permissions
+    from desktop.models.knowledge import placeholders as kb_placeholders
+    from desktop.models.staff import permissions
 
     if getattr(args, "placeholder_action", None) == "set":
         filled = kb_placeholders.set_value(args.name, args.value, permissions.current_user())
@@ -224,7 +227,7 @@ def _placeholders(args: argparse.Namespace) -> None:
 
 def triage_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import triage
+    from desktop.models.knowledge import triage
 
     if args.text is None:
         for line in sys.stdin:

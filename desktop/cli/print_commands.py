@@ -18,8 +18,8 @@ from typing import Any
 from desktop.cli.registry import EVERY_ACTION, command
 from desktop.i18n import _, ngettext
 from desktop.models.clock import FIRST_YEAR, LAST_YEAR
-from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError, KnownError
+from desktop.models.storage.db import OpenedDatabase
 
 
 def day_argument(text: str) -> dt.date:
@@ -117,7 +117,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def write_pdf(path: Path, pdf: bytes) -> None:
     """Write the file whole or not at all (safe_files), in the clerk's words."""
-    from desktop.models.safe_files import write_whole
+    from desktop.models.storage.safe_files import write_whole
 
     target = path.expanduser()
     try:
@@ -129,7 +129,7 @@ def write_pdf(path: Path, pdf: bytes) -> None:
 
 
 def _actor(args: argparse.Namespace) -> Any:
-    from desktop.models.schema import StaffUser
+    from desktop.models.storage.schema import StaffUser
 
     username = getattr(args, "user", None)
     if not username:
@@ -143,7 +143,8 @@ def _actor(args: argparse.Namespace) -> Any:
 def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop import printing
     from desktop.cli.commands import emit
-    from desktop.models import clock, documents
+    from desktop.models import clock
+    from desktop.models.documents import gather as documents
 
     setup = documents.page_setup()
     printed: list[int] = []
@@ -208,7 +209,7 @@ def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 def closeout_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.closeout import CloseOut, close_out
+    from desktop.models.documents.closeout import CloseOut, close_out
 
     record = CloseOut(
         reference=args.id,

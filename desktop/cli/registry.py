@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from desktop.models.db import OpenedDatabase
+    from desktop.models.storage.db import OpenedDatabase
     from desktop.paths import AppPaths
 
 #: runs a command on the database the command line opened for it

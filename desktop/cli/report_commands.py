@@ -15,8 +15,8 @@ from desktop.cli.arguments import chosen_statuses
 from desktop.cli.print_commands import day_argument
 from desktop.cli.registry import command
 from desktop.i18n import _
-from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
+from desktop.models.storage.db import OpenedDatabase
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -87,7 +87,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def _period(args: argparse.Namespace) -> Any:
     from desktop.models import clock
-    from desktop.models.citistat import Period
+    from desktop.models.reports.citistat import Period
 
     if args.month:
         return Period.month(args.month)
@@ -98,7 +98,7 @@ def _period(args: argparse.Namespace) -> Any:
 
 def stats_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.citistat import comparisons, dashboard
+    from desktop.models.reports.citistat import comparisons, dashboard
 
     board = dashboard(_period(args), compare=args.compare)
     data = board.as_dict()
@@ -140,8 +140,8 @@ def _pct(value: float | None) -> str:
 def report_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
     from desktop.cli.print_commands import write_pdf
-    from desktop.models import documents
-    from desktop.models.council import monthly_report
+    from desktop.models.documents import gather as documents
+    from desktop.models.reports.council import monthly_report
     from desktop.printing import page_count
     from desktop.printing.council_report import build_council_report
 
@@ -158,9 +158,9 @@ def report_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import exports
-    from desktop.models.lookups import ids_by_code
-    from desktop.models.request_list import RequestFilter
+    from desktop.models.reports import exports
+    from desktop.models.requests.listing import RequestFilter
+    from desktop.models.requests.lookups import ids_by_code
 
     if args.list_columns:
         columns = exports.public_columns() if args.public else exports.available_columns()
@@ -194,7 +194,7 @@ def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 def goals_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import goals
+    from desktop.models.reports import goals
 
     if args.action == "set":
         unit = "business_hours" if args.hours else "business_days"

@@ -9,9 +9,9 @@ from typing import Any
 from desktop.cli.arguments import chosen_statuses, page_size, record_id
 from desktop.cli.registry import command
 from desktop.i18n import _
-from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
-from desktop.models.schema import ServiceRequest, StaffUser
+from desktop.models.storage.db import OpenedDatabase
+from desktop.models.storage.schema import ServiceRequest, StaffUser
 from desktop.models.vocab import CONFIDENTIAL
 
 
@@ -222,10 +222,10 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def question_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.intake import log_question
+    from desktop.models.requests.intake import log_question
 
     if args.contact is not None:
-        from desktop.models.contacts import get_contact
+        from desktop.models.residents.contacts import get_contact
 
         get_contact(args.contact)
     logged = log_question(
@@ -248,9 +248,9 @@ def question_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 def _bulk(args: argparse.Namespace, actor: StaffUser | None) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import bulk
-    from desktop.models.documents import resolve_references
-    from desktop.models.staff import get_staff
+    from desktop.models.documents.gather import resolve_references
+    from desktop.models.requests import bulk
+    from desktop.models.staff.members import get_staff
 
     ids = resolve_references(args.numbers)
     value: str | StaffUser | None
@@ -279,14 +279,14 @@ def _bulk(args: argparse.Namespace, actor: StaffUser | None) -> None:
 
 
 def _actor(args: argparse.Namespace) -> StaffUser | None:
-    from desktop.models.staff import get_staff
+    from desktop.models.staff.members import get_staff
 
     return get_staff(args.user) if args.user else None
 
 
 def _summary(request: ServiceRequest) -> dict[str, Any]:
-    from desktop.models.open311 import request_to_open311
-    from desktop.models.permissions import may_see_confidential
+    from desktop.models.requests.open311 import request_to_open311
+    from desktop.models.staff.permissions import may_see_confidential
 
     data = request_to_open311(request)
     data.update(
@@ -309,7 +309,7 @@ def _summary(request: ServiceRequest) -> dict[str, Any]:
 
 def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import lifecycle
+    from desktop.models.requests import lifecycle
 
     actor = _actor(args)
     if args.action == "add":
@@ -376,7 +376,7 @@ def _answers_of(items: list[str]) -> dict[str, Any]:
 
 def _edit(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | None) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.request_edit import KEEP, RequestEdit, edit_request
+    from desktop.models.requests.edit import KEEP, RequestEdit, edit_request
 
     if (args.lat is None) != (args.long is None):
         raise InputError(_("Give both --lat and --long, or --clear-coordinates."))
@@ -411,8 +411,8 @@ def _edit(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | 
 
 
 def _assign(rid: int, username: str, actor: StaffUser | None) -> ServiceRequest:
-    from desktop.models import lifecycle
-    from desktop.models.staff import get_staff
+    from desktop.models.requests import lifecycle
+    from desktop.models.staff.members import get_staff
 
     assignee = None if username.lower() == "nobody" else get_staff(username)
     return lifecycle.assign(rid, assignee, actor=actor)
@@ -420,8 +420,8 @@ def _assign(rid: int, username: str, actor: StaffUser | None) -> ServiceRequest:
 
 def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.contacts import CallerDetails, check_caller, one_on_file
-    from desktop.models.intake import RequestDraft, create_request, find_duplicates
+    from desktop.models.requests.intake import RequestDraft, create_request, find_duplicates
+    from desktop.models.residents.contacts import CallerDetails, check_caller, one_on_file
 
     answers = _answers_of(args.attr)
     caller = CallerDetails(args.first_name, args.last_name, args.phone, args.email)
@@ -464,7 +464,7 @@ def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
 
 def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.request_detail import load_request_detail
+    from desktop.models.requests.detail import load_request_detail
 
     # the detail as the window shows it: a confidential reporter is masked the same way
     detail = load_request_detail(request.id, history_limit=None)
@@ -527,7 +527,7 @@ def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
 
 def _related(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | None) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.request_links import link_related, related_requests, unlink_related
+    from desktop.models.requests.links import link_related, related_requests, unlink_related
 
     if args.action == "unlink":
         unlink_related(request.id, args.other, actor=actor)
@@ -545,8 +545,8 @@ def _related(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser
 
 def _list(args: argparse.Namespace) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.lookups import ids_by_code
-    from desktop.models.request_list import COLUMN_KEYS, RequestFilter, RequestList
+    from desktop.models.requests.listing import COLUMN_KEYS, RequestFilter, RequestList
+    from desktop.models.requests.lookups import ids_by_code
     from desktop.models.vocab import CHANNELS
 
     unknown = [v for v in args.channel if v not in CHANNELS]
@@ -597,7 +597,7 @@ def _date(text: str | None) -> dt.date | None:
 
 def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.contacts import (
+    from desktop.models.residents.contacts import (
         find_contacts,
         primary_email,
         primary_phone,
@@ -624,7 +624,7 @@ def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             or _("Nobody found."),
         )
         return
-    from desktop.models.request_detail import contact_history
+    from desktop.models.requests.detail import contact_history
 
     # the Counter's own history: a confidential report is left out for roles that may not
     # see it (that this resident reported a neighbour is itself the confidential part)
@@ -663,7 +663,7 @@ def _attachments(
     args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | None
 ) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import attachments as files
+    from desktop.models.requests import attachments as files
 
     def describe(info: files.AttachmentInfo) -> dict[str, Any]:
         return {
@@ -728,7 +728,7 @@ def _attachments(
 
 def _merge(args: argparse.Namespace) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.contact_merge import merge_contacts
+    from desktop.models.residents.merge import merge_contacts
 
     result = merge_contacts(args.keep, args.other, actor=_actor(args))
     data = {

@@ -8,8 +8,8 @@ from typing import Any
 from desktop.cli.arguments import record_id
 from desktop.cli.registry import command
 from desktop.i18n import _
-from desktop.models.db import OpenedDatabase
-from desktop.models.schema import RoutingRule
+from desktop.models.storage.db import OpenedDatabase
+from desktop.models.storage.schema import RoutingRule
 
 #: the options that set a rule's fields (RuleFields name: option name)
 _OPTIONS = {
@@ -85,7 +85,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def describe(rule: RoutingRule) -> dict[str, Any]:
-    from desktop.models.routing import rule_fields
+    from desktop.models.catalog.routing import rule_fields
 
     shown = rule_fields(rule)
     return {
@@ -105,7 +105,7 @@ def describe(rule: RoutingRule) -> dict[str, Any]:
 
 
 def _line(rule: RoutingRule) -> str:
-    from desktop.models.routing import describe_rule
+    from desktop.models.catalog.routing import describe_rule
 
     off = "" if rule.active else _(" (off)")
     return f"{rule.position:>3}. #{rule.id} {rule.name}{off}: {describe_rule(rule)}"
@@ -113,8 +113,8 @@ def _line(rule: RoutingRule) -> str:
 
 def routing_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import routing
-    from desktop.models.routing import RuleFields
+    from desktop.models.catalog import routing
+    from desktop.models.catalog.routing import RuleFields
 
     if args.action == "try":
         _try(args)
@@ -164,10 +164,10 @@ def routing_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 def _try(args: argparse.Namespace) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.addresses import normalize_address
-    from desktop.models.intake import service_type_by_code
-    from desktop.models.routing import route
-    from desktop.models.schema import StaffUser
+    from desktop.models.catalog.routing import route
+    from desktop.models.requests.addresses import normalize_address
+    from desktop.models.requests.intake import service_type_by_code
+    from desktop.models.storage.schema import StaffUser
 
     service_type = service_type_by_code(args.type)
     decision = route(

@@ -17,15 +17,16 @@ from typing import Any
 
 from desktop.cli.registry import command
 from desktop.i18n import _
-from desktop.models import backups, integrity, sessions
-from desktop.models.db import (
+from desktop.models.admin import backups
+from desktop.models.errors import InputError, KnownError, PasswordNeeded
+from desktop.models.storage import integrity, sessions
+from desktop.models.storage.db import (
     OpenedDatabase,
     close_database,
     is_postgres_url,
     open_database,
     postgres_address,
 )
-from desktop.models.errors import InputError, KnownError, PasswordNeeded
 from desktop.paths import AppPaths
 
 log = logging.getLogger("frontcounter.cli")
@@ -91,7 +92,7 @@ def ask_password(target: str) -> str | None:
     """The password typed at the terminal, or None when there is no terminal to ask at."""
     if not (is_postgres_url(target) and sys.stdin.isatty()):
         return None
-    from desktop.models.secret_store import account
+    from desktop.models.storage.secret_store import account
 
     try:
         return getpass.getpass(_("Password for {account}: ").format(account=account(target)))
@@ -100,7 +101,7 @@ def ask_password(target: str) -> str | None:
 
 
 def _offer_to_remember(target: str, password: str) -> None:
-    from desktop.models.secret_store import keyring_usable, remember_database_password
+    from desktop.models.storage.secret_store import keyring_usable, remember_database_password
 
     if not keyring_usable():
         print(
@@ -240,7 +241,7 @@ def cmd_sessions(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
 
 
 def cmd_vacuum(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
-    from desktop.models.db import vacuum
+    from desktop.models.storage.db import vacuum
 
     opened = open_for_cli(target, create=False)
     try:
@@ -254,8 +255,8 @@ def cmd_vacuum(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
 
 
 def cmd_migrate_to(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
-    from desktop.models.pg_migrate import migrate_to_postgres
-    from desktop.models.secret_store import database_password
+    from desktop.models.admin.pg_migrate import migrate_to_postgres
+    from desktop.models.storage.secret_store import database_password
 
     source = _file(target, _("migrate-to"))
     if not is_postgres_url(args.url):

@@ -12,12 +12,12 @@ from typing import Any
 
 from desktop.cli.registry import command
 from desktop.i18n import _
-from desktop.models.db import OpenedDatabase
 from desktop.models.errors import InputError
+from desktop.models.storage.db import OpenedDatabase
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
-    from desktop.models.settings import EDITABLE
+    from desktop.models.town.settings import EDITABLE
 
     settings = commands.add_parser("settings", help=_("the town's settings, logo and letters"))
     actions = settings.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -49,7 +49,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _logo_facts() -> dict[str, Any] | None:
-    from desktop.models.settings import check_logo, get_logo
+    from desktop.models.town.settings import check_logo, get_logo
 
     logo = get_logo()
     if logo is None:
@@ -62,8 +62,8 @@ def _logo_facts() -> dict[str, Any] | None:
 
 
 def _show() -> tuple[dict[str, Any], str]:
-    from desktop.models import letter_templates
-    from desktop.models.settings import EDITABLE, all_settings, setting_labels
+    from desktop.models.documents import letter_templates
+    from desktop.models.town.settings import EDITABLE, all_settings, setting_labels
 
     values = all_settings()
     labels = setting_labels()
@@ -111,7 +111,8 @@ def _letter_body(args: argparse.Namespace) -> str:
 
 def settings_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import letter_templates, settings
+    from desktop.models.documents import letter_templates
+    from desktop.models.town import settings
 
     if args.action == "show":
         emit(args, *_show())
@@ -176,7 +177,9 @@ def add_checklist_parser(commands: Any, common: argparse.ArgumentParser) -> None
 
 def checklist_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import backups, permissions, readiness
+    from desktop.models.admin import backups
+    from desktop.models.staff import permissions
+    from desktop.models.town import readiness
 
     if args.action == "confirm":
         readiness.confirm(args.key, actor=permissions.current_user(), undo=args.undo)
@@ -225,8 +228,9 @@ def add_responses_parser(commands: Any, common: argparse.ArgumentParser) -> None
 
 def responses_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models import permissions, responses
     from desktop.models.errors import NotFound
+    from desktop.models.requests import responses
+    from desktop.models.staff import permissions
 
     actor = permissions.current_user()
     if args.action == "set":

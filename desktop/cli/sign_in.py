@@ -13,10 +13,10 @@ import os
 import sys
 
 from desktop.i18n import _
-from desktop.models import permissions, signin
 from desktop.models.errors import PermissionDenied
-from desktop.models.schema import StaffUser
-from desktop.models.staff import get_staff
+from desktop.models.staff import permissions, signin
+from desktop.models.staff.members import get_staff
+from desktop.models.storage.schema import StaffUser
 
 PASSWORD_ENV = "FRONTCOUNTER_PASSWORD"
 

@@ -1,8 +1,8 @@
 """Printed documents: work orders, crew run sheets, receipts, letters and the FAQ binder.
 
 Plain data in (`desktop.printing.data`), PDF bytes out, with reportlab. No Qt and no database
-queries here: `desktop.models.documents` gathers the data, the UI and the CLI hand it over
-(and `desktop.models.safe_files` writes the bytes to the clerk's file, whole or not at all).
+queries here: `desktop.models.documents.gather` gathers the data, the UI and the CLI hand it over
+(and `desktop.models.storage.safe_files` writes the bytes to the clerk's file, whole or not at all).
 """
 
 from __future__ import annotations

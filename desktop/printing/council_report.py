@@ -3,7 +3,7 @@ the work was (departments, the most requested types, the questions answered), a 
 department, the goals against the results with the requests most overdue, and six months of
 trend.
 
-Plain data in (`desktop.models.council.MonthlyReport`), PDF bytes out. Names of types,
+Plain data in (`desktop.models.reports.council.MonthlyReport`), PDF bytes out. Names of types,
 departments, articles and places are the town's own text: escaped like any user text, and
 printed whole (bar charts are horizontal, their labels wrapped, never cut).
 """
@@ -30,8 +30,8 @@ from reportlab.platypus import (
 )
 
 from desktop.i18n import _, ngettext
-from desktop.models.citistat import Bar, GroupRow, Share
-from desktop.models.council import MonthlyReport, OverdueLine
+from desktop.models.reports.citistat import Bar, GroupRow, Share
+from desktop.models.reports.council import MonthlyReport, OverdueLine
 from desktop.printing.data import PageSetup
 from desktop.printing.layout import PageMark, build, letterhead, make_doc
 from desktop.printing.styles import FONT, FONT_BOLD, GREY, LIGHT, clip, para, plain, style

@@ -1,7 +1,8 @@
 """The plain data every printed document is made from.
 
-`desktop.models.documents` fills these from the database; the builders in this package only read
-them. Every string here may be anything a resident or a clerk typed: the builders escape it.
+`desktop.models.documents.gather` fills these from the database; the builders in this package
+only read them. Every string here may be anything a resident or a clerk typed: the builders
+escape it.
 """
 
 from __future__ import annotations

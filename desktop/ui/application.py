@@ -26,8 +26,12 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME, __version__
 from desktop.i18n import _
-from desktop.models import audit_witness, backups, sessions
-from desktop.models.db import (
+from desktop.models.admin import backups
+from desktop.models.errors import CannotOpenDatabase, KnownError, NotADatabase, PasswordNeeded
+from desktop.models.setup.first_run import needs_first_run
+from desktop.models.staff import audit_witness
+from desktop.models.storage import sessions
+from desktop.models.storage.db import (
     DbKind,
     OpenedDatabase,
     close_database,
@@ -36,8 +40,6 @@ from desktop.models.db import (
     open_database,
     without_password,
 )
-from desktop.models.errors import CannotOpenDatabase, KnownError, NotADatabase, PasswordNeeded
-from desktop.models.first_run import needs_first_run
 from desktop.paths import AppPaths
 from desktop.ui.crash import ExceptionHook
 from desktop.ui.main_window import DB_FILTER, MainWindow
@@ -45,7 +47,7 @@ from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
 
 if TYPE_CHECKING:
-    from desktop.models.schema import StaffUser
+    from desktop.models.storage.schema import StaffUser
 
 log = logging.getLogger("frontcounter.ui")
 #: `frontcounter --user NAME` with this variable signs in without the dialog (scripted runs)
@@ -176,7 +178,7 @@ class AppController:
         self._upgrade_notice = None
 
     def _ask_password(self, target: str) -> str:
-        from desktop.models.secret_store import (
+        from desktop.models.storage.secret_store import (
             account,
             keyring_usable,
             remember_database_password,
@@ -206,7 +208,7 @@ class AppController:
         self.worked_in = self.opened
         self._note_audit_head()
         if not self.opened.read_only:
-            from desktop.models import permissions
+            from desktop.models.staff import permissions
 
             user = permissions.current_user()
             try:
@@ -228,7 +230,7 @@ class AppController:
     def _apply_retention(self, opened: OpenedDatabase) -> None:
         from PySide6.QtCore import Qt
 
-        from desktop.models import privacy
+        from desktop.models.admin import privacy
 
         if opened is not self.opened:
             return  # another database was opened meanwhile
@@ -274,7 +276,7 @@ class AppController:
     def _check_in_background(self) -> None:
         """quick_check of a large file while the clerk works (docs/RELIABILITY.md rule 8); damage
         found makes the file read-only at once, with the banner, keeping what is on screen."""
-        from desktop.models.integrity import quick_check_file
+        from desktop.models.storage.integrity import quick_check_file
 
         assert self.opened is not None and self.opened.path is not None
         path = self.opened.path
@@ -306,7 +308,7 @@ class AppController:
         log.info("background check interrupted by closing")
 
     def _checked(self, path: str, problems: list[str]) -> None:
-        from desktop.models.db import mark_damaged
+        from desktop.models.storage.db import mark_damaged
 
         opened = self.opened
         if opened is None or str(opened.path) != path or not opened.check_pending:
@@ -426,7 +428,7 @@ class AppController:
                 target = chosen
         first_admin = None
         if self.interactive and needs_first_run():
-            from desktop.models.settings import get_setting
+            from desktop.models.town.settings import get_setting
             from desktop.ui.first_run import FirstRunDialog
 
             dialog = FirstRunDialog(get_setting("town.name"))
@@ -454,8 +456,8 @@ class AppController:
 
         Without a window (--smoke-test, --no-err-windows) and no --user, the window opens with
         nobody signed in, and the core refuses every change."""
-        from desktop.models import permissions, signin
-        from desktop.models.settings import get_setting
+        from desktop.models.staff import permissions, signin
+        from desktop.models.town.settings import get_setting
 
         assert self.opened is not None
         permissions.acting_as(None)
@@ -484,7 +486,7 @@ class AppController:
 
     def sign_out(self) -> None:
         """Sign out (the remembered sign-in on this PC ends) and let the next person sign in."""
-        from desktop.models import permissions, signin
+        from desktop.models.staff import permissions, signin
 
         assert self.opened is not None
         try:
@@ -577,7 +579,7 @@ class AppController:
 
     def switch(self, target: str, create: bool, shared: bool = False) -> None:
         """Open another database; on failure the current one stays open and nothing changes."""
-        from desktop.models import permissions
+        from desktop.models.staff import permissions
 
         previous = self.opened
         # who is signed in belongs to the database open now: a new one is set up (or an older
@@ -603,7 +605,7 @@ class AppController:
                 self._put_back(previous, opened, was_signed_in)
                 return
         if previous is not None:  # still bound to the previous file for a moment: say goodbye
-            from desktop.models.schema import database
+            from desktop.models.storage.schema import database
 
             now_open = database.obj
             database.initialize(previous.db)
@@ -636,8 +638,8 @@ class AppController:
     ) -> None:
         """A switch given up before the window changed: the new database closed, the one open
         before bound again with whoever was signed in to it."""
-        from desktop.models import permissions
-        from desktop.models.schema import database
+        from desktop.models.staff import permissions
+        from desktop.models.storage.schema import database
 
         close_database(opened)
         if previous is not None:

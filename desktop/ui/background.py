@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from desktop import APP_NAME
 from desktop.i18n import _
 from desktop.models.errors import KnownError
-from desktop.models.schema import database
+from desktop.models.storage.schema import database
 from desktop.ui.messages import messages
 
 #: how long work may take before a progress window says it is under way

@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import backups, permissions, sessions
-from desktop.models.db import current_path
+from desktop.models.admin import backups
 from desktop.models.errors import KnownError
+from desktop.models.staff import permissions
+from desktop.models.storage import sessions
+from desktop.models.storage.db import current_path
 from desktop.ui.background import BackgroundOp, Progress
 from desktop.ui.messages import messages
 

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, ngettext
-from desktop.models.catalog_questions import QuestionFields, format_choices, parse_choices
+from desktop.models.catalog.questions import QuestionFields, format_choices, parse_choices
 from desktop.models.errors import KnownError
-from desktop.models.schema import Department
+from desktop.models.storage.schema import Department
 from desktop.models.vocab import DATATYPES, LIST_DATATYPES
 from desktop.ui.catalog_type_form import ERROR_STYLE, text_box
 from desktop.ui.messages import messages

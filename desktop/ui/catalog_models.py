@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from desktop.i18n import _
-from desktop.models.schema import Department, ServiceAttribute, ServiceType, StaffUser
+from desktop.models.storage.schema import Department, ServiceAttribute, ServiceType, StaffUser
 from desktop.models.vocab import DATATYPES
 
 ModelIndex = QModelIndex | QPersistentModelIndex

@@ -30,9 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import catalog_departments as departments
-from desktop.models import catalog_edit as types
-from desktop.models import catalog_questions as questions
+from desktop.models.catalog import departments, questions, types
 from desktop.models.errors import ConflictError, InputError, KnownError
 from desktop.ui.catalog_dialogs import NewEntryDialog, QuestionDialog
 from desktop.ui.catalog_models import CODE_ROLE, QuestionsModel, TypeFilter, TypesModel

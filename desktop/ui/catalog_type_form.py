@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models.catalog_edit import MAX_TARGET, TypeFields
-from desktop.models.schema import Department, ServiceType, StaffUser
+from desktop.models.catalog.types import MAX_TARGET, TypeFields
+from desktop.models.storage.schema import Department, ServiceType, StaffUser
 from desktop.models.vocab import PRIORITIES, TARGET_UNITS
 
 ERROR_STYLE = "color:#8c1d18;"

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.models.errors import ConflictError
-from desktop.models.request_edit import conflict_lines
-from desktop.models.schema import ServiceRequest
+from desktop.models.requests.edit import conflict_lines
+from desktop.models.storage.schema import ServiceRequest
 
 
 class ConflictDialog(QDialog):

@@ -12,8 +12,8 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desktop.i18n import _
-from desktop.models import kb_placeholders
 from desktop.models.errors import KnownError
+from desktop.models.knowledge import placeholders as kb_placeholders
 from desktop.ui.html import esc, paragraphs
 
 UNFILLED_COLOUR = "#8c1d18"
@@ -86,7 +86,7 @@ class ArticleView(QTextBrowser):
         Without `audience`, the article's own audience is looked up."""
         self.article_id = article_id
         if audience is None:
-            from desktop.models import knowledge
+            from desktop.models.knowledge import articles as knowledge
 
             try:
                 audience = knowledge.get_article(article_id).audience

@@ -6,7 +6,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desktop.i18n import _, ngettext
-from desktop.models.request_detail import ContactHistory, RequestLine
+from desktop.models.requests.detail import ContactHistory, RequestLine
 from desktop.models.vocab import STATUSES
 from desktop.ui.html import esc, paragraphs, when
 

@@ -39,12 +39,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models.addresses import as_written
-from desktop.models.contacts import CallerDetails, find_contacts, primary_phone
-from desktop.models.contacts_text import looks_like_email, looks_like_phone
-from desktop.models.db import reading
 from desktop.models.errors import DatabaseReadOnly, InputError, KnownError
-from desktop.models.intake import (
+from desktop.models.knowledge.triage import triage
+from desktop.models.requests.addresses import as_written
+from desktop.models.requests.detail import contact_history
+from desktop.models.requests.intake import (
     RequestDraft,
     add_follower,
     create_request,
@@ -52,12 +51,13 @@ from desktop.models.intake import (
     log_question,
     service_type_by_code,
 )
-from desktop.models.lifecycle import find_request
-from desktop.models.lookups import find_types, known_addresses, type_names
-from desktop.models.request_detail import contact_history
-from desktop.models.schema import ServiceRequest, ServiceType, StaffUser
-from desktop.models.tracking import looks_like_tracking
-from desktop.models.triage import triage
+from desktop.models.requests.lifecycle import find_request
+from desktop.models.requests.lookups import find_types, known_addresses, type_names
+from desktop.models.requests.tracking import looks_like_tracking
+from desktop.models.residents.contacts import CallerDetails, find_contacts, primary_phone
+from desktop.models.residents.contacts_text import looks_like_email, looks_like_phone
+from desktop.models.storage.db import reading
+from desktop.models.storage.schema import ServiceRequest, ServiceType, StaffUser
 from desktop.models.vocab import CHANNELS, PRIORITIES, STATUSES, TARGET_UNITS
 from desktop.ui.counter_answers import ArticleView, call_script_html
 from desktop.ui.counter_draft import DraftStore
@@ -524,7 +524,7 @@ class CounterPage(QWidget):
 
     def merge_other_record(self, other_id: int | None = None) -> bool:
         """Fold a second record of the chosen resident into theirs (requests, numbers, notes)."""
-        from desktop.models.contact_merge import merge_contacts
+        from desktop.models.residents.merge import merge_contacts
 
         keep_id = self.contact_id
         if keep_id is None:
@@ -737,7 +737,7 @@ class CounterPage(QWidget):
             self.open_article(int(article_id))
 
     def open_article(self, article_id: int) -> None:
-        from desktop.models.knowledge import get_article, related_type_codes, render
+        from desktop.models.knowledge.articles import get_article, related_type_codes, render
 
         try:
             article = get_article(article_id)
@@ -792,7 +792,7 @@ class CounterPage(QWidget):
         self.safety_ack.setChecked(False)
         self.safety.setVisible(bool(kind.safety_notice.strip()))
         self.notice.setText(kind.service_notice)
-        from desktop.models.knowledge import call_script, render
+        from desktop.models.knowledge.articles import call_script, render
 
         steps = [
             {**step, "ask": render(step["ask"]), "if_yes": render(step.get("if_yes", ""))}
@@ -929,7 +929,7 @@ class CounterPage(QWidget):
             return
         draft = self.draft()
         try:
-            from desktop.models.intake import check_draft
+            from desktop.models.requests.intake import check_draft
 
             check_draft(draft)
         except InputError as exc:

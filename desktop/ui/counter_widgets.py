@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.models.errors import KnownError
-from desktop.models.schema import ServiceAttribute
+from desktop.models.storage.schema import ServiceAttribute
 
 TYPING_PAUSE_MS = 150  # look up after the clerk pauses this long, not on every key
 

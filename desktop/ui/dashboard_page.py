@@ -44,10 +44,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import citistat, clock, goals, permissions
-from desktop.models.citistat import Bar, Dashboard, Period, Share
+from desktop.models import clock
 from desktop.models.errors import KnownError
-from desktop.models.request_list import RequestFilter
+from desktop.models.reports import citistat, goals
+from desktop.models.reports.citistat import Bar, Dashboard, Period, Share
+from desktop.models.requests.listing import RequestFilter
+from desktop.models.staff import permissions
 from desktop.ui.day_edit import DayEdit
 from desktop.ui.html import esc as escape
 from desktop.ui.messages import messages
@@ -881,8 +883,8 @@ class DashboardPage(QWidget):
     def council_report(self, month: str | None = None, **options: Any) -> Any:
         """Preview (and print or save) the council report of the chosen month, or of the
         last whole month when a span is chosen."""
-        from desktop.models import documents
-        from desktop.models.council import monthly_report
+        from desktop.models.documents import gather as documents
+        from desktop.models.reports.council import monthly_report
         from desktop.printing.council_report import build_council_report
         from desktop.ui.print_preview import PrintJob
 
@@ -912,7 +914,7 @@ class GoalsDialog(QDialog):
 
     def __init__(self, staff: Callable[[], Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from desktop.models.schema import ServiceType
+        from desktop.models.storage.schema import ServiceType
 
         self.staff = staff
         self.setWindowTitle(_("Service goals"))
@@ -970,7 +972,7 @@ class GoalsDialog(QDialog):
             found = {goal.service_type_id: goal for goal in goals.goals()}
         except KnownError:
             return
-        from desktop.models.schema import ServiceType
+        from desktop.models.storage.schema import ServiceType
 
         kind = ServiceType.get_or_none(ServiceType.code == self.type.currentData())
         goal = found.get(kind.id) if kind is not None else None

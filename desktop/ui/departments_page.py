@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import catalog_departments as departments
-from desktop.models import catalog_edit as types
-from desktop.models.catalog_departments import DepartmentFields
+from desktop.models.catalog import departments, types
+from desktop.models.catalog.departments import DepartmentFields
 from desktop.models.errors import ConflictError, InputError, KnownError
-from desktop.models.schema import StaffUser
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.catalog_dialogs import NewEntryDialog
 from desktop.ui.catalog_models import CODE_ROLE, DepartmentsModel
 from desktop.ui.catalog_page import switch_entry, table

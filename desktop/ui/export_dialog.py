@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, ngettext
-from desktop.models import exports, permissions
-from desktop.models.request_list import RequestFilter
+from desktop.models.reports import exports
+from desktop.models.requests.listing import RequestFilter
+from desktop.models.staff import permissions
 from desktop.ui.background import BackgroundOp, Progress
 
 AskPath = Callable[[QWidget, str, str], Path | None]

@@ -13,9 +13,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.i18n import _
-from desktop.models import sessions
-from desktop.models.db import OpenedDatabase
 from desktop.models.errors import KnownError
+from desktop.models.storage import sessions
+from desktop.models.storage.db import OpenedDatabase
 
 log = logging.getLogger("frontcounter.ui")
 

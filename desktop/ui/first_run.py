@@ -14,12 +14,12 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.models.errors import KnownError
-from desktop.models.first_run import complete_first_run
-from desktop.models.passwords import MIN_LENGTH
-from desktop.models.permissions import sign_in_enabled
-from desktop.models.schema import StaffUser
-from desktop.models.settings import get_setting
-from desktop.models.staff import first_administrator
+from desktop.models.setup.first_run import complete_first_run
+from desktop.models.staff.members import first_administrator
+from desktop.models.staff.passwords import MIN_LENGTH
+from desktop.models.staff.permissions import sign_in_enabled
+from desktop.models.storage.schema import StaffUser
+from desktop.models.town.settings import get_setting
 
 
 class FirstRunDialog(QDialog):

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, ngettext
-from desktop.models import kb_placeholders, knowledge
 from desktop.models.errors import KnownError
-from desktop.models.lookups import active_types
-from desktop.models.schema import StaffUser
+from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import placeholders as kb_placeholders
+from desktop.models.requests.lookups import active_types
+from desktop.models.storage.schema import StaffUser
 
 _ASK, _IF_YES, _URGENT = range(3)
 _NAME, _VALUE, _USED = range(3)

@@ -1,7 +1,7 @@
 """The Knowledge base screen: search as you type, read, edit with history, the stale list,
 import and export, and promoting a closed request's resolution to an article.
 
-Qt only: every rule (search, history, conflicts, import) is in desktop.models.knowledge and
+Qt only: every rule (search, history, conflicts, import) is in desktop.models.knowledge.articles and
 kb_search; this page shows their results and passes the clerk's edits back.
 """
 
@@ -44,9 +44,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import kb_placeholders, kb_search, knowledge
 from desktop.models.errors import KnownError
-from desktop.models.schema import StaffUser
+from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import placeholders as kb_placeholders
+from desktop.models.knowledge import search as kb_search
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.counter_answers import UNFILLED_COLOUR, mark_unfilled, staff_only_html
 from desktop.ui.day_edit import DayEdit
 from desktop.ui.messages import messages
@@ -429,7 +431,7 @@ class KnowledgePage(QWidget):
     def import_from(self, path: Path) -> None:
         """Import a knowledge base file as the signed-in clerk; the status line says what was
         imported and what was left out."""
-        from desktop.models import kb_exchange
+        from desktop.models.knowledge import exchange as kb_exchange
 
         try:
             result = kb_exchange.import_articles(path, self.staff())
@@ -586,7 +588,7 @@ class ArticleEditor(QWidget):
 def _editor_pickers(editor: ArticleEditor) -> None:
     """The request types, departments and staff, read for the editor's pickers (a value the
     article has that is no longer active is kept, marked, so saving does not drop it)."""
-    from desktop.models.lookups import active_departments, active_staff, active_types
+    from desktop.models.requests.lookups import active_departments, active_staff, active_types
 
     for combo in (editor.department, editor.owner):
         combo.blockSignals(True)

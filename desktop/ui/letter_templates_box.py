@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import letter_templates
+from desktop.models.documents import letter_templates
 from desktop.models.errors import KnownError
 from desktop.ui.catalog_type_form import ERROR_STYLE
 from desktop.ui.messages import messages

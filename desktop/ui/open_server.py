@@ -17,14 +17,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models.db import (
+from desktop.models.errors import InputError, KnownError
+from desktop.models.storage.db import (
     DEFAULT_PORT,
     PostgresAddress,
     is_postgres_url,
     postgres_address,
     server_address,
 )
-from desktop.models.errors import InputError, KnownError
 
 
 class OpenServerDialog(QDialog):

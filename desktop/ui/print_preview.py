@@ -209,7 +209,7 @@ class PrintPreviewDialog(QDialog):
     # -- saving -----------------------------------------------------------------------------
 
     def save_pdf(self) -> None:
-        from desktop.models.safe_files import write_whole
+        from desktop.models.storage.safe_files import write_whole
 
         path = self.ask_save_path(self, self.suggested_name)
         if path is None:
@@ -327,7 +327,8 @@ def print_work_orders(
     """Preview and print the work orders of these requests (at most MAX_SELECTED_ORDERS),
     read and built in the worker."""
     from desktop import printing
-    from desktop.models import documents, permissions
+    from desktop.models.documents import gather as documents
+    from desktop.models.staff import permissions
 
     def start() -> PrintJob:
         documents.refuse_large_selection(len(request_ids))
@@ -358,7 +359,8 @@ def print_run_sheet(
     """Preview and print a department's (or a crew member's, or both) packet for a day, read
     and built in the worker."""
     from desktop import printing
-    from desktop.models import documents, permissions
+    from desktop.models.documents import gather as documents
+    from desktop.models.staff import permissions
 
     ids: list[int] = []  # the orders the worker read: the ones a print records
 
@@ -388,7 +390,7 @@ def print_receipt(
 ) -> PrintJob | None:
     """Preview and print the resident's receipt."""
     from desktop import printing
-    from desktop.models import documents
+    from desktop.models.documents import gather as documents
 
     def start() -> PrintJob:
         setup = documents.page_setup()
@@ -410,7 +412,7 @@ def print_letter(
 ) -> PrintJob | None:
     """Preview and print a letter to the resident from one of the town's templates."""
     from desktop import printing
-    from desktop.models import documents
+    from desktop.models.documents import gather as documents
 
     def start() -> PrintJob:
         setup = documents.page_setup()
@@ -434,7 +436,7 @@ def print_faq_binder(parent: QWidget | None, **options: Any) -> PrintJob | None:
     """Preview and print every public FAQ article by topic, with contents (for the day the
     computers are down), read and built in the worker."""
     from desktop import printing
-    from desktop.models import documents
+    from desktop.models.documents import gather as documents
 
     def start() -> PrintJob:
         return PrintJob(

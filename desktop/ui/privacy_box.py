@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, ngettext
-from desktop.models import privacy
+from desktop.models.admin import privacy
 from desktop.models.errors import KnownError
 from desktop.ui.messages import messages
 

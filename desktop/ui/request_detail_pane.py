@@ -31,17 +31,18 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import lifecycle, permissions
 from desktop.models.errors import ConflictError, KnownError
-from desktop.models.lookups import active_staff
-from desktop.models.request_detail import RequestDetail, RequestLine, load_request_detail
-from desktop.models.schema import ServiceRequest, StaffUser
+from desktop.models.requests import lifecycle
+from desktop.models.requests.detail import RequestDetail, RequestLine, load_request_detail
+from desktop.models.requests.lookups import active_staff
+from desktop.models.staff import permissions
+from desktop.models.storage.schema import ServiceRequest, StaffUser
 from desktop.models.vocab import CHANNELS, EVENT_KINDS, PRIORITIES, RESOLUTIONS, STATUSES
 from desktop.ui.html import esc, paragraphs, when
 from desktop.ui.messages import messages
 
 if TYPE_CHECKING:
-    from desktop.models.request_edit import RequestEdit
+    from desktop.models.requests.edit import RequestEdit
     from desktop.ui.request_edit_dialog import RequestEditDialog
 
 log = logging.getLogger("frontcounter.ui")
@@ -387,7 +388,7 @@ class RequestDetailPane(QWidget):
             )
             parts.append(f"<h4>{esc(_('Also reported by'))}</h4><ul>{items}</ul>")
         if detail.attachments:
-            from desktop.models.attachments import human_size
+            from desktop.models.requests.attachments import human_size
 
             items = "".join(
                 "<p>"
@@ -449,7 +450,7 @@ class RequestDetailPane(QWidget):
 
     def _save_edit(self, dialog: RequestEditDialog, edit: RequestEdit) -> bool:
         """True when saved; a refusal is shown in the dialog, which keeps what was typed."""
-        from desktop.models.request_edit import edit_request
+        from desktop.models.requests.edit import edit_request
 
         request = self.request
         if request is None:
@@ -482,7 +483,7 @@ class RequestDetailPane(QWidget):
 
     def attach_file(self, path: str | None = None) -> bool:
         """Store a photo or document with the request (a thumbnail is made for images)."""
-        from desktop.models.attachments import add_attachment_file
+        from desktop.models.requests.attachments import add_attachment_file
 
         request = self.request
         if request is None:
@@ -501,7 +502,7 @@ class RequestDetailPane(QWidget):
         return True
 
     def save_attachment(self, attachment_id: int, path: str | None = None) -> bool:
-        from desktop.models.attachments import get_attachment, save_attachment
+        from desktop.models.requests.attachments import get_attachment, save_attachment
 
         try:
             if path is None:
@@ -518,7 +519,7 @@ class RequestDetailPane(QWidget):
         """A public-records release (JSON) of this request or of everything about its resident,
         with confidential reporters and staff-only notes left out (the town's own full copy is
         `frontcounter privacy export --no-redact`)."""
-        from desktop.models import privacy
+        from desktop.models.admin import privacy
 
         detail = self.detail
         if detail is None:
@@ -556,7 +557,7 @@ class RequestDetailPane(QWidget):
         return True
 
     def remove_attachment(self, attachment_id: int) -> None:
-        from desktop.models.attachments import delete_attachment
+        from desktop.models.requests.attachments import delete_attachment
 
         request = self.request
         if request is None:
@@ -812,7 +813,7 @@ class RequestDetailPane(QWidget):
 
     def _offered(self, kind: str) -> list[tuple[str, str]]:
         """The town's saved responses of this kind for the request shown, filled in."""
-        from desktop.models.responses import offered
+        from desktop.models.requests.responses import offered
 
         request = self.request
         if request is None:
@@ -834,7 +835,7 @@ class RequestDetailPane(QWidget):
 
     def link_related(self, other: str | None = None) -> bool:
         """Link another request as related (both stay open; each one's detail lists the other)."""
-        from desktop.models.request_links import link_related
+        from desktop.models.requests.links import link_related
 
         request = self.request
         if request is None:
@@ -890,7 +891,7 @@ class RequestDetailPane(QWidget):
 
     def print_letter(self) -> Any:
         """A letter to the resident from one of the town's templates, chosen by name."""
-        from desktop.models.documents import letter_templates
+        from desktop.models.documents.gather import letter_templates
         from desktop.ui import print_preview
 
         if self.request is None:

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models.lookups import active_types
-from desktop.models.request_detail import RequestDetail
-from desktop.models.request_edit import FIELD_LABELS, KEEP, RequestEdit
+from desktop.models.requests.detail import RequestDetail
+from desktop.models.requests.edit import FIELD_LABELS, KEEP, RequestEdit
+from desktop.models.requests.lookups import active_types
 from desktop.ui.counter_widgets import QuestionsForm
 
 

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.models.errors import KnownError
-from desktop.models.lookups import active_departments, active_staff, all_types
-from desktop.models.request_list import RequestFilter
+from desktop.models.requests.listing import RequestFilter
+from desktop.models.requests.lookups import active_departments, active_staff, all_types
 from desktop.models.vocab import CHANNELS, STATUSES
 from desktop.ui.day_edit import DayEdit
 

@@ -10,7 +10,13 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from desktop.i18n import _
-from desktop.models.request_list import COLUMN_KEYS, COLUMNS, RequestFilter, RequestList, RequestRow
+from desktop.models.requests.listing import (
+    COLUMN_KEYS,
+    COLUMNS,
+    RequestFilter,
+    RequestList,
+    RequestRow,
+)
 from desktop.models.vocab import CHANNELS, PRIORITIES, STATUSES
 
 PAGE_SIZE = 200

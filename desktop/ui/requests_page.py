@@ -30,10 +30,16 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, ngettext
 from desktop.models.errors import KnownError
-from desktop.models.my_work import my_views
-from desktop.models.request_list import COLUMN_KEYS, COLUMNS, RequestFilter
-from desktop.models.saved_views import ListView, builtin_views, delete_view, own_views, save_view
-from desktop.models.schema import StaffUser
+from desktop.models.requests.listing import COLUMN_KEYS, COLUMNS, RequestFilter
+from desktop.models.requests.my_work import my_views
+from desktop.models.requests.saved_views import (
+    ListView,
+    builtin_views,
+    delete_view,
+    own_views,
+    save_view,
+)
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.messages import messages
 from desktop.ui.request_detail_pane import RequestDetailPane
 from desktop.ui.request_filters import FilterBar
@@ -187,7 +193,7 @@ class RequestsPage(QWidget):
             self.refresh()
             return
         self.loaded = True
-        from desktop.models import permissions
+        from desktop.models.staff import permissions
 
         if not permissions.can(self.staff(), permissions.REPORTS_VIEW):  # the core checks too
             self.export_button.setEnabled(False)
@@ -327,7 +333,7 @@ class RequestsPage(QWidget):
 
     def export_list(self, **options: Any) -> ExportDialog | None:
         """The Export dialog for the list as shown (supervisors and administrators)."""
-        from desktop.models import permissions
+        from desktop.models.staff import permissions
         from desktop.ui.export_dialog import ExportDialog
 
         if not permissions.can(self.staff(), permissions.REPORTS_VIEW):
@@ -377,7 +383,7 @@ class RequestsPage(QWidget):
     def bulk_change(self, action: str, value: Any) -> list[Any] | None:
         """Make one change to each selected request (bulk.py); what was refused is said,
         request by request. None when nothing was tried."""
-        from desktop.models import bulk
+        from desktop.models.requests import bulk
 
         try:  # counted before the ids are gathered: Ctrl+A on a big town is a million rows
             bulk.refuse_too_many(self._selected_count())
@@ -400,7 +406,7 @@ class RequestsPage(QWidget):
         return False
 
     def ask_bulk_assign(self) -> None:
-        from desktop.models.lookups import active_staff
+        from desktop.models.requests.lookups import active_staff
 
         if not self._bulk_ready():
             return
@@ -460,7 +466,7 @@ class RequestsPage(QWidget):
     def print_selected(self, request_id: int | None = None) -> PrintJob | None:
         """Preview and print work orders: the selected rows, or `request_id` when it is not
         among them (the detail pane's Print button)."""
-        from desktop.models import documents
+        from desktop.models.documents import gather as documents
         from desktop.ui import print_preview
 
         if request_id is None:

@@ -2,7 +2,7 @@
 
 The first active rule whose every condition matches a new request decides where it goes; the
 rest keep the type's own department. The rules, their checks and their order live in the core
-(`desktop.models.routing`); this is only their editor.
+(`desktop.models.catalog.routing`); this is only their editor.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import routing
+from desktop.models.catalog import routing
+from desktop.models.catalog.routing import RuleFields
 from desktop.models.errors import KnownError
-from desktop.models.lookups import active_departments, active_staff, active_types
-from desktop.models.routing import RuleFields
+from desktop.models.requests.lookups import active_departments, active_staff, active_types
 from desktop.models.vocab import PRIORITIES
 from desktop.ui.messages import messages
 

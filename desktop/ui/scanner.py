@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.tracking import looks_like_tracking
+from desktop.models.requests.tracking import looks_like_tracking
 
 # the longest pause between two keys of one scan, in seconds: scanners send a key every 1-15 ms
 # (a slow Bluetooth one up to 30); the fastest typist's keys are 60 ms or more apart, and ten

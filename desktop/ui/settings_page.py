@@ -31,8 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import clock, permissions, settings, town_calendar
+from desktop.models import clock
 from desktop.models.errors import KnownError
+from desktop.models.staff import permissions
+from desktop.models.town import calendar as town_calendar
+from desktop.models.town import settings
 from desktop.ui.day_edit import DayEdit
 from desktop.ui.messages import messages
 

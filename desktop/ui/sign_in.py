@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import secret_store, signin
 from desktop.models.errors import KnownError
-from desktop.models.schema import StaffUser
+from desktop.models.staff import signin
+from desktop.models.storage import secret_store
+from desktop.models.storage.schema import StaffUser
 
 log = logging.getLogger("frontcounter.ui")
 

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import settings
 from desktop.models.errors import KnownError
+from desktop.models.town import settings
 from desktop.ui.messages import messages
 
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 280, 110

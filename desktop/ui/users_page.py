@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models import signin
 from desktop.models.errors import KnownError
-from desktop.models.schema import StaffUser
-from desktop.models.staff import create_staff, staff_list, update_staff
+from desktop.models.staff import signin
+from desktop.models.staff.members import create_staff, staff_list, update_staff
+from desktop.models.storage.schema import StaffUser
 from desktop.models.vocab import ROLES
 from desktop.ui.audit_page import AuditPage, RowsModel
 from desktop.ui.messages import messages

@@ -116,7 +116,7 @@ class TodayTab(QWidget):
         self.shown: list[Any] = []
 
     def fill_departments(self) -> None:
-        from desktop.models.lookups import active_departments, active_staff
+        from desktop.models.requests.lookups import active_departments, active_staff
 
         for combo in (self.department, self.crew):
             combo.blockSignals(True)
@@ -136,7 +136,7 @@ class TodayTab(QWidget):
         return dt.date(value.year(), value.month(), value.day())
 
     def load(self) -> None:
-        from desktop.models import documents
+        from desktop.models.documents import gather as documents
         from desktop.printing import in_route_order
 
         code, crew = self.department.currentData() or None, self.crew.currentData() or None
@@ -210,7 +210,7 @@ class CloseOutTab(QWidget):
     OUTCOME_KEYS = ("fixed", "follow_up", "could_not_locate", "not_ours")
 
     def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
-        from desktop.models.closeout import OUTCOMES
+        from desktop.models.documents.closeout import OUTCOMES
 
         super().__init__()
         self.staff = staff
@@ -319,8 +319,8 @@ class CloseOutTab(QWidget):
         self.open_scanned()
 
     def open_scanned(self) -> None:
-        from desktop.models.documents import find_by_reference
-        from desktop.models.request_detail import load_request_detail
+        from desktop.models.documents.gather import find_by_reference
+        from desktop.models.requests.detail import load_request_detail
 
         text = self.scan.text().strip()
         if not text:
@@ -380,13 +380,13 @@ class CloseOutTab(QWidget):
     def _may_close_out(self) -> bool:
         """Close-out is the crew lead's action (a clerk who keys in returned orders is given
         that role); say so at the first scan rather than after the form is filled in."""
-        from desktop.models import permissions
+        from desktop.models.staff import permissions
 
         return permissions.can(self.staff(), permissions.REQUEST_CLOSEOUT)
 
     def record(self) -> Any:
         """The close-out as typed (a plain record for the core)."""
-        from desktop.models.closeout import CloseOut
+        from desktop.models.documents.closeout import CloseOut
         from desktop.models.errors import InputError
 
         hours_text = self.hours.text().strip().replace(",", ".")
@@ -410,7 +410,7 @@ class CloseOutTab(QWidget):
         )
 
     def save(self) -> None:
-        from desktop.models.closeout import close_out
+        from desktop.models.documents.closeout import close_out
         from desktop.models.vocab import RESOLUTIONS, STATUSES
 
         if self.request_id is None:

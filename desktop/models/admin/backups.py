@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.i18n import _
-from desktop.models import audit, audit_witness, clock, permissions
+from desktop.models import clock
 from desktop.models.errors import DatabaseError, InputError, NotADatabase
-from desktop.models.integrity import integrity_problems, read_only_connection
+from desktop.models.staff import audit, audit_witness, permissions
+from desktop.models.storage.integrity import integrity_problems, read_only_connection
 
 if TYPE_CHECKING:
-    from desktop.models.schema import StaffUser
+    from desktop.models.storage.schema import StaffUser
 
 log = logging.getLogger("frontcounter.backups")
 
@@ -309,7 +310,7 @@ def rotate(folder: Path) -> list[Path]:
 
 def check_backup_file(path: Path) -> int:
     """Refuse a file that is not a sound Front Counter backup; returns its schema version."""
-    from desktop.models.migrations import LATEST_VERSION
+    from desktop.models.setup.migrations import LATEST_VERSION
 
     if not path.is_file():
         raise InputError(_("There is no backup file at {path}.").format(path=path))

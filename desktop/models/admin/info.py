@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from desktop import __version__
-from desktop.models.db import OpenedDatabase
-from desktop.models.migrations import LATEST_VERSION, schema_version
-from desktop.models.schema import MODELS
-from desktop.models.settings import get_setting
+from desktop.models.setup.migrations import LATEST_VERSION, schema_version
+from desktop.models.storage.db import OpenedDatabase
+from desktop.models.storage.schema import MODELS
+from desktop.models.town.settings import get_setting
 
 
 def database_info(opened: OpenedDatabase) -> dict[str, Any]:

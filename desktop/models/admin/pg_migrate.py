@@ -24,7 +24,14 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models.errors import DatabaseError, InputError, known_db_errors
-from desktop.models.schema import MODELS, BaseModel, DbSession, SchemaInfo, StaffUser, database
+from desktop.models.storage.schema import (
+    MODELS,
+    BaseModel,
+    DbSession,
+    SchemaInfo,
+    StaffUser,
+    database,
+)
 
 log = logging.getLogger("frontcounter.pg_migrate")
 
@@ -140,7 +147,7 @@ def _self_references(model: type[BaseModel]) -> list[peewee.ForeignKeyField]:
 
 def copy_database(source: peewee.Database, target: peewee.Database, target_name: str) -> None:
     """Create the schema on `target` and copy every table from `source`, in one transaction."""
-    from desktop.models import db as dbmod
+    from desktop.models.storage import db as dbmod
 
     with known_db_errors(), _bound(target):
         if target.get_tables():
@@ -220,15 +227,16 @@ def migrate_to_postgres(
 ) -> MigrationReport:
     """Copy the town's SQLite file at `source_path` to the empty PostgreSQL database at `url`
     (an administrator's action, checked against the file)."""
-    from desktop.models import db as dbmod
-    from desktop.models import permissions, sessions
+    from desktop.models.staff import permissions
+    from desktop.models.storage import db as dbmod
+    from desktop.models.storage import sessions
 
     opened = dbmod.open_database(source_path, create=False)
     try:
         permissions.require(actor, permissions.BACKUP_MANAGE)
         sessions.require_exclusive(_("move the database"))
         if password is None:
-            from desktop.models.secret_store import database_password
+            from desktop.models.storage.secret_store import database_password
 
             password = database_password(url)
         target, shown = dbmod._postgres_database(url, password)

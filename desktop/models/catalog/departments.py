@@ -16,8 +16,8 @@ from typing import Any
 from peewee import fn
 
 from desktop.i18n import _, ngettext
-from desktop.models import audit, clock, permissions
-from desktop.models.catalog_edit import (
+from desktop.models import clock
+from desktop.models.catalog.types import (
     MAX_NAME,
     MAX_TEXT,
     clean_block,
@@ -26,9 +26,10 @@ from desktop.models.catalog_edit import (
     save_versioned,
     too_long,
 )
-from desktop.models.db import reading, write
 from desktop.models.errors import InputError, NotFound
-from desktop.models.schema import Department, RoutingRule, ServiceType, StaffUser
+from desktop.models.staff import audit, permissions
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import Department, RoutingRule, ServiceType, StaffUser
 
 DEPARTMENT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

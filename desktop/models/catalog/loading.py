@@ -14,7 +14,7 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError
-from desktop.models.schema import Department, ServiceAttribute, ServiceType
+from desktop.models.storage.schema import Department, ServiceAttribute, ServiceType
 from desktop.models.vocab import DATATYPES, LIST_DATATYPES, PRIORITIES, TARGET_UNITS
 
 #: the optional keys of each part of a catalog document, and the kind of value each must have
@@ -144,7 +144,7 @@ def import_catalog(data: Any) -> tuple[int, int]:
 
     Call inside a write transaction. Returns (departments added, types added).
     """
-    from desktop.models import permissions
+    from desktop.models.staff import permissions
 
     permissions.require(None, permissions.CATALOG_EDIT)
     problems = validate_catalog(data)
@@ -210,7 +210,7 @@ def import_catalog(data: Any) -> tuple[int, int]:
             )
         added_types += 1
     if added_depts or added_types:
-        from desktop.models import audit
+        from desktop.models.staff import audit
 
         audit.record(
             "catalog",

@@ -14,8 +14,8 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from desktop.i18n import _, ngettext
-from desktop.models import audit, clock, permissions
-from desktop.models.catalog_edit import (
+from desktop.models import clock
+from desktop.models.catalog.types import (
     bump_version,
     clean_block,
     clean_line,
@@ -24,9 +24,10 @@ from desktop.models.catalog_edit import (
     save_versioned,
     too_long,
 )
-from desktop.models.db import reading, write
 from desktop.models.errors import InputError, NotFound
-from desktop.models.schema import (
+from desktop.models.staff import audit, permissions
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import (
     RequestAnswer,
     ServiceAttribute,
     ServiceRequest,

@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _, ngettext
-from desktop.models import permissions
-from desktop.models.catalog import validate_catalog
-from desktop.models.catalog_departments import (
+from desktop.models.catalog.departments import (
     DepartmentFields,
     check_department,
     check_department_code,
@@ -27,16 +25,8 @@ from desktop.models.catalog_departments import (
     department_fields,
     save_department_row,
 )
-from desktop.models.catalog_edit import (
-    TypeFields,
-    changed_columns,
-    check_type,
-    check_type_code,
-    create_type_row,
-    save_type_row,
-    type_fields,
-)
-from desktop.models.catalog_questions import (
+from desktop.models.catalog.loading import validate_catalog
+from desktop.models.catalog.questions import (
     QuestionFields,
     check_question,
     check_question_code,
@@ -45,9 +35,19 @@ from desktop.models.catalog_questions import (
     question_fields,
     save_question_row,
 )
-from desktop.models.db import reading, write
+from desktop.models.catalog.types import (
+    TypeFields,
+    changed_columns,
+    check_type,
+    check_type_code,
+    create_type_row,
+    save_type_row,
+    type_fields,
+)
 from desktop.models.errors import InputError, KnownError
-from desktop.models.schema import Department, ServiceAttribute, ServiceType, StaffUser
+from desktop.models.staff import permissions
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import Department, ServiceAttribute, ServiceType, StaffUser
 
 #: the largest catalog file read (the starter catalog is about 150 KB)
 MAX_FILE = 10 * 1024 * 1024

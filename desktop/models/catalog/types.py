@@ -17,10 +17,11 @@ from typing import Any
 from peewee import JOIN, fn
 
 from desktop.i18n import _, ngettext
-from desktop.models import audit, clock, permissions
-from desktop.models.db import reading, write
+from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.schema import Department, ServiceType, StaffUser, VersionedModel
+from desktop.models.staff import audit, permissions
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import Department, ServiceType, StaffUser, VersionedModel
 from desktop.models.vocab import PRIORITIES, TARGET_UNITS
 
 MAX_NAME = 200

@@ -17,11 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from desktop.i18n import _
-from desktop.models import clock, lifecycle
-from desktop.models.db import write
-from desktop.models.documents import find_by_reference
+from desktop.models import clock
+from desktop.models.documents.gather import find_by_reference
 from desktop.models.errors import InputError, KnownError
-from desktop.models.schema import RequestEvent, ServiceRequest, StaffUser
+from desktop.models.requests import lifecycle
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import RequestEvent, ServiceRequest, StaffUser
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.vocab import OPEN_STATUSES, RESOLUTIONS, STATUSES
 

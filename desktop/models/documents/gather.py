@@ -16,12 +16,14 @@ from typing import Any
 import peewee
 
 from desktop.i18n import _
-from desktop.models import clock, knowledge, permissions
-from desktop.models.db import reading, write
+from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
-from desktop.models.lifecycle import find_request
-from desktop.models.request_detail import _answer_text
-from desktop.models.schema import (
+from desktop.models.knowledge import articles as knowledge
+from desktop.models.requests.detail import _answer_text
+from desktop.models.requests.lifecycle import find_request
+from desktop.models.staff import permissions
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import (
     Contact,
     ContactMethod,
     Department,
@@ -33,7 +35,7 @@ from desktop.models.schema import (
     ServiceType,
     StaffUser,
 )
-from desktop.models.settings import all_settings, get_logo, get_setting, set_settings
+from desktop.models.town.settings import all_settings, get_logo, get_setting, set_settings
 from desktop.models.vocab import EVENT_KINDS, OPEN_STATUSES, PRIORITIES, RESOLUTIONS, STATUSES
 from desktop.printing.data import (
     Answer,

@@ -11,8 +11,9 @@ import difflib
 import re
 
 from desktop.i18n import _
-from desktop.models import documents, permissions
+from desktop.models.documents import gather as documents
 from desktop.models.errors import InputError
+from desktop.models.staff import permissions
 
 MAX_SUBJECT = 300
 MAX_BODY = 20_000

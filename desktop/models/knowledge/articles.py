@@ -18,9 +18,9 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models import clock
-from desktop.models.db import write
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.schema import (
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import (
     CallScript,
     Department,
     FaqArticle,
@@ -137,7 +137,7 @@ def save_article(
 
     With `expected_version`, saving over someone else's newer change is a ConflictError.
     """
-    from desktop.models import audit, permissions
+    from desktop.models.staff import audit, permissions
 
     actor = actor or permissions.current_user()  # the history names who changed it
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)
@@ -297,7 +297,7 @@ def articles_for_type(service_type_id: int) -> list[FaqArticle]:
 
 def placeholder_values() -> dict[str, str]:
     """What {town}, {pickup_days}... stand for: the town settings and what supervisors filled in."""
-    from desktop.models import kb_placeholders
+    from desktop.models.knowledge import placeholders as kb_placeholders
 
     return kb_placeholders.values()
 
@@ -305,7 +305,7 @@ def placeholder_values() -> dict[str, str]:
 def render(text: str, values: dict[str, str] | None = None, *, blank: str | None = None) -> str:
     """The text with the town's placeholders filled in; an unfilled one reads
     "[to fill in: ...]", or `blank` when given (a line to write on, on paper)."""
-    from desktop.models import kb_placeholders
+    from desktop.models.knowledge import placeholders as kb_placeholders
 
     return kb_placeholders.render(text, values, blank=blank)
 
@@ -320,7 +320,7 @@ def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
         raise InputError(_("Give the word residents use."))
     others = [clean_text(s, 100).lower() for s in synonyms]
     joined = ", ".join(s for s in dict.fromkeys(others) if s and s != word)
-    from desktop.models import audit, permissions
+    from desktop.models.staff import audit, permissions
 
     permissions.require(None, permissions.KNOWLEDGE_EDIT)
 
@@ -364,7 +364,7 @@ def replace_synonyms(
 
     With `seen` (synonyms_seen() when the editor was filled), a change someone else saved in
     between is a ConflictError, not silently overwritten."""
-    from desktop.models import permissions
+    from desktop.models.staff import permissions
 
     permissions.require(None, permissions.KNOWLEDGE_EDIT)
     kept = {clean_text(term, 100).lower() for term, _others in rows} - {""}
@@ -388,7 +388,7 @@ def replace_synonyms(
 
 
 def delete_synonyms(term: str) -> None:
-    from desktop.models import audit, permissions
+    from desktop.models.staff import audit, permissions
 
     permissions.require(None, permissions.KNOWLEDGE_EDIT)
 
@@ -423,7 +423,7 @@ def save_call_script(
 ) -> CallScript:
     """Replace a type's call script (supervisors edit these). With `expected_version` (what
     the editor showed), saving over someone else's newer script is a ConflictError."""
-    from desktop.models import audit, permissions
+    from desktop.models.staff import audit, permissions
 
     actor = actor or permissions.current_user()
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)
@@ -477,7 +477,7 @@ def save_call_script(
 
 def draft_from_request(number_or_id: str | int) -> tuple[ArticleDraft, int]:
     """A new article drafted from a closed request's description and resolution notes."""
-    from desktop.models.schema import RequestEvent
+    from desktop.models.storage.schema import RequestEvent
 
     text = str(number_or_id).strip()
     query = ServiceRequest.select()
@@ -603,26 +603,26 @@ def add_v2_article_columns(db: peewee.Database) -> None:
 
 def export_rows() -> list[dict[str, Any]]:
     """Every article (archived too) as plain data, in title order."""
-    from desktop.models import kb_exchange
+    from desktop.models.knowledge import exchange as kb_exchange
 
     return kb_exchange.export_rows()
 
 
 def export_rows_for(articles: Any) -> list[dict[str, Any]]:
-    from desktop.models import kb_exchange
+    from desktop.models.knowledge import exchange as kb_exchange
 
     return kb_exchange.export_rows_for(articles)
 
 
 def synonym_rows() -> list[dict[str, Any]]:
-    from desktop.models import kb_exchange
+    from desktop.models.knowledge import exchange as kb_exchange
 
     return kb_exchange.synonym_rows()
 
 
 def export_articles(path: Path) -> int:
     """Write the knowledge base to `path`: CSV when it ends in .csv, else JSON."""
-    from desktop.models import kb_exchange
+    from desktop.models.knowledge import exchange as kb_exchange
 
     return kb_exchange.export_articles(path)
 
@@ -630,6 +630,6 @@ def export_articles(path: Path) -> int:
 def import_articles(path: Path, actor: StaffUser | None = None) -> dict[str, Any]:
     """Import a JSON or CSV knowledge base (see kb_exchange.import_articles): the counts, and
     what was left out under "skipped"."""
-    from desktop.models import kb_exchange
+    from desktop.models.knowledge import exchange as kb_exchange
 
     return kb_exchange.import_articles(path, actor).as_json()

@@ -9,7 +9,7 @@ The rules, in the words the README uses:
   closed); duplicates are left out of resolution counts, times and on-time shares;
 - *open* at a moment: received before it and not resolved by then; its *age* is whole days
   since it came in; *overdue*: open and past its due date, and not waiting with its clock
-  stopped unless it was overdue already when paused (`desktop.models.overdue`, the rule the
+  stopped unless it was overdue already when paused (`desktop.models.requests.overdue`, the rule the
   Requests list uses too);
 - *acknowledged on time*: acknowledged by its respond-by time; a request not yet acknowledged
   counts as late once that time has passed, and not at all before;
@@ -35,13 +35,14 @@ from typing import Any, Final
 import peewee
 
 from desktop.i18n import _
-from desktop.models import clock, permissions
-from desktop.models.db import days_between, raw_datetime, reading
+from desktop.models import clock
 from desktop.models.errors import InputError
-from desktop.models.goals import Goal, goals
-from desktop.models.overdue import overdue_condition
-from desktop.models.request_list import RequestFilter
-from desktop.models.schema import (
+from desktop.models.reports.goals import Goal, goals
+from desktop.models.requests.listing import RequestFilter
+from desktop.models.requests.overdue import overdue_condition
+from desktop.models.staff import permissions
+from desktop.models.storage.db import days_between, raw_datetime, reading
+from desktop.models.storage.schema import (
     Department,
     FaqArticle,
     InfoContact,
@@ -50,7 +51,7 @@ from desktop.models.schema import (
     ServiceType,
     StaffUser,
 )
-from desktop.models.town_calendar import load_calendar
+from desktop.models.town.calendar import load_calendar
 from desktop.models.vocab import CHANNELS
 
 #: the ageing buckets of the open backlog (whole days, inclusive)
@@ -518,7 +519,7 @@ def _open_totals(moment: dt.datetime) -> tuple[int, int]:
 
 def _overdue_at(moment: dt.datetime) -> int:
     """How many requests were overdue at `moment` (open then, and the one rule of
-    `desktop.models.overdue`), counted in SQL."""
+    `desktop.models.requests.overdue`), counted in SQL."""
     r = ServiceRequest
     overdue = 0
     for then in (r.resolved_at.is_null(), r.resolved_at >= moment):  # two index reads

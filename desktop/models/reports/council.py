@@ -1,7 +1,7 @@
 """The monthly report to the council: the month's dashboard, six months of trend and the
 requests most overdue, gathered as plain data for `desktop.printing.council_report`.
 
-"Most overdue" follows the one rule of `desktop.models.overdue` (a request waiting with its
+"Most overdue" follows the one rule of `desktop.models.requests.overdue` (a request waiting with its
 clock stopped since before it was due is not overdue), and says by how much in the office's
 own time: whole business days, or business hours when it is less than a day.
 """
@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import clock, permissions
-from desktop.models.business_calendar import BusinessCalendar
-from desktop.models.citistat import (
+from desktop.models import clock
+from desktop.models.reports.citistat import (
     Dashboard,
     Period,
     _dt,
@@ -26,10 +25,12 @@ from desktop.models.citistat import (
     received_totals,
     resolved_totals,
 )
-from desktop.models.db import reading
-from desktop.models.overdue import is_overdue
-from desktop.models.schema import Department, ServiceRequest, ServiceType, StaffUser
-from desktop.models.town_calendar import load_calendar
+from desktop.models.requests.overdue import is_overdue
+from desktop.models.staff import permissions
+from desktop.models.storage.db import reading
+from desktop.models.storage.schema import Department, ServiceRequest, ServiceType, StaffUser
+from desktop.models.town.business_calendar import BusinessCalendar
+from desktop.models.town.calendar import load_calendar
 
 #: how many months the trend covers, the report's month included
 TREND_MONTHS = 6
@@ -76,7 +77,7 @@ class MonthlyReport:
 
 def monthly_report(month: str, *, actor: StaffUser | None = None) -> MonthlyReport:
     """Everything the council report shows for the month "YYYY-MM"."""
-    from desktop.models.settings import get_setting
+    from desktop.models.town.settings import get_setting
 
     permissions.require(actor, permissions.REPORTS_VIEW)
     period = Period.month(month)

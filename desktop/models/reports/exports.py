@@ -27,13 +27,13 @@ from typing import Any
 import peewee
 
 from desktop.i18n import _
-from desktop.models import audit, permissions
-from desktop.models.addresses import SUFFIXES, UNITS, normalize_address
-from desktop.models.db import reading, write
 from desktop.models.errors import InputError, KnownError
-from desktop.models.request_list import RequestFilter, RequestList
-from desktop.models.safe_files import replacing
-from desktop.models.schema import (
+from desktop.models.requests.addresses import SUFFIXES, UNITS, normalize_address
+from desktop.models.requests.listing import RequestFilter, RequestList
+from desktop.models.staff import audit, permissions
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.safe_files import replacing
+from desktop.models.storage.schema import (
     Contact,
     ContactMethod,
     Department,

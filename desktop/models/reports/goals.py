@@ -12,10 +12,11 @@ import math
 from dataclasses import dataclass
 
 from desktop.i18n import _
-from desktop.models import audit, clock, permissions
-from desktop.models.db import reading, write
+from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
-from desktop.models.schema import ServiceGoal, ServiceType, StaffUser
+from desktop.models.staff import audit, permissions
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import ServiceGoal, ServiceType, StaffUser
 
 UNITS = ("business_days", "business_hours")
 

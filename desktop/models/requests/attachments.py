@@ -25,10 +25,10 @@ from peewee import JOIN
 
 from desktop.i18n import _
 from desktop.models import clock
-from desktop.models.db import write
 from desktop.models.errors import InputError, NotFound
-from desktop.models.safe_files import write_whole
-from desktop.models.schema import Attachment, RequestEvent, ServiceRequest, StaffUser
+from desktop.models.storage.db import write
+from desktop.models.storage.safe_files import write_whole
+from desktop.models.storage.schema import Attachment, RequestEvent, ServiceRequest, StaffUser
 
 log = logging.getLogger("frontcounter.attachments")
 
@@ -232,7 +232,7 @@ def add_attachment(
     limit: int = MAX_ATTACHMENT_BYTES,
 ) -> AttachmentInfo:
     """Attach `data` to a request under `filename` (cleaned). Nothing is saved on error."""
-    from desktop.models import audit, permissions
+    from desktop.models.staff import audit, permissions
 
     permissions.require(actor, permissions.ATTACHMENT_EDIT)
     if not data:
@@ -377,7 +377,7 @@ def save_attachment(attachment_id: int, target: str | Path, *, overwrite: bool =
 
 def delete_attachment(attachment_id: int, *, actor: StaffUser | None = None) -> None:
     """Remove an attachment; the request's history keeps a line saying who removed what."""
-    from desktop.models import audit, permissions
+    from desktop.models.staff import audit, permissions
 
     permissions.require(actor, permissions.ATTACHMENT_EDIT)
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from desktop.i18n import _, ngettext
-from desktop.models import lifecycle
 from desktop.models.errors import InputError, KnownError
-from desktop.models.schema import ServiceRequest, StaffUser
+from desktop.models.requests import lifecycle
+from desktop.models.storage.schema import ServiceRequest, StaffUser
 from desktop.models.vocab import OPEN_STATUSES, STATUSES
 
 #: requests one bulk change may touch: more is a slip of Ctrl+A on a million-request list
@@ -117,7 +117,7 @@ def _change(
 
 
 def _numbers(ids: list[int]) -> dict[int, str]:
-    from desktop.models.db import reading
+    from desktop.models.storage.db import reading
 
     with reading():
         query = ServiceRequest.select(ServiceRequest.id, ServiceRequest.tracking_number).where(

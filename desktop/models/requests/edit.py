@@ -15,14 +15,14 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import permissions
-from desktop.models.addresses import normalize_address
-from desktop.models.db import write
+from desktop.models.catalog.routing import route
 from desktop.models.errors import ConflictError, InputError
-from desktop.models.intake import MAX_ZIP, parse_answer, service_type_by_code
-from desktop.models.lifecycle import find_request, save_change
-from desktop.models.routing import route
-from desktop.models.schema import (
+from desktop.models.requests.addresses import normalize_address
+from desktop.models.requests.intake import MAX_ZIP, parse_answer, service_type_by_code
+from desktop.models.requests.lifecycle import find_request, save_change
+from desktop.models.staff import permissions
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import (
     RequestAnswer,
     RequestPause,
     ServiceAttribute,
@@ -33,7 +33,7 @@ from desktop.models.schema import (
     TriageTypeCount,
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
-from desktop.models.town_calendar import load_calendar
+from desktop.models.town.calendar import load_calendar
 from desktop.models.vocab import DONE_STATUSES, PRIORITIES, STATUSES
 
 
@@ -332,7 +332,7 @@ def _rerouted(
 
 def _relearn(old_type: int, old_text: str, new_type: int, new_text: str) -> None:
     """What triage learned from the old words and type, moved to the new ones."""
-    from desktop.models.triage import learn_from_request, learned_terms
+    from desktop.models.knowledge.triage import learn_from_request, learned_terms
 
     terms = learned_terms(old_text)
     if terms:

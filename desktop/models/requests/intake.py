@@ -12,19 +12,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import audit, clock, config_cache, fast_sql, permissions
-from desktop.models.addresses import normalize_address, zip_in
-from desktop.models.contacts import (
+from desktop.models import clock
+from desktop.models.catalog.routing import route
+from desktop.models.errors import InputError, NotFound
+from desktop.models.knowledge.triage import learn_terms, learned_terms, suggest_service_types
+from desktop.models.requests.addresses import normalize_address, zip_in
+from desktop.models.requests.tracking import next_tracking_number
+from desktop.models.residents.contacts import (
     CallerDetails,
     add_methods,
     caller_problems,
     check_caller,
     create_contact,
 )
-from desktop.models.db import write
-from desktop.models.errors import InputError, NotFound
-from desktop.models.routing import route
-from desktop.models.schema import (
+from desktop.models.staff import audit, permissions
+from desktop.models.storage import config_cache, fast_sql
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import (
     Contact,
     InfoContact,
     RequestAnswer,
@@ -36,9 +40,7 @@ from desktop.models.schema import (
     StaffUser,
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
-from desktop.models.town_calendar import load_calendar
-from desktop.models.tracking import next_tracking_number
-from desktop.models.triage import learn_terms, learned_terms, suggest_service_types
+from desktop.models.town.calendar import load_calendar
 from desktop.models.vocab import CHANNELS, LIST_DATATYPES, OPEN_STATUSES, PRIORITIES
 
 MAX_ZIP = 20
@@ -456,7 +458,7 @@ def log_question(
 ) -> InfoContact:
     """Count a question answered without a request (from a FAQ article when one is given)."""
     permissions.require(actor, permissions.REQUEST_CREATE)
-    from desktop.models.schema import FaqArticle
+    from desktop.models.storage.schema import FaqArticle
 
     article = None
     if article_id is not None:

@@ -12,13 +12,14 @@ import datetime as dt
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import audit, clock, permissions
-from desktop.models.db import write
+from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.schema import RequestEvent, RequestPause, ServiceRequest, StaffUser
+from desktop.models.requests.tracking import parse_tracking
+from desktop.models.staff import audit, permissions
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import RequestEvent, RequestPause, ServiceRequest, StaffUser
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
-from desktop.models.town_calendar import load_calendar
-from desktop.models.tracking import parse_tracking
+from desktop.models.town.calendar import load_calendar
 from desktop.models.vocab import DONE_STATUSES, OPEN_STATUSES, PRIORITIES, RESOLUTIONS, STATUSES
 
 #: where each status may go next by `set_status` (resolving, closing and reopening have their own)

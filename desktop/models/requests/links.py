@@ -6,11 +6,12 @@ shows the other; a duplicate, by contrast, is resolved into its original (lifecy
 from __future__ import annotations
 
 from desktop.i18n import _
-from desktop.models import audit, clock, permissions
-from desktop.models.db import reading, write
+from desktop.models import clock
 from desktop.models.errors import InputError
-from desktop.models.lifecycle import find_request
-from desktop.models.schema import RequestEvent, RequestLink, ServiceRequest, StaffUser
+from desktop.models.requests.lifecycle import find_request
+from desktop.models.staff import audit, permissions
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import RequestEvent, RequestLink, ServiceRequest, StaffUser
 
 
 def link_related(

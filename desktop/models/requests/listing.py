@@ -15,11 +15,17 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models import clock
-from desktop.models.addresses import normalize_address
-from desktop.models.db import reading
-from desktop.models.overdue import is_overdue, overdue_condition
-from desktop.models.request_search import SEARCH_CAP, matching_ids, parse_search
-from desktop.models.schema import Contact, Department, ServiceRequest, ServiceType, StaffUser
+from desktop.models.requests.addresses import normalize_address
+from desktop.models.requests.overdue import is_overdue, overdue_condition
+from desktop.models.requests.search import SEARCH_CAP, matching_ids, parse_search
+from desktop.models.storage.db import reading
+from desktop.models.storage.schema import (
+    Contact,
+    Department,
+    ServiceRequest,
+    ServiceType,
+    StaffUser,
+)
 from desktop.models.vocab import CONFIDENTIAL, OPEN_STATUSES, PRIORITIES, STATUSES
 
 Assignee = StaffUser.alias("assignee")
@@ -408,7 +414,7 @@ class RequestList:
         due_index = COLUMN_KEYS.index("due_at")
         status_index = COLUMN_KEYS.index("status")
         contact_index = COLUMN_KEYS.index("contact")
-        from desktop.models.permissions import may_see_confidential
+        from desktop.models.staff.permissions import may_see_confidential
 
         mask = not may_see_confidential()  # only the roles that need a confidential reporter
         rows = []

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from desktop.i18n import _
 from desktop.models import clock
-from desktop.models.db import reading
-from desktop.models.request_list import RequestFilter, RequestList
-from desktop.models.saved_views import ListView
-from desktop.models.schema import Department, StaffUser
+from desktop.models.requests.listing import RequestFilter, RequestList
+from desktop.models.requests.saved_views import ListView
+from desktop.models.storage.db import reading
+from desktop.models.storage.schema import Department, StaffUser
 
 
 @dataclass(frozen=True)

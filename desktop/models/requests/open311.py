@@ -26,9 +26,14 @@ import unicodedata
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models.catalog import validate_catalog
+from desktop.models.catalog.loading import validate_catalog
 from desktop.models.errors import InputError
-from desktop.models.schema import RequestAnswer, ServiceAttribute, ServiceRequest, ServiceType
+from desktop.models.storage.schema import (
+    RequestAnswer,
+    ServiceAttribute,
+    ServiceRequest,
+    ServiceType,
+)
 from desktop.models.vocab import DATATYPES, DONE_STATUSES, LIST_DATATYPES
 
 #: the extension key of a request that holds its answers: {attribute code: value}

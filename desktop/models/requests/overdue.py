@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from desktop.models.schema import ServiceRequest
+from desktop.models.storage.schema import ServiceRequest
 
 
 def overdue_condition(

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import letter_templates, permissions
-from desktop.models.db import reading
+from desktop.models.documents import letter_templates
 from desktop.models.errors import InputError, NotFound
-from desktop.models.schema import ServiceRequest, ServiceType, StaffUser
-from desktop.models.settings import get_setting, set_settings
+from desktop.models.staff import permissions
+from desktop.models.storage.db import reading
+from desktop.models.storage.schema import ServiceRequest, ServiceType, StaffUser
+from desktop.models.town.settings import get_setting, set_settings
 
 KINDS = ("update", "closing")
 MAX_NAME = 80
@@ -169,14 +170,14 @@ def delete_response(name: str, *, actor: StaffUser | None = None) -> None:
 
 def fill(response: Response, reference: str | int) -> str:
     """The response's text with this request's fields in it."""
-    from desktop.models.documents import letter_fields
+    from desktop.models.documents.gather import letter_fields
 
     return letter_fields(reference, response.text)
 
 
 def offered(reference: str | int, kind: str) -> list[tuple[str, str]]:
     """The responses of `kind` for this request's type, filled in: (name, text)."""
-    from desktop.models.lifecycle import find_request
+    from desktop.models.requests.lifecycle import find_request
 
     with reading():
         request: ServiceRequest = find_request(reference)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from desktop.i18n import _
 from desktop.models import clock
-from desktop.models.db import reading, write
 from desktop.models.errors import InputError, NotFound
-from desktop.models.request_list import COLUMN_KEYS, RequestFilter
-from desktop.models.schema import SavedView, StaffUser
+from desktop.models.requests.listing import COLUMN_KEYS, RequestFilter
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import SavedView, StaffUser
 from desktop.models.text_clean import clean_text
 
 MAX_NAME = 100

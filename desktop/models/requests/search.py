@@ -26,9 +26,9 @@ from typing import Any
 import peewee
 from peewee import fn
 
-from desktop.models.db import execute
-from desktop.models.schema import Contact, RequestEvent, ServiceRequest, ServiceType
-from desktop.models.tracking import parse_tracking
+from desktop.models.requests.tracking import parse_tracking
+from desktop.models.storage.db import execute
+from desktop.models.storage.schema import Contact, RequestEvent, ServiceRequest, ServiceType
 
 MAX_WORDS = 8
 #: a search yields at most this many requests (the newest); the list says so

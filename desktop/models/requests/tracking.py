@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from desktop.models import fast_sql
+from desktop.models.storage import fast_sql
 
 DEFAULT_DIGITS = 5
 _PATTERN = re.compile(r"^\s*#?\s*(\d{4})\s*[-–/ ]?\s*(\d{1,9})\s*$")

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 from desktop.i18n import _
 from desktop.models import clock
-from desktop.models.contacts_text import (
+from desktop.models.errors import InputError, NotFound
+from desktop.models.residents.contacts_text import (
     format_phone,
     looks_like_email,
     looks_like_phone,
     normalize_email,
     normalize_phone,
 )
-from desktop.models.errors import InputError, NotFound
-from desktop.models.schema import Contact, ContactMethod
+from desktop.models.storage.schema import Contact, ContactMethod
 
 MAX_FIELD = 200
 #: a phone number without its area code
@@ -179,7 +179,7 @@ def create_contact(caller: CallerDetails) -> Contact:
         created_at=stamp,
         updated_at=stamp,
     )
-    from desktop.models import audit
+    from desktop.models.staff import audit
 
     audit.record("contact", contact.id, "create", None, audit.snapshot(contact))
     add_methods(contact, caller)
@@ -203,6 +203,6 @@ def add_methods(contact: Contact, caller: CallerDetails) -> None:
                 normalized=normalized,
                 is_primary=not any(k == kind for k, _n in existing),
             )
-            from desktop.models import audit
+            from desktop.models.staff import audit
 
             audit.record("contact", contact.id, "add_method", None, audit.snapshot(method))

@@ -21,12 +21,15 @@ from typing import Any
 
 import peewee
 
-from desktop.models import clock, request_search, sessions
-from desktop.models.addresses import normalize_address
-from desktop.models.business_calendar import BusinessCalendar
-from desktop.models.contacts_text import format_phone
-from desktop.models.db import current, execute, reset_sequences, write
-from desktop.models.schema import (
+from desktop.models import clock
+from desktop.models.knowledge.triage import relearn_all
+from desktop.models.requests import search as request_search
+from desktop.models.requests.addresses import normalize_address
+from desktop.models.requests.tracking import DEFAULT_DIGITS, format_tracking
+from desktop.models.residents.contacts_text import format_phone
+from desktop.models.storage import sessions
+from desktop.models.storage.db import current, execute, reset_sequences, write
+from desktop.models.storage.schema import (
     Contact,
     ContactMethod,
     FaqArticle,
@@ -39,13 +42,12 @@ from desktop.models.schema import (
     StaffUser,
     TrackingCounter,
 )
-from desktop.models.town_calendar import (
+from desktop.models.town.business_calendar import BusinessCalendar
+from desktop.models.town.calendar import (
     add_federal_holidays,
     keep_holidays_filled,
     load_calendar,
 )
-from desktop.models.tracking import DEFAULT_DIGITS, format_tracking
-from desktop.models.triage import relearn_all
 from desktop.resources import load_json
 
 log = logging.getLogger("frontcounter.demo")
@@ -291,7 +293,7 @@ def generate_demo(
     start = end - dt.timedelta(days=round(365.25 * years))
     db = current()
     keep_holidays_filled(end.date())
-    from desktop.models.settings import get_setting
+    from desktop.models.town.settings import get_setting
 
     if get_setting("calendar.federal_holidays"):  # the years the demo reaches back to, too
         add_federal_holidays(range(start.year, end.year + 1))
@@ -548,7 +550,7 @@ def _demo_staff(rng: random.Random, town: dict[str, Any]) -> list[tuple[int, str
     existing = [(u.id, u.role) for u in StaffUser.select().where(StaffUser.active == True)]  # noqa: E712
     if len(existing) >= 3:
         return existing
-    from desktop.models.staff import create_staff, username_from_name
+    from desktop.models.staff.members import create_staff, username_from_name
 
     made = list(existing)
     for role, count in DEMO_STAFF:

@@ -22,10 +22,10 @@ from desktop import __version__
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import DatabaseReadOnly, DatabaseTooNew, NotADatabase
-from desktop.models.schema import MODELS, SchemaInfo
+from desktop.models.storage.schema import MODELS, SchemaInfo
 
 if TYPE_CHECKING:
-    from desktop.models.db import OpenedDatabase
+    from desktop.models.storage.db import OpenedDatabase
 
 log = logging.getLogger("frontcounter.migrations")
 
@@ -34,7 +34,7 @@ LATEST_VERSION = 7
 
 def _to_2(db: peewee.Database) -> None:
     """Version 2: routing rules, saved views (and the tables listed in ADDED_IN_V2)."""
-    from desktop.models.schema import ADDED_IN_V2
+    from desktop.models.storage.schema import ADDED_IN_V2
 
     db.create_tables(ADDED_IN_V2, safe=True)
     for column_step in V2_COLUMNS:
@@ -48,7 +48,9 @@ def _create_virtual_tables(db: peewee.Database) -> None:
     They are derived data, so every open for writing creates (and fills) any that are missing;
     tests/fixtures/dump_schema leaves them out of its dumps.
     """
-    from desktop.models import config_cache, kb_search, request_search
+    from desktop.models.knowledge import search as kb_search
+    from desktop.models.requests import search as request_search
+    from desktop.models.storage import config_cache
 
     request_search.create_search_tables(db)
     kb_search.create_search_tables(db)
@@ -58,7 +60,7 @@ def _create_virtual_tables(db: peewee.Database) -> None:
 def _v2_faq_article_columns(db: peewee.Database) -> None:
     """Knowledge base: an article's owner, review-by date and the request it came from; and the
     starter knowledge base for a town that had none."""
-    from desktop.models import knowledge
+    from desktop.models.knowledge import articles as knowledge
 
     knowledge.add_v2_article_columns(db)
     knowledge.seed_starter_knowledge(only_if_empty=True)
@@ -71,7 +73,7 @@ V2_COLUMNS: list[Callable[[peewee.Database], None]] = [_v2_faq_article_columns]
 def _to_3(db: peewee.Database) -> None:
     """Version 3: open sessions, sign-in tokens, the audit trail and the dashboard's goals (the
     tables in ADDED_IN_V3), and an index on when requests were resolved."""
-    from desktop.models.schema import ADDED_IN_V3, InfoContact, ServiceRequest
+    from desktop.models.storage.schema import ADDED_IN_V3, InfoContact, ServiceRequest
 
     db.create_tables(ADDED_IN_V3, safe=True)
     ServiceRequest._schema.create_indexes(safe=True)  # type: ignore[attr-defined]  # resolved_at
@@ -84,8 +86,8 @@ def _to_4(db: peewee.Database) -> None:
     anew, filled, by the step that follows every migration); addresses and routing rules'
     streets in the form that knows ranges, halves, "Route"/"Saint"/"Mount" and flat numbers
     after a comma; the starter's newer synonyms and call scripts the town lacks."""
-    from desktop.models import request_search
-    from desktop.models.knowledge import add_missing_starter_synonyms_and_scripts
+    from desktop.models.knowledge.articles import add_missing_starter_synonyms_and_scripts
+    from desktop.models.requests import search as request_search
 
     request_search.reindex_confidential(db)
     _renormalize_addresses()
@@ -100,8 +102,8 @@ _V4_CHANGED_WORDS = ("route", " rt", "saint", "mount", "fort")
 
 def _renormalize_addresses(batch: int = 5000) -> None:
     """Store each request's address again in today's canonical form (only where it differs)."""
-    from desktop.models.addresses import normalize_address
-    from desktop.models.schema import RoutingRule, ServiceRequest
+    from desktop.models.requests.addresses import normalize_address
+    from desktop.models.storage.schema import RoutingRule, ServiceRequest
 
     maybe = ServiceRequest.house_number > 999_999
     for piece in (*_V4_CHANGED, *_V4_CHANGED_WORDS):
@@ -142,7 +144,7 @@ def _to_5(db: peewee.Database) -> None:
     """Version 5: the requests' search index with prefixes of 2 to 6 letters (it had 2 and 3),
     so a search stays quick while a longer word is typed; made anew and filled (about a minute
     for a million requests)."""
-    from desktop.models import request_search
+    from desktop.models.requests import search as request_search
 
     request_search.remake_index(db)
 
@@ -152,7 +154,7 @@ def _to_6(db: peewee.Database) -> None:
     can: a neighbour complaint's second caller was named to everyone."""
     from playhouse.migrate import SchemaMigrator, migrate
 
-    from desktop.models.schema import RequestFollower
+    from desktop.models.storage.schema import RequestFollower
 
     table = RequestFollower._meta.table_name
     if "confidential" not in {c.name for c in db.get_columns(table)}:
@@ -162,7 +164,7 @@ def _to_6(db: peewee.Database) -> None:
 
 def _to_7(db: peewee.Database) -> None:
     """Version 7: requests linked as related (both stay open), beside duplicates."""
-    from desktop.models.schema import RequestLink
+    from desktop.models.storage.schema import RequestLink
 
     db.create_tables([RequestLink], safe=True)
 
@@ -197,11 +199,11 @@ def ensure_schema(opened: OpenedDatabase, upgrading: Callable[[str], None] | Non
     """Create or migrate the schema. Returns True when the database was new (and now seeded).
 
     `upgrading` hears a sentence for the clerk before an upgrade starts."""
-    from desktop.models import db as dbmod
+    from desktop.models.storage import db as dbmod
 
     version = schema_version(opened.db)
     if version is None:
-        from desktop.models import seed  # the starter catalog: only a new database needs it
+        from desktop.models.setup import seed  # the starter catalog: only a new database needs it
 
         if opened.read_only:
             raise DatabaseReadOnly(_("This database is empty and cannot be set up read-only."))

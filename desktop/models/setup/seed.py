@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from desktop.models import clock
-from desktop.models.catalog import import_catalog
-from desktop.models.holidays import federal_holidays
-from desktop.models.knowledge import seed_starter_knowledge
-from desktop.models.schema import BusinessHours, Holiday
-from desktop.models.town_calendar import YEARS_AHEAD, parse_clock
+from desktop.models.catalog.loading import import_catalog
+from desktop.models.knowledge.articles import seed_starter_knowledge
+from desktop.models.storage.schema import BusinessHours, Holiday
+from desktop.models.town.calendar import YEARS_AHEAD, parse_clock
+from desktop.models.town.holidays import federal_holidays
 from desktop.resources import load_json
 
 STARTER_CATALOG = ("catalog", "starter_catalog.json")

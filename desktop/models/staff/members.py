@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from desktop.i18n import _
-from desktop.models import audit, clock, permissions
-from desktop.models.db import reading, write
+from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
-from desktop.models.schema import StaffUser
+from desktop.models.staff import audit, permissions
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import StaffUser
 from desktop.models.vocab import ROLES
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -69,7 +70,7 @@ def update_staff(
     """An administrator changes a member of staff's role, name, or deactivates them.
 
     A deactivated account cannot sign in, and its remembered sign-ins end; its history stays."""
-    from desktop.models.schema import RememberToken
+    from desktop.models.storage.schema import RememberToken
 
     permissions.require(actor, permissions.STAFF_MANAGE)
     if role is not None and role not in ROLES:

@@ -18,7 +18,7 @@ from desktop.i18n import _
 from desktop.models.errors import PermissionDenied
 
 if TYPE_CHECKING:
-    from desktop.models.schema import StaffUser
+    from desktop.models.storage.schema import StaffUser
 
 # the actions (a code each; ACTION_LABELS says them in the clerk's words)
 REQUEST_CREATE = "request.create"  # intake, "also reported by", logging a question
@@ -130,8 +130,8 @@ def role_allows(role: str, action: str) -> bool:
 
 def sign_in_enabled() -> bool:
     """Whether anyone can sign in (some active staff member has a password)."""
-    from desktop.models import config_cache
-    from desktop.models.schema import StaffUser
+    from desktop.models.storage import config_cache
+    from desktop.models.storage.schema import StaffUser
 
     def load() -> bool:
         return bool(
@@ -145,7 +145,7 @@ def sign_in_enabled() -> bool:
 
 def _fresh(actor: StaffUser) -> tuple[str, bool] | None:
     """The actor's role and whether they are active, as the database says now."""
-    from desktop.models.schema import StaffUser
+    from desktop.models.storage.schema import StaffUser
 
     row = (
         StaffUser.select(StaffUser.role, StaffUser.active)

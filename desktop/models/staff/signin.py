@@ -16,10 +16,12 @@ import secrets
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import audit, clock, passwords, permissions, secret_store
-from desktop.models.db import write
+from desktop.models import clock
 from desktop.models.errors import InputError, KnownError, NotFound
-from desktop.models.schema import RememberToken, StaffUser
+from desktop.models.staff import audit, passwords, permissions
+from desktop.models.storage import secret_store
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import RememberToken, StaffUser
 
 log = logging.getLogger("frontcounter.signin")
 
@@ -156,7 +158,7 @@ def first_password(user_id: int, new_password: str) -> None:
     """The first administrator's password, chosen in the first-run setup while no administrator
     can sign in (a new town; or one set up by a script or a demo that gave only other staff
     passwords, which would otherwise have nobody to set the rest)."""
-    from desktop.models.staff import first_administrator
+    from desktop.models.staff.members import first_administrator
 
     hashed = _check_password(new_password)
     if first_administrator(can_sign_in=True) is not None:
@@ -183,7 +185,7 @@ def remember(user: StaffUser, location: str) -> bool:
     import keyring  # imported when needed: start-up time
     import keyring.errors
 
-    from desktop.models.sessions import workstation_name
+    from desktop.models.storage.sessions import workstation_name
 
     if not secret_store.keyring_usable():
         log.info("no usable keyring (%s): sign-in not remembered", secret_store.backend_name())

@@ -58,7 +58,7 @@ def create_triggers(db: peewee.Database | peewee.DatabaseProxy) -> None:
 
 def generation() -> int | None:
     """The counter now; None where there is none (nothing is cached then)."""
-    from desktop.models.schema import database
+    from desktop.models.storage.schema import database
 
     db = database.obj
     if not isinstance(db, peewee.SqliteDatabase):

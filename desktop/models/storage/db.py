@@ -35,9 +35,9 @@ from desktop.models.errors import (
     known_db_errors,
     translate_db_error,
 )
-from desktop.models.schema import StaffUser, database
-from desktop.models.write_queue import forget as forget_queue
-from desktop.models.write_queue import queue_for
+from desktop.models.storage.schema import StaffUser, database
+from desktop.models.storage.write_queue import forget as forget_queue
+from desktop.models.storage.write_queue import queue_for
 
 log = logging.getLogger("frontcounter.db")
 
@@ -339,13 +339,14 @@ def open_database(
 
     `target` is a file path or a `postgresql://user@host:port/name` URL.
     """
-    from desktop.models import config_cache, migrations
+    from desktop.models.setup import migrations
+    from desktop.models.storage import config_cache
 
     config_cache.clear()  # what was kept belongs to the database open before
     text = str(target)
     if is_postgres_url(text):
         if password is None and not postgres_address(text).password:
-            from desktop.models.secret_store import database_password
+            from desktop.models.storage.secret_store import database_password
 
             password = database_password(text)
         db, shown = _postgres_database(text, password)
@@ -414,7 +415,7 @@ def mark_damaged(opened: OpenedDatabase, problems: Sequence[str]) -> None:
 
 def _check_on_open(opened: OpenedDatabase) -> None:
     """Rule 8: `quick_check` on opening; a damaged file stays open read-only, nothing written."""
-    from desktop.models.integrity import quick_check
+    from desktop.models.storage.integrity import quick_check
 
     try:
         problems = quick_check(opened.db)
@@ -440,7 +441,7 @@ def _check_on_open(opened: OpenedDatabase) -> None:
 def _read_schema_of_damaged(opened: OpenedDatabase) -> None:
     """A damaged file is open read-only so that what can still be read is read: even when the
     damage is in the page that says its schema version, it opens (and says it is damaged)."""
-    from desktop.models import migrations
+    from desktop.models.setup import migrations
 
     try:
         migrations.ensure_schema(opened)
@@ -449,7 +450,7 @@ def _read_schema_of_damaged(opened: OpenedDatabase) -> None:
 
 
 def _moved_to(db: peewee.Database) -> str:
-    from desktop.models.pg_migrate import MOVED_TO_KEY
+    from desktop.models.admin.pg_migrate import MOVED_TO_KEY
 
     if "schema_info" not in db.get_tables():
         return ""
@@ -471,7 +472,8 @@ def _reopen_read_only(opened: OpenedDatabase, reason: str) -> None:
 
 def _upgrade_needs_exclusive_use(opened: OpenedDatabase) -> None:
     """Rule 10: a schema upgrade waits until no other workstation has the file open."""
-    from desktop.models import migrations, sessions
+    from desktop.models.setup import migrations
+    from desktop.models.storage import sessions
 
     version = migrations.schema_version(opened.db)
     if version is not None and version < migrations.LATEST_VERSION:
@@ -481,7 +483,8 @@ def _upgrade_needs_exclusive_use(opened: OpenedDatabase) -> None:
 def vacuum(actor: StaffUser | None = None) -> None:
     """Compact the database file (SQLite) — an administrator's action, and only while no other
     workstation has it open."""
-    from desktop.models import permissions, sessions
+    from desktop.models.staff import permissions
+    from desktop.models.storage import sessions
 
     db = current()
     permissions.require(actor, permissions.BACKUP_MANAGE)
@@ -493,7 +496,7 @@ def vacuum(actor: StaffUser | None = None) -> None:
 def _keep_calendar_current() -> None:
     """A town that uses Front Counter for years still gets each new year's federal holidays."""
     from desktop.models import clock
-    from desktop.models.town_calendar import keep_holidays_filled
+    from desktop.models.town.calendar import keep_holidays_filled
 
     keep_holidays_filled(clock.today())
 

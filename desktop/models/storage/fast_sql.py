@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import peewee
 
-from desktop.models.schema import BaseModel, database
+from desktop.models.storage.schema import BaseModel, database
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.i18n import _, ngettext
-from desktop.models import permissions
 from desktop.models.errors import InputError
-from desktop.models.schema import Department, StaffUser
-from desktop.models.settings import get_setting, set_settings
+from desktop.models.staff import permissions
+from desktop.models.storage.schema import Department, StaffUser
+from desktop.models.town.settings import get_setting, set_settings
 
 #: where each item is put right, for the window (a Settings tab or an area) and the CLI
 WHERE = {
@@ -174,7 +174,7 @@ def _departments() -> ReadyItem:
 
 
 def _placeholders() -> ReadyItem:
-    from desktop.models.kb_placeholders import placeholders
+    from desktop.models.knowledge.placeholders import placeholders
 
     found = [p for p in placeholders() if p.used_in]
     empty = [p for p in found if not p.filled]
@@ -229,7 +229,7 @@ def _printer() -> ReadyItem:
 
 
 def _backups(backup_folder: Path | None) -> ReadyItem:
-    from desktop.models.backups import newest
+    from desktop.models.admin.backups import newest
 
     how = _("Settings → Backups and personal data → Take a backup now (then one a day).")
     if backup_folder is None:

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _
-from desktop.models import audit, clock, permissions
-from desktop.models.db import reading, write
+from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError
-from desktop.models.schema import Setting, StaffUser
+from desktop.models.staff import audit, permissions
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import Setting, StaffUser
 
 #: every shared setting and its default, declared in one place
 DEFAULTS: dict[str, Any] = {
@@ -205,7 +206,7 @@ def parse_setting(key: str, value: Any) -> Any:
             raise InputError(_("“{label}” is yes or no.").format(label=label))
         return word in _YES
     if key == "privacy.retention_years":
-        from desktop.models.privacy import MAX_RETENTION_YEARS
+        from desktop.models.admin.privacy import MAX_RETENTION_YEARS
 
         try:
             years = int(str(value).strip())
@@ -218,7 +219,7 @@ def parse_setting(key: str, value: Any) -> Any:
                 ).format(most=MAX_RETENTION_YEARS)
             )
         return years
-    from desktop.models.catalog_edit import clean_line, too_long
+    from desktop.models.catalog.types import clean_line, too_long
 
     text = clean_line(str(value))
     if len(text) > _LIMITS[key]:
