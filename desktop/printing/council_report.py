@@ -11,6 +11,7 @@ printed whole (bar charts are horizontal, their labels wrapped, never cut).
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -30,11 +31,13 @@ from reportlab.platypus import (
 )
 
 from desktop.i18n import _, ngettext
-from desktop.models.reports.citistat import Bar, GroupRow, Share
-from desktop.models.reports.council import MonthlyReport, OverdueLine
 from desktop.printing.data import PageSetup
 from desktop.printing.layout import PageMark, build, letterhead, make_doc
 from desktop.printing.styles import FONT, FONT_BOLD, GREY, LIGHT, clip, para, plain, style
+
+if TYPE_CHECKING:  # the report's data classes, for the type checker: it is handed the data
+    from desktop.models.reports.citistat import Bar, GroupRow, Share
+    from desktop.models.reports.council import MonthlyReport, OverdueLine
 
 GOOD = colors.HexColor("#1b7a3a")
 BAD = colors.HexColor("#b3261e")

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
+from desktop.models.documents.gather import tracking_numbers
 from desktop.models.errors import DatabaseReadOnly, InputError, KnownError
 from desktop.models.knowledge.triage import triage
 from desktop.models.requests.addresses import as_written
@@ -856,7 +857,7 @@ class CounterPage(QWidget):
         request_id = int(item.data(Qt.ItemDataRole.UserRole))
         try:
             add_follower(request_id, self.draft(), self.actor())
-            number = ServiceRequest.get_by_id(request_id).tracking_number
+            [number] = tracking_numbers([request_id])
         except KnownError as exc:
             self.show_error(str(exc))
             return

@@ -914,15 +914,17 @@ class GoalsDialog(QDialog):
 
     def __init__(self, staff: Callable[[], Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from desktop.models.storage.schema import ServiceType
+        from desktop.models.requests.lookups import active_types
 
         self.staff = staff
         self.setWindowTitle(_("Service goals"))
         self.type = QComboBox()
         self.type.setObjectName("goalType")
-        active = ServiceType.active == True  # noqa: E712 - peewee builds SQL from it
-        for kind in ServiceType.select().where(active).order_by(ServiceType.name):
+        #: each active type's id by its code (the goals are kept by type id)
+        self.type_ids: dict[str, int] = {}
+        for kind in sorted(active_types(), key=lambda k: k.name.casefold()):
             self.type.addItem(kind.name, kind.code)
+            self.type_ids[kind.code] = kind.id
         # typed, not spun: "0.95" in a whole-number spin box would silently become 95 or 1;
         # the core reads "95" or "95 %" and says plainly what else it cannot take
         self.share = QLineEdit("90 %")
@@ -972,10 +974,8 @@ class GoalsDialog(QDialog):
             found = {goal.service_type_id: goal for goal in goals.goals()}
         except KnownError:
             return
-        from desktop.models.storage.schema import ServiceType
-
-        kind = ServiceType.get_or_none(ServiceType.code == self.type.currentData())
-        goal = found.get(kind.id) if kind is not None else None
+        type_id = self.type_ids.get(str(self.type.currentData()))
+        goal = found.get(type_id) if type_id is not None else None
         self.remove_button.setEnabled(goal is not None)
         if goal is not None:
             self.share.setText(f"{round(goal.share * 100, 1):g} %")

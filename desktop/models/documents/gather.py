@@ -19,7 +19,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
 from desktop.models.knowledge import articles as knowledge
-from desktop.models.requests.detail import _answer_text
+from desktop.models.requests.detail import answer_text
 from desktop.models.requests.lifecycle import find_request
 from desktop.models.staff import permissions
 from desktop.models.storage.db import reading, write
@@ -270,7 +270,7 @@ def work_orders(request_ids: Sequence[int]) -> list[WorkOrderData]:
                 attribute = attributes.get((type_id, answer.attribute_code))
                 label = attribute.label if attribute else answer.attribute_code
                 place = attribute.sort_order if attribute else 1_000_000
-                value = _answer_text(attribute, answer.value)
+                value = answer_text(attribute, answer.value)
                 answers[answer.request_id].append((place, Answer(label, value)))
             history: Any = (
                 RequestEvent.select(RequestEvent, assignees.full_name.alias("actor_name"))

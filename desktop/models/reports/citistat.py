@@ -392,7 +392,7 @@ DAYS: Final = 2
 ON_TIME: Final = 3
 
 
-def _dt(value: Any) -> dt.datetime:
+def as_datetime(value: Any) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
@@ -421,7 +421,7 @@ def _received(period: Period, moment: dt.datetime) -> list[_Received]:
         r.house_number,
         peewee.Case(None, [(~counted, NOT_COUNTED), (on_time, ON_TIME_MARK)], LATE),
     ).where(r.requested_at >= period.begins, r.requested_at < period.ends)
-    return _raw(query)
+    return raw_rows(query)
 
 
 def received_totals(period: Period, moment: dt.datetime) -> tuple[int, int, int]:
@@ -433,7 +433,7 @@ def received_totals(period: Period, moment: dt.datetime) -> tuple[int, int, int]
         peewee.fn.SUM(peewee.Case(None, [(on_time, 1)], 0)),
         peewee.fn.SUM(peewee.Case(None, [(counted, 1)], 0)),
     ).where(r.requested_at >= period.begins, r.requested_at < period.ends)
-    total, on, count = _raw(query)[0]
+    total, on, count = raw_rows(query)[0]
     return int(total or 0), int(on or 0), int(count or 0)
 
 
@@ -466,7 +466,7 @@ def _resolved(period: Period) -> list[_Resolved]:
         days_between(r.resolved_at, r.requested_at),
         _on_time(),
     )
-    return _raw(query)
+    return raw_rows(query)
 
 
 def _goal_rows(period: Period, type_ids: list[int]) -> list[tuple[int, int, Any, Any]]:
@@ -476,7 +476,7 @@ def _goal_rows(period: Period, type_ids: list[int]) -> list[tuple[int, int, Any,
     query = _resolved_query(period, r.id, r.service_type, r.requested_at, r.resolved_at).where(
         (r.service_type + 0).in_(type_ids)
     )
-    return [tuple(row) for row in _raw(query)]
+    return [tuple(row) for row in raw_rows(query)]
 
 
 def resolved_totals(period: Period) -> tuple[int, int, int, list[float]]:
@@ -490,10 +490,10 @@ def resolved_totals(period: Period) -> tuple[int, int, int, list[float]]:
         peewee.fn.SUM(peewee.Case(None, [(has_due & (r.resolved_at <= r.due_at), 1)], 0)),
         peewee.fn.SUM(peewee.Case(None, [(has_due, 1)], 0)),
     )
-    count, on_time, counted = _raw(totals)[0]
+    count, on_time, counted = raw_rows(totals)[0]
     days = sorted(
         float(row[0])
-        for row in _raw(_resolved_query(period, days_between(r.resolved_at, r.requested_at)))
+        for row in raw_rows(_resolved_query(period, days_between(r.resolved_at, r.requested_at)))
     )
     return int(count or 0), int(on_time or 0), int(counted or 0), days
 
@@ -505,7 +505,7 @@ def _open_at(moment: dt.datetime) -> list[tuple[int, Any, Any, int]]:
     still_open = r.select(*columns).where(r.resolved_at.is_null(), r.requested_at < moment)
     later = r.select(*columns).where(r.resolved_at >= moment, r.requested_at < moment)
     # two index reads: an OR would scan the whole table
-    return [tuple(row) for row in _raw(still_open) + _raw(later)]
+    return [tuple(row) for row in raw_rows(still_open) + raw_rows(later)]
 
 
 def _open_totals(moment: dt.datetime) -> tuple[int, int]:
@@ -531,7 +531,7 @@ def _overdue_at(moment: dt.datetime) -> int:
     return overdue
 
 
-def _raw(query: peewee.Query) -> list[tuple[Any, ...]]:
+def raw_rows(query: peewee.Query) -> list[tuple[Any, ...]]:
     """A query's rows as the driver gives them (no peewee conversion: speed at a million)."""
     sql, params = query.sql()
     cursor = ServiceRequest._meta.database.execute_sql(sql, params)
@@ -915,9 +915,9 @@ def _questions(period: Period) -> tuple[int, list[Bar]]:
         .group_by(InfoContact.article)
         .tuples()
     )
-    counts: dict[int | None, int] = dict(_raw(rows))
+    counts: dict[int | None, int] = dict(raw_rows(rows))
     titles: dict[int, str] = dict(
-        _raw(
+        raw_rows(
             FaqArticle.select(FaqArticle.id, FaqArticle.title).where(
                 FaqArticle.id.in_([k for k in counts if k is not None])
             )
@@ -975,9 +975,9 @@ def _weekly(period: Period, moment: dt.datetime) -> list[Bar]:
 
 def _names() -> dict[str, dict[int, str]]:
     return {
-        "type": dict(_raw(ServiceType.select(ServiceType.id, ServiceType.name))),
-        "department": dict(_raw(Department.select(Department.id, Department.name))),
-        "staff": dict(_raw(StaffUser.select(StaffUser.id, StaffUser.full_name))),
+        "type": dict(raw_rows(ServiceType.select(ServiceType.id, ServiceType.name))),
+        "department": dict(raw_rows(Department.select(Department.id, Department.name))),
+        "staff": dict(raw_rows(StaffUser.select(StaffUser.id, StaffUser.full_name))),
     }
 
 
@@ -994,7 +994,13 @@ def _goals(period: Period, before: Period) -> list[GoalResult]:
     def met(goal: Goal, found: list[tuple[int, int, Any, Any]]) -> tuple[int, int]:
         mine = [row for row in found if row[1] == goal.service_type_id]
         done = sum(
-            met_goal(goal, _dt(requested), _dt(resolved), pauses.get(request_id, ()), calendar)
+            met_goal(
+                goal,
+                as_datetime(requested),
+                as_datetime(resolved),
+                pauses.get(request_id, ()),
+                calendar,
+            )
             for request_id, _type, requested, resolved in mine
         )
         return done, len(mine)
@@ -1037,8 +1043,8 @@ def _pauses(
         )
     )
     found: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    for request_id, began, ended in _raw(query):
-        found[request_id].append((_dt(began), _dt(ended)))
+    for request_id, began, ended in raw_rows(query):
+        found[request_id].append((as_datetime(began), as_datetime(ended)))
     return found
 
 

@@ -19,9 +19,9 @@ from desktop.models import clock
 from desktop.models.reports.citistat import (
     Dashboard,
     Period,
-    _dt,
-    _raw,
+    as_datetime,
     dashboard,
+    raw_rows,
     received_totals,
     resolved_totals,
 )
@@ -119,12 +119,12 @@ def most_overdue(
     for then in (r.resolved_at.is_null(), r.resolved_at >= moment):  # two index reads
         # past due, from the covering index; then the pause of those rows only
         past_due = r.select(r.id).where(then, r.requested_at < moment, r.due_at < moment)
-        found += _raw(
+        found += raw_rows(
             r.select(r.id, r.department, r.due_at, r.paused_since).where(r.id.in_(past_due))
         )
     late = []
     for request_id, department_id, due, paused in found:
-        due_at, paused_since = _dt(due), _dt(paused) if paused is not None else None
+        due_at, paused_since = as_datetime(due), as_datetime(paused) if paused is not None else None
         if not is_overdue(due_at, paused_since, moment):
             continue
         # a stopped clock stopped its lateness too
@@ -178,7 +178,7 @@ def _details(ids: set[int]) -> dict[int, tuple[str, str, str, str]]:
         .join(Department, on=r.department == Department.id)
         .where(r.id.in_(sorted(ids)))
     )
-    return {row[0]: (row[1], row[2], row[3], row[4]) for row in _raw(query)}
+    return {row[0]: (row[1], row[2], row[3], row[4]) for row in raw_rows(query)}
 
 
 class _BusinessDays:

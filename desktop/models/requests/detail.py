@@ -143,7 +143,7 @@ def _lines(query: Any) -> list[RequestLine]:
     ]
 
 
-def _answer_text(attribute: ServiceAttribute | None, value: Any) -> str:
+def answer_text(attribute: ServiceAttribute | None, value: Any) -> str:
     if attribute is not None and attribute.datatype in LIST_DATATYPES:
         names = {c["key"]: c["name"] for c in attribute.choices or []}
         keys = value if isinstance(value, list) else [value]
@@ -182,7 +182,7 @@ def load_request_detail(
             attribute = attributes.get(answer.attribute_code)
             label = attribute.label if attribute else answer.attribute_code
             place = attribute.sort_order if attribute else 1_000_000
-            line = AnswerLine(label, _answer_text(attribute, answer.value))
+            line = AnswerLine(label, answer_text(attribute, answer.value))
             detail.answer_values[answer.attribute_code] = answer.value
             answered.append((place, attribute.id if attribute else 0, line))
         detail.answers = [line for _place, _id, line in sorted(answered, key=lambda a: a[:2])]
