@@ -294,3 +294,12 @@ def test_a_count_axis_has_whole_numbers(largest, labels):
     assert top >= largest and top // step + 1 <= 6
     if labels is not None:
         assert shown == labels
+
+
+def test_the_council_report_is_counted_off_the_window_and_a_refusal_is_a_sentence(window, qtbot):
+    _main, page = window
+    job = page.council_report(month="2026-13", show=False)
+    assert job is not None  # the month is read in the worker, not on the window's thread
+    with qtbot.waitSignal(job.failed, timeout=30000) as failed:
+        pass
+    assert "2026-13" in failed.args[0]
