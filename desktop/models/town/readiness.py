@@ -139,7 +139,7 @@ def _staff() -> ReadyItem:
         _("Staff, each with their own sign-in"),
         missing == 0,
         left,
-        _("Staff and audit → Add, then Set password (each change is signed by who made it)."),
+        _("Staff and audit → Add, then Reset password… for each (their own sign-in)."),
         missing,
     )
 
