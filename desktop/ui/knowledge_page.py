@@ -588,19 +588,15 @@ class ArticleEditor(QWidget):
 def _editor_pickers(editor: ArticleEditor) -> None:
     """The request types, departments and staff, read for the editor's pickers (a value the
     article has that is no longer active is kept, marked, so saving does not drop it)."""
-    from desktop.models.requests.lookups import active_departments, active_staff, active_types
+    from desktop.models.requests.lookups import active_types
+    from desktop.ui.pickers import fill_departments_and_staff
 
-    for combo in (editor.department, editor.owner):
-        combo.blockSignals(True)
-        combo.clear()
-    editor.department.addItem(_("(no department)"), "")
-    for department in active_departments():
-        editor.department.addItem(department.name, department.code)
-    editor.owner.addItem(_("(nobody: the administrator reviews it)"), "")
-    for person in active_staff():
-        editor.owner.addItem(person.full_name, person.username)
-    for combo in (editor.department, editor.owner):
-        combo.blockSignals(False)
+    fill_departments_and_staff(
+        editor.department,
+        editor.owner,
+        no_department=_("(no department)"),
+        nobody=_("(nobody: the administrator reviews it)"),
+    )
     editor.types.clear()
     for kind in active_types():
         item = QListWidgetItem(f"{kind.name} ({kind.code})")

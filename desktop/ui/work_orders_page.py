@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -116,20 +116,13 @@ class TodayTab(QWidget):
         self.shown: list[Any] = []
 
     def fill_departments(self) -> None:
-        from desktop.models.requests.lookups import active_departments, active_staff
+        from desktop.ui.pickers import fill_departments_and_staff
 
-        for combo in (self.department, self.crew):
-            combo.blockSignals(True)
-            combo.clear()
-        self.department.addItem(_("Every department"), "")
-        for department in active_departments():
-            self.department.addItem(department.name, department.code)
-        self.crew.addItem(_("Everyone"), "")
-        for person in active_staff():
-            self.crew.addItem(person.full_name, person.username)
-        self.department.setCurrentIndex(min(1, self.department.count() - 1))
-        for combo in (self.department, self.crew):
-            combo.blockSignals(False)
+        fill_departments_and_staff(
+            self.department, self.crew, no_department=_("Every department"), nobody=_("Everyone")
+        )
+        with QSignalBlocker(self.department):
+            self.department.setCurrentIndex(min(1, self.department.count() - 1))
 
     def chosen_day(self) -> dt.date:
         value = self.day.date()
