@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop.app import main
+from desktop.models.admin import readiness
 from desktop.models.admin.backups import take_backup
 from desktop.models.catalog.departments import list_departments
 from desktop.models.errors import InputError, PermissionDenied
@@ -19,7 +20,6 @@ from desktop.models.staff.members import create_staff
 from desktop.models.staff.signin import reset_password
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import Department
-from desktop.models.town import readiness
 from desktop.models.town.settings import set_settings
 
 pytestmark = pytest.mark.usefixtures("no_dialogs")

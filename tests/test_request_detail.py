@@ -7,7 +7,6 @@ import pytest
 
 from desktop.models.errors import InputError, NotFound
 from desktop.models.requests import lifecycle
-from desktop.models.requests.addresses import as_written
 from desktop.models.requests.detail import contact_history, load_request_detail
 from desktop.models.requests.intake import RequestDraft, add_follower, create_request, log_question
 from desktop.models.requests.listing import RequestFilter
@@ -15,6 +14,7 @@ from desktop.models.requests.lookups import active_staff, active_types, find_typ
 from desktop.models.requests.saved_views import builtin_views, own_views, save_view
 from desktop.models.residents.contacts import CallerDetails
 from desktop.models.staff.members import create_staff
+from desktop.models.town.addresses import as_written
 
 
 def pothole(address: str, caller: CallerDetails | None = None, contact_id: int | None = None):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from desktop.models.documents import responses
 from desktop.models.errors import InputError, NotFound
-from desktop.models.requests import responses
 from desktop.models.requests.intake import RequestDraft, create_request
 from desktop.models.staff.members import create_staff
 from desktop.models.storage.schema import RequestEvent, ServiceRequest

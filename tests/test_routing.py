@@ -264,7 +264,7 @@ def test_a_hostile_rule_is_saved_literally_and_matches_only_itself(db):
     ],
 )
 def test_a_zip_code_at_the_end_of_the_address_line_is_found(line, zip_code):
-    from desktop.models.requests.addresses import zip_in
+    from desktop.models.town.addresses import zip_in
 
     assert zip_in(line) == zip_code
 

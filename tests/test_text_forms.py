@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desktop.models.requests.addresses import normalize_address
 from desktop.models.requests.tracking import (
     format_tracking,
     looks_like_tracking,
@@ -15,6 +14,7 @@ from desktop.models.requests.tracking import (
 )
 from desktop.models.residents.contacts_text import format_phone, normalize_phone
 from desktop.models.storage.db import write
+from desktop.models.town.addresses import normalize_address
 
 
 @pytest.mark.parametrize(

@@ -165,9 +165,9 @@ def routing_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 def _try(args: argparse.Namespace) -> None:
     from desktop.cli.commands import emit
     from desktop.models.catalog.routing import route
-    from desktop.models.requests.addresses import normalize_address
     from desktop.models.requests.intake import service_type_by_code
     from desktop.models.storage.schema import StaffUser
+    from desktop.models.town.addresses import normalize_address
 
     service_type = service_type_by_code(args.type)
     decision = route(

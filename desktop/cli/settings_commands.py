@@ -177,9 +177,8 @@ def add_checklist_parser(commands: Any, common: argparse.ArgumentParser) -> None
 
 def checklist_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
-    from desktop.models.admin import backups
+    from desktop.models.admin import backups, readiness
     from desktop.models.staff import permissions
-    from desktop.models.town import readiness
 
     if args.action == "confirm":
         readiness.confirm(args.key, actor=permissions.current_user(), undo=args.undo)
@@ -228,8 +227,8 @@ def add_responses_parser(commands: Any, common: argparse.ArgumentParser) -> None
 
 def responses_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     from desktop.cli.commands import emit
+    from desktop.models.documents import responses
     from desktop.models.errors import NotFound
-    from desktop.models.requests import responses
     from desktop.models.staff import permissions
 
     actor = permissions.current_user()

@@ -1,5 +1,6 @@
 """Settings → Get the town ready: what a new town fills in before its first day, each item with
-what is left and a button to where it is put right (desktop/models/town/readiness.py measures them).
+what is left and a button to where it is put right (desktop/models/admin/readiness.py measures
+them).
 
 The first run opens it; its tab title counts what is left.
 """
@@ -21,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
+from desktop.models.admin import readiness
 from desktop.models.errors import KnownError
 from desktop.models.staff import permissions
-from desktop.models.town import readiness
 from desktop.ui.messages import messages
 
 

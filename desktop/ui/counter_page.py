@@ -42,7 +42,6 @@ from desktop.i18n import _
 from desktop.models.documents.gather import tracking_numbers
 from desktop.models.errors import DatabaseReadOnly, InputError, KnownError
 from desktop.models.knowledge.triage import triage
-from desktop.models.requests.addresses import as_written
 from desktop.models.requests.detail import contact_history
 from desktop.models.requests.intake import (
     RequestDraft,
@@ -59,6 +58,7 @@ from desktop.models.residents.contacts import CallerDetails, find_contacts, prim
 from desktop.models.residents.contacts_text import looks_like_email, looks_like_phone
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import ServiceRequest, ServiceType, StaffUser
+from desktop.models.town.addresses import as_written
 from desktop.models.vocab import CHANNELS, PRIORITIES, STATUSES, TARGET_UNITS
 from desktop.ui.counter_answers import ArticleView, call_script_html
 from desktop.ui.counter_draft import DraftStore

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _, ngettext
 from desktop.models.admin import privacy
 from desktop.models.errors import KnownError
+from desktop.models.town.settings import MAX_RETENTION_YEARS
 from desktop.ui.messages import messages
 
 
@@ -49,7 +50,7 @@ class PrivacyBox(QGroupBox):
         explain.setWordWrap(True)
         self.years = QSpinBox()
         self.years.setObjectName("retentionYears")
-        self.years.setRange(0, privacy.MAX_RETENTION_YEARS)
+        self.years.setRange(0, MAX_RETENTION_YEARS)
         self.years.setSpecialValueText(_("keep them"))
         self.years.setSuffix(_(" years after closing"))
         self.years.valueChanged.connect(self._show_due)

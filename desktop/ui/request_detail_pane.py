@@ -813,7 +813,7 @@ class RequestDetailPane(QWidget):
 
     def _offered(self, kind: str) -> list[tuple[str, str]]:
         """The town's saved responses of this kind for the request shown, filled in."""
-        from desktop.models.requests.responses import offered
+        from desktop.models.documents.responses import offered
 
         request = self.request
         if request is None:

@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models.documents import letter_templates
+from desktop.models.documents import letter_templates, responses
 from desktop.models.errors import KnownError
-from desktop.models.requests import responses
 from desktop.models.staff import permissions
 from desktop.ui.catalog_type_form import ERROR_STYLE
 from desktop.ui.messages import messages

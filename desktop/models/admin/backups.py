@@ -13,13 +13,10 @@ renamed or swapped while someone may have it open, and only while nobody else ha
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
-import re
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +24,17 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import DatabaseError, InputError, NotADatabase
 from desktop.models.staff import audit, audit_witness, permissions
+from desktop.models.storage.backup_files import STAMP, TMP_SUFFIX
+
+# where the files are and what they are called: backup_files' (the audit witness reads them
+# too); kept reachable here, where every other caller looks for backups
+from desktop.models.storage.backup_files import Backup as Backup
+from desktop.models.storage.backup_files import backup_root as backup_root
+from desktop.models.storage.backup_files import folder_for as folder_for
+from desktop.models.storage.backup_files import list_backups as list_backups
+from desktop.models.storage.backup_files import newest as newest
+from desktop.models.storage.backup_files import parse_name as parse_name
+from desktop.models.storage.backup_files import set_backup_root as set_backup_root
 from desktop.models.storage.integrity import integrity_problems, read_only_connection
 
 if TYPE_CHECKING:
@@ -40,82 +48,6 @@ KEEP_MONTHLY = 12
 #: a new automatic backup is due when the newest is older than this
 DAILY = dt.timedelta(hours=24)
 BUSY_TIMEOUT_SECONDS = 15
-
-_STAMP = "%Y%m%d-%H%M%S"
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?(?P<tag>-[a-z-]+)?\.db$")
-_TMP_SUFFIX = ".partial"
-
-
-_root: Path | None = None
-
-
-def set_backup_root(folder: Path | None) -> None:
-    """Where this app keeps backups (AppPaths.backup_dir); the window's Settings box reads it."""
-    global _root
-    _root = folder
-
-
-def backup_root() -> Path | None:
-    return _root
-
-
-@dataclass(frozen=True)
-class Backup:
-    """One backup file and when it was taken."""
-
-    path: Path
-    taken_at: dt.datetime
-    size: int
-    #: '' for an ordinary backup; 'before-restore' for the copy taken just before a restore
-    tag: str = ""
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "path": str(self.path),
-            "taken_at": self.taken_at.isoformat(sep=" "),
-            "size": self.size,
-            "tag": self.tag,
-        }
-
-
-def folder_for(root: Path, database: Path) -> Path:
-    """The folder under `root` for backups of `database` (its name and a hash of where it is)."""
-    digest = hashlib.sha256(str(database.expanduser().absolute()).encode()).hexdigest()[:8]
-    return root / f"{database.stem}-{digest}"
-
-
-def parse_name(path: Path) -> tuple[dt.datetime, str] | None:
-    match = _NAME.match(path.name)
-    if match is None:
-        return None
-    try:
-        taken = dt.datetime.strptime(match["stamp"], _STAMP)
-    except ValueError:
-        return None
-    return taken, (match["tag"] or "").lstrip("-")
-
-
-def list_backups(folder: Path) -> list[Backup]:
-    """The backups in `folder`, newest first (half-made temporary files are not backups)."""
-    found: list[Backup] = []
-    if not folder.is_dir():
-        return found
-    for path in folder.iterdir():
-        parsed = parse_name(path)
-        if parsed is None or not path.is_file():
-            continue
-        try:
-            size = path.stat().st_size
-        except OSError:
-            continue
-        found.append(Backup(path, parsed[0], size, parsed[1]))
-    found.sort(key=lambda backup: (backup.taken_at, backup.path.name), reverse=True)
-    return found
-
-
-def newest(folder: Path) -> Backup | None:
-    """The newest ordinary backup (every backup was checked before it got its name)."""
-    return next((backup for backup in list_backups(folder) if not backup.tag), None)
 
 
 def backup_due(folder: Path, now: dt.datetime | None = None) -> bool:
@@ -161,7 +93,7 @@ def take_backup(
             )
         ) from exc
     final = _free_name(folder, database.stem, now, tag)
-    partial = final.with_name(final.name + _TMP_SUFFIX)
+    partial = final.with_name(final.name + TMP_SUFFIX)
     try:
         _copy(database, partial)
         _fsync(partial)
@@ -195,7 +127,7 @@ def take_backup(
 
 def _free_name(folder: Path, stem: str, now: dt.datetime, tag: str) -> Path:
     suffix = f"-{tag}" if tag else ""
-    base = f"{stem}-{now.strftime(_STAMP)}"
+    base = f"{stem}-{now.strftime(STAMP)}"
     candidate = folder / f"{base}{suffix}.db"
     number = 1
     while candidate.exists():

@@ -31,6 +31,7 @@ from desktop.models.storage.schema import (
     ServiceRequest,
     StaffUser,
 )
+from desktop.models.town.settings import MAX_RETENTION_YEARS
 
 BATCH = 500
 REDACTED_REPORTER = "[redacted: confidential reporter]"
@@ -48,7 +49,6 @@ def cutoff(years: int, now: dt.datetime | None = None) -> dt.datetime:
 
 
 #: the longest retention the setting accepts (a town that keeps everything sets 0)
-MAX_RETENTION_YEARS = 99
 
 
 def _due(older_than_years: int) -> Any:

@@ -20,16 +20,14 @@ from desktop.models import clock
 from desktop.models.catalog.types import (
     MAX_NAME,
     MAX_TEXT,
-    clean_block,
-    clean_line,
     conflict,
     save_versioned,
-    too_long,
 )
 from desktop.models.errors import InputError, NotFound
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.schema import Department, RoutingRule, ServiceType, StaffUser
+from desktop.models.text_clean import clean_block, clean_line, too_long
 
 DEPARTMENT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

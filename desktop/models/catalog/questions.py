@@ -17,12 +17,9 @@ from desktop.i18n import _, ngettext
 from desktop.models import clock
 from desktop.models.catalog.types import (
     bump_version,
-    clean_block,
-    clean_line,
     conflict,
     get_type,
     save_versioned,
-    too_long,
 )
 from desktop.models.errors import InputError, NotFound
 from desktop.models.staff import audit, permissions
@@ -34,6 +31,7 @@ from desktop.models.storage.schema import (
     ServiceType,
     StaffUser,
 )
+from desktop.models.text_clean import clean_block, clean_line, too_long
 from desktop.models.vocab import DATATYPES, LIST_DATATYPES
 
 MAX_LABEL = 300

@@ -21,9 +21,9 @@ from peewee import JOIN, fn
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.requests.addresses import normalize_address
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import Department, RoutingRule, ServiceType, StaffUser
+from desktop.models.town.addresses import normalize_address
 from desktop.models.vocab import PRIORITIES
 
 MAX_NAME = 200

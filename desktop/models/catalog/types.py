@@ -10,7 +10,6 @@ its code. A retired type leaves the Counter's picker and triage; its requests ke
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -22,6 +21,7 @@ from desktop.models.errors import ConflictError, InputError, NotFound
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.schema import Department, ServiceType, StaffUser, VersionedModel
+from desktop.models.text_clean import clean_block, clean_line, too_long
 from desktop.models.vocab import PRIORITIES, TARGET_UNITS
 
 MAX_NAME = 200
@@ -31,27 +31,9 @@ MAX_KEYWORD = 100
 #: the longest target in each unit (a year of office hours; a year of working days)
 MAX_TARGET = {"business_hours": 2_000, "business_days": 260}
 TYPE_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 
 # -- text as a supervisor types it ----------------------------------------------------------------
-
-
-def clean_line(text: str) -> str:
-    """One line: NFC, no control characters or line breaks, single spaces."""
-    text = _LINE_BREAKS.sub(" ", unicodedata.normalize("NFC", str(text)))
-    return " ".join(_CONTROL.sub("", text).split())
-
-
-def clean_block(text: str) -> str:
-    """Several lines: NFC, Windows line ends made plain, no other control characters."""
-    text = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text.replace("\t", " ")).strip()
-
-
-def too_long(what: str, limit: int) -> str:
-    return _("{what} is too long ({limit:,} characters at most).").format(what=what, limit=limit)
 
 
 def split_keywords(text: str) -> list[str]:

@@ -28,7 +28,6 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models.errors import InputError, KnownError
-from desktop.models.requests.addresses import SUFFIXES, UNITS, normalize_address
 from desktop.models.requests.listing import RequestFilter, RequestList
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
@@ -43,6 +42,7 @@ from desktop.models.storage.schema import (
     ServiceType,
     StaffUser,
 )
+from desktop.models.town.addresses import SUFFIXES, UNITS, normalize_address
 from desktop.models.vocab import CHANNELS, PRIORITIES, RESOLUTIONS, STATUSES
 
 BATCH = 500

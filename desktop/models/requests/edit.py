@@ -17,7 +17,6 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models.catalog.routing import route
 from desktop.models.errors import ConflictError, InputError
-from desktop.models.requests.addresses import normalize_address
 from desktop.models.requests.intake import MAX_ZIP, parse_answer, service_type_by_code
 from desktop.models.requests.lifecycle import find_request, save_change
 from desktop.models.staff import permissions
@@ -33,6 +32,7 @@ from desktop.models.storage.schema import (
     TriageTypeCount,
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
+from desktop.models.town.addresses import normalize_address
 from desktop.models.town.calendar import load_calendar
 from desktop.models.vocab import DONE_STATUSES, PRIORITIES, STATUSES
 

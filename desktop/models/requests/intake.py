@@ -16,7 +16,6 @@ from desktop.models import clock
 from desktop.models.catalog.routing import route
 from desktop.models.errors import InputError, NotFound
 from desktop.models.knowledge.triage import learn_terms, learned_terms, suggest_service_types
-from desktop.models.requests.addresses import normalize_address, zip_in
 from desktop.models.requests.tracking import next_tracking_number
 from desktop.models.residents.contacts import (
     CallerDetails,
@@ -40,6 +39,7 @@ from desktop.models.storage.schema import (
     StaffUser,
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
+from desktop.models.town.addresses import normalize_address, zip_in
 from desktop.models.town.calendar import load_calendar
 from desktop.models.vocab import CHANNELS, LIST_DATATYPES, OPEN_STATUSES, PRIORITIES
 

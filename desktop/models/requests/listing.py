@@ -15,7 +15,6 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models import clock
-from desktop.models.requests.addresses import normalize_address
 from desktop.models.requests.overdue import is_overdue, overdue_condition
 from desktop.models.requests.search import SEARCH_CAP, matching_ids, parse_search
 from desktop.models.storage.db import reading
@@ -26,6 +25,7 @@ from desktop.models.storage.schema import (
     ServiceType,
     StaffUser,
 )
+from desktop.models.town.addresses import normalize_address
 from desktop.models.vocab import CONFIDENTIAL, OPEN_STATUSES, PRIORITIES, STATUSES
 
 Assignee = StaffUser.alias("assignee")

@@ -7,9 +7,9 @@ from typing import Any
 
 import peewee
 
-from desktop.models.requests.addresses import LONG_FORMS, normalize_address
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import Department, ServiceRequest, ServiceType, StaffUser
+from desktop.models.town.addresses import LONG_FORMS, normalize_address
 
 
 def known_addresses(text: str, limit: int = 12) -> list[str]:

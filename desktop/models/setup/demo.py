@@ -24,7 +24,6 @@ import peewee
 from desktop.models import clock
 from desktop.models.knowledge.triage import relearn_all
 from desktop.models.requests import search as request_search
-from desktop.models.requests.addresses import normalize_address
 from desktop.models.requests.tracking import DEFAULT_DIGITS, format_tracking
 from desktop.models.residents.contacts_text import format_phone
 from desktop.models.storage import sessions
@@ -42,6 +41,7 @@ from desktop.models.storage.schema import (
     StaffUser,
     TrackingCounter,
 )
+from desktop.models.town.addresses import normalize_address
 from desktop.models.town.business_calendar import BusinessCalendar
 from desktop.models.town.calendar import (
     add_federal_holidays,

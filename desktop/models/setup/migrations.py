@@ -102,8 +102,8 @@ _V4_CHANGED_WORDS = ("route", " rt", "saint", "mount", "fort")
 
 def _renormalize_addresses(batch: int = 5000) -> None:
     """Store each request's address again in today's canonical form (only where it differs)."""
-    from desktop.models.requests.addresses import normalize_address
     from desktop.models.storage.schema import RoutingRule, ServiceRequest
+    from desktop.models.town.addresses import normalize_address
 
     maybe = ServiceRequest.house_number > 999_999
     for piece in (*_V4_CHANGED, *_V4_CHANGED_WORDS):

@@ -149,7 +149,7 @@ def local_checkpoints() -> list[Checkpoint]:
 
 def backup_checkpoints(folder: Path | None, newest: int = 3) -> list[Checkpoint]:
     """The heads held by the newest backups of this database in `folder`."""
-    from desktop.models.admin.backups import list_backups
+    from desktop.models.storage.backup_files import list_backups
     from desktop.models.storage.integrity import read_only_connection
 
     if folder is None or not folder.is_dir():

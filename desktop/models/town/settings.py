@@ -24,6 +24,9 @@ from desktop.models.storage.db import reading, write
 from desktop.models.storage.schema import Setting, StaffUser
 
 #: every shared setting and its default, declared in one place
+#: the most years residents' details may be kept after a request closes (privacy.py applies it)
+MAX_RETENTION_YEARS = 99
+
 DEFAULTS: dict[str, Any] = {
     "town.name": "",
     "town.address": "",
@@ -206,8 +209,6 @@ def parse_setting(key: str, value: Any) -> Any:
             raise InputError(_("“{label}” is yes or no.").format(label=label))
         return word in _YES
     if key == "privacy.retention_years":
-        from desktop.models.admin.privacy import MAX_RETENTION_YEARS
-
         try:
             years = int(str(value).strip())
         except ValueError:
@@ -219,7 +220,7 @@ def parse_setting(key: str, value: Any) -> Any:
                 ).format(most=MAX_RETENTION_YEARS)
             )
         return years
-    from desktop.models.catalog.types import clean_line, too_long
+    from desktop.models.text_clean import clean_line, too_long
 
     text = clean_line(str(value))
     if len(text) > _LIMITS[key]:
