@@ -76,7 +76,8 @@ def _run(mode: str, path: Path, processes: int, folder: Path) -> list[float]:
 
 
 def main() -> None:
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
 
     with tempfile.TemporaryDirectory(prefix="fc-bench-") as name:
         folder = Path(name)

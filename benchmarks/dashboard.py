@@ -58,7 +58,8 @@ def _measure(source: Path, shape: str) -> None:
     from desktop.models.documents.gather import page_setup
     from desktop.models.reports import citistat, goals
     from desktop.models.reports.council import monthly_report
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
     from desktop.printing.council_report import build_council_report
 
     copy = DATA / f"dashboard-{SCALE}.db"

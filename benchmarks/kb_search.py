@@ -30,7 +30,8 @@ QUERIES = (
 
 def _add_articles(path: str) -> None:
     from desktop.models.knowledge import articles as knowledge
-    from desktop.models.storage.db import close_database, open_database, write
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database, write
     from desktop.models.storage.schema import FaqArticle
 
     opened = open_database(path)
@@ -59,7 +60,7 @@ def main() -> None:
         _add_articles(str(path))
     from desktop.models.knowledge import search as kb_search
     from desktop.models.knowledge import triage
-    from desktop.models.storage.db import open_database
+    from desktop.models.setup.opening import open_database
 
     open_database(path)
     raw = sqlite3.connect(path)

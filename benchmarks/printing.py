@@ -19,7 +19,8 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
 from benchmarks.common import median, p95, report, timed
 from desktop.models.documents import gather as documents
 from desktop.models.setup.demo import generate_demo
-from desktop.models.storage.db import close_database, open_database
+from desktop.models.setup.opening import open_database
+from desktop.models.storage.db import close_database
 from desktop.models.storage.schema import ServiceRequest
 from desktop.printing import build_run_sheet, build_work_orders
 from desktop.printing.data import RunSheetData

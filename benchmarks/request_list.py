@@ -252,7 +252,7 @@ if sys.argv[1] == "bare":
     window.setCentralWidget(table)
 else:
     from pathlib import Path
-    from desktop.models.storage.db import open_database
+    from desktop.models.setup.opening import open_database
     from desktop.ui.main_window import MainWindow
     from desktop.ui.prefs import Prefs
     opened = open_database(sys.argv[2])
@@ -293,7 +293,8 @@ def memory_figure(db: Path) -> None:
 
 def main() -> None:
     from desktop.models import clock
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
 
     db = demo_database()
     started = time.perf_counter()

@@ -18,9 +18,10 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from desktop.models import clock
+from desktop.models.setup.opening import open_database
 from desktop.models.staff import passwords, permissions
 from desktop.models.storage import secret_store, sessions
-from desktop.models.storage.db import OpenedDatabase, close_database, open_database
+from desktop.models.storage.db import OpenedDatabase, close_database
 from desktop.paths import AppPaths, app_paths
 
 #: the moment every test runs at unless it sets its own (a Monday morning)

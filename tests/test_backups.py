@@ -15,8 +15,9 @@ from desktop.models import clock
 from desktop.models.admin import backups
 from desktop.models.errors import DatabaseError, DatabaseReadOnly, NotADatabase
 from desktop.models.setup.demo import generate_demo
+from desktop.models.setup.opening import open_database
 from desktop.models.storage import integrity
-from desktop.models.storage.db import close_database, cloud_sync_service, open_database, write
+from desktop.models.storage.db import close_database, cloud_sync_service, write
 from desktop.models.storage.schema import DbSession, ServiceRequest, Setting
 
 from .conftest import TEST_NOW, ana_on_front_2

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from desktop.models.admin import backups
+from desktop.models.setup.opening import open_database
 from desktop.models.storage import sessions
-from desktop.models.storage.db import close_database, open_database, write
+from desktop.models.storage.db import close_database, write
 from desktop.models.storage.schema import DbSession, Setting
 from desktop.ui.backups_box import BackupsBox
 from desktop.ui.main_window import MainWindow

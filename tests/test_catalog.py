@@ -120,7 +120,8 @@ def test_every_resource_folder_is_installed_with_the_package():
 
 def test_federal_holidays_are_topped_up_when_a_database_is_opened(db_path):
     from desktop.models import clock
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
     from desktop.models.town.calendar import YEARS_AHEAD
 
     close_database(open_database(db_path))
@@ -144,7 +145,8 @@ def test_federal_holidays_are_topped_up_when_a_database_is_opened(db_path):
 
 
 def test_a_holiday_the_town_removed_is_not_put_back(db_path):
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
     from desktop.models.town.calendar import remove_holiday
 
     opened = open_database(db_path)

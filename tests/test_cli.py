@@ -183,7 +183,8 @@ def test_the_log_rotates_at_start_up(tmp_path: Path):
 
 def test_init_with_town_and_admin_finishes_the_first_run(tmp_path: Path, capsys):
     from desktop.models.setup.first_run import needs_first_run
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
 
     db = tmp_path / "town.db"
     code, _out, _err = run(
@@ -212,8 +213,9 @@ def test_init_with_town_and_admin_finishes_the_first_run(tmp_path: Path, capsys)
 
 
 def test_init_with_a_password_and_demo_data_in_one_command(tmp_path: Path, capsys, monkeypatch):
+    from desktop.models.setup.opening import open_database
     from desktop.models.staff import permissions
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.storage.db import close_database
     from desktop.models.storage.schema import ServiceRequest
 
     monkeypatch.setenv("FRONTCOUNTER_ADMIN_PASSWORD", "admin password 1")

@@ -56,7 +56,8 @@ def test_sign_in_turns_on_as_soon_as_someone_has_a_password(db):
 
 
 def test_opening_another_database_forgets_what_was_kept(db, tmp_path):
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
 
     config_cache.cached("y", lambda: "first town")
     other = open_database(tmp_path / "other.db")

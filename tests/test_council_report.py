@@ -19,7 +19,8 @@ from desktop.models.reports.council import OverdueLine, _BusinessDays, monthly_r
 from desktop.models.requests import lifecycle
 from desktop.models.requests.intake import RequestDraft, create_request, log_question
 from desktop.models.setup.demo import generate_demo
-from desktop.models.storage.db import close_database, open_database
+from desktop.models.setup.opening import open_database
+from desktop.models.storage.db import close_database
 from desktop.models.storage.schema import Department, FaqArticle, ServiceRequest
 from desktop.models.town.business_calendar import BusinessCalendar
 from desktop.models.town.settings import set_settings

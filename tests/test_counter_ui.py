@@ -473,7 +473,8 @@ def test_a_read_only_database_is_said_before_the_call_is_typed(qtbot, drafts, cl
 
 @pytest.mark.sqlite_only
 def test_the_window_tells_the_counter_its_database_is_read_only(qtbot, db, db_path, tmp_path):
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
     from desktop.ui.main_window import MainWindow
     from desktop.ui.prefs import Prefs
 

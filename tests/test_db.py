@@ -9,8 +9,9 @@ import peewee
 import pytest
 
 from desktop.models.errors import DatabaseError, KnownError
+from desktop.models.setup.opening import open_database
 from desktop.models.storage import db as dbmod
-from desktop.models.storage.db import DbKind, close_database, open_database, write
+from desktop.models.storage.db import DbKind, close_database, write
 from desktop.models.storage.schema import Setting
 
 

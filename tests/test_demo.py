@@ -51,7 +51,8 @@ def test_a_longer_history_has_the_holidays_of_its_years(db, tmp_path, capsys):
     base = ["--basedir", str(tmp_path), "--db", str(tmp_path / "long.db")]
     assert main([*base, "init", "--demo", "300", "--years", "12"]) == 0
     capsys.readouterr()
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
 
     opened = open_database(tmp_path / "long.db")
     try:
@@ -159,7 +160,8 @@ def test_residents_are_on_file_from_their_first_request_to_their_last(demo):
 
 
 def test_the_same_seed_gives_the_same_town(tmp_path):
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
 
     snapshots = []
     for name in ("a.db", "b.db"):

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from desktop.models.setup import migrations
-from desktop.models.storage.db import close_database, open_database
+from desktop.models.setup.opening import open_database
+from desktop.models.storage.db import close_database
 from desktop.models.storage.schema import MODELS, SchemaInfo, ServiceRequest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"

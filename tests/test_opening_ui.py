@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from desktop.models.setup.first_run import complete_first_run, needs_first_run
+from desktop.models.setup.opening import open_database
 from desktop.models.staff import permissions
 from desktop.models.staff.members import create_staff
 from desktop.models.staff.signin import reset_password
-from desktop.models.storage.db import close_database, open_database
+from desktop.models.storage.db import close_database
 from desktop.ui.application import PASSWORD_ENV, AppController
 from desktop.ui.first_run import FirstRunDialog
 from desktop.ui.prefs import Prefs

@@ -12,6 +12,7 @@ import pytest
 
 from desktop.app import main
 from desktop.models.admin import privacy
+from desktop.models.admin.maintenance import vacuum
 from desktop.models.catalog import routing
 from desktop.models.catalog.loading import import_catalog
 from desktop.models.documents import gather as documents
@@ -25,7 +26,7 @@ from desktop.models.residents.merge import merge_contacts
 from desktop.models.setup.first_run import complete_first_run
 from desktop.models.staff import audit, permissions
 from desktop.models.staff.members import create_staff
-from desktop.models.storage.db import vacuum, write
+from desktop.models.storage.db import write
 from desktop.models.storage.schema import StaffUser
 from desktop.models.town.settings import set_settings
 from desktop.models.vocab import ROLES

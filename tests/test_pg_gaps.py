@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
 
 from desktop.app import main
 from desktop.models.errors import CannotOpenDatabase, InputError
+from desktop.models.setup.opening import open_database
 from desktop.models.storage import secret_store
 from desktop.models.storage.db import (
     DbKind,
     PostgresAddress,
     close_database,
-    open_database,
     postgres_address,
     server_address,
     without_password,

@@ -15,8 +15,9 @@ from desktop.models.admin.pg_migrate import migrate_to_postgres
 from desktop.models.errors import CannotOpenDatabase, InputError, PasswordNeeded
 from desktop.models.setup.demo import generate_demo
 from desktop.models.setup.migrations import LATEST_VERSION, schema_version
+from desktop.models.setup.opening import open_database
 from desktop.models.storage import secret_store
-from desktop.models.storage.db import close_database, open_database, write
+from desktop.models.storage.db import close_database, write
 from desktop.models.storage.schema import Contact, ServiceRequest, Setting
 
 pytestmark = pytest.mark.postgresql

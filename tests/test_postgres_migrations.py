@@ -18,7 +18,8 @@ import peewee
 import pytest
 
 from desktop.models.setup import migrations
-from desktop.models.storage.db import close_database, open_database, reset_sequences
+from desktop.models.setup.opening import open_database
+from desktop.models.storage.db import close_database, reset_sequences
 from desktop.models.storage.schema import MODELS, ServiceRequest
 
 pytestmark = pytest.mark.postgresql

@@ -275,7 +275,8 @@ def test_fts_operators_are_words(town, text):
 
 
 def test_search_index_is_rebuilt_when_missing(db, db_path):
-    from desktop.models.storage.db import close_database, execute, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database, execute
 
     create_request(draft("pothole", "Quokka hole", "3 Pine St"))
     write(lambda: execute(current(), "DROP TABLE request_text"))

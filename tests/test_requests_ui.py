@@ -218,7 +218,8 @@ def test_a_conflicting_edit_is_shown_not_overwritten(page, clerk, caplog):
 
 
 def test_other_clerks_changes_appear_keeping_the_selection(qtbot, db, tmp_path: Path):
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
 
     generate_demo(300, seed=4)
     window = MainWindow(db, Prefs(tmp_path / "cfg" / "fc.ini"))

@@ -10,10 +10,12 @@ import sys
 import pytest
 
 from desktop.models import clock
+from desktop.models.admin.maintenance import vacuum
 from desktop.models.errors import DatabaseInUse
 from desktop.models.setup import migrations
+from desktop.models.setup.opening import open_database
 from desktop.models.storage import sessions
-from desktop.models.storage.db import close_database, open_database, vacuum, write
+from desktop.models.storage.db import close_database, write
 from desktop.models.storage.schema import DbSession, ServiceRequest
 
 from .conftest import TEST_NOW

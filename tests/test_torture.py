@@ -25,8 +25,9 @@ import pytest
 from desktop.models.admin import backups
 from desktop.models.errors import DatabaseFull, DatabaseReadOnly, NotADatabase
 from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.setup.opening import open_database
 from desktop.models.storage import integrity
-from desktop.models.storage.db import close_database, open_database, write
+from desktop.models.storage.db import close_database, write
 from desktop.models.storage.schema import ServiceRequest, Setting
 
 pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]

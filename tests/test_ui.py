@@ -282,7 +282,8 @@ def test_a_database_set_up_without_a_password_asks_for_it_first(qtbot, db):
 
 def test_the_retention_setting_is_applied_once_the_window_is_up(qtbot, tmp_path, prefs):
     from desktop.models import clock
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
     from desktop.models.town.settings import set_settings
     from desktop.ui.application import AppController
 
@@ -303,7 +304,8 @@ def test_the_retention_setting_is_applied_once_the_window_is_up(qtbot, tmp_path,
 
 def test_a_window_left_from_a_database_no_longer_open_stops_polling(window, tmp_path):
     from desktop.models.requests.intake import RequestDraft, create_request
-    from desktop.models.storage.db import close_database, open_database
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
 
     window.show_page(1)
     other = open_database(tmp_path / "other.db")  # the models now read another town

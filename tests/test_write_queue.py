@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop.models.setup.opening import open_database
 from desktop.models.storage import fast_sql, write_queue
-from desktop.models.storage.db import close_database, open_database, write
+from desktop.models.storage.db import close_database, write
 from desktop.models.storage.schema import RequestEvent, ServiceRequest, Setting
 
 pytestmark = pytest.mark.skipif(not write_queue.AVAILABLE, reason="no queue on Windows yet")

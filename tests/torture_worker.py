@@ -23,7 +23,7 @@ def say(line: str) -> None:
 
 
 def _open(path: str):
-    from desktop.models.storage.db import open_database
+    from desktop.models.setup.opening import open_database
 
     return open_database(path, create=False, migrate=False)
 
@@ -104,7 +104,7 @@ def read_only_probe(path: str) -> None:
     """Open a file this user cannot write; report what a clerk would see."""
     from desktop.models.errors import KnownError
     from desktop.models.requests.intake import create_request
-    from desktop.models.storage.db import open_database
+    from desktop.models.setup.opening import open_database
     from desktop.models.storage.schema import ServiceRequest
 
     opened = open_database(path)

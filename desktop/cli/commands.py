@@ -15,8 +15,9 @@ from desktop.cli.registry import Handler, command
 from desktop.cli.sign_in import sign_in_for_command
 from desktop.i18n import _
 from desktop.models.errors import InputError, KnownError
+from desktop.models.setup.opening import open_database
 from desktop.models.staff import permissions
-from desktop.models.storage.db import OpenedDatabase, close_database, is_postgres_url, open_database
+from desktop.models.storage.db import OpenedDatabase, close_database, is_postgres_url
 from desktop.paths import AppPaths
 
 log = logging.getLogger("frontcounter.cli")

@@ -19,12 +19,12 @@ from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models.admin import backups
 from desktop.models.errors import InputError, KnownError, PasswordNeeded
+from desktop.models.setup.opening import open_database
 from desktop.models.storage import integrity, sessions
 from desktop.models.storage.db import (
     OpenedDatabase,
     close_database,
     is_postgres_url,
-    open_database,
     postgres_address,
 )
 from desktop.paths import AppPaths
@@ -241,7 +241,7 @@ def cmd_sessions(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
 
 
 def cmd_vacuum(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
-    from desktop.models.storage.db import vacuum
+    from desktop.models.admin.maintenance import vacuum
 
     opened = open_for_cli(target, create=False)
     try:

@@ -29,6 +29,7 @@ from desktop.i18n import _
 from desktop.models.admin import backups
 from desktop.models.errors import CannotOpenDatabase, KnownError, NotADatabase, PasswordNeeded
 from desktop.models.setup.first_run import needs_first_run
+from desktop.models.setup.opening import open_database
 from desktop.models.staff import audit_witness
 from desktop.models.storage import sessions
 from desktop.models.storage.db import (
@@ -37,7 +38,6 @@ from desktop.models.storage.db import (
     close_database,
     is_postgres_url,
     moved_to_server,
-    open_database,
     without_password,
 )
 from desktop.paths import AppPaths

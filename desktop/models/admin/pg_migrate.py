@@ -24,6 +24,7 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models.errors import DatabaseError, InputError, known_db_errors
+from desktop.models.storage.db import MOVED_TO_KEY as MOVED_TO_KEY
 from desktop.models.storage.schema import (
     MODELS,
     BaseModel,
@@ -36,7 +37,6 @@ from desktop.models.storage.schema import (
 log = logging.getLogger("frontcounter.pg_migrate")
 
 PAGE = 2000
-MOVED_TO_KEY = "moved_to"
 
 
 @dataclass
@@ -227,11 +227,12 @@ def migrate_to_postgres(
 ) -> MigrationReport:
     """Copy the town's SQLite file at `source_path` to the empty PostgreSQL database at `url`
     (an administrator's action, checked against the file)."""
+    from desktop.models.setup.opening import open_database
     from desktop.models.staff import permissions
     from desktop.models.storage import db as dbmod
     from desktop.models.storage import sessions
 
-    opened = dbmod.open_database(source_path, create=False)
+    opened = open_database(source_path, create=False)
     try:
         permissions.require(actor, permissions.BACKUP_MANAGE)
         sessions.require_exclusive(_("move the database"))

@@ -35,7 +35,7 @@ from desktop.models.errors import (
     known_db_errors,
     translate_db_error,
 )
-from desktop.models.storage.schema import StaffUser, database
+from desktop.models.storage.schema import database
 from desktop.models.storage.write_queue import forget as forget_queue
 from desktop.models.storage.write_queue import queue_for
 
@@ -315,21 +315,19 @@ def _postgres_database(url: str, password: str | None) -> tuple[peewee.Database,
     return peewee.PostgresqlDatabase(name, **params), shown
 
 
-def open_database(
+def open_store(
     target: str | Path,
     *,
     read_only: bool = False,
     create: bool = True,
     password: str | None = None,
-    migrate: bool = True,
     shared: bool | None = None,
     check_later: bool = False,
-    upgrading: Callable[[str], None] | None = None,
+    after_open: Callable[[OpenedDatabase], None] | None = None,
 ) -> OpenedDatabase:
-    """Open (and if needed create and migrate) the database at `target`; bind every model to it.
-
-    `upgrading` is told, in a sentence for the clerk, when an upgrade of the schema begins (it
-    can take a minute on a big town): the window shows it, the command line prints it.
+    """Open the database at `target` (creating a missing file when `create`), check it and
+    bind every model to it; `after_open` then prepares it (setup/opening.py upgrades its schema
+    and keeps its calendar current: that is `open_database`, which everything else calls).
 
     A file larger than SYNC_CHECK_BYTES opened with `check_later` is not quick_checked here:
     `opened.check_pending` says the caller (the window) runs the check in the background.
@@ -337,9 +335,9 @@ def open_database(
     `shared` says the file is on a network drive (the clerk chose "Open a shared database");
     None finds out from the file system.
 
-    `target` is a file path or a `postgresql://user@host:port/name` URL.
+    `target` is a file path or a `postgresql://user@host:port/name` URL. On any failure the
+    database open before stays bound and usable.
     """
-    from desktop.models.setup import migrations
     from desktop.models.storage import config_cache
 
     config_cache.clear()  # what was kept belongs to the database open before
@@ -366,14 +364,8 @@ def open_database(
                     _check_on_open(opened)
             if opened.is_sqlite and not opened.read_only:
                 _ensure_rollback_journal(opened.db)
-            if migrate and opened.damaged:
-                _read_schema_of_damaged(opened)
-            elif migrate:
-                if not opened.read_only:
-                    _upgrade_needs_exclusive_use(opened)
-                migrations.ensure_schema(opened, upgrading)
-                if not opened.read_only:
-                    _keep_calendar_current()
+            if after_open is not None:
+                after_open(opened)
     except BaseException:
         close_database(opened)
         database.initialize(previous)  # whatever was open before stays usable
@@ -438,20 +430,11 @@ def _check_on_open(opened: OpenedDatabase) -> None:
         )
 
 
-def _read_schema_of_damaged(opened: OpenedDatabase) -> None:
-    """A damaged file is open read-only so that what can still be read is read: even when the
-    damage is in the page that says its schema version, it opens (and says it is damaged)."""
-    from desktop.models.setup import migrations
-
-    try:
-        migrations.ensure_schema(opened)
-    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
-        log.error("the schema of damaged %s could not be read: %s", opened.location, exc)
+#: the row of schema_info naming the server a town moved to (admin/pg_migrate writes it)
+MOVED_TO_KEY = "moved_to"
 
 
 def _moved_to(db: peewee.Database) -> str:
-    from desktop.models.admin.pg_migrate import MOVED_TO_KEY
-
     if "schema_info" not in db.get_tables():
         return ""
     row = execute(db, "SELECT value FROM schema_info WHERE key = ?", (MOVED_TO_KEY,)).fetchone()
@@ -468,37 +451,6 @@ def _reopen_read_only(opened: OpenedDatabase, reason: str) -> None:
     opened.db.connect()
     opened.read_only = True
     opened.read_only_reason = reason
-
-
-def _upgrade_needs_exclusive_use(opened: OpenedDatabase) -> None:
-    """Rule 10: a schema upgrade waits until no other workstation has the file open."""
-    from desktop.models.setup import migrations
-    from desktop.models.storage import sessions
-
-    version = migrations.schema_version(opened.db)
-    if version is not None and version < migrations.LATEST_VERSION:
-        sessions.require_exclusive(_("upgrade the database"))
-
-
-def vacuum(actor: StaffUser | None = None) -> None:
-    """Compact the database file (SQLite) — an administrator's action, and only while no other
-    workstation has it open."""
-    from desktop.models.staff import permissions
-    from desktop.models.storage import sessions
-
-    db = current()
-    permissions.require(actor, permissions.BACKUP_MANAGE)
-    sessions.require_exclusive(_("compact the database"))
-    with known_db_errors():
-        execute(db, "VACUUM" if isinstance(db, peewee.SqliteDatabase) else "VACUUM ANALYZE")
-
-
-def _keep_calendar_current() -> None:
-    """A town that uses Front Counter for years still gets each new year's federal holidays."""
-    from desktop.models import clock
-    from desktop.models.town.calendar import keep_holidays_filled
-
-    keep_holidays_filled(clock.today())
 
 
 def _open_sqlite(

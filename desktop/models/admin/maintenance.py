@@ -1,0 +1,22 @@
+"""Looking after the file itself: compacting it (VACUUM)."""
+
+from __future__ import annotations
+
+import peewee
+
+from desktop.i18n import _
+from desktop.models.errors import known_db_errors
+from desktop.models.staff import permissions
+from desktop.models.storage import sessions
+from desktop.models.storage.db import current, execute
+from desktop.models.storage.schema import StaffUser
+
+
+def vacuum(actor: StaffUser | None = None) -> None:
+    """Compact the database file (SQLite) — an administrator's action, and only while no other
+    workstation has it open."""
+    db = current()
+    permissions.require(actor, permissions.BACKUP_MANAGE)
+    sessions.require_exclusive(_("compact the database"))
+    with known_db_errors():
+        execute(db, "VACUUM" if isinstance(db, peewee.SqliteDatabase) else "VACUUM ANALYZE")
