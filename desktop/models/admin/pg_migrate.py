@@ -240,7 +240,7 @@ def migrate_to_postgres(
             from desktop.models.storage.secret_store import database_password
 
             password = database_password(url)
-        target, shown = dbmod._postgres_database(url, password)
+        target, shown = dbmod.postgres_database(url, password)
         with known_db_errors():
             target.connect()
         try:

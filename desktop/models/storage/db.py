@@ -290,7 +290,7 @@ def _sqlite_database(path: Path, *, read_only: bool, shared: bool) -> peewee.Sql
     )
 
 
-def _postgres_database(url: str, password: str | None) -> tuple[peewee.Database, str]:
+def postgres_database(url: str, password: str | None) -> tuple[peewee.Database, str]:
     address = postgres_address(url)
     name = address.name
     params: dict[str, Any] = {
@@ -347,7 +347,7 @@ def open_store(
             from desktop.models.storage.secret_store import database_password
 
             password = database_password(text)
-        db, shown = _postgres_database(text, password)
+        db, shown = postgres_database(text, password)
         opened = OpenedDatabase(db, DbKind.POSTGRESQL, shown)
     else:
         path = Path(text).expanduser()
