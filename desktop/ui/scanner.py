@@ -85,6 +85,9 @@ class _Burst:
     text: str = ""
     last: float = 0.0
     undo: Callable[[], None] = field(default=lambda: None)
+    #: who takes the number (None: no widget takes scans where the burst began, so nothing
+    #: is kept of it)
+    handler: Callable[[str], None] | None = None
 
 
 class ScanCatcher(QObject):
@@ -123,15 +126,11 @@ class ScanCatcher(QObject):
         now = type(self).clock()
         in_burst = bool(self.burst.text) and now - self.burst.last <= BURST_GAP
         if key in _ENTER:
-            number, undo = self.burst.text, self.burst.undo
-            self.burst = _Burst()
-            if not (in_burst and looks_like_tracking(number)):
+            burst, self.burst = self.burst, _Burst()
+            if burst.handler is None or not (in_burst and looks_like_tracking(burst.text)):
                 return False
-            handler = target_for(focus)
-            if handler is None:
-                return False
-            undo()
-            handler(number.strip())
+            burst.undo()
+            burst.handler(burst.text.strip())
             return True
         text = event.text()
         modifiers = event.modifiers() & ~(
@@ -141,7 +140,10 @@ class ScanCatcher(QObject):
             self.burst = _Burst()  # Tab, an arrow, a shortcut: no scan sends those
             return False
         if not in_burst:
-            self.burst = _Burst(undo=_undo_for(focus))
+            # a person's key (they are far apart) may begin a scan: the field is remembered as
+            # it is, only where a widget takes scans (a dialog's keys cost nothing here)
+            handler = target_for(focus)
+            self.burst = _Burst(undo=_undo_for(focus), handler=handler) if handler else _Burst()
         self.burst.text += text
         self.burst.last = now
         return False
