@@ -331,12 +331,11 @@ class CloseOutTab(QWidget):
             self._unload(previous)
             self._problem(_close_out_refused())
             return
+        self.scan.setText(request.tracking_number)
         if self.request_id == request.id:
-            self.scan.setText(request.tracking_number)
             return  # the same sheet scanned twice: the card as it is
         self._unload(previous)
         self.request_id = request.id
-        self.scan.setText(request.tracking_number)
         self.loaded.setText(request.tracking_number)
         self.found.setText(_order_summary(detail))
         self._set_form_enabled(True)
@@ -430,21 +429,14 @@ class CloseOutTab(QWidget):
 
     def _next(self) -> None:
         """Ready for the next returned order."""
-        self._clear_card()
-        self.request_id = None
-        self._typed = False
+        self._unload()
         self.scan.clear()
-        self.loaded.setText(_("No order loaded"))
         self.found.setText(_("Scan the next order."))
-        self.problem.clear()
-        self._set_form_enabled(False)
         self.scan.setFocus()
 
     def _clear_card(self) -> None:
         """The crew's note always; outcome, crew, hours and date unless kept for the stack."""
-        self.notes.blockSignals(True)
         self.notes.clear()
-        self.notes.blockSignals(False)
         if not self.keep.isChecked():
             self.hours.clear()
             self.materials.clear()
