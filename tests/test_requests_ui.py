@@ -517,9 +517,9 @@ def test_the_detail_leaves_the_list_its_number_and_status_on_a_1400_pixel_screen
 def test_a_note_is_saved_with_ctrl_enter(qtbot, page):
     from PySide6.QtWidgets import QPlainTextEdit
 
-    from desktop.ui.request_detail_pane import text_dialog
+    from desktop.ui.request_detail_pane import TextDialog
 
-    dialog = text_dialog(page, "Note", "The note:")
+    dialog = TextDialog(page, "Note", "The note:")
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)

@@ -111,8 +111,7 @@ class BackupsBox(QGroupBox):
             # as the signed-in administrator; its own sqlite3 connections, not the window's
             return backups.take_backup(database, folder).path
 
-        def made(path: Path) -> None:
-            self.load()
+        def made(path: Path) -> None:  # the list is read again when the job ends
             messages.info(
                 self, _("Backups"), _("Backup written and checked: {path}").format(path=path)
             )

@@ -65,14 +65,13 @@ class TextDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.saved = list(saved or [])
         self.box = QPlainTextEdit()
         self.box.setObjectName("textBox")
         self.box.setMinimumSize(460, 130)
         self.choice = QComboBox()
         self.choice.setObjectName("savedResponses")
         self.choice.addItem(_("(type your own)"), "")
-        for name, text in self.saved:
+        for name, text in saved or []:
             self.choice.addItem(name, text)
         self.choice.activated.connect(self._use)
         buttons = QDialogButtonBox(
@@ -84,7 +83,7 @@ class TextDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         column = QVBoxLayout(self)
-        if self.saved:
+        if saved:
             row = QHBoxLayout()
             row.addWidget(QLabel(_("Saved response:")))
             row.addWidget(self.choice, 1)
@@ -109,19 +108,13 @@ class TextDialog(QDialog):
         return self.box.toPlainText()
 
 
-def text_dialog(
-    parent: QWidget | None, title: str, label: str, saved: list[tuple[str, str]] | None = None
-) -> TextDialog:
-    return TextDialog(parent, title, label, saved)
-
-
 #: (title, label, saved responses as (name, text)) -> the text, or None when cancelled
 AskText = Callable[[str, str, list[tuple[str, str]]], str | None]
 
 
 def ask_text_with_dialog(parent: QWidget) -> AskText:
     def ask(title: str, label: str, saved: list[tuple[str, str]]) -> str | None:
-        dialog = text_dialog(parent, title, label, saved)
+        dialog = TextDialog(parent, title, label, saved)
         ok = dialog.exec() == QDialog.DialogCode.Accepted
         text = dialog.textValue()
         dialog.deleteLater()

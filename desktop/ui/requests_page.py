@@ -432,11 +432,11 @@ class RequestsPage(QWidget):
             self.bulk_change("status", OPEN_STATUSES[labels.index(label)])
 
     def ask_bulk_note(self, public: bool = False) -> None:
-        from desktop.ui.request_detail_pane import text_dialog
+        from desktop.ui.request_detail_pane import TextDialog
 
         if not self._bulk_ready():
             return
-        dialog = text_dialog(
+        dialog = TextDialog(
             self,
             _("Public update") if public else _("Note"),
             _("The same public update on each selected request (the residents may be told):")
