@@ -63,3 +63,11 @@ def test_a_known_error_is_a_sentence(qtbot, db):
     with qtbot.waitSignal(op.failed) as failed:
         op.run()
     assert failed.args == ["The folder is read-only."]
+
+
+def test_work_that_must_end_first_is_waited_for(qtbot, db):
+    seen: list[int] = []
+    op = BackgroundOp(None, "Backups", "Taking a backup…", lambda _p: 7, on_success=seen.append)
+    op.run().wait()  # as the backup taken on closing
+    assert op.done and seen == [7]
+    op.wait()  # an ended one returns at once

@@ -126,3 +126,24 @@ def test_a_start_given_up_at_the_setup_takes_no_backup(qtbot, tmp_path, prefs, m
     finally:
         controller.shutdown()
     assert not backups.exists() or not any(path.is_file() for path in backups.rglob("*"))
+
+
+def test_the_backup_on_closing_is_waited_for(qtbot, tmp_path, prefs, monkeypatch):
+    from desktop.models.admin import backups
+
+    town = tmp_path / "town.db"
+    _town_with_a_clerk_who_can_sign_in(town)
+    monkeypatch.setattr(backups, "backup_due", lambda _folder, now=None: False)  # no daily one
+    monkeypatch.setattr(backups, "backup_on_close_due", lambda _folder, now=None: True)
+    monkeypatch.setenv(PASSWORD_ENV, CLERK_PASSWORD)
+    monkeypatch.setattr(
+        FirstRunDialog, "exec", lambda _d: int(FirstRunDialog.DialogCode.Rejected.value)
+    )
+    root = tmp_path / "backups"
+    controller = AppController(prefs, interactive=True, backup_root=root)
+    controller.scripted_user = "carla.clerk"
+    assert controller.start(str(town))
+    assert controller.window is not None
+    qtbot.addWidget(controller.window)
+    controller.shutdown()  # the backup runs off the window's thread; closing waits for it
+    assert len(backups.list_backups(backups.folder_for(root, town))) == 1

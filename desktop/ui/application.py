@@ -9,7 +9,6 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +40,7 @@ from desktop.models.storage.db import (
     without_password,
 )
 from desktop.paths import AppPaths
+from desktop.ui.background import BackgroundOp, Progress
 from desktop.ui.crash import ExceptionHook
 from desktop.ui.main_window import DB_FILTER, MainWindow
 from desktop.ui.messages import messages
@@ -366,43 +366,17 @@ class AppController:
         ):
             source = self.opened.path
 
-            def backup() -> None:
+            def backup(_progress: Progress) -> None:  # its own sqlite3 connections
                 try:
                     backups.take_backup(source, folder, automatic=True)
                 except KnownError as exc:
                     log.error("backup on close failed: %s (%s)", exc, exc.detail)
 
-            self._with_notice(
-                _("Taking the backup of {name} before closing…").format(name=source.name), backup
-            )
-
-    def _with_notice(self, sentence: str, work: Callable[[], None]) -> None:
-        """Run `work` (no Qt, no peewee) in a thread; past half a second a window says what is
-        being done, so a long job never looks like a hung program."""
-        if not self.interactive:
-            work()
-            return
-        from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt
-
-        thread = threading.Thread(target=work, name="notice-job", daemon=True)
-        thread.start()
-        notice: QProgressDialog | None = None
-        timer = QElapsedTimer()
-        timer.start()
-        while thread.is_alive():
-            thread.join(0.05)
-            if notice is None and timer.elapsed() > 500 and thread.is_alive():
-                notice = QProgressDialog(sentence, "", 0, 0)
-                notice.setObjectName("busyNotice")
-                notice.setWindowTitle(APP_NAME)
-                notice.setCancelButton(None)
-                notice.setMinimumDuration(0)
-                notice.setWindowModality(Qt.WindowModality.ApplicationModal)
-                notice.show()
-            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-        if notice is not None:
-            notice.close()
-            notice.deleteLater()
+            sentence = _("Taking the backup of {name} before closing…").format(name=source.name)
+            if self.interactive:  # past half a second a window says what is being done
+                BackgroundOp(None, APP_NAME, sentence, backup).run().wait()
+            else:
+                backup(Progress())
 
     def start(self, target: str, *, create: bool = True) -> bool:
         """Open the first database, asking for another while it cannot be opened.

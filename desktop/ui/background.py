@@ -11,7 +11,8 @@ peewee gives each thread its own connection to the open database: the worker's i
 the result goes back, so a pool thread keeps no file open (nor a PostgreSQL session). Work whose
 database was closed or opened again meanwhile is reported as such, not shown.
 
-Used by exports, backups and printing (print_preview's PrintJob builds its PDF the same way).
+Used by exports, backups (the one taken on closing waits for its end: `wait`) and printing
+(print_preview's PrintJob builds its PDF the same way).
 """
 
 from __future__ import annotations
@@ -139,6 +140,17 @@ class BackgroundOp(QObject):
         QThreadPool.globalInstance().start(_Runner(self.work, self.progress, self.signals))
         QTimer.singleShot(SHOW_AFTER_MS, self._show_progress)
         return self
+
+    def wait(self) -> None:
+        """Until the work has ended, the window still painted and its progress shown (for work
+        that must finish before the caller goes on: the backup taken on closing)."""
+        if self.done:
+            return
+        from PySide6.QtCore import QEventLoop
+
+        loop = QEventLoop()  # the ending comes through this loop: it cannot come before it runs
+        self.finished.connect(loop.quit)
+        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
     def _show_progress(self) -> None:
         if self.done:
