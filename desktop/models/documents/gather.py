@@ -567,8 +567,9 @@ def _request_fields(request: ServiceRequest, resident: str, town: TownHeader) ->
     }
 
 
-def letter_fields(reference: str | int, text: str) -> str:
-    """`text` with the request's fields in its {placeholders} (a saved response)."""
+def letter_fields(reference: str | int, texts: Sequence[str]) -> list[str]:
+    """Each text with the request's fields in its {placeholders} (saved responses): the
+    request and the town are read once for all of them."""
     setup = page_setup()
     with reading():
         request = find_request(reference)
@@ -579,7 +580,7 @@ def letter_fields(reference: str | int, text: str) -> str:
             else _("resident")
         )
         values = _request_fields(request, resident, setup.town)
-    return re.sub(r"\n{3,}", "\n\n", merge_template(text, values))
+    return [re.sub(r"\n{3,}", "\n\n", merge_template(text, values)) for text in texts]
 
 
 def letter(reference: str | int, template_name: str) -> LetterData:

@@ -172,14 +172,18 @@ def fill(response: Response, reference: str | int) -> str:
     """The response's text with this request's fields in it."""
     from desktop.models.documents.gather import letter_fields
 
-    return letter_fields(reference, response.text)
+    [filled] = letter_fields(reference, [response.text])
+    return filled
 
 
 def offered(reference: str | int, kind: str) -> list[tuple[str, str]]:
     """The responses of `kind` for this request's type, filled in: (name, text)."""
+    from desktop.models.documents.gather import letter_fields
     from desktop.models.requests.lifecycle import find_request
 
     with reading():
         request: ServiceRequest = find_request(reference)
         code = request.service_type.code
-    return [(r.name, fill(r, request.id)) for r in saved_responses(code, kind)]
+    chosen = saved_responses(code, kind)
+    texts = letter_fields(request.id, [r.text for r in chosen]) if chosen else []
+    return [(r.name, text) for r, text in zip(chosen, texts, strict=True)]
