@@ -380,21 +380,15 @@ def _quoted(words: list[str]) -> str:
 
 
 def _as_said(query: kb_search.Query, stem: str) -> str:
-    """A matched stem in the caller's words: their own word, or the word they said with the
-    synonym it was read as ("“tote” (read as “cart”)"); the explanation never claims that the
-    caller said a word they did not."""
-    for word in query.own_words:
-        if kb_text.stem(word) == stem:
-            return f"“{word}”"
-    for said, added in query.expanded:
-        if stem in {kb_text.stem(w) for w in kb_text.tokens(added)}:
-            return _("“{said}” (read as “{added}”)").format(said=said, added=added)
-    return f"“{query.said(stem)}”"
+    """One matched stem as the caller said it (`_as_said_all`); the stem's own word when it is
+    neither theirs nor a synonym's."""
+    return next(iter(_as_said_all(query, [stem])), f"“{query.said(stem)}”")
 
 
 def _as_said_all(query: kb_search.Query, stems: list[str]) -> list[str]:
     """The caller's words behind these stems, each once, its synonyms read together:
-    "“tote” (read as “bin”, “cart”)"."""
+    "“tote” (read as “bin”, “cart”)"; the explanation never claims the caller said a word they
+    did not."""
     own: dict[str, list[str]] = {}
     for stem in stems:
         word = next((w for w in query.own_words if kb_text.stem(w) == stem), None)
