@@ -193,3 +193,15 @@ def test_the_first_run_opens_on_the_checklist(qtbot, tmp_path, monkeypatch):
         assert "left" in window.settings_page.tabs.tabText(0)
     finally:
         controller.shutdown()
+
+
+def test_every_place_an_item_names_in_settings_is_a_tab(qtbot, db, admin):
+    from desktop.ui.settings_page import SettingsPage
+
+    page = SettingsPage()
+    qtbot.addWidget(page)
+    for where in readiness.WHERE.values():
+        if where.startswith("settings:"):
+            assert where in page.places, where
+    page.go_to("settings:backups")
+    assert page.tabs.tabText(page.tabs.currentIndex()) == "Backups and personal data"

@@ -10,7 +10,6 @@ every save; a hidden tab is a courtesy.
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
@@ -133,34 +132,53 @@ class SettingsPage(QWidget):
         self.tabs.setObjectName("settingsTabs")
         #: (tab, the action that shows it, what is loaded when the page loads)
         self._tabs: list[tuple[QWidget, str, object]] = []
-        for widget, title, action, loader in (
+        #: each tab's place, as Get the town ready's items name it (readiness.WHERE)
+        self.places: dict[str, int] = {}
+        for place, widget, title, action, loader in (
             (
+                "settings:ready",
                 _scrolled(self.checklist),
                 _("Get the town ready"),
                 permissions.SETTINGS_EDIT,
                 self.checklist.load,
             ),
-            (_scrolled(town), _("The town"), permissions.SETTINGS_EDIT, self._load_town),
             (
+                "settings:town",
+                _scrolled(town),
+                _("The town"),
+                permissions.SETTINGS_EDIT,
+                self._load_town,
+            ),
+            (
+                "settings:types",
                 self.request_types,
                 _("Request types"),
                 permissions.CATALOG_EDIT,
                 self.request_types.load,
             ),
-            (self.departments, _("Departments"), permissions.CATALOG_EDIT, self.departments.load),
             (
+                "settings:departments",
+                self.departments,
+                _("Departments"),
+                permissions.CATALOG_EDIT,
+                self.departments.load,
+            ),
+            (
+                "settings:routing",
                 _scrolled(self.routing),
                 _("Routing rules"),
                 permissions.ROUTING_EDIT,
                 self.routing.load,
             ),
             (
+                "settings:documents",
                 _scrolled(self.town_look, self.letters, self.responses),
                 _("Printed documents"),
                 permissions.SETTINGS_EDIT,
                 self._load_documents,
             ),
             (
+                "settings:backups",
                 _scrolled(self.backups_box, self.privacy_box),
                 _("Backups and personal data"),
                 permissions.BACKUP_MANAGE,
@@ -170,6 +188,7 @@ class SettingsPage(QWidget):
             index = self.tabs.addTab(widget, title)
             self.tabs.setTabVisible(index, permissions.can(None, action))
             self._tabs.append((widget, action, loader))
+            self.places[place] = index
         for index in range(self.tabs.count()):
             if self.tabs.isTabVisible(index):
                 self.tabs.setCurrentIndex(index)
@@ -181,17 +200,9 @@ class SettingsPage(QWidget):
     #: an area outside Settings to go to ("staff", "knowledge:placeholders")
     go_to_area = Signal(str)
 
-    _PLACES: ClassVar[dict[str, int]] = {
-        "settings:ready": 0,
-        "settings:town": 1,
-        "settings:departments": 3,
-        "settings:documents": 5,
-        "settings:backups": 6,
-    }
-
     def go_to(self, where: str) -> None:
         """Where a checklist item is put right: a tab here, or another area."""
-        index = self._PLACES.get(where)
+        index = self.places.get(where)
         if index is None:
             self.go_to_area.emit(where)
             return
@@ -202,7 +213,7 @@ class SettingsPage(QWidget):
 
     def show_checklist(self) -> None:
         self.checklist.load()
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentIndex(self.places["settings:ready"])
 
     def _count_left(self, left: int) -> None:
         title = (
@@ -210,7 +221,7 @@ class SettingsPage(QWidget):
             if left == 0
             else _("Get the town ready ({left} left)").format(left=left)
         )
-        self.tabs.setTabText(0, title)
+        self.tabs.setTabText(self.places["settings:ready"], title)
 
     def tab_titles(self) -> list[str]:
         """The tabs this staff member sees."""
@@ -224,7 +235,8 @@ class SettingsPage(QWidget):
         return None
 
     def focus_default(self) -> None:
-        if self.tabs.currentIndex() == 0 and self.tabs.isTabVisible(0):
+        ready = self.places["settings:ready"]
+        if self.tabs.currentIndex() == ready and self.tabs.isTabVisible(ready):
             self.checklist.load()  # what was done elsewhere since (staff, placeholders) ticks
         focus = getattr(self.tabs.currentWidget(), "focus_default", None)
         if callable(focus):
