@@ -217,12 +217,12 @@ class MainWindow(QMainWindow):
             return None
 
     def _my_work_seen(self) -> None:
-        from desktop.models.requests.my_work import now
+        from desktop.models import clock
 
         user = self.staff()
         if user is not None:
             self.prefs.set_my_work_seen(
-                self.opened.location, user.username, now().isoformat(timespec="seconds")
+                self.opened.location, user.username, clock.now().isoformat(timespec="seconds")
             )
         self.update_my_work()
 

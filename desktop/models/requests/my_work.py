@@ -14,9 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from desktop.i18n import _
-from desktop.models import clock
 from desktop.models.requests.listing import RequestFilter, RequestList
-from desktop.models.requests.saved_views import ListView
+from desktop.models.requests.saved_views import ListView, mine
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import Department, StaffUser
 
@@ -27,10 +26,6 @@ class MyWork:
     new_for_department: int
     overdue_since: int
     views: list[ListView]
-
-    @property
-    def total(self) -> int:
-        return self.assigned + self.new_for_department
 
 
 def my_departments(staff: StaffUser) -> list[int]:
@@ -45,43 +40,38 @@ def my_departments(staff: StaffUser) -> list[int]:
         ]
 
 
-def mine(staff: StaffUser) -> RequestFilter:
-    """My open requests (the Requests area's "Mine" view)."""
-    return RequestFilter(open_only=True, assignee_ids=(staff.id,))
+def _new_for_department(staff: StaffUser) -> ListView | None:
+    departments = tuple(my_departments(staff))
+    if not departments:
+        return None
+    return ListView(
+        _("My work: new for my department"),
+        RequestFilter(statuses=("new",), department_ids=departments),
+    )
+
+
+def _gone_overdue(staff: StaffUser, since: dt.datetime | None) -> ListView:
+    return ListView(
+        _("My work: gone overdue since I last looked"),
+        RequestFilter(overdue_only=True, assignee_ids=(staff.id,), overdue_since=since),
+        "due_at",
+        False,
+    )
 
 
 def my_views(staff: StaffUser, since: dt.datetime | None = None) -> list[ListView]:
     """The views of My work beside "Mine": new for my department (when I have one), and gone
     overdue since `since` (None: every overdue one of mine)."""
-    departments = tuple(my_departments(staff))
-    views = []
-    if departments:
-        views.append(
-            ListView(
-                _("My work: new for my department"),
-                RequestFilter(statuses=("new",), department_ids=departments),
-            )
-        )
-    views.append(
-        ListView(
-            _("My work: gone overdue since I last looked"),
-            RequestFilter(overdue_only=True, assignee_ids=(staff.id,), overdue_since=since),
-            "due_at",
-            False,
-        )
-    )
-    return views
+    new = _new_for_department(staff)
+    return [*([new] if new else []), _gone_overdue(staff, since)]
 
 
 def my_work(staff: StaffUser, since: dt.datetime | None = None) -> MyWork:
     """The counts beside the Requests area, and the views behind them."""
-    views = my_views(staff, since)
-    assigned = RequestList(mine(staff)).count()
-    new = RequestList(views[0].filters).count() if len(views) == 2 else 0
-    overdue = RequestList(views[-1].filters).count()
-    return MyWork(assigned, new, overdue, views)
-
-
-def now() -> dt.datetime:
-    """The moment to remember as "last looked"."""
-    return clock.now()
+    new, overdue = _new_for_department(staff), _gone_overdue(staff, since)
+    return MyWork(
+        RequestList(mine(staff)).count(),
+        RequestList(new.filters).count() if new else 0,
+        RequestList(overdue.filters).count(),
+        [*([new] if new else []), overdue],
+    )

@@ -26,6 +26,11 @@ class ListView:
     id: int | None = None
 
 
+def mine(staff: StaffUser) -> RequestFilter:
+    """A staff member's open requests (the "Mine" view; My work counts them)."""
+    return RequestFilter(open_only=True, assignee_ids=(staff.id,))
+
+
 def builtin_views(staff: StaffUser | None) -> list[ListView]:
     """Open, Overdue, Mine (when someone is signed in), Today, All."""
     views = [
@@ -33,7 +38,7 @@ def builtin_views(staff: StaffUser | None) -> list[ListView]:
         ListView(_("Overdue"), RequestFilter(overdue_only=True), "due_at", False),
     ]
     if staff is not None:
-        views.append(ListView(_("Mine"), RequestFilter(open_only=True, assignee_ids=(staff.id,))))
+        views.append(ListView(_("Mine"), mine(staff)))
     views += [
         ListView(_("Today"), RequestFilter(received_today=True)),
         ListView(_("All requests"), RequestFilter()),
