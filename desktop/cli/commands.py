@@ -17,7 +17,11 @@ from desktop.i18n import _
 from desktop.models.errors import InputError, KnownError
 from desktop.models.setup.opening import open_database
 from desktop.models.staff import permissions
-from desktop.models.storage.db import OpenedDatabase, close_database, is_postgres_url
+from desktop.models.storage.db import (
+    OpenedDatabase,
+    close_database,
+    refuse_a_missing_file,
+)
 from desktop.paths import AppPaths
 
 log = logging.getLogger("frontcounter.cli")
@@ -150,17 +154,13 @@ def _start_session() -> None:
 
 
 def _refuse_a_missing_file(args: argparse.Namespace) -> None:
-    """Only `init`, or the default database on first use, makes a new file: a mistyped --db
-    is a sentence, not a new empty town that takes the request meant for the real one."""
-    if args.command == "init" or not args.db or is_postgres_url(str(args.db)):
-        return
-    path = Path(args.db).expanduser()
-    if not path.exists():
-        raise KnownError(
-            _(
-                "There is no database file at {path}. Check the path, or make a new one with"
-                " frontcounter init --db {path}."
-            ).format(path=path)
+    """Only `init`, or the default database on first use, makes a new file."""
+    if args.command != "init" and args.db:
+        refuse_a_missing_file(
+            args.db,
+            _("make a new one with frontcounter init --db {path}").format(
+                path=Path(args.db).expanduser()
+            ),
         )
 
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME, __version__
 from desktop.i18n import _
 from desktop.models.admin import backups
-from desktop.models.errors import CannotOpenDatabase, KnownError, NotADatabase, PasswordNeeded
+from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
 from desktop.models.setup.first_run import needs_first_run
 from desktop.models.setup.opening import open_database
 from desktop.models.staff import audit_witness
@@ -37,6 +37,7 @@ from desktop.models.storage.db import (
     close_database,
     is_postgres_url,
     moved_to_server,
+    refuse_a_missing_file,
     without_password,
 )
 from desktop.paths import AppPaths
@@ -388,7 +389,9 @@ class AppController:
             shared = target in self.prefs.get("databases/shared")
             try:
                 if not create:
-                    _refuse_a_missing_file(target)
+                    refuse_a_missing_file(
+                        target, _("make a new town with New database… in the File menu")
+                    )
                 self.opened = self._open(target, shared=shared or None, create=create)
                 break
             except KnownError as exc:
@@ -625,20 +628,6 @@ class AppController:
             self._before_close()
             close_database(self.opened)
             self.opened = None
-
-
-def _refuse_a_missing_file(target: str) -> None:
-    if is_postgres_url(target):
-        return
-    path = Path(target).expanduser()
-    if not path.exists():
-        raise CannotOpenDatabase(
-            _(
-                "There is no database file at {path}. Check the path (a drive letter or a "
-                "shared folder that is not connected?), or make a new town with New database… "
-                "in the File menu."
-            ).format(path=path)
-        )
 
 
 def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:

@@ -453,6 +453,22 @@ def _reopen_read_only(opened: OpenedDatabase, reason: str) -> None:
     opened.read_only_reason = reason
 
 
+def refuse_a_missing_file(target: str | Path, how_to_make_one: str) -> None:
+    """A database file named that does not exist is a sentence, not a new empty town that takes
+    the work meant for the real one (a mistyped path, a drive not connected); `how_to_make_one`
+    says how, where the clerk is (the command line's init, the window's File menu)."""
+    if is_postgres_url(str(target)):
+        return
+    path = Path(target).expanduser()
+    if not path.exists():
+        raise CannotOpenDatabase(
+            _(
+                "There is no database file at {path}. Check the path (a drive letter or a "
+                "shared folder that is not connected?), or {how}."
+            ).format(path=path, how=how_to_make_one)
+        )
+
+
 def _open_sqlite(
     path: Path, *, read_only: bool, create: bool, shared: bool | None
 ) -> OpenedDatabase:
