@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from desktop.cli.parser import build_parser
+from desktop.cli.options import OPTIONS, command_word, window_parser
 from desktop.logs import setup_logging
 from desktop.paths import app_paths
-
-#: the options that only say how to open the window (and whether it takes a value)
-_WINDOW_OPTIONS = {
-    "--db": True,
-    "--basedir": True,
-    "--user": True,
-    "--no-err-windows": False,
-    "--smoke-test": False,
-    "--verbose": False,
-}
 
 
 def _window_arguments(arguments: list[str]) -> argparse.Namespace | None:
@@ -27,16 +18,21 @@ def _window_arguments(arguments: list[str]) -> argparse.Namespace | None:
     words = iter(arguments)
     for word in words:
         name, has_value, _value = word.partition("=")
-        if name not in _WINDOW_OPTIONS:
+        if name not in OPTIONS:
             return None
-        if _WINDOW_OPTIONS[name] and not has_value and next(words, None) is None:
+        if OPTIONS[name] and not has_value and next(words, None) is None:
             return None
-    return build_parser(with_commands=False).parse_args(arguments)
+    return window_parser().parse_args(arguments)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    args = _window_arguments(arguments) or build_parser().parse_args(arguments)
+    args = _window_arguments(arguments)
+    if args is None:
+        # the command line's modules load only for a command (the window does not need them)
+        from desktop.cli.parser import build_parser
+
+        args = build_parser(only=command_word(arguments)).parse_args(arguments)
     paths = app_paths(args.basedir)
     setup_logging(paths, verbose=getattr(args, "verbose", False))
     if args.command is None:
@@ -50,8 +46,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         # `frontcounter request list | head`: the reader stopped; not an error of ours
-        import os
-
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1

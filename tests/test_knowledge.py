@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from desktop.models.errors import ConflictError, InputError, NotFound
 from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import exchange as kb_exchange
 from desktop.models.knowledge import search as kb_search
 from desktop.models.knowledge import text as kb_text
 from desktop.models.knowledge import triage
@@ -167,14 +168,14 @@ def test_placeholders_take_the_town_settings(db):
 @pytest.mark.parametrize("suffix", [".json", ".csv"])
 def test_export_then_import_round_trips_without_new_versions(db, tmp_path, suffix):
     path = tmp_path / f"kb{suffix}"
-    count = knowledge.export_articles(path)
+    count = kb_exchange.export_articles(path)
     assert count == FaqArticle.select().count()
-    rows = knowledge.export_rows()
+    rows = kb_exchange.export_rows()
     versions = FaqRevision.select().count()
-    result = knowledge.import_articles(path)
+    result = kb_exchange.import_articles(path).as_json()
     assert (result["added"], result["updated"], result["unchanged"]) == (0, 0, count)
     assert result["skipped"] == []
-    assert knowledge.export_rows() == rows
+    assert kb_exchange.export_rows() == rows
     assert FaqRevision.select().count() == versions  # nothing changed: no version added
 
 
@@ -183,7 +184,7 @@ def test_only_changed_articles_get_a_version_and_its_author(db, tmp_path):
     from desktop.models.staff.members import create_staff
 
     path = tmp_path / "kb.json"
-    knowledge.export_articles(path)
+    kb_exchange.export_articles(path)
     data = json.loads(path.read_text(encoding="utf-8"))
     data["articles"][0]["body"] += " Changed by the import."
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -191,7 +192,7 @@ def test_only_changed_articles_get_a_version_and_its_author(db, tmp_path):
     supervisor = create_staff("Sue Boss", "supervisor")
     permissions.acting_as(supervisor)
     try:
-        result = knowledge.import_articles(path)
+        result = kb_exchange.import_articles(path).as_json()
     finally:
         permissions.acting_as(None)
     assert (result["added"], result["updated"]) == (0, 1)
@@ -203,13 +204,13 @@ def test_only_changed_articles_get_a_version_and_its_author(db, tmp_path):
 def test_csv_export_never_writes_a_formula_and_imports_the_text_back(db, tmp_path):
     knowledge.save_article(knowledge.ArticleDraft("=cmd()", "+1 @home -x"))
     path = tmp_path / "kb.csv"
-    knowledge.export_articles(path)
+    kb_exchange.export_articles(path)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         cells = [cell for row in csv.reader(handle) for cell in row]
     assert "'=cmd()" in cells and "'+1 @home -x" in cells
     assert not any(cell[:1] in "=+-@" for cell in cells if cell)
     FaqArticle.delete().where(FaqArticle.title == "=cmd()").execute()
-    assert knowledge.import_articles(path)["added"] == 1
+    assert kb_exchange.import_articles(path).as_json()["added"] == 1
     assert FaqArticle.get(FaqArticle.title == "=cmd()").body == "+1 @home -x"
 
 
@@ -234,7 +235,7 @@ def test_what_only_another_town_has_is_left_out_and_said(db, tmp_path):
         ),
         encoding="utf-8",
     )
-    result = knowledge.import_articles(path)
+    result = kb_exchange.import_articles(path).as_json()
     assert result["added"] == 1 and result["call_scripts"] == 1
     article = FaqArticle.get(FaqArticle.title == "When is the farmers market?")
     assert article.department is None
@@ -248,11 +249,11 @@ def test_what_only_another_town_has_is_left_out_and_said(db, tmp_path):
 def test_call_scripts_travel_in_the_json_export(db, tmp_path):
     water = ServiceType.get(ServiceType.code == "water_main_break")
     path = tmp_path / "kb.json"
-    knowledge.export_articles(path)
+    kb_exchange.export_articles(path)
     steps = json.loads(path.read_text(encoding="utf-8"))["call_scripts"]["water_main_break"]
     assert steps == knowledge.call_script(water.id)
     knowledge.save_call_script(water.id, [{"ask": "Changed meanwhile?"}])
-    assert knowledge.import_articles(path)["call_scripts"] == 1
+    assert kb_exchange.import_articles(path).as_json()["call_scripts"] == 1
     assert knowledge.call_script(water.id) == steps
 
 
@@ -261,7 +262,7 @@ def test_a_file_that_is_not_a_knowledge_base_is_a_clear_error(db, tmp_path, text
     path = tmp_path / "shaped-wrong.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as refused:
-        knowledge.import_articles(path)
+        kb_exchange.import_articles(path).as_json()
     assert "Nothing was imported" in str(refused.value)
 
 
@@ -275,9 +276,9 @@ def test_import_of_a_bad_file_changes_nothing(db, tmp_path):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         with pytest.raises(InputError):
-            knowledge.import_articles(path)
+            kb_exchange.import_articles(path).as_json()
     with pytest.raises(InputError):
-        knowledge.import_articles(tmp_path / "missing.json")
+        kb_exchange.import_articles(tmp_path / "missing.json").as_json()
     assert FaqArticle.select().count() == before
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from desktop.models.errors import ConflictError, InputError, PermissionDenied
 from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import exchange as kb_exchange
 from desktop.models.knowledge import placeholders as kb_placeholders
 from desktop.models.knowledge import search as kb_search
 from desktop.models.knowledge import text as kb_text
@@ -143,6 +144,6 @@ def test_any_json_file_imports_or_is_refused_in_words(db, tmp_path_factory, data
     path = tmp_path_factory.mktemp("kb") / "any.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     try:
-        knowledge.import_articles(path)
+        kb_exchange.import_articles(path).as_json()
     except InputError as refused:
         assert str(refused).strip()

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import exchange as kb_exchange
 from desktop.models.requests import lifecycle
 from desktop.models.requests.intake import RequestDraft, create_request
 from desktop.models.storage.schema import FaqArticle
@@ -159,13 +160,13 @@ def test_a_supervisor_edits_the_words_residents_use(qtbot, db):
     qtbot.addWidget(dialog)
     dialog.words.add_row(["zamboni", "snow, plow"])
     dialog.save()
-    assert any(r["term"] == "zamboni" for r in knowledge.synonym_rows())
+    assert any(r["term"] == "zamboni" for r in kb_exchange.synonym_rows())
     assert kb_search.search_articles("zamboni", 5)  # now finds the snow articles
     row = next(r for r in range(dialog.words.rowCount()) if dialog.words.text(r, 0) == "zamboni")
     dialog.words.selectRow(row)
     dialog.words.remove_selected()
     dialog.save()
-    assert not any(r["term"] == "zamboni" for r in knowledge.synonym_rows())
+    assert not any(r["term"] == "zamboni" for r in kb_exchange.synonym_rows())
 
 
 def test_two_supervisors_editing_the_words_or_a_script_at_once(qtbot, db):
@@ -182,14 +183,14 @@ def test_two_supervisors_editing_the_words_or_a_script_at_once(qtbot, db):
     mine.save()  # would have deleted "zamboni", which this dialog never showed
     assert "Someone else changed the words" in mine.error.text()
     assert mine.words.text(mine.words.rowCount() - 1, 0) == "skating"  # the lines are kept
-    terms = {r["term"] for r in knowledge.synonym_rows()}
+    terms = {r["term"] for r in kb_exchange.synonym_rows()}
     assert "zamboni" in terms and "skating" not in terms
     assert SearchSynonym.select().count() == rows_before + 1
     untouched = SearchSynonym.get(SearchSynonym.term == "rats").version
     mine.load()
     mine.words.add_row(["skating", "rink, ice"])
     mine.save()
-    assert {"zamboni", "skating"} <= {r["term"] for r in knowledge.synonym_rows()}
+    assert {"zamboni", "skating"} <= {r["term"] for r in kb_exchange.synonym_rows()}
     assert SearchSynonym.get(SearchSynonym.term == "rats").version == untouched  # not re-saved
 
     first, second = CallScriptDialog(lambda: None), CallScriptDialog(lambda: None)

@@ -6,12 +6,18 @@
 - printing imports nothing from the core, the window or the command line when it runs (it is
   handed plain data; names for type checking only are allowed);
 - nothing imports a `_private` name from another module;
-- the window runs no query of its own: no model class of the schema is queried in `desktop/ui/`.
+- the window runs no query of its own: no model class of the schema is queried in `desktop/ui/`;
+- imports are at the top of each module (ruff PLC0415), except where loading waits on purpose
+  (pyproject.toml says which): a command loads only its own module, and the window starts
+  without the command line, its pages or printing (checked here in a fresh interpreter).
 """
 
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,3 +179,39 @@ def test_no_circle_between_the_rooms_of_the_core():
 
     circles = sorted(room for room in arrows if reaches(room, room, {room}))
     assert not circles, f"rooms in an import circle: {circles}; arrows: {arrows}"
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running `code`."""
+    probe = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+    shown = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    return set(shown.stdout.split())
+
+
+#: libraries only some actions need (pyproject.toml: banned-module-level-imports)
+HEAVY = ("reportlab", "openpyxl", "keyring")
+
+
+def test_a_command_loads_its_own_module_and_no_heavy_library():
+    loaded = _loaded_after(
+        "from desktop.cli.parser import build_parser\n"
+        "build_parser(only='request').parse_args(['request', 'list'])\n"
+        "import desktop.cli.commands as c\n"
+        "c.find('request')"
+    )
+    commands = {m for m in loaded if m.startswith("desktop.cli.") and m.endswith("_commands")}
+    assert commands == {"desktop.cli.request_commands"}
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+
+
+def test_the_window_starts_without_the_command_line_the_pages_or_printing():
+    loaded = _loaded_after("import desktop.app, desktop.ui.application, desktop.ui.main_window")
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY}
+    assert not {m for m in loaded if m.endswith("_page") or m.endswith("_commands")}
+    assert "desktop.ui.print_preview" not in loaded

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from desktop import printing
 from desktop.app import main
-from desktop.cli import safety_commands
+from desktop.cli import opening
 from desktop.models.documents import gather as documents
 from desktop.models.storage import safe_files
 
@@ -60,9 +60,9 @@ def test_printing_from_a_read_only_database_prints_and_says_it_was_not_recorded(
     town, tmp_path, capsys, monkeypatch
 ):
     base, number = town
-    opened_as = safety_commands.open_for_cli
+    opened_as = opening.open_for_cli
     monkeypatch.setattr(
-        safety_commands,
+        opening,
         "open_for_cli",
         lambda target, **options: opened_as(target, read_only=True, **options),
     )

@@ -3,6 +3,7 @@ named."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import subprocess
 import sys
@@ -133,18 +134,22 @@ def test_postgresql_is_recommended_past_a_handful_of_writers():
 
 def test_a_command_that_changes_data_has_a_session_while_it_runs(tmp_path, monkeypatch, capsys):
     from desktop.app import main
-    from desktop.cli import commands
+    from desktop.cli import request_commands
 
     base = ["--basedir", str(tmp_path), "--db", str(tmp_path / "town.db")]
     assert main([*base, "init", "--town", "Alder Falls"]) == 0
     seen: list[list[str]] = []
-    note = commands.HANDLERS["request"]
+    declared = next(c for c in request_commands.COMMANDS if c.name == "request")
+    note = declared.handler
+    assert note is not None
 
     def watching(args, opened):
         seen.append([row.workstation for row in DbSession.select()])
         return note(args, opened)
 
-    monkeypatch.setitem(commands.HANDLERS, "request", watching)
+    watched = dataclasses.replace(declared, handler=watching)
+    others = tuple(c for c in request_commands.COMMANDS if c.name != "request")
+    monkeypatch.setattr(request_commands, "COMMANDS", (watched, *others))
     monkeypatch.setenv("FRONTCOUNTER_WORKSTATION", "SCRIPT-PC")
     add = ["request", "add", "pothole", "Hole", "--address", "1 Elm St"]
     assert main([*base, *add, "--attr", "size=large", "--attr", "in_lane=yes"]) == 0

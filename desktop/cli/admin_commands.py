@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.arguments import page_size, record_id, years
+from desktop.cli.output import emit
 from desktop.cli.registry import EVERY_ACTION, command
 from desktop.i18n import _
-from desktop.models.admin import privacy
+from desktop.models.admin import backups, privacy
 from desktop.models.errors import InputError, KnownError
 from desktop.models.staff import audit, permissions, signin
 from desktop.models.staff.members import create_staff, get_staff, staff_list, update_staff
@@ -122,8 +123,6 @@ def admin_password(args: argparse.Namespace) -> str | None:
 
 
 def users_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-
     actor = permissions.current_user()
     if args.action == "list":
         rows = [
@@ -185,13 +184,9 @@ def users_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def audit_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-
     actor = permissions.current_user()
     if args.action == "verify":
         # anyone may check the chain: it reveals nothing but record numbers
-        from desktop.models.admin import backups
-
         root = backups.backup_root()
         folder = backups.folder_for(root, opened.path) if root and opened.path else None
         verdict = audit.verify(backup_folder=folder)
@@ -240,8 +235,6 @@ def audit_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def privacy_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-
     actor = permissions.current_user()
     if args.action in ("anonymise", "anonymize"):
         totals = privacy.anonymise(args.older_than, actor=actor)

@@ -6,6 +6,7 @@ import argparse
 
 from desktop.i18n import _
 from desktop.models.errors import InputError
+from desktop.models.vocab import OPEN_STATUSES, STATUSES
 
 #: the largest id SQLite and PostgreSQL store (a signed 64-bit integer)
 MAX_ID = 2**63 - 1
@@ -54,7 +55,6 @@ def chosen_statuses(given: list[str]) -> list[str]:
     """--status as given (repeated, or a comma list; "open" for every open status), each one
     checked: an unknown one would otherwise list nothing, or write an empty file, and say
     nothing."""
-    from desktop.models.vocab import OPEN_STATUSES, STATUSES
 
     wanted: list[str] = []
     for part in (p.strip().lower() for value in given for p in value.split(",")):

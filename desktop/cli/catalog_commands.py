@@ -11,8 +11,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.output import emit
 from desktop.cli.registry import command
 from desktop.i18n import _
+from desktop.models.catalog import departments, questions, types
+from desktop.models.catalog import transfer as catalog_transfer
+from desktop.models.catalog.departments import assignee_of
+from desktop.models.catalog.questions import parse_choices
+from desktop.models.catalog.types import default_assignee, describe_target, parse_target
 from desktop.models.errors import InputError
 from desktop.models.storage.db import OpenedDatabase
 from desktop.models.storage.schema import Department, ServiceAttribute, ServiceType
@@ -181,8 +187,6 @@ def describe_question(attribute: ServiceAttribute) -> dict[str, Any]:
 
 
 def describe_type(kind: ServiceType, *, with_questions: bool = False) -> dict[str, Any]:
-    from desktop.models.catalog.types import default_assignee
-
     assignee = default_assignee(kind)
     out: dict[str, Any] = {
         "code": kind.code,
@@ -202,15 +206,11 @@ def describe_type(kind: ServiceType, *, with_questions: bool = False) -> dict[st
         "version": kind.version,
     }
     if with_questions:
-        from desktop.models.catalog.questions import questions
-
-        out["questions"] = [describe_question(q) for q in questions(kind.code)]
+        out["questions"] = [describe_question(q) for q in questions.questions(kind.code)]
     return out
 
 
 def describe_department(department: Department, active_types: int) -> dict[str, Any]:
-    from desktop.models.catalog.departments import assignee_of
-
     assignee = assignee_of(department)
     return {
         "code": department.code,
@@ -226,8 +226,6 @@ def describe_department(department: Department, active_types: int) -> dict[str, 
 
 
 def _type_line(kind: ServiceType) -> str:
-    from desktop.models.catalog.types import describe_target
-
     retired = "" if kind.active else "  " + _("(retired)")
     return (
         _("{code:<26} {name:<34} {department:<6} respond {respond}, resolve {resolve}").format(
@@ -242,8 +240,6 @@ def _type_line(kind: ServiceType) -> str:
 
 
 def _type_text(data: dict[str, Any]) -> str:
-    from desktop.models.catalog.types import describe_target
-
     def target(value: dict[str, Any] | None) -> str:
         return describe_target(*(value["amount"], value["unit"]) if value else (None, ""))
 
@@ -283,8 +279,6 @@ def _type_text(data: dict[str, Any]) -> str:
 
 
 def _type_change(kind: ServiceType, field: str, words: list[str]) -> dict[str, Any]:
-    from desktop.models.catalog.types import parse_target
-
     value = " ".join(words)
     if field == "default-assignee":
         department = kind.department
@@ -317,8 +311,6 @@ def _type_change(kind: ServiceType, field: str, words: list[str]) -> dict[str, A
 
 
 def _question_change(field: str, words: list[str]) -> dict[str, Any]:
-    from desktop.models.catalog.questions import parse_choices
-
     value = " ".join(words)
     if field not in QUESTION_FIELDS:
         raise InputError(
@@ -353,9 +345,6 @@ def _department_change(field: str, words: list[str]) -> dict[str, Any]:
 
 
 def catalog_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.catalog import departments, questions, types
-
     action = args.action
     if action == "types":
         kinds = types.list_types(include_retired=not args.active)
@@ -464,8 +453,6 @@ def _question_command(args: argparse.Namespace, emit: Any, questions: Any) -> No
 
 
 def _transfer_command(args: argparse.Namespace, emit: Any) -> None:
-    from desktop.models.catalog import transfer as catalog_transfer
-
     if args.action == "export":
         path, data = catalog_transfer.write_catalog_file(args.file)
         emit(

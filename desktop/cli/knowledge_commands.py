@@ -15,8 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.arguments import record_id
+from desktop.cli.output import emit
 from desktop.cli.registry import command
 from desktop.i18n import _, ngettext
+from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import exchange as kb_exchange
+from desktop.models.knowledge import placeholders as kb_placeholders
+from desktop.models.knowledge import search as kb_search
+from desktop.models.knowledge import triage
+from desktop.models.staff import permissions
 from desktop.models.storage.db import OpenedDatabase
 
 DEFAULT_LIMIT = 5
@@ -100,10 +107,6 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def faq_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.knowledge import articles as knowledge
-    from desktop.models.knowledge import search as kb_search
-
     if args.action == "search":
         hits = kb_search.search_articles(args.text, args.limit)
         found = [
@@ -123,13 +126,10 @@ def faq_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             or _("Every article is up to date."),
         )
     elif args.action == "import":
-        from desktop.models.knowledge import exchange as kb_exchange
-        from desktop.models.staff import permissions
-
         result = kb_exchange.import_articles(args.file, permissions.current_user())
         emit(args, result.as_json(), result.summary())
     elif args.action == "export":
-        count = knowledge.export_articles(args.file)
+        count = kb_exchange.export_articles(args.file)
         csv_only = args.file.suffix.lower() == ".csv"
         emit(
             args,
@@ -147,9 +147,6 @@ def faq_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def _show(args: argparse.Namespace, article: Any) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.knowledge import articles as knowledge
-
     draft = knowledge.ArticleDraft.of(article)
     revisions = knowledge.history(article.id)
     names = knowledge.author_names(revisions)
@@ -160,7 +157,7 @@ def _show(args: argparse.Namespace, article: Any) -> None:
     shown: dict[str, Any] = {
         "id": article.id,
         "version": article.version,
-        **knowledge.export_rows_for([article])[0],
+        **kb_exchange.export_rows_for([article])[0],
         "history": [
             {"version": r.version, "at": r.at, "by": by(r), "note": r.note} for r in revisions
         ],
@@ -188,10 +185,6 @@ def _show(args: argparse.Namespace, article: Any) -> None:
 
 
 def _placeholders(args: argparse.Namespace) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.knowledge import placeholders as kb_placeholders
-    from desktop.models.staff import permissions
-
     if getattr(args, "placeholder_action", None) == "set":
         filled = kb_placeholders.set_value(args.name, args.value, permissions.current_user())
         emit(
@@ -226,9 +219,6 @@ def _placeholders(args: argparse.Namespace) -> None:
 
 
 def triage_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.knowledge import triage
-
     if args.text is None:
         for line in sys.stdin:
             result = triage.triage(line.rstrip("\n"), args.limit)

@@ -15,11 +15,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop import printing
+from desktop.cli.output import emit
 from desktop.cli.registry import EVERY_ACTION, command
 from desktop.i18n import _, ngettext
+from desktop.models import clock
 from desktop.models.clock import FIRST_YEAR, LAST_YEAR
+from desktop.models.documents import gather as documents
+from desktop.models.documents.closeout import CloseOut, close_out
 from desktop.models.errors import InputError, KnownError
 from desktop.models.storage.db import OpenedDatabase
+from desktop.models.storage.safe_files import write_whole
+from desktop.models.storage.schema import StaffUser
 
 
 def day_argument(text: str) -> dt.date:
@@ -117,7 +124,6 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def write_pdf(path: Path, pdf: bytes) -> None:
     """Write the file whole or not at all (safe_files), in the clerk's words."""
-    from desktop.models.storage.safe_files import write_whole
 
     target = path.expanduser()
     try:
@@ -129,8 +135,6 @@ def write_pdf(path: Path, pdf: bytes) -> None:
 
 
 def _actor(args: argparse.Namespace) -> Any:
-    from desktop.models.storage.schema import StaffUser
-
     username = getattr(args, "user", None)
     if not username:
         return None
@@ -141,11 +145,6 @@ def _actor(args: argparse.Namespace) -> Any:
 
 
 def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop import printing
-    from desktop.cli.commands import emit
-    from desktop.models import clock
-    from desktop.models.documents import gather as documents
-
     setup = documents.page_setup()
     printed: list[int] = []
     kind = documents.WORK_ORDER
@@ -208,9 +207,6 @@ def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def closeout_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.documents.closeout import CloseOut, close_out
-
     record = CloseOut(
         reference=args.id,
         outcome=args.outcome,

@@ -3,17 +3,21 @@ actions only read (so they also run on a read-only database, a damaged file or a
 moved to a server).
 
 A command module declares its commands in `COMMANDS` beside the parsers it adds (`add_parsers`)
-and the handlers it defines; `commands.run_command` finds them here. A test checks that every
-command the parser knows is declared and that every action named as reading exists, so a
-command left out, or a misspelt action, fails the suite instead of silently refusing a
-read-only database.
+and the handlers it defines, and is listed once in `COMMAND_MODULES` below with the names it
+declares: a command loads only its own module (start-up time: `frontcounter request list` does
+not import the printing, the backups or the council report). A test checks that the names here
+are the ones each module declares, that every command the parser knows is declared and that
+every action named as reading exists, so a command left out, or a misspelt action, fails the
+suite instead of silently refusing a read-only database.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -52,38 +56,30 @@ def command(
     return Command(name, handler, own_opening, frozenset(reads))
 
 
-def all_commands() -> list[Command]:
-    """Every command, in the order the help lists them."""
-    from desktop.cli import (
-        admin_commands,
-        catalog_commands,
-        commands,
-        knowledge_commands,
-        print_commands,
-        report_commands,
-        request_commands,
-        routing_commands,
-        safety_commands,
-        settings_commands,
-    )
-
-    modules = (
-        commands,
-        request_commands,
-        routing_commands,
-        knowledge_commands,
-        safety_commands,
-        print_commands,
-        admin_commands,
-        report_commands,
-        catalog_commands,
-        settings_commands,
-    )
-    return [declared for module in modules for declared in module.COMMANDS]
+#: each command module (in desktop/cli/) and the commands it declares, in the order the help
+#: lists them
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "town_commands": ("init", "info"),
+    "request_commands": ("request", "contact", "question"),
+    "routing_commands": ("routing",),
+    "knowledge_commands": ("faq", "triage"),
+    "safety_commands": ("backup", "restore", "check", "sessions", "vacuum", "migrate-to"),
+    "print_commands": ("print", "closeout"),
+    "admin_commands": ("users", "audit", "privacy"),
+    "report_commands": ("stats", "report", "export", "goals"),
+    "catalog_commands": ("catalog",),
+    "settings_commands": ("settings", "checklist", "responses"),
+}
 
 
-def find(name: str) -> Command:
-    for declared in all_commands():
-        if declared.name == name:
-            return declared
-    raise KeyError(f"no command {name!r} is declared (desktop/cli/registry.py)")
+def module_of(name: str) -> ModuleType | None:
+    """The module that declares command `name` (imported now), or None for no such command."""
+    for module, names in COMMAND_MODULES.items():
+        if name in names:
+            return importlib.import_module(f"desktop.cli.{module}")
+    return None
+
+
+def every_module() -> list[ModuleType]:
+    """Every command module, in the order the help lists them (imports them all)."""
+    return [importlib.import_module(f"desktop.cli.{module}") for module in COMMAND_MODULES]

@@ -12,11 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from desktop.cli.arguments import chosen_statuses
-from desktop.cli.print_commands import day_argument
+from desktop.cli.output import emit
+from desktop.cli.print_commands import day_argument, write_pdf
 from desktop.cli.registry import command
 from desktop.i18n import _
+from desktop.models import clock
+from desktop.models.documents import gather as documents
 from desktop.models.errors import InputError
+from desktop.models.reports import exports, goals
+from desktop.models.reports.citistat import Period, comparisons, dashboard
+from desktop.models.reports.council import monthly_report
+from desktop.models.requests.listing import RequestFilter
+from desktop.models.requests.lookups import ids_by_code
 from desktop.models.storage.db import OpenedDatabase
+from desktop.printing import page_count
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -86,9 +95,6 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _period(args: argparse.Namespace) -> Any:
-    from desktop.models import clock
-    from desktop.models.reports.citistat import Period
-
     if args.month:
         return Period.month(args.month)
     end = args.end or clock.today()
@@ -97,9 +103,6 @@ def _period(args: argparse.Namespace) -> Any:
 
 
 def stats_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.reports.citistat import comparisons, dashboard
-
     board = dashboard(_period(args), compare=args.compare)
     data = board.as_dict()
     lines = [
@@ -138,11 +141,7 @@ def _pct(value: float | None) -> str:
 
 
 def report_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.cli.print_commands import write_pdf
-    from desktop.models.documents import gather as documents
-    from desktop.models.reports.council import monthly_report
-    from desktop.printing import page_count
+    # reportlab loads when something is printed
     from desktop.printing.council_report import build_council_report
 
     report = monthly_report(args.month)
@@ -157,11 +156,6 @@ def report_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.reports import exports
-    from desktop.models.requests.listing import RequestFilter
-    from desktop.models.requests.lookups import ids_by_code
-
     if args.list_columns:
         columns = exports.public_columns() if args.public else exports.available_columns()
         data = [{"key": c.key, "label": c.label, "personal": c.personal} for c in columns]
@@ -193,9 +187,6 @@ def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def goals_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.reports import goals
-
     if args.action == "set":
         unit = "business_hours" if args.hours else "business_days"
         goal = goals.set_goal(args.type, args.share, args.within, unit)

@@ -7,12 +7,40 @@ import datetime as dt
 from typing import Any
 
 from desktop.cli.arguments import chosen_statuses, page_size, record_id
+from desktop.cli.output import emit
 from desktop.cli.registry import command
 from desktop.i18n import _
+from desktop.models.documents.gather import resolve_references
 from desktop.models.errors import InputError
+from desktop.models.requests import attachments as files
+from desktop.models.requests import bulk, lifecycle
+from desktop.models.requests.detail import contact_history, load_request_detail
+from desktop.models.requests.edit import KEEP, RequestEdit, edit_request
+from desktop.models.requests.intake import (
+    RequestDraft,
+    create_request,
+    find_duplicates,
+    log_question,
+)
+from desktop.models.requests.links import link_related, related_requests, unlink_related
+from desktop.models.requests.listing import COLUMN_KEYS, RequestFilter, RequestList
+from desktop.models.requests.lookups import ids_by_code
+from desktop.models.requests.open311 import request_to_open311
+from desktop.models.residents.contacts import (
+    CallerDetails,
+    check_caller,
+    find_contacts,
+    get_contact,
+    one_on_file,
+    primary_email,
+    primary_phone,
+)
+from desktop.models.residents.merge import merge_contacts
+from desktop.models.staff.members import get_staff
+from desktop.models.staff.permissions import may_see_confidential
 from desktop.models.storage.db import OpenedDatabase
 from desktop.models.storage.schema import ServiceRequest, StaffUser
-from desktop.models.vocab import CONFIDENTIAL
+from desktop.models.vocab import CHANNELS, CONFIDENTIAL, STATUSES
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -221,12 +249,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def question_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.requests.intake import log_question
-
     if args.contact is not None:
-        from desktop.models.residents.contacts import get_contact
-
         get_contact(args.contact)
     logged = log_question(
         args.topic,
@@ -247,11 +270,6 @@ def question_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def _bulk(args: argparse.Namespace, actor: StaffUser | None) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.documents.gather import resolve_references
-    from desktop.models.requests import bulk
-    from desktop.models.staff.members import get_staff
-
     ids = resolve_references(args.numbers)
     value: str | StaffUser | None
     if args.change == "assign":
@@ -279,15 +297,10 @@ def _bulk(args: argparse.Namespace, actor: StaffUser | None) -> None:
 
 
 def _actor(args: argparse.Namespace) -> StaffUser | None:
-    from desktop.models.staff.members import get_staff
-
     return get_staff(args.user) if args.user else None
 
 
 def _summary(request: ServiceRequest) -> dict[str, Any]:
-    from desktop.models.requests.open311 import request_to_open311
-    from desktop.models.staff.permissions import may_see_confidential
-
     data = request_to_open311(request)
     data.update(
         id=request.id,
@@ -308,9 +321,6 @@ def _summary(request: ServiceRequest) -> dict[str, Any]:
 
 
 def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.requests import lifecycle
-
     actor = _actor(args)
     if args.action == "add":
         _add(args, actor)
@@ -375,9 +385,6 @@ def _answers_of(items: list[str]) -> dict[str, Any]:
 
 
 def _edit(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | None) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.requests.edit import KEEP, RequestEdit, edit_request
-
     if (args.lat is None) != (args.long is None):
         raise InputError(_("Give both --lat and --long, or --clear-coordinates."))
     coordinates: Any = KEEP
@@ -411,18 +418,11 @@ def _edit(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | 
 
 
 def _assign(rid: int, username: str, actor: StaffUser | None) -> ServiceRequest:
-    from desktop.models.requests import lifecycle
-    from desktop.models.staff.members import get_staff
-
     assignee = None if username.lower() == "nobody" else get_staff(username)
     return lifecycle.assign(rid, assignee, actor=actor)
 
 
 def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.requests.intake import RequestDraft, create_request, find_duplicates
-    from desktop.models.residents.contacts import CallerDetails, check_caller, one_on_file
-
     answers = _answers_of(args.attr)
     caller = CallerDetails(args.first_name, args.last_name, args.phone, args.email)
     contact_id = args.contact
@@ -463,8 +463,6 @@ def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
 
 
 def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.requests.detail import load_request_detail
 
     # the detail as the window shows it: a confidential reporter is masked the same way
     detail = load_request_detail(request.id, history_limit=None)
@@ -508,7 +506,6 @@ def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
     if detail.related:
         lines += ["", _("Related: {numbers}").format(numbers=", ".join(data["related"]))]
     lines += ["", _("History:")]
-    from desktop.models.vocab import STATUSES
 
     def change(h: Any) -> str:  # a status event's body is empty: what it says is its new status
         if h.kind != "status" or not h.new_value:
@@ -526,9 +523,6 @@ def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
 
 
 def _related(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | None) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.requests.links import link_related, related_requests, unlink_related
-
     if args.action == "unlink":
         unlink_related(request.id, args.other, actor=actor)
     else:
@@ -544,11 +538,6 @@ def _related(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser
 
 
 def _list(args: argparse.Namespace) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.requests.listing import COLUMN_KEYS, RequestFilter, RequestList
-    from desktop.models.requests.lookups import ids_by_code
-    from desktop.models.vocab import CHANNELS
-
     unknown = [v for v in args.channel if v not in CHANNELS]
     if unknown:
         raise InputError(
@@ -596,13 +585,6 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.residents.contacts import (
-        find_contacts,
-        primary_email,
-        primary_phone,
-    )
-
     def describe(contact: Any) -> dict[str, Any]:
         return {
             "id": contact.id,
@@ -624,7 +606,6 @@ def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             or _("Nobody found."),
         )
         return
-    from desktop.models.requests.detail import contact_history
 
     # the Counter's own history: a confidential report is left out for roles that may not
     # see it (that this resident reported a neighbour is itself the confidential part)
@@ -662,9 +643,6 @@ def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 def _attachments(
     args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | None
 ) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.requests import attachments as files
-
     def describe(info: files.AttachmentInfo) -> dict[str, Any]:
         return {
             "id": info.id,
@@ -727,9 +705,6 @@ def _attachments(
 
 
 def _merge(args: argparse.Namespace) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.residents.merge import merge_contacts
-
     result = merge_contacts(args.keep, args.other, actor=_actor(args))
     data = {
         "kept": result.kept.id,

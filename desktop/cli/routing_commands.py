@@ -6,10 +6,15 @@ import argparse
 from typing import Any
 
 from desktop.cli.arguments import record_id
+from desktop.cli.output import emit
 from desktop.cli.registry import command
 from desktop.i18n import _
+from desktop.models.catalog import routing
+from desktop.models.catalog.routing import RuleFields, describe_rule, route, rule_fields
+from desktop.models.requests.intake import service_type_by_code
 from desktop.models.storage.db import OpenedDatabase
-from desktop.models.storage.schema import RoutingRule
+from desktop.models.storage.schema import RoutingRule, StaffUser
+from desktop.models.town.addresses import normalize_address
 
 #: the options that set a rule's fields (RuleFields name: option name)
 _OPTIONS = {
@@ -85,8 +90,6 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def describe(rule: RoutingRule) -> dict[str, Any]:
-    from desktop.models.catalog.routing import rule_fields
-
     shown = rule_fields(rule)
     return {
         "id": rule.id,
@@ -105,17 +108,11 @@ def describe(rule: RoutingRule) -> dict[str, Any]:
 
 
 def _line(rule: RoutingRule) -> str:
-    from desktop.models.catalog.routing import describe_rule
-
     off = "" if rule.active else _(" (off)")
     return f"{rule.position:>3}. #{rule.id} {rule.name}{off}: {describe_rule(rule)}"
 
 
 def routing_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.catalog import routing
-    from desktop.models.catalog.routing import RuleFields
-
     if args.action == "try":
         _try(args)
         return
@@ -163,12 +160,6 @@ def routing_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def _try(args: argparse.Namespace) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.catalog.routing import route
-    from desktop.models.requests.intake import service_type_by_code
-    from desktop.models.storage.schema import StaffUser
-    from desktop.models.town.addresses import normalize_address
-
     service_type = service_type_by_code(args.type)
     decision = route(
         service_type, args.description, normalize_address(args.address).street, args.zip

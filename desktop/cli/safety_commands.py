@@ -9,23 +9,27 @@ a terminal when the keyring has none.
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.opening import ask_password, offer_to_remember, open_for_cli
+from desktop.cli.output import emit
 from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models.admin import backups
+from desktop.models.admin.maintenance import vacuum
+from desktop.models.admin.pg_migrate import migrate_to_postgres
 from desktop.models.errors import InputError, KnownError, PasswordNeeded
 from desktop.models.setup.opening import open_database
 from desktop.models.storage import integrity, sessions
 from desktop.models.storage.db import (
-    OpenedDatabase,
     close_database,
     is_postgres_url,
     postgres_address,
+)
+from desktop.models.storage.secret_store import (
+    database_password,
 )
 from desktop.paths import AppPaths
 
@@ -69,57 +73,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     move.add_argument("url", metavar="URL", help=_("postgresql://user@host:port/name"))
 
 
-def open_for_cli(target: str, **options: Any) -> OpenedDatabase:
-    """`open_database`, asking for the PostgreSQL password at a terminal when one is needed
-    (and saying on standard error when the schema is upgraded: a minute on a big town)."""
-    options.setdefault("upgrading", _say_upgrading)
-    try:
-        return open_database(target, **options)
-    except PasswordNeeded:
-        password = ask_password(target)
-        if password is None:
-            raise
-        opened = open_database(target, password=password, **options)
-        _offer_to_remember(target, password)
-        return opened
-
-
-def _say_upgrading(sentence: str) -> None:
-    print(sentence, file=sys.stderr, flush=True)
-
-
-def ask_password(target: str) -> str | None:
-    """The password typed at the terminal, or None when there is no terminal to ask at."""
-    if not (is_postgres_url(target) and sys.stdin.isatty()):
-        return None
-    from desktop.models.storage.secret_store import account
-
-    try:
-        return getpass.getpass(_("Password for {account}: ").format(account=account(target)))
-    except EOFError:  # Ctrl-D: no password
-        return None
-
-
-def _offer_to_remember(target: str, password: str) -> None:
-    from desktop.models.storage.secret_store import keyring_usable, remember_database_password
-
-    if not keyring_usable():
-        print(
-            _("No secure keyring on this computer: the password was not stored."),
-            file=sys.stderr,
-        )
-        return
-    try:
-        answer = input(_("Remember the password in this computer's keyring? [y/N] "))
-    except EOFError:
-        answer = ""
-    if answer.strip().lower() in {"y", "yes"}:
-        remember_database_password(target, password)
-
-
 def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
-    from desktop.cli.commands import emit
-
     emit(args, data, text)
 
 
@@ -241,8 +195,6 @@ def cmd_sessions(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
 
 
 def cmd_vacuum(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
-    from desktop.models.admin.maintenance import vacuum
-
     opened = open_for_cli(target, create=False)
     try:
         if opened.read_only:
@@ -255,9 +207,6 @@ def cmd_vacuum(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
 
 
 def cmd_migrate_to(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
-    from desktop.models.admin.pg_migrate import migrate_to_postgres
-    from desktop.models.storage.secret_store import database_password
-
     source = _file(target, _("migrate-to"))
     if not is_postgres_url(args.url):
         raise InputError(_("Give the server as postgresql://user@host:port/name."))
@@ -272,7 +221,7 @@ def cmd_migrate_to(args: argparse.Namespace, target: str, paths: AppPaths) -> in
         if password is None:
             raise
         report = migrate_to_postgres(source, args.url, password, actor=args.signed_in)
-        _offer_to_remember(args.url, password)
+        offer_to_remember(args.url, password)
     lines = [_("Copied {source} to {target}:").format(source=report.source, target=report.target)]
     lines += [
         f"  {t.table:<22} {t.source_rows:>9,} → {t.target_rows:>9,}  "
@@ -304,19 +253,3 @@ COMMANDS = tuple(
     command(name, own_opening=handler, reads={""} if name in ("check", "sessions") else ())
     for name, handler in _HANDLERS.items()
 )
-
-
-def run(args: argparse.Namespace, paths: AppPaths) -> int:
-    """Run one of these commands; a known error is one line on stderr and exit status 1."""
-    from desktop.cli.commands import database_target
-
-    target = database_target(args, paths)
-    try:
-        return _HANDLERS[args.command](args, target, paths)
-    except KnownError as exc:
-        log.info("command %s failed: %s (%s)", args.command, exc, exc.detail)
-        print(f"frontcounter: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(_("frontcounter: interrupted; nothing half-written was kept."), file=sys.stderr)
-        return 130

@@ -10,15 +10,31 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.output import emit
 from desktop.cli.registry import command
 from desktop.i18n import _
-from desktop.models.errors import InputError
+from desktop.models.admin import backups, readiness
+from desktop.models.documents import letter_templates, responses
+from desktop.models.errors import InputError, NotFound
+from desktop.models.staff import permissions
 from desktop.models.storage.db import OpenedDatabase
+from desktop.models.town import settings
+from desktop.models.town.settings import (
+    EDITABLE,
+    all_settings,
+    check_logo,
+    get_logo,
+    setting_labels,
+)
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
-    from desktop.models.town.settings import EDITABLE
+    _add_settings_parser(commands, common)
+    _add_checklist_parser(commands, common)
+    _add_responses_parser(commands, common)
 
+
+def _add_settings_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     settings = commands.add_parser("settings", help=_("the town's settings, logo and letters"))
     actions = settings.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("show", parents=[common], help=_("every setting"))
@@ -49,8 +65,6 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _logo_facts() -> dict[str, Any] | None:
-    from desktop.models.town.settings import check_logo, get_logo
-
     logo = get_logo()
     if logo is None:
         return None
@@ -62,9 +76,6 @@ def _logo_facts() -> dict[str, Any] | None:
 
 
 def _show() -> tuple[dict[str, Any], str]:
-    from desktop.models.documents import letter_templates
-    from desktop.models.town.settings import EDITABLE, all_settings, setting_labels
-
     values = all_settings()
     labels = setting_labels()
     data: dict[str, Any] = {key: values[key] for key in EDITABLE}
@@ -110,10 +121,6 @@ def _letter_body(args: argparse.Namespace) -> str:
 
 
 def settings_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.documents import letter_templates
-    from desktop.models.town import settings
-
     if args.action == "show":
         emit(args, *_show())
     elif args.action == "set":
@@ -157,7 +164,7 @@ def settings_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         )
 
 
-def add_checklist_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+def _add_checklist_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     checklist = commands.add_parser(
         "checklist",
         parents=[common],
@@ -176,10 +183,6 @@ def add_checklist_parser(commands: Any, common: argparse.ArgumentParser) -> None
 
 
 def checklist_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.admin import backups, readiness
-    from desktop.models.staff import permissions
-
     if args.action == "confirm":
         readiness.confirm(args.key, actor=permissions.current_user(), undo=args.undo)
     root = backups.backup_root()
@@ -201,7 +204,7 @@ def checklist_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     )
 
 
-def add_responses_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+def _add_responses_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     saved = commands.add_parser(
         "responses", help=_("saved responses: the updates and closing notes sent again and again")
     )
@@ -226,11 +229,6 @@ def add_responses_parser(commands: Any, common: argparse.ArgumentParser) -> None
 
 
 def responses_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    from desktop.cli.commands import emit
-    from desktop.models.documents import responses
-    from desktop.models.errors import NotFound
-    from desktop.models.staff import permissions
-
     actor = permissions.current_user()
     if args.action == "set":
         types = [t.strip() for t in args.types.split(",") if t.strip()]

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    PageTemplate,
+    Table,
+    TableStyle,
+)
 
 from desktop.i18n import _
 from desktop.printing.data import PageSetup
@@ -27,9 +35,12 @@ from desktop.printing.styles import (
     GREY,
     MARGIN,
     clip,
+    logo_reader,
     page_size,
+    para,
     plain,
     register_fonts,
+    style,
 )
 
 FOOTER_HEIGHT = 14.0
@@ -212,10 +223,6 @@ def letterhead(
     setup: PageSetup, *, size: float = 13, contact_size: float = 8.5, logo_size: float = 0.6 * 72
 ) -> Flowable:
     """The town's logo, name and contact line, for the top of a document (sizes in points)."""
-    from reportlab.platypus import Image, Table, TableStyle
-
-    from desktop.printing.styles import logo_reader, para, style
-
     town = setup.town
     # clipped: a letterhead never runs onto a second page, whatever was typed in the settings
     contact = "  ·  ".join(
@@ -240,8 +247,6 @@ def letterhead(
 
 
 def _tight() -> Any:
-    from reportlab.platypus import TableStyle
-
     return TableStyle(
         [
             ("LEFTPADDING", (0, 0), (-1, -1), 0),

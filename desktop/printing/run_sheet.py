@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -12,28 +11,9 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from desktop.i18n import _, ngettext
 from desktop.printing.data import PageSetup, RunSheetData, WorkOrderData
 from desktop.printing.layout import PageMark, build, letterhead
+from desktop.printing.route import in_route_order
 from desktop.printing.styles import FONT, GREY, LIGHT, clip, para, style
 from desktop.printing.work_order import day, order_break, work_order_doc, work_order_story
-
-_FIRST_NUMBER = re.compile(r"^\s*(\d+)")
-
-
-def route_key(order: WorkOrderData) -> tuple[str, int, str, str]:
-    """Street, then house number, so a crew drives each street once."""
-    street = (order.street or _street_of(order.address)).casefold()
-    number = order.house_number
-    if number is None:
-        found = _FIRST_NUMBER.match(order.address)
-        number = int(found.group(1)) if found else 0
-    return (street or "\uffff", number, order.address.casefold(), order.tracking_number)
-
-
-def _street_of(address: str) -> str:
-    return _FIRST_NUMBER.sub("", address).strip(" ,")
-
-
-def in_route_order(orders: list[WorkOrderData]) -> list[WorkOrderData]:
-    return sorted(orders, key=route_key)
 
 
 def crew_name(sheet: RunSheetData) -> str:

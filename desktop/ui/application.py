@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlparse
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -25,21 +26,26 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME, __version__
 from desktop.i18n import _
-from desktop.models.admin import backups
+from desktop.models.admin import backups, privacy
 from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
 from desktop.models.setup.first_run import needs_first_run
 from desktop.models.setup.opening import open_database
-from desktop.models.staff import audit_witness
+from desktop.models.staff import audit_witness, permissions, signin
 from desktop.models.storage import sessions
 from desktop.models.storage.db import (
     DbKind,
     OpenedDatabase,
     close_database,
     is_postgres_url,
+    mark_damaged,
     moved_to_server,
     refuse_a_missing_file,
     without_password,
 )
+from desktop.models.storage.integrity import quick_check_file
+from desktop.models.storage.schema import database
+from desktop.models.storage.secret_store import account, keyring_usable, remember_database_password
+from desktop.models.town.settings import get_setting
 from desktop.paths import AppPaths
 from desktop.ui.background import BackgroundOp, Progress
 from desktop.ui.crash import ExceptionHook
@@ -105,8 +111,6 @@ class AppController:
         remembered without it."""
         clean = without_password(target)
         if clean != target:
-            from urllib.parse import unquote, urlparse
-
             self.passwords[clean] = unquote(urlparse(target).password or "")
             target = clean
 
@@ -179,12 +183,6 @@ class AppController:
         self._upgrade_notice = None
 
     def _ask_password(self, target: str) -> str:
-        from desktop.models.storage.secret_store import (
-            account,
-            keyring_usable,
-            remember_database_password,
-        )
-
         typed, ok = QInputDialog.getText(
             None,
             APP_NAME,
@@ -209,8 +207,6 @@ class AppController:
         self.worked_in = self.opened
         self._note_audit_head()
         if not self.opened.read_only:
-            from desktop.models.staff import permissions
-
             user = permissions.current_user()
             try:
                 sessions.start(user.username if user else None, user.full_name if user else "")
@@ -230,8 +226,6 @@ class AppController:
 
     def _apply_retention(self, opened: OpenedDatabase) -> None:
         from PySide6.QtCore import Qt
-
-        from desktop.models.admin import privacy
 
         if opened is not self.opened:
             return  # another database was opened meanwhile
@@ -277,7 +271,6 @@ class AppController:
     def _check_in_background(self) -> None:
         """quick_check of a large file while the clerk works (docs/RELIABILITY.md rule 8); damage
         found makes the file read-only at once, with the banner, keeping what is on screen."""
-        from desktop.models.storage.integrity import quick_check_file
 
         assert self.opened is not None and self.opened.path is not None
         path = self.opened.path
@@ -309,8 +302,6 @@ class AppController:
         log.info("background check interrupted by closing")
 
     def _checked(self, path: str, problems: list[str]) -> None:
-        from desktop.models.storage.db import mark_damaged
-
         opened = self.opened
         if opened is None or str(opened.path) != path or not opened.check_pending:
             return  # another database was opened meanwhile
@@ -405,7 +396,6 @@ class AppController:
                 target = chosen
         first_admin = None
         if self.interactive and needs_first_run():
-            from desktop.models.town.settings import get_setting
             from desktop.ui.first_run import FirstRunDialog
 
             dialog = FirstRunDialog(get_setting("town.name"))
@@ -433,8 +423,6 @@ class AppController:
 
         Without a window (--smoke-test, --no-err-windows) and no --user, the window opens with
         nobody signed in, and the core refuses every change."""
-        from desktop.models.staff import permissions, signin
-        from desktop.models.town.settings import get_setting
 
         assert self.opened is not None
         permissions.acting_as(None)
@@ -463,7 +451,6 @@ class AppController:
 
     def sign_out(self) -> None:
         """Sign out (the remembered sign-in on this PC ends) and let the next person sign in."""
-        from desktop.models.staff import permissions, signin
 
         assert self.opened is not None
         try:
@@ -556,7 +543,6 @@ class AppController:
 
     def switch(self, target: str, create: bool, shared: bool = False) -> None:
         """Open another database; on failure the current one stays open and nothing changes."""
-        from desktop.models.staff import permissions
 
         previous = self.opened
         # who is signed in belongs to the database open now: a new one is set up (or an older
@@ -582,8 +568,6 @@ class AppController:
                 self._put_back(previous, opened, was_signed_in)
                 return
         if previous is not None:  # still bound to the previous file for a moment: say goodbye
-            from desktop.models.storage.schema import database
-
             now_open = database.obj
             database.initialize(previous.db)
             self._before_close()
@@ -615,8 +599,6 @@ class AppController:
     ) -> None:
         """A switch given up before the window changed: the new database closed, the one open
         before bound again with whoever was signed in to it."""
-        from desktop.models.staff import permissions
-        from desktop.models.storage.schema import database
 
         close_database(opened)
         if previous is not None:

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
+from desktop.models.admin import backups
 from desktop.models.errors import KnownError
 from desktop.models.staff import audit
+from desktop.models.storage.db import current_path
 from desktop.ui.day_edit import DayEdit
 from desktop.ui.messages import messages
 
@@ -206,9 +208,6 @@ class AuditPage(QWidget):
 
     def verify(self) -> None:
         try:
-            from desktop.models.admin import backups
-            from desktop.models.storage.db import current_path
-
             root, path = backups.backup_root(), current_path()
             folder = backups.folder_for(root, path) if root and path else None
             verdict = audit.verify(backup_folder=folder)

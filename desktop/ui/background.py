@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desktop import APP_NAME
@@ -146,7 +146,6 @@ class BackgroundOp(QObject):
         that must finish before the caller goes on: the backup taken on closing)."""
         if self.done:
             return
-        from PySide6.QtCore import QEventLoop
 
         loop = QEventLoop()  # the ending comes through this loop: it cannot come before it runs
         self.finished.connect(loop.quit)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desktop.i18n import _
 from desktop.models.errors import KnownError
+from desktop.models.knowledge import articles as knowledge
 from desktop.models.knowledge import placeholders as kb_placeholders
 from desktop.ui.html import esc, paragraphs
 
@@ -86,8 +87,6 @@ class ArticleView(QTextBrowser):
         Without `audience`, the article's own audience is looked up."""
         self.article_id = article_id
         if audience is None:
-            from desktop.models.knowledge import articles as knowledge
-
             try:
                 audience = knowledge.get_article(article_id).audience
             except KnownError:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -41,11 +42,13 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.models.documents.gather import tracking_numbers
 from desktop.models.errors import DatabaseReadOnly, InputError, KnownError
+from desktop.models.knowledge.articles import call_script, get_article, related_type_codes, render
 from desktop.models.knowledge.triage import triage
 from desktop.models.requests.detail import contact_history
 from desktop.models.requests.intake import (
     RequestDraft,
     add_follower,
+    check_draft,
     create_request,
     find_duplicates,
     log_question,
@@ -56,6 +59,7 @@ from desktop.models.requests.lookups import find_types, known_addresses, type_na
 from desktop.models.requests.tracking import looks_like_tracking
 from desktop.models.residents.contacts import CallerDetails, find_contacts, primary_phone
 from desktop.models.residents.contacts_text import looks_like_email, looks_like_phone
+from desktop.models.residents.merge import merge_contacts
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import ServiceRequest, ServiceType, StaffUser
 from desktop.models.town.addresses import as_written
@@ -525,7 +529,6 @@ class CounterPage(QWidget):
 
     def merge_other_record(self, other_id: int | None = None) -> bool:
         """Fold a second record of the chosen resident into theirs (requests, numbers, notes)."""
-        from desktop.models.residents.merge import merge_contacts
 
         keep_id = self.contact_id
         if keep_id is None:
@@ -551,7 +554,6 @@ class CounterPage(QWidget):
         return True
 
     def _ask_other_record(self, keep_id: int) -> int | None:
-        from PySide6.QtWidgets import QInputDialog
 
         text, ok = QInputDialog.getText(
             self, _("Merge records"), _("Phone, name or email of the other record:")
@@ -738,8 +740,6 @@ class CounterPage(QWidget):
             self.open_article(int(article_id))
 
     def open_article(self, article_id: int) -> None:
-        from desktop.models.knowledge.articles import get_article, related_type_codes, render
-
         try:
             article = get_article(article_id)
             related = type_names(related_type_codes(article_id))
@@ -793,7 +793,6 @@ class CounterPage(QWidget):
         self.safety_ack.setChecked(False)
         self.safety.setVisible(bool(kind.safety_notice.strip()))
         self.notice.setText(kind.service_notice)
-        from desktop.models.knowledge.articles import call_script, render
 
         steps = [
             {**step, "ask": render(step["ask"]), "if_yes": render(step.get("if_yes", ""))}
@@ -930,8 +929,6 @@ class CounterPage(QWidget):
             return
         draft = self.draft()
         try:
-            from desktop.models.requests.intake import check_draft
-
             check_draft(draft)
         except InputError as exc:
             self.show_error(str(exc))

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from desktop import __version__
 from desktop.models.errors import KnownError
+from desktop.ui.crash_dialog import CrashDialog
+from desktop.ui.messages import messages
 
 if TYPE_CHECKING:
     from desktop.ui.crash_dialog import CrashDialog
@@ -43,8 +45,6 @@ class ExceptionHook:
         self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
     ) -> None:
         if isinstance(exc, KnownError):
-            from desktop.ui.messages import messages
-
             messages.error(None, exc)
             return
         report = crash_report(exc_type, exc, tb)
@@ -53,7 +53,6 @@ class ExceptionHook:
         if not self.windows:
             sys.stderr.write(report)
             return
-        from desktop.ui.crash_dialog import CrashDialog
 
         dialog = CrashDialog(report)
         self.dialogs.append(dialog)

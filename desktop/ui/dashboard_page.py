@@ -45,10 +45,13 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.models import clock
+from desktop.models.documents import gather as documents
 from desktop.models.errors import KnownError
 from desktop.models.reports import citistat, goals
 from desktop.models.reports.citistat import Bar, Dashboard, Period, Share
+from desktop.models.reports.council import monthly_report
 from desktop.models.requests.listing import RequestFilter
+from desktop.models.requests.lookups import active_types
 from desktop.models.staff import permissions
 from desktop.ui.day_edit import DayEdit
 from desktop.ui.html import esc as escape
@@ -883,8 +886,6 @@ class DashboardPage(QWidget):
     def council_report(self, month: str | None = None, **options: Any) -> Any:
         """Preview (and print or save) the council report of the chosen month, or of the
         last whole month when a span is chosen."""
-        from desktop.models.documents import gather as documents
-        from desktop.models.reports.council import monthly_report
         from desktop.printing.council_report import build_council_report
         from desktop.ui.print_preview import PrintJob
 
@@ -913,7 +914,6 @@ class GoalsDialog(QDialog):
 
     def __init__(self, staff: Callable[[], Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from desktop.models.requests.lookups import active_types
 
         self.staff = staff
         self.setWindowTitle(_("Service goals"))

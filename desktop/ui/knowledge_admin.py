@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _, ngettext
 from desktop.models.errors import KnownError
 from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import exchange as kb_exchange
 from desktop.models.knowledge import placeholders as kb_placeholders
 from desktop.models.requests.lookups import active_types
 from desktop.models.storage.schema import StaffUser
@@ -215,7 +216,7 @@ class SynonymsDialog(_Editor):
     def load(self) -> None:
         self.words.setRowCount(0)
         self.seen = knowledge.synonyms_seen()
-        for row in knowledge.synonym_rows():
+        for row in kb_exchange.synonym_rows():
             self.words.add_row([row["term"], ", ".join(row["synonyms"])])
 
     def save(self) -> None:

@@ -46,12 +46,16 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.models.errors import KnownError
 from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import exchange as kb_exchange
 from desktop.models.knowledge import placeholders as kb_placeholders
 from desktop.models.knowledge import search as kb_search
+from desktop.models.requests.lookups import active_types
 from desktop.models.storage.schema import StaffUser
 from desktop.ui.counter_answers import UNFILLED_COLOUR, mark_unfilled, staff_only_html
 from desktop.ui.day_edit import DayEdit
+from desktop.ui.knowledge_admin import CallScriptDialog, PlaceholdersDialog, SynonymsDialog
 from desktop.ui.messages import messages
+from desktop.ui.pickers import fill_departments_and_staff
 
 if TYPE_CHECKING:
     from desktop.ui.print_preview import PrintJob
@@ -378,17 +382,14 @@ class KnowledgePage(QWidget):
     # -- call scripts and synonyms (supervisors) ---------------------------------------------
 
     def edit_call_scripts(self) -> None:
-        from desktop.ui.knowledge_admin import CallScriptDialog
 
         CallScriptDialog(self.staff, self).open()
 
     def edit_synonyms(self) -> None:
-        from desktop.ui.knowledge_admin import SynonymsDialog
 
         SynonymsDialog(self).open()
 
     def edit_placeholders(self) -> None:
-        from desktop.ui.knowledge_admin import PlaceholdersDialog
 
         dialog = PlaceholdersDialog(self.staff, self)
         dialog.finished.connect(lambda _result: self._placeholders_changed())
@@ -431,7 +432,6 @@ class KnowledgePage(QWidget):
     def import_from(self, path: Path) -> None:
         """Import a knowledge base file as the signed-in clerk; the status line says what was
         imported and what was left out."""
-        from desktop.models.knowledge import exchange as kb_exchange
 
         try:
             result = kb_exchange.import_articles(path, self.staff())
@@ -447,7 +447,7 @@ class KnowledgePage(QWidget):
         )
         if name:
             try:
-                count = knowledge.export_articles(Path(name))
+                count = kb_exchange.export_articles(Path(name))
             except KnownError as error:
                 messages.error(self, error)
                 return
@@ -588,8 +588,6 @@ class ArticleEditor(QWidget):
 def _editor_pickers(editor: ArticleEditor) -> None:
     """The request types, departments and staff, read for the editor's pickers (a value the
     article has that is no longer active is kept, marked, so saving does not drop it)."""
-    from desktop.models.requests.lookups import active_types
-    from desktop.ui.pickers import fill_departments_and_staff
 
     fill_departments_and_staff(
         editor.department,

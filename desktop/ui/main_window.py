@@ -30,9 +30,22 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME, __version__
 from desktop.i18n import _
+from desktop.models import clock
+from desktop.models.documents.gather import find_by_reference
 from desktop.models.errors import KnownError
-from desktop.models.storage.db import DbKind, OpenedDatabase
+from desktop.models.requests.listing import RequestFilter
+from desktop.models.requests.my_work import my_work
+from desktop.models.staff.permissions import can, current_user
+from desktop.models.storage.db import (
+    DbKind,
+    OpenedDatabase,
+    data_version,
+    is_postgres_url,
+    moved_to_server,
+)
+from desktop.models.storage.schema import database
 from desktop.models.town.settings import get_setting
+from desktop.models.vocab import ROLES
 from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
 
@@ -131,8 +144,6 @@ class MainWindow(QMainWindow):
     }
 
     def area_allowed(self, index: int) -> bool:
-        from desktop.models.staff.permissions import can
-
         action = self.AREA_ACTIONS.get(index)
         return action is None or can(self.staff(), action)
 
@@ -153,7 +164,6 @@ class MainWindow(QMainWindow):
 
     def show_requests(self, title: str, filters: object) -> None:
         """The Requests area listing exactly these requests (a Dashboard number's)."""
-        from desktop.models.requests.listing import RequestFilter
 
         assert isinstance(filters, RequestFilter)
         self.show_page(1)
@@ -217,8 +227,6 @@ class MainWindow(QMainWindow):
             return None
 
     def _my_work_seen(self) -> None:
-        from desktop.models import clock
-
         user = self.staff()
         if user is not None:
             self.prefs.set_my_work_seen(
@@ -229,7 +237,6 @@ class MainWindow(QMainWindow):
     def update_my_work(self) -> None:
         """The Requests area's line down the side counts my open requests, the new ones for my
         department and those gone overdue since I last looked (refreshed as others save)."""
-        from desktop.models.requests.my_work import my_work
 
         item = self.nav.item(1)
         user = self.staff()
@@ -370,7 +377,6 @@ class MainWindow(QMainWindow):
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
         user = self.staff()
-        from desktop.models.vocab import ROLES
 
         self.signed_in = QLabel(
             _("Signed in: {name} ({role})  ").format(
@@ -410,7 +416,6 @@ class MainWindow(QMainWindow):
 
     def staff(self) -> StaffUser | None:
         """Who is signed in at this workstation (recorded as the actor of every change)."""
-        from desktop.models.staff.permissions import current_user
 
         return current_user()
 
@@ -427,7 +432,6 @@ class MainWindow(QMainWindow):
         """A scanner's burst where no page takes scans of its own: that request, from anywhere
         (what was typed where the cursor was is kept as it was). A number not found is said in
         the status bar with a beep, and the clerk stays where they were."""
-        from desktop.models.documents.gather import find_by_reference
 
         try:
             find_by_reference(number)
@@ -456,7 +460,6 @@ class MainWindow(QMainWindow):
     def _watch_other_clerks(self) -> None:
         """Notice other clerks' saves (docs/RELIABILITY.md rule 6) and show them without a
         restart."""
-        from desktop.models.storage.db import data_version
 
         try:
             self._data_version = data_version()
@@ -469,8 +472,6 @@ class MainWindow(QMainWindow):
 
     def check_for_changes(self) -> bool:
         """Refresh the open lists if another clerk saved something. True when it did."""
-        from desktop.models.storage.db import data_version
-        from desktop.models.storage.schema import database
 
         if database.obj is not self.opened.db:
             # a window left over from a database no longer open (closed, not yet deleted) reads
@@ -609,7 +610,6 @@ class MainWindow(QMainWindow):
     def _server_to_offer(self) -> str:
         """The server last typed in this window, the one this file's town moved to, or the
         last one opened here."""
-        from desktop.models.storage.db import is_postgres_url, moved_to_server
 
         if self._typed_server:
             return self._typed_server

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtWidgets import QDialog, QMessageBox
+
 from desktop.i18n import _
 from desktop.models.errors import KnownError
 
@@ -34,7 +36,6 @@ class Messages:
         )
         if not self.windows:
             return
-        from PySide6.QtWidgets import QMessageBox
 
         icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
@@ -75,7 +76,6 @@ class Messages:
             log.info("%s: %s (answered yes: no windows)", title, text)
             on_yes()
             return
-        from PySide6.QtWidgets import QMessageBox
 
         yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
         box = QMessageBox(QMessageBox.Icon.Question, title, text, yes | no, parent)
@@ -90,7 +90,6 @@ class Messages:
             dialog.deleteLater()
             on_accept()
             return
-        from PySide6.QtWidgets import QDialog
 
         accepted = QDialog.DialogCode.Accepted.value
         self._open(dialog, lambda result: on_accept() if result == accepted else None)

@@ -7,6 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from desktop.models.storage.db import without_password
+
 #: every preference and its default, declared in one place
 DEFAULTS: dict[str, Any] = {
     "window/geometry": None,
@@ -57,8 +59,6 @@ class Prefs:
         self.qsettings.setValue(key, value)
 
     def remember_database(self, target: str, *, shared: bool = False) -> None:
-        from desktop.models.storage.db import without_password
-
         target = without_password(target)  # never a secret in the INI file
         recent = [target] + [t for t in self.get("databases/recent") if t != target]
         self.set("databases/recent", recent[:MAX_RECENT])
@@ -84,23 +84,16 @@ class Prefs:
     def last_user(self, location: str) -> str:
         """Who last signed in to this town here ("" for a town nobody has): another town's
         staff member is never offered."""
-        from desktop.models.storage.db import without_password
 
         return self._keyed("signin/last").get((without_password(location),), "")
 
     def set_last_user(self, location: str, username: str) -> None:
-        from desktop.models.storage.db import without_password
-
         self._set_keyed("signin/last", (without_password(location),), username)
 
     def my_work_seen(self, location: str, username: str) -> str:
-        from desktop.models.storage.db import without_password
-
         return self._keyed("mywork/seen").get((without_password(location), username), "")
 
     def set_my_work_seen(self, location: str, username: str, moment: str) -> None:
-        from desktop.models.storage.db import without_password
-
         self._set_keyed("mywork/seen", (without_password(location), username), moment)
 
     def sync(self) -> None:

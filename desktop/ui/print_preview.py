@@ -41,8 +41,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import printing
 from desktop.i18n import _, ngettext
+from desktop.models.documents import gather as documents
 from desktop.models.errors import KnownError
+from desktop.models.staff import permissions
+from desktop.models.storage.safe_files import write_whole
 from desktop.ui.background import BackgroundOp
 from desktop.ui.messages import messages
 
@@ -209,8 +213,6 @@ class PrintPreviewDialog(QDialog):
     # -- saving -----------------------------------------------------------------------------
 
     def save_pdf(self) -> None:
-        from desktop.models.storage.safe_files import write_whole
-
         path = self.ask_save_path(self, self.suggested_name)
         if path is None:
             return
@@ -326,9 +328,6 @@ def print_work_orders(
 ) -> PrintJob | None:
     """Preview and print the work orders of these requests (at most MAX_SELECTED_ORDERS),
     read and built in the worker."""
-    from desktop import printing
-    from desktop.models.documents import gather as documents
-    from desktop.models.staff import permissions
 
     def start() -> PrintJob:
         documents.refuse_large_selection(len(request_ids))
@@ -358,9 +357,6 @@ def print_run_sheet(
 ) -> PrintJob | None:
     """Preview and print a department's (or a crew member's, or both) packet for a day, read
     and built in the worker."""
-    from desktop import printing
-    from desktop.models.documents import gather as documents
-    from desktop.models.staff import permissions
 
     ids: list[int] = []  # the orders the worker read: the ones a print records
 
@@ -389,8 +385,6 @@ def print_receipt(
     parent: QWidget | None, request_id: int, actor: Any = None, **options: Any
 ) -> PrintJob | None:
     """Preview and print the resident's receipt."""
-    from desktop import printing
-    from desktop.models.documents import gather as documents
 
     def start() -> PrintJob:
         setup = documents.page_setup()
@@ -411,8 +405,6 @@ def print_letter(
     parent: QWidget | None, request_id: int, template: str, actor: Any = None, **options: Any
 ) -> PrintJob | None:
     """Preview and print a letter to the resident from one of the town's templates."""
-    from desktop import printing
-    from desktop.models.documents import gather as documents
 
     def start() -> PrintJob:
         setup = documents.page_setup()
@@ -435,8 +427,6 @@ def print_letter(
 def print_faq_binder(parent: QWidget | None, **options: Any) -> PrintJob | None:
     """Preview and print every public FAQ article by topic, with contents (for the day the
     computers are down), read and built in the worker."""
-    from desktop import printing
-    from desktop.models.documents import gather as documents
 
     def start() -> PrintJob:
         return PrintJob(

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QInputDialog,
@@ -31,15 +32,29 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
+from desktop.models.admin import privacy
+from desktop.models.documents.gather import letter_templates
+from desktop.models.documents.responses import offered
 from desktop.models.errors import ConflictError, KnownError
 from desktop.models.requests import lifecycle
+from desktop.models.requests.attachments import (
+    add_attachment_file,
+    delete_attachment,
+    get_attachment,
+    human_size,
+    save_attachment,
+)
 from desktop.models.requests.detail import RequestDetail, RequestLine, load_request_detail
+from desktop.models.requests.edit import edit_request
+from desktop.models.requests.links import link_related
 from desktop.models.requests.lookups import active_staff
 from desktop.models.staff import permissions
 from desktop.models.storage.schema import ServiceRequest, StaffUser
 from desktop.models.vocab import CHANNELS, EVENT_KINDS, PRIORITIES, RESOLUTIONS, STATUSES
+from desktop.ui.conflict_dialog import ConflictDialog
 from desktop.ui.html import esc, paragraphs, when
 from desktop.ui.messages import messages
+from desktop.ui.request_edit_dialog import RequestEditDialog
 
 if TYPE_CHECKING:
     from desktop.models.requests.edit import RequestEdit
@@ -381,8 +396,6 @@ class RequestDetailPane(QWidget):
             )
             parts.append(f"<h4>{esc(_('Also reported by'))}</h4><ul>{items}</ul>")
         if detail.attachments:
-            from desktop.models.requests.attachments import human_size
-
             items = "".join(
                 "<p>"
                 + (f"<img src='thumb:{a.id}'><br>" if a.thumbnail else "")
@@ -432,7 +445,6 @@ class RequestDetailPane(QWidget):
 
     def edit_details(self) -> RequestEditDialog | None:
         """The form that corrects the request's words, place, type and answers."""
-        from desktop.ui.request_edit_dialog import RequestEditDialog
 
         if self.detail is None:
             return None
@@ -443,7 +455,6 @@ class RequestDetailPane(QWidget):
 
     def _save_edit(self, dialog: RequestEditDialog, edit: RequestEdit) -> bool:
         """True when saved; a refusal is shown in the dialog, which keeps what was typed."""
-        from desktop.models.requests.edit import edit_request
 
         request = self.request
         if request is None:
@@ -476,7 +487,6 @@ class RequestDetailPane(QWidget):
 
     def attach_file(self, path: str | None = None) -> bool:
         """Store a photo or document with the request (a thumbnail is made for images)."""
-        from desktop.models.requests.attachments import add_attachment_file
 
         request = self.request
         if request is None:
@@ -495,8 +505,6 @@ class RequestDetailPane(QWidget):
         return True
 
     def save_attachment(self, attachment_id: int, path: str | None = None) -> bool:
-        from desktop.models.requests.attachments import get_attachment, save_attachment
-
         try:
             if path is None:
                 path = self.choose_file(True, get_attachment(attachment_id).filename)
@@ -512,7 +520,6 @@ class RequestDetailPane(QWidget):
         """A public-records release (JSON) of this request or of everything about its resident,
         with confidential reporters and staff-only notes left out (the town's own full copy is
         `frontcounter privacy export --no-redact`)."""
-        from desktop.models.admin import privacy
 
         detail = self.detail
         if detail is None:
@@ -550,8 +557,6 @@ class RequestDetailPane(QWidget):
         return True
 
     def remove_attachment(self, attachment_id: int) -> None:
-        from desktop.models.requests.attachments import delete_attachment
-
         request = self.request
         if request is None:
             return
@@ -568,7 +573,6 @@ class RequestDetailPane(QWidget):
 
     def choose_file(self, saving: bool, name: str, title: str = "") -> str:
         """A file to attach, or where to save a copy ("" when cancelled). Tests replace it."""
-        from PySide6.QtWidgets import QFileDialog
 
         if saving:
             path, _filter = QFileDialog.getSaveFileName(self, title or _("Save a copy"), name)
@@ -602,7 +606,6 @@ class RequestDetailPane(QWidget):
         self, error: ConflictError, action: Callable[[int | None], Any], what: str
     ) -> None:
         """Both versions side by side; the clerk keeps theirs or applies this change on top."""
-        from desktop.ui.conflict_dialog import ConflictDialog
 
         seen = self.request  # the copy the clerk was looking at, before showing the newer one
         request_id = seen.id if seen is not None else None
@@ -806,7 +809,6 @@ class RequestDetailPane(QWidget):
 
     def _offered(self, kind: str) -> list[tuple[str, str]]:
         """The town's saved responses of this kind for the request shown, filled in."""
-        from desktop.models.documents.responses import offered
 
         request = self.request
         if request is None:
@@ -828,7 +830,6 @@ class RequestDetailPane(QWidget):
 
     def link_related(self, other: str | None = None) -> bool:
         """Link another request as related (both stay open; each one's detail lists the other)."""
-        from desktop.models.requests.links import link_related
 
         request = self.request
         if request is None:
@@ -876,16 +877,15 @@ class RequestDetailPane(QWidget):
 
     def print_receipt(self) -> Any:
         """The receipt again (the resident lost it, or asks at the window)."""
-        from desktop.ui import print_preview
 
         if self.request is None:
             return None
+        from desktop.ui import print_preview  # printing loads when first used
+
         return print_preview.print_receipt(self, self.request.id, self._actor())
 
     def print_letter(self) -> Any:
         """A letter to the resident from one of the town's templates, chosen by name."""
-        from desktop.models.documents.gather import letter_templates
-        from desktop.ui import print_preview
 
         if self.request is None:
             return None
@@ -898,4 +898,6 @@ class RequestDetailPane(QWidget):
         chosen = self.ask(_("Print a letter"), _("Which letter?"), names)
         if not chosen:
             return None
+        from desktop.ui import print_preview  # printing loads when first used
+
         return print_preview.print_letter(self, request_id, chosen, self._actor())

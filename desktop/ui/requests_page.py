@@ -29,8 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, ngettext
+from desktop.models.documents import gather as documents
 from desktop.models.errors import KnownError
+from desktop.models.requests import bulk
 from desktop.models.requests.listing import COLUMN_KEYS, COLUMNS, RequestFilter
+from desktop.models.requests.lookups import active_staff
 from desktop.models.requests.my_work import my_views
 from desktop.models.requests.saved_views import (
     ListView,
@@ -39,9 +42,12 @@ from desktop.models.requests.saved_views import (
     own_views,
     save_view,
 )
+from desktop.models.staff import permissions
 from desktop.models.storage.schema import StaffUser
+from desktop.models.vocab import OPEN_STATUSES, STATUSES
+from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.messages import messages
-from desktop.ui.request_detail_pane import RequestDetailPane
+from desktop.ui.request_detail_pane import RequestDetailPane, TextDialog
 from desktop.ui.request_filters import FilterBar
 from desktop.ui.request_model import RequestTableModel
 
@@ -193,7 +199,6 @@ class RequestsPage(QWidget):
             self.refresh()
             return
         self.loaded = True
-        from desktop.models.staff import permissions
 
         if not permissions.can(self.staff(), permissions.REPORTS_VIEW):  # the core checks too
             self.export_button.setEnabled(False)
@@ -333,8 +338,6 @@ class RequestsPage(QWidget):
 
     def export_list(self, **options: Any) -> ExportDialog | None:
         """The Export dialog for the list as shown (supervisors and administrators)."""
-        from desktop.models.staff import permissions
-        from desktop.ui.export_dialog import ExportDialog
 
         if not permissions.can(self.staff(), permissions.REPORTS_VIEW):
             messages.info(
@@ -383,7 +386,6 @@ class RequestsPage(QWidget):
     def bulk_change(self, action: str, value: Any) -> list[Any] | None:
         """Make one change to each selected request (bulk.py); what was refused is said,
         request by request. None when nothing was tried."""
-        from desktop.models.requests import bulk
 
         try:  # counted before the ids are gathered: Ctrl+A on a big town is a million rows
             bulk.refuse_too_many(self._selected_count())
@@ -406,8 +408,6 @@ class RequestsPage(QWidget):
         return False
 
     def ask_bulk_assign(self) -> None:
-        from desktop.models.requests.lookups import active_staff
-
         if not self._bulk_ready():
             return
         people = active_staff()
@@ -420,8 +420,6 @@ class RequestsPage(QWidget):
             self.bulk_change("assign", people[index - 1] if index else None)
 
     def ask_bulk_status(self) -> None:
-        from desktop.models.vocab import OPEN_STATUSES, STATUSES
-
         if not self._bulk_ready():
             return
         labels = [STATUSES[code] for code in OPEN_STATUSES]
@@ -432,7 +430,6 @@ class RequestsPage(QWidget):
             self.bulk_change("status", OPEN_STATUSES[labels.index(label)])
 
     def ask_bulk_note(self, public: bool = False) -> None:
-        from desktop.ui.request_detail_pane import TextDialog
 
         if not self._bulk_ready():
             return
@@ -466,8 +463,6 @@ class RequestsPage(QWidget):
     def print_selected(self, request_id: int | None = None) -> PrintJob | None:
         """Preview and print work orders: the selected rows, or `request_id` when it is not
         among them (the detail pane's Print button)."""
-        from desktop.models.documents import gather as documents
-        from desktop.ui import print_preview
 
         if request_id is None:
             try:  # counted before the ids are gathered: Ctrl+A on a big town is a million rows
@@ -483,6 +478,8 @@ class RequestsPage(QWidget):
                 self, _("Print work orders"), _("Select the requests to print in the list first.")
             )
             return None
+        from desktop.ui import print_preview  # printing loads when first used
+
         return print_preview.print_work_orders(self, ids, self.staff())
 
     def _select_row(self, row: int, *, quiet: bool = False) -> None:

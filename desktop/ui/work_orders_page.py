@@ -45,9 +45,17 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, ngettext
 from desktop.models import clock
-from desktop.models.errors import KnownError
+from desktop.models.documents import gather as documents
+from desktop.models.documents.closeout import OUTCOMES, CloseOut, close_out
+from desktop.models.documents.gather import find_by_reference
+from desktop.models.errors import InputError, KnownError
+from desktop.models.requests.detail import load_request_detail
+from desktop.models.staff import permissions
+from desktop.models.vocab import PRIORITIES, RESOLUTIONS, STATUSES
+from desktop.printing.route import in_route_order
 from desktop.ui.day_edit import DayEdit
 from desktop.ui.messages import messages
+from desktop.ui.pickers import fill_departments_and_staff
 from desktop.ui.scanner import take_scans
 
 
@@ -116,7 +124,6 @@ class TodayTab(QWidget):
         self.shown: list[Any] = []
 
     def fill_departments(self) -> None:
-        from desktop.ui.pickers import fill_departments_and_staff
 
         fill_departments_and_staff(
             self.department, self.crew, no_department=_("Every department"), nobody=_("Everyone")
@@ -129,9 +136,6 @@ class TodayTab(QWidget):
         return dt.date(value.year(), value.month(), value.day())
 
     def load(self) -> None:
-        from desktop.models.documents import gather as documents
-        from desktop.printing import in_route_order
-
         code, crew = self.department.currentData() or None, self.crew.currentData() or None
         try:
             ids = documents.todays_work_order_ids(code, self.chosen_day(), assignee=crew)
@@ -203,8 +207,6 @@ class CloseOutTab(QWidget):
     OUTCOME_KEYS = ("fixed", "follow_up", "could_not_locate", "not_ours")
 
     def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
-        from desktop.models.documents.closeout import OUTCOMES
-
         super().__init__()
         self.staff = staff
         self.request_id: int | None = None
@@ -312,9 +314,6 @@ class CloseOutTab(QWidget):
         self.open_scanned()
 
     def open_scanned(self) -> None:
-        from desktop.models.documents.gather import find_by_reference
-        from desktop.models.requests.detail import load_request_detail
-
         text = self.scan.text().strip()
         if not text:
             return
@@ -372,14 +371,11 @@ class CloseOutTab(QWidget):
     def _may_close_out(self) -> bool:
         """Close-out is the crew lead's action (a clerk who keys in returned orders is given
         that role); say so at the first scan rather than after the form is filled in."""
-        from desktop.models.staff import permissions
 
         return permissions.can(self.staff(), permissions.REQUEST_CLOSEOUT)
 
     def record(self) -> Any:
         """The close-out as typed (a plain record for the core)."""
-        from desktop.models.documents.closeout import CloseOut
-        from desktop.models.errors import InputError
 
         hours_text = self.hours.text().strip().replace(",", ".")
         try:
@@ -402,9 +398,6 @@ class CloseOutTab(QWidget):
         )
 
     def save(self) -> None:
-        from desktop.models.documents.closeout import close_out
-        from desktop.models.vocab import RESOLUTIONS, STATUSES
-
         if self.request_id is None:
             if not self.problem.text():  # a failed scan's reason stays in view
                 self._problem(_("Scan or type a tracking number first."))
@@ -479,7 +472,6 @@ def _now() -> QDateTime:
 
 def _order_summary(detail: Any) -> str:
     """The scanned order as the clerk needs to check it against the paper in hand."""
-    from desktop.models.vocab import PRIORITIES, STATUSES
 
     request = detail.request
     lines = [

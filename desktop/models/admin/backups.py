@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from desktop.i18n import _
 from desktop.models import clock
-from desktop.models.errors import DatabaseError, InputError, NotADatabase
+from desktop.models.errors import DatabaseError, InputError, NotADatabase, translate_db_error
+from desktop.models.setup.migrations import LATEST_VERSION
 from desktop.models.staff import audit, audit_witness, permissions
 from desktop.models.storage.backup_files import STAMP, TMP_SUFFIX
 
@@ -181,8 +182,6 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _known(exc: sqlite3.Error) -> DatabaseError:
-    from desktop.models.errors import translate_db_error
-
     known = translate_db_error(exc)
     if known is not None:
         return known
@@ -242,7 +241,6 @@ def rotate(folder: Path) -> list[Path]:
 
 def check_backup_file(path: Path) -> int:
     """Refuse a file that is not a sound Front Counter backup; returns its schema version."""
-    from desktop.models.setup.migrations import LATEST_VERSION
 
     if not path.is_file():
         raise InputError(_("There is no backup file at {path}.").format(path=path))

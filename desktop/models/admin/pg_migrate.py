@@ -24,6 +24,10 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models.errors import DatabaseError, InputError, known_db_errors
+from desktop.models.setup.opening import open_database
+from desktop.models.staff import permissions
+from desktop.models.storage import db as dbmod
+from desktop.models.storage import sessions
 from desktop.models.storage.db import MOVED_TO_KEY as MOVED_TO_KEY
 from desktop.models.storage.schema import (
     MODELS,
@@ -33,6 +37,7 @@ from desktop.models.storage.schema import (
     StaffUser,
     database,
 )
+from desktop.models.storage.secret_store import database_password
 
 log = logging.getLogger("frontcounter.pg_migrate")
 
@@ -147,7 +152,6 @@ def _self_references(model: type[BaseModel]) -> list[peewee.ForeignKeyField]:
 
 def copy_database(source: peewee.Database, target: peewee.Database, target_name: str) -> None:
     """Create the schema on `target` and copy every table from `source`, in one transaction."""
-    from desktop.models.storage import db as dbmod
 
     with known_db_errors(), _bound(target):
         if target.get_tables():
@@ -227,18 +231,12 @@ def migrate_to_postgres(
 ) -> MigrationReport:
     """Copy the town's SQLite file at `source_path` to the empty PostgreSQL database at `url`
     (an administrator's action, checked against the file)."""
-    from desktop.models.setup.opening import open_database
-    from desktop.models.staff import permissions
-    from desktop.models.storage import db as dbmod
-    from desktop.models.storage import sessions
 
     opened = open_database(source_path, create=False)
     try:
         permissions.require(actor, permissions.BACKUP_MANAGE)
         sessions.require_exclusive(_("move the database"))
         if password is None:
-            from desktop.models.storage.secret_store import database_password
-
             password = database_password(url)
         target, shown = dbmod.postgres_database(url, password)
         with known_db_errors():

@@ -19,6 +19,7 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError, KnownError, NotFound
+from desktop.models.requests.lifecycle import find_request
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.safe_files import replacing
@@ -31,7 +32,7 @@ from desktop.models.storage.schema import (
     ServiceRequest,
     StaffUser,
 )
-from desktop.models.town.settings import MAX_RETENTION_YEARS
+from desktop.models.town.settings import MAX_RETENTION_YEARS, get_setting, set_settings
 
 BATCH = 500
 REDACTED_REPORTER = "[redacted: confidential reporter]"
@@ -73,14 +74,12 @@ def due_count(older_than_years: int) -> int:
 
 def retention_years() -> int:
     """The town's retention setting in years; 0 keeps residents' details."""
-    from desktop.models.town.settings import get_setting
 
     return int(get_setting("privacy.retention_years") or 0)
 
 
 def set_retention(years: int, *, actor: StaffUser | None = None) -> None:
     """Set how long residents' details are kept after a request closes (0: keep them)."""
-    from desktop.models.town.settings import set_settings
 
     permissions.require(actor, permissions.PRIVACY_MANAGE)
     if not 0 <= years <= MAX_RETENTION_YEARS:
@@ -200,7 +199,6 @@ def _forget_lonely_contacts(before: dt.datetime, actor: StaffUser | None) -> int
 
 def retention_due(today: dt.date | None = None) -> bool:
     """Whether the town's retention setting has not been applied yet today."""
-    from desktop.models.town.settings import get_setting
 
     years = int(get_setting("privacy.retention_years") or 0)
     day = (today or clock.today()).isoformat()
@@ -209,7 +207,6 @@ def retention_due(today: dt.date | None = None) -> bool:
 
 def run_scheduled(today: dt.date | None = None) -> dict[str, int] | None:
     """The town's retention setting, applied at most once a day (at start-up); None: not due."""
-    from desktop.models.town.settings import get_setting, set_settings
 
     if not retention_due(today):
         return None
@@ -321,8 +318,6 @@ def _request_record(
 
 
 def _export_header(kind: str, redact: bool) -> dict[str, Any]:
-    from desktop.models.town.settings import get_setting
-
     return {
         "export": kind,
         "town": get_setting("town.name"),
@@ -345,7 +340,6 @@ def export_request(
 ) -> dict[str, Any]:
     """Everything the town holds on one request, as a public-records release (written to
     `out` when given: the audit trail records the release once the file is there)."""
-    from desktop.models.requests.lifecycle import find_request
 
     permissions.require(actor, permissions.PRIVACY_MANAGE)
     with reading():

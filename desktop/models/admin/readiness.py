@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.i18n import _, ngettext
+from desktop.models.admin.backups import newest
 from desktop.models.errors import InputError
+from desktop.models.knowledge.placeholders import placeholders
 from desktop.models.staff import permissions
 from desktop.models.storage.schema import Department, StaffUser
 from desktop.models.town.settings import get_setting, set_settings
@@ -174,8 +176,6 @@ def _departments() -> ReadyItem:
 
 
 def _placeholders() -> ReadyItem:
-    from desktop.models.knowledge.placeholders import placeholders
-
     found = [p for p in placeholders() if p.used_in]
     empty = [p for p in found if not p.filled]
     return ReadyItem(
@@ -229,8 +229,6 @@ def _printer() -> ReadyItem:
 
 
 def _backups(backup_folder: Path | None) -> ReadyItem:
-    from desktop.models.admin.backups import newest
-
     how = _("Settings → Backups and personal data → Take a backup now (then one a day).")
     if backup_folder is None:
         return ReadyItem(

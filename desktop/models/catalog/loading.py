@@ -14,6 +14,7 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError
+from desktop.models.staff import audit, permissions
 from desktop.models.storage.schema import Department, ServiceAttribute, ServiceType
 from desktop.models.vocab import DATATYPES, LIST_DATATYPES, PRIORITIES, TARGET_UNITS
 
@@ -144,7 +145,6 @@ def import_catalog(data: Any) -> tuple[int, int]:
 
     Call inside a write transaction. Returns (departments added, types added).
     """
-    from desktop.models.staff import permissions
 
     permissions.require(None, permissions.CATALOG_EDIT)
     problems = validate_catalog(data)
@@ -210,8 +210,6 @@ def import_catalog(data: Any) -> tuple[int, int]:
             )
         added_types += 1
     if added_depts or added_types:
-        from desktop.models.staff import audit
-
         audit.record(
             "catalog",
             "",

@@ -21,6 +21,8 @@ from peewee import JOIN, fn
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
+from desktop.models.staff import audit, permissions
+from desktop.models.storage import config_cache
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import Department, RoutingRule, ServiceType, StaffUser
 from desktop.models.town.addresses import normalize_address
@@ -117,7 +119,6 @@ def active_rules() -> list[RoutingRule]:
     """The active rules in the order they are tried, with their department and assignee read
     in the same query (one query however many requests are then routed with them); kept in
     memory while no rule, department or staff member changes."""
-    from desktop.models.storage import config_cache
 
     return list(config_cache.cached("routing_rules", _read_active_rules))
 
@@ -308,7 +309,6 @@ def check_rule(fields: RuleFields, *, current: RoutingRule | None = None) -> dic
 
 def add_rule(fields: RuleFields, *, position: int | None = None) -> RoutingRule:
     """Save a new rule, last in the list unless `position` (1 is tried first) says where."""
-    from desktop.models.staff import audit, permissions
 
     permissions.require(None, permissions.ROUTING_EDIT)
     values = check_rule(fields)
@@ -340,7 +340,6 @@ def _conflict(rule: RoutingRule) -> ConflictError:
 
 def _bump(rule_id: int, version: int | None, changes: dict[str, Any]) -> RoutingRule:
     """Apply `changes` if the rule is still at `version` (None: whatever it is now)."""
-    from desktop.models.staff import audit
 
     current = get_rule(rule_id)
     expected = current.version if version is None else version
@@ -358,7 +357,6 @@ def _bump(rule_id: int, version: int | None, changes: dict[str, Any]) -> Routing
 
 def update_rule(rule_id: int, fields: RuleFields, *, version: int | None = None) -> RoutingRule:
     """Save the supervisor's edit of a rule; a stale `version` is a ConflictError."""
-    from desktop.models.staff import permissions
 
     permissions.require(None, permissions.ROUTING_EDIT)
     values = check_rule(fields, current=get_rule(rule_id))
@@ -375,7 +373,6 @@ def update_rule_fields(rule_id: int, *, version: int | None = None, **changes: A
 
 def remove_rule(rule_id: int, *, version: int | None = None) -> None:
     """Delete a rule; the rules after it move up one place."""
-    from desktop.models.staff import audit, permissions
 
     permissions.require(None, permissions.ROUTING_EDIT)
 
@@ -400,7 +397,6 @@ def move_rule(rule_id: int, position: int, *, version: int | None = None) -> lis
 
     Only the moved rule's version goes up: the others keep their conditions and outcomes, so an
     edit of one of them that is under way is still valid."""
-    from desktop.models.staff import permissions
 
     permissions.require(None, permissions.ROUTING_EDIT)
 

@@ -17,7 +17,9 @@ from typing import Any
 
 from desktop.i18n import _
 from desktop.models.documents import letter_templates
+from desktop.models.documents.gather import letter_fields
 from desktop.models.errors import InputError, NotFound
+from desktop.models.requests.lifecycle import find_request
 from desktop.models.staff import permissions
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import ServiceRequest, ServiceType, StaffUser
@@ -170,7 +172,6 @@ def delete_response(name: str, *, actor: StaffUser | None = None) -> None:
 
 def fill(response: Response, reference: str | int) -> str:
     """The response's text with this request's fields in it."""
-    from desktop.models.documents.gather import letter_fields
 
     [filled] = letter_fields(reference, [response.text])
     return filled
@@ -178,8 +179,6 @@ def fill(response: Response, reference: str | int) -> str:
 
 def offered(reference: str | int, kind: str) -> list[tuple[str, str]]:
     """The responses of `kind` for this request's type, filled in: (name, text)."""
-    from desktop.models.documents.gather import letter_fields
-    from desktop.models.requests.lifecycle import find_request
 
     with reading():
         request: ServiceRequest = find_request(reference)

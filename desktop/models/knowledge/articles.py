@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import peewee
+from playhouse.migrate import SchemaMigrator, migrate
 
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
+from desktop.models.knowledge import placeholders as kb_placeholders
+from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import (
     CallScript,
@@ -26,6 +28,7 @@ from desktop.models.storage.schema import (
     FaqArticle,
     FaqArticleType,
     FaqRevision,
+    RequestEvent,
     SearchSynonym,
     ServiceRequest,
     ServiceType,
@@ -137,7 +140,6 @@ def save_article(
 
     With `expected_version`, saving over someone else's newer change is a ConflictError.
     """
-    from desktop.models.staff import audit, permissions
 
     actor = actor or permissions.current_user()  # the history names who changed it
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)
@@ -297,7 +299,6 @@ def articles_for_type(service_type_id: int) -> list[FaqArticle]:
 
 def placeholder_values() -> dict[str, str]:
     """What {town}, {pickup_days}... stand for: the town settings and what supervisors filled in."""
-    from desktop.models.knowledge import placeholders as kb_placeholders
 
     return kb_placeholders.values()
 
@@ -305,7 +306,6 @@ def placeholder_values() -> dict[str, str]:
 def render(text: str, values: dict[str, str] | None = None, *, blank: str | None = None) -> str:
     """The text with the town's placeholders filled in; an unfilled one reads
     "[to fill in: ...]", or `blank` when given (a line to write on, on paper)."""
-    from desktop.models.knowledge import placeholders as kb_placeholders
 
     return kb_placeholders.render(text, values, blank=blank)
 
@@ -320,7 +320,6 @@ def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
         raise InputError(_("Give the word residents use."))
     others = [clean_text(s, 100).lower() for s in synonyms]
     joined = ", ".join(s for s in dict.fromkeys(others) if s and s != word)
-    from desktop.models.staff import audit, permissions
 
     permissions.require(None, permissions.KNOWLEDGE_EDIT)
 
@@ -364,7 +363,6 @@ def replace_synonyms(
 
     With `seen` (synonyms_seen() when the editor was filled), a change someone else saved in
     between is a ConflictError, not silently overwritten."""
-    from desktop.models.staff import permissions
 
     permissions.require(None, permissions.KNOWLEDGE_EDIT)
     kept = {clean_text(term, 100).lower() for term, _others in rows} - {""}
@@ -388,8 +386,6 @@ def replace_synonyms(
 
 
 def delete_synonyms(term: str) -> None:
-    from desktop.models.staff import audit, permissions
-
     permissions.require(None, permissions.KNOWLEDGE_EDIT)
 
     def save() -> None:
@@ -423,7 +419,6 @@ def save_call_script(
 ) -> CallScript:
     """Replace a type's call script (supervisors edit these). With `expected_version` (what
     the editor showed), saving over someone else's newer script is a ConflictError."""
-    from desktop.models.staff import audit, permissions
 
     actor = actor or permissions.current_user()
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)
@@ -477,7 +472,6 @@ def save_call_script(
 
 def draft_from_request(number_or_id: str | int) -> tuple[ArticleDraft, int]:
     """A new article drafted from a closed request's description and resolution notes."""
-    from desktop.models.storage.schema import RequestEvent
 
     text = str(number_or_id).strip()
     query = ServiceRequest.select()
@@ -583,7 +577,6 @@ def add_missing_starter_synonyms_and_scripts(data: dict[str, Any] | None = None)
 
 def add_v2_article_columns(db: peewee.Database) -> None:
     """Schema version 2: FaqArticle's owner, review_by and source_request (migration step)."""
-    from playhouse.migrate import SchemaMigrator, migrate
 
     present = {c.name for c in db.get_columns(FaqArticle._meta.table_name)}
     migrator = SchemaMigrator.from_database(db)
@@ -595,41 +588,3 @@ def add_v2_article_columns(db: peewee.Database) -> None:
     ]
     if steps:
         migrate(*steps)
-
-
-# -- import and export (JSON and CSV) so towns can share their knowledge bases -----------------
-# (kb_exchange has the rules; these names stay here for the screens and scripts that use them)
-
-
-def export_rows() -> list[dict[str, Any]]:
-    """Every article (archived too) as plain data, in title order."""
-    from desktop.models.knowledge import exchange as kb_exchange
-
-    return kb_exchange.export_rows()
-
-
-def export_rows_for(articles: Any) -> list[dict[str, Any]]:
-    from desktop.models.knowledge import exchange as kb_exchange
-
-    return kb_exchange.export_rows_for(articles)
-
-
-def synonym_rows() -> list[dict[str, Any]]:
-    from desktop.models.knowledge import exchange as kb_exchange
-
-    return kb_exchange.synonym_rows()
-
-
-def export_articles(path: Path) -> int:
-    """Write the knowledge base to `path`: CSV when it ends in .csv, else JSON."""
-    from desktop.models.knowledge import exchange as kb_exchange
-
-    return kb_exchange.export_articles(path)
-
-
-def import_articles(path: Path, actor: StaffUser | None = None) -> dict[str, Any]:
-    """Import a JSON or CSV knowledge base (see kb_exchange.import_articles): the counts, and
-    what was left out under "skipped"."""
-    from desktop.models.knowledge import exchange as kb_exchange
-
-    return kb_exchange.import_articles(path, actor).as_json()

@@ -22,6 +22,7 @@ from desktop.i18n import _, ngettext
 from desktop.models.errors import InputError
 from desktop.models.knowledge import articles as knowledge
 from desktop.models.knowledge.articles import ArticleDraft
+from desktop.models.staff import permissions
 from desktop.models.storage.db import write
 from desktop.models.storage.safe_files import replacing
 from desktop.models.storage.schema import (
@@ -357,7 +358,6 @@ def import_articles(path: Path, actor: StaffUser | None = None) -> ImportResult:
     """Add the articles in a JSON or CSV file; an article with the same title is updated (a new
     version in its history) when the file changes it. JSON files also bring synonyms and call
     scripts. All or nothing: a bad article and nothing is imported."""
-    from desktop.models.staff import permissions
 
     actor = actor or permissions.current_user()
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)

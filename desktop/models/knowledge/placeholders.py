@@ -16,9 +16,16 @@ from dataclasses import dataclass, field
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError
-from desktop.models.knowledge.search import rows_of
+from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import write
-from desktop.models.storage.schema import CallScript, FaqArticle, ServiceType, Setting, StaffUser
+from desktop.models.storage.schema import (
+    CallScript,
+    FaqArticle,
+    ServiceType,
+    Setting,
+    StaffUser,
+    rows_of,
+)
 from desktop.models.text_clean import clean_text
 from desktop.models.town.settings import all_settings
 
@@ -162,7 +169,6 @@ def set_value(
 ) -> Placeholder:
     """Fill in (or, with "", empty) a placeholder. With `expected` (the value the editor showed),
     a value someone else saved meanwhile is a ConflictError, not overwritten."""
-    from desktop.models.staff import audit, permissions
 
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)
     name = name.strip().strip("{}").strip()

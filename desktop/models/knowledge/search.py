@@ -18,9 +18,10 @@ from typing import Any, ClassVar
 import peewee
 from playhouse.sqlite_ext import FTS5Model, RowIDField, SearchField
 
+from desktop.models.knowledge import placeholders as kb_placeholders
 from desktop.models.knowledge import text as kb_text
 from desktop.models.storage.db import execute
-from desktop.models.storage.schema import FaqArticle, SearchSynonym, ServiceType
+from desktop.models.storage.schema import FaqArticle, SearchSynonym, ServiceType, rows_of
 
 #: bm25 weights of the indexed columns: a word in the title counts most, then keywords, then body
 WEIGHTS = {"title": 10.0, "keywords": 5.0, "body": 1.0}
@@ -67,11 +68,6 @@ _TRIGGERS = {
         VALUES (new.id, new.title, new.keywords, new.body);
         END""",
 }
-
-
-def rows_of(query: Any) -> list[tuple[Any, ...]]:
-    """A query's rows as plain tuples (peewee's stubs type `.tuples()` rows as models)."""
-    return [tuple(row) for row in query.tuples()]
 
 
 def is_sqlite(db: Any) -> bool:
@@ -388,7 +384,6 @@ def _hits(found: _Found, query: Query, prefix: str | None, snippets: bool) -> li
     """The articles found, with their titles, audiences and (filled-in) snippets."""
     if not found:
         return []
-    from desktop.models.knowledge import placeholders as kb_placeholders
 
     ids = [article_id for article_id, _score in found]
     columns = [FaqArticle.id, FaqArticle.title, FaqArticle.audience]
@@ -421,7 +416,6 @@ def make_snippet(
     """About SNIPPET_WORDS words of the body around the most matched words, the matches between
     MARK_START and MARK_END. Placeholders are filled in first, so a match is never marked inside
     a placeholder's name, and an unfilled one reads "[to fill in: ...]"."""
-    from desktop.models.knowledge import placeholders as kb_placeholders
 
     text, blanks = "", []
     for piece, unfilled in kb_placeholders.render_parts(body[: kb_text.MAX_CHARS * 5], known):

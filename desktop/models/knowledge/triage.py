@@ -19,15 +19,15 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models.knowledge import search as kb_search
 from desktop.models.knowledge import text as kb_text
-from desktop.models.knowledge.search import rows_of
 from desktop.models.storage import fast_sql
-from desktop.models.storage.db import execute
+from desktop.models.storage.db import execute, write
 from desktop.models.storage.schema import (
     FaqArticleType,
     ServiceRequest,
     ServiceType,
     TriageTerm,
     TriageTypeCount,
+    rows_of,
 )
 
 NAME_WEIGHT = 3.0
@@ -156,7 +156,6 @@ def relearn_all() -> dict[str, int]:
 
     Reads in pages outside any transaction, then replaces the learned tables in one write.
     """
-    from desktop.models.storage.db import write
 
     terms: Counter[tuple[int, str]] = Counter()
     per_type: Counter[int] = Counter()

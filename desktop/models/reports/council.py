@@ -31,6 +31,7 @@ from desktop.models.storage.db import reading
 from desktop.models.storage.schema import Department, ServiceRequest, ServiceType, StaffUser
 from desktop.models.town.business_calendar import BusinessCalendar
 from desktop.models.town.calendar import load_calendar
+from desktop.models.town.settings import get_setting
 
 #: how many months the trend covers, the report's month included
 TREND_MONTHS = 6
@@ -77,7 +78,6 @@ class MonthlyReport:
 
 def monthly_report(month: str, *, actor: StaffUser | None = None) -> MonthlyReport:
     """Everything the council report shows for the month "YYYY-MM"."""
-    from desktop.models.town.settings import get_setting
 
     permissions.require(actor, permissions.REPORTS_VIEW)
     period = Period.month(month)

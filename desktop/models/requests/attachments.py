@@ -22,10 +22,12 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, cast
 
 from peewee import JOIN
+from PIL import Image, ImageOps
 
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
+from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import write
 from desktop.models.storage.safe_files import write_whole
 from desktop.models.storage.schema import Attachment, RequestEvent, ServiceRequest, StaffUser
@@ -137,7 +139,6 @@ def guess_media_type(data: bytes, filename: str) -> str:
 def make_thumbnail(data: bytes) -> bytes | None:
     """A thumbnail (longer side 256 px) as JPEG bytes, or PNG for images with transparency;
     None when the data is not an image Pillow can read safely."""
-    from PIL import Image, ImageOps
 
     try:
         with warnings.catch_warnings():
@@ -232,7 +233,6 @@ def add_attachment(
     limit: int = MAX_ATTACHMENT_BYTES,
 ) -> AttachmentInfo:
     """Attach `data` to a request under `filename` (cleaned). Nothing is saved on error."""
-    from desktop.models.staff import audit, permissions
 
     permissions.require(actor, permissions.ATTACHMENT_EDIT)
     if not data:
@@ -377,7 +377,6 @@ def save_attachment(attachment_id: int, target: str | Path, *, overwrite: bool =
 
 def delete_attachment(attachment_id: int, *, actor: StaffUser | None = None) -> None:
     """Remove an attachment; the request's history keeps a line saying who removed what."""
-    from desktop.models.staff import audit, permissions
 
     permissions.require(actor, permissions.ATTACHMENT_EDIT)
 

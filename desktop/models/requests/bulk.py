@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from desktop.i18n import _, ngettext
 from desktop.models.errors import InputError, KnownError
 from desktop.models.requests import lifecycle
+from desktop.models.storage.db import reading
 from desktop.models.storage.schema import ServiceRequest, StaffUser
 from desktop.models.vocab import OPEN_STATUSES, STATUSES
 
@@ -117,8 +118,6 @@ def _change(
 
 
 def _numbers(ids: list[int]) -> dict[int, str]:
-    from desktop.models.storage.db import reading
-
     with reading():
         query = ServiceRequest.select(ServiceRequest.id, ServiceRequest.tracking_number).where(
             ServiceRequest.id.in_(ids)

@@ -14,7 +14,9 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models.requests.lifecycle import find_request
+from desktop.models.requests.links import related_ids
 from desktop.models.residents.contacts import get_contact
+from desktop.models.staff.permissions import may_see_confidential
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import (
     Attachment,
@@ -26,6 +28,7 @@ from desktop.models.storage.schema import (
     RequestFollower,
     ServiceAttribute,
     ServiceRequest,
+    ServiceType,
     StaffUser,
 )
 from desktop.models.vocab import CONFIDENTIAL, LIST_DATATYPES, OPEN_STATUSES
@@ -127,8 +130,6 @@ class ContactHistory:
 
 
 def _lines(query: Any) -> list[RequestLine]:
-    from desktop.models.storage.schema import ServiceType
-
     rows = query.select(
         ServiceRequest.id,
         ServiceRequest.tracking_number,
@@ -159,7 +160,6 @@ def load_request_detail(
     with reading():
         request = find_request(reference)
         kind = request.service_type
-        from desktop.models.staff.permissions import may_see_confidential
 
         # a confidential reporter is shown only to the roles that need them (permissions.py)
         hidden = request.confidential and not may_see_confidential()
@@ -257,7 +257,6 @@ def load_request_detail(
                 ServiceRequest.select().where(ServiceRequest.id == request.duplicate_of_id)
             )
             detail.duplicate_of = found[0] if found else None
-        from desktop.models.requests.links import related_ids
 
         linked = related_ids(request.id)
         if linked:
@@ -300,7 +299,6 @@ def contact_history(contact_id: int, limit: int = 30) -> ContactHistory:
             .where(ContactMethod.contact == contact_id)
             .order_by(ContactMethod.is_primary.desc(), ContactMethod.id)
         )
-        from desktop.models.staff.permissions import may_see_confidential
 
         theirs = ServiceRequest.select().where(ServiceRequest.contact == contact_id)
         hidden = 0

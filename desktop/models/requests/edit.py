@@ -17,6 +17,7 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models.catalog.routing import route
 from desktop.models.errors import ConflictError, InputError
+from desktop.models.knowledge.triage import learn_from_request, learned_terms
 from desktop.models.requests.intake import MAX_ZIP, parse_answer, service_type_by_code
 from desktop.models.requests.lifecycle import find_request, save_change
 from desktop.models.staff import permissions
@@ -332,7 +333,6 @@ def _rerouted(
 
 def _relearn(old_type: int, old_text: str, new_type: int, new_text: str) -> None:
     """What triage learned from the old words and type, moved to the new ones."""
-    from desktop.models.knowledge.triage import learn_from_request, learned_terms
 
     terms = learned_terms(old_text)
     if terms:

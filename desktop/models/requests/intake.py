@@ -29,6 +29,7 @@ from desktop.models.storage import config_cache, fast_sql
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import (
     Contact,
+    FaqArticle,
     InfoContact,
     RequestAnswer,
     RequestEvent,
@@ -458,7 +459,6 @@ def log_question(
 ) -> InfoContact:
     """Count a question answered without a request (from a FAQ article when one is given)."""
     permissions.require(actor, permissions.REQUEST_CREATE)
-    from desktop.models.storage.schema import FaqArticle
 
     article = None
     if article_id is not None:

@@ -17,6 +17,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.requests.overdue import is_overdue, overdue_condition
 from desktop.models.requests.search import SEARCH_CAP, matching_ids, parse_search
+from desktop.models.staff.permissions import may_see_confidential
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import (
     Contact,
@@ -414,7 +415,6 @@ class RequestList:
         due_index = COLUMN_KEYS.index("due_at")
         status_index = COLUMN_KEYS.index("status")
         contact_index = COLUMN_KEYS.index("contact")
-        from desktop.models.staff.permissions import may_see_confidential
 
         mask = not may_see_confidential()  # only the roles that need a confidential reporter
         rows = []

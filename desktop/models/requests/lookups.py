@@ -7,6 +7,8 @@ from typing import Any
 
 import peewee
 
+from desktop.i18n import _
+from desktop.models.errors import InputError
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import Department, ServiceRequest, ServiceType, StaffUser
 from desktop.models.town.addresses import LONG_FORMS, normalize_address
@@ -130,8 +132,6 @@ def type_names(codes: list[str]) -> list[tuple[str, str]]:
 def ids_by_code(kind: str, codes: list[str]) -> tuple[int, ...]:
     """The ids of request types, departments (by code) or staff (by user name), as typed on
     the command line; InputError names every one that does not exist."""
-    from desktop.i18n import _
-    from desktop.models.errors import InputError
 
     model: Any
     model, column, what = {

@@ -14,6 +14,7 @@ from desktop.models.residents.contacts_text import (
     normalize_email,
     normalize_phone,
 )
+from desktop.models.staff import audit
 from desktop.models.storage.schema import Contact, ContactMethod
 
 MAX_FIELD = 200
@@ -179,7 +180,6 @@ def create_contact(caller: CallerDetails) -> Contact:
         created_at=stamp,
         updated_at=stamp,
     )
-    from desktop.models.staff import audit
 
     audit.record("contact", contact.id, "create", None, audit.snapshot(contact))
     add_methods(contact, caller)
@@ -203,6 +203,5 @@ def add_methods(contact: Contact, caller: CallerDetails) -> None:
                 normalized=normalized,
                 is_primary=not any(k == kind for k, _n in existing),
             )
-            from desktop.models.staff import audit
 
             audit.record("contact", contact.id, "add_method", None, audit.snapshot(method))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
+from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import (
     Contact,
@@ -99,7 +100,6 @@ def merge_contacts(
 ) -> MergeResult:
     """Merge resident `other_id` into `keep_id` in one transaction; None versions mean "as it
     is now" (the command line). Nothing is changed on error."""
-    from desktop.models.staff import audit, permissions
 
     permissions.require(actor, permissions.CONTACT_EDIT)
 

@@ -26,6 +26,7 @@ from desktop.models.knowledge.triage import relearn_all
 from desktop.models.requests import search as request_search
 from desktop.models.requests.tracking import DEFAULT_DIGITS, format_tracking
 from desktop.models.residents.contacts_text import format_phone
+from desktop.models.staff.members import create_staff, username_from_name
 from desktop.models.storage import sessions
 from desktop.models.storage.db import current, execute, reset_sequences, write
 from desktop.models.storage.schema import (
@@ -48,6 +49,7 @@ from desktop.models.town.calendar import (
     keep_holidays_filled,
     load_calendar,
 )
+from desktop.models.town.settings import get_setting
 from desktop.resources import load_json
 
 log = logging.getLogger("frontcounter.demo")
@@ -293,7 +295,6 @@ def generate_demo(
     start = end - dt.timedelta(days=round(365.25 * years))
     db = current()
     keep_holidays_filled(end.date())
-    from desktop.models.town.settings import get_setting
 
     if get_setting("calendar.federal_holidays"):  # the years the demo reaches back to, too
         add_federal_holidays(range(start.year, end.year + 1))
@@ -550,7 +551,6 @@ def _demo_staff(rng: random.Random, town: dict[str, Any]) -> list[tuple[int, str
     existing = [(u.id, u.role) for u in StaffUser.select().where(StaffUser.active == True)]  # noqa: E712
     if len(existing) >= 3:
         return existing
-    from desktop.models.staff.members import create_staff, username_from_name
 
     made = list(existing)
     for role, count in DEMO_STAFF:

@@ -17,12 +17,31 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import peewee
+from playhouse.migrate import SchemaMigrator, migrate
 
 from desktop import __version__
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import DatabaseReadOnly, DatabaseTooNew, NotADatabase
-from desktop.models.storage.schema import MODELS, SchemaInfo
+from desktop.models.knowledge import articles as knowledge
+from desktop.models.knowledge import search as kb_search
+from desktop.models.knowledge.articles import add_missing_starter_synonyms_and_scripts
+from desktop.models.requests import search as request_search
+from desktop.models.setup import seed
+from desktop.models.storage import config_cache
+from desktop.models.storage import db as dbmod
+from desktop.models.storage.schema import (
+    ADDED_IN_V2,
+    ADDED_IN_V3,
+    MODELS,
+    InfoContact,
+    RequestFollower,
+    RequestLink,
+    RoutingRule,
+    SchemaInfo,
+    ServiceRequest,
+)
+from desktop.models.town.addresses import normalize_address
 
 if TYPE_CHECKING:
     from desktop.models.storage.db import OpenedDatabase
@@ -34,7 +53,6 @@ LATEST_VERSION = 7
 
 def _to_2(db: peewee.Database) -> None:
     """Version 2: routing rules, saved views (and the tables listed in ADDED_IN_V2)."""
-    from desktop.models.storage.schema import ADDED_IN_V2
 
     db.create_tables(ADDED_IN_V2, safe=True)
     for column_step in V2_COLUMNS:
@@ -48,9 +66,6 @@ def _create_virtual_tables(db: peewee.Database) -> None:
     They are derived data, so every open for writing creates (and fills) any that are missing;
     tests/fixtures/dump_schema leaves them out of its dumps.
     """
-    from desktop.models.knowledge import search as kb_search
-    from desktop.models.requests import search as request_search
-    from desktop.models.storage import config_cache
 
     request_search.create_search_tables(db)
     kb_search.create_search_tables(db)
@@ -60,7 +75,6 @@ def _create_virtual_tables(db: peewee.Database) -> None:
 def _v2_faq_article_columns(db: peewee.Database) -> None:
     """Knowledge base: an article's owner, review-by date and the request it came from; and the
     starter knowledge base for a town that had none."""
-    from desktop.models.knowledge import articles as knowledge
 
     knowledge.add_v2_article_columns(db)
     knowledge.seed_starter_knowledge(only_if_empty=True)
@@ -73,7 +87,6 @@ V2_COLUMNS: list[Callable[[peewee.Database], None]] = [_v2_faq_article_columns]
 def _to_3(db: peewee.Database) -> None:
     """Version 3: open sessions, sign-in tokens, the audit trail and the dashboard's goals (the
     tables in ADDED_IN_V3), and an index on when requests were resolved."""
-    from desktop.models.storage.schema import ADDED_IN_V3, InfoContact, ServiceRequest
 
     db.create_tables(ADDED_IN_V3, safe=True)
     ServiceRequest._schema.create_indexes(safe=True)  # type: ignore[attr-defined]  # resolved_at
@@ -86,8 +99,6 @@ def _to_4(db: peewee.Database) -> None:
     anew, filled, by the step that follows every migration); addresses and routing rules'
     streets in the form that knows ranges, halves, "Route"/"Saint"/"Mount" and flat numbers
     after a comma; the starter's newer synonyms and call scripts the town lacks."""
-    from desktop.models.knowledge.articles import add_missing_starter_synonyms_and_scripts
-    from desktop.models.requests import search as request_search
 
     request_search.reindex_confidential(db)
     _renormalize_addresses()
@@ -102,8 +113,6 @@ _V4_CHANGED_WORDS = ("route", " rt", "saint", "mount", "fort")
 
 def _renormalize_addresses(batch: int = 5000) -> None:
     """Store each request's address again in today's canonical form (only where it differs)."""
-    from desktop.models.storage.schema import RoutingRule, ServiceRequest
-    from desktop.models.town.addresses import normalize_address
 
     maybe = ServiceRequest.house_number > 999_999
     for piece in (*_V4_CHANGED, *_V4_CHANGED_WORDS):
@@ -144,7 +153,6 @@ def _to_5(db: peewee.Database) -> None:
     """Version 5: the requests' search index with prefixes of 2 to 6 letters (it had 2 and 3),
     so a search stays quick while a longer word is typed; made anew and filled (about a minute
     for a million requests)."""
-    from desktop.models.requests import search as request_search
 
     request_search.remake_index(db)
 
@@ -152,9 +160,6 @@ def _to_5(db: peewee.Database) -> None:
 def _to_6(db: peewee.Database) -> None:
     """Version 6: a caller added to a request (a follower) can be confidential, as a reporter
     can: a neighbour complaint's second caller was named to everyone."""
-    from playhouse.migrate import SchemaMigrator, migrate
-
-    from desktop.models.storage.schema import RequestFollower
 
     table = RequestFollower._meta.table_name
     if "confidential" not in {c.name for c in db.get_columns(table)}:
@@ -164,7 +169,6 @@ def _to_6(db: peewee.Database) -> None:
 
 def _to_7(db: peewee.Database) -> None:
     """Version 7: requests linked as related (both stay open), beside duplicates."""
-    from desktop.models.storage.schema import RequestLink
 
     db.create_tables([RequestLink], safe=True)
 
@@ -199,12 +203,9 @@ def ensure_schema(opened: OpenedDatabase, upgrading: Callable[[str], None] | Non
     """Create or migrate the schema. Returns True when the database was new (and now seeded).
 
     `upgrading` hears a sentence for the clerk before an upgrade starts."""
-    from desktop.models.storage import db as dbmod
 
     version = schema_version(opened.db)
     if version is None:
-        from desktop.models.setup import seed  # the starter catalog: only a new database needs it
-
         if opened.read_only:
             raise DatabaseReadOnly(_("This database is empty and cannot be set up read-only."))
         dbmod.write(_create_schema)

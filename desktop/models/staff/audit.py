@@ -26,8 +26,11 @@ import peewee
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import DatabaseError
+from desktop.models.staff import audit_witness, permissions
+from desktop.models.staff.permissions import current_user
 from desktop.models.storage import fast_sql
 from desktop.models.storage.schema import AuditRecord, BaseModel, SchemaInfo, StaffUser
+from desktop.models.storage.sessions import workstation_name
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -135,8 +138,6 @@ def record(
     actor: StaffUser | None = None,
 ) -> AuditRecord:
     """Append one audit record (call it inside the write transaction of the change)."""
-    from desktop.models.staff.permissions import current_user
-    from desktop.models.storage.sessions import workstation_name
 
     db = AuditRecord._meta.database
     if not db.in_transaction():
@@ -190,7 +191,6 @@ def verify(batch: int = 2000, *, backup_folder: Path | None = None) -> Verdict:
     it against the checkpoints kept outside the database (this computer's, and the heads of the
     newest backups in `backup_folder`): a trail cut off the end whose head was rewritten to
     match is whole, but no longer holds a record they saw."""
-    from desktop.models.staff import audit_witness
 
     verdict = _verify_chain(batch)
     if not verdict.ok:
@@ -214,7 +214,6 @@ def record_raw(
     """Append one record through a plain sqlite3 connection, in its own transaction (a
     restore writes into a file that peewee does not hold). Does nothing to a file whose schema
     has no audit trail yet (a backup from before it existed)."""
-    from desktop.models.storage.sessions import workstation_name
 
     tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
     if AuditRecord._meta.table_name not in tables:
@@ -312,7 +311,6 @@ def history(
 ) -> list[AuditRecord]:
     """Audit records, newest first, filtered by user, record and date (the viewer, the CLI);
     `before_id` continues a page: only records older than that one."""
-    from desktop.models.staff import permissions
 
     permissions.require(actor, permissions.AUDIT_VIEW)
     query = AuditRecord.select()

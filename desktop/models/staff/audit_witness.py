@@ -26,6 +26,8 @@ import peewee
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import known_db_errors
+from desktop.models.storage.backup_files import list_backups
+from desktop.models.storage.integrity import read_only_connection
 from desktop.models.storage.schema import AuditRecord, SchemaInfo
 
 log = logging.getLogger("frontcounter.audit")
@@ -149,8 +151,6 @@ def local_checkpoints() -> list[Checkpoint]:
 
 def backup_checkpoints(folder: Path | None, newest: int = 3) -> list[Checkpoint]:
     """The heads held by the newest backups of this database in `folder`."""
-    from desktop.models.storage.backup_files import list_backups
-    from desktop.models.storage.integrity import read_only_connection
 
     if folder is None or not folder.is_dir():
         return []

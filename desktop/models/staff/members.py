@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
-from desktop.models.storage.schema import StaffUser
+from desktop.models.storage.schema import RememberToken, StaffUser
 from desktop.models.vocab import ROLES
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -17,7 +18,6 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 def username_from_name(full_name: str) -> str:
     """A suggested user name: "Maria Núñez" gives "maria.nunez"."""
-    import unicodedata
 
     plain = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", plain.lower())
@@ -70,7 +70,6 @@ def update_staff(
     """An administrator changes a member of staff's role, name, or deactivates them.
 
     A deactivated account cannot sign in, and its remembered sign-ins end; its history stays."""
-    from desktop.models.storage.schema import RememberToken
 
     permissions.require(actor, permissions.STAFF_MANAGE)
     if role is not None and role not in ROLES:

@@ -13,6 +13,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from desktop.i18n import _
+
 #: scrypt cost (RFC 7914; OWASP: n=2**17, r=8, p=1 uses 128 MiB and a fraction of a second).
 #: Tests lower these through `tests/conftest.py` only; the shipped values are these.
 SCRYPT_N = 2**17
@@ -102,7 +104,6 @@ def needs_rehash(stored: str) -> bool:
 
 def password_problem(password: str) -> str:
     """Why `password` cannot be used ('' when it can), in the clerk's words."""
-    from desktop.i18n import _
 
     if len(password) < MIN_LENGTH:
         return _("A password needs at least {n} characters.").format(n=MIN_LENGTH)

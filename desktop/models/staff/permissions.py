@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 
 from desktop.i18n import _
 from desktop.models.errors import PermissionDenied
+from desktop.models.storage import config_cache
+from desktop.models.storage.schema import StaffUser
+from desktop.models.vocab import ROLES
 
 if TYPE_CHECKING:
     from desktop.models.storage.schema import StaffUser
@@ -130,8 +133,6 @@ def role_allows(role: str, action: str) -> bool:
 
 def sign_in_enabled() -> bool:
     """Whether anyone can sign in (some active staff member has a password)."""
-    from desktop.models.storage import config_cache
-    from desktop.models.storage.schema import StaffUser
 
     def load() -> bool:
         return bool(
@@ -145,7 +146,6 @@ def sign_in_enabled() -> bool:
 
 def _fresh(actor: StaffUser) -> tuple[str, bool] | None:
     """The actor's role and whether they are active, as the database says now."""
-    from desktop.models.storage.schema import StaffUser
 
     row = (
         StaffUser.select(StaffUser.role, StaffUser.active)
@@ -186,8 +186,6 @@ def require(actor: StaffUser | None, action: str) -> None:
         )
     role = fresh[0]
     if not role_allows(role, action):
-        from desktop.models.vocab import ROLES
-
         raise PermissionDenied(
             _(
                 "{name} is signed in as {role}, and a {role} may not {action}. "

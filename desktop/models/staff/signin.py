@@ -19,9 +19,11 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError, KnownError, NotFound
 from desktop.models.staff import audit, passwords, permissions
+from desktop.models.staff.members import first_administrator
 from desktop.models.storage import secret_store
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import RememberToken, StaffUser
+from desktop.models.storage.sessions import workstation_name
 
 log = logging.getLogger("frontcounter.signin")
 
@@ -158,7 +160,6 @@ def first_password(user_id: int, new_password: str) -> None:
     """The first administrator's password, chosen in the first-run setup while no administrator
     can sign in (a new town; or one set up by a script or a demo that gave only other staff
     passwords, which would otherwise have nobody to set the rest)."""
-    from desktop.models.staff.members import first_administrator
 
     hashed = _check_password(new_password)
     if first_administrator(can_sign_in=True) is not None:
@@ -184,8 +185,6 @@ def remember(user: StaffUser, location: str) -> bool:
     """Keep a sign-in token for `user` on this PC; False (nothing kept) without a real keyring."""
     import keyring  # imported when needed: start-up time
     import keyring.errors
-
-    from desktop.models.storage.sessions import workstation_name
 
     if not secret_store.keyring_usable():
         log.info("no usable keyring (%s): sign-in not remembered", secret_store.backend_name())

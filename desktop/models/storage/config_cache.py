@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import peewee
 
+from desktop.models.storage.schema import database
+
 T = TypeVar("T")
 
 KEY = "config_generation"
@@ -58,7 +60,6 @@ def create_triggers(db: peewee.Database | peewee.DatabaseProxy) -> None:
 
 def generation() -> int | None:
     """The counter now; None where there is none (nothing is cached then)."""
-    from desktop.models.storage.schema import database
 
     db = database.obj
     if not isinstance(db, peewee.SqliteDatabase):

@@ -9,6 +9,7 @@ through `write()`, which opens `BEGIN IMMEDIATE` so a writer waits for the lock 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 import os
 import random
@@ -35,7 +36,10 @@ from desktop.models.errors import (
     known_db_errors,
     translate_db_error,
 )
+from desktop.models.storage import config_cache
+from desktop.models.storage.integrity import quick_check
 from desktop.models.storage.schema import database
+from desktop.models.storage.secret_store import database_password
 from desktop.models.storage.write_queue import forget as forget_queue
 from desktop.models.storage.write_queue import queue_for
 
@@ -170,8 +174,6 @@ def server_address(host: str, port: str, name: str, user: str) -> PostgresAddres
 
 
 def _is_ipv6(host: str) -> bool:
-    import ipaddress
-
     try:
         return ipaddress.ip_address(host.strip("[]")).version == 6
     except ValueError:
@@ -338,14 +340,11 @@ def open_store(
     `target` is a file path or a `postgresql://user@host:port/name` URL. On any failure the
     database open before stays bound and usable.
     """
-    from desktop.models.storage import config_cache
 
     config_cache.clear()  # what was kept belongs to the database open before
     text = str(target)
     if is_postgres_url(text):
         if password is None and not postgres_address(text).password:
-            from desktop.models.storage.secret_store import database_password
-
             password = database_password(text)
         db, shown = postgres_database(text, password)
         opened = OpenedDatabase(db, DbKind.POSTGRESQL, shown)
@@ -407,7 +406,6 @@ def mark_damaged(opened: OpenedDatabase, problems: Sequence[str]) -> None:
 
 def _check_on_open(opened: OpenedDatabase) -> None:
     """Rule 8: `quick_check` on opening; a damaged file stays open read-only, nothing written."""
-    from desktop.models.storage.integrity import quick_check
 
     try:
         problems = quick_check(opened.db)

@@ -17,6 +17,7 @@ from typing import Any
 import peewee
 
 from desktop.i18n import _
+from desktop.models.errors import translate_db_error
 
 #: how many problem lines a check reports at most (a badly damaged file has thousands)
 MAX_LINES = 20
@@ -142,7 +143,5 @@ def check_postgres(db: peewee.Database, location: str) -> CheckReport:
 
 
 def _describe(exc: BaseException) -> str:
-    from desktop.models.errors import translate_db_error
-
     known = translate_db_error(exc)
     return str(known) if known is not None else str(exc)

@@ -659,3 +659,8 @@ ADDED_IN_V3: tuple[type[BaseModel], ...] = (
     AuditRecord,
     ServiceGoal,
 )
+
+
+def rows_of(query: Any) -> list[tuple[Any, ...]]:
+    """A query's rows as plain tuples (peewee's stubs type `.tuples()` rows as models)."""
+    return [tuple(row) for row in query.tuples()]

@@ -23,6 +23,7 @@ from desktop import __version__
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import DatabaseInUse, KnownError, known_db_errors
+from desktop.models.storage.db import write
 from desktop.models.storage.schema import DbSession, StaffUser, database
 
 log = logging.getLogger("frontcounter.sessions")
@@ -82,7 +83,6 @@ def start(username: str | None = None, display_name: str = "") -> str:
 
     Stale rows (crashed PCs) are removed first. Call in a process that writes (not read-only).
     """
-    from desktop.models.storage.db import write
 
     global _token
     token = secrets.token_hex(16)
@@ -119,7 +119,6 @@ def name_of(username: str | None, display_name: str = "") -> str:
 
 def heartbeat() -> None:
     """Refresh this session's row; put it back if a restore or an expiry removed it."""
-    from desktop.models.storage.db import write
 
     if _token is None:
         return
@@ -166,7 +165,6 @@ def keep_alive() -> None:
 
 def set_user(username: str | None, display_name: str = "") -> None:
     """Who now works at this workstation (the toolbar's 'At this desk' choice)."""
-    from desktop.models.storage.db import write
 
     global _who
     if _token is None:
@@ -184,7 +182,6 @@ def set_user(username: str | None, display_name: str = "") -> None:
 
 def end() -> None:
     """Remove this session's row (a clean exit). Never raises: the app is closing."""
-    from desktop.models.storage.db import write
 
     global _token
     if _token is None:

@@ -7,10 +7,13 @@ from collections.abc import Iterable
 
 from desktop.i18n import _
 from desktop.models.errors import InputError
+from desktop.models.staff import audit, permissions
+from desktop.models.storage import config_cache
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import BusinessHours, Holiday
 from desktop.models.town.business_calendar import BusinessCalendar
 from desktop.models.town.holidays import federal_holidays
+from desktop.models.town.settings import get_setting
 
 #: how far ahead federal holidays are kept filled in
 YEARS_AHEAD = 3
@@ -18,7 +21,6 @@ YEARS_AHEAD = 3
 
 def load_calendar() -> BusinessCalendar:
     """The office hours and holidays (kept in memory while neither changes)."""
-    from desktop.models.storage import config_cache
 
     def load() -> BusinessCalendar:
         hours = office_hours()
@@ -50,7 +52,6 @@ def set_office_hours(spans: Iterable[tuple[int, int, int]]) -> None:
         rows.append({"weekday": weekday, "opens": opens, "closes": closes})
     if not rows:
         raise InputError(_("The office must be open at least one day a week."))
-    from desktop.models.staff import audit, permissions
 
     permissions.require(None, permissions.SETTINGS_EDIT)
 
@@ -76,7 +77,6 @@ def add_federal_holidays(years: Iterable[int]) -> int:
     ]
     if not rows:
         return 0
-    from desktop.models.staff import audit
 
     def save() -> int:
         existing = {
@@ -104,7 +104,6 @@ def add_federal_holidays(years: Iterable[int]) -> int:
 
 def keep_holidays_filled(today: dt.date) -> int:
     """Fill in federal holidays up to YEARS_AHEAD years from `today` if the town asked for them."""
-    from desktop.models.town.settings import get_setting
 
     if not get_setting("calendar.federal_holidays"):
         return 0
@@ -125,7 +124,6 @@ def add_holiday(day: dt.date, name: str) -> None:
     name = name.strip()
     if not name:
         raise InputError(_("Give the holiday a name."))
-    from desktop.models.staff import audit, permissions
 
     permissions.require(None, permissions.SETTINGS_EDIT)
 
@@ -138,8 +136,6 @@ def add_holiday(day: dt.date, name: str) -> None:
 
 
 def remove_holiday(day: dt.date) -> None:
-    from desktop.models.staff import audit, permissions
-
     permissions.require(None, permissions.SETTINGS_EDIT)
 
     def save() -> None:

@@ -16,12 +16,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.schema import Setting, StaffUser
+from desktop.models.text_clean import clean_line, too_long
 
 #: every shared setting and its default, declared in one place
 #: the most years residents' details may be kept after a request closes (privacy.py applies it)
@@ -220,7 +223,6 @@ def parse_setting(key: str, value: Any) -> Any:
                 ).format(most=MAX_RETENTION_YEARS)
             )
         return years
-    from desktop.models.text_clean import clean_line, too_long
 
     text = clean_line(str(value))
     if len(text) > _LIMITS[key]:
@@ -280,7 +282,6 @@ def check_logo(data: bytes) -> tuple[str, int, int]:
     """(format, width, height) of a logo Pillow can read as PNG or JPEG; else InputError."""
     if len(data) > MAX_LOGO_BYTES:
         raise _logo_too_big(len(data))
-    from PIL import Image
 
     try:
         with warnings.catch_warnings():
