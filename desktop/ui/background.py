@@ -11,8 +11,8 @@ peewee gives each thread its own connection to the open database: the worker's i
 the result goes back, so a pool thread keeps no file open (nor a PostgreSQL session). Work whose
 database was closed or opened again meanwhile is reported as such, not shown.
 
-Used by exports, backups (the one taken on closing waits for its end: `wait`) and printing
-(print_preview's PrintJob builds its PDF the same way).
+Used by exports, backups and restores (the backup taken on closing waits for its end: `wait`),
+the council report and printing (print_preview's PrintJob builds its PDF the same way).
 """
 
 from __future__ import annotations

@@ -137,6 +137,10 @@ class BackupsBox(QGroupBox):
         if chosen is None:
             messages.info(self, _("Backups"), _("Choose a backup in the list first."))
             return
+
+        def go() -> None:
+            self.restore(chosen)
+
         messages.confirm(
             self,
             _("Restore a backup"),
@@ -144,19 +148,36 @@ class BackupsBox(QGroupBox):
                 "Replace everything in the database with the backup of {when}? Whatever was "
                 "saved since then is set aside in a copy first."
             ).format(when=self.list.currentItem().text().split("   ")[0]),
-            lambda: self.restore(chosen),
+            go,
         )
 
-    def restore(self, backup: Path) -> None:
+    def restore(self, backup: Path) -> BackgroundOp | None:
+        """Replace the town's records with `backup`, off the window's thread (a big town's file
+        takes a while to set aside, copy and check); the window opens the file again after."""
         database, folder = current_path(), self.folder()
         if database is None or folder is None:
-            return
+            return None
         try:
             sessions.require_exclusive(_("restore a backup"))
-            backups.restore(backup, database, folder)
         except KnownError as exc:
             messages.error(self, exc)
-            return
-        log.info("restored %s from %s", database, backup)
-        self.load()
-        self.restored.emit(str(database))
+            return None
+
+        def work(_progress: Progress) -> None:
+            backups.restore(backup, database, folder)
+
+        def done(_result: object) -> None:
+            log.info("restored %s from %s", database, backup)
+            self.load()
+            self.restored.emit(str(database))  # the window opens the file again: last
+
+        self.restore_button.setEnabled(False)
+        job = BackgroundOp(
+            self,
+            _("Restore a backup"),
+            _("Setting today's file aside and restoring the backup…"),
+            work,
+            on_success=done,
+        )
+        job.failed.connect(lambda _sentence: self.load())  # the buttons as the role allows
+        return job.run()
