@@ -11,7 +11,7 @@ ARGS ?=
 # the suite runs on every core (each worker has its own files, databases and Qt)
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint typecheck pytest pytest-both bench clean
+.PHONY: run test lint typecheck pytest pytest-both bench bench-clean clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,12 @@ pytest-both:
 
 test: lint typecheck pytest
 
+# the towns it measures are made once and kept in bench-data/ for later runs (README: Benchmarks)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
+
+bench-clean:
+	rm -rf bench-data
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

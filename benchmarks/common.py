@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -73,14 +75,15 @@ def demo_database(requests: int = SCALE, years: float | None = None) -> Path:
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial.db")
-        partial.unlink(missing_ok=True)
+        remove_database(partial)
         print(
             f"making a demo database of {requests:,} requests over {years:g} years at {path} ...",
             flush=True,
         )
+        base = tempfile.mkdtemp(prefix="fc-bench-")  # its settings and log: not kept
         frontcounter(
             "--basedir",
-            str(DATA / "base"),
+            base,
             "--db",
             str(partial),
             "init",
@@ -93,8 +96,16 @@ def demo_database(requests: int = SCALE, years: float | None = None) -> Path:
             "--years",
             str(years),
         )
+        shutil.rmtree(base, ignore_errors=True)
         partial.rename(path)
+        remove_database(partial)  # what is left beside it: its write queue's lock file
     return path
+
+
+def remove_database(path: Path) -> None:
+    """A database file and every file SQLite or Front Counter keeps beside it."""
+    for end in ("", "-wal", "-shm", "-journal", "-queue"):
+        path.with_name(path.name + end).unlink(missing_ok=True)
 
 
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:

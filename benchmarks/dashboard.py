@@ -25,7 +25,16 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-from benchmarks.common import DATA, SCALE, demo_database, median, p95, report, timed
+from benchmarks.common import (
+    DATA,
+    SCALE,
+    demo_database,
+    median,
+    p95,
+    remove_database,
+    report,
+    timed,
+)
 
 REPEAT = 15
 
@@ -94,7 +103,7 @@ def _measure(source: Path, shape: str) -> None:
         )
     finally:
         close_database(opened)
-        copy.unlink(missing_ok=True)
+        remove_database(copy)
 
 
 if __name__ == "__main__":

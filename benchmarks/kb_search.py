@@ -10,8 +10,18 @@ import functools
 import random
 import shutil
 import sqlite3
+from pathlib import Path
 
-from benchmarks.common import DATA, SCALE, demo_database, median, p95, report, timed
+from benchmarks.common import (
+    DATA,
+    SCALE,
+    demo_database,
+    median,
+    p95,
+    remove_database,
+    report,
+    timed,
+)
 
 ARTICLES = 2000
 QUERIES = (
@@ -54,15 +64,22 @@ def _add_articles(path: str) -> None:
 
 def main() -> None:
     source = demo_database(SCALE)
-    path = DATA / f"kb-{SCALE}.db"
-    if not path.exists():
-        shutil.copyfile(source, path)
+    path = DATA / f"kb-{SCALE}.db"  # a copy with 2,000 articles more, removed at the end
+    shutil.copyfile(source, path)
+    try:
         _add_articles(str(path))
+        _measure(path)
+    finally:
+        remove_database(path)
+
+
+def _measure(path: Path) -> None:
     from desktop.models.knowledge import search as kb_search
     from desktop.models.knowledge import triage
     from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
 
-    open_database(path)
+    opened = open_database(path)
     raw = sqlite3.connect(path)
     words = ["hole", "dog", "permit", "garbage", "light", "tax", "rats", "water", "pothole", "x"]
 
@@ -84,6 +101,8 @@ def main() -> None:
     report("FAQ search p95 (2,000 articles)", p95(search), p95(base), target="≤ 20 ms")
     report(f"triage p50 ({SCALE:,} requests)", median(ranked), median(base), target="")
     report(f"triage p95 ({SCALE:,} requests)", p95(ranked), p95(base), target="≤ 20 ms")
+    raw.close()
+    close_database(opened)
 
 
 if __name__ == "__main__":
