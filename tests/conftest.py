@@ -20,7 +20,7 @@ from keyring.backend import KeyringBackend
 from desktop.models import clock
 from desktop.models.setup.opening import open_database
 from desktop.models.staff import passwords, permissions
-from desktop.models.storage import secret_store, sessions
+from desktop.models.storage import check_record, secret_store, sessions
 from desktop.models.storage.db import OpenedDatabase, close_database
 from desktop.paths import AppPaths, app_paths
 
@@ -99,6 +99,7 @@ def isolated_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
         secret_store, "ALLOWED_BACKENDS", secret_store.ALLOWED_BACKENDS | {_MEMORY_KEYRING}
     )
     monkeypatch.setenv("FRONTCOUNTER_WORKSTATION", "TEST-PC")
+    monkeypatch.setattr(check_record, "_file", None)  # no test trusts another's checks
     yield
     sessions.forget()
     keyring.set_keyring(previous)

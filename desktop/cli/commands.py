@@ -16,7 +16,7 @@ from desktop.models.admin import backups
 from desktop.models.errors import KnownError
 from desktop.models.setup.opening import open_database
 from desktop.models.staff import audit_witness, permissions
-from desktop.models.storage import sessions
+from desktop.models.storage import check_record, sessions
 from desktop.models.storage.db import (
     close_database,
     refuse_a_missing_file,
@@ -94,6 +94,7 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
     """Run the sub-command; a known error is one line on stderr and exit status 1."""
 
     audit_witness.set_witness_file(paths.data_dir / audit_witness.FILE_NAME)
+    check_record.set_record_file(paths.data_dir / check_record.FILE_NAME)
     backups.set_backup_root(paths.backup_dir)
 
     declared = find(args.command)

@@ -22,7 +22,7 @@ from desktop.models.admin.maintenance import vacuum
 from desktop.models.admin.pg_migrate import migrate_to_postgres
 from desktop.models.errors import InputError, KnownError, PasswordNeeded
 from desktop.models.setup.opening import open_database
-from desktop.models.storage import integrity, sessions
+from desktop.models.storage import check_record, integrity, sessions
 from desktop.models.storage.db import (
     close_database,
     is_postgres_url,
@@ -103,7 +103,7 @@ def cmd_backup(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
         return 0
     if not path.is_file():
         raise InputError(_("There is no database file at {path}.").format(path=path))
-    opened = open_database(path, create=False, migrate=False, check_later=True)
+    opened = open_database(path, create=False, migrate=False)
     try:  # open while the core checks who asks (the copy itself reads the file on its own)
         made = backups.take_backup(path, folder, rotate_after=args.to is None, actor=args.signed_in)
     finally:
@@ -121,11 +121,11 @@ def cmd_restore(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
     backup = args.file.expanduser()
     backups.check_backup_file(backup)
     try:
-        opened = open_database(path, create=False, migrate=False, check_later=True)
+        opened = open_database(path, create=False, migrate=False)
     except KnownError as exc:  # a file too damaged to open: nobody can be using it
         log.warning("restoring over a file that does not open: %s", exc)
         # its backup says who may restore it (the administrators then)
-        opened = open_database(backup, read_only=True, migrate=False, check_later=True)
+        opened = open_database(backup, read_only=True, migrate=False)
     else:
         try:
             sessions.require_exclusive(_("restore a backup"))
@@ -158,7 +158,10 @@ def cmd_check(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
         finally:
             close_database(opened)
     else:
-        report = integrity.check_file(Path(target).expanduser())
+        path = Path(target).expanduser()
+        report = integrity.check_file(path)
+        if not report.error:  # the next openings trust it (storage/check_record.py)
+            check_record.note_check(path, [p for found in report.checks.values() for p in found])
     lines = [_("Database: {database}").format(database=report.database)]
     if report.error:
         lines.append(_("Could not be checked: {error}").format(error=report.error))

@@ -31,7 +31,7 @@ from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
 from desktop.models.setup.first_run import needs_first_run
 from desktop.models.setup.opening import open_database
 from desktop.models.staff import audit_witness, permissions, signin
-from desktop.models.storage import sessions
+from desktop.models.storage import check_record, sessions
 from desktop.models.storage.db import (
     DbKind,
     OpenedDatabase,
@@ -118,7 +118,6 @@ class AppController:
             return open_database(
                 target,
                 password=password,
-                check_later=True,
                 upgrading=self._upgrading,
                 **options,  # type: ignore[arg-type]
             )
@@ -305,6 +304,7 @@ class AppController:
         opened = self.opened
         if opened is None or str(opened.path) != path or not opened.check_pending:
             return  # another database was opened meanwhile
+        check_record.note_check(Path(path), problems)
         if not problems:
             opened.check_pending = False
             log.info("background check of %s: sound", path)
@@ -628,6 +628,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     paths.ensure()
     prefs = Prefs(paths.settings_file)
     audit_witness.set_witness_file(paths.data_dir / audit_witness.FILE_NAME)
+    check_record.set_record_file(paths.data_dir / check_record.FILE_NAME)
     controller = AppController(prefs, interactive=windows, backup_root=paths.backup_dir)
     controller.scripted_user = args.user or ""
     controller.take_backups = not args.smoke_test

@@ -25,6 +25,7 @@ from desktop.models import clock
 from desktop.models.errors import DatabaseError, InputError, NotADatabase, translate_db_error
 from desktop.models.setup.migrations import LATEST_VERSION
 from desktop.models.staff import audit, audit_witness, permissions
+from desktop.models.storage import check_record
 from desktop.models.storage.backup_files import STAMP, TMP_SUFFIX
 
 # where the files are and what they are called: backup_files' (the audit witness reads them
@@ -109,6 +110,8 @@ def take_backup(
             )
         partial.replace(final)
         _fsync_folder(folder)
+        # a sound copy of the whole file: the file was sound (storage/check_record.py)
+        check_record.note_check(database, [])
     except sqlite3.Error as exc:
         raise _known(exc) from exc
     except OSError as exc:

@@ -29,7 +29,6 @@ def open_database(
     password: str | None = None,
     migrate: bool = True,
     shared: bool | None = None,
-    check_later: bool = False,
     upgrading: Callable[[str], None] | None = None,
 ) -> OpenedDatabase:
     """Open (and if needed create and migrate) the database at `target`; bind every model to it.
@@ -58,7 +57,6 @@ def open_database(
         create=create,
         password=password,
         shared=shared,
-        check_later=check_later,
         after_open=prepare,
     )
 

@@ -1,6 +1,8 @@
-"""Checking a database file: quick_check on open, the full check for `frontcounter check`.
+"""Checking a database file: quick_check on opening a small file and in the window's daily
+background check of a large one, the full check for `frontcounter check`.
 
-`quick_check` is O(N) and runs on every open (docs/RELIABILITY.md rule 8); `integrity_check` is
+`quick_check` is O(N) (docs/RELIABILITY.md rule 8: opening costs the same at any size, so a large
+file's result is remembered, storage/check_record.py); `integrity_check` is
 O(N log N) and does not look at foreign keys, so the full check runs `foreign_key_check` too.
 The full check reads the file through its own read-only connection: it works on a file that the
 app refuses to open, and changes nothing.
