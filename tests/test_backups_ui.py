@@ -176,4 +176,5 @@ def test_a_sound_large_file_checked_in_the_background_stays_writable(
     assert not controller.opened.check_pending and not controller.opened.read_only
     assert controller.window is not None
     qtbot.addWidget(controller.window)
+    assert "no damage found" in controller.window.statusBar().currentMessage()
     controller.shutdown()

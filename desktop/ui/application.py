@@ -308,6 +308,10 @@ class AppController:
         if not problems:
             opened.check_pending = False
             log.info("background check of %s: sound", path)
+            if self.window is not None:
+                self.window.statusBar().showMessage(
+                    _("The database file was checked in full: no damage found."), 10000
+                )
             return
         mark_damaged(opened, problems)
         self._point_to_backup()
