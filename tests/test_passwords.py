@@ -202,3 +202,23 @@ def test_fail_null_and_plaintext_keyrings_store_nothing(ada, backend):
     assert signin.remembered_user("/town.db") is None
     assert not secret_store.remember_database_password("postgresql://u@h/town", "secret")
     assert not PlaintextKeyring.stored
+
+
+def test_without_a_token_made_on_this_pc_the_keyring_is_not_asked(ada, monkeypatch):
+    """Start-up: a town with passwords but no remembered sign-in here skips the keyring (its
+    loading alone costs a tenth of a second)."""
+    asked: list[str] = []
+    usable = secret_store.keyring_usable
+
+    def watched() -> bool:
+        asked.append("keyring")
+        return usable()
+
+    monkeypatch.setattr(secret_store, "keyring_usable", watched)
+    assert signin.remembered_user("/town.db") is None and asked == []
+    assert signin.remember(ada, "/town.db")
+    asked.clear()
+    monkeypatch.setenv("FRONTCOUNTER_WORKSTATION", "OTHER-PC")  # remembered on another PC
+    assert signin.remembered_user("/town.db") is None and asked == []
+    monkeypatch.setenv("FRONTCOUNTER_WORKSTATION", "TEST-PC")
+    assert getattr(signin.remembered_user("/town.db"), "id", None) == ada.id and asked

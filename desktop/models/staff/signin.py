@@ -210,6 +210,8 @@ def remember(user: StaffUser, location: str) -> bool:
 
 def remembered_user(location: str) -> StaffUser | None:
     """The staff member remembered on this PC for this database, if the token is still good."""
+    if not _a_token_may_be_here():
+        return None  # the keyring is not even loaded (a tenth of a second of start-up)
     import keyring  # imported when needed: start-up time
     import keyring.errors
 
@@ -238,6 +240,21 @@ def remembered_user(location: str) -> StaffUser | None:
         )
     )
     return user
+
+
+def _a_token_may_be_here() -> bool:
+    """Whether the database holds a live token made on this PC (only then can the keyring hold
+    one that signs somebody in)."""
+    fresh_since = clock.now() - dt.timedelta(days=TOKEN_DAYS)
+    return bool(
+        RememberToken.select(RememberToken.id)
+        .where(
+            RememberToken.revoked_at.is_null(),
+            RememberToken.workstation == workstation_name()[:200],
+            (RememberToken.last_used >= fresh_since) | (RememberToken.created_at >= fresh_since),
+        )
+        .exists()
+    )
 
 
 def forget(location: str) -> None:
