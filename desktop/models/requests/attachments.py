@@ -320,7 +320,9 @@ def _infos(where: Any, thumbnail: bool) -> list[AttachmentInfo]:
             AttachmentInfo(
                 id=row["id"],
                 request_id=row["request"],
-                filename=row["filename"],
+                # cleaned as read too: a name stored by another program, an old version or a
+                # hand-edited file ("../../x", "CON") never names a folder or a device
+                filename=clean_filename(str(row["filename"] or ""), row["media_type"] or ""),
                 media_type=row["media_type"],
                 size=row["size"],
                 sha256=row["sha256"],
@@ -361,7 +363,7 @@ def save_attachment(attachment_id: int, target: str | Path, *, overwrite: bool =
     data = attachment_data(attachment_id)
     path = Path(target).expanduser()
     if path.is_dir():
-        path = path / info.filename
+        path = path / clean_filename(info.filename, info.media_type)  # a bare name, always
     if path.exists() and not overwrite:
         raise InputError(_("{path} already exists; choose another name.").format(path=path))
     try:

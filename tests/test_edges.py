@@ -1,0 +1,64 @@
+"""The edges: files and text from outside, taken whole or refused whole with a sentence, never
+a traceback; names that come from data never name a folder (issue: the edges)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from desktop.app import main
+
+from .test_cli_requests import TREE_POTHOLE
+
+pytestmark = pytest.mark.sqlite_only
+
+
+@pytest.fixture
+def fc(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    base = ["--basedir", str(tmp_path / "base"), "--db", str(tmp_path / "town.db")]
+    assert main([*base, "init", "--town", "Alder Falls"]) == 0
+    capsys.readouterr()
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main([*base, *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("stored", "saved_as"),
+    [
+        ("../../../escaped.txt", "escaped.txt"),
+        ("..\\..\\escaped.txt", "escaped.txt"),
+        ("/tmp/escaped.txt", "escaped.txt"),
+        ("C:\\Windows\\escaped.txt", "escaped.txt"),
+        ("..", "attachment.txt"),
+        ("CON", "_CON"),
+        ("a\x00b\x1b[31m.txt", "ab[31m.txt"),
+    ],
+)
+def test_an_attachment_named_as_a_path_is_saved_inside_the_chosen_folder(
+    fc, tmp_path: Path, stored: str, saved_as: str
+):
+    fc(*TREE_POTHOLE)
+    note = tmp_path / "note.txt"
+    note.write_text("the crew's note", encoding="utf-8")
+    assert fc("request", "attach", "2026-1", str(note))[0] == 0
+    raw = sqlite3.connect(tmp_path / "town.db")  # stored so by another program, or by hand
+    with raw:
+        raw.execute("UPDATE attachment SET filename = ?", (stored,))
+    raw.close()
+    target = tmp_path / "deep" / "er" / "out"
+    target.mkdir(parents=True)
+    before = {p for p in tmp_path.rglob("*") if p.is_file()}
+    code, out, err = fc("request", "save-attachment", "2026-1", "1", str(target))
+    assert code == 0, err
+    written = {p for p in tmp_path.rglob("*") if p.is_file()} - before
+    assert [p.relative_to(target) for p in written] == [Path(saved_as)]
+    assert (target / saved_as).read_text(encoding="utf-8") == "the crew's note"
+    code, out, _err = fc("request", "attachments", "2026-1")
+    assert code == 0 and saved_as in out and ".." not in out
