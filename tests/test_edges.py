@@ -62,3 +62,27 @@ def test_an_attachment_named_as_a_path_is_saved_inside_the_chosen_folder(
     assert (target / saved_as).read_text(encoding="utf-8") == "the crew's note"
     code, out, _err = fc("request", "attachments", "2026-1")
     assert code == 0 and saved_as in out and ".." not in out
+
+
+def test_an_empty_file_is_never_made_a_town_except_by_init(tmp_path: Path, capsys):
+    """A setup cut short by a full disk leaves a 0-byte file: the next command must not make a
+    town in it behind the clerk's back."""
+    base = ["--basedir", str(tmp_path / "base")]
+    empty = tmp_path / "town.db"
+    empty.write_bytes(b"")
+    for command in (["info"], ["request", "list"], [*TREE_POTHOLE], ["backup"], ["sessions"]):
+        assert main([*base, "--db", str(empty), *command]) == 1, command
+        err = capsys.readouterr().err
+        assert "is empty" in err and "Traceback" not in err, (command, err)
+        assert empty.stat().st_size == 0, command
+    assert main([*base, "--db", str(empty), "check"]) == 1
+    assert "is empty" in capsys.readouterr().out
+    default = tmp_path / "base" / "data" / "frontcounter.db"  # the default database, too
+    default.parent.mkdir(parents=True, exist_ok=True)
+    default.write_bytes(b"")
+    assert main([*base, "info"]) == 1
+    assert "is empty" in capsys.readouterr().err and default.stat().st_size == 0
+    assert main([*base, "--db", str(empty), "init", "--town", "Alder Falls"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--db", str(empty), "info"]) == 0
+    assert "Alder Falls" in capsys.readouterr().out

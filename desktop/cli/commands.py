@@ -20,6 +20,7 @@ from desktop.models.storage import check_record, sessions
 from desktop.models.storage.db import (
     close_database,
     refuse_a_missing_file,
+    refuse_an_empty_file,
 )
 from desktop.paths import AppPaths
 
@@ -79,15 +80,17 @@ def _start_session() -> None:
         log.info("no session row for this command: %s", exc)
 
 
-def _refuse_a_missing_file(args: argparse.Namespace) -> None:
-    """Only `init`, or the default database on first use, makes a new file."""
-    if args.command != "init" and args.db:
-        refuse_a_missing_file(
-            args.db,
-            _("make a new one with frontcounter init --db {path}").format(
-                path=Path(args.db).expanduser()
-            ),
-        )
+def _refuse_a_missing_file(args: argparse.Namespace, paths: AppPaths) -> None:
+    """Only `init`, or the default database on first use, makes a new file; an empty file (a
+    setup cut short) is made a town only by `init`."""
+    if args.command == "init":
+        return
+    target = Path(args.db).expanduser() if args.db else paths.default_db
+    how = _("make a new one with frontcounter init --db {path}").format(path=target)
+    if args.db:
+        refuse_a_missing_file(args.db, how)
+    else:
+        refuse_an_empty_file(target, how)
 
 
 def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -117,7 +120,7 @@ def _run_on_the_database(declared: Command, args: argparse.Namespace, paths: App
     """Open the database, sign in, run the command, close (a known error propagates)."""
     handler = declared.handler
     assert handler is not None  # a command runs on the database opened for it or its own way
-    _refuse_a_missing_file(args)
+    _refuse_a_missing_file(args, paths)
     opened = opening.open_for_cli(database_target(args, paths))
     try:
         changes = not declared.only_reads(getattr(args, "action", None))

@@ -474,6 +474,26 @@ def refuse_a_missing_file(target: str | Path, how_to_make_one: str) -> None:
                 "shared folder that is not connected?), or {how}."
             ).format(path=path, how=how_to_make_one)
         )
+    refuse_an_empty_file(path, how_to_make_one)
+
+
+def refuse_an_empty_file(path: Path, how_to_make_one: str) -> None:
+    """An empty file is no town: a setup cut short (a full disk, a power cut) leaves one, and
+    opening it must not quietly make a new town in it, so only init or the window's setup do."""
+    if _is_empty_file(path):
+        raise CannotOpenDatabase(
+            _(
+                "The file {path} is empty: it is not a town's database (a setup that was cut "
+                "short leaves one). If it was meant to be a new town, {how}."
+            ).format(path=path, how=how_to_make_one)
+        )
+
+
+def _is_empty_file(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size == 0
+    except OSError:
+        return False
 
 
 def _open_sqlite(
@@ -482,6 +502,10 @@ def _open_sqlite(
     exists = path.exists()
     if not exists and (read_only or not create):
         raise CannotOpenDatabase(_("There is no database file at {path}.").format(path=path))
+    if (read_only or not create) and _is_empty_file(path):
+        raise CannotOpenDatabase(
+            _("The file {path} is empty: it is not a town's database.").format(path=path)
+        )
     if exists and path.is_dir():
         raise CannotOpenDatabase(_("{path} is a folder, not a database file.").format(path=path))
     if not exists:

@@ -112,6 +112,12 @@ def check_file(path: Path) -> CheckReport:
     if not path.is_file():
         report.error = _("There is no database file at {path}.").format(path=path)
         return report
+    if path.stat().st_size == 0:
+        report.error = _(
+            "The file is empty: it is not a town's database (a setup that was cut short leaves "
+            "one)."
+        )
+        return report
     try:
         connection = read_only_connection(path)
     except sqlite3.Error as exc:
