@@ -3,7 +3,11 @@ a traceback; names that come from data never name a folder (issue: the edges).""
 
 from __future__ import annotations
 
+import json
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +90,36 @@ def test_an_empty_file_is_never_made_a_town_except_by_init(tmp_path: Path, capsy
     capsys.readouterr()
     assert main([*base, "--db", str(empty), "info"]) == 0
     assert "Alder Falls" in capsys.readouterr().out
+
+
+def test_check_after_a_crash_mid_save_recovers_instead_of_calling_for_a_backup(
+    tmp_path: Path, capsys
+):
+    """A power cut in the middle of a save leaves a hot journal: every command rolls it back
+    and works, and check must not tell the clerk to restore a backup (losing a morning's work)."""
+    town = tmp_path / "town.db"
+    base = ["--basedir", str(tmp_path / "base"), "--db", str(town)]
+    assert main([*base, "init", "--town", "Alder Falls"]) == 0
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.torture_worker", "hold-journal", str(town)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "READY"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    process.stdout.close()
+    journal = Path(f"{town}-journal")
+    assert journal.exists() and journal.stat().st_size > 0  # hot: the save was cut short
+    capsys.readouterr()
+    assert main([*base, "check"]) == 0
+    out = capsys.readouterr().out
+    assert "Recovered from an interrupted save" in out and "All checks passed" in out
+    assert "restore a backup" not in out
+    assert not journal.exists() or journal.stat().st_size == 0
+    assert main([*base, "check", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["ok"] and not shown["recovered_from_an_interrupted_save"]  # done already

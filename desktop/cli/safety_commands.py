@@ -163,6 +163,14 @@ def cmd_check(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
         if not report.error:  # the next openings trust it (storage/check_record.py)
             check_record.note_check(path, [p for found in report.checks.values() for p in found])
     lines = [_("Database: {database}").format(database=report.database)]
+    if report.recovered:
+        lines.append(
+            _(
+                "Recovered from an interrupted save (a crash or a power cut in the middle of a "
+                "save): it was undone, as the next opening would have undone it; everything "
+                "saved before it is there."
+            )
+        )
     if report.error:
         lines.append(_("Could not be checked: {error}").format(error=report.error))
     for name, problems in report.checks.items():

@@ -33,6 +33,9 @@ class CheckReport:
     checks: dict[str, list[str]] = field(default_factory=dict)
     #: a failure that stopped the checks (the file cannot be opened at all)
     error: str = ""
+    #: a save cut short (a crash, a power cut) had left its journal: it was rolled back first,
+    #: as every opening does, and the checks ran on the file as it was before that save
+    recovered: bool = False
 
     @property
     def ok(self) -> bool:
@@ -46,6 +49,7 @@ class CheckReport:
                 name: {"ok": not lines, "problems": lines} for name, lines in self.checks.items()
             },
             "error": self.error,
+            "recovered_from_an_interrupted_save": self.recovered,
         }
 
 
@@ -106,6 +110,27 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True, timeout=15)
 
 
+def roll_back_an_interrupted_save(path: Path) -> bool:
+    """A journal left beside the file by a save cut short (a "hot" journal) is rolled back, as
+    SQLite does when any connection that may write opens the file; a read-only check could not
+    and would report damage that is not there. True when a journal was rolled back. Raises
+    sqlite3.Error (a file nobody here may write to, say)."""
+    journal = path.with_name(path.name + "-journal")
+    try:
+        if journal.stat().st_size == 0:
+            return False
+    except OSError:
+        return False  # no journal: nothing was cut short
+    connection = sqlite3.connect(path, timeout=15)
+    try:
+        # reading the schema makes SQLite look at the journal: hot (no one holds the file), it
+        # is played back and removed; a journal someone's save is writing just now is left be
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        connection.close()
+    return not journal.exists() or journal.stat().st_size == 0
+
+
 def check_file(path: Path) -> CheckReport:
     """quick_check, integrity_check and foreign_key_check of the SQLite file at `path`."""
     report = CheckReport(str(path))
@@ -119,6 +144,7 @@ def check_file(path: Path) -> CheckReport:
         )
         return report
     try:
+        report.recovered = roll_back_an_interrupted_save(path)
         connection = read_only_connection(path)
     except sqlite3.Error as exc:
         report.error = _describe(exc)
