@@ -374,7 +374,7 @@ def catalog_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             service_notice=args.service_notice,
             safety_notice=args.safety_notice,
         )
-        made = types.add_type(args.code, fields)
+        made = types.add_type(args.code, fields, actor=args.signed_in)
         emit(args, describe_type(made), _("Added: {line}").format(line=_type_line(made)))
     elif action in ("add-question", "set-question", "move-question", "remove-question"):
         _question_command(args, emit, questions)
@@ -393,6 +393,7 @@ def catalog_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
                     description=args.description,
                     default_assignee=args.default_assignee,
                 ),
+                actor=args.signed_in,
             )
         else:
             saved_department = departments.change_department(
@@ -468,7 +469,7 @@ def _transfer_command(args: argparse.Namespace, emit: Any) -> None:
         )
         return
     document = catalog_transfer.read_catalog_file(args.file)
-    report = catalog_transfer.merge_catalog(document, dry_run=args.dry_run)
+    report = catalog_transfer.merge_catalog(document, dry_run=args.dry_run, actor=args.signed_in)
     emit(args, report.as_dict(), "\n".join(report.sentences()))
 
 
