@@ -144,7 +144,9 @@ def routing_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             changes["name"] = args.name
         if args.active is not None:
             changes["active"] = args.active
-        rule = routing.update_rule_fields(args.id, version=args.version, **changes)
+        rule = routing.update_rule_fields(
+            args.id, version=args.version, actor=args.signed_in, **changes
+        )
         emit(args, describe(rule), _("Saved rule {line}").format(line=_line(rule)))
         return
     if args.action == "remove":
