@@ -51,7 +51,7 @@ def _show(filters: Any) -> None:
 
     listing = RequestList(filters)
     listing.count()
-    listing.page(0, 200)
+    listing.page(0, 200, actor=None)
 
 
 def _fetch(raw: sqlite3.Connection, sql: str, params: Sequence[object]) -> None:
@@ -71,7 +71,7 @@ def list_figures(db: Path) -> None:
     def first_page() -> None:
         listing = RequestList(RequestFilter(open_only=True))
         listing.count()
-        listing.page(0, 200)
+        listing.page(0, 200, actor=None)
 
     first_page()  # warm the cache, as a clerk's second look would be
     app = timed(first_page, 20)
@@ -198,7 +198,8 @@ def counter_figures(db: Path) -> None:
                 address=rng.choice(streets),
                 answers={"size": "medium", "in_lane": "yes"},
                 caller=CallerDetails("Bench", "Caller", "555 010 4242"),
-            )
+            ),
+            actor=None,
         )
 
     def raw_insert() -> None:
@@ -256,7 +257,7 @@ else:
     from desktop.ui.main_window import MainWindow
     from desktop.ui.prefs import Prefs
     opened = open_database(sys.argv[2])
-    window = MainWindow(opened, Prefs(Path(sys.argv[3]) / "fc.ini"))
+    window = MainWindow(opened, Prefs(Path(sys.argv[3]) / "fc.ini"), lambda: None)
     window.show_page(1)
     page = window.requests_page
     page.view_choice.setCurrentIndex(page.view_choice.findText("All requests"))

@@ -19,7 +19,7 @@ from keyring.backend import KeyringBackend
 
 from desktop.models import clock
 from desktop.models.setup.opening import open_database
-from desktop.models.staff import passwords, permissions
+from desktop.models.staff import passwords
 from desktop.models.storage import check_record, secret_store, sessions
 from desktop.models.storage.db import OpenedDatabase, close_database
 from desktop.paths import AppPaths, app_paths
@@ -114,7 +114,6 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     Each hash stores its own parameters, so both kinds verify (tests/test_passwords.py checks
     the shipped values)."""
     monkeypatch.setattr(passwords, "SCRYPT_N", 2**4)
-    monkeypatch.setattr(permissions, "_signed_in", None)
 
 
 @pytest.fixture(autouse=True)

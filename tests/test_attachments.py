@@ -27,7 +27,7 @@ def request_id(db) -> int:
         answers={"size": "small", "in_lane": "no"},
         caller=CallerDetails("Ann", "Lee"),
     )
-    created: int = create_request(draft).id
+    created: int = create_request(draft, actor=None).id
     return created
 
 
@@ -45,7 +45,7 @@ def history(request_id: int) -> list[tuple[str, str]]:
 
 
 def test_a_photo_gets_a_thumbnail_and_a_history_line(request_id):
-    clerk = create_staff("Carla Clerk", "clerk")
+    clerk = create_staff("Carla Clerk", "clerk", actor=None)
     photo = image_bytes("JPEG", (1600, 1200))
     info = files.add_attachment(request_id, "IMG_0001.jpg", photo, actor=clerk)
     assert info.media_type == "image/jpeg" and info.size == len(photo) and info.is_image
@@ -59,15 +59,17 @@ def test_a_photo_gets_a_thumbnail_and_a_history_line(request_id):
 
 
 def test_transparent_images_get_png_thumbnails(request_id):
-    info = files.add_attachment(request_id, "map.png", image_bytes("PNG", (300, 100), "RGBA"))
+    info = files.add_attachment(
+        request_id, "map.png", image_bytes("PNG", (300, 100), "RGBA"), actor=None
+    )
     assert info.thumbnail is not None and info.thumbnail.startswith(b"\x89PNG")
     with Image.open(io.BytesIO(info.thumbnail)) as thumb:
         assert thumb.size == (256, 85)
 
 
 def test_the_list_does_not_read_the_files(request_id, db):
-    files.add_attachment(request_id, "a.pdf", b"%PDF-1.4 tiny")
-    files.add_attachment(request_id, "b.png", image_bytes("PNG"))
+    files.add_attachment(request_id, "a.pdf", b"%PDF-1.4 tiny", actor=None)
+    files.add_attachment(request_id, "b.png", image_bytes("PNG"), actor=None)
     queries: list[str] = []
     original = db.db.execute_sql
 
@@ -88,13 +90,15 @@ def test_the_list_does_not_read_the_files(request_id, db):
 
 
 def test_documents_types_come_from_content_then_name(request_id):
-    pdf = files.add_attachment(request_id, "letter", b"%PDF-1.7\n...")
+    pdf = files.add_attachment(request_id, "letter", b"%PDF-1.7\n...", actor=None)
     assert pdf.media_type == "application/pdf" and pdf.thumbnail is None
-    text = files.add_attachment(request_id, "notes.txt", b"plain words")
+    text = files.add_attachment(request_id, "notes.txt", b"plain words", actor=None)
     assert text.media_type == "text/plain"
-    fake = files.add_attachment(request_id, "photo.jpg", b"<html><script>x</script></html>")
+    fake = files.add_attachment(
+        request_id, "photo.jpg", b"<html><script>x</script></html>", actor=None
+    )
     assert fake.media_type == "application/octet-stream" and fake.thumbnail is None
-    svg = files.add_attachment(request_id, "logo.svg", b"<svg onload='x'/>")
+    svg = files.add_attachment(request_id, "logo.svg", b"<svg onload='x'/>", actor=None)
     assert svg.media_type == "application/octet-stream"
 
 
@@ -118,29 +122,29 @@ def test_filenames_are_cleaned(given, expected):
 
 def test_empty_huge_and_missing_files_are_refused_and_nothing_is_saved(request_id, tmp_path):
     with pytest.raises(InputError, match="empty"):
-        files.add_attachment(request_id, "nothing.txt", b"")
+        files.add_attachment(request_id, "nothing.txt", b"", actor=None)
     with pytest.raises(InputError, match="at most"):
-        files.add_attachment(request_id, "big.bin", b"x" * 2049, limit=2048)
+        files.add_attachment(request_id, "big.bin", b"x" * 2049, limit=2048, actor=None)
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * 2049)
     with pytest.raises(InputError, match="is 2,049 bytes; attachments can be 2,048 bytes at most"):
-        files.add_attachment_file(request_id, big, limit=2048)
+        files.add_attachment_file(request_id, big, limit=2048, actor=None)
     with pytest.raises(InputError, match=r"is 10\.5 MB; attachments can be 10\.0 MB at most"):
-        files.add_attachment(request_id, "huge.jpg", b"\xff" * 11_000_000)
+        files.add_attachment(request_id, "huge.jpg", b"\xff" * 11_000_000, actor=None)
     with pytest.raises(InputError, match="There is no file"):
-        files.add_attachment_file(request_id, tmp_path / "missing.jpg")
+        files.add_attachment_file(request_id, tmp_path / "missing.jpg", actor=None)
     with pytest.raises(InputError, match="folder"):
-        files.add_attachment_file(request_id, tmp_path)
+        files.add_attachment_file(request_id, tmp_path, actor=None)
     with pytest.raises(NotFound):
-        files.add_attachment(999_999, "a.txt", b"a")
+        files.add_attachment(999_999, "a.txt", b"a", actor=None)
     assert Attachment.select().count() == 0
     assert [kind for kind, _body in history(request_id)] == ["created"]
 
 
 def test_the_same_file_twice_is_refused(request_id):
-    files.add_attachment(request_id, "a.txt", b"same")
+    files.add_attachment(request_id, "a.txt", b"same", actor=None)
     with pytest.raises(InputError, match="already attached"):
-        files.add_attachment(request_id, "b.txt", b"same")
+        files.add_attachment(request_id, "b.txt", b"same", actor=None)
 
 
 def _png_claiming(width: int, height: int) -> bytes:
@@ -173,14 +177,14 @@ def _png_claiming(width: int, height: int) -> bytes:
     ],
 )
 def test_damaged_and_hostile_images_are_kept_without_a_thumbnail(request_id, data):
-    info = files.add_attachment(request_id, "photo", data)
+    info = files.add_attachment(request_id, "photo", data, actor=None)
     assert info.is_image and info.thumbnail is None
     assert files.attachment_data(info.id) == data
 
 
 def test_save_to_a_file_and_delete(request_id, tmp_path: Path):
-    clerk = create_staff("Carla Clerk", "clerk")
-    info = files.add_attachment(request_id, "../report.pdf", b"%PDF-1.4 body")
+    clerk = create_staff("Carla Clerk", "clerk", actor=None)
+    info = files.add_attachment(request_id, "../report.pdf", b"%PDF-1.4 body", actor=None)
     saved = files.save_attachment(info.id, tmp_path)
     assert saved == tmp_path / "report.pdf" and saved.read_bytes() == b"%PDF-1.4 body"
     with pytest.raises(InputError, match="already exists"):
@@ -195,13 +199,13 @@ def test_save_to_a_file_and_delete(request_id, tmp_path: Path):
     kind, body = history(request_id)[-1]
     assert kind == "attachment_removed" and "report.pdf" in body
     with pytest.raises(NotFound):
-        files.delete_attachment(info.id)
+        files.delete_attachment(info.id, actor=None)
     with pytest.raises(NotFound):
         files.attachment_data(info.id)
 
 
 def test_an_attachment_goes_with_its_request(request_id, db):
-    files.add_attachment(request_id, "a.txt", b"a")
+    files.add_attachment(request_id, "a.txt", b"a", actor=None)
     from desktop.models.storage.db import write
     from desktop.models.storage.schema import ServiceRequest
 

@@ -20,7 +20,7 @@ from tests.conftest import TEST_NOW
 
 @pytest.fixture
 def trail(db):
-    clerk = create_staff("Carla Clerk", "clerk")
+    clerk = create_staff("Carla Clerk", "clerk", actor=None)
     request = create_request(
         RequestDraft(
             service_type="pothole",
@@ -33,7 +33,7 @@ def trail(db):
     )
     lifecycle.add_note(request.id, "Cones placed", actor=clerk)
     lifecycle.set_priority(request.id, "high", actor=clerk)
-    set_settings({"town.phone": "555 010 1000"})
+    set_settings({"town.phone": "555 010 1000"}, actor=None)
     return request
 
 
@@ -54,7 +54,7 @@ def test_each_change_is_recorded_with_who_where_before_and_after(trail):
 def test_a_failed_change_leaves_no_audit_record(trail):
     before = AuditRecord.select().count()
     with pytest.raises(Exception, match="cannot be made"):
-        lifecycle.set_status(trail.id, "closed")
+        lifecycle.set_status(trail.id, "closed", actor=None)
     assert AuditRecord.select().count() == before
 
 
@@ -153,22 +153,22 @@ def test_a_backup_is_a_witness_and_a_restore_says_what_it_rolled_back(trail, db,
     from desktop.models.admin import backups
 
     town, folder = Path(db.location), tmp_path / "backups"
-    early = backups.take_backup(town, folder, rotate_after=False)
+    early = backups.take_backup(town, folder, rotate_after=False, actor=None)
     clock.set_clock(lambda: TEST_NOW + dt.timedelta(days=1))
-    lifecycle.add_note(trail.id, "After the backup")
-    backups.take_backup(town, folder, rotate_after=False)
+    lifecycle.add_note(trail.id, "After the backup", actor=None)
+    backups.take_backup(town, folder, rotate_after=False, actor=None)
     ids = _ids()
     _cut_and_rewrite_head(ids[-1])  # no checkpoint on this computer: the backup saw it
     verdict = audit.verify(backup_folder=folder)
     assert not verdict.ok and verdict.bad_id == ids[-1] and ".db" in verdict.sentence()
     clock.set_clock(lambda: TEST_NOW + dt.timedelta(days=2))
-    backups.restore(early.path, town, folder)  # back to before the note, and it says so
+    backups.restore(early.path, town, folder, actor=None)  # back to before the note, and it says so
     restored = AuditRecord.select().order_by(AuditRecord.id.desc()).first()
     assert restored.action == "restore" and early.path.name in (restored.after or "")
     assert audit.verify(backup_folder=folder).ok  # the newer backup was rolled back on purpose
     clock.set_clock(lambda: TEST_NOW + dt.timedelta(days=3))
-    lifecycle.add_note(trail.id, "After the restore")  # what follows is held to account
-    after = backups.take_backup(town, folder, rotate_after=False)
+    lifecycle.add_note(trail.id, "After the restore", actor=None)  # what follows is held to account
+    after = backups.take_backup(town, folder, rotate_after=False, actor=None)
     _cut_and_rewrite_head(_ids()[-1])
     verdict = audit.verify(backup_folder=folder)
     assert not verdict.ok and after.path.name in verdict.sentence()
@@ -199,9 +199,9 @@ def test_the_viewer_pages_back_through_a_long_trail(qtbot, trail):
     from desktop.ui.audit_page import AuditPage
 
     for number in range(7):
-        lifecycle.add_note(trail.id, f"note {number}")
+        lifecycle.add_note(trail.id, f"note {number}", actor=None)
     total = AuditRecord.select().count()
-    page = AuditPage()
+    page = AuditPage(staff=lambda: None)
     qtbot.addWidget(page)
     page.LIMIT = 4
     page.load()

@@ -36,7 +36,7 @@ def requests_in(path: Path) -> int:
 @pytest.fixture
 def town(db_path: Path) -> Path:
     opened = open_database(db_path)
-    generate_demo(40, seed=3)
+    generate_demo(40, seed=3, actor=None)
     close_database(opened)
     return db_path
 
@@ -86,7 +86,7 @@ def test_rotation_deletes_only_what_it_does_not_keep(town: Path, tmp_path: Path)
     for day in range(30):
         moment = TEST_NOW - dt.timedelta(days=day)
         clock.set_clock(functools.partial(lambda at: at, moment))
-        backups.take_backup(town, folder, rotate_after=False)
+        backups.take_backup(town, folder, rotate_after=False, actor=None)
     clock.set_clock(lambda: TEST_NOW)
     backups.rotate(folder)
     left = backups.list_backups(folder)
@@ -104,7 +104,7 @@ def test_a_backup_is_a_checked_copy_with_no_sessions(town: Path, tmp_path: Path)
             token="t", workstation="FRONT-2", pid=1, since=TEST_NOW, last_seen=TEST_NOW
         )
     )
-    made = backups.take_backup(town, tmp_path / "backups")
+    made = backups.take_backup(town, tmp_path / "backups", actor=None)
     close_database(opened)
     assert made.path.name == "town-20261116-093000.db"
     assert [p.name for p in made.path.parent.iterdir()] == [made.path.name]  # no .partial left
@@ -120,7 +120,7 @@ def test_a_damaged_database_leaves_no_backup_behind(town: Path, tmp_path: Path):
     corrupt_middle(town)
     folder = tmp_path / "backups"
     with pytest.raises(DatabaseError):
-        backups.take_backup(town, folder)
+        backups.take_backup(town, folder, actor=None)
     assert backups.list_backups(folder) == []
     assert list(folder.iterdir()) == []
 
@@ -134,7 +134,7 @@ def test_backups_are_kept_per_database_in_the_local_folder(paths, tmp_path: Path
 def test_a_daily_backup_is_due_after_a_day(town: Path, tmp_path: Path):
     folder = tmp_path / "backups"
     assert backups.backup_due(folder)
-    backups.take_backup(town, folder)
+    backups.take_backup(town, folder, actor=None)
     assert not backups.backup_due(folder, TEST_NOW + dt.timedelta(hours=23))
     assert backups.backup_due(folder, TEST_NOW + dt.timedelta(hours=24))
 
@@ -144,13 +144,13 @@ def test_a_daily_backup_is_due_after_a_day(town: Path, tmp_path: Path):
 
 def test_restore_round_trips_through_the_backup_api(town: Path, tmp_path: Path):
     folder = tmp_path / "backups"
-    made = backups.take_backup(town, folder)
+    made = backups.take_backup(town, folder, actor=None)
     opened = open_database(town)
-    generate_demo(5, seed=9)
+    generate_demo(5, seed=9, actor=None)
     close_database(opened)
     assert requests_in(town) == 45
     inode = town.stat().st_ino
-    before = backups.restore(made.path, town, folder)
+    before = backups.restore(made.path, town, folder, actor=None)
     assert town.stat().st_ino == inode  # the same file, never swapped
     assert requests_in(town) == 40
     assert before is not None and requests_in(before.path) == 45
@@ -159,16 +159,16 @@ def test_restore_round_trips_through_the_backup_api(town: Path, tmp_path: Path):
 
 def test_restore_mends_a_damaged_file_and_one_with_a_ruined_header(town: Path, tmp_path: Path):
     folder = tmp_path / "backups"
-    made = backups.take_backup(town, folder)
+    made = backups.take_backup(town, folder, actor=None)
     corrupt_middle(town)
     # a file too damaged to open: who may restore it is read from the backup, as the CLI does
     opened = open_database(made.path, read_only=True, migrate=False)
     try:
-        backups.restore(made.path, town, folder)
+        backups.restore(made.path, town, folder, actor=None)
         assert integrity.check_file(town).ok
         with town.open("r+b") as handle:
             handle.write(b"garbage garbage!")
-        backups.restore(made.path, town, folder)
+        backups.restore(made.path, town, folder, actor=None)
     finally:
         close_database(opened)
     assert requests_in(town) == 40
@@ -178,13 +178,13 @@ def test_restore_refuses_what_is_not_a_sound_backup(town: Path, tmp_path: Path):
     letter = tmp_path / "letter.db"
     letter.write_text("not a backup" * 500)
     with pytest.raises(NotADatabase):
-        backups.restore(letter, town, tmp_path / "backups")
+        backups.restore(letter, town, tmp_path / "backups", actor=None)
     other = tmp_path / "other.db"
     raw = sqlite3.connect(other)
     raw.execute("CREATE TABLE recipes (name TEXT)")
     raw.close()
     with pytest.raises(NotADatabase):
-        backups.restore(other, town, tmp_path / "backups")
+        backups.restore(other, town, tmp_path / "backups", actor=None)
     assert requests_in(town) == 40
 
 
@@ -292,10 +292,10 @@ def test_check_fails_on_broken_foreign_keys(town: Path, capsys):
 
 def test_restore_is_refused_while_others_have_the_file_open(town: Path, tmp_path: Path, capsys):
     base = ["--basedir", str(tmp_path / "base"), "--db", str(town)]
-    made = backups.take_backup(town, tmp_path / "b")
+    made = backups.take_backup(town, tmp_path / "b", actor=None)
     opened = open_database(town)
     ana_on_front_2()
-    generate_demo(2, seed=5)
+    generate_demo(2, seed=5, actor=None)
     close_database(opened)
     status, _out, err = run(capsys, *base, "restore", str(made.path))
     assert status == 1 and "Ana Ortiz on FRONT-2" in err

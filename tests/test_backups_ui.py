@@ -29,7 +29,7 @@ def backups_here(no_dialogs: None, tmp_path: Path):
 
 
 def test_the_box_backs_up_lists_and_restores(qtbot, db):
-    box = BackupsBox()
+    box = BackupsBox(staff=lambda: None)
     qtbot.addWidget(box)
     assert box.list.count() == 1 and not box.selected()  # "(no backups yet)"
     write(lambda: Setting.insert(key="town.name", value="Before").execute())
@@ -48,33 +48,29 @@ def test_the_box_backs_up_lists_and_restores(qtbot, db):
 
 def test_a_supervisor_sees_the_backups_but_may_not_take_or_restore_one(qtbot, db, monkeypatch):
     from desktop.models.setup.first_run import complete_first_run
-    from desktop.models.staff import permissions
     from desktop.models.staff.members import create_staff
 
     admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
-    permissions.acting_as(create_staff("Sue Boss", "supervisor", actor=admin))
-    try:
-        box = BackupsBox()
-        qtbot.addWidget(box)
-        assert not box.backup_now.isEnabled() and not box.restore_button.isEnabled()
-        assert "Only an administrator" in box.where.text()
-        shown: list[str] = []
-        monkeypatch.setattr(
-            messages, "error", lambda _parent, error, title=None: shown.append(str(error))
-        )
-        job = box.take_backup()  # the button is a courtesy: the core refuses all the same
-        assert job is not None
-        with qtbot.waitSignal(job.finished, timeout=20000):
-            pass
-        assert shown and "may not make or restore backups" in shown[0]
-        folder = box.folder()
-        assert folder is not None and backups.list_backups(folder) == []
-    finally:
-        permissions.acting_as(None)
+    boss = create_staff("Sue Boss", "supervisor", actor=admin)
+    box = BackupsBox(lambda: boss)
+    qtbot.addWidget(box)
+    assert not box.backup_now.isEnabled() and not box.restore_button.isEnabled()
+    assert "Only an administrator" in box.where.text()
+    shown: list[str] = []
+    monkeypatch.setattr(
+        messages, "error", lambda _parent, error, title=None: shown.append(str(error))
+    )
+    job = box.take_backup()  # the button is a courtesy: the core refuses all the same
+    assert job is not None
+    with qtbot.waitSignal(job.finished, timeout=20000):
+        pass
+    assert shown and "may not make or restore backups" in shown[0]
+    folder = box.folder()
+    assert folder is not None and backups.list_backups(folder) == []
 
 
 def test_a_restore_is_refused_while_another_clerk_works(qtbot, db, monkeypatch):
-    box = BackupsBox()
+    box = BackupsBox(staff=lambda: None)
     qtbot.addWidget(box)
     job = box.take_backup()
     assert job is not None
@@ -93,7 +89,7 @@ def test_a_restore_is_refused_while_another_clerk_works(qtbot, db, monkeypatch):
 def test_the_status_bar_names_the_others_and_a_damaged_file_has_a_banner(qtbot, db, tmp_path):
     sessions.start("clerk1")
     ana_on_front_2()
-    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"))
+    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"), signed_in=lambda: None)
     qtbot.addWidget(window)
     assert "Ana Ortiz on FRONT-2" in window.sessions_label.text()
     assert window.banner.isHidden()
@@ -116,7 +112,7 @@ def test_many_writers_bring_the_postgresql_advice(qtbot, db, tmp_path):
         for n in range(sessions.HANDFUL_OF_WRITERS)
     ]
     write(lambda: DbSession.insert_many(rows).execute())
-    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"))
+    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"), signed_in=lambda: None)
     qtbot.addWidget(window)
     assert "PostgreSQL" in window.banner.text()
     window.close()
@@ -137,7 +133,7 @@ def test_a_large_file_is_checked_after_the_window_opens_and_damage_makes_it_read
 
     path = tmp_path / "big.db"
     opened = open_database(path)
-    generate_demo(300, seed=5)
+    generate_demo(300, seed=5, actor=None)
     close_database(opened)
     corrupt_middle(path)
     monkeypatch.setattr(dbmod, "SYNC_CHECK_BYTES", 0)  # every file counts as large

@@ -24,29 +24,30 @@ def _pothole(words: str = "Hole") -> ServiceRequest:
             description=words,
             address="12 Elm St",
             answers={"size": "small", "in_lane": "no"},
-        )
+        ),
+        actor=None,
     )
 
 
 def test_assign_status_and_note_each_request_with_its_own_history(db):
-    crew = create_staff("Pat Crew", "crew_lead")
+    crew = create_staff("Pat Crew", "crew_lead", actor=None)
     requests = [_pothole(f"Hole {n}") for n in range(3)]
     ids = [r.id for r in requests]
-    lifecycle.resolve(ids[2], "fixed")  # resolved meanwhile: refused, the others done
-    results = bulk.apply("assign", ids, crew)
+    lifecycle.resolve(ids[2], "fixed", actor=None)  # resolved meanwhile: refused, the others done
+    results = bulk.apply("assign", ids, crew, actor=None)
     assert [r.done for r in results] == [True, True, False]
     assert "reopen it first" in results[2].reason
     assert all(ServiceRequest.get_by_id(i).assignee_id == crew.id for i in ids[:2])
-    results = bulk.apply("note", ids, "Crew out Tuesday")
+    results = bulk.apply("note", ids, "Crew out Tuesday", actor=None)
     assert all(r.done for r in results)  # a note goes on resolved requests too
     for request_id in ids:
         notes = RequestEvent.select().where(
             RequestEvent.request == request_id, RequestEvent.kind == "note"
         )
         assert [e.body for e in notes] == ["Crew out Tuesday"]
-    results = bulk.apply("status", ids[:2], "in_progress")
+    results = bulk.apply("status", ids[:2], "in_progress", actor=None)
     assert all(ServiceRequest.get_by_id(i).status == "in_progress" for i in ids[:2])
-    summary = bulk.summary(bulk.apply("status", ids, "scheduled"))
+    summary = bulk.summary(bulk.apply("status", ids, "scheduled", actor=None))
     assert "requests changed" in summary or "request changed" in summary
     assert requests[2].tracking_number in summary
 
@@ -54,7 +55,7 @@ def test_assign_status_and_note_each_request_with_its_own_history(db):
 def test_close_as_duplicates_of_one_leaves_the_original_alone(db):
     original, *calls = [_pothole(f"Tree down {n}") for n in range(4)]
     ids = [original.id] + [c.id for c in calls]
-    results = bulk.apply("duplicate", ids, original.tracking_number)
+    results = bulk.apply("duplicate", ids, original.tracking_number, actor=None)
     assert len(results) == 3 and all(r.done for r in results)
     for call in calls:
         done = ServiceRequest.get_by_id(call.id)
@@ -65,15 +66,15 @@ def test_close_as_duplicates_of_one_leaves_the_original_alone(db):
 def test_what_is_refused_before_anything_is_changed(db):
     request = _pothole()
     with pytest.raises(InputError, match="not a status"):
-        bulk.apply("status", [request.id], "finished")
+        bulk.apply("status", [request.id], "finished", actor=None)
     with pytest.raises(InputError, match="Select the requests"):
-        bulk.apply("note", [], "x")
+        bulk.apply("note", [], "x", actor=None)
     with pytest.raises(InputError, match="at most"):
         bulk.refuse_too_many(bulk.MAX_BULK + 1)
-    lifecycle.resolve(request.id, "fixed")
+    lifecycle.resolve(request.id, "fixed", actor=None)
     other = _pothole()
     with pytest.raises(InputError, match="choose an open request"):
-        bulk.apply("duplicate", [other.id], request.tracking_number)
+        bulk.apply("duplicate", [other.id], request.tracking_number, actor=None)
 
 
 @pytest.mark.sqlite_only
@@ -102,8 +103,8 @@ def test_the_requests_list_changes_its_selection(qtbot, db):
 
     from desktop.ui.requests_page import RequestsPage
 
-    clerk = create_staff("Sam Super", "supervisor")
-    crew = create_staff("Pat Crew", "crew_lead")
+    clerk = create_staff("Sam Super", "supervisor", actor=None)
+    crew = create_staff("Pat Crew", "crew_lead", actor=None)
     made = [_pothole(f"Hole {n}") for n in range(3)]
     page = RequestsPage(lambda: clerk)
     qtbot.addWidget(page)

@@ -150,7 +150,7 @@ def test_a_holiday_the_town_removed_is_not_put_back(db_path):
     from desktop.models.town.calendar import remove_holiday
 
     opened = open_database(db_path)
-    remove_holiday(dt.date(2026, 10, 12))  # Columbus Day: this town works
+    remove_holiday(dt.date(2026, 10, 12), actor=None)  # Columbus Day: this town works
     close_database(opened)
     opened = open_database(db_path)
     try:
@@ -190,7 +190,7 @@ def test_importing_the_export_changes_nothing(db):
     from desktop.models.storage.schema import AuditRecord
 
     before = AuditRecord.select().count()
-    report = merge_catalog(export_catalog())
+    report = merge_catalog(export_catalog(), actor=None)
     assert not report.changed_anything
     assert report.sentences() == ["Nothing to change: the catalog already says all of that."]
     assert AuditRecord.select().count() == before
@@ -218,7 +218,7 @@ def test_an_edited_catalog_is_merged_and_said(db):
     from desktop.models.catalog.questions import questions
     from desktop.models.catalog.transfer import merge_catalog
 
-    report = merge_catalog(_edited_export())
+    report = merge_catalog(_edited_export(), actor=None)
     assert report.added_departments == ["FIRE"]
     assert report.added_types == ["smoke_detector"]
     assert report.changed_types == {
@@ -239,7 +239,7 @@ def test_an_edited_catalog_is_merged_and_said(db):
 def test_a_trial_run_says_what_would_change_and_saves_nothing(db):
     from desktop.models.catalog.transfer import merge_catalog
 
-    report = merge_catalog(_edited_export(), dry_run=True)
+    report = merge_catalog(_edited_export(), dry_run=True, actor=None)
     assert report.added_types == ["smoke_detector"] and report.as_dict()["saved"] is False
     assert "Nothing was saved (a trial run)." in report.sentences()
     assert not ServiceType.select().where(ServiceType.code == "smoke_detector").exists()
@@ -251,7 +251,7 @@ def test_a_document_naming_only_some_types_merges_them(db):
 
     report = merge_catalog(
         {"departments": [], "service_types": [{"code": "pothole", "name": "Road hole",
-                                              "department": "DPW"}]}
+                                              "department": "DPW"}]}, actor=None
     )  # fmt: skip
     assert report.changed_types == {"pothole": ["name"]}
     assert ServiceType.select().count() == len(starter_catalog()["service_types"])  # left alone
@@ -271,14 +271,15 @@ def test_an_import_is_all_or_nothing_with_every_problem_said(db):
             address="1 Elm St",
             answers={"size": "large", "in_lane": "no"},
             caller=CallerDetails("Ann", "Lee", "555 010 2233"),
-        )
+        ),
+        actor=None,
     )
     data = _edited_export()
     kinds = {t["code"]: t for t in data["service_types"]}
     kinds["pothole"]["attributes"][0]["datatype"] = "number"  # "size" was answered
     data["departments"][0]["active"] = False  # Public Works still has its types
     with pytest.raises(InputError) as caught:
-        merge_catalog(data)
+        merge_catalog(data, actor=None)
     said = str(caught.value)
     assert said.startswith("Nothing was imported:")
     assert "pothole/size:" in said and "its kind of answer stays" in said
@@ -294,7 +295,7 @@ def test_a_bad_document_is_refused_with_the_validators_sentences(db):
     bad = {"departments": [{"code": "X"}], "service_types": [{"code": "a", "name": "A",
            "department": "Q", "active": "yes"}]}  # fmt: skip
     with pytest.raises(InputError, match="cannot be used") as caught:
-        merge_catalog(bad)
+        merge_catalog(bad, actor=None)
     said = str(caught.value)
     assert "Department 1 needs a code and a name." in said
     assert "names an unknown department" in said and "must be true or false" in said

@@ -32,7 +32,7 @@ def pothole_request(size: str = "large") -> ServiceRequest:
         answers={"size": size, "in_lane": "yes"},
         caller=CallerDetails("Ann", "Lee", "555 010 2233"),
     )
-    return create_request(draft)
+    return create_request(draft, actor=None)
 
 
 def audited(table: str, record_id: str) -> list[str]:
@@ -58,6 +58,7 @@ def test_a_type_is_edited_field_by_field_and_audited(db):
         keywords="pothole, sinkhole, Pothole, ",
         priority="high",
         safety_notice="Ask whether a car is stuck in it.",
+        actor=None,
     )
     assert saved.version == before.version + 1
     assert (saved.name, saved.department.code, saved.resolve_amount) == (
@@ -74,7 +75,7 @@ def test_a_type_is_edited_field_by_field_and_audited(db):
 
 def test_the_new_department_and_targets_apply_to_new_requests_only(db):
     old = pothole_request()
-    types.change_type("pothole", department="PRK", resolve_amount=2)
+    types.change_type("pothole", department="PRK", resolve_amount=2, actor=None)
     new = pothole_request()
     assert ServiceRequest.get_by_id(old.id).department.code == "DPW"
     assert new.department.code == "PRK"
@@ -84,11 +85,12 @@ def test_the_new_department_and_targets_apply_to_new_requests_only(db):
 
 def test_a_stale_version_is_a_conflict_and_the_first_edit_is_kept(db):
     seen = types.get_type("pothole").version
-    types.change_type("pothole", name="Pothole (Ana's edit)", version=seen)
+    types.change_type("pothole", name="Pothole (Ana's edit)", version=seen, actor=None)
     with pytest.raises(ConflictError, match="Someone else changed the request type"):
         types.update_type(
             "pothole", replace(types.type_fields(types.get_type("pothole")), name="Mine"),
             version=seen,
+            actor=None,
         )  # fmt: skip
     assert types.get_type("pothole").name == "Pothole (Ana's edit)"
 
@@ -113,7 +115,7 @@ def test_a_stale_version_is_a_conflict_and_the_first_edit_is_kept(db):
 def test_bad_type_fields_are_explained_and_nothing_is_saved(db, changes, complaint):
     before = types.get_type("pothole")
     with pytest.raises(InputError, match=complaint):
-        types.change_type("pothole", **changes)
+        types.change_type("pothole", actor=None, **changes)
     after = types.get_type("pothole")
     assert (after.version, after.name) == (before.version, before.name)
 
@@ -121,34 +123,34 @@ def test_bad_type_fields_are_explained_and_nothing_is_saved(db, changes, complai
 def test_every_problem_is_said_at_once(db):
     fields = replace(types.type_fields(types.get_type("pothole")), name="", priority="soon")
     with pytest.raises(InputError) as caught:
-        types.update_type("pothole", fields)
+        types.update_type("pothole", fields, actor=None)
     assert "name" in str(caught.value) and "priority" in str(caught.value)
 
 
 def test_a_new_type_needs_a_fresh_valid_code(db):
     fields = TypeFields(name="Leaf pickup request", department="SAN", resolve_amount=5)
-    made = types.add_type("Leaf_Pickup_Request", fields)
+    made = types.add_type("Leaf_Pickup_Request", fields, actor=None)
     assert made.code == "leaf_pickup_request" and made.active
     assert audited("service_type", "leaf_pickup_request") == ["create"]
     with pytest.raises(InputError, match="already the request type"):
-        types.add_type("pothole", replace(fields, name="Another"))
+        types.add_type("pothole", replace(fields, name="Another"), actor=None)
     with pytest.raises(InputError, match="cannot be a request type's code"):
-        types.add_type("leaf pickup!", replace(fields, name="Another"))
+        types.add_type("leaf pickup!", replace(fields, name="Another"), actor=None)
     assert any(t.code == "leaf_pickup_request" for t in find_types("leaf pickup"))
 
 
 def test_a_retired_type_leaves_the_picker_and_triage_but_old_requests_keep_it(db):
     old = pothole_request()
-    types.change_type("pothole", active=False)
+    types.change_type("pothole", active=False, actor=None)
     assert "pothole" not in {t.code for t in active_types()}
     assert "pothole" not in {t.code for t in find_types("pothole")}
     assert "pothole" not in {t.code for t, _score in suggest_service_types("a pothole in the road")}
     with pytest.raises(InputError, match="no request type with the code"):
         pothole_request()
-    detail = load_request_detail(old.id)
+    detail = load_request_detail(old.id, actor=None)
     assert detail.service_type == "Pothole"
     assert {a.label for a in detail.answers} >= {"About how big is it?"}
-    types.change_type("pothole", active=True)
+    types.change_type("pothole", active=True, actor=None)
     assert pothole_request().service_type.code == "pothole"
 
 
@@ -163,8 +165,8 @@ def test_target_as_typed(db):
 
 
 def test_the_default_assignee_is_the_departments(db):
-    pat = create_staff("Pat Crew", "crew_lead")
-    depts.change_department("DPW", default_assignee="pat.crew")
+    pat = create_staff("Pat Crew", "crew_lead", actor=None)
+    depts.change_department("DPW", default_assignee="pat.crew", actor=None)
     assert types.default_assignee(types.get_type("pothole")) == pat
     assert pothole_request().assignee_id == pat.id
 
@@ -181,6 +183,7 @@ def test_a_question_is_added_edited_moved_and_asked_at_the_counter(db):
             choices=questions.parse_choices("Ankle deep\nknee = Knee deep"),
         ),
         position=1,
+        actor=None,
     )  # fmt: skip
     assert added.choices == [
         {"key": "ankle_deep", "name": "Ankle deep"},
@@ -189,8 +192,8 @@ def test_a_question_is_added_edited_moved_and_asked_at_the_counter(db):
     assert [q.code for q in questions.questions("pothole")] == ["depth", "size", "in_lane"]
     with pytest.raises(InputError, match="Answer the required question “How deep is it\\?”"):
         pothole_request()
-    questions.change_question("pothole", "depth", required=False, label="How deep?")
-    questions.move_question("pothole", "depth", 3)
+    questions.change_question("pothole", "depth", required=False, label="How deep?", actor=None)
+    questions.move_question("pothole", "depth", 3, actor=None)
     assert [q.code for q in questions.questions("pothole")] == ["size", "in_lane", "depth"]
     assert [q.sort_order for q in questions.questions("pothole")] == [0, 1, 2]
     pothole_request()
@@ -209,20 +212,20 @@ def test_a_question_is_added_edited_moved_and_asked_at_the_counter(db):
 )
 def test_bad_questions_are_explained(db, fields, complaint):
     with pytest.raises(InputError, match=complaint):
-        questions.add_question("pothole", "which", fields)
+        questions.add_question("pothole", "which", fields, actor=None)
     assert "which" not in {q.code for q in questions.questions("pothole")}
 
 
 def test_question_codes_are_checked(db):
     with pytest.raises(InputError, match="already has a question “size”"):
-        questions.add_question("pothole", "size", QuestionFields("Size?"))
+        questions.add_question("pothole", "size", QuestionFields("Size?"), actor=None)
     with pytest.raises(InputError, match="cannot be a question's code"):
-        questions.add_question("pothole", "9lives", QuestionFields("Lives?"))
+        questions.add_question("pothole", "9lives", QuestionFields("Lives?"), actor=None)
 
 
 def test_an_unanswered_question_is_removed(db):
-    questions.add_question("pothole", "depth", QuestionFields("How deep?"))
-    questions.remove_question("pothole", "depth")
+    questions.add_question("pothole", "depth", QuestionFields("How deep?"), actor=None)
+    questions.remove_question("pothole", "depth", actor=None)
     assert [q.code for q in questions.questions("pothole")] == ["size", "in_lane"]
     assert audited("service_attribute", "pothole/depth") == ["create", "delete"]
     with pytest.raises(NotFound):
@@ -233,12 +236,12 @@ def test_an_answered_question_stays_and_keeps_its_kind_and_used_choices(db):
     pothole_request("large")
     size = questions.get_question("pothole", "size")
     with pytest.raises(InputError, match="answered on 1 request, so it stays"):
-        questions.remove_question("pothole", "size")
+        questions.remove_question("pothole", "size", actor=None)
     with pytest.raises(InputError, match="its kind of answer stays “Pick one”"):
-        questions.change_question("pothole", "size", datatype="number")
+        questions.change_question("pothole", "size", datatype="number", actor=None)
     with pytest.raises(InputError, match="“Larger than a car tire” was picked"):
         questions.change_question(
-            "pothole", "size", choices=(("small", "Small"), ("medium", "Medium"))
+            "pothole", "size", choices=(("small", "Small"), ("medium", "Medium")), actor=None
         )
     # renaming a picked choice, dropping one nobody picked, making it optional: all fine
     saved = questions.change_question(
@@ -246,6 +249,7 @@ def test_an_answered_question_stays_and_keeps_its_kind_and_used_choices(db):
         "size",
         required=False,
         choices=(("small", "Small"), ("large", "Larger than a tire")),
+        actor=None,
     )
     assert saved.version == size.version + 1 and not saved.required
     assert questions.answer_count(saved) == 1
@@ -253,24 +257,28 @@ def test_an_answered_question_stays_and_keeps_its_kind_and_used_choices(db):
 
 
 def test_short_and_long_text_read_the_same(db):
-    questions.add_question("pothole", "note", QuestionFields("Anything else?", "string"))
+    questions.add_question(
+        "pothole", "note", QuestionFields("Anything else?", "string"), actor=None
+    )
     draft = RequestDraft(
         service_type="pothole",
         description="Hole",
         address="1 Elm St",
         answers={"size": "small", "in_lane": "no", "note": "by the school"},
     )
-    create_request(draft)
-    assert questions.change_question("pothole", "note", datatype="text").datatype == "text"
+    create_request(draft, actor=None)
+    assert (
+        questions.change_question("pothole", "note", datatype="text", actor=None).datatype == "text"
+    )
 
 
 def test_a_stale_question_is_a_conflict(db):
     seen = questions.get_question("pothole", "size").version
-    questions.change_question("pothole", "size", label="Size?", version=seen)
+    questions.change_question("pothole", "size", label="Size?", version=seen, actor=None)
     with pytest.raises(ConflictError, match="the question “Size\\?”"):
-        questions.change_question("pothole", "size", label="How big?", version=seen)
+        questions.change_question("pothole", "size", label="How big?", version=seen, actor=None)
     with pytest.raises(ConflictError):
-        questions.remove_question("pothole", "in_lane", version=0)
+        questions.remove_question("pothole", "in_lane", version=0, actor=None)
     assert questions.get_question("pothole", "in_lane")
 
 
@@ -279,13 +287,15 @@ def test_a_stale_question_is_a_conflict(db):
 
 def test_a_department_is_added_and_edited(db):
     made = depts.add_department(
-        "fire", DepartmentFields("Fire Department", "(555) 010-9000", "fire@alder.gov")
+        "fire", DepartmentFields("Fire Department", "(555) 010-9000", "fire@alder.gov"), actor=None
     )
     assert made.code == "FIRE"
     with pytest.raises(InputError, match="already the department"):
-        depts.add_department("FIRE", DepartmentFields("Fire again"))
-    pat = create_staff("Pat Crew", "crew_lead")
-    saved = depts.change_department("FIRE", default_assignee="Pat.Crew", phone="555 010 9001")
+        depts.add_department("FIRE", DepartmentFields("Fire again"), actor=None)
+    pat = create_staff("Pat Crew", "crew_lead", actor=None)
+    saved = depts.change_department(
+        "FIRE", default_assignee="Pat.Crew", phone="555 010 9001", actor=None
+    )
     assert saved.default_assignee_id == pat.id and saved.version == made.version + 1
     assert audited("department", "FIRE") == ["create", "update"]
 
@@ -302,29 +312,31 @@ def test_a_department_is_added_and_edited(db):
 )
 def test_bad_department_fields_are_explained(db, changes, complaint):
     with pytest.raises(InputError, match=complaint):
-        depts.change_department("DPW", **changes)
+        depts.change_department("DPW", actor=None, **changes)
 
 
 def test_a_department_that_left_staff_cannot_be_made_default(db):
-    pat = create_staff("Pat Crew", "crew_lead")
+    pat = create_staff("Pat Crew", "crew_lead", actor=None)
     StaffUser.update(active=False).where(StaffUser.id == pat.id).execute()
     with pytest.raises(InputError, match="no longer works here"):
-        depts.change_department("DPW", default_assignee="pat.crew")
+        depts.change_department("DPW", default_assignee="pat.crew", actor=None)
 
 
 def test_a_department_is_retired_only_when_nothing_sends_work_to_it(db):
     with pytest.raises(InputError, match=r"Public Works still has \d+ active request types"):
-        depts.change_department("DPW", active=False)
+        depts.change_department("DPW", active=False, actor=None)
     for kind in types.list_types():
         if kind.department.code == "ANI":
-            types.change_type(kind.code, department="PD")
-    rule = routing.add_rule(routing.RuleFields("Dogs at the park", words="dog", department="ANI"))
+            types.change_type(kind.code, department="PD", actor=None)
+    rule = routing.add_rule(
+        routing.RuleFields("Dogs at the park", words="dog", department="ANI"), actor=None
+    )
     with pytest.raises(InputError, match="routing rule “Dogs at the park” sends requests"):
-        depts.change_department("ANI", active=False)
-    routing.update_rule_fields(rule.id, active=False)
-    assert not depts.change_department("ANI", active=False).active
+        depts.change_department("ANI", active=False, actor=None)
+    routing.update_rule_fields(rule.id, active=False, actor=None)
+    assert not depts.change_department("ANI", active=False, actor=None).active
     with pytest.raises(InputError, match="Animal Control is retired"):
-        types.change_type("loose_dog", department="ANI")
+        types.change_type("loose_dog", department="ANI", actor=None)
     assert types.type_counts_by_department()[depts.get_department("ANI").id] == 0
 
 
@@ -368,4 +380,4 @@ def test_supervisors_and_administrators_edit_the_catalog(people, role, change):
 
 def test_nobody_signed_in_changes_nothing(people):
     with pytest.raises(PermissionDenied, match="Sign in first"):
-        types.change_type("pothole", name="Hole")
+        types.change_type("pothole", name="Hole", actor=None)

@@ -37,7 +37,7 @@ def record(tmp_path: Path) -> Iterator[Path]:
 def town(tmp_path: Path) -> Path:
     path = tmp_path / "town.db"
     opened = open_database(path)
-    generate_demo(300, seed=5)
+    generate_demo(300, seed=5, actor=None)
     close_database(opened)
     return path
 

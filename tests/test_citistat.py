@@ -34,9 +34,9 @@ def town(db):
     """Two years of demo requests, then a month of real work on some of them: pauses,
     reopenings, duplicates, all as the clerks' own actions would make them; some clocks are
     still stopped, a few of them on requests that were overdue already when paused."""
-    generate_demo(2500, seed=8)
-    goals.set_goal("pothole", 90, 3)
-    goals.set_goal("graffiti", "50%", 16, "business_hours")
+    generate_demo(2500, seed=8, actor=None)
+    goals.set_goal("pothole", 90, 3, actor=None)
+    goals.set_goal("graffiti", "50%", 16, "business_hours", actor=None)
     open_ids = [
         r.id
         for r in ServiceRequest.select()
@@ -69,21 +69,21 @@ def town(db):
 
     for request_id in open_ids[:6]:  # paused for a while, then back to work, then resolved
         tick()
-        lifecycle.pause(request_id, "waiting on parts")
+        lifecycle.pause(request_id, "waiting on parts", actor=None)
         tick()
-        lifecycle.resume(request_id)
+        lifecycle.resume(request_id, actor=None)
         tick()
-        lifecycle.resolve(request_id, "fixed")
+        lifecycle.resolve(request_id, "fixed", actor=None)
     for request_id in done_ids[:5]:  # reopened: open again, their old resolution gone
         tick()
-        lifecycle.reopen(request_id, "came back")
+        lifecycle.reopen(request_id, "came back", actor=None)
     for request_id in open_ids[6:10]:  # resolved as duplicates: not counted as work
         tick()
-        lifecycle.resolve(request_id, "duplicate", duplicate_of=open_ids[20])
+        lifecycle.resolve(request_id, "duplicate", duplicate_of=open_ids[20], actor=None)
 
     clock.set_clock(lambda: early)  # the clock stopped before they were due, and not started
     for request_id in before_due:
-        lifecycle.pause(request_id, "waiting on the resident")
+        lifecycle.pause(request_id, "waiting on the resident", actor=None)
     clock.set_clock(lambda: late)  # ... and on requests overdue already (any still open and
     # untouched above: which ones are open depends on the demo's draw)
     for r in (
@@ -97,11 +97,11 @@ def town(db):
         .order_by(ServiceRequest.id)
         .limit(3)
     ):
-        lifecycle.pause(r.id, "waiting on parts")
+        lifecycle.pause(r.id, "waiting on parts", actor=None)
     articles = list(FaqArticle.select().order_by(FaqArticle.id).limit(2))
     for n, article in enumerate([articles[0]] * 3 + [articles[1]] * 2):  # answered from these
         clock.set_clock(functools.partial(dt.datetime, 2026, 10, 5 + n, 11, 0))
-        log_question("", article_id=article.id)
+        log_question("", article_id=article.id, actor=None)
     clock.set_clock(lambda: TEST_NOW)
     assert RequestPause.select().count() >= 6
     paused: list[Any] = list(
@@ -159,7 +159,7 @@ def listed(filters: RequestFilter | None) -> int:
 
 @pytest.mark.parametrize("period", [PERIOD, SO_FAR], ids=["October", "November so far"])
 def test_every_figure_matches_plain_python(town, period):
-    board = citistat.dashboard(period)
+    board = citistat.dashboard(period, actor=None)
     everything = rows()
     moment = min(TEST_NOW, period.ends)
     received = [r for r in everything if between(r.requested_at, period)]
@@ -275,7 +275,7 @@ def test_every_figure_matches_plain_python(town, period):
 
 
 def test_goals_against_the_business_calendar_with_pauses(town):
-    board = citistat.dashboard(PERIOD)
+    board = citistat.dashboard(PERIOD, actor=None)
     calendar = load_calendar()
     assert [r.goal.service_type for r in board.goals] == ["Graffiti", "Pothole"]
     for result in board.goals:
@@ -309,7 +309,7 @@ def test_goals_against_the_business_calendar_with_pauses(town):
 
 @pytest.mark.parametrize("period", [PERIOD, SO_FAR], ids=["October", "November so far"])
 def test_every_number_drills_down_to_as_many_requests(town, period):
-    board = citistat.dashboard(period)
+    board = citistat.dashboard(period, actor=None)
     bars = [board.received, board.resolved, board.backlog, board.overdue]
     bars += board.by_channel + board.ageing + board.weekly[-6:] + board.top_types
     bars += board.repeat_addresses + board.repeat_blocks
@@ -336,7 +336,7 @@ def test_every_number_drills_down_to_as_many_requests(town, period):
 def test_a_share_that_leaves_requests_out_lists_exactly_the_ones_it_counts(town):
     """A request not yet acknowledged and not yet due is received but not counted: the
     share's list holds the counted ones, its two parts add up to it."""
-    board = citistat.dashboard(SO_FAR)
+    board = citistat.dashboard(SO_FAR, actor=None)
     assert board.acknowledged.counted < board.received.count
     assert board.acknowledged.drill_counted is not None
     assert listed(board.acknowledged.drill_counted) == board.acknowledged.counted
@@ -378,7 +378,7 @@ def test_periods_and_percentiles():
 
 
 def test_an_empty_town_has_no_numbers_but_no_errors(db):
-    board = citistat.dashboard(PERIOD)
+    board = citistat.dashboard(PERIOD, actor=None)
     assert board.received.count == 0 and board.median_days is None
     assert board.resolved_on_time.value is None
     assert board.as_dict()["received"] == {"count": 0, "previous": 0}

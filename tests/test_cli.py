@@ -232,7 +232,6 @@ def test_init_with_a_password_and_demo_data_in_one_command(tmp_path: Path, capsy
         assert ServiceRequest.select().count() == 50
     finally:
         close_database(opened)
-        permissions.acting_as(None)
     # a later command that would add data is refused without --user
     code, _out, err = run(
         capsys, "--basedir", str(tmp_path), "--db", str(db), "init", "--demo", "5"

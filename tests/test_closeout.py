@@ -23,7 +23,8 @@ def _request() -> ServiceRequest:
             address="12 Elm Street",
             answers={"size": "large", "in_lane": "yes"},
             safety_acknowledged=True,
-        )
+        ),
+        actor=None,
     )
 
 
@@ -40,7 +41,8 @@ def test_fixed_resolves_and_records_the_crew_report(db):
             materials="2 bags cold patch",
             crew="Crew 2",
             done_at=done,
-        )
+        ),
+        actor=None,
     )
     assert closed.status == "resolved" and closed.resolution == "fixed"
     assert closed.resolved_at == done  # on time is counted from when the crew did it
@@ -72,34 +74,38 @@ def test_fixed_resolves_and_records_the_crew_report(db):
 )
 def test_outcomes_map_to_resolutions(db, outcome, resolution):
     request = _request()
-    assert close_out(CloseOut(request.id, outcome)).resolution == resolution
+    assert close_out(CloseOut(request.id, outcome), actor=None).resolution == resolution
 
 
 def test_follow_up_keeps_the_request_open(db):
     request = _request()
-    kept = close_out(CloseOut(request.tracking_number, "follow_up", notes="Needs a paving crew"))
+    kept = close_out(
+        CloseOut(request.tracking_number, "follow_up", notes="Needs a paving crew"), actor=None
+    )
     assert kept.status == "in_progress" and kept.resolution is None
     with pytest.raises(InputError, match="follow-up"):
-        close_out(CloseOut(request.id, "follow_up"))
+        close_out(CloseOut(request.id, "follow_up"), actor=None)
 
 
 def test_bad_input_is_a_clear_message_and_changes_nothing(db):
     request = _request()
     with pytest.raises(NotFound, match="2099-00001"):
-        close_out(CloseOut("2099-00001", "fixed"))
+        close_out(CloseOut("2099-00001", "fixed"), actor=None)
     with pytest.raises(InputError, match="negative"):
-        close_out(CloseOut(request.id, "fixed", hours=-1))
+        close_out(CloseOut(request.id, "fixed", hours=-1), actor=None)
     with pytest.raises(InputError, match="two weeks"):
-        close_out(CloseOut(request.id, "fixed", hours=1000))
+        close_out(CloseOut(request.id, "fixed", hours=1000), actor=None)
     with pytest.raises(InputError, match="outcome"):
-        close_out(CloseOut(request.id, "mended"))
+        close_out(CloseOut(request.id, "mended"), actor=None)
     with pytest.raises(InputError, match="future"):
-        close_out(CloseOut(request.id, "fixed", done_at=TEST_NOW + dt.timedelta(days=1)))
+        close_out(
+            CloseOut(request.id, "fixed", done_at=TEST_NOW + dt.timedelta(days=1)), actor=None
+        )
     assert ServiceRequest.get_by_id(request.id).status == "new"
     assert not RequestEvent.select().where(RequestEvent.kind == "work_done").exists()
-    close_out(CloseOut(request.id, "fixed"))
+    close_out(CloseOut(request.id, "fixed"), actor=None)
     with pytest.raises(InputError, match="already resolved"):
-        close_out(CloseOut(request.tracking_number, "fixed"))
+        close_out(CloseOut(request.tracking_number, "fixed"), actor=None)
 
 
 def test_a_stack_of_orders_goes_on_past_a_bad_one(db):
@@ -109,7 +115,8 @@ def test_a_stack_of_orders_goes_on_past_a_bad_one(db):
             CloseOut(first.tracking_number, "fixed"),
             CloseOut("2099-00001", "fixed"),
             CloseOut(second.tracking_number, "not_ours", hours=0.5),
-        ]
+        ],
+        actor=None,
     )
     assert [r.ok for r in results] == [True, False, True]
     assert "2099-00001" in results[1].message

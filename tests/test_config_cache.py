@@ -27,7 +27,9 @@ def test_a_value_is_loaded_once_while_nothing_changes(db):
     assert config_cache.cached("x", load) == 1
     assert config_cache.cached("x", load) == 1
     before = config_cache.generation()
-    routing.add_rule(routing.RuleFields("Oak Street is low", street="oak st", priority="low"))
+    routing.add_rule(
+        routing.RuleFields("Oak Street is low", street="oak st", priority="low"), actor=None
+    )
     assert config_cache.generation() != before
     assert config_cache.cached("x", load) == 2
 

@@ -22,7 +22,7 @@ from desktop.models.storage.schema import (
 
 
 def new_contact(first: str, last: str, phone: str = "", email: str = "", **fields) -> Contact:
-    contact = write(lambda: create_contact(CallerDetails(first, last, phone, email)))
+    contact = write(lambda: create_contact(CallerDetails(first, last, phone, email), actor=None))
     if fields:
         write(lambda: Contact.update(**fields).where(Contact.id == contact.id).execute())
     return Contact.get_by_id(contact.id)
@@ -36,7 +36,8 @@ def pothole_for(contact: Contact) -> ServiceRequest:
             address="12 Elm St",
             answers={"size": "small", "in_lane": "no"},
             contact_id=contact.id,
-        )
+        ),
+        actor=None,
     )
 
 
@@ -48,7 +49,7 @@ def methods(contact_id: int) -> list[tuple[str, str, bool]]:
 
 
 def test_everything_moves_to_the_kept_record(db):
-    clerk = create_staff("Carla Clerk", "clerk")
+    clerk = create_staff("Carla Clerk", "clerk", actor=None)
     keep = new_contact("Maria", "", "(555) 010-2233", notes="Prefers mornings")
     other = new_contact(
         "M.",
@@ -61,8 +62,8 @@ def test_everything_moves_to_the_kept_record(db):
         notes="Hard of hearing",
     )
     first, second = pothole_for(other), pothole_for(keep)
-    add_follower(second.id, RequestDraft("pothole", "Same hole", contact_id=other.id))
-    question = log_question("Trash day", contact_id=other.id)
+    add_follower(second.id, RequestDraft("pothole", "Same hole", contact_id=other.id), actor=None)
+    question = log_question("Trash day", contact_id=other.id, actor=None)
 
     result = merge_contacts(keep.id, other.id, actor=clerk)
 
@@ -96,7 +97,7 @@ def test_everything_moves_to_the_kept_record(db):
 def test_the_kept_records_own_details_win(db):
     keep = new_contact("Ann", "Lee", address="1 Oak St", city="Alder Falls")
     other = new_contact("Anne", "Leigh", address="9 Pine St", city="Elsewhere", state="VT")
-    kept = merge_contacts(keep.id, other.id).kept
+    kept = merge_contacts(keep.id, other.id, actor=None).kept
     assert (kept.first_name, kept.last_name, kept.address, kept.city) == (
         "Ann",
         "Lee",
@@ -118,9 +119,11 @@ def test_a_stale_version_is_a_conflict_and_nothing_moves(db):
         )
     )
     with pytest.raises(ConflictError, match="Someone else changed"):
-        merge_contacts(keep.id, other.id, keep_version=keep.version, other_version=other.version)
+        merge_contacts(
+            keep.id, other.id, keep_version=keep.version, other_version=other.version, actor=None
+        )
     with pytest.raises(ConflictError):
-        merge_contacts(keep.id, other.id, keep_version=keep.version - 1)
+        merge_contacts(keep.id, other.id, keep_version=keep.version - 1, actor=None)
     assert ServiceRequest.get_by_id(request.id).contact_id == other.id
     assert Contact.get_by_id(other.id).merged_into is None
     assert methods(other.id) == [("phone", "5550100000", True)]
@@ -130,23 +133,23 @@ def test_a_stale_version_is_a_conflict_and_nothing_moves(db):
 def test_refusals(db):
     keep, other, third = new_contact("A", "One"), new_contact("B", "Two"), new_contact("C", "Three")
     with pytest.raises(InputError, match="same record"):
-        merge_contacts(keep.id, keep.id)
+        merge_contacts(keep.id, keep.id, actor=None)
     with pytest.raises(NotFound):
-        merge_contacts(keep.id, 999_999)
-    merge_contacts(keep.id, other.id)
+        merge_contacts(keep.id, 999_999, actor=None)
+    merge_contacts(keep.id, other.id, actor=None)
     with pytest.raises(InputError, match="already merged"):
-        merge_contacts(other.id, third.id)
+        merge_contacts(other.id, third.id, actor=None)
     with pytest.raises(InputError, match="already merged"):
-        merge_contacts(third.id, other.id)
+        merge_contacts(third.id, other.id, actor=None)
     write(lambda: Contact.update(anonymized_at=clock.now()).where(Contact.id == third.id).execute())
     with pytest.raises(InputError, match="anonymised"):
-        merge_contacts(keep.id, third.id)
+        merge_contacts(keep.id, third.id, actor=None)
     with pytest.raises(InputError, match="anonymised"):
-        merge_contacts(third.id, keep.id)
+        merge_contacts(third.id, keep.id, actor=None)
 
 
 def test_earlier_merges_follow_along(db):
     a, b, c = new_contact("A", "A"), new_contact("B", "B"), new_contact("C", "C")
-    merge_contacts(b.id, c.id)
-    merge_contacts(a.id, b.id)
+    merge_contacts(b.id, c.id, actor=None)
+    merge_contacts(a.id, b.id, actor=None)
     assert Contact.get_by_id(c.id).merged_into.id == a.id

@@ -37,9 +37,9 @@ PAUSED_AT = dt.datetime(2026, 9, 29, 10, 0)
 
 @pytest.fixture
 def town(db):
-    set_settings({"town.name": "Alder Falls"})
-    generate_demo(1200, seed=9)
-    goals.set_goal("pothole", 90, 3)
+    set_settings({"town.name": "Alder Falls"}, actor=None)
+    generate_demo(1200, seed=9, actor=None)
+    goals.set_goal("pothole", 90, 3, actor=None)
     clock.set_clock(lambda: REPORTED_AT)
     made = [
         create_request(
@@ -49,17 +49,18 @@ def town(db):
                 address=f"{n} Elm Street",
                 answers={"size": "large", "in_lane": "yes"},
                 safety_acknowledged=True,
-            )
+            ),
+            actor=None,
         )
         for n in range(10, 16)
     ]
     clock.set_clock(lambda: PAUSED_AT)
     for request in made[:3]:
-        lifecycle.pause(request.id, "waiting on the resident")
+        lifecycle.pause(request.id, "waiting on the resident", actor=None)
     clock.set_clock(lambda: dt.datetime(2026, 10, 6, 11, 0))  # questions, from an article
     article = FaqArticle.select().order_by(FaqArticle.id).first()
     for _n in range(4):
-        log_question("", article_id=article.id)
+        log_question("", article_id=article.id, actor=None)
     clock.set_clock(lambda: TEST_NOW)
     assert all(r.due_at and PAUSED_AT < r.due_at < dt.datetime(2026, 10, 31) for r in made)
     return db
@@ -70,7 +71,7 @@ def texts_of(pdf: bytes) -> list[str]:
 
 
 def test_the_report_has_a_summary_a_page_per_department_goals_overdue_and_trends(town):
-    report = monthly_report("2026-10")
+    report = monthly_report("2026-10", actor=None)
     assert [p.label for p in report.trend] == [
         "May 2026",
         "Jun 2026",
@@ -108,7 +109,7 @@ def test_the_report_has_a_summary_a_page_per_department_goals_overdue_and_trends
 
 
 def test_a_month_not_over_says_so(town):
-    report = monthly_report("2026-11")  # the clock stands at 16 November
+    report = monthly_report("2026-11", actor=None)  # the clock stands at 16 November
     first = " ".join(texts_of(build_council_report(report, page_setup()))[0].split())
     assert "The month is not over: its figures run to 16 Nov 2026 09:30." in first
     assert "Open on 16 Nov 2026 09:30" in first and "month's end" not in first
@@ -120,7 +121,7 @@ def test_type_names_are_printed_whole(town):
     Department.update(name="Department of Public Works and Municipal Infrastructure").where(
         Department.code == "DPW"
     ).execute()
-    report = monthly_report("2026-10")
+    report = monthly_report("2026-10", actor=None)
     text = " ".join(texts_of(build_council_report(report, page_setup())))
     flat = " ".join(text.split())
     assert not re.search(r"\w…", text), "a name cut short"
@@ -132,7 +133,7 @@ def test_type_names_are_printed_whole(town):
 
 
 def test_most_overdue_lists_only_overdue_requests_and_by_how_much(town):
-    report = monthly_report("2026-10")
+    report = monthly_report("2026-10", actor=None)
     moment = report.board.as_of
     assert moment == dt.datetime(2026, 11, 1)
     late = {
@@ -186,7 +187,7 @@ def test_hostile_names_print_as_text(town):
     Department.update(name='<img src="http://127.0.0.1:9/x.png"/> & Co').where(
         Department.code == "DPW"
     ).execute()
-    report = monthly_report("2026-10")
+    report = monthly_report("2026-10", actor=None)
     text = "".join(texts_of(build_council_report(report, page_setup())))
     assert '<img src="http://127.0.0.1:9/x.png"/> & Co' in text
 
@@ -211,7 +212,9 @@ def test_stats_report_export_and_goals_from_the_command_line(tmp_path: Path, cap
     data = json.loads(out)
     opened = open_database(db)
     try:
-        board = citistat.dashboard(citistat.Period.month("2026-10"), now=dt.datetime.now())
+        board = citistat.dashboard(
+            citistat.Period.month("2026-10"), now=dt.datetime.now(), actor=None
+        )
         assert data["received"] == board.as_dict()["received"]
         assert data["resolved_on_time"]["counted"] == board.resolved_on_time.counted
         assert data["goals"][0]["type"] == "Pothole"

@@ -32,7 +32,7 @@ def drafts(tmp_path: Path, db) -> DraftStore:
 
 @pytest.fixture
 def clerk(db):
-    return create_staff("Carla Clerk", "clerk")
+    return create_staff("Carla Clerk", "clerk", actor=None)
 
 
 @pytest.fixture
@@ -57,7 +57,8 @@ def maria(db):
             address="8 Oak Ave",
             answers={"out_by_6am": "yes"},
             caller=CallerDetails("Maria", "Núñez", "(555) 010-2233", "maria@example.com"),
-        )
+        ),
+        actor=None,
     )
     return request.contact
 
@@ -167,7 +168,8 @@ def test_a_duplicate_is_shown_and_the_caller_follows_it(qtbot, counter, maria):
             description="Hole by the school",
             address="12 Elm Street",
             answers={"size": "large", "in_lane": "yes"},
-        )
+        ),
+        actor=None,
     )
     counter.who.edit.setText("Núñez")
     counter.who.refresh()
@@ -196,7 +198,8 @@ def test_saving_anyway_after_seeing_duplicates(qtbot, counter):
             description="Hole",
             address="12 Elm Street",
             answers={"size": "large", "in_lane": "yes"},
-        )
+        ),
+        actor=None,
     )
     counter.anonymous.setChecked(True)
     counter.address.setText("12 Elm St")
@@ -342,7 +345,8 @@ def test_two_records_of_one_resident_are_merged(qtbot, counter, maria):
             address="8 Oak Ave",
             answers={"out_by_6am": "yes"},
             caller=CallerDetails("Maria", "Nunez", "555 010 7777"),
-        )
+        ),
+        actor=None,
     ).contact
     assert twin is not None
     counter.pick_contact(maria.id)
@@ -479,12 +483,13 @@ def test_the_window_tells_the_counter_its_database_is_read_only(qtbot, db, db_pa
     from desktop.ui.prefs import Prefs
 
     request = create_request(
-        RequestDraft(service_type="tree_trimming", description="Branch", address="3 Oak Ave")
+        RequestDraft(service_type="tree_trimming", description="Branch", address="3 Oak Ave"),
+        actor=None,
     )
     close_database(db)
     opened = open_database(db_path, read_only=True)
     try:
-        window = MainWindow(opened, Prefs(tmp_path / "prefs.ini"))
+        window = MainWindow(opened, Prefs(tmp_path / "prefs.ini"), signed_in=lambda: None)
         qtbot.addWidget(window)
         window.show_page(0)
         counter = window.page(0)

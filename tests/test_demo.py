@@ -25,7 +25,7 @@ from .conftest import TEST_NOW
 
 @pytest.fixture
 def demo(db):
-    report = generate_demo(3000, seed=42)
+    report = generate_demo(3000, seed=42, actor=None)
     return report
 
 
@@ -166,7 +166,7 @@ def test_the_same_seed_gives_the_same_town(tmp_path):
     snapshots = []
     for name in ("a.db", "b.db"):
         opened = open_database(tmp_path / name)
-        generate_demo(300, seed=9)
+        generate_demo(300, seed=9, actor=None)
         snapshots.append(
             [
                 (r.tracking_number, r.service_type_id, r.address, r.status, r.due_at)
@@ -178,8 +178,8 @@ def test_the_same_seed_gives_the_same_town(tmp_path):
 
 
 def test_a_second_run_adds_to_what_is_there(db):
-    generate_demo(200, seed=1)
-    generate_demo(200, seed=2)
+    generate_demo(200, seed=1, actor=None)
+    generate_demo(200, seed=2, actor=None)
     numbers = [r.tracking_number for r in ServiceRequest.select(ServiceRequest.tracking_number)]
     assert len(numbers) == len(set(numbers)) == 400
 
@@ -189,5 +189,5 @@ def test_bulk_load_rebuilds_every_index(db, monkeypatch):
 
     monkeypatch.setattr(demo_module, "BULK_LOAD_ROWS", 100)
     before = {i.name for i in db.db.get_indexes("service_request")}
-    generate_demo(150, seed=3)
+    generate_demo(150, seed=3, actor=None)
     assert {i.name for i in db.db.get_indexes("service_request")} == before

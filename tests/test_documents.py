@@ -39,7 +39,7 @@ def _request(description: str = "Deep hole <b>near</b> the bus stop & shelter") 
         caller=CallerDetails(first_name="Ana", last_name="Núñez", phone="555-010-2233"),
         safety_acknowledged=True,
     )
-    return create_request(draft)
+    return create_request(draft, actor=None)
 
 
 def read(pdf: bytes) -> str:
@@ -47,9 +47,9 @@ def read(pdf: bytes) -> str:
 
 
 def test_work_order_data_and_reprint(db):
-    set_settings({"town.name": "Alder Falls", "town.phone": "555-0100"})
+    set_settings({"town.name": "Alder Falls", "town.phone": "555-0100"}, actor=None)
     request = _request()
-    [order] = documents.work_orders([request.id])
+    [order] = documents.work_orders([request.id], actor=None)
     assert order.tracking_number == request.tracking_number
     assert order.description == request.description
     assert order.contact_name == "Ana Núñez"
@@ -59,8 +59,8 @@ def test_work_order_data_and_reprint(db):
     shown = read(build_work_orders([order], setup))
     assert request.tracking_number in shown and "Alder Falls" in shown
     assert "Deep hole <b>near</b> the bus stop & shelter" in shown
-    documents.record_printed([request.id], documents.WORK_ORDER)
-    [again] = documents.work_orders([request.id])
+    documents.record_printed([request.id], documents.WORK_ORDER, actor=None)
+    [again] = documents.work_orders([request.id], actor=None)
     assert again.reprint and again.times_printed == 1
     assert all("rinted" not in item.what for item in again.history)  # prints are not history
     event = RequestEvent.get(RequestEvent.kind == "printed")
@@ -70,7 +70,7 @@ def test_work_order_data_and_reprint(db):
 def test_confidential_requests_hide_the_resident(db):
     request = _request()
     ServiceRequest.update(confidential=True).where(ServiceRequest.id == request.id).execute()
-    [order] = documents.work_orders([request.id])
+    [order] = documents.work_orders([request.id], actor=None)
     assert order.contact_name == "" and order.contact_phone == ""
 
 
@@ -88,33 +88,35 @@ def test_todays_work_orders_for_a_department(db):
     code = first.department.code
     ids = documents.todays_work_order_ids(code, TEST_NOW.date())
     assert set(ids) == {first.id, second.id}
-    documents.record_printed([first.id], documents.WORK_ORDER)
+    documents.record_printed([first.id], documents.WORK_ORDER, actor=None)
     due_later = documents.todays_work_order_ids(code, TEST_NOW.date())
     assert first.id not in due_later  # printed, and not due today
-    sheet = documents.run_sheet(code, TEST_NOW.date() + dt.timedelta(days=60))
+    sheet = documents.run_sheet(code, TEST_NOW.date() + dt.timedelta(days=60), actor=None)
     assert {o.request_id for o in sheet.orders} == {first.id, second.id}  # due by then
     with pytest.raises(NotFound):
-        documents.run_sheet("NOPE", TEST_NOW.date())
+        documents.run_sheet("NOPE", TEST_NOW.date(), actor=None)
 
 
 def test_letter_merges_the_template(db):
-    set_settings({"town.name": "Alder Falls", "town.phone": "555-0100"})
+    set_settings({"town.name": "Alder Falls", "town.phone": "555-0100"}, actor=None)
     request = _request()
     Contact.update(address="12 Elm Street", city="Alder Falls", state="NY", zip="12501").execute()
-    letter = documents.letter(request.tracking_number, "received")
+    letter = documents.letter(request.tracking_number, "received", actor=None)
     assert letter.recipient_lines == ["Ana Núñez", "12 Elm Street", "Alder Falls, NY 12501"]
     assert request.tracking_number in letter.subject
     assert "555-0100" in letter.body and "{" not in letter.body
-    documents.save_letter_template("custom", "Hi {resident_name}", "Number {tracking_number} {x}")
-    custom = documents.letter(request.id, "custom")
+    documents.save_letter_template(
+        "custom", "Hi {resident_name}", "Number {tracking_number} {x}", actor=None
+    )
+    custom = documents.letter(request.id, "custom", actor=None)
     assert custom.subject == "Hi Ana Núñez"
     assert custom.body == f"Number {request.tracking_number} {{x}}"  # unknown stays as typed
     shown = read(build_letter(custom, documents.page_setup()))
     assert "Alder Falls, NY 12501" in shown
     with pytest.raises(NotFound, match="closure"):
-        documents.letter(request.id, "missing")
+        documents.letter(request.id, "missing", actor=None)
     with pytest.raises(InputError):
-        documents.save_letter_template("bad name!", "", "x")
+        documents.save_letter_template("bad name!", "", "x", actor=None)
 
 
 def test_a_letter_saying_the_work_is_done_waits_for_the_resolution(db):
@@ -123,18 +125,18 @@ def test_a_letter_saying_the_work_is_done_waits_for_the_resolution(db):
     request = _request()
     Contact.update(address="12 Elm Street", city="Alder Falls", state="NY", zip="12501").execute()
     with pytest.raises(InputError, match="not resolved yet"):
-        documents.letter(request.id, "closure")
-    received = documents.letter(request.id, "received")  # no town phone set
+        documents.letter(request.id, "closure", actor=None)
+    received = documents.letter(request.id, "received", actor=None)  # no town phone set
     assert "call the town hall and give the number" in received.body
-    lifecycle.resolve(request.id, "fixed")
-    closure = documents.letter(request.id, "closure")
+    lifecycle.resolve(request.id, "fixed", actor=None)
+    closure = documents.letter(request.id, "closure", actor=None)
     assert "finished our work on it: fixed" in closure.body
 
 
 def test_letter_needs_a_postal_address(db):
     request = _request()
     with pytest.raises(InputError, match="postal address"):
-        documents.letter(request.id, "closure")
+        documents.letter(request.id, "closure", actor=None)
 
 
 def test_faq_binder_takes_public_active_articles(db):
@@ -148,7 +150,7 @@ def test_faq_binder_takes_public_active_articles(db):
 
 
 def test_paper_and_town_from_settings(db):
-    set_settings({"print.page_size": "a4", "town.name": "Alder Falls"})
+    set_settings({"print.page_size": "a4", "town.name": "Alder Falls"}, actor=None)
     setup = documents.page_setup()
     assert setup.paper == "a4" and setup.town.name == "Alder Falls"
 
@@ -230,7 +232,7 @@ def test_history_names_the_assignee_not_their_id(db):
     lead = _crew_lead()
     RequestEvent.create(request=request, kind="assignment", new_value=str(lead.id), body="")
     RequestEvent.create(request=request, kind="priority", new_value="urgent")
-    [order] = documents.work_orders([request.id])
+    [order] = documents.work_orders([request.id], actor=None)
     lines = [item.what for item in order.history]
     assert "Assigned: Bo Crewlead" in lines
     assert not any(f": {lead.id}" in line for line in lines)
@@ -242,7 +244,7 @@ def test_no_cross_street_is_guessed_from_the_answers(db):
     ServiceAttribute.update(label="Nearest cross street?").where(
         ServiceAttribute.code == "size"
     ).execute()
-    [order] = documents.work_orders([request.id])
+    [order] = documents.work_orders([request.id], actor=None)
     assert order.cross_street == ""
     assert "Nearest cross street?" in [answer.label for answer in order.answers]
     assert order.location_notes == "by the hydrant"
@@ -256,18 +258,21 @@ def test_run_sheet_for_an_assignee_a_department_or_both(db):
     ServiceRequest.update(assignee=lead).where(ServiceRequest.id == mine.id).execute()
     code = mine.department.code
     day = TEST_NOW.date() + dt.timedelta(days=60)
-    by_lead = documents.run_sheet(None, day, assignee="bo.crew")
+    by_lead = documents.run_sheet(None, day, assignee="bo.crew", actor=None)
     assert [o.request_id for o in by_lead.orders] == [mine.id]
     assert by_lead.assignee == "Bo Crewlead" and by_lead.department == ""
-    both = documents.run_sheet(code, day, assignee="bo.crew")
+    both = documents.run_sheet(code, day, assignee="bo.crew", actor=None)
     assert [o.request_id for o in both.orders] == [mine.id] and both.department
-    assert {o.request_id for o in documents.run_sheet(code, day).orders} == {mine.id, theirs.id}
+    assert {o.request_id for o in documents.run_sheet(code, day, actor=None).orders} == {
+        mine.id,
+        theirs.id,
+    }
     shown = read(printing.build_run_sheet(both, documents.page_setup()))
     assert f"Run sheet: {both.department} — Bo Crewlead" in shown
     with pytest.raises(NotFound, match="nobody"):
-        documents.run_sheet(None, day, assignee="nobody")
+        documents.run_sheet(None, day, assignee="nobody", actor=None)
     # neither: the whole town's day, in one packet
-    town = documents.run_sheet(None, day)
+    town = documents.run_sheet(None, day, actor=None)
     assert {o.request_id for o in town.orders} == {mine.id, theirs.id}
     assert "Run sheet: every department" in read(
         printing.build_run_sheet(town, documents.page_setup())
@@ -278,12 +283,14 @@ def test_a_packet_too_big_is_refused_not_cut(db, monkeypatch: pytest.MonkeyPatch
     first, _second = _request(), _request("Another hole")
     monkeypatch.setattr(documents, "MAX_PACKET", 1)
     with pytest.raises(InputError, match="more than 1 open work orders"):
-        documents.run_sheet(first.department.code, TEST_NOW.date() + dt.timedelta(days=60))
+        documents.run_sheet(
+            first.department.code, TEST_NOW.date() + dt.timedelta(days=60), actor=None
+        )
 
 
 def test_faq_binder_fills_placeholders_and_leaves_a_blank_for_unset_ones(db):
     FaqArticle.delete().execute()
-    set_settings({"town.name": "Alder Falls", "town.website": "alderfalls.gov"})
+    set_settings({"town.name": "Alder Falls", "town.website": "alderfalls.gov"}, actor=None)
     FaqArticle.create(
         title="Sheds in {town}",
         body="See {town_website}. Up to {shed_size_no_permit} needs no permit.",

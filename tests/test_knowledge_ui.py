@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 @pytest.fixture
 def page(qtbot, db):
-    shown = KnowledgePage()
+    shown = KnowledgePage(staff=lambda: None)
     qtbot.addWidget(shown)
     return shown
 
@@ -65,7 +65,7 @@ def test_saving_over_a_newer_version_is_refused_and_the_text_kept(page, caplog):
     assert article_id is not None
     page.edit(article_id)
     other = knowledge.ArticleDraft.of(FaqArticle.get_by_id(article_id))
-    knowledge.save_article(other, article_id, note="someone else")  # meanwhile
+    knowledge.save_article(other, article_id, note="someone else", actor=None)  # meanwhile
     page.editor.body.setPlainText("my version")
     page.save()
     assert page.right.currentIndex() == 1  # still editing: nothing lost
@@ -103,10 +103,11 @@ def test_a_closed_request_becomes_a_draft_article(page):
             description="Hole by the school",
             address="12 Elm St",
             answers={"size": "large", "in_lane": "yes"},
-        )
+        ),
+        actor=None,
     )
-    lifecycle.resolve(request.id, "fixed", note="Patched with cold mix until spring.")
-    lifecycle.close(request.id)
+    lifecycle.resolve(request.id, "fixed", note="Patched with cold mix until spring.", actor=None)
+    lifecycle.close(request.id, actor=None)
     draft, source = knowledge.draft_from_request(request.tracking_number)
     page.edit(None, draft)
     page.editor.source_request = source
@@ -156,7 +157,7 @@ def test_a_supervisor_edits_the_words_residents_use(qtbot, db):
     from desktop.models.knowledge import search as kb_search
     from desktop.ui.knowledge_admin import SynonymsDialog
 
-    dialog = SynonymsDialog()
+    dialog = SynonymsDialog(staff=lambda: None)
     qtbot.addWidget(dialog)
     dialog.words.add_row(["zamboni", "snow, plow"])
     dialog.save()
@@ -173,7 +174,7 @@ def test_two_supervisors_editing_the_words_or_a_script_at_once(qtbot, db):
     from desktop.models.storage.schema import SearchSynonym, ServiceType
     from desktop.ui.knowledge_admin import CallScriptDialog, SynonymsDialog
 
-    mine, theirs = SynonymsDialog(), SynonymsDialog()
+    mine, theirs = SynonymsDialog(staff=lambda: None), SynonymsDialog(staff=lambda: None)
     qtbot.addWidget(mine)
     qtbot.addWidget(theirs)
     rows_before = SearchSynonym.select().count()
@@ -234,7 +235,7 @@ def test_the_counter_article_view_marks_staff_only_and_unfilled(qtbot, db):
 def test_the_history_names_who_changed_an_article(qtbot, db):
     from desktop.models.staff.members import create_staff
 
-    boss = create_staff("Sue Boss", "supervisor")
+    boss = create_staff("Sue Boss", "supervisor", actor=None)
     shown = KnowledgePage(lambda: boss)
     qtbot.addWidget(shown)
     shown.search.setText("dog licence")
@@ -288,7 +289,7 @@ def test_an_import_from_the_screen_is_by_the_signed_in_clerk(qtbot, db, tmp_path
     from desktop.models.staff.members import create_staff
     from desktop.models.storage.schema import FaqRevision
 
-    boss = create_staff("Sue Boss", "supervisor")
+    boss = create_staff("Sue Boss", "supervisor", actor=None)
     shown = KnowledgePage(lambda: boss)
     qtbot.addWidget(shown)
     path = tmp_path / "other.json"

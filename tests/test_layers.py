@@ -7,6 +7,8 @@
   handed plain data; names for type checking only are allowed);
 - nothing imports a `_private` name from another module;
 - the window runs no query of its own: no model class of the schema is queried in `desktop/ui/`;
+- who acts is said one way, the `actor` argument: nothing keeps a signed-in user for the core
+  to look up, and no function of the core lets its caller leave `actor` unsaid (a default);
 - imports are at the top of each module (ruff PLC0415), except where loading waits on purpose
   (pyproject.toml says which): a command loads only its own module, and the window starts
   without the command line, its pages or printing (checked here in a fresh interpreter).
@@ -121,6 +123,61 @@ def test_the_window_runs_no_query_of_its_own():
                 and node.func.value.id in models
             ):
                 found.append(f"{_where(path, node.lineno)} {node.func.value.id}.{node.func.attr}")
+    assert not found
+
+
+#: the names of the process-global signed-in user the core once fell back on
+GLOBAL_USER_NAMES = ("acting" + "_as", "current" + "_user")
+
+
+def _identifiers(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """(line, name) of every name the code uses or defines (strings such as SQL are not)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            yield node.lineno, node.id
+        elif isinstance(node, ast.Attribute):
+            yield node.lineno, node.attr
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            yield node.lineno, node.name
+        elif isinstance(node, ast.arg | ast.keyword) and node.arg:
+            yield getattr(node, "lineno", 0), node.arg
+        elif isinstance(node, ast.alias):
+            yield getattr(node, "lineno", 0), node.asname or node.name
+
+
+def test_nothing_falls_back_on_a_signed_in_user():
+    """Who acts is the `actor` argument, always said (None only when nobody is signed in or the
+    app acts by itself, `as_system`): no module keeps or asks for a signed-in user of the
+    process, in the app or in its tests."""
+    found = [
+        f"{path.relative_to(ROOT.parent)}:{line} {name}"
+        for folder in (ROOT, ROOT.parent / "tests")
+        for path in sorted(folder.rglob("*.py"))
+        for line, name in _identifiers(ast.parse(path.read_text(encoding="utf-8")))
+        if any(word in name for word in GLOBAL_USER_NAMES)
+    ]
+    assert not found
+
+
+def test_no_function_of_the_core_lets_the_actor_go_unsaid():
+    """A default for `actor` would let a caller forget who acts and quietly act as nobody."""
+    found = []
+    for path in _modules("models"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            args = node.args
+            positional = args.posonlyargs + args.args
+            defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+            pairs = [
+                *zip(positional, defaults, strict=True),
+                *zip(args.kwonlyargs, args.kw_defaults, strict=True),
+            ]
+            found += [
+                f"{_where(path, arg.lineno)} {getattr(node, 'name', 'lambda')}"
+                for arg, default in pairs
+                if arg.arg == "actor" and default is not None
+            ]
     assert not found
 
 

@@ -89,7 +89,8 @@ def test_version_4_takes_confidential_reporters_out_of_the_search_index(tmp_path
             answers={"source": "music_party", "happening_now": "no"},
             caller=CallerDetails("Quincy", "Quimby", "555 010 2233"),
             confidential=True,
-        )
+        ),
+        actor=None,
     )
     close_database(opened)
     raw = sqlite3.connect(path)

@@ -34,8 +34,8 @@ def _town_with_a_clerk_who_can_sign_in(path: Path) -> None:
     try:
         complete_first_run("Alder Falls", "Ada Admin")
         with permissions.as_system():
-            clerk = create_staff("Carla Clerk", "clerk")
-            reset_password(clerk.id, CLERK_PASSWORD)
+            clerk = create_staff("Carla Clerk", "clerk", actor=None)
+            reset_password(clerk.id, CLERK_PASSWORD, actor=None)
     finally:
         close_database(opened)
 
@@ -85,7 +85,7 @@ def test_staff_with_passwords_get_in_when_the_administrator_has_none(
         assert controller.window is not None
         qtbot.addWidget(controller.window)
         assert asked == ["asked"]
-        user = permissions.current_user()
+        user = controller.signed_in
         assert user is not None and user.username == "carla.clerk"
     finally:
         controller.shutdown()

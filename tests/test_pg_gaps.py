@@ -301,7 +301,8 @@ def test_the_file_menu_offers_the_last_server_and_opens_what_is_typed(
         controller.shutdown()
 
 
-def _current_user() -> str:
+def _server_role() -> str:
+    """The PostgreSQL role the open connection logged in as."""
     from desktop.models.storage.db import current
 
     return str(current().execute_sql("SELECT current_user").fetchone()[0])
@@ -322,7 +323,7 @@ def test_open_a_server_from_the_file_menu_with_the_keyrings_password(
         _fill_in(qtbot, dialog, clerks_server)
         opened = controller.opened
         assert opened is not None and opened.kind is DbKind.POSTGRESQL
-        assert _current_user() == "clerk"
+        assert _server_role() == "clerk"
         assert controller.window is not None
         qtbot.addWidget(controller.window)
         assert "PostgreSQL" in controller.window.db_label.text()
@@ -361,7 +362,7 @@ def test_open_a_server_asks_the_password_and_offers_the_keyring(
         with answering(_type_password, _click("Yes")):
             _fill_in(qtbot, dialog, clerks_server)
         assert controller.opened is not None and controller.opened.kind is DbKind.POSTGRESQL
-        assert _current_user() == "clerk"
+        assert _server_role() == "clerk"
         assert secret_store.database_password(clerks_server) == CLERK_PASSWORD  # as asked
         assert CLERK_PASSWORD not in (prefs.folder / "frontcounter.ini").read_text("utf-8")
     finally:
@@ -428,7 +429,6 @@ def test_a_file_moved_to_the_server_offers_to_open_it(qtbot, town, prefs, pg_dat
 def test_a_new_database_is_set_up_while_someone_is_signed_in(qtbot, tmp_path, prefs, monkeypatch):
     """Who is signed in belongs to the database open before: a new one (a file, or a new town
     on a server) is set up by the app itself, not refused as an account it does not know."""
-    from desktop.models.staff import permissions
 
     first = tmp_path / "one.db"
     _set_up(str(first))
@@ -437,10 +437,10 @@ def test_a_new_database_is_set_up_while_someone_is_signed_in(qtbot, tmp_path, pr
         assert controller.start(str(first))
         assert controller.window is not None
         qtbot.addWidget(controller.window)
-        assert permissions.current_user() is not None
+        assert controller.signed_in is not None
         controller.switch(str(tmp_path / "missing.db"), False)  # refused: still signed in
         assert controller.opened is not None and controller.opened.location == str(first)
-        assert permissions.current_user() is not None
+        assert controller.signed_in is not None
         second = tmp_path / "two.db"
         controller.switch(str(second), True)
         assert controller.opened.location == str(second)
@@ -454,7 +454,6 @@ def test_a_new_database_is_set_up_while_someone_is_signed_in(qtbot, tmp_path, pr
 def test_a_new_database_whose_setup_is_put_off_is_not_opened(qtbot, tmp_path, prefs, monkeypatch):
     """Cancelling the first-run setup of another database keeps the town that was open, with
     whoever was signed in: a database nobody can sign in to never gets a window."""
-    from desktop.models.staff import permissions
     from desktop.models.town.settings import get_setting
     from desktop.ui.first_run import FirstRunDialog
 
@@ -466,7 +465,7 @@ def test_a_new_database_whose_setup_is_put_off_is_not_opened(qtbot, tmp_path, pr
         window = controller.window
         assert window is not None
         qtbot.addWidget(window)
-        ada = permissions.current_user()
+        ada = controller.signed_in
         assert ada is not None
         asked: list[str] = []
 
@@ -479,7 +478,7 @@ def test_a_new_database_whose_setup_is_put_off_is_not_opened(qtbot, tmp_path, pr
         assert asked  # the setup was asked for, and put off
         assert controller.window is window and controller.opened is not None
         assert controller.opened.location == str(first)
-        assert permissions.current_user() == ada
+        assert controller.signed_in == ada
         assert get_setting("town.name") == "Alder Falls"  # the models read the first town again
     finally:
         controller.shutdown()

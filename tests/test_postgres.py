@@ -77,7 +77,7 @@ def test_a_plaintext_keyring_is_not_allowed_and_not_a_dependency():
 def town_file(tmp_path: Path) -> Path:
     path = tmp_path / "town.db"
     opened = open_database(path)
-    generate_demo(60, seed=11)
+    generate_demo(60, seed=11, actor=None)
     # the self-references a copy must carry: a merged contact, a duplicate request
     first, second = list(ServiceRequest.select().order_by(ServiceRequest.id).limit(2))
     one, two = list(Contact.select().order_by(Contact.id).limit(2))
@@ -94,7 +94,7 @@ def town_file(tmp_path: Path) -> Path:
 
 
 def test_a_town_moves_to_postgresql_whole_and_verified(town_file: Path, pg_database: str):
-    report = migrate_to_postgres(town_file, pg_database, None)
+    report = migrate_to_postgres(town_file, pg_database, None, actor=None)
     assert report.ok
     counts = {table.table: table.target_rows for table in report.tables}
     assert counts["service_request"] == 60
@@ -114,7 +114,7 @@ def test_a_town_moves_to_postgresql_whole_and_verified(town_file: Path, pg_datab
     finally:
         close_database(old)
     with pytest.raises(InputError, match="not empty"):
-        migrate_to_postgres(town_file, pg_database, None)
+        migrate_to_postgres(town_file, pg_database, None, actor=None)
 
 
 def test_a_town_larger_than_a_page_is_copied_page_by_page(
@@ -124,7 +124,7 @@ def test_a_town_larger_than_a_page_is_copied_page_by_page(
     from desktop.models.admin import pg_migrate
 
     monkeypatch.setattr(pg_migrate, "PAGE", 7)
-    report = migrate_to_postgres(town_file, pg_database, None)
+    report = migrate_to_postgres(town_file, pg_database, None, actor=None)
     assert report.ok  # every table's count and checksum, each read back a page at a time
     counts = {table.table: (table.source_rows, table.target_rows) for table in report.tables}
     assert counts["service_request"] == (60, 60)

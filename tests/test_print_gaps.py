@@ -170,7 +170,7 @@ def test_the_knowledge_screen_prints_the_faq_binder_by_keyboard(qtbot, db, tmp_p
     from desktop.models.storage.schema import FaqArticle
     from desktop.ui.knowledge_page import KnowledgePage
 
-    page = KnowledgePage()
+    page = KnowledgePage(staff=lambda: None)
     qtbot.addWidget(page)
     page.show()
     qtbot.waitExposed(page)
@@ -222,17 +222,18 @@ def test_work_orders_are_read_in_the_worker_not_the_window(qtbot, db, monkeypatc
             address="12 Elm Street",
             answers={"size": "large", "in_lane": "yes"},
             caller=CallerDetails(first_name="Ana", last_name="Núñez", phone="555-010-2233"),
-        )
+        ),
+        actor=None,
     )
     read_on: list[bool] = []
     gather = documents.work_orders
 
-    def watched(ids):
+    def watched(ids, *, actor):
         read_on.append(threading.current_thread() is threading.main_thread())
-        return gather(ids)
+        return gather(ids, actor=actor)
 
     monkeypatch.setattr(documents, "work_orders", watched)
-    job = print_preview.print_work_orders(None, [request.id], show=False)
+    job = print_preview.print_work_orders(None, [request.id], show=False, actor=None)
     assert job is not None and True not in read_on  # the window's thread read nothing
     with qtbot.waitSignal(job.ready, timeout=20000) as ready:
         pass
@@ -255,8 +256,8 @@ def test_a_selection_over_the_cap_is_refused_with_a_sentence(qtbot, db, caplog):
     documents.refuse_large_selection(MAX_SELECTED_ORDERS)  # the cap itself is fine
     with pytest.raises(InputError, match="Select fewer"):
         documents.refuse_large_selection(MAX_SELECTED_ORDERS + 1)
-    generate_demo(MAX_SELECTED_ORDERS + 20, seed=5)
-    page = RequestsPage()
+    generate_demo(MAX_SELECTED_ORDERS + 20, seed=5, actor=None)
+    page = RequestsPage(staff=lambda: None)
     qtbot.addWidget(page)
     page.load()
     page.view_choice.setCurrentIndex(page.view_choice.findText("All requests"))
@@ -279,5 +280,8 @@ def test_a_selection_over_the_cap_is_refused_with_a_sentence(qtbot, db, caplog):
     said = " ".join(r.getMessage() for r in caplog.records)
     assert f"at most {MAX_SELECTED_ORDERS:,} work orders" in said
     assert print_preview.PrintJob._running == set()  # nothing is being read or built
-    assert print_preview.print_work_orders(None, list(range(1, MAX_SELECTED_ORDERS + 2))) is None
+    assert (
+        print_preview.print_work_orders(None, list(range(1, MAX_SELECTED_ORDERS + 2)), actor=None)
+        is None
+    )
     assert not RequestEvent.select().where(RequestEvent.kind == "printed").exists()

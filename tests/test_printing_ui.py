@@ -30,7 +30,8 @@ def _request(description: str = "Deep hole <b>by</b> the stop") -> ServiceReques
             answers={"size": "large", "in_lane": "yes"},
             caller=CallerDetails(first_name="Ana", last_name="Núñez", phone="555-010-2233"),
             safety_acknowledged=True,
-        )
+        ),
+        actor=None,
     )
 
 
@@ -45,7 +46,7 @@ def _to_file(path: Path):
 
 def _preview(qtbot, request_ids, **dialog_options):
     job = print_preview.print_work_orders(
-        None, request_ids, show=False, dialog_options=dialog_options
+        None, request_ids, show=False, dialog_options=dialog_options, actor=None
     )
     assert job is not None
     with qtbot.waitSignal(job.ready, timeout=20000) as ready:
@@ -99,18 +100,20 @@ def test_save_as_pdf(qtbot, db, tmp_path):
 
 def test_receipt_and_letter_entry_points(qtbot, db):
     request = _request()
-    job = print_preview.print_receipt(None, request.id, show=False)
+    job = print_preview.print_receipt(None, request.id, show=False, actor=None)
     assert job is not None
     with qtbot.waitSignal(job.ready, timeout=20000) as ready:
         pass
     qtbot.addWidget(ready.args[0])
     assert ready.args[0].document.pageCount() == 1
-    assert print_preview.print_letter(None, request.id, "closure") is None  # no postal address
+    assert (
+        print_preview.print_letter(None, request.id, "closure", actor=None) is None
+    )  # no postal address
 
 
 def test_close_out_a_stack_by_keyboard(qtbot, db):
     first, second = _request(), _request("Another")
-    page = WorkOrdersPage()
+    page = WorkOrdersPage(staff=lambda: None)
     qtbot.addWidget(page)
     page.load()
     page.show()
@@ -167,7 +170,7 @@ def test_close_out_a_stack_by_keyboard(qtbot, db):
 
 def test_todays_work_orders_list_and_packet(qtbot, db):
     request = _request()
-    page = WorkOrdersPage()
+    page = WorkOrdersPage(staff=lambda: None)
     qtbot.addWidget(page)
     page.load()
     today = page.today
@@ -185,8 +188,8 @@ def test_todays_work_orders_list_and_packet(qtbot, db):
     from desktop.models.requests import lifecycle
     from desktop.models.staff.members import create_staff
 
-    crew = create_staff("Pat Crew", "crew_lead")
-    lifecycle.assign(request.id, crew)
+    crew = create_staff("Pat Crew", "crew_lead", actor=None)
+    lifecycle.assign(request.id, crew, actor=None)
     page.load()
     today.department.setCurrentIndex(today.department.findData(""))
     today.crew.setCurrentIndex(today.crew.findData("pat.crew"))
@@ -195,7 +198,8 @@ def test_todays_work_orders_list_and_packet(qtbot, db):
     assert crew_cell is not None and crew_cell.text() == "Pat Crew"
     # the whole town's day, by department and crew
     other = create_request(
-        RequestDraft(service_type="tree_trimming", description="Branch", address="3 Oak Ave")
+        RequestDraft(service_type="tree_trimming", description="Branch", address="3 Oak Ave"),
+        actor=None,
     )
     today.crew.setCurrentIndex(today.crew.findData(""))
     assert today.orders.rowCount() == 2 and today.print_button.isEnabled()
@@ -212,7 +216,7 @@ def test_the_counters_receipt_offer_opens_the_receipt_preview(qtbot, db, tmp_pat
     from desktop.ui.main_window import MainWindow
     from desktop.ui.prefs import Prefs
 
-    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"))
+    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"), signed_in=lambda: None)
     qtbot.addWidget(window)
     request = _request()
     job = window.print_receipt(request.id)
@@ -250,7 +254,7 @@ def test_a_close_out_shows_at_once_in_the_requests_list(qtbot, db, tmp_path):
     from desktop.ui.prefs import Prefs
 
     request = _request()
-    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"))
+    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"), signed_in=lambda: None)
     qtbot.addWidget(window)
     window.show_page(1)
     requests = window.requests_page

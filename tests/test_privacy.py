@@ -14,7 +14,13 @@ from desktop.models.requests.intake import RequestDraft, add_follower, create_re
 from desktop.models.requests.listing import COLUMN_KEYS, RequestFilter, RequestList
 from desktop.models.residents.contacts import CallerDetails
 from desktop.models.staff.members import create_staff
-from desktop.models.storage.schema import Contact, ContactMethod, RequestEvent, ServiceRequest
+from desktop.models.storage.schema import (
+    Contact,
+    ContactMethod,
+    RequestEvent,
+    ServiceRequest,
+    StaffUser,
+)
 from desktop.models.town.settings import set_settings
 from desktop.models.vocab import CONFIDENTIAL
 from tests.conftest import TEST_NOW
@@ -29,7 +35,8 @@ def report(first: str, phone: str, *, confidential: bool = False) -> ServiceRequ
             answers={"size": "small", "in_lane": "no"},
             caller=CallerDetails(first, "Zyskowski", phone),
             confidential=confidential,
-        )
+        ),
+        actor=None,
     )
 
 
@@ -55,15 +62,15 @@ def statistics() -> list[tuple[object, ...]]:
 def test_anonymise_removes_old_personal_data_and_keeps_the_statistics(db):
     old = report("Olga", "555 010 1111")
     also = RequestDraft("pothole", "Same hole", caller=CallerDetails("Fay", "Fern", "555 010 4444"))
-    add_follower(old.id, also)
-    lifecycle.resolve(old.id, "fixed")
-    lifecycle.close(old.id)
+    add_follower(old.id, also, actor=None)
+    lifecycle.resolve(old.id, "fixed", actor=None)
+    lifecycle.close(old.id, actor=None)
     recent = report("Rita", "555 010 2222")
     later = TEST_NOW + dt.timedelta(days=6 * 366)
     clock.set_clock(lambda: later)
     newer = report("Nina", "555 010 3333")
     numbers = statistics()
-    totals = privacy.anonymise(5)
+    totals = privacy.anonymise(5, actor=None)
     assert totals["requests"] == 1
     assert statistics() == numbers
     assert ServiceRequest.get_by_id(old.id).contact_id is None
@@ -84,7 +91,7 @@ def test_anonymise_removes_old_personal_data_and_keeps_the_statistics(db):
 
 def test_the_scheduled_run_follows_the_retention_setting_once_a_day(db):
     assert privacy.run_scheduled() is None  # retention 0: the town keeps everything
-    set_settings({"privacy.retention_years": 3})
+    set_settings({"privacy.retention_years": 3}, actor=None)
     assert privacy.run_scheduled() == {"requests": 0, "contacts": 0, "questions": 0}
     assert privacy.run_scheduled() is None  # once a day
 
@@ -92,25 +99,25 @@ def test_the_scheduled_run_follows_the_retention_setting_once_a_day(db):
 @pytest.fixture
 def confidential_request(db):
     request = report("Secret", "555 010 9876", confidential=True)
-    lifecycle.add_note(request.id, "Neighbour is the mayor's cousin")
-    lifecycle.add_note(request.id, "Crew on site Tuesday", public=True)
+    lifecycle.add_note(request.id, "Neighbour is the mayor's cousin", actor=None)
+    lifecycle.add_note(request.id, "Crew on site Tuesday", public=True, actor=None)
     return request
 
 
 def test_a_redacted_request_export_holds_no_redacted_value(confidential_request):
-    data = privacy.export_request(confidential_request.tracking_number)
+    data = privacy.export_request(confidential_request.tracking_number, actor=None)
     text = json.dumps(data, ensure_ascii=False)
     for secret in ("Secret", "Zyskowski", "555 010 9876", "555-010-9876", "mayor's cousin"):
         assert secret not in text
     assert privacy.REDACTED_REPORTER in text and privacy.REDACTED_NOTE in text
     assert "Crew on site Tuesday" in text  # public updates stay
-    full = json.dumps(privacy.export_request(confidential_request.id, redact=False))
+    full = json.dumps(privacy.export_request(confidential_request.id, redact=False, actor=None))
     assert "mayor" in full and "Secret" in full
 
 
 def test_a_contact_export_holds_everything_about_them_but_staff_notes(confidential_request):
     contact_id = confidential_request.contact_id
-    data = privacy.export_contact(contact_id)
+    data = privacy.export_contact(contact_id, actor=None)
     text = json.dumps(data, ensure_ascii=False)
     assert "Secret" in text  # their own details
     assert "mayor's cousin" not in text
@@ -121,18 +128,21 @@ def _carol_also_reports(request: ServiceRequest) -> None:
     add_follower(
         request.id,
         RequestDraft("pothole", "Me too", caller=CallerDetails("Carol", "Quade", "555 010 7777")),
+        actor=None,
     )
 
 
 def test_a_residents_own_export_names_no_other_resident(confidential_request):
     _carol_also_reports(confidential_request)
-    own = json.dumps(privacy.export_contact(confidential_request.contact_id), ensure_ascii=False)
+    own = json.dumps(
+        privacy.export_contact(confidential_request.contact_id, actor=None), ensure_ascii=False
+    )
     assert "Secret" in own
     for other in ("Carol", "Quade", "555 010 7777", "Me too"):
         assert other not in own
     assert privacy.REDACTED_REPORTER in own
     carol = Contact.get(Contact.first_name == "Carol")
-    theirs = json.dumps(privacy.export_contact(carol.id), ensure_ascii=False)
+    theirs = json.dumps(privacy.export_contact(carol.id, actor=None), ensure_ascii=False)
     assert "Carol" in theirs
     for other in ("Secret", "Zyskowski", "555 010 9876"):
         assert other not in theirs
@@ -142,21 +152,20 @@ def test_other_reporters_of_an_ordinary_request_stay_out_of_a_residents_export(d
     mine = report("Olga", "555 010 1111")
     _carol_also_reports(mine)
     assert mine.contact_id is not None
-    text = json.dumps(privacy.export_contact(mine.contact_id), ensure_ascii=False)
+    text = json.dumps(privacy.export_contact(mine.contact_id, actor=None), ensure_ascii=False)
     assert "Olga" in text and "Carol" not in text and "7777" not in text
     assert privacy.REDACTED_OTHER in text
-    whole = json.dumps(privacy.export_request(mine.id), ensure_ascii=False)
+    whole = json.dumps(privacy.export_request(mine.id, actor=None), ensure_ascii=False)
     assert "Carol" in whole  # not confidential: the request's own release names its reporters
 
 
 def test_a_clerk_sees_no_reporter_of_a_confidential_request_anywhere(confidential_request):
     from desktop.models.requests.detail import contact_history, load_request_detail
-    from desktop.models.staff import permissions
 
     _carol_also_reports(confidential_request)
-    clerk, boss = create_staff("Cleo Clerk", "clerk"), create_staff("Sue Boss", "supervisor")
-    permissions.acting_as(clerk)
-    detail = load_request_detail(confidential_request.id)
+    clerk = create_staff("Cleo Clerk", "clerk", actor=None)
+    boss = create_staff("Sue Boss", "supervisor", actor=None)
+    detail = load_request_detail(confidential_request.id, actor=clerk)
     shown = " ".join(
         [
             detail.contact_name,
@@ -166,12 +175,11 @@ def test_a_clerk_sees_no_reporter_of_a_confidential_request_anywhere(confidentia
     )
     assert "Carol" not in shown and "Secret" not in shown
     assert [f.name for f in detail.followers] == [CONFIDENTIAL]
-    history = contact_history(confidential_request.contact_id)
+    history = contact_history(confidential_request.contact_id, actor=clerk)
     assert history.open_requests == [] and history.confidential_hidden == 1
-    permissions.acting_as(boss)
-    detail = load_request_detail(confidential_request.id)
+    detail = load_request_detail(confidential_request.id, actor=boss)
     assert [f.name for f in detail.followers] == ["Carol Quade"]
-    assert len(contact_history(confidential_request.contact_id).open_requests) == 1
+    assert len(contact_history(confidential_request.contact_id, actor=boss).open_requests) == 1
 
 
 def test_the_cli_writes_a_redacted_export(confidential_request, tmp_path, db):
@@ -214,19 +222,17 @@ def test_confidential_reporters_are_masked_for_roles_that_do_not_need_them(
     confidential_request,
 ):
     from desktop.models.requests.detail import load_request_detail
-    from desktop.models.staff import permissions
 
-    def shown() -> tuple[str, str]:
-        row = RequestList(RequestFilter(), "tracking_number", False).page(0, 10)[0]
-        detail = load_request_detail(confidential_request.id)
+    def shown(viewer: StaffUser | None) -> tuple[str, str]:
+        row = RequestList(RequestFilter(), "tracking_number", False).page(0, 10, actor=viewer)[0]
+        detail = load_request_detail(confidential_request.id, actor=viewer)
         return row.values[COLUMN_KEYS.index("contact")], detail.contact_name
 
-    crew, boss = create_staff("Carl Crew", "crew_lead"), create_staff("Sue Boss", "supervisor")
-    assert shown() == (CONFIDENTIAL, "")
-    permissions.acting_as(crew)
-    assert shown() == (CONFIDENTIAL, "")
-    permissions.acting_as(boss)
-    assert "Secret" in shown()[0] and "Secret" in shown()[1]
+    crew = create_staff("Carl Crew", "crew_lead", actor=None)
+    boss = create_staff("Sue Boss", "supervisor", actor=None)
+    assert shown(None) == (CONFIDENTIAL, "")
+    assert shown(crew) == (CONFIDENTIAL, "")
+    assert "Secret" in shown(boss)[0] and "Secret" in shown(boss)[1]
 
 
 def test_the_settings_box_saves_the_retention_says_what_it_would_do_and_anonymises(qtbot, db):
@@ -235,11 +241,11 @@ def test_the_settings_box_saves_the_retention_says_what_it_would_do_and_anonymis
     from desktop.ui.privacy_box import PrivacyBox
 
     old = report("Olga", "555 010 1111")
-    lifecycle.resolve(old.id, "fixed")
-    lifecycle.close(old.id)
+    lifecycle.resolve(old.id, "fixed", actor=None)
+    lifecycle.close(old.id, actor=None)
     report("Rita", "555 010 2222")  # open: never due
     clock.set_clock(lambda: TEST_NOW + dt.timedelta(days=4 * 366))
-    box = PrivacyBox()
+    box = PrivacyBox(lambda: None)
     qtbot.addWidget(box)
     box.load()
     assert box.years.value() == 0 and not box.now_button.isEnabled()
@@ -267,7 +273,7 @@ def test_a_retention_out_of_range_or_from_a_clerk_is_refused(db):
     from desktop.models.setup.first_run import complete_first_run
 
     with pytest.raises(InputError):
-        privacy.set_retention(100)
+        privacy.set_retention(100, actor=None)
     admin = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
     clerk = create_staff("Carla Clerk", "clerk", actor=admin)
     with pytest.raises(PermissionDenied):
@@ -282,14 +288,13 @@ def test_a_release_is_readable_like_any_file_the_clerk_saves(confidential_reques
     mask = os.umask(0o022)
     os.umask(mask)
     out = tmp_path / "release.json"
-    privacy.export_request(confidential_request.id, out=out)
+    privacy.export_request(confidential_request.id, out=out, actor=None)
     assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # not the temporary file's 0600
     assert not list(tmp_path.glob(".release-*"))
 
 
 def test_a_confidential_caller_added_to_an_open_request_is_named_to_no_one_who_may_not(db):
     from desktop.models.requests.detail import load_request_detail
-    from desktop.models.staff import permissions
 
     barking = report("Open", "555 010 1111")  # not confidential: its reporter is shown
     add_follower(
@@ -300,29 +305,34 @@ def test_a_confidential_caller_added_to_an_open_request_is_named_to_no_one_who_m
             caller=CallerDetails("Nell", "Nabors", "555 010 2222"),
             confidential=True,
         ),
+        actor=None,
     )
-    clerk, boss = create_staff("Cleo Clerk", "clerk"), create_staff("Sue Boss", "supervisor")
-    permissions.acting_as(clerk)
-    detail = load_request_detail(barking.id)
+    clerk = create_staff("Cleo Clerk", "clerk", actor=None)
+    boss = create_staff("Sue Boss", "supervisor", actor=None)
+    detail = load_request_detail(barking.id, actor=clerk)
     shown = " ".join([*(f.name for f in detail.followers), *(h.body for h in detail.history)])
     assert "Nell" not in shown and "Nabors" not in shown
     assert [f.name for f in detail.followers] == [CONFIDENTIAL]
     assert "asked not to be named" in shown
-    permissions.acting_as(boss)
-    assert [f.name for f in load_request_detail(barking.id).followers] == ["Nell Nabors"]
-    permissions.acting_as(None)
-    release = json.dumps(privacy.export_request(barking.id), ensure_ascii=False)
+    assert [f.name for f in load_request_detail(barking.id, actor=boss).followers] == [
+        "Nell Nabors"
+    ]
+    release = json.dumps(privacy.export_request(barking.id, actor=None), ensure_ascii=False)
     assert (
         "Nabors" not in release and "555 010 2222" not in release and "dog next door" not in release
     )
     assert "Open" in release  # the request's own reporter is not confidential
-    assert "Nabors" in json.dumps(privacy.export_request(barking.id, redact=False))
+    assert "Nabors" in json.dumps(privacy.export_request(barking.id, redact=False, actor=None))
 
 
 def test_a_caller_cannot_be_added_to_a_request_closed_meanwhile(db):
     from desktop.models.errors import InputError
 
     done = report("Closed", "555 010 3333")
-    lifecycle.resolve(done.id, "fixed")
+    lifecycle.resolve(done.id, "fixed", actor=None)
     with pytest.raises(InputError, match="closed meanwhile"):
-        add_follower(done.id, RequestDraft("pothole", "Me too", caller=CallerDetails("Al", "Bee")))
+        add_follower(
+            done.id,
+            RequestDraft("pothole", "Me too", caller=CallerDetails("Al", "Bee")),
+            actor=None,
+        )

@@ -15,7 +15,6 @@ from desktop.models.catalog.departments import list_departments
 from desktop.models.errors import InputError, PermissionDenied
 from desktop.models.knowledge.placeholders import placeholders, set_value
 from desktop.models.setup.first_run import complete_first_run
-from desktop.models.staff import permissions
 from desktop.models.staff.members import create_staff
 from desktop.models.staff.signin import reset_password
 from desktop.models.storage.db import write
@@ -32,9 +31,7 @@ def _item(key: str, folder: Path | None = None) -> readiness.ReadyItem:
 @pytest.fixture
 def admin(db):
     user = complete_first_run("Alder Falls", "Ada Admin", password="admin password 1")
-    permissions.acting_as(user)
     yield user
-    permissions.acting_as(None)
 
 
 def test_a_new_town_has_everything_left_but_what_it_was_given(db, admin):
@@ -98,7 +95,7 @@ def test_a_backup_taken_ticks_the_backups(db, admin, tmp_path):
     folder = tmp_path / "backups"
     assert not _item("backups", folder).done
     assert db.path is not None
-    take_backup(db.path, folder)
+    take_backup(db.path, folder, actor=admin)
     assert _item("backups", folder).done
 
 
@@ -148,7 +145,7 @@ def test_settings_keeps_the_checklist_with_a_count(qtbot, db, admin):
 
     from desktop.ui.settings_page import SettingsPage
 
-    page = SettingsPage()
+    page = SettingsPage(lambda: admin)
     qtbot.addWidget(page)
     page.load()
     assert page.tabs.tabText(0) == "Get the town ready (7 left)"
@@ -198,7 +195,7 @@ def test_the_first_run_opens_on_the_checklist(qtbot, tmp_path, monkeypatch):
 def test_every_place_an_item_names_in_settings_is_a_tab(qtbot, db, admin):
     from desktop.ui.settings_page import SettingsPage
 
-    page = SettingsPage()
+    page = SettingsPage(lambda: admin)
     qtbot.addWidget(page)
     for where in readiness.WHERE.values():
         if where.startswith("settings:"):

@@ -26,20 +26,23 @@ def pothole(address: str, caller: CallerDetails | None = None, contact_id: int |
             answers={"size": "large", "in_lane": "yes"},
             caller=caller or CallerDetails(),
             contact_id=contact_id,
-        )
+        ),
+        actor=None,
     )
 
 
 def test_the_detail_has_everything_the_pane_shows(db):
-    clerk = create_staff("Carla Clerk", "clerk")
+    clerk = create_staff("Carla Clerk", "clerk", actor=None)
     first = pothole("12 Elm St", CallerDetails("Maria", "Núñez", "555 010 2233"))
     second = pothole("40 Oak Ave", contact_id=first.contact_id)
-    add_follower(first.id, RequestDraft("pothole", "Me too", caller=CallerDetails("Ann", "Lee")))
+    add_follower(
+        first.id, RequestDraft("pothole", "Me too", caller=CallerDetails("Ann", "Lee")), actor=None
+    )
     lifecycle.add_note(first.id, "Crew tomorrow", actor=clerk)
     third = pothole("12 Elm Street")
-    lifecycle.resolve(third.id, "duplicate", duplicate_of=first.tracking_number)
+    lifecycle.resolve(third.id, "duplicate", duplicate_of=first.tracking_number, actor=None)
 
-    detail = load_request_detail(first.tracking_number)
+    detail = load_request_detail(first.tracking_number, actor=None)
     assert detail.service_type == "Pothole" and detail.department == "Public Works"
     assert detail.contact_name == "Maria Núñez" and detail.contact_phone == "(555) 010-2233"
     assert [(a.label, a.value) for a in detail.answers] == [
@@ -51,19 +54,19 @@ def test_the_detail_has_everything_the_pane_shows(db):
     assert [d.tracking_number for d in detail.duplicates] == [third.tracking_number]
     assert [r.tracking_number for r in detail.contact_requests] == [second.tracking_number]
     assert detail.is_open
-    other = load_request_detail(third.id)
+    other = load_request_detail(third.id, actor=None)
     assert other.duplicate_of is not None
     assert other.duplicate_of.tracking_number == first.tracking_number
     with pytest.raises(NotFound):
-        load_request_detail("2020-99999")
+        load_request_detail("2020-99999", actor=None)
 
 
 def test_a_residents_history_splits_open_and_past(db):
     first = pothole("12 Elm St", CallerDetails("Maria", "Núñez", "555 010 2233", "m@example.com"))
     second = pothole("14 Elm St", contact_id=first.contact_id)
-    lifecycle.resolve(second.id, "fixed")
-    log_question("Bulk pickup days", contact_id=first.contact_id)
-    history = contact_history(first.contact_id)
+    lifecycle.resolve(second.id, "fixed", actor=None)
+    log_question("Bulk pickup days", contact_id=first.contact_id, actor=None)
+    history = contact_history(first.contact_id, actor=None)
     assert [r.tracking_number for r in history.open_requests] == [first.tracking_number]
     assert [r.tracking_number for r in history.past_requests] == [second.tracking_number]
     assert history.phones == ["(555) 010-2233"] and history.emails == ["m@example.com"]
@@ -94,12 +97,12 @@ def test_types_found_by_name_group_or_keyword(db):
     assert any("Rat" in t.name or "Rodent" in t.name for t in find_types("rats"))
     assert find_types("zzzz-nothing") == []
     assert len(active_types()) >= 50
-    create_staff("Carla Clerk", "clerk")
+    create_staff("Carla Clerk", "clerk", actor=None)
     assert [s.full_name for s in active_staff()] == ["Carla Clerk"]
 
 
 def test_views_for_a_clerk_and_for_nobody(db):
-    clerk = create_staff("Carla Clerk", "clerk")
+    clerk = create_staff("Carla Clerk", "clerk", actor=None)
     assert "Mine" in [v.name for v in builtin_views(clerk)]
     assert "Mine" not in [v.name for v in builtin_views(None)]
     save_view("Elm", RequestFilter(address="elm"), "due_at", False, clerk)

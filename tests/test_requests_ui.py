@@ -31,12 +31,12 @@ pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 @pytest.fixture
 def clerk(db):
-    return create_staff("Carla Clerk", "clerk")
+    return create_staff("Carla Clerk", "clerk", actor=None)
 
 
 @pytest.fixture
 def page(qtbot, db, clerk):
-    generate_demo(400, seed=12)
+    generate_demo(400, seed=12, actor=None)
     shown = RequestsPage(lambda: clerk)
     qtbot.addWidget(shown)
     shown.resize(1300, 800)
@@ -52,7 +52,8 @@ def pothole(address: str = "12 Elm St", name: str = "Maria") -> ServiceRequest:
             address=address,
             answers={"size": "large", "in_lane": "yes"},
             caller=CallerDetails(name, "Zyskowski", "555 010 9988"),
-        )
+        ),
+        actor=None,
     )
 
 
@@ -75,7 +76,7 @@ def test_views_open_overdue_mine_today_all(page, clerk):
     view_named(page, "Mine")
     assert page.model.rowCount() == 0
     mine = pothole()
-    lifecycle.assign(mine.id, clerk)
+    lifecycle.assign(mine.id, clerk, actor=None)
     page.refresh()
     assert page.model.rowCount() == 1
     view_named(page, "Today")
@@ -132,9 +133,9 @@ def test_selecting_a_row_shows_the_request(page):
 
 
 def test_a_scanned_number_opens_the_request(qtbot, db, clerk, tmp_path: Path):
-    generate_demo(50, seed=2)
+    generate_demo(50, seed=2, actor=None)
     created = pothole()
-    window = MainWindow(db, Prefs(tmp_path / "cfg" / "fc.ini"))
+    window = MainWindow(db, Prefs(tmp_path / "cfg" / "fc.ini"), signed_in=lambda: None)
     qtbot.addWidget(window)
     window.goto.setText(created.tracking_number.replace("-", "") + "")  # a scanner's digits
     window.goto.returnPressed.emit()
@@ -196,8 +197,8 @@ def _cell(box: ConflictDialog, row: int, column: int) -> str:
 def test_a_conflicting_edit_is_shown_not_overwritten(page, clerk, caplog):
     created = pothole()
     page.open_request(created.tracking_number)
-    other = create_staff("Olga Other", "supervisor")
-    lifecycle.assign(created.id, other)  # another clerk, meanwhile
+    other = create_staff("Olga Other", "supervisor", actor=None)
+    lifecycle.assign(created.id, other, actor=None)  # another clerk, meanwhile
     messages.windows = True
     page.detail.add_note("my note")
     box = messages.open_boxes[-1]
@@ -221,8 +222,8 @@ def test_other_clerks_changes_appear_keeping_the_selection(qtbot, db, tmp_path: 
     from desktop.models.setup.opening import open_database
     from desktop.models.storage.db import close_database
 
-    generate_demo(300, seed=4)
-    window = MainWindow(db, Prefs(tmp_path / "cfg" / "fc.ini"))
+    generate_demo(300, seed=4, actor=None)
+    window = MainWindow(db, Prefs(tmp_path / "cfg" / "fc.ini"), signed_in=lambda: None)
     qtbot.addWidget(window)
     window.show_page(1)
     page = window.requests_page
@@ -450,7 +451,7 @@ def test_a_correction_over_a_newer_change_is_a_choice(page, clerk):
     page.open_request(created.tracking_number)
     dialog = page.detail.edit_details()
     assert dialog is not None
-    lifecycle.set_status(created.id, "in_progress")  # another clerk, meanwhile
+    lifecycle.set_status(created.id, "in_progress", actor=None)  # another clerk, meanwhile
     messages.windows = True
     dialog.address.setText("16 Elm St")
     dialog.try_save()
@@ -494,7 +495,7 @@ def test_the_list_shows_how_it_is_sorted_and_which_requests_are_paused(page):
     header = page.table.horizontalHeader()
     assert header.isSortIndicatorShown()
     request = pothole()
-    lifecycle.pause(request.id, "Waiting for the resident's photo")
+    lifecycle.pause(request.id, "Waiting for the resident's photo", actor=None)
     page.refresh()
     row = page.model.row_of(request.id, near=0)
     assert row is not None

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.usefixtures("no_dialogs")
 def _request(kind: str = "pothole") -> ServiceRequest:
     answers = {"size": "small", "in_lane": "no"} if kind == "pothole" else {}
     return create_request(
-        RequestDraft(service_type=kind, description="x", address="12 Elm St", answers=answers)
+        RequestDraft(service_type=kind, description="x", address="12 Elm St", answers=answers),
+        actor=None,
     )
 
 
@@ -34,17 +35,23 @@ def test_offered_per_type_and_kind_with_the_fields_filled_in(db):
 
 def test_the_towns_own_added_changed_and_removed(db):
     made = responses.save_response(
-        "Tag removed", "closing", "The tree at {address} was trimmed.", ["tree_trimming"]
+        "Tag removed",
+        "closing",
+        "The tree at {address} was trimmed.",
+        ["tree_trimming"],
+        actor=None,
     )
     assert made.types == ("tree_trimming",)
     tree = _request("tree_trimming")
     assert "Tag removed" in dict(responses.offered(tree.id, "closing"))
-    responses.save_response("Fixed", "closing", "Done at {address}.")  # a built-in one, changed
+    responses.save_response(
+        "Fixed", "closing", "Done at {address}.", actor=None
+    )  # a built-in one, changed
     assert dict(responses.offered(tree.id, "closing"))["Fixed"] == "Done at 12 Elm St."
-    responses.delete_response("Fixed")
+    responses.delete_response("Fixed", actor=None)
     assert "Fixed" not in {r.name for r in responses.saved_responses()}  # and stays removed
     with pytest.raises(NotFound):
-        responses.delete_response("Fixed")
+        responses.delete_response("Fixed", actor=None)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +66,7 @@ def test_the_towns_own_added_changed_and_removed(db):
 )
 def test_what_is_refused(db, name, kind, text, types, said):
     with pytest.raises(InputError, match=said.replace("{", r"\{").replace("}", r"\}")):
-        responses.save_response(name, kind, text, types)
+        responses.save_response(name, kind, text, types, actor=None)
 
 
 def test_only_an_administrator_edits_them(db):

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 @pytest.fixture
 def box(qtbot, db):
-    create_staff("Pat Parks", "crew_lead")
-    shown = RoutingRulesBox()
+    create_staff("Pat Parks", "crew_lead", actor=None)
+    shown = RoutingRulesBox(staff=lambda: None)
     qtbot.addWidget(shown)
     shown.load()
     return shown

@@ -58,7 +58,8 @@ def _request(description: str = "Deep hole") -> ServiceRequest:
             address="12 Elm Street",
             answers={"size": "large", "in_lane": "yes"},
             safety_acknowledged=True,
-        )
+        ),
+        actor=None,
     )
 
 
@@ -71,7 +72,7 @@ def _shown(qtbot, widget: QWidget) -> None:
 
 @pytest.fixture
 def closeout(qtbot, db):
-    page = WorkOrdersPage()
+    page = WorkOrdersPage(staff=lambda: None)
     qtbot.addWidget(page)
     page.load()
     _shown(qtbot, page)
@@ -172,7 +173,7 @@ def test_an_order_taken_this_minute_closes_out_this_minute(
 def test_a_time_typed_to_the_minute_counts_as_when_the_order_came_in(db):
     clock.set_clock(lambda: TEST_NOW + dt.timedelta(seconds=27))
     request = _request()
-    closed = close_out(CloseOut(request.tracking_number, "fixed", done_at=TEST_NOW))
+    closed = close_out(CloseOut(request.tracking_number, "fixed", done_at=TEST_NOW), actor=None)
     assert closed.resolved_at == request.requested_at
 
 
@@ -182,7 +183,7 @@ def test_a_scan_anywhere_in_the_window_opens_the_request(qtbot, monkeypatch, db,
 
     keys = Keys(qtbot, monkeypatch)
     request = _request()
-    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"))
+    window = MainWindow(db, Prefs(tmp_path / "prefs.ini"), signed_in=lambda: None)
     qtbot.addWidget(window)
     _shown(qtbot, window)
     window.show_page(0)

@@ -17,7 +17,6 @@ from desktop.models.requests.intake import RequestDraft, create_request
 from desktop.models.requests.lookups import find_types
 from desktop.models.residents.contacts import CallerDetails
 from desktop.models.setup.first_run import complete_first_run
-from desktop.models.staff import permissions
 from desktop.models.staff.members import create_staff
 from desktop.models.town import settings
 from desktop.ui.catalog_dialogs import NewEntryDialog, QuestionDialog
@@ -33,7 +32,7 @@ pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 @pytest.fixture
 def page(qtbot, db):
-    shown = RequestTypesPage()
+    shown = RequestTypesPage(staff=lambda: None)
     qtbot.addWidget(shown)
     shown.load()
     return shown
@@ -52,7 +51,7 @@ def test_the_models_pass_the_model_tester(qtmodeltester, page, qtbot):
     qtmodeltester.check(page.filtered)
     choose(page, "pothole")
     qtmodeltester.check(page.questions_model)
-    listing = DepartmentsPage()
+    listing = DepartmentsPage(staff=lambda: None)
     qtbot.addWidget(listing)
     listing.load()
     qtmodeltester.check(listing.model)
@@ -140,7 +139,9 @@ def test_bad_input_is_said_and_nothing_typed_is_lost(page, caplog):
 
 def test_a_conflict_keeps_what_was_typed_and_lets_the_clerk_choose(page, caplog):
     choose(page, "pothole")
-    types.change_type("pothole", name="Pothole (Ana's)")  # another supervisor, meanwhile
+    types.change_type(
+        "pothole", name="Pothole (Ana's)", actor=None
+    )  # another supervisor, meanwhile
     page.form.description.setPlainText("Mine")
     page.form.description.textChanged.emit()
     with caplog.at_level(logging.WARNING, logger="frontcounter.ui"):
@@ -156,7 +157,7 @@ def test_a_conflict_keeps_what_was_typed_and_lets_the_clerk_choose(page, caplog)
 
 def test_load_theirs_after_a_conflict(page):
     choose(page, "pothole")
-    types.change_type("pothole", name="Pothole (Ana's)")
+    types.change_type("pothole", name="Pothole (Ana's)", actor=None)
     page.form.name.setText("Mine")
     page.save()
     page.banner.load_theirs.emit()
@@ -256,7 +257,8 @@ def test_an_answered_question_is_not_removed(page, caplog):
             address="1 Elm St",
             answers={"size": "large", "in_lane": "no"},
             caller=CallerDetails("Ann", "Lee", "555 010 2233"),
-        )
+        ),
+        actor=None,
     )
     choose(page, "pothole")
     page.question_list.setCurrentIndex(page.questions_model.index(0, 0))
@@ -296,8 +298,8 @@ def test_a_bad_question_keeps_the_dialog_open_with_what_was_typed(page):
 
 @pytest.fixture
 def departments_page(qtbot, db):
-    create_staff("Pat Crew", "crew_lead")
-    shown = DepartmentsPage()
+    create_staff("Pat Crew", "crew_lead", actor=None)
+    shown = DepartmentsPage(staff=lambda: None)
     qtbot.addWidget(shown)
     shown.load()
     return shown
@@ -365,7 +367,7 @@ def png(width: int, height: int) -> bytes:
 
 @pytest.fixture
 def look(qtbot, db):
-    shown = TownLookBox()
+    shown = TownLookBox(staff=lambda: None)
     qtbot.addWidget(shown)
     shown.load()
     return shown
@@ -397,7 +399,7 @@ def test_the_paper_size(look):
 
 @pytest.fixture
 def letters(qtbot, db):
-    shown = LetterTemplatesBox()
+    shown = LetterTemplatesBox(staff=lambda: None)
     qtbot.addWidget(shown)
     shown.load()
     return shown
@@ -443,8 +445,7 @@ def staff(db):
 
 
 def _settings(qtbot, user) -> SettingsPage:
-    permissions.acting_as(user)
-    shown = SettingsPage()
+    shown = SettingsPage(lambda: user)
     qtbot.addWidget(shown)
     shown.load()
     return shown
@@ -467,7 +468,6 @@ def test_supervisors_see_the_catalog_administrators_everything(qtbot, staff):
         "Printed documents",
         "Backups and personal data",
     ]
-    permissions.acting_as(None)
 
 
 def test_a_department_renamed_shows_on_the_types_tab(qtbot, db):
@@ -481,7 +481,7 @@ def test_a_department_renamed_shows_on_the_types_tab(qtbot, db):
 
 def test_town_details_saved_meanwhile_are_a_conflict(qtbot, db, caplog):
     shown = _settings(qtbot, None)
-    settings.update_settings({"town.phone": "555 010 1000"})  # another administrator
+    settings.update_settings({"town.phone": "555 010 1000"}, actor=None)  # another administrator
     shown.town_edits["town.phone"].setText("555 010 2000")
     with caplog.at_level(logging.WARNING, logger="frontcounter.ui"):
         shown.save_town()

@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from desktop.models.setup.first_run import complete_first_run
-from desktop.models.staff import permissions
 from desktop.models.staff.members import create_staff
 from desktop.models.staff.signin import reset_password
 from desktop.models.storage.schema import RememberToken
@@ -44,8 +43,7 @@ def test_a_wrong_password_is_said_plainly_and_the_right_one_signs_in(qtbot, staf
 
 
 def _window(qtbot, paths, db, user) -> MainWindow:
-    permissions.acting_as(user)
-    window = MainWindow(db, Prefs(paths.settings_file))
+    window = MainWindow(db, Prefs(paths.settings_file), lambda: user)
     qtbot.addWidget(window)
     return window
 

@@ -215,14 +215,14 @@ def random_moment(seconds: float) -> None:
 def test_a_full_disk_keeps_what_was_saved_and_the_form(town: Path):
     opened = open_database(town)
     try:
-        kept = create_request(draft("saved before the disk filled"))
+        kept = create_request(draft("saved before the disk filled"), actor=None)
         pages = opened.db.execute_sql("PRAGMA page_count").fetchone()[0]
         opened.db.execute_sql(f"PRAGMA max_page_count={pages + 2}")
         form = draft("a long story " * 1500)
         saved = 0
         with pytest.raises(DatabaseFull, match="full"):
             for _number in range(50):
-                create_request(form)
+                create_request(form, actor=None)
                 saved += 1
         assert form.description.startswith("a long story")  # the clerk's form is untouched
         connection = raw(town)
@@ -287,7 +287,7 @@ def test_a_corrupted_header_is_refused_and_left_alone(town: Path, capsys):
 def test_a_corrupted_page_mid_file_opens_read_only(town: Path):
     opened = open_database(town)
     for number in range(150):
-        create_request(draft(f"request {number} " + "words " * 40))
+        create_request(draft(f"request {number} " + "words " * 40), actor=None)
     close_database(opened)
     data = bytearray(town.read_bytes())
     page = 4096
@@ -358,7 +358,7 @@ def test_a_backup_taken_while_another_process_writes_is_sound(town: Path, tmp_pa
                 break
             acknowledged += 1
             if acknowledged % 50 == 0:
-                made = backups.take_backup(town, folder, rotate_after=False)
+                made = backups.take_backup(town, folder, rotate_after=False, actor=None)
                 taken.append((made.path, acknowledged))
         assert process.wait(timeout=120) == 0
     passed = 0
@@ -368,7 +368,7 @@ def test_a_backup_taken_while_another_process_writes_is_sound(town: Path, tmp_pa
         passed += 1
     # and the first one restores, through the backup API, over the busy file
     first, at_least = taken[0]
-    backups.restore(first, town, folder)
+    backups.restore(first, town, folder, actor=None)
     restored = tracking_numbers(town)
     assert restored == tracking_numbers(first) and len(restored) >= at_least
     assert integrity.check_file(town).ok
@@ -383,7 +383,7 @@ def test_a_backup_taken_while_another_process_writes_is_sound(town: Path, tmp_pa
 
 def test_two_processes_edit_one_request_the_second_is_a_conflict(town: Path):
     opened = open_database(town)
-    request = create_request(draft("streetlight out"))
+    request = create_request(draft("streetlight out"), actor=None)
     version = request.version
     close_database(opened)
     first = worker("edit", str(town), str(request.id), str(version), "high")

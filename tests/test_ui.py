@@ -34,7 +34,7 @@ pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 @pytest.fixture
 def window(qtbot, db, prefs):
-    win = MainWindow(db, prefs)
+    win = MainWindow(db, prefs, signed_in=lambda: None)
     qtbot.addWidget(win)
     return win
 
@@ -82,7 +82,7 @@ def test_status_bar_names_the_database(window, db):
 
 
 def test_requests_page_reads_pages_on_demand(qtbot, window, db):
-    generate_demo(450, seed=5)
+    generate_demo(450, seed=5, actor=None)
     window.show_page(1)
     page = window.requests_page
     page.model.refresh()
@@ -103,17 +103,17 @@ def test_requests_page_reads_pages_on_demand(qtbot, window, db):
 
 
 def test_request_model_passes_the_model_tester(qtmodeltester, db):
-    generate_demo(250, seed=6)
-    model = RequestTableModel(RequestFilter())
+    generate_demo(250, seed=6, actor=None)
+    model = RequestTableModel(RequestFilter(), staff=lambda: None)
     model.refresh()
     qtmodeltester.check(model)
 
 
 def test_request_model_keeps_only_a_few_pages(db, monkeypatch):
-    generate_demo(300, seed=8)
+    generate_demo(300, seed=8, actor=None)
     monkeypatch.setattr(request_model, "PAGE_SIZE", 10)
     monkeypatch.setattr(request_model, "MAX_PAGES", 3)
-    model = RequestTableModel(RequestFilter())
+    model = RequestTableModel(RequestFilter(), staff=lambda: None)
     model.refresh()
     for row in range(0, 300, 10):
         assert model.index(row, 0).data()
@@ -121,15 +121,15 @@ def test_request_model_keeps_only_a_few_pages(db, monkeypatch):
 
 
 def test_sorting_by_a_column_matches_the_core(db):
-    generate_demo(120, seed=10)
-    model = RequestTableModel(RequestFilter())
+    generate_demo(120, seed=10, actor=None)
+    model = RequestTableModel(RequestFilter(), staff=lambda: None)
     column = COLUMN_KEYS.index("tracking_number")
     model.sort(column, Qt.SortOrder.AscendingOrder)
     shown = [model.index(r, column).data() for r in range(model.rowCount())]
     assert shown == sorted(shown)
     expected = [
         row.values[column]
-        for row in RequestList(RequestFilter(), "tracking_number", False).page(0, 500)
+        for row in RequestList(RequestFilter(), "tracking_number", False).page(0, 500, actor=None)
     ]
     assert shown == expected
 
@@ -182,12 +182,12 @@ def test_settings_page_office_hours_and_holidays(window):
 
 
 def test_layout_is_remembered(qtbot, db, prefs):
-    first = MainWindow(db, prefs)
+    first = MainWindow(db, prefs, signed_in=lambda: None)
     qtbot.addWidget(first)
     first.resize(900, 600)
     first.show_page(5)
     first.close()
-    second = MainWindow(db, prefs)
+    second = MainWindow(db, prefs, signed_in=lambda: None)
     qtbot.addWidget(second)
     assert second.stack.currentIndex() == 5
 
@@ -289,7 +289,7 @@ def test_the_retention_setting_is_applied_once_the_window_is_up(qtbot, tmp_path,
 
     town = tmp_path / "town.db"
     opened = open_database(town)
-    set_settings({"privacy.retention_years": 3})
+    set_settings({"privacy.retention_years": 3}, actor=None)
     close_database(opened)
     controller = AppController(prefs, interactive=False)
     try:
@@ -313,7 +313,8 @@ def test_a_window_left_from_a_database_no_longer_open_stops_polling(window, tmp_
         create_request(
             RequestDraft(
                 "pothole", "Hole", address="1 Elm St", answers={"size": "small", "in_lane": "no"}
-            )
+            ),
+            actor=None,
         )
         assert not window.check_for_changes()  # it does not refresh from the other town
         assert not window.poll_timer.isActive()

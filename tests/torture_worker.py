@@ -50,7 +50,7 @@ def saves(path: str, count: int, out: str) -> None:
     for number in range(count):
         started = time.perf_counter()
         try:
-            create_request(_draft(f"torture save {os.getpid()} {number}"))
+            create_request(_draft(f"torture save {os.getpid()} {number}"), actor=None)
         except KnownError as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
             continue
@@ -65,7 +65,7 @@ def _save_forever(path: str) -> None:
     _open(path)
     number = 0
     while True:
-        request = create_request(_draft(f"killed writer {os.getpid()} {number}"))
+        request = create_request(_draft(f"killed writer {os.getpid()} {number}"), actor=None)
         say(f"ACK {request.tracking_number}")
         number += 1
 
@@ -95,7 +95,7 @@ def writer(path: str, count: int) -> None:
 
     _open(path)
     for number in range(count):
-        request = create_request(_draft(f"busy writer {number}"))
+        request = create_request(_draft(f"busy writer {number}"), actor=None)
         say(f"ACK {request.tracking_number}")
     say("DONE")
 
@@ -114,7 +114,7 @@ def read_only_probe(path: str) -> None:
         "requests": ServiceRequest.select().count(),
     }
     try:
-        create_request(_draft("should not be saved"))
+        create_request(_draft("should not be saved"), actor=None)
         result["error"] = ""
     except KnownError as exc:
         result["error"] = type(exc).__name__
@@ -157,7 +157,7 @@ def edit(path: str, request_id: int, version: int, priority: str) -> None:
 
     _open(path)
     try:
-        set_priority(request_id, priority, version=version)
+        set_priority(request_id, priority, version=version, actor=None)
         say("saved")
     except ConflictError:
         say("conflict")

@@ -123,7 +123,7 @@ def admin_password(args: argparse.Namespace) -> str | None:
 
 
 def users_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    actor = permissions.current_user()
+    actor = args.signed_in
     if args.action == "list":
         rows = [
             {
@@ -184,7 +184,7 @@ def users_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def audit_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    actor = permissions.current_user()
+    actor = args.signed_in
     if args.action == "verify":
         # anyone may check the chain: it reveals nothing but record numbers
         root = backups.backup_root()
@@ -211,6 +211,7 @@ def audit_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         since=args.since,
         until=args.until,
         limit=args.limit,
+        actor=actor,
     )
     data = [
         {
@@ -235,7 +236,7 @@ def audit_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def privacy_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    actor = permissions.current_user()
+    actor = args.signed_in
     if args.action in ("anonymise", "anonymize"):
         totals = privacy.anonymise(args.older_than, actor=actor)
         emit(

@@ -355,7 +355,7 @@ def catalog_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     elif action == "set":
         kind = types.get_type(args.code)
         changes = _type_change(kind, args.field, args.value)
-        saved = types.change_type(kind.code, version=args.version, **changes)
+        saved = types.change_type(kind.code, version=args.version, actor=args.signed_in, **changes)
         emit(args, describe_type(saved), _("Saved: {line}").format(line=_type_line(saved)))
     elif action == "add-type":
         respond = types.parse_target(args.respond_within)
@@ -374,10 +374,10 @@ def catalog_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             service_notice=args.service_notice,
             safety_notice=args.safety_notice,
         )
-        made = types.add_type(args.code, fields)
+        made = types.add_type(args.code, fields, actor=args.signed_in)
         emit(args, describe_type(made), _("Added: {line}").format(line=_type_line(made)))
     elif action in ("add-question", "set-question", "move-question", "remove-question"):
-        _question_command(args, emit, questions)
+        _question_command(args, emit)
     elif action == "departments":
         counts = types.type_counts_by_department()
         rows = [describe_department(d, counts.get(d.id, 0)) for d in departments.list_departments()]
@@ -393,10 +393,14 @@ def catalog_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
                     description=args.description,
                     default_assignee=args.default_assignee,
                 ),
+                actor=args.signed_in,
             )
         else:
             saved_department = departments.change_department(
-                args.code, version=args.version, **_department_change(args.field, args.value)
+                args.code,
+                version=args.version,
+                actor=args.signed_in,
+                **_department_change(args.field, args.value),
             )
         counts = types.type_counts_by_department()
         row = describe_department(saved_department, counts.get(saved_department.id, 0))
@@ -418,7 +422,7 @@ def _department_line(row: dict[str, Any]) -> str:
     )
 
 
-def _question_command(args: argparse.Namespace, emit: Any, questions: Any) -> None:
+def _question_command(args: argparse.Namespace, emit: Any) -> None:
     if args.action == "add-question":
         fields = questions.QuestionFields(
             label=args.label,
@@ -428,23 +432,27 @@ def _question_command(args: argparse.Namespace, emit: Any, questions: Any) -> No
             choices=questions.parse_choices(args.choices),
             variable=not args.info,
         )
-        saved = questions.add_question(args.type, args.code, fields, position=args.position)
+        saved = questions.add_question(
+            args.type, args.code, fields, position=args.position, actor=args.signed_in
+        )
         text = _("Added question {code}: {label}").format(code=saved.code, label=saved.label)
         emit(args, describe_question(saved), text)
     elif args.action == "set-question":
         changes = _question_change(args.field, args.value)
-        saved = questions.change_question(args.type, args.code, version=args.version, **changes)
+        saved = questions.change_question(
+            args.type, args.code, version=args.version, actor=args.signed_in, **changes
+        )
         text = _("Saved question {code}: {label}").format(code=saved.code, label=saved.label)
         emit(args, describe_question(saved), text)
     elif args.action == "move-question":
-        listed = questions.move_question(args.type, args.code, args.position)
+        listed = questions.move_question(args.type, args.code, args.position, actor=args.signed_in)
         emit(
             args,
             [describe_question(q) for q in listed],
             "\n".join(f"{q.sort_order + 1}. {q.code}: {q.label}" for q in listed),
         )
     else:
-        questions.remove_question(args.type, args.code, version=args.version)
+        questions.remove_question(args.type, args.code, version=args.version, actor=args.signed_in)
         emit(
             args,
             {"type": args.type, "code": args.code, "removed": True},
@@ -468,7 +476,7 @@ def _transfer_command(args: argparse.Namespace, emit: Any) -> None:
         )
         return
     document = catalog_transfer.read_catalog_file(args.file)
-    report = catalog_transfer.merge_catalog(document, dry_run=args.dry_run)
+    report = catalog_transfer.merge_catalog(document, dry_run=args.dry_run, actor=args.signed_in)
     emit(args, report.as_dict(), "\n".join(report.sentences()))
 
 

@@ -22,6 +22,7 @@ from desktop.models.storage.db import (
     refuse_a_missing_file,
     refuse_an_empty_file,
 )
+from desktop.models.storage.schema import StaffUser
 from desktop.paths import AppPaths
 
 log = logging.getLogger("frontcounter.cli")
@@ -63,7 +64,6 @@ def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
             user = sign_in_for_command(args, changes_data=True)
             permissions.require(user, permissions.BACKUP_MANAGE)
         finally:
-            permissions.acting_as(None)
             close_database(opened)
     except KnownError as exc:
         print(f"frontcounter: {exc}", file=sys.stderr)
@@ -72,8 +72,7 @@ def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
-def _start_session() -> None:
-    user = permissions.current_user()
+def _start_session(user: StaffUser | None) -> None:
     try:
         sessions.start(user.username if user else None, user.full_name if user else "")
     except KnownError as exc:  # the command itself says what is wrong with the database
@@ -126,15 +125,15 @@ def _run_on_the_database(declared: Command, args: argparse.Namespace, paths: App
         changes = not declared.only_reads(getattr(args, "action", None))
         if opened.read_only and changes:
             raise KnownError(opened.read_only_reason or _("The database is read-only."))
-        sign_in_for_command(args, changes_data=changes)
+        # who runs it: every handler passes it to the core as the actor of what it does
+        args.signed_in = sign_in_for_command(args, changes_data=changes)
         if changes and not opened.read_only:
             # a command that changes data is someone working in the file, as a window is:
             # a restore, a VACUUM or an upgrade elsewhere waits for it (docs/RELIABILITY.md 10)
-            _start_session()
+            _start_session(args.signed_in)
         handler(args, opened)
         if changes and not opened.read_only:
             audit_witness.note_head()
     finally:
         sessions.end()
-        permissions.acting_as(None)
         close_database(opened)

@@ -23,7 +23,6 @@ from desktop.models.knowledge import exchange as kb_exchange
 from desktop.models.knowledge import placeholders as kb_placeholders
 from desktop.models.knowledge import search as kb_search
 from desktop.models.knowledge import triage
-from desktop.models.staff import permissions
 from desktop.models.storage.db import OpenedDatabase
 
 DEFAULT_LIMIT = 5
@@ -126,7 +125,7 @@ def faq_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             or _("Every article is up to date."),
         )
     elif args.action == "import":
-        result = kb_exchange.import_articles(args.file, permissions.current_user())
+        result = kb_exchange.import_articles(args.file, args.signed_in)
         emit(args, result.as_json(), result.summary())
     elif args.action == "export":
         count = kb_exchange.export_articles(args.file)
@@ -186,7 +185,7 @@ def _show(args: argparse.Namespace, article: Any) -> None:
 
 def _placeholders(args: argparse.Namespace) -> None:
     if getattr(args, "placeholder_action", None) == "set":
-        filled = kb_placeholders.set_value(args.name, args.value, permissions.current_user())
+        filled = kb_placeholders.set_value(args.name, args.value, args.signed_in)
         emit(
             args,
             filled.as_json(),

@@ -23,10 +23,9 @@ from desktop.models import clock
 from desktop.models.clock import FIRST_YEAR, LAST_YEAR
 from desktop.models.documents import gather as documents
 from desktop.models.documents.closeout import CloseOut, close_out
-from desktop.models.errors import InputError, KnownError
+from desktop.models.errors import KnownError
 from desktop.models.storage.db import OpenedDatabase
 from desktop.models.storage.safe_files import write_whole
-from desktop.models.storage.schema import StaffUser
 
 
 def day_argument(text: str) -> dt.date:
@@ -134,38 +133,35 @@ def write_pdf(path: Path, pdf: bytes) -> None:
         ) from exc
 
 
-def _actor(args: argparse.Namespace) -> Any:
-    username = getattr(args, "user", None)
-    if not username:
-        return None
-    found = StaffUser.get_or_none(StaffUser.username == username)
-    if found is None:
-        raise InputError(_("There is no staff member “{name}”.").format(name=username))
-    return found
-
-
 def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     setup = documents.page_setup()
     printed: list[int] = []
     kind = documents.WORK_ORDER
     if args.action == "work-order":
         printed = documents.resolve_references(args.ids)
-        pdf = printing.build_work_orders(documents.work_orders(printed), setup)
+        pdf = printing.build_work_orders(
+            documents.work_orders(printed, actor=args.signed_in), setup
+        )
     elif args.action == "run-sheet":
         # neither: the whole town's day, as in the window
         sheet = documents.run_sheet(
-            args.department, args.date or clock.today(), assignee=args.assignee
+            args.department,
+            args.date or clock.today(),
+            assignee=args.assignee,
+            actor=args.signed_in,
         )
         printed = [order.request_id for order in sheet.orders]
         pdf = printing.build_run_sheet(sheet, setup)
     elif args.action == "receipt":
         request = documents.find_by_reference(args.id)
         printed, kind = [request.id], documents.RECEIPT
-        pdf = printing.build_receipt(documents.receipt(request.id), setup)
+        pdf = printing.build_receipt(documents.receipt(request.id, actor=args.signed_in), setup)
     elif args.action == "letter":
         request = documents.find_by_reference(args.id)
         printed, kind = [request.id], documents.LETTER
-        pdf = printing.build_letter(documents.letter(request.id, args.template), setup)
+        pdf = printing.build_letter(
+            documents.letter(request.id, args.template, actor=args.signed_in), setup
+        )
     else:
         pdf = printing.build_faq_binder(documents.faq_binder(), setup)
     write_pdf(args.out, pdf)
@@ -186,7 +182,7 @@ def print_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             if kind == documents.LETTER
             else ""
         )
-        documents.record_printed(printed, kind, actor=_actor(args), note=note)
+        documents.record_printed(printed, kind, actor=args.signed_in, note=note)
     numbers = documents.tracking_numbers(printed)
     pages = printing.page_count(pdf)
     result = {
@@ -216,7 +212,7 @@ def closeout_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         crew=args.crew,
         done_at=args.done,
     )
-    request = close_out(record, actor=_actor(args))
+    request = close_out(record, actor=args.signed_in)
     result = {
         "tracking_number": request.tracking_number,
         "status": request.status,

@@ -103,7 +103,7 @@ def _period(args: argparse.Namespace) -> Any:
 
 
 def stats_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    board = dashboard(_period(args), compare=args.compare)
+    board = dashboard(_period(args), compare=args.compare, actor=args.signed_in)
     data = board.as_dict()
     lines = [
         _("{period} (against {before}: {which})").format(
@@ -144,7 +144,7 @@ def report_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     # reportlab loads when something is printed
     from desktop.printing.council_report import build_council_report
 
-    report = monthly_report(args.month)
+    report = monthly_report(args.month, actor=args.signed_in)
     pdf = build_council_report(report, documents.page_setup())
     write_pdf(args.out, pdf)
     pages = page_count(pdf)
@@ -177,7 +177,7 @@ def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     if args.public and keys:
         raise InputError(_("The open-data export has fixed columns: leave out --columns."))
     count = exports.write_export(
-        args.out, filters, keys, file_format=args.format, public=args.public
+        args.out, filters, keys, file_format=args.format, public=args.public, actor=args.signed_in
     )
     emit(
         args,
@@ -189,10 +189,10 @@ def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 def goals_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     if args.action == "set":
         unit = "business_hours" if args.hours else "business_days"
-        goal = goals.set_goal(args.type, args.share, args.within, unit)
+        goal = goals.set_goal(args.type, args.share, args.within, unit, actor=args.signed_in)
         emit(args, _goal_data(goal), _("Goal set: {goal}.").format(goal=goal.sentence()))
     elif args.action == "remove":
-        goals.remove_goal(args.type)
+        goals.remove_goal(args.type, actor=args.signed_in)
         emit(args, {"removed": args.type}, _("Goal removed."))
     else:
         found = goals.goals()

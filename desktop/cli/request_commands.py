@@ -255,7 +255,7 @@ def question_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         args.topic,
         args.channel,
         contact_id=args.contact,
-        actor=_actor(args),
+        actor=args.signed_in,
         notes=args.notes,
         article_id=args.article,
     )
@@ -296,11 +296,7 @@ def _bulk(args: argparse.Namespace, actor: StaffUser | None) -> None:
     )
 
 
-def _actor(args: argparse.Namespace) -> StaffUser | None:
-    return get_staff(args.user) if args.user else None
-
-
-def _summary(request: ServiceRequest) -> dict[str, Any]:
+def _summary(request: ServiceRequest, actor: StaffUser | None) -> dict[str, Any]:
     data = request_to_open311(request)
     data.update(
         id=request.id,
@@ -313,7 +309,7 @@ def _summary(request: ServiceRequest) -> dict[str, Any]:
         version=request.version,
         assignee=request.assignee.full_name if request.assignee else None,
         contact_id=None
-        if request.confidential and not may_see_confidential()
+        if request.confidential and not may_see_confidential(actor)
         else request.contact_id,
         duplicate_of=request.duplicate_of_id,
     )
@@ -321,7 +317,7 @@ def _summary(request: ServiceRequest) -> dict[str, Any]:
 
 
 def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    actor = _actor(args)
+    actor = args.signed_in
     if args.action == "add":
         _add(args, actor)
         return
@@ -367,7 +363,7 @@ def request_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     changed = actions[args.action]()
     emit(
         args,
-        _summary(changed),
+        _summary(changed, actor),
         _("{number}: {status}").format(
             number=changed.tracking_number, status=changed.status.replace("_", " ")
         ),
@@ -410,7 +406,7 @@ def _edit(args: argparse.Namespace, request: ServiceRequest, actor: StaffUser | 
     changed = edit_request(request.id, edit, version=args.version, actor=actor)
     emit(
         args,
-        _summary(changed),
+        _summary(changed, actor),
         _("{number} corrected (version {version}).").format(
             number=changed.tracking_number, version=changed.version
         ),
@@ -458,16 +454,18 @@ def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
         lines += [
             f"  {d.tracking_number}  {d.address}  ({d.requested_at:%Y-%m-%d})" for d in duplicates
         ]
-    data = _summary(request) | {"possible_duplicates": [d.tracking_number for d in duplicates]}
+    data = _summary(request, actor) | {
+        "possible_duplicates": [d.tracking_number for d in duplicates]
+    }
     emit(args, data, "\n".join(lines))
 
 
 def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
 
     # the detail as the window shows it: a confidential reporter is masked the same way
-    detail = load_request_detail(request.id, history_limit=None)
+    detail = load_request_detail(request.id, history_limit=None, actor=args.signed_in)
     history = list(reversed(detail.history))
-    data = _summary(request) | {
+    data = _summary(request, args.signed_in) | {
         "contact_id": detail.contact_id,
         "reporter": detail.contact_name or None,
         "answers": {a.label: a.value for a in detail.answers},
@@ -563,7 +561,7 @@ def _list(args: argparse.Namespace) -> None:
         search=args.search,
     )
     listing = RequestList(filters, args.sort, not args.ascending)
-    rows = listing.page(0, max(1, min(args.limit, 10_000)))
+    rows = listing.page(0, max(1, min(args.limit, 10_000)), actor=args.signed_in)
     data = [
         dict(zip(COLUMN_KEYS, row.values, strict=True)) | {"overdue": row.overdue} for row in rows
     ]
@@ -609,7 +607,7 @@ def contact_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
     # the Counter's own history: a confidential report is left out for roles that may not
     # see it (that this resident reported a neighbour is itself the confidential part)
-    history = contact_history(args.id, limit=100)
+    history = contact_history(args.id, limit=100, actor=args.signed_in)
     lines = sorted(
         history.open_requests + history.past_requests, key=lambda r: r.requested_at, reverse=True
     )
@@ -705,7 +703,7 @@ def _attachments(
 
 
 def _merge(args: argparse.Namespace) -> None:
-    result = merge_contacts(args.keep, args.other, actor=_actor(args))
+    result = merge_contacts(args.keep, args.other, actor=args.signed_in)
     data = {
         "kept": result.kept.id,
         "merged": args.other,

@@ -130,6 +130,7 @@ def routing_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         rule = routing.add_rule(
             RuleFields(name=args.name, active=not args.inactive, **values),
             position=args.position,
+            actor=args.signed_in,
         )
         emit(args, describe(rule), _("Added rule {line}").format(line=_line(rule)))
         return
@@ -143,19 +144,21 @@ def routing_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             changes["name"] = args.name
         if args.active is not None:
             changes["active"] = args.active
-        rule = routing.update_rule_fields(args.id, version=args.version, **changes)
+        rule = routing.update_rule_fields(
+            args.id, version=args.version, actor=args.signed_in, **changes
+        )
         emit(args, describe(rule), _("Saved rule {line}").format(line=_line(rule)))
         return
     if args.action == "remove":
         rule = routing.get_rule(args.id)
-        routing.remove_rule(args.id, version=args.version)
+        routing.remove_rule(args.id, version=args.version, actor=args.signed_in)
         emit(
             args,
             describe(rule) | {"removed": True},
             _("Removed rule #{id} “{name}”.").format(id=rule.id, name=rule.name),
         )
         return
-    rules = routing.move_rule(args.id, args.position, version=args.version)
+    rules = routing.move_rule(args.id, args.position, version=args.version, actor=args.signed_in)
     emit(args, [describe(r) for r in rules], "\n".join(_line(r) for r in rules))
 
 

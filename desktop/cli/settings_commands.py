@@ -16,7 +16,6 @@ from desktop.i18n import _
 from desktop.models.admin import backups, readiness
 from desktop.models.documents import letter_templates, responses
 from desktop.models.errors import InputError, NotFound
-from desktop.models.staff import permissions
 from desktop.models.storage.db import OpenedDatabase
 from desktop.models.town import settings
 from desktop.models.town.settings import (
@@ -124,7 +123,7 @@ def settings_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     if args.action == "show":
         emit(args, *_show())
     elif args.action == "set":
-        stored = settings.update_settings({args.key: " ".join(args.value)})
+        stored = settings.update_settings({args.key: " ".join(args.value)}, actor=args.signed_in)
         value = stored[args.key]
         emit(
             args,
@@ -135,11 +134,11 @@ def settings_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         )
     elif args.action == "logo":
         if args.clear:
-            settings.set_logo(None)
+            settings.set_logo(None, actor=args.signed_in)
             emit(args, {"logo": None}, _("Printed documents carry no logo now."))
             return
         data = settings.read_logo_file(args.file)
-        settings.set_logo(data)
+        settings.set_logo(data, actor=args.signed_in)
         facts = _logo_facts()
         emit(
             args,
@@ -156,7 +155,9 @@ def settings_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             "\n".join(f"{name:<16} {t['subject']}" for name, t in sorted(templates.items())),
         )
     else:
-        letter_templates.save_template(args.name, args.subject, _letter_body(args))
+        letter_templates.save_template(
+            args.name, args.subject, _letter_body(args), actor=args.signed_in
+        )
         emit(
             args,
             {"name": args.name, "saved": True},
@@ -184,7 +185,7 @@ def _add_checklist_parser(commands: Any, common: argparse.ArgumentParser) -> Non
 
 def checklist_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     if args.action == "confirm":
-        readiness.confirm(args.key, actor=permissions.current_user(), undo=args.undo)
+        readiness.confirm(args.key, actor=args.signed_in, undo=args.undo)
     root = backups.backup_root()
     folder = backups.folder_for(root, opened.path) if root and opened.path else None
     items = readiness.checklist(folder)
@@ -229,7 +230,7 @@ def _add_responses_parser(commands: Any, common: argparse.ArgumentParser) -> Non
 
 
 def responses_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
-    actor = permissions.current_user()
+    actor = args.signed_in
     if args.action == "set":
         types = [t.strip() for t in args.types.split(",") if t.strip()]
         made = responses.save_response(args.name, args.kind, args.text, types, actor=actor)

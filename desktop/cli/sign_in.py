@@ -35,7 +35,9 @@ def _password_for(username: str) -> str:
 
 
 def sign_in_for_command(args: argparse.Namespace, *, changes_data: bool) -> StaffUser | None:
-    """The staff member this command runs as (signed in), or None; sets permissions' actor."""
+    """The staff member this command runs as (signed in), or None: the command passes it to
+    the core as the `actor` of everything it does (commands.run_command keeps it on
+    `args.signed_in`)."""
     username = getattr(args, "user", None)
     enabled = permissions.sign_in_enabled()
     if not username:
@@ -46,7 +48,6 @@ def sign_in_for_command(args: argparse.Namespace, *, changes_data: bool) -> Staf
                     "to change anything."
                 )
             )
-        permissions.acting_as(None)
         return None
     user = get_staff(username)
     if user.password_hash:
@@ -57,5 +58,4 @@ def sign_in_for_command(args: argparse.Namespace, *, changes_data: bool) -> Staf
                 user=user.username
             )
         )
-    permissions.acting_as(user)
     return user

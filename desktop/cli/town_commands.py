@@ -15,7 +15,6 @@ from desktop.models.admin.info import database_info
 from desktop.models.errors import InputError
 from desktop.models.setup.demo import generate_demo
 from desktop.models.setup.first_run import complete_first_run
-from desktop.models.staff import permissions
 from desktop.models.storage.db import (
     OpenedDatabase,
 )
@@ -80,14 +79,14 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_init(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
+    actor = args.signed_in
     if args.town and args.admin:
         password = admin_password(args)
         admin = complete_first_run(args.town, args.admin, password=password)  # no window asks
         if password is not None:
             # sign-in is on from here: the rest of this command (the demo data) is the new
             # administrator's doing, as it would be in the window
-
-            permissions.acting_as(admin)
+            actor = admin
         else:
             print(
                 _(
@@ -98,13 +97,13 @@ def cmd_init(args: argparse.Namespace, opened: OpenedDatabase) -> Any:
                 file=sys.stderr,
             )
     elif args.town:
-        settings.set_settings({"town.name": args.town.strip()})
+        settings.set_settings({"town.name": args.town.strip()}, actor=actor)
     elif args.admin:
         raise InputError(_("Give --town with --admin: both are needed to finish the setup."))
     result: dict[str, Any] = {"database": opened.location}
     if args.demo:
         started = time.perf_counter()
-        report = generate_demo(args.demo, seed=args.seed, years=args.years)
+        report = generate_demo(args.demo, seed=args.seed, years=args.years, actor=actor)
         result["demo"] = report | {"seconds": round(time.perf_counter() - started, 1)}
     lines = [_("Database ready: {where}").format(where=opened.location)]
     if "demo" in result:

@@ -82,6 +82,9 @@ class AppController:
         self._upgrade_notice: QProgressDialog | None = None  # while the schema is upgraded
         #: --user: sign in as this staff member with FRONTCOUNTER_PASSWORD (scripted runs)
         self.scripted_user = ""
+        #: who works at this workstation now (None: nobody signed in); the window passes it to
+        #: the core as the actor of everything it does
+        self.signed_in: StaffUser | None = None
         self._backup_thread: threading.Thread | None = None
         self._check_thread: threading.Thread | None = None
         self._check_connection: sqlite3.Connection | None = None
@@ -206,7 +209,7 @@ class AppController:
         self.worked_in = self.opened
         self._note_audit_head()
         if not self.opened.read_only:
-            user = permissions.current_user()
+            user = self.signed_in
             try:
                 sessions.start(user.username if user else None, user.full_name if user else "")
             except KnownError as exc:
@@ -334,7 +337,8 @@ class AppController:
 
         def run() -> None:  # no Qt and no peewee here: its own sqlite3 connections
             try:
-                backups.take_backup(source, folder, automatic=True)
+                # the app's own backup: nobody's doing (take_backup asks no permission)
+                backups.take_backup(source, folder, automatic=True, actor=None)
             except KnownError as exc:
                 log.error("daily backup failed: %s (%s)", exc, exc.detail)
 
@@ -364,7 +368,8 @@ class AppController:
 
             def backup(_progress: Progress) -> None:  # its own sqlite3 connections
                 try:
-                    backups.take_backup(source, folder, automatic=True)
+                    # the app's own backup: nobody's doing (take_backup asks no permission)
+                    backups.take_backup(source, folder, automatic=True, actor=None)
                 except KnownError as exc:
                     log.error("backup on close failed: %s (%s)", exc, exc.detail)
 
@@ -429,7 +434,7 @@ class AppController:
         nobody signed in, and the core refuses every change."""
 
         assert self.opened is not None
-        permissions.acting_as(None)
+        self.signed_in = None
         if user is None and permissions.sign_in_enabled():
             if self.scripted_user:
                 user = signin.authenticate(self.scripted_user, os.environ.get(PASSWORD_ENV, ""))
@@ -448,7 +453,7 @@ class AppController:
                 user = dialog.user
             if user is None:
                 log.info("started without signing in (no window to ask in): changes are refused")
-        permissions.acting_as(user)
+        self.signed_in = user
         if user is not None:
             self.prefs.set_last_user(self.opened.location, user.username)
         return True
@@ -461,7 +466,7 @@ class AppController:
             signin.forget(self.opened.location)
         except KnownError as exc:
             log.warning("remembered sign-in not revoked: %s", exc)
-        permissions.acting_as(None)
+        self.signed_in = None
         old = self.window
         if old is not None:
             old.save_layout()
@@ -472,7 +477,7 @@ class AppController:
         if old is not None:
             old.close()
             old.deleteLater()
-        user = permissions.current_user()
+        user = self.signed_in
         try:
             sessions.set_user(user.username if user else None, user.full_name if user else "")
         except KnownError as exc:
@@ -521,7 +526,7 @@ class AppController:
 
     def _show_window(self) -> None:
         assert self.opened is not None
-        self.window = MainWindow(self.opened, self.prefs)
+        self.window = MainWindow(self.opened, self.prefs, lambda: self.signed_in)
         self.window.open_requested.connect(self.switch)
         self.window.sign_out_requested.connect(self.sign_out)
         self.window.show()
@@ -551,12 +556,12 @@ class AppController:
         previous = self.opened
         # who is signed in belongs to the database open now: a new one is set up (or an older
         # one upgraded) by the app itself, not refused as an account it does not know
-        was_signed_in = permissions.current_user()
-        permissions.acting_as(None)
+        was_signed_in = self.signed_in
+        self.signed_in = None
         try:
             opened = self._open(target, create=create, shared=shared or None)
         except KnownError as exc:
-            permissions.acting_as(was_signed_in)
+            self.signed_in = was_signed_in
             messages.error(self.window, exc)
             return
         first_admin = None
@@ -607,7 +612,7 @@ class AppController:
         close_database(opened)
         if previous is not None:
             database.initialize(previous.db)
-        permissions.acting_as(signed_in)
+        self.signed_in = signed_in
 
     def shutdown(self) -> None:
         if self.opened is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
@@ -22,6 +23,7 @@ from desktop.models.admin import backups
 from desktop.models.errors import KnownError
 from desktop.models.staff import audit
 from desktop.models.storage.db import current_path
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.day_edit import DayEdit
 from desktop.ui.messages import messages
 
@@ -79,8 +81,12 @@ class AuditPage(QWidget):
 
     LIMIT = 500
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         self.user = QLineEdit()
         self.user.setPlaceholderText(_("user name"))
         self.table_name = QLineEdit()
@@ -174,6 +180,7 @@ class AuditPage(QWidget):
                 until=self._day(self.until),
                 limit=self.LIMIT,
                 before_id=before_id,
+                actor=self.staff(),
             )
         except KnownError as exc:
             messages.error(self, exc)

@@ -8,6 +8,7 @@ database again, so every page shows the restored records.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -28,6 +29,7 @@ from desktop.models.errors import KnownError
 from desktop.models.staff import permissions
 from desktop.models.storage import sessions
 from desktop.models.storage.db import current_path
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.background import BackgroundOp, Progress
 from desktop.ui.messages import messages
 
@@ -40,8 +42,12 @@ class BackupsBox(QGroupBox):
     #: the database file whose contents were replaced (the window should open it again)
     restored = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(_("Backups"), parent)
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         self.setObjectName("backupsBox")
         layout = QVBoxLayout(self)
         self.where = QLabel()
@@ -71,7 +77,7 @@ class BackupsBox(QGroupBox):
     def load(self) -> None:
         self.list.clear()
         folder = self.folder()
-        allowed = permissions.can(None, permissions.BACKUP_MANAGE)  # the core checks again
+        allowed = permissions.can(self.staff(), permissions.BACKUP_MANAGE)  # the core checks again
         enabled = folder is not None and allowed
         self.backup_now.setEnabled(enabled)
         self.restore_button.setEnabled(enabled)
@@ -109,7 +115,7 @@ class BackupsBox(QGroupBox):
 
         def work(_progress: Progress) -> Path:
             # as the signed-in administrator; its own sqlite3 connections, not the window's
-            return backups.take_backup(database, folder).path
+            return backups.take_backup(database, folder, actor=self.staff()).path
 
         def made(path: Path) -> None:  # the list is read again when the job ends
             messages.info(
@@ -163,8 +169,10 @@ class BackupsBox(QGroupBox):
             messages.error(self, exc)
             return None
 
+        actor = self.staff()  # read on the window's thread
+
         def work(_progress: Progress) -> None:
-            backups.restore(backup, database, folder)
+            backups.restore(backup, database, folder, actor=actor)
 
         def done(_result: object) -> None:
             log.info("restored %s from %s", database, backup)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.models.catalog import departments, questions, types
 from desktop.models.errors import ConflictError, InputError, KnownError
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.catalog_dialogs import NewEntryDialog, QuestionDialog
 from desktop.ui.catalog_models import CODE_ROLE, QuestionsModel, TypeFilter, TypesModel
 from desktop.ui.catalog_type_form import ConflictBanner, TypeForm
@@ -94,8 +95,12 @@ class RequestTypesPage(QWidget):
     #: a sentence saying what was saved, for the status bar
     saved = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         self.current_code: str | None = None
         self.current_version: int | None = None
         self.dirty = False
@@ -313,7 +318,10 @@ class RequestTypesPage(QWidget):
         try:
             before = types.get_type(self.current_code)
             saved = types.update_type(
-                self.current_code, fields, version=None if over_theirs else self.current_version
+                self.current_code,
+                fields,
+                version=None if over_theirs else self.current_version,
+                actor=self.staff(),
             )
         except ConflictError as exc:
             self.banner.say(str(exc))
@@ -350,7 +358,9 @@ class RequestTypesPage(QWidget):
         )
 
         def create(code: str, name: str, department: str) -> object:
-            return types.add_type(code, types.TypeFields(name=name, department=department))
+            return types.add_type(
+                code, types.TypeFields(name=name, department=department), actor=self.staff()
+            )
 
         dialog.save_entry = create
         self.run_dialog(dialog)
@@ -394,7 +404,9 @@ class RequestTypesPage(QWidget):
             return
         type_code = self.current_code
         dialog = QuestionDialog(self.form.name.text(), parent=self)
-        dialog.save_question = lambda code, fields: questions.add_question(type_code, code, fields)
+        dialog.save_question = lambda code, fields: questions.add_question(
+            type_code, code, fields, actor=self.staff()
+        )
         self.run_dialog(dialog)
         if dialog.saved:
             self._reload_questions(dialog.code.text().strip().lower())
@@ -419,7 +431,7 @@ class RequestTypesPage(QWidget):
             parent=self,
         )
         dialog.save_question = lambda _code, fields: questions.update_question(
-            type_code, code, fields, version=version
+            type_code, code, fields, version=version, actor=self.staff()
         )
         self.run_dialog(dialog)
         if dialog.saved:
@@ -435,7 +447,9 @@ class RequestTypesPage(QWidget):
         if not 1 <= place <= self.questions_model.rowCount():
             return
         try:
-            questions.move_question(self.current_code, code, place, version=version)
+            questions.move_question(
+                self.current_code, code, place, version=version, actor=self.staff()
+            )
         except KnownError as exc:
             messages.error(self, exc)
         self._reload_questions(code)
@@ -448,7 +462,7 @@ class RequestTypesPage(QWidget):
 
         def remove() -> None:
             try:
-                questions.remove_question(type_code, code, version=version)
+                questions.remove_question(type_code, code, version=version, actor=self.staff())
             except KnownError as exc:
                 messages.error(self, exc)
                 return

@@ -25,6 +25,7 @@ from desktop.i18n import _
 from desktop.models.admin import readiness
 from desktop.models.errors import KnownError
 from desktop.models.staff import permissions
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.messages import messages
 
 
@@ -36,8 +37,14 @@ class ChecklistBox(QWidget):
     #: the number of items left, each time the list is read
     counted = Signal(int)
 
-    def __init__(self, backup_folder: Callable[[], Path | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        staff: Callable[[], StaffUser | None],
+        backup_folder: Callable[[], Path | None] = lambda: None,
+    ) -> None:
         super().__init__()
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         self.backup_folder = backup_folder
         self.items: list[readiness.ReadyItem] = []
         self.summary = QLabel()
@@ -120,7 +127,7 @@ class ChecklistBox(QWidget):
         if item.key in readiness.CONFIRMED:
             confirm = QPushButton(_("Undo confirm") if item.done else _("Confirm"))
             confirm.setObjectName(f"confirm_{item.key}")
-            confirm.setEnabled(permissions.can(None, permissions.SETTINGS_EDIT))
+            confirm.setEnabled(permissions.can(self.staff(), permissions.SETTINGS_EDIT))
             confirm.clicked.connect(
                 lambda _c=False, key=item.key, undo=item.done: self.confirm(key, undo)
             )
@@ -132,7 +139,7 @@ class ChecklistBox(QWidget):
 
     def confirm(self, key: str, undo: bool = False) -> None:
         try:
-            readiness.confirm(key, actor=permissions.current_user(), undo=undo)
+            readiness.confirm(key, actor=self.staff(), undo=undo)
         except KnownError as exc:
             messages.error(self, exc)
             return

@@ -494,14 +494,14 @@ class CounterPage(QWidget):
         if self.contact_id is None:
             return
         try:
-            self.history.show_history(contact_history(self.contact_id))
+            self.history.show_history(contact_history(self.contact_id, actor=self.actor()))
         except KnownError as exc:
             log.warning("caller history not refreshed: %s", exc)
 
     def pick_contact(self, contact_id: int) -> None:
         """Use a resident already on file; their history appears beside the form."""
         try:
-            history = contact_history(contact_id)
+            history = contact_history(contact_id, actor=self.actor())
         except KnownError as exc:
             self.show_error(str(exc))
             return
@@ -534,12 +534,12 @@ class CounterPage(QWidget):
         if keep_id is None:
             return False
         try:
-            keep = contact_history(keep_id).contact
+            keep = contact_history(keep_id, actor=self.actor()).contact
             if other_id is None:
                 other_id = self._ask_other_record(keep_id)
                 if other_id is None:
                     return False
-            other = contact_history(other_id).contact
+            other = contact_history(other_id, actor=self.actor()).contact
             merge_contacts(
                 keep_id,
                 other_id,

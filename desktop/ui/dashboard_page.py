@@ -53,6 +53,7 @@ from desktop.models.reports.council import monthly_report
 from desktop.models.requests.listing import RequestFilter
 from desktop.models.requests.lookups import active_types
 from desktop.models.staff import permissions
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.day_edit import DayEdit
 from desktop.ui.html import esc as escape
 from desktop.ui.messages import messages
@@ -316,7 +317,7 @@ class DashboardPage(QWidget):
     #: the title of the requests shown, and the filter that lists exactly them
     drill_down = Signal(str, object)
 
-    def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
+    def __init__(self, staff: Callable[[], StaffUser | None]) -> None:
         super().__init__()
         self.staff = staff
         self.board: Dashboard | None = None
@@ -912,7 +913,9 @@ class DashboardPage(QWidget):
 class GoalsDialog(QDialog):
     """The service goals: choose a type, the share and the time; save or remove."""
 
-    def __init__(self, staff: Callable[[], Any], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
 
         self.staff = staff

@@ -39,8 +39,12 @@ class DepartmentsPage(QWidget):
     #: a sentence saying what was saved, for the status bar
     saved = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         self.current_code: str | None = None
         self.current_version: int | None = None
         self._staff: dict[int, StaffUser] = {}
@@ -236,6 +240,7 @@ class DepartmentsPage(QWidget):
                 self.current_code,
                 self.fields(),
                 version=None if over_theirs else self.current_version,
+                actor=self.staff(),
             )
         except ConflictError as exc:
             self.banner.say(str(exc))
@@ -256,7 +261,7 @@ class DepartmentsPage(QWidget):
     def add_department(self) -> None:
         dialog = NewEntryDialog(_("New department"), _("e.g. FIRE"), parent=self)
         dialog.save_entry = lambda code, name, _d: departments.add_department(
-            code, DepartmentFields(name=name)
+            code, DepartmentFields(name=name), actor=self.staff()
         )
         self.run_dialog(dialog)
         if dialog.saved:

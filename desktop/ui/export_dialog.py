@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -27,6 +26,7 @@ from desktop.i18n import _, ngettext
 from desktop.models.reports import exports
 from desktop.models.requests.listing import RequestFilter
 from desktop.models.staff import permissions
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.background import BackgroundOp, Progress
 
 AskPath = Callable[[QWidget, str, str], Path | None]
@@ -44,7 +44,7 @@ class ExportDialog(QDialog):
         self,
         filters: RequestFilter,
         count: int,
-        staff: Callable[[], Any] = lambda: None,
+        staff: Callable[[], StaffUser | None],
         parent: QWidget | None = None,
         *,
         ask_path: AskPath = ask_save_path,

@@ -195,8 +195,12 @@ class SynonymsDialog(_Editor):
     """The words the knowledge base uses (dog) and the other ways residents say them
     (pitbull, pooch, puppy)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(_("Words residents use"), parent)
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         hint = QLabel(
             _(
                 "Each line is a word the articles use and the other ways residents say it "
@@ -225,7 +229,7 @@ class SynonymsDialog(_Editor):
             for r in range(self.words.rowCount())
         ]
         if self._run(
-            lambda: knowledge.replace_synonyms(rows, self.seen),
+            lambda: knowledge.replace_synonyms(rows, self.seen, actor=self.staff()),
             _("The words were saved; searches use them now."),
         ):
             self.load()

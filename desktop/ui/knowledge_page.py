@@ -100,11 +100,11 @@ class KnowledgePage(QWidget):
 
     def __init__(
         self,
-        staff: Callable[[], StaffUser | None] | None = None,
+        staff: Callable[[], StaffUser | None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.staff = staff or (lambda: None)
+        self.staff = staff
         self.current_id: int | None = None
         self.current_version: int | None = None
         self.search = QLineEdit()
@@ -387,7 +387,7 @@ class KnowledgePage(QWidget):
 
     def edit_synonyms(self) -> None:
 
-        SynonymsDialog(self).open()
+        SynonymsDialog(self.staff, self).open()
 
     def edit_placeholders(self) -> None:
 

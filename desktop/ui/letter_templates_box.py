@@ -7,6 +7,8 @@ a letter that says "{resident}"; what was typed stays in the editor after any re
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.models.documents import letter_templates
 from desktop.models.errors import KnownError
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.catalog_type_form import ERROR_STYLE
 from desktop.ui.messages import messages
 
@@ -35,8 +38,12 @@ class LetterTemplatesBox(QGroupBox):
     #: a sentence saying what was saved, for the status bar
     saved = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(_("Letter templates"), parent)
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         self.setObjectName("letterTemplatesBox")
         self.current: str | None = None
         self.dirty = False
@@ -190,7 +197,9 @@ class LetterTemplatesBox(QGroupBox):
     def save(self) -> bool:
         name = self.name.text().strip()
         try:
-            letter_templates.save_template(name, self.subject.text(), self.body.toPlainText())
+            letter_templates.save_template(
+                name, self.subject.text(), self.body.toPlainText(), actor=self.staff()
+            )
         except KnownError as exc:
             self.show_error(str(exc))
             messages.error(self, exc)

@@ -35,7 +35,7 @@ from desktop.models.documents.gather import find_by_reference
 from desktop.models.errors import KnownError
 from desktop.models.requests.listing import RequestFilter
 from desktop.models.requests.my_work import my_work
-from desktop.models.staff.permissions import can, current_user
+from desktop.models.staff.permissions import can
 from desktop.models.storage.db import (
     DbKind,
     OpenedDatabase,
@@ -73,10 +73,15 @@ class MainWindow(QMainWindow):
     #: "Sign out / switch user": the application asks who is at the workstation now
     sign_out_requested = Signal()
 
-    def __init__(self, opened: OpenedDatabase, prefs: Prefs) -> None:
+    def __init__(
+        self, opened: OpenedDatabase, prefs: Prefs, signed_in: Callable[[], StaffUser | None]
+    ) -> None:
+        """`signed_in` says who works at this workstation now (the application keeps it: None
+        while nobody is signed in); every page passes it to the core as the actor."""
         super().__init__()
         self.opened = opened
         self.prefs = prefs
+        self._signed_in = signed_in
         self._typed_server = ""  # "Open a server…" offers it again
         self.nav = QListWidget()
         self.nav.setObjectName("areas")
@@ -267,7 +272,7 @@ class MainWindow(QMainWindow):
     def _make_settings_page(self) -> QWidget:
         from desktop.ui.settings_page import SettingsPage
 
-        page = SettingsPage()
+        page = SettingsPage(self.staff)
         page.saved.connect(self._settings_saved)
         page.backups_box.restored.connect(lambda path: self.open_requested.emit(path, False, False))
         page.go_to_area.connect(self.go_to_area)
@@ -417,7 +422,7 @@ class MainWindow(QMainWindow):
     def staff(self) -> StaffUser | None:
         """Who is signed in at this workstation (recorded as the actor of every change)."""
 
-        return current_user()
+        return self._signed_in()
 
     def focus_goto(self) -> None:
         self.goto.setFocus()

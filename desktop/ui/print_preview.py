@@ -47,6 +47,7 @@ from desktop.models.documents import gather as documents
 from desktop.models.errors import KnownError
 from desktop.models.staff import permissions
 from desktop.models.storage.safe_files import write_whole
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.background import BackgroundOp
 from desktop.ui.messages import messages
 
@@ -324,20 +325,22 @@ def _known(parent: QWidget | None, action: Callable[[], PrintJob]) -> PrintJob |
 
 
 def print_work_orders(
-    parent: QWidget | None, request_ids: list[int], actor: Any = None, **options: Any
+    parent: QWidget | None, request_ids: list[int], actor: StaffUser | None, **options: Any
 ) -> PrintJob | None:
     """Preview and print the work orders of these requests (at most MAX_SELECTED_ORDERS),
     read and built in the worker."""
 
     def start() -> PrintJob:
         documents.refuse_large_selection(len(request_ids))
-        permissions.require(None, permissions.REQUEST_PRINT)  # a refusal is said at once
+        permissions.require(actor, permissions.REQUEST_PRINT)  # a refusal is said at once
         ids = list(request_ids)
         first = documents.tracking_numbers(ids[:1])
         return PrintJob(
             parent,
             _("Work orders"),
-            lambda: printing.build_work_orders(documents.work_orders(ids), documents.page_setup()),
+            lambda: printing.build_work_orders(
+                documents.work_orders(ids, actor=actor), documents.page_setup()
+            ),
             lambda: documents.record_printed(ids, documents.WORK_ORDER, actor=actor),
             suggested_name=f"work-order-{first[0] if first else 'work-orders'}.pdf",
             **options,
@@ -350,7 +353,7 @@ def print_run_sheet(
     parent: QWidget | None,
     department_code: str | None,
     day: dt.date,
-    actor: Any = None,
+    actor: StaffUser | None,
     *,
     assignee: str | None = None,
     **options: Any,
@@ -361,12 +364,12 @@ def print_run_sheet(
     ids: list[int] = []  # the orders the worker read: the ones a print records
 
     def build() -> bytes:
-        sheet = documents.run_sheet(department_code, day, assignee=assignee)
+        sheet = documents.run_sheet(department_code, day, assignee=assignee, actor=actor)
         ids[:] = [order.request_id for order in sheet.orders]
         return printing.build_run_sheet(sheet, documents.page_setup())
 
     def start() -> PrintJob:
-        permissions.require(None, permissions.REQUEST_PRINT)  # a refusal is said at once
+        permissions.require(actor, permissions.REQUEST_PRINT)  # a refusal is said at once
         return PrintJob(
             parent,
             _("Run sheet"),
@@ -382,13 +385,13 @@ def print_run_sheet(
 
 
 def print_receipt(
-    parent: QWidget | None, request_id: int, actor: Any = None, **options: Any
+    parent: QWidget | None, request_id: int, actor: StaffUser | None, **options: Any
 ) -> PrintJob | None:
     """Preview and print the resident's receipt."""
 
     def start() -> PrintJob:
         setup = documents.page_setup()
-        receipt = documents.receipt(request_id)
+        receipt = documents.receipt(request_id, actor=actor)
         return PrintJob(
             parent,
             _("Receipt"),
@@ -402,13 +405,13 @@ def print_receipt(
 
 
 def print_letter(
-    parent: QWidget | None, request_id: int, template: str, actor: Any = None, **options: Any
+    parent: QWidget | None, request_id: int, template: str, actor: StaffUser | None, **options: Any
 ) -> PrintJob | None:
     """Preview and print a letter to the resident from one of the town's templates."""
 
     def start() -> PrintJob:
         setup = documents.page_setup()
-        letter = documents.letter(request_id, template)
+        letter = documents.letter(request_id, template, actor=actor)
         note = _("Letter “{name}” printed").format(name=template)
         return PrintJob(
             parent,

@@ -7,7 +7,6 @@ once a day when the app starts (`privacy.run_scheduled`); "Anonymise now" does i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _, ngettext
 from desktop.models.admin import privacy
 from desktop.models.errors import KnownError
+from desktop.models.storage.schema import StaffUser
 from desktop.models.town.settings import MAX_RETENTION_YEARS
 from desktop.ui.messages import messages
 
@@ -34,7 +34,7 @@ class PrivacyBox(QGroupBox):
     saved = Signal(str)
 
     def __init__(
-        self, staff: Callable[[], Any] = lambda: None, parent: QWidget | None = None
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
     ) -> None:
         super().__init__(_("Residents' personal data"), parent)
         self.setObjectName("privacyBox")

@@ -286,7 +286,7 @@ class RequestDetailPane(QWidget):
 
     def show_request(self, reference: str | int) -> bool:
         try:
-            self.detail = load_request_detail(reference)
+            self.detail = load_request_detail(reference, actor=self._actor())
         except KnownError as exc:
             self.show_nothing()
             self.body.setHtml(f"<p>{esc(str(exc))}</p>")

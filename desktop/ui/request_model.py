@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -17,6 +18,7 @@ from desktop.models.requests.listing import (
     RequestList,
     RequestRow,
 )
+from desktop.models.storage.schema import StaffUser
 from desktop.models.vocab import CHANNELS, PRIORITIES, STATUSES
 
 PAGE_SIZE = 200
@@ -69,8 +71,16 @@ class _ShownRow:
 class RequestTableModel(QAbstractTableModel):
     """Keeps the row count and a few pages; fetches a page when the view first shows it."""
 
-    def __init__(self, filters: RequestFilter | None = None, parent: Any = None) -> None:
+    def __init__(
+        self,
+        filters: RequestFilter | None = None,
+        parent: Any = None,
+        *,
+        staff: Callable[[], StaffUser | None],
+    ) -> None:
         super().__init__(parent)
+        #: who is signed in: a confidential reporter is shown only to the roles that need them
+        self._staff = staff
         self._list = RequestList(filters)  # nothing is read until the first sort or refresh
         self._count = 0
         self._pages: OrderedDict[int, list[_ShownRow]] = OrderedDict()
@@ -131,7 +141,10 @@ class RequestTableModel(QAbstractTableModel):
         number = row // PAGE_SIZE
         page = self._pages.get(number)
         if page is None:
-            page = [_ShownRow(found) for found in self._list.page(number * PAGE_SIZE, PAGE_SIZE)]
+            page = [
+                _ShownRow(found)
+                for found in self._list.page(number * PAGE_SIZE, PAGE_SIZE, actor=self._staff())
+            ]
             self._pages[number] = page
             while len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)

@@ -75,12 +75,12 @@ class RequestsPage(QWidget):
 
     def __init__(
         self,
-        staff: Callable[[], StaffUser | None] | None = None,
+        staff: Callable[[], StaffUser | None],
         hidden_columns: list[str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.staff = staff or (lambda: None)
+        self.staff = staff
         #: when the signed-in staff member last looked at My work here (None: never)
         self.my_work_since: Callable[[], dt.datetime | None] = lambda: None
         self.views: list[ListView] = []
@@ -140,7 +140,7 @@ class RequestsPage(QWidget):
         self.filter_bar = FilterBar()
         self.clear_button.clicked.connect(self._clear_filters)
 
-        self.model = RequestTableModel(None, self)
+        self.model = RequestTableModel(None, self, staff=self.staff)
         self.table = QTableView()
         self.table.setObjectName("requestTable")
         self.table.setModel(self.model)

@@ -7,6 +7,8 @@ stays in the editor after any refusal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +29,7 @@ from desktop.i18n import _
 from desktop.models.documents import letter_templates, responses
 from desktop.models.errors import KnownError
 from desktop.models.staff import permissions
+from desktop.models.storage.schema import StaffUser
 from desktop.ui.catalog_type_form import ERROR_STYLE
 from desktop.ui.messages import messages
 
@@ -36,8 +39,12 @@ class ResponsesBox(QGroupBox):
 
     saved = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(_("Saved responses (updates and closing notes)"), parent)
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         self.setObjectName("responsesBox")
         self.names = QListWidget()
         self.names.setObjectName("responseNames")
@@ -89,7 +96,7 @@ class ResponsesBox(QGroupBox):
         row = QHBoxLayout(self)
         row.addLayout(left)
         row.addLayout(editor, 1)
-        allowed = permissions.can(None, permissions.SETTINGS_EDIT)
+        allowed = permissions.can(self.staff(), permissions.SETTINGS_EDIT)
         for widget in (save, delete, new):
             widget.setEnabled(allowed)
 
@@ -135,7 +142,7 @@ class ResponsesBox(QGroupBox):
                 str(self.kind.currentData()),
                 self.text.toPlainText(),
                 types,
-                actor=permissions.current_user(),
+                actor=self.staff(),
             )
         except KnownError as exc:
             self.error.setText(str(exc))  # what was typed stays
@@ -150,7 +157,7 @@ class ResponsesBox(QGroupBox):
         if not name:
             return
         try:
-            responses.delete_response(name, actor=permissions.current_user())
+            responses.delete_response(name, actor=self.staff())
         except KnownError as exc:
             messages.error(self, exc)
             return

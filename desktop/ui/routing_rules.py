@@ -32,6 +32,7 @@ from desktop.models.catalog import routing
 from desktop.models.catalog.routing import RuleFields
 from desktop.models.errors import KnownError
 from desktop.models.requests.lookups import active_departments, active_staff, active_types
+from desktop.models.storage.schema import StaffUser
 from desktop.models.vocab import PRIORITIES
 from desktop.ui.messages import messages
 
@@ -151,8 +152,12 @@ class RoutingRulesBox(QGroupBox):
     #: a sentence saying what changed, for the status bar
     saved = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(_("Routing rules (tried in this order; the first that matches wins)"))
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         self.rules = QListWidget()
         self.rules.setObjectName("routingRules")
         self.rules.itemActivated.connect(lambda _item: self.edit_selected())
@@ -205,7 +210,7 @@ class RoutingRulesBox(QGroupBox):
 
     def add(self) -> None:
         dialog = RuleDialog(parent=self)
-        dialog.save_rule = routing.add_rule
+        dialog.save_rule = lambda f: routing.add_rule(f, actor=self.staff())
         self.run_dialog(dialog)
         if dialog.result_fields is not None:
             self.load()
@@ -223,7 +228,9 @@ class RoutingRulesBox(QGroupBox):
             messages.error(self, exc)
             return
         dialog = RuleDialog(fields, self)
-        dialog.save_rule = lambda f: routing.update_rule(rule_id, f, version=version)
+        dialog.save_rule = lambda f: routing.update_rule(
+            rule_id, f, version=version, actor=self.staff()
+        )
         self.run_dialog(dialog)
         if dialog.result_fields is not None:
             self.load()
@@ -237,7 +244,7 @@ class RoutingRulesBox(QGroupBox):
 
         def remove() -> None:
             try:
-                routing.remove_rule(rule_id, version=version)
+                routing.remove_rule(rule_id, version=version, actor=self.staff())
             except KnownError as exc:
                 messages.error(self, exc)
             self.load()
@@ -253,7 +260,7 @@ class RoutingRulesBox(QGroupBox):
         if place < 1 or place > self.rules.count():
             return
         try:
-            routing.move_rule(rule_id, place, version=version)
+            routing.move_rule(rule_id, place, version=version, actor=self.staff())
         except KnownError as exc:
             messages.error(self, exc)
         self.load()

@@ -10,6 +10,7 @@ every save; a hidden tab is a courtesy.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
@@ -33,6 +34,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import KnownError
 from desktop.models.staff import permissions
+from desktop.models.storage.schema import StaffUser
 from desktop.models.town import calendar as town_calendar
 from desktop.models.town import settings
 from desktop.ui.day_edit import DayEdit
@@ -74,8 +76,12 @@ class SettingsPage(QWidget):
     #: a sentence saying what was saved, for the status bar
     saved = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         self.town_edits: dict[str, QLineEdit] = {}
         self.town_versions: dict[str, int] = {}
         town = QWidget()
@@ -90,39 +96,39 @@ class SettingsPage(QWidget):
         from desktop.ui.catalog_page import RequestTypesPage
         from desktop.ui.departments_page import DepartmentsPage
 
-        self.request_types = RequestTypesPage()
+        self.request_types = RequestTypesPage(staff)
         self.request_types.saved.connect(self.saved)
-        self.departments = DepartmentsPage()
+        self.departments = DepartmentsPage(staff)
         self.departments.saved.connect(self.saved)
         # a department's name or a type's department shows on the other tab
         self.departments.saved.connect(lambda _s: self.request_types.reload_departments())
         self.request_types.saved.connect(lambda _s: self.departments.load())
         from desktop.ui.routing_rules import RoutingRulesBox
 
-        self.routing = RoutingRulesBox()
+        self.routing = RoutingRulesBox(staff)
         self.routing.saved.connect(self.saved)
         from desktop.ui.letter_templates_box import LetterTemplatesBox
         from desktop.ui.town_look_box import TownLookBox
 
-        self.town_look = TownLookBox()
+        self.town_look = TownLookBox(staff)
         self.town_look.saved.connect(self.saved)
-        self.letters = LetterTemplatesBox()
+        self.letters = LetterTemplatesBox(staff)
         self.letters.saved.connect(self.saved)
         from desktop.ui.responses_box import ResponsesBox
 
-        self.responses = ResponsesBox()
+        self.responses = ResponsesBox(staff)
         self.responses.saved.connect(self.saved)
         from desktop.ui.backups_box import BackupsBox
 
-        self.backups_box = BackupsBox()
+        self.backups_box = BackupsBox(staff)
         from desktop.ui.privacy_box import PrivacyBox
 
-        self.privacy_box = PrivacyBox()
+        self.privacy_box = PrivacyBox(staff)
         self.privacy_box.saved.connect(self.saved)
 
         from desktop.ui.checklist_box import ChecklistBox
 
-        self.checklist = ChecklistBox(self.backups_box.folder)
+        self.checklist = ChecklistBox(staff, self.backups_box.folder)
         self.checklist.go_to.connect(self.go_to)
         self.checklist.counted.connect(self._count_left)
         # a save anywhere in Settings may tick an item
@@ -186,7 +192,7 @@ class SettingsPage(QWidget):
             ),
         ):
             index = self.tabs.addTab(widget, title)
-            self.tabs.setTabVisible(index, permissions.can(None, action))
+            self.tabs.setTabVisible(index, permissions.can(self.staff(), action))
             self._tabs.append((widget, action, loader))
             self.places[place] = index
         for index in range(self.tabs.count()):
@@ -266,7 +272,9 @@ class SettingsPage(QWidget):
     def save_town(self) -> None:
         try:
             settings.update_settings(
-                {k: e.text() for k, e in self.town_edits.items()}, versions=self.town_versions
+                {k: e.text() for k, e in self.town_edits.items()},
+                versions=self.town_versions,
+                actor=self.staff(),
             )
             self.town_versions = settings.setting_versions(self.town_edits)
         except KnownError as exc:
@@ -315,7 +323,7 @@ class SettingsPage(QWidget):
             if box.isChecked()
         ]
         try:
-            town_calendar.set_office_hours(spans)
+            town_calendar.set_office_hours(spans, actor=self.staff())
         except KnownError as exc:
             messages.error(self, exc)
             return
@@ -349,7 +357,7 @@ class SettingsPage(QWidget):
 
     def save_federal(self, checked: bool) -> None:
         try:
-            settings.update_settings({"calendar.federal_holidays": checked})
+            settings.update_settings({"calendar.federal_holidays": checked}, actor=self.staff())
         except KnownError as exc:
             messages.error(self, exc)
             self.federal.setChecked(not checked)
@@ -364,7 +372,7 @@ class SettingsPage(QWidget):
         qdate = self.holiday_date.date()
         day = dt.date(qdate.year(), qdate.month(), qdate.day())
         try:
-            town_calendar.add_holiday(day, self.holiday_name.text())
+            town_calendar.add_holiday(day, self.holiday_name.text(), actor=self.staff())
         except KnownError as exc:
             messages.error(self, exc)
             return
@@ -378,7 +386,7 @@ class SettingsPage(QWidget):
             return
         day = item.data(Qt.ItemDataRole.UserRole)
         try:
-            town_calendar.remove_holiday(day)
+            town_calendar.remove_holiday(day, actor=self.staff())
         except KnownError as exc:
             messages.error(self, exc)
             return

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.models.errors import KnownError
+from desktop.models.storage.schema import StaffUser
 from desktop.models.town import settings
 from desktop.ui.messages import messages
 
@@ -48,8 +49,12 @@ class TownLookBox(QGroupBox):
     #: a sentence saying what was saved, for the status bar
     saved = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(_("Look of printed documents"), parent)
+        #: who is signed in at this workstation: the actor of every save here
+        self.staff = staff
         self.setObjectName("townLookBox")
         #: asks for the logo file; tests replace it
         self.choose_file: Callable[[QWidget], str] = _choose_logo_file
@@ -132,7 +137,7 @@ class TownLookBox(QGroupBox):
             return
         try:
             data = settings.read_logo_file(path)
-            settings.set_logo(data)
+            settings.set_logo(data, actor=self.staff())
         except KnownError as exc:
             messages.error(self, exc)
             return
@@ -142,7 +147,7 @@ class TownLookBox(QGroupBox):
     def remove_logo(self) -> None:
         def remove() -> None:
             try:
-                settings.set_logo(None)
+                settings.set_logo(None, actor=self.staff())
             except KnownError as exc:
                 messages.error(self, exc)
                 return
@@ -154,7 +159,9 @@ class TownLookBox(QGroupBox):
     def save_paper(self) -> None:
         try:
             settings.update_settings(
-                {"print.page_size": self.paper.currentData()}, versions=self._versions
+                {"print.page_size": self.paper.currentData()},
+                versions=self._versions,
+                actor=self.staff(),
             )
             self._versions = settings.setting_versions(["print.page_size"])
         except KnownError as exc:

@@ -209,7 +209,7 @@ class StaffAndAuditPage(QTabWidget):
     def __init__(self, staff: StaffGetter, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.users = UsersPage(staff)
-        self.audit = AuditPage()
+        self.audit = AuditPage(staff)
         self.addTab(self.users, _("Staff"))
         self.addTab(self.audit, _("Audit trail"))
 

@@ -51,6 +51,7 @@ from desktop.models.documents.gather import find_by_reference
 from desktop.models.errors import InputError, KnownError
 from desktop.models.requests.detail import load_request_detail
 from desktop.models.staff import permissions
+from desktop.models.storage.schema import StaffUser
 from desktop.models.vocab import PRIORITIES, RESOLUTIONS, STATUSES
 from desktop.printing.route import in_route_order
 from desktop.ui.day_edit import DayEdit
@@ -77,7 +78,7 @@ class TodayTab(QWidget):
         ("printed", _("Printed")),
     )
 
-    def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
+    def __init__(self, staff: Callable[[], StaffUser | None]) -> None:
         super().__init__()
         self.staff = staff
         self.department = QComboBox()
@@ -139,7 +140,7 @@ class TodayTab(QWidget):
         code, crew = self.department.currentData() or None, self.crew.currentData() or None
         try:
             ids = documents.todays_work_order_ids(code, self.chosen_day(), assignee=crew)
-            found = documents.work_orders(ids)
+            found = documents.work_orders(ids, actor=self.staff())
         except KnownError as exc:
             messages.error(self, exc)
             return
@@ -206,7 +207,7 @@ class CloseOutTab(QWidget):
 
     OUTCOME_KEYS = ("fixed", "follow_up", "could_not_locate", "not_ours")
 
-    def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
+    def __init__(self, staff: Callable[[], StaffUser | None]) -> None:
         super().__init__()
         self.staff = staff
         self.request_id: int | None = None
@@ -320,7 +321,7 @@ class CloseOutTab(QWidget):
         previous = self._unsaved_number()
         try:
             request = find_by_reference(text)
-            detail = load_request_detail(request.id, history_limit=0)
+            detail = load_request_detail(request.id, history_limit=0, actor=self.staff())
         except KnownError as exc:
             self._unload(previous)
             self._problem(str(exc) + " " + _("No order is loaded."))
@@ -499,7 +500,7 @@ def _order_summary(detail: Any) -> str:
 class WorkOrdersPage(QWidget):
     """Today's work orders per department, and the close-out of returned ones."""
 
-    def __init__(self, staff: Callable[[], Any] = lambda: None) -> None:
+    def __init__(self, staff: Callable[[], StaffUser | None]) -> None:
         super().__init__()
         self.tabs = QTabWidget()
         self.today = TodayTab(staff)

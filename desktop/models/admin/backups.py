@@ -75,7 +75,7 @@ def take_backup(
     rotate_after: bool = True,
     tag: str = "",
     automatic: bool = False,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> Backup:
     """Copy the live SQLite file at `database` into `folder`; returns the checked backup.
 
@@ -275,7 +275,7 @@ def check_backup_file(path: Path) -> int:
 
 
 def restore(
-    backup: Path, database: Path, folder: Path, *, actor: StaffUser | None = None
+    backup: Path, database: Path, folder: Path, *, actor: StaffUser | None
 ) -> Backup | None:
     """Copy `backup` over the contents of `database` through the backup API.
 
@@ -291,7 +291,7 @@ def restore(
     before: Backup | None = None
     try:
         before = take_backup(
-            database, folder, rotate_after=False, tag="before-restore", automatic=True
+            database, folder, rotate_after=False, tag="before-restore", automatic=True, actor=actor
         )
     except DatabaseError as exc:  # a damaged file is what restores are for
         log.warning("no safety copy before the restore: %s (%s)", exc, exc.detail)
@@ -318,7 +318,7 @@ def restore(
                         audit_witness.RESTORE_ACTION,
                         {audit_witness.HEAD_KEY: replaced_head},
                         {"restored_from": backup.name, audit_witness.HEAD_KEY: _head_of(target)},
-                        actor or permissions.current_user(),
+                        actor,
                     )
             finally:
                 target.close()

@@ -12,7 +12,7 @@ from desktop.models.storage.db import current, execute
 from desktop.models.storage.schema import StaffUser
 
 
-def vacuum(actor: StaffUser | None = None) -> None:
+def vacuum(actor: StaffUser | None) -> None:
     """Compact the database file (SQLite) — an administrator's action, and only while no other
     workstation has it open."""
     db = current()

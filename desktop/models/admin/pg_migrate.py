@@ -227,7 +227,7 @@ def verify(source: peewee.Database, target: peewee.Database) -> list[TableReport
 
 
 def migrate_to_postgres(
-    source_path: Path, url: str, password: str | None, *, actor: StaffUser | None = None
+    source_path: Path, url: str, password: str | None, *, actor: StaffUser | None
 ) -> MigrationReport:
     """Copy the town's SQLite file at `source_path` to the empty PostgreSQL database at `url`
     (an administrator's action, checked against the file)."""

@@ -78,7 +78,7 @@ def retention_years() -> int:
     return int(get_setting("privacy.retention_years") or 0)
 
 
-def set_retention(years: int, *, actor: StaffUser | None = None) -> None:
+def set_retention(years: int, *, actor: StaffUser | None) -> None:
     """Set how long residents' details are kept after a request closes (0: keep them)."""
 
     permissions.require(actor, permissions.PRIVACY_MANAGE)
@@ -91,7 +91,7 @@ def set_retention(years: int, *, actor: StaffUser | None = None) -> None:
     set_settings({"privacy.retention_years": years}, actor=actor)
 
 
-def anonymise(older_than_years: int, *, actor: StaffUser | None = None) -> dict[str, int]:
+def anonymise(older_than_years: int, *, actor: StaffUser | None) -> dict[str, int]:
     """Remove residents' details from requests closed more than `older_than_years` ago."""
     permissions.require(actor, permissions.PRIVACY_MANAGE)
     if older_than_years < 1:
@@ -213,8 +213,8 @@ def run_scheduled(today: dt.date | None = None) -> dict[str, int] | None:
     years = int(get_setting("privacy.retention_years") or 0)
     day = (today or clock.today()).isoformat()
     with permissions.as_system():
-        totals = anonymise(years)
-        set_settings({"privacy.last_run": day})
+        totals = anonymise(years, actor=None)
+        set_settings({"privacy.last_run": day}, actor=None)
     return totals
 
 
@@ -335,7 +335,7 @@ def export_request(
     reference: str | int,
     *,
     redact: bool = True,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     out: Path | None = None,
 ) -> dict[str, Any]:
     """Everything the town holds on one request, as a public-records release (written to
@@ -356,7 +356,7 @@ def export_contact(
     contact_id: int,
     *,
     redact: bool = True,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     out: Path | None = None,
 ) -> dict[str, Any]:
     """Everything the town holds about one resident: details, requests, questions (written to

@@ -269,7 +269,7 @@ def items_left(items: list[ReadyItem]) -> int:
     return sum(1 for item in items if not item.done)
 
 
-def confirm(key: str, *, actor: StaffUser | None = None, undo: bool = False) -> None:
+def confirm(key: str, *, actor: StaffUser | None, undo: bool = False) -> None:
     """An administrator has looked at office hours or the printer and says they are right
     (`undo`: take that back)."""
     permissions.require(actor, permissions.SETTINGS_EDIT)

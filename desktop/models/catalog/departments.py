@@ -250,9 +250,7 @@ def save_department_row(
     return saved
 
 
-def add_department(
-    code: str, fields: DepartmentFields, *, actor: StaffUser | None = None
-) -> Department:
+def add_department(code: str, fields: DepartmentFields, *, actor: StaffUser | None) -> Department:
     permissions.require(actor, permissions.CATALOG_EDIT)
 
     def save() -> Department:
@@ -267,7 +265,7 @@ def update_department(
     fields: DepartmentFields,
     *,
     version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> Department:
     """Save the supervisor's edit of a department; a stale `version` is a ConflictError."""
     permissions.require(actor, permissions.CATALOG_EDIT)
@@ -281,7 +279,7 @@ def update_department(
 
 
 def change_department(
-    code: str, *, version: int | None = None, actor: StaffUser | None = None, **changes: Any
+    code: str, *, version: int | None = None, actor: StaffUser | None, **changes: Any
 ) -> Department:
     """Change only some fields (by DepartmentFields name), keeping the others as saved."""
     unknown = set(changes) - set(DEPARTMENT_FIELD_NAMES)

@@ -15,7 +15,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError
 from desktop.models.staff import audit, permissions
-from desktop.models.storage.schema import Department, ServiceAttribute, ServiceType
+from desktop.models.storage.schema import Department, ServiceAttribute, ServiceType, StaffUser
 from desktop.models.vocab import DATATYPES, LIST_DATATYPES, PRIORITIES, TARGET_UNITS
 
 #: the optional keys of each part of a catalog document, and the kind of value each must have
@@ -140,13 +140,13 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def import_catalog(data: Any) -> tuple[int, int]:
+def import_catalog(data: Any, *, actor: StaffUser | None) -> tuple[int, int]:
     """Add the catalog's departments and types that are not in the database yet (by code).
 
     Call inside a write transaction. Returns (departments added, types added).
     """
 
-    permissions.require(None, permissions.CATALOG_EDIT)
+    permissions.require(actor, permissions.CATALOG_EDIT)
     problems = validate_catalog(data)
     if problems:
         raise InputError(
@@ -220,5 +220,6 @@ def import_catalog(data: Any) -> tuple[int, int]:
                 "service_types": [t["code"] for t in data["service_types"]],
                 "added": [added_depts, added_types],
             },
+            actor,
         )
     return added_depts, added_types

@@ -335,7 +335,7 @@ def add_question(
     fields: QuestionFields,
     *,
     position: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> ServiceAttribute:
     """Add a question to a type, last unless `position` (1 is asked first) says where."""
     permissions.require(actor, permissions.CATALOG_EDIT)
@@ -357,7 +357,7 @@ def update_question(
     fields: QuestionFields,
     *,
     version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> ServiceAttribute:
     """Save the supervisor's edit of a question; a stale `version` is a ConflictError."""
     permissions.require(actor, permissions.CATALOG_EDIT)
@@ -374,7 +374,7 @@ def change_question(
     code: str,
     *,
     version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     **changes: Any,
 ) -> ServiceAttribute:
     """Change only some fields (by QuestionFields name), keeping the others as saved."""
@@ -417,7 +417,7 @@ def move_question(
     position: int,
     *,
     version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> list[ServiceAttribute]:
     """Ask a question at another place (1 is asked first); returns the type's questions."""
     permissions.require(actor, permissions.CATALOG_EDIT)
@@ -442,7 +442,7 @@ def move_question(
 
 
 def remove_question(
-    type_code: str, code: str, *, version: int | None = None, actor: StaffUser | None = None
+    type_code: str, code: str, *, version: int | None = None, actor: StaffUser | None
 ) -> None:
     """Remove a question nobody has answered yet. One with answers stays: removing it would
     lose what those callers said (make it optional instead)."""

@@ -307,10 +307,12 @@ def check_rule(fields: RuleFields, *, current: RoutingRule | None = None) -> dic
     return values
 
 
-def add_rule(fields: RuleFields, *, position: int | None = None) -> RoutingRule:
+def add_rule(
+    fields: RuleFields, *, position: int | None = None, actor: StaffUser | None
+) -> RoutingRule:
     """Save a new rule, last in the list unless `position` (1 is tried first) says where."""
 
-    permissions.require(None, permissions.ROUTING_EDIT)
+    permissions.require(actor, permissions.ROUTING_EDIT)
     values = check_rule(fields)
 
     def save() -> RoutingRule:
@@ -322,7 +324,7 @@ def add_rule(fields: RuleFields, *, position: int | None = None) -> RoutingRule:
         if position is not None and position != last:
             _reorder(rule.id, position)
         saved = get_rule(rule.id)
-        audit.record("routing_rule", rule.id, "create", None, audit.snapshot(saved))
+        audit.record("routing_rule", rule.id, "create", None, audit.snapshot(saved), actor)
         return saved
 
     return write(save)
@@ -338,7 +340,9 @@ def _conflict(rule: RoutingRule) -> ConflictError:
     )
 
 
-def _bump(rule_id: int, version: int | None, changes: dict[str, Any]) -> RoutingRule:
+def _bump(
+    rule_id: int, version: int | None, changes: dict[str, Any], actor: StaffUser | None
+) -> RoutingRule:
     """Apply `changes` if the rule is still at `version` (None: whatever it is now)."""
 
     current = get_rule(rule_id)
@@ -351,34 +355,42 @@ def _bump(rule_id: int, version: int | None, changes: dict[str, Any]) -> Routing
     if not updated:
         raise _conflict(current)
     saved = get_rule(rule_id)
-    audit.record("routing_rule", rule_id, "update", audit.snapshot(current), audit.snapshot(saved))
+    audit.record(
+        "routing_rule", rule_id, "update", audit.snapshot(current), audit.snapshot(saved), actor
+    )
     return saved
 
 
-def update_rule(rule_id: int, fields: RuleFields, *, version: int | None = None) -> RoutingRule:
+def update_rule(
+    rule_id: int, fields: RuleFields, *, version: int | None = None, actor: StaffUser | None
+) -> RoutingRule:
     """Save the supervisor's edit of a rule; a stale `version` is a ConflictError."""
 
-    permissions.require(None, permissions.ROUTING_EDIT)
+    permissions.require(actor, permissions.ROUTING_EDIT)
     values = check_rule(fields, current=get_rule(rule_id))
-    return write(lambda: _bump(rule_id, version, values))
+    return write(lambda: _bump(rule_id, version, values, actor))
 
 
-def update_rule_fields(rule_id: int, *, version: int | None = None, **changes: Any) -> RoutingRule:
+def update_rule_fields(
+    rule_id: int, *, version: int | None = None, actor: StaffUser | None, **changes: Any
+) -> RoutingRule:
     """Change only some fields of a rule (by RuleFields name), keeping the others as saved."""
     rule = get_rule(rule_id)
     if version is not None and rule.version != version:
         raise _conflict(rule)
-    return update_rule(rule_id, replace(rule_fields(rule), **changes), version=rule.version)
+    return update_rule(
+        rule_id, replace(rule_fields(rule), **changes), version=rule.version, actor=actor
+    )
 
 
-def remove_rule(rule_id: int, *, version: int | None = None) -> None:
+def remove_rule(rule_id: int, *, version: int | None = None, actor: StaffUser | None) -> None:
     """Delete a rule; the rules after it move up one place."""
 
-    permissions.require(None, permissions.ROUTING_EDIT)
+    permissions.require(actor, permissions.ROUTING_EDIT)
 
     def save() -> None:
         current = get_rule(rule_id)
-        audit.record("routing_rule", rule_id, "delete", audit.snapshot(current), None)
+        audit.record("routing_rule", rule_id, "delete", audit.snapshot(current), None, actor)
         expected = current.version if version is None else version
         deleted = (
             RoutingRule.delete()
@@ -392,16 +404,18 @@ def remove_rule(rule_id: int, *, version: int | None = None) -> None:
     write(save)
 
 
-def move_rule(rule_id: int, position: int, *, version: int | None = None) -> list[RoutingRule]:
+def move_rule(
+    rule_id: int, position: int, *, version: int | None = None, actor: StaffUser | None
+) -> list[RoutingRule]:
     """Put a rule at `position` (1 is tried first; past the end means last) and return the list.
 
     Only the moved rule's version goes up: the others keep their conditions and outcomes, so an
     edit of one of them that is under way is still valid."""
 
-    permissions.require(None, permissions.ROUTING_EDIT)
+    permissions.require(actor, permissions.ROUTING_EDIT)
 
     def save() -> list[RoutingRule]:
-        _bump(rule_id, version, {})
+        _bump(rule_id, version, {}, actor)
         _reorder(rule_id, position)
         return list_rules()
 

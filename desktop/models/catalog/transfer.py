@@ -392,9 +392,7 @@ class _Merge:
             self.report.changed_questions.setdefault(where, []).extend(columns)
 
 
-def merge_catalog(
-    data: Any, *, dry_run: bool = False, actor: StaffUser | None = None
-) -> MergeReport:
+def merge_catalog(data: Any, *, dry_run: bool = False, actor: StaffUser | None) -> MergeReport:
     """Merge a catalog document into the database by code: all of it, or nothing with every
     problem said. `dry_run` checks and reports without saving."""
     permissions.require(actor, permissions.CATALOG_EDIT)

@@ -384,7 +384,7 @@ def changed_columns(current: ServiceType, values: dict[str, Any]) -> list[str]:
     return out
 
 
-def add_type(code: str, fields: TypeFields, *, actor: StaffUser | None = None) -> ServiceType:
+def add_type(code: str, fields: TypeFields, *, actor: StaffUser | None) -> ServiceType:
     """Save a new request type; its questions are added after (catalog_questions)."""
     permissions.require(actor, permissions.CATALOG_EDIT)
 
@@ -396,7 +396,7 @@ def add_type(code: str, fields: TypeFields, *, actor: StaffUser | None = None) -
 
 
 def update_type(
-    code: str, fields: TypeFields, *, version: int | None = None, actor: StaffUser | None = None
+    code: str, fields: TypeFields, *, version: int | None = None, actor: StaffUser | None
 ) -> ServiceType:
     """Save the supervisor's edit of a type; a stale `version` is a ConflictError."""
     permissions.require(actor, permissions.CATALOG_EDIT)
@@ -410,7 +410,7 @@ def update_type(
 
 
 def change_type(
-    code: str, *, version: int | None = None, actor: StaffUser | None = None, **changes: Any
+    code: str, *, version: int | None = None, actor: StaffUser | None, **changes: Any
 ) -> ServiceType:
     """Change only some fields (by TypeFields name), keeping the others as saved."""
     unknown = set(changes) - set(TYPE_FIELD_NAMES)

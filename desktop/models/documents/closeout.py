@@ -146,7 +146,7 @@ def _summary(record: CloseOut) -> str:
     return f"{text}\n{record.notes}" if record.notes else text
 
 
-def close_out(record: CloseOut, *, actor: StaffUser | None = None) -> ServiceRequest:
+def close_out(record: CloseOut, *, actor: StaffUser | None) -> ServiceRequest:
     """Apply one returned work order; the request, its resolution and the event, or nothing."""
     request = find_by_reference(record.reference)
     checked = check(record, request)
@@ -186,9 +186,7 @@ def close_out(record: CloseOut, *, actor: StaffUser | None = None) -> ServiceReq
     return write(save)
 
 
-def close_out_many(
-    records: Iterable[CloseOut], *, actor: StaffUser | None = None
-) -> list[CloseOutResult]:
+def close_out_many(records: Iterable[CloseOut], *, actor: StaffUser | None) -> list[CloseOutResult]:
     """A stack of returned orders: each is closed out on its own; one bad one stops nothing."""
     results = []
     for record in records:

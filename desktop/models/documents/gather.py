@@ -213,10 +213,10 @@ def _assigned_ids(values: Iterable[str | None]) -> list[int]:
     return sorted({int(v) for v in values if v and v.strip().isdigit()})
 
 
-def work_orders(request_ids: Sequence[int]) -> list[WorkOrderData]:
+def work_orders(request_ids: Sequence[int], *, actor: StaffUser | None) -> list[WorkOrderData]:
     """The work orders of these requests, in the order given (a few queries for any number).
     Printing is a signed-in member of staff's (the residents' details are on them)."""
-    permissions.require(None, permissions.REQUEST_PRINT)
+    permissions.require(actor, permissions.REQUEST_PRINT)
     if not request_ids:
         return []
     with reading():
@@ -347,7 +347,7 @@ def work_orders(request_ids: Sequence[int]) -> list[WorkOrderData]:
 
 
 def record_printed(
-    request_ids: Sequence[int], document: str, *, actor: StaffUser | None = None, note: str = ""
+    request_ids: Sequence[int], document: str, *, actor: StaffUser | None, note: str = ""
 ) -> None:
     """Say in each request's history that `document` was printed (one short write)."""
     permissions.require(actor, permissions.REQUEST_PRINT)
@@ -461,12 +461,18 @@ def todays_work_order_ids(
 
 
 def run_sheet(
-    department_code: str | None, day: dt.date, *, assignee: str | None = None
+    department_code: str | None,
+    day: dt.date,
+    *,
+    assignee: str | None = None,
+    actor: StaffUser | None,
 ) -> RunSheetData:
     """The packet for `day` of a department, of an assignee (user name), or of both."""
     department = department_by_code(department_code) if department_code else None
     person = staff_by_username(assignee) if assignee else None
-    orders = work_orders(todays_work_order_ids(department_code, day, assignee=assignee))
+    orders = work_orders(
+        todays_work_order_ids(department_code, day, assignee=assignee), actor=actor
+    )
     return RunSheetData(
         department.name if department else "",
         department.code if department else "",
@@ -480,8 +486,8 @@ def run_sheet(
 # -- the resident's receipt and letters ----------------------------------------------------------
 
 
-def receipt(reference: str | int) -> ReceiptData:
-    permissions.require(None, permissions.REQUEST_PRINT)
+def receipt(reference: str | int, *, actor: StaffUser | None) -> ReceiptData:
+    permissions.require(actor, permissions.REQUEST_PRINT)
     with reading():
         request = find_request(reference)
         kind = request.service_type
@@ -516,7 +522,7 @@ def letter_templates() -> dict[str, dict[str, str]]:
     return templates
 
 
-def save_letter_template(name: str, subject: str, body: str) -> None:
+def save_letter_template(name: str, subject: str, body: str, *, actor: StaffUser | None) -> None:
     """Add or change one of the town's letter templates."""
     name = name.strip()
     if not name or not re.fullmatch(r"[\w-]{1,40}", name):
@@ -527,7 +533,7 @@ def save_letter_template(name: str, subject: str, body: str) -> None:
         stored = get_setting("print.letter_templates")
     templates = dict(stored) if isinstance(stored, dict) else {}
     templates[name] = {"subject": subject.strip(), "body": body}
-    set_settings({"print.letter_templates": templates})
+    set_settings({"print.letter_templates": templates}, actor=actor)
 
 
 def merge_template(template: str, values: dict[str, str]) -> str:
@@ -583,9 +589,9 @@ def letter_fields(reference: str | int, texts: Sequence[str]) -> list[str]:
     return [re.sub(r"\n{3,}", "\n\n", merge_template(text, values)) for text in texts]
 
 
-def letter(reference: str | int, template_name: str) -> LetterData:
+def letter(reference: str | int, template_name: str, *, actor: StaffUser | None) -> LetterData:
     """A letter to the request's resident, merged from the named template."""
-    permissions.require(None, permissions.REQUEST_PRINT)
+    permissions.require(actor, permissions.REQUEST_PRINT)
     templates = letter_templates()
     template = templates.get(template_name)
     if template is None:

@@ -14,6 +14,7 @@ from desktop.i18n import _
 from desktop.models.documents import gather as documents
 from desktop.models.errors import InputError
 from desktop.models.staff import permissions
+from desktop.models.storage.schema import StaffUser
 
 MAX_SUBJECT = 300
 MAX_BODY = 20_000
@@ -72,10 +73,10 @@ def _unknown_sentence(name: str) -> str:
     return _("“{{{name}}}” is not a placeholder a letter can fill.").format(name=name)
 
 
-def save_template(name: str, subject: str, body: str) -> None:
-    """Add or change one of the town's letter templates, as whoever is signed in (documents
-    saves it); InputError lists every problem."""
-    permissions.require(None, permissions.SETTINGS_EDIT)
+def save_template(name: str, subject: str, body: str, *, actor: StaffUser | None) -> None:
+    """Add or change one of the town's letter templates, as `actor` (documents saves it);
+    InputError lists every problem."""
+    permissions.require(actor, permissions.SETTINGS_EDIT)
     problems = []
     subject = " ".join(subject.split())
     body = body.replace("\r\n", "\n").replace("\r", "\n")
@@ -90,4 +91,4 @@ def save_template(name: str, subject: str, body: str) -> None:
     problems.extend(_unknown_sentence(n) for n in unknown_placeholders(subject + "\n" + body))
     if problems:
         raise InputError(" ".join(problems))
-    documents.save_letter_template(name, subject, body)
+    documents.save_letter_template(name, subject, body, actor=actor)

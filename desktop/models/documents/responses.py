@@ -121,7 +121,7 @@ def save_response(
     text: str,
     types: list[str] | tuple[str, ...] = (),
     *,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> Response:
     """Add or change a saved response; InputError says every problem."""
     permissions.require(actor, permissions.SETTINGS_EDIT)
@@ -157,7 +157,7 @@ def save_response(
     return Response(name, kind, text, tuple(sorted(set(codes))))
 
 
-def delete_response(name: str, *, actor: StaffUser | None = None) -> None:
+def delete_response(name: str, *, actor: StaffUser | None) -> None:
     permissions.require(actor, permissions.SETTINGS_EDIT)
     names = {r.name for r in saved_responses()}
     if name not in names:

@@ -132,7 +132,7 @@ def save_article(
     article_id: int | None = None,
     *,
     expected_version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     note: str = "",
     source_request: int | None = None,
 ) -> FaqArticle:
@@ -141,7 +141,6 @@ def save_article(
     With `expected_version`, saving over someone else's newer change is a ConflictError.
     """
 
-    actor = actor or permissions.current_user()  # the history names who changed it
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)
     values = _checked(draft)
 
@@ -227,7 +226,7 @@ _REVISION_FIELDS = {
 }
 
 
-def set_archived(article_id: int, archived: bool, actor: StaffUser | None = None) -> FaqArticle:
+def set_archived(article_id: int, archived: bool, actor: StaffUser | None) -> FaqArticle:
     """Archive an article (it leaves search, keeps its history) or bring it back."""
     article = get_article(article_id)
     draft = ArticleDraft.of(article)
@@ -313,7 +312,7 @@ def render(text: str, values: dict[str, str] | None = None, *, blank: str | None
 # -- synonyms ---------------------------------------------------------------------------------
 
 
-def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
+def save_synonyms(term: str, synonyms: list[str], *, actor: StaffUser | None) -> SearchSynonym:
     """Say that `term` means the same as each of `synonyms` (replacing what it said before)."""
     word = clean_text(term, 100).lower()
     if not word:
@@ -321,7 +320,7 @@ def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
     others = [clean_text(s, 100).lower() for s in synonyms]
     joined = ", ".join(s for s in dict.fromkeys(others) if s and s != word)
 
-    permissions.require(None, permissions.KNOWLEDGE_EDIT)
+    permissions.require(actor, permissions.KNOWLEDGE_EDIT)
 
     def save() -> SearchSynonym:
         row = SearchSynonym.get_or_none(SearchSynonym.term == word)
@@ -333,6 +332,7 @@ def save_synonyms(term: str, synonyms: list[str]) -> SearchSynonym:
             "update",
             None if row is None else {"synonyms": row.synonyms},
             {"synonyms": joined},
+            actor,
         )
         if row is None:
             return SearchSynonym.create(term=word, synonyms=joined)
@@ -357,14 +357,17 @@ def synonyms_seen() -> tuple[tuple[str, int], ...]:
 
 
 def replace_synonyms(
-    rows: list[tuple[str, list[str]]], seen: tuple[tuple[str, int], ...] | None = None
+    rows: list[tuple[str, list[str]]],
+    seen: tuple[tuple[str, int], ...] | None = None,
+    *,
+    actor: StaffUser | None,
 ) -> None:
     """The whole synonym table as an editor shows it, saved in one write: all of it or none.
 
     With `seen` (synonyms_seen() when the editor was filled), a change someone else saved in
     between is a ConflictError, not silently overwritten."""
 
-    permissions.require(None, permissions.KNOWLEDGE_EDIT)
+    permissions.require(actor, permissions.KNOWLEDGE_EDIT)
     kept = {clean_text(term, 100).lower() for term, _others in rows} - {""}
 
     def save() -> None:
@@ -377,19 +380,19 @@ def replace_synonyms(
             )
         for term, others in rows:
             if clean_text(term, 100):
-                save_synonyms(term, others)
+                save_synonyms(term, others, actor=actor)
         for term, _version in synonyms_seen():
             if term not in kept:
-                delete_synonyms(term)
+                delete_synonyms(term, actor=actor)
 
     write(save)
 
 
-def delete_synonyms(term: str) -> None:
-    permissions.require(None, permissions.KNOWLEDGE_EDIT)
+def delete_synonyms(term: str, *, actor: StaffUser | None) -> None:
+    permissions.require(actor, permissions.KNOWLEDGE_EDIT)
 
     def save() -> None:
-        audit.record("search_synonym", term.lower(), "delete", {"term": term.lower()}, None)
+        audit.record("search_synonym", term.lower(), "delete", {"term": term.lower()}, None, actor)
         SearchSynonym.delete().where(SearchSynonym.term == term.lower()).execute()
 
     write(save)
@@ -413,14 +416,13 @@ def call_script_version(service_type_id: int) -> int:
 def save_call_script(
     service_type_id: int,
     steps: list[dict[str, Any]],
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     *,
     expected_version: int | None = None,
 ) -> CallScript:
     """Replace a type's call script (supervisors edit these). With `expected_version` (what
     the editor showed), saving over someone else's newer script is a ConflictError."""
 
-    actor = actor or permissions.current_user()
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)
     cleaned = []
     for step in steps:

@@ -354,12 +354,11 @@ def _clean_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return cleaned
 
 
-def import_articles(path: Path, actor: StaffUser | None = None) -> ImportResult:
+def import_articles(path: Path, actor: StaffUser | None) -> ImportResult:
     """Add the articles in a JSON or CSV file; an article with the same title is updated (a new
     version in its history) when the file changes it. JSON files also bring synonyms and call
     scripts. All or nothing: a bad article and nothing is imported."""
 
-    actor = actor or permissions.current_user()
     permissions.require(actor, permissions.KNOWLEDGE_EDIT)
     found = read_file(path)
     drafts = [draft_of_row(row, n) for n, row in enumerate(found.articles, 1)]
@@ -435,7 +434,7 @@ def import_articles(path: Path, actor: StaffUser | None = None) -> ImportResult:
             wanted = [clean_text(str(w), 100).lower() for w in words]
             wanted = [w for w in dict.fromkeys(wanted) if w and w != term]
             if current.get(term) != wanted:
-                knowledge.save_synonyms(term, wanted)
+                knowledge.save_synonyms(term, wanted, actor=actor)
                 result.synonyms += 1
 
     write(save)

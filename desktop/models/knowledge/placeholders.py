@@ -165,7 +165,7 @@ def placeholders() -> list[Placeholder]:
 
 
 def set_value(
-    name: str, value: str, actor: StaffUser | None = None, *, expected: str | None = None
+    name: str, value: str, actor: StaffUser | None, *, expected: str | None = None
 ) -> Placeholder:
     """Fill in (or, with "", empty) a placeholder. With `expected` (the value the editor showed),
     a value someone else saved meanwhile is a ConflictError, not overwritten."""

@@ -625,7 +625,7 @@ def dashboard(
     period: Period,
     *,
     now: dt.datetime | None = None,
-    actor: Any = None,
+    actor: StaffUser | None,
     compare: str = "",
 ) -> Dashboard:
     """Every number of the dashboard for `period`, each against the period it is compared

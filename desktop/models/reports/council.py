@@ -76,7 +76,7 @@ class MonthlyReport:
     overdue_by_department: dict[str, list[OverdueLine]]
 
 
-def monthly_report(month: str, *, actor: StaffUser | None = None) -> MonthlyReport:
+def monthly_report(month: str, *, actor: StaffUser | None) -> MonthlyReport:
     """Everything the council report shows for the month "YYYY-MM"."""
 
     permissions.require(actor, permissions.REPORTS_VIEW)

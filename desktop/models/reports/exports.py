@@ -407,7 +407,7 @@ def export_rows(
     keys: Sequence[str] | None = None,
     *,
     public: bool = False,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> tuple[list[str], Iterator[list[Any]]]:
     """The header and the rows of an export (rows are read a batch at a time)."""
     permissions.require(actor, permissions.REPORTS_VIEW)
@@ -457,7 +457,7 @@ def write_export(
     *,
     file_format: str = "csv",
     public: bool = False,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> int:
     """Write the export to `path` (a temporary file renamed into place: a failed export leaves
     no half file). Returns the number of requests written."""

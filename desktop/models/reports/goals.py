@@ -96,7 +96,7 @@ def set_goal(
     within_amount: int,
     within_unit: str = "business_days",
     *,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> Goal:
     """Set (or change) the goal of a request type: `percent` of its requests resolved within
     the time; a percentage from 1 to 100 (95, or "95%")."""
@@ -154,7 +154,7 @@ def set_goal(
     return next(g for g in goals() if g.id == saved.id)
 
 
-def remove_goal(type_code: str, *, actor: StaffUser | None = None) -> None:
+def remove_goal(type_code: str, *, actor: StaffUser | None) -> None:
     """Stop tracking a type's goal."""
     permissions.require(actor, permissions.GOALS_EDIT)
 

@@ -213,7 +213,7 @@ def add_attachment_file(
     path: str | Path,
     *,
     description: str = "",
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     limit: int = MAX_ATTACHMENT_BYTES,
 ) -> AttachmentInfo:
     """Attach the file at `path` to a request."""
@@ -229,7 +229,7 @@ def add_attachment(
     data: bytes,
     *,
     description: str = "",
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     limit: int = MAX_ATTACHMENT_BYTES,
 ) -> AttachmentInfo:
     """Attach `data` to a request under `filename` (cleaned). Nothing is saved on error."""
@@ -377,7 +377,7 @@ def save_attachment(attachment_id: int, target: str | Path, *, overwrite: bool =
     return path
 
 
-def delete_attachment(attachment_id: int, *, actor: StaffUser | None = None) -> None:
+def delete_attachment(attachment_id: int, *, actor: StaffUser | None) -> None:
     """Remove an attachment; the request's history keeps a line saying who removed what."""
 
     permissions.require(actor, permissions.ATTACHMENT_EDIT)

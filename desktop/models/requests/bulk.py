@@ -51,7 +51,7 @@ def apply(
     request_ids: Sequence[int],
     value: str | StaffUser | None,
     *,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> list[BulkResult]:
     """Make `action` to each request: "assign" (value: a staff member, or None to unassign),
     "status" (value: a status code), "note" or "update" (value: the text; an update is public),

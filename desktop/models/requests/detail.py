@@ -153,16 +153,16 @@ def answer_text(attribute: ServiceAttribute | None, value: Any) -> str:
 
 
 def load_request_detail(
-    reference: str | int, history_limit: int | None = HISTORY_LIMIT
+    reference: str | int, history_limit: int | None = HISTORY_LIMIT, *, actor: StaffUser | None
 ) -> RequestDetail:
     """A request by id or tracking number, with everything the detail pane shows (the newest
-    `history_limit` history lines, newest first; None: all of them)."""
+    `history_limit` history lines, newest first; None: all of them), as `actor` may see it."""
     with reading():
         request = find_request(reference)
         kind = request.service_type
 
         # a confidential reporter is shown only to the roles that need them (permissions.py)
-        hidden = request.confidential and not may_see_confidential()
+        hidden = request.confidential and not may_see_confidential(actor)
         contact_id = None if hidden else request.contact_id
         contact = request.contact if contact_id else None
         detail = RequestDetail(
@@ -216,7 +216,7 @@ def load_request_detail(
             .order_by(RequestFollower.at)
         ):
             who = follower.contact
-            if hidden or (follower.confidential and not may_see_confidential()):
+            if hidden or (follower.confidential and not may_see_confidential(actor)):
                 name = CONFIDENTIAL
             else:
                 name = who.display_name if who is not None else _("anonymous")
@@ -290,8 +290,9 @@ def _method(contact_id: int | None, kind: str) -> str:
     return str(method.value) if method else ""
 
 
-def contact_history(contact_id: int, limit: int = 30) -> ContactHistory:
-    """A resident's details with their requests (open first) and questions, newest first."""
+def contact_history(contact_id: int, limit: int = 30, *, actor: StaffUser | None) -> ContactHistory:
+    """A resident's details with their requests (open first) and questions, newest first (the
+    confidential ones only if `actor` may see them)."""
     with reading():
         contact = get_contact(contact_id)
         methods = list(
@@ -302,7 +303,7 @@ def contact_history(contact_id: int, limit: int = 30) -> ContactHistory:
 
         theirs = ServiceRequest.select().where(ServiceRequest.contact == contact_id)
         hidden = 0
-        if not may_see_confidential():
+        if not may_see_confidential(actor):
             # that this resident reported a neighbour is itself the confidential part
             hidden = theirs.where(ServiceRequest.confidential == True).count()  # noqa: E712
             theirs = theirs.where(ServiceRequest.confidential == False)  # noqa: E712

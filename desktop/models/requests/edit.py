@@ -161,7 +161,7 @@ def edit_request(
     edit: RequestEdit,
     *,
     version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> ServiceRequest:
     """Correct the details of a saved request; InputError (nothing saved) when one is wrong."""
     permissions.require(actor, permissions.REQUEST_CREATE)

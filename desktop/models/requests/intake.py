@@ -231,7 +231,7 @@ def check_draft(draft: RequestDraft) -> tuple[ServiceType, dict[str, Any]]:
     return service_type, answers
 
 
-def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> ServiceRequest:
+def create_request(draft: RequestDraft, actor: StaffUser | None) -> ServiceRequest:
     """Check and save a new request, routed and with its due dates. Nothing is saved on error."""
     permissions.require(actor, permissions.REQUEST_CREATE)
     service_type, answers = check_draft(draft)
@@ -246,7 +246,7 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
 
     def save() -> ServiceRequest:
         now = clock.now()
-        contact = _caller_contact(draft)
+        contact = _caller_contact(draft, actor)
         respond = (
             calendar.add_target(now, service_type.respond_amount, service_type.respond_unit)
             if service_type.respond_amount
@@ -313,16 +313,16 @@ def create_request(draft: RequestDraft, actor: StaffUser | None = None) -> Servi
     return write(save)
 
 
-def _caller_contact(draft: RequestDraft) -> Contact | None:
+def _caller_contact(draft: RequestDraft, actor: StaffUser | None) -> Contact | None:
     if draft.contact_id is not None:
         contact = Contact.get_or_none(Contact.id == draft.contact_id)
         if contact is None:
             raise NotFound(_("That resident is no longer on file."))
-        add_methods(contact, draft.caller)
+        add_methods(contact, draft.caller, actor=actor)
         return contact
     if draft.caller.is_empty():
         return None
-    return create_contact(draft.caller)
+    return create_contact(draft.caller, actor=actor)
 
 
 def find_duplicates(
@@ -393,9 +393,7 @@ def _metres(lat1: float, long1: float, lat2: float, long2: float) -> float:
     return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
-def add_follower(
-    request_id: int, draft: RequestDraft, actor: StaffUser | None = None
-) -> RequestFollower:
+def add_follower(request_id: int, draft: RequestDraft, actor: StaffUser | None) -> RequestFollower:
     """Add this caller to an existing request instead of opening new work."""
     permissions.require(actor, permissions.REQUEST_CREATE)
     problems = check_caller(draft.caller)
@@ -412,7 +410,7 @@ def add_follower(
                     "Request {number} was closed meanwhile: save this caller's as a new request."
                 ).format(number=request.tracking_number)
             )
-        contact = _caller_contact(draft)
+        contact = _caller_contact(draft, actor)
         confidential = draft.confidential and contact is not None
         now = clock.now()
         follower = RequestFollower.create(
@@ -453,7 +451,7 @@ def log_question(
     channel: str = "phone",
     *,
     contact_id: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     notes: str = "",
     article_id: int | None = None,
 ) -> InfoContact:

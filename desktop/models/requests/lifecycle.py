@@ -102,7 +102,7 @@ def set_status(
     status: str,
     *,
     version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     note: str = "",
 ) -> ServiceRequest:
     """Move an open request along: acknowledged, assigned, scheduled, in progress."""
@@ -131,7 +131,7 @@ def resolve(
     resolution: str,
     *,
     version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     note: str = "",
     duplicate_of: str | int | None = None,
     done_at: dt.datetime | None = None,
@@ -192,7 +192,7 @@ def resolve(
 
 
 def close(
-    request_id: int, *, version: int | None = None, actor: StaffUser | None = None, note: str = ""
+    request_id: int, *, version: int | None = None, actor: StaffUser | None, note: str = ""
 ) -> ServiceRequest:
     permissions.require(actor, permissions.REQUEST_CLOSEOUT)
     request = find_request(request_id)
@@ -211,7 +211,7 @@ def close(
 
 
 def reopen(
-    request_id: int, reason: str, *, version: int | None = None, actor: StaffUser | None = None
+    request_id: int, reason: str, *, version: int | None = None, actor: StaffUser | None
 ) -> ServiceRequest:
     """Back to work: the resolution is cleared, the clock starts again from now."""
     permissions.require(actor, permissions.REQUEST_REOPEN)
@@ -252,7 +252,7 @@ def add_note(
     *,
     public: bool = False,
     version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> ServiceRequest:
     """An internal note, or a public update the resident may be told (Open311 status_notes)."""
     permissions.require(actor, permissions.REQUEST_NOTE)
@@ -270,7 +270,7 @@ def assign(
     assignee: StaffUser | None,
     *,
     version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> ServiceRequest:
     permissions.require(actor, permissions.REQUEST_ASSIGN)
     request = find_request(request_id)
@@ -289,7 +289,7 @@ def assign(
 
 
 def set_priority(
-    request_id: int, priority: str, *, version: int | None = None, actor: StaffUser | None = None
+    request_id: int, priority: str, *, version: int | None = None, actor: StaffUser | None
 ) -> ServiceRequest:
     permissions.require(actor, permissions.REQUEST_STATUS)
     request = find_request(request_id)
@@ -300,7 +300,7 @@ def set_priority(
 
 
 def pause(
-    request_id: int, reason: str, *, version: int | None = None, actor: StaffUser | None = None
+    request_id: int, reason: str, *, version: int | None = None, actor: StaffUser | None
 ) -> ServiceRequest:
     """Stop the clock (waiting on the resident, on parts, on weather)."""
     permissions.require(actor, permissions.REQUEST_STATUS)
@@ -323,7 +323,7 @@ def pause(
 
 
 def resume(
-    request_id: int, *, version: int | None = None, actor: StaffUser | None = None
+    request_id: int, *, version: int | None = None, actor: StaffUser | None
 ) -> ServiceRequest:
     """Start the clock again; the due dates move by the business time it stood still."""
     permissions.require(actor, permissions.REQUEST_STATUS)

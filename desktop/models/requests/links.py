@@ -15,7 +15,7 @@ from desktop.models.storage.schema import RequestEvent, RequestLink, ServiceRequ
 
 
 def link_related(
-    reference: str | int, other_reference: str | int, actor: StaffUser | None = None
+    reference: str | int, other_reference: str | int, actor: StaffUser | None
 ) -> RequestLink:
     """Say that two requests are related; each one's history says so."""
     permissions.require(actor, permissions.REQUEST_NOTE)
@@ -50,7 +50,7 @@ def link_related(
 
 
 def unlink_related(
-    reference: str | int, other_reference: str | int, actor: StaffUser | None = None
+    reference: str | int, other_reference: str | int, actor: StaffUser | None
 ) -> None:
     """Take the link between two requests away again (each history says so)."""
     permissions.require(actor, permissions.REQUEST_NOTE)

@@ -397,8 +397,9 @@ class RequestList:
         with reading():
             return [row.id for row in query]
 
-    def page(self, offset: int, limit: int) -> list[RequestRow]:
-        """One page of rows: their ids first, then the rows with the names they show."""
+    def page(self, offset: int, limit: int, *, actor: StaffUser | None) -> list[RequestRow]:
+        """One page of rows: their ids first, then the rows with the names they show (a
+        confidential reporter masked unless `actor` may see them)."""
         ids = self.page_ids(offset, limit)
         if not ids:
             return []
@@ -416,7 +417,7 @@ class RequestList:
         status_index = COLUMN_KEYS.index("status")
         contact_index = COLUMN_KEYS.index("contact")
 
-        mask = not may_see_confidential()  # only the roles that need a confidential reporter
+        mask = not may_see_confidential(actor)  # only the roles that need a confidential reporter
         rows = []
         for request_id in ids:
             row = found.get(request_id)

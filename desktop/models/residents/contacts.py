@@ -15,7 +15,7 @@ from desktop.models.residents.contacts_text import (
     normalize_phone,
 )
 from desktop.models.staff import audit
-from desktop.models.storage.schema import Contact, ContactMethod
+from desktop.models.storage.schema import Contact, ContactMethod, StaffUser
 
 MAX_FIELD = 200
 #: a phone number without its area code
@@ -164,7 +164,7 @@ def _first_method(contact: Contact, kind: str) -> ContactMethod | None:
     return method
 
 
-def create_contact(caller: CallerDetails) -> Contact:
+def create_contact(caller: CallerDetails, *, actor: StaffUser | None) -> Contact:
     """Add a resident from the counter form. Call inside a write transaction."""
     problems = check_caller(caller)
     if problems:
@@ -181,12 +181,12 @@ def create_contact(caller: CallerDetails) -> Contact:
         updated_at=stamp,
     )
 
-    audit.record("contact", contact.id, "create", None, audit.snapshot(contact))
-    add_methods(contact, caller)
+    audit.record("contact", contact.id, "create", None, audit.snapshot(contact), actor)
+    add_methods(contact, caller, actor=actor)
     return contact
 
 
-def add_methods(contact: Contact, caller: CallerDetails) -> None:
+def add_methods(contact: Contact, caller: CallerDetails, *, actor: StaffUser | None) -> None:
     """Record a phone number or email the contact does not have yet."""
     existing = {(m.kind, m.normalized) for m in contact.methods}
     wanted = []
@@ -204,4 +204,4 @@ def add_methods(contact: Contact, caller: CallerDetails) -> None:
                 is_primary=not any(k == kind for k, _n in existing),
             )
 
-            audit.record("contact", contact.id, "add_method", None, audit.snapshot(method))
+            audit.record("contact", contact.id, "add_method", None, audit.snapshot(method), actor)

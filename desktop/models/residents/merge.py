@@ -96,7 +96,7 @@ def merge_contacts(
     *,
     keep_version: int | None = None,
     other_version: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> MergeResult:
     """Merge resident `other_id` into `keep_id` in one transaction; None versions mean "as it
     is now" (the command line). Nothing is changed on error."""

@@ -287,8 +287,10 @@ def generate_demo(
     seed: int = 311,
     end: dt.datetime | None = None,
     years: float = 2.0,
+    actor: StaffUser | None,
 ) -> dict[str, int]:
-    """Add `n` demo requests (and their contacts, history and questions) to the open database."""
+    """Add `n` demo requests (and their contacts, history and questions) to the open database;
+    demo staff, when the town has too few, are added by `actor`."""
     rng = random.Random(seed)
     town = load_json("demo", "town.json")
     end = end or clock.now()
@@ -300,7 +302,7 @@ def generate_demo(
         add_federal_holidays(range(start.year, end.year + 1))
     types = _types()
     calendar = load_calendar()
-    staff = _demo_staff(rng, town)
+    staff = _demo_staff(rng, town, actor)
     clerks = [uid for uid, role in staff if role in ("clerk", "supervisor")]
     crews = [uid for uid, role in staff if role == "crew_lead"] or clerks
     writer = _Writer(db)
@@ -351,7 +353,7 @@ def generate_demo(
         if resolution != "duplicate":
             duplicate_of = None  # not noticed yet: only a resolved duplicate points to the original
         contact_id = contact_pick() if rng.random() < 0.75 else None
-        actor = rng.choice(clerks)
+        clerk_id = rng.choice(clerks)
         writer.add(
             ServiceRequest,
             {
@@ -383,7 +385,7 @@ def generate_demo(
                 "resolved_at": _stamp(resolved_at),
                 "closed_at": _stamp(closed_at),
                 "duplicate_of": duplicate_of,
-                "created_by": actor,
+                "created_by": clerk_id,
                 "external_id": None,
                 "status_notes": "" if resolved_at is None else "Work completed.",
                 "version": 1,
@@ -393,16 +395,16 @@ def generate_demo(
         )
         made += 1
         history: list[tuple[str, dt.datetime, str | None, str, int]] = [
-            ("created", requested_at, None, "new", actor)
+            ("created", requested_at, None, "new", clerk_id)
         ]
         if ack_at:
-            history.append(("status", ack_at, "new", "acknowledged", actor))
+            history.append(("status", ack_at, "new", "acknowledged", clerk_id))
         if assignee and ack_at:
-            history.append(("assignment", ack_at, None, str(assignee), actor))
+            history.append(("assignment", ack_at, None, str(assignee), clerk_id))
         if resolved_at:
-            history.append(("status", resolved_at, "in_progress", "resolved", actor))
+            history.append(("status", resolved_at, "in_progress", "resolved", clerk_id))
         if closed_at:
-            history.append(("status", closed_at, "resolved", "closed", actor))
+            history.append(("status", closed_at, "resolved", "closed", clerk_id))
         for kind_name, at, old, new, who in history:
             writer.add(
                 RequestEvent,
@@ -547,7 +549,9 @@ def _zipf_picker(rng: random.Random, ids: list[int]) -> Callable[[], int]:
     return pick
 
 
-def _demo_staff(rng: random.Random, town: dict[str, Any]) -> list[tuple[int, str]]:
+def _demo_staff(
+    rng: random.Random, town: dict[str, Any], actor: StaffUser | None
+) -> list[tuple[int, str]]:
     existing = [(u.id, u.role) for u in StaffUser.select().where(StaffUser.active == True)]  # noqa: E712
     if len(existing) >= 3:
         return existing
@@ -562,7 +566,7 @@ def _demo_staff(rng: random.Random, town: dict[str, Any]) -> list[tuple[int, str
             while StaffUser.select().where(StaffUser.username == username).exists():
                 suffix += 1
                 username = f"{base}{suffix}"
-            user = create_staff(name, role, username)
+            user = create_staff(name, role, username, actor=actor)
             made.append((user.id, role))
     return made
 

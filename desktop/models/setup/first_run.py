@@ -38,9 +38,9 @@ def complete_first_run(
 
     def save() -> StaffUser:
         admin = first_administrator() or create_staff(
-            admin_full_name, "admin", admin_username or None
+            admin_full_name, "admin", admin_username or None, actor=None
         )
-        set_settings({"town.name": town, "setup.done": True})
+        set_settings({"town.name": town, "setup.done": True}, actor=None)
         if password is not None and not admin.password_hash:
             signin.first_password(admin.id, password)
         return admin

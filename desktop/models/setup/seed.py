@@ -22,7 +22,7 @@ def starter_catalog() -> Any:
 def seed_starter_content() -> None:
     """Fill a new, empty database. Runs inside the write transaction that created it."""
     data = starter_catalog()
-    import_catalog(data)
+    import_catalog(data, actor=None)  # a new town: nobody can sign in to it yet
     seed_starter_knowledge()
     calendar = data.get("calendar", {})
     BusinessHours.insert_many(

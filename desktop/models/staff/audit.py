@@ -27,7 +27,6 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import DatabaseError
 from desktop.models.staff import audit_witness, permissions
-from desktop.models.staff.permissions import current_user
 from desktop.models.storage import fast_sql
 from desktop.models.storage.schema import AuditRecord, BaseModel, SchemaInfo, StaffUser
 from desktop.models.storage.sessions import workstation_name
@@ -135,20 +134,20 @@ def record(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> AuditRecord:
-    """Append one audit record (call it inside the write transaction of the change)."""
+    """Append one audit record of what `actor` did (None: nobody signed in, the app itself); call
+    it inside the write transaction of the change."""
 
     db = AuditRecord._meta.database
     if not db.in_transaction():
         raise DatabaseError(_("An audit record must be written with its change."))
     _lock_chain(db)
-    who = actor if actor is not None else current_user()
     prev_hash, _last = _head()
     row = AuditRecord(
         at=clock.now(),
-        staff_id=who.id if who is not None else None,
-        username=who.username if who is not None else "",
+        staff_id=actor.id if actor is not None else None,
+        username=actor.username if actor is not None else "",
         workstation=workstation_name()[:200],
         table_name=table,
         record_id=str(record_id if record_id is not None else ""),
@@ -209,7 +208,7 @@ def record_raw(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> None:
     """Append one record through a plain sqlite3 connection, in its own transaction (a
     restore writes into a file that peewee does not hold). Does nothing to a file whose schema
@@ -307,7 +306,7 @@ def history(
     limit: int = 500,
     offset: int = 0,
     before_id: int | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> list[AuditRecord]:
     """Audit records, newest first, filtered by user, record and date (the viewer, the CLI);
     `before_id` continues a page: only records older than that one."""

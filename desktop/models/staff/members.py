@@ -25,7 +25,7 @@ def username_from_name(full_name: str) -> str:
 
 
 def create_staff(
-    full_name: str, role: str, username: str | None = None, *, actor: StaffUser | None = None
+    full_name: str, role: str, username: str | None = None, *, actor: StaffUser | None
 ) -> StaffUser:
     """Add a member of staff; the user name is made from the name unless given."""
     permissions.require(actor, permissions.STAFF_MANAGE)
@@ -65,7 +65,7 @@ def update_staff(
     role: str | None = None,
     active: bool | None = None,
     full_name: str | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
 ) -> StaffUser:
     """An administrator changes a member of staff's role, name, or deactivates them.
 
@@ -117,7 +117,7 @@ def update_staff(
     return write(save)
 
 
-def staff_list(*, actor: StaffUser | None = None) -> list[StaffUser]:
+def staff_list(*, actor: StaffUser | None) -> list[StaffUser]:
     """Every staff member, by user name (an administrator's list)."""
     permissions.require(actor, permissions.STAFF_MANAGE)
     with reading():

@@ -1,10 +1,11 @@
 """Who may do what: each role's actions, checked by the core before every change.
 
 A hidden button is a courtesy; this is the protection. Every core action that changes data calls
-`require(actor, ACTION)` first. The actor is the staff member passed in, else the one signed in on
-this workstation or command (`acting_as`). No actor at all is "the system": allowed only while
-nobody can sign in yet (no staff member has a password: a database from before sign-in, the
-tests of the core) or inside `as_system()` (first-run setup, the scheduled anonymisation).
+`require(actor, ACTION)` first. Who acts is always said: the `actor` argument every such core
+function takes (the window and the command line each keep who is signed in and pass it). None says
+"nobody is signed in": allowed only while nobody can sign in yet (no staff member has a password: a
+database from before sign-in, the tests of the core) or inside `as_system()` (first-run setup, the
+scheduled anonymisation, the demo town). The core never looks up a signed-in user of its own.
 """
 
 from __future__ import annotations
@@ -98,18 +99,6 @@ MATRIX: dict[str, frozenset[str]] = {
 ACTIONS: tuple[str, ...] = tuple(sorted(_ADMIN))
 
 _local = threading.local()
-_signed_in: StaffUser | None = None
-
-
-def current_user() -> StaffUser | None:
-    """Who is signed in on this workstation (the window) or this command (the CLI)."""
-    return _signed_in
-
-
-def acting_as(user: StaffUser | None) -> None:
-    """Set who is signed in; None signs out."""
-    global _signed_in
-    _signed_in = user
 
 
 @contextlib.contextmanager
@@ -157,7 +146,7 @@ def _fresh(actor: StaffUser) -> tuple[str, bool] | None:
 
 
 def can(actor: StaffUser | None, action: str) -> bool:
-    """Whether `actor` (else whoever is signed in, else the system) may do `action`."""
+    """Whether `actor` (None: nobody signed in, the system) may do `action`."""
     try:
         require(actor, action)
     except PermissionDenied:
@@ -169,19 +158,18 @@ def require(actor: StaffUser | None, action: str) -> None:
     """Raise PermissionDenied, in the clerk's words, unless `actor` may do `action`."""
     if action not in _ADMIN:
         raise KeyError(f"unknown action {action!r}")
-    who = actor if actor is not None else current_user()
     label = action_labels()[action]
-    if who is None:
+    if actor is None:
         if _in_system() or not sign_in_enabled():
             return
         raise PermissionDenied(
             _("Sign in first: only a signed-in member of staff may {action}.").format(action=label)
         )
-    fresh = _fresh(who)
+    fresh = _fresh(actor)
     if fresh is None or not fresh[1]:
         raise PermissionDenied(
             _("The account “{name}” is no longer active, so it may not {action}.").format(
-                name=who.username, action=label
+                name=actor.username, action=label
             )
         )
     role = fresh[0]
@@ -190,16 +178,16 @@ def require(actor: StaffUser | None, action: str) -> None:
             _(
                 "{name} is signed in as {role}, and a {role} may not {action}. "
                 "Ask a supervisor or an administrator."
-            ).format(name=who.full_name, role=ROLES.get(role, role).lower(), action=label)
+            ).format(name=actor.full_name, role=ROLES.get(role, role).lower(), action=label)
         )
 
 
-def may_see_confidential(viewer: StaffUser | None = None) -> bool:
-    """Whether the viewer (else whoever is signed in) may see a confidential reporter.
+def may_see_confidential(viewer: StaffUser | None) -> bool:
+    """Whether the viewer may see a confidential reporter.
 
-    Unlike changes, nobody signed in does not see them: lists, exports and print mask them."""
-    who = viewer if viewer is not None else current_user()
-    if who is None:
+    Unlike changes, nobody signed in (None) does not see them: lists, exports and print mask
+    them."""
+    if viewer is None:
         return False
-    fresh = _fresh(who)
+    fresh = _fresh(viewer)
     return fresh is not None and fresh[1] and role_allows(fresh[0], CONFIDENTIAL_VIEW)

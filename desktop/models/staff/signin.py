@@ -131,7 +131,7 @@ def set_password(user: StaffUser, new_password: str, old_password: str) -> None:
     _store_password(user.id, _check_password(new_password), user, "password_changed")
 
 
-def reset_password(user_id: int, new_password: str, *, actor: StaffUser | None = None) -> None:
+def reset_password(user_id: int, new_password: str, *, actor: StaffUser | None) -> None:
     """An administrator gives a staff member a new password (and unlocks the account)."""
     permissions.require(actor, permissions.STAFF_MANAGE)
     _store_password(user_id, _check_password(new_password), actor, "password_reset")
@@ -281,7 +281,7 @@ def forget(location: str) -> None:
         )
 
 
-def revoke_tokens(user_id: int, *, actor: StaffUser | None = None) -> int:
+def revoke_tokens(user_id: int, *, actor: StaffUser | None) -> int:
     """An administrator ends every remembered sign-in of a staff member."""
     permissions.require(actor, permissions.STAFF_MANAGE)
 

@@ -10,7 +10,7 @@ from desktop.models.errors import InputError
 from desktop.models.staff import audit, permissions
 from desktop.models.storage import config_cache
 from desktop.models.storage.db import write
-from desktop.models.storage.schema import BusinessHours, Holiday
+from desktop.models.storage.schema import BusinessHours, Holiday, StaffUser
 from desktop.models.town.business_calendar import BusinessCalendar
 from desktop.models.town.holidays import federal_holidays
 from desktop.models.town.settings import get_setting
@@ -41,7 +41,7 @@ def parse_clock(text: str) -> int:
     return hour * 60 + minute
 
 
-def set_office_hours(spans: Iterable[tuple[int, int, int]]) -> None:
+def set_office_hours(spans: Iterable[tuple[int, int, int]], *, actor: StaffUser | None) -> None:
     """Replace the weekly office hours with (weekday, opens, closes) spans."""
     rows = []
     for weekday, opens, closes in spans:
@@ -53,7 +53,7 @@ def set_office_hours(spans: Iterable[tuple[int, int, int]]) -> None:
     if not rows:
         raise InputError(_("The office must be open at least one day a week."))
 
-    permissions.require(None, permissions.SETTINGS_EDIT)
+    permissions.require(actor, permissions.SETTINGS_EDIT)
 
     def save() -> None:
         before = [
@@ -61,7 +61,9 @@ def set_office_hours(spans: Iterable[tuple[int, int, int]]) -> None:
             for h in BusinessHours.select().order_by(BusinessHours.weekday, BusinessHours.opens)
         ]
         after = [[r["weekday"], r["opens"], r["closes"]] for r in rows]
-        audit.record("setting", "office_hours", "update", {"hours": before}, {"hours": after})
+        audit.record(
+            "setting", "office_hours", "update", {"hours": before}, {"hours": after}, actor
+        )
         BusinessHours.delete().execute()
         BusinessHours.insert_many(rows).execute()
 
@@ -120,26 +122,26 @@ def keep_holidays_filled(today: dt.date) -> int:
     return add_federal_holidays(range(start, target + 1))
 
 
-def add_holiday(day: dt.date, name: str) -> None:
+def add_holiday(day: dt.date, name: str, *, actor: StaffUser | None) -> None:
     name = name.strip()
     if not name:
         raise InputError(_("Give the holiday a name."))
 
-    permissions.require(None, permissions.SETTINGS_EDIT)
+    permissions.require(actor, permissions.SETTINGS_EDIT)
 
     def save() -> None:
-        audit.record("holiday", day.isoformat(), "update", None, {"name": name[:200]})
+        audit.record("holiday", day.isoformat(), "update", None, {"name": name[:200]}, actor)
         Holiday.delete().where(Holiday.day == day).execute()
         Holiday.insert(day=day, name=name[:200], source="town").execute()
 
     write(save)
 
 
-def remove_holiday(day: dt.date) -> None:
-    permissions.require(None, permissions.SETTINGS_EDIT)
+def remove_holiday(day: dt.date, *, actor: StaffUser | None) -> None:
+    permissions.require(actor, permissions.SETTINGS_EDIT)
 
     def save() -> None:
-        audit.record("holiday", day.isoformat(), "delete", {"day": day.isoformat()}, None)
+        audit.record("holiday", day.isoformat(), "delete", {"day": day.isoformat()}, None, actor)
         Holiday.delete().where(Holiday.day == day).execute()
 
     write(save)

@@ -80,7 +80,7 @@ def setting_versions(keys: Iterable[str]) -> dict[str, int]:
 def set_settings(
     values: dict[str, Any],
     *,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     versions: dict[str, int] | None = None,
 ) -> None:
     """Save several settings in one transaction. With `versions` (from `setting_versions`, when
@@ -120,7 +120,7 @@ def set_settings(
     write(save)
 
 
-def set_logo(image: bytes | None, *, actor: StaffUser | None = None) -> None:
+def set_logo(image: bytes | None, *, actor: StaffUser | None) -> None:
     """The town's logo (PNG or JPEG bytes) for printed documents; None removes it."""
     permissions.require(actor, permissions.SETTINGS_EDIT)
     if image is not None:
@@ -241,7 +241,7 @@ def parse_setting(key: str, value: Any) -> Any:
 def update_settings(
     values: dict[str, Any],
     *,
-    actor: StaffUser | None = None,
+    actor: StaffUser | None,
     versions: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Check and save settings as a person typed them; InputError lists every problem and
