@@ -13,6 +13,14 @@ from pathlib import Path
 import pytest
 
 from desktop.app import main
+from desktop.models.errors import InputError
+from desktop.models.knowledge.articles import (
+    MAX_BODY,
+    MAX_KEYWORDS,
+    MAX_TITLE,
+    ArticleDraft,
+    save_article,
+)
 
 from .test_cli_requests import TREE_POTHOLE
 
@@ -123,3 +131,55 @@ def test_check_after_a_crash_mid_save_recovers_instead_of_calling_for_a_backup(
     assert main([*base, "check", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["ok"] and not shown["recovered_from_an_interrupted_save"]  # done already
+
+
+DEEP = "[" * 50_000 + "]" * 50_000
+
+BAD_KNOWLEDGE_FILES = [
+    ("deep.json", DEEP, "nested more than"),
+    ("deeper.json", '{"articles": ' + DEEP + "}", "nested more than"),
+    ("huge-cell.csv", "title,body\nHello," + "x" * 1_100_000 + "\n", "larger than"),
+    ("number.json", json.dumps({"articles": [{"title": 123, "body": None}]}), "not text"),
+    ("long.json", json.dumps({"articles": [{"title": "T" * 1_000_000, "body": "b"}]}), "at most"),
+    ("quote.csv", 'title,body\n"Unterminated,body one\nSecond,body two\n', "never closed"),
+    ("maybe.csv", "title,body,active\nA title,A body,maybe\n", "whether it is in use"),
+    ("extra.csv", "title,body,colour\nA title,A body,blue\n", "“colour”"),
+    ("extra-cells.csv", "title,body\nA title,A body,blue\n", "more than its 2 columns"),
+    ("extra.json", json.dumps([{"title": "A", "body": "B", "colour": "blue"}]), "“colour”"),
+    ("types.json", json.dumps([{"title": "A", "body": "B", "types": {"x": 1}}]), "list of words"),
+    ("good-then-bad.json", json.dumps([{"title": "Good", "body": "B"}, {"title": 7}]), "Article 2"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "said"), BAD_KNOWLEDGE_FILES)
+def test_a_bad_knowledge_base_file_is_refused_whole_in_a_sentence(
+    fc, tmp_path: Path, name: str, text: str, said: str
+):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    assert fc("faq", "export", str(before))[0] == 0
+    code, _out, err = fc("faq", "import", str(path))
+    assert code == 1 and said in err and "Nothing was imported" in err, err
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert fc("faq", "export", str(after))[0] == 0
+    assert after.read_bytes() == before.read_bytes()  # nothing of it was kept
+
+
+def test_a_deeply_nested_catalog_is_refused_in_a_sentence(fc, tmp_path: Path):
+    path = tmp_path / "catalog.json"
+    path.write_text('{"types": ' + '{"a":' * 50_000 + "1" + "}" * 50_000 + "}", encoding="utf-8")
+    code, _out, err = fc("catalog", "import", str(path))
+    assert code == 1 and "nested more than" in err and "Traceback" not in err
+
+
+def test_an_article_too_long_is_refused_not_cut(db):
+    for draft in (
+        ArticleDraft("T" * (MAX_TITLE + 1), "An answer"),
+        ArticleDraft("A title", "B" * (MAX_BODY + 1)),
+        ArticleDraft("A title", "An answer", keywords="k, " * MAX_KEYWORDS),
+    ):
+        with pytest.raises(InputError, match="too long"):
+            save_article(draft, None, actor=None)
+    saved = save_article(ArticleDraft("T" * MAX_TITLE, "An answer"), None, actor=None)
+    assert len(saved.title) == MAX_TITLE

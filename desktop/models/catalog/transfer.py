@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _, ngettext
+from desktop.models import outside
 from desktop.models.catalog.departments import (
     DepartmentFields,
     check_department,
@@ -161,14 +162,7 @@ def read_catalog_file(path: str | Path) -> Any:
         raise InputError(
             _("{path} could not be read: {reason}").format(path=source, reason=exc.strerror or exc)
         ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            _("{path} is not a catalog: line {line} is not valid JSON ({reason}).").format(
-                path=source, line=exc.lineno, reason=exc.msg
-            )
-        ) from None
+    return outside.load_json(text, _("a catalog"))
 
 
 # -- merging a document in --------------------------------------------------------------------

@@ -34,7 +34,7 @@ from desktop.models.storage.schema import (
     ServiceType,
     StaffUser,
 )
-from desktop.models.text_clean import clean_text
+from desktop.models.text_clean import clean_text, too_long
 from desktop.resources import load_json
 
 STARTER_KNOWLEDGE = ("knowledge", "starter_kb.json")
@@ -76,9 +76,18 @@ class ArticleDraft:
 
 
 def _checked(draft: ArticleDraft) -> dict[str, Any]:
-    title = clean_text(draft.title, MAX_TITLE)
+    title = clean_text(draft.title, len(draft.title))
     if not title:
         raise InputError(_("An article needs a title: the question as residents ask it."))
+    body = clean_text(draft.body, len(draft.body))
+    keywords = ", ".join(k for k in (clean_text(w, len(w)) for w in draft.keywords.split(",")) if k)
+    for what, text, limit in (
+        (_("The title"), title, MAX_TITLE),
+        (_("The answer"), body, MAX_BODY),
+        (_("The keywords"), keywords, MAX_KEYWORDS),
+    ):
+        if len(text) > limit:  # said, never cut short in silence
+            raise InputError(too_long(what, limit))
     if draft.audience not in AUDIENCES:
         raise InputError(
             _("“{audience}” is not an audience; use public or staff.").format(
@@ -101,12 +110,9 @@ def _checked(draft: ArticleDraft) -> dict[str, Any]:
             raise InputError(
                 _("There is no staff member “{name}”.").format(name=draft.owner.strip())
             )
-    keywords = ", ".join(k for k in (clean_text(w, 100) for w in draft.keywords.split(",")) if k)[
-        :MAX_KEYWORDS
-    ]
     return {
         "title": title,
-        "body": clean_text(draft.body, MAX_BODY),
+        "body": body,
         "keywords": keywords,
         "department": department,
         "audience": draft.audience,

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from desktop.i18n import _, ngettext
+from desktop.models import outside
 from desktop.models.errors import InputError
 from desktop.models.knowledge import articles as knowledge
 from desktop.models.knowledge.articles import ArticleDraft
@@ -195,11 +195,6 @@ def _shaped(data: Any) -> KnowledgeFile:
         )
     for code, steps in scripts.items():
         found.call_scripts[str(code)] = _objects(steps, f"call_scripts: {code}")
-    for number, row in enumerate(found.articles, 1):
-        if not str(row.get("title") or "").strip():
-            raise InputError(
-                _("Article {n} in that file has no title. Nothing was imported.").format(n=number)
-            )
     return found
 
 
@@ -220,30 +215,100 @@ def read_file(path: Path) -> KnowledgeFile:
     if not text.strip():
         raise InputError(_("That file is empty. Nothing was imported."))
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        if "title" not in (reader.fieldnames or []):
-            raise InputError(_("The CSV file needs a “title” column."))
-        rows = [{k: _from_cell(v) for k, v in row.items() if k} for row in reader]
+        cells = outside.read_csv(text, ARTICLE_FIELDS, ("title",))
+        rows = [{k: _from_cell(v) for k, v in row.items()} for row in cells]
         return _shaped({"articles": rows})
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    return _shaped(outside.load_json(text, _("a knowledge base")))
+
+
+#: what an article of an import file may say (what Export writes)
+ARTICLE_FIELDS = (
+    "title",
+    "body",
+    "keywords",
+    "department",
+    "types",
+    "audience",
+    "review_by",
+    "active",
+)
+#: how a file may say whether an article is in use
+_ACTIVE_WORDS = {
+    "": True, "yes": True, "true": True, "1": True, "active": True,
+    "no": False, "false": False, "0": False, "archived": False,
+}  # fmt: skip
+
+
+def _text(row: dict[str, Any], name: str, number: int, limit: int) -> str:
+    """A field that must be text (or left out), at most `limit` characters: refused, not cut."""
+    value = row.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
         raise InputError(
-            _("That file is not valid JSON (line {line}).").format(line=exc.lineno)
-        ) from None
-    return _shaped(data)
+            _("Article {n}: its “{name}” is {value}, not text. Nothing was imported.").format(
+                n=number, name=name, value=str(value)[:40]
+            )
+        )
+    if len(value.strip()) > limit:
+        raise InputError(
+            _(
+                "Article {n}: its “{name}” is {length:,} characters long; at most {limit:,}. "
+                "Nothing was imported."
+            ).format(n=number, name=name, length=len(value.strip()), limit=limit)
+        )
+    return value
+
+
+def _listed(row: dict[str, Any], name: str, number: int) -> list[str] | str:
+    """A field written as a list of words, or as text; anything else is refused."""
+    value = row.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(w, str) for w in value)
+    ):
+        return value
+    raise InputError(
+        _("Article {n}: its “{name}” is not a list of words. Nothing was imported.").format(
+            n=number, name=name
+        )
+    )
+
+
+def _keywords(row: dict[str, Any], number: int) -> str:
+    value = _listed(row, "keywords", number)
+    return value if isinstance(value, str) else ", ".join(value)
+
+
+def _type_codes(row: dict[str, Any], number: int) -> list[str]:
+    value = _listed(row, "types", number)
+    if isinstance(value, str):
+        value = value.replace(",", " ").replace(";", " ").split()
+    return [t.strip() for t in value if t.strip()]
 
 
 def draft_of_row(row: dict[str, Any], number: int) -> ArticleDraft:
-    keywords = row.get("keywords") or ""
-    if isinstance(keywords, list):
-        keywords = ", ".join(str(k) for k in keywords)
-    types = row.get("types") or []
-    if isinstance(types, str):
-        types = types.replace(",", " ").replace(";", " ").split()
-    if not isinstance(types, list):
-        types = [types]
-    review = str(row.get("review_by") or "").strip()
+    """The article a row of an import file says, checked field by field: a field the file may
+    not have, a number where text belongs, a value out of bounds is refused, never guessed at or
+    cut short."""
+    unknown = [name for name in row if name not in ARTICLE_FIELDS]
+    if unknown:
+        raise InputError(
+            _(
+                "Article {n} has a field “{name}” that Front Counter does not read (it reads "
+                "{known}). Nothing was imported."
+            ).format(n=number, name=str(unknown[0])[:60], known=", ".join(ARTICLE_FIELDS))
+        )
+    title = _text(row, "title", number, knowledge.MAX_TITLE)
+    if not title.strip():
+        raise InputError(
+            _("Article {n} in that file has no title. Nothing was imported.").format(n=number)
+        )
+    body = _text(row, "body", number, knowledge.MAX_BODY)
+    keywords = _keywords(row, number)
+    types = _type_codes(row, number)
+    review = _text(row, "review_by", number, 40).strip()
     try:
         review_by = dt.date.fromisoformat(review) if review else None
     except ValueError:
@@ -253,17 +318,33 @@ def draft_of_row(row: dict[str, Any], number: int) -> ArticleDraft:
             )
         ) from None
     active = row.get("active", True)
+    if active is None:
+        active = True
     if isinstance(active, str):
-        active = active.strip().lower() not in ("no", "false", "0", "archived")
+        if active.strip().lower() not in _ACTIVE_WORDS:
+            raise InputError(
+                _(
+                    "Article {n}: “{value}” does not say whether it is in use: write yes or no "
+                    "(or active or archived). Nothing was imported."
+                ).format(n=number, value=active[:40])
+            )
+        active = _ACTIVE_WORDS[active.strip().lower()]
+    if not isinstance(active, bool):
+        raise InputError(
+            _("Article {n}: its “active” is {value}, not yes or no.").format(
+                n=number, value=str(active)[:40]
+            )
+        )
+    audience = _text(row, "audience", number, 20).strip().lower() or "public"
     return ArticleDraft(
-        title=str(row.get("title") or ""),
-        body=str(row.get("body") or ""),
-        keywords=str(keywords),
-        department=str(row.get("department") or "").strip(),
-        types=[str(t).strip() for t in types if str(t).strip()],
-        audience=str(row.get("audience") or "public").strip().lower(),
+        title=title,
+        body=body,
+        keywords=keywords,
+        department=_text(row, "department", number, 100).strip(),
+        types=types,
+        audience=audience,
         review_by=review_by,
-        active=bool(active),
+        active=active,
     )
 
 
