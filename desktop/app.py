@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop.cli.options import OPTIONS, command_word, window_parser
+from desktop.i18n import _
 from desktop.logs import setup_logging
 from desktop.paths import app_paths
 
@@ -25,8 +26,30 @@ def _window_arguments(arguments: list[str]) -> argparse.Namespace | None:
     return window_parser().parse_args(arguments)
 
 
+def _unreadable(arguments: list[str]) -> int | None:
+    """The position of the first argument whose bytes were not text in the system's encoding
+    (Python keeps them as lone surrogates, which no file or database can store)."""
+    for position, argument in enumerate(arguments, 1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            return position
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    unreadable = _unreadable(arguments)
+    if unreadable is not None:
+        print(
+            _(
+                "frontcounter: argument {n} is not readable text (its bytes are not in this "
+                "computer's encoding, UTF-8): retype it, or check the terminal's or the "
+                "script's encoding. Nothing was done."
+            ).format(n=unreadable),
+            file=sys.stderr,
+        )
+        return 2
     args = _window_arguments(arguments)
     if args is None:
         # the command line's modules load only for a command (the window does not need them)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from desktop.paths import AppPaths
@@ -11,6 +12,17 @@ _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 MAX_BYTES = 2_000_000
 KEEP = 5
 _handlers: list[logging.Handler] = []
+
+
+class _LogFile(logging.FileHandler):
+    """The log file. When the disk is full (or the folder goes away) a line that cannot be
+    written is lost quietly: logging's own "--- Logging error ---" traceback on the terminal
+    would come before, and drown, the sentence that tells the clerk what happened."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handleError(record)
 
 
 def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
@@ -27,7 +39,7 @@ def setup_logging(paths: AppPaths, *, verbose: bool = False) -> None:
     try:
         paths.log_dir.mkdir(parents=True, exist_ok=True)
         rotate(paths.log_file)
-        handler: logging.Handler = logging.FileHandler(paths.log_file, encoding="utf-8")
+        handler: logging.Handler = _LogFile(paths.log_file, encoding="utf-8")
     except OSError:
         fallback = logging.StreamHandler()  # a read-only profile still gets its log lines
         _handlers.append(fallback)

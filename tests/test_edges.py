@@ -183,3 +183,64 @@ def test_an_article_too_long_is_refused_not_cut(db):
             save_article(draft, None, actor=None)
     saved = save_article(ArticleDraft("T" * MAX_TITLE, "An answer"), None, actor=None)
     assert len(saved.title) == MAX_TITLE
+
+
+def test_an_argument_whose_bytes_are_not_text_is_refused_in_a_sentence(fc, capsys):
+    """`request add` with bytes that are not UTF-8: Python keeps them as lone surrogates, which
+    reached SQLite as a UnicodeEncodeError traceback."""
+    not_text = b"bad \xff\xfe bytes".decode("utf-8", "surrogateescape")
+    code, _out, err = fc("request", "add", "pothole", not_text, "--address", "1 Main St")
+    assert code == 2 and "is not readable text" in err and "Traceback" not in err
+    code, out, _err = fc("request", "list")
+    assert "No requests" in out
+
+
+def test_half_characters_in_an_import_are_dropped_not_a_traceback(fc, tmp_path: Path):
+    path = tmp_path / "kb.json"
+    path.write_text('[{"title": "Leaf pickup \\udcff days", "body": "Fridays\\ud800."}]')
+    code, out, err = fc("faq", "import", str(path))
+    assert code == 0, err
+    code, out, _err = fc("faq", "search", "leaf pickup")
+    assert "Leaf pickup  days" in out or "Leaf pickup days" in out
+
+
+def test_a_full_disk_under_the_log_folder_prints_no_logging_traceback(tmp_path: Path, capsys):
+    import errno
+    import logging
+
+    from desktop import logs
+    from desktop.paths import app_paths
+
+    logs.setup_logging(app_paths(tmp_path / "base"))
+    handler = logs._handlers[0]  # the log file
+
+    class FullDisk:
+        def write(self, text: str) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    assert isinstance(handler, logging.FileHandler)
+    real = handler.stream
+    handler.stream = FullDisk()  # type: ignore[assignment]
+    try:
+        logging.getLogger("frontcounter.test").warning("a line the disk has no room for")
+    finally:
+        handler.stream = real
+    assert "Logging error" not in capsys.readouterr().err
+    logs.setup_logging(app_paths(tmp_path / "base2"))
+
+
+@pytest.mark.parametrize("command", [["backup"], ["vacuum"], ["sessions"], ["info"]])
+def test_a_database_some_other_program_made_is_named_so(tmp_path: Path, capsys, command):
+    other = tmp_path / "other.db"
+    raw = sqlite3.connect(other)
+    with raw:
+        raw.execute("CREATE TABLE inventory (item TEXT)")
+    raw.close()
+    before = other.read_bytes()
+    code = main(["--basedir", str(tmp_path / "base"), "--db", str(other), *command])
+    err = capsys.readouterr().err
+    assert code == 1 and "not a Front Counter database" in err and "Traceback" not in err
+    assert other.read_bytes() == before

@@ -16,7 +16,9 @@ MAX_DESCRIPTION = 20_000
 #: the longest one-line field (an address, a name, a short note) kept
 MAX_LINE = 500
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: control characters, and halves of a character that cannot be stored as UTF-8 (the lone
+#: surrogates Python makes of bytes that were not UTF-8, or a JSON file's "\udcff")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 

@@ -13,6 +13,7 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models import clock
+from desktop.models.errors import NotADatabase
 from desktop.models.setup import migrations
 from desktop.models.storage import sessions
 from desktop.models.storage.db import OpenedDatabase, open_store
@@ -40,7 +41,11 @@ def open_database(
 
     def prepare(opened: OpenedDatabase) -> None:
         if not migrate:
-            return
+            if not opened.damaged and migrations.schema_version(opened.db) is None:
+                raise NotADatabase(
+                    _("This file has no town in it: it is not a Front Counter database.")
+                )
+            return  # (schema_version refuses a database some other program made, too)
         if opened.damaged:
             _read_schema_of_damaged(opened)
             return
