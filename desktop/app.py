@@ -51,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     args = _window_arguments(arguments)
+    if args is None and command_word(arguments) is None and "--version" in arguments:
+        window_parser().parse_args(arguments)  # prints the version and exits: no command loads
     if args is None:
         # the command line's modules load only for a command (the window does not need them)
         from desktop.cli.parser import build_parser

@@ -272,3 +272,14 @@ def test_the_window_starts_without_the_command_line_the_pages_or_printing():
     assert not {m for m in loaded if m.split(".")[0] in HEAVY}
     assert not {m for m in loaded if m.endswith("_page") or m.endswith("_commands")}
     assert "desktop.ui.print_preview" not in loaded
+
+
+def test_the_version_loads_no_command():
+    loaded = _loaded_after(
+        "import contextlib, io\n"
+        "from desktop.app import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--version'])"
+    )
+    assert not {m for m in loaded if m.startswith("desktop.cli.") and m.endswith("_commands")}
+    assert "desktop.models.storage.schema" not in loaded
