@@ -174,3 +174,61 @@ def test_a_sound_large_file_checked_in_the_background_stays_writable(
     qtbot.addWidget(controller.window)
     assert "no damage found" in controller.window.statusBar().currentMessage()
     controller.shutdown()
+
+
+def test_the_days_backup_runs_in_the_background_and_closing_waits_for_it(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from desktop.ui.application import AppController
+
+    path = tmp_path / "town.db"
+    close_database(open_database(path))
+    monkeypatch.setattr(backups, "backup_due", lambda _folder, now=None: True)
+    monkeypatch.setattr(backups, "backup_on_close_due", lambda _folder, now=None: False)
+    root = tmp_path / "backups"
+    controller = AppController(Prefs(tmp_path / "prefs.ini"), interactive=False, backup_root=root)
+    assert controller.start(str(path))
+    assert controller.window is not None
+    qtbot.addWidget(controller.window)
+    controller.daily_backup()
+    controller.shutdown()
+    made = backups.list_backups(backups.folder_for(root, path))
+    assert len(made) == 1 and made[0].tag == ""  # the day's backup, written and checked
+
+
+def test_closing_interrupts_the_days_check_of_a_large_file(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+):
+    import sqlite3
+    import threading
+
+    from desktop.models.storage import db as dbmod
+    from desktop.ui import application
+    from desktop.ui.application import AppController
+
+    path = tmp_path / "big.db"
+    close_database(open_database(path))
+    monkeypatch.setattr(dbmod, "SYNC_CHECK_BYTES", 0)
+    started, stopped = threading.Event(), threading.Event()
+
+    class Reading:  # stands for the check's sqlite3 connection, reading a huge file
+        def interrupt(self) -> None:
+            stopped.set()
+
+    def slow_check(_path: Path, keep) -> list[str]:
+        keep(Reading())
+        started.set()
+        if not stopped.wait(20):
+            return []
+        raise sqlite3.OperationalError("interrupted")
+
+    monkeypatch.setattr(application, "quick_check_file", slow_check)
+    caplog.set_level("INFO", logger="frontcounter")
+    controller = AppController(Prefs(tmp_path / "prefs.ini"), interactive=False)
+    controller.take_backups = False
+    assert controller.start(str(path))
+    assert controller.window is not None
+    qtbot.addWidget(controller.window)
+    assert started.wait(10)
+    controller.shutdown()  # does not wait out the check: it is interrupted
+    assert stopped.is_set() and "interrupted by closing" in caplog.text

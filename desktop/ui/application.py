@@ -7,7 +7,6 @@ import logging
 import os
 import sqlite3
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,9 +84,8 @@ class AppController:
         #: who works at this workstation now (None: nobody signed in); the window passes it to
         #: the core as the actor of everything it does
         self.signed_in: StaffUser | None = None
-        self._backup_thread: threading.Thread | None = None
-        self._check_thread: threading.Thread | None = None
-        self._check_connection: sqlite3.Connection | None = None
+        self._daily_backup: BackgroundOp | None = None
+        self._check: BackgroundOp | None = None
         self.check_signals = _CheckSignals()
         self.check_signals.checked.connect(self._checked)
         #: --smoke-test: paint once and exit; no backups are taken (it is not a working session)
@@ -271,36 +269,46 @@ class AppController:
         )
 
     def _check_in_background(self) -> None:
-        """quick_check of a large file while the clerk works (docs/RELIABILITY.md rule 8); damage
-        found makes the file read-only at once, with the banner, keeping what is on screen."""
+        """The day's full check of a large file while the clerk works (docs/RELIABILITY.md rule
+        8): no progress window; damage found makes the file read-only at once, with the banner,
+        keeping what is on screen."""
 
         assert self.opened is not None and self.opened.path is not None
         path = self.opened.path
-        signals = self.check_signals
 
-        def keep(connection: sqlite3.Connection) -> None:
-            self._check_connection = connection
-
-        def run() -> None:  # no Qt widgets and no peewee here: its own sqlite3 connection
+        def work(progress: Progress) -> list[str] | None:
+            # no Qt widgets and no peewee here: its own sqlite3 connection, interrupted when
+            # the window closes (its read lock would hold up the last writes)
             try:
-                problems = quick_check_file(path, keep)
-            except (sqlite3.Error, OSError) as exc:  # locked or gone just now: not checked
+                return quick_check_file(path, lambda c: progress.on_cancel(c.interrupt))
+            except (sqlite3.Error, OSError) as exc:  # locked, gone or interrupted: not checked
                 log.warning("background check of %s did not run: %s", path, exc)
-                return
-            signals.checked.emit(str(path), problems)
+                return None
 
-        self._check_thread = threading.Thread(target=run, name="quick-check", daemon=True)
-        self._check_thread.start()
+        def done(problems: list[str] | None) -> None:
+            if problems is not None:
+                self.check_signals.checked.emit(str(path), problems)
+
+        self._check = BackgroundOp(
+            None, APP_NAME, "", work, on_success=done, quiet=True, on_error=self._background_failed
+        ).run()
+
+    def _background_failed(self, exc: BaseException) -> None:
+        """The day's check or backup ended in an error: the log says it (a bug: the crash
+        dialog); the clerk's work goes on."""
+        if isinstance(exc, KnownError):
+            log.error("background work failed: %s (%s)", exc, exc.detail)
+        else:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
 
     def _stop_check(self) -> None:
-        """Closing does not wait for a check still reading the file (its read lock would hold
-        up the last writes); the next start checks again."""
-        thread, connection = self._check_thread, self._check_connection
-        if thread is None or not thread.is_alive():
+        """Closing does not wait for a check still reading the file; the next start checks
+        again."""
+        check = self._check
+        if check is None or check.done:
             return
-        if connection is not None:
-            connection.interrupt()
-        thread.join()
+        check.cancel()
+        check.wait()
         log.info("background check interrupted by closing")
 
     def _checked(self, path: str, problems: list[str]) -> None:
@@ -329,28 +337,26 @@ class AppController:
         if folder is None or self.opened is None or self.opened.read_only or not self.take_backups:
             return
         if not backups.backup_due(folder) or (
-            self._backup_thread is not None and self._backup_thread.is_alive()
+            self._daily_backup is not None and not self._daily_backup.done
         ):
             return
         source = self.opened.path
         assert source is not None
 
-        def run() -> None:  # no Qt and no peewee here: its own sqlite3 connections
-            try:
-                # the app's own backup: nobody's doing (take_backup asks no permission)
-                backups.take_backup(source, folder, automatic=True, actor=None)
-            except KnownError as exc:
-                log.error("daily backup failed: %s (%s)", exc, exc.detail)
+        def work(_progress: Progress) -> None:  # its own sqlite3 connections
+            # the app's own backup: nobody's doing (take_backup asks no permission)
+            backups.take_backup(source, folder, automatic=True, actor=None)
 
-        self._backup_thread = threading.Thread(target=run, name="daily-backup", daemon=True)
-        self._backup_thread.start()
+        self._daily_backup = BackgroundOp(
+            None, APP_NAME, "", work, quiet=True, on_error=self._background_failed
+        ).run()
 
     def _before_close(self) -> None:
         """End this session and take the backup on close (a local file that is sound)."""
         self.backup_timer.stop()
         self._stop_check()
-        if self._backup_thread is not None:
-            self._backup_thread.join()
+        if self._daily_backup is not None:
+            self._daily_backup.wait()
         if self.opened is None:
             return
         sessions.end()

@@ -12,7 +12,8 @@ the result goes back, so a pool thread keeps no file open (nor a PostgreSQL sess
 database was closed or opened again meanwhile is reported as such, not shown.
 
 Used by exports, backups and restores (the backup taken on closing waits for its end: `wait`),
-the council report and printing (print_preview's PrintJob builds its PDF the same way).
+the council report, printing (print_preview's PrintJob builds its PDF the same way), and,
+`quiet` (no progress window), the day's full check of a large file and the day's backup.
 """
 
 from __future__ import annotations
@@ -44,9 +45,19 @@ class Progress:
 
     def __init__(self) -> None:
         self._stop = threading.Event()
+        self._on_cancel: list[Callable[[], None]] = []
 
     def cancel(self) -> None:
         self._stop.set()
+        for stop in list(self._on_cancel):
+            stop()
+
+    def on_cancel(self, stop: Callable[[], None]) -> None:
+        """For work that is one long call (SQLite reading a whole file): how to cut it short,
+        from the window's thread (`sqlite3.Connection.interrupt`, say)."""
+        self._on_cancel.append(stop)
+        if self.cancelled:
+            stop()
 
     @property
     def cancelled(self) -> bool:
@@ -117,8 +128,12 @@ class BackgroundOp(QObject):
         cancellable: bool = False,
         show_errors: bool = True,
         on_error: Callable[[BaseException], None] | None = None,
+        quiet: bool = False,
     ) -> None:
         super().__init__()
+        #: work the clerk does not wait for (the day's check, the day's backup): no progress
+        #: window, however long it takes
+        self.quiet = quiet
         self.parent_widget = parent
         self.title = title
         self.label = label
@@ -151,8 +166,12 @@ class BackgroundOp(QObject):
         self.finished.connect(loop.quit)
         loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
+    def cancel(self) -> None:
+        """Ask the work to stop (it stops at its next check, or at once through on_cancel)."""
+        self.progress.cancel()
+
     def _show_progress(self) -> None:
-        if self.done:
+        if self.done or self.quiet:
             return
         dialog = QProgressDialog(self.label, _("Cancel") if self.cancellable else "", 0, 0)
         dialog.setObjectName("backgroundProgress")
