@@ -174,9 +174,19 @@ class BackupsBox(QGroupBox):
         def work(_progress: Progress) -> None:
             backups.restore(backup, database, folder, actor=actor)
 
+        when = self.list.currentItem().text().split("   ")[0] if self.list.currentItem() else ""
+
         def done(_result: object) -> None:
             log.info("restored %s from %s", database, backup)
             self.load()
+            messages.info(
+                self,
+                _("Restore a backup"),
+                _(
+                    "The backup of {when} is restored. What the database held just before is "
+                    "kept too, in the list as taken before a restore."
+                ).format(when=when or backup.name),
+            )
             self.restored.emit(str(database))  # the window opens the file again: last
 
         self.restore_button.setEnabled(False)
