@@ -44,8 +44,13 @@ POSTGRES_GAPS: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, the core suite is every test that uses the `db` fixture, less the ones
-    about SQLite files themselves (marked sqlite_only)."""
+    """Long soaks run only when asked for (-m soak). On PostgreSQL, the core suite is every test
+    that uses the `db` fixture, less the ones about SQLite files themselves (sqlite_only)."""
+    if "soak" not in (config.option.markexpr or ""):
+        skip = pytest.mark.skip(reason="a long soak: run it with -m soak")
+        for item in items:
+            if item.get_closest_marker("soak"):
+                item.add_marker(skip)
     if not ON_PG:
         return
     for item in items:

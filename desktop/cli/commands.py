@@ -13,7 +13,7 @@ from desktop.cli.registry import Command
 from desktop.cli.sign_in import sign_in_for_command
 from desktop.i18n import _
 from desktop.models.admin import backups
-from desktop.models.errors import KnownError
+from desktop.models.errors import KnownError, known_db_errors
 from desktop.models.setup.opening import open_database
 from desktop.models.staff import audit_witness, permissions
 from desktop.models.storage import check_record, sessions
@@ -101,10 +101,13 @@ def run_command(args: argparse.Namespace, paths: AppPaths) -> int:
 
     declared = find(args.command)
     try:
-        if declared.own_opening is not None:
-            refused = _safety_sign_in(args, paths)
-            return refused or declared.own_opening(args, database_target(args, paths), paths)
-        _run_on_the_database(declared, args, paths)
+        # a failure of the disk or the server is a sentence wherever it strikes: in a save (the
+        # write path says it already), a read, or the closing of the file
+        with known_db_errors():
+            if declared.own_opening is not None:
+                refused = _safety_sign_in(args, paths)
+                return refused or declared.own_opening(args, database_target(args, paths), paths)
+            _run_on_the_database(declared, args, paths)
     except KnownError as exc:
         log.info("command %s failed: %s (%s)", args.command, exc, exc.detail)
         print(f"frontcounter: {exc}", file=sys.stderr)

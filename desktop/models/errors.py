@@ -206,6 +206,16 @@ def _original(exc: BaseException) -> BaseException:
     return exc
 
 
+def _earlier(exc: BaseException) -> Iterator[BaseException]:
+    """The exceptions raised while `exc` was being handled, nearest first."""
+    seen = {id(exc)}
+    current: BaseException | None = exc.__context__ or exc.__cause__
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__context__ or current.__cause__
+
+
 def _sqlite_code(exc: BaseException) -> int | None:
     code = getattr(exc, "sqlite_errorcode", None)
     if isinstance(code, int):
@@ -257,11 +267,22 @@ def _postgres_error(exc: BaseException) -> DatabaseError | None:
     return None
 
 
+#: what SQLite says when a transaction it already rolled back by itself (after an I/O error or a
+#: full disk) is rolled back again, to a savepoint or whole
+_ALREADY_ROLLED_BACK = ("no such savepoint", "cannot rollback - no transaction is active")
+
+
 def translate_db_error(exc: BaseException) -> DatabaseError | None:
     """The known error for a driver or peewee exception, or None when it is a bug."""
     if isinstance(exc, DatabaseError):
         return exc
     original = _original(exc)
+    if str(original).startswith(_ALREADY_ROLLED_BACK):
+        # the rollback's complaint hides the failure that made SQLite roll back: say that one
+        for earlier in _earlier(exc):
+            found = translate_db_error(earlier)
+            if found is not None:
+                return found
     pg = _postgres_error(original)
     if pg is not None:
         return pg

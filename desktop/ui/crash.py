@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from desktop import __version__
-from desktop.models.errors import KnownError
+from desktop.models.errors import KnownError, translate_db_error
 from desktop.ui.crash_dialog import CrashDialog
 from desktop.ui.messages import messages
 
@@ -44,8 +44,9 @@ class ExceptionHook:
     def __call__(
         self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
     ) -> None:
-        if isinstance(exc, KnownError):
-            messages.error(None, exc)
+        known = exc if isinstance(exc, KnownError) else translate_db_error(exc)
+        if known is not None:  # the disk, the network or the server: a sentence, not a bug
+            messages.error(None, known)
             return
         report = crash_report(exc_type, exc, tb)
         self.bugs.append(report)

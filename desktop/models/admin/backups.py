@@ -12,6 +12,7 @@ renamed or swapped while someone may have it open, and only while nobody else ha
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -121,12 +122,24 @@ def take_backup(
             )
         ) from exc
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a copy left half-made is skipped by every listing
+            partial.unlink(missing_ok=True)
     backup = Backup(final, now.replace(microsecond=0), final.stat().st_size, tag)
     log.info("backup of %s written to %s", database, final)
     if rotate_after:
         rotate(folder)
     return backup
+
+
+def _removed(path: Path) -> bool:
+    """An old backup removed by the rotation; one that cannot be (a locked file, a failing
+    disk) stays until the next rotation: never a reason to fail the backup just written."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("old backup %s not removed: %s", path, exc)
+        return False
+    return True
 
 
 def _free_name(folder: Path, stem: str, now: dt.datetime, tag: str) -> Path:
@@ -228,12 +241,12 @@ def rotate(folder: Path) -> list[Path]:
     for backup in ordinary:
         if backup.taken_at in keep and newest_per_moment[backup.taken_at] == backup.path:
             continue
-        backup.path.unlink(missing_ok=True)
-        removed.append(backup.path)
+        if _removed(backup.path):
+            removed.append(backup.path)
     # copies taken before a restore: the newest three are plenty
     for backup in [b for b in list_backups(folder) if b.tag][3:]:
-        backup.path.unlink(missing_ok=True)
-        removed.append(backup.path)
+        if _removed(backup.path):
+            removed.append(backup.path)
     if removed:
         log.info("rotation removed %d old backup(s) from %s", len(removed), folder)
     return removed
