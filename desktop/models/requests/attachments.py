@@ -106,7 +106,9 @@ def clean_filename(name: str, media_type: str = "") -> str:
     or direction-changing characters, no reserved device names, at most 255 characters."""
     base = PureWindowsPath(PurePosixPath(name.replace("\x00", "")).name).name
     base = unicodedata.normalize("NFC", base)
-    base = "".join(ch for ch in base if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
+    base = "".join(
+        ch for ch in base if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
+    )
     base = _UNSAFE_NAME.sub("_", base)
     base = " ".join(base.split()).strip(" .")
     if not base:
