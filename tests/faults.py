@@ -313,8 +313,11 @@ def run_trials(trials: int, seed: int, jobs: int) -> Tally:
             scratch = base / f"scratch-{index}"
             scratch.mkdir()
             rng = random.Random(seed * 1000 + index)
-            for number in range(index, trials, jobs):
+            share = trials // jobs + (1 if index < trials % jobs else 0)
+            number = index
+            while mine.trials < share:  # a trial with nothing to act on yet is not counted
                 trial(town, rng, number, mine, scratch)
+                number += jobs
             return mine
 
         with ThreadPoolExecutor(jobs) as pool:
