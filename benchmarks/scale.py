@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from benchmarks.common import ROOT, demo_database, median, p95, report, timed
-from benchmarks.request_list import OPEN, SEARCHES, _keystrokes, _show
+from benchmarks.request_list import OPEN, SEARCHES, _fetch, _keystrokes, _show
 
 SIZES = tuple(
     int(size)
@@ -107,7 +107,8 @@ def _whole_town(figures: Figures, size: int, path: Path) -> None:
         _note(figures, size, "full check, MB/s", megabytes / check, megabytes / cp, "MB/s",
               "reads the whole file: beside cp")  # fmt: skip
         started = time.perf_counter()
-        backups.take_backup(path, Path(folder) / "backups", actor=None)
+        # as the app's own daily backup (a town with sign-in asks no one for it)
+        backups.take_backup(path, Path(folder) / "backups", automatic=True, actor=None)
         backup = time.perf_counter() - started
         _note(figures, size, "backup (copy and check), MB/s", megabytes / backup,
               megabytes / cp, "MB/s", "reads the whole file: beside cp")  # fmt: skip
@@ -142,12 +143,14 @@ def _in_the_window(figures: Figures, size: int, path: Path) -> None:
               median(timed(lambda: raw.execute(raw_page, OPEN).fetchall(), 10)),
               target="<= 100 ms")  # fmt: skip
         keys = [k for text in SEARCHES for k in _keystrokes(text)]
+        for k in keys:  # the index's pages read once, as after the clerk's first searches
+            _show(RequestFilter(search=k))
         search = [
             t for k in keys for t in timed(functools.partial(_show, RequestFilter(search=k)), 1)
         ]
-        base = timed(lambda: raw.execute("SELECT count(*) FROM service_request "
-                                         "WHERE id > (SELECT max(id) - 200 FROM service_request)"
-                                         ).fetchall(), len(keys))  # fmt: skip
+        base = [t for k in keys for t in timed(functools.partial(
+            _fetch, raw, "SELECT rowid FROM request_text WHERE request_text MATCH ? "
+            "ORDER BY rowid DESC LIMIT 200", (f'"{k.split()[-1]}"*',)), 1)]  # fmt: skip
         _note(figures, size, "search keystroke p95", p95(search), p95(base),
               target="<= 100 ms p95")  # fmt: skip
         types = [r[0] for r in raw.execute("SELECT id FROM service_type LIMIT 15")]
@@ -222,7 +225,8 @@ def main() -> None:
         for size in SIZES:
             value, _base, unit = values.get(size, (float("nan"), 0.0, ""))
             scale = 1000 if unit == "ms" else 1
-            cells.append(f"{value * scale:11.1f} {unit:<2}")
+            digits = 2 if unit == "s" else 1
+            cells.append(f"{value * scale:11.{digits}f} {unit:<2}")
         print(f"{name:<34}" + "".join(f"{c:>14}" for c in cells) + f"   {_growth(values)}")
 
 
