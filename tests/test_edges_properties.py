@@ -125,3 +125,34 @@ def test_a_file_name_from_data_is_always_a_bare_name(name: str):
     assert cleaned not in (".", "..") and Path(cleaned).name == cleaned
     assert len(cleaned) <= 255
     cleaned.encode("utf-8")  # storable
+
+
+#: what a clerk can type or paste into a search box, FTS5's own syntax included
+TYPED = st.one_of(
+    NASTY,
+    st.lists(
+        st.sampled_from(['"', "*", "(", ")", "NEAR", "AND", "OR", "NOT", ":", "^", "-", "+",
+                         "pothole", "elm", "2026-", "%", "_", "'", ";", "--", "\\", " "]),
+        max_size=12,
+    ).map("".join),
+)  # fmt: skip
+
+
+@settings(suppress_health_check=FIXTURES)
+@given(TYPED)
+def test_any_search_box_text_finds_or_finds_nothing(db, typed: str):
+    """The Requests search, the address box, the FAQ search, triage and the residents' search
+    take anything typed or pasted: FTS5's syntax, quotes, wildcards and half characters find
+    something or nothing, never an error."""
+    from desktop.models.knowledge import search as kb_search
+    from desktop.models.knowledge import triage
+    from desktop.models.requests.listing import RequestFilter, RequestList
+    from desktop.models.residents.contacts import find_contacts
+
+    for filters in (RequestFilter(search=typed), RequestFilter(address=typed)):
+        listing = RequestList(filters)
+        assert listing.count() >= 0
+        listing.page(0, 20, actor=None)
+    kb_search.search_articles(typed, 10)
+    triage.triage(typed, 5)
+    find_contacts(typed)

@@ -42,3 +42,12 @@ def clean_block(text: str) -> str:
 
 def too_long(what: str, limit: int) -> str:
     return _("{what} is too long ({limit:,} characters at most).").format(what=what, limit=limit)
+
+
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def as_typed(text: str) -> str:
+    """What was typed or pasted into a search box, minus what no database can take (NUL and
+    the halves of a character): searched as is otherwise."""
+    return _UNSTORABLE.sub("", text)

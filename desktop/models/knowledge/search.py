@@ -22,6 +22,7 @@ from desktop.models.knowledge import placeholders as kb_placeholders
 from desktop.models.knowledge import text as kb_text
 from desktop.models.storage.db import execute
 from desktop.models.storage.schema import FaqArticle, SearchSynonym, ServiceType, rows_of
+from desktop.models.text_clean import as_typed
 
 #: bm25 weights of the indexed columns: a word in the title counts most, then keywords, then body
 WEIGHTS = {"title": 10.0, "keywords": 5.0, "body": 1.0}
@@ -255,6 +256,7 @@ def read_query(text: str) -> Query:
     row's word adds each synonym ("garbage" adds "trash"). Only words that articles or request
     types use are added: any other word would find nothing.
     """
+    text = as_typed(text)
     found = lexicon()
     names = kb_text.proper_names(text)
     said = kb_text.phrase_tokens(kb_text.strip_addresses(text))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import peewee
@@ -26,6 +26,7 @@ from desktop.models.storage.schema import (
     ServiceType,
     StaffUser,
 )
+from desktop.models.text_clean import as_typed
 from desktop.models.town.addresses import normalize_address
 from desktop.models.vocab import CONFIDENTIAL, OPEN_STATUSES, PRIORITIES, STATUSES
 
@@ -275,7 +276,10 @@ class RequestList:
     ) -> None:
         if sort_key not in COLUMN_KEYS:
             raise ValueError(f"unknown column {sort_key!r}")
-        self.filters = filters or RequestFilter()
+        filters = filters or RequestFilter()
+        self.filters = replace(
+            filters, search=as_typed(filters.search), address=as_typed(filters.address)
+        )
         self.sort_key = sort_key
         self.descending = descending
         self._search = parse_search(self.filters.search)

@@ -16,6 +16,7 @@ from desktop.models.residents.contacts_text import (
 )
 from desktop.models.staff import audit
 from desktop.models.storage.schema import Contact, ContactMethod, StaffUser
+from desktop.models.text_clean import as_typed
 
 MAX_FIELD = 200
 #: a phone number without its area code
@@ -74,7 +75,7 @@ def caller_problems(caller: CallerDetails) -> list[tuple[str, str]]:
 def find_contacts(text: str, limit: int = 20) -> list[Contact]:
     """Residents matching what the clerk typed: a phone number (all of it, its start, or the
     seven local digits without the area code), an email, or a name."""
-    text = " ".join(text.split())[: MAX_FIELD * 2]  # no name, phone or email is longer
+    text = " ".join(as_typed(text).split())[: MAX_FIELD * 2]  # no name, phone or email is longer
     if len(text) < 2:
         return []
     query = Contact.select().where(Contact.merged_into.is_null(), Contact.anonymized_at.is_null())
