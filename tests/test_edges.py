@@ -232,7 +232,7 @@ def test_a_full_disk_under_the_log_folder_prints_no_logging_traceback(tmp_path: 
     logs.setup_logging(app_paths(tmp_path / "base2"))
 
 
-@pytest.mark.parametrize("command", [["backup"], ["vacuum"], ["sessions"], ["info"]])
+@pytest.mark.parametrize("command", [["backup"], ["vacuum"], ["sessions"], ["info"], ["check"]])
 def test_a_database_some_other_program_made_is_named_so(tmp_path: Path, capsys, command):
     other = tmp_path / "other.db"
     raw = sqlite3.connect(other)
@@ -241,6 +241,7 @@ def test_a_database_some_other_program_made_is_named_so(tmp_path: Path, capsys, 
     raw.close()
     before = other.read_bytes()
     code = main(["--basedir", str(tmp_path / "base"), "--db", str(other), *command])
-    err = capsys.readouterr().err
-    assert code == 1 and "not a Front Counter database" in err and "Traceback" not in err
+    shown = capsys.readouterr()
+    said = shown.out + shown.err
+    assert code == 1 and "not a Front Counter database" in said and "Traceback" not in said
     assert other.read_bytes() == before

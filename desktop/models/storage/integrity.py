@@ -20,6 +20,7 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models.errors import translate_db_error
+from desktop.models.storage.schema import SchemaInfo
 
 #: how many problem lines a check reports at most (a badly damaged file has thousands)
 MAX_LINES = 20
@@ -161,9 +162,22 @@ def check_file(path: Path) -> CheckReport:
                 report.checks[name] = run(connection)
             except sqlite3.Error as exc:
                 report.checks[name] = [_describe(exc)]
+        if report.ok and not _holds_a_town(connection):
+            report.error = _(
+                "The file is a sound SQLite database, but not a Front Counter database: there is "
+                "no town in it."
+            )
     finally:
         connection.close()
     return report
+
+
+def _holds_a_town(connection: sqlite3.Connection) -> bool:
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+        (SchemaInfo._meta.table_name,),
+    ).fetchone()
+    return found is not None
 
 
 def check_postgres(db: peewee.Database, location: str) -> CheckReport:
