@@ -41,11 +41,16 @@ def open_database(
 
     def prepare(opened: OpenedDatabase) -> None:
         if not migrate:
-            if not opened.damaged and migrations.schema_version(opened.db) is None:
+            if (
+                opened.is_sqlite
+                and not opened.damaged
+                and migrations.schema_version(opened.db) is None
+            ):
                 raise NotADatabase(
                     _("This file has no town in it: it is not a Front Counter database.")
                 )
-            return  # (schema_version refuses a database some other program made, too)
+            return  # (schema_version refuses a database some other program made, too; an empty
+            # PostgreSQL database is where a town moving to a server begins)
         if opened.damaged:
             _read_schema_of_damaged(opened)
             return
