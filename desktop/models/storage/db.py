@@ -412,7 +412,8 @@ def _check_on_open(opened: OpenedDatabase) -> None:
         opened.check_pending = not problems and check_record.due(path)
     else:
         problems = _quick_check_now(opened.db)
-        check_record.note_check(path, problems)
+        if problems or check_record.due(path):  # noted once a day: not a write per command
+            check_record.note_check(path, problems)
     if problems:
         mark_damaged(opened, problems)
         return
