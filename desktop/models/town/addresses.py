@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 SUFFIXES = {
     "ALLEY": "ALY",
@@ -142,6 +143,7 @@ def zip_in(text: str) -> str:
     return match.group(1)
 
 
+@lru_cache(maxsize=65536)  # a town has a few thousand addresses, typed again and again
 def normalize_address(text: str) -> Address:
     """The canonical form of a street address line (a city or zip after a comma is dropped,
     a flat or suite number after a comma is kept)."""

@@ -99,14 +99,18 @@ class BusinessCalendar:
         moment = self.next_open(start)
         if days <= 0:
             return moment
-        day = moment.date()
+        return self._clamp_into(self._business_day_after(moment.date(), days), moment.time())
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - as intervals_on: a day's due date, asked again and again
+    def _business_day_after(self, day: dt.date, days: int) -> dt.date:
+        """The `days`-th business day after `day`."""
         counted = 0
         for _ in range(_SEARCH_LIMIT_DAYS):
             day += DAY
             if self.is_business_day(day):
                 counted += 1
                 if counted == days:
-                    return self._clamp_into(day, moment.time())
+                    return day
         raise NoOpenTime("the office calendar has no open hours")
 
     def _clamp_into(self, day: dt.date, time_of_day: dt.time) -> dt.datetime:
