@@ -33,6 +33,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop.models.storage.integrity import integrity_problems
+from tests.test_torture import half_applied
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "schema"
 
@@ -108,29 +111,20 @@ class Tally:
 
 
 def _sound(path: Path) -> list[str]:
-    """integrity_check (which also rolls back a hot journal, as any opening does)."""
+    """integrity_check's problems (the opening also rolls back a hot journal, as any does)."""
     connection = sqlite3.connect(path, timeout=30)
     try:
-        rows = connection.execute("PRAGMA integrity_check").fetchall()
+        return integrity_problems(connection)
     finally:
         connection.close()
-    return [] if rows == [("ok",)] else [str(r[0]) for r in rows]
 
 
 def _half_applied(path: Path) -> int:
     connection = sqlite3.connect(path, timeout=30)
     try:
-        orphans = connection.execute(
-            "SELECT count(*) FROM service_request r WHERE NOT EXISTS (SELECT 1 FROM "
-            "request_event e WHERE e.request_id = r.id AND e.kind = 'created')"
-        ).fetchone()[0]
-        widows = connection.execute(
-            "SELECT count(*) FROM request_event e WHERE NOT EXISTS "
-            "(SELECT 1 FROM service_request r WHERE r.id = e.request_id)"
-        ).fetchone()[0]
+        return half_applied(connection)
     finally:
         connection.close()
-    return int(orphans + widows)
 
 
 def _numbers(path: Path) -> set[str]:
