@@ -103,13 +103,21 @@ def last_check(path: Path) -> LastCheck | None:
 def known_damage(path: Path) -> tuple[str, ...]:
     """The problems the last check found in the file, while it is unchanged since (empty: none
     known)."""
-    last = last_check(path)
-    return last.problems if last is not None and last.unchanged else ()
+    return damage_in(last_check(path))
 
 
 def due(path: Path) -> bool:
     """Whether the file's daily full check is due (never checked here, or not today)."""
-    last = last_check(path)
+    return is_due(last_check(path))
+
+
+def damage_in(last: LastCheck | None) -> tuple[str, ...]:
+    """`known_damage` of a record read already (opening reads it once)."""
+    return last.problems if last is not None and last.unchanged else ()
+
+
+def is_due(last: LastCheck | None) -> bool:
+    """`due` of a record read already."""
     return last is None or not last.fresh() or (not last.sound and not last.unchanged)
 
 

@@ -408,8 +408,9 @@ def _check_on_open(opened: OpenedDatabase) -> None:
     path = opened.path
     assert path is not None
     if _file_size(opened) > SYNC_CHECK_BYTES:
-        problems = list(check_record.known_damage(path))
-        opened.check_pending = not problems and check_record.due(path)
+        last = check_record.last_check(path)  # the record is read once per opening
+        problems = list(check_record.damage_in(last))
+        opened.check_pending = not problems and check_record.is_due(last)
     else:
         problems = _quick_check_now(opened.db)
         if problems or check_record.due(path):  # noted once a day: not a write per command
