@@ -14,8 +14,9 @@ from desktop.paths import app_paths
 
 
 def _window_arguments(arguments: list[str]) -> argparse.Namespace | None:
-    """The options when they only open the window, parsed without importing every command's
-    module (start-up time); None when there is a sub-command, --help or anything else."""
+    """The options when they only open the window (or ask for the version), parsed without
+    importing every command's module (start-up time); None when there is a sub-command, --help
+    or anything else."""
     words = iter(arguments)
     for word in words:
         name, has_value, _value = word.partition("=")
@@ -51,8 +52,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     args = _window_arguments(arguments)
-    if args is None and command_word(arguments) is None and "--version" in arguments:
-        window_parser().parse_args(arguments)  # prints the version and exits: no command loads
     if args is None:
         # the command line's modules load only for a command (the window does not need them)
         from desktop.cli.parser import build_parser

@@ -252,5 +252,8 @@ def test_opening_the_window_parses_without_the_sub_commands():
     assert args is not None and args.command is None and args.db == "town.db"
     assert args.user == "ada" and args.smoke_test
     assert _window_arguments([]) is not None
-    for other in (["info"], ["--db", "x.db", "info"], ["--help"], ["--version"], ["--db"]):
+    for other in (["info"], ["--db", "x.db", "info"], ["--help"], ["--db"]):
         assert _window_arguments(other) is None, other
+    with pytest.raises(SystemExit) as answered:  # the version, from these options alone
+        _window_arguments(["--version"])
+    assert answered.value.code == 0

@@ -17,6 +17,7 @@ OPTIONS = {
     "--no-err-windows": False,
     "--smoke-test": False,
     "--verbose": False,
+    "--version": False,  # answered from these options alone: no command's module loads
 }
 
 
