@@ -153,7 +153,7 @@ class BackupsBox(QGroupBox):
             _(
                 "Replace everything in the database with the backup of {when}? Whatever was "
                 "saved since then is set aside in a copy first."
-            ).format(when=self.list.currentItem().text().split("   ")[0]),
+            ).format(when=_taken(chosen)),
             go,
         )
 
@@ -174,8 +174,6 @@ class BackupsBox(QGroupBox):
         def work(_progress: Progress) -> None:
             backups.restore(backup, database, folder, actor=actor)
 
-        when = self.list.currentItem().text().split("   ")[0] if self.list.currentItem() else ""
-
         def done(_result: object) -> None:
             log.info("restored %s from %s", database, backup)
             self.load()
@@ -185,7 +183,7 @@ class BackupsBox(QGroupBox):
                 _(
                     "The backup of {when} is restored. What the database held just before is "
                     "kept too, in the list as taken before a restore."
-                ).format(when=when or backup.name),
+                ).format(when=_taken(backup)),
             )
             self.restored.emit(str(database))  # the window opens the file again: last
 
@@ -199,3 +197,9 @@ class BackupsBox(QGroupBox):
         )
         job.failed.connect(lambda _sentence: self.load())  # the buttons as the role allows
         return job.run()
+
+
+def _taken(backup: Path) -> str:
+    """When a backup was taken, as the list shows it (its file name says)."""
+    parsed = backups.parse_name(backup)
+    return f"{parsed[0]:%Y-%m-%d %H:%M}" if parsed else backup.name
