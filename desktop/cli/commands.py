@@ -50,7 +50,10 @@ def _safety_sign_in(args: argparse.Namespace, paths: AppPaths) -> int:
     when refused (0: go ahead)."""
 
     args.signed_in = None
-    if find(args.command).only_reads(None) or (args.command == "backup" and args.list):
+    repairs = args.command == "check" and args.repair_rollups
+    if (find(args.command).only_reads(None) and not repairs) or (
+        args.command == "backup" and args.list
+    ):
         return 0
     try:
         try:

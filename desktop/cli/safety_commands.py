@@ -18,7 +18,7 @@ from desktop.cli.output import emit
 from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models.admin import backups
-from desktop.models.admin.maintenance import vacuum
+from desktop.models.admin.maintenance import repair_rollups, vacuum
 from desktop.models.admin.pg_migrate import migrate_to_postgres
 from desktop.models.errors import InputError, KnownError, PasswordNeeded
 from desktop.models.setup.opening import open_database
@@ -54,10 +54,15 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         help=_("replace the database's contents with a backup (nobody else may have it open)"),
     )
     restore.add_argument("file", type=Path, metavar="FILE", help=_("the backup to restore"))
-    commands.add_parser(
+    check = commands.add_parser(
         "check",
         parents=[common],
         help=_("check the database for damage (exit status 1 on any problem)"),
+    )
+    check.add_argument(
+        "--repair-rollups",
+        action="store_true",
+        help=_("count the Dashboard's running totals again from the requests first"),
     )
     commands.add_parser("sessions", parents=[common], help=_("who else has the database open"))
     commands.add_parser(
@@ -151,6 +156,15 @@ def cmd_restore(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
 
 
 def cmd_check(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
+    repaired = None
+    if args.repair_rollups:
+        opened = open_for_cli(target, create=False)
+        try:
+            if opened.read_only:
+                raise KnownError(opened.read_only_reason or _("The database is read-only."))
+            repaired = repair_rollups(args.signed_in)
+        finally:
+            close_database(opened)
     if is_postgres_url(target):
         opened = open_for_cli(target, migrate=False)
         try:
@@ -163,6 +177,12 @@ def cmd_check(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
         if not report.error:  # the next openings trust it (storage/check_record.py)
             check_record.note_check(path, [p for found in report.checks.values() for p in found])
     lines = [_("Database: {database}").format(database=report.database)]
+    if repaired is not None:
+        lines.append(
+            _("The Dashboard's running totals were counted again from the requests.")
+            if repaired
+            else _("PostgreSQL keeps no running totals (it counts the requests): nothing to do.")
+        )
     if report.recovered:
         lines.append(
             _(
@@ -176,8 +196,24 @@ def cmd_check(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
     for name, problems in report.checks.items():
         lines.append(f"  {name}: " + (_("ok") if not problems else _("PROBLEMS")))
         lines += [f"    {line}" for line in problems]
-    lines.append(_("All checks passed.") if report.ok else _("Problems found: restore a backup."))
-    _emit(args, report.as_dict(), "\n".join(lines))
+    if report.sound:
+        lines.append("  running_totals: " + (_("ok") if not report.totals else _("OUT OF STEP")))
+        lines += [f"    {line}" for line in report.totals]
+    if report.ok:
+        lines.append(_("All checks passed."))
+    elif report.sound:
+        lines.append(
+            _(
+                "The file is sound; only the Dashboard's running totals are out of step. "
+                "Count them again: frontcounter check --repair-rollups"
+            )
+        )
+    else:
+        lines.append(_("Problems found: restore a backup."))
+    data = report.as_dict() | (
+        {"running_totals_repaired": repaired} if repaired is not None else {}
+    )
+    _emit(args, data, "\n".join(lines))
     return 0 if report.ok else 1
 
 

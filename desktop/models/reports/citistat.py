@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
-import statistics
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import repeat
-from operator import add, itemgetter, mul
+from operator import itemgetter
 from typing import Any, Final
 
 import peewee
@@ -41,7 +39,8 @@ from desktop.models.reports.goals import Goal, goals
 from desktop.models.requests.listing import RequestFilter
 from desktop.models.requests.overdue import overdue_condition
 from desktop.models.staff import permissions
-from desktop.models.storage.db import days_between, raw_datetime, reading
+from desktop.models.storage import rollups
+from desktop.models.storage.db import current, raw_datetime, reading, whole_hours_between
 from desktop.models.storage.schema import (
     Department,
     FaqArticle,
@@ -362,38 +361,30 @@ class Dashboard:
         }
 
 
-# -- reading the rows ---------------------------------------------------------------------------
+# -- reading the counts -------------------------------------------------------------------------
 
 
 #: how a request counts toward a share: on time, late, or not counted (no target, or not yet
-#: acknowledged and not yet due to be); small whole numbers, so that a key and its mark make
-#: one number to count (`_Tally`)
-LATE: Final = 0
-ON_TIME_MARK: Final = 1
-NOT_COUNTED: Final = 2
+#: acknowledged and not yet due to be): the marks the running totals keep (storage/rollups.py)
+LATE: Final = rollups.LATE
+ON_TIME_MARK: Final = rollups.ON_TIME
+NOT_COUNTED: Final = rollups.NOT_COUNTED
 
-#: a request received in the period, as read: (channel, type, department, created by,
-#: normalized address, street, house number, how its acknowledgement counts). Plain tuples:
-#: a million-request town reads tens of thousands of them per refresh.
-_Received = tuple[str, int, int, "int | None", "str | None", "str | None", "int | None", int]
-CHANNEL: Final = 0
-TYPE: Final = 1
-DEPARTMENT: Final = 2
-CLERK: Final = 3
-ADDRESS: Final = 4
-STREET: Final = 5
-HOUSE: Final = 6
-ACKNOWLEDGED: Final = 7
-
-#: a request resolved in the period (duplicates left out): (type, department, days to resolve,
-#: how its resolution counts: on time, late, not counted without a due date)
-_Resolved = tuple[int, int, float, int]
-DAYS: Final = 2
-ON_TIME: Final = 3
+#: (type, department, mark) -> how many requests
+Marks = Counter[tuple[int, int, int]]
+#: (type, department, whole hours to resolve) -> how many requests
+Hours = Counter[tuple[int, int, int]]
+TYPE: Final = 0
+DEPARTMENT: Final = 1
 
 
 def as_datetime(value: Any) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def counted_from_totals() -> bool:
+    """Whether the running totals answer (SQLite keeps them); otherwise the rows are counted."""
+    return rollups.kept(current())
 
 
 def _acknowledgement(moment: dt.datetime) -> tuple[Any, Any]:
@@ -408,42 +399,196 @@ def _acknowledgement(moment: dt.datetime) -> tuple[Any, Any]:
     return counted, on_time
 
 
-def _received(period: Period, moment: dt.datetime) -> list[_Received]:
+def _received_in(begins: dt.datetime, ends: dt.datetime) -> Any:
     r = ServiceRequest
-    counted, on_time = _acknowledgement(moment)
-    query = r.select(
-        r.channel,
-        r.service_type,
-        r.department,
-        r.created_by,
-        r.address_normalized,
-        r.street,
-        r.house_number,
-        peewee.Case(None, [(~counted, NOT_COUNTED), (on_time, ON_TIME_MARK)], LATE),
-    ).where(r.requested_at >= period.begins, r.requested_at < period.ends)
-    return raw_rows(query)
+    return (r.requested_at >= begins) & (r.requested_at < ends)
+
+
+def _resolved_in(begins: dt.datetime, ends: dt.datetime) -> Any:
+    """Resolved in the span, duplicates left out."""
+    r = ServiceRequest
+    return (
+        (r.resolved_at >= begins)
+        & (r.resolved_at < ends)
+        & (r.resolution.is_null() | (r.resolution != "duplicate"))
+    )
+
+
+def _grouped(query: peewee.ModelSelect[ServiceRequest], keys: int) -> list[tuple[Any, ...]]:
+    """The rows of `query` grouped by its first `keys` columns."""
+    return raw_rows(query.group_by(*(peewee.SQL(str(i + 1)) for i in range(keys))))
+
+
+def _whole_months(
+    period: Period,
+) -> tuple[tuple[str, str] | None, list[tuple[dt.datetime, dt.datetime]]]:
+    """The first and last calendar month ("YYYY-MM") wholly inside the period (None: none is),
+    and the spans of the period outside them."""
+    first = period.start if period.start.day == 1 else _month_end(period.start) + _DAY
+    last = period.end if period.end == _month_end(period.end) else period.end.replace(day=1) - _DAY
+    if first > last:
+        return None, [(period.begins, period.ends)]
+    spans = []
+    if first > period.start:
+        spans.append((period.begins, dt.datetime.combine(first, dt.time())))
+    if last < period.end:
+        spans.append((dt.datetime.combine(last + _DAY, dt.time()), period.ends))
+    return (f"{first:%Y-%m}", f"{last:%Y-%m}"), spans
+
+
+_DAY = dt.timedelta(days=1)
+
+
+def _day_range(period: Period) -> tuple[str, str]:
+    return period.start.isoformat(), period.end.isoformat()
+
+
+def received_marks(period: Period, moment: dt.datetime, totals: bool) -> Marks:
+    """How many requests received in the period, by type, department and how their
+    acknowledgement counts at `moment`."""
+    r = ServiceRequest
+    counts: Marks = Counter()
+    if totals:
+        rows = rollups.received(current(), *_day_range(period))
+        for type_id, department_id, mark, n in rows:
+            if mark != rollups.PENDING:
+                counts[type_id, department_id, mark] += n
+        # not acknowledged yet: late once the respond-by time has passed (a few rows, read
+        # through their own index)
+        mark = peewee.Case(None, [(r.respond_due_at <= moment, LATE)], NOT_COUNTED)
+        waiting = r.select(r.service_type, r.department, mark, peewee.fn.COUNT(r.id)).where(
+            _received_in(period.begins, period.ends),
+            r.acknowledged_at.is_null(),
+            r.respond_due_at.is_null(False),
+        )
+        rows = _grouped(waiting, 3)
+    else:
+        counted, on_time = _acknowledgement(moment)
+        mark = peewee.Case(None, [(~counted, NOT_COUNTED), (on_time, ON_TIME_MARK)], LATE)
+        query = r.select(r.service_type, r.department, mark, peewee.fn.COUNT(r.id)).where(
+            _received_in(period.begins, period.ends)
+        )
+        rows = _grouped(query, 3)
+    for type_id, department_id, mark, n in rows:
+        counts[type_id, department_id, mark] += int(n)
+    return counts
+
+
+def _received_by(period: Period, totals: bool) -> tuple[Counter[str], Counter[int | None]]:
+    """How many requests arrived in the period by each channel, and by each clerk."""
+    if totals:
+        rows = rollups.received_by(current(), *_day_range(period))
+    else:
+        r = ServiceRequest
+        query = r.select(r.channel, r.created_by, peewee.fn.COUNT(r.id)).where(
+            _received_in(period.begins, period.ends)
+        )
+        rows = _grouped(query, 2)
+    channels: Counter[str] = Counter()
+    clerks: Counter[int | None] = Counter()
+    for channel, clerk, n in rows:
+        channels[channel or ""] += int(n)
+        clerks[clerk or None] += int(n)
+    return channels, clerks
+
+
+def _repeats(
+    period: Period, totals: bool
+) -> tuple[list[tuple[str, int]], list[tuple[str, int, int]]]:
+    """The addresses and the blocks (street, hundred) with REPEAT_FROM requests or more in the
+    period, the TOP most first."""
+    if totals:
+        months, spans = _whole_months(period)
+        addresses, blocks = rollups.repeats(
+            current(),
+            months,
+            [(raw_datetime(begins), raw_datetime(ends)) for begins, ends in spans],
+            REPEAT_FROM,
+            TOP,
+        )
+    else:
+        r = ServiceRequest
+        n = peewee.fn.COUNT(r.id)
+        received = _received_in(period.begins, period.ends)
+        addresses = raw_rows(
+            r.select(r.address_normalized, n)
+            .where(received, r.address_normalized != "")
+            .group_by(r.address_normalized)
+            .having(n >= REPEAT_FROM)
+            .order_by(n.desc(), r.address_normalized)
+            .limit(TOP)
+        )
+        hundred = r.house_number / 100 * 100
+        blocks = raw_rows(
+            r.select(r.street, hundred, n)
+            .where(received, r.street != "", r.house_number.is_null(False))
+            .group_by(peewee.SQL("1"), peewee.SQL("2"))
+            .having(n >= REPEAT_FROM)
+            .order_by(n.desc(), r.street, peewee.SQL("2"))
+            .limit(TOP)
+        )
+    return (
+        [(str(address), int(count)) for address, count in addresses],
+        [(str(street), int(hundred), int(count)) for street, hundred, count in blocks],
+    )
+
+
+def resolved_marks(period: Period, totals: bool) -> Marks:
+    """How many requests were resolved in the period (duplicates left out), by type,
+    department and whether by their due date."""
+    if totals:
+        rows = rollups.resolved(current(), *_day_range(period))
+    else:
+        r = ServiceRequest
+        query = r.select(r.service_type, r.department, _on_time(), peewee.fn.COUNT(r.id)).where(
+            _resolved_in(period.begins, period.ends)
+        )
+        rows = _grouped(query, 3)
+    counts: Marks = Counter()
+    for type_id, department_id, mark, n in rows:
+        counts[type_id, department_id, mark] += int(n)
+    return counts
+
+
+def resolve_hours(period: Period, totals: bool) -> Hours:
+    """How long the requests resolved in the period took (duplicates left out), in whole
+    hours, by type and department."""
+    r = ServiceRequest
+    hours = whole_hours_between(r.resolved_at, r.requested_at)
+
+    def counted(begins: dt.datetime, ends: dt.datetime) -> list[tuple[Any, ...]]:
+        query = r.select(r.service_type, r.department, hours, peewee.fn.COUNT(r.id)).where(
+            _resolved_in(begins, ends)
+        )
+        return _grouped(query, 3)
+
+    rows: list[tuple[Any, ...]] = []
+    if totals:
+        months, spans = _whole_months(period)
+        if months:
+            rows += rollups.resolve_hours(current(), *months)
+    else:
+        spans = [(period.begins, period.ends)]
+    for begins, ends in spans:
+        rows += counted(begins, ends)
+    found: Hours = Counter()
+    for type_id, department_id, whole, n in rows:
+        found[type_id, department_id, int(whole)] += int(n)
+    return found
 
 
 def received_totals(period: Period, moment: dt.datetime) -> tuple[int, int, int]:
-    """(received, acknowledged on time, counted for the acknowledgement share) in SQL."""
-    r = ServiceRequest
-    counted, on_time = _acknowledgement(moment)
-    query = r.select(
-        peewee.fn.COUNT(r.id),
-        peewee.fn.SUM(peewee.Case(None, [(on_time, 1)], 0)),
-        peewee.fn.SUM(peewee.Case(None, [(counted, 1)], 0)),
-    ).where(r.requested_at >= period.begins, r.requested_at < period.ends)
-    total, on, count = raw_rows(query)[0]
-    return int(total or 0), int(on or 0), int(count or 0)
+    """(received, acknowledged on time, counted for the acknowledgement share)."""
+    marks = received_marks(period, moment, counted_from_totals())
+    on_time, counted = _share_of(marks)
+    return sum(marks.values()), on_time, counted
 
 
-def _resolved_query(period: Period, *columns: Any) -> peewee.Query:
-    r = ServiceRequest
-    return r.select(*columns).where(
-        r.resolved_at >= period.begins,
-        r.resolved_at < period.ends,
-        r.resolution.is_null() | (r.resolution != "duplicate"),
-    )
+def resolved_totals(period: Period) -> tuple[int, int, int]:
+    """(resolved, on time, counted for the on-time share)."""
+    marks = resolved_marks(period, counted_from_totals())
+    on_time, counted = _share_of(marks)
+    return sum(marks.values()), on_time, counted
 
 
 def _on_time() -> Any:
@@ -457,45 +602,14 @@ def _on_time() -> Any:
     )
 
 
-def _resolved(period: Period) -> list[_Resolved]:
-    r = ServiceRequest
-    query = _resolved_query(
-        period,
-        r.service_type,
-        r.department,
-        days_between(r.resolved_at, r.requested_at),
-        _on_time(),
-    )
-    return raw_rows(query)
-
-
 def _goal_rows(period: Period, type_ids: list[int]) -> list[tuple[int, int, Any, Any]]:
     """(id, type, requested_at, resolved_at) of the period's resolved requests of these types."""
     r = ServiceRequest
     # "+ 0": the type is not looked up by its own index, the period's index is read instead
-    query = _resolved_query(period, r.id, r.service_type, r.requested_at, r.resolved_at).where(
-        (r.service_type + 0).in_(type_ids)
+    query = r.select(r.id, r.service_type, r.requested_at, r.resolved_at).where(
+        _resolved_in(period.begins, period.ends), (r.service_type + 0).in_(type_ids)
     )
     return [tuple(row) for row in raw_rows(query)]
-
-
-def resolved_totals(period: Period) -> tuple[int, int, int, list[float]]:
-    """(resolved, on time, counted for the on-time share, sorted days to resolve) for the
-    period before, read from the index alone."""
-    r = ServiceRequest
-    has_due = r.due_at.is_null(False)
-    totals = _resolved_query(
-        period,
-        peewee.fn.COUNT(r.id),
-        peewee.fn.SUM(peewee.Case(None, [(has_due & (r.resolved_at <= r.due_at), 1)], 0)),
-        peewee.fn.SUM(peewee.Case(None, [(has_due, 1)], 0)),
-    )
-    count, on_time, counted = raw_rows(totals)[0]
-    days = sorted(
-        float(row[0])
-        for row in raw_rows(_resolved_query(period, days_between(r.resolved_at, r.requested_at)))
-    )
-    return int(count or 0), int(on_time or 0), int(counted or 0), days
 
 
 def _open_at(moment: dt.datetime) -> list[tuple[int, Any, Any, int]]:
@@ -541,41 +655,35 @@ def raw_rows(query: peewee.Query) -> list[tuple[Any, ...]]:
 # -- the numbers ------------------------------------------------------------------------------
 
 
-def _share_of(rows: Iterable[tuple[Any, ...]], column: int) -> tuple[int, int]:
-    """(on time, counted) by the marks in `column`."""
-    marks = list(map(itemgetter(column), rows))
-    on_time = marks.count(ON_TIME_MARK)
-    return on_time, on_time + marks.count(LATE)
+def _share_of(marks: Marks) -> tuple[int, int]:
+    """(on time, counted) of these counts."""
+    on_time = late = 0
+    for (_type, _department, mark), n in marks.items():
+        if mark == ON_TIME_MARK:
+            on_time += n
+        elif mark == LATE:
+            late += n
+    return on_time, on_time + late
 
 
 class _Tally:
-    """How many rows of each request type and of each department are on time, late or not
-    counted, and how many of each (department, type) pair there are. Each row is one number,
-    (type * width + department) * 3 + mark, counted in C; the few distinct numbers are then
-    taken apart (a month at a million requests is 45,000 rows)."""
+    """How many requests of each type and of each department are on time, late or not
+    counted, and how many of each (department, type) pair there are."""
 
-    def __init__(self, types: list[int], departments: list[int], marks: Iterable[int]) -> None:
-        width = max(departments, default=0) + 1
-        counts = Counter(
-            map(
-                add,
-                map(mul, map(add, map(mul, types, repeat(width)), departments), repeat(3)),
-                marks,
-            )
-        )
-        #: (TYPE or DEPARTMENT, mark) -> rows per type or department id
+    def __init__(self, marks: Marks) -> None:
+        #: (TYPE or DEPARTMENT, mark) -> requests per type or department id
         self.marks: dict[tuple[int, int], Counter[int]] = defaultdict(Counter)
-        #: (department, type) -> rows
+        #: (department, type) -> requests
         self.pairs: Counter[tuple[int, int]] = Counter()
-        for combined, n in counts.items():
-            pair, mark = divmod(combined, 3)
-            kind, department = divmod(pair, width)
+        for (kind, department, mark), n in marks.items():
+            if not n:
+                continue
             self.marks[TYPE, mark][kind] += n
             self.marks[DEPARTMENT, mark][department] += n
             self.pairs[department, kind] += n
 
     def total(self, column: int) -> Counter[int]:
-        """Rows per type (column TYPE) or department (DEPARTMENT)."""
+        """Requests per type (column TYPE) or department (DEPARTMENT)."""
         return (
             self.marks[column, ON_TIME_MARK]
             + self.marks[column, LATE]
@@ -587,10 +695,6 @@ class _Tally:
 
     def counted(self, column: int, key: int) -> int:
         return self.marks[column, ON_TIME_MARK][key] + self.marks[column, LATE][key]
-
-
-def _days(rows: Iterable[_Resolved]) -> list[float]:
-    return sorted(row[DAYS] for row in rows)
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -605,8 +709,28 @@ def percentile(values: list[float], share: float) -> float | None:
     return values[low] + (values[high] - values[low]) * (position - low)
 
 
-def _median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
+def percentile_of_counts(counts: Counter[int], share: float, scale: float = 1.0) -> float | None:
+    """`percentile` of values given as value -> how many times (each value times `scale`),
+    without laying them out one by one."""
+    total = sum(n for n in counts.values() if n > 0)
+    if not total:
+        return None
+    position = share * (total - 1)
+    low = int(position)
+    wanted = (low, min(low + 1, total - 1))
+    found: list[float] = []
+    seen = 0
+    for value in sorted(v for v, n in counts.items() if n > 0):
+        seen += counts[value]
+        while len(found) < 2 and wanted[len(found)] < seen:
+            found.append(value * scale)
+        if len(found) == 2:
+            break
+    return found[0] + (found[1] - found[0]) * (position - low)
+
+
+def _days(hours: Counter[int], share: float) -> float | None:
+    return percentile_of_counts(hours, share, 1 / 24)
 
 
 def block_of(street: str, house: int | None) -> str:
@@ -627,19 +751,27 @@ def dashboard(
     now: dt.datetime | None = None,
     actor: StaffUser | None,
     compare: str = "",
+    totals: bool | None = None,
 ) -> Dashboard:
     """Every number of the dashboard for `period`, each against the period it is compared
-    with (`compare`: Period.previous)."""
+    with (`compare`: Period.previous). `totals`: read the running totals (the default where
+    they are kept) or count the rows (False)."""
     permissions.require(actor, permissions.REPORTS_VIEW)
     now = now or clock.now()
     before = period.previous(compare)
     moment = min(now, period.ends)
     moment_before = min(now, before.ends)
     with reading():
-        received = _received(period, moment)
-        received_before, ack_on_b, ack_counted_b = received_totals(before, moment_before)
-        resolved = _resolved(period)
-        resolved_before, res_on_b, res_counted_b, days_before = resolved_totals(before)
+        if totals is None:
+            totals = counted_from_totals()
+        received = received_marks(period, moment, totals)
+        received_before = received_marks(before, moment_before, totals)
+        channels, clerks = _received_by(period, totals)
+        addresses, blocks = _repeats(period, totals)
+        resolved = resolved_marks(period, totals)
+        resolved_before = resolved_marks(before, totals)
+        hours = resolve_hours(period, totals)
+        hours_before = resolve_hours(before, totals)
         open_now = _open_at(moment)
         open_before_count, overdue_before = _open_totals(moment_before)
         overdue = _overdue_at(moment)
@@ -662,7 +794,6 @@ def dashboard(
 
     open_filter = RequestFilter(as_of=moment, open_then=True)
 
-    channels = Counter(map(itemgetter(CHANNEL), received))
     by_channel = [
         Bar(CHANNELS.get(code, code), channels[code], in_period(channels=(code,)))
         for code in CHANNELS
@@ -684,26 +815,26 @@ def dashboard(
             else _("over {n} days").format(n=low - 1)
         )
         ageing.append(Bar(label, count, replace(open_filter, age_min_days=low, age_max_days=high)))
-    ack_on, ack_counted = _share_of(received, ACKNOWLEDGED)
-    res_on, res_counted = _share_of(resolved, ON_TIME)
-    days = _days(resolved)
+    received_count, resolved_count = sum(received.values()), sum(resolved.values())
+    ack_on, ack_counted = _share_of(received)
+    res_on, res_counted = _share_of(resolved)
+    ack_on_b, ack_counted_b = _share_of(received_before)
+    res_on_b, res_counted_b = _share_of(resolved_before)
+    all_hours: Counter[int] = Counter()
+    for (_type, _department, whole), n in hours.items():
+        all_hours[whole] += n
+    all_hours_before: Counter[int] = Counter()
+    for (_type, _department, whole), n in hours_before.items():
+        all_hours_before[whole] += n
 
-    received_tally = _Tally(
-        list(map(itemgetter(TYPE), received)),
-        list(map(itemgetter(DEPARTMENT), received)),
-        map(itemgetter(ACKNOWLEDGED), received),
-    )
-    resolved_tally = _Tally(
-        list(map(itemgetter(0), resolved)),
-        list(map(itemgetter(1), resolved)),
-        map(itemgetter(ON_TIME), resolved),
-    )
+    received_tally = _Tally(received)
+    resolved_tally = _Tally(resolved)
     departments = _group(
         names["department"],
         "department_ids",
         received_tally,
         resolved_tally,
-        resolved,
+        hours,
         open_now,
         in_period,
         resolved_in,
@@ -716,7 +847,7 @@ def dashboard(
         "service_type_ids",
         received_tally,
         resolved_tally,
-        resolved,
+        hours,
         [],
         in_period,
         resolved_in,
@@ -726,15 +857,6 @@ def dashboard(
         limit=15,
     )
     type_counts = received_tally.total(TYPE)
-    addresses = Counter(map(itemgetter(ADDRESS), received))
-    addresses.pop("", None)
-    addresses.pop(None, None)
-    blocks = Counter(
-        (row[STREET], row[HOUSE] // 100 * 100)
-        for row in received
-        if row[STREET] and row[HOUSE] is not None
-    )
-    clerks = Counter(map(itemgetter(CLERK), received))
     types_by_department: dict[str, list[Bar]] = defaultdict(list)
     for (department_id, type_id), count in received_tally.pairs.most_common():
         mine = types_by_department[names["department"].get(department_id, "?")]
@@ -751,11 +873,11 @@ def dashboard(
         previous_period=before,
         comparison=compare or period.default_comparison(),
         as_of=moment,
-        received=Bar(_("Received"), len(received), in_period(), received_before),
+        received=Bar(_("Received"), received_count, in_period(), sum(received_before.values())),
         by_channel=by_channel,
         questions=Bar(_("Questions answered"), questions[0], None, questions_before),
         questions_by_article=questions[1],
-        resolved=Bar(_("Resolved"), len(resolved), resolved_in(), resolved_before),
+        resolved=Bar(_("Resolved"), resolved_count, resolved_in(), sum(resolved_before.values())),
         backlog=Bar(_("Open"), len(open_now), open_filter, open_before_count),
         ageing=ageing,
         overdue=Bar(
@@ -764,14 +886,14 @@ def dashboard(
             RequestFilter(as_of=moment, overdue_then=True),
             overdue_before,
         ),
-        acknowledged=_acknowledged_share(ack_on, ack_counted, len(received), in_period, moment),
+        acknowledged=_acknowledged_share(ack_on, ack_counted, received_count, in_period, moment),
         acknowledged_before=Share(ack_on_b, ack_counted_b),
-        resolved_on_time=_resolved_share(res_on, res_counted, len(resolved), resolved_in),
+        resolved_on_time=_resolved_share(res_on, res_counted, resolved_count, resolved_in),
         resolved_on_time_before=Share(res_on_b, res_counted_b),
-        median_days=_median(days),
-        median_days_before=_median(days_before),
-        p90_days=percentile(days, 0.9),
-        p90_days_before=percentile(days_before, 0.9),
+        median_days=_days(all_hours, 0.5),
+        median_days_before=_days(all_hours_before, 0.5),
+        p90_days=_days(all_hours, 0.9),
+        p90_days_before=_days(all_hours_before, 0.9),
         by_department=departments,
         by_type=types,
         weekly=weekly,
@@ -781,13 +903,11 @@ def dashboard(
         ],
         repeat_addresses=[
             Bar(address.title(), count, in_period(address_exact=address))
-            for address, count in addresses.most_common(TOP)
-            if count >= REPEAT_FROM
+            for address, count in addresses
         ],
         repeat_blocks=[
             Bar(block_label(f"{street}|{hundred}"), count, in_period(block=f"{street}|{hundred}"))
-            for (street, hundred), count in blocks.most_common(TOP)
-            if count >= REPEAT_FROM
+            for street, hundred, count in blocks
         ],
         per_clerk=[
             Bar(
@@ -807,7 +927,7 @@ def _group(
     field_name: str,
     received: _Tally,
     resolved: _Tally,
-    resolved_rows: list[_Resolved],
+    hours: Hours,
     open_now: list[tuple[int, Any, Any, int]],
     in_period: Any,
     resolved_in: Any,
@@ -820,23 +940,22 @@ def _group(
     """Received (acknowledged on time), resolved (on time, median and 90th-percentile days)
     and open per department or type: `column` is TYPE or DEPARTMENT."""
     got = received.total(column)
-    days: dict[int, list[float]] = defaultdict(list)
-    resolved_keys = map(itemgetter(0 if column == TYPE else 1), resolved_rows)
-    for key, value in zip(resolved_keys, map(itemgetter(DAYS), resolved_rows), strict=True):
-        days[key].append(value)
+    done = resolved.total(column)
+    took: dict[int, Counter[int]] = defaultdict(Counter)
+    for (type_id, department_id, whole), n in hours.items():
+        took[type_id if column == TYPE else department_id][whole] += n
     waiting = Counter(map(itemgetter(3), open_now)) if open_filter is not None else Counter()
-    keys = [k for k, _n in got.most_common()] + [k for k in days if k not in got]
-    keys += [k for k in waiting if k not in got and k not in days]
+    keys = [k for k, _n in got.most_common()] + [k for k in done if k not in got]
+    keys += [k for k in waiting if k not in got and k not in done]
     rows = []
     for key in keys[:limit] if limit else keys:
         only: dict[str, Any] = {field_name: (key,)}
-        mine = sorted(days[key])
         received_there, resolved_there = in_period(**only), resolved_in(**only)
         rows.append(
             GroupRow(
                 name=names.get(key, "?"),
                 received=Bar(_("Received"), got[key], received_there),
-                resolved=Bar(_("Resolved"), len(mine), resolved_there),
+                resolved=Bar(_("Resolved"), done[key], resolved_there),
                 acknowledged=_acknowledged_share(
                     received.on_time(column, key),
                     received.counted(column, key),
@@ -848,12 +967,12 @@ def _group(
                 on_time=_resolved_share(
                     resolved.on_time(column, key),
                     resolved.counted(column, key),
-                    len(mine),
+                    done[key],
                     partial(resolved_in, **only),
                     resolved_there,
                 ),
-                median_days=_median(mine),
-                p90_days=percentile(mine, 0.9),
+                median_days=_days(took[key], 0.5),
+                p90_days=_days(took[key], 0.9),
                 backlog=Bar(
                     _("Open"),
                     waiting[key],

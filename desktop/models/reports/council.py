@@ -92,7 +92,7 @@ def monthly_report(month: str, *, actor: StaffUser | None) -> MonthlyReport:
     with reading():
         for each in months:
             received, _on, _counted = received_totals(each, min(now, each.ends))
-            resolved, on_time, counted, _days = resolved_totals(each)
+            resolved, on_time, counted = resolved_totals(each)
             trend.append(
                 TrendPoint(
                     f"{each.start:%b %Y}",

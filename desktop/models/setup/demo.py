@@ -27,7 +27,7 @@ from desktop.models.requests import search as request_search
 from desktop.models.requests.tracking import DEFAULT_DIGITS, format_tracking
 from desktop.models.residents.contacts_text import format_phone
 from desktop.models.staff.members import create_staff, username_from_name
-from desktop.models.storage import sessions
+from desktop.models.storage import rollups, sessions
 from desktop.models.storage.db import current, execute, reset_sequences, write
 from desktop.models.storage.schema import (
     Contact,
@@ -310,6 +310,7 @@ def generate_demo(
     if bulk:  # a large load is faster into bare tables, with the indexes built once at the end
         write(lambda: _each_schema(BULK_MODELS, "drop_indexes"))
         write(lambda: request_search.suspend_triggers(db))
+        write(lambda: rollups.suspend(db))
 
     contact_ids = _demo_contacts(rng, writer, town, max(20, n // 3), start)
     contact_pick = _zipf_picker(rng, contact_ids)
@@ -444,6 +445,7 @@ def generate_demo(
         for model in BULK_MODELS:
             write(functools.partial(_each_schema, (model,), "create_indexes"))
         write(lambda: request_search.resume_triggers(db))
+        write(lambda: rollups.resume(db))
     write(lambda: _save_counters(counters))
     write(lambda: _date_contacts(contact_ids[0], contact_ids[-1]))
     reset_sequences(

@@ -28,7 +28,7 @@ from desktop.models.knowledge import search as kb_search
 from desktop.models.knowledge.articles import add_missing_starter_synonyms_and_scripts
 from desktop.models.requests import search as request_search
 from desktop.models.setup import seed
-from desktop.models.storage import config_cache
+from desktop.models.storage import config_cache, rollups
 from desktop.models.storage import db as dbmod
 from desktop.models.storage.schema import (
     ADDED_IN_V2,
@@ -61,7 +61,8 @@ def _to_2(db: peewee.Database) -> None:
 
 
 def _create_virtual_tables(db: peewee.Database) -> None:
-    """The search indexes that are not peewee models (FTS5 tables and their triggers).
+    """The derived tables that are not peewee models: the search indexes (FTS5 tables and
+    their triggers) and the Dashboard's running totals.
 
     They are derived data, so every open for writing creates (and fills) any that are missing;
     tests/fixtures/dump_schema leaves them out of its dumps.
@@ -70,6 +71,7 @@ def _create_virtual_tables(db: peewee.Database) -> None:
     request_search.create_search_tables(db)
     kb_search.create_search_tables(db)
     config_cache.create_triggers(db)
+    rollups.create_rollups(db)
 
 
 def _v2_faq_article_columns(db: peewee.Database) -> None:
@@ -238,6 +240,14 @@ def ensure_schema(opened: OpenedDatabase, upgrading: Callable[[str], None] | Non
             log.info("migrating schema %d -> %d", step - 1, step)
             dbmod.write(functools.partial(_run_step, opened.db, step))
     if not opened.read_only and not _virtual_tables_present(opened.db):
+        if upgrading is not None and version == LATEST_VERSION:
+            upgrading(
+                _(
+                    "Making this database's search index and the Dashboard's running totals, "
+                    "once. A big town's takes a minute: keep Front Counter open. Nothing is "
+                    "lost if it is interrupted."
+                )
+            )
         dbmod.write(functools.partial(_create_virtual_tables, opened.db))
     return False
 
@@ -262,6 +272,7 @@ DERIVED_OBJECTS = frozenset(
         )
         for event in ("insert", "update", "delete")
     ]
+    + sorted(rollups.DERIVED)
 )
 
 
@@ -273,7 +284,7 @@ def _virtual_tables_present(db: peewee.Database) -> bool:
     names = {
         row[0]
         for row in db.execute_sql(  # type: ignore[no-untyped-call]
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger', 'index')"
         )
     }
     return names >= DERIVED_OBJECTS

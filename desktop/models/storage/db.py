@@ -741,6 +741,21 @@ def days_between(later: Any, earlier: Any) -> Any:
     return peewee.fn.date_part("epoch", later - earlier) / 86400.0
 
 
+def whole_hours_between(later: Any, earlier: Any) -> Any:
+    """An SQL expression: the whole hours from `earlier` to `later` (two datetime columns;
+    fractions of a second dropped from each, the hours counted toward zero), as the
+    Dashboard's running totals count them (storage/rollups.py), in the open database's dialect."""
+    if isinstance(current(), peewee.SqliteDatabase):
+        seconds = peewee.fn.strftime("%s", later).cast("INTEGER") - peewee.fn.strftime(
+            "%s", earlier
+        ).cast("INTEGER")
+        return seconds / 3600  # two integers: SQLite divides toward zero
+    seconds = peewee.fn.date_part(
+        "epoch", peewee.fn.date_trunc("second", later)
+    ) - peewee.fn.date_part("epoch", peewee.fn.date_trunc("second", earlier))
+    return peewee.fn.trunc(seconds / 3600).cast("INTEGER")
+
+
 def raw_datetime(moment: dt.datetime) -> Any:
     """`moment` as the driver returns stored datetimes (SQLite: the text peewee stores, which
     sorts as the moments do; PostgreSQL: the datetime), for comparing raw rows without

@@ -20,6 +20,7 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models.errors import translate_db_error
+from desktop.models.storage import rollups
 from desktop.models.storage.schema import SchemaInfo
 
 #: how many problem lines a check reports at most (a badly damaged file has thousands)
@@ -37,10 +38,18 @@ class CheckReport:
     #: a save cut short (a crash, a power cut) had left its journal: it was rolled back first,
     #: as every opening does, and the checks ran on the file as it was before that save
     recovered: bool = False
+    #: where the Dashboard's running totals disagree with the requests (not damage: they are
+    #: counted again from the rows, storage/rollups.py)
+    totals: list[str] = field(default_factory=list)
+
+    @property
+    def sound(self) -> bool:
+        """No damage found (the running totals aside)."""
+        return not self.error and not any(self.checks.values())
 
     @property
     def ok(self) -> bool:
-        return not self.error and not any(self.checks.values())
+        return self.sound and not self.totals
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +58,7 @@ class CheckReport:
             "checks": {
                 name: {"ok": not lines, "problems": lines} for name, lines in self.checks.items()
             },
+            "running_totals": {"ok": not self.totals, "problems": self.totals},
             "error": self.error,
             "recovered_from_an_interrupted_save": self.recovered,
         }
@@ -133,7 +143,8 @@ def roll_back_an_interrupted_save(path: Path) -> bool:
 
 
 def check_file(path: Path) -> CheckReport:
-    """integrity_check and foreign_key_check of the SQLite file at `path`."""
+    """integrity_check and foreign_key_check of the SQLite file at `path`; then, on a sound
+    file, the Dashboard's running totals against the requests."""
     report = CheckReport(str(path))
     if not path.is_file():
         report.error = _("There is no database file at {path}.").format(path=path)
@@ -167,6 +178,11 @@ def check_file(path: Path) -> CheckReport:
                 "The file is a sound SQLite database, but not a Front Counter database: there is "
                 "no town in it."
             )
+        if report.ok:
+            try:
+                report.totals = rollups.differences(connection)
+            except sqlite3.Error as exc:
+                report.checks["running_totals"] = [_describe(exc)]
     finally:
         connection.close()
     return report
