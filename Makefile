@@ -54,7 +54,7 @@ test: lint typecheck pytest
 
 # the towns it measures are made once and kept in bench-data/ for later runs (README: Benchmarks)
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run_all
+	.ci/with-postgres $(BIN)/python -m benchmarks.run_all
 
 bench-clean:
 	rm -rf bench-data

@@ -7,6 +7,7 @@ from benchmarks import (
     dashboard,
     demo_generator,
     kb_search,
+    pg_migration,
     printing,
     request_list,
     startup,
@@ -25,6 +26,7 @@ def main() -> None:
     concurrency.main()
     printing.main()
     dashboard.main()
+    pg_migration.main()
 
 
 if __name__ == "__main__":

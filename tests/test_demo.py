@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from desktop.models.knowledge.triage import relearn_all
 from desktop.models.setup.demo import generate_demo
 from desktop.models.storage.schema import (
     Contact,
@@ -17,6 +18,8 @@ from desktop.models.storage.schema import (
     ServiceRequest,
     ServiceType,
     TrackingCounter,
+    TriageTerm,
+    TriageTypeCount,
 )
 from desktop.models.vocab import OPEN_STATUSES, RESOLUTIONS
 
@@ -191,3 +194,28 @@ def test_bulk_load_rebuilds_every_index(db, monkeypatch):
     before = {i.name for i in db.db.get_indexes("service_request")}
     generate_demo(150, seed=3, actor=None)
     assert {i.name for i in db.db.get_indexes("service_request")} == before
+
+
+def learned() -> tuple[list[tuple[int, str, int]], list[tuple[int, int]]]:
+    terms = [
+        (t.service_type_id, t.term, t.count)
+        for t in TriageTerm.select().order_by(TriageTerm.service_type, TriageTerm.term)
+    ]
+    counts = [
+        (c.service_type_id, c.requests)
+        for c in TriageTypeCount.select().order_by(TriageTypeCount.service_type)
+    ]
+    return terms, counts
+
+
+@pytest.mark.parametrize("then", ["nothing", "a second run"])
+def test_triage_learns_the_demo_as_from_its_rows(demo, then):
+    """The demo counts what triage learns as it makes the requests; it must be exactly what
+    reading every saved description again would teach (and a second run, on a town that has
+    requests already, learns from all of them)."""
+    if then == "a second run":
+        generate_demo(150, seed=9, actor=None)
+    taught = learned()
+    assert taught[0] and sum(n for _t, n in taught[1]) == ServiceRequest.select().count()
+    relearn_all()
+    assert learned() == taught

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.metadata
 import json
 from pathlib import Path
+from typing import Any
 
 import keyring
+import peewee
 import pytest
 from keyring.backends import fail, null
 
 from desktop.app import main
 from desktop.models.admin.pg_migrate import migrate_to_postgres
-from desktop.models.errors import CannotOpenDatabase, InputError, PasswordNeeded
+from desktop.models.errors import CannotOpenDatabase, DatabaseError, InputError, PasswordNeeded
 from desktop.models.setup.demo import generate_demo
 from desktop.models.setup.migrations import LATEST_VERSION, schema_version
 from desktop.models.setup.opening import open_database
@@ -149,3 +152,63 @@ def test_migrate_to_from_the_command_line(town_file: Path, pg_database: str, cap
 def test_postgresql_reports_a_clear_error_for_a_missing_database(pg_server):
     with pytest.raises(CannotOpenDatabase, match="does not exist"):
         open_database(pg_server.url_of("no_such_town_db"))
+
+
+def test_a_copy_that_differs_from_the_file_is_refused(
+    town_file: Path, pg_database: str, monkeypatch: pytest.MonkeyPatch
+):
+    """The checksums are of the values themselves: one description stored differently on the
+    server (after the copy, before it is checked) is found, and the file is not marked moved."""
+    from desktop.models.storage import db as dbmod
+
+    real = dbmod.reset_sequences
+
+    def and_then_a_change(models: Any) -> None:  # the last step inside the copy's transaction
+        real(models)
+        ServiceRequest.update(description="Something else").where(
+            ServiceRequest.id == ServiceRequest.select(peewee.fn.MIN(ServiceRequest.id))
+        ).execute()
+
+    monkeypatch.setattr(dbmod, "reset_sequences", and_then_a_change)
+    with pytest.raises(DatabaseError, match="service_request"):
+        migrate_to_postgres(town_file, pg_database, None, actor=None)
+    old = open_database(town_file)
+    try:
+        assert not old.read_only  # still the town's file
+    finally:
+        close_database(old)
+
+
+def test_every_kind_of_value_survives_the_copy(town_file: Path, pg_database: str):
+    """Text with tabs, new lines and backslashes, fractions of a second, coordinates, flags,
+    empty text apart from no value at all: each arrives as it was, and the checksums agree."""
+    opened = open_database(town_file)
+    first = ServiceRequest.select().order_by(ServiceRequest.id).get()
+    tricky = "a\ttab\nnew line\r\\N back\\slash ñ \u2603"
+    write(
+        lambda: (
+            ServiceRequest.update(
+                description=tricky,
+                location_notes="",
+                zip="",
+                lat=42.123456789,
+                long=-71.5,
+                confidential=True,
+                requested_at=dt.datetime(2026, 3, 4, 5, 6, 7, 890),
+            )
+            .where(ServiceRequest.id == first.id)
+            .execute()
+        )
+    )
+    close_database(opened)
+    report = migrate_to_postgres(town_file, pg_database, None, actor=None)
+    assert report.ok
+    moved = open_database(pg_database)
+    try:
+        row = ServiceRequest.get_by_id(first.id)
+        assert row.description == tricky and row.location_notes == "" and row.zip == ""
+        assert (row.lat, row.long, row.confidential) == (42.123456789, -71.5, True)
+        assert row.requested_at == dt.datetime(2026, 3, 4, 5, 6, 7, 890)
+        assert ServiceRequest.get_by_id(first.id + 1).lat is None
+    finally:
+        close_database(moved)

@@ -10,9 +10,8 @@ so no clerk keeps saving where nobody else will see it.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
+import io
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,7 +40,8 @@ from desktop.models.storage.secret_store import database_password
 
 log = logging.getLogger("frontcounter.pg_migrate")
 
-PAGE = 2000
+#: rows read from the file and sent to the server at a time
+PAGE = 20_000
 
 
 @dataclass
@@ -100,58 +100,123 @@ def _copied_models() -> list[type[BaseModel]]:
     return [model for model in ordered if model is not DbSession]
 
 
-def _pages(model: type[BaseModel]) -> Iterator[list[dict[str, Any]]]:
-    """The table's rows in primary-key order, a page at a time, from the bound database.
-
-    Each page starts after the last key of the one before (never OFFSET, which reads every
-    row it skips: a million-row table would be read a thousand times over)."""
-    key: Any = model._meta.primary_key
-    page = _page_after(model, None)
-    while page:
-        yield page
-        page = _page_after(model, page[-1][key.name])
+#: column kinds whose text the server writes in its own form: read back, each is put in the
+#: form the copy sent before the rows are compared
+_DATETIME, _DOUBLE, _BOOLEAN, _BLOB, _PLAIN = range(5)
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+NULL = "\\N"
 
 
-def _page_after(model: type[BaseModel], after: Any) -> list[dict[str, Any]]:
-    key: Any = model._meta.primary_key
-    query: Any = model.select().order_by(key).dicts()
-    if after is not None:
-        query = query.where(key > after)
-    return list(query.limit(PAGE))
+def _kind(field: peewee.Field) -> int:
+    if isinstance(field, peewee.DateTimeField):
+        return _DATETIME
+    if isinstance(field, peewee.FloatField):  # DoubleField too
+        return _DOUBLE
+    if isinstance(field, peewee.BooleanField):
+        return _BOOLEAN
+    if isinstance(field, peewee.BlobField):
+        return _BLOB
+    return _PLAIN
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, bytes | memoryview | bytearray):
-        return hashlib.sha256(bytes(value)).hexdigest()
-    if isinstance(value, bool):
-        return int(value)
-    return value
+def _moment(text: str) -> str:
+    """A stored moment as the server writes a timestamp: "2026-12-05 09:30:00", its fraction
+    of a second without trailing zeros (none when whole)."""
+    whole, _dot, fraction = text.replace("T", " ", 1).partition(".")
+    fraction = fraction.rstrip("0")
+    return f"{whole}.{fraction}" if fraction else whole
+
+
+def _number(value: Any) -> str:
+    number = float(value)
+    if number != number:
+        return "NaN"
+    if number in (float("inf"), float("-inf")):
+        return "Infinity" if number > 0 else "-Infinity"
+    text = repr(number)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _from_file(kind: int, value: Any) -> str:
+    """One value of the file as a field of COPY's text format, in the server's own form."""
+    if value is None:
+        return NULL
+    if kind == _DATETIME:
+        return _moment(str(value))
+    if kind == _DOUBLE:
+        return _number(value)
+    if kind == _BOOLEAN:
+        return "t" if value else "f"
+    if kind == _BLOB:
+        return "\\\\x" + bytes(value).hex()
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    return str(value)
+
+
+def _from_server(kind: int, text: str) -> str:
+    """One field of the server's COPY output, in the form `_from_file` gives."""
+    if text == NULL:
+        return text
+    if kind == _DATETIME:
+        return _moment(text)
+    if kind == _DOUBLE:
+        return _number(text)
+    return text
+
+
+class _Sum:
+    """A table's row count and a checksum of its rows that does not depend on their order
+    (the two databases may sort text differently): each row's line hashed alone, the hashes
+    added up."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.total = 0
+
+    def add(self, line: str) -> None:
+        self.rows += 1
+        digest = hashlib.blake2b(line.encode(), digest_size=16).digest()
+        self.total = (self.total + int.from_bytes(digest, "big")) % (1 << 128)
+
+    @property
+    def hex(self) -> str:
+        return f"{self.total:032x}"
+
+
+def _columns(model: type[BaseModel]) -> tuple[list[peewee.Field], str]:
+    fields = list(model._meta.sorted_fields)
+    return fields, ", ".join(f'"{field.column_name}"' for field in fields)
 
 
 def table_checksum(model: type[BaseModel]) -> tuple[int, str]:
-    """(row count, checksum) of `model`'s table in the bound database, independent of order."""
-    hashes: list[str] = []
-    for rows in _pages(model):
-        for row in rows:
-            text = json.dumps(
-                {name: _canonical(value) for name, value in row.items()},
-                sort_keys=True,
-                ensure_ascii=False,
-                default=str,
-            )
-            hashes.append(hashlib.sha256(text.encode()).hexdigest())
-    hashes.sort()
-    return len(hashes), hashlib.sha256("".join(hashes).encode()).hexdigest()
+    """(row count, checksum) of `model`'s table in the bound PostgreSQL database, read through
+    COPY: the same checksum the copy computed of the file's rows."""
+    fields, columns = _columns(model)
+    kinds = [_kind(field) for field in fields]
+    total = _Sum()
+    cursor = database.obj.cursor()
+    buffer = io.StringIO()
+    # names from the model's own definition, never from outside
+    statement = f'COPY "{model._meta.table_name}" ({columns}) TO STDOUT'
+    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
+        cursor.copy_expert(statement, buffer)
+    buffer.seek(0)
+    for line in buffer:
+        parts = line.rstrip("\n").split("\t")
+        total.add("\t".join(_from_server(k, part) for k, part in zip(kinds, parts, strict=True)))
+    return total.rows, total.hex
 
 
 def _self_references(model: type[BaseModel]) -> list[peewee.ForeignKeyField]:
     return [ref for ref in model._meta.refs if ref.rel_model is model]
 
 
-def copy_database(source: peewee.Database, target: peewee.Database, target_name: str) -> None:
-    """Create the schema on `target` and copy every table from `source`, in one transaction."""
+def copy_database(
+    source: peewee.Database, target: peewee.Database, target_name: str
+) -> dict[str, tuple[int, str]]:
+    """Create the schema on `target` and copy every table from `source`, in one transaction;
+    the (row count, checksum) of each table as read from the file."""
 
     with known_db_errors(), _bound(target):
         if target.get_tables():
@@ -161,68 +226,74 @@ def copy_database(source: peewee.Database, target: peewee.Database, target_name:
                     "new, empty database for the town and try again."
                 ).format(name=target_name)
             )
+        sums = {}
         with target.atomic():
-            target.create_tables(list(MODELS))
+            models = peewee.sort_models(list(MODELS))  # type: ignore[attr-defined]
+            for model in models:  # the tables bare: the indexes are built once, after
+                model._schema.create_table(safe=False)
             for model in _copied_models():
-                _copy_table(model, source, target)
+                sums[model._meta.table_name] = _copy_table(model, source, target)
+            for model in models:
+                model._schema.create_indexes(safe=True)  # a name listed twice is made once
             dbmod.reset_sequences(
                 [m for m in MODELS if isinstance(m._meta.primary_key, peewee.AutoField)]
             )
+        return sums
 
 
-def _copy_table(model: type[BaseModel], source: peewee.Database, target: peewee.Database) -> None:
-    self_refs = _self_references(model)
-    later: list[tuple[Any, dict[str, Any]]] = []
+def _copy_table(
+    model: type[BaseModel], source: peewee.Database, target: peewee.Database
+) -> tuple[int, str]:
+    """The table's rows from the file into the server with COPY, PAGE rows at a time (memory
+    stays flat); their (count, checksum) as they were in the file."""
+    fields, columns = _columns(model)
+    kinds = [_kind(field) for field in fields]
     primary: Any = model._meta.primary_key
-    key = primary.name
-    last: Any = None
-    while True:  # a page read from the file, then written to the server: memory stays flat
-        with _bound(source):
-            rows = _page_after(model, last)
-        if not rows:
+    key_at = fields.index(primary)
+    self_refs = [fields.index(ref) for ref in _self_references(model)]
+    table = model._meta.table_name
+    later: list[tuple[Any, dict[peewee.Field, Any]]] = []
+    seen: set[Any] = set()
+    total = _Sum()
+    # names from the model's own definition, never from outside
+    rows = dbmod.execute(source, f'SELECT {columns} FROM "{table}"')  # noqa: S608
+    cursor = target.cursor()  # type: ignore[no-untyped-call]
+    statement = f'COPY "{table}" ({columns}) FROM STDIN'
+    while True:
+        page = rows.fetchmany(PAGE)
+        if not page:
             break
-        last = rows[-1][key]
-        for row in rows:
-            pointed = {ref.name: row[ref.name] for ref in self_refs if row[ref.name] is not None}
-            if pointed:  # the row it points to may come later: set the link afterwards
-                later.append((row[key], pointed))
-                row.update(dict.fromkeys(pointed))
-        _insert_rows(target, model, rows)
+        lines = []
+        for row in page:
+            fields_text = [_from_file(kind, value) for kind, value in zip(kinds, row, strict=True)]
+            total.add("\t".join(fields_text))
+            if self_refs:
+                key = row[key_at]
+                seen.add(key)
+                ahead = [at for at in self_refs if row[at] is not None and row[at] not in seen]
+                if ahead:  # the row it points to comes later: the link is set afterwards
+                    later.append((key, {fields[at]: row[at] for at in ahead}))
+                    for at in ahead:
+                        fields_text[at] = NULL
+            lines.append("\t".join(fields_text))
+        with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
+            cursor.copy_expert(statement, io.StringIO("\n".join(lines) + "\n"))
     with _bound(target):
         for row_key, pointed in later:
-            model.update(**pointed).where(model._meta.primary_key == row_key).execute()
-    log.info("copied %s", model._meta.table_name)
+            model.update(pointed).where(primary == row_key).execute()
+    log.info("copied %s (%d rows)", table, total.rows)
+    return total.rows, total.hex
 
 
-def _insert_rows(
-    target: peewee.Database, model: type[BaseModel], rows: list[dict[str, Any]]
-) -> None:
-    """A page of rows into the server in one statement (psycopg2's execute_values).
-
-    peewee's insert_many built the SQL of a 2,000-row page in half a second, two thirds of the
-    whole move; the statement here is the same for every page, and only the values change."""
-    from psycopg2.extras import execute_values
-
-    fields = model._meta.sorted_fields
-    columns = ", ".join(f'"{field.column_name}"' for field in fields)
-    # names from the model's own definition, never from outside; the values are parameters
-    statement = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES %s'  # noqa: S608
-    values = [tuple(field.db_value(row[field.name]) for field in fields) for row in rows]
-    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
-        cursor = target.cursor()  # type: ignore[no-untyped-call]
-        execute_values(cursor, statement, values, page_size=len(values))
-
-
-def verify(source: peewee.Database, target: peewee.Database) -> list[TableReport]:
+def verify(target: peewee.Database, copied: dict[str, tuple[int, str]]) -> list[TableReport]:
+    """Each table on the server read back once and compared with what was read from the file."""
     reports = []
-    for model in _copied_models():
-        with _bound(source):
-            source_rows, source_sum = table_checksum(model)
-        with _bound(target):
+    with _bound(target):
+        for model in _copied_models():
+            table = model._meta.table_name
+            source_rows, source_sum = copied[table]
             target_rows, target_sum = table_checksum(model)
-        reports.append(
-            TableReport(model._meta.table_name, source_rows, target_rows, source_sum, target_sum)
-        )
+            reports.append(TableReport(table, source_rows, target_rows, source_sum, target_sum))
     return reports
 
 
@@ -244,8 +315,8 @@ def migrate_to_postgres(
         try:
             # one read transaction on the file: the copy and its check see the same rows
             with known_db_errors(), opened.db.atomic():
-                copy_database(opened.db, target, shown)
-                report = MigrationReport(str(source_path), shown, verify(opened.db, target))
+                copied = copy_database(opened.db, target, shown)
+                report = MigrationReport(str(source_path), shown, verify(target, copied))
             if not report.ok:
                 raise DatabaseError(
                     _(

@@ -180,6 +180,14 @@ def relearn_all() -> dict[str, int]:
                 terms[(type_id, term)] += 1
         last_id = page[-1][0]
 
+    replace_learned(terms, per_type)
+    return {"requests": sum(per_type.values()), "terms": len(terms)}
+
+
+def replace_learned(terms: Counter[tuple[int, str]], per_type: Counter[int]) -> None:
+    """Forget what was learned and keep these counts instead, in one write: how many requests
+    of each type (`per_type`) and of each type had each term (`terms`, (type id, term))."""
+
     def save() -> None:
         TriageTerm.delete().execute()
         TriageTypeCount.delete().execute()
@@ -192,7 +200,6 @@ def relearn_all() -> dict[str, int]:
             ).execute()
 
     write(save)
-    return {"requests": sum(per_type.values()), "terms": len(terms)}
 
 
 def _learned_scores(stems: dict[str, float]) -> dict[int, list[tuple[str, float, int]]]:
