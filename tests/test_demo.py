@@ -201,10 +201,11 @@ def learned() -> tuple[list[tuple[int, str, int]], list[tuple[int, int]]]:
         (t.service_type_id, t.term, t.count)
         for t in TriageTerm.select().order_by(TriageTerm.service_type, TriageTerm.term)
     ]
-    counts = [
-        (c.service_type_id, c.requests)
-        for c in TriageTypeCount.select().order_by(TriageTypeCount.service_type)
-    ]
+    counts: list[tuple[int, int]] = list(
+        TriageTypeCount.select(TriageTypeCount.service_type, TriageTypeCount.requests)
+        .order_by(TriageTypeCount.service_type)
+        .tuples()  # type: ignore[arg-type]
+    )
     return terms, counts
 
 
