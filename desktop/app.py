@@ -7,10 +7,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from desktop.cli.options import OPTIONS, command_word, window_parser
-from desktop.i18n import _
-from desktop.logs import setup_logging
-from desktop.paths import app_paths
+from desktop.models.storage import pg_driver
+
+pg_driver.defer()  # before anything loads peewee: a SQLite town never loads psycopg2
+
+from desktop.cli.options import OPTIONS, command_word, window_parser  # noqa: E402
+from desktop.i18n import _  # noqa: E402
+from desktop.logs import setup_logging  # noqa: E402
+from desktop.paths import app_paths  # noqa: E402
 
 
 def _window_arguments(arguments: list[str]) -> argparse.Namespace | None:

@@ -283,3 +283,22 @@ def test_the_version_loads_no_command():
     )
     assert not {m for m in loaded if m.startswith("desktop.cli.") and m.endswith("_commands")}
     assert "desktop.models.storage.schema" not in loaded
+
+
+#: the PostgreSQL driver, and what loads it (pg_driver.py; pyproject.toml)
+DRIVER = ("psycopg2", "psycopg", "playhouse.migrate", "playhouse.postgres_ext")
+
+
+def test_a_sqlite_town_never_loads_the_postgresql_driver(tmp_path):
+    """Made, opened by a command and by the window, through the real entry point."""
+    loaded = _loaded_after(
+        "import contextlib, io\n"
+        "from desktop.app import main\n"
+        f"base = ['--basedir', {str(tmp_path)!r}, '--db', {str(tmp_path / 't.db')!r}]\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main([*base, 'init', '--town', 'Alder Falls']) == 0\n"
+        "    assert main([*base, 'request', 'list', '--json']) == 0\n"
+        "    assert main([*base, '--smoke-test']) == 0"
+    )
+    assert "desktop.ui.main_window" in loaded and "peewee" in loaded
+    assert not {m for m in loaded if m.startswith(DRIVER)}

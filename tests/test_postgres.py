@@ -212,3 +212,31 @@ def test_every_kind_of_value_survives_the_copy(town_file: Path, pg_database: str
         assert ServiceRequest.get_by_id(first.id + 1).lat is None
     finally:
         close_database(moved)
+
+
+def test_a_fresh_process_loads_the_driver_when_it_opens_a_server(
+    town_file: Path, pg_database: str, tmp_path: Path
+):
+    """The entry point loads peewee without psycopg2 (a SQLite town's start is faster); a town
+    on a server still opens, reads and saves in a new process."""
+    import subprocess
+    import sys
+
+    migrate_to_postgres(town_file, pg_database, None, actor=None)
+
+    def frontcounter(*args: str) -> subprocess.CompletedProcess[str]:
+        base = ["--basedir", str(tmp_path), "--db", pg_database]
+        return subprocess.run(
+            [sys.executable, "-m", "desktop", *base, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    listed = frontcounter("request", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) >= 1
+    added = frontcounter("request", "add", "pothole", "Deep hole", "--address", "12 Elm St",
+                         "--attr", "size=large", "--attr", "in_lane=yes")  # fmt: skip
+    assert added.returncode == 0 and added.stderr == "", added.stderr
+    assert "Saved as" in added.stdout

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import peewee
-from playhouse.migrate import SchemaMigrator, migrate
 
 from desktop.i18n import _
 from desktop.models import clock
@@ -587,6 +586,8 @@ def add_v2_article_columns(db: peewee.Database) -> None:
     """Schema version 2: FaqArticle's owner, review_by and source_request (migration step)."""
 
     present = {c.name for c in db.get_columns(FaqArticle._meta.table_name)}
+    from playhouse.migrate import SchemaMigrator, migrate  # upgrades only (it loads psycopg2)
+
     migrator = SchemaMigrator.from_database(db)
     table = FaqArticle._meta.table_name
     steps = [

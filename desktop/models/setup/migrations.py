@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import peewee
-from playhouse.migrate import SchemaMigrator, migrate
 
 from desktop import __version__
 from desktop.i18n import _
@@ -165,6 +164,8 @@ def _to_6(db: peewee.Database) -> None:
 
     table = RequestFollower._meta.table_name
     if "confidential" not in {c.name for c in db.get_columns(table)}:
+        from playhouse.migrate import SchemaMigrator, migrate  # upgrades only (it loads psycopg2)
+
         migrator = SchemaMigrator.from_database(db)
         migrate(migrator.add_column(table, "confidential", RequestFollower.confidential))
 
@@ -240,7 +241,8 @@ def ensure_schema(opened: OpenedDatabase, upgrading: Callable[[str], None] | Non
             log.info("migrating schema %d -> %d", step - 1, step)
             dbmod.write(functools.partial(_run_step, opened.db, step))
     if not opened.read_only and not _virtual_tables_present(opened.db):
-        if upgrading is not None and version == LATEST_VERSION:
+        sqlite = isinstance(opened.db, peewee.SqliteDatabase)
+        if upgrading is not None and version == LATEST_VERSION and sqlite:
             upgrading(
                 _(
                     "Making this database's search index and the Dashboard's running totals, "

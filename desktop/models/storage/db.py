@@ -36,7 +36,7 @@ from desktop.models.errors import (
     known_db_errors,
     translate_db_error,
 )
-from desktop.models.storage import check_record, config_cache
+from desktop.models.storage import check_record, config_cache, pg_driver
 from desktop.models.storage.integrity import quick_check
 from desktop.models.storage.schema import database
 from desktop.models.storage.secret_store import database_password
@@ -309,7 +309,7 @@ def postgres_database(url: str, password: str | None) -> tuple[peewee.Database, 
     shown = f"postgresql://{params.get('user', '')}@{params['host']}:{params['port']}/{name}"
     shown = shown.replace("//@", "//")
     try:
-        import psycopg2  # noqa: F401
+        pg_driver.load()
     except ImportError as exc:
         raise CannotOpenDatabase(
             _("PostgreSQL support is not installed: install frontcounter[postgresql].")
