@@ -69,6 +69,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "report_commands": ("stats", "report", "export", "goals"),
     "catalog_commands": ("catalog",),
     "settings_commands": ("settings", "checklist", "responses"),
+    "open311_commands": ("serve", "open311"),
 }
 
 

@@ -34,6 +34,7 @@ from desktop.models.storage.schema import (
     ADDED_IN_V3,
     MODELS,
     InfoContact,
+    PartnerKey,
     RequestFollower,
     RequestLink,
     RoutingRule,
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontcounter.migrations")
 
-LATEST_VERSION = 7
+LATEST_VERSION = 8
 
 
 def _to_2(db: peewee.Database) -> None:
@@ -176,6 +177,12 @@ def _to_7(db: peewee.Database) -> None:
     db.create_tables([RequestLink], safe=True)
 
 
+def _to_8(db: peewee.Database) -> None:
+    """Version 8: partners' keys for posting requests through the Open311 endpoint."""
+
+    db.create_tables([PartnerKey], safe=True)
+
+
 #: step N brings a database from version N-1 to version N
 STEPS: dict[int, Callable[[peewee.Database], None]] = {
     2: _to_2,
@@ -184,6 +191,7 @@ STEPS: dict[int, Callable[[peewee.Database], None]] = {
     5: _to_5,
     6: _to_6,
     7: _to_7,
+    8: _to_8,
 }
 
 

@@ -135,9 +135,12 @@ def record(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     actor: StaffUser | None,
+    *,
+    partner: str = "",
 ) -> AuditRecord:
-    """Append one audit record of what `actor` did (None: nobody signed in, the app itself); call
-    it inside the write transaction of the change."""
+    """Append one audit record of what `actor` did (None: nobody signed in, the app itself, or
+    a partner's system through the Open311 endpoint: `partner` names it); call it inside the
+    write transaction of the change."""
 
     db = AuditRecord._meta.database
     if not db.in_transaction():
@@ -147,7 +150,11 @@ def record(
     row = AuditRecord(
         at=clock.now(),
         staff_id=actor.id if actor is not None else None,
-        username=actor.username if actor is not None else "",
+        username=actor.username
+        if actor is not None
+        else f"partner:{partner}"[:64]
+        if partner
+        else "",
         workstation=workstation_name()[:200],
         table_name=table,
         record_id=str(record_id if record_id is not None else ""),

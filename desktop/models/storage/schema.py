@@ -605,6 +605,28 @@ class RequestLink(BaseModel):
         other_id: int
 
 
+class PartnerKey(BaseModel):
+    """A key that lets a partner's system (the town's website form, a neighbouring town, an
+    app) post requests through the Open311 endpoint (schema version 8). Only a hash of the key
+    is kept: the key itself is shown once, when it is made."""
+
+    name = CharField(max_length=100, unique=True)
+    key_hash = CharField(max_length=64, unique=True)
+    #: the key's first characters, so an administrator can tell keys apart
+    key_start = CharField(max_length=12)
+    #: the request types it may post (codes); None: every active type
+    service_codes = JSONField(null=True)
+    #: posts it may make in a minute
+    per_minute = IntegerField(default=60)
+    created_at = DateTimeField(default=clock.now)
+    created_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+    revoked_at = DateTimeField(null=True)
+    last_used_at = DateTimeField(null=True)
+
+    if TYPE_CHECKING:
+        created_by_id: int | None
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -638,6 +660,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     AuditRecord,
     ServiceGoal,
     RequestLink,
+    PartnerKey,
 )
 
 #: the tables schema version 2 added (migration step 2 creates them in an older database)

@@ -1,0 +1,114 @@
+"""`frontcounter serve open311` (the GeoReport v2 endpoint, until Ctrl+C) and
+`frontcounter open311 key add|list|revoke` (partners' keys for posting requests)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from typing import Any
+
+from desktop.cli.output import emit
+from desktop.cli.registry import command
+from desktop.i18n import _
+from desktop.models.errors import InputError
+from desktop.models.partners import keys
+from desktop.models.storage.db import OpenedDatabase
+from desktop.open311.server import DEFAULT_HOST, DEFAULT_PORT, Open311Server, exposed
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    serve = commands.add_parser(
+        "serve", parents=[common], help=_("serve the town to other systems (until Ctrl+C)")
+    )
+    serve.add_argument("what", choices=("open311",), help=_("open311: the GeoReport v2 endpoint"))
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=_("the address to listen on (default 127.0.0.1: this computer only)"),
+    )
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=_("the port (default 8311)"))
+
+    open311 = commands.add_parser("open311", help=_("partners' keys for the Open311 endpoint"))
+    actions = open311.add_subparsers(dest="action", metavar="ACTION", required=True)
+    key = actions.add_parser("key", help=_("add, list or revoke a partner's key"))
+    key_actions = key.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = key_actions.add_parser(
+        "add", parents=[common], help=_("make a key for a partner (shown once)")
+    )
+    add.add_argument("name", help=_("the partner: their system or organisation"))
+    add.add_argument(
+        "--types",
+        metavar="CODE[,CODE...]",
+        default="",
+        help=_("only these request types (default: every active type)"),
+    )
+    add.add_argument(
+        "--per-minute", type=int, default=60, help=_("posts a minute at most (default 60)")
+    )
+    key_actions.add_parser("list", parents=[common], help=_("the partners' keys"))
+    revoke = key_actions.add_parser(
+        "revoke", parents=[common], help=_("refuse a partner's key from now on")
+    )
+    revoke.add_argument("name")
+
+
+def serve_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    server = Open311Server(args.host, args.port)
+    lines = [
+        _("Open311 GeoReport v2 at {url}v2/ (discovery: {url}discovery.json).").format(
+            url=server.url
+        )
+    ]
+    if exposed(args.host):
+        lines.append(
+            _(
+                "Warning: {host} lets other computers reach this server. Let them only through "
+                "the town's firewall, and give partners keys (open311 key add) to post."
+            ).format(host=args.host)
+        )
+    lines.append(_("Press Ctrl+C to stop."))
+    emit(args, {"url": server.url, "host": server.host, "port": server.port}, "\n".join(lines))
+    sys.stdout.flush()
+    with contextlib.suppress(KeyboardInterrupt):  # waitress ends its loop on Ctrl+C itself
+        server.serve_forever()
+    print(_("Stopped."), file=sys.stderr)
+
+
+def open311_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    action = args.action
+    if action == "add":
+        codes = [c for c in args.types.split(",") if c.strip()] if args.types else None
+        if args.types and not codes:
+            raise InputError(_("Name at least one request type after --types."))
+        info, secret = keys.add_key(
+            args.name, service_codes=codes, per_minute=args.per_minute, actor=args.signed_in
+        )
+        emit(
+            args,
+            info.as_dict() | {"api_key": secret},
+            _(
+                "Key for {name}:\n  {key}\nGive it to the partner now: it is not kept and "
+                "cannot be shown again (only its first characters, {start}…)."
+            ).format(name=info.name, key=secret, start=info.key_start),
+        )
+    elif action == "list":
+        found = keys.list_keys(actor=args.signed_in)
+        lines = [
+            f"{k.name:<30} {k.key_start}…  "
+            + (", ".join(k.service_codes) if k.service_codes else _("every type"))
+            + "  "
+            + _("{n}/minute").format(n=k.per_minute)
+            + (f"  {_('REVOKED')}" if k.revoked else "")
+            for k in found
+        ] or [_("No partner has a key.")]
+        emit(args, [k.as_dict() for k in found], "\n".join(lines))
+    else:
+        info = keys.revoke_key(args.name, actor=args.signed_in)
+        emit(args, info.as_dict(), _("The key of {name} is revoked.").format(name=info.name))
+
+
+COMMANDS = (
+    command("serve", serve_command),
+    command("open311", open311_command, reads={"list"}),
+)

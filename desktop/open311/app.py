@@ -1,0 +1,305 @@
+"""The GeoReport v2 endpoint as a WSGI application.
+
+Paths, under `/open311/`:
+- `discovery.{json,xml}`: the service discovery document, its URLs those of this server as the
+  client reached it;
+- `v2/services.{fmt}`, `v2/services/{code}.{fmt}`, `v2/requests.{fmt}` (GET and POST),
+  `v2/requests/{id}.{fmt}` (and `v2/request/{id}.{fmt}`, which some clients use),
+  `v2/tokens/{token}.{fmt}`, `v2/servicerequestupdates.{fmt}` (mySociety's extension);
+- `test/v2/...`: the same, where a POST is checked in full and nothing is saved (for a partner
+  trying their integration).
+
+JSON is served as exactly `application/json` and XML as exactly `text/xml` (clients compare the
+whole header). Every error is the spec's list, `[{"code": ..., "description": ...}]`, in the
+format asked for, with the HTTP status of the same number. `jurisdiction_id` is accepted and
+ignored: a town is one jurisdiction. A bug answers 500 with a sentence, and is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import urllib.parse
+from collections.abc import Callable, Iterable
+from typing import Any
+from xml.etree import ElementTree
+
+from desktop import __version__
+from desktop.i18n import _
+from desktop.models.errors import KnownError
+from desktop.models.partners import georeport
+from desktop.models.partners.georeport import Open311Error, Query
+from desktop.models.town.settings import get_setting
+
+log = logging.getLogger("frontcounter.open311")
+
+BASE = "/open311/"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+TYPES = {"json": "application/json", "xml": "text/xml"}
+#: the largest POST body taken (a description is at most 4,000 characters)
+MOST_BODY = 256 * 1024
+_PATH = re.compile(
+    r"^(?P<where>v2|test/v2)/(?P<what>services|requests|request|tokens|servicerequestupdates)"
+    r"(?:/(?P<item>[^/]+?))?\.(?P<fmt>json|xml)$"
+)
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$")
+_STATUS = {
+    200: "200 OK",
+    400: "400 Bad Request",
+    403: "403 Forbidden",
+    404: "404 Not Found",
+    405: "405 Method Not Allowed",
+    413: "413 Content Too Large",
+    429: "429 Too Many Requests",
+    500: "500 Internal Server Error",
+    503: "503 Service Unavailable",
+}
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+#: the XML element of each item of a list, by the list's element
+_ITEMS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "service_request_updates": "request_update",
+}
+
+
+def _xml_value(parent: ElementTree.Element, name: str, value: Any) -> None:
+    element = ElementTree.SubElement(parent, name)
+    if isinstance(value, dict):
+        if name == "attribute" and parent.tag != "attributes":  # a request's answers
+            parent.remove(element)
+            holder = ElementTree.SubElement(parent, "attributes")
+            for code, answer in value.items():
+                item = ElementTree.SubElement(holder, "attribute")
+                ElementTree.SubElement(item, "code").text = str(code)
+                values = answer if isinstance(answer, list) else [answer]
+                for one in values:
+                    ElementTree.SubElement(item, "value").text = _xml_text(one)
+            return
+        for key, inner in value.items():
+            _xml_value(element, key, inner)
+    elif isinstance(value, list):
+        item_name = _ITEMS.get(name, "item")
+        for inner in value:
+            _xml_value(element, item_name, inner)
+    else:
+        element.text = _xml_text(value)
+
+
+def _xml_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_xml(root: str, value: Any) -> bytes:
+    element = ElementTree.Element(root)
+    if isinstance(value, list):
+        for item in value:
+            _xml_value(element, _ITEMS.get(root, "item"), item)
+    else:
+        for key, inner in value.items():
+            _xml_value(element, key, inner)
+    text: bytes = ElementTree.tostring(element, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + text
+
+
+def _body(fmt: str, root: str, value: Any) -> bytes:
+    if fmt == "json":
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
+    return to_xml(root, value)
+
+
+def _answer(start: StartResponse, status: int, fmt: str, root: str, value: Any) -> Iterable[bytes]:
+    body = _body(fmt, root, value)
+    start(
+        _STATUS.get(status, f"{status} Error"),
+        [("Content-Type", TYPES[fmt]), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+def _error(start: StartResponse, fmt: str, status: int, description: str) -> Iterable[bytes]:
+    return _answer(start, status, fmt, "errors", [{"code": status, "description": description}])
+
+
+def _base_url(environ: dict[str, Any]) -> str:
+    """This server as the client reached it (its Host header when that is a plain host and
+    port, else the address the server listens on)."""
+    host = str(environ.get("HTTP_HOST", ""))
+    if not _HOST.match(host):
+        host = f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{BASE}"
+
+
+def discovery(environ: dict[str, Any]) -> dict[str, Any]:
+    base = _base_url(environ)
+    changed = georeport.changeset().astimezone(dt.UTC).replace(microsecond=0)
+    stamp = changed.isoformat().replace("+00:00", "Z")
+    town = str(get_setting("town.name") or "") or _("The town hall")
+    ways = [str(get_setting(key) or "") for key in ("town.phone", "town.email", "town.website")]
+    formats = [TYPES["xml"], TYPES["json"]]
+    return {
+        "changeset": stamp,
+        "contact": ", ".join([town, *(way for way in ways if way)]),
+        "key_service": _(
+            "Ask the town hall for an API key to post requests (Front Counter {version})."
+        ).format(version=__version__),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base + "v2",
+                "changeset": stamp,
+                "type": "production",
+                "formats": formats,
+            },
+            {
+                "specification": SPECIFICATION,
+                "url": base + "test/v2",
+                "changeset": stamp,
+                "type": "test",
+                "formats": formats,
+            },
+        ],
+    }
+
+
+def _form(environ: dict[str, Any]) -> dict[str, Any]:
+    """The POST's fields: urlencoded (the spec's form) or, for clients that send it, JSON.
+    `attribute[CODE]` and `attribute[CODE][]` become `attribute: {CODE: value or [values]}`."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MOST_BODY:
+        raise Open311Error(
+            413, _("The post is too large ({n:,} bytes at most).").format(n=MOST_BODY)
+        )
+    raw = environ["wsgi.input"].read(length) if length else b""
+    kind = str(environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
+    query = urllib.parse.parse_qsl(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Open311Error(400, _("The post is not UTF-8 text.")) from None
+    pairs: list[tuple[str, Any]] = list(query)
+    if kind == "application/json":
+        try:
+            given = json.loads(text) if text else {}
+        except (ValueError, RecursionError):
+            raise Open311Error(400, _("The post is not valid JSON.")) from None
+        if not isinstance(given, dict):
+            raise Open311Error(400, _("The post must be one JSON object of fields."))
+        pairs += list(given.items())
+    else:
+        pairs += urllib.parse.parse_qsl(text, keep_blank_values=True, max_num_fields=500)
+    form: dict[str, Any] = {"attribute": {}}
+    for name, value in pairs:
+        match = re.fullmatch(r"attribute\[([^\]]+)\](\[\])?", str(name))
+        if match:
+            code = match.group(1)
+            if match.group(2):
+                form["attribute"].setdefault(code, []).append(value)
+            else:
+                form["attribute"][code] = value
+        elif name == "attribute" and isinstance(value, dict):
+            form["attribute"].update(value)
+        else:
+            form[str(name)] = value if isinstance(value, str) else json.dumps(value)
+    return form
+
+
+def _params(environ: dict[str, Any]) -> dict[str, str]:
+    try:
+        pairs = urllib.parse.parse_qsl(
+            str(environ.get("QUERY_STRING", "")), keep_blank_values=True, max_num_fields=100
+        )
+    except ValueError:
+        raise Open311Error(400, _("Too many parameters.")) from None
+    return dict(pairs)
+
+
+def application(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+    path = urllib.parse.unquote(str(environ.get("PATH_INFO", "")))
+    method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+    fmt = "xml" if path.endswith(".xml") else "json"
+    try:
+        if not path.startswith(BASE):
+            raise Open311Error(
+                404, _("Nothing here: the Open311 service is under {base}.").format(base=BASE)
+            )
+        rest = path[len(BASE) :]
+        if rest in ("discovery.json", "discovery.xml"):
+            return _answer(start, 200, fmt, "discovery", discovery(environ))
+        match = _PATH.match(rest)
+        if match is None:
+            raise Open311Error(
+                404, _("There is no such Open311 resource: {path}.").format(path=path)
+            )
+        fmt, what, item = match.group("fmt"), match.group("what"), match.group("item")
+        test = match.group("where") == "test/v2"
+        allowed = ("GET", "POST") if what == "requests" and item is None else ("GET",)
+        if method == "HEAD":
+            method = "GET"
+        if method not in allowed:
+            raise Open311Error(405, _("{method} is not answered here.").format(method=method))
+        return _route(environ, start, fmt, what, item, method, test)
+    except Open311Error as exc:
+        return _error(start, fmt, exc.status, exc.description)
+    except KnownError as exc:  # the database is locked, read-only, gone: a sentence
+        return _error(start, fmt, 503, str(exc))
+    except Exception:  # a bug: logged, and a sentence for the partner, never a traceback
+        log.exception("Open311 %s %s", method, path)
+        return _error(start, fmt, 500, _("Something went wrong on our side; it was logged."))
+
+
+def _route(
+    environ: dict[str, Any],
+    start: StartResponse,
+    fmt: str,
+    what: str,
+    item: str | None,
+    method: str,
+    test: bool,
+) -> Iterable[bytes]:
+    if what == "services":
+        if item is None:
+            return _answer(start, 200, fmt, "services", georeport.services())
+        return _answer(start, 200, fmt, "service_definition", georeport.service_definition(item))
+    if what in ("requests", "request"):
+        if item is not None:
+            return _answer(start, 200, fmt, "service_requests", [georeport.request_by_id(item)])
+        if what == "request":
+            raise Open311Error(404, _("Give the request's id: request/{id}."))
+        if method == "POST":
+            made = georeport.post_request(_form(environ), dry_run=test)
+            return _answer(start, 200, fmt, "service_requests", [made])
+        params = _params(environ)
+        query = Query(
+            service_request_id=params.get("service_request_id", ""),
+            service_code=params.get("service_code", ""),
+            start_date=params.get("start_date", ""),
+            end_date=params.get("end_date", ""),
+            status=params.get("status", ""),
+            page=params.get("page", ""),
+            page_size=params.get("page_size", ""),
+        )
+        return _answer(start, 200, fmt, "service_requests", georeport.find_requests(query))
+    if what == "tokens":
+        if item is None:
+            raise Open311Error(404, _("Give the token: tokens/{token}."))
+        return _answer(start, 200, fmt, "service_requests", [georeport.token(item)])
+    params = _params(environ)
+    updates = georeport.updates(params.get("start_date", ""), params.get("end_date", ""))
+    return _answer(start, 200, fmt, "service_request_updates", updates)

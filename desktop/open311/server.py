@@ -1,0 +1,106 @@
+"""The Open311 endpoint served by waitress, a well-kept pure-Python WSGI server, in a thread of
+this process: `frontcounter serve open311` runs one until Ctrl+C, and the window runs one while
+Settings → Open311 has it on.
+
+Loopback (127.0.0.1) by default: only programs on this computer reach it. Another address (the
+town's network, so the website's server can post) is the administrator's choice, with a warning
+(`exposed`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import socket
+import threading
+from typing import Any
+
+from desktop.i18n import _
+from desktop.models.errors import KnownError
+from desktop.open311.app import BASE, application
+
+log = logging.getLogger("frontcounter.open311")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8311
+#: threads answering requests at once (waitress queues the rest)
+THREADS = 8
+
+
+def exposed(host: str) -> bool:
+    """Whether `host` lets other computers reach the server (anything but loopback)."""
+    if host in ("localhost", ""):
+        return host == ""
+    try:
+        return not ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return True  # a name: it may resolve to anything
+
+
+class Open311Server:
+    """One server: `start()` listens and answers in a thread, `stop()` ends it."""
+
+    def __init__(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+        import waitress.server
+
+        if not 0 <= port <= 65535:
+            raise KnownError(_("The port must be a number from 1 to 65535."))
+        try:
+            if port:  # asked first: waitress leaves its socket open when it cannot listen
+                with socket.create_server((host, port), reuse_port=False):
+                    pass
+            self._server: Any = waitress.server.create_server(
+                application,
+                host=host,
+                port=port,
+                threads=THREADS,
+                ident="Front Counter",
+                clear_untrusted_proxy_headers=True,
+                # larger than any post we take: the app itself answers 413 in the spec's shape
+                max_request_body_size=16 * 1024 * 1024,
+                channel_timeout=30,
+            )
+        except OSError as exc:
+            raise KnownError(
+                _(
+                    "The Open311 server could not listen on {host}:{port} ({reason}). Another "
+                    "program may be using the port: choose another with --port."
+                ).format(host=host, port=port, reason=exc.strerror or exc)
+            ) from None
+        self.host = host
+        self.port = int(self._server.effective_port)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{BASE}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._serve, name="open311", daemon=True)
+        self._thread.start()
+        log.info("Open311 serving at %s", self.url)
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # closed under it: stopping
+            self._server.run()
+
+    def serve_forever(self) -> None:
+        """Answer in this thread until interrupted (Ctrl+C)."""
+        try:
+            self._server.run()
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop listening, let the answers under way finish, close every connection."""
+        self._server.task_dispatcher.shutdown()
+        # the listening socket, the loop's trigger and every client's connection: with none
+        # left, the loop in the server's thread ends
+        for dispatcher in list(self._server._map.values()):
+            with contextlib.suppress(OSError):
+                dispatcher.close()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        log.info("Open311 stopped at %s", self.url)

@@ -1,0 +1,304 @@
+"""The Open311 GeoReport v2 endpoint, served for real on loopback (waitress in a thread) and
+spoken to over HTTP: discovery, services and their definitions, requests read and posted,
+errors as the spec's lists with their HTTP status, keys, the test endpoint, mySociety's updates;
+then real clients we did not write (SeeClickFix's validator, in Ruby) and the GeoReport v2 JSON
+Schemas, from ../shared when it is there."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+
+from desktop.models.partners import keys
+from desktop.models.requests import lifecycle
+from desktop.models.setup.demo import generate_demo
+from desktop.models.storage.schema import AuditRecord, Contact, ServiceRequest
+from desktop.open311.server import Open311Server, exposed
+from tests.test_open311 import check, registry  # noqa: F401 - registry is a fixture
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+VALIDATOR = SHARED / "tools" / "open311-validator"
+
+POTHOLE = {
+    "service_code": "pothole",
+    "address_string": "12 Elm St",
+    "description": "Deep hole by the bus stop",
+    "attribute[size]": "large",
+    "attribute[in_lane]": "yes",
+    "first_name": "Ana",
+    "last_name": "Quintero",
+    "email": "ana.quintero@example.org",
+    "phone": "555-010-7788",
+}
+
+
+@pytest.fixture
+def server(db) -> Iterator[Open311Server]:
+    generate_demo(120, seed=5, actor=None)
+    running = Open311Server("127.0.0.1", 0)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def api_key(server: Open311Server) -> str:
+    return keys.add_key("Town website", actor=None)[1]
+
+
+def call(
+    server: Open311Server,
+    path: str,
+    data: dict[str, str] | None = None,
+    method: str | None = None,
+    body: bytes | None = None,
+) -> tuple[int, str, bytes]:
+    """(status, Content-Type, body) of one HTTP exchange with the server."""
+    encoded = urllib.parse.urlencode(data).encode() if data is not None else body
+    request = urllib.request.Request(server.url + path, data=encoded, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.headers["Content-Type"], answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
+def get_json(server: Open311Server, path: str) -> Any:
+    status, kind, body = call(server, path)
+    assert (status, kind) == (200, "application/json"), body
+    return json.loads(body)
+
+
+def error_of(answer: tuple[int, str, bytes]) -> tuple[int, str]:
+    status, kind, body = answer
+    if kind == "text/xml":
+        error = ElementTree.fromstring(body).find("error")
+        assert error is not None
+        code, text = error.findtext("code"), error.findtext("description") or ""
+    else:
+        (item,) = json.loads(body)
+        code, text = item["code"], item["description"]
+    assert int(str(code)) == status
+    return status, text
+
+
+def test_discovery_points_at_the_server_as_it_is_reached(server):
+    found = get_json(server, "discovery.json")
+    assert [e["url"] for e in found["endpoints"]] == [
+        server.url + "v2",
+        server.url + "test/v2",
+    ]
+    assert found["changeset"].endswith("Z") and "T" in found["changeset"]
+    status, kind, body = call(server, "discovery.xml")
+    assert (status, kind) == (200, "text/xml")
+    endpoints = ElementTree.fromstring(body).findall("endpoints/endpoint")
+    assert len(endpoints) == 2
+    assert [f.text for f in endpoints[0].findall("formats/format")] == [
+        "text/xml",
+        "application/json",
+    ]
+    # a client that reached it by another name is given that name back, never somewhere else
+    request = urllib.request.Request(
+        server.url + "discovery.json", headers={"Host": f"townhall.local:{server.port}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        urls = [e["url"] for e in json.loads(answer.read())["endpoints"]]
+    assert urls[0] == f"http://townhall.local:{server.port}/open311/v2"
+    request = urllib.request.Request(
+        server.url + "discovery.json", headers={"Host": "evil.example/x?"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert "evil" not in answer.read().decode()
+
+
+def test_services_and_every_definition_in_both_formats(server):
+    services = get_json(server, "v2/services.json")
+    assert services and all(isinstance(s["service_code"], str) for s in services)
+    status, kind, body = call(server, "v2/services.xml")
+    assert (status, kind) == (200, "text/xml")
+    assert len(ElementTree.fromstring(body).findall("service")) == len(services)
+    for service in services:
+        if not service["metadata"]:
+            continue
+        code = urllib.parse.quote(service["service_code"])
+        definition = get_json(server, f"v2/services/{code}.json")
+        assert definition["service_code"] == service["service_code"]
+        assert definition["attributes"]
+        status, kind, body = call(server, f"v2/services/{code}.xml")
+        assert (status, kind) == (200, "text/xml")
+        assert ElementTree.fromstring(body).findtext("service_code") == service["service_code"]
+    assert error_of(call(server, "v2/services/no_such_thing.json"))[0] == 404
+
+
+def test_a_partner_posts_a_request_and_it_lands_like_a_call(server, api_key):
+    status, kind, body = call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})
+    assert (status, kind) == (200, "application/json"), body
+    (made,) = json.loads(body)
+    number = made["service_request_id"]
+    assert made["service_notice"]
+    saved = ServiceRequest.get(ServiceRequest.tracking_number == number)
+    assert saved.channel == "web" and saved.department_id and saved.due_at is not None
+    assert saved.contact is not None and saved.contact.last_name == "Quintero"
+    partner = AuditRecord.get(AuditRecord.action == "open311_post")
+    assert partner.username == "partner:Town website" and number in (partner.after or "")
+
+    (read,) = get_json(server, f"v2/requests/{number}.json")
+    assert read["service_request_id"] == number and read["status"] == "open"
+    assert read["attribute"] == {"in_lane": "yes", "size": "large"}
+    assert get_json(server, f"v2/request/{number}.json") == [read]
+    # personal data never goes out, whatever is asked
+    everything = call(server, "v2/requests.json?status=open")[2].decode()
+    everything += call(server, f"v2/requests/{number}.xml")[2].decode()
+    for private in ("Quintero", "ana.quintero", "555-010-7788"):
+        assert private not in everything
+    status, kind, body = call(server, f"v2/requests/{number}.xml")
+    assert (status, kind) == (200, "text/xml")
+    request = ElementTree.fromstring(body).find("request")
+    assert request is not None and request.findtext("service_request_id") == number
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "words"),
+    [
+        ({"api_key": "not-a-key"}, 403, "api_key"),
+        ({"api_key": ""}, 403, "api_key"),
+        ({"service_code": "no_such_type"}, 400, "no_such_type"),
+        ({"service_code": ""}, 400, "service_code"),
+        ({"attribute[size]": ""}, 400, "big"),
+        ({"attribute[size]": "enormous"}, 400, ""),
+        ({"address_string": ""}, 400, "location"),
+        ({"lat": "95", "long": "10", "address_string": ""}, 400, "lat"),
+        ({"lat": "nan", "long": "10"}, 400, "lat"),
+        ({"description": "x" * 4001}, 400, "description"),
+        ({"email": "not an email"}, 400, ""),
+    ],
+)
+def test_a_bad_post_is_refused_with_a_sentence_and_nothing_is_saved(
+    server, api_key, change, status, words
+):
+    before = ServiceRequest.select().count(), Contact.select().count()
+    form = {**POTHOLE, "api_key": api_key, **change}
+    for fmt in ("json", "xml"):
+        got, text = error_of(call(server, f"v2/requests.{fmt}", form))
+        assert got == status and words in text and len(text) > 10
+    assert (ServiceRequest.select().count(), Contact.select().count()) == before
+
+
+def test_an_oversize_or_malformed_post_is_refused(server, api_key):
+    huge = {**POTHOLE, "api_key": api_key, "description": "x" * 2_000_000}
+    assert error_of(call(server, "v2/requests.json", huge))[0] == 413
+    malformed = call(server, "v2/requests.json", body=b"\xff\xfe\x00garbage", method="POST")
+    assert error_of(malformed)[0] == 400
+    not_json = call(server, "v2/requests.json", body=b"{", method="POST")
+    assert error_of(not_json)[0] in (400, 403)
+    assert error_of(call(server, "v2/services.json", method="DELETE"))[0] == 405
+    assert error_of(call(server, "v2/nothing.json"))[0] == 404
+    assert error_of(call(server, "elsewhere"))[0] == 404
+
+
+def test_keys_limit_types_and_rate_and_can_be_revoked(server):
+    _info, limited = keys.add_key("Tree app", service_codes=["pothole"], per_minute=2, actor=None)
+    graffiti = {"service_code": "graffiti", "address_string": "1 Oak St", "api_key": limited}
+    assert error_of(call(server, "v2/requests.json", graffiti))[0] == 403
+    form = {**POTHOLE, "api_key": limited}
+    assert call(server, "v2/requests.json", form)[0] == 200
+    assert call(server, "v2/requests.json", form)[0] == 200
+    got, text = error_of(call(server, "v2/requests.json", form))
+    assert got == 429 and "minute" in text
+    keys.revoke_key("Tree app", actor=None)
+    assert error_of(call(server, "v2/requests.json", form))[0] == 403
+    listed = {k.name: k for k in keys.list_keys(actor=None)}
+    assert listed["Tree app"].revoked and listed["Tree app"].key_start == limited[:6]
+
+
+def test_the_test_endpoint_checks_a_post_and_saves_nothing(server, api_key):
+    before = ServiceRequest.select().count()
+    (answer,) = json.loads(
+        call(server, "test/v2/requests.json", {**POTHOLE, "api_key": api_key})[2]
+    )
+    assert answer["service_request_id"] is None and "nothing" in answer["service_notice"]
+    bad = {**POTHOLE, "api_key": api_key, "attribute[size]": ""}
+    assert error_of(call(server, "test/v2/requests.json", bad))[0] == 400
+    assert ServiceRequest.select().count() == before
+
+
+def test_reading_requests_by_type_status_dates_and_pages(server):
+    every = get_json(server, "v2/requests.json?start_date=2000-01-01T00:00:00Z")
+    assert 0 < len(every) <= 120
+    opened = get_json(server, "v2/requests.json?status=open&start_date=2000-01-01T00:00:00Z")
+    assert opened and all(r["status"] == "open" for r in opened)
+    code = every[0]["service_code"]
+    mine = get_json(server, f"v2/requests.json?service_code={code}&start_date=2000-01-01")
+    assert mine and all(r["service_code"] == code for r in mine)
+    first = get_json(server, "v2/requests.json?start_date=2000-01-01&page_size=5&page=1")
+    second = get_json(server, "v2/requests.json?start_date=2000-01-01&page_size=5&page=2")
+    assert len(first) == len(second) == 5
+    assert not {r["service_request_id"] for r in first} & {r["service_request_id"] for r in second}
+    ids = ",".join(r["service_request_id"] for r in first[:2])
+    assert len(get_json(server, f"v2/requests.json?service_request_id={ids}")) == 2
+    for bad in ("start_date=yesterday", "status=maybe", "page_size=0", "page=x",
+                "start_date=2026-12-01&end_date=2026-11-01"):  # fmt: skip
+        assert error_of(call(server, f"v2/requests.json?{bad}"))[0] == 400
+    assert get_json(server, "v2/requests.json?jurisdiction_id=") is not None
+
+
+def test_updates_follow_a_request_for_fixmystreet(server, api_key):
+    (made,) = json.loads(call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})[2])
+    request = ServiceRequest.get(ServiceRequest.tracking_number == made["service_request_id"])
+    lifecycle.resolve(request.id, "fixed", actor=None, note="Filled with cold patch.")
+    updates = get_json(server, "v2/servicerequestupdates.json")
+    mine = [u for u in updates if u["service_request_id"] == made["service_request_id"]]
+    assert mine and mine[-1]["status"] == "FIXED"
+    assert all(isinstance(u["update_id"], str) for u in updates)
+    status, kind, body = call(server, "v2/servicerequestupdates.xml")
+    assert (status, kind) == (200, "text/xml")
+    assert ElementTree.fromstring(body).findall("request_update")
+
+
+def test_only_loopback_is_private():
+    assert not exposed("127.0.0.1") and not exposed("::1")
+    assert exposed("0.0.0.0") and exposed("192.168.1.20") and exposed("townhall.local")
+
+
+def test_every_answer_passes_the_georeport_json_schemas(server, api_key, registry):  # noqa: F811
+    """The spec's own JSON Schemas (and their date-time and uri formats), on what the server
+    actually sends."""
+    call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})
+    services = get_json(server, "v2/services.json")
+    check(registry, "services.json", services)
+    for service in services:
+        if service["metadata"]:
+            code = urllib.parse.quote(service["service_code"])
+            check(registry, "service-definition.json", get_json(server, f"v2/services/{code}.json"))
+    requests = get_json(server, "v2/requests.json?start_date=2000-01-01")
+    assert requests
+    check(registry, "requests.json", requests)
+
+
+@pytest.mark.skipif(
+    not VALIDATOR.is_dir() or shutil.which("ruby") is None,
+    reason="../shared's SeeClickFix validator or Ruby is not here (.ci/run installs Ruby)",
+)
+def test_seeclickfix_validator_finds_nothing_wrong(server):
+    command = ["ruby", "-r", "./should_syntax_shim.rb", "bin/open311-validate"]
+    ran = subprocess.run(
+        [*command, "-u", server.url + "discovery"],
+        cwd=VALIDATOR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "FAILED" not in ran.stdout
+    assert ran.stdout.count("PASSED") >= 22
