@@ -130,8 +130,8 @@ def _number(text: str, name: str, low: int, high: int) -> int:
 
 def find_requests(query: Query) -> list[dict[str, Any]]:
     """GET requests: by id (a comma-separated list: every other parameter is then ignored, as
-    the spec says), or by type, status and dates (the last 90 days by default), newest first, a
-    page at a time."""
+    the spec says), or by type, status and dates (the last 90 days by default, and at most 90
+    days at a time, as the spec says), newest first, a page at a time."""
     r = ServiceRequest
     page = _number(query.page, "page", 1, 1_000_000) if query.page else 1
     size = _number(query.page_size, "page_size", 1, PAGE_SIZE) if query.page_size else PAGE_SIZE
@@ -150,6 +150,13 @@ def find_requests(query: Query) -> list[dict[str, Any]]:
             )
             if start > end:
                 raise Open311Error(400, _("start_date is after end_date."))
+            if end - start > dt.timedelta(days=DEFAULT_DAYS):
+                raise Open311Error(
+                    400,
+                    _("Ask for at most {days} days at a time (start_date to end_date).").format(
+                        days=DEFAULT_DAYS
+                    ),
+                )
             select = select.where(r.requested_at >= start, r.requested_at <= end)
             codes = [c.strip() for c in query.service_code.split(",") if c.strip()]
             if codes:
