@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from pathlib import Path
 from typing import Any
 
 from desktop.cli.output import emit
 from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models.errors import InputError
-from desktop.models.partners import keys
+from desktop.models.partners import keys, payloads
 from desktop.models.storage.db import OpenedDatabase
 from desktop.open311.server import DEFAULT_HOST, DEFAULT_PORT, Open311Server, exposed
 
@@ -51,6 +52,29 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         "revoke", parents=[common], help=_("refuse a partner's key from now on")
     )
     revoke.add_argument("name")
+    export = actions.add_parser(
+        "export",
+        parents=[common],
+        help=_("the services and recent requests as Open311 files (JSON and XML)"),
+    )
+    export.add_argument("--out", type=Path, required=True, metavar="DIR")
+    export.add_argument(
+        "--days", type=int, default=90, help=_("requests of the last DAYS days (at most 90)")
+    )
+    load = actions.add_parser(
+        "import",
+        parents=[common],
+        help=_("requests another system published (a GET requests.json or .xml answer)"),
+    )
+    load.add_argument("file", type=Path, metavar="FILE")
+    load.add_argument(
+        "--partner",
+        default="open311",
+        help=_("whose numbers they are (a request already imported from them is skipped)"),
+    )
+    load.add_argument(
+        "--dry-run", action="store_true", help=_("say what would come in; change nothing")
+    )
 
 
 def serve_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
@@ -77,7 +101,37 @@ def serve_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 def open311_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     action = args.action
-    if action == "add":
+    if action == "export":
+        made = payloads.export_payloads(args.out, days=args.days)
+        emit(
+            args,
+            made,
+            _("Wrote {services} services and {requests} requests to {folder}.").format(**made),
+        )
+    elif action == "import":
+        report = payloads.import_payloads(
+            args.file, partner=args.partner, dry_run=args.dry_run, actor=args.signed_in
+        )
+        lines = [
+            (
+                _("Would import {n} of {rows} requests from {file}.")
+                if report.dry_run
+                else _("Imported {n} of {rows} requests from {file}.")
+            ).format(n=report.imported, rows=report.rows, file=report.file)
+        ]
+        if report.already_there:
+            lines.append(_("{n} were there already.").format(n=report.already_there))
+        if report.types_made:
+            lines.append(
+                _("New request types, in the group Imported: {codes}.").format(
+                    codes=", ".join(report.types_made)
+                )
+            )
+        lines += [
+            _("Row {row} left out: {reason}.").format(**rejected) for rejected in report.rejected
+        ]
+        emit(args, report.as_dict(), "\n".join(lines))
+    elif action == "add":
         codes = [c for c in args.types.split(",") if c.strip()] if args.types else None
         if args.types and not codes:
             raise InputError(_("Name at least one request type after --types."))
@@ -110,5 +164,5 @@ def open311_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 COMMANDS = (
     command("serve", serve_command),
-    command("open311", open311_command, reads={"list"}),
+    command("open311", open311_command, reads={"list", "export"}),
 )

@@ -24,13 +24,13 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
-from xml.etree import ElementTree
 
 from desktop import __version__
 from desktop.i18n import _
 from desktop.models.errors import KnownError
 from desktop.models.partners import georeport
 from desktop.models.partners.georeport import Open311Error, Query
+from desktop.models.partners.payloads import to_xml
 from desktop.models.town.settings import get_setting
 
 log = logging.getLogger("frontcounter.open311")
@@ -58,61 +58,6 @@ _STATUS = {
 }
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-
-#: the XML element of each item of a list, by the list's element
-_ITEMS = {
-    "services": "service",
-    "service_requests": "request",
-    "errors": "error",
-    "attributes": "attribute",
-    "values": "value",
-    "endpoints": "endpoint",
-    "formats": "format",
-    "service_request_updates": "request_update",
-}
-
-
-def _xml_value(parent: ElementTree.Element, name: str, value: Any) -> None:
-    element = ElementTree.SubElement(parent, name)
-    if isinstance(value, dict):
-        if name == "attribute" and parent.tag != "attributes":  # a request's answers
-            parent.remove(element)
-            holder = ElementTree.SubElement(parent, "attributes")
-            for code, answer in value.items():
-                item = ElementTree.SubElement(holder, "attribute")
-                ElementTree.SubElement(item, "code").text = str(code)
-                values = answer if isinstance(answer, list) else [answer]
-                for one in values:
-                    ElementTree.SubElement(item, "value").text = _xml_text(one)
-            return
-        for key, inner in value.items():
-            _xml_value(element, key, inner)
-    elif isinstance(value, list):
-        item_name = _ITEMS.get(name, "item")
-        for inner in value:
-            _xml_value(element, item_name, inner)
-    else:
-        element.text = _xml_text(value)
-
-
-def _xml_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def to_xml(root: str, value: Any) -> bytes:
-    element = ElementTree.Element(root)
-    if isinstance(value, list):
-        for item in value:
-            _xml_value(element, _ITEMS.get(root, "item"), item)
-    else:
-        for key, inner in value.items():
-            _xml_value(element, key, inner)
-    text: bytes = ElementTree.tostring(element, encoding="utf-8", xml_declaration=False)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + text
 
 
 def _body(fmt: str, root: str, value: Any) -> bytes:
