@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import logging
 import re
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -60,14 +61,33 @@ _STATUS = {
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
+#: the encoded answers of the catalog (the same objects while it is unchanged): (id of the
+#: value, format) -> (the value, kept so its id is not reused, its bytes)
+_encoded: dict[tuple[int, str], tuple[Any, bytes]] = {}
+
+
+def _catalog_body(fmt: str, root: str, value: Any) -> bytes:
+    """`_body` of a catalog answer, encoded once while the catalog is unchanged."""
+    found = _encoded.get((id(value), fmt))
+    if found is not None and found[0] is value:
+        return found[1]
+    body = _body(fmt, root, value)
+    if len(_encoded) > 500:
+        _encoded.clear()
+    _encoded[id(value), fmt] = (value, body)
+    return body
+
+
 def _body(fmt: str, root: str, value: Any) -> bytes:
     if fmt == "json":
         return json.dumps(value, ensure_ascii=False).encode("utf-8")
     return to_xml(root, value)
 
 
-def _answer(start: StartResponse, status: int, fmt: str, root: str, value: Any) -> Iterable[bytes]:
-    body = _body(fmt, root, value)
+def _answer(
+    start: StartResponse, status: int, fmt: str, root: str, value: Any, *, catalog: bool = False
+) -> Iterable[bytes]:
+    body = _catalog_body(fmt, root, value) if catalog else _body(fmt, root, value)
     start(
         _STATUS.get(status, f"{status} Error"),
         [("Content-Type", TYPES[fmt]), ("Content-Length", str(len(body)))],
@@ -88,8 +108,25 @@ def _base_url(environ: dict[str, Any]) -> str:
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{BASE}"
 
 
+#: the discovery document per address the server is reached by: (made at, document); read
+#: again after a minute (a town's name or phone rarely changes, and every client asks first)
+_discovered: dict[str, tuple[float, dict[str, Any]]] = {}
+DISCOVERY_SECONDS = 60.0
+
+
 def discovery(environ: dict[str, Any]) -> dict[str, Any]:
     base = _base_url(environ)
+    made = _discovered.get(base)
+    if made is not None and time.monotonic() - made[0] < DISCOVERY_SECONDS:
+        return made[1]
+    document = _discovery(base)
+    if len(_discovered) > 100:  # as many names as clients give the server: a bounded few
+        _discovered.clear()
+    _discovered[base] = (time.monotonic(), document)
+    return document
+
+
+def _discovery(base: str) -> dict[str, Any]:
     changed = georeport.changeset().astimezone(dt.UTC).replace(microsecond=0)
     stamp = changed.isoformat().replace("+00:00", "Z")
     town = str(get_setting("town.name") or "") or _("The town hall")
@@ -220,8 +257,9 @@ def _route(
 ) -> Iterable[bytes]:
     if what == "services":
         if item is None:
-            return _answer(start, 200, fmt, "services", georeport.services())
-        return _answer(start, 200, fmt, "service_definition", georeport.service_definition(item))
+            return _answer(start, 200, fmt, "services", georeport.services(), catalog=True)
+        definition = georeport.service_definition(item)
+        return _answer(start, 200, fmt, "service_definition", definition, catalog=True)
     if what in ("requests", "request"):
         if item is not None:
             return _answer(start, 200, fmt, "service_requests", [georeport.request_by_id(item)])

@@ -13,6 +13,7 @@ import contextlib
 import ipaddress
 import logging
 import socket
+import sys
 import threading
 from typing import Any
 
@@ -21,11 +22,15 @@ from desktop.models.errors import KnownError
 from desktop.open311.app import BASE, application
 
 log = logging.getLogger("frontcounter.open311")
+#: "Task queue depth is 2" on every busy moment says only that clients wait their turn
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8311
 #: threads answering requests at once (waitress queues the rest)
 THREADS = 8
+#: how long a thread keeps the interpreter before another may take it, while serving
+SWITCH_SECONDS = 0.0005
 
 
 def exposed(host: str) -> bool:
@@ -70,6 +75,9 @@ class Open311Server:
             ) from None
         self.host = host
         self.port = int(self._server.effective_port)
+        # the answers are Python work: with the interpreter's 5 ms turns, each hand-over between
+        # the thread that reads the sockets and the one that answers waited out a whole turn
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_SECONDS))
         self._thread: threading.Thread | None = None
 
     @property

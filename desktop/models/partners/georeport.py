@@ -11,6 +11,7 @@ channel, routed and with its due dates like any other, and the audit trail names
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import threading
 from dataclasses import dataclass, field
@@ -24,14 +25,15 @@ from desktop.models.errors import InputError
 from desktop.models.partners.keys import RateLimit, find_key
 from desktop.models.requests.intake import RequestDraft, check_draft, create_request
 from desktop.models.requests.open311 import (
-    request_to_open311,
+    requests_to_open311,
     service_definition_to_open311,
     service_to_open311,
 )
 from desktop.models.requests.tracking import parse_tracking
 from desktop.models.residents.contacts import CallerDetails
 from desktop.models.staff import audit, permissions
-from desktop.models.storage.db import reading, write
+from desktop.models.storage import config_cache, fast_sql
+from desktop.models.storage.db import raw_datetime, reading, write
 from desktop.models.storage.schema import (
     PartnerKey,
     RequestEvent,
@@ -83,21 +85,30 @@ class Query:
 
 
 def services() -> list[dict[str, Any]]:
-    """Every active request type, in the catalog's order."""
+    """Every active request type, in the catalog's order (kept while the catalog is unchanged:
+    every partner's app asks for it)."""
     with reading():
-        active = ServiceType.active == True  # noqa: E712 - peewee builds SQL from ==
-        kinds = ServiceType.select().where(active).order_by(ServiceType.name)
-        return [service_to_open311(kind) for kind in kinds]
+        return config_cache.cached("open311:services", _services)
+
+
+def _services() -> list[dict[str, Any]]:
+    active = ServiceType.active == True  # noqa: E712 - peewee builds SQL from ==
+    kinds = ServiceType.select().where(active).order_by(ServiceType.name)
+    return [service_to_open311(kind) for kind in kinds]
 
 
 def service_definition(code: str) -> dict[str, Any]:
     with reading():
-        kind = ServiceType.get_or_none(ServiceType.code == code, ServiceType.active == True)  # noqa: E712
-        if kind is None:
-            raise Open311Error(
-                404, _("There is no service with the code {code}.").format(code=code)
-            )
-        return service_definition_to_open311(kind)
+        return config_cache.cached(
+            f"open311:definition:{code}", functools.partial(_service_definition, code)
+        )
+
+
+def _service_definition(code: str) -> dict[str, Any]:
+    kind = ServiceType.get_or_none(ServiceType.code == code, ServiceType.active == True)  # noqa: E712
+    if kind is None:
+        raise Open311Error(404, _("There is no service with the code {code}.").format(code=code))
+    return service_definition_to_open311(kind)
 
 
 def _moment(text: str, name: str) -> dt.datetime:
@@ -132,64 +143,72 @@ def find_requests(query: Query) -> list[dict[str, Any]]:
     """GET requests: by id (a comma-separated list: every other parameter is then ignored, as
     the spec says), or by type, status and dates (the last 90 days by default, and at most 90
     days at a time, as the spec says), newest first, a page at a time."""
-    r = ServiceRequest
     page = _number(query.page, "page", 1, 1_000_000) if query.page else 1
     size = _number(query.page_size, "page_size", 1, PAGE_SIZE) if query.page_size else PAGE_SIZE
-    with reading():
-        select = r.select().order_by(r.requested_at.desc(), r.id.desc())
-        if query.service_request_id.strip():
-            numbers = [n.strip() for n in query.service_request_id.split(",") if n.strip()]
-            select = select.where(r.tracking_number.in_(numbers[:PAGE_SIZE]))
-        else:
-            now = clock.now()
-            end = _moment(query.end_date, "end_date") if query.end_date else now
-            start = (
-                _moment(query.start_date, "start_date")
-                if query.start_date
-                else end - dt.timedelta(days=DEFAULT_DAYS)
+    # the SQL is written out (peewee building it took longer than running it: every partner's
+    # app polls this)
+    where: list[str] = []
+    params: list[Any] = []
+    if query.service_request_id.strip():
+        numbers = [n.strip() for n in query.service_request_id.split(",") if n.strip()]
+        numbers = numbers[:PAGE_SIZE]
+        where.append(f"tracking_number IN ({', '.join('?' * len(numbers))})")
+        params += numbers
+    else:
+        now = clock.now()
+        end = _moment(query.end_date, "end_date") if query.end_date else now
+        start = (
+            _moment(query.start_date, "start_date")
+            if query.start_date
+            else end - dt.timedelta(days=DEFAULT_DAYS)
+        )
+        if start > end:
+            raise Open311Error(400, _("start_date is after end_date."))
+        if end - start > dt.timedelta(days=DEFAULT_DAYS):
+            raise Open311Error(
+                400,
+                _("Ask for at most {days} days at a time (start_date to end_date).").format(
+                    days=DEFAULT_DAYS
+                ),
             )
-            if start > end:
-                raise Open311Error(400, _("start_date is after end_date."))
-            if end - start > dt.timedelta(days=DEFAULT_DAYS):
-                raise Open311Error(
-                    400,
-                    _("Ask for at most {days} days at a time (start_date to end_date).").format(
-                        days=DEFAULT_DAYS
-                    ),
-                )
-            select = select.where(r.requested_at >= start, r.requested_at <= end)
-            codes = [c.strip() for c in query.service_code.split(",") if c.strip()]
-            if codes:
-                wanted = ServiceType.select(ServiceType.id).where(ServiceType.code.in_(codes))
-                select = select.where(r.service_type.in_(wanted))
-            statuses = {s.strip().lower() for s in query.status.split(",") if s.strip()}
-            unknown = statuses - {"open", "closed"}
-            if unknown:
-                raise Open311Error(400, _("status is open or closed."))
-            if statuses == {"open"}:
-                select = select.where(r.status.in_(OPEN_STATUSES))
-            elif statuses == {"closed"}:
-                select = select.where(r.status.in_(DONE_STATUSES))
-        rows = select.paginate(page, size)
-        return [request_to_open311(row) for row in rows]
+        where.append("requested_at >= ? AND requested_at <= ?")
+        codes = [c.strip() for c in query.service_code.split(",") if c.strip()][:PAGE_SIZE]
+        statuses = {s.strip().lower() for s in query.status.split(",") if s.strip()}
+        if statuses - {"open", "closed"}:
+            raise Open311Error(400, _("status is open or closed."))
+        with reading():
+            params += [raw_datetime(start), raw_datetime(end)]
+        if codes:
+            where.append(
+                "service_type_id IN (SELECT id FROM service_type WHERE code IN "  # noqa: S608
+                f"({', '.join('?' * len(codes))}))"
+            )
+            params += codes
+        if len(statuses) == 1:
+            chosen = OPEN_STATUSES if statuses == {"open"} else DONE_STATUSES
+            where.append(f"status IN ({', '.join('?' * len(chosen))})")
+            params += chosen
+    sql = (
+        f"SELECT id FROM service_request WHERE {' AND '.join(where)}"  # noqa: S608 - ours
+        " ORDER BY requested_at DESC, id DESC LIMIT ? OFFSET ?"
+    )
+    with reading():
+        rows = fast_sql.execute(sql, [*params, size, (page - 1) * size]).fetchall()
+        return requests_to_open311([row[0] for row in rows])
+
+
+_BY_NUMBER = "SELECT id FROM service_request WHERE tracking_number = ?"
 
 
 def request_by_id(service_request_id: str) -> dict[str, Any]:
+    """One request by its number as we print it, or as a partner may type it (2026-42)."""
     with reading():
-        found = ServiceRequest.get_or_none(ServiceRequest.tracking_number == service_request_id)
-        if found is None:
-            try:
-                number = parse_tracking(service_request_id)
-            except InputError:
-                number = None
-            if number is not None:
-                found = ServiceRequest.get_or_none(ServiceRequest.tracking_number == number)
-        if found is None:
-            raise Open311Error(
-                404,
-                _("There is no request {id}.").format(id=service_request_id),
-            )
-        return request_to_open311(found)
+        numbers = [service_request_id, parse_tracking(service_request_id) or ""]
+        for number in numbers:
+            row = fast_sql.execute(_BY_NUMBER, (number,)).fetchone() if number else None
+            if row is not None:
+                return requests_to_open311([row[0]])[0]
+        raise Open311Error(404, _("There is no request {id}.").format(id=service_request_id))
 
 
 def _text(form: dict[str, Any], name: str, limit: int = FIELD_MAX) -> str:

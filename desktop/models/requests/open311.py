@@ -28,6 +28,7 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models.catalog.loading import validate_catalog
 from desktop.models.errors import InputError
+from desktop.models.storage import fast_sql
 from desktop.models.storage.schema import (
     RequestAnswer,
     ServiceAttribute,
@@ -122,35 +123,61 @@ def request_to_open311(request: ServiceRequest) -> dict[str, Any]:
     type's questions are under the extension key `attribute` (see `ATTRIBUTE_VALUES_KEY`).
     A description longer than the spec allows (4000 characters) is cut there, ending in "…".
     """
-    service_type = request.service_type
-    description = request.description or ""
-    if len(description) > DESCRIPTION_MAX:
-        description = description[: DESCRIPTION_MAX - 1] + "…"
-    answers = (
-        RequestAnswer.select()
-        .where(RequestAnswer.request == request)
-        .order_by(RequestAnswer.attribute_code)
-    )
-    return {
-        "service_request_id": request.tracking_number,
-        "status": "closed" if request.status in DONE_STATUSES else "open",
-        "status_notes": request.status_notes or None,
-        "service_name": service_type.name,
-        "service_code": service_type.code,
-        "description": description or None,
-        "agency_responsible": request.department.name,
-        "service_notice": service_type.service_notice or None,
-        "requested_datetime": _local_iso(request.requested_at),
-        "updated_datetime": _local_iso(request.updated_at),
-        "expected_datetime": _local_iso(request.due_at),
-        "address": request.address or None,
-        "address_id": None,
-        "zipcode": request.zip or None,
-        "lat": request.lat,
-        "long": request.long,
-        "media_url": None,
-        ATTRIBUTE_VALUES_KEY: {answer.attribute_code: answer.value for answer in answers},
-    }
+    return requests_to_open311([request.id])[0]
+
+
+#: a page of requests in the shape GET requests answers, the type and department joined in;
+#: written once (peewee built this SQL afresh for every request a partner asked for)
+_ROWS = (
+    "SELECT r.id, r.tracking_number, r.status, r.status_notes, t.name, t.code, r.description,"
+    " d.name, t.service_notice, r.requested_at, r.updated_at, r.due_at, r.address, r.zip,"
+    " r.lat, r.long FROM service_request r"
+    " JOIN service_type t ON t.id = r.service_type_id"
+    " JOIN department d ON d.id = r.department_id WHERE r.id IN ({marks})"
+)
+_ANSWERS = (
+    "SELECT request_id, attribute_code, value FROM request_answer"
+    " WHERE request_id IN ({marks}) ORDER BY request_id, attribute_code"
+)
+
+
+def requests_to_open311(ids: list[int]) -> list[dict[str, Any]]:
+    """`request_to_open311` of many requests, in the order of `ids`, in two queries (a page of
+    a thousand requests read one by one was three thousand)."""
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    answers: dict[int, dict[str, Any]] = {request_id: {} for request_id in ids}
+    for request_id, code, value in fast_sql.execute(_ANSWERS.format(marks=marks), ids):
+        answers[request_id][code] = RequestAnswer.value.python_value(value)
+    by_id = {}
+    for row in fast_sql.execute(_ROWS.format(marks=marks), ids).fetchall():
+        (request_id, number, status, notes, type_name, type_code, description, department,
+         notice, requested, updated, due, address, zip_code, lat, long) = row  # fmt: skip
+        description = description or ""
+        if len(description) > DESCRIPTION_MAX:
+            description = description[: DESCRIPTION_MAX - 1] + "…"
+        by_id[request_id] = {
+            "service_request_id": number,
+            "status": "closed" if status in DONE_STATUSES else "open",
+            "status_notes": notes or None,
+            "service_name": type_name,
+            "service_code": type_code,
+            "description": description or None,
+            "agency_responsible": department,
+            "service_notice": notice or None,
+            "requested_datetime": _local_iso(requested),
+            "updated_datetime": _local_iso(updated),
+            "expected_datetime": _local_iso(due),
+            "address": address or None,
+            "address_id": None,
+            "zipcode": zip_code or None,
+            "lat": lat,
+            "long": long,
+            "media_url": None,
+            ATTRIBUTE_VALUES_KEY: answers[request_id],
+        }
+    return [by_id[request_id] for request_id in ids if request_id in by_id]
 
 
 def _local_iso(moment: Any) -> str | None:
