@@ -7,6 +7,7 @@ from benchmarks import (
     dashboard,
     demo_generator,
     kb_search,
+    open311_load,
     pg_migration,
     printing,
     request_list,
@@ -27,6 +28,7 @@ def main() -> None:
     printing.main()
     dashboard.main()
     pg_migration.main()
+    open311_load.main()
 
 
 if __name__ == "__main__":

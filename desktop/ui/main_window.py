@@ -120,6 +120,17 @@ class MainWindow(QMainWindow):
         self.sessions_label = SessionsLabel(opened, self.banner)
         self.statusBar().addPermanentWidget(self.sessions_label)
         self.statusBar().addPermanentWidget(self.db_label)
+        from desktop.ui.open311_service import Open311Service
+
+        #: the Open311 endpoint this window serves (Settings → Partners; off by default)
+        self.open311 = Open311Service(prefs, self)
+        self.open311_label = QLabel()
+        self.open311_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.open311_label)
+        self.open311.changed.connect(self._open311_changed)
+        problem = self.open311.start_from_prefs()
+        if problem:
+            self.statusBar().showMessage(problem, 15000)
         self.update_title()
         self._watch_other_clerks()
         self._restore_layout()
@@ -272,7 +283,7 @@ class MainWindow(QMainWindow):
     def _make_settings_page(self) -> QWidget:
         from desktop.ui.settings_page import SettingsPage
 
-        page = SettingsPage(self.staff)
+        page = SettingsPage(self.staff, open311=self.open311)
         page.saved.connect(self._settings_saved)
         page.backups_box.restored.connect(lambda path: self.open_requested.emit(path, False, False))
         page.go_to_area.connect(self.go_to_area)
@@ -673,7 +684,12 @@ class MainWindow(QMainWindow):
         self.prefs.set("window/page", self.stack.currentIndex())
         self.prefs.sync()
 
+    def _open311_changed(self, text: str) -> None:
+        self.open311_label.setText(text)
+        self.open311_label.setVisible(bool(text))
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.open311.stop()  # it serves this town: not the next one opened
         if 0 in self._built:
             self.counter_page.closing()
         self.poll_timer.stop()

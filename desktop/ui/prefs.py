@@ -25,6 +25,10 @@ DEFAULTS: dict[str, Any] = {
     "mywork/seen": [],
     "requests/hidden_columns": [],
     "requests/view": "",
+    #: whether this workstation serves the Open311 endpoint, and where (Settings → Partners)
+    "open311/serve": False,
+    "open311/host": "127.0.0.1",
+    "open311/port": 8311,
 }
 MAX_RECENT = 8
 MAX_KEYED = 40
@@ -46,6 +50,8 @@ class Prefs:
             if value is None or value == "":
                 return []
             return [str(v) for v in (value if isinstance(value, list) else [value])]
+        if isinstance(default, bool):  # the INI file keeps "true" and "false"
+            return value is True or str(value).lower() in ("true", "1")
         if isinstance(default, int) and not isinstance(value, int):
             try:
                 return int(str(value))

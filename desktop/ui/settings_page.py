@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
@@ -38,6 +39,9 @@ from desktop.models.storage.schema import StaffUser
 from desktop.models.town import calendar as town_calendar
 from desktop.models.town import settings
 from desktop.ui.day_edit import DayEdit
+
+if TYPE_CHECKING:
+    from desktop.ui.open311_service import Open311Service
 from desktop.ui.messages import messages
 
 WEEKDAYS = (
@@ -77,7 +81,11 @@ class SettingsPage(QWidget):
     saved = Signal(str)
 
     def __init__(
-        self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None
+        self,
+        staff: Callable[[], StaffUser | None],
+        parent: QWidget | None = None,
+        *,
+        open311: Open311Service | None = None,
     ) -> None:
         super().__init__(parent)
         #: who is signed in at this workstation: the actor of every save here
@@ -125,6 +133,14 @@ class SettingsPage(QWidget):
 
         self.privacy_box = PrivacyBox(staff)
         self.privacy_box.saved.connect(self.saved)
+
+        from desktop.ui.open311_box import Open311Box
+        from desktop.ui.open311_service import Open311Service
+
+        if open311 is None:  # a page on its own (tests): its choices are kept in memory only
+            open311 = Open311Service(None, self)
+        self.open311 = Open311Box(staff, open311)
+        self.open311.saved.connect(self.saved)
 
         from desktop.ui.checklist_box import ChecklistBox
 
@@ -189,6 +205,13 @@ class SettingsPage(QWidget):
                 _("Backups and personal data"),
                 permissions.BACKUP_MANAGE,
                 self.privacy_box.load,
+            ),
+            (
+                "settings:partners",
+                _scrolled(self.open311),
+                _("Partners (Open311)"),
+                permissions.SETTINGS_EDIT,
+                self.open311.load,
             ),
         ):
             index = self.tabs.addTab(widget, title)
