@@ -325,3 +325,20 @@ def test_the_georeport_client_from_pypi_reads_everything(server, api_key, fmt):
     one = client.get_service_request(made["service_request_id"])
     assert one["service_request_id"] == made["service_request_id"]
     assert one["status"] == "open" and one["service_code"] == "pothole"
+
+
+def test_extensions_say_what_the_spec_has_no_field_for(server, api_key):
+    (made,) = json.loads(call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})[2])
+    number = made["service_request_id"]
+    (plain,) = get_json(server, f"v2/requests/{number}.json")
+    assert "extended_attributes" not in plain
+    (extended,) = get_json(server, f"v2/requests/{number}.json?extensions=true")
+    extra = extended["extended_attributes"]
+    assert extra["channel"] == "web" and extra["priority"] and extra["department_code"]
+    assert extra["history"] == [] or all("status" in h for h in extra["history"])
+    listed = get_json(server, "v2/requests.json?extensions=true&page_size=3")
+    assert all("extended_attributes" in r for r in listed)
+    status, kind, body = call(server, f"v2/requests/{number}.xml?extensions=true")
+    assert (status, kind) == (200, "text/xml")
+    request = ElementTree.fromstring(body).find("request")
+    assert request is not None and request.findtext("extended_attributes/channel") == "web"

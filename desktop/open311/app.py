@@ -262,7 +262,9 @@ def _route(
         return _answer(start, 200, fmt, "service_definition", definition, catalog=True)
     if what in ("requests", "request"):
         if item is not None:
-            return _answer(start, 200, fmt, "service_requests", [georeport.request_by_id(item)])
+            extended = _params(environ).get("extensions", "").lower() == "true"
+            found = georeport.request_by_id(item, extensions=extended)
+            return _answer(start, 200, fmt, "service_requests", [found])
         if what == "request":
             raise Open311Error(404, _("Give the request's id: request/{id}."))
         if method == "POST":
@@ -277,6 +279,7 @@ def _route(
             status=params.get("status", ""),
             page=params.get("page", ""),
             page_size=params.get("page_size", ""),
+            extensions=params.get("extensions", ""),
         )
         return _answer(start, 200, fmt, "service_requests", georeport.find_requests(query))
     if what == "tokens":

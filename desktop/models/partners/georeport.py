@@ -81,6 +81,8 @@ class Query:
     status: str = ""
     page: str = ""
     page_size: str = ""
+    #: "true": each request also carries what the spec's fields lose (`extended_attributes`)
+    extensions: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -194,20 +196,21 @@ def find_requests(query: Query) -> list[dict[str, Any]]:
     )
     with reading():
         rows = fast_sql.execute(sql, [*params, size, (page - 1) * size]).fetchall()
-        return requests_to_open311([row[0] for row in rows])
+        extended = query.extensions.strip().lower() == "true"
+        return requests_to_open311([row[0] for row in rows], extensions=extended)
 
 
 _BY_NUMBER = "SELECT id FROM service_request WHERE tracking_number = ?"
 
 
-def request_by_id(service_request_id: str) -> dict[str, Any]:
+def request_by_id(service_request_id: str, *, extensions: bool = False) -> dict[str, Any]:
     """One request by its number as we print it, or as a partner may type it (2026-42)."""
     with reading():
         numbers = [service_request_id, parse_tracking(service_request_id) or ""]
         for number in numbers:
             row = fast_sql.execute(_BY_NUMBER, (number,)).fetchone() if number else None
             if row is not None:
-                return requests_to_open311([row[0]])[0]
+                return requests_to_open311([row[0]], extensions=extensions)[0]
         raise Open311Error(404, _("There is no request {id}.").format(id=service_request_id))
 
 

@@ -30,6 +30,7 @@ from desktop.models.errors import InputError
 from desktop.models.outside import load_json
 from desktop.models.partners import georeport
 from desktop.models.partners.georeport import Query
+from desktop.models.requests.open311 import EXTENSIONS_KEY
 from desktop.models.requests.tracking import next_tracking_number
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
@@ -42,6 +43,7 @@ from desktop.models.storage.schema import (
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.town.addresses import normalize_address
+from desktop.models.vocab import CHANNELS, DONE_STATUSES, OPEN_STATUSES, PRIORITIES, RESOLUTIONS
 
 #: the group of the request types an import had to make
 IMPORTED_GROUP = "Imported"
@@ -61,6 +63,7 @@ _ITEMS = {
     "endpoints": "endpoint",
     "formats": "format",
     "service_request_updates": "request_update",
+    "history": "change",
 }
 
 
@@ -157,6 +160,8 @@ def _from_xml(raw: bytes, name: str) -> list[dict[str, Any]]:
         for child in request:
             if len(child) == 0:
                 item[child.tag] = child.text or None
+            elif child.tag == EXTENSIONS_KEY:
+                item[child.tag] = {part.tag: part.text or None for part in child if len(part) == 0}
         found.append(item)
     return found
 
@@ -342,11 +347,23 @@ def _save_one(item: dict[str, Any], kind: ServiceType, external: str, partner: s
         lat = long = None
     media = _text(item, "media_url", MAX_LINE)
     done = max(updated, requested) if closed else None
+    # what another Front Counter (or a system speaking its extensions) says the spec cannot
+    extra = item.get(EXTENSIONS_KEY)
+    extra = extra if isinstance(extra, dict) else {}
+    priority = _text(extra, "priority", 10)
+    channel = _text(extra, "channel", 12)
+    resolution = _text(extra, "resolution", 30) if closed else ""
+    status = _text(extra, "status", 20)
+    resolved = _moment(_text(extra, "resolved_datetime", 64)) if closed else None
+    shut = _moment(_text(extra, "closed_datetime", 64)) if closed else None
     request = ServiceRequest.create(
         tracking_number=next_tracking_number(requested.year),
         service_type=kind,
-        status="closed" if closed else "new",
-        channel="web",
+        status=(status if status in (DONE_STATUSES if closed else OPEN_STATUSES) else None)
+        or ("closed" if closed else "new"),
+        priority=priority if priority in PRIORITIES else "normal",
+        resolution=resolution if resolution in RESOLUTIONS else None,
+        channel=channel if channel in CHANNELS else "web",
         description=_text(item, "description", MAX_DESCRIPTION) or kind.name,
         address=address,
         address_normalized=location.normalized,
@@ -358,8 +375,8 @@ def _save_one(item: dict[str, Any], kind: ServiceType, external: str, partner: s
         long=long,
         department=kind.department_id,
         requested_at=requested,
-        resolved_at=done,
-        closed_at=done,
+        resolved_at=resolved or done,
+        closed_at=(shut or done) if status != "resolved" else None,
         external_id=external,
         status_notes=_text(item, "status_notes", MAX_LINE),
         created_at=requested,
@@ -431,7 +448,7 @@ def export_payloads(folder: Path, *, days: int = georeport.DEFAULT_DAYS) -> dict
     found: list[dict[str, Any]] = []
     page = 1
     while True:
-        rows = georeport.find_requests(Query(start_date=start, page=str(page)))
+        rows = georeport.find_requests(Query(start_date=start, page=str(page), extensions="true"))
         found += rows
         if len(rows) < georeport.PAGE_SIZE:
             break
