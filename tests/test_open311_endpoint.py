@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from desktop.models.errors import InputError
 from desktop.models.partners import keys
 from desktop.models.requests import lifecycle
 from desktop.models.setup.demo import generate_demo
@@ -342,3 +343,52 @@ def test_extensions_say_what_the_spec_has_no_field_for(server, api_key):
     assert (status, kind) == (200, "text/xml")
     request = ElementTree.fromstring(body).find("request")
     assert request is not None and request.findtext("extended_attributes/channel") == "web"
+
+
+def test_a_town_that_reviews_first_answers_a_token_and_a_clerk_decides(server, api_key):
+    from desktop.models.partners import inbox
+    from desktop.models.town.settings import set_settings
+
+    set_settings({"open311.review_first": True}, actor=None)
+    before = ServiceRequest.select().count()
+    posted = []
+    for words in ("Hole by the school", "Another hole", "Spam spam spam"):
+        (answer,) = json.loads(
+            call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key, "description": words})[
+                2
+            ]
+        )
+        assert answer["token"] and "service_request_id" not in answer
+        posted.append(answer["token"])
+    assert ServiceRequest.select().count() == before  # nothing yet: a clerk decides
+    # a post that fails a check is refused at once, as always
+    bad = {**POTHOLE, "api_key": api_key, "attribute[size]": ""}
+    assert error_of(call(server, "v2/requests.json", bad))[0] == 400
+    assert get_json(server, f"v2/tokens/{posted[0]}.json") == [
+        {"service_request_id": None, "token": posted[0]}
+    ]
+    waiting = inbox.listing(actor=None)
+    assert [w.token for w in waiting] == posted and waiting[0].partner == "Town website"
+
+    made = inbox.accept(posted[0], actor=None)
+    assert made.channel == "web" and made.description == "Hole by the school"
+    assert made.contact is not None and made.contact.last_name == "Quintero"
+    (resolved,) = get_json(server, f"v2/tokens/{posted[0]}.json")
+    assert resolved["service_request_id"] == made.tracking_number
+    target = inbox.merge(posted[1], made.tracking_number, actor=None)
+    assert target.id == made.id
+    notes = [e.body for e in target.events if e.kind == "note"]
+    assert any("Another hole" in body and "Town website" in body for body in notes)
+    (merged,) = get_json(server, f"v2/tokens/{posted[1]}.json")
+    assert merged["service_request_id"] == made.tracking_number
+    with pytest.raises(InputError):
+        inbox.reject(posted[2], "  ", actor=None)
+    inbox.reject(posted[2], "Not a real report.", actor=None)
+    got, text = error_of(call(server, f"v2/tokens/{posted[2]}.json"))
+    assert got == 404 and "Not a real report." in text
+    with pytest.raises(InputError, match="already"):
+        inbox.accept(posted[2], actor=None)
+    assert inbox.listing(actor=None) == []
+    assert len(inbox.listing(everything=True, actor=None)) == 3
+    assert ServiceRequest.select().count() == before + 1
+    assert error_of(call(server, "v2/tokens/nonsense.json"))[0] == 404

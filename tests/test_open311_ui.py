@@ -105,3 +105,45 @@ def test_keys_are_made_shown_once_and_revoked(window, qtbot):
     box.revoke()  # confirmed (no dialogs in tests)
     assert keys.list_keys(actor=None)[0].revoked
     assert box.keys.item(0, 3).text() == "revoked"
+
+
+def test_a_clerk_works_the_web_inbox(window, qtbot):
+    from desktop.models.partners import georeport, inbox
+    from desktop.models.storage.schema import ServiceRequest
+    from desktop.models.town.settings import get_setting
+
+    box = partners(window)
+    box.load()
+    assert not box.review.isChecked()
+    box.review.setChecked(True)  # saved at once
+    assert get_setting("open311.review_first") is True
+    _info, key = keys.add_key("Town website", actor=None)
+    form = {"api_key": key, "service_code": "pothole", "address_string": "9 Elm St",
+            "attribute": {"size": "large", "in_lane": "yes"}}  # fmt: skip
+    tokens = [
+        georeport.post_request({**form, "description": words})["token"]
+        for words in ("Hole one", "Hole two", "Not a pothole")
+    ]
+    before = ServiceRequest.select().count()
+    dialog = window.show_web_inbox()
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 3 and dialog.table.item(0, 4).text() == "Hole one"
+    with qtbot.waitSignal(dialog.decided):
+        dialog.accept_button.click()
+    made = ServiceRequest.select().order_by(ServiceRequest.id.desc()).get()
+    assert made.description == "Hole one" and ServiceRequest.select().count() == before + 1
+    assert dialog.table.rowCount() == 2
+    dialog.merge_button.click()  # no number typed: a sentence, nothing decided
+    assert dialog.table.rowCount() == 2
+    dialog.number.setText(made.tracking_number)
+    with qtbot.waitSignal(dialog.decided):
+        dialog.merge_button.click()
+    assert inbox.resolve_token(tokens[1])[1] == made.tracking_number
+    dialog.reject_button.click()  # no reason: a sentence
+    assert dialog.table.rowCount() == 1
+    dialog.reason.setText("It is a sidewalk crack: please report it as one.")
+    with qtbot.waitSignal(dialog.decided):
+        dialog.reject_button.click()
+    assert dialog.table.rowCount() == 0 and dialog.empty.isVisible()
+    assert inbox.resolve_token(tokens[2])[0] == inbox.REJECTED
+    assert "turned down" in window.statusBar().currentMessage()

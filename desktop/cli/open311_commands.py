@@ -13,7 +13,7 @@ from desktop.cli.output import emit
 from desktop.cli.registry import command
 from desktop.i18n import _
 from desktop.models.errors import InputError
-from desktop.models.partners import keys, payloads
+from desktop.models.partners import inbox, keys, payloads
 from desktop.models.storage.db import OpenedDatabase
 from desktop.open311.server import DEFAULT_HOST, DEFAULT_PORT, Open311Server, exposed
 
@@ -61,6 +61,24 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     export.add_argument(
         "--days", type=int, default=90, help=_("requests of the last DAYS days (at most 90)")
     )
+    waiting = actions.add_parser(
+        "inbox", parents=[common], help=_("web requests waiting for a clerk (the web inbox)")
+    )
+    waiting.add_argument("--all", action="store_true", help=_("decided ones too"))
+    accept = actions.add_parser(
+        "accept", parents=[common], help=_("make a waiting web request a request")
+    )
+    accept.add_argument("token")
+    merge = actions.add_parser(
+        "merge", parents=[common], help=_("add a waiting web request to a request already there")
+    )
+    merge.add_argument("token")
+    merge.add_argument("number", metavar="NUMBER", help=_("the request it is about"))
+    reject = actions.add_parser(
+        "reject", parents=[common], help=_("turn a waiting web request down, saying why")
+    )
+    reject.add_argument("token")
+    reject.add_argument("--reason", required=True, help=_("what the resident is told"))
     load = actions.add_parser(
         "import",
         parents=[common],
@@ -101,7 +119,37 @@ def serve_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 def open311_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     action = args.action
-    if action == "export":
+    if action == "inbox":
+        posts = inbox.listing(everything=args.all, actor=args.signed_in)
+        lines = [
+            f"{w.token}  {w.received_at:%Y-%m-%d %H:%M}  {w.partner}  {w.service_type}  "
+            f"{w.address or '-'}  {w.description[:60]}"
+            + (
+                f"  [{w.state}{' ' + w.request_number if w.request_number else ''}]"
+                if w.state != inbox.WAITING
+                else ""
+            )
+            for w in posts
+        ] or [_("Nothing is waiting in the web inbox.")]
+        emit(args, [w.as_dict() for w in posts], "\n".join(lines))
+    elif action == "accept":
+        accepted = inbox.accept(args.token, actor=args.signed_in)
+        emit(
+            args,
+            {"token": args.token, "service_request_id": accepted.tracking_number},
+            _("Accepted as {number}.").format(number=accepted.tracking_number),
+        )
+    elif action == "merge":
+        target = inbox.merge(args.token, args.number, actor=args.signed_in)
+        emit(
+            args,
+            {"token": args.token, "service_request_id": target.tracking_number},
+            _("Added to {number}.").format(number=target.tracking_number),
+        )
+    elif action == "reject":
+        inbox.reject(args.token, args.reason, actor=args.signed_in)
+        emit(args, {"token": args.token, "rejected": True}, _("Turned down."))
+    elif action == "export":
         made = payloads.export_payloads(args.out, days=args.days)
         emit(
             args,
@@ -164,5 +212,5 @@ def open311_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 COMMANDS = (
     command("serve", serve_command),
-    command("open311", open311_command, reads={"list", "export"}),
+    command("open311", open311_command, reads={"list", "export", "inbox"}),
 )

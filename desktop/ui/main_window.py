@@ -13,6 +13,7 @@ from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QLabel,
     QLineEdit,
@@ -541,6 +542,8 @@ class MainWindow(QMainWindow):
                 functools.partial(self.show_page, index),
                 QKeySequence(f"Ctrl+{index + 1}"),
             )
+        go_menu.addSeparator()
+        self._action(go_menu, _("&Web inbox…"), self.show_web_inbox)
         help_menu = self.menuBar().addMenu(_("&Help"))
         self._action(
             help_menu, _("&Keyboard shortcuts"), self.show_help, QKeySequence(Qt.Key.Key_F1)
@@ -548,6 +551,15 @@ class MainWindow(QMainWindow):
         self._action(help_menu, _("A clerk's first &day"), lambda: self.show_help(guide=True))
         help_menu.addSeparator()
         self._action(help_menu, _("&About Front Counter"), self.about)
+
+    def show_web_inbox(self) -> QDialog:
+        """The web requests waiting for a clerk, beside the window."""
+        from desktop.ui.web_inbox import WebInboxDialog
+
+        dialog = WebInboxDialog(self.staff, self)
+        dialog.decided.connect(lambda sentence, _number: self._settings_saved(sentence))
+        dialog.show()
+        return dialog
 
     def show_help(self, *, guide: bool = False) -> HelpDialog:
         """The keyboard shortcuts (F1) or the guide for a new clerk, beside the window."""

@@ -30,6 +30,7 @@ from desktop.i18n import _
 from desktop.models.errors import KnownError
 from desktop.models.partners import keys
 from desktop.models.storage.schema import StaffUser
+from desktop.models.town import settings
 from desktop.open311.server import exposed
 from desktop.ui.messages import messages
 from desktop.ui.open311_service import Open311Service
@@ -49,6 +50,7 @@ class Open311Box(QGroupBox):
         super().__init__(_("Open311: the town's website and partners' apps"), parent)
         self.staff = staff
         self.service = service
+        self._loading = False
         prefs = service
         self.serve = QCheckBox(_("Serve Open311 from this computer"))
         self.serve.setChecked(service.serving)
@@ -61,6 +63,10 @@ class Open311Box(QGroupBox):
         self.port.setValue(int(prefs.get("open311/port")))
         self.apply_button = QPushButton(_("Apply"))
         self.apply_button.clicked.connect(self.apply)
+        self.review = QCheckBox(
+            _("Web requests wait in the web inbox (Go → Web inbox) until a clerk accepts them")
+        )
+        self.review.toggled.connect(self._review_changed)
         self.state = QLabel()
         self.state.setWordWrap(True)
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -76,6 +82,7 @@ class Open311Box(QGroupBox):
         form.addWidget(self.serve)
         form.addLayout(where)
         form.addWidget(self.state)
+        form.addWidget(self.review)
 
         self.keys = QTableWidget(0, 4)
         self.keys.setHorizontalHeaderLabels(
@@ -108,7 +115,24 @@ class Open311Box(QGroupBox):
         column.addWidget(self.made)
         self._show_state()
 
+    def _review_changed(self, checked: bool) -> None:
+        if self._loading:
+            return
+        try:
+            settings.update_settings({"open311.review_first": checked}, actor=self.staff())
+        except KnownError as exc:
+            messages.error(self, exc)
+            return
+        self.saved.emit(
+            _("Web requests now wait in the web inbox.")
+            if checked
+            else _("Web requests become requests at once.")
+        )
+
     def load(self) -> None:
+        self._loading = True
+        self.review.setChecked(bool(settings.get_setting("open311.review_first")))
+        self._loading = False
         self._show_state()
         try:
             found = keys.list_keys(actor=self.staff())

@@ -22,6 +22,7 @@ import peewee
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError
+from desktop.models.partners import inbox
 from desktop.models.partners.keys import RateLimit, find_key
 from desktop.models.requests.intake import RequestDraft, check_draft, create_request
 from desktop.models.requests.open311 import (
@@ -306,15 +307,23 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
         # the partner's form showed the resident the type's notice
         safety_acknowledged=True,
     )
-    if dry_run:
+    if dry_run or inbox.review_first():
         try:
-            check_draft(draft)
+            with reading():
+                check_draft(draft)
         except InputError as exc:
             raise Open311Error(400, str(exc)) from None
+        if dry_run:
+            return {
+                "service_request_id": None,
+                "token": None,
+                "service_notice": _("The test endpoint checks a post and saves nothing."),
+                "account_id": None,
+            }
+        # the town reviews web requests first: the partner gets a token, a clerk decides
         return {
-            "service_request_id": None,
-            "token": None,
-            "service_notice": _("The test endpoint checks a post and saves nothing."),
+            "token": inbox.keep(draft, key),
+            "service_notice": kind.service_notice or None,
             "account_id": None,
         }
     with _posting:
@@ -427,9 +436,17 @@ def _iso(moment: Any) -> str:
 
 
 def token(value: str) -> dict[str, Any]:
-    """GET tokens/{token}: posts are saved at once here, so a token is never handed out; one
-    asked about is unknown."""
-    raise Open311Error(404, _("There is no token {token}.").format(token=value))
+    """GET tokens/{token}: the request a post waiting in the web inbox became (null while it
+    waits); a post the town did not take answers 404 with the clerk's reason."""
+    try:
+        state, number, reason = inbox.resolve_token(value)
+    except InputError:
+        raise Open311Error(404, _("There is no token {token}.").format(token=value)) from None
+    if state == inbox.REJECTED:
+        raise Open311Error(
+            404, _("The town did not take this request: {reason}").format(reason=reason)
+        )
+    return {"service_request_id": number, "token": value}
 
 
 def changeset() -> dt.datetime:

@@ -40,6 +40,7 @@ from desktop.models.storage.schema import (
     RoutingRule,
     SchemaInfo,
     ServiceRequest,
+    WebSubmission,
 )
 from desktop.models.town.addresses import normalize_address
 
@@ -178,9 +179,10 @@ def _to_7(db: peewee.Database) -> None:
 
 
 def _to_8(db: peewee.Database) -> None:
-    """Version 8: partners' keys for posting requests through the Open311 endpoint."""
+    """Version 8: partners' keys for posting requests through the Open311 endpoint, and the web
+    inbox where posts wait for a clerk when the town reviews them first."""
 
-    db.create_tables([PartnerKey], safe=True)
+    db.create_tables([PartnerKey, WebSubmission], safe=True)
 
 
 #: step N brings a database from version N-1 to version N

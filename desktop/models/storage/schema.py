@@ -627,6 +627,25 @@ class PartnerKey(BaseModel):
         created_by_id: int | None
 
 
+class WebSubmission(BaseModel):
+    """A request posted through the Open311 endpoint, waiting for a clerk when the town reviews
+    web requests first (schema version 8): accepted, merged into another, or rejected."""
+
+    token = CharField(max_length=40, unique=True)
+    partner = CharField(max_length=100)
+    received_at = DateTimeField(default=clock.now)
+    #: the checked post: type, description, place, answers, the resident's details
+    fields = JSONField()
+    state = CharField(max_length=12, default="waiting", index=True)
+    request = ForeignKeyField(ServiceRequest, null=True, on_delete="SET NULL", backref="+")
+    reason = TextField(default="")
+    decided_at = DateTimeField(null=True)
+    decided_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+
+    if TYPE_CHECKING:
+        request_id: int | None
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -661,6 +680,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     ServiceGoal,
     RequestLink,
     PartnerKey,
+    WebSubmission,
 )
 
 #: the tables schema version 2 added (migration step 2 creates them in an older database)

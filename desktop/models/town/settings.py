@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     # personal data (privacy.py): anonymise residents' details of requests closed this long ago
     "privacy.retention_years": 0,  # 0: keep them (the town decides; see the README)
     "privacy.last_run": "",  # the day the scheduled anonymisation last ran
+    # web requests posted through Open311 wait in the web inbox for a clerk (partners/inbox.py)
+    "open311.review_first": False,
 }
 
 
@@ -160,6 +162,7 @@ EDITABLE = (
     "print.page_size",
     "calendar.federal_holidays",
     "privacy.retention_years",
+    "open311.review_first",
 )
 PAGE_SIZES = {"letter": "letter", "us letter": "letter", "us-letter": "letter", "a4": "a4"}
 _LIMITS = {
@@ -186,6 +189,7 @@ def setting_labels() -> dict[str, str]:
         "print.page_size": _("Paper size"),
         "calendar.federal_holidays": _("Add each new year's federal holidays"),
         "privacy.retention_years": _("Years residents' details are kept after closing"),
+        "open311.review_first": _("Web requests wait in the web inbox for a clerk"),
     }
 
 
@@ -204,7 +208,7 @@ def parse_setting(key: str, value: Any) -> Any:
         if size is None:
             raise InputError(_("The paper size is “letter” (US Letter) or “A4”."))
         return size
-    if key == "calendar.federal_holidays":
+    if key in ("calendar.federal_holidays", "open311.review_first"):
         if isinstance(value, bool):
             return value
         word = str(value).strip().lower()
