@@ -7,8 +7,10 @@ Schemas, from ../shared when it is there."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -392,3 +394,41 @@ def test_a_town_that_reviews_first_answers_a_token_and_a_clerk_decides(server, a
     assert len(inbox.listing(everything=True, actor=None)) == 3
     assert ServiceRequest.select().count() == before + 1
     assert error_of(call(server, "v2/tokens/nonsense.json"))[0] == 404
+
+
+SWAGGER = SHARED / "data" / "open311-examples" / "json-schema-georeport-v2" / "swagger.json"
+
+
+@pytest.mark.skipif(not SWAGGER.is_file(), reason="../shared's GeoReport v2 swagger is not here")
+def test_schemathesis_finds_no_server_error(server, api_key, tmp_path):
+    """Schemathesis fuzzes every operation of the GeoReport v2 swagger file (bounded: 25
+    examples each, five minutes at most): no answer is a server error, none hangs."""
+    config = tmp_path / "schemathesis.toml"
+    config.write_text('[parameters]\n"path.response_format" = "json"\n', encoding="utf-8")
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--config-file",
+            str(config),
+            "run",
+            str(SWAGGER),
+            "--url",
+            server.url + "v2",
+            "--max-examples",
+            "25",
+            "--checks",
+            "not_a_server_error",
+            "--request-timeout",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-2000:]
+    cases = re.search(r"(\d+) generated, (\d+) passed", ran.stdout)
+    assert cases is not None and int(cases.group(1)) == int(cases.group(2)) > 50, ran.stdout
