@@ -98,6 +98,8 @@ def _serve(command: list[str]) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     assert process.stdout is not None
     line = process.stdout.readline()
+    # read whatever else it prints, so a full pipe never stops the server mid-run
+    threading.Thread(target=process.stdout.read, daemon=True).start()
     return process, line.split(" at ", 1)[1].split(" ", 1)[0].rstrip("/")
 
 

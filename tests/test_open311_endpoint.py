@@ -432,3 +432,18 @@ def test_schemathesis_finds_no_server_error(server, api_key, tmp_path):
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-2000:]
     cases = re.search(r"(\d+) generated, (\d+) passed", ran.stdout)
     assert cases is not None and int(cases.group(1)) == int(cases.group(2)) > 50, ran.stdout
+
+
+def test_a_post_that_may_be_a_duplicate_says_so_for_the_clerk(server, api_key):
+    (first,) = json.loads(call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})[2])
+    (second,) = json.loads(call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})[2])
+    later = ServiceRequest.get(ServiceRequest.tracking_number == second["service_request_id"])
+    notes = [e.body for e in later.events if e.kind == "note"]
+    assert any(first["service_request_id"] in body for body in notes)
+    from desktop.models.partners import inbox
+    from desktop.models.town.settings import set_settings
+
+    set_settings({"open311.review_first": True}, actor=None)
+    call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})
+    (waiting,) = inbox.listing(actor=None)
+    assert first["service_request_id"] in waiting.maybe_same

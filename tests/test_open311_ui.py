@@ -127,7 +127,7 @@ def test_a_clerk_works_the_web_inbox(window, qtbot):
     before = ServiceRequest.select().count()
     dialog = window.show_web_inbox()
     qtbot.addWidget(dialog)
-    assert dialog.table.rowCount() == 3 and dialog.table.item(0, 4).text() == "Hole one"
+    assert dialog.table.rowCount() == 3 and dialog.table.item(0, 5).text() == "Hole one"
     with qtbot.waitSignal(dialog.decided):
         dialog.accept_button.click()
     made = ServiceRequest.select().order_by(ServiceRequest.id.desc()).get()

@@ -17,13 +17,15 @@ ignored: a town is one jurisdiction. A bug answers 500 with a sentence, and is l
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import re
+import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from desktop import __version__
@@ -59,6 +61,51 @@ _STATUS = {
 }
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+class _Turns:
+    """Reads of this server share the file; a post takes it alone. The shared file keeps a
+    rollback journal, whose commit locks readers out: a read that met it slept in SQLite's busy
+    handler (1, 2, 5, 10 ms ...). Here a read waits for the post under way and goes the moment
+    it ends, and a post waits only for the reads under way (a millisecond or two each)."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._turn:
+            while self._writing or self._writers_waiting:
+                self._turn.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._readers -= 1
+                if not self._readers:
+                    self._turn.notify_all()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._turn:
+            self._writers_waiting += 1
+            while self._writing or self._readers:
+                self._turn.wait()
+            self._writers_waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._writing = False
+                self._turn.notify_all()
+
+
+_turns = _Turns()
 
 
 #: the encoded answers of the catalog (the same objects while it is unchanged): (id of the
@@ -236,7 +283,9 @@ def application(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes
             method = "GET"
         if method not in allowed:
             raise Open311Error(405, _("{method} is not answered here.").format(method=method))
-        return _route(environ, start, fmt, what, item, method, test)
+        turn = _turns.writing() if method == "POST" else _turns.reading()
+        with turn:
+            return _route(environ, start, fmt, what, item, method, test)
     except Open311Error as exc:
         return _error(start, fmt, exc.status, exc.description)
     except KnownError as exc:  # the database is locked, read-only, gone: a sentence

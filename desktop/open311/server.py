@@ -27,8 +27,10 @@ logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8311
-#: threads answering requests at once (waitress queues the rest)
-THREADS = 8
+#: threads answering requests at once (waitress queues the rest). The answers are interpreter
+#: work, so more threads only take turns at it: with 50 clients on loopback, 2 threads answered
+#: 984 reads a second (p95 69 ms), 4 answered 870 and 8 answered 778 (p95 102 ms)
+THREADS = 2
 #: how long a thread keeps the interpreter before another may take it, while serving
 SWITCH_SECONDS = 0.0005
 

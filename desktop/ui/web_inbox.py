@@ -38,9 +38,16 @@ class WebInboxDialog(QDialog):
         self.setWindowTitle(_("Web inbox"))
         self.staff = staff
         self.tokens: list[str] = []
-        self.table = QTableWidget(0, 5)
+        self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels(
-            [_("Received"), _("From"), _("Type"), _("Address"), _("What they wrote")]
+            [
+                _("Received"),
+                _("From"),
+                _("Type"),
+                _("Address"),
+                _("Maybe the same as"),
+                _("What they wrote"),
+            ]
         )
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -88,6 +95,7 @@ class WebInboxDialog(QDialog):
                 post.partner,
                 post.type_name,
                 post.address,
+                ", ".join(post.maybe_same),
                 post.description,
             ]
             for column, text in enumerate(cells):

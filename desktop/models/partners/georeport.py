@@ -24,7 +24,13 @@ from desktop.models import clock
 from desktop.models.errors import InputError
 from desktop.models.partners import inbox
 from desktop.models.partners.keys import RateLimit, find_key
-from desktop.models.requests.intake import RequestDraft, check_draft, create_request
+from desktop.models.requests import lifecycle
+from desktop.models.requests.intake import (
+    RequestDraft,
+    check_draft,
+    create_request,
+    find_duplicates,
+)
 from desktop.models.requests.open311 import (
     requests_to_open311,
     service_definition_to_open311,
@@ -189,7 +195,9 @@ def find_requests(query: Query) -> list[dict[str, Any]]:
             params += codes
         if len(statuses) == 1:
             chosen = OPEN_STATUSES if statuses == {"open"} else DONE_STATUSES
-            where.append(f"status IN ({', '.join('?' * len(chosen))})")
+            # "|| ''": read along the arrival index, newest first, and stop at a page; the
+            # status index would gather every open request of the window and sort them all
+            where.append(f"status || '' IN ({', '.join('?' * len(chosen))})")
             params += chosen
     sql = (
         f"SELECT id FROM service_request WHERE {' AND '.join(where)}"  # noqa: S608 - ours
@@ -331,6 +339,7 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
             with permissions.as_system():  # the key, not a clerk, is who may post
                 made = create_request(draft, actor=None)
                 write(lambda: _note_partner(key, made))
+                _note_duplicates(made)
         except InputError as exc:
             raise Open311Error(400, str(exc)) from None
     return {
@@ -338,6 +347,21 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
         "service_notice": kind.service_notice or None,
         "account_id": None,
     }
+
+
+def _note_duplicates(made: ServiceRequest) -> None:
+    """A posted request that may be one already open (same type, same or a nearby place) gets a
+    note saying which, for the clerk who opens it: no clerk saw the counter's warning."""
+    same = find_duplicates(
+        made.service_type_id, made.address, made.lat, made.long, exclude_id=made.id, limit=5
+    )
+    if same:
+        lifecycle.add_note(
+            made.id,
+            _("Posted through Open311; possibly the same as {numbers} (same type, same or a "
+              "nearby place).").format(numbers=", ".join(r.tracking_number for r in same)),
+            actor=None,
+        )  # fmt: skip
 
 
 def _note_partner(key: PartnerKey, made: ServiceRequest) -> None:

@@ -20,7 +20,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError
 from desktop.models.requests import lifecycle
-from desktop.models.requests.intake import RequestDraft, create_request
+from desktop.models.requests.intake import RequestDraft, create_request, find_duplicates
 from desktop.models.residents.contacts import CallerDetails
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
@@ -109,6 +109,8 @@ class Waiting:
     state: str
     request_number: str | None
     reason: str
+    #: open requests of the same type at the same or a nearby place (waiting posts only)
+    maybe_same: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -121,6 +123,7 @@ class Waiting:
             "state": self.state,
             "service_request_id": self.request_number,
             "reason": self.reason,
+            "possible_duplicates": list(self.maybe_same),
         }
 
 
@@ -138,7 +141,18 @@ def _shown(row: WebSubmission, names: dict[str, str]) -> Waiting:
         state=row.state,
         request_number=row.request.tracking_number if row.request is not None else None,
         reason=row.reason,
+        maybe_same=_maybe_same(fields) if row.state == WAITING else (),
     )
+
+
+def _maybe_same(fields: dict[str, Any]) -> tuple[str, ...]:
+    kind = ServiceType.get_or_none(ServiceType.code == str(fields.get("service_type", "")))
+    if kind is None:
+        return ()
+    found = find_duplicates(
+        kind.id, str(fields.get("address", "")), fields.get("lat"), fields.get("long"), limit=5
+    )
+    return tuple(r.tracking_number for r in found)
 
 
 def listing(*, everything: bool = False, actor: StaffUser | None) -> list[Waiting]:

@@ -20,8 +20,10 @@ raises `InputError` with a sentence saying which service and what is wrong.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
+import time
 import unicodedata
 from typing import Any
 
@@ -163,8 +165,15 @@ def requests_to_open311(ids: list[int], *, extensions: bool = False) -> list[dic
         for request_id, at, status in fast_sql.execute(_HISTORY.format(marks=marks), ids):
             history[request_id].append({"datetime": _local_iso(at), "status": status})
     answers: dict[int, dict[str, Any]] = {request_id: {} for request_id in ids}
+    decoded: dict[str, Any] = {}  # the same few answers ("yes", "large") again and again
     for request_id, code, value in fast_sql.execute(_ANSWERS.format(marks=marks), ids):
-        answers[request_id][code] = RequestAnswer.value.python_value(value)
+        if isinstance(value, str) and value in decoded:
+            answers[request_id][code] = decoded[value]
+            continue
+        answer = RequestAnswer.value.python_value(value)
+        if isinstance(value, str) and not isinstance(answer, list | dict):
+            decoded[value] = answer
+        answers[request_id][code] = answer
     by_id = {}
     for row in fast_sql.execute(_ROWS.format(marks=marks), ids).fetchall():
         (request_id, number, status, notes, type_name, type_code, description, department,
@@ -213,12 +222,22 @@ def _local_iso(moment: Any) -> str | None:
     """A stored local wall-clock time as ISO 8601 with this computer's UTC offset."""
     if moment is None:
         return None
-    if isinstance(moment, str):  # a value peewee could not parse comes back as text
+    if isinstance(moment, str):  # as SQLite keeps it: "2026-12-05 09:30:00[.ffffff]"
         moment = dt.datetime.fromisoformat(moment)
     when: dt.datetime = (
         moment if isinstance(moment, dt.datetime) else dt.datetime.combine(moment, dt.time())
     )
-    return when.astimezone().isoformat()  # seconds, or microseconds when it has them
+    # the offset is looked up once per hour of the calendar (it changes on the hour, twice a
+    # year): asking the system for every moment was most of the time of a page of requests
+    hour = when.replace(minute=30, second=0, microsecond=0)
+    return when.isoformat() + _offset(hour, time.tzname)
+
+
+@functools.lru_cache(maxsize=8192)
+def _offset(hour: dt.datetime, zone: tuple[str, str]) -> str:
+    """This computer's UTC offset at the wall-clock `hour` in time zone `zone` (part of the key:
+    a computer whose zone changes asks again), as "+HH:MM" (or "-05:00")."""
+    return hour.astimezone().isoformat()[19:]
 
 
 # --- Open311 -> ours -------------------------------------------------------------------------
