@@ -24,7 +24,6 @@ from desktop.models import clock
 from desktop.models.errors import InputError
 from desktop.models.partners import inbox
 from desktop.models.partners.keys import RateLimit, find_key
-from desktop.models.requests import lifecycle
 from desktop.models.requests.intake import (
     RequestDraft,
     check_draft,
@@ -338,8 +337,11 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
         try:
             with permissions.as_system():  # the key, not a clerk, is who may post
                 made = create_request(draft, actor=None)
-                write(lambda: _note_partner(key, made))
-                _note_duplicates(made)
+                same = find_duplicates(
+                    made.service_type_id, made.address, made.lat, made.long,
+                    exclude_id=made.id, limit=5,
+                )  # fmt: skip
+                write(lambda: _note_partner(key, made, same))
         except InputError as exc:
             raise Open311Error(400, str(exc)) from None
     return {
@@ -349,22 +351,19 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
     }
 
 
-def _note_duplicates(made: ServiceRequest) -> None:
-    """A posted request that may be one already open (same type, same or a nearby place) gets a
-    note saying which, for the clerk who opens it: no clerk saw the counter's warning."""
-    same = find_duplicates(
-        made.service_type_id, made.address, made.lat, made.long, exclude_id=made.id, limit=5
-    )
+def _note_partner(key: PartnerKey, made: ServiceRequest, same: list[ServiceRequest]) -> None:
+    """In one write: the audit record naming the partner, the key's last use, and, when the
+    request may be one already open (same type, same or a nearby place), a note naming those
+    for the clerk who opens it (no clerk saw the counter's warning)."""
     if same:
-        lifecycle.add_note(
-            made.id,
-            _("Posted through Open311; possibly the same as {numbers} (same type, same or a "
-              "nearby place).").format(numbers=", ".join(r.tracking_number for r in same)),
-            actor=None,
-        )  # fmt: skip
-
-
-def _note_partner(key: PartnerKey, made: ServiceRequest) -> None:
+        RequestEvent.create(
+            request=made.id,
+            kind="note",
+            body=_(
+                "Posted through Open311; possibly the same as {numbers} (same type, same or a "
+                "nearby place)."
+            ).format(numbers=", ".join(r.tracking_number for r in same)),
+        )
     audit.record(
         ServiceRequest._meta.table_name,
         made.id,
