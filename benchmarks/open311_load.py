@@ -130,15 +130,20 @@ def main() -> None:
                 "SELECT tracking_number FROM service_request ORDER BY id DESC LIMIT 500"
             )
         ]
-        post = urllib.parse.urlencode({
-            "api_key": key, "service_code": "pothole", "address_string": "12 Elm St",
-            "description": "Load test pothole", "attribute[size]": "large",
-            "attribute[in_lane]": "yes",
-        }).encode()  # fmt: skip
+        streets = ("Elm St", "Oak Ave", "Main St", "Maple Dr", "School St", "River Rd")
+
+        def post(rng: random.Random) -> bytes:
+            """A pothole somewhere in town (a few share a place, as real reports do)."""
+            return urllib.parse.urlencode({
+                "api_key": key, "service_code": "pothole",
+                "address_string": f"{rng.randint(1, 400)} {rng.choice(streets)}",
+                "description": "Load test pothole", "attribute[size]": "large",
+                "attribute[in_lane]": "yes",
+            }).encode()  # fmt: skip
 
         def plan(rng: random.Random) -> tuple[str, str, bytes]:
             if rng.random() < POSTS:
-                return "POST", "/open311/v2/requests.json", post
+                return "POST", "/open311/v2/requests.json", post(rng)
             roll = rng.random()
             if roll < 0.25:
                 return "GET", "/open311/v2/services.json", b""
