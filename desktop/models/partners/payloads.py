@@ -34,6 +34,7 @@ from desktop.models.requests.open311 import EXTENSIONS_KEY
 from desktop.models.requests.tracking import next_tracking_number
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
+from desktop.models.storage.safe_files import write_whole
 from desktop.models.storage.schema import (
     Department,
     RequestEvent,
@@ -430,7 +431,7 @@ def export_payloads(folder: Path, *, days: int = georeport.DEFAULT_DAYS) -> dict
                 else to_xml(root, value)
             )
             try:
-                target.write_bytes(body)
+                write_whole(target, body)  # a pulled USB stick leaves no half file
             except OSError as exc:
                 raise InputError(
                     _("{file} could not be written: {reason}").format(
