@@ -15,7 +15,7 @@ import pytest
 from desktop.models import clock
 from desktop.models.errors import InputError, PermissionDenied
 from desktop.models.reports import citistat, goals
-from desktop.models.reports.citistat import Period, percentile
+from desktop.models.reports.citistat import Period, percentile_of_counts
 from desktop.models.requests import lifecycle
 from desktop.models.requests.intake import log_question
 from desktop.models.requests.listing import RequestFilter, RequestList
@@ -397,9 +397,11 @@ def test_periods_and_percentiles():
         Period.month("October")
     with pytest.raises(InputError):
         Period(dt.date(2026, 2, 2), dt.date(2026, 2, 1))
-    assert percentile([], 0.9) is None
-    assert percentile([4.0], 0.9) == 4.0
-    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 0.5) == 3.0
+    assert percentile_of_counts(Counter(), 0.9) is None
+    assert percentile_of_counts(Counter({4: 1}), 0.9) == 4.0
+    assert percentile_of_counts(Counter({1: 1, 2: 1, 3: 1, 4: 1, 5: 1}), 0.5) == 3.0
+    assert percentile_of_counts(Counter({1: 2, 3: 2}), 0.5) == 2.0  # between the middle two
+    assert percentile_of_counts(Counter({24: 3}), 0.9, 1 / 24) == 1.0
 
 
 def test_an_empty_town_has_no_numbers_but_no_errors(db):

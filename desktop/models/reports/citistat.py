@@ -697,20 +697,9 @@ class _Tally:
         return self.marks[column, ON_TIME_MARK][key] + self.marks[column, LATE][key]
 
 
-def percentile(values: list[float], share: float) -> float | None:
-    """The value below which `share` of the (sorted) values lie, interpolated; None if none."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    position = share * (len(values) - 1)
-    low = int(position)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (position - low)
-
-
 def percentile_of_counts(counts: Counter[int], share: float, scale: float = 1.0) -> float | None:
-    """`percentile` of values given as value -> how many times (each value times `scale`),
+    """The value below which `share` of the values lie, interpolated between the two nearest
+    (None if none), the values given as value -> how many times (each value times `scale`),
     without laying them out one by one."""
     total = sum(n for n in counts.values() if n > 0)
     if not total:
