@@ -577,16 +577,17 @@ def resolve_hours(period: Period, totals: bool) -> Hours:
     return found
 
 
-def received_totals(period: Period, moment: dt.datetime) -> tuple[int, int, int]:
-    """(received, acknowledged on time, counted for the acknowledgement share)."""
-    marks = received_marks(period, moment, counted_from_totals())
+def received_totals(period: Period, moment: dt.datetime, totals: bool) -> tuple[int, int, int]:
+    """(received, acknowledged on time, counted for the acknowledgement share); `totals`:
+    `counted_from_totals()`, asked once by the caller."""
+    marks = received_marks(period, moment, totals)
     on_time, counted = _share_of(marks)
     return sum(marks.values()), on_time, counted
 
 
-def resolved_totals(period: Period) -> tuple[int, int, int]:
-    """(resolved, on time, counted for the on-time share)."""
-    marks = resolved_marks(period, counted_from_totals())
+def resolved_totals(period: Period, totals: bool) -> tuple[int, int, int]:
+    """(resolved, on time, counted for the on-time share); `totals` as `received_totals`'."""
+    marks = resolved_marks(period, totals)
     on_time, counted = _share_of(marks)
     return sum(marks.values()), on_time, counted
 
