@@ -4,7 +4,7 @@ when the window opens (off by default), from Settings → Partners, and stopped 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -12,6 +12,9 @@ from desktop.i18n import _
 from desktop.models.errors import KnownError
 from desktop.ui.prefs import DEFAULTS as PREFS_DEFAULTS
 from desktop.ui.prefs import Prefs
+
+if TYPE_CHECKING:
+    from desktop.open311.server import Open311Server
 
 
 class Open311Service(QObject):
@@ -25,7 +28,7 @@ class Open311Service(QObject):
         self._prefs = prefs
         #: the choices when there are no preferences to keep them in (a page on its own)
         self._kept: dict[str, Any] = {}
-        self._server: object | None = None
+        self._server: Open311Server | None = None
         self.url = ""
 
     def get(self, key: str) -> Any:
@@ -70,5 +73,5 @@ class Open311Service(QObject):
         self._server = None
         self.url = ""
         if server is not None:
-            server.stop()  # type: ignore[attr-defined]
+            server.stop()
             self.changed.emit("")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,8 +58,6 @@ FIELD_MAX = 4000
 MEDIA_URL_MAX = 2000
 
 _limits = RateLimit()
-#: posts are saved one at a time in this process (SQLite writes one at a time anyway)
-_posting = threading.Lock()
 
 
 @dataclass
@@ -333,17 +330,16 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
             "service_notice": kind.service_notice or None,
             "account_id": None,
         }
-    with _posting:
-        try:
-            with permissions.as_system():  # the key, not a clerk, is who may post
-                made = create_request(draft, actor=None)
-                same = find_duplicates(
-                    made.service_type_id, made.address, made.lat, made.long,
-                    exclude_id=made.id, limit=5,
-                )  # fmt: skip
-                write(lambda: _note_partner(key, made, same))
-        except InputError as exc:
-            raise Open311Error(400, str(exc)) from None
+    try:
+        with permissions.as_system():  # the key, not a clerk, is who may post
+            made = create_request(draft, actor=None)
+            same = find_duplicates(
+                made.service_type_id, made.address, made.lat, made.long,
+                exclude_id=made.id, limit=5,
+            )  # fmt: skip
+            write(lambda: _note_partner(key, made, same))
+    except InputError as exc:
+        raise Open311Error(400, str(exc)) from None
     return {
         "service_request_id": made.tracking_number,
         "service_notice": kind.service_notice or None,

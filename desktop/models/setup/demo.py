@@ -455,7 +455,7 @@ def generate_demo(
         for model in BULK_MODELS:
             write(functools.partial(_each_schema, (model,), "create_indexes"))
         write(lambda: request_search.resume_triggers(db))
-        write(lambda: rollups.resume(db))
+        write(lambda: rollups.rebuild(db))
     write(lambda: _save_counters(counters))
     write(lambda: _date_contacts(contact_ids[0], contact_ids[-1]))
     reset_sequences(

@@ -255,17 +255,12 @@ def _fill(db: peewee.Database, rollup: Rollup) -> None:
 
 
 def suspend(db: peewee.Database) -> None:
-    """Before a bulk load: stop counting row by row (`resume` counts everything once after)."""
+    """Before a bulk load: stop counting row by row (`rebuild` counts everything once after)."""
     if _sqlite(db) is None:
         return
     for rollup in ROLLUPS:
         for name in rollup.triggers():
             execute(db, f"DROP TRIGGER IF EXISTS {name}")
-
-
-def resume(db: peewee.Database) -> None:
-    """After a bulk load: every total counted afresh, then kept row by row again."""
-    rebuild(db)
 
 
 def rebuild(db: peewee.Database) -> None:
