@@ -51,16 +51,15 @@ class Open311Box(QGroupBox):
         self.staff = staff
         self.service = service
         self._loading = False
-        prefs = service
         self.serve = QCheckBox(_("Serve Open311 from this computer"))
         self.serve.setChecked(service.serving)
-        self.host = QLineEdit(str(prefs.get("open311/host")))
+        self.host = QLineEdit(str(service.get("open311/host")))
         self.host.setToolTip(
             _("127.0.0.1: programs on this computer only. Another address lets other computers in.")
         )
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
-        self.port.setValue(int(prefs.get("open311/port")))
+        self.port.setValue(int(service.get("open311/port")))
         self.apply_button = QPushButton(_("Apply"))
         self.apply_button.clicked.connect(self.apply)
         self.review = QCheckBox(
@@ -180,7 +179,6 @@ class Open311Box(QGroupBox):
         self._apply(host)
 
     def _apply(self, host: str) -> None:
-        prefs = self.service
         port = self.port.value()
         if self.serve.isChecked():
             problem = self.service.start(host, port)
@@ -191,9 +189,9 @@ class Open311Box(QGroupBox):
                 return
         else:
             self.service.stop()
-        prefs.set("open311/serve", self.serve.isChecked())
-        prefs.set("open311/host", host)
-        prefs.set("open311/port", port)
+        self.service.set("open311/serve", self.serve.isChecked())
+        self.service.set("open311/host", host)
+        self.service.set("open311/port", port)
         self._show_state()
         self.saved.emit(
             _("Open311 is served at {url}").format(url=self.service.url)
