@@ -15,9 +15,10 @@ import pytest
 
 from desktop.app import main
 from desktop.models.errors import InputError
+from desktop.models.imports.matching import IMPORTED_GROUP
 from desktop.models.partners import georeport
 from desktop.models.partners.georeport import Query
-from desktop.models.partners.payloads import IMPORTED_GROUP, export_payloads, import_payloads
+from desktop.models.partners.payloads import export_payloads, import_payloads
 from desktop.models.setup.demo import generate_demo
 from desktop.models.storage import rollups
 from desktop.models.storage.db import current_path

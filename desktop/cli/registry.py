@@ -70,6 +70,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "catalog_commands": ("catalog",),
     "settings_commands": ("settings", "checklist", "responses"),
     "open311_commands": ("serve", "open311"),
+    "import_commands": ("import",),
 }
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import defusedxml.ElementTree
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError
+from desktop.models.imports.matching import ImportedTypes
 from desktop.models.outside import load_json
 from desktop.models.partners import georeport
 from desktop.models.partners.georeport import Query
@@ -36,7 +36,6 @@ from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.safe_files import write_whole
 from desktop.models.storage.schema import (
-    Department,
     RequestEvent,
     ServiceRequest,
     ServiceType,
@@ -46,10 +45,6 @@ from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.town.addresses import normalize_address
 from desktop.models.vocab import CHANNELS, DONE_STATUSES, OPEN_STATUSES, PRIORITIES, RESOLUTIONS
 
-#: the group of the request types an import had to make
-IMPORTED_GROUP = "Imported"
-#: the department those types go to, when the town has it (else its first)
-IMPORTED_DEPARTMENT = "CLERK"
 #: the largest file read (a GET requests answer is at most 1,000 requests of a few KB)
 MOST_BYTES = 64 * 1024 * 1024
 EXTERNAL_MAX = 100
@@ -221,48 +216,31 @@ def _coordinate(value: Any, limit: float) -> float | None:
     return number if math.isfinite(number) and abs(number) <= limit else None
 
 
-def _slug(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return "_".join(words)[:40] or "imported"
-
-
 class _Types:
-    """The town's request type for each of the source's (code, name), made when none fits."""
+    """The town's request type for each of the source's (code, name), made when none fits
+    (`ImportedTypes`: the group Imported, not offered at the counter)."""
 
     def __init__(self, dry_run: bool) -> None:
         self.dry_run = dry_run
         self.by_code = {t.code: t for t in ServiceType.select()}
         self.by_name = {t.name.casefold(): t for t in self.by_code.values()}
-        self.made: list[str] = []
-        clerk = Department.get_or_none(Department.code == IMPORTED_DEPARTMENT)
-        self.department = clerk or Department.select().order_by(Department.id).first()
+        self.making = ImportedTypes(_("Made by an Open311 import (the source's code {code})."))
+        self.made = self.making.made
 
     def find(self, code: str, name: str) -> ServiceType | None:
         found = self.by_code.get(code) or self.by_name.get(name.casefold())
         if found is not None or not (code or name):
             return found
-        if self.department is None:
+        new_code = self.making.code_for(name, code, save=not self.dry_run)
+        if new_code is None:
             return None
-        base = "imported_" + _slug(name or code)
-        new_code, n = base, 1
-        while new_code in self.by_code:
-            n += 1
-            new_code = f"{base}_{n}"
-        kind = ServiceType(
-            code=new_code,
-            name=(name or code)[:200],
-            group_name=IMPORTED_GROUP,
-            department=self.department,
-            description=_("Made by an Open311 import (the source's code {code}).").format(
-                code=code
-            ),
-            active=False,  # not offered at the counter until an administrator says so
+        kind = (
+            ServiceType(code=new_code, name=(name or code)[:200], department=self.making.department)
+            if self.dry_run
+            else ServiceType.get(ServiceType.code == new_code)
         )
-        if not self.dry_run:
-            kind.save()
         self.by_code[new_code] = kind
         self.by_name[kind.name.casefold()] = kind
-        self.made.append(new_code)
         return kind
 
 

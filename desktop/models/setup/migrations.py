@@ -33,6 +33,9 @@ from desktop.models.storage.schema import (
     ADDED_IN_V2,
     ADDED_IN_V3,
     MODELS,
+    ImportBatch,
+    ImportedRow,
+    ImportProfile,
     InfoContact,
     PartnerKey,
     RequestFollower,
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontcounter.migrations")
 
-LATEST_VERSION = 8
+LATEST_VERSION = 9
 
 
 def _to_2(db: peewee.Database) -> None:
@@ -185,6 +188,15 @@ def _to_8(db: peewee.Database) -> None:
     db.create_tables([PartnerKey, WebSubmission], safe=True)
 
 
+def _to_9(db: peewee.Database) -> None:
+    """Version 9: imports of requests from a town's old records and other systems (their
+    batches, the rows each made, the saved column mappings), and an index on the source's id
+    so a second import of a file finds what the first brought in."""
+
+    db.create_tables([ImportProfile, ImportBatch, ImportedRow], safe=True)
+    ServiceRequest._schema.create_indexes(safe=True)  # type: ignore[attr-defined]  # external_id
+
+
 #: step N brings a database from version N-1 to version N
 STEPS: dict[int, Callable[[peewee.Database], None]] = {
     2: _to_2,
@@ -194,6 +206,7 @@ STEPS: dict[int, Callable[[peewee.Database], None]] = {
     6: _to_6,
     7: _to_7,
     8: _to_8,
+    9: _to_9,
 }
 
 

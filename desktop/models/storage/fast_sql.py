@@ -72,3 +72,36 @@ def execute_many(statement: str, rows: list[tuple[Any, ...]]) -> None:
     """The same statement for several rows, in one call to the driver."""
     with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # the driver's errors as peewee's, as execute_sql does
         database.cursor().executemany(_sql(statement), rows)
+
+
+def insert_many(model: type[BaseModel], rows: list[dict[str, Any]]) -> None:
+    """Many new rows of one table, each a dict of the same field names, in one call to the
+    driver; a field left out gets its default (a callable one is called once for them all).
+    peewee's `insert_many` builds every row's SQL in Python: five times slower for an import
+    of a hundred thousand requests."""
+    if not rows:
+        return
+    meta = model._meta
+    given = tuple(rows[0])
+    pk = meta.primary_key
+    defaults = {
+        f.name: f.default() if callable(f.default) else f.default
+        for f in meta.sorted_fields
+        if f.name not in given and f is not pk and f.default is not None
+    }
+    names = given + tuple(defaults)
+    postgres = _is_postgres()
+    key = (model, names, postgres)
+    sql = _inserts.get(key)
+    if sql is None:
+        columns = ", ".join(f'"{meta.fields[n].column_name}"' for n in names)
+        marks = ", ".join(["%s" if postgres else "?"] * len(names))
+        # names from the model's own definition, never from outside; values are parameters
+        sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'  # noqa: S608
+        _inserts[key] = sql
+    fields = [meta.fields[n] for n in names]
+    if defaults:
+        rows = [row | defaults for row in rows]
+    params = [tuple(f.db_value(row[f.name]) for f in fields) for row in rows]
+    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]  # the driver's errors as peewee's
+        database.cursor().executemany(sql, params)

@@ -257,6 +257,8 @@ class ServiceRequest(VersionedModel):
             ),
             (("address_normalized",), False),
             (("street", "house_number"), False),
+            # an import finds what it brought in before by the source's id (schema version 9)
+            (("external_id",), False),
         )
 
 
@@ -646,6 +648,68 @@ class WebSubmission(BaseModel):
         request_id: int | None
 
 
+class ImportProfile(VersionedModel):
+    """How one source system's files are read (schema version 9): which column holds which
+    field, and what its request types and statuses are here. Saved by name, so the next file
+    from the same system comes in the same way."""
+
+    name = CharField(max_length=60, unique=True)
+    #: {"fields": {field: column}, "types": {source type: code}, "statuses": {word: status}}
+    mapping = JSONField(default=dict)
+
+
+class ImportBatch(BaseModel):
+    """One import of a file of requests (schema version 9): what it read, what it brought in,
+    and whether it was undone. Its rows (`ImportedRow`) say which requests it made or changed,
+    so an undo takes back exactly those nobody has touched since."""
+
+    source = CharField(max_length=40)  # the system's name, the prefix of its external ids
+    file_name = CharField(max_length=260)
+    file_hash = CharField(max_length=64, index=True)
+    #: running (or stopped by a crash) | done | cancelled | undone
+    state = CharField(max_length=12, default="running")
+    #: the fields, types and statuses it used, and the request types it had to make
+    mapping = JSONField(default=dict)
+    rows = IntegerField(default=0)
+    #: rows read and saved so far: where a stopped import carries on
+    rows_done = IntegerField(default=0)
+    imported = IntegerField(default=0)
+    updated = IntegerField(default=0)
+    unchanged = IntegerField(default=0)
+    #: [{"row": n, "reason": text}]: rows not imported, and rows imported with a doubt
+    rejected = JSONField(default=list)
+    flagged = JSONField(default=list)
+    started_at = DateTimeField(default=clock.now)
+    finished_at = DateTimeField(null=True)
+    undone_at = DateTimeField(null=True)
+    started_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
+
+    if TYPE_CHECKING:
+        started_by_id: int | None
+
+
+class ImportedRow(BaseModel):
+    """A request an import made or changed (schema version 9), with its version just after."""
+
+    batch = ForeignKeyField(ImportBatch, backref="+", on_delete="CASCADE")
+    request = ForeignKeyField(ServiceRequest, null=True, on_delete="SET NULL", backref="+")
+    row = IntegerField()
+    action = CharField(max_length=10)  # created | updated
+    version = IntegerField()
+    #: an update's earlier values, put back by an undo
+    before = JSONField(null=True)
+    #: the resident it added (taken back by an undo when no other request names them)
+    contact = ForeignKeyField(Contact, null=True, on_delete="SET NULL", backref="+")
+
+    class Meta:
+        indexes = ((("batch", "row"), False),)
+
+    if TYPE_CHECKING:
+        batch_id: int
+        request_id: int | None
+        contact_id: int | None
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -681,6 +745,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     RequestLink,
     PartnerKey,
     WebSubmission,
+    ImportProfile,
+    ImportBatch,
+    ImportedRow,
 )
 
 #: the tables schema version 2 added (migration step 2 creates them in an older database)

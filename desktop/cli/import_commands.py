@@ -1,0 +1,182 @@
+"""`frontcounter import requests FILE` (a town's old spreadsheet or another 311 system's
+export), `import undo BATCH`, `import list` and `import profiles`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from desktop.cli.output import emit
+from desktop.cli.registry import command
+from desktop.i18n import _
+from desktop.models.imports import batches, columns
+from desktop.models.storage.db import OpenedDatabase
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    load = commands.add_parser(
+        "import", help=_("bring in requests from a spreadsheet or another 311 system's export")
+    )
+    actions = load.add_subparsers(dest="action", metavar="ACTION", required=True)
+    requests = actions.add_parser(
+        "requests",
+        parents=[common],
+        help=_("import the requests of a CSV, Excel (.xlsx, .xls) or OpenDocument (.ods) file"),
+        description=_(
+            "Reads the file whole, recognises its columns, matches its request types and "
+            "statuses to the town's, and says what it would do with --dry-run. Importing the "
+            "same file again adds nothing; 'import undo BATCH' takes an import back. Fields: "
+            "{fields}."
+        ).format(fields=", ".join(columns.FIELD_NAMES)),
+    )
+    requests.add_argument("file", type=Path, metavar="FILE")
+    requests.add_argument(
+        "--dry-run", action="store_true", help=_("say what would come in; change nothing")
+    )
+    requests.add_argument(
+        "--profile",
+        metavar="NAME",
+        default="",
+        help=_("read it as the saved profile NAME does, and keep this import's choices in it"),
+    )
+    requests.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help=_("take FIELD from COLUMN (FIELD= leaves it out); may be given again"),
+    )
+    requests.add_argument(
+        "--type",
+        action="append",
+        default=[],
+        metavar="THEIR TYPE=CODE",
+        help=_("their request type is the town's type CODE ('new': one of its own)"),
+    )
+    requests.add_argument(
+        "--source",
+        default="",
+        help=_("the system it came from (their numbers are kept as SOURCE:NUMBER)"),
+    )
+    undo = actions.add_parser(
+        "undo", parents=[common], help=_("take an import back (requests changed since are kept)")
+    )
+    undo.add_argument("batch", type=int, metavar="BATCH")
+    actions.add_parser("list", parents=[common], help=_("the imports made, newest first"))
+    actions.add_parser("profiles", parents=[common], help=_("the saved ways of reading a file"))
+
+
+def import_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    if args.action == "requests":
+        _import_requests(args)
+    elif args.action == "undo":
+        outcome = batches.undo_import(args.batch, actor=args.signed_in)
+        lines = [
+            _(
+                "Import {batch} undone: {removed} requests removed, {restored} put back as they "
+                "were."
+            ).format(**outcome)
+        ]
+        if outcome["kept"]:
+            lines.append(
+                _("Kept because a clerk changed them since: {numbers}.").format(
+                    numbers=", ".join(outcome["kept"][:50])
+                    + (" …" if len(outcome["kept"]) > 50 else "")
+                )
+            )
+        emit(args, outcome, "\n".join(lines))
+    elif args.action == "list":
+        found = batches.list_batches()
+        lines = [
+            f"{b['batch']:>4}  {b['started_at']}  {b['state']:<9}  {b['source']:<20}  "
+            + _("{imported} of {rows} rows").format(**b)
+            + f"  {b['file']}"
+            for b in found
+        ] or [_("Nothing has been imported.")]
+        emit(args, found, "\n".join(lines))
+    else:
+        found = batches.profiles()
+        lines = [f"{p['name']}  ({p['source']})" for p in found] or [_("No profile is saved.")]
+        emit(args, found, "\n".join(lines))
+
+
+def _import_requests(args: argparse.Namespace) -> None:
+    plan = batches.plan_import(
+        args.file,
+        source=args.source,
+        profile=args.profile,
+        fields=args.map,
+        types=args.type,
+        actor=args.signed_in,
+    )
+    interactive = not args.json and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if interactive:
+            print(f"\r{done:,} / {total:,}", end="", file=sys.stderr, flush=True)
+
+    result = batches.run_import(plan, dry_run=args.dry_run, actor=args.signed_in, progress=progress)
+    if interactive:
+        print(file=sys.stderr)
+    if args.profile and not args.dry_run:
+        batches.save_profile(args.profile, plan, actor=args.signed_in)
+    data = result.as_dict() | {"plan": plan.as_dict()}
+    emit(args, data, "\n".join(_describe(plan, result)))
+
+
+def _describe(plan: batches.Plan, result: batches.Result) -> list[str]:
+    lines = [
+        _("{file}: {rows:,} rows, from {source}.").format(
+            file=plan.path.name, rows=plan.table.count, source=plan.source
+        ),
+        _("Columns:"),
+    ]
+    labels = {f.name: f.label for f in columns.fields()}
+    lines += [f"  {labels[name]:<28} ← {column}" for name, column in plan.fields.items()]
+    lines.append(_("Request types:"))
+    for choice in plan.types[:60]:
+        target = choice.code or _("a new type in the group Imported")
+        lines.append(
+            f"  {choice.source or _('(blank)')} ({choice.rows:,}) → {target} [{choice.how}]"
+        )
+    if len(plan.types) > 60:
+        lines.append(_("  … and {n} more").format(n=len(plan.types) - 60))
+    lines.append(_("Statuses:"))
+    for word, (status, resolution, n) in plan.statuses.items():
+        lines.append(f"  {word} ({n:,}) → {status}" + (f" ({resolution})" if resolution else ""))
+    verb = _("Would import") if result.dry_run else _("Imported")
+    lines.append(
+        _(
+            "{verb} {imported:,} of {rows:,} rows; {updated:,} updated, {unchanged:,} already "
+            "here as they are, {rejected:,} not imported."
+        ).format(
+            verb=verb,
+            imported=result.imported,
+            rows=result.rows,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            rejected=len(result.rejected),
+        )
+    )
+    if result.batch is not None:
+        lines.append(
+            _("This is import {batch}; 'frontcounter import undo {batch}' takes it back.").format(
+                batch=result.batch
+            )
+        )
+    for rejected in result.rejected[:30]:
+        lines.append(_("Row {row} not imported: {reason}.").format(**rejected))
+    if len(result.rejected) > 30:
+        lines.append(
+            _("… and {n} more rows (--json lists them all).").format(n=len(result.rejected) - 30)
+        )
+    for flagged in result.flagged[:10]:
+        lines.append(_("Row {row} imported, but {reason}.").format(**flagged))
+    if len(result.flagged) > 10:
+        lines.append(_("… and {n} more flagged rows.").format(n=len(result.flagged) - 10))
+    return lines
+
+
+COMMANDS = (command("import", import_command, reads={"list", "profiles"}),)
