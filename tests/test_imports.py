@@ -805,3 +805,349 @@ def test_real_exports_come_in_whole_once_and_undo_cleanly(path, db):
     town_file = current_path()
     if town_file is not None:
         assert integrity.check_file(town_file).ok
+
+
+def test_the_clerk_says_what_a_status_means(tmp_path, db):
+    path = put(tmp_path, "old.csv", csv_text())
+    plan = plan_import(
+        path,
+        statuses=["Open=in_progress", "Cancelled=closed:duplicate", "Closed=resolved:fixed"],
+        actor=None,
+    )
+    assert plan.statuses["Open"][:2] == ["in_progress", None]
+    assert plan.statuses["Cancelled"][:2] == ["closed", "duplicate"]
+    run_import(plan, actor=None)
+    assert by_external("old", "A-1").status == "in_progress"
+    assert by_external("old", "A-4").resolution == "duplicate"
+    light = by_external("old", "A-2")
+    assert light.status == "resolved" and light.closed_at is None and light.resolved_at is not None
+    for wrong in ("Open=closed", "Open=pending", "Closed=closed:mended", "Open"):
+        with pytest.raises(InputError, match="THEIR STATUS"):
+            plan_import(path, statuses=[wrong], actor=None)
+
+
+OTHER_CITIES = {
+    "chicago": (
+        [
+            "SR_NUMBER",
+            "SR_TYPE",
+            "SR_SHORT_CODE",
+            "OWNER_DEPARTMENT",
+            "STATUS",
+            "CREATED_DATE",
+            "LAST_MODIFIED_DATE",
+            "CLOSED_DATE",
+            "STREET_ADDRESS",
+            "CITY",
+            "STATE",
+            "ZIP_CODE",
+            "DUPLICATE",
+            "PARENT_SR_NUMBER",
+            "LATITUDE",
+            "LONGITUDE",
+            "LOCATION",
+        ],
+        [
+            "SR19-01209373",
+            "Aircraft Noise Complaint",
+            "AVN",
+            "Aviation",
+            "Completed",
+            "03/18/2019 10:58:51 AM",
+            "03/18/2019 10:58:53 AM",
+            "03/18/2019 10:58:51 AM",
+            "10510 W ZEMKE RD",
+            "CHICAGO",
+            "IL",
+            "60666",
+            "true",
+            "SR19-01209000",
+            "41.98",
+            "-87.90",
+            "(41.98, -87.90)",
+        ],
+        {
+            "id": "SR_NUMBER",
+            "type": "SR_TYPE",
+            "department": "OWNER_DEPARTMENT",
+            "status": "STATUS",
+            "created": "CREATED_DATE",
+            "closed": "CLOSED_DATE",
+            "address": "STREET_ADDRESS",
+            "zip": "ZIP_CODE",
+            "is_duplicate": "DUPLICATE",
+            "duplicate_of": "PARENT_SR_NUMBER",
+            "lat": "LATITUDE",
+        },
+    ),
+    "washington-dc": (
+        [
+            "SERVICECODE",
+            "SERVICECODEDESCRIPTION",
+            "SERVICETYPECODEDESCRIPTION",
+            "ORGANIZATIONACRONYM",
+            "SERVICECALLCOUNT",
+            "ADDDATE",
+            "RESOLUTIONDATE",
+            "SERVICEDUEDATE",
+            "SERVICEORDERDATE",
+            "SERVICEORDERSTATUS",
+            "STATUS_CODE",
+            "SERVICEREQUESTID",
+            "PRIORITY",
+            "STREETADDRESS",
+            "XCOORD",
+            "YCOORD",
+            "LATITUDE",
+            "LONGITUDE",
+            "CITY",
+            "STATE",
+            "ZIPCODE",
+            "WARD",
+            "DETAILS",
+        ],
+        [
+            "S0276",
+            "Bulk Collection",
+            "SWMA- Solid Waste Management Admistration",
+            "DPW",
+            "1",
+            "2016-01-04T14:45:00.000Z",
+            "2016-01-12T11:15:00.000Z",
+            "2016-01-19T14:45:00.000Z",
+            "2016-01-04T14:45:00.000Z",
+            "Closed",
+            "CLOSED",
+            "16-00001234",
+            "Standard",
+            "1234 MAIN ST NW",
+            "397990",
+            "137580",
+            "39",
+            "-77",
+            "WASHINGTON",
+            "DC",
+            "20009",
+            "1",
+            "Sofa",
+        ],
+        {
+            "id": "SERVICEREQUESTID",
+            "type": "SERVICECODEDESCRIPTION",
+            "detail": "SERVICETYPECODEDESCRIPTION",
+            "department": "ORGANIZATIONACRONYM",
+            "created": "ADDDATE",
+            "closed": "RESOLUTIONDATE",
+            "due": "SERVICEDUEDATE",
+            "status": "SERVICEORDERSTATUS",
+            "address": "STREETADDRESS",
+            "zip": "ZIPCODE",
+            "lat": "LATITUDE",
+            "long": "LONGITUDE",
+            "description": "DETAILS",
+            "priority": "PRIORITY",
+        },
+    ),
+    "san-francisco": (
+        [
+            "CaseID",
+            "Opened",
+            "Closed",
+            "Updated",
+            "Status",
+            "Status Notes",
+            "Responsible Agency",
+            "Category",
+            "Request Type",
+            "Request Details",
+            "Address",
+            "Supervisor District",
+            "Neighborhood",
+            "Point",
+            "Source",
+            "Media URL",
+        ],
+        [
+            "10712160",
+            "05/24/2019 11:02:00 AM",
+            "05/24/2019 11:40:00 AM",
+            "05/24/2019 11:40:00 AM",
+            "Closed",
+            "Case Resolved - pickup completed",
+            "Recology_Abandoned_Items",
+            "Street and Sidewalk Cleaning",
+            "Bulky Items",
+            "Furniture",
+            "1 MARKET ST",
+            "6",
+            "Financial District",
+            "(37.79, -122.39)",
+            "Phone",
+            "",
+        ],
+        {
+            "id": "CaseID",
+            "created": "Opened",
+            "closed": "Closed",
+            "updated": "Updated",
+            "status": "Status",
+            "resolution": "Status Notes",
+            "department": "Responsible Agency",
+            "type": "Request Type",
+            "description": "Request Details",
+            "address": "Address",
+            "location": "Point",
+            "channel": "Source",
+        },
+    ),
+    "austin": (
+        [
+            "Service Request (SR) Number",
+            "SR Type Code",
+            "SR Description",
+            "Owning Department",
+            "Method Received",
+            "SR Status",
+            "Status Change Date",
+            "Created Date",
+            "Last Update Date",
+            "Close Date",
+            "SR Location",
+            "Street Number",
+            "Street Name",
+            "City",
+            "Zip Code",
+            "Latitude Coordinate",
+            "Longitude Coordinate",
+        ],
+        [
+            "19-00123456",
+            "ACLONAG",
+            "Loose Dog",
+            "Animal Services Office",
+            "Phone",
+            "Closed",
+            "2019-06-01 10:00:00",
+            "2019-05-30 09:12:00",
+            "2019-06-01 10:00:00",
+            "2019-06-01 10:00:00",
+            "100 CONGRESS AVE, AUSTIN, TX 78701",
+            "100",
+            "CONGRESS",
+            "AUSTIN",
+            "78701",
+            "30.26",
+            "-97.74",
+        ],
+        {
+            "id": "Service Request (SR) Number",
+            "department": "Owning Department",
+            "channel": "Method Received",
+            "status": "SR Status",
+            "created": "Created Date",
+            "closed": "Close Date",
+            "address": "SR Location",
+            "house_number": "Street Number",
+            "zip": "Zip Code",
+            "lat": "Latitude Coordinate",
+            "long": "Longitude Coordinate",
+        },
+    ),
+    "kansas-city": (
+        [
+            "CASE ID",
+            "SOURCE",
+            "DEPARTMENT",
+            "WORK GROUP",
+            "REQUEST TYPE",
+            "CATEGORY",
+            "TYPE",
+            "DETAIL",
+            "CREATION DATE",
+            "CREATION TIME",
+            "STATUS",
+            "CLOSED DATE",
+            "DAYS TO CLOSE",
+            "STREET ADDRESS",
+            "ZIP CODE",
+            "LATITUDE",
+            "LONGITUDE",
+        ],
+        [
+            "2007000001",
+            "PHONE",
+            "Public Works",
+            "Streets",
+            "Pothole",
+            "Streets",
+            "Pothole",
+            "Pothole repair",
+            "01/02/2007",
+            "08:15 AM",
+            "RESOL",
+            "01/05/2007",
+            "3",
+            "100 MAIN ST",
+            "64105",
+            "39.10",
+            "-94.58",
+        ],
+        {
+            "id": "CASE ID",
+            "channel": "SOURCE",
+            "department": "DEPARTMENT",
+            "type": "REQUEST TYPE",
+            "created": "CREATION DATE",
+            "created_time": "CREATION TIME",
+            "status": "STATUS",
+            "closed": "CLOSED DATE",
+            "address": "STREET ADDRESS",
+            "zip": "ZIP CODE",
+            "lat": "LATITUDE",
+            "long": "LONGITUDE",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("city", sorted(OTHER_CITIES))
+def test_other_cities_columns_are_recognised(city):
+    header, row, expected = OTHER_CITIES[city]
+    found = columns.recognise(header, [row])
+    assert {k: found.get(k) for k in expected} == expected
+
+
+def test_a_separate_time_of_day_and_a_duplicate_flag(tmp_path, db):
+    header, row, _expected = OTHER_CITIES["kansas-city"]
+    second = list(row)
+    second[0], second[9], second[10] = "2007000002", "4:40 PM", "OPEN"
+    path = put(tmp_path, "kc.csv", csv_text([row, second], header))
+    plan, result = imported(path)
+    assert result.imported == 2
+    first = by_external(plan.source, "2007000001")
+    assert first.requested_at == dt.datetime(2007, 1, 2, 8, 15)
+    assert by_external(plan.source, "2007000002").requested_at == dt.datetime(2007, 1, 2, 16, 40)
+
+    header, row, _expected = OTHER_CITIES["chicago"]
+    parent = list(row)
+    parent[0], parent[12], parent[13] = "SR19-01209000", "false", ""
+    plan, result = imported(put(tmp_path, "chicago.csv", csv_text([parent, row], header)))
+    child = by_external(plan.source, "SR19-01209373")
+    assert child.resolution == "duplicate"
+    assert child.duplicate_of_id == by_external(plan.source, "SR19-01209000").id
+    assert by_external(plan.source, "SR19-01209000").resolution == "fixed"
+
+
+def test_dc_placeholder_coordinates_are_flagged(tmp_path, db):
+    header, row, _expected = OTHER_CITIES["washington-dc"]
+    rows = []
+    for n in range(12):
+        one = list(row)
+        one[11] = f"16-{n:08d}"
+        one[16], one[17] = (f"38.9{n:02d}", f"-77.0{n:02d}") if n else ("39", "-77")
+        rows.append(one)
+    plan, result = imported(put(tmp_path, "dc.csv", csv_text(rows, header)))
+    assert result.imported == 12
+    assert [f["row"] for f in result.flagged] == [2]
+    assert by_external(plan.source, "16-00000000").lat is None
+    assert by_external(plan.source, "16-00000000").resolution == "fixed"

@@ -56,6 +56,13 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         help=_("their request type is the town's type CODE ('new': one of its own)"),
     )
     requests.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        metavar="THEIR STATUS=STATUS[:RESOLUTION]",
+        help=_("their status is this one here (closed ones with a resolution: closed:duplicate)"),
+    )
+    requests.add_argument(
         "--source",
         default="",
         help=_("the system it came from (their numbers are kept as SOURCE:NUMBER)"),
@@ -109,6 +116,7 @@ def _import_requests(args: argparse.Namespace) -> None:
         profile=args.profile,
         fields=args.map,
         types=args.type,
+        statuses=args.status,
         actor=args.signed_in,
     )
     interactive = not args.json and sys.stderr.isatty()
@@ -166,16 +174,24 @@ def _describe(plan: batches.Plan, result: batches.Result) -> list[str]:
                 batch=result.batch
             )
         )
-    for rejected in result.rejected[:30]:
-        lines.append(_("Row {row} not imported: {reason}.").format(**rejected))
-    if len(result.rejected) > 30:
+    for reason, rows in batches.grouped(result.rejected):
         lines.append(
-            _("… and {n} more rows (--json lists them all).").format(n=len(result.rejected) - 30)
+            _("Not imported ({n:,}, {rows}): {reason}.").format(
+                n=len(rows), rows=batches.row_list(rows), reason=reason
+            )
         )
-    for flagged in result.flagged[:10]:
-        lines.append(_("Row {row} imported, but {reason}.").format(**flagged))
-    if len(result.flagged) > 10:
-        lines.append(_("… and {n} more flagged rows.").format(n=len(result.flagged) - 10))
+    for reason, rows in batches.grouped(result.flagged):
+        lines.append(
+            _("Imported with a doubt ({n:,}, {rows}): {reason}.").format(
+                n=len(rows), rows=batches.row_list(rows), reason=reason
+            )
+        )
+    for reason, rows in batches.grouped(result.kept):
+        lines.append(
+            _("Left as they are here ({n:,}, {rows}): {reason}.").format(
+                n=len(rows), rows=batches.row_list(rows), reason=reason
+            )
+        )
     return lines
 
 

@@ -46,6 +46,13 @@ class Progress:
     def __init__(self) -> None:
         self._stop = threading.Event()
         self._on_cancel: list[Callable[[], None]] = []
+        #: how a step's "done of total" reaches the progress window (set by BackgroundOp)
+        self.reporter: Callable[[int, int], None] | None = None
+
+    def report(self, done: int, total: int) -> None:
+        """How far the work is: the progress window shows a bar from then on."""
+        if self.reporter is not None:
+            self.reporter(done, total)
 
     def cancel(self) -> None:
         self._stop.set()
@@ -72,6 +79,7 @@ class Progress:
 class _Signals(QObject):
     done = Signal(object)
     failed = Signal(object)
+    moved = Signal(int, int)
 
 
 def close_thread_connections(*databases: Any) -> None:
@@ -149,6 +157,10 @@ class BackgroundOp(QObject):
         self.signals = _Signals()
         self.signals.done.connect(self._succeeded)
         self.signals.failed.connect(self._failed)
+        self.signals.moved.connect(self._moved)
+        self.progress.reporter = self.signals.moved.emit  # from the worker, queued to the window
+        #: the last "done of total" the work reported
+        self.position: tuple[int, int] | None = None
 
     def run(self) -> BackgroundOp:
         BackgroundOp._running.add(self)
@@ -174,17 +186,28 @@ class BackgroundOp(QObject):
         if self.done or self.quiet:
             return
         dialog = QProgressDialog(self.label, _("Cancel") if self.cancellable else "", 0, 0)
+        dialog.setAutoReset(False)  # a bar at its end stays until the work says it is done
+        dialog.setAutoClose(False)
         dialog.setObjectName("backgroundProgress")
         dialog.setWindowTitle(self.title or APP_NAME)
         if not self.cancellable:
             dialog.setCancelButton(None)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
+        if self.position is not None:
+            dialog.setRange(0, max(1, self.position[1]))
+            dialog.setValue(min(self.position))
         dialog.canceled.connect(self._cancel)
         if self.parent_widget is not None:
             dialog.setParent(self.parent_widget, dialog.windowFlags())
         dialog.show()
         self.dialog = dialog
+
+    def _moved(self, done: int, total: int) -> None:
+        self.position = (done, total)
+        if self.dialog is not None and not self.done:
+            self.dialog.setRange(0, max(1, total))
+            self.dialog.setValue(min(done, total))
 
     def _cancel(self) -> None:
         self.progress.cancel()

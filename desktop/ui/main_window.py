@@ -532,6 +532,10 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu(_("&Recent databases"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
+        self._action(file_menu, _("&Import requests…"), self.show_import).setObjectName(
+            "importRequests"
+        )
+        file_menu.addSeparator()
         self._action(file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         go_menu = self.menuBar().addMenu(_("&Go"))
         for index in range(self.nav.count()):
@@ -551,6 +555,19 @@ class MainWindow(QMainWindow):
         self._action(help_menu, _("A clerk's first &day"), lambda: self.show_help(guide=True))
         help_menu.addSeparator()
         self._action(help_menu, _("&About Front Counter"), self.about)
+
+    def show_import(self) -> QDialog:
+        """A town's old spreadsheet or another system's export, brought in (and undone)."""
+        from desktop.ui.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.staff, self)
+        dialog.imported.connect(self._imported)
+        dialog.show()
+        return dialog
+
+    def _imported(self, sentence: str) -> None:
+        self.statusBar().showMessage(sentence, 10000)
+        self.check_for_changes()
 
     def show_web_inbox(self) -> QDialog:
         """The web requests waiting for a clerk, beside the window."""

@@ -61,7 +61,13 @@ from desktop.models.storage.schema import (
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.town.addresses import normalize_address
-from desktop.models.vocab import PRIORITIES
+from desktop.models.vocab import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    PRIORITIES,
+    RESOLUTIONS,
+    STATUSES,
+)
 
 #: rows saved in one transaction
 CHUNK = 2000
@@ -174,11 +180,13 @@ def plan_import(
     profile: str = "",
     fields: Sequence[str] = (),
     types: Sequence[str] = (),
+    statuses: Sequence[str] = (),
     actor: StaffUser | None,
 ) -> Plan:
     """Read `path` and say how it would come in. `fields`: "FIELD=COLUMN" choices (an empty
     COLUMN leaves the field out); `types`: "THEIR TYPE=CODE" choices ("new" for a type of its
-    own); both over a saved `profile`'s, which are over what was recognised."""
+    own); `statuses`: "THEIR STATUS=STATUS[:RESOLUTION]"; each over a saved `profile`'s, which
+    are over what was recognised."""
     permissions.require(actor, permissions.CATALOG_EDIT)
     table = open_table(path)
     saved: dict[str, Any] = {}
@@ -238,15 +246,15 @@ def plan_import(
         counts = by_word.setdefault(word, [0, 0])
         counts[0] += n
         counts[1] += n if closed else 0
-    statuses: dict[str, list[Any]] = {}
-    said_statuses = saved.get("statuses", {})
+    said_statuses = dict(saved.get("statuses", {})) | _statuses_said(statuses)
+    statuses_found: dict[str, list[Any]] = {}
     for word, (n, closed_rows) in sorted(by_word.items(), key=lambda item: -item[1][0]):
         key = word or _("(blank)")
         if key in said_statuses:
             status, resolution_code = said_statuses[key]
         else:
             status, resolution_code = matching.status_for(word, "", closed_rows * 2 > n)
-        statuses[key] = [status, resolution_code, n]
+        statuses_found[key] = [status, resolution_code, n]
     with reading():
         stopped = (
             ImportBatch.select()
@@ -259,7 +267,14 @@ def plan_import(
             .first()
         )
     return Plan(
-        path, table, source, chosen, choices, statuses, profile, stopped.id if stopped else None
+        path,
+        table,
+        source,
+        chosen,
+        choices,
+        statuses_found,
+        profile,
+        stopped.id if stopped else None,
     )
 
 
@@ -308,6 +323,33 @@ def _types_said(said: Sequence[str]) -> dict[str, str]:
     return chosen
 
 
+def _statuses_said(said: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    chosen: dict[str, tuple[str, str | None]] = {}
+    for item in said:
+        word, sep, choice = item.rpartition("=")
+        status, _sep, resolution = choice.strip().partition(":")
+        status, resolution = status.strip(), resolution.strip()
+        if (
+            not sep
+            or not word.strip()
+            or status not in STATUSES
+            or (status in DONE_STATUSES) != bool(resolution)
+            or (resolution and resolution not in RESOLUTIONS)
+        ):
+            raise InputError(
+                _(
+                    "“{item}” is not THEIR STATUS=STATUS (an open one: {open}) or "
+                    "THEIR STATUS=closed:RESOLUTION (one of {resolutions})."
+                ).format(
+                    item=item,
+                    open=", ".join(OPEN_STATUSES),
+                    resolutions=", ".join(RESOLUTIONS),
+                )
+            )
+        chosen[word.strip()] = (status, resolution or None)
+    return chosen
+
+
 def save_profile(name: str, plan: Plan, *, actor: StaffUser | None) -> None:
     """Keep the plan's columns, types and statuses under `name` for the next file."""
     permissions.require(actor, permissions.CATALOG_EDIT)
@@ -317,7 +359,8 @@ def save_profile(name: str, plan: Plan, *, actor: StaffUser | None) -> None:
     mapping = {
         "source": plan.source,
         "fields": plan.fields,
-        "types": {t.source: (t.code or "new") for t in plan.types if t.how in ("chosen",)},
+        "types": {t.source: (t.code or "new") for t in plan.types},
+        "statuses": {word: [s, r] for word, (s, r, _n) in plan.statuses.items()},
     }
 
     def save() -> None:
@@ -414,6 +457,10 @@ class _Reader:
     def read(self, number: int, cells: Sequence[Cell]) -> _Row | str:
         """The row's request, or why it cannot come in."""
         requested = self.dates["created"].read(self.cell(cells, "created"))
+        if requested is not None and "created_time" in self.at:  # the time in a column of its own
+            clock_time = values.time_of_day(self.cell(cells, "created_time"))
+            if clock_time is not None and requested.time() == dt.time():
+                requested = dt.datetime.combine(requested.date(), clock_time)
         if requested is None:
             raw = self.text(cells, "created", 40)
             return (
@@ -439,8 +486,12 @@ class _Reader:
         word = self.text(cells, "status", 100) or _("(blank)")
         status, resolution = self.statuses.get(word, ["acknowledged", None, 0])[:2]
         resolution_words = self.text(cells, "resolution", MAX_LINE)
-        if status == "closed" and resolution in (None, "fixed"):
+        if status in DONE_STATUSES and resolution in (None, "fixed"):
             resolution = matching.closing_resolution(f"{word} {resolution_words}")
+        if values.flag(self.cell(cells, "is_duplicate")):  # the source says so in a column
+            if status not in DONE_STATUSES:
+                status = "closed"
+            resolution = "duplicate"
         closed = self.dates["closed"].read(self.cell(cells, "closed"))
         updated = self.dates["updated"].read(self.cell(cells, "updated"))
         flags = []
@@ -481,7 +532,7 @@ class _Reader:
             "requested_at": requested,
             "due_at": self.dates["due"].read(self.cell(cells, "due")),
             "resolved_at": closed,
-            "closed_at": closed,
+            "closed_at": closed if status == "closed" else None,
             "status_notes": resolution_words,
             "channel": matching.channel_for(self.text(cells, "channel", 100)),
             "department": self.departments.find(self.text(cells, "department", 200)),
@@ -824,12 +875,12 @@ class _Saver:
                     ),
                 }
             )
-            if row.fields["closed_at"] is not None:
+            if row.fields["resolved_at"] is not None:
                 events.append(
                     {
                         "request": rid,
                         "kind": "status",
-                        "at": row.fields["closed_at"],
+                        "at": row.fields["resolved_at"],
                         "old_value": "new",
                         "new_value": row.fields["status"],
                         "public": True,
@@ -1003,6 +1054,38 @@ def _touched(request_id: int) -> bool:
         .where((RequestLink.request == request_id) | (RequestLink.other == request_id))
         .exists()
     )
+
+
+# ---- telling it ---------------------------------------------------------------------------
+
+
+def grouped(items: list[dict[str, Any]]) -> list[tuple[str, list[int]]]:
+    """Rows listed with a reason, grouped by reason (reasons that differ only in their numbers
+    are one group, told by its first): [(reason, rows)], the largest group first."""
+    groups: dict[str, tuple[str, list[int]]] = {}
+    for item in items:
+        reason = str(item["reason"])
+        key = re.sub(r"-?\d+(\.\d+)?", "#", reason)
+        groups.setdefault(key, (reason, []))[1].append(int(item["row"]))
+    told = []
+    for key, (first, rows) in groups.items():
+        alike = len(rows) > 1 and key != first
+        told.append((first + (_(", and alike") if alike else ""), rows))
+    return sorted(told, key=lambda group: -len(group[1]))
+
+
+def row_list(rows: list[int], most: int = 8) -> str:
+    """Row numbers as a clerk reads them: "rows 4, 9–12, 40" (the first few runs)."""
+    runs: list[list[int]] = []
+    for n in sorted(rows):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    parts = [str(a) if a == b else f"{a}–{b}" for a, b in runs[:most]]
+    if len(runs) > most:
+        parts.append("…")
+    return (_("row {rows}") if len(rows) == 1 else _("rows {rows}")).format(rows=", ".join(parts))
 
 
 # ---- the batches, and undo -----------------------------------------------------------------

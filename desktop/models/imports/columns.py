@@ -53,6 +53,13 @@ def fields() -> tuple[Field, ...]:
                 "reference",
                 "tracking number",
                 "record id",
+                "case number id",
+                "servicerequestid",
+                "sr id",
+                "incident id",
+                "work order number",
+                "request no",
+                "ticket no",
             ),
             "id",
         ),
@@ -73,12 +80,29 @@ def fields() -> tuple[Field, ...]:
                 "problem",
                 "title",
                 "summary",
+                "sr type",
+                "service request type",
+                "service code description",
+                "issue",
+                "subject",
+                "complaint",
             ),
         ),
         Field(
             "detail",
             _("Type detail"),
-            ("descriptor", "sub type", "subtype", "subcategory", "reason", "sub category"),
+            (
+                "descriptor",
+                "sub type",
+                "subtype",
+                "subcategory",
+                "reason",
+                "sub category",
+                "service type code description",
+                "request detail",
+                "detail",
+                "nature",
+            ),
         ),
         Field(
             "description",
@@ -94,9 +118,29 @@ def fields() -> tuple[Field, ...]:
                 "issue description",
                 "what happened",
                 "body",
+                "request details",
+                "sr description",
+                "complaint details",
+                "problem description",
             ),
         ),
-        Field("status", _("Status"), ("status", "case status", "request status", "current status")),
+        Field(
+            "status",
+            _("Status"),
+            (
+                "status",
+                "case status",
+                "request status",
+                "current status",
+                "state",
+                "service order status",
+                "sr status",
+                "status description",
+                "ticket status",
+                "case state",
+            ),
+            "status",
+        ),
         Field(
             "created",
             _("Created"),
@@ -118,8 +162,35 @@ def fields() -> tuple[Field, ...]:
                 "date opened",
                 "created on",
                 "request date",
+                "creation date",
+                "add date",
+                "adddate",
+                "service order date",
+                "date reported",
+                "reported date",
+                "opened date",
+                "created datetime",
+                "intake date",
+                "call date",
+                "date time received",
+                "received date",
+                "date entered",
+                "entered",
             ),
             "date",
+        ),
+        Field(
+            "created_time",
+            _("Created (time of day)"),
+            (
+                "creation time",
+                "created time",
+                "time created",
+                "open time",
+                "time received",
+                "time reported",
+            ),
+            "time",
         ),
         Field(
             "closed",
@@ -137,13 +208,40 @@ def fields() -> tuple[Field, ...]:
                 "resolved at",
                 "completed",
                 "close date",
+                "closed on",
+                "done on",
+                "date done",
+                "done",
+                "finished",
+                "finished on",
+                "date finished",
+                "completed on",
+                "resolved on",
+                "fixed on",
+                "date fixed",
+                "resolution date",
+                "resolved",
+                "closed datetime",
+                "completion date",
+                "date resolved",
             ),
             "date",
         ),
         Field(
             "due",
             _("Due"),
-            ("due date", "target dt", "due", "expected datetime", "sla date", "target date"),
+            (
+                "due date",
+                "target dt",
+                "due",
+                "expected datetime",
+                "sla date",
+                "target date",
+                "service due date",
+                "sla due date",
+                "due datetime",
+                "target completion date",
+            ),
             "date",
         ),
         Field(
@@ -158,6 +256,11 @@ def fields() -> tuple[Field, ...]:
                 "updated at",
                 "last modified",
                 "modified",
+                "updated",
+                "last update date",
+                "last modified date",
+                "status change date",
+                "last action date",
             ),
             "date",
         ),
@@ -178,8 +281,29 @@ def fields() -> tuple[Field, ...]:
         Field(
             "duplicate_of",
             _("Duplicate of (their number)"),
-            ("duplicate of", "parent id", "parent case", "master id", "duplicate parent"),
-            "id",
+            (
+                "duplicate of",
+                "parent id",
+                "parent case",
+                "master id",
+                "duplicate parent",
+                "parent sr number",
+                "parent request id",
+                "parent ticket",
+                "duplicate parent sr number",
+                "master request",
+            ),
+            "ref",
+        ),
+        Field(
+            "is_duplicate",
+            _("Is a duplicate (yes/no)"),
+            (
+                "duplicate",
+                "is duplicate",
+                "duplicate flag",
+            ),
+            "flag",
         ),
         Field(
             "address",
@@ -194,12 +318,50 @@ def fields() -> tuple[Field, ...]:
                 "site address",
                 "request address",
                 "address line",
+                "where",
+                "place",
+                "sr location",
+                "incident location",
+                "street address of incident",
+                "address of issue",
             ),
         ),
-        Field("house_number", _("House number"), ("house number", "street number", "housenumber")),
-        Field("direction", _("Street direction"), ("direction", "street direction", "predir")),
-        Field("street_name", _("Street name"), ("street name", "streetname", "street")),
-        Field("street_suffix", _("Street type"), ("suffix", "street suffix", "street type")),
+        Field(
+            "house_number",
+            _("House number"),
+            (
+                "house number",
+                "street number",
+                "housenumber",
+            ),
+        ),
+        Field(
+            "direction",
+            _("Street direction"),
+            (
+                "direction",
+                "street direction",
+                "predir",
+            ),
+        ),
+        Field(
+            "street_name",
+            _("Street name"),
+            (
+                "street name",
+                "streetname",
+                "street",
+            ),
+        ),
+        Field(
+            "street_suffix",
+            _("Street type"),
+            (
+                "suffix",
+                "street suffix",
+                "street type",
+            ),
+        ),
         Field(
             "zip",
             _("ZIP code"),
@@ -214,8 +376,28 @@ def fields() -> tuple[Field, ...]:
             ),
             "zip",
         ),
-        Field("lat", _("Latitude"), ("latitude", "lat", "y"), "lat"),
-        Field("long", _("Longitude"), ("longitude", "long", "lon", "lng", "x"), "long"),
+        Field(
+            "lat",
+            _("Latitude"),
+            (
+                "latitude",
+                "lat",
+                "y",
+            ),
+            "lat",
+        ),
+        Field(
+            "long",
+            _("Longitude"),
+            (
+                "longitude",
+                "long",
+                "lon",
+                "lng",
+                "x",
+            ),
+            "long",
+        ),
         Field(
             "location",
             _("Latitude and longitude"),
@@ -229,6 +411,9 @@ def fields() -> tuple[Field, ...]:
                 "the geom",
                 "lat long",
                 "latlong",
+                "latitude longitude",
+                "lat lon",
+                "location 1",
             ),
             "pair",
         ),
@@ -245,6 +430,10 @@ def fields() -> tuple[Field, ...]:
                 "origin",
                 "intake method",
                 "received via",
+                "method",
+                "source channel",
+                "contact method",
+                "intake channel",
             ),
         ),
         Field(
@@ -259,9 +448,24 @@ def fields() -> tuple[Field, ...]:
                 "responsible department",
                 "dept",
                 "division",
+                "owner department",
+                "owning department",
+                "responsible agency",
+                "organization acronym",
+                "department name",
+                "agency name",
+                "assigned to department",
+                "work group",
             ),
         ),
-        Field("priority", _("Priority"), ("priority", "urgency")),
+        Field(
+            "priority",
+            _("Priority"),
+            (
+                "priority",
+                "urgency",
+            ),
+        ),
         Field(
             "name",
             _("Resident's name"),
@@ -278,22 +482,48 @@ def fields() -> tuple[Field, ...]:
                 "full name",
             ),
         ),
-        Field("first_name", _("Resident's first name"), ("first name", "firstname", "given name")),
+        Field(
+            "first_name",
+            _("Resident's first name"),
+            (
+                "first name",
+                "firstname",
+                "given name",
+            ),
+        ),
         Field(
             "last_name",
             _("Resident's last name"),
-            ("last name", "lastname", "surname", "family name"),
+            (
+                "last name",
+                "lastname",
+                "surname",
+                "family name",
+            ),
         ),
         Field(
             "phone",
             _("Resident's phone"),
-            ("phone", "phone number", "telephone", "contact phone", "caller phone", "mobile"),
+            (
+                "phone",
+                "phone number",
+                "telephone",
+                "contact phone",
+                "caller phone",
+                "mobile",
+            ),
             "phone",
         ),
         Field(
             "email",
             _("Resident's email"),
-            ("email", "e mail", "email address", "contact email", "caller email"),
+            (
+                "email",
+                "e mail",
+                "email address",
+                "contact email",
+                "caller email",
+            ),
             "email",
         ),
     )
@@ -304,9 +534,8 @@ FIELD_NAMES = tuple(f.name for f in fields())
 #: "Bridge Highway Direction" not a street's direction
 WHOLE_NAME_ONLY = frozenset(
     {
-        "id",
         "duplicate_of",
-        "status",
+        "is_duplicate",
         "name",
         "first_name",
         "last_name",
@@ -314,7 +543,6 @@ WHOLE_NAME_ONLY = frozenset(
         "email",
         "direction",
         "priority",
-        "department",
         "channel",
         "house_number",
         "street_suffix",
@@ -350,7 +578,7 @@ def recognise(header: Sequence[str], sample: Sequence[Sequence[Cell]]) -> dict[s
                     score = 100 + rank * 2  # a longer name that holds it: "request type code"
                 else:
                     continue
-                if fits(spec.kind, columns[n]):
+                if fits(spec.kind, columns[n], loose=score >= 100):
                     candidates.append((score, order, spec.name, n))
     candidates.sort()
     chosen: dict[str, str] = {}
@@ -367,8 +595,9 @@ def _contains(name: str, wanted: str) -> bool:
     return f" {wanted} " in f" {name} "
 
 
-def fits(kind: str, cells: Sequence[Cell]) -> bool:
-    """Whether a column's sample holds what a field of this kind needs (an empty one does)."""
+def fits(kind: str, cells: Sequence[Cell], *, loose: bool = False) -> bool:
+    """Whether a column's sample holds what a field of this kind needs (an empty one does).
+    `loose`: the column's name only holds the field's ("Street Number" holds "number")."""
     filled = [c for c in cells if not values.missing(values.text(c))]
     if not filled or not kind:
         return True
@@ -387,13 +616,25 @@ def fits(kind: str, cells: Sequence[Cell]) -> bool:
     if kind == "zip":
         good = sum(1 for c in filled[:200] if re.match(r"^\d{3,5}", values.text(c)))
         return good >= 0.8 * min(len(filled), 200)
+    if kind == "status":  # a handful of words, not the two letters of a US state
+        texts = [values.text(c) for c in filled[:500]]
+        states = sum(1 for t in texts if re.fullmatch(r"[A-Z]{2}", t))
+        return len(set(texts)) <= 60 and states < 0.5 * len(texts)
     if kind == "phone":
         good = sum(1 for c in filled[:200] if len(re.sub(r"\D", "", values.text(c))) >= 7)
         return good >= 0.8 * min(len(filled), 200)
     if kind == "email":
         good = sum(1 for c in filled[:200] if "@" in values.text(c))
         return good >= 0.8 * min(len(filled), 200)
-    if kind == "id":
+    if kind == "id":  # short (and, for a column only named like one, nearly all different)
         texts = [values.text(c) for c in filled[:500]]
-        return all(len(t) <= 60 for t in texts)
+        varied = not loose or len(set(texts)) >= 0.9 * len(texts)
+        return all(len(t) <= 60 for t in texts) and varied
+    if kind == "ref":  # another request's number: short
+        return all(len(values.text(c)) <= 60 for c in filled[:500])
+    if kind == "time":
+        good = sum(1 for c in filled[:200] if values.time_of_day(c) is not None)
+        return good >= 0.8 * min(len(filled), 200)
+    if kind == "flag":
+        return all(values.flag(c) is not None for c in filled[:200])
     return True

@@ -148,6 +148,48 @@ def _in_range(moment: dt.datetime) -> dt.datetime | None:
     return moment if clock.FIRST_YEAR <= moment.year <= clock.LAST_YEAR else None
 
 
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?\s*$")
+
+
+def time_of_day(cell: Cell) -> dt.time | None:
+    """A time of day in a cell of its own ("14:05", "2:05 PM", a spreadsheet's time)."""
+    if isinstance(cell, dt.time):
+        return cell.replace(microsecond=0)
+    if isinstance(cell, dt.datetime):
+        return cell.time().replace(microsecond=0)
+    if isinstance(cell, dt.timedelta):  # calamine gives a bare time as a duration
+        seconds = int(cell.total_seconds())
+        return dt.time(seconds // 3600 % 24, seconds // 60 % 60, seconds % 60)
+    match = _TIME.match(text(cell))
+    if not match:
+        return None
+    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+    half = (match.group(4) or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return dt.time(hour, minute, second)
+
+
+_YES = frozenset({"y", "yes", "true", "t", "1", "x"})
+_NO = frozenset({"n", "no", "false", "f", "0", ""})
+
+
+def flag(cell: Cell) -> bool | None:
+    """Yes or no in a cell ("Y", "true", 1, blank for no); None when it says neither."""
+    if isinstance(cell, bool):
+        return cell
+    value = text(cell).casefold()
+    if value in _YES:
+        return True
+    if value in _NO or missing(value):
+        return False
+    return None
+
+
 def number(cell: Cell) -> float | None:
     """A number in a cell ("1,017,901" too), or None."""
     if isinstance(cell, bool) or cell is None:
