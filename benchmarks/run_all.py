@@ -6,6 +6,7 @@ from benchmarks import (
     concurrency,
     dashboard,
     demo_generator,
+    imports,
     kb_search,
     open311_load,
     pg_migration,
@@ -29,6 +30,7 @@ def main() -> None:
     dashboard.main()
     pg_migration.main()
     open311_load.main()
+    imports.main()
 
 
 if __name__ == "__main__":

@@ -64,6 +64,19 @@ def status_choices() -> list[tuple[str, tuple[str, str | None]]]:
     return found
 
 
+def matched_by() -> dict[str, str]:
+    """How a type was matched, as the clerk reads it (the ones to look at say so)."""
+    return {
+        "name": _("the same name"),
+        "code": _("the same code"),
+        "similar": _("a name like it"),
+        "keyword": _("one of its keywords"),
+        "triage": _("triage's guess: check it"),
+        "chosen": _("your choice"),
+        "new": _("nothing fits"),
+    }
+
+
 class ImportDialog(QDialog):
     """Choose a file, look at what would happen, import, undo."""
 
@@ -100,7 +113,9 @@ class ImportDialog(QDialog):
         fields_layout = QVBoxLayout(fields_page)
         fields_layout.addWidget(self.fields)
         fields_layout.addWidget(self.reread)
-        self.types = self._table([_("Their request type"), _("Rows"), _("Here")], "importTypes")
+        self.types = self._table(
+            [_("Their request type"), _("Rows"), _("Here"), _("Matched by")], "importTypes"
+        )
         self.statuses = self._table([_("Their status"), _("Rows"), _("Here")], "importStatuses")
         self.report = QPlainTextEdit()
         self.report.setObjectName("importReport")
@@ -269,6 +284,11 @@ class ImportDialog(QDialog):
                 combo.addItem(choice.code, choice.code)  # an Imported type made before
             combo.setCurrentIndex(max(0, combo.findData(choice.code)))
             self.types.setCellWidget(row, 2, combo)
+            how = QTableWidgetItem(matched_by().get(choice.how, choice.how))
+            self.types.setItem(row, 3, how)
+            combo.currentIndexChanged.connect(
+                lambda _i, item=how: item.setText(matched_by()["chosen"])
+            )
 
     def _fill_statuses(self, plan: Plan) -> None:
         options = status_choices()

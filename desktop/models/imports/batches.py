@@ -203,14 +203,13 @@ def plan_import(
 
     index = {name: table.header.index(column) for name, column in chosen.items()}
     seen_types: Counter[tuple[str, str]] = Counter()
-    seen_status: Counter[tuple[str, bool, str]] = Counter()
+    seen_status: Counter[tuple[str, bool]] = Counter()
     for _number, cells in table.rows():
         kind = _cell(cells, index.get("type"))
         detail = _cell(cells, index.get("detail"))
         seen_types[(values.text(kind), values.text(detail) if not values.text(kind) else "")] += 1
         closed = not values.missing(values.text(_cell(cells, index.get("closed"))))
-        resolution = values.text(_cell(cells, index.get("resolution")))[:200]
-        seen_status[(values.text(_cell(cells, index.get("status"))), closed, resolution)] += 1
+        seen_status[(values.text(_cell(cells, index.get("status"))), closed)] += 1
 
     said_types = _types_said(types)
     saved_types: dict[str, str] = saved.get("types", {})
@@ -242,7 +241,7 @@ def plan_import(
     # a status word is read on its own; a word Front Counter does not know is read by whether
     # most of its rows have a closing time
     by_word: dict[str, list[int]] = {}
-    for (word, closed, _resolution), n in seen_status.items():
+    for (word, closed), n in seen_status.items():
         counts = by_word.setdefault(word, [0, 0])
         counts[0] += n
         counts[1] += n if closed else 0

@@ -272,7 +272,6 @@ def fields() -> tuple[Field, ...]:
                 "closure reason",
                 "resolution",
                 "status notes",
-                "action taken",
                 "closing comments",
                 "resolution notes",
                 "outcome",
