@@ -165,6 +165,7 @@ def test_cells_with_line_breaks_and_quotes_stay_one_row(tmp_path):
         (b'Case ID,Type\nA-1,"Pothole\nA-2,Light\n', "never closed"),
         (b"", "is empty"),
         (b"PK\x03\x04not really a zip", "not a CSV file"),
+        (bytes(range(1, 256)) * 40, "not text"),
     ],
 )
 def test_hostile_text_files_are_refused_whole_in_a_sentence(tmp_path, db, data, words):

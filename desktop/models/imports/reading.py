@@ -97,6 +97,15 @@ def open_table(path: Path) -> Table:
             ).format(file=path.name)
         )
     text, encoding = decode(raw, path.name)
+    head = text[:65536]
+    controls = sum(1 for ch in head if ch in _CONTROLS)
+    if controls > max(8, len(head) // 100):
+        raise InputError(
+            _(
+                "{file} is not text (it is full of control characters): a CSV file is text. "
+                "Nothing was imported."
+            ).format(file=path.name)
+        )
     return _csv_table(path.name, text, encoding, hashlib.sha256(raw).hexdigest())
 
 
@@ -138,6 +147,9 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         return raw.decode("latin-1"), "latin-1"
 
+
+#: characters no text file has (tab, line feed and carriage return aside)
+_CONTROLS = frozenset(chr(n) for n in [*range(0, 9), 11, 12, *range(14, 32), 127])
 
 #: a character UTF-8 writes in two to four bytes: Windows-1252 text almost never has one
 _UTF8_MULTIBYTE = re.compile(
