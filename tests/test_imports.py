@@ -38,6 +38,7 @@ from desktop.models.storage.schema import (
     RequestEvent,
     ServiceRequest,
     ServiceType,
+    TrackingCounter,
 )
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real311"
@@ -557,6 +558,8 @@ def test_undo_takes_a_batch_back_and_keeps_what_a_clerk_changed(tmp_path, db):
     assert [r.external_id for r in ServiceRequest.select()] == ["old:A-2"]
     assert ServiceType.select().count() == types_before  # "Cow in road" went with its request
     assert ImportBatch.get_by_id(result.batch).state == "undone"
+    counter = TrackingCounter.get(TrackingCounter.year == 2018)
+    assert counter.last == int(kept.tracking_number.split("-")[1])  # the numbers come back
     with pytest.raises(InputError, match="undone already"):
         undo_import(result.batch, actor=None)
     totals_agree()

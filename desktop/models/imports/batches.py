@@ -37,7 +37,7 @@ from desktop.models import clock
 from desktop.models.errors import InputError
 from desktop.models.imports import columns, matching, values
 from desktop.models.imports.reading import Cell, Table, open_table
-from desktop.models.requests.tracking import format_tracking
+from desktop.models.requests.tracking import format_tracking, parse_tracking
 from desktop.models.residents.contacts_text import normalize_email
 from desktop.models.staff import audit, permissions
 from desktop.models.storage import fast_sql, sessions
@@ -1121,6 +1121,8 @@ def undo_import(batch_id: int, *, actor: StaffUser | None) -> dict[str, Any]:
     if batch.state == "undone":
         raise InputError(_("Import {n} was undone already.").format(n=batch_id))
     outcome: dict[str, Any] = {"batch": batch_id, "removed": 0, "restored": 0, "kept": []}
+    #: the years whose tracking numbers the removed requests had
+    years: set[int] = set()
 
     def some() -> bool:
         """Undo up to CHUNK of the batch's rows; False when none are left."""
@@ -1184,6 +1186,12 @@ def undo_import(batch_id: int, *, actor: StaffUser | None) -> dict[str, Any]:
                 ).where(ServiceRequest.id == rid).execute()
                 outcome["restored"] += 1
         if gone:
+            for (number,) in rows_of(
+                ServiceRequest.select(ServiceRequest.tracking_number).where(
+                    ServiceRequest.id.in_(gone)
+                )
+            ):
+                years.add(int(str(number)[:4]))
             RequestLink.delete().where(
                 RequestLink.request.in_(gone) | RequestLink.other.in_(gone)
             ).execute()
@@ -1233,6 +1241,19 @@ def undo_import(batch_id: int, *, actor: StaffUser | None) -> dict[str, Any]:
                         ).execute()
                 except peewee.IntegrityError:
                     continue
+        for year in sorted(years):  # numbers the import took are given out again
+            left = [
+                parse_tracking(str(number))
+                for (number,) in rows_of(
+                    ServiceRequest.select(ServiceRequest.tracking_number).where(
+                        ServiceRequest.tracking_number.startswith(f"{year}-")
+                    )
+                )
+            ]
+            last = max((int(n.split("-")[1]) for n in left if n), default=0)
+            TrackingCounter.update(last=last).where(
+                TrackingCounter.year == year, TrackingCounter.last > last
+            ).execute()
         ImportBatch.update(state="undone", undone_at=clock.now()).where(
             ImportBatch.id == batch_id
         ).execute()
