@@ -40,6 +40,7 @@ from desktop.models.storage.schema import (
     StaffUser,
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
+from desktop.models.town import register
 from desktop.models.town.addresses import normalize_address, zip_in
 from desktop.models.town.calendar import load_calendar
 from desktop.models.vocab import CHANNELS, LIST_DATATYPES, OPEN_STATUSES, PRIORITIES
@@ -237,6 +238,17 @@ def create_request(draft: RequestDraft, actor: StaffUser | None) -> ServiceReque
     service_type, answers = check_draft(draft)
     calendar = load_calendar()
     location = normalize_address(draft.address)
+    lat, long, address_status = draft.lat, draft.long, ""
+    if location.normalized and not register.is_empty():  # the town's register knows its places
+        found = register.check(draft.address).match
+        if found is None:
+            address_status = "unlisted"  # allowed: listed for review (a new build, a rural route)
+        else:
+            address_status = found.source
+            if lat is None or long is None:
+                lat, long = found.lat, found.long
+            if found.source in ("point", "range"):
+                location = normalize_address(found.address)
     # routing only reads the rules: done before the write lock is taken, which every other
     # clerk's save waits for, so the lock is held for the writes alone (issue 6: p99 save latency)
     description = clean_text(draft.description, MAX_DESCRIPTION)
@@ -270,8 +282,9 @@ def create_request(draft: RequestDraft, actor: StaffUser | None) -> ServiceReque
             house_number=location.house_number,
             zip=zip_code,
             location_notes=clean_text(draft.location_notes, MAX_LINE),
-            lat=draft.lat,
-            long=draft.long,
+            lat=lat,
+            long=long,
+            address_status=address_status,
             contact=contact,
             confidential=draft.confidential and contact is not None,
             department=routed.department,

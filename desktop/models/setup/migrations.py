@@ -33,16 +33,19 @@ from desktop.models.storage.schema import (
     ADDED_IN_V2,
     ADDED_IN_V3,
     MODELS,
+    AddressPoint,
     ImportBatch,
     ImportedRow,
     ImportProfile,
     InfoContact,
+    NamedPlace,
     PartnerKey,
     RequestFollower,
     RequestLink,
     RoutingRule,
     SchemaInfo,
     ServiceRequest,
+    StreetSegment,
     WebSubmission,
 )
 from desktop.models.town.addresses import normalize_address
@@ -52,7 +55,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontcounter.migrations")
 
-LATEST_VERSION = 9
+LATEST_VERSION = 10
 
 
 def _to_2(db: peewee.Database) -> None:
@@ -197,6 +200,21 @@ def _to_9(db: peewee.Database) -> None:
     ServiceRequest._schema.create_indexes(safe=True)  # type: ignore[attr-defined]  # external_id
 
 
+def _to_10(db: peewee.Database) -> None:
+    """Version 10: the town's address register (address points, street centerlines with their
+    house-number ranges, named places), and on each request how its address was checked."""
+
+    db.create_tables([AddressPoint, StreetSegment, NamedPlace], safe=True)
+    table = ServiceRequest._meta.table_name
+    if "address_status" not in {c.name for c in db.get_columns(table)}:
+        # one statement both databases take at once, on a table of millions: SQLite adds a
+        # NOT NULL column with a default without copying the table (playhouse would copy it,
+        # and the search index's triggers on it stop the copy)
+        db.execute_sql(  # type: ignore[no-untyped-call]
+            f'ALTER TABLE "{table}" ADD COLUMN "address_status" VARCHAR(12) NOT NULL DEFAULT \'\''
+        )
+
+
 #: step N brings a database from version N-1 to version N
 STEPS: dict[int, Callable[[peewee.Database], None]] = {
     2: _to_2,
@@ -207,6 +225,7 @@ STEPS: dict[int, Callable[[peewee.Database], None]] = {
     7: _to_7,
     8: _to_8,
     9: _to_9,
+    10: _to_10,
 }
 
 

@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from peewee import (
+    SQL,
     BlobField,
     BooleanField,
     CharField,
@@ -219,6 +220,9 @@ class ServiceRequest(VersionedModel):
     created_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
     external_id = CharField(max_length=100, null=True)  # an id in another system (imports)
     status_notes = TextField(default="")  # the latest public update (Open311 status_notes)
+    #: how its place was checked against the town's address register (schema version 10):
+    #: "" not checked, point | range | intersection | place (found), unlisted (not there)
+    address_status = CharField(max_length=12, default="", constraints=[SQL("DEFAULT ''")])
 
     if TYPE_CHECKING:
         answers: Any
@@ -710,6 +714,54 @@ class ImportedRow(BaseModel):
         contact_id: int | None
 
 
+class AddressPoint(BaseModel):
+    """One address of the town's register (schema version 10): an E911 site point, an
+    assessor's point, a line of OpenAddresses. The register is replaced whole by an import."""
+
+    number = IntegerField(null=True)  # 755
+    number_text = CharField(max_length=20, default="")  # as the county writes it: 755, 12A
+    street = CharField(max_length=200, index=True)  # canonical: W DRY CREEK RD
+    unit = CharField(max_length=40, default="")
+    city = CharField(max_length=100, default="")
+    zip = CharField(max_length=20, default="")
+    #: the whole address, canonical (town/addresses.normalize_address): 755 W DRY CREEK RD # 3
+    normalized = CharField(max_length=300, index=True)
+    lat = DoubleField()
+    long = DoubleField()
+    source_id = CharField(max_length=60, default="")
+
+
+class StreetSegment(BaseModel):
+    """A piece of a street's centerline with the house numbers along each side (schema 10):
+    an address with no point of its own is placed along it."""
+
+    street = CharField(max_length=200, index=True)  # canonical, as AddressPoint.street
+    left_from = IntegerField(null=True)
+    left_to = IntegerField(null=True)
+    right_from = IntegerField(null=True)
+    right_to = IntegerField(null=True)
+    zip_left = CharField(max_length=20, default="")
+    zip_right = CharField(max_length=20, default="")
+    #: the line, [[lat, long], ...] from its "from" end to its "to" end
+    points = JSONField()
+    min_lat = DoubleField()
+    max_lat = DoubleField()
+    min_long = DoubleField()
+    max_long = DoubleField()
+    source_id = CharField(max_length=60, default="")
+
+
+class NamedPlace(VersionedModel):
+    """A place the town calls by name (schema 10): the library, Memorial Park."""
+
+    name = CharField(max_length=200, unique=True)
+    #: other names it goes by, comma-separated ("town library, public library")
+    aliases = TextField(default="")
+    address = CharField(max_length=300, default="")
+    lat = DoubleField()
+    long = DoubleField()
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -748,6 +800,9 @@ MODELS: tuple[type[BaseModel], ...] = (
     ImportProfile,
     ImportBatch,
     ImportedRow,
+    AddressPoint,
+    StreetSegment,
+    NamedPlace,
 )
 
 #: the tables schema version 2 added (migration step 2 creates them in an older database)
