@@ -201,8 +201,10 @@ def test_a_damaged_spreadsheet_is_a_sentence(tmp_path, db):
     path = put(tmp_path, "broken.xlsx", b"this is not a workbook at all")
     with pytest.raises(InputError, match="spreadsheet"):
         plan_import(path, actor=None)
-    with pytest.raises(InputError, match="spreadsheet"):
+    with pytest.raises(InputError, match="not an Excel 97-2003 workbook"):
         plan_import(put(tmp_path, "broken.xls", b"\xd0\xcf\x11\xe0 nope"), actor=None)
+    with pytest.raises(InputError, match="not an Excel 97-2003 workbook"):
+        plan_import(put(tmp_path, "renamed.xls", b"ID,Type\n1,Pothole\n"), actor=None)
 
 
 def test_a_row_with_more_cells_is_listed_and_the_rest_come_in(tmp_path, db):
@@ -798,9 +800,9 @@ def test_real_exports_come_in_whole_once_and_undo_cleanly(path, db):
     before = ServiceRequest.select().count()
     _plan, again = imported(path)
     assert again.imported == 0 and ServiceRequest.select().count() == before
+    assert again.batch is None  # nothing came in: no import to list or undo
 
     undo_import(result.batch, actor=None)
-    undo_import(again.batch, actor=None)
     assert ServiceRequest.select().count() == 0
     assert (
         not ServiceType.select().where(ServiceType.group_name == matching.IMPORTED_GROUP).exists()
@@ -1155,3 +1157,184 @@ def test_dc_placeholder_coordinates_are_flagged(tmp_path, db):
     assert [f["row"] for f in result.flagged] == [2]
     assert by_external(plan.source, "16-00000000").lat is None
     assert by_external(plan.source, "16-00000000").resolution == "fixed"
+
+
+# ---- what a clerk's own spreadsheet brings (an outside review's findings) -------------------
+
+
+def test_a_blank_type_is_a_row_turned_away_not_a_crash(tmp_path, db):
+    text = "ID,Date,Problem,Comments\nB1,1/1/21,,no type here\nB2,1/2/21,Pothole,ok\n"
+    _plan, result = imported(put(tmp_path, "blank.csv", text))
+    assert result.imported == 1
+    assert result.rejected == [{"row": 2, "reason": "no request type"}]
+
+
+def test_a_cell_far_away_in_a_workbook_is_refused_before_it_is_read(tmp_path, db):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ID", "Type", "Created"])
+    sheet.append(["1", "Pothole", "2021-01-01"])
+    sheet["XFD1048576"] = "x"
+    path = tmp_path / "far.xlsx"
+    book.save(path)
+    with pytest.raises(InputError, match="would span"):
+        plan_import(path, actor=None)
+
+
+def test_two_files_whose_numbers_start_again_do_not_overwrite_each_other(tmp_path, db):
+    folder = tmp_path / "yr"
+    folder.mkdir()
+    first = put(folder, "log2020.csv", "Ticket #,Date,Type,Address\n1,1/5/20,Pothole,5 Elm\n")
+    second = put(folder, "log2021.csv", "Ticket #,Date,Type,Address\n1,1/7/21,Pothole,9 Oak\n")
+    imported(first)
+    _plan, result = imported(second)
+    assert result.updated == 0 and "--source" in result.rejected[0]["reason"]
+    assert by_external("log", "1").address == "5 Elm"
+    _plan, apart = imported(second, source="log2021")
+    assert apart.imported == 1
+
+
+def test_accents_and_long_types_come_in_as_the_plan_shows(tmp_path, db):
+    long_type = "Very " * 50 + "Long"
+    text = f"ID,Date,Type\n1,2021-01-01,Cafe\u0301 noise\n2,2021-01-01,{long_type}\n"
+    plan, result = imported(put(tmp_path, "types.csv", text))
+    assert result.imported == 2 and result.rejected == []
+    assert "Café noise" in {t.source for t in plan.types}
+
+
+def test_day_first_dates_are_judged_from_every_row(tmp_path, db):
+    rows = []
+    day = dt.date(2021, 1, 1)
+    for n in range(1680):
+        when = day + dt.timedelta(days=n // 10)
+        rows.append([f"D{n}", "Pothole", "x", "Open", when.strftime("%d/%m/%Y"), "", "", ""])
+    _plan, result = imported(put(tmp_path, "dayfirst.csv", csv_text(rows)))
+    assert result.imported == 1680 and result.rejected == []
+    assert by_external("dayfirst", "D40").requested_at == dt.datetime(2021, 1, 5)
+
+
+def test_one_bad_date_does_not_lose_the_column(tmp_path, db):
+    text = "ID,Date,Type\n1,1/1/21,Pothole\n2,notadate,Pothole\n"
+    _plan, result = imported(put(tmp_path, "rownum.csv", text))
+    assert result.imported == 1
+    assert "“notadate” is not a date" in result.rejected[0]["reason"]
+
+
+def test_rows_are_numbered_as_the_clerk_sees_them(tmp_path, db):
+    text = 'ID,Date,Type,Notes\n\n1,1/1/21,Pothole,"two\nlines"\n\n2,bad,Pothole,x\n'
+    _plan, result = imported(put(tmp_path, "lines.csv", text))
+    assert result.rejected[0]["row"] == 6  # the line it is on in the file
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A3"], sheet["B3"], sheet["C3"] = "ID", "Date", "Type"
+    sheet["A4"], sheet["B4"], sheet["C4"] = "1", "2021-01-01", "Pothole"
+    sheet["A5"], sheet["B5"], sheet["C5"] = "2", "bad", "Pothole"
+    path = tmp_path / "rows.xlsx"
+    book.save(path)
+    _plan, result = imported(path)
+    assert result.rejected[0]["row"] == 5  # Excel's own row number
+
+
+def test_a_title_above_the_header_and_the_sheet_that_has_the_rows(tmp_path, db):
+    text = "Town of Alder Falls: requests 2019\n\nID,Date,Type\n1,1/1/19,Pothole\n"
+    plan, result = imported(put(tmp_path, "titled.csv", text))
+    assert plan.table.header == ["ID", "Date", "Type"] and result.imported == 1
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active["A1"] = "read me"
+    data = book.create_sheet("Requests")
+    data.append(["ID", "Date", "Type"])
+    data.append(["1", "2021-01-01", "Pothole"])
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    plan, result = imported(path)
+    assert plan.table.sheet == "Requests" and result.imported == 1
+    with pytest.raises(InputError, match="no sheet “Other”"):
+        plan_import(path, sheet="Other", actor=None)
+
+
+def test_status_words_in_any_case_and_a_fixed_column(tmp_path, db):
+    text = (
+        "ID,Date,Problem,Fixed?\n1,1/1/21,Pothole,Yes\n2,1/2/21,Pothole,no\n3,1/3/21,Pothole,YES\n"
+    )
+    plan, _result = imported(put(tmp_path, "fixed.csv", text))
+    assert plan.fields["is_closed"] == "Fixed?"
+    assert [by_external("fixed", n).status for n in "123"] == ["closed", "acknowledged", "closed"]
+    text = "ID,Date,Problem,State\n1,1/1/21,Pothole,done\n2,1/2/21,Pothole,DONE\n"
+    plan = plan_import(put(tmp_path, "words.csv", text), statuses=["Done=closed:fixed"], actor=None)
+    assert list(plan.statuses) == ["done"]  # one word, whatever its case
+    run_import(plan, actor=None)
+    assert {
+        r.status
+        for r in ServiceRequest.select().where(ServiceRequest.external_id.startswith("words:"))
+    } == {"closed"}
+
+
+def test_a_file_without_numbers_updates_on_a_second_import(tmp_path, db):
+    path = put(tmp_path, "nonumbers.csv", "Date,Type,Address,Status\n1/1/21,Pothole,5 Elm,Open\n")
+    imported(path)
+    path.write_text("Date,Type,Address,Status\n1/1/21,Pothole,5 Elm,Closed\n", encoding="utf-8")
+    _plan, again = imported(path)
+    assert (again.imported, again.updated) == (0, 1)
+    assert ServiceRequest.select().count() == 1 and ServiceRequest.get().status == "closed"
+
+
+def test_a_new_profile_keeps_the_files_own_source(tmp_path, db):
+    path = put(tmp_path, "clerk1.csv", "ID,Date,Type\n1,1/1/21,Pothole\n")
+    imported(path)
+    plan, again = imported(path, profile="ourlog")
+    assert plan.source == "clerk" and again.imported == 0
+
+
+def test_callers_known_by_name_alone_and_last_name_first(tmp_path, db):
+    text = 'ID,Date,Type,Caller\n1,1/1/21,Pothole,"Smith, Jane"\n2,1/2/21,Pothole,"Smith, Jane"\n'
+    _plan, result = imported(put(tmp_path, "names.csv", text))
+    assert result.residents_added == 1
+    jane = by_external("names", "1").contact
+    assert jane is not None and (jane.first_name, jane.last_name) == ("Jane", "Smith")
+    assert by_external("names", "2").contact_id == jane.id
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Mar 4, 2021", "Mar 4 2021", "4 March 2021", "04.03.2021", "20210304", "March 4, 2021"],
+)
+def test_more_date_forms(said):
+    assert values.DateReader([said]).read(said) == dt.datetime(2021, 3, 4)
+
+
+def test_an_update_is_searchable_in_its_history_and_undone_in_order(tmp_path, db):
+    path = put(
+        tmp_path, "moves.csv", "ID,Date,Type,Address,Status\nA1,1/1/21,Pothole,5 Main St,Open\n"
+    )
+    _plan, first = imported(path)
+    path.write_text(
+        "ID,Date,Type,Address,Status\nA1,1/1/21,Pothole,77 Oak Ave,Closed\n", encoding="utf-8"
+    )
+    _plan, second = imported(path)
+    moved = by_external("moves", "A1")
+    assert (moved.address_normalized, moved.street, moved.status) == (
+        "77 OAK AVE",
+        "OAK AVE",
+        "closed",
+    )
+    told = RequestEvent.select().where(RequestEvent.request == moved.id).order_by(RequestEvent.id)
+    assert "Updated from moves" in told[-1].body
+    with pytest.raises(InputError, match="undo import 2 first"):
+        undo_import(first.batch, actor=None)
+    assert undo_import(second.batch, actor=None)["restored"] == 1
+    back = by_external("moves", "A1")
+    assert (back.address_normalized, back.status) == ("5 MAIN ST", "acknowledged")
+    _plan, third = imported(path)
+    assert third.updated == 1 and third.kept == []  # an undo is not a clerk's change
+    undo_import(third.batch, actor=None)
+    assert undo_import(first.batch, actor=None)["removed"] == 1
+    assert ServiceRequest.select().count() == 0

@@ -63,6 +63,9 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         help=_("their status is this one here (closed ones with a resolution: closed:duplicate)"),
     )
     requests.add_argument(
+        "--sheet", default="", help=_("a workbook's sheet (default: the one with the most rows)")
+    )
+    requests.add_argument(
         "--source",
         default="",
         help=_("the system it came from (their numbers are kept as SOURCE:NUMBER)"),
@@ -82,8 +85,8 @@ def import_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         outcome = batches.undo_import(args.batch, actor=args.signed_in)
         lines = [
             _(
-                "Import {batch} undone: {removed} requests removed, {restored} put back as they "
-                "were."
+                "Import {batch} undone: {removed:,} requests removed, {restored:,} put back "
+                "as they were."
             ).format(**outcome)
         ]
         if outcome["kept"]:
@@ -98,7 +101,7 @@ def import_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         found = batches.list_batches()
         lines = [
             f"{b['batch']:>4}  {b['started_at']}  {b['state']:<9}  {b['source']:<20}  "
-            + _("{imported} of {rows} rows").format(**b)
+            + _("{imported:,} of {rows:,} rows, {updated:,} updated").format(**b)
             + f"  {b['file']}"
             for b in found
         ] or [_("Nothing has been imported.")]
@@ -117,6 +120,7 @@ def _import_requests(args: argparse.Namespace) -> None:
         fields=args.map,
         types=args.type,
         statuses=args.status,
+        sheet=args.sheet,
         actor=args.signed_in,
     )
     interactive = not args.json and sys.stderr.isatty()
@@ -154,44 +158,7 @@ def _describe(plan: batches.Plan, result: batches.Result) -> list[str]:
     lines.append(_("Statuses:"))
     for word, (status, resolution, n) in plan.statuses.items():
         lines.append(f"  {word} ({n:,}) → {status}" + (f" ({resolution})" if resolution else ""))
-    verb = _("Would import") if result.dry_run else _("Imported")
-    lines.append(
-        _(
-            "{verb} {imported:,} of {rows:,} rows; {updated:,} updated, {unchanged:,} already "
-            "here as they are, {rejected:,} not imported."
-        ).format(
-            verb=verb,
-            imported=result.imported,
-            rows=result.rows,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            rejected=len(result.rejected),
-        )
-    )
-    if result.batch is not None:
-        lines.append(
-            _("This is import {batch}; 'frontcounter import undo {batch}' takes it back.").format(
-                batch=result.batch
-            )
-        )
-    for reason, rows in batches.grouped(result.rejected):
-        lines.append(
-            _("Not imported ({n:,}, {rows}): {reason}.").format(
-                n=len(rows), rows=batches.row_list(rows), reason=reason
-            )
-        )
-    for reason, rows in batches.grouped(result.flagged):
-        lines.append(
-            _("Imported with a doubt ({n:,}, {rows}): {reason}.").format(
-                n=len(rows), rows=batches.row_list(rows), reason=reason
-            )
-        )
-    for reason, rows in batches.grouped(result.kept):
-        lines.append(
-            _("Left as they are here ({n:,}, {rows}): {reason}.").format(
-                n=len(rows), rows=batches.row_list(rows), reason=reason
-            )
-        )
+    lines += batches.summary(plan, result, undo_hint=f"'frontcounter import undo {result.batch}'")
     return lines
 
 

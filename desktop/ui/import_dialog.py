@@ -370,7 +370,9 @@ class ImportDialog(QDialog):
 
     def show_result(self, result: Result, plan: Plan) -> None:
         self.outcome = result
-        self.report.setPlainText("\n".join(describe(plan, result)))
+        self.report.setPlainText(
+            "\n".join(batches.summary(plan, result, undo_hint=_("Earlier imports")))
+        )
         self.tabs.setCurrentWidget(self.report)
         if not result.dry_run:
             self.fill_history()
@@ -480,51 +482,3 @@ def _number(n: int) -> QTableWidgetItem:
     item = QTableWidgetItem(f"{n:,}")
     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
-
-
-def describe(plan: Plan, result: Result) -> list[str]:
-    """What an import did (or would do), in the clerk's words."""
-    verb = _("Would import") if result.dry_run else _("Imported")
-    lines = [
-        _(
-            "{verb} {imported:,} of {rows:,} rows from {file}; {updated:,} updated, "
-            "{unchanged:,} already here as they are, {rejected:,} not imported."
-        ).format(
-            verb=verb,
-            imported=result.imported,
-            rows=result.rows,
-            file=plan.path.name,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            rejected=len(result.rejected),
-        )
-    ]
-    if result.types_made:
-        lines.append(
-            _(
-                "New request types in the group Imported (not offered at the counter): {codes}."
-            ).format(codes=", ".join(result.types_made))
-        )
-    if result.batch is not None and not result.dry_run:
-        lines.append(
-            _("This is import {batch}: Earlier imports can undo it.").format(batch=result.batch)
-        )
-    for group, rows in batches.grouped(result.rejected):
-        lines.append(
-            _("Not imported ({n:,} rows, {rows}): {reason}.").format(
-                n=len(rows), rows=batches.row_list(rows), reason=group
-            )
-        )
-    for group, rows in batches.grouped(result.flagged):
-        lines.append(
-            _("Imported with a doubt ({n:,} rows, {rows}): {reason}.").format(
-                n=len(rows), rows=batches.row_list(rows), reason=group
-            )
-        )
-    for group, rows in batches.grouped(result.kept):
-        lines.append(
-            _("Left as they are here ({n:,} rows, {rows}): {reason}.").format(
-                n=len(rows), rows=batches.row_list(rows), reason=group
-            )
-        )
-    return lines

@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,9 @@ UPDATABLE = (
     "status_notes",
 )
 
+#: what an undo of an update may put back
+RESTORABLE = frozenset((*UPDATABLE, "address_normalized", "street", "house_number"))
+
 #: how far an import has gone: (rows done, rows in all)
 Progress = Callable[[int, int], None]
 
@@ -108,6 +112,9 @@ class Plan:
     profile: str = ""
     #: a batch of this file that stopped before its end: the import carries it on
     resume: int | None = None
+    #: the date fields whose column writes the day first (all the file's rows say so)
+    day_first: list[str] = field(default_factory=list)
+    sheet: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -181,6 +188,7 @@ def plan_import(
     fields: Sequence[str] = (),
     types: Sequence[str] = (),
     statuses: Sequence[str] = (),
+    sheet: str = "",
     actor: StaffUser | None,
 ) -> Plan:
     """Read `path` and say how it would come in. `fields`: "FIELD=COLUMN" choices (an empty
@@ -188,7 +196,7 @@ def plan_import(
     own); `statuses`: "THEIR STATUS=STATUS[:RESOLUTION]"; each over a saved `profile`'s, which
     are over what was recognised."""
     permissions.require(actor, permissions.CATALOG_EDIT)
-    table = open_table(path)
+    table = open_table(path, sheet)
     saved: dict[str, Any] = {}
     if profile:
         with reading():
@@ -198,24 +206,30 @@ def plan_import(
     chosen.update(_known_columns(table, saved.get("fields", {})))
     chosen.update(_fields_said(table, fields))
     chosen = {name: column for name, column in chosen.items() if column}
-    source = clean_text(source or saved.get("source") or profile or source_name(path), 40)
+    # a profile not saved yet names nothing: the file's own source stays, so a file imported
+    # before is not brought in again under another name
+    source = clean_text(source or saved.get("source") or source_name(path), 40)
     source = re.sub(r"[^\w.-]+", "_", source).strip("_") or "import"
 
     index = {name: table.header.index(column) for name, column in chosen.items()}
-    seen_types: Counter[tuple[str, str]] = Counter()
+    seen_types: Counter[str] = Counter()
     seen_status: Counter[tuple[str, bool]] = Counter()
+    spelled: dict[str, str] = {}  # a status word as first written, by its folded form
+    dates = _DateOrder()
     for _number, cells in table.rows():
-        kind = _cell(cells, index.get("type"))
-        detail = _cell(cells, index.get("detail"))
-        seen_types[(values.text(kind), values.text(detail) if not values.text(kind) else "")] += 1
+        name = type_name(_cell(cells, index.get("type")), _cell(cells, index.get("detail")))
+        if name:
+            seen_types[name] += 1
         closed = not values.missing(values.text(_cell(cells, index.get("closed"))))
-        seen_status[(values.text(_cell(cells, index.get("status"))), closed)] += 1
+        word = status_word(_cell(cells, index.get("status")))
+        spelled.setdefault(word.casefold(), word)
+        seen_status[(spelled[word.casefold()], closed)] += 1
+        for field_name in DATE_FIELDS:
+            dates.see(field_name, _cell(cells, index.get(field_name)))
 
     said_types = _types_said(types)
     saved_types: dict[str, str] = saved.get("types", {})
-    by_type: Counter[str] = Counter()
-    for (kind, detail), n in seen_types.items():
-        by_type[kind or detail] += n
+    by_type = seen_types
     choices: list[matching.TypeChoice] = []
     with reading():
         for name, n in by_type.most_common():
@@ -245,12 +259,15 @@ def plan_import(
         counts = by_word.setdefault(word, [0, 0])
         counts[0] += n
         counts[1] += n if closed else 0
-    said_statuses = dict(saved.get("statuses", {})) | _statuses_said(statuses)
+    said_statuses = {
+        word.casefold(): tuple(choice)
+        for word, choice in (dict(saved.get("statuses", {})) | _statuses_said(statuses)).items()
+    }
     statuses_found: dict[str, list[Any]] = {}
     for word, (n, closed_rows) in sorted(by_word.items(), key=lambda item: -item[1][0]):
         key = word or _("(blank)")
-        if key in said_statuses:
-            status, resolution_code = said_statuses[key]
+        if key.casefold() in said_statuses:
+            status, resolution_code = said_statuses[key.casefold()]
         else:
             status, resolution_code = matching.status_for(word, "", closed_rows * 2 > n)
         statuses_found[key] = [status, resolution_code, n]
@@ -274,7 +291,48 @@ def plan_import(
         statuses_found,
         profile,
         stopped.id if stopped else None,
+        dates.day_first(),
+        sheet,
     )
+
+
+DATE_FIELDS = ("created", "closed", "due", "updated")
+
+
+def type_name(kind: Cell, detail: Cell) -> str:
+    """A row's request type as the plan lists it and the import reads it (their type, or
+    its detail when the type is blank)."""
+    for cell in (kind, detail):
+        text = values.text(cell)
+        if not values.missing(text):
+            cleaned = clean_text(unicodedata.normalize("NFC", text), 200).strip()
+            if cleaned:
+                return cleaned
+    return ""
+
+
+def status_word(cell: Cell) -> str:
+    text = values.text(cell)
+    return "" if values.missing(text) else clean_text(text, 100).strip()
+
+
+class _DateOrder:
+    """Whether each date column writes the day first (25/12/2019), judged from every row: a
+    file sorted by date shows a day past 12 in first place only after its first weeks."""
+
+    def __init__(self) -> None:
+        self.day = Counter[str]()
+        self.month = Counter[str]()
+
+    def see(self, field_name: str, cell: Cell) -> None:
+        if isinstance(cell, str):
+            match = values.SLASHED.match(cell)
+            if match:
+                self.day[field_name] += int(match.group(1)) > 12
+                self.month[field_name] += int(match.group(2)) > 12
+
+    def day_first(self) -> list[str]:
+        return sorted(f for f in self.day if self.day[f] and not self.month[f])
 
 
 def _cell(cells: Sequence[Cell], n: int | None) -> Cell:
@@ -411,11 +469,14 @@ class _Reader:
         self.at = {name: header.index(column) for name, column in plan.fields.items()}
         sample = plan.table.sample
         self.dates = {
-            name: values.DateReader([_cell(row, self.at.get(name)) for row in sample])
-            for name in ("created", "closed", "due", "updated")
+            name: values.DateReader(
+                [_cell(row, self.at.get(name)) for row in sample],
+                day_first=name in plan.day_first,
+            )
+            for name in DATE_FIELDS
         }
         self.types = {t.source: t for t in plan.types}
-        self.statuses = plan.statuses
+        self.statuses = {word.casefold(): choice for word, choice in plan.statuses.items()}
         self.departments = matching.Departments()
         self.centre, self.reach = self._town_area()
 
@@ -469,8 +530,8 @@ class _Reader:
             )
         kind = self.text(cells, "type", 200)
         detail = self.text(cells, "detail", 200)
-        type_name = kind or detail
-        choice = self.types.get(type_name)
+        named = type_name(self.cell(cells, "type"), self.cell(cells, "detail"))
+        choice = self.types.get(named) if named else None
         if choice is None:
             return _("no request type")
         their_id = self.text(cells, "id", 80)
@@ -478,12 +539,16 @@ class _Reader:
             return _("no request number in the “{column}” column").format(
                 column=self.plan.fields["id"]
             )
-        if not their_id:  # no number in the source: the row's own words stand for it
-            joined = "\x1f".join(values.text(c) for c in cells)
+        if not their_id:  # no number in the source: when, what and where stand for it, so
+            # a second import of the file with a status or the words changed updates the row
+            said = [requested.isoformat(), named.casefold(), self._address(cells).casefold()]
+            joined = "\x1f".join(said)
             their_id = "row-" + hashlib.sha1(joined.encode("utf-8")).hexdigest()[:20]
         external = f"{self.plan.source}:{their_id}"[:EXTERNAL_MAX]
-        word = self.text(cells, "status", 100) or _("(blank)")
-        status, resolution = self.statuses.get(word, ["acknowledged", None, 0])[:2]
+        word = status_word(self.cell(cells, "status")) or _("(blank)")
+        status, resolution = self.statuses.get(word.casefold(), ["acknowledged", None, 0])[:2]
+        if status not in DONE_STATUSES and values.flag(self.cell(cells, "is_closed")):
+            status, resolution = "closed", None  # a "Fixed?" column says yes
         resolution_words = self.text(cells, "resolution", MAX_LINE)
         if status in DONE_STATUSES and resolution in (None, "fixed"):
             resolution = matching.closing_resolution(f"{word} {resolution_words}")
@@ -494,6 +559,8 @@ class _Reader:
         closed = self.dates["closed"].read(self.cell(cells, "closed"))
         updated = self.dates["updated"].read(self.cell(cells, "updated"))
         flags = []
+        if not 1970 <= requested.year <= clock.now().year + 1:
+            flags.append(_("it was opened in {year}").format(year=requested.year))
         if status in ("resolved", "closed"):
             closed = closed or updated or requested
             if closed < requested:
@@ -541,11 +608,14 @@ class _Reader:
         first, last = self.text(cells, "first_name", 100), self.text(cells, "last_name", 100)
         if not (first or last):
             whole = self.text(cells, "name", 200)
-            first, _sep, last = whole.rpartition(" ") if " " in whole else ("", "", whole)
+            if "," in whole:  # "Smith, Jane"
+                last, _sep, first = (part.strip() for part in whole.partition(","))
+            else:
+                first, _sep, last = whole.rpartition(" ") if " " in whole else ("", "", whole)
         return _Row(
             number,
             external,
-            type_name,
+            named,
             fields,
             self.text(cells, "duplicate_of", 80),
             (first[:100], last[:100]),
@@ -643,6 +713,11 @@ def run_import(
     if batch is not None:
 
         def finish() -> None:
+            if not (result.imported or result.updated or result.types_made):
+                # nothing came in and nothing changed: no import to list or undo
+                ImportBatch.delete().where(ImportBatch.id == batch.id).execute()
+                result.batch = None
+                return
             _set_state(batch.id, "done")
             audit.record(
                 ImportBatch._meta.table_name,
@@ -797,12 +872,13 @@ class _Saver:
     def _save_chunk(self, rows: list[_Row]) -> None:
         result = self.result
         there = {
-            ext: (rid, version, fields)
-            for rid, ext, version, *fields in rows_of(
+            ext: (rid, version, opened, fields)
+            for rid, ext, version, opened, *fields in rows_of(
                 ServiceRequest.select(
                     ServiceRequest.id,
                     ServiceRequest.external_id,
                     ServiceRequest.version,
+                    ServiceRequest.requested_at,
                     *(getattr(ServiceRequest, name) for name in UPDATABLE),
                 ).where(ServiceRequest.external_id.in_([r.external for r in rows]))
             )
@@ -918,10 +994,11 @@ class _Saver:
             keys_of = [k for k in (row.phone, row.email) if k]
             if not keys_of and not any(row.name):
                 continue
+            if not keys_of:  # a name alone: one resident per name in this import (a name is
+                # not enough to know them among those on file, so none of those is taken)
+                keys_of = ["name:" + " ".join(row.name).casefold()]
             known = next((self.residents[k] for k in keys_of if k in self.residents), None)
             if known is None:
-                if not keys_of:
-                    continue  # a name alone is not enough to know a resident again
                 first, last = row.name
                 contact = Contact.create(
                     first_name=first,
@@ -930,6 +1007,8 @@ class _Saver:
                     preferred_contact="email" if row.email and not row.phone else "phone",
                     created_at=row.fields["requested_at"],
                 )
+                if keys_of[0].startswith("name:"):
+                    self.residents[keys_of[0]] = contact.id
                 for kind, value in (("phone", row.phone), ("email", row.email)):
                     if value:
                         ContactMethod.create(
@@ -963,8 +1042,21 @@ class _Saver:
             first[year] += 1
         return numbers
 
-    def _update(self, row: _Row, rid: int, version: int, stored: list[Any]) -> None:
+    def _update(self, row: _Row, rid: int, version: int, opened: Any, stored: list[Any]) -> None:
         result = self.result
+        when = opened if isinstance(opened, dt.datetime) else dt.datetime.fromisoformat(opened)
+        if abs(when - row.fields["requested_at"]) > dt.timedelta(days=1):
+            # the same number, another request: a clerk's yearly files that start at 1 again
+            result.rejected.append(
+                {
+                    "row": row.number,
+                    "reason": _(
+                        "its number is that of a request from {source} opened {when}, not "
+                        "this one: import the file under a source of its own (--source)"
+                    ).format(source=self.plan.source, when=when.strftime("%Y-%m-%d")),
+                }
+            )
+            return
         before = dict(zip(UPDATABLE, stored, strict=True))
         after = {name: row.fields[name] for name in UPDATABLE}
         changed = {k: v for k, v in after.items() if _differs(before[k], v)}
@@ -981,7 +1073,6 @@ class _Saver:
             .scalar()
         )
         if last is None or last != version or _touched(rid):
-            result.unchanged += 1
             result.kept.append(
                 {
                     "row": row.number,
@@ -989,16 +1080,40 @@ class _Saver:
                 }
             )
             return
-        ServiceRequest.update(**changed, version=version + 1, updated_at=clock.now()).where(
+        values_now: dict[str, Any] = dict(changed)
+        if "address" in changed:  # searched and checked by its canonical form
+            location = normalize_address(changed["address"])
+            values_now |= {
+                "address_normalized": location.normalized,
+                "street": location.street,
+                "house_number": location.house_number,
+            }
+            before |= {
+                name: getattr(ServiceRequest.get_by_id(rid), name)
+                for name in ("address_normalized", "street", "house_number")
+            }
+        ServiceRequest.update(**values_now, version=version + 1, updated_at=clock.now()).where(
             ServiceRequest.id == rid
         ).execute()
+        said = ", ".join(sorted(changed))
+        RequestEvent.create(
+            request=rid,
+            kind="status" if "status" in changed else "note",
+            at=clock.now(),
+            old_value=before["status"] if "status" in changed else None,
+            new_value=changed.get("status"),
+            body=_("Updated from {source} (their file {file}): {fields}.").format(
+                source=self.plan.source, file=self.plan.path.name, fields=said
+            ),
+        )
+        changed = values_now
         ImportedRow.create(
             batch=self.batch.id if self.batch else None,
             request=rid,
             row=row.number,
             action="updated",
             version=version + 1,
-            before={k: _plain(before[k]) for k in changed},
+            before={k: _plain(before[k]) for k in changed},  # what an undo puts back
         )
         result.updated += 1
 
@@ -1087,6 +1202,55 @@ def row_list(rows: list[int], most: int = 8) -> str:
     return (_("row {rows}") if len(rows) == 1 else _("rows {rows}")).format(rows=", ".join(parts))
 
 
+def summary(plan: Plan, result: Result, *, undo_hint: str) -> list[str]:
+    """What an import did (or would do), in the clerk's words; `undo_hint` says where it is
+    undone ("Earlier imports", or the command)."""
+    verb = _("Would import") if result.dry_run else _("Imported")
+    lines = [
+        _(
+            "{verb} {imported:,} of {rows:,} rows from {file}; {updated:,} updated, "
+            "{unchanged:,} already here as they are, {kept:,} left as a clerk changed them, "
+            "{rejected:,} not imported."
+        ).format(
+            verb=verb,
+            imported=result.imported,
+            rows=result.rows,
+            file=plan.path.name,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            kept=len(result.kept),
+            rejected=len(result.rejected),
+        )
+    ]
+    unused = [name for name in plan.table.header if name not in plan.fields.values()]
+    if unused:
+        lines.append(
+            _("Columns not read: {names}.").format(
+                names=", ".join(unused[:30]) + (" …" if len(unused) > 30 else "")
+            )
+        )
+    if result.types_made:
+        lines.append(
+            _(
+                "New request types in the group Imported (not offered at the counter): {codes}."
+            ).format(codes=", ".join(result.types_made))
+        )
+    if result.batch is not None and not result.dry_run:
+        lines.append(
+            _("This is import {batch}: {where} can undo it.").format(
+                batch=result.batch, where=undo_hint
+            )
+        )
+    for told, items in (
+        (_("Not imported ({n:,} rows, {rows}): {reason}."), result.rejected),
+        (_("Imported with a doubt ({n:,} rows, {rows}): {reason}."), result.flagged),
+        (_("Left as they are here ({n:,} rows, {rows}): {reason}."), result.kept),
+    ):
+        for reason, rows in grouped(items):
+            lines.append(told.format(n=len(rows), rows=row_list(rows), reason=reason))
+    return lines
+
+
 # ---- the batches, and undo -----------------------------------------------------------------
 
 
@@ -1120,6 +1284,26 @@ def undo_import(batch_id: int, *, actor: StaffUser | None) -> dict[str, Any]:
         raise InputError(_("There is no import number {n}.").format(n=batch_id))
     if batch.state == "undone":
         raise InputError(_("Import {n} was undone already.").format(n=batch_id))
+    with reading():
+        later = (
+            ImportedRow.select(ImportedRow.batch)
+            .join(ImportBatch)
+            .where(
+                ImportedRow.request.in_(
+                    ImportedRow.select(ImportedRow.request).where(ImportedRow.batch == batch_id)
+                ),
+                ImportedRow.batch > batch_id,
+                ImportBatch.state != "undone",
+            )
+            .scalar()
+        )
+    if later is not None:
+        raise InputError(
+            _(
+                "Import {later} changed requests that import {n} brought in: undo import "
+                "{later} first."
+            ).format(later=later, n=batch_id)
+        )
     outcome: dict[str, Any] = {"batch": batch_id, "removed": 0, "restored": 0, "kept": []}
     #: the years whose tracking numbers the removed requests had
     years: set[int] = set()
@@ -1180,10 +1364,22 @@ def undo_import(batch_id: int, *, actor: StaffUser | None) -> dict[str, Any]:
                 if row.contact_id is not None:
                     contacts.append(row.contact_id)
             else:
-                restore = {k: v for k, v in (row.before or {}).items() if k in UPDATABLE}
+                restore = {k: v for k, v in (row.before or {}).items() if k in RESTORABLE}
                 ServiceRequest.update(
                     **restore, version=ServiceRequest.version + 1, updated_at=clock.now()
                 ).where(ServiceRequest.id == rid).execute()
+                # the request is again as the import before this one left it: that import's
+                # row says so, so it may still update or undo it
+                earlier = (
+                    ImportedRow.select(ImportedRow.id)
+                    .where(ImportedRow.request == rid, ImportedRow.batch != batch_id)
+                    .order_by(ImportedRow.id.desc())
+                    .first()
+                )
+                if earlier is not None:
+                    ImportedRow.update(version=now[rid] + 1).where(
+                        ImportedRow.id == earlier.id
+                    ).execute()
                 outcome["restored"] += 1
         if gone:
             for (number,) in rows_of(

@@ -64,9 +64,10 @@ class Table:
     broken: dict[int, str] = field(default_factory=dict)
 
 
-def open_table(path: Path) -> Table:
+def open_table(path: Path, sheet: str = "") -> Table:
     """The table in `path`, read whole and checked; InputError in the clerk's words when the
-    file cannot be imported at all."""
+    file cannot be imported at all. `sheet`: a workbook's sheet (else the one with the most
+    rows)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -81,8 +82,10 @@ def open_table(path: Path) -> Table:
         )
     if size == 0:
         raise InputError(_("{file} is empty. Nothing was imported.").format(file=path.name))
+    if path.is_dir():
+        raise InputError(_("{file} is a folder, not a file.").format(file=path))
     if path.suffix.lower() in SPREADSHEETS:
-        return _spreadsheet(path)
+        return _spreadsheet(path, sheet)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -195,33 +198,52 @@ def _lines(text: str) -> Iterator[str]:
         start = stop + 1
 
 
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Each record that is not blank, with the line it starts on (what a clerk's editor
+    shows: a cell with line breaks in it counts its lines)."""
+    reader = _reader(text, delimiter)
+    line = 1
+    for row in reader:
+        starts, line = line, reader.line_num + 1
+        if any(cell.strip() for cell in row):
+            yield starts, row
+
+
+def header_at(rows: list[list[Any]]) -> int:
+    """Which of the first rows is the header: a title line or two above it ("Requests
+    2019", "Printed 3/4/21") fill one cell where the header fills most of them."""
+    widths = [sum(1 for c in row if c is not None and str(c).strip()) for row in rows[:12]]
+    widest = max(widths, default=0)
+    for n, width in enumerate(widths):
+        if width >= 2 and width >= 0.6 * widest:
+            return n
+    return 0
+
+
 def _csv_table(name: str, text: str, encoding: str, digest: str) -> Table:
     delimiter = _csv_dialect(text)
-    header: list[str] = []
     sample: list[list[Cell]] = []
     broken: dict[int, str] = {}
     count = 0
-    reader = _reader(text, delimiter)
     line = 1
+    records = _records(text, delimiter)
     try:
-        for row in reader:
-            if not header:
-                if any(cell.strip() for cell in row):
-                    header = unique_names(row)
-                line = reader.line_num + 1
-                continue
-            if not any(cell.strip() for cell in row):
-                line = reader.line_num + 1
-                continue
+        head = [row for _i, (_line, row) in zip(range(12), _records(text, delimiter), strict=False)]
+        skip = header_at(head)
+        if not head:
+            raise InputError(_("{file} has no rows. Nothing was imported.").format(file=name))
+        header = unique_names(head[skip])
+        for _n in range(skip + 1):
+            next(records)
+        for line, row in records:
             count += 1
             if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
-                broken[count + 1] = _(
+                broken[line] = _(
                     "{cells} cells, more than the {columns} columns (a comma in a cell that is "
                     "not in quotes?)"
                 ).format(cells=len(row), columns=len(header))
             elif len(sample) < SAMPLE_ROWS:
                 sample.append(list(row))
-            line = reader.line_num + 1
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             reason = _("a cell is larger than {most:,} characters").format(most=MAX_CELL)
@@ -234,19 +256,12 @@ def _csv_table(name: str, text: str, encoding: str, digest: str) -> Table:
                 n=line, file=name, reason=reason
             )
         ) from None
-    if not header:
-        raise InputError(_("{file} has no rows. Nothing was imported.").format(file=name))
 
     def rows() -> Iterator[tuple[int, list[Cell]]]:
-        number = 1
-        seen_header = False
-        for row in _reader(text, delimiter):
-            if not any(cell.strip() for cell in row):
-                continue
-            if not seen_header:
-                seen_header = True
-                continue
-            number += 1
+        found = _records(text, delimiter)
+        for _n in range(skip + 1):
+            next(found)
+        for number, row in found:
             yield number, list(row)
 
     return Table(name, header, count, sample, digest, encoding, delimiter, "", rows, broken)
@@ -288,21 +303,89 @@ def _check_zip(path: Path) -> None:
         )
 
 
-def _spreadsheet(path: Path) -> Table:
+#: the most cells a sheet's used area may span (a million rows of 30 columns): a cell far
+#: away (XFD1048576) would make the reader set aside room for seventeen billion
+MOST_CELLS = 30_000_000
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _check_xlsx_cells(path: Path) -> None:
+    """Refuse a workbook whose sheets reach far beyond their cells (before reading them)."""
+    with zipfile.ZipFile(path) as archive:
+        for item in archive.infolist():
+            if not item.filename.startswith("xl/worksheets/") or not item.filename.endswith(".xml"):
+                continue
+            rows = columns = 0
+            tail = b""
+            with archive.open(item) as sheet:
+                while chunk := sheet.read(1 << 20):
+                    data = tail + chunk
+                    for match in _CELL_REF.finditer(data):
+                        letters, number = match.group(1), int(match.group(2))
+                        column = 0
+                        for letter in letters:
+                            column = column * 26 + letter - 64
+                        rows, columns = max(rows, number), max(columns, column)
+                    tail = data[-32:]
+            if rows * columns > MOST_CELLS:
+                raise InputError(
+                    _(
+                        "{file} has a cell at row {rows:,}, column {columns:,}: the sheet would "
+                        "span {cells:,} cells. Delete what is far below or right of the table, "
+                        "or save the table alone as CSV. Nothing was imported."
+                    ).format(file=path.name, rows=rows, columns=columns, cells=rows * columns)
+                )
+
+
+def _spreadsheet(path: Path, sheet_name: str = "") -> Table:
     import python_calamine  # only an import of a spreadsheet needs it
 
-    if path.suffix.lower() != ".xls":
-        _check_zip(path)
     try:
+        with path.open("rb") as handle:
+            magic = handle.read(8)
         raw_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise InputError(
+            _("{file} could not be read: {reason}").format(file=path, reason=exc.strerror or exc)
+        ) from None
+    suffix = path.suffix.lower()
+    if suffix == ".xls" and magic != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise InputError(
+            _(
+                "{file} is not an Excel 97-2003 workbook, whatever its name says (text saved "
+                "with the ending .xls?). Open it and save it as .xlsx or .csv. Nothing was "
+                "imported."
+            ).format(file=path.name)
+        )
+    if suffix != ".xls":
+        _check_zip(path)
+        if suffix in (".xlsx", ".xlsm"):
+            _check_xlsx_cells(path)
+    try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        names = workbook.sheet_names
+        names = list(workbook.sheet_names)
         if not names:
             raise InputError(
                 _("{file} has no sheets. Nothing was imported.").format(file=path.name)
             )
-        sheet = workbook.get_sheet_by_index(0)
-        grid = sheet.to_python(skip_empty_area=True)
+        if sheet_name:
+            wanted = [n for n in names if n.casefold() == sheet_name.strip().casefold()]
+            if not wanted:
+                raise InputError(
+                    _("{file} has no sheet “{sheet}” (it has {sheets}).").format(
+                        file=path.name, sheet=sheet_name, sheets=", ".join(names)
+                    )
+                )
+            chosen = [wanted[0]]
+        else:
+            chosen = names
+        grids: list[tuple[int, int, str, int, list[list[Any]]]] = []
+        for name in chosen:  # the sheet with the most rows in it, unless the clerk said
+            sheet = workbook.get_sheet_by_name(name)
+            grid = [list(row) for row in sheet.to_python(skip_empty_area=True)]
+            filled = sum(1 for row in grid if any(_filled(cell) for cell in row))
+            grids.append((filled, -len(grids), name, sheet.start[0] if sheet.start else 0, grid))
+        _filled_rows, _order, name, first_row, rows = max(grids)
     except InputError:
         raise
     except Exception as exc:  # calamine names its own errors; any of them means the same here
@@ -311,16 +394,15 @@ def _spreadsheet(path: Path) -> Table:
                 file=path.name, reason=str(exc)[:200]
             )
         ) from None
-    rows = [list(row) for row in grid]
-    while rows and not any(_filled(cell) for cell in rows[0]):
-        rows.pop(0)
-    if not rows:
+    numbered = [
+        (first_row + 1 + n, row) for n, row in enumerate(rows) if any(_filled(c) for c in row)
+    ]
+    if not numbered:
         raise InputError(_("{file} has no rows. Nothing was imported.").format(file=path.name))
-    header = unique_names(rows[0])
+    skip = header_at([row for _n, row in numbered[:12]])
+    header = unique_names(numbered[skip][1])
     body: list[tuple[int, list[Cell]]] = []
-    for n, row in enumerate(rows[1:], 2):
-        if not any(_filled(cell) for cell in row):
-            continue
+    for n, row in numbered[skip + 1 :]:
         for cell in row:
             if isinstance(cell, str) and len(cell) > MAX_CELL:
                 raise InputError(
@@ -335,7 +417,7 @@ def _spreadsheet(path: Path) -> Table:
         return iter(body)
 
     sample = [cells for _n, cells in body[:SAMPLE_ROWS]]
-    return Table(path.name, header, len(body), sample, raw_hash, "", "", str(names[0]), all_rows)
+    return Table(path.name, header, len(body), sample, raw_hash, "", "", name, all_rows)
 
 
 def _filled(cell: Any) -> bool:

@@ -43,8 +43,18 @@ _OTHER = (
     "%d-%b-%Y",
     "%b %d %Y %I:%M %p",
     "%B %d, %Y",
+    "%B %d %Y",
+    "%b %d, %Y",
+    "%b %d %Y",
+    "%b. %d, %Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%Y%m%d",
+    "%A, %B %d, %Y",
 )
-_SLASHED = re.compile(r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}")
+SLASHED = re.compile(r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}")
 _EPOCH = re.compile(r"^\s*\d{9,13}(\.\d+)?\s*$")
 _ISO = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}")
 
@@ -77,14 +87,16 @@ _NOTHING = frozenset({"", "na", "n/a", "null", "none", "nan", "-", "--", "unspec
 class DateReader:
     """Reads one column's dates: the form the column's sample fits is tried first."""
 
-    def __init__(self, sample: Iterable[Cell]) -> None:
+    def __init__(self, sample: Iterable[Cell], *, day_first: bool | None = None) -> None:
         texts = [text(v) for v in sample if isinstance(v, str) and not missing(v)]
-        day_first = month_first = False
-        for value in texts:
-            match = _SLASHED.match(value)
-            if match:
-                day_first |= int(match.group(1)) > 12
-                month_first |= int(match.group(2)) > 12
+        month_first = False
+        if day_first is None:
+            day_first = False
+            for value in texts:
+                match = SLASHED.match(value)
+                if match:
+                    day_first |= int(match.group(1)) > 12
+                    month_first |= int(match.group(2)) > 12
         self.forms = (_DAY_FIRST if day_first and not month_first else _MONTH_FIRST) + _OTHER
         best = [f for f in self.forms if any(_parses(v, f) for v in texts[:50])]
         self.first = best[0] if best else None
