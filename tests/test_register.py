@@ -68,7 +68,7 @@ def _line(pre: str, name: str, kind: str, coords, lf, lt, rf, rt):
     }
 
 
-def _town(tmp_path: Path) -> tuple[Path, Path]:
+def town_files(tmp_path: Path) -> tuple[Path, Path]:
     points = [
         _point("10", "N", "Main", "Street", 42.0005, -71.0001),
         _point("12", "N", "Main", "Street", 42.0007, -71.0001),
@@ -91,7 +91,7 @@ def _town(tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 def town(db, tmp_path):
-    points, lines = _town(tmp_path)
+    points, lines = town_files(tmp_path)
     loaded = register_import.import_addresses(points, actor=None)
     assert (loaded.rows, loaded.imported, loaded.rejected) == (6, 6, [])
     register_import.import_streets(lines, actor=None)
@@ -183,7 +183,7 @@ def test_intake_fills_the_place_and_marks_what_the_register_lacks(town):
 
 
 def test_requests_already_here_are_matched_when_the_register_comes(db, tmp_path):
-    points, _lines = _town(tmp_path)
+    points, _lines = town_files(tmp_path)
     before = create_request(RequestDraft("feedback", "x", address="7 Oak Avenue"), actor=None)
     assert before.address_status == ""  # no register yet
     register_import.import_addresses(points, actor=None)
@@ -254,7 +254,7 @@ def test_files_that_cannot_be_read_are_a_sentence(db, tmp_path, name, data, word
 
 
 def test_the_command_line(tmp_path, capsys, monkeypatch):
-    points, lines = _town(tmp_path)
+    points, lines = town_files(tmp_path)
     base = ["--basedir", str(tmp_path / "base"), "--db", str(tmp_path / "town.db")]
     assert main([*base, "init", "--town", "Alder Falls"]) == 0
     assert main([*base, "addresses", "import", str(points), "--json"]) == 0

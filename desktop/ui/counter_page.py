@@ -62,6 +62,7 @@ from desktop.models.residents.contacts_text import looks_like_email, looks_like_
 from desktop.models.residents.merge import merge_contacts
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import ServiceRequest, ServiceType, StaffUser
+from desktop.models.town import register
 from desktop.models.town.addresses import as_written
 from desktop.models.vocab import CHANNELS, PRIORITIES, STATUSES, TARGET_UNITS
 from desktop.ui.counter_answers import ArticleView, call_script_html
@@ -278,6 +279,14 @@ class CounterPage(QWidget):
         coords.addWidget(self.lat)
         coords.addWidget(self.long)
         form.addRow(_("A&ddress:"), self.address)
+        self.place_note = QLabel()
+        self.place_note.setObjectName("placeNote")
+        self.place_note.setWordWrap(True)
+        self.place_note.setVisible(False)
+        form.addRow("", self.place_note)
+        #: the coordinates the register put in the fields (changed with the address, unless the
+        #: clerk typed others)
+        self._register_place: tuple[str, str] | None = None
         form.addRow(_("Location notes:"), self.location_notes)
         form.addRow(_("Coordinates:"), coords)
         self.address.returnPressed.connect(self._address_entered)
@@ -430,6 +439,7 @@ class CounterPage(QWidget):
 
         self.suggest_timer = timer(TYPING_PAUSE_MS, self.update_suggestions)
         self.address_timer = timer(TYPING_PAUSE_MS, self._complete_address)
+        self.place_timer = timer(TYPING_PAUSE_MS * 2, self.check_place)
         self.duplicate_timer = timer(TYPING_PAUSE_MS * 2, self.check_duplicates)
         self.draft_timer = timer(DRAFT_PAUSE_MS, self.keep_draft)
 
@@ -687,7 +697,67 @@ class CounterPage(QWidget):
     def _address_changed(self) -> None:
         self.duplicates_confirmed = False
         self.duplicate_timer.start()
+        self.place_timer.start()
         self._changed()
+
+    def check_place(self) -> register.Checked | None:
+        """The address against the town's register: where it is (its coordinates put in the
+        fields, unless the clerk typed others), or a note that the register lacks it (it is
+        saved all the same, and listed for review)."""
+        self.place_timer.stop()
+        typed = self.address.text().strip()
+        checked = None
+        if typed:
+            try:
+                checked = None if register.is_empty() else register.check(typed)
+            except KnownError as exc:
+                log.warning("address check failed: %s", exc)
+        ours = self._register_place is not None and self._register_place == (
+            self.lat.text(),
+            self.long.text(),
+        )
+        mine = not (self.lat.text().strip() or self.long.text().strip()) or ours
+        if checked is None:
+            self.place_note.setVisible(False)
+            if ours:
+                self.lat.clear()
+                self.long.clear()
+            self._register_place = None
+            return None
+        match = checked.match
+        if match is None:
+            note = _(
+                "Not in the town's address register: it is saved all the same, and listed "
+                "for review."
+            )
+            if checked.suggestions:
+                note += " " + _("Did you mean {places}?").format(
+                    places="; ".join(as_written(s) for s in checked.suggestions[:3])
+                )
+            self.place_note.setText(note)
+            if ours:
+                self.lat.clear()
+                self.long.clear()
+                self._register_place = None
+        else:
+            how = {
+                "point": "",
+                "range": _(" (placed along the street by its number)"),
+                "intersection": _(" (where the streets meet)"),
+                "place": _(" (a named place)"),
+            }[match.source]
+            self.place_note.setText(
+                _("✓ In the town's register: {address}{how}").format(
+                    address=as_written(match.address), how=how
+                )
+            )
+            if mine:
+                place = (f"{match.lat:.6f}", f"{match.long:.6f}")
+                self.lat.setText(place[0])
+                self.long.setText(place[1])
+                self._register_place = place
+        self.place_note.setVisible(True)
+        return checked
 
     # -- what ---------------------------------------------------------------------------------
 

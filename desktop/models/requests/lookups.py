@@ -11,18 +11,30 @@ from desktop.i18n import _
 from desktop.models.errors import InputError
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import Department, ServiceRequest, ServiceType, StaffUser
+from desktop.models.town import register
 from desktop.models.town.addresses import LONG_FORMS, normalize_address
 
 
 def known_addresses(text: str, limit: int = 12) -> list[str]:
-    """Addresses already on file that start like `text`, in their canonical form.
+    """Addresses that start like `text`, in their canonical form: the town's address
+    register's first (when it has one), then those already on file.
 
     "12 elm" finds "12 ELM ST"; "elm" finds the streets starting with ELM. Read through the
-    address and street indexes, so it stays quick with a million requests.
+    register in memory and the address and street indexes, so it stays quick with a million
+    requests.
     """
     text = " ".join(text.split())
     if len(text) < 2:
         return []
+    with reading():  # the town's register first, then the addresses of requests on file
+        registered = register.complete(text, limit)
+    if len(registered) >= limit:
+        return registered
+    on_file = _on_file(text, limit)
+    return list(dict.fromkeys([*registered, *on_file]))[:limit]
+
+
+def _on_file(text: str, limit: int) -> list[str]:
     location = normalize_address(text)
     if location.house_number is not None:
         column, prefix = ServiceRequest.address_normalized, location.normalized
