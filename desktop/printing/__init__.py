@@ -1,4 +1,4 @@
-"""Printed documents: work orders, crew run sheets, receipts, letters and the FAQ binder.
+"""Printed documents: work orders, crew run sheets, receipts, letters, the FAQ binder and maps.
 
 Plain data in (`desktop.printing.data`), PDF bytes out, with reportlab. No Qt and no database
 queries here: `desktop.models.documents.gather` gathers the data, the UI and the CLI hand it over
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from desktop.printing.faq_binder import build_faq_binder
     from desktop.printing.letter import build_letter
+    from desktop.printing.maps import build_map_pdf, render_png
     from desktop.printing.receipt import build_receipt
     from desktop.printing.route import in_route_order
     from desktop.printing.run_sheet import build_run_sheet
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 _BUILDERS = {
     "build_faq_binder": "faq_binder",
     "build_letter": "letter",
+    "build_map_pdf": "maps",
+    "render_png": "maps",
     "build_receipt": "receipt",
     "build_run_sheet": "run_sheet",
     "in_route_order": "route",
@@ -49,9 +52,11 @@ def page_count(pdf: bytes) -> int:
 __all__ = [
     "build_faq_binder",
     "build_letter",
+    "build_map_pdf",
     "build_receipt",
     "build_run_sheet",
     "build_work_orders",
     "in_route_order",
     "page_count",
+    "render_png",
 ]

@@ -50,6 +50,35 @@ class HistoryItem:
     who: str = ""
 
 
+@dataclass(frozen=True)
+class MapPoint:
+    """A request on a map: where, its colour (its status's), and a number to print by it (a
+    run sheet's stop) or none."""
+
+    lat: float
+    long: float
+    colour: str = "#1f5fbf"
+    number: int | None = None
+
+
+@dataclass
+class MapData:
+    """A map drawn from the town's own street centerlines: no tiles, no network. `box` is
+    (south, west, north, east); lines are [(lat, long), ...]; labels name streets."""
+
+    box: tuple[float, float, float, float]
+    lines: list[list[tuple[float, float]]] = field(default_factory=list)
+    points: list[MapPoint] = field(default_factory=list)
+    labels: list[tuple[str, float, float]] = field(default_factory=list)
+    #: a spot to mark (the work order's place) with a ring
+    marked: tuple[float, float] | None = None
+    title: str = ""
+    subtitle: str = ""
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, label)
+    #: the depot a run starts from
+    depot: tuple[float, float] | None = None
+
+
 @dataclass
 class WorkOrderData:
     """Everything a crew needs to find the place and do the work."""
@@ -80,6 +109,8 @@ class WorkOrderData:
     # for the route order on a run sheet
     street: str = ""
     house_number: int | None = None
+    #: a small map of the place, from the town's centerlines (None: the register has none)
+    map: MapData | None = None
 
 
 @dataclass
@@ -95,6 +126,10 @@ class RunSheetData:
     orders: list[WorkOrderData] = field(default_factory=list)
     assignee: str = ""  # the staff member's full name
     assignee_username: str = ""
+    #: where the crew sets out from (the town's depot), for the route and the overview map
+    depot: tuple[float, float] | None = None
+    #: the day's stops, numbered in route order (None: no centerlines or no coordinates)
+    overview: MapData | None = None
 
 
 @dataclass

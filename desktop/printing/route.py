@@ -3,6 +3,7 @@ Python (no reportlab), so the window can order its list the way the run sheet pr
 
 from __future__ import annotations
 
+import math
 import re
 
 from desktop.printing.data import WorkOrderData
@@ -24,5 +25,29 @@ def _street_of(address: str) -> str:
     return _FIRST_NUMBER.sub("", address).strip(" ,")
 
 
-def in_route_order(orders: list[WorkOrderData]) -> list[WorkOrderData]:
-    return sorted(orders, key=route_key)
+def in_route_order(
+    orders: list[WorkOrderData], depot: tuple[float, float] | None = None
+) -> list[WorkOrderData]:
+    """The day's stops: with a depot and places, a short route (from the depot, always the
+    nearest stop not yet visited); the orders without a place after them, street by street.
+    Without a depot, street by street."""
+    placed = [o for o in orders if o.lat is not None and o.long is not None]
+    if depot is None or not placed:
+        return sorted(orders, key=route_key)
+    route: list[WorkOrderData] = []
+    left = sorted(placed, key=route_key)  # ties go the street's way
+    here = depot
+    while left:
+        nearest = min(left, key=lambda o: _metres(here, (o.lat or 0.0, o.long or 0.0)))
+        left.remove(nearest)
+        route.append(nearest)
+        here = (nearest.lat or 0.0, nearest.long or 0.0)
+    rest = sorted((o for o in orders if o.lat is None or o.long is None), key=route_key)
+    return route + rest
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    dp, dl = p2 - p1, math.radians(b[1] - a[1])
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000.0 * math.asin(min(1.0, math.sqrt(h)))

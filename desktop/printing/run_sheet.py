@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from desktop.i18n import _, ngettext
-from desktop.printing.data import PageSetup, RunSheetData, WorkOrderData
+from desktop.printing.data import MapPoint, PageSetup, RunSheetData, WorkOrderData
 from desktop.printing.layout import PageMark, build, letterhead
+from desktop.printing.maps import STOP, MapFlowable
 from desktop.printing.route import in_route_order
 from desktop.printing.styles import FONT, GREY, LIGHT, clip, para, style
 from desktop.printing.work_order import day, order_break, work_order_doc, work_order_story
+
+#: a day with at most this many stops gets its map above the list
+SHORT_DAY = 30
 
 
 def crew_name(sheet: RunSheetData) -> str:
@@ -92,8 +97,32 @@ def build_run_sheet(sheet: RunSheetData, setup: PageSetup) -> bytes:
         setup,
         title=_("Run sheet {crew}").format(crew=clip(crew_name(sheet), 80)),
     )
-    orders = in_route_order(sheet.orders)
+    orders = in_route_order(sheet.orders, sheet.depot)
     story = _cover(sheet, orders, setup, doc.width)
+    if sheet.overview is not None and any(o.lat is not None for o in orders):
+        numbered = [
+            MapPoint(order.lat, order.long, STOP, number)
+            for number, order in enumerate(orders, start=1)
+            if order.lat is not None and order.long is not None
+        ]
+        overview = KeepTogether(
+            [
+                Spacer(1, 10),
+                para(
+                    _("The day's stops, numbered in the order of the list (■ the depot)"),
+                    style("rs-map", 10, bold=True),
+                ),
+                Spacer(1, 4),
+                MapFlowable(
+                    replace(sheet.overview, points=numbered, depot=sheet.depot),
+                    doc.width,
+                    min(doc.width * 0.62, 5.2 * 72),
+                ),
+            ]
+        )
+        # a day's handful of stops: the map first, under the title; a long list: after it
+        at = 4 if len(orders) <= SHORT_DAY else len(story)
+        story.insert(at, overview)
     for order in orders:
         story += order_break()
         story += work_order_story(order, setup, doc.width)

@@ -39,6 +39,7 @@ from reportlab.platypus import (
 from desktop.i18n import _, ngettext
 from desktop.printing.data import PageSetup, WorkOrderData
 from desktop.printing.layout import PageMark, build, letterhead, make_doc, order_page, page_mark
+from desktop.printing.maps import MapFlowable
 from desktop.printing.script import draw_string
 from desktop.printing.styles import (
     FONT,
@@ -346,10 +347,19 @@ def _location(order: WorkOrderData, width: float) -> Flowable:
         parts.append(labelled(_("Location notes:"), clip(order.location_notes, 1500), body))
     if order.lat is not None and order.long is not None:
         parts.append(labelled(_("Coordinates:"), f"{order.lat:.6f}, {order.long:.6f}", body))
+    if order.map is None:
+        return Table(
+            [[parts]],
+            colWidths=[width],
+            style=_grid([("BOX", (0, 0), (-1, -1), 1, colors.black)]),
+        )
+    side = min(2.4 * inch, width * 0.36)
     return Table(
-        [[parts]],
-        colWidths=[width],
-        style=_grid([("BOX", (0, 0), (-1, -1), 1, colors.black)]),
+        [[parts, MapFlowable(order.map, side, side * 0.8)]],
+        colWidths=[width - side - 8, side + 8],
+        style=_grid(
+            [("BOX", (0, 0), (-1, -1), 1, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        ),
     )
 
 

@@ -18,6 +18,7 @@ import peewee
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
+from desktop.models.geo import maps
 from desktop.models.knowledge import articles as knowledge
 from desktop.models.requests.detail import answer_text
 from desktop.models.requests.lifecycle import find_request
@@ -343,6 +344,13 @@ def work_orders(request_ids: Sequence[int], *, actor: StaffUser | None) -> list[
                 house_number=row.house_number,
             )
         )
+    for order in orders:  # a small map of the place and the streets at its block's ends
+        if order.lat is not None and order.long is not None:
+            order.map, crossing = maps.place_map(order.lat, order.long, order.street)
+            if crossing and not order.cross_street:
+                order.cross_street = _("between {streets}").format(
+                    streets=_(" and ").join(crossing)
+                )
     return orders
 
 
@@ -473,6 +481,9 @@ def run_sheet(
     orders = work_orders(
         todays_work_order_ids(department_code, day, assignee=assignee), actor=actor
     )
+    with reading():
+        start = maps.depot()
+    stops = [(o.lat, o.long) for o in orders if o.lat is not None and o.long is not None]
     return RunSheetData(
         department.name if department else "",
         department.code if department else "",
@@ -480,6 +491,8 @@ def run_sheet(
         orders,
         assignee=person.full_name if person else "",
         assignee_username=person.username if person else "",
+        depot=start,
+        overview=maps.run_map(stops, start),
     )
 
 

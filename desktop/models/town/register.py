@@ -603,3 +603,56 @@ def complete(typed: str, limit: int = 10) -> list[str]:
             : limit - len(found)
         ]
     return list(dict.fromkeys(found))[:limit]
+
+
+# ---- the lines, for maps ------------------------------------------------------------------
+
+
+def lines_in(
+    box: tuple[float, float, float, float],
+) -> list[tuple[str, tuple[tuple[float, float], ...]]]:
+    """The register's street lines that reach into `box` (south, west, north, east)."""
+    south, west, north, east = box
+    found = []
+    for street, segments in _index().segments.items():
+        for segment in segments:
+            if any(south <= lat <= north and west <= long <= east for lat, long in segment.line):
+                found.append((street, segment.line))
+    return found
+
+
+def has_lines() -> bool:
+    return bool(_index().segments)
+
+
+def cross_streets(lat: float, long: float, street: str = "") -> list[str]:
+    """The streets that meet the ends of the piece of street nearest to a place: "between
+    Oak Ave and Elm St" for a crew. `street`: the place's own street, when known."""
+    index = _index()
+    candidates = index.segments.get(street) or [
+        segment for segments in index.segments.values() for segment in segments
+    ]
+    nearest = min(
+        candidates,
+        key=lambda segment: min(metres(lat, long, a, b) for a, b in segment.line),
+        default=None,
+    )
+    if nearest is None:
+        return []
+    own = street or next(
+        (name for name, segments in index.segments.items() if nearest in segments), ""
+    )
+    found: list[str] = []
+    for end in (nearest.line[0], nearest.line[-1]):
+        best: tuple[float, str] | None = None
+        for name, segments in index.segments.items():
+            if name == own or core_name(name) == core_name(own):  # S Main goes on as N Main
+                continue
+            for segment in segments:
+                for vertex in segment.line:
+                    gap = metres(*end, *vertex)
+                    if gap <= CORNER_METRES / 3 and (best is None or gap < best[0]):
+                        best = (gap, name)
+        if best is not None and best[1] not in found:
+            found.append(best[1])
+    return found

@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "privacy.last_run": "",  # the day the scheduled anonymisation last ran
     # web requests posted through Open311 wait in the web inbox for a clerk (partners/inbox.py)
     "open311.review_first": False,
+    # where the crews set out from: an address of the register or "lat, long" (run sheets)
+    "map.depot": "",
 }
 
 
@@ -163,6 +165,7 @@ EDITABLE = (
     "calendar.federal_holidays",
     "privacy.retention_years",
     "open311.review_first",
+    "map.depot",
 )
 PAGE_SIZES = {"letter": "letter", "us letter": "letter", "us-letter": "letter", "a4": "a4"}
 _LIMITS = {
@@ -171,6 +174,7 @@ _LIMITS = {
     "town.phone": 40,
     "town.email": 254,
     "town.website": 300,
+    "map.depot": 300,
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WEBSITE = re.compile(r"^(https?://)?[^\s/]+\.[^\s]+$", re.IGNORECASE)
@@ -190,6 +194,7 @@ def setting_labels() -> dict[str, str]:
         "calendar.federal_holidays": _("Add each new year's federal holidays"),
         "privacy.retention_years": _("Years residents' details are kept after closing"),
         "open311.review_first": _("Web requests wait in the web inbox for a clerk"),
+        "map.depot": _("Where the crews set out from (an address, or latitude, longitude)"),
     }
 
 

@@ -1,0 +1,165 @@
+"""The maps printing draws, gathered: the requests of a filter over the town's streets
+(`requests_map`, `frontcounter map`), a work order's corner of town (`place_map`), a crew's
+day with its numbered stops (`run_map`). Every line is the town's own centerline from the
+address register; a town without one gets its requests' points alone."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from desktop.i18n import _
+from desktop.models.errors import InputError
+from desktop.models.requests.listing import RequestFilter, RequestList
+from desktop.models.storage.db import reading
+from desktop.models.town import register
+from desktop.models.town.addresses import as_written
+from desktop.models.town.settings import get_setting
+from desktop.models.vocab import STATUSES
+from desktop.printing.data import MapData, MapPoint
+
+#: a request's colour by its status: waiting (blue), in hand (orange), done (green)
+COLOURS = {
+    "new": "#1f5fbf",
+    "acknowledged": "#1f5fbf",
+    "assigned": "#e07b00",
+    "scheduled": "#e07b00",
+    "in_progress": "#e07b00",
+    "resolved": "#2e7d32",
+    "closed": "#2e7d32",
+}
+#: how far around a work order's place its map reaches
+AROUND_METRES = 220.0
+#: streets are named on a map no wider than this
+LABELS_UP_TO_METRES = 3000.0
+
+
+def legend() -> list[tuple[str, str]]:
+    return [
+        (COLOURS["new"], _("Waiting")),
+        (COLOURS["in_progress"], _("In hand")),
+        (COLOURS["closed"], _("Resolved or closed")),
+    ]
+
+
+def _box_around(points: Sequence[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """The box holding the points, the farthest 1 in 100 on each side left out (one request
+    typed in another state must not shrink the town to a dot), with a margin."""
+    lats = sorted(p[0] for p in points)
+    longs = sorted(p[1] for p in points)
+    cut = len(lats) // 100
+    south, north = lats[cut], lats[-1 - cut]
+    west, east = longs[cut], longs[-1 - cut]
+    pad_lat = max((north - south) * 0.05, 0.0015)
+    pad_long = max((east - west) * 0.05, 0.0015 / max(math.cos(math.radians(south)), 0.1))
+    return south - pad_lat, west - pad_long, north + pad_lat, east + pad_long
+
+
+def _box_of(lat: float, long: float, metres: float) -> tuple[float, float, float, float]:
+    d_lat = metres / 111_320.0
+    d_long = metres / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    return lat - d_lat, long - d_long, lat + d_lat, long + d_long
+
+
+def _width_metres(box: tuple[float, float, float, float]) -> float:
+    south, west, north, east = box
+    return (east - west) * 111_320.0 * math.cos(math.radians((south + north) / 2))
+
+
+def _streets(
+    box: tuple[float, float, float, float],
+) -> tuple[list[list[tuple[float, float]]], list[tuple[str, float, float]]]:
+    """The register's lines in `box`, and a label for each street (on its longest piece)."""
+    lines: list[list[tuple[float, float]]] = []
+    longest: dict[str, tuple[int, float, float]] = {}
+    for street, line in register.lines_in(box):
+        lines.append(list(line))
+        middle = line[len(line) // 2]
+        south, west, north, east = box
+        inside = south <= middle[0] <= north and west <= middle[1] <= east
+        if inside and len(line) > longest.get(street, (0, 0.0, 0.0))[0]:
+            longest[street] = (len(line), middle[0], middle[1])
+    labels = []
+    if _width_metres(box) <= LABELS_UP_TO_METRES:
+        labels = [(as_written(street), lat, long) for street, (_n, lat, long) in longest.items()]
+    return lines, labels
+
+
+def requests_map(filters: RequestFilter, *, title: str, subtitle: str = "") -> MapData:
+    """The requests a filter finds, coloured by status, over the streets they are on."""
+    places = RequestList(filters).places()
+    points = [MapPoint(lat, long, COLOURS.get(status, "#555555")) for lat, long, status in places]
+    with reading():
+        if points:
+            box = _box_around([(p.lat, p.long) for p in points])
+        else:
+            every = register.lines_in((-90.0, -180.0, 90.0, 180.0))
+            if not every:
+                raise InputError(
+                    _(
+                        "None of these requests has a place, and the town has no street "
+                        "centerlines (frontcounter streets import): there is nothing to draw."
+                    )
+                )
+            box = _box_around([vertex for _street, line in every for vertex in line])
+        lines, labels = _streets(box)
+    counted = _("{n:,} requests with a place").format(n=len(points))
+    return MapData(
+        box=box,
+        lines=lines,
+        points=points,
+        labels=labels,
+        title=title,
+        subtitle=f"{subtitle} · {counted}" if subtitle else counted,
+        legend=legend(),
+    )
+
+
+def place_map(lat: float, long: float, street: str = "") -> tuple[MapData | None, list[str]]:
+    """A work order's corner of town (None when the register has no lines), and the streets
+    at the ends of the block it is on."""
+    with reading():
+        if not register.has_lines():
+            return None, []
+        box = _box_of(lat, long, AROUND_METRES)
+        lines, labels = _streets(box)
+        crossing = register.cross_streets(lat, long, street)
+    return MapData(box=box, lines=lines, labels=labels, marked=(lat, long)), [
+        as_written(name) for name in crossing
+    ]
+
+
+def depot() -> tuple[float, float] | None:
+    """Where the town's crews set out from (setting map.depot: an address of the register,
+    or "lat, long"); None when it is not set or not found."""
+    said = str(get_setting("map.depot") or "").strip()
+    if not said:
+        return None
+    parts = [p.strip() for p in said.split(",")]
+    if len(parts) == 2:
+        try:
+            lat, long = float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+        else:
+            if -90 <= lat <= 90 and -180 <= long <= 180:
+                return lat, long
+    found = register.check(said).match
+    return (found.lat, found.long) if found else None
+
+
+def run_map(
+    stops: Sequence[tuple[float, float]], start: tuple[float, float] | None
+) -> MapData | None:
+    """The streets of a crew's day (its stops and the depot inside): printing numbers the
+    stops in the route it orders them in."""
+    if not stops:
+        return None
+    with reading():
+        box = _box_around([*stops, *([start] if start else [])])
+        lines, labels = _streets(box) if register.has_lines() else ([], [])
+    return MapData(box=box, lines=lines, labels=labels, depot=start)
+
+
+def status_label(code: str) -> str:
+    return STATUSES.get(code, code)
