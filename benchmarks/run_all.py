@@ -11,6 +11,7 @@ from benchmarks import (
     open311_load,
     pg_migration,
     printing,
+    register,
     request_list,
     startup,
 )
@@ -31,6 +32,7 @@ def main() -> None:
     pg_migration.main()
     open311_load.main()
     imports.main()
+    register.main()
 
 
 if __name__ == "__main__":

