@@ -467,6 +467,7 @@ def test_supervisors_see_the_catalog_administrators_everything(qtbot, staff):
         "Routing rules",
         "Printed documents",
         "Backups and personal data",
+        "Addresses and map",
         "Partners (Open311)",
     ]
 

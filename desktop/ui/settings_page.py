@@ -142,6 +142,11 @@ class SettingsPage(QWidget):
         self.open311 = Open311Box(staff, open311)
         self.open311.saved.connect(self.saved)
 
+        from desktop.ui.addresses_box import AddressesBox
+
+        self.addresses = AddressesBox(staff)
+        self.addresses.saved.connect(self.saved)
+
         from desktop.ui.checklist_box import ChecklistBox
 
         self.checklist = ChecklistBox(staff, self.backups_box.folder)
@@ -205,6 +210,13 @@ class SettingsPage(QWidget):
                 _("Backups and personal data"),
                 permissions.BACKUP_MANAGE,
                 self.privacy_box.load,
+            ),
+            (
+                "settings:addresses",
+                _scrolled(self.addresses),
+                _("Addresses and map"),
+                permissions.SETTINGS_EDIT,
+                self.addresses.load,
             ),
             (
                 "settings:partners",

@@ -148,6 +148,12 @@ def depot() -> tuple[float, float] | None:
     return (found.lat, found.long) if found else None
 
 
+def depot_now() -> tuple[float, float] | None:
+    """The depot as the setting says it now (read in its own transaction)."""
+    with reading():
+        return depot()
+
+
 def run_map(
     stops: Sequence[tuple[float, float]], start: tuple[float, float] | None
 ) -> MapData | None:

@@ -594,6 +594,16 @@ def add_place(
     return register.Match(name, lat, long, "place")
 
 
+def counts() -> dict[str, int]:
+    """What the register holds: {"points", "streets", "places"}."""
+    with reading():
+        return {
+            "points": AddressPoint.select().count(),
+            "streets": StreetSegment.select().count(),
+            "places": NamedPlace.select().count(),
+        }
+
+
 def places() -> list[dict[str, Any]]:
     with reading():
         return [
