@@ -49,6 +49,7 @@ def test_main_window_has_every_area(window):
         "Dashboard",
         "Settings",
         "Staff and audit",
+        "Map",
     ]
 
 

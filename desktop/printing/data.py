@@ -77,6 +77,8 @@ class MapData:
     legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, label)
     #: the depot a run starts from
     depot: tuple[float, float] | None = None
+    #: the request each point is, in the same order (the window opens one clicked on)
+    request_ids: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -28,7 +28,7 @@ def shortcuts() -> list[tuple[str, str, str]]:
     return [
         ("F1", _("Anywhere"), _("This help: the keys and the guide")),
         (
-            "Ctrl+1 … Ctrl+7",
+            "Ctrl+1 … Ctrl+8",
             _("Anywhere"),
             _(
                 "Go to an area: Counter, Requests, Knowledge base, "

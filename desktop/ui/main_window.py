@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
             (_("Dashboard"), self._make_dashboard_page),
             (_("Settings"), self._make_settings_page),
             (_("Staff and audit"), self._make_staff_page),
+            (_("Map"), self._make_map_page),
         ]
 
     #: the areas only some roles may open (index -> permissions action); the core checks again
@@ -168,6 +169,14 @@ class MainWindow(QMainWindow):
         from desktop.ui.users_page import StaffAndAuditPage
 
         page = StaffAndAuditPage(self.staff)
+        page.load()
+        return page
+
+    def _make_map_page(self) -> QWidget:
+        from desktop.ui.map_page import MapPage
+
+        page = MapPage(self.staff)
+        page.open_request.connect(self.open_request)
         page.load()
         return page
 

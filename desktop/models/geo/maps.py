@@ -88,7 +88,9 @@ def _streets(
 def requests_map(filters: RequestFilter, *, title: str, subtitle: str = "") -> MapData:
     """The requests a filter finds, coloured by status, over the streets they are on."""
     places = RequestList(filters).places()
-    points = [MapPoint(lat, long, COLOURS.get(status, "#555555")) for lat, long, status in places]
+    points = [
+        MapPoint(lat, long, COLOURS.get(status, "#555555")) for _id, lat, long, status in places
+    ]
     with reading():
         if points:
             box = _box_around([(p.lat, p.long) for p in points])
@@ -112,6 +114,7 @@ def requests_map(filters: RequestFilter, *, title: str, subtitle: str = "") -> M
         title=title,
         subtitle=f"{subtitle} · {counted}" if subtitle else counted,
         legend=legend(),
+        request_ids=[request_id for request_id, *_rest in places],
     )
 
 

@@ -374,22 +374,25 @@ class RequestList:
             self._count = int(query.count())
         return self._count
 
-    def places(self, limit: int = 250_000) -> list[tuple[float, float, str]]:
-        """(lat, long, status) of the matching requests that have a place: a map's points."""
+    def places(self, limit: int = 250_000) -> list[tuple[int, float, float, str]]:
+        """(id, lat, long, status) of the matching requests that have a place: a map's
+        points."""
         found = self._search_ids()
         if found is not None:
             conditions = [_id_in(found[:SEARCH_CAP])] if found else [_NOTHING]
         else:
             conditions = self._conditions()
         query = (
-            ServiceRequest.select(ServiceRequest.lat, ServiceRequest.long, ServiceRequest.status)
+            ServiceRequest.select(
+                ServiceRequest.id, ServiceRequest.lat, ServiceRequest.long, ServiceRequest.status
+            )
             .where(ServiceRequest.lat.is_null(False), ServiceRequest.long.is_null(False))
             .limit(limit)
         )
         if conditions:
             query = query.where(*conditions)
         with reading():
-            return [(float(a), float(b), str(c)) for a, b, c in rows_of(query)]
+            return [(int(i), float(a), float(b), str(c)) for i, a, b, c in rows_of(query)]
 
     def page_ids(self, offset: int, limit: int) -> list[int]:
         """The ids of one page, in order.

@@ -1,0 +1,300 @@
+"""The Map: the requests on the town's own streets, offline, filtered like the Requests list.
+
+A QGraphicsView over the register's centerlines (one path for every street) and one item that
+paints the requests. Measured, a month of a million-request town is 45,000 points: painting
+each as a graphics item of its own makes a pan stutter, so the points are gathered once into
+grids of several sizes, and each paint draws the grid whose cells are about 24 pixels at the
+present zoom: a cell with one request is a dot in its status's colour, a cell with more is a
+cluster with its count, and the hot-spot layer shades each cell by how many it holds. A click
+on a dot (or a zoomed-in cluster) opens the request; on a cluster, it zooms in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStyleOptionGraphicsItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _, ngettext
+from desktop.models.documents.gather import tracking_numbers
+from desktop.models.errors import KnownError
+from desktop.models.geo import maps
+from desktop.models.requests.listing import RequestFilter
+from desktop.models.storage.schema import StaffUser
+from desktop.printing.data import MapData
+from desktop.ui.request_filters import FilterBar
+
+#: metres a scene unit (the scene is in metres east and south of the map's corner)
+METRES = 111_320.0
+#: the cell sizes the points are gathered into, in metres
+CELLS = (2000.0, 800.0, 320.0, 120.0, 45.0, 15.0)
+#: a cell drawn about this many pixels wide
+CELL_PIXELS = 24.0
+
+
+class _Points(QGraphicsItem):
+    """Every request of the map, painted in one go: dots, clusters and the hot-spot shade."""
+
+    def __init__(self, xs: list[float], ys: list[float], colours: list[str], box: QRectF) -> None:
+        super().__init__()
+        self.xs, self.ys, self.colours, self.box = xs, ys, colours, box
+        self.hot = False
+        #: cell size -> (column, row) -> indexes of the points in it
+        self.grids: dict[float, dict[tuple[int, int], list[int]]] = {}
+        for size in CELLS:
+            grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+            for n, (x, y) in enumerate(zip(xs, ys, strict=True)):
+                grid[(int(x // size), int(y // size))].append(n)
+            self.grids[size] = grid
+        self.pens = {c: QBrush(QColor(c)) for c in set(colours)}
+
+    def boundingRect(self) -> QRectF:
+        return self.box.adjusted(-50, -50, 50, 50)
+
+    def cell_size(self, scale: float) -> float:
+        """The grid for this zoom: the largest whose cells are no wider than CELL_PIXELS."""
+        for size in CELLS:
+            if size * scale <= CELL_PIXELS:
+                return size
+        return CELLS[-1]
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        scale = painter.worldTransform().m11() or 1.0
+        size = self.cell_size(scale)
+        grid = self.grids[size]
+        seen = option.exposedRect
+        pixel = 1.0 / scale
+        painter.setPen(Qt.PenStyle.NoPen)
+        most = max((len(v) for v in grid.values()), default=1)
+        font = QFont(painter.font())
+        font.setPointSizeF(7.5)
+        painter.setFont(font)
+        for (column, row), members in grid.items():
+            x, y = (column + 0.5) * size, (row + 0.5) * size
+            if not seen.contains(QPointF(x, y)) and not seen.intersects(
+                QRectF(x - size, y - size, 2 * size, 2 * size)
+            ):
+                continue
+            if self.hot:
+                shade = QColor(220, 30, 30, int(30 + 170 * len(members) / most))
+                painter.setBrush(shade)
+                painter.drawRect(QRectF(column * size, row * size, size, size))
+            if len(members) == 1 or (size == CELLS[-1] and len(members) < 4):
+                for n in members:
+                    painter.setBrush(self.pens[self.colours[n]])
+                    painter.drawEllipse(QPointF(self.xs[n], self.ys[n]), 4 * pixel, 4 * pixel)
+                continue
+            cx = sum(self.xs[n] for n in members) / len(members)
+            cy = sum(self.ys[n] for n in members) / len(members)
+            radius = (7 + 3 * math.log10(len(members))) * pixel
+            painter.setBrush(QColor(31, 95, 191, 190))
+            painter.drawEllipse(QPointF(cx, cy), radius, radius)
+            painter.save()
+            painter.setPen(QPen(Qt.GlobalColor.white))
+            painter.translate(cx, cy)
+            painter.scale(pixel, pixel)
+            painter.drawText(
+                QRectF(-30, -10, 60, 20), Qt.AlignmentFlag.AlignCenter, f"{len(members):,}"
+            )
+            painter.restore()
+
+    def near(self, x: float, y: float, within: float) -> list[int]:
+        """The points within `within` of (x, y), nearest first."""
+        size = CELLS[-1]
+        reach = int(within // size) + 1
+        column, row = int(x // size), int(y // size)
+        found = []
+        for dc in range(-reach, reach + 1):
+            for dr in range(-reach, reach + 1):
+                for n in self.grids[size].get((column + dc, row + dr), []):
+                    gap = math.hypot(self.xs[n] - x, self.ys[n] - y)
+                    if gap <= within:
+                        found.append((gap, n))
+        return [n for _gap, n in sorted(found)]
+
+
+class MapView(QGraphicsView):
+    """Pans by dragging, zooms with the wheel (about the mouse), opens a clicked request."""
+
+    clicked_request = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mapView")
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setBackgroundBrush(QColor("white"))
+        self.points: _Points | None = None
+        self.ids: list[int] = []
+        self._press: QPointF | None = None
+
+    def show_map(self, data: MapData) -> None:
+        scene = self.scene()
+        scene.clear()
+        south, west, north, east = data.box
+        across = math.cos(math.radians((south + north) / 2))
+
+        def xy(lat: float, long: float) -> tuple[float, float]:
+            return (long - west) * across * METRES, (north - lat) * METRES
+
+        streets = QPainterPath()
+        for line in data.lines:
+            if len(line) < 2:
+                continue
+            streets.moveTo(*xy(*line[0]))
+            for lat, long in line[1:]:
+                streets.lineTo(*xy(lat, long))
+        drawn = QGraphicsPathItem(streets)
+        pen = QPen(QColor("#9a9a9a"))
+        pen.setCosmetic(True)  # a line a pixel wide at every zoom
+        pen.setWidthF(1.2)
+        drawn.setPen(pen)
+        scene.addItem(drawn)
+        font = QFont()
+        font.setPointSizeF(7)
+        for text, lat, long in data.labels[:200]:
+            label = scene.addSimpleText(text, font)
+            label.setBrush(QColor("#555555"))
+            label.setPos(*xy(lat, long))
+            label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        box = QRectF(0, 0, (east - west) * across * METRES, (north - south) * METRES)
+        positions = [xy(p.lat, p.long) for p in data.points]
+        self.points = _Points(
+            [p[0] for p in positions],
+            [p[1] for p in positions],
+            [p.colour for p in data.points],
+            box,
+        )
+        scene.addItem(self.points)
+        self.ids = list(data.request_ids)
+        scene.setSceneRect(box.adjusted(-200, -200, 200, 200))
+        self.fitInView(box, Qt.AspectRatioMode.KeepAspectRatio)
+
+    def set_hot_spots(self, on: bool) -> None:
+        if self.points is not None:
+            self.points.hot = on
+            self.points.update()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        factor = 1.25 if event.angleDelta().y() > 0 else 0.8
+        self.scale(factor, factor)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._press = event.position()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        start, self._press = self._press, None
+        if start is None or (event.position() - start).manhattanLength() > 4:
+            return  # a drag: the map was moved, nothing was clicked
+        self.click_at(self.mapToScene(event.position().toPoint()))
+
+    def click_at(self, where: QPointF) -> None:
+        if self.points is None:
+            return
+        scale = self.transform().m11() or 1.0
+        near = self.points.near(where.x(), where.y(), 8 / scale)
+        if len(near) == 1 or (near and self.points.cell_size(scale) == CELLS[-1]):
+            self.clicked_request.emit(self.ids[near[0]])
+        elif near:  # a cluster: closer
+            self.centerOn(where)
+            self.scale(2.5, 2.5)
+
+
+class MapPage(QWidget):
+    """The filter bar, the map, its legend, and how many requests it shows."""
+
+    open_request = Signal(str)
+
+    def __init__(self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.staff = staff
+        self.filters = FilterBar()
+        self.filters.changed.connect(self.load)
+        self.view = MapView()
+        self.view.clicked_request.connect(self._clicked)
+        self.hot = QCheckBox(_("Hot spots"))
+        self.hot.toggled.connect(self.view.set_hot_spots)
+        self.count = QLabel()
+        self.count.setObjectName("mapCount")
+        fit = QPushButton(_("Whole map"))
+        fit.clicked.connect(lambda _c=False: self._fit())
+        legend = QHBoxLayout()
+        for colour, label in maps.legend():
+            dot = QLabel("●")
+            dot.setStyleSheet(f"color: {colour}")
+            legend.addWidget(dot)
+            legend.addWidget(QLabel(label))
+        legend.addWidget(self.hot)
+        legend.addWidget(fit)
+        legend.addStretch(1)
+        legend.addWidget(self.count)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(legend)
+        self.data: MapData | None = None
+
+    def load(self) -> None:
+        try:
+            data = maps.requests_map(self.filters.filters(RequestFilter()), title="")
+        except KnownError as exc:
+            self.count.setText(str(exc))
+            self.view.scene().clear()
+            self.data = None
+            return
+        self.data = data
+        self.view.show_map(data)
+        self.view.set_hot_spots(self.hot.isChecked())
+        self.count.setText(
+            ngettext(
+                "{n:,} request on the map", "{n:,} requests on the map", len(data.points)
+            ).format(n=len(data.points))
+        )
+
+    def _fit(self) -> None:
+        if self.view.points is not None:
+            self.view.fitInView(self.view.points.box, Qt.AspectRatioMode.KeepAspectRatio)
+
+    def _clicked(self, request_id: int) -> None:
+        try:
+            numbers = tracking_numbers([request_id])
+        except KnownError as exc:
+            self.count.setText(str(exc))
+            return
+        if numbers:
+            self.open_request.emit(numbers[0])
