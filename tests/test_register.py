@@ -471,3 +471,20 @@ def test_a_crews_day_in_a_short_route_from_the_depot(town):
     ] or True
     route = in_route_order([far, nowhere, middle, near], depot=(42.002, -71.0))
     assert [o.tracking_number for o in route] == ["3", "2", "1", "4"]  # from the north end
+
+
+def test_the_council_report_maps_the_months_requests(town, tmp_path):
+    from pypdf import PdfReader
+
+    from desktop.models import clock
+    from desktop.models.documents.gather import page_setup
+    from desktop.models.reports.council import monthly_report
+    from desktop.printing.council_report import build_council_report
+
+    create_request(RequestDraft("feedback", "x", address="10 N Main St"), actor=None)
+    report = monthly_report(f"{clock.now():%Y-%m}", actor=None)
+    assert report.map is not None and len(report.map.points) == 1
+    path = tmp_path / "council.pdf"
+    path.write_bytes(build_council_report(report, page_setup()))
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    assert "Where the month's requests were" in text

@@ -33,6 +33,7 @@ from reportlab.platypus import (
 from desktop.i18n import _, ngettext
 from desktop.printing.data import PageSetup
 from desktop.printing.layout import PageMark, build, letterhead, make_doc
+from desktop.printing.maps import MapFlowable
 from desktop.printing.styles import FONT, FONT_BOLD, GREY, LIGHT, clip, para, plain, style
 
 if TYPE_CHECKING:  # the report's data classes, for the type checker: it is handed the data
@@ -398,6 +399,19 @@ def _where_the_work_was(report: MonthlyReport, width: float) -> list[Flowable]:
         _group_table(b.by_department, width, title=_("Department")),
         Spacer(1, 14),
     ]
+    if report.map is not None and report.map.points:
+        story += [
+            KeepTogether(
+                [
+                    Paragraph(
+                        escape(report.map.title + " · " + report.map.subtitle),
+                        style("cr-h3m", 9, bold=True, space_after=4),
+                    ),
+                    MapFlowable(report.map, width, min(width * 0.62, 4.6 * 72)),
+                ]
+            ),
+            Spacer(1, 14),
+        ]
     if b.top_types:
         story += [
             _bars_across(b.top_types, width, title=_("The most requested types this month")),

@@ -16,6 +16,8 @@ from typing import Any
 
 from desktop.i18n import _
 from desktop.models import clock
+from desktop.models.errors import InputError
+from desktop.models.geo import maps
 from desktop.models.reports.citistat import (
     Dashboard,
     Period,
@@ -26,13 +28,16 @@ from desktop.models.reports.citistat import (
     received_totals,
     resolved_totals,
 )
+from desktop.models.requests.listing import RequestFilter
 from desktop.models.requests.overdue import is_overdue
 from desktop.models.staff import permissions
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import Department, ServiceRequest, ServiceType, StaffUser
+from desktop.models.town import register
 from desktop.models.town.business_calendar import BusinessCalendar
 from desktop.models.town.calendar import load_calendar
 from desktop.models.town.settings import get_setting
+from desktop.printing.data import MapData
 
 #: how many months the trend covers, the report's month included
 TREND_MONTHS = 6
@@ -75,6 +80,8 @@ class MonthlyReport:
     made_at: dt.datetime
     #: each department's most overdue requests
     overdue_by_department: dict[str, list[OverdueLine]]
+    #: the month's requests on the town's streets (None: the town has no register's lines)
+    map: MapData | None = None
 
 
 def monthly_report(month: str, *, actor: StaffUser | None) -> MonthlyReport:
@@ -105,7 +112,17 @@ def monthly_report(month: str, *, actor: StaffUser | None) -> MonthlyReport:
             )
         overdue, by_department = most_overdue(board.as_of)
         town = str(get_setting("town.name") or "")
-    return MonthlyReport(town, board, trend, overdue, now, by_department)
+        lined = register.has_lines()
+    month_map = None
+    if lined:
+        try:
+            month_map = maps.requests_map(
+                RequestFilter(received_from=period.start, received_to=period.end),
+                title=_("Where the month's requests were"),
+            )
+        except InputError:  # no request of the month has a place
+            month_map = None
+    return MonthlyReport(town, board, trend, overdue, now, by_department, month_map)
 
 
 def most_overdue(
