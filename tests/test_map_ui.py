@@ -61,3 +61,24 @@ def test_a_town_without_a_register_or_places_says_so(qtbot, db):
     qtbot.addWidget(made)
     made.load()
     assert "nothing to draw" in made.count.text()
+
+
+def test_the_dashboard_maps_the_periods_requests(qtbot, db, tmp_path):
+    from desktop.ui.dashboard_page import DashboardPage
+
+    points, lines = town_files(tmp_path)
+    register_import.import_addresses(points, actor=None)
+    register_import.import_streets(lines, actor=None)
+    made = DashboardPage(lambda: None)
+    qtbot.addWidget(made)
+    made.load()
+    assert not made.map_box.isVisibleTo(made)  # nothing received yet: no map
+    request = create_request(RequestDraft("feedback", "a", address="7 Oak Ave"), actor=None)
+    made.refresh()
+    assert made.map_box.isVisibleTo(made)
+    view = made.map.points
+    assert view is not None and len(view.xs) == 1
+    with qtbot.waitSignal(made.open_request) as opened:
+        made.map.scale(40, 40)
+        made.map.click_at(QPointF(view.xs[0], view.ys[0]))
+    assert opened.args == [request.tracking_number]

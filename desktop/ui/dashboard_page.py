@@ -47,6 +47,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.documents import gather as documents
 from desktop.models.errors import KnownError
+from desktop.models.geo import maps
 from desktop.models.reports import citistat, goals
 from desktop.models.reports.citistat import Bar, Dashboard, Period, Share
 from desktop.models.reports.council import monthly_report
@@ -56,6 +57,7 @@ from desktop.models.staff import permissions
 from desktop.models.storage.schema import StaffUser
 from desktop.ui.day_edit import DayEdit
 from desktop.ui.html import esc as escape
+from desktop.ui.map_page import MapView
 from desktop.ui.messages import messages
 
 GOOD = "#1b7a3a"
@@ -316,6 +318,8 @@ class DashboardPage(QWidget):
 
     #: the title of the requests shown, and the filter that lists exactly them
     drill_down = Signal(str, object)
+    #: a request clicked on the period's map (its tracking number)
+    open_request = Signal(str)
 
     def __init__(self, staff: Callable[[], StaffUser | None]) -> None:
         super().__init__()
@@ -428,6 +432,13 @@ class DashboardPage(QWidget):
         charts.addWidget(self.channels.view, 1, 0)
         charts.addWidget(self.ageing.view, 1, 1)
         charts.addWidget(self.top_types.view, 2, 0, 1, 2)
+        self.map = MapView()
+        self.map.setMinimumHeight(380)
+        self.map.clicked_request.connect(self._map_clicked)
+        self.map_box = QGroupBox(_("Where the period's requests were"))
+        self.map_box.setObjectName("box_map")
+        QVBoxLayout(self.map_box).addWidget(self.map)
+        charts.addWidget(self.map_box, 3, 0, 1, 2)
 
         figures = [
             _("Received"),
@@ -557,9 +568,32 @@ class DashboardPage(QWidget):
             return False
         self.board = board
         self._show(board)
+        self._show_map(board)
         return True
 
     # -- showing ----------------------------------------------------------------------------
+
+    def _show_map(self, b: Dashboard) -> None:
+        """The period's requests on the town's streets (hidden when there is nothing to draw)."""
+        try:
+            data = maps.requests_map(
+                RequestFilter(received_from=b.period.start, received_to=b.period.end), title=""
+            )
+        except KnownError:
+            self.map_box.setVisible(False)
+            return
+        self.map_box.setVisible(bool(data.points))
+        if data.points:
+            self.map.show_map(data)
+
+    def _map_clicked(self, request_id: int) -> None:
+        try:
+            numbers = documents.tracking_numbers([request_id])
+        except KnownError as exc:
+            messages.error(self, exc)
+            return
+        if numbers:
+            self.open_request.emit(numbers[0])
 
     def _show(self, b: Dashboard) -> None:
         self.heading.setText(

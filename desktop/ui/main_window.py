@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
 
         page = DashboardPage(self.staff)
         page.drill_down.connect(self.show_requests)
+        page.open_request.connect(self.open_request)
         page.load()
         return page
 
