@@ -83,19 +83,7 @@ def import_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         _import_requests(args)
     elif args.action == "undo":
         outcome = batches.undo_import(args.batch, actor=args.signed_in)
-        lines = [
-            _(
-                "Import {batch} undone: {removed:,} requests removed, {restored:,} put back "
-                "as they were."
-            ).format(**outcome)
-        ]
-        if outcome["kept"]:
-            lines.append(
-                _("Kept because a clerk changed them since: {numbers}.").format(
-                    numbers=", ".join(outcome["kept"][:50])
-                    + (" …" if len(outcome["kept"]) > 50 else "")
-                )
-            )
+        lines = batches.undo_summary(outcome)
         emit(args, outcome, "\n".join(lines))
     elif args.action == "list":
         found = batches.list_batches()

@@ -66,6 +66,15 @@ def _depth_over(data: Any, most: int) -> bool:
     return False
 
 
+def csv_problem(exc: csv.Error, most: int) -> str:
+    """What Python's csv reader met, in the clerk's words (`most`: the largest cell)."""
+    if "field larger than field limit" in str(exc):
+        return _("a cell is larger than {most:,} characters").format(most=most)
+    if "end of data" in str(exc) or "EOF" in str(exc):
+        return _('a quote (") is opened and never closed, so the rows after it run together')
+    return str(exc)
+
+
 def read_csv(text: str, known: tuple[str, ...], required: tuple[str, ...]) -> list[dict[str, str]]:
     """The rows of a CSV file with a header row, each a dict of the header's names; InputError
     (naming the row) for a column the app does not know, a row with more cells than the header,
@@ -105,12 +114,7 @@ def read_csv(text: str, known: tuple[str, ...], required: tuple[str, ...]) -> li
                 )
             rows.append({name: cell for name, cell in zip(header, row, strict=False) if name})
     except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            reason = _("a cell is larger than {most:,} characters").format(most=MAX_CELL)
-        elif "end of data" in str(exc) or "EOF" in str(exc):
-            reason = _('a quote (") is opened and never closed, so the rows after it run together')
-        else:
-            reason = str(exc)
+        reason = csv_problem(exc, MAX_CELL)
         raise InputError(
             _("Line {n} of the CSV file cannot be read: {reason}. Nothing was imported.").format(
                 n=starts, reason=reason

@@ -433,18 +433,7 @@ class ImportDialog(QDialog):
             return batches.undo_import(number, actor=actor)
 
         def undone(outcome: dict[str, Any]) -> None:
-            lines = [
-                _(
-                    "Import {batch} undone: {removed:,} requests removed, {restored:,} put back "
-                    "as they were."
-                ).format(**outcome)
-            ]
-            if outcome["kept"]:
-                lines.append(
-                    _("Kept because a clerk changed them since: {numbers}.").format(
-                        numbers=", ".join(outcome["kept"])
-                    )
-                )
+            lines = batches.undo_summary(outcome)
             self.report.setPlainText("\n".join(lines))
             self.tabs.setCurrentWidget(self.report)
             self.fill_history()

@@ -480,13 +480,9 @@ def import_addresses(
     dry_run: bool = False,
 ) -> Loaded:
     """Replace the register's address points with the file's."""
-    permissions.require(actor, permissions.SETTINGS_EDIT)
-    layer = read_layer(path, crs=crs)
-    chosen = recognise(layer, POINT_FIELDS, fields)
-    rows, loaded = point_rows(layer, chosen)
-    if not dry_run:
-        _replace(AddressPoint, rows, path.name, "addresses", actor)
-    return loaded
+    return _import(
+        path, POINT_FIELDS, point_rows, AddressPoint, "addresses", fields, crs, actor, dry_run
+    )
 
 
 def import_streets(
@@ -498,12 +494,27 @@ def import_streets(
     dry_run: bool = False,
 ) -> Loaded:
     """Replace the register's street centerlines with the file's."""
+    return _import(
+        path, SEGMENT_FIELDS, segment_rows, StreetSegment, "streets", fields, crs, actor, dry_run
+    )
+
+
+def _import(
+    path: Path,
+    wanted: dict[str, tuple[str, ...]],
+    make_rows: Callable[[Layer, dict[str, str]], tuple[list[dict[str, Any]], Loaded]],
+    model: Any,
+    what: str,
+    fields: Sequence[str],
+    crs: str,
+    actor: StaffUser | None,
+    dry_run: bool,
+) -> Loaded:
     permissions.require(actor, permissions.SETTINGS_EDIT)
     layer = read_layer(path, crs=crs)
-    chosen = recognise(layer, SEGMENT_FIELDS, fields)
-    rows, loaded = segment_rows(layer, chosen)
+    rows, loaded = make_rows(layer, recognise(layer, wanted, fields))
     if not dry_run:
-        _replace(StreetSegment, rows, path.name, "streets", actor)
+        _replace(model, rows, path.name, what, actor)
     return loaded
 
 

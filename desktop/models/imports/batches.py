@@ -1251,6 +1251,24 @@ def summary(plan: Plan, result: Result, *, undo_hint: str) -> list[str]:
     return lines
 
 
+def undo_summary(outcome: dict[str, Any]) -> list[str]:
+    """What an undo did, in the clerk's words."""
+    lines = [
+        _(
+            "Import {batch} undone: {removed:,} requests removed, {restored:,} put back as "
+            "they were."
+        ).format(**outcome)
+    ]
+    if outcome["kept"]:
+        lines.append(
+            _("Kept because a clerk changed them since: {numbers}.").format(
+                numbers=", ".join(outcome["kept"][:50])
+                + (" …" if len(outcome["kept"]) > 50 else "")
+            )
+        )
+    return lines
+
+
 # ---- the batches, and undo -----------------------------------------------------------------
 
 

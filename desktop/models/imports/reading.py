@@ -26,6 +26,7 @@ from typing import Any
 
 from desktop.i18n import _
 from desktop.models.errors import InputError
+from desktop.models.outside import csv_problem
 
 #: the largest file read (Boston's whole 2015 is 62 MB)
 MOST_BYTES = 1024 * 1024 * 1024
@@ -245,12 +246,7 @@ def _csv_table(name: str, text: str, encoding: str, digest: str) -> Table:
             elif len(sample) < SAMPLE_ROWS:
                 sample.append(list(row))
     except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            reason = _("a cell is larger than {most:,} characters").format(most=MAX_CELL)
-        elif "end of data" in str(exc) or "EOF" in str(exc):
-            reason = _('a quote (") is opened and never closed, so the rows after it run together')
-        else:
-            reason = str(exc)
+        reason = csv_problem(exc, MAX_CELL)
         raise InputError(
             _("Line {n} of {file} cannot be read: {reason}. Nothing was imported.").format(
                 n=line, file=name, reason=reason

@@ -18,7 +18,7 @@ from desktop.models.storage.schema import BaseModel, database
 
 M = TypeVar("M", bound=BaseModel)
 
-_inserts: dict[tuple[type[BaseModel], tuple[str, ...], bool], str] = {}
+_inserts: dict[tuple[type[BaseModel], tuple[str, ...], bool, bool], str] = {}
 
 
 def _is_postgres() -> bool:
@@ -44,16 +44,7 @@ def insert(row: M) -> M:
     assert isinstance(pk, peewee.Field)  # every model here has one
     names = tuple(n for n in data if n in meta.fields and not (n == pk.name and data[n] is None))
     postgres = _is_postgres()
-    key = (model, names, postgres)
-    sql = _inserts.get(key)
-    if sql is None:
-        columns = ", ".join(f'"{meta.fields[n].column_name}"' for n in names)
-        marks = ", ".join(["%s" if postgres else "?"] * len(names))
-        # names from the model's own definition, never from outside; values are parameters
-        sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'  # noqa: S608
-        if postgres and pk.name not in names:
-            sql += f' RETURNING "{pk.column_name}"'
-        _inserts[key] = sql
+    sql = _insert_sql(model, names, returning=postgres and pk.name not in names)
     params = [meta.fields[n].db_value(data[n]) for n in names]
     cursor = database.execute_sql(sql, params)
     if pk.name not in names:
@@ -61,6 +52,25 @@ def insert(row: M) -> M:
         setattr(row, pk.name, new_id)
     row._dirty.clear()  # type: ignore[attr-defined]
     return row
+
+
+def _insert_sql(model: type[BaseModel], names: tuple[str, ...], *, returning: bool) -> str:
+    """The INSERT of these columns, built once per table, columns and database kind."""
+    postgres = _is_postgres()
+    key = (model, names, postgres, returning)
+    sql = _inserts.get(key)
+    if sql is None:
+        meta = model._meta
+        columns = ", ".join(f'"{meta.fields[n].column_name}"' for n in names)
+        marks = ", ".join(["%s" if postgres else "?"] * len(names))
+        # names from the model's own definition, never from outside; values are parameters
+        sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'  # noqa: S608
+        if returning:
+            pk = meta.primary_key
+            assert isinstance(pk, peewee.Field)
+            sql += f' RETURNING "{pk.column_name}"'
+        _inserts[key] = sql
+    return sql
 
 
 def execute(statement: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
@@ -90,15 +100,7 @@ def insert_many(model: type[BaseModel], rows: list[dict[str, Any]]) -> None:
         if f.name not in given and f is not pk and f.default is not None
     }
     names = given + tuple(defaults)
-    postgres = _is_postgres()
-    key = (model, names, postgres)
-    sql = _inserts.get(key)
-    if sql is None:
-        columns = ", ".join(f'"{meta.fields[n].column_name}"' for n in names)
-        marks = ", ".join(["%s" if postgres else "?"] * len(names))
-        # names from the model's own definition, never from outside; values are parameters
-        sql = f'INSERT INTO "{meta.table_name}" ({columns}) VALUES ({marks})'  # noqa: S608
-        _inserts[key] = sql
+    sql = _insert_sql(model, names, returning=False)
     fields = [meta.fields[n] for n in names]
     if defaults:
         rows = [row | defaults for row in rows]
