@@ -531,7 +531,9 @@ class ArticleEditor(QWidget):
         self._pick(self.owner, draft.owner)
         self.type_filter.clear()
         self.review_by.setDate(
-            QDate(draft.review_by) if draft.review_by else self.review_by.minimumDate()
+            QDate(draft.review_by.year, draft.review_by.month, draft.review_by.day)
+            if draft.review_by
+            else self.review_by.minimumDate()
         )
         self.note.clear()
 

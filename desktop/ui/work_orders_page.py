@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QSignalBlocker, Qt, QTime, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -468,7 +468,8 @@ class CloseOutTab(QWidget):
 def _now() -> QDateTime:
     """This moment by the app's clock, seconds included: an order created this minute can be
     closed out this minute."""
-    return QDateTime(clock.now())
+    now = clock.now()
+    return QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute, now.second))
 
 
 def _order_summary(detail: Any) -> str:
