@@ -281,8 +281,11 @@ def _window_map(full: Any, empty: Any) -> None:
         "ms",
         "a frame under 100 ms pans smoothly",
     )
-    print(f"  gathering them into the grids once: {made:.2f} s; frames (ms): "
-          + ", ".join(f"{f * 1000:.0f}" for f in frames), flush=True)
+    print(
+        f"  gathering them into the grids once: {made:.2f} s; frames (ms): "
+        + ", ".join(f"{f * 1000:.0f}" for f in frames),
+        flush=True,
+    )
     del app
 
 

@@ -9,6 +9,7 @@ colour, a cell with more is a cluster with its count, and the hot-spot layer sha
 by how many it holds (benchmarks/register.py: a frame in 6 to 30 ms). A click on a dot (or on
 a cluster when zoomed all the way in) opens the request; on a cluster, it zooms in.
 """
+
 from __future__ import annotations
 
 import math
