@@ -42,6 +42,10 @@ def test_the_requests_on_the_streets_and_a_click_opens_one(qtbot, page):
         page.view.scale(40, 40)  # close in: the house is a dot of its own
         page.view.click_at(QPointF(points.xs[index], points.ys[index]))
     assert opened.args == [first.tracking_number]
+    assert page.view.labels and all(label.isVisible() for label in page.view.labels)
+    page.view.scale(0.001, 0.001)  # the whole county in sight: names would only be a blur
+    page.view._show_labels()
+    assert not any(label.isVisible() for label in page.view.labels)
     page.hot.setChecked(True)
     assert points.hot
     page.view.viewport().repaint()  # paints dots, clusters and the shade without an error

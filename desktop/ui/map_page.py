@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
     QGraphicsScene,
+    QGraphicsSimpleTextItem,
     QGraphicsView,
     QHBoxLayout,
     QLabel,
@@ -55,6 +56,8 @@ from desktop.ui.request_filters import FilterBar
 METRES = 111_320.0
 #: the cell sizes the points are gathered into, in metres
 CELLS = (2000.0, 800.0, 320.0, 120.0, 45.0, 15.0)
+#: street names are shown when the view is no wider than this (metres)
+LABELS_METRES = 2500.0
 #: a cell drawn at least this many pixels wide
 CELL_PIXELS = 24.0
 
@@ -196,6 +199,7 @@ class MapView(QGraphicsView):
         self.setBackgroundBrush(QColor("white"))
         self.points: _Points | None = None
         self.ids: list[int] = []
+        self.labels: list[QGraphicsSimpleTextItem] = []
         self._press: QPointF | None = None
 
     def show_map(self, data: MapData) -> None:
@@ -222,11 +226,13 @@ class MapView(QGraphicsView):
         scene.addItem(drawn)
         font = QFont()
         font.setPointSizeF(7)
-        for text, lat, long in data.labels[:200]:
+        self.labels = []
+        for text, lat, long in data.labels[:400]:
             label = scene.addSimpleText(text, font)
             label.setBrush(QColor("#555555"))
             label.setPos(*xy(lat, long))
             label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            self.labels.append(label)
         box = QRectF(0, 0, (east - west) * across * METRES, (north - south) * METRES)
         positions = [xy(p.lat, p.long) for p in data.points]
         self.points = _Points(
@@ -239,6 +245,13 @@ class MapView(QGraphicsView):
         self.ids = list(data.request_ids)
         scene.setSceneRect(box.adjusted(-200, -200, 200, 200))
         self.fitInView(box, Qt.AspectRatioMode.KeepAspectRatio)
+        self._show_labels()
+
+    def _show_labels(self) -> None:
+        """Street names only when they can be read: a view no wider than LABELS_METRES."""
+        across = self.viewport().width() / (self.transform().m11() or 1.0)
+        for label in self.labels:
+            label.setVisible(across <= LABELS_METRES)
 
     def set_hot_spots(self, on: bool) -> None:
         if self.points is not None:
@@ -248,6 +261,7 @@ class MapView(QGraphicsView):
     def wheelEvent(self, event: QWheelEvent) -> None:
         factor = 1.25 if event.angleDelta().y() > 0 else 0.8
         self.scale(factor, factor)
+        self._show_labels()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self._press = event.position()
@@ -270,6 +284,7 @@ class MapView(QGraphicsView):
         elif near:  # a cluster: closer
             self.centerOn(where)
             self.scale(2.5, 2.5)
+            self._show_labels()
 
 
 class MapPage(QWidget):
