@@ -488,3 +488,76 @@ def test_the_council_report_maps_the_months_requests(town, tmp_path):
     path.write_bytes(build_council_report(report, page_setup()))
     text = " ".join(page.extract_text() for page in PdfReader(path).pages)
     assert "Where the month's requests were" in text
+
+
+def test_other_schemas_nena_tiger_and_openaddresses(db, tmp_path):
+    """A state's NG911 site points (NENA names), TIGER edges, an OpenAddresses CSV."""
+    nena = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [-71.0001, 42.0005]},
+                "properties": {
+                    "Site_NGUID": "SSAP1@county.us",
+                    "AddNum_Pre": None,
+                    "Add_Number": 10,
+                    "AddNum_Suf": None,
+                    "St_PreMod": None,
+                    "St_PreDir": "North",
+                    "St_PreTyp": None,
+                    "St_Name": "Main",
+                    "St_PosTyp": "Street",
+                    "St_PosDir": None,
+                    "Unit": "Apt 2",
+                    "Post_Code": "01234",
+                    "Post_Comm": "Alder Falls",
+                    "Longitude": -71.0001,
+                    "Latitude": 42.0005,
+                },
+            }
+        ],
+    }
+    path = tmp_path / "nena.geojson"
+    path.write_text(json.dumps(nena), encoding="utf-8")
+    loaded = register_import.import_addresses(path, actor=None)
+    assert loaded.fields["number"] == "Add_Number" and loaded.fields["name"] == "St_Name"
+    assert (
+        AddressPoint.get().normalized == "10 N MAIN ST # APT 2"
+        or AddressPoint.get().street == "N MAIN ST"
+    )
+    assert _found("10 north main street apt 2").address == "10 N MAIN ST # 2"
+
+    tiger = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": _MAIN_N},
+                "properties": {
+                    "TLID": 1,
+                    "FULLNAME": "N Main St",
+                    "LFROMADD": "1",
+                    "LTOADD": "99",
+                    "RFROMADD": "2",
+                    "RTOADD": "100",
+                    "ZIPL": "01234",
+                    "ZIPR": "01234",
+                },
+            }
+        ],
+    }
+    lines = tmp_path / "edges.geojson"
+    lines.write_text(json.dumps(tiger), encoding="utf-8")
+    streets = register_import.import_streets(lines, actor=None)
+    assert streets.fields["full"] == "FULLNAME" and streets.fields["left_from"] == "LFROMADD"
+    assert _found("50 N Main St").source == "range"
+
+    oa = tmp_path / "oa.csv"
+    oa.write_text(
+        "LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE,ID,HASH\n"
+        "-71.002,42.0001,7,OAK AVE,,ALDER FALLS,,MA,01234,,abc\n",
+        encoding="utf-8",
+    )
+    assert register_import.import_addresses(oa, actor=None).imported == 1
+    assert _found("7 Oak Avenue").lat == pytest.approx(42.0001)

@@ -36,7 +36,7 @@ from desktop.models.storage.schema import (
     rows_of,
 )
 from desktop.models.town import register
-from desktop.models.town.addresses import normalize_address
+from desktop.models.town.addresses import UNITS, normalize_address
 
 #: field -> the column names that hold it, lower case without separators, best first
 POINT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -356,6 +356,9 @@ def point_rows(layer: Layer, chosen: dict[str, str]) -> tuple[list[dict[str, Any
             number_text = number_text or str(number)
             if " # " in whole.normalized and not unit:
                 unit = whole.normalized.split(" # ", 1)[1]
+        words = unit.split()
+        if len(words) > 1 and words[0].upper().strip(".#") in UNITS:  # "Apt 2": its number
+            unit = " ".join(words[1:])
         line = f"{number_text or number} {street}" + (f" # {unit}" if unit else "")
         normalized = normalize_address(line).normalized
         rows.append(
