@@ -15,7 +15,6 @@ from desktop.models.storage.db import reading
 from desktop.models.town import register
 from desktop.models.town.addresses import as_written
 from desktop.models.town.settings import get_setting
-from desktop.models.vocab import STATUSES
 from desktop.printing.data import MapData, MapPoint
 
 #: a request's colour by its status: waiting (blue), in hand (orange), done (green)
@@ -168,7 +167,3 @@ def run_map(
         box = _box_around([*stops, *([start] if start else [])])
         lines, labels = _streets(box) if register.has_lines() else ([], [])
     return MapData(box=box, lines=lines, labels=labels, depot=start)
-
-
-def status_label(code: str) -> str:
-    return STATUSES.get(code, code)

@@ -16,10 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from desktop.i18n import _
 from desktop.models.knowledge.triage import suggest_service_types
 from desktop.models.storage.schema import Department, ServiceType, rows_of
-from desktop.models.vocab import RESOLUTIONS, STATUSES
 
 #: the group of the request types an import had to make
 IMPORTED_GROUP = "Imported"
@@ -28,8 +26,6 @@ IMPORTED_DEPARTMENT = "CLERK"
 #: triage's first type is taken when it scores at least this, and well ahead of the second
 TRIAGE_SURE = 8.0
 TRIAGE_AHEAD = 2.0
-#: what a type match was made by, as shown to the clerk
-HOW = ("name", "code", "similar", "keyword", "triage", "chosen", "new")
 
 
 @dataclass
@@ -305,12 +301,3 @@ class Departments:
         if not word:
             return None
         return self.by_word.get(word.strip().casefold()) or self.by_word.get(_words(word))
-
-
-def describe_status(status: str, resolution: str | None) -> str:
-    """A status choice as the clerk reads it."""
-    if resolution:
-        return _("{status} ({resolution})").format(
-            status=STATUSES[status], resolution=RESOLUTIONS.get(resolution, resolution)
-        )
-    return STATUSES[status]
