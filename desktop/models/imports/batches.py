@@ -62,6 +62,7 @@ from desktop.models.storage.schema import (
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.town.addresses import normalize_address
+from desktop.models.town.register import metres
 from desktop.models.vocab import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -510,7 +511,7 @@ class _Reader:
         if len(points) < 10:
             return None, 0.0
         centre = (statistics.median(p[0] for p in points), statistics.median(p[1] for p in points))
-        spread = sorted(values.metres(*centre, *p) for p in points)
+        spread = sorted(metres(*centre, *p) for p in points)
         usual = spread[int(len(spread) * 0.95)]
         return centre, max(OUTSIDE_METRES, 3 * usual)
 
@@ -580,7 +581,7 @@ class _Reader:
                 )
             )
             place = None
-        if place is not None and self.centre and values.metres(*self.centre, *place) > self.reach:
+        if place is not None and self.centre and metres(*self.centre, *place) > self.reach:
             flags.append(
                 _("the place is far outside the town ({lat}, {long})").format(
                     lat=place[0], long=place[1]

@@ -266,12 +266,3 @@ def placeholder(lat: float, long: float) -> bool:
     """Coordinates that stand for "unknown": 0, 0 or both whole degrees (one city's export
     writes 39, -77 for every request it could not place)."""
     return (lat == 0 and long == 0) or (lat == int(lat) and long == int(long))
-
-
-def metres(lat1: float, long1: float, lat2: float, long2: float) -> float:
-    """The distance along the ground (haversine)."""
-    radius = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(long2 - long1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * radius * math.asin(min(1.0, math.sqrt(h)))

@@ -384,7 +384,7 @@ def find_duplicates(
             for r in found
             if r.lat is None
             or r.long is None
-            or _metres(lat, long, r.lat, r.long) <= NEARBY_METRES
+            or register.metres(lat, long, r.lat, r.long) <= NEARBY_METRES
             or r.address_normalized == location.normalized
         ]
 
@@ -396,14 +396,6 @@ def find_duplicates(
         return 1e9
 
     return sorted(found, key=distance)[:limit]
-
-
-def _metres(lat1: float, long1: float, lat2: float, long2: float) -> float:
-    """Great-circle distance (haversine) in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(long2 - long1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 def add_follower(request_id: int, draft: RequestDraft, actor: StaffUser | None) -> RequestFollower:
