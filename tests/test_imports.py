@@ -1338,3 +1338,16 @@ def test_an_update_is_searchable_in_its_history_and_undone_in_order(tmp_path, db
     undo_import(third.batch, actor=None)
     assert undo_import(first.batch, actor=None)["removed"] == 1
     assert ServiceRequest.select().count() == 0
+
+
+def test_undo_keeps_a_request_a_clerk_linked_to_another(tmp_path, db):
+    from desktop.models.requests.intake import RequestDraft, create_request
+    from desktop.models.requests.links import link_related, related_ids
+
+    _plan, result = imported(put(tmp_path, "old.csv", csv_text()))
+    mine = create_request(RequestDraft("feedback", "Same hole", address="12 Elm St"), actor=None)
+    linked = by_external("old", "A-1")
+    link_related(mine.id, linked.id, actor=None)
+    outcome = undo_import(result.batch, actor=None)
+    assert outcome["kept"] == [linked.tracking_number] and outcome["removed"] == 3
+    assert related_ids(mine.id) == [linked.id]  # the clerk's link stands

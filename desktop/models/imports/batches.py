@@ -1073,7 +1073,7 @@ class _Saver:
             .order_by(ImportedRow.id.desc())
             .scalar()
         )
-        if last is None or last != version or _touched(rid):
+        if last is None or last != version or _touched([rid]):
             result.kept.append(
                 {
                     "row": row.number,
@@ -1156,19 +1156,21 @@ def _plain(value: Any) -> Any:
     return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value
 
 
-def _touched(request_id: int) -> bool:
-    """Whether a clerk did anything to the request: an event with someone's name, a caller
-    added, an attachment, a link."""
-    return bool(
-        RequestEvent.select()
-        .where(RequestEvent.request == request_id, RequestEvent.actor.is_null(False))
-        .exists()
-        or RequestFollower.select().where(RequestFollower.request == request_id).exists()
-        or Attachment.select().where(Attachment.request == request_id).exists()
-        or RequestLink.select()
-        .where((RequestLink.request == request_id) | (RequestLink.other == request_id))
-        .exists()
-    )
+def _touched(ids: Sequence[int]) -> set[int]:
+    """The requests a clerk did something to: an event with someone's name, a caller added,
+    an attachment, a link."""
+    found: set[int] = set()
+    for query in (
+        RequestEvent.select(RequestEvent.request).where(
+            RequestEvent.request.in_(ids), RequestEvent.actor.is_null(False)
+        ),
+        RequestFollower.select(RequestFollower.request).where(RequestFollower.request.in_(ids)),
+        Attachment.select(Attachment.request).where(Attachment.request.in_(ids)),
+        RequestLink.select(RequestLink.request).where(RequestLink.request.in_(ids)),
+        RequestLink.select(RequestLink.other).where(RequestLink.other.in_(ids)),
+    ):
+        found |= {int(rid) for (rid,) in rows_of(query)}
+    return found
 
 
 # ---- telling it ---------------------------------------------------------------------------
@@ -1346,28 +1348,7 @@ def undo_import(batch_id: int, *, actor: StaffUser | None) -> dict[str, Any]:
                 )
             )
         }
-        touched = {
-            rid
-            for (rid,) in rows_of(
-                RequestEvent.select(RequestEvent.request).where(
-                    RequestEvent.request.in_(ids), RequestEvent.actor.is_null(False)
-                )
-            )
-        }
-        touched |= {
-            rid
-            for (rid,) in rows_of(
-                RequestFollower.select(RequestFollower.request).where(
-                    RequestFollower.request.in_(ids)
-                )
-            )
-        }
-        touched |= {
-            rid
-            for (rid,) in rows_of(
-                Attachment.select(Attachment.request).where(Attachment.request.in_(ids))
-            )
-        }
+        touched = _touched(ids)
         gone: list[int] = []
         contacts: list[int] = []
         for row in part:
