@@ -434,7 +434,8 @@ class DashboardPage(QWidget):
         charts.addWidget(self.top_types.view, 2, 0, 1, 2)
         self.map = MapView()
         self.map.setMinimumHeight(380)
-        self.map.clicked_request.connect(self._map_clicked)
+        self.map.clicked_request.connect(self.open_request)
+        self.map.problem.connect(lambda exc: messages.error(self, exc))
         self.map_box = QGroupBox(_("Where the period's requests were"))
         self.map_box.setObjectName("box_map")
         QVBoxLayout(self.map_box).addWidget(self.map)
@@ -585,15 +586,6 @@ class DashboardPage(QWidget):
         self.map_box.setVisible(bool(data.points))
         if data.points:
             self.map.show_map(data)
-
-    def _map_clicked(self, request_id: int) -> None:
-        try:
-            numbers = documents.tracking_numbers([request_id])
-        except KnownError as exc:
-            messages.error(self, exc)
-            return
-        if numbers:
-            self.open_request.emit(numbers[0])
 
     def _show(self, b: Dashboard) -> None:
         self.heading.setText(

@@ -186,7 +186,10 @@ class _Points(QGraphicsItem):
 class MapView(QGraphicsView):
     """Pans by dragging, zooms with the wheel (about the mouse), opens a clicked request."""
 
-    clicked_request = Signal(int)
+    #: the tracking number of a request clicked on
+    clicked_request = Signal(str)
+    #: the KnownError met reading the clicked request (the database went away, say)
+    problem = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -280,7 +283,13 @@ class MapView(QGraphicsView):
         scale = self.transform().m11() or 1.0
         near = self.points.near(where.x(), where.y(), 8 / scale)
         if len(near) == 1 or (near and self.points.cell_size(scale) == CELLS[-1]):
-            self.clicked_request.emit(self.ids[near[0]])
+            try:
+                numbers = tracking_numbers([self.ids[near[0]]])
+            except KnownError as exc:
+                self.problem.emit(exc)
+                return
+            if numbers:
+                self.clicked_request.emit(numbers[0])
         elif near:  # a cluster: closer
             self.centerOn(where)
             self.scale(2.5, 2.5)
@@ -298,11 +307,12 @@ class MapPage(QWidget):
         self.filters = FilterBar()
         self.filters.changed.connect(self.load)
         self.view = MapView()
-        self.view.clicked_request.connect(self._clicked)
+        self.view.clicked_request.connect(self.open_request)
         self.hot = QCheckBox(_("Hot spots"))
         self.hot.toggled.connect(self.view.set_hot_spots)
         self.count = QLabel()
         self.count.setObjectName("mapCount")
+        self.view.problem.connect(lambda exc: self.count.setText(str(exc)))
         fit = QPushButton(_("Whole map"))
         fit.clicked.connect(lambda _c=False: self._fit())
         legend = QHBoxLayout()
@@ -341,12 +351,3 @@ class MapPage(QWidget):
     def _fit(self) -> None:
         if self.view.points is not None:
             self.view.fitInView(self.view.points.box, Qt.AspectRatioMode.KeepAspectRatio)
-
-    def _clicked(self, request_id: int) -> None:
-        try:
-            numbers = tracking_numbers([request_id])
-        except KnownError as exc:
-            self.count.setText(str(exc))
-            return
-        if numbers:
-            self.open_request.emit(numbers[0])

@@ -160,10 +160,10 @@ def run_map(
     stops: Sequence[tuple[float, float]], start: tuple[float, float] | None
 ) -> MapData | None:
     """The streets of a crew's day (its stops and the depot inside): printing numbers the
-    stops in the route it orders them in."""
+    stops in the route it orders them in, and marks the run sheet's depot."""
     if not stops:
         return None
     with reading():
         box = _box_around([*stops, *([start] if start else [])])
         lines, labels = _streets(box) if register.has_lines() else ([], [])
-    return MapData(box=box, lines=lines, labels=labels, depot=start)
+    return MapData(box=box, lines=lines, labels=labels)
