@@ -53,6 +53,11 @@ def test_the_registers_files_come_in_and_the_requests_are_checked(qtbot, box, tm
     box.add_place()
     assert "not in the address register" in box.result.text()
     assert box.place_name.text() == "Library"  # what was typed stays
+    box.remove_place()
+    assert "Choose a place" in box.result.text()
+    box.places.selectRow(0)
+    box.remove_place()
+    assert box.places.rowCount() == 0 and "0 named places" in box.summary.text()
 
     box.depot.setText("10 N Main St")
     box.save_depot()

@@ -159,6 +159,11 @@ def test_corners_and_named_places(town):
     assert _found("town library").lat == pytest.approx(42.0001)
     with pytest.raises(InputError, match="not in the address register"):
         register_import.add_place("Nowhere", at="1 Zebra Rd", actor=None)
+    register_import.remove_place("memorial  PARK", actor=None)
+    assert register.check("memorial park").match is None
+    assert [p["name"] for p in register_import.places()] == ["Town Library"]
+    with pytest.raises(InputError, match="no named place “Memorial Park”"):
+        register_import.remove_place("Memorial Park", actor=None)
 
 
 def test_completion_from_what_is_typed(town):
@@ -273,6 +278,13 @@ def test_the_command_line(tmp_path, capsys, monkeypatch):
     assert json.loads(lines_out[1])["suggestions"] == ["12 N MAIN ST", "12 S MAIN ST"]
     assert main([*base, "addresses", "check", "12 Main St"]) == 0
     assert "did you mean" in capsys.readouterr().out
+    assert main([*base, "addresses", "place", "Town Hall", "--at", "7 Oak Ave"]) == 0
+    assert main([*base, "addresses", "unplace", "town hall", "--json"]) == 0
+    capsys.readouterr()
+    assert main([*base, "addresses", "places", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main([*base, "addresses", "unplace", "Town Hall"]) == 1
+    assert "no named place" in capsys.readouterr().err
 
 
 # ---- the real layers ------------------------------------------------------------------------

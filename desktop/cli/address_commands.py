@@ -1,4 +1,4 @@
-"""`frontcounter addresses import|check|place|places|unlisted|match` and
+"""`frontcounter addresses import|check|place|places|unplace|unlisted|match` and
 `frontcounter streets import`: the town's address register."""
 
 from __future__ import annotations
@@ -73,6 +73,10 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     place.add_argument("--long", type=float)
     place.add_argument("--alias", action="append", default=[], help=_("another name it goes by"))
     actions.add_parser("places", parents=[common], help=_("the town's named places"))
+    unplace = actions.add_parser(
+        "unplace", parents=[common], help=_("remove a named place from the register")
+    )
+    unplace.add_argument("name")
     actions.add_parser(
         "unlisted",
         parents=[common],
@@ -135,6 +139,13 @@ def addresses_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             _("{name} is at {lat:.6f}, {long:.6f}.").format(
                 name=found.address, lat=found.lat, long=found.long
             ),
+        )
+    elif action == "unplace":
+        register_import.remove_place(args.name, actor=args.signed_in)
+        emit(
+            args,
+            {"removed": args.name},
+            _("{name} is no longer a named place.").format(name=args.name),
         )
     elif action == "places":
         named = register_import.places()

@@ -86,6 +86,9 @@ class AddressesBox(QGroupBox):
         self.places.setObjectName("namedPlaces")
         self.places.setHorizontalHeaderLabels([_("Place"), _("Also called"), _("Where")])
         self.places.horizontalHeader().setStretchLastSection(True)
+        self.places.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.places.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.places.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.place_name = QLineEdit()
         self.place_name.setPlaceholderText(_("Memorial Park"))
         self.place_at = QLineEdit()
@@ -98,7 +101,14 @@ class AddressesBox(QGroupBox):
         place_form.addRow(_("Name:"), self.place_name)
         place_form.addRow(_("At:"), self.place_at)
         place_form.addRow(_("Also called:"), self.place_aliases)
-        place_form.addRow("", add_place)
+        remove_place = QPushButton(_("Remove the chosen place"))
+        remove_place.setObjectName("removePlace")
+        remove_place.clicked.connect(lambda _c=False: self.remove_place())
+        place_buttons = QHBoxLayout()
+        place_buttons.addWidget(add_place)
+        place_buttons.addWidget(remove_place)
+        place_buttons.addStretch(1)
+        place_form.addRow("", place_buttons)
 
         self.unlisted = QLabel()
         self.unlisted.setObjectName("unlistedAddresses")
@@ -240,3 +250,18 @@ class AddressesBox(QGroupBox):
             edit.clear()
         self.load()
         self.saved.emit(_("The place is added."))
+
+    def remove_place(self) -> None:
+        row = self.places.currentRow()
+        item = self.places.item(row, 0) if row >= 0 else None
+        if item is None:
+            self.result.setText(_("Choose a place in the list first."))
+            return
+        name = item.text()
+        try:
+            register_import.remove_place(name, actor=self.staff())
+        except KnownError as exc:
+            self.result.setText(str(exc))
+            return
+        self.load()
+        self.saved.emit(_("{name} is no longer a named place.").format(name=name))

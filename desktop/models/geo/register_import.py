@@ -608,6 +608,28 @@ def add_place(
     return register.Match(name, lat, long, "place")
 
 
+def remove_place(name: str, *, actor: StaffUser | None) -> None:
+    """The named place gone from the register (requests already placed there keep their
+    coordinates); its name, as `places` lists it, in any case."""
+    permissions.require(actor, permissions.SETTINGS_EDIT)
+    wanted = " ".join(name.split()).casefold()
+
+    def save() -> None:
+        found = [p for p in NamedPlace.select() if p.name.casefold() == wanted]
+        if not found:
+            raise InputError(
+                _("The town has no named place “{name}” (frontcounter addresses places).").format(
+                    name=name
+                )
+            )
+        NamedPlace.delete().where(NamedPlace.id == found[0].id).execute()
+        _bump_version()
+        audit.record("named_place", None, "remove_place", {"name": found[0].name}, None, actor)
+
+    write(save)
+    register.forget()
+
+
 def counts() -> dict[str, int]:
     """What the register holds: {"points", "streets", "places"}."""
     with reading():
