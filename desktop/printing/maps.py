@@ -54,12 +54,11 @@ def projection(data: MapData, width: float, height: float, margin: float = 6.0) 
 def _clear_labels(
     data: MapData, project: Project, size: float, flip: Callable[[float], float] = lambda y: y
 ) -> list[tuple[str, float, float]]:
-    """The street names that fit without running over one another (the longest first)."""
+    """The street names that fit without running over one another (in the order given: the
+    longest streets first)."""
     placed: list[tuple[float, float, float, float]] = []
     kept = []
-    for text, lat, long in sorted(data.labels, key=lambda label: -len(label[0])):
-        if text.upper() in ("UNK", "UNKNOWN", "ACCESS", ""):
-            continue
+    for text, lat, long in data.labels:
         x, y = project(lat, long)
         y = flip(y)
         box = (x, y - size, x + 0.56 * size * len(text), y + size * 0.3)

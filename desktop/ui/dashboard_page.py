@@ -578,7 +578,9 @@ class DashboardPage(QWidget):
         """The period's requests on the town's streets (hidden when there is nothing to draw)."""
         try:
             data = maps.requests_map(
-                RequestFilter(received_from=b.period.start, received_to=b.period.end), title=""
+                RequestFilter(received_from=b.period.start, received_to=b.period.end),
+                title="",
+                whole_town=True,
             )
         except KnownError:
             self.map_box.setVisible(False)

@@ -57,7 +57,7 @@ METRES = 111_320.0
 #: the cell sizes the points are gathered into, in metres
 CELLS = (2000.0, 800.0, 320.0, 120.0, 45.0, 15.0)
 #: street names are shown when the view is no wider than this (metres)
-LABELS_METRES = 2500.0
+LABELS_METRES = 8000.0
 #: a cell drawn at least this many pixels wide
 CELL_PIXELS = 24.0
 
@@ -197,6 +197,9 @@ class MapView(QGraphicsView):
         self.setScene(QGraphicsScene(self))
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        # a map is moved by dragging it: no scroll bars over the town's edge
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setBackgroundBrush(QColor("white"))
@@ -230,7 +233,9 @@ class MapView(QGraphicsView):
         font = QFont()
         font.setPointSizeF(7)
         self.labels = []
-        for text, lat, long in data.labels[:400]:
+        # the longest streets first: where two names would run over each other, the main
+        # road keeps its own
+        for text, lat, long in data.labels[:5000]:
             label = scene.addSimpleText(text, font)
             label.setBrush(QColor("#555555"))
             label.setPos(*xy(lat, long))
@@ -246,15 +251,40 @@ class MapView(QGraphicsView):
         )
         scene.addItem(self.points)
         self.ids = list(data.request_ids)
-        scene.setSceneRect(box.adjusted(-200, -200, 200, 200))
+        # room to pan past the requests to the town's edge and beyond: a scene wider than
+        # the view at every zoom, so a zoom about the mouse is never pinned to the middle
+        whole = box.united(streets.boundingRect()) if data.lines else box
+        margin = max(whole.width(), whole.height()) + 1000
+        scene.setSceneRect(whole.adjusted(-margin, -margin, margin, margin))
         self.fitInView(box, Qt.AspectRatioMode.KeepAspectRatio)
         self._show_labels()
 
     def _show_labels(self) -> None:
-        """Street names only when they can be read: a view no wider than LABELS_METRES."""
+        """Street names only when they can be read: a view no wider than LABELS_METRES, and
+        of two names that would run over each other at this zoom, only the first."""
         across = self.viewport().width() / (self.transform().m11() or 1.0)
+        if across > LABELS_METRES:
+            for label in self.labels:
+                label.setVisible(False)
+            return
+        # the names' boxes in pixels, in buckets of the screen so each is compared with its
+        # neighbours only (a pan moves them all alike, so only a zoom asks again)
+        bucket = 120.0
+        placed: dict[tuple[int, int], list[QRectF]] = defaultdict(list)
         for label in self.labels:
-            label.setVisible(across <= LABELS_METRES)
+            at = self.mapFromScene(label.pos())
+            size = label.boundingRect()
+            box = QRectF(at.x(), at.y(), size.width(), size.height()).adjusted(-2, -1, 2, 1)
+            keys = [
+                (column, row)
+                for column in range(int(box.left() // bucket), int(box.right() // bucket) + 1)
+                for row in range(int(box.top() // bucket), int(box.bottom() // bucket) + 1)
+            ]
+            clear = not any(box.intersects(other) for key in keys for other in placed[key])
+            label.setVisible(clear)
+            if clear:
+                for key in keys:
+                    placed[key].append(box)
 
     def set_hot_spots(self, on: bool) -> None:
         if self.points is not None:
@@ -262,8 +292,15 @@ class MapView(QGraphicsView):
             self.points.update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
+        """Closer or farther about the spot under the mouse, which stays under it."""
         factor = 1.25 if event.angleDelta().y() > 0 else 0.8
+        under = event.position().toPoint()
+        before = self.mapToScene(under)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.scale(factor, factor)
+        moved = self.mapToScene(under) - before
+        self.translate(moved.x(), moved.y())
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self._show_labels()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -333,7 +370,9 @@ class MapPage(QWidget):
 
     def load(self) -> None:
         try:
-            data = maps.requests_map(self.filters.filters(RequestFilter()), title="")
+            data = maps.requests_map(
+                self.filters.filters(RequestFilter()), title="", whole_town=True
+            )
         except KnownError as exc:
             self.count.setText(str(exc))
             self.view.scene().clear()
@@ -351,3 +390,4 @@ class MapPage(QWidget):
     def _fit(self) -> None:
         if self.view.points is not None:
             self.view.fitInView(self.view.points.box, Qt.AspectRatioMode.KeepAspectRatio)
+            self.view._show_labels()

@@ -5,7 +5,9 @@ address register; a town without one gets its requests' points alone."""
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 
 from desktop.i18n import _
@@ -27,6 +29,10 @@ COLOURS = {
     "resolved": "#2e7d32",
     "closed": "#2e7d32",
 }
+#: what counties call a street with no name: drawn, never labelled
+UNNAMED = frozenset({"", "UNK", "UNKNOWN", "ACCESS", "UNNAMED", "PRIVATE", "NONE", "NULL"})
+#: the whole earth, as a box (south, west, north, east)
+WORLD = (-90.0, -180.0, 90.0, 180.0)
 #: how far around a work order's place its map reaches
 AROUND_METRES = 220.0
 #: streets are named on a map no wider than this
@@ -41,12 +47,15 @@ def legend() -> list[tuple[str, str]]:
     ]
 
 
-def _box_around(points: Sequence[tuple[float, float]]) -> tuple[float, float, float, float]:
-    """The box holding the points, the farthest 1 in 100 on each side left out (one request
-    typed in another state must not shrink the town to a dot), with a margin."""
+def _box_around(
+    points: Sequence[tuple[float, float]], *, outliers: bool = True
+) -> tuple[float, float, float, float]:
+    """The box holding the points, with a margin; of requests (`outliers`), the farthest 1
+    in 100 on each side left out (one request typed in another state must not shrink the
+    town to a dot), of streets none (the town's edge is the dense part as often as not)."""
     lats = sorted(p[0] for p in points)
     longs = sorted(p[1] for p in points)
-    cut = len(lats) // 100
+    cut = len(lats) // 100 if outliers else 0
     south, north = lats[cut], lats[-1 - cut]
     west, east = longs[cut], longs[-1 - cut]
     pad_lat = max((north - south) * 0.05, 0.0015)
@@ -65,45 +74,78 @@ def _width_metres(box: tuple[float, float, float, float]) -> float:
     return (east - west) * 111_320.0 * math.cos(math.radians((south + north) / 2))
 
 
+def _halfway(line: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """The point halfway along a line (not its middle vertex: a two-vertex block's middle
+    vertex is its end, the corner, where the crossing street's name is too)."""
+    lengths = [math.dist(a, b) for a, b in itertools.pairwise(line)]
+    left = sum(lengths) / 2
+    for (a, b), length in zip(itertools.pairwise(line), lengths, strict=True):
+        if length >= left and length > 0:
+            share = left / length
+            return a[0] + (b[0] - a[0]) * share, a[1] + (b[1] - a[1]) * share
+        left -= length
+    return line[len(line) // 2]
+
+
 def _streets(
-    box: tuple[float, float, float, float],
+    box: tuple[float, float, float, float], *, every_label: bool = False
 ) -> tuple[list[list[tuple[float, float]]], list[tuple[str, float, float]]]:
-    """The register's lines in `box`, and a label for each street (on its longest piece)."""
+    """The register's lines in `box`, and a label for each named street, halfway along its
+    longest piece, the longest streets first (where two names would run over each other,
+    the main road keeps its own). On paper only when the box is narrow enough to read
+    them; for the window (which shows those that fit at each zoom) always."""
     lines: list[list[tuple[float, float]]] = []
-    longest: dict[str, tuple[int, float, float]] = {}
+    longest: dict[str, tuple[float, float, float]] = {}
+    total: dict[str, float] = defaultdict(float)
+    south, west, north, east = box
     for street, line in register.lines_in(box):
         lines.append(list(line))
-        middle = line[len(line) // 2]
-        south, west, north, east = box
+        if street.upper() in UNNAMED:
+            continue
+        middle = _halfway(line)
+        length = sum(math.dist(a, b) for a, b in itertools.pairwise(line))
+        total[street] += length
         inside = south <= middle[0] <= north and west <= middle[1] <= east
-        if inside and len(line) > longest.get(street, (0, 0.0, 0.0))[0]:
-            longest[street] = (len(line), middle[0], middle[1])
+        if inside and length > longest.get(street, (-1.0, 0.0, 0.0))[0]:
+            longest[street] = (length, middle[0], middle[1])
     labels = []
-    if _width_metres(box) <= LABELS_UP_TO_METRES:
-        labels = [(as_written(street), lat, long) for street, (_n, lat, long) in longest.items()]
+    if every_label or _width_metres(box) <= LABELS_UP_TO_METRES:
+        labels = [
+            (as_written(street), lat, long)
+            for street, (_length, lat, long) in sorted(
+                longest.items(), key=lambda item: -total[item[0]]
+            )
+        ]
     return lines, labels
 
 
-def requests_map(filters: RequestFilter, *, title: str, subtitle: str = "") -> MapData:
-    """The requests a filter finds, coloured by status, over the streets they are on."""
+def requests_map(
+    filters: RequestFilter, *, title: str, subtitle: str = "", whole_town: bool = False
+) -> MapData:
+    """The requests a filter finds, coloured by status, over the streets they are on. `box`
+    frames the requests (or the streets when none has a place); with `whole_town` (the
+    window, where a clerk pans and zooms) every street of the register comes too, each
+    with its name."""
     places = RequestList(filters).places()
     points = [
         MapPoint(lat, long, COLOURS.get(status, "#555555")) for _id, lat, long, status in places
     ]
     with reading():
+        every = register.lines_in(WORLD) if whole_town or not points else []
         if points:
             box = _box_around([(p.lat, p.long) for p in points])
+        elif every:
+            box = _box_around(
+                [vertex for _street, line in every for vertex in line], outliers=False
+            )
         else:
-            every = register.lines_in((-90.0, -180.0, 90.0, 180.0))
-            if not every:
-                raise InputError(
-                    _(
-                        "None of these requests has a place, and the town has no street "
-                        "centerlines (frontcounter streets import): there is nothing to draw."
-                    )
+            raise InputError(
+                _(
+                    "None of these requests has a place, and the town has no street "
+                    "centerlines (frontcounter streets import): there is nothing to draw."
                 )
-            box = _box_around([vertex for _street, line in every for vertex in line])
-        lines, labels = _streets(box)
+            )
+        lines, labels = _streets(WORLD if whole_town else box, every_label=whole_town)
     counted = _("{n:,} requests with a place").format(n=len(points))
     return MapData(
         box=box,
