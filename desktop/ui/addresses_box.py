@@ -27,16 +27,23 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _, ngettext
 from desktop.models.errors import KnownError
 from desktop.models.geo import maps, register_import
+from desktop.models.storage.db import current_path
 from desktop.models.storage.schema import StaffUser
 from desktop.models.town import settings
 from desktop.ui.background import BackgroundOp, Progress
 
 AskPath = Callable[[QWidget, str], Path | None]
+TILE_FILES = _("Map tiles (*.mbtiles);;All files (*)")
 GIS_FILES = _("GIS files (*.geojson *.json *.csv *.shp *.zip);;All files (*)")
 
 
 def ask_gis_file(parent: QWidget, title: str) -> Path | None:
     path, _chosen = QFileDialog.getOpenFileName(parent, title, "", GIS_FILES)
+    return Path(path) if path else None
+
+
+def ask_tile_file(parent: QWidget, title: str) -> Path | None:
+    path, _chosen = QFileDialog.getOpenFileName(parent, title, "", TILE_FILES)
     return Path(path) if path else None
 
 
@@ -51,10 +58,12 @@ class AddressesBox(QGroupBox):
         parent: QWidget | None = None,
         *,
         ask_path: AskPath = ask_gis_file,
+        ask_tiles: AskPath | None = None,
     ) -> None:
         super().__init__(_("The town's address register and map"), parent)
         self.staff = staff
         self.ask_path = ask_path
+        self.ask_tiles: AskPath = ask_tiles or ask_tile_file
         self.job: BackgroundOp | None = None
         self.summary = QLabel()
         self.summary.setObjectName("registerSummary")
@@ -81,6 +90,20 @@ class AddressesBox(QGroupBox):
         depot_row = QHBoxLayout()
         depot_row.addWidget(self.depot, 1)
         depot_row.addWidget(save_depot)
+
+        self.tiles = QLineEdit()
+        self.tiles.setObjectName("mapTiles")
+        self.tiles.setPlaceholderText(_("none: the map is the register's streets alone"))
+        choose_tiles = QPushButton(_("Choose…"))
+        choose_tiles.clicked.connect(lambda _c=False: self.choose_tiles())
+        save_tiles = QPushButton(_("Save"))
+        save_tiles.clicked.connect(lambda _c=False: self.save_tiles())
+        tiles_row = QHBoxLayout()
+        tiles_row.addWidget(self.tiles, 1)
+        tiles_row.addWidget(choose_tiles)
+        tiles_row.addWidget(save_tiles)
+        self.tiles_facts = QLabel()
+        self.tiles_facts.setObjectName("mapTilesFacts")
 
         self.places = QTableWidget(0, 3)
         self.places.setObjectName("namedPlaces")
@@ -132,6 +155,17 @@ class AddressesBox(QGroupBox):
         layout.addWidget(self.result)
         layout.addWidget(QLabel(_("<b>Where the crews set out from</b> (run sheets' routes)")))
         layout.addLayout(depot_row)
+        layout.addWidget(
+            QLabel(
+                _(
+                    "<b>The map's background</b> (optional): the town's own map as raster "
+                    "MBTiles (QGIS: “Generate XYZ tiles (MBTiles)”), best kept beside the "
+                    "database so every workstation finds it"
+                )
+            )
+        )
+        layout.addLayout(tiles_row)
+        layout.addWidget(self.tiles_facts)
         layout.addWidget(QLabel(_("<b>Places the town calls by name</b>")))
         layout.addWidget(self.places)
         layout.addLayout(place_form)
@@ -146,6 +180,7 @@ class AddressesBox(QGroupBox):
             named = register_import.places()
             waiting = register_import.unlisted(limit=20)
             self.depot.setText(str(settings.get_setting("map.depot") or ""))
+            self.tiles.setText(str(settings.get_setting("map.tiles") or ""))
         except KnownError as exc:
             self.summary.setText(str(exc))
             return
@@ -155,6 +190,7 @@ class AddressesBox(QGroupBox):
                 "{places:,} named places."
             ).format(**counts)
         )
+        self._show_tiles()
         self.places.setRowCount(len(named))
         for row, place in enumerate(named):
             where = place["address"] or f"{place['lat']:.6f}, {place['long']:.6f}"
@@ -225,6 +261,42 @@ class AddressesBox(QGroupBox):
         else:
             self.result.clear()
         self.saved.emit(_("Where the crews set out from is saved."))
+
+    def choose_tiles(self) -> None:
+        path = self.ask_tiles(self, _("The map's background"))
+        if path is None:
+            return
+        database = current_path()
+        beside = database is not None and path.parent.resolve() == database.parent.resolve()
+        self.tiles.setText(path.name if beside else str(path))
+        self.save_tiles()
+
+    def save_tiles(self) -> None:
+        try:
+            value = settings.parse_setting("map.tiles", self.tiles.text())
+            settings.set_settings({"map.tiles": value}, actor=self.staff())
+        except KnownError as exc:
+            self.result.setText(str(exc))
+            return
+        self.result.clear()
+        self._show_tiles()
+        self.saved.emit(_("The map's background is saved."))
+
+    def _show_tiles(self) -> None:
+        source, problem = maps.background()
+        if source is None:
+            self.tiles_facts.setText(problem)
+            return
+        facts = source.facts
+        self.tiles_facts.setText(
+            _("{name}: {tiles:,} tiles ({format}), zoom {low} to {high}.").format(
+                name=facts.name,
+                tiles=facts.tiles,
+                format=facts.format.upper(),
+                low=facts.min_zoom,
+                high=facts.max_zoom,
+            )
+        )
 
     def add_place(self) -> None:
         at = self.place_at.text().strip()

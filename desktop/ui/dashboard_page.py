@@ -587,6 +587,7 @@ class DashboardPage(QWidget):
             return
         self.map_box.setVisible(bool(data.points))
         if data.points:
+            self.map.tiles, _problem = maps.background()  # the Map page says a problem
             self.map.show_map(data)
 
     def _show(self, b: Dashboard) -> None:

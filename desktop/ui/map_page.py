@@ -13,7 +13,7 @@ a cluster when zoomed all the way in) opens the request; on a cluster, it zooms 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QPixmap,
     QPolygonF,
     QWheelEvent,
 )
@@ -49,6 +50,7 @@ from desktop.models.errors import KnownError
 from desktop.models.geo import maps
 from desktop.models.requests.listing import RequestFilter
 from desktop.models.storage.schema import StaffUser
+from desktop.models.town import tiles
 from desktop.printing.data import MapData
 from desktop.ui.request_filters import FilterBar
 
@@ -183,6 +185,67 @@ class _Points(QGraphicsItem):
         return [n for _gap, n in sorted(found)]
 
 
+class _Tiles(QGraphicsItem):
+    """The town's own background map (an MBTiles file) under the streets: the tiles of the
+    part in sight, at the zoom whose pixels match the screen's, each drawn into the box its
+    corners make on the map."""
+
+    #: more tiles than this in sight: the file has no zoom coarse enough, so none is drawn
+    MOST = 160
+
+    def __init__(
+        self,
+        source: tiles.TileSource,
+        box: QRectF,
+        to_scene: Callable[[float, float], tuple[float, float]],
+        to_place: Callable[[float, float], tuple[float, float]],
+    ) -> None:
+        super().__init__()
+        self.source, self.box = source, box
+        self.to_scene, self.to_place = to_scene, to_place
+        self.pictures: OrderedDict[tuple[int, int, int], QPixmap | None] = OrderedDict()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
+        self.setZValue(-1)
+
+    def boundingRect(self) -> QRectF:
+        return self.box
+
+    def _picture(self, zoom: int, x: int, y: int) -> QPixmap | None:
+        key = (zoom, x, y)
+        if key not in self.pictures:
+            data = self.source.tile(zoom, x, y)
+            picture = QPixmap()
+            self.pictures[key] = picture if data and picture.loadFromData(data) else None
+            if len(self.pictures) > 256:
+                self.pictures.popitem(last=False)
+        return self.pictures[key]
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        seen = option.exposedRect
+        north, west = self.to_place(seen.left(), seen.top())
+        south, east = self.to_place(seen.right(), seen.bottom())
+        scale = painter.worldTransform().m11() or 1.0
+        zoom = tiles.zoom_for(1.0 / scale, (north + south) / 2, self.source.facts)
+        wanted = tiles.tiles_over((south, west, north, east), zoom)
+        if len(wanted) > self.MOST:
+            return
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        for x, y in wanted:
+            picture = self._picture(zoom, x, y)
+            if picture is None:
+                continue
+            left, top = self.to_scene(*tiles.corner_of(x, y, zoom))
+            right, bottom = self.to_scene(*tiles.corner_of(x + 1, y + 1, zoom))
+            painter.drawPixmap(
+                QRectF(left, top, right - left, bottom - top), picture, QRectF(picture.rect())
+            )
+
+
 class MapView(QGraphicsView):
     """Pans by dragging, zooms with the wheel (about the mouse), opens a clicked request."""
 
@@ -207,6 +270,9 @@ class MapView(QGraphicsView):
         self.ids: list[int] = []
         self.labels: list[QGraphicsSimpleTextItem] = []
         self._press: QPointF | None = None
+        #: the town's background map, when it has one (set before show_map)
+        self.tiles: tiles.TileSource | None = None
+        self.background: _Tiles | None = None
 
     def show_map(self, data: MapData) -> None:
         scene = self.scene()
@@ -216,6 +282,9 @@ class MapView(QGraphicsView):
 
         def xy(lat: float, long: float) -> tuple[float, float]:
             return (long - west) * across * METRES, (north - lat) * METRES
+
+        def place(x: float, y: float) -> tuple[float, float]:
+            return north - y / METRES, west + x / (across * METRES)
 
         streets = QPainterPath()
         for line in data.lines:
@@ -256,6 +325,10 @@ class MapView(QGraphicsView):
         whole = box.united(streets.boundingRect()) if data.lines else box
         margin = max(whole.width(), whole.height()) + 1000
         scene.setSceneRect(whole.adjusted(-margin, -margin, margin, margin))
+        self.background = None
+        if self.tiles is not None:
+            self.background = _Tiles(self.tiles, scene.sceneRect(), xy, place)
+            scene.addItem(self.background)
         self.fitInView(box, Qt.AspectRatioMode.KeepAspectRatio)
         self._show_labels()
 
@@ -379,13 +452,13 @@ class MapPage(QWidget):
             self.data = None
             return
         self.data = data
+        self.view.tiles, problem = maps.background()
         self.view.show_map(data)
         self.view.set_hot_spots(self.hot.isChecked())
-        self.count.setText(
-            ngettext(
-                "{n:,} request on the map", "{n:,} requests on the map", len(data.points)
-            ).format(n=len(data.points))
-        )
+        counted = ngettext(
+            "{n:,} request on the map", "{n:,} requests on the map", len(data.points)
+        ).format(n=len(data.points))
+        self.count.setText(f"{problem}  {counted}" if problem else counted)
 
     def _fit(self) -> None:
         if self.view.points is not None:

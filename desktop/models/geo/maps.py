@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from desktop.i18n import _
 from desktop.models.errors import InputError
 from desktop.models.requests.listing import RequestFilter, RequestList
-from desktop.models.storage.db import reading
-from desktop.models.town import register
+from desktop.models.storage.db import current_path, reading
+from desktop.models.town import register, tiles
 from desktop.models.town.addresses import as_written
 from desktop.models.town.settings import get_setting
 from desktop.printing.data import MapData, MapPoint
@@ -209,3 +209,37 @@ def run_map(
         box = _box_around([*stops, *([start] if start else [])])
         lines, labels = _streets(box) if register.has_lines() else ([], [])
     return MapData(box=box, lines=lines, labels=labels)
+
+
+def background() -> tuple[tiles.TileSource | None, str]:
+    """The town's background map for the window (setting map.tiles), and a sentence when
+    it is set but cannot be read (the drive is not mapped, say): the map goes on without."""
+    with reading():
+        said = str(get_setting("map.tiles") or "").strip()
+    if not said:
+        return None, ""
+    path = tiles.resolve(said, current_path())
+    try:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if _BACKGROUND.get("key") != key:  # a new file, or the same one replaced
+            old = _BACKGROUND.pop("source", None)
+            if isinstance(old, tiles.TileSource):
+                old.close()
+            _BACKGROUND.update(key=key, source=tiles.TileSource(path))
+    except OSError:
+        problem = _("There is no map tile file at {path}.").format(path=path)
+    except InputError as exc:
+        problem = str(exc)
+    else:
+        source = _BACKGROUND["source"]
+        return (source if isinstance(source, tiles.TileSource) else None), ""
+    old = _BACKGROUND.pop("source", None)
+    if isinstance(old, tiles.TileSource):
+        old.close()
+    _BACKGROUND.clear()
+    return None, _("The background map is left out: {reason}").format(reason=problem)
+
+
+#: the background map last opened, kept while its file stays the same (its tiles cached)
+_BACKGROUND: dict[str, object] = {}

@@ -22,9 +22,10 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError
 from desktop.models.staff import audit, permissions
-from desktop.models.storage.db import reading, write
+from desktop.models.storage.db import current_path, reading, write
 from desktop.models.storage.schema import Setting, StaffUser
 from desktop.models.text_clean import clean_line, too_long
+from desktop.models.town import tiles
 
 #: every shared setting and its default, declared in one place
 #: the most years residents' details may be kept after a request closes (privacy.py applies it)
@@ -51,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "open311.review_first": False,
     # where the crews set out from: an address of the register or "lat, long" (run sheets)
     "map.depot": "",
+    # the town's own background map: a raster MBTiles file, beside the database or a path
+    "map.tiles": "",
 }
 
 
@@ -166,6 +169,7 @@ EDITABLE = (
     "privacy.retention_years",
     "open311.review_first",
     "map.depot",
+    "map.tiles",
 )
 PAGE_SIZES = {"letter": "letter", "us letter": "letter", "us-letter": "letter", "a4": "a4"}
 _LIMITS = {
@@ -175,6 +179,7 @@ _LIMITS = {
     "town.email": 254,
     "town.website": 300,
     "map.depot": 300,
+    "map.tiles": 1000,
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WEBSITE = re.compile(r"^(https?://)?[^\s/]+\.[^\s]+$", re.IGNORECASE)
@@ -195,6 +200,9 @@ def setting_labels() -> dict[str, str]:
         "privacy.retention_years": _("Years residents' details are kept after closing"),
         "open311.review_first": _("Web requests wait in the web inbox for a clerk"),
         "map.depot": _("Where the crews set out from (an address, or latitude, longitude)"),
+        "map.tiles": _(
+            "The map's background: a raster MBTiles file (beside the database, or its path)"
+        ),
     }
 
 
@@ -240,6 +248,8 @@ def parse_setting(key: str, value: Any) -> Any:
         raise InputError(_("“{phone}” is not a phone number.").format(phone=text))
     if text and key == "town.email" and not _EMAIL.match(text):
         raise InputError(_("“{email}” is not an email address.").format(email=text))
+    if text and key == "map.tiles":
+        tiles.read_facts(tiles.resolve(text, current_path()))  # a sentence when it cannot serve
     if text and key == "town.website" and not _WEBSITE.match(text):
         raise InputError(
             _("“{site}” is not a website address, e.g. www.alderfalls.gov.").format(site=text)
