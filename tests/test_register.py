@@ -573,3 +573,38 @@ def test_other_schemas_nena_tiger_and_openaddresses(db, tmp_path):
     )
     assert register_import.import_addresses(oa, actor=None).imported == 1
     assert _found("7 Oak Avenue").lat == pytest.approx(42.0001)
+
+
+def test_esri_local_government_and_cut_shapefile_names(db, tmp_path):
+    """Esri's Local Government model (ADDRNUM and the street as FULLNAME), and the column
+    names a shapefile cuts to ten letters (HOUSE_NUMB, STREET_NAM, STREET_TYP)."""
+    lgim = tmp_path / "site_address_points.csv"
+    lgim.write_text(
+        "OBJECTID,SITEADDID,ADDRNUM,ADDRNUMSUF,FULLNAME,UNITTYPE,UNITID,MUNICIPALITY,ZIPCODE,"
+        "POINTX,POINTY\n"
+        "1,A1,10,,N MAIN ST,,,ALDER FALLS,01234,-71.0001,42.0005\n"
+        "2,A2,7,,OAK AVE,APT,3,ALDER FALLS,01234,-71.002,42.0001\n",
+        encoding="utf-8",
+    )
+    loaded = register_import.import_addresses(lgim, actor=None)
+    assert (loaded.imported, loaded.fields["street_full"]) == (2, "FULLNAME"), loaded.fields
+    assert _found("10 north main st").lat == pytest.approx(42.0005)
+    assert loaded.fields["unit"] == "UNITID", loaded.fields
+    assert _found("7 oak avenue apt 3").address == "7 OAK AVE # 3"
+
+    cut = tmp_path / "county_points.csv"
+    cut.write_text(
+        "HOUSE_NUMB,PREFIX_DIR,STREET_NAM,STREET_TYP,SUFFIX_DIR,ZIP_CODE,LATITUDE,LONGITUDE\n"
+        "12,S,MAIN,STREET,,01234,41.9993,-71.0001\n"
+        "14,,OAK,AVENUE,,01234,42.0001,-71.0021\n",
+        encoding="utf-8",
+    )
+    loaded = register_import.import_addresses(cut, actor=None)
+    assert loaded.imported == 2, loaded.as_dict()
+    assert (loaded.fields["number"], loaded.fields["name"], loaded.fields["street_type"]) == (
+        "HOUSE_NUMB",
+        "STREET_NAM",
+        "STREET_TYP",
+    )
+    assert _found("12 south main").lat == pytest.approx(41.9993)
+    assert _found("14 oak ave").long == pytest.approx(-71.0021)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,23 +103,32 @@ def _geojson(path: Path, crs: str) -> Layer:
     return Layer(path.name, features, crs or said)
 
 
-#: CSV columns that hold the place, lower case: (x or longitude, y or latitude)
+#: CSV columns that hold the place, lower case without separators: (x or longitude, y or
+#: latitude); POINT_X, X_COORD and Point X are all "pointx" or "xcoord"
 _CSV_XY = (
     ("longitude", "latitude"),
     ("long", "lat"),
     ("lon", "lat"),
     ("lng", "lat"),
     ("x", "y"),
-    ("point_x", "point_y"),
+    ("pointx", "pointy"),
     ("xcoord", "ycoord"),
-    ("x_coord", "y_coord"),
+    ("xcoordinate", "ycoordinate"),
+    ("easting", "northing"),
+    ("longdd", "latdd"),
+    ("longitudedd", "latitudedd"),
+    ("gpslong", "gpslat"),
+    ("gpslongitude", "gpslatitude"),
+    ("xwgs84", "ywgs84"),
 )
 
 
 def _csv(path: Path, crs: str) -> Layer:
     text, _encoding = decode(path.read_bytes(), path.name)
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    names = {(n or "").strip().lower(): n for n in reader.fieldnames or []}
+    names: dict[str, str] = {}
+    for name in reader.fieldnames or []:
+        names.setdefault(re.sub(r"[^a-z0-9]", "", (name or "").lower()), name)
     pair = next(((names[x], names[y]) for x, y in _CSV_XY if x in names and y in names), None)
     if pair is None:
         raise InputError(

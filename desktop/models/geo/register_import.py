@@ -58,6 +58,13 @@ POINT_FIELDS: dict[str, tuple[str, ...]] = {
         "addrhousenumber",
         "siteno",
         "situsnum",
+        "houseno",
+        "hseno",
+        "bldgnum",
+        "bldgno",
+        "addrno",
+        "primaddno",
+        "addressno",
     ),
     "number_prefix": ("addnumpre", "numberprefix", "hsepre"),
     "number_suffix": ("addnumsuf", "addsuf", "hsesuf", "numbersuffix", "numsuf"),
@@ -70,6 +77,10 @@ POINT_FIELDS: dict[str, tuple[str, ...]] = {
         "prefix",
         "pdir",
         "dirprefix",
+        "predirectional",
+        "prefixdirection",
+        "predirabrv",
+        "predirabbr",
     ),
     "premod": ("stpremod", "premod"),
     "pretype": ("stpretyp", "pretype", "stpretype"),
@@ -83,6 +94,11 @@ POINT_FIELDS: dict[str, tuple[str, ...]] = {
         "strname",
         "stnamebase",
         "street",
+        "streetnm",
+        "basename",
+        "stbasename",
+        "sname",
+        "rdnm",
     ),
     "street_type": (
         "roadtype",
@@ -95,6 +111,13 @@ POINT_FIELDS: dict[str, tuple[str, ...]] = {
         "stsuffix",
         "type",
         "sfx",
+        "sttyp",
+        "stsfx",
+        "streetsuffix",
+        "rdtype",
+        "roadsuffix",
+        "postype",
+        "suftypabrv",
     ),
     "sufdir": (
         "dirsuf",
@@ -105,9 +128,27 @@ POINT_FIELDS: dict[str, tuple[str, ...]] = {
         "sdir",
         "stsufdir",
         "dirsuffix",
+        "postdirectional",
+        "suffixdirection",
+        "sufdirabrv",
+        "sufdirabbr",
     ),
     "postmod": ("stposmod", "postmod"),
-    "unit": ("lvapt", "unit", "apt", "unitnum", "unitnumber", "suite", "addrunit", "aptnum"),
+    "unit": (
+        "lvapt",
+        "unit",
+        "apt",
+        "unitnum",
+        "unitnumber",
+        "suite",
+        "addrunit",
+        "aptnum",
+        "unitid",
+        "unitno",
+        "apartment",
+        "aptno",
+        "unitdesig",
+    ),
     "city": (
         "city",
         "postcomm",
@@ -119,8 +160,25 @@ POINT_FIELDS: dict[str, tuple[str, ...]] = {
         "placename",
         "postcity",
         "addrcity",
+        "mailcity",
+        "cityname",
+        "postalcity",
+        "postalcommunity",
+        "municipal",
+        "msag",
     ),
-    "zip": ("zipcode", "zip", "postcode", "postalcode", "zip5", "addrpostcode", "zipcd"),
+    "zip": (
+        "zipcode",
+        "zip",
+        "postcode",
+        "postalcode",
+        "zip5",
+        "addrpostcode",
+        "zipcd",
+        "postal",
+        "mailzip",
+        "zipcde",
+    ),
     "full": (
         "addressconcat",
         "fulladdr",
@@ -133,6 +191,29 @@ POINT_FIELDS: dict[str, tuple[str, ...]] = {
         "fulladd",
         "label",
         "address",
+        "propaddr",
+        "propertyaddress",
+        "locaddr",
+        "locationaddress",
+        "physaddr",
+        "physicaladdress",
+        "streetaddress",
+        "straddr",
+        "address1",
+        "addr",
+        "siteadd",
+        "fulladdress1",
+    ),
+    "street_full": (
+        "fullname",
+        "fullstname",
+        "fullstreetname",
+        "stfull",
+        "fullstreet",
+        "streetfull",
+        "fullrdname",
+        "stnamefull",
+        "roadnamec",
     ),
     "id": ("objectid", "addressid", "addptkey", "sitenguid", "id", "hash", "fid", "gid"),
 }
@@ -152,6 +233,11 @@ SEGMENT_FIELDS: dict[str, tuple[str, ...]] = {
         "leftlow",
         "lfromaddr",
         "lowleft",
+        "laddfrom",
+        "fromaddl",
+        "lowl",
+        "lfrm",
+        "leftfromaddress",
     ),
     "left_to": (
         "toaddl",
@@ -168,6 +254,9 @@ SEGMENT_FIELDS: dict[str, tuple[str, ...]] = {
         "ltoaddr",
         "lefthigh",
         "highleft",
+        "laddto",
+        "highl",
+        "lefttoaddress",
     ),
     "right_from": (
         "fraddr",
@@ -183,6 +272,10 @@ SEGMENT_FIELDS: dict[str, tuple[str, ...]] = {
         "rfromaddr",
         "rightlow",
         "lowright",
+        "raddfrom",
+        "lowr",
+        "rfrm",
+        "rightfromaddress",
     ),
     "right_to": (
         "toaddr",
@@ -198,6 +291,9 @@ SEGMENT_FIELDS: dict[str, tuple[str, ...]] = {
         "rtoaddr",
         "righthigh",
         "highright",
+        "raddto",
+        "highr",
+        "righttoaddress",
     ),
     "zip_left": ("zipleft", "zipl", "postcodel", "lzip", "leftzip", "zipcodel"),
     "zip_right": ("zipright", "zipr", "postcoder", "rzip", "rightzip", "zipcoder"),
@@ -205,7 +301,20 @@ SEGMENT_FIELDS: dict[str, tuple[str, ...]] = {
     "predir": POINT_FIELDS["predir"],
     "premod": POINT_FIELDS["premod"],
     "pretype": POINT_FIELDS["pretype"],
-    "name": ("roadname", "stname", "streetname", "rdname", "name", "strname", "stnamebase"),
+    "name": (
+        "roadname",
+        "stname",
+        "streetname",
+        "rdname",
+        "name",
+        "strname",
+        "stnamebase",
+        "streetnm",
+        "basename",
+        "stbasename",
+        "sname",
+        "rdnm",
+    ),
     "street_type": POINT_FIELDS["street_type"],
     "sufdir": POINT_FIELDS["sufdir"],
     "postmod": POINT_FIELDS["postmod"],
@@ -218,6 +327,11 @@ SEGMENT_FIELDS: dict[str, tuple[str, ...]] = {
         "street",
         "label",
         "streetfull",
+        "fullrdname",
+        "roadfull",
+        "stnamefull",
+        "fullstreetname",
+        "streetname1",
     ),
     "id": ("roadid", "segid", "objectid", "tlid", "id", "fid", "gid"),
 }
@@ -244,6 +358,21 @@ def recognise(
             chosen[field_name] = name
             used.add(name)
             break
+    # a shapefile's column names are cut to 10 letters (STREET_NAM, HOUSE_NUMB): a column
+    # whose name begins a known one, at least 7 letters of it, is that one
+    for field_name, keys in wanted.items():
+        if field_name in chosen:
+            continue
+        for key in keys:
+            cut = [
+                n
+                for k, n in by_key.items()
+                if len(k) >= 7 and k != key and key.startswith(k) and n not in used
+            ]
+            if cut and _fits(field_name, cut[0], sample):
+                chosen[field_name] = cut[0]
+                used.add(cut[0])
+                break
     for item in said:
         field_name, sep, column = item.partition("=")
         field_name, column = field_name.strip().lower(), column.strip()
@@ -273,10 +402,10 @@ def _fits(field_name: str, name: str, sample: list[dict[str, Any]]) -> bool:
     values = [as_text(row.get(name)) for row in sample]
     filled = [v for v in values if v]
     if not filled:
-        return field_name not in ("number", "name", "full")
+        return field_name not in ("number", "name", "full", "street_full")
     if field_name in ("number", "left_from", "left_to", "right_from", "right_to"):
         return sum(1 for v in filled if re.fullmatch(r"\d{1,7}[A-Za-z]?", v)) >= 0.8 * len(filled)
-    if field_name == "full":
+    if field_name in ("full", "street_full"):
         return sum(1 for v in filled if re.search(r"[A-Za-z]", v)) >= 0.8 * len(filled)
     if field_name in ("zip", "zip_left", "zip_right"):
         return sum(1 for v in filled if re.match(r"^\d{5}", v)) >= 0.6 * len(filled)
@@ -311,7 +440,9 @@ def _street(props: dict[str, Any], chosen: dict[str, str]) -> str:
         if f in chosen
     ]
     text = " ".join(p for p in parts if p)
-    if not ("name" in chosen and text) and "full" in chosen:
+    if not ("name" in chosen and text) and "street_full" in chosen:
+        text = as_text(props.get(chosen["street_full"]))
+    if not text and "full" in chosen:
         text = as_text(props.get(chosen["full"]))
     return normalize_address(f"1 {text}").street if text else ""
 
@@ -329,7 +460,8 @@ def point_rows(layer: Layer, chosen: dict[str, str]) -> tuple[list[dict[str, Any
     """The register's rows for a layer of address points, and what was left out and why."""
     loaded = Loaded(rows=len(layer.features), fields=chosen)
     rows: list[dict[str, Any]] = []
-    if not (("number" in chosen and ("name" in chosen or "full" in chosen)) or "full" in chosen):
+    named = "name" in chosen or "street_full" in chosen
+    if not (("number" in chosen and (named or "full" in chosen)) or "full" in chosen):
         raise InputError(
             _(
                 "{file}: no column was recognised as the house number and the street (or the "
@@ -343,7 +475,7 @@ def point_rows(layer: Layer, chosen: dict[str, str]) -> tuple[list[dict[str, Any
             continue
         props = feature.properties
         number, number_text = _number(props, chosen)
-        street = _street(props, chosen) if "name" in chosen else ""
+        street = _street(props, chosen) if named else ""
         unit = as_text(props.get(chosen["unit"])) if "unit" in chosen else ""
         if number is None or not street:
             whole = (
