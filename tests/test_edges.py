@@ -245,3 +245,93 @@ def test_a_database_some_other_program_made_is_named_so(tmp_path: Path, capsys, 
     said = shown.out + shown.err
     assert code == 1 and "not a Front Counter database" in said and "Traceback" not in said
     assert other.read_bytes() == before
+
+
+HOLD_THE_TURN = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o666)
+fcntl.lockf(fd, fcntl.LOCK_EX, 1, 1)
+print("HELD", flush=True)
+time.sleep(600)
+"""
+
+
+PROBE_THE_TURN = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 1)
+    print("FREE")
+except OSError:
+    print("HELD")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no write queue on Windows yet")
+def test_check_recovers_what_a_crash_leaves_beside_a_sound_file(tmp_path: Path, capsys):
+    """A workstation that stopped without closing leaves its session row (the others are told
+    it is working), and on a network drive the lock it held on the turn-taking file (every
+    save then waits for it): check clears both, says so, and calls for no backup."""
+    from desktop.models.storage import write_queue
+
+    town = tmp_path / "town.db"
+    base = ["--basedir", str(tmp_path / "base"), "--db", str(town)]
+    assert main([*base, "init", "--town", "Alder Falls"]) == 0
+    gone = "2020-01-01 09:00:00"
+    with sqlite3.connect(town) as raw:
+        raw.execute(
+            "INSERT INTO db_session (token, username, display_name, workstation, pid, "
+            "app_version, since, last_seen) VALUES ('t1', NULL, 'Ada', 'OLD-PC', 1, '2', ?, ?)",
+            (gone, gone),
+        )
+    queue = Path(f"{town}{write_queue.SUFFIX}")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_TURN, str(queue)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "HELD"
+        held_file = queue.stat().st_ino
+        capsys.readouterr()
+        assert main([*base, "check"]) == 0
+        out = capsys.readouterr().out
+        assert "Cleared 1 workstation that stopped" in out
+        assert "was reset, so saves no longer wait" in out
+        assert "All checks passed" in out and "restore a backup" not in out
+        assert not queue.exists() or queue.stat().st_ino != held_file  # a fresh one
+        # saves go on through the fresh file while the old lock is still held: another
+        # process finds its turn free at once
+        assert main([*base, "request", "add", "feedback", "Thanks", "--address", "1 Main St"]) == 0
+        probe = subprocess.run(
+            [sys.executable, "-c", PROBE_THE_TURN, str(queue)], capture_output=True, text=True
+        )
+        assert probe.stdout.strip() == "FREE"
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        if holder.stdout is not None:
+            holder.stdout.close()
+    capsys.readouterr()
+    assert main([*base, "check", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["stale_sessions_cleared"], shown["write_queue"]) == (0, "free")
+    with sqlite3.connect(town) as raw:
+        assert raw.execute("SELECT count(*) FROM db_session").fetchone() == (0,)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no write queue on Windows yet")
+def test_a_lost_queue_file_is_made_again_at_the_next_save(tmp_path: Path):
+    """Deleted while a clerk works (by hand, or by check resetting it): the next save takes
+    the file that is there now, so every writer keeps queueing on the same one."""
+    from desktop.models.storage import write_queue
+
+    queue = write_queue.WriteQueue(tmp_path / "town.db")
+    with queue.turn() as held:
+        assert held
+    assert queue.path.exists()
+    queue.path.unlink()
+    with queue.turn() as held:
+        assert held and queue.path.exists()
+        # another process asking now finds the turn taken, on the file that is there
+        assert write_queue.tidy(tmp_path / "town.db", patience=0) == "free"  # this process's
+    queue.close()
+    assert write_queue.tidy(tmp_path / "nowhere.db") == "absent"

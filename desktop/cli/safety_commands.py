@@ -16,13 +16,13 @@ from typing import Any
 from desktop.cli.opening import ask_password, offer_to_remember, open_for_cli
 from desktop.cli.output import emit
 from desktop.cli.registry import command
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.models.admin import backups
 from desktop.models.admin.maintenance import repair_rollups, vacuum
 from desktop.models.admin.pg_migrate import migrate_to_postgres
 from desktop.models.errors import InputError, KnownError, PasswordNeeded
 from desktop.models.setup.opening import open_database
-from desktop.models.storage import check_record, integrity, sessions
+from desktop.models.storage import check_record, integrity, sessions, write_queue
 from desktop.models.storage.db import (
     close_database,
     is_postgres_url,
@@ -155,8 +155,28 @@ def cmd_restore(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
     return 0
 
 
+def _tidy_leftovers(target: str, path: Path) -> dict[str, Any]:
+    """What a crash leaves beside a sound file besides a journal, recovered as an opening
+    would: the turn-taking file's lock held by a stopped workstation, and the rows of
+    workstations that stopped without closing (a read-only file keeps its rows)."""
+    leftovers: dict[str, Any] = {"write_queue": write_queue.tidy(path), "stale_sessions_cleared": 0}
+    try:
+        opened = open_for_cli(target, create=False, migrate=False)
+    except KnownError:
+        return leftovers  # said by the checks already, or nothing to tidy
+    try:
+        if not opened.read_only:
+            leftovers["stale_sessions_cleared"] = sessions.clear_stale()
+    except KnownError:
+        pass  # busy, full: the next window to open clears them
+    finally:
+        close_database(opened)
+    return leftovers
+
+
 def cmd_check(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
     repaired = None
+    leftovers: dict[str, Any] = {}
     if args.repair_rollups:
         opened = open_for_cli(target, create=False)
         try:
@@ -176,12 +196,31 @@ def cmd_check(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
         report = integrity.check_file(path)
         if not report.error:  # the next openings trust it (storage/check_record.py)
             check_record.note_check(path, [p for found in report.checks.values() for p in found])
+        if report.sound:
+            leftovers = _tidy_leftovers(target, path)
     lines = [_("Database: {database}").format(database=report.database)]
     if repaired is not None:
         lines.append(
             _("The Dashboard's running totals were counted again from the requests.")
             if repaired
             else _("PostgreSQL keeps no running totals (it counts the requests): nothing to do.")
+        )
+    if leftovers.get("stale_sessions_cleared"):
+        lines.append(
+            ngettext(
+                "Cleared {n} workstation that stopped without closing Front Counter (a crash, a "
+                "power cut or a lost network): it no longer counts as having the file open.",
+                "Cleared {n} workstations that stopped without closing Front Counter (a crash, "
+                "a power cut or a lost network): they no longer count as having the file open.",
+                leftovers["stale_sessions_cleared"],
+            ).format(n=leftovers["stale_sessions_cleared"])
+        )
+    if leftovers.get("write_queue") == "reset":
+        lines.append(
+            _(
+                "The file beside the database that lets clerks take turns saving ({name}) was "
+                "held by a workstation that stopped: it was reset, so saves no longer wait for it."
+            ).format(name=Path(target).name + write_queue.SUFFIX)
         )
     if report.recovered:
         lines.append(
@@ -210,8 +249,10 @@ def cmd_check(args: argparse.Namespace, target: str, paths: AppPaths) -> int:
         )
     else:
         lines.append(_("Problems found: restore a backup."))
-    data = report.as_dict() | (
-        {"running_totals_repaired": repaired} if repaired is not None else {}
+    data = (
+        report.as_dict()
+        | leftovers
+        | ({"running_totals_repaired": repaired} if repaired is not None else {})
     )
     _emit(args, data, "\n".join(lines))
     return 0 if report.ok else 1

@@ -199,6 +199,16 @@ def forget() -> None:
     _token = None
 
 
+def clear_stale() -> int:
+    """Remove the rows of workstations that stopped without closing (a crash, a power cut, a
+    lost network): `frontcounter check`'s tidying. How many went; 0 when the table is not
+    there yet."""
+    with known_db_errors():
+        if not _table_exists():
+            return 0
+        return write(lambda: _expire_stale(clock.now()))
+
+
 def _expire_stale(now: dt.datetime) -> int:
     removed = int(DbSession.delete().where(DbSession.last_seen < now - STALE_AFTER).execute())
     here = workstation_name()[:200]

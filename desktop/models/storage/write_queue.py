@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -81,6 +82,12 @@ class WriteQueue:
         """
         assert fcntl is not None
         try:
+            if self._fd is not None and not self._still_ours(self._fd):
+                # the file was removed (by hand, by `check` resetting a stale queue) or replaced:
+                # a queue only orders writers who lock the same file, so take the one there now
+                with suppress(OSError):
+                    os.close(self._fd)
+                self._fd = None
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
             fd = self._fd
@@ -98,6 +105,14 @@ class WriteQueue:
             self._give_up(exc)
             self._unlock_all()
             return False
+
+    def _still_ours(self, fd: int) -> bool:
+        """Whether the queue's path still names the file this process has open."""
+        try:
+            there, ours = self.path.stat(), os.fstat(fd)
+        except OSError:
+            return False
+        return (there.st_dev, there.st_ino) == (ours.st_dev, ours.st_ino)
 
     def _wait_in_line(self, fd: int, *, at_gate: bool, wait: float) -> bool:
         """Blocking locks (the kernel's queue), abandoned after `wait` seconds.
@@ -181,3 +196,40 @@ def forget(database: str) -> None:
         queue = _queues.pop(database, None)
     if queue is not None:
         queue.close()
+
+
+def tidy(database: Path, *, patience: float = 5.0) -> str:
+    """What `frontcounter check` finds of the queue's file: "absent", "free", "reset" (its turn
+    was held all through `patience` seconds, longer than any save: a writer on another PC that
+    stopped while a network drive kept its lock; the file is removed, and every writer takes
+    the new one at its next save) or "unchecked" (no queue on this system, or the folder
+    cannot be written)."""
+    if fcntl is None:
+        return "unchecked"
+    path = database.with_name(database.name + SUFFIX)
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return "absent"
+    except OSError:
+        return "unchecked"
+    try:
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _TURN)
+            except OSError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.05)
+                continue
+            fcntl.lockf(fd, fcntl.LOCK_UN, 1, _TURN)
+            return "free"
+        try:
+            path.unlink()
+        except OSError:
+            return "unchecked"
+        log.warning("the write queue beside %s was held for %.0f s: reset", database, patience)
+        return "reset"
+    finally:
+        os.close(fd)
