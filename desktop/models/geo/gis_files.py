@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterator
@@ -261,13 +262,37 @@ def _is_wgs84(said: str) -> bool:
     )
 
 
-def _mapped(coordinates: Any, transform: Any) -> Any:
-    if (
+def _position(coordinates: Any) -> tuple[float, float] | None:
+    """A GeoJSON position's x and y: two real, finite numbers first (a third, the height, is
+    let be); None for anything else a file may hold there (text, null, true, NaN)."""
+    if not isinstance(coordinates, list | tuple) or len(coordinates) < 2:
+        return None
+    x, y = coordinates[0], coordinates[1]
+    if isinstance(x, bool) or isinstance(y, bool):
+        return None
+    if not (isinstance(x, int | float) and isinstance(y, int | float)):
+        return None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return None
+    return float(x), float(y)
+
+
+def _is_position(coordinates: Any) -> bool:
+    return (
         isinstance(coordinates, list | tuple)
-        and coordinates
-        and isinstance(coordinates[0], int | float)
-    ):
-        x, y = transform(coordinates[0], coordinates[1])
+        and bool(coordinates)
+        and not isinstance(coordinates[0], list | tuple)
+    )
+
+
+def _mapped(coordinates: Any, transform: Any) -> Any:
+    """The coordinates moved into WGS84; a position that is not one is left as it is (and
+    then refused as "no point" where it is read)."""
+    if _is_position(coordinates):
+        found = _position(coordinates)
+        if found is None:
+            return coordinates
+        x, y = transform(*found)
         return [x, y]
     if isinstance(coordinates, list | tuple):
         return [_mapped(c, transform) for c in coordinates]
@@ -275,13 +300,11 @@ def _mapped(coordinates: Any, transform: Any) -> Any:
 
 
 def _pairs(coordinates: Any) -> Iterator[tuple[float, float]]:
-    if (
-        isinstance(coordinates, list | tuple)
-        and coordinates
-        and isinstance(coordinates[0], int | float)
-    ):
-        if len(coordinates) >= 2:
-            yield float(coordinates[0]), float(coordinates[1])
+    """Every position's (x, y) in nested coordinates, skipping what is not one."""
+    if _is_position(coordinates):
+        found = _position(coordinates)
+        if found is not None:
+            yield found
         return
     if isinstance(coordinates, list | tuple):
         for inner in coordinates:

@@ -588,18 +588,17 @@ def _lines_of(feature: Feature) -> list[list[tuple[float, float]]]:
     coordinates = feature.coordinates
     if feature.kind == "LineString":
         groups = [coordinates]
-    elif feature.kind == "MultiLineString":
-        groups = list(coordinates or [])
+    elif feature.kind == "MultiLineString" and isinstance(coordinates, list | tuple):
+        groups = list(coordinates)
     else:
         return []
     lines = []
     for group in groups:
-        try:
-            line = [(float(p[0]), float(p[1])) for p in group or []]
-        except (TypeError, ValueError, IndexError):
+        if not isinstance(group, list | tuple):
             continue
-        if len(line) >= 2:
-            lines.append(line)
+        line = [_point_of(Feature({}, "Point", p)) for p in group]
+        if len(line) >= 2 and all(line):  # a line with a position that is not one: left out
+            lines.append([p for p in line if p is not None])  # (x, y): long, lat
     return lines
 
 
