@@ -335,3 +335,15 @@ def test_a_lost_queue_file_is_made_again_at_the_next_save(tmp_path: Path):
         assert write_queue.tidy(tmp_path / "town.db", patience=0) == "free"  # this process's
     queue.close()
     assert write_queue.tidy(tmp_path / "nowhere.db") == "absent"
+
+
+def test_a_letter_template_with_half_characters_is_saved_clean(db):
+    """Found by the letters' property sweep: a lone surrogate (a JSON file's "\\udcff", bytes
+    that were not UTF-8) in a template reached the audit trail's hash as a traceback."""
+    from desktop.models.documents import letter_templates
+
+    letter_templates.save_template(
+        "halves", "Your request\ud800 {tracking_number}", "Dear \udcff resident,\x1b", actor=None
+    )
+    saved = letter_templates.templates()["halves"]
+    assert saved == {"subject": "Your request {tracking_number}", "body": "Dear  resident,"}

@@ -171,6 +171,8 @@ def main(argv: list[str]) -> None:
         zygote(path)
     elif mode == "writer":
         writer(path, int(rest[0]))
+    elif mode == "forever":
+        _save_forever(path)
     elif mode == "read-only-probe":
         read_only_probe(path)
     elif mode == "hold-journal":

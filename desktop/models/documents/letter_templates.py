@@ -15,6 +15,7 @@ from desktop.models.documents import gather as documents
 from desktop.models.errors import InputError
 from desktop.models.staff import permissions
 from desktop.models.storage.schema import StaffUser
+from desktop.models.text_clean import clean_block, clean_line
 
 MAX_SUBJECT = 300
 MAX_BODY = 20_000
@@ -78,8 +79,8 @@ def save_template(name: str, subject: str, body: str, *, actor: StaffUser | None
     InputError lists every problem."""
     permissions.require(actor, permissions.SETTINGS_EDIT)
     problems = []
-    subject = " ".join(subject.split())
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    subject = clean_line(subject)  # no control characters, no halves of a character
+    body = clean_block(body)
     if len(subject) > MAX_SUBJECT:
         problems.append(
             _("The subject is too long ({limit:,} characters at most).").format(limit=MAX_SUBJECT)
