@@ -3,7 +3,8 @@
     python -m tests.faults --trials 2000 [--seed 1] [--jobs 2]
 
 Each trial runs one command as a clerk or a script would (a save, a note, a status change, a
-backup, a restore, a knowledge-base import, an upgrade of an old file) under `fiu-run`, with one
+backup, a restore, a knowledge-base import, an import of old records, the address register
+replaced, an upgrade of an old file) under `fiu-run`, with one
 POSIX call failing at random: SQLite's pwrite, pread, fsync, fdatasync, ftruncate, or the unlink
 of its journal (and our own fsync and rename of the files we write whole). Python's own
 `open`/`read`/`write` are left alone: they fail the interpreter before a line of ours runs.
@@ -50,7 +51,19 @@ POINTS = (
     "posix/io/dir/rename",
 )
 PROBABILITIES = (0.02, 0.1, 0.3, 0.7, 1.0)
-OPERATIONS = ("save", "save", "save", "note", "status", "backup", "restore", "import", "upgrade")
+OPERATIONS = (
+    "save",
+    "save",
+    "save",
+    "note",
+    "status",
+    "backup",
+    "restore",
+    "import",
+    "upgrade",
+    "records",
+    "register",
+)
 
 
 def fiu_available() -> bool:
@@ -65,6 +78,10 @@ class Town:
     acknowledged: set[str] = field(default_factory=set)
     notes: set[str] = field(default_factory=set)
     backup: Path | None = None
+    #: the old records an import said it brought in (their external ids)
+    imported: set[str] = field(default_factory=set)
+    #: the street of the address register an import said it put in place
+    register: str = ""
 
     @property
     def db(self) -> Path:
@@ -177,6 +194,52 @@ def _articles(path: Path, titles: list[str]) -> int:
         connection.close()
 
 
+def _external_ids(path: Path, prefix: str = "") -> set[str]:
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        return {
+            r[0]
+            for r in connection.execute(
+                "SELECT external_id FROM service_request WHERE external_id LIKE ?", (prefix + "%",)
+            )
+        }
+    finally:
+        connection.close()
+
+
+def _register_streets(path: Path) -> Counter[str]:
+    connection = sqlite3.connect(path, timeout=30)
+    try:
+        return Counter(r[0] for r in connection.execute("SELECT street FROM address_point"))
+    finally:
+        connection.close()
+
+
+def _records_file(folder: Path, number: int, rows: int) -> Path:
+    path = folder / f"old-{number}.csv"
+    lines = ["Case ID,Type,Description,Status,Opened,Address"]
+    lines += [
+        f"F{number}-{i},Pothole,hole {i},Open,2021-03-04 10:00,{i} Elm St" for i in range(rows)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _register_file(folder: Path, number: int, points: int) -> tuple[Path, str]:
+    street = f"FAULT{number} ST"
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [-71.0 + i * 0.0001, 42.0]},
+            "properties": {"ADDRESS": str(i + 1), "ROADNAME": f"Fault{number}", "ROADTYPE": "ST"},
+        }
+        for i in range(points)
+    ]
+    path = folder / f"points-{number}.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path, street
+
+
 def trial(town: Town, rng: random.Random, number: int, tally: Tally, scratch: Path) -> None:
     operation = rng.choice(OPERATIONS)
     fault = (rng.choice(POINTS), rng.choice(PROBABILITIES))
@@ -236,6 +299,30 @@ def trial(town: Town, rng: random.Random, number: int, tally: Tally, scratch: Pa
             checks.append("an import said done but its articles are not there")
         elif result.returncode != 0 and found:
             tally.said_failed_was_kept += 1
+    elif operation == "records":  # a town's old records (import requests), one chunk
+        rows = 30
+        result = town.run("import", "requests", str(_records_file(scratch, number, rows)),
+                          fault=fault)  # fmt: skip
+        found = _external_ids(town.db, f"old:F{number}-")  # old-10.csv: source "old"
+        if len(found) not in (0, rows):
+            checks.append(f"an import of old records kept {len(found)} of {rows}")
+        elif result.returncode == 0 and len(found) != rows:
+            checks.append("an import of old records said done but they are not there")
+        elif result.returncode != 0 and found:
+            tally.said_failed_was_kept += 1
+        town.imported |= found
+    elif operation == "register":  # the address register replaced whole
+        points = 25
+        path, street = _register_file(scratch, number, points)
+        before = _register_streets(town.db)
+        result = town.run("addresses", "import", str(path), "--no-match", fault=fault)
+        after = _register_streets(town.db)
+        if after not in (before, Counter({street: points})):
+            checks.append("the address register is neither the one before nor the new one")
+        elif result.returncode == 0 and after != Counter({street: points}):
+            checks.append("an address import said done but the register is not the new one")
+        elif result.returncode != 0 and after != before:
+            tally.said_failed_was_kept += 1
     elif operation == "upgrade":
         old = Town(scratch / f"upgrade-{number}")
         old.folder.mkdir(parents=True)
@@ -279,6 +366,10 @@ def trial(town: Town, rng: random.Random, number: int, tally: Tally, scratch: Pa
         if missing:
             tally.lost += len(missing)
             checks.append(f"acknowledged saves lost: {sorted(missing)[:5]}")
+        lost_records = town.imported - _external_ids(town.db)
+        if lost_records:
+            tally.lost += len(lost_records)
+            checks.append(f"imported records lost: {sorted(lost_records)[:3]}")
         lost_notes = town.notes - _note_texts(town.db)
         if lost_notes:
             tally.lost += len(lost_notes)
