@@ -72,6 +72,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "open311_commands": ("serve", "open311"),
     "import_commands": ("import",),
     "address_commands": ("addresses", "streets", "map"),
+    "outbox_commands": ("outbox", "mail"),
 }
 
 

@@ -95,4 +95,5 @@ EVENT_KINDS: dict[str, str] = {
     "edit": _("Edited"),
     "printed": _("Printed"),
     "work_done": _("Work reported by the crew"),
+    "notice": _("Notice to the resident"),
 }

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from desktop.printing.faq_binder import build_faq_binder
-    from desktop.printing.letter import build_letter
+    from desktop.printing.letter import build_letter, build_letters
     from desktop.printing.maps import build_map_pdf, render_png
     from desktop.printing.receipt import build_receipt
     from desktop.printing.route import in_route_order
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 _BUILDERS = {
     "build_faq_binder": "faq_binder",
     "build_letter": "letter",
+    "build_letters": "letter",
     "build_map_pdf": "maps",
     "render_png": "maps",
     "build_receipt": "receipt",
@@ -52,6 +53,7 @@ def page_count(pdf: bytes) -> int:
 __all__ = [
     "build_faq_binder",
     "build_letter",
+    "build_letters",
     "build_map_pdf",
     "build_receipt",
     "build_run_sheet",

@@ -13,7 +13,15 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.units import inch, mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Frame, NextPageTemplate, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import (
+    Flowable,
+    Frame,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+)
 
 from desktop.i18n import _
 from desktop.printing.data import LetterData, PageSetup
@@ -90,10 +98,20 @@ def _first_page(letter: LetterData, setup: PageSetup) -> Any:
 
 
 def build_letter(letter: LetterData, setup: PageSetup) -> bytes:
+    return build_letters([letter], setup)
+
+
+def build_letters(letters: list[LetterData], setup: PageSetup) -> bytes:
+    """Letters in one PDF, each starting on a page of its own with its resident's address in
+    the envelope's window (the outbox's letter batch prints them in one go)."""
+    if not letters:
+        raise ValueError("no letters to print")
     out = io.BytesIO()
     paper = "a4" if setup.paper.lower() == "a4" else "letter"
     width, height = page_size(setup.paper)
-    doc = make_doc(out, setup, title=clip(letter.subject, 120), page_label=_("page {page}"))
+    first = letters[0]
+    title = clip(first.subject, 120) if len(letters) == 1 else _("Letters")
+    doc = make_doc(out, setup, title=title, page_label=_("page {page}"))
     footer = doc.pageTemplates[0].onPageEnd
     inset = 0.375 * inch  # a letter reads better with wider margins than a work order
 
@@ -115,22 +133,29 @@ def build_letter(letter: LetterData, setup: PageSetup) -> bytes:
     doc.addPageTemplates(
         [
             PageTemplate(
-                id="first",
-                frames=[frame("first", BODY_TOP[paper])],
+                id=f"first-{n}",
+                frames=[frame(f"first-{n}", BODY_TOP[paper])],
                 onPage=_first_page(letter, setup),
                 onPageEnd=footer,
-            ),
-            PageTemplate(id="later", frames=[frame("later", MARGIN)], onPageEnd=footer),
+            )
+            for n, letter in enumerate(letters)
         ]
+        + [PageTemplate(id="later", frames=[frame("later", MARGIN)], onPageEnd=footer)]
     )
     body = style("lt-body", 11, leading=15)
-    story: list[Flowable] = [
-        NextPageTemplate("later"),
-        PageMark(_("Letter about {number}").format(number=plain(letter.tracking_number))),
-        Paragraph(escape(day(letter.date)), style("lt-date", 11, align="right", space_after=14)),
-        para(clip(letter.subject, 400), style("lt-subject", 12, bold=True, space_after=12)),
-    ]
-    story += paragraphs(letter.body, body)  # a blank line's worth between paragraphs
-    if letter.signature:
-        story += [Spacer(1, 10), para(clip(letter.signature, 400), body)]
+    story: list[Flowable] = []
+    for n, letter in enumerate(letters):
+        if n:
+            story += [NextPageTemplate(f"first-{n}"), PageBreak()]
+        story += [
+            NextPageTemplate("later"),
+            PageMark(_("Letter about {number}").format(number=plain(letter.tracking_number))),
+            Paragraph(
+                escape(day(letter.date)), style("lt-date", 11, align="right", space_after=14)
+            ),
+            para(clip(letter.subject, 400), style("lt-subject", 12, bold=True, space_after=12)),
+        ]
+        story += paragraphs(letter.body, body)  # a blank line's worth between paragraphs
+        if letter.signature:
+            story += [Spacer(1, 10), para(clip(letter.signature, 400), body)]
     return build(doc, story)

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.models.admin import privacy
-from desktop.models.documents.gather import letter_templates
 from desktop.models.documents.responses import offered
 from desktop.models.errors import ConflictError, KnownError
 from desktop.models.requests import lifecycle
@@ -50,6 +49,7 @@ from desktop.models.requests.links import link_related
 from desktop.models.requests.lookups import active_staff
 from desktop.models.staff import permissions
 from desktop.models.storage.schema import ServiceRequest, StaffUser
+from desktop.models.town.letters import letter_templates
 from desktop.models.vocab import CHANNELS, EVENT_KINDS, PRIORITIES, RESOLUTIONS, STATUSES
 from desktop.ui.conflict_dialog import ConflictDialog
 from desktop.ui.html import esc, paragraphs, when

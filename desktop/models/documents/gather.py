@@ -36,8 +36,13 @@ from desktop.models.storage.schema import (
     ServiceType,
     StaffUser,
 )
+from desktop.models.town.letters import (
+    letter_templates,
+    merge_template,
+    request_fields,
+)
 from desktop.models.town.settings import all_settings, get_logo, get_setting, set_settings
-from desktop.models.vocab import EVENT_KINDS, OPEN_STATUSES, PRIORITIES, RESOLUTIONS, STATUSES
+from desktop.models.vocab import EVENT_KINDS, OPEN_STATUSES, PRIORITIES, STATUSES
 from desktop.printing.data import (
     Answer,
     FaqBinderData,
@@ -59,47 +64,6 @@ MAX_PACKET = 2000  # a day's packet larger than this is a mistake in the choice,
 #: work orders chosen by hand for one print: more is a slip of Ctrl+A or Shift+click, not a
 #: crew's day (a day's packet is the run sheet's, with MAX_PACKET)
 MAX_SELECTED_ORDERS = 500
-
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-
-
-def _builtin_templates() -> dict[str, dict[str, str]]:
-    return {
-        "closure": {
-            "subject": _("Your request {tracking_number}: {service_type}"),
-            "body": _(
-                "Dear {resident_name},\n\n"
-                "Thank you for reporting a problem ({service_type}) at {address} on "
-                "{requested_date}. We have finished our work on it: {resolution}.\n\n"
-                "{status_notes}\n\n"
-                "If the problem comes back, call us at {town_phone} and give the number "
-                "{tracking_number}.\n\n"
-                "Sincerely,\n{town_name}"
-            ),
-        },
-        "received": {
-            "subject": _("We received your request {tracking_number}"),
-            "body": _(
-                "Dear {resident_name},\n\n"
-                "We received your request ({service_type}) at {address} on {requested_date} "
-                "and sent it to {department}. We expect to finish by {expected_date}.\n\n"
-                "To ask about it, call {town_phone} and give the number {tracking_number}.\n\n"
-                "Sincerely,\n{town_name}"
-            ),
-        },
-        "not_ours": {
-            "subject": _("Your request {tracking_number}: {service_type}"),
-            "body": _(
-                "Dear {resident_name},\n\n"
-                "Thank you for reporting a problem at {address}. Our crew looked into it: "
-                "it is not the town's to fix.\n\n{status_notes}\n\n"
-                "If you have questions, call us at {town_phone} and give the number "
-                "{tracking_number}.\n\n"
-                "Sincerely,\n{town_name}"
-            ),
-        },
-    }
-
 
 #: the built-in letters that say the work is done (refused for a request not yet resolved)
 _AFTER_THE_WORK = ("closure", "not_ours")
@@ -520,21 +484,6 @@ def receipt(reference: str | int, *, actor: StaffUser | None) -> ReceiptData:
         )
 
 
-def letter_templates() -> dict[str, dict[str, str]]:
-    """Every letter template by name: the built-in ones, with the town's own over them."""
-    templates = _builtin_templates()
-    with reading():
-        stored = get_setting("print.letter_templates")
-    if isinstance(stored, dict):
-        for name, template in stored.items():
-            if isinstance(template, dict):
-                templates[str(name)] = {
-                    "subject": str(template.get("subject", "")),
-                    "body": str(template.get("body", "")),
-                }
-    return templates
-
-
 def save_letter_template(name: str, subject: str, body: str, *, actor: StaffUser | None) -> None:
     """Add or change one of the town's letter templates."""
     name = name.strip()
@@ -549,11 +498,6 @@ def save_letter_template(name: str, subject: str, body: str, *, actor: StaffUser
     set_settings({"print.letter_templates": templates}, actor=actor)
 
 
-def merge_template(template: str, values: dict[str, str]) -> str:
-    """Put the values into the {placeholders}; unknown ones stay as typed (no str.format)."""
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
-
-
 def _recipient(contact: Contact | None) -> list[str]:
     if contact is None or contact.anonymized_at is not None:
         return []
@@ -564,26 +508,6 @@ def _recipient(contact: Contact | None) -> list[str]:
         return []
     lines = [contact.display_name] if contact.display_name else []
     return lines + street + ([place] if place and place not in street else [])
-
-
-def _request_fields(request: ServiceRequest, resident: str, town: TownHeader) -> dict[str, str]:
-    """What a letter's or a saved response's {placeholders} become for this request."""
-    return {
-        "tracking_number": request.tracking_number,
-        "service_type": request.service_type.name,
-        "address": request.address or _("the address you gave"),
-        "requested_date": request.requested_at.strftime("%d %B %Y"),
-        "resolved_date": request.resolved_at.strftime("%d %B %Y") if request.resolved_at else "",
-        "resolution": RESOLUTIONS.get(request.resolution or "", "").lower()
-        or STATUSES.get(request.status, request.status).lower(),
-        "status_notes": request.status_notes,
-        "resident_name": resident,
-        "department": request.department.name,
-        "expected_date": request.due_at.strftime("%d %B %Y") if request.due_at else "",
-        "town_name": town.name,
-        "town_phone": town.phone or _("the town hall"),
-        "today": clock.today().strftime("%d %B %Y"),
-    }
 
 
 def letter_fields(reference: str | int, texts: Sequence[str]) -> list[str]:
@@ -598,7 +522,7 @@ def letter_fields(reference: str | int, texts: Sequence[str]) -> list[str]:
             if contact is not None and contact.anonymized_at is None and contact.display_name
             else _("resident")
         )
-        values = _request_fields(request, resident, setup.town)
+        values = request_fields(request, resident, setup.town)
     return [re.sub(r"\n{3,}", "\n\n", merge_template(text, values)) for text in texts]
 
 
@@ -633,7 +557,7 @@ def letter(reference: str | int, template_name: str, *, actor: StaffUser | None)
                 ).format(number=request.tracking_number, name=template_name)
             )
         today = clock.today()
-        values = _request_fields(request, recipient[0], setup.town)
+        values = request_fields(request, recipient[0], setup.town)
     body = merge_template(template["body"], values)
     body = re.sub(r"\n{3,}", "\n\n", body)  # an empty {status_notes} leaves no hole
     return LetterData(

@@ -16,6 +16,7 @@ from desktop.models.errors import InputError
 from desktop.models.staff import permissions
 from desktop.models.storage.schema import StaffUser
 from desktop.models.text_clean import clean_block, clean_line
+from desktop.models.town import letters
 
 MAX_SUBJECT = 300
 MAX_BODY = 20_000
@@ -45,7 +46,7 @@ def placeholders() -> list[tuple[str, str]]:
 
 def templates() -> dict[str, dict[str, str]]:
     """Every template by name (the built-in ones with the town's own over them)."""
-    return documents.letter_templates()
+    return letters.letter_templates()
 
 
 def unknown_placeholders(text: str) -> list[str]:

@@ -16,6 +16,7 @@ from desktop.models import clock
 from desktop.models.catalog.routing import route
 from desktop.models.errors import InputError, NotFound
 from desktop.models.knowledge.triage import learn_terms, learned_terms, suggest_service_types
+from desktop.models.outbox import notices
 from desktop.models.requests.tracking import next_tracking_number
 from desktop.models.residents.contacts import (
     CallerDetails,
@@ -313,6 +314,7 @@ def create_request(draft: RequestDraft, actor: StaffUser | None) -> ServiceReque
             ),
         )
         learn_terms(service_type.id, terms)
+        notices.queue(request.id, "received", actor)
         audit.record(
             "service_request",
             request.id,

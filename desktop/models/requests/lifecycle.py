@@ -14,6 +14,7 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
+from desktop.models.outbox import notices
 from desktop.models.requests.tracking import parse_tracking
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import write
@@ -55,8 +56,12 @@ def save_change(
     changes: dict[str, Any],
     events: list[dict[str, Any]],
     actor: StaffUser | None,
+    *,
+    notice: str = "",
 ) -> ServiceRequest:
-    """Apply `changes` if the request is still at `version` (None: whatever it is now)."""
+    """Apply `changes` if the request is still at `version` (None: whatever it is now). The
+    resident's notice of it (outbox/notices.py) is queued in the same transaction: a
+    resolution and a public update are known by their events, a reopening is said."""
 
     def save() -> ServiceRequest:
         current = ServiceRequest.get_or_none(ServiceRequest.id == request_id)
@@ -83,6 +88,9 @@ def save_change(
             )
         for event in events:
             RequestEvent.create(request=request_id, at=now, actor=actor, **event)
+        told = notice or _notice_of(events)
+        if told:
+            notices.queue(request_id, told, actor)
         fresh: ServiceRequest = ServiceRequest.get_by_id(request_id)
         audit.record(
             "service_request",
@@ -95,6 +103,16 @@ def save_change(
         return fresh
 
     return write(save)
+
+
+def _notice_of(events: list[dict[str, Any]]) -> str:
+    """The notice a change's events call for: resolved, a public update, or none."""
+    for event in events:
+        if event.get("kind") == "status" and event.get("new_value") == "resolved":
+            return "resolved"
+        if event.get("kind") == "public_update":
+            return "update"
+    return ""
 
 
 def set_status(
@@ -243,7 +261,7 @@ def reopen(
         "new_value": status,
         "body": _("Reopened: {reason}").format(reason=reason),
     }
-    return save_change(request_id, version, changes, [event], actor)
+    return save_change(request_id, version, changes, [event], actor, notice="reopened")
 
 
 def add_note(

@@ -39,12 +39,14 @@ from desktop.models.storage.schema import (
     ImportProfile,
     InfoContact,
     NamedPlace,
+    OutboxMessage,
     PartnerKey,
     RequestFollower,
     RequestLink,
     RoutingRule,
     SchemaInfo,
     ServiceRequest,
+    ServiceType,
     StreetSegment,
     WebSubmission,
 )
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontcounter.migrations")
 
-LATEST_VERSION = 10
+LATEST_VERSION = 11
 
 
 def _to_2(db: peewee.Database) -> None:
@@ -215,6 +217,19 @@ def _to_10(db: peewee.Database) -> None:
         )
 
 
+def _to_11(db: peewee.Database) -> None:
+    """Version 11: the outbox of notices to residents (emails and letters), and on each
+    request type which notices its residents are sent."""
+
+    db.create_tables([OutboxMessage], safe=True)
+    table = ServiceType._meta.table_name
+    if "notices" not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(  # type: ignore[no-untyped-call]
+            f'ALTER TABLE "{table}" ADD COLUMN "notices" VARCHAR(80) NOT NULL '
+            "DEFAULT 'received,update,resolved,reopened'"
+        )
+
+
 #: step N brings a database from version N-1 to version N
 STEPS: dict[int, Callable[[peewee.Database], None]] = {
     2: _to_2,
@@ -226,6 +241,7 @@ STEPS: dict[int, Callable[[peewee.Database], None]] = {
     8: _to_8,
     9: _to_9,
     10: _to_10,
+    11: _to_11,
 }
 
 

@@ -122,6 +122,9 @@ class ServiceType(VersionedModel):
     resolve_unit = CharField(max_length=16, default="business_days")
     active = BooleanField(default=True)
     sort_order = IntegerField(default=0)
+    #: the notices its residents are sent (schema 11; outbox/notices.py): a comma list of
+    #: received, update, resolved, reopened; empty sends none
+    notices = CharField(max_length=80, default="received,update,resolved,reopened")
 
     if TYPE_CHECKING:
         department_id: int
@@ -762,6 +765,44 @@ class NamedPlace(VersionedModel):
     long = DoubleField()
 
 
+class OutboxMessage(BaseModel):
+    """A notice to a resident (schema version 11): an email to send or a letter to print,
+    queued in the same transaction as the change it tells of, and shared by every workstation.
+    Sending claims it with a lease (outbox/delivery.py), so two workstations never send one."""
+
+    request = ForeignKeyField(ServiceRequest, null=True, on_delete="CASCADE", backref="+")
+    contact = ForeignKeyField(Contact, null=True, on_delete="SET NULL", backref="+")
+    kind = CharField(max_length=20)  # received | update | resolved | reopened | test
+    channel = CharField(max_length=10)  # email | letter
+    language = CharField(max_length=10, default="en")
+    #: the email address, or the letter's address lines (one a line)
+    to_address = TextField(default="")
+    subject = TextField(default="")
+    body = TextField(default="")
+    #: the email's Message-ID, made when it is queued: the same on every try
+    message_id = CharField(max_length=200, unique=True)
+    #: queued | sending | handed (the message was handed over; the server's answer not yet
+    #: recorded) | sent | failed | cancelled | printed
+    state = CharField(max_length=12, default="queued")
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField()
+    lease_owner = CharField(max_length=80, default="")
+    lease_until = DateTimeField(null=True)
+    #: why the last try failed, in the clerk's words
+    last_error = TextField(default="")
+    #: what the server said when it took the message (or printed: when it was printed)
+    server_answer = TextField(default="")
+    created_at = DateTimeField()
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_attempt_at"), False), (("request",), False))
+
+    if TYPE_CHECKING:
+        request_id: int | None
+        contact_id: int | None
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     SchemaInfo,
     Setting,
@@ -803,6 +844,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     AddressPoint,
     StreetSegment,
     NamedPlace,
+    OutboxMessage,
 )
 
 #: the tables schema version 2 added (migration step 2 creates them in an older database)

@@ -106,3 +106,42 @@ def forget_database_password(url: str) -> None:
         return
     with contextlib.suppress(keyring.errors.KeyringError):  # nothing was stored
         keyring.delete_password(SERVICE, account(url))
+
+
+def secret(service: str, name: str) -> str | None:
+    """A secret kept under `service` for `name` (the mail server's password, say), or None."""
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
+    if not keyring_usable():
+        return None
+    try:
+        return keyring.get_password(service, name)
+    except keyring.errors.KeyringError as exc:
+        log.warning("keyring could not be read: %s", exc)
+        return None
+
+
+def remember_secret(service: str, name: str, value: str) -> bool:
+    """Keep a secret in the keyring; False (and nothing written anywhere) without one."""
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
+    if not keyring_usable():
+        return False
+    try:
+        keyring.set_password(service, name, value)
+    except keyring.errors.KeyringError as exc:
+        log.warning("keyring refused the secret: %s", exc)
+        return False
+    return True
+
+
+def forget_secret(service: str, name: str) -> None:
+    import keyring  # imported when needed: start-up time
+    import keyring.errors
+
+    if not keyring_usable():
+        return
+    with contextlib.suppress(keyring.errors.KeyringError):  # nothing was stored
+        keyring.delete_password(service, name)

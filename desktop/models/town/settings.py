@@ -54,6 +54,14 @@ DEFAULTS: dict[str, Any] = {
     "map.depot": "",
     # the town's own background map: a raster MBTiles file, beside the database or a path
     "map.tiles": "",
+    # residents hear back (outbox/): notices queued on changes, when the town turns them on
+    "outbox.notices": False,
+    # the town's mail server (outbox/mail.py); the password is kept in the keyring only
+    "mail.smtp_host": "",
+    "mail.smtp_port": 587,
+    "mail.security": "starttls",  # starttls | ssl | plain
+    "mail.from": "",
+    "mail.user": "",
 }
 
 
@@ -170,6 +178,7 @@ EDITABLE = (
     "open311.review_first",
     "map.depot",
     "map.tiles",
+    "outbox.notices",
 )
 PAGE_SIZES = {"letter": "letter", "us letter": "letter", "us-letter": "letter", "a4": "a4"}
 _LIMITS = {
@@ -200,6 +209,7 @@ def setting_labels() -> dict[str, str]:
         "privacy.retention_years": _("Years residents' details are kept after closing"),
         "open311.review_first": _("Web requests wait in the web inbox for a clerk"),
         "map.depot": _("Where the crews set out from (an address, or latitude, longitude)"),
+        "outbox.notices": _("Residents are sent notices of their requests (email or letter)"),
         "map.tiles": _(
             "The map's background: a raster MBTiles file (beside the database, or its path)"
         ),
@@ -221,7 +231,7 @@ def parse_setting(key: str, value: Any) -> Any:
         if size is None:
             raise InputError(_("The paper size is “letter” (US Letter) or “A4”."))
         return size
-    if key in ("calendar.federal_holidays", "open311.review_first"):
+    if key in ("calendar.federal_holidays", "open311.review_first", "outbox.notices"):
         if isinstance(value, bool):
             return value
         word = str(value).strip().lower()

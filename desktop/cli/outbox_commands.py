@@ -1,0 +1,164 @@
+"""`frontcounter outbox send|list|retry|cancel|letters` and `frontcounter mail setup|show|test`:
+residents hear back (desktop/models/outbox)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from desktop import printing
+from desktop.cli.output import emit
+from desktop.cli.print_commands import write_pdf
+from desktop.cli.registry import command
+from desktop.i18n import _, ngettext
+from desktop.models.documents import gather as documents
+from desktop.models.errors import InputError
+from desktop.models.outbox import delivery, mail
+from desktop.models.storage.db import OpenedDatabase
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    outbox = commands.add_parser("outbox", help=_("notices to residents: emails and letters"))
+    actions = outbox.add_subparsers(dest="action", metavar="ACTION", required=True)
+    send = actions.add_parser("send", parents=[common], help=_("send the emails that are due"))
+    send.add_argument("--limit", type=int, help=_("at most this many"))
+    listed = actions.add_parser("list", parents=[common], help=_("what is in the outbox"))
+    listed.add_argument(
+        "--state", action="append", default=[], choices=delivery.STATES, metavar="STATE"
+    )
+    listed.add_argument("--limit", type=int, default=200)
+    for name, what in (
+        ("retry", _("try a failed message again")),
+        ("cancel", _("do not send a message")),
+    ):
+        one = actions.add_parser(name, parents=[common], help=what)
+        one.add_argument("id", type=int, metavar="ID")
+    letters = actions.add_parser(
+        "letters", parents=[common], help=_("print the letters waiting for the post, as one PDF")
+    )
+    letters.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+
+    mailer = commands.add_parser("mail", help=_("the town's mail server"))
+    mail_actions = mailer.add_subparsers(dest="action", metavar="ACTION", required=True)
+    setup = mail_actions.add_parser("setup", parents=[common], help=_("set up sending email"))
+    setup.add_argument("--smtp-host", required=True, metavar="HOST")
+    setup.add_argument("--smtp-port", type=int, default=0, metavar="PORT")
+    security = setup.add_mutually_exclusive_group()
+    for flag in mail.SECURITY:
+        security.add_argument(
+            f"--{flag}", dest="security", action="store_const", const=flag, default=None
+        )
+    setup.add_argument("--from", dest="sender", required=True, metavar="ADDRESS")
+    setup.add_argument("--user", default="", metavar="USER")
+    mail_actions.add_parser("show", parents=[common], help=_("how email is set up"))
+    test = mail_actions.add_parser("test", parents=[common], help=_("send a test message"))
+    test.add_argument("to", metavar="ADDRESS")
+
+
+def _one_line(row: dict[str, Any]) -> str:
+    line = f"{row['id']:>6}  {row['request'] or '-':<11} {row['notice']:<16} {row['channel']:<6} "
+    line += f"{row['state_words']:<26} {row['to']}"
+    if row["last_error"]:
+        line += f"\n        {row['last_error']}"
+    return line
+
+
+def outbox_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    action = args.action
+    if action == "send":
+        result = delivery.send_due(limit=args.limit)
+        text = _("Sent {sent:,}; failed {failed:,}; {queued:,} waiting.").format(**result.as_dict())
+        if result.stopped:
+            text += "\n" + result.stopped
+        emit(args, result.as_dict(), text)
+    elif action == "list":
+        rows = delivery.messages(states=tuple(args.state), limit=args.limit)
+        emit(args, rows, "\n".join(_one_line(r) for r in rows) or _("The outbox is empty."))
+    elif action == "retry":
+        delivery.retry(args.id, actor=args.signed_in)
+        emit(
+            args,
+            {"id": args.id, "state": "queued"},
+            _("Message {id} will be tried again.").format(id=args.id),
+        )
+    elif action == "cancel":
+        delivery.cancel(args.id, actor=args.signed_in)
+        emit(
+            args,
+            {"id": args.id, "state": "cancelled"},
+            _("Message {id} will not be sent.").format(id=args.id),
+        )
+    else:
+        ids, letters = delivery.letter_batch()
+        if not letters:
+            emit(args, {"letters": 0, "file": None}, _("No letters are waiting for the post."))
+            return
+        write_pdf(args.out, printing.build_letters(letters, documents.page_setup()))
+        done = delivery.mark_printed(ids, actor=args.signed_in)
+        emit(
+            args,
+            {"letters": done, "file": str(args.out)},
+            ngettext("Wrote {n} letter to {path}.", "Wrote {n:,} letters to {path}.", done).format(
+                n=done, path=args.out
+            ),
+        )
+
+
+def _new_password(setup: mail.MailSetup) -> str | None:
+    said = os.environ.get(mail.PASSWORD_VARIABLE)
+    if said or not setup.user:
+        return None  # scripts give it each time; a server without sign-in needs none
+    if not sys.stdin.isatty():
+        return None
+    return getpass.getpass(_("Password for {account}: ").format(account=setup.account)) or None
+
+
+def mail_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    if args.action == "setup":
+        security = args.security or ("ssl" if args.smtp_port == 465 else "starttls")
+        port = args.smtp_port or {"ssl": 465, "starttls": 587, "plain": 25}[security]
+        probe = mail.MailSetup(args.smtp_host.strip(), port, security, args.sender, args.user)
+        setup, warning = mail.save_setup(
+            host=args.smtp_host,
+            port=port,
+            security=security,
+            sender=args.sender,
+            user=args.user,
+            new_password=_new_password(probe),
+            actor=args.signed_in,
+        )
+        text = _("Email goes through {host}:{port} ({security}) from {sender}.").format(
+            host=setup.host, port=setup.port, security=setup.security, sender=setup.sender
+        )
+        emit(
+            args, setup.as_dict() | {"warning": warning}, text + (f"\n{warning}" if warning else "")
+        )
+    elif args.action == "show":
+        setup = mail.current()
+        if not setup.ready:
+            emit(args, setup.as_dict(), _("Email is not set up (frontcounter mail setup)."))
+            return
+        data = setup.as_dict()
+        emit(
+            args,
+            data,
+            _("Email goes through {host}:{port} ({security}) from {sender}.").format(
+                host=setup.host, port=setup.port, security=setup.security, sender=setup.sender
+            )
+            + ("\n" + _("User: {user}").format(user=setup.user) if setup.user else ""),
+        )
+    else:
+        if not args.to.strip():
+            raise InputError(_("Give the address to send the test message to."))
+        answer = mail.send_test(args.to, actor=args.signed_in)
+        emit(args, {"to": args.to, "sent": True}, answer)
+
+
+COMMANDS = (
+    command("outbox", outbox_command, reads={"list"}),
+    command("mail", mail_command, reads={"show"}),
+)
