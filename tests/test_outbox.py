@@ -391,3 +391,59 @@ def test_a_sender_killed_at_random_moments_loses_and_doubles_nothing(tmp_path: P
     delivered = box.ids()
     assert len(delivered) == 60, f"{60 - len(delivered)} notices never reached the server"
     assert set(delivered.values()) == {1}, [k for k, v in delivered.items() if v > 1]
+
+
+def test_the_requests_history_says_where_each_notice_is(town, smtp: Server):
+    from desktop.models.requests.detail import load_request_detail
+
+    made = new_request(caller("ana@example.org"))
+    smtp.box.refuse.add("ana@example.org")
+    delivery.send_due()
+    detail = load_request_detail(made.id, actor=None)
+    told = [line.body for line in detail.history if line.kind == "notice"]
+    assert told == [
+        "Acknowledgement queued by email to ana@example.org. Now: failed. The mail server "
+        "refused the address: ana@example.org: 550 5.1.1 No such user here"
+    ]
+
+
+# ---- the window ---------------------------------------------------------------------------------
+
+
+def _finish(qtbot, box, action) -> None:
+    with qtbot.waitCallback(timeout=30_000) as finished:
+        action()
+        assert box.job is not None
+        box.job.finished.connect(finished)
+
+
+def test_settings_sets_up_email_sends_a_test_and_the_outbox(qtbot, town, smtp: Server):
+    from desktop.ui.mail_box import MailBox
+
+    box = MailBox(lambda: None)
+    qtbot.addWidget(box)
+    box.load()
+    assert box.notices.isChecked() and box.host.text() == "127.0.0.1"
+    assert "0 emails waiting" in box.waiting.text()
+    box.mail_from.setText("not an address")
+    box.save_server()
+    assert "not an email address to send from" in box.result.text()
+    box.mail_from.setText("clerk@alderfalls.example")
+    box.save_server()
+    assert box.result.text() == ""
+    box.test_to.setText("me@example.org")
+    _finish(qtbot, box, box.send_test)
+    assert "was taken by 127.0.0.1" in box.result.text()
+    new_request(caller("ana@example.org"))
+    new_request(caller(address="4 Oak Ave"))
+    box.load()
+    assert "1 emails waiting" in box.waiting.text() and "1 letters waiting" in box.waiting.text()
+    assert box.send_button.isEnabled() and box.letters_button.isEnabled()
+    _finish(qtbot, box, box.send_now)
+    assert "1 notice sent." in box.result.text()
+    assert len(smtp.box.messages) == 2  # the test message and the notice
+    assert smtp.box.messages[1]["From"].endswith("<clerk@alderfalls.example>")
+    box.notices.setChecked(False)
+    from desktop.models.town.settings import get_setting
+
+    assert get_setting("outbox.notices") is False

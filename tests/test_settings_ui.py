@@ -468,6 +468,7 @@ def test_supervisors_see_the_catalog_administrators_everything(qtbot, staff):
         "Printed documents",
         "Backups and personal data",
         "Addresses and map",
+        "Email and notices",
         "Partners (Open311)",
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME, __version__
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.models import clock
 from desktop.models.documents.gather import find_by_reference
 from desktop.models.errors import KnownError
@@ -47,6 +48,7 @@ from desktop.models.storage.db import (
 from desktop.models.storage.schema import database
 from desktop.models.town.settings import get_setting
 from desktop.models.vocab import ROLES
+from desktop.ui.background import BackgroundOp
 from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
 
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontcounter.ui")
 POLL_MS = 3000  # how often other clerks' saves are looked for
+OUTBOX_MS = 120_000  # how often the outbox's emails are sent (when the town has email set up)
 
 DB_FILTER = _("Front Counter databases (*.db *.sqlite *.frontcounter);;All files (*)")
 
@@ -134,6 +137,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(problem, 15000)
         self.update_title()
         self._watch_other_clerks()
+        #: the outbox's emails go out every few minutes when the town has email set up
+        self._sending: BackgroundOp | None = None
+        self.outbox_timer = QTimer(self)
+        self.outbox_timer.setInterval(OUTBOX_MS)
+        self.outbox_timer.timeout.connect(self.send_notices)
+        self.outbox_timer.start()
         self._restore_layout()
         self.update_my_work()
         from desktop.ui.scanner import take_scans
@@ -497,6 +506,52 @@ class MainWindow(QMainWindow):
         self.poll_timer.timeout.connect(self.check_for_changes)
         self.poll_timer.start()
 
+    def send_notices(self) -> None:
+        """Send the outbox's emails that are due, in the background and without a progress
+        window, when the town has notices on and email set up; what stopped the sending (the
+        server down) is said in the status bar, and tried again at the next turn."""
+        from desktop.models.outbox import delivery
+
+        if self.opened.read_only or (self._sending is not None and not self._sending.done):
+            return
+        try:
+            if not delivery.due_now():
+                return
+        except KnownError as exc:
+            log.info("the outbox could not be read: %s", exc)
+            return
+
+        def done(result: delivery.SendResult) -> None:
+            if result.stopped:
+                self.statusBar().showMessage(
+                    _("Email: {reason}").format(reason=result.stopped), 15000
+                )
+            elif result.sent:
+                self.statusBar().showMessage(
+                    ngettext(
+                        "{n:,} notice sent to a resident.",
+                        "{n:,} notices sent to residents.",
+                        result.sent,
+                    ).format(n=result.sent),
+                    8000,
+                )
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, KnownError):
+                self.statusBar().showMessage(_("Email: {reason}").format(reason=exc), 15000)
+            else:
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+
+        self._sending = BackgroundOp(
+            None,
+            "",
+            "",
+            lambda _progress: delivery.send_due(limit=200),
+            on_success=done,
+            quiet=True,
+            on_error=failed,
+        ).run()
+
     def check_for_changes(self) -> bool:
         """Refresh the open lists if another clerk saved something. True when it did."""
 
@@ -732,6 +787,9 @@ class MainWindow(QMainWindow):
         if 0 in self._built:
             self.counter_page.closing()
         self.poll_timer.stop()
+        self.outbox_timer.stop()
+        if self._sending is not None and not self._sending.done:
+            self._sending.wait()  # a message being handed over is recorded before closing
         self.sessions_label.stop()
         self.save_layout()
         super().closeEvent(event)

@@ -44,7 +44,8 @@ from PySide6.QtWidgets import (
 from desktop import printing
 from desktop.i18n import _, ngettext
 from desktop.models.documents import gather as documents
-from desktop.models.errors import KnownError
+from desktop.models.errors import InputError, KnownError
+from desktop.models.outbox import delivery
 from desktop.models.staff import permissions
 from desktop.models.storage.safe_files import write_whole
 from desktop.models.storage.schema import StaffUser
@@ -425,6 +426,33 @@ def print_letter(
         )
 
     return _known(parent, start)
+
+
+def print_letter_batch(
+    parent: QWidget | None, actor: StaffUser | None, **options: Any
+) -> PrintJob | None:
+    """Preview and print the outbox's letters waiting for the post, one PDF for them all;
+    once printed they are done."""
+
+    def start() -> PrintJob:
+        ids, letters = delivery.letter_batch()
+        if not letters:
+            raise InputError(_("No letters are waiting for the post."))
+        setup = documents.page_setup()
+        return PrintJob(
+            parent,
+            _("Letters for the post"),
+            lambda: printing.build_letters(letters, setup),
+            lambda: _printed_letters(ids, actor),
+            suggested_name="letters.pdf",
+            **options,
+        )
+
+    return _known(parent, start)
+
+
+def _printed_letters(ids: list[int], actor: StaffUser | None) -> None:
+    delivery.mark_printed(ids, actor=actor)
 
 
 def print_faq_binder(parent: QWidget | None, **options: Any) -> PrintJob | None:

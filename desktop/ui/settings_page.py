@@ -147,6 +147,12 @@ class SettingsPage(QWidget):
         self.addresses = AddressesBox(staff)
         self.addresses.saved.connect(self.saved)
 
+        from desktop.ui.mail_box import MailBox
+
+        self.mail = MailBox(staff)
+        self.mail.saved.connect(self.saved)
+        self.mail.print_letters.connect(self._print_letters)
+
         from desktop.ui.checklist_box import ChecklistBox
 
         self.checklist = ChecklistBox(staff, self.backups_box.folder)
@@ -219,6 +225,13 @@ class SettingsPage(QWidget):
                 self.addresses.load,
             ),
             (
+                "settings:mail",
+                _scrolled(self.mail),
+                _("Email and notices"),
+                permissions.SETTINGS_EDIT,
+                self.mail.load,
+            ),
+            (
                 "settings:partners",
                 _scrolled(self.open311),
                 _("Partners (Open311)"),
@@ -251,6 +264,13 @@ class SettingsPage(QWidget):
         shown = self.tabs.currentWidget()
         if shown is not None:
             shown.setFocus()
+
+    def _print_letters(self) -> None:
+        from desktop.ui import print_preview
+
+        job = print_preview.print_letter_batch(self, self.staff())
+        if job is not None:  # once printed, the batch is done: the counts follow
+            job.ready.connect(lambda dialog: dialog.printed.connect(self.mail.load))
 
     def show_checklist(self) -> None:
         self.checklist.load()

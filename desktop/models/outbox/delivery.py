@@ -26,14 +26,16 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from peewee import fn
+
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
 from desktop.models.outbox import mail
-from desktop.models.outbox.notices import kinds
+from desktop.models.outbox.notices import kinds, state_words
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
-from desktop.models.storage.schema import OutboxMessage, ServiceRequest, StaffUser
+from desktop.models.storage.schema import OutboxMessage, ServiceRequest, StaffUser, rows_of
 from desktop.models.town.settings import get_setting
 from desktop.printing.data import LetterData
 
@@ -42,18 +44,6 @@ LEASE = dt.timedelta(minutes=2)
 #: the waits after each failed try (minutes); after the last, the message fails
 BACKOFF = (1, 2, 5, 10, 30, 60, 120, 240, 480, 720)
 STATES = ("queued", "sending", "handed", "sent", "failed", "cancelled", "printed")
-
-
-def state_words() -> dict[str, str]:
-    return {
-        "queued": _("waiting to be sent"),
-        "sending": _("being sent"),
-        "handed": _("handed to the mail server"),
-        "sent": _("sent"),
-        "failed": _("failed"),
-        "cancelled": _("cancelled"),
-        "printed": _("printed in a letter batch"),
-    }
 
 
 @dataclass
@@ -306,6 +296,40 @@ def messages(
         if request_id is not None:
             query = query.where(OutboxMessage.request == request_id)
         return [_row(m, str(getattr(m, "tracking_number", "") or "")) for m in query.objects()]
+
+
+def due_now() -> bool:
+    """Whether the window's timer has anything to do: notices on, email set up, and an
+    email due (or one whose sender stopped)."""
+    with reading():
+        if not get_setting("outbox.notices") or not get_setting("mail.smtp_host"):
+            return False
+        return (
+            OutboxMessage.select(OutboxMessage.id)
+            .where(
+                OutboxMessage.channel == "email",
+                OutboxMessage.state.in_(["queued", "sending", "handed"]),
+                OutboxMessage.next_attempt_at <= clock.now(),
+            )
+            .limit(1)
+            .exists()
+        )
+
+
+def counts() -> dict[str, int]:
+    """What waits: {"email": emails to send, "failed": failed ones, "letters": for the post}."""
+    with reading():
+        rows = rows_of(
+            OutboxMessage.select(OutboxMessage.channel, OutboxMessage.state, fn.COUNT(1))
+            .where(OutboxMessage.state.in_(["queued", "failed"]))
+            .group_by(OutboxMessage.channel, OutboxMessage.state)
+        )
+        found = {(str(row[0]), str(row[1])): int(row[2]) for row in rows}
+    return {
+        "email": found.get(("email", "queued"), 0),
+        "failed": found.get(("email", "failed"), 0) + found.get(("letter", "failed"), 0),
+        "letters": found.get(("letter", "queued"), 0),
+    }
 
 
 def _find(message_id: int) -> OutboxMessage:

@@ -44,6 +44,18 @@ def kinds() -> dict[str, str]:
     }
 
 
+def state_words() -> dict[str, str]:
+    return {
+        "queued": _("waiting to be sent"),
+        "sending": _("being sent"),
+        "handed": _("handed to the mail server"),
+        "sent": _("sent"),
+        "failed": _("failed"),
+        "cancelled": _("cancelled"),
+        "printed": _("printed in a letter batch"),
+    }
+
+
 #: every kind, as a request type's notices are written when it sends them all
 ALL_KINDS = "received,update,resolved,reopened"
 #: the letter template each notice is merged from (a resolution: by how it was resolved)

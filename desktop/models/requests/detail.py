@@ -13,6 +13,7 @@ from typing import Any
 import peewee
 
 from desktop.i18n import _
+from desktop.models.outbox.notices import state_words
 from desktop.models.requests.lifecycle import find_request
 from desktop.models.requests.links import related_ids
 from desktop.models.residents.contacts import get_contact
@@ -23,6 +24,7 @@ from desktop.models.storage.schema import (
     Contact,
     ContactMethod,
     InfoContact,
+    OutboxMessage,
     RequestAnswer,
     RequestEvent,
     RequestFollower,
@@ -194,10 +196,21 @@ def load_request_detail(
             .order_by(RequestEvent.at.desc(), RequestEvent.id.desc())
             .limit(history_limit)
         )
+        told = {
+            str(m.id): m
+            for m in OutboxMessage.select(
+                OutboxMessage.id, OutboxMessage.state, OutboxMessage.last_error
+            ).where(OutboxMessage.request == request.id)
+        }
         for event in events.objects():
             body = event.body
             if hidden and event.kind == "follower":  # "Also reported by Carol Jones."
                 body = _("Also reported by another resident (confidential).")
+            notice = told.get(event.new_value or "") if event.kind == "notice" else None
+            if notice is not None:  # "Acknowledgement queued by email to ...: sent"
+                body = f"{body} {_('Now: {state}.').format(state=state_words()[notice.state])}"
+                if notice.state == "failed" and notice.last_error:
+                    body += f" {notice.last_error}"
             detail.history.append(
                 HistoryLine(
                     event.kind,

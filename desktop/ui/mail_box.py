@@ -1,0 +1,207 @@
+"""Settings → Email and notices: whether residents are sent notices of their requests, the
+town's mail server (the password kept in this computer's keyring), a test message, and what
+waits in the outbox: emails to send now, failed ones to look at, letters to print for the
+post. The work is the core's (`models.outbox`); sending runs in the background."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.i18n import _, ngettext
+from desktop.models.errors import KnownError
+from desktop.models.outbox import delivery, mail
+from desktop.models.storage.schema import StaffUser
+from desktop.models.town import settings
+from desktop.ui.background import BackgroundOp, Progress
+
+
+def security_labels() -> list[tuple[str, str]]:
+    return [
+        ("starttls", _("STARTTLS (port 587)")),
+        ("ssl", _("SSL (port 465)")),
+        ("plain", _("None (a server inside the town hall)")),
+    ]
+
+
+class MailBox(QGroupBox):
+    saved = Signal(str)
+    #: the letters waiting for the post are to be printed (the window previews them)
+    print_letters = Signal()
+
+    def __init__(self, staff: Callable[[], StaffUser | None], parent: QWidget | None = None):
+        super().__init__(_("Email and notices to residents"), parent)
+        self.staff = staff
+        self.job: BackgroundOp | None = None
+        self.notices = QCheckBox(
+            _(
+                "Send residents notices of their requests: received, public updates, resolved, "
+                "reopened (by email, or a letter for those without one)"
+            )
+        )
+        self.notices.setObjectName("noticesOn")
+        self.notices.toggled.connect(self.save_notices)
+        self.host = QLineEdit()
+        self.host.setObjectName("smtpHost")
+        self.host.setPlaceholderText("smtp.office365.com")
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(587)
+        self.security = QComboBox()
+        for code, label in security_labels():
+            self.security.addItem(label, code)
+        self.mail_from = QLineEdit()
+        self.mail_from.setObjectName("mailFrom")
+        self.mail_from.setPlaceholderText("townhall@yourtown.gov")
+        self.user = QLineEdit()
+        self.user.setPlaceholderText(_("often the same as the address; empty: no sign-in"))
+        self.password = QLineEdit()
+        self.password.setObjectName("mailPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(_("kept in this computer's keyring only"))
+        save = QPushButton(_("Save the mail server"))
+        save.clicked.connect(lambda _c=False: self.save_server())
+        form = QFormLayout()
+        form.addRow(_("Mail server:"), self.host)
+        form.addRow(_("Port:"), self.port)
+        form.addRow(_("Security:"), self.security)
+        form.addRow(_("Send as:"), self.mail_from)
+        form.addRow(_("User name:"), self.user)
+        form.addRow(_("Password:"), self.password)
+        form.addRow("", save)
+
+        self.test_to = QLineEdit()
+        self.test_to.setObjectName("testTo")
+        self.test_to.setPlaceholderText(_("your own address"))
+        self.test_button = QPushButton(_("Send a &test message"))
+        self.test_button.clicked.connect(lambda _c=False: self.send_test())
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_to, 1)
+        test_row.addWidget(self.test_button)
+
+        self.waiting = QLabel()
+        self.waiting.setObjectName("outboxWaiting")
+        self.send_button = QPushButton(_("Send &now"))
+        self.send_button.clicked.connect(lambda _c=False: self.send_now())
+        self.letters_button = QPushButton(_("Print the &letters waiting…"))
+        self.letters_button.clicked.connect(lambda _c=False: self.print_letters.emit())
+        outbox_row = QHBoxLayout()
+        outbox_row.addWidget(self.send_button)
+        outbox_row.addWidget(self.letters_button)
+        outbox_row.addStretch(1)
+
+        self.result = QLabel()
+        self.result.setObjectName("mailResult")
+        self.result.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.notices)
+        layout.addWidget(QLabel(_("<b>The town's mail server</b>")))
+        layout.addLayout(form)
+        layout.addLayout(test_row)
+        layout.addWidget(QLabel(_("<b>The outbox</b>")))
+        layout.addWidget(self.waiting)
+        layout.addLayout(outbox_row)
+        layout.addWidget(self.result)
+        for each in self.findChildren(QLabel):
+            each.setWordWrap(True)
+
+    def load(self) -> None:
+        try:
+            setup = mail.current()
+            on = bool(settings.get_setting("outbox.notices"))
+            counts = delivery.counts()
+        except KnownError as exc:
+            self.result.setText(str(exc))
+            return
+        self.notices.blockSignals(True)
+        self.notices.setChecked(on)
+        self.notices.blockSignals(False)
+        self.host.setText(setup.host)
+        self.port.setValue(setup.port)
+        index = self.security.findData(setup.security)
+        self.security.setCurrentIndex(max(index, 0))
+        self.mail_from.setText(setup.sender)
+        self.user.setText(setup.user)
+        self.password.clear()
+        self.password.setPlaceholderText(
+            _("kept in this computer's keyring") if setup.ready and mail.password(setup)
+            else _("kept in this computer's keyring only")
+        )  # fmt: skip
+        self.waiting.setText(
+            _(
+                "{email:,} emails waiting to be sent, {failed:,} failed (frontcounter outbox "
+                "list), {letters:,} letters waiting for the post."
+            ).format(**counts)
+        )
+        self.letters_button.setEnabled(counts["letters"] > 0)
+        self.send_button.setEnabled(setup.ready and counts["email"] > 0)
+
+    def save_notices(self, on: bool) -> None:
+        try:
+            settings.set_settings({"outbox.notices": on}, actor=self.staff())
+        except KnownError as exc:
+            self.result.setText(str(exc))
+            return
+        self.saved.emit(
+            _("Residents will be sent notices.") if on else _("Residents are sent no notices.")
+        )
+
+    def save_server(self) -> None:
+        try:
+            _setup, warning = mail.save_setup(
+                host=self.host.text(),
+                port=self.port.value(),
+                security=str(self.security.currentData()),
+                sender=self.mail_from.text(),
+                user=self.user.text(),
+                new_password=self.password.text() or None,
+                actor=self.staff(),
+            )
+        except KnownError as exc:
+            self.result.setText(str(exc))
+            return
+        self.result.setText(warning)
+        self.load()
+        self.saved.emit(_("The mail server is saved."))
+
+    def _run(self, title: str, work: Callable[[Progress], str]) -> None:
+        self.result.clear()
+        self.job = BackgroundOp(self, title, title, work, on_success=self._done, show_errors=False)
+        self.job.failed.connect(self.result.setText)
+        self.job.run()
+
+    def _done(self, sentence: str) -> None:
+        self.result.setText(sentence)
+        self.load()
+
+    def send_test(self) -> None:
+        to, actor = self.test_to.text(), self.staff()
+        self._run(_("A test message"), lambda _p: mail.send_test(to, actor=actor))
+
+    def send_now(self) -> None:
+        def work(_progress: Progress) -> str:
+            result = delivery.send_due()
+            sentence = ngettext("{n:,} notice sent.", "{n:,} notices sent.", result.sent).format(
+                n=result.sent
+            )
+            if result.failed:
+                sentence += " " + _("{n:,} failed: see the outbox.").format(n=result.failed)
+            if result.stopped:
+                sentence += " " + result.stopped
+            return sentence
+
+        self._run(_("Sending the outbox"), work)
