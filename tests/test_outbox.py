@@ -424,7 +424,7 @@ def test_settings_sets_up_email_sends_a_test_and_the_outbox(qtbot, town, smtp: S
     qtbot.addWidget(box)
     box.load()
     assert box.notices.isChecked() and box.host.text() == "127.0.0.1"
-    assert "0 emails waiting" in box.waiting.text()
+    assert "Emails waiting to be sent: 0." in box.waiting.text()
     box.mail_from.setText("not an address")
     box.save_server()
     assert "not an email address to send from" in box.result.text()
@@ -437,7 +437,7 @@ def test_settings_sets_up_email_sends_a_test_and_the_outbox(qtbot, town, smtp: S
     new_request(caller("ana@example.org"))
     new_request(caller(address="4 Oak Ave"))
     box.load()
-    assert "1 emails waiting" in box.waiting.text() and "1 letters waiting" in box.waiting.text()
+    assert "sent: 1. Failed: 0. Letters waiting for the post: 1." in box.waiting.text()
     assert box.send_button.isEnabled() and box.letters_button.isEnabled()
     _finish(qtbot, box, box.send_now)
     assert "1 notice sent." in box.result.text()

@@ -141,12 +141,29 @@ class MailBox(QGroupBox):
             _("kept in this computer's keyring") if setup.ready and mail.password(setup)
             else _("kept in this computer's keyring only")
         )  # fmt: skip
-        self.waiting.setText(
-            _(
-                "{email:,} emails waiting to be sent, {failed:,} failed (frontcounter outbox "
-                "list), {letters:,} letters waiting for the post."
-            ).format(**counts)
-        )
+        self._show_counts(setup, counts)
+
+    def refresh_counts(self) -> None:
+        """What waits in the outbox, read again (another clerk saved, or the timer sent):
+        the form is left as it is typed."""
+        try:
+            setup, counts = mail.current(), delivery.counts()
+        except KnownError as exc:
+            self.waiting.setText(str(exc))
+            return
+        self._show_counts(setup, counts)
+
+    def _show_counts(self, setup: mail.MailSetup, counts: dict[str, int]) -> None:
+        text = _(
+            "Emails waiting to be sent: {email:,}. Failed: {failed:,}. Letters waiting for "
+            "the post: {letters:,}."
+        ).format(**counts)
+        if counts["failed"]:
+            failed = delivery.messages(states=("failed",), limit=5)
+            text += "\n" + "\n".join(
+                f"{row['request']}  {row['to']}: {row['last_error']}" for row in failed
+            )
+        self.waiting.setText(text)
         self.letters_button.setEnabled(counts["letters"] > 0)
         self.send_button.setEnabled(setup.ready and counts["email"] > 0)
 

@@ -456,6 +456,11 @@ class SettingsPage(QWidget):
             if self.tabs.isTabVisible(index) and callable(loader):
                 loader()
 
+    def refresh_from_others(self) -> None:
+        """Another clerk (or the window's own sending) changed the database: what waits in
+        the outbox is shown again; the forms keep what is typed in them."""
+        self.mail.refresh_counts()
+
     def _load_documents(self) -> None:
         self.town_look.load()
         self.letters.load()
