@@ -303,25 +303,25 @@ def trial(town: Town, rng: random.Random, number: int, tally: Tally, scratch: Pa
         rows = 30
         result = town.run("import", "requests", str(_records_file(scratch, number, rows)),
                           fault=fault)  # fmt: skip
-        found = _external_ids(town.db, f"old:F{number}-")  # old-10.csv: source "old"
-        if len(found) not in (0, rows):
-            checks.append(f"an import of old records kept {len(found)} of {rows}")
-        elif result.returncode == 0 and len(found) != rows:
+        kept_ids = _external_ids(town.db, f"old:F{number}-")  # old-10.csv: source "old"
+        if len(kept_ids) not in (0, rows):
+            checks.append(f"an import of old records kept {len(kept_ids)} of {rows}")
+        elif result.returncode == 0 and len(kept_ids) != rows:
             checks.append("an import of old records said done but they are not there")
-        elif result.returncode != 0 and found:
+        elif result.returncode != 0 and kept_ids:
             tally.said_failed_was_kept += 1
-        town.imported |= found
+        town.imported |= kept_ids
     elif operation == "register":  # the address register replaced whole
         points = 25
         path, street = _register_file(scratch, number, points)
-        before = _register_streets(town.db)
+        streets_before = _register_streets(town.db)
         result = town.run("addresses", "import", str(path), "--no-match", fault=fault)
         after = _register_streets(town.db)
-        if after not in (before, Counter({street: points})):
+        if after not in (streets_before, Counter({street: points})):
             checks.append("the address register is neither the one before nor the new one")
         elif result.returncode == 0 and after != Counter({street: points}):
             checks.append("an address import said done but the register is not the new one")
-        elif result.returncode != 0 and after != before:
+        elif result.returncode != 0 and after != streets_before:
             tally.said_failed_was_kept += 1
     elif operation == "upgrade":
         old = Town(scratch / f"upgrade-{number}")

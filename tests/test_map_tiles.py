@@ -139,7 +139,7 @@ def _share_of(image, colour: tuple[int, int, int]) -> float:
     wanted = QColor(*colour).rgb()
     step = 7
     seen = [
-        image.pixel(x, y) == wanted
+        bool(image.pixel(x, y) == wanted)
         for x in range(0, image.width(), step)
         for y in range(0, image.height(), step)
     ]
