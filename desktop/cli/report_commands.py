@@ -57,7 +57,12 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     export = commands.add_parser(
         "export", parents=[common], help=_("requests to a CSV or Excel file")
     )
-    export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export.add_argument(
+        "--format",
+        choices=("csv", "xlsx", "datapackage"),
+        default="csv",
+        help=_("datapackage: open data (with --public) in a folder, for a town's data portal"),
+    )
     export.add_argument(
         "--public",
         action="store_true",
@@ -176,6 +181,20 @@ def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     keys = [k.strip() for k in args.columns.split(",") if k.strip()] if args.columns else None
     if args.public and keys:
         raise InputError(_("The open-data export has fixed columns: leave out --columns."))
+    if args.format == "datapackage":
+        if not args.public:
+            raise InputError(
+                _("A data package is open data: add --public (nothing that names a person).")
+            )
+        count = exports.write_datapackage(args.out, filters, actor=args.signed_in)
+        emit(
+            args,
+            {"folder": str(args.out), "requests": count, "format": "datapackage"},
+            _("Wrote {n:,} requests as open data to {path} (datapackage.json).").format(
+                n=count, path=args.out
+            ),
+        )
+        return
     count = exports.write_export(
         args.out, filters, keys, file_format=args.format, public=args.public, actor=args.signed_in
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,11 +28,12 @@ from typing import Any
 import peewee
 
 from desktop.i18n import _
+from desktop.models import clock
 from desktop.models.errors import InputError, KnownError
 from desktop.models.requests.listing import RequestFilter, RequestList
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
-from desktop.models.storage.safe_files import replacing
+from desktop.models.storage.safe_files import replacing, write_whole
 from desktop.models.storage.schema import (
     Contact,
     ContactMethod,
@@ -43,7 +45,8 @@ from desktop.models.storage.schema import (
     StaffUser,
 )
 from desktop.models.town.addresses import SUFFIXES, UNITS, normalize_address
-from desktop.models.vocab import CHANNELS, PRIORITIES, RESOLUTIONS, STATUSES
+from desktop.models.town.settings import get_setting
+from desktop.models.vocab import CHANNELS, OPEN_STATUSES, PRIORITIES, RESOLUTIONS, STATUSES
 
 BATCH = 500
 FORMATS = ("csv", "xlsx")
@@ -534,3 +537,180 @@ def _clean_for_excel(value: Any) -> Any:
     if isinstance(value, str):
         return "".join(ch for ch in value if ch >= " " or ch in "\t\n\r")
     return value
+
+
+# -- open data as a Frictionless Data Package ------------------------------------------------------
+
+#: the columns of Open311 GeoReport v2's bulk CSV, in its order
+GEOREPORT_COLUMNS = (
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+)
+#: each open-data column's Table Schema type (what is not named is text)
+_TYPES = {
+    "requested_date": "date",
+    "resolved_date": "date",
+    "resolved_on_time": "boolean",
+    "requested_datetime": "datetime",
+    "updated_datetime": "datetime",
+    "expected_datetime": "datetime",
+    "lat": "number",
+    "long": "number",
+}
+#: a place published to about a block: 3 decimals of a degree is about 110 metres
+PUBLIC_DECIMALS = 3
+
+
+def _utc(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _georeport_rows(ids: list[int]) -> list[list[Any]]:
+    """GeoReport's bulk columns for these requests, with nothing that names or pins a person:
+    no description or update in the resident's or a clerk's words, the place to the block."""
+    query = (
+        ServiceRequest.select(ServiceRequest, ServiceType, Department)
+        .join(ServiceType, on=ServiceRequest.service_type == ServiceType.id)
+        .switch(ServiceRequest)
+        .join(Department, on=ServiceRequest.department == Department.id)
+        .where(ServiceRequest.id.in_(ids))
+    )
+    found = {r.id: r for r in query}
+    rows = []
+    for request_id in ids:
+        r = found.get(request_id)
+        if r is None or r.confidential:
+            continue  # a neighbour complaint does not go to open data at all
+        lat = round(r.lat, PUBLIC_DECIMALS) if r.lat is not None else ""
+        long = round(r.long, PUBLIC_DECIMALS) if r.long is not None else ""
+        rows.append(
+            [
+                r.tracking_number,
+                "open" if r.status in OPEN_STATUSES else "closed",
+                "",
+                r.service_type.name,
+                r.service_type.code,
+                "",
+                r.department.name,
+                r.service_type.service_notice,
+                _utc(r.requested_at),
+                _utc(r.updated_at),
+                _utc(r.due_at),
+                generalised_address(r.address),
+                "",
+                public_zip(r.zip),
+                lat,
+                long,
+                "",
+            ]
+        )
+    return rows
+
+
+def _schema(keys: Sequence[str], titles: dict[str, str], primary: str) -> dict[str, Any]:
+    fields = []
+    for key in keys:
+        field: dict[str, Any] = {"name": key, "type": _TYPES.get(key, "string")}
+        if key in titles:
+            field["title"] = titles[key]
+        if field["type"] == "boolean":
+            field["trueValues"], field["falseValues"] = ["true"], ["false"]
+        fields.append(field)
+    return {"fields": fields, "primaryKey": [primary], "missingValues": [""]}
+
+
+def write_datapackage(folder: Path, filters: RequestFilter, *, actor: StaffUser | None) -> int:
+    """The requests as open data in `folder`: requests.csv (the public columns), georeport.csv
+    (Open311's bulk columns) and datapackage.json describing both (Frictionless Data), each
+    file written whole or not at all. Nothing in it names or locates a person. Returns the
+    number of requests."""
+    permissions.require(actor, permissions.REPORTS_VIEW)
+    folder = Path(folder)
+    public = public_columns()
+    keys = [c.key for c in public]
+    yes = _("yes")
+    count = 0
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with (
+            replacing(folder / "requests.csv", ".export-") as ours,
+            replacing(folder / "georeport.csv", ".export-") as theirs,
+            ours.open("w", encoding="utf-8", newline="") as out_ours,
+            theirs.open("w", encoding="utf-8", newline="") as out_theirs,
+        ):
+            mine, bulk = csv.writer(out_ours), csv.writer(out_theirs)
+            mine.writerow(keys)
+            bulk.writerow(GEOREPORT_COLUMNS)
+            on_time = keys.index("resolved_on_time")
+            for ids in _request_ids(filters):
+                with reading():
+                    rows = _values(ids, keys, mask_confidential=False, public=True)
+                    geo = _georeport_rows(ids)
+                for row in rows:
+                    if row[on_time] != "":
+                        row[on_time] = "true" if row[on_time] == yes else "false"
+                    mine.writerow([_safe(v) for v in row])
+                    count += 1
+                bulk.writerows([[_safe(v) for v in row] for row in geo])
+        with reading():
+            town = str(get_setting("town.name") or _("the town"))
+        slug = re.sub(r"[^a-z0-9]+", "-", town.lower()).strip("-") or "town"
+        package = {
+            "profile": "tabular-data-package",
+            "name": f"{slug}-service-requests",
+            "title": _("Service requests of {town}").format(town=town),
+            "description": _(
+                "The requests residents made of {town}, without anything that names or "
+                "locates a person: places to the block, no one's own words."
+            ).format(town=town),
+            "created": _utc(clock.now()),
+            "resources": [
+                {
+                    "name": "requests",
+                    "path": "requests.csv",
+                    "profile": "tabular-data-resource",
+                    "format": "csv",
+                    "mediatype": "text/csv",
+                    "encoding": "utf-8",
+                    "schema": _schema(keys, {c.key: c.label for c in public}, "tracking_number"),
+                },
+                {
+                    "name": "georeport",
+                    "path": "georeport.csv",
+                    "profile": "tabular-data-resource",
+                    "format": "csv",
+                    "mediatype": "text/csv",
+                    "encoding": "utf-8",
+                    "description": _("The same requests in Open311 GeoReport v2's bulk columns."),
+                    "schema": _schema(GEOREPORT_COLUMNS, {}, "service_request_id"),
+                },
+            ],
+        }
+        write_whole(
+            folder / "datapackage.json",
+            (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        )
+    except OSError as exc:
+        raise KnownError(
+            _("The open data could not be written to {path}: {reason}").format(
+                path=folder, reason=exc.strerror or exc
+            )
+        ) from exc
+    return count

@@ -124,7 +124,12 @@ class ServiceType(VersionedModel):
     sort_order = IntegerField(default=0)
     #: the notices its residents are sent (schema 11; outbox/notices.py): a comma list of
     #: received, update, resolved, reopened; empty sends none
-    notices = CharField(max_length=80, default="received,update,resolved,reopened")
+    notices = CharField(
+        max_length=80,
+        default="received,update,resolved,reopened",
+        # the same default in the table as the migration gives it (schema 11's ALTER TABLE)
+        constraints=[SQL("DEFAULT 'received,update,resolved,reopened'")],
+    )
 
     if TYPE_CHECKING:
         department_id: int
