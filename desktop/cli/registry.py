@@ -66,7 +66,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "safety_commands": ("backup", "restore", "check", "sessions", "vacuum", "migrate-to"),
     "print_commands": ("print", "closeout"),
     "admin_commands": ("users", "audit", "privacy"),
-    "report_commands": ("stats", "report", "export", "goals"),
+    "report_commands": ("stats", "report", "export", "goals", "publish"),
     "catalog_commands": ("catalog",),
     "settings_commands": ("settings", "checklist", "responses"),
     "open311_commands": ("serve", "open311"),

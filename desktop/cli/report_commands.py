@@ -19,7 +19,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.documents import gather as documents
 from desktop.models.errors import InputError
-from desktop.models.reports import exports, goals
+from desktop.models.reports import exports, goals, status_site
 from desktop.models.reports.citistat import Period, comparisons, dashboard
 from desktop.models.reports.council import monthly_report
 from desktop.models.requests.listing import RequestFilter
@@ -29,6 +29,14 @@ from desktop.printing import page_count
 
 
 def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    publish = commands.add_parser("publish", help=_("the town's public status page"))
+    what = publish.add_subparsers(dest="action", metavar="WHAT", required=True)
+    status = what.add_parser(
+        "status",
+        parents=[common],
+        help=_("write the status page (a static site for any web host) into a folder"),
+    )
+    status.add_argument("--out", type=Path, required=True, metavar="DIR")
     stats = commands.add_parser(
         "stats", parents=[common], help=_("the Dashboard's numbers for a period")
     )
@@ -205,6 +213,23 @@ def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     )
 
 
+def publish_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    published = status_site.publish(args.out, actor=args.signed_in)
+    emit(
+        args,
+        published.as_dict(),
+        _(
+            "Wrote the status page to {folder}: {pages:,} request pages, {open:,} open "
+            "requests listed, {feed:,} changes in the feed."
+        ).format(
+            folder=args.out,
+            pages=published.pages,
+            open=published.open_requests,
+            feed=published.feed_entries,
+        ),
+    )
+
+
 def goals_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     if args.action == "set":
         unit = "business_hours" if args.hours else "business_days"
@@ -237,4 +262,5 @@ COMMANDS = (
     command("report", report_command, reads={"monthly"}),
     command("export", export_command, reads={""}),
     command("goals", goals_command, reads={"list"}),
+    command("publish", publish_command),
 )

@@ -148,6 +148,8 @@ class ReceiptData:
     department: str = ""
     contact_name: str = ""
     reprint: bool = False
+    #: where the resident follows it on the web, with its PIN (empty: no status page)
+    status_line: str = ""
 
 
 @dataclass

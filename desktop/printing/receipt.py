@@ -114,6 +114,8 @@ def build_receipt(receipt: ReceiptData, setup: PageSetup) -> bytes:
         )
         story += [Spacer(1, 4), notice]
     story += [Spacer(1, 4), para(check, style("rc-check", 10, bold=True))]
+    if receipt.status_line:
+        story.append(para(clip(receipt.status_line, 300), body))
     if receipt.reprint:
         story.append(Paragraph(escape(_("Copy")), style("rc-copy", 8, color=GREY)))
     # one half-sheet, always: what is still too long after the cuts is set smaller

@@ -42,6 +42,7 @@ from desktop.models.town.letters import (
     request_fields,
 )
 from desktop.models.town.settings import all_settings, get_logo, get_setting, set_settings
+from desktop.models.town.status_pin import status_line
 from desktop.models.vocab import EVENT_KINDS, OPEN_STATUSES, PRIORITIES, STATUSES
 from desktop.printing.data import (
     Answer,
@@ -481,6 +482,7 @@ def receipt(reference: str | int, *, actor: StaffUser | None) -> ReceiptData:
             department=request.department.name,
             contact_name=contact.display_name if contact else "",
             reprint=printed > 0,
+            status_line=status_line(request.tracking_number),
         )
 
 

@@ -41,6 +41,7 @@ def placeholders() -> list[tuple[str, str]]:
         ("town_name", _("the town's name")),
         ("town_phone", _("the town's phone number")),
         ("today", _("today's date")),
+        ("status_page", _("where to follow it on the web, with its PIN (or nothing)")),
     ]
 
 

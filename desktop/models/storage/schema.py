@@ -299,6 +299,7 @@ class RequestEvent(BaseModel):
 
     if TYPE_CHECKING:
         actor_id: int | None
+        request_id: int
 
     class Meta:
         indexes = ((("request", "at"), False),)

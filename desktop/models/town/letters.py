@@ -13,6 +13,7 @@ from desktop.models import clock
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import ServiceRequest
 from desktop.models.town.settings import get_setting
+from desktop.models.town.status_pin import status_line
 from desktop.models.vocab import RESOLUTIONS, STATUSES
 from desktop.printing.data import TownHeader
 
@@ -40,6 +41,7 @@ def builtin_templates() -> dict[str, dict[str, str]]:
                 "We received your request ({service_type}) at {address} on {requested_date} "
                 "and sent it to {department}. We expect to finish by {expected_date}.\n\n"
                 "To ask about it, call {town_phone} and give the number {tracking_number}.\n\n"
+                "{status_page}\n\n"
                 "Sincerely,\n{town_name}"
             ),
         },
@@ -114,4 +116,5 @@ def request_fields(request: ServiceRequest, resident: str, town: TownHeader) -> 
         "town_name": town.name,
         "town_phone": town.phone or _("the town hall"),
         "today": clock.today().strftime("%d %B %Y"),
+        "status_page": status_line(request.tracking_number),
     }

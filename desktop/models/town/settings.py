@@ -62,6 +62,8 @@ DEFAULTS: dict[str, Any] = {
     "mail.security": "starttls",  # starttls | ssl | plain
     "mail.from": "",
     "mail.user": "",
+    # where the town publishes its status page (reports/status_site.py): receipts say it
+    "status.url": "",
 }
 
 
@@ -179,6 +181,7 @@ EDITABLE = (
     "map.depot",
     "map.tiles",
     "outbox.notices",
+    "status.url",
 )
 PAGE_SIZES = {"letter": "letter", "us letter": "letter", "us-letter": "letter", "a4": "a4"}
 _LIMITS = {
@@ -189,6 +192,7 @@ _LIMITS = {
     "town.website": 300,
     "map.depot": 300,
     "map.tiles": 1000,
+    "status.url": 300,
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WEBSITE = re.compile(r"^(https?://)?[^\s/]+\.[^\s]+$", re.IGNORECASE)
@@ -209,6 +213,7 @@ def setting_labels() -> dict[str, str]:
         "privacy.retention_years": _("Years residents' details are kept after closing"),
         "open311.review_first": _("Web requests wait in the web inbox for a clerk"),
         "map.depot": _("Where the crews set out from (an address, or latitude, longitude)"),
+        "status.url": _("Where the town publishes its status page (receipts say it)"),
         "outbox.notices": _("Residents are sent notices of their requests (email or letter)"),
         "map.tiles": _(
             "The map's background: a raster MBTiles file (beside the database, or its path)"
@@ -260,6 +265,10 @@ def parse_setting(key: str, value: Any) -> Any:
         raise InputError(_("“{email}” is not an email address.").format(email=text))
     if text and key == "map.tiles":
         tiles.read_facts(tiles.resolve(text, current_path()))  # a sentence when it cannot serve
+    if text and key == "status.url" and not re.match(r"^https?://[^\s/]+\.[^\s]+$", text):
+        raise InputError(
+            _("“{url}” is not a web address, e.g. https://yourtown.gov/status.").format(url=text)
+        )
     if text and key == "town.website" and not _WEBSITE.match(text):
         raise InputError(
             _("“{site}” is not a website address, e.g. www.alderfalls.gov.").format(site=text)
