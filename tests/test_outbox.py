@@ -315,6 +315,14 @@ def test_the_command_line(tmp_path: Path, smtp: Server, capsys):
         "plain",
         False,
     )
+    # the mail server's --user is not the program's own --user (who signs in)
+    assert main([*base, "mail", "setup", "--smtp-host", "127.0.0.1", "--smtp-port",
+                 str(smtp.port), "--plain", "--from", "townhall@alderfalls.example",
+                 "--user", "townhall@alderfalls.example", "--json"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["user"] == "townhall@alderfalls.example"
+    again = ["--smtp-port", str(smtp.port), "--plain", "--from", "townhall@alderfalls.example"]
+    assert main([*base, "mail", "setup", "--smtp-host", "127.0.0.1", *again]) == 0
+    capsys.readouterr()
     _queue(base, 3, capsys)
     assert main([*base, "outbox", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)

@@ -18,6 +18,7 @@ from desktop.i18n import _, ngettext
 from desktop.models.documents import gather as documents
 from desktop.models.errors import InputError
 from desktop.models.outbox import delivery, mail
+from desktop.models.partners import mailbox
 from desktop.models.storage.db import OpenedDatabase
 
 
@@ -53,7 +54,24 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
             f"--{flag}", dest="security", action="store_const", const=flag, default=None
         )
     setup.add_argument("--from", dest="sender", required=True, metavar="ADDRESS")
-    setup.add_argument("--user", default="", metavar="USER")
+    # not the program's own --user (who signs in): the mail server's account
+    setup.add_argument("--user", dest="mail_user", default="", metavar="USER")
+    inbox = mail_actions.add_parser(
+        "inbox", parents=[common], help=_("set up the town's mailbox, read as a channel")
+    )
+    inbox.add_argument("--imap-host", required=True, metavar="HOST")
+    inbox.add_argument("--imap-port", type=int, default=0, metavar="PORT")
+    reading_security = inbox.add_mutually_exclusive_group()
+    for flag in mailbox.SECURITY:
+        reading_security.add_argument(
+            f"--{flag}", dest="security", action="store_const", const=flag, default=None
+        )
+    inbox.add_argument("--user", dest="mail_user", required=True, metavar="USER")
+    inbox.add_argument("--folder", default="INBOX", metavar="FOLDER")
+    fetch = mail_actions.add_parser(
+        "fetch", parents=[common], help=_("read the mailbox's new messages into the web inbox")
+    )
+    fetch.add_argument("--limit", type=int, default=200)
     mail_actions.add_parser("show", parents=[common], help=_("how email is set up"))
     test = mail_actions.add_parser("test", parents=[common], help=_("send a test message"))
     test.add_argument("to", metavar="ADDRESS")
@@ -121,13 +139,13 @@ def mail_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
     if args.action == "setup":
         security = args.security or ("ssl" if args.smtp_port == 465 else "starttls")
         port = args.smtp_port or {"ssl": 465, "starttls": 587, "plain": 25}[security]
-        probe = mail.MailSetup(args.smtp_host.strip(), port, security, args.sender, args.user)
+        probe = mail.MailSetup(args.smtp_host.strip(), port, security, args.sender, args.mail_user)
         setup, warning = mail.save_setup(
             host=args.smtp_host,
             port=port,
             security=security,
             sender=args.sender,
-            user=args.user,
+            user=args.mail_user,
             new_password=_new_password(probe),
             actor=args.signed_in,
         )
@@ -136,6 +154,55 @@ def mail_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         )
         emit(
             args, setup.as_dict() | {"warning": warning}, text + (f"\n{warning}" if warning else "")
+        )
+    elif args.action == "inbox":
+        security = args.security or ("ssl" if args.imap_port in (0, 993) else "starttls")
+        port = args.imap_port or {"ssl": 993, "starttls": 143, "plain": 143}[security]
+        reading_as = mailbox.InboxSetup(
+            args.imap_host.strip(), port, security, args.mail_user.strip()
+        )
+        secret = None
+        if not mail.password_from_environment() and sys.stdin.isatty():
+            secret = (
+                getpass.getpass(_("Password for {account}: ").format(account=reading_as.account))
+                or None
+            )
+        inbox_setup, warning = mailbox.save_setup(
+            host=args.imap_host,
+            port=port,
+            security=security,
+            user=args.mail_user,
+            folder=args.folder,
+            new_password=secret,
+            actor=args.signed_in,
+        )
+        emit(
+            args,
+            {
+                "imap_host": inbox_setup.host,
+                "imap_port": inbox_setup.port,
+                "security": inbox_setup.security,
+                "user": inbox_setup.user,
+                "folder": inbox_setup.folder,
+                "warning": warning,
+            },
+            _("The town's mailbox is {user} at {host}:{port} ({security}).").format(
+                user=inbox_setup.user,
+                host=inbox_setup.host,
+                port=inbox_setup.port,
+                security=inbox_setup.security,
+            )
+            + (f"\n{warning}" if warning else ""),
+        )
+    elif args.action == "fetch":
+        result = mailbox.fetch(limit=args.limit, actor=args.signed_in)
+        emit(
+            args,
+            result.as_dict(),
+            _(
+                "Read {read:,} messages: {stored:,} wait in the web inbox, {replies:,} went to "
+                "their requests."
+            ).format(**result.as_dict()),
         )
     elif args.action == "show":
         setup = mail.current()

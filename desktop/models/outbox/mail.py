@@ -90,12 +90,14 @@ def current() -> MailSetup:
         )
 
 
+def password_from_environment() -> str | None:
+    """The password a script gives (FRONTCOUNTER_MAIL_PASSWORD), if any."""
+    return os.environ.get(PASSWORD_VARIABLE) or None
+
+
 def password(setup: MailSetup) -> str | None:
     """The password for scripts (the environment) or from this computer's keyring."""
-    said = os.environ.get(PASSWORD_VARIABLE)
-    if said:
-        return said
-    return secret_store.secret(SERVICE, setup.account)
+    return password_from_environment() or secret_store.secret(SERVICE, setup.account)
 
 
 def save_setup(

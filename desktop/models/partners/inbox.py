@@ -71,9 +71,10 @@ def _draft(fields: dict[str, Any]) -> RequestDraft:
         location_notes=str(fields.get("location_notes", "")),
         lat=fields.get("lat"),
         long=fields.get("long"),
-        channel="web",
+        channel=str(fields.get("channel") or "web"),
         answers=dict(fields.get("answers") or {}),
         caller=CallerDetails(**{k: str(v) for k, v in caller.items()}),
+        contact_id=fields.get("contact_id") if isinstance(fields.get("contact_id"), int) else None,
         safety_acknowledged=True,
     )
 

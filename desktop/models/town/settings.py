@@ -62,6 +62,12 @@ DEFAULTS: dict[str, Any] = {
     "mail.security": "starttls",  # starttls | ssl | plain
     "mail.from": "",
     "mail.user": "",
+    # the town's mailbox read as a channel (partners/mailbox.py); its password in the keyring
+    "mail.imap_host": "",
+    "mail.imap_port": 993,
+    "mail.imap_security": "ssl",  # ssl | starttls | plain
+    "mail.imap_user": "",
+    "mail.imap_folder": "INBOX",
     # where the town publishes its status page (reports/status_site.py): receipts say it
     "status.url": "",
 }

@@ -1,0 +1,502 @@
+"""The town's mailbox as a channel: new messages read from its IMAP mailbox into the web
+inbox, where a clerk turns each into a request, adds it to one, or turns it down.
+
+- A reply to a notice (its subject names a request's number, "Re: We received your request
+  2026-00123") goes straight to that request: its words as a note, its files (the allowed
+  kinds, each at most `attachments.MAX_ATTACHMENT_BYTES`) attached.
+- Any other message waits in the web inbox: the sender matched to a resident by their email
+  address, the words triaged (the type suggested when it asks no questions a clerk must put),
+  its attachments listed by name.
+- Nothing is lost if the app stops mid-fetch, and nothing is kept twice: a message is read
+  without being marked, kept under a token made from its Message-ID (a second reading of it
+  finds the token and keeps nothing more), and only then marked read on the server.
+- What cannot be read (malformed MIME, a message larger than `MAX_MESSAGE_BYTES`, HTML only)
+  is kept all the same, with what could be read of it and a line saying why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import email.utils
+import hashlib
+import html
+import imaplib
+import re
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from typing import Any
+
+from desktop.i18n import _
+from desktop.models.errors import InputError, KnownError
+from desktop.models.knowledge.triage import suggest_service_types
+from desktop.models.outbox import mail
+from desktop.models.partners.inbox import MERGED, WAITING, draft_fields
+from desktop.models.requests import attachments, lifecycle
+from desktop.models.requests.intake import RequestDraft
+from desktop.models.residents.contacts import CallerDetails
+from desktop.models.staff import permissions
+from desktop.models.storage import secret_store
+from desktop.models.storage.db import reading, write
+from desktop.models.storage.schema import (
+    ContactMethod,
+    ServiceAttribute,
+    ServiceRequest,
+    ServiceType,
+    StaffUser,
+    WebSubmission,
+)
+from desktop.models.text_clean import MAX_DESCRIPTION, clean_text
+from desktop.models.town.settings import get_setting, set_settings
+
+#: a message larger than this is not read whole: its sender and subject are kept
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+#: the files kept from a reply (photos and documents a resident sends)
+ALLOWED_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/heic",
+    "application/pdf",
+    "text/plain",
+)
+PARTNER = "Email"
+_TRACKING = re.compile(r"\b(\d{4}-\d{4,7})\b")
+SECURITY = ("ssl", "starttls", "plain")
+
+
+@dataclass(frozen=True)
+class InboxSetup:
+    host: str
+    port: int
+    security: str
+    user: str
+    folder: str = "INBOX"
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.host and self.user)
+
+    @property
+    def account(self) -> str:
+        return f"imap:{self.user}@{self.host}:{self.port}"
+
+
+@dataclass
+class FetchResult:
+    read: int = 0
+    stored: int = 0
+    replies: int = 0
+    skipped: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "read": self.read,
+            "stored": self.stored,
+            "replies": self.replies,
+            "skipped": self.skipped,
+        }
+
+
+def current() -> InboxSetup:
+    with reading():
+        port = get_setting("mail.imap_port")
+        return InboxSetup(
+            host=str(get_setting("mail.imap_host") or ""),
+            port=int(port) if str(port).isdigit() else 993,
+            security=str(get_setting("mail.imap_security") or "ssl"),
+            user=str(get_setting("mail.imap_user") or ""),
+            folder=str(get_setting("mail.imap_folder") or "INBOX"),
+        )
+
+
+def save_setup(
+    *,
+    host: str,
+    port: int,
+    security: str,
+    user: str,
+    folder: str = "INBOX",
+    new_password: str | None = None,
+    actor: StaffUser | None,
+) -> tuple[InboxSetup, str]:
+    """Check and save the town's mailbox; the password goes to the keyring."""
+    permissions.require(actor, permissions.SETTINGS_EDIT)
+    host, user, folder = host.strip(), user.strip(), folder.strip() or "INBOX"
+    problems = []
+    if not re.fullmatch(r"[A-Za-z0-9._:\[\]-]{1,253}", host):
+        problems.append(_("Give the mailbox's server, e.g. outlook.office365.com."))
+    if not 1 <= port <= 65535:
+        problems.append(_("The port is a number from 1 to 65535 (993 for SSL)."))
+    if security not in SECURITY:
+        problems.append(_("The security is ssl, starttls or plain."))
+    if not user or len(user) > 254 or any(ch.isspace() for ch in user):
+        problems.append(_("Give the mailbox's user name (often its address)."))
+    if len(folder) > 200 or any(ord(ch) < 32 for ch in folder):
+        problems.append(_("The folder is a name such as INBOX."))
+    if problems:
+        raise InputError(" ".join(problems))
+    set_settings(
+        {
+            "mail.imap_host": host,
+            "mail.imap_port": port,
+            "mail.imap_security": security,
+            "mail.imap_user": user,
+            "mail.imap_folder": folder,
+        },
+        actor=actor,
+    )
+    setup = InboxSetup(host, port, security, user, folder)
+    warning = ""
+    if new_password and not secret_store.remember_secret(mail.SERVICE, setup.account, new_password):
+        warning = _(
+            "This computer has no keyring to keep the password: give it to scripts in {variable}."
+        ).format(variable=mail.PASSWORD_VARIABLE)
+    return setup, warning
+
+
+def _password(setup: InboxSetup) -> str:
+    said = mail.password_from_environment() or secret_store.secret(mail.SERVICE, setup.account)
+    if not said:
+        raise InputError(
+            _(
+                "There is no password for the mailbox {user} on this computer: give it with "
+                "frontcounter mail inbox, or in {variable}."
+            ).format(user=setup.user, variable=mail.PASSWORD_VARIABLE)
+        )
+    return said
+
+
+def connect(setup: InboxSetup, *, timeout: float = mail.TIMEOUT_SECONDS) -> imaplib.IMAP4:
+    """The mailbox, signed in and its folder chosen; KnownError says what went wrong."""
+    if not setup.ready:
+        raise InputError(
+            _(
+                "The town's mailbox is not set up: frontcounter mail inbox --imap-host HOST "
+                "--user USER."
+            )
+        )
+    where = f"{setup.host}:{setup.port}"
+    context = ssl.create_default_context()
+    try:
+        if setup.security == "ssl":
+            box: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                setup.host, setup.port, ssl_context=context, timeout=timeout
+            )
+        else:
+            box = imaplib.IMAP4(setup.host, setup.port, timeout=timeout)
+            if setup.security == "starttls":
+                box.starttls(ssl_context=context)
+    except ssl.SSLCertVerificationError as exc:
+        raise KnownError(
+            _("The certificate of {where} cannot be trusted ({reason}).").format(
+                where=where, reason=exc.verify_message or exc.reason
+            )
+        ) from None
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise KnownError(
+            _("The mailbox {where} could not be reached ({reason}): it is read next time.").format(
+                where=where, reason=str(exc) or type(exc).__name__
+            )
+        ) from None
+    try:
+        box.login(setup.user, _password(setup))
+        status, _data = box.select(_quoted(setup.folder))
+        if status != "OK":
+            raise KnownError(_("The mailbox has no folder “{folder}”.").format(folder=setup.folder))
+    except imaplib.IMAP4.error as exc:
+        _close(box)
+        said = str(exc)
+        if re.search(r"AUTHENTICATIONFAILED|Invalid credentials|LOGIN failed", said, re.I):
+            raise KnownError(
+                _("The mailbox refused the user name or password for {user}. ({said})").format(
+                    user=setup.user, said=said[:200]
+                )
+            ) from None
+        raise KnownError(_("The mailbox answered: {said}").format(said=said[:300])) from None
+    except BaseException:
+        _close(box)
+        raise
+    return box
+
+
+def _quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _close(box: imaplib.IMAP4) -> None:
+    with contextlib.suppress(TimeoutError, imaplib.IMAP4.error, OSError):
+        box.logout()
+
+
+def fetch(*, limit: int = 200, actor: StaffUser | None = None) -> FetchResult:
+    """Read the mailbox's new messages (at most `limit`) into the web inbox, or onto the
+    requests they answer."""
+    setup = current()
+    box = connect(setup)
+    result = FetchResult()
+    try:
+        status, found = box.uid("SEARCH", "UNSEEN")
+        if status != "OK":
+            raise KnownError(_("The mailbox could not be searched."))
+        uids = [u.decode() for u in (found[0] or b"").split()[:limit]]
+        for uid in uids:
+            size = _size(box, uid)
+            if size > MAX_MESSAGE_BYTES:
+                raw, whole = _part(box, uid, "BODY.PEEK[HEADER]"), False
+            else:
+                raw, whole = _part(box, uid, "BODY.PEEK[]"), True
+            if raw is None:
+                result.skipped += 1
+                continue
+            result.read += 1
+            kept = _keep(raw, whole=whole, size=size, actor=actor)
+            if kept == "reply":
+                result.replies += 1
+            elif kept == "stored":
+                result.stored += 1
+            box.uid("STORE", uid, "+FLAGS", "(\\Seen)")  # only now: it is kept
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise KnownError(
+            _("Reading the mailbox stopped ({reason}): the rest is read next time.").format(
+                reason=str(exc) or type(exc).__name__
+            )
+        ) from None
+    finally:
+        _close(box)
+    return result
+
+
+def _size(box: imaplib.IMAP4, uid: str) -> int:
+    status, data = box.uid("FETCH", uid, "(RFC822.SIZE)")
+    if status != "OK" or not data or not isinstance(data[0], bytes):
+        return 0
+    found = re.search(rb"RFC822\.SIZE (\d+)", data[0])
+    return int(found.group(1)) if found else 0
+
+
+def _part(box: imaplib.IMAP4, uid: str, what: str) -> bytes | None:
+    status, data = box.uid("FETCH", uid, f"({what})")
+    if status != "OK":
+        return None
+    for item in data:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
+            return item[1]
+    return None
+
+
+class _Text(HTMLParser):
+    """An HTML-only message's words, without its markup, scripts or styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        elif tag in ("p", "br", "div", "li", "tr"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _plain(message: EmailMessage) -> tuple[str, str]:
+    """The message's words, and a note when they had to be made from HTML or could not be
+    read."""
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+        if part is None:
+            return "", _("(The message has no text.)")
+        text = str(part.get_content())
+        if part.get_content_subtype() == "html":
+            reader = _Text()
+            reader.feed(text)
+            return html.unescape("".join(reader.parts)), ""
+        return text, ""
+    except (LookupError, ValueError, KeyError, AttributeError, UnicodeError) as exc:
+        return "", _("(The message's text could not be read: {reason}.)").format(reason=exc)
+
+
+def _files(message: EmailMessage) -> list[tuple[str, str, bytes]]:
+    found = []
+    try:
+        for part in message.iter_attachments():
+            kind = part.get_content_type()
+            name = part.get_filename() or _("attachment")
+            try:
+                data = part.get_payload(decode=True) or b""
+            except (ValueError, TypeError):
+                data = b""
+            found.append((str(name), kind, data if isinstance(data, bytes) else b""))
+    except (LookupError, ValueError, KeyError, AttributeError, TypeError):
+        pass
+    return found
+
+
+def _token(message: EmailMessage, raw: bytes) -> str:
+    said = str(message.get("Message-ID", "") or "").strip()
+    basis = said.encode() if said else raw[:65536]
+    return "mail-" + hashlib.sha256(basis).hexdigest()[:34]
+
+
+def _keep(raw: bytes, *, whole: bool, size: int, actor: StaffUser | None) -> str:
+    """Keep one message: "reply" (on its request), "stored" (in the web inbox), or "known"
+    (kept by an earlier reading that stopped before marking it read)."""
+    try:
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    except Exception:  # email's parser is lenient; a message it still cannot read is kept
+        parsed = EmailMessage()
+    message = parsed if isinstance(parsed, EmailMessage) else EmailMessage()
+    token = _token(message, raw)
+    with reading():
+        if WebSubmission.get_or_none(WebSubmission.token == token) is not None:
+            return "known"
+    subject = clean_text(str(message.get("Subject", "") or ""), 300)
+    name, address = email.utils.parseaddr(str(message.get("From", "") or ""))
+    address = address.strip().lower()
+    text, note = _plain(message) if whole else ("", "")
+    if not whole:
+        note = _(
+            "(A message of {size} was too large to read here: open it in the mailbox.)"
+        ).format(size=attachments.human_size(size))
+    files = _files(message) if whole else []
+    words = clean_text("\n\n".join(p for p in (text, note) if p.strip()), MAX_DESCRIPTION)
+    reply_to = _answered(subject)
+    if reply_to is not None:
+        _on_request(reply_to, token, subject, address, words, files, actor)
+        return "reply"
+    _into_inbox(token, subject, name, address, words, files)
+    return "stored"
+
+
+def _answered(subject: str) -> ServiceRequest | None:
+    """The request a reply's subject names (a notice's subject carries its number)."""
+    for number in _TRACKING.findall(subject):
+        with reading():
+            found = ServiceRequest.get_or_none(ServiceRequest.tracking_number == number)
+        if found is not None:
+            return found
+    return None
+
+
+def _on_request(
+    request: ServiceRequest,
+    token: str,
+    subject: str,
+    sender: str,
+    words: str,
+    files: list[tuple[str, str, bytes]],
+    actor: StaffUser | None,
+) -> None:
+    kept = [
+        (name, data)
+        for name, kind, data in files
+        if kind in ALLOWED_TYPES and 0 < len(data) <= attachments.MAX_ATTACHMENT_BYTES
+    ]
+    left = [name for name, kind, data in files if (name, data) not in kept]
+    body = _("Email from {sender} ({subject}): {words}").format(
+        sender=sender or _("someone"), subject=subject or _("no subject"), words=words or "—"
+    )
+    if left:
+        body += " " + _("Not kept: {names}.").format(names=", ".join(left))
+
+    def save() -> None:
+        # the token first: a fetch stopped after this is not kept twice by the next one
+        WebSubmission.create(
+            token=token,
+            partner=PARTNER,
+            fields={"reply_to": request.tracking_number, "from": sender, "subject": subject},
+            state=MERGED,
+            request=request.id,
+        )
+        lifecycle.add_note(request.id, body, actor=actor)
+        for name, data in kept:
+            attachments.add_attachment(
+                request.id, name, data, description=_("sent by email"), actor=actor
+            )
+
+    write(save)
+
+
+def _type_for(words: str) -> tuple[str, str]:
+    """The best triaged type's code when it asks no question a clerk must put (the clerk
+    answers those before accepting), else "general" with the suggestions in words."""
+    with reading():
+        ranked = suggest_service_types(words, 3) if words.strip() else []
+        if ranked:
+            best = ranked[0][0]
+            required = (
+                ServiceAttribute.select()
+                .where(
+                    ServiceAttribute.service_type == best.id,
+                    ServiceAttribute.required == True,  # noqa: E712
+                    ServiceAttribute.variable == True,  # noqa: E712
+                )
+                .exists()
+            )
+            if not required:
+                return str(best.code), ""
+        fallback = ServiceType.get_or_none(ServiceType.code == "general")
+    hint = ""
+    if ranked:
+        hint = _("Triage suggests: {types}.").format(
+            types=", ".join(str(kind.name) for kind, _score in ranked)
+        )
+    return (str(fallback.code) if fallback else ""), hint
+
+
+def _into_inbox(
+    token: str,
+    subject: str,
+    name: str,
+    sender: str,
+    words: str,
+    files: list[tuple[str, str, bytes]],
+) -> None:
+    code, hint = _type_for(f"{subject}\n{words}")
+    listed = [
+        f"{file_name} ({kind}, {attachments.human_size(len(data))})"
+        for file_name, kind, data in files
+    ]
+    description = "\n\n".join(
+        p
+        for p in (
+            subject,
+            words,
+            _("Attached: {files}.").format(files="; ".join(listed)) if listed else "",
+            hint,
+        )
+        if p
+    )
+    first, _space, last = clean_text(name, 200).partition(" ")
+    with reading():
+        method = ContactMethod.get_or_none(
+            ContactMethod.kind == "email", ContactMethod.normalized == sender
+        )
+    draft = RequestDraft(
+        service_type=code,
+        description=clean_text(description, MAX_DESCRIPTION),
+        channel="email",
+        caller=CallerDetails(first_name=first[:100], last_name=last[:100], email=sender[:254]),
+        contact_id=int(method.contact.id) if method is not None else None,
+    )
+    fields: dict[str, Any] = draft_fields(draft) | {"channel": "email", "subject": subject}
+    if draft.contact_id is not None:
+        fields["contact_id"] = draft.contact_id
+
+    def save() -> None:
+        WebSubmission.create(token=token, partner=PARTNER, fields=fields, state=WAITING)
+
+    write(save)
