@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from desktop.models.storage.schema import Department, FaqArticle, ServiceType
 
 settings.register_profile("soak", max_examples=5_000, deadline=None)
 settings.register_profile("suite", max_examples=120, deadline=None)
+settings.register_profile("long", max_examples=1_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
@@ -412,3 +414,23 @@ def test_anything_a_partner_sends_is_answered_never_a_bug(db, method, path, fiel
         else:
             answer = json.loads(out)
             assert answer and all({"code", "description"} <= set(e) for e in answer)
+
+
+@pytest.mark.slow
+def test_the_sweeps_run_long():
+    """`pytest -m slow`: every sweep above again, with 1,000 examples each (profile "long";
+    HYPOTHESIS_PROFILE=soak runs 5,000)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-m", "not slow", "-p", "no:cacheprovider",
+         str(Path(__file__).relative_to(root))],
+        cwd=root,
+        env={**os.environ, "HYPOTHESIS_PROFILE": "long"},
+        capture_output=True,
+        text=True,
+        timeout=3000,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout[-3000:]

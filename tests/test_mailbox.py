@@ -44,7 +44,7 @@ def town(db, server: Dovecot, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FRONTCOUNTER_MAIL_PASSWORD", PASSWORD)
     mailbox.save_setup(host="127.0.0.1", port=server.port, security="plain", user=USER,
                        actor=None)  # fmt: skip
-    mailbox.fetch(limit=100_000)  # what an earlier test left is read now
+    mailbox.fetch(limit=100_000, actor=None)  # what an earlier test left is read now
     return db
 
 
@@ -70,7 +70,7 @@ def test_a_new_message_waits_in_the_web_inbox_as_its_resident(town, server: Dove
         actor=None,
     )  # fmt: skip
     server.deliver(message("Streetlight out", "The light on Oak Ave has been out a week."))
-    result = mailbox.fetch()
+    result = mailbox.fetch(actor=None)
     assert result.as_dict() == {"read": 1, "stored": 1, "replies": 0, "skipped": 0}
     waiting = WebSubmission.get(WebSubmission.partner == "Email")
     fields = waiting.fields
@@ -82,7 +82,7 @@ def test_a_new_message_waits_in_the_web_inbox_as_its_resident(town, server: Dove
     )
     made = inbox.accept(waiting.token, actor=None)
     assert made.channel == "email" and made.contact_id == known.contact_id
-    assert server.unseen() == 0 and mailbox.fetch().read == 0  # marked read once kept
+    assert server.unseen() == 0 and mailbox.fetch(actor=None).read == 0  # marked read once kept
 
 
 def test_a_reply_to_a_notice_goes_onto_its_request_with_its_files(town, server: Dovecot):
@@ -98,7 +98,7 @@ def test_a_reply_to_a_notice_goes_onto_its_request_with_its_files(town, server: 
             ),
         )
     )
-    assert mailbox.fetch().replies == 1
+    assert mailbox.fetch(actor=None).replies == 1
     note = RequestEvent.select().where(RequestEvent.request == made.id, RequestEvent.kind == "note")
     text = next(e.body for e in note)
     assert "still broken" in text and "Not kept: run-me.exe" in text
@@ -116,7 +116,7 @@ def test_html_only_malformed_and_oversized_messages_are_kept(town, server: Dovec
         message("A big video", "see attached",
                 files=(("clip.mp4", "video/mp4", os.urandom(30 * 1024 * 1024)),)),
     )  # fmt: skip
-    result = mailbox.fetch()
+    result = mailbox.fetch(actor=None)
     assert (result.read, result.stored) == (3, 3)
     texts = {
         w.fields["description"]
@@ -131,11 +131,11 @@ def test_html_only_malformed_and_oversized_messages_are_kept(town, server: Dovec
 def test_failures_are_said_in_a_sentence(town, server: Dovecot, monkeypatch):
     monkeypatch.setenv("FRONTCOUNTER_MAIL_PASSWORD", "wrong")
     with pytest.raises(KnownError, match="refused the user name or password"):
-        mailbox.fetch()
+        mailbox.fetch(actor=None)
     mailbox.save_setup(host="127.0.0.1", port=server.port + 1 if server.port < 65535 else 1,
                        security="plain", user=USER, actor=None)  # fmt: skip
     with pytest.raises(KnownError, match="could not be reached"):
-        mailbox.fetch()
+        mailbox.fetch(actor=None)
 
 
 @pytest.mark.sqlite_only

@@ -233,7 +233,7 @@ def _close(box: imaplib.IMAP4) -> None:
         box.logout()
 
 
-def fetch(*, limit: int = 200, actor: StaffUser | None = None) -> FetchResult:
+def fetch(*, limit: int = 200, actor: StaffUser | None) -> FetchResult:
     """Read the mailbox's new messages (at most `limit`) into the web inbox, or onto the
     requests they answer."""
     setup = current()
