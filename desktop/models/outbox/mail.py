@@ -140,18 +140,24 @@ def save_setup(
         actor=actor,
     )
     setup = MailSetup(host, port, security, sender, user)
-    warning = ""
-    if new_password and not secret_store.remember_secret(SERVICE, setup.account, new_password):
-        warning = _(
-            "This computer has no keyring to keep the password: give it to scripts in "
-            "{variable}, or set up a keyring (Windows keeps one for every user)."
-        ).format(variable=PASSWORD_VARIABLE)
+    warning = keep_password(setup.account, new_password)
 
     def note() -> None:
         audit.record("setting", "mail", "mail_setup", None, setup.as_dict(), actor)
 
     write(note)
     return setup, warning
+
+
+def keep_password(account: str, new_password: str | None) -> str:
+    """Keep a mail password in this computer's keyring (when one is given); the sentence to
+    say when there is no keyring to keep it in."""
+    if not new_password or secret_store.remember_secret(SERVICE, account, new_password):
+        return ""
+    return _(
+        "This computer has no keyring to keep the password: give it to scripts in "
+        "{variable}, or set up a keyring (Windows keeps one for every user)."
+    ).format(variable=PASSWORD_VARIABLE)
 
 
 def connect(setup: MailSetup, *, timeout: float = TIMEOUT_SECONDS) -> smtplib.SMTP:

@@ -151,11 +151,7 @@ def save_setup(
         actor=actor,
     )
     setup = InboxSetup(host, port, security, user, folder)
-    warning = ""
-    if new_password and not secret_store.remember_secret(mail.SERVICE, setup.account, new_password):
-        warning = _(
-            "This computer has no keyring to keep the password: give it to scripts in {variable}."
-        ).format(variable=mail.PASSWORD_VARIABLE)
+    warning = mail.keep_password(setup.account, new_password)
     return setup, warning
 
 
