@@ -199,9 +199,12 @@ def mail_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         emit(
             args,
             result.as_dict(),
-            _(
+            ngettext(
+                "Read {read:,} message: {stored:,} waits in the web inbox, {replies:,} went to "
+                "its request.",
                 "Read {read:,} messages: {stored:,} wait in the web inbox, {replies:,} went to "
-                "their requests."
+                "their requests.",
+                result.read,
             ).format(**result.as_dict()),
         )
     elif args.action == "show":
