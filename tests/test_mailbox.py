@@ -71,7 +71,9 @@ def test_a_new_message_waits_in_the_web_inbox_as_its_resident(town, server: Dove
     )  # fmt: skip
     server.deliver(message("Streetlight out", "The light on Oak Ave has been out a week."))
     result = mailbox.fetch(actor=None)
-    assert result.as_dict() == {"read": 1, "stored": 1, "replies": 0, "skipped": 0}
+    assert result.as_dict() == {
+        "read": 1, "stored": 1, "replies": 0, "bounces": 0, "skipped": 0
+    }  # fmt: skip
     waiting = WebSubmission.get(WebSubmission.partner == "Email")
     fields = waiting.fields
     assert fields["channel"] == "email" and fields["contact_id"] == known.contact_id
@@ -105,6 +107,64 @@ def test_a_reply_to_a_notice_goes_onto_its_request_with_its_files(town, server: 
     assert [a.filename for a in Attachment.select().where(Attachment.request == made.id)] == [
         "bench.jpg"
     ]
+
+
+DSN = """From: Mail Delivery System <MAILER-DAEMON@mx.example.org>
+To: townhall@alderfalls.example
+Subject: Undelivered Mail Returned to Sender: We received your request {number}
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+This is the mail system. Your message could not be delivered.
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+Final-Recipient: rfc822; gone@example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown
+
+--b1
+Content-Type: text/rfc822-headers
+
+From: Alder Falls <townhall@alderfalls.example>
+To: gone@example.org
+Subject: We received your request {number}
+Message-ID: {message_id}
+
+--b1--
+"""
+
+
+def test_a_notice_sent_back_is_marked_bounced_with_the_reason(town, server: Dovecot):
+    from desktop.models.requests.detail import load_request_detail
+    from desktop.models.storage.schema import OutboxMessage
+    from desktop.models.town.settings import set_settings
+
+    set_settings({"outbox.notices": True}, actor=None)
+    made = create_request(
+        RequestDraft("feedback", "Thanks", caller=CallerDetails(
+            first_name="Gone", last_name="Away", email="gone@example.org")),
+        actor=None,
+    )  # fmt: skip
+    notice = OutboxMessage.get(OutboxMessage.request == made.id)
+    server.deliver(
+        DSN.format(number=made.tracking_number, message_id=notice.message_id)
+        .replace("\n", "\r\n")
+        .encode()
+    )
+    result = mailbox.fetch(actor=None)
+    assert (result.bounces, result.replies, result.stored) == (1, 0, 0)
+    bounced = OutboxMessage.get_by_id(notice.id)
+    assert bounced.state == "bounced" and "User unknown" in bounced.last_error
+    told = [h.body for h in load_request_detail(made.id, actor=None).history if h.kind == "notice"]
+    assert "sent back by the resident's mail server" in told[0] and "User unknown" in told[0]
+    assert WebSubmission.select().where(WebSubmission.state == "waiting").count() == 0
 
 
 def test_html_only_malformed_and_oversized_messages_are_kept(town, server: Dovecot):

@@ -159,7 +159,7 @@ class MailBox(QGroupBox):
             "the post: {letters:,}."
         ).format(**counts)
         if counts["failed"]:
-            failed = delivery.messages(states=("failed",), limit=5)
+            failed = delivery.messages(states=("failed", "bounced"), limit=5)
             text += "\n" + "\n".join(
                 f"{row['request']}  {row['to']}: {row['last_error']}" for row in failed
             )

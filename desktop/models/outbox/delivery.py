@@ -43,7 +43,7 @@ from desktop.printing.data import LetterData
 LEASE = dt.timedelta(minutes=2)
 #: the waits after each failed try (minutes); after the last, the message fails
 BACKOFF = (1, 2, 5, 10, 30, 60, 120, 240, 480, 720)
-STATES = ("queued", "sending", "handed", "sent", "failed", "cancelled", "printed")
+STATES = ("queued", "sending", "handed", "sent", "failed", "cancelled", "printed", "bounced")
 
 
 @dataclass
@@ -321,13 +321,15 @@ def counts() -> dict[str, int]:
     with reading():
         rows = rows_of(
             OutboxMessage.select(OutboxMessage.channel, OutboxMessage.state, fn.COUNT(1))
-            .where(OutboxMessage.state.in_(["queued", "failed"]))
+            .where(OutboxMessage.state.in_(["queued", "failed", "bounced"]))
             .group_by(OutboxMessage.channel, OutboxMessage.state)
         )
         found = {(str(row[0]), str(row[1])): int(row[2]) for row in rows}
     return {
         "email": found.get(("email", "queued"), 0),
-        "failed": found.get(("email", "failed"), 0) + found.get(("letter", "failed"), 0),
+        "failed": found.get(("email", "failed"), 0)
+        + found.get(("letter", "failed"), 0)
+        + found.get(("email", "bounced"), 0),
         "letters": found.get(("letter", "queued"), 0),
     }
 
@@ -345,7 +347,7 @@ def retry(message_id: int, *, actor: StaffUser | None) -> None:
 
     def save() -> None:
         message = _find(message_id)
-        if message.state not in ("failed", "cancelled"):
+        if message.state not in ("failed", "cancelled", "bounced"):
             raise InputError(
                 _("Message {id} is {state}: only a failed or cancelled one is tried again.").format(
                     id=message_id, state=state_words().get(message.state, message.state)
@@ -425,5 +427,22 @@ def mark_printed(ids: list[int], *, actor: StaffUser | None) -> int:
         )
         audit.record("outbox_message", None, "letters_printed", None, {"ids": ids}, actor)
         return done
+
+    return write(save)
+
+
+def mark_bounced(message_id: str, why: str) -> OutboxMessage | None:
+    """A notice the resident's mail server sent back (a bounce read from the town's mailbox):
+    its state says so, with the server's reason. None when no notice has that Message-ID."""
+
+    def save() -> OutboxMessage | None:
+        found = OutboxMessage.get_or_none(OutboxMessage.message_id == message_id)
+        if found is None:
+            return None
+        OutboxMessage.update(state="bounced", last_error=why[:1000]).where(
+            OutboxMessage.id == found.id
+        ).execute()
+        bounced: OutboxMessage = OutboxMessage.get_by_id(found.id)
+        return bounced
 
     return write(save)

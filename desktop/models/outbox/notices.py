@@ -53,6 +53,7 @@ def state_words() -> dict[str, str]:
         "failed": _("failed"),
         "cancelled": _("cancelled"),
         "printed": _("printed in a letter batch"),
+        "bounced": _("sent back by the resident's mail server"),
     }
 
 

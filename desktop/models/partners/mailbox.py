@@ -33,7 +33,7 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models.errors import InputError, KnownError
 from desktop.models.knowledge.triage import suggest_service_types
-from desktop.models.outbox import mail
+from desktop.models.outbox import delivery, mail
 from desktop.models.partners.inbox import MERGED, WAITING, draft_fields
 from desktop.models.requests import attachments, lifecycle
 from desktop.models.requests.intake import RequestDraft
@@ -91,6 +91,7 @@ class FetchResult:
     read: int = 0
     stored: int = 0
     replies: int = 0
+    bounces: int = 0
     skipped: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -98,6 +99,7 @@ class FetchResult:
             "read": self.read,
             "stored": self.stored,
             "replies": self.replies,
+            "bounces": self.bounces,
             "skipped": self.skipped,
         }
 
@@ -253,6 +255,8 @@ def fetch(*, limit: int = 200, actor: StaffUser | None) -> FetchResult:
             kept = _keep(raw, whole=whole, size=size, actor=actor)
             if kept == "reply":
                 result.replies += 1
+            elif kept == "bounce":
+                result.bounces += 1
             elif kept == "stored":
                 result.stored += 1
             box.uid("STORE", uid, "+FLAGS", "(\\Seen)")  # only now: it is kept
@@ -348,8 +352,9 @@ def _token(message: EmailMessage, raw: bytes) -> str:
 
 
 def _keep(raw: bytes, *, whole: bool, size: int, actor: StaffUser | None) -> str:
-    """Keep one message: "reply" (on its request), "stored" (in the web inbox), or "known"
-    (kept by an earlier reading that stopped before marking it read)."""
+    """Keep one message: "bounce" (a notice sent back: its state says so), "reply" (on its
+    request), "stored" (in the web inbox), or "known" (kept by an earlier reading that stopped
+    before marking it read)."""
     try:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
     except Exception:  # email's parser is lenient; a message it still cannot read is kept
@@ -367,6 +372,12 @@ def _keep(raw: bytes, *, whole: bool, size: int, actor: StaffUser | None) -> str
         note = _(
             "(A message of {size} was too large to read here: open it in the mailbox.)"
         ).format(size=attachments.human_size(size))
+    if _is_bounce(message, subject, address):
+        for found in dict.fromkeys(_MESSAGE_IDS.findall(raw)):
+            why = _why_bounced(raw) or subject
+            told = delivery.mark_bounced(found.decode("ascii", "replace"), why)
+            if told is not None:
+                return "bounce"
     files = _files(message) if whole else []
     words = clean_text("\n\n".join(p for p in (text, note) if p.strip()), MAX_DESCRIPTION)
     reply_to = _answered(subject)
@@ -375,6 +386,36 @@ def _keep(raw: bytes, *, whole: bool, size: int, actor: StaffUser | None) -> str
         return "reply"
     _into_inbox(token, subject, name, address, words, files)
     return "stored"
+
+
+_MESSAGE_IDS = re.compile(rb"<[^<>\s@]{1,200}@[^<>\s]{1,200}>")
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|delivery status notification|returned mail|failure notice|"
+    r"delivery (has )?failed|mail delivery failed|non.?delivery",
+    re.IGNORECASE,
+)
+
+
+def _is_bounce(message: EmailMessage, subject: str, sender: str) -> bool:
+    """A report that a message could not be delivered (RFC 3464, or a mail server's own
+    words), as opposed to a resident's reply."""
+    if message.get_content_type() == "multipart/report":
+        return True
+    if sender.split("@")[0] in ("mailer-daemon", "postmaster", "mail-daemon"):
+        return True
+    return bool(_BOUNCE_SUBJECT.search(subject)) and not sender.endswith(".invalid")
+
+
+def _why_bounced(raw: bytes) -> str:
+    """The receiving server's reason, from the report's Diagnostic-Code or Status."""
+    for pattern in (rb"Diagnostic-Code:\s*(?:smtp;)?\s*([^\r\n]+)", rb"Status:\s*([45]\.\d+\.\d+)"):
+        found = re.search(pattern, raw, re.IGNORECASE)
+        if found:
+            reason = found.group(1).decode("utf-8", "replace").strip()
+            return _("The resident's mail server sent it back: {reason}").format(
+                reason=reason[:300]
+            )
+    return ""
 
 
 def _answered(subject: str) -> ServiceRequest | None:

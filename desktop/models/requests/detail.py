@@ -209,7 +209,7 @@ def load_request_detail(
             notice = told.get(event.new_value or "") if event.kind == "notice" else None
             if notice is not None:  # "Acknowledgement queued by email to ...: sent"
                 body = f"{body} {_('Now: {state}.').format(state=state_words()[notice.state])}"
-                if notice.state == "failed" and notice.last_error:
+                if notice.state in ("failed", "bounced") and notice.last_error:
                     body += f" {notice.last_error}"
             detail.history.append(
                 HistoryLine(
