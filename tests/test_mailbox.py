@@ -233,3 +233,24 @@ def test_a_reading_killed_midway_keeps_each_message_once(tmp_path: Path, server:
     reports = [s for s in subjects if s.startswith("Report ")]
     assert sorted(reports) == sorted(f"Report {n}" for n in range(120))  # each once
     assert server.unseen() == 0
+
+
+def test_settings_sets_up_the_mailbox_and_reads_it(qtbot, town, server: Dovecot):
+    from desktop.ui.mail_box import MailBox
+
+    box = MailBox(lambda: None)
+    qtbot.addWidget(box)
+    box.load()
+    assert box.imap_user.text() == USER and box.fetch_button.isEnabled()
+    box.imap_user.setText("has a space")
+    box.save_inbox()
+    assert "user name" in box.result.text()
+    box.imap_user.setText(USER)
+    box.save_inbox()
+    server.deliver(message("Graffiti on the library wall", "Big red tags on the east wall."))
+    with qtbot.waitCallback(timeout=30_000) as finished:
+        box.fetch_now()
+        assert box.job is not None
+        box.job.finished.connect(finished)
+    assert "Read 1 message: 1 in the web inbox" in box.result.text()
+    assert WebSubmission.select().where(WebSubmission.state == "waiting").count() == 1

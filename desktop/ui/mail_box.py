@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _, ngettext
 from desktop.models.errors import KnownError
 from desktop.models.outbox import delivery, mail
+from desktop.models.partners import mailbox
 from desktop.models.storage.schema import StaffUser
 from desktop.models.town import settings
 from desktop.ui.background import BackgroundOp, Progress
@@ -34,6 +35,14 @@ def security_labels() -> list[tuple[str, str]]:
     return [
         ("starttls", _("STARTTLS (port 587)")),
         ("ssl", _("SSL (port 465)")),
+        ("plain", _("None (a server inside the town hall)")),
+    ]
+
+
+def reading_security_labels() -> list[tuple[str, str]]:
+    return [
+        ("ssl", _("SSL (port 993)")),
+        ("starttls", _("STARTTLS (port 143)")),
         ("plain", _("None (a server inside the town hall)")),
     ]
 
@@ -84,6 +93,37 @@ class MailBox(QGroupBox):
         form.addRow(_("Password:"), self.password)
         form.addRow("", save)
 
+        self.imap_host = QLineEdit()
+        self.imap_host.setObjectName("imapHost")
+        self.imap_host.setPlaceholderText("outlook.office365.com")
+        self.imap_port = QSpinBox()
+        self.imap_port.setRange(1, 65535)
+        self.imap_port.setValue(993)
+        self.imap_security = QComboBox()
+        for code, label in reading_security_labels():
+            self.imap_security.addItem(label, code)
+        self.imap_user = QLineEdit()
+        self.imap_user.setObjectName("imapUser")
+        self.imap_user.setPlaceholderText(_("the mailbox's address"))
+        self.imap_password = QLineEdit()
+        self.imap_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.imap_password.setPlaceholderText(_("kept in this computer's keyring only"))
+        save_inbox = QPushButton(_("Save the mailbox"))
+        save_inbox.clicked.connect(lambda _c=False: self.save_inbox())
+        self.fetch_button = QPushButton(_("&Read the mailbox now"))
+        self.fetch_button.clicked.connect(lambda _c=False: self.fetch_now())
+        inbox_buttons = QHBoxLayout()
+        inbox_buttons.addWidget(save_inbox)
+        inbox_buttons.addWidget(self.fetch_button)
+        inbox_buttons.addStretch(1)
+        inbox_form = QFormLayout()
+        inbox_form.addRow(_("Mailbox server:"), self.imap_host)
+        inbox_form.addRow(_("Port:"), self.imap_port)
+        inbox_form.addRow(_("Security:"), self.imap_security)
+        inbox_form.addRow(_("User name:"), self.imap_user)
+        inbox_form.addRow(_("Password:"), self.imap_password)
+        inbox_form.addRow("", inbox_buttons)
+
         self.test_to = QLineEdit()
         self.test_to.setObjectName("testTo")
         self.test_to.setPlaceholderText(_("your own address"))
@@ -112,6 +152,15 @@ class MailBox(QGroupBox):
         layout.addWidget(QLabel(_("<b>The town's mail server</b>")))
         layout.addLayout(form)
         layout.addLayout(test_row)
+        layout.addWidget(
+            QLabel(
+                _(
+                    "<b>The town's mailbox</b> (optional): its new messages are read into the "
+                    "web inbox every few minutes; replies to notices go onto their requests"
+                )
+            )
+        )
+        layout.addLayout(inbox_form)
         layout.addWidget(QLabel(_("<b>The outbox</b>")))
         layout.addWidget(self.waiting)
         layout.addLayout(outbox_row)
@@ -135,6 +184,15 @@ class MailBox(QGroupBox):
         index = self.security.findData(setup.security)
         self.security.setCurrentIndex(max(index, 0))
         self.mail_from.setText(setup.sender)
+        reading_from = mailbox.current()
+        self.imap_host.setText(reading_from.host)
+        self.imap_port.setValue(reading_from.port)
+        self.imap_security.setCurrentIndex(
+            max(self.imap_security.findData(reading_from.security), 0)
+        )
+        self.imap_user.setText(reading_from.user)
+        self.imap_password.clear()
+        self.fetch_button.setEnabled(reading_from.ready)
         self.user.setText(setup.user)
         self.password.clear()
         self.password.setPlaceholderText(
@@ -194,6 +252,38 @@ class MailBox(QGroupBox):
         self.result.setText(warning)
         self.load()
         self.saved.emit(_("The mail server is saved."))
+
+    def save_inbox(self) -> None:
+        try:
+            _setup, warning = mailbox.save_setup(
+                host=self.imap_host.text(),
+                port=self.imap_port.value(),
+                security=str(self.imap_security.currentData()),
+                user=self.imap_user.text(),
+                new_password=self.imap_password.text() or None,
+                actor=self.staff(),
+            )
+        except KnownError as exc:
+            self.result.setText(str(exc))
+            return
+        self.result.setText(warning)
+        self.load()
+        self.saved.emit(_("The mailbox is saved."))
+
+    def fetch_now(self) -> None:
+        actor = self.staff()
+
+        def work(_progress: Progress) -> str:
+            result = mailbox.fetch(actor=actor)
+            return ngettext(
+                "Read {read:,} message: {stored:,} in the web inbox, {replies:,} onto requests, "
+                "{bounces:,} sent back.",
+                "Read {read:,} messages: {stored:,} in the web inbox, {replies:,} onto "
+                "requests, {bounces:,} sent back.",
+                result.read,
+            ).format(**result.as_dict())
+
+        self._run(_("Reading the mailbox"), work)
 
     def _run(self, title: str, work: Callable[[Progress], str]) -> None:
         self.result.clear()

@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         self.outbox_timer = QTimer(self)
         self.outbox_timer.setInterval(OUTBOX_MS)
         self.outbox_timer.timeout.connect(self.send_notices)
+        self.outbox_timer.timeout.connect(self.read_mailbox)
+        self._reading: BackgroundOp | None = None
         self.outbox_timer.start()
         self._restore_layout()
         self.update_my_work()
@@ -552,6 +554,47 @@ class MainWindow(QMainWindow):
             on_error=failed,
         ).run()
 
+    def read_mailbox(self) -> None:
+        """Read the town's mailbox into the web inbox in the background, when it is set up;
+        what stopped the reading is said in the status bar (and it is read next time)."""
+        from desktop.models.partners import mailbox
+
+        if self.opened.read_only or (self._reading is not None and not self._reading.done):
+            return
+        try:
+            if not mailbox.current().ready:
+                return
+        except KnownError:
+            return
+        actor = self.staff()
+
+        def done(result: mailbox.FetchResult) -> None:
+            if result.stored:
+                self.statusBar().showMessage(
+                    ngettext(
+                        "{n:,} email waits in the web inbox (Go → Web inbox).",
+                        "{n:,} emails wait in the web inbox (Go → Web inbox).",
+                        result.stored,
+                    ).format(n=result.stored),
+                    10000,
+                )
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, KnownError):
+                self.statusBar().showMessage(_("Mailbox: {reason}").format(reason=exc), 15000)
+            else:
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+
+        self._reading = BackgroundOp(
+            None,
+            "",
+            "",
+            lambda _progress: mailbox.fetch(limit=100, actor=actor),
+            on_success=done,
+            quiet=True,
+            on_error=failed,
+        ).run()
+
     def check_for_changes(self) -> bool:
         """Refresh the open lists if another clerk saved something. True when it did."""
 
@@ -788,8 +831,9 @@ class MainWindow(QMainWindow):
             self.counter_page.closing()
         self.poll_timer.stop()
         self.outbox_timer.stop()
-        if self._sending is not None and not self._sending.done:
-            self._sending.wait()  # a message being handed over is recorded before closing
+        for job in (self._sending, self._reading):
+            if job is not None and not job.done:
+                job.wait()  # a message being handed over, or kept, is recorded before closing
         self.sessions_label.stop()
         self.save_layout()
         super().closeEvent(event)
