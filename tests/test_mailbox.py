@@ -82,6 +82,8 @@ def test_a_new_message_waits_in_the_web_inbox_as_its_resident(town, server: Dove
     assert fields["service_type"] == "street_light_out" or (
         fields["service_type"] == "general" and "Triage suggests: Street" in fields["description"]
     )
+    listed = inbox.listing(actor=None)
+    assert listed[0].sender == "Ana Quintero <ana@example.org>"
     made = inbox.accept(waiting.token, actor=None)
     assert made.channel == "email" and made.contact_id == known.contact_id
     assert server.unseen() == 0 and mailbox.fetch(actor=None).read == 0  # marked read once kept

@@ -92,7 +92,7 @@ class WebInboxDialog(QDialog):
         for row, post in enumerate(waiting):
             cells = [
                 f"{post.received_at:%Y-%m-%d %H:%M}",
-                post.partner,
+                f"{post.partner}: {post.sender}" if post.sender else post.partner,
                 post.type_name,
                 post.address,
                 ", ".join(post.maybe_same),

@@ -112,6 +112,8 @@ class Waiting:
     reason: str
     #: open requests of the same type at the same or a nearby place (waiting posts only)
     maybe_same: tuple[str, ...] = ()
+    #: who sent it, as their details say ("Ana Quintero <ana@example.org>"), when known
+    sender: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +127,7 @@ class Waiting:
             "service_request_id": self.request_number,
             "reason": self.reason,
             "possible_duplicates": list(self.maybe_same),
+            "sender": self.sender,
         }
 
 
@@ -143,7 +146,21 @@ def _shown(row: WebSubmission, names: dict[str, str]) -> Waiting:
         request_number=row.request.tracking_number if row.request is not None else None,
         reason=row.reason,
         maybe_same=_maybe_same(fields) if row.state == WAITING else (),
+        sender=_sender(fields),
     )
+
+
+def _sender(fields: dict[str, Any]) -> str:
+    caller = fields.get("caller") or {}
+    if not isinstance(caller, dict):
+        return ""
+    name = " ".join(
+        str(caller.get(part) or "").strip() for part in ("first_name", "last_name")
+    ).strip()
+    email = str(caller.get("email") or "").strip()
+    if name and email:
+        return f"{name} <{email}>"
+    return name or email
 
 
 def _maybe_same(fields: dict[str, Any]) -> tuple[str, ...]:
