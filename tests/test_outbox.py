@@ -455,3 +455,28 @@ def test_settings_sets_up_email_sends_a_test_and_the_outbox(qtbot, town, smtp: S
     from desktop.models.town.settings import get_setting
 
     assert get_setting("outbox.notices") is False
+
+
+def test_the_window_sends_the_outbox_on_its_timer_and_says_what_stopped_it(
+    qtbot, town, smtp: Server, tmp_path: Path
+):
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.prefs import Prefs
+
+    window = MainWindow(town, Prefs(tmp_path / "frontcounter.ini"), signed_in=lambda: None)
+    qtbot.addWidget(window)
+    new_request(caller("ana@example.org"))
+    window.send_notices()
+    assert window._sending is not None
+    with qtbot.waitSignal(window._sending.finished, timeout=30_000):
+        pass
+    assert len(smtp.box.messages) == 1
+    assert "1 notice sent to a resident." in window.statusBar().currentMessage()
+    smtp.stop()
+    new_request(caller("bo@example.org"))
+    window.send_notices()
+    with qtbot.waitSignal(window._sending.finished, timeout=30_000):
+        pass
+    assert "Email: The mail server" in window.statusBar().currentMessage()
+    assert "could not be reached" in window.statusBar().currentMessage()
+    window.close()

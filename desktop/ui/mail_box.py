@@ -236,39 +236,44 @@ class MailBox(QGroupBox):
         )
 
     def save_server(self) -> None:
-        try:
-            _setup, warning = mail.save_setup(
+        actor = self.staff()
+        self._save(
+            lambda: mail.save_setup(
                 host=self.host.text(),
                 port=self.port.value(),
                 security=str(self.security.currentData()),
                 sender=self.mail_from.text(),
                 user=self.user.text(),
                 new_password=self.password.text() or None,
-                actor=self.staff(),
-            )
-        except KnownError as exc:
-            self.result.setText(str(exc))
-            return
-        self.result.setText(warning)
-        self.load()
-        self.saved.emit(_("The mail server is saved."))
+                actor=actor,
+            )[1],
+            _("The mail server is saved."),
+        )
 
     def save_inbox(self) -> None:
-        try:
-            _setup, warning = mailbox.save_setup(
+        actor = self.staff()
+        self._save(
+            lambda: mailbox.save_setup(
                 host=self.imap_host.text(),
                 port=self.imap_port.value(),
                 security=str(self.imap_security.currentData()),
                 user=self.imap_user.text(),
                 new_password=self.imap_password.text() or None,
-                actor=self.staff(),
-            )
+                actor=actor,
+            )[1],
+            _("The mailbox is saved."),
+        )
+
+    def _save(self, save: Callable[[], str], saved: str) -> None:
+        """Save a server's setup; its problems, or a warning (no keyring), said below."""
+        try:
+            warning = save()
         except KnownError as exc:
             self.result.setText(str(exc))
             return
         self.result.setText(warning)
         self.load()
-        self.saved.emit(_("The mailbox is saved."))
+        self.saved.emit(saved)
 
     def fetch_now(self) -> None:
         actor = self.staff()

@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -538,21 +538,9 @@ class MainWindow(QMainWindow):
                     8000,
                 )
 
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, KnownError):
-                self.statusBar().showMessage(_("Email: {reason}").format(reason=exc), 15000)
-            else:
-                sys.excepthook(type(exc), exc, exc.__traceback__)
-
-        self._sending = BackgroundOp(
-            None,
-            "",
-            "",
-            lambda _progress: delivery.send_due(limit=200),
-            on_success=done,
-            quiet=True,
-            on_error=failed,
-        ).run()
+        self._sending = self._quietly(
+            lambda: delivery.send_due(limit=200), done, _("Email: {reason}")
+        )
 
     def read_mailbox(self) -> None:
         """Read the town's mailbox into the web inbox in the background, when it is set up;
@@ -579,20 +567,24 @@ class MainWindow(QMainWindow):
                     10000,
                 )
 
+        self._reading = self._quietly(
+            lambda: mailbox.fetch(limit=100, actor=actor), done, _("Mailbox: {reason}")
+        )
+
+    def _quietly(
+        self, work: Callable[[], Any], done: Callable[[Any], None], said: str
+    ) -> BackgroundOp:
+        """Run `work` in the background with no progress window; a known failure is said in
+        the status bar (`said` with its {reason}), a bug reaches the crash dialog."""
+
         def failed(exc: BaseException) -> None:
             if isinstance(exc, KnownError):
-                self.statusBar().showMessage(_("Mailbox: {reason}").format(reason=exc), 15000)
+                self.statusBar().showMessage(said.format(reason=exc), 15000)
             else:
                 sys.excepthook(type(exc), exc, exc.__traceback__)
 
-        self._reading = BackgroundOp(
-            None,
-            "",
-            "",
-            lambda _progress: mailbox.fetch(limit=100, actor=actor),
-            on_success=done,
-            quiet=True,
-            on_error=failed,
+        return BackgroundOp(
+            None, "", "", lambda _progress: work(), on_success=done, quiet=True, on_error=failed
         ).run()
 
     def check_for_changes(self) -> bool:
