@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import secrets
 import smtplib
 import socket
 from collections.abc import Callable
@@ -59,7 +60,9 @@ class SendResult:
 
 
 def sender_name() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+    """Who holds a lease: this computer, this process, and this one sending (the window's
+    timer and Settings' "Send now" are two senders in one process)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def recover(now: dt.datetime | None = None) -> int:
@@ -126,13 +129,41 @@ def claim(owner: str, now: dt.datetime | None = None) -> OutboxMessage | None:
     return write(save)
 
 
+class LeaseLost(Exception):
+    """Another sender took the message (this one's lease ran out): it is theirs now."""
+
+
 def _set(message_id: int, owner: str, **fields: object) -> bool:
     """Change a message this sender holds (False: its lease was lost to another)."""
 
     def save() -> bool:
         return bool(
             OutboxMessage.update(**fields)
-            .where(OutboxMessage.id == message_id, OutboxMessage.lease_owner == owner)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.lease_owner == owner,
+                OutboxMessage.state.in_(["sending", "handed"]),
+            )
+            .execute()
+        )
+
+    return write(save)
+
+
+def _hand(message_id: int, owner: str) -> bool:
+    """Record "handed" while the lease still holds, and lengthen it for the server's answer
+    (False: the lease ran out and another sender may have the message)."""
+    now = clock.now()
+
+    def save() -> bool:
+        return bool(
+            OutboxMessage.update(state="handed", lease_until=now + LEASE)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.lease_owner == owner,
+                OutboxMessage.state == "sending",
+                OutboxMessage.lease_until > now,
+            )
             .execute()
         )
 
@@ -169,11 +200,16 @@ def hand_over(
     if code != 354:
         raise smtplib.SMTPDataError(code, answer)
     connection.send(_dot_stuffed(data))
-    if not _set(message.id, owner, state="handed"):
+    if not _hand(message.id, owner):
         connection.close()  # another sender has it now: this server copy is never ended
-        raise smtplib.SMTPServerDisconnected("lease lost")
+        raise LeaseLost()
     connection.send(b".\r\n")
-    code, answer = connection.getreply()
+    try:
+        code, answer = connection.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError):
+        # the server had the whole message; its answer was lost on the way: sent, as
+        # recover() counts it (sending it again would send it twice)
+        return _("handed to the server; its answer was cut off")
     if code != 250:
         raise smtplib.SMTPDataError(code, answer)
     text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
@@ -193,7 +229,11 @@ def send_due(
     owner: str | None = None,
     connect: Callable[[mail.MailSetup], smtplib.SMTP] = mail.connect,
 ) -> SendResult:
-    """Send the emails that are due (at most `limit`), one connection for all."""
+    """Send the emails that are due (at most `limit`), one connection for all.
+
+    A connection that cannot be made (the server down, no password on this computer, a
+    certificate) fails no message: the one taken is put back as it was and the rest wait.
+    Only the server's own answer about one message (an address refused) fails it."""
     setup = mail.current()
     if not setup.ready:
         raise InputError(
@@ -211,20 +251,37 @@ def send_due(
             message = claim(owner)
             if message is None:
                 break
-            try:
-                if connection is None:
+            if connection is None:
+                try:
                     connection = connect(setup)
+                except mail.MailError as unreachable:
+                    # not this message's fault: back as it was, its try not counted
+                    _set(message.id, owner, state="queued", last_error=str(unreachable),
+                         lease_owner="", lease_until=None,
+                         attempts=OutboxMessage.attempts - 1)  # fmt: skip
+                    result.stopped = str(unreachable)
+                    break
+            try:
                 answer = hand_over(connection, setup, message, owner)
-            except (mail.MailError, smtplib.SMTPException, OSError) as exc:
-                problem = exc if isinstance(exc, mail.MailError) else mail.explain(exc, setup)
-                if connection is not None and isinstance(exc, smtplib.SMTPResponseException):
-                    try:
-                        connection.rset()  # the server said no to this one: on to the next
-                    except (smtplib.SMTPException, OSError):
-                        mail.close(connection)
-                        connection = None
-                elif connection is not None:
-                    mail.close(connection)
+            except (ValueError, UnicodeError) as exc:  # an address that cannot be written
+                _set(message.id, owner, state="failed", lease_owner="", lease_until=None,
+                     last_error=_("The address {to} cannot be sent to: {reason}").format(
+                         to=message.to_address[:100], reason=exc))  # fmt: skip
+                result.failed += 1
+                connection = _reset(connection)
+                continue
+            except LeaseLost:
+                connection = _reset(connection)
+                continue  # another sender has it now
+            except (smtplib.SMTPException, OSError) as exc:
+                problem = mail.explain(exc, setup)
+                answered = isinstance(
+                    exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused
+                )
+                if answered:
+                    connection = _reset(connection)
+                else:
+                    _drop(connection)
                     connection = None
                 wait = None if problem.lasting else _wait_after(message.attempts)
                 if wait is None:
@@ -234,7 +291,7 @@ def send_due(
                     continue
                 _set(message.id, owner, state="queued", last_error=str(problem), lease_owner="",
                      lease_until=None, next_attempt_at=clock.now() + wait)  # fmt: skip
-                if not isinstance(exc, smtplib.SMTPResponseException):
+                if not answered:
                     result.stopped = str(problem)  # the server is not there: the rest wait
                     break
                 continue
@@ -251,6 +308,23 @@ def send_due(
             .count()
         )
     return result
+
+
+def _reset(connection: smtplib.SMTP | None) -> smtplib.SMTP | None:
+    """The connection ready for the next message after one the server said no to."""
+    if connection is None:
+        return None
+    try:
+        connection.rset()
+    except (smtplib.SMTPException, OSError):
+        mail.close(connection)
+        return None
+    return connection
+
+
+def _drop(connection: smtplib.SMTP | None) -> None:
+    if connection is not None:
+        mail.close(connection)
 
 
 # ---- what a clerk sees and does ---------------------------------------------------------------
@@ -304,6 +378,10 @@ def due_now() -> bool:
     with reading():
         if not get_setting("outbox.notices") or not get_setting("mail.smtp_host"):
             return False
+    setup = mail.current()
+    if setup.user and not mail.password(setup):
+        return False  # not this computer's to send: its keyring has no password
+    with reading():
         return (
             OutboxMessage.select(OutboxMessage.id)
             .where(

@@ -240,6 +240,10 @@ def explain(exc: Exception, setup: MailSetup) -> MailError:
             lasting=True,
         )
     if isinstance(exc, smtplib.SMTPSenderRefused):
+        if exc.smtp_code < 500:  # "try later" (greylisting, a busy server)
+            return MailError(
+                _("The mail server asked to try later: {said}").format(said=_said(exc))
+            )
         return MailError(
             _(
                 "The mail server will not send as {sender}: a relay sends only for addresses it "
@@ -251,6 +255,11 @@ def explain(exc: Exception, setup: MailSetup) -> MailError:
         refused = "; ".join(
             f"{to}: {code} {_text(answer)}" for to, (code, answer) in exc.recipients.items()
         )
+        lasting = all(code >= 500 for code, _answer in exc.recipients.values())
+        if not lasting:
+            return MailError(
+                _("The mail server asked to try later: {refused}").format(refused=refused)
+            )
         return MailError(
             _("The mail server refused the address: {refused}").format(refused=refused),
             lasting=True,
