@@ -90,7 +90,11 @@ def test_a_new_message_waits_in_the_web_inbox_as_its_resident(town, server: Dove
 
 
 def test_a_reply_to_a_notice_goes_onto_its_request_with_its_files(town, server: Dovecot):
-    made = create_request(RequestDraft("feedback", "Bench", address="1 Main St"), actor=None)
+    made = create_request(
+        RequestDraft("feedback", "Bench", address="1 Main St", caller=CallerDetails(
+            first_name="Ana", last_name="Quintero", email="ana@example.org")),
+        actor=None,
+    )  # fmt: skip
     photo = b"\xff\xd8\xff\xe0" + b"\x00" * 2000
     server.deliver(
         message(
@@ -109,6 +113,23 @@ def test_a_reply_to_a_notice_goes_onto_its_request_with_its_files(town, server: 
     assert [a.filename for a in Attachment.select().where(Attachment.request == made.id)] == [
         "bench.jpg"
     ]
+    # the same photo again, a program dressed as a picture, and a stranger naming the number
+    server.deliver(
+        message(f"Re: {made.tracking_number}", "Here it is again.",
+                files=(("bench.jpg", "image/jpeg", photo),
+                       ("invoice.pdf.exe", "image/png", b"MZ\x90\x00" + b"x" * 100))),
+        message(f"About {made.tracking_number}", "I saw it too.",
+                sender="Mallory <mallory@elsewhere.example>",
+                files=(("x.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50),)),
+    )  # fmt: skip
+    result = mailbox.fetch(actor=None)
+    assert (result.replies, result.stored) == (1, 1)
+    assert Attachment.select().where(Attachment.request == made.id).count() == 1
+    notes = [e.body for e in RequestEvent.select().where(
+        RequestEvent.request == made.id, RequestEvent.kind == "note")]  # fmt: skip
+    assert "Not kept: invoice.pdf.exe" in notes[-1]
+    stranger = WebSubmission.get(WebSubmission.state == "waiting")
+    assert "I saw it too." in stranger.fields["description"]
 
 
 DSN = """From: Mail Delivery System <MAILER-DAEMON@mx.example.org>
@@ -256,3 +277,46 @@ def test_settings_sets_up_the_mailbox_and_reads_it(qtbot, town, server: Dovecot)
         box.job.finished.connect(finished)
     assert "Read 1 message: 1 in the web inbox" in box.result.text()
     assert WebSubmission.select().where(WebSubmission.state == "waiting").count() == 1
+
+
+def test_what_an_independent_review_found(town, server: Dovecot):
+    """Malformed headers kept, not a stop; a resident's words about an 'undelivered' bin are
+    a reply, not a bounce; a report that delivery is only delayed marks nothing."""
+    from desktop.models.storage.schema import OutboxMessage
+    from desktop.models.town.settings import set_settings
+
+    set_settings({"outbox.notices": True}, actor=None)
+    made = create_request(
+        RequestDraft("feedback", "Thanks", caller=CallerDetails(
+            first_name="Ana", last_name="Quintero", email="ana@example.org")),
+        actor=None,
+    )  # fmt: skip
+    notice = OutboxMessage.get(OutboxMessage.request == made.id)
+    reply = EmailMessage()
+    reply["From"], reply["Subject"] = "Bo <bo@other.example>", f"Re: {made.tracking_number}"
+    reply["In-Reply-To"] = notice.message_id  # from another address, but answering its notice
+    reply.set_content("My bin was undelivered again this week.")
+    delay = (
+        b"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\r\n"
+        b"Subject: Delivery Status Notification (Delay)\r\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; google.com\r\n"
+        b"\r\nFinal-Recipient: rfc822; ana@example.org\r\nAction: delayed\r\nStatus: 4.4.7\r\n"
+        b"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: "
+        + notice.message_id.encode() + b"\r\n--b--\r\n"
+    )  # fmt: skip
+    server.deliver(
+        b"From: a@b.example\r\nMessage-ID: <>\r\nSubject: hi\r\n\r\nhello\r\n",
+        b'From: "\r\nMessage-ID: <1@b.example>\r\nSubject: odd sender\r\n\r\nhello\r\n',
+        reply.as_bytes(),
+        delay,
+    )
+    result = mailbox.fetch(actor=None)
+    assert result.as_dict() == {
+        "read": 4, "stored": 2, "replies": 1, "bounces": 0, "skipped": 1
+    }  # fmt: skip
+    assert OutboxMessage.get_by_id(notice.id).state == "queued"  # not bounced by either
+    notes = [e.body for e in RequestEvent.select().where(
+        RequestEvent.request == made.id, RequestEvent.kind == "note")]  # fmt: skip
+    assert any("undelivered again" in n for n in notes)
+    assert server.unseen() == 0

@@ -138,7 +138,7 @@ def test_a_notice_is_queued_with_the_change_it_tells_of(town):
     history = RequestEvent.select().where(
         RequestEvent.request == by_email.id, RequestEvent.kind == "notice"
     )
-    assert [e.body for e in history] == ["Acknowledgement queued by email to ana@example.org."]
+    assert [e.body for e in history] == ["Acknowledgement queued by email."]
 
     lifecycle.add_note(by_email.id, "Crew booked for Tuesday.", public=True, actor=None)
     lifecycle.add_note(by_email.id, "internal only", actor=None)
@@ -409,7 +409,7 @@ def test_the_requests_history_says_where_each_notice_is(town, smtp: Server):
     detail = load_request_detail(made.id, actor=None)
     told = [line.body for line in detail.history if line.kind == "notice"]
     assert told == [
-        "Acknowledgement queued by email to ana@example.org. Now: failed. The mail server "
+        "Acknowledgement queued by email. Now: failed. The mail server "
         "refused the address: ana@example.org: 550 5.1.1 No such user here"
     ]
 
@@ -551,3 +551,15 @@ def test_try_later_is_tried_later_and_an_address_that_cannot_be_written_fails_al
     assert rows["josé@example.org"].state == "failed"
     assert "cannot be sent to" in rows["josé@example.org"].last_error
     assert rows["fine@example.org"].state == "sent"
+
+
+def test_a_confidential_reporters_address_is_in_no_list(town):
+    draft = RequestDraft("feedback", "About my neighbour", address="12 Elm St")
+    draft.caller = caller("jane.reporter@example.org")
+    draft.confidential = True
+    made = create_request(draft, actor=None)
+    rows = delivery.messages()
+    assert rows[0]["request"] == made.tracking_number
+    assert rows[0]["to"] == "(a confidential reporter)"
+    history = RequestEvent.select().where(RequestEvent.request == made.id)
+    assert not any("jane.reporter" in e.body for e in history)

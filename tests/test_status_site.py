@@ -52,6 +52,7 @@ def test_the_site_has_each_request_behind_its_pin_and_names_no_one(db, tmp_path:
     assert "A crew is booked for Tuesday." in text  # the public update
     assert "upset" not in text  # an internal note is not published
     assert not (folder / "r" / status_pin.page_name(made.tracking_number, "AAAAA-AAAAA")).exists()
+    assert (folder / "r" / "index.html").is_file()  # a listing host lists no request pages
     index = (folder / "index.html").read_text(encoding="utf-8")
     assert "Pothole" in index and "crypto.subtle.digest" in index
     feed = ElementTree.parse(folder / "feed.xml").getroot()

@@ -330,16 +330,15 @@ def _drop(connection: smtplib.SMTP | None) -> None:
 # ---- what a clerk sees and does ---------------------------------------------------------------
 
 
-def _row(message: OutboxMessage, number: str) -> dict[str, object]:
+def _row(message: OutboxMessage, number: str, confidential: bool) -> dict[str, object]:
+    to = message.to_address if message.channel == "email" else message.to_address.split("\n")[0]
     return {
         "id": message.id,
         "request": number,
         "kind": message.kind,
         "notice": kinds().get(message.kind, message.kind),
         "channel": message.channel,
-        "to": message.to_address
-        if message.channel == "email"
-        else message.to_address.split("\n")[0],
+        "to": _("(a confidential reporter)") if confidential else to,
         "state": message.state,
         "state_words": state_words().get(message.state, message.state),
         "attempts": message.attempts,
@@ -360,7 +359,9 @@ def messages(
     """The outbox, newest first: of some states, or of one request."""
     with reading():
         query = (
-            OutboxMessage.select(OutboxMessage, ServiceRequest.tracking_number)
+            OutboxMessage.select(
+                OutboxMessage, ServiceRequest.tracking_number, ServiceRequest.confidential
+            )
             .left_outer_join(ServiceRequest, on=OutboxMessage.request == ServiceRequest.id)
             .order_by(OutboxMessage.id.desc())
             .limit(limit)
@@ -369,7 +370,14 @@ def messages(
             query = query.where(OutboxMessage.state.in_(list(states)))
         if request_id is not None:
             query = query.where(OutboxMessage.request == request_id)
-        return [_row(m, str(getattr(m, "tracking_number", "") or "")) for m in query.objects()]
+        return [
+            _row(
+                m,
+                str(getattr(m, "tracking_number", "") or ""),
+                bool(getattr(m, "confidential", False)),
+            )
+            for m in query.objects()
+        ]
 
 
 def due_now() -> bool:

@@ -171,11 +171,11 @@ def queue(request_id: int, kind: str, actor: StaffUser | None) -> OutboxMessage 
         at=now,
         actor=actor,
         new_value=str(message.id),
+        # no address in the history: every role reads it, and a confidential reporter's
+        # email is not theirs to see (the outbox shows it to those who send)
         body=_("{notice} queued {how}.").format(
             notice=kinds()[kind],
-            how=_("by email to {to}").format(to=how.to)
-            if how.channel == "email"
-            else _("for the next letter batch"),
+            how=_("by email") if how.channel == "email" else _("for the next letter batch"),
         ),
     )
     return message

@@ -31,6 +31,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from desktop.i18n import _
+from desktop.models import clock
 from desktop.models.errors import InputError, KnownError
 from desktop.models.knowledge.triage import suggest_service_types
 from desktop.models.outbox import delivery, mail
@@ -42,7 +43,9 @@ from desktop.models.staff import permissions
 from desktop.models.storage import secret_store
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.schema import (
+    Attachment,
     ContactMethod,
+    OutboxMessage,
     ServiceAttribute,
     ServiceRequest,
     ServiceType,
@@ -206,6 +209,13 @@ def connect(setup: InboxSetup, *, timeout: float = mail.TIMEOUT_SECONDS) -> imap
         status, _data = box.select(_quoted(setup.folder))
         if status != "OK":
             raise KnownError(_("The mailbox has no folder “{folder}”.").format(folder=setup.folder))
+    except (OSError, UnicodeError) as exc:
+        _close(box)
+        raise KnownError(
+            _("The mailbox {where} stopped answering ({reason}): it is read next time.").format(
+                where=where, reason=str(exc) or type(exc).__name__
+            )
+        ) from None
     except imaplib.IMAP4.error as exc:
         _close(box)
         said = str(exc)
@@ -257,6 +267,8 @@ def fetch(*, limit: int = 200, actor: StaffUser | None) -> FetchResult:
                 result.replies += 1
             elif kept == "bounce":
                 result.bounces += 1
+            elif kept == "skipped":
+                result.skipped += 1
             elif kept == "stored":
                 result.stored += 1
             box.uid("STORE", uid, "+FLAGS", "(\\Seen)")  # only now: it is kept
@@ -345,65 +357,112 @@ def _files(message: EmailMessage) -> list[tuple[str, str, bytes]]:
     return found
 
 
-def _token(message: EmailMessage, raw: bytes) -> str:
-    said = str(message.get("Message-ID", "") or "").strip()
-    basis = said.encode() if said else raw[:65536]
+def _token(message_id: str, raw: bytes) -> str:
+    basis = message_id.encode("utf-8", "replace") if message_id else raw[:65536]
     return "mail-" + hashlib.sha256(basis).hexdigest()[:34]
+
+
+def _headers(raw: bytes) -> email.message.Message:
+    """The message's headers as they were sent (compat32 reads any header without failing)."""
+    return email.message_from_bytes(raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0],
+                                    policy=email.policy.compat32)  # fmt: skip
+
+
+def _header(message: EmailMessage, plain: email.message.Message, name: str) -> str:
+    """A header's value, decoded when it can be, as sent when it cannot (a malformed
+    Message-ID or From makes the modern parser raise on reading it)."""
+    try:
+        return str(message.get(name, "") or "")
+    except Exception:
+        return str(plain.get(name, "") or "")
 
 
 def _keep(raw: bytes, *, whole: bool, size: int, actor: StaffUser | None) -> str:
     """Keep one message: "bounce" (a notice sent back: its state says so), "reply" (on its
-    request), "stored" (in the web inbox), or "known" (kept by an earlier reading that stopped
-    before marking it read)."""
+    request), "stored" (in the web inbox), "skipped" (a report that delivery is only
+    delayed), or "known" (kept by an earlier reading that stopped before marking it read).
+    A message that cannot be read is kept in the web inbox with what could be."""
+    plain = _headers(raw)
     try:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    except Exception:  # email's parser is lenient; a message it still cannot read is kept
+    except Exception:
         parsed = EmailMessage()
     message = parsed if isinstance(parsed, EmailMessage) else EmailMessage()
-    token = _token(message, raw)
+    message_id = _header(message, plain, "Message-ID").strip()
+    token = _token(message_id, raw)
     with reading():
         if WebSubmission.get_or_none(WebSubmission.token == token) is not None:
             return "known"
-    subject = clean_text(str(message.get("Subject", "") or ""), 300)
-    name, address = email.utils.parseaddr(str(message.get("From", "") or ""))
-    address = address.strip().lower()
-    text, note = _plain(message) if whole else ("", "")
+    subject = clean_text(_header(message, plain, "Subject"), 300)
+    try:
+        name, address = email.utils.parseaddr(_header(message, plain, "From"))
+    except Exception:
+        name, address = "", ""
+    address = clean_text(address, 254).lower()
+    try:
+        text, note = _plain(message) if whole else ("", "")
+        files = _files(message) if whole else []
+    except Exception as exc:
+        text, files = "", []
+        note = _("(The message's text could not be read: {reason}.)").format(reason=exc)
     if not whole:
         note = _(
             "(A message of {size} was too large to read here: open it in the mailbox.)"
         ).format(size=attachments.human_size(size))
-    if _is_bounce(message, subject, address):
-        for found in dict.fromkeys(_MESSAGE_IDS.findall(raw)):
-            why = _why_bounced(raw) or subject
-            told = delivery.mark_bounced(found.decode("ascii", "replace"), why)
+    report = _delivery_report(message, raw, subject, address)
+    if report == "delayed":
+        return "skipped"  # the server is still trying: nothing for anyone to do
+    if report == "failed":
+        for found in dict.fromkeys(_MESSAGE_IDS.findall(_body(raw))):
+            told = delivery.mark_bounced(
+                found.decode("ascii", "replace"), _why_bounced(raw) or subject
+            )
             if told is not None:
                 return "bounce"
-    files = _files(message) if whole else []
     words = clean_text("\n\n".join(p for p in (text, note) if p.strip()), MAX_DESCRIPTION)
-    reply_to = _answered(subject)
+    replied = " ".join(_header(message, plain, field) for field in ("In-Reply-To", "References"))
+    reply_to = _answered(subject, address, replied)
     if reply_to is not None:
-        _on_request(reply_to, token, subject, address, words, files, actor)
-        return "reply"
-    _into_inbox(token, subject, name, address, words, files)
-    return "stored"
+        return (
+            "reply"
+            if _on_request(reply_to, token, subject, address, words, files, actor)
+            else "known"
+        )
+    return "stored" if _into_inbox(token, subject, name, address, words, files) else "known"
+
+
+def _body(raw: bytes) -> bytes:
+    """The message after its own headers (a report's quoted headers are in here)."""
+    for gap in (b"\r\n\r\n", b"\n\n"):
+        if gap in raw:
+            return raw.split(gap, 1)[1]
+    return b""
 
 
 _MESSAGE_IDS = re.compile(rb"<[^<>\s@]{1,200}@[^<>\s]{1,200}>")
 _BOUNCE_SUBJECT = re.compile(
-    r"undeliver|delivery status notification|returned mail|failure notice|"
+    r"undeliver|delivery status notification \(failure|returned mail|failure notice|"
     r"delivery (has )?failed|mail delivery failed|non.?delivery",
     re.IGNORECASE,
 )
 
 
-def _is_bounce(message: EmailMessage, subject: str, sender: str) -> bool:
-    """A report that a message could not be delivered (RFC 3464, or a mail server's own
-    words), as opposed to a resident's reply."""
-    if message.get_content_type() == "multipart/report":
-        return True
-    if sender.split("@")[0] in ("mailer-daemon", "postmaster", "mail-daemon"):
-        return True
-    return bool(_BOUNCE_SUBJECT.search(subject)) and not sender.endswith(".invalid")
+def _delivery_report(message: EmailMessage, raw: bytes, subject: str, sender: str) -> str:
+    """ "failed" for a report that a message could not be delivered (RFC 3464, or a mail
+    server's own "Undeliverable" from its postmaster), "delayed" for one saying it is still
+    being tried, "" for anything else: a resident's reply never counts, whatever its words."""
+    body = _body(raw)
+    from_a_server = sender.split("@")[0] in ("mailer-daemon", "postmaster", "mail-daemon")
+    if message.get_content_type() == "multipart/report" or from_a_server:
+        if re.search(rb"Action:\s*delayed", body, re.IGNORECASE) and not re.search(
+            rb"Action:\s*failed", body, re.IGNORECASE
+        ):
+            return "delayed"
+        if re.search(rb"Action:\s*failed|Status:\s*5\.\d+\.\d+", body, re.IGNORECASE):
+            return "failed"
+        if from_a_server and _BOUNCE_SUBJECT.search(subject):
+            return "failed"
+    return ""
 
 
 def _why_bounced(raw: bytes) -> str:
@@ -418,12 +477,35 @@ def _why_bounced(raw: bytes) -> str:
     return ""
 
 
-def _answered(subject: str) -> ServiceRequest | None:
-    """The request a reply's subject names (a notice's subject carries its number)."""
+def _answered(subject: str, sender: str, replied: str) -> ServiceRequest | None:
+    """The request a reply is about: its subject names the request's number, and either it
+    answers one of that request's notices (In-Reply-To) or it comes from the request's own
+    resident. Anyone else's message naming a number waits in the web inbox for a clerk."""
     for number in _TRACKING.findall(subject):
         with reading():
             found = ServiceRequest.get_or_none(ServiceRequest.tracking_number == number)
-        if found is not None:
+            if found is None:
+                continue
+            quoted = {m.decode() for m in _MESSAGE_IDS.findall(replied.encode("utf-8", "replace"))}
+            answers_a_notice = bool(quoted) and (
+                OutboxMessage.select()
+                .where(
+                    OutboxMessage.request == found.id, OutboxMessage.message_id.in_(list(quoted))
+                )
+                .exists()
+            )
+            from_its_resident = (
+                found.contact_id is not None
+                and bool(sender)
+                and ContactMethod.select()
+                .where(
+                    ContactMethod.contact == found.contact_id,
+                    ContactMethod.kind == "email",
+                    ContactMethod.normalized == sender,
+                )
+                .exists()
+            )
+        if answers_a_notice or from_its_resident:
             return found
     return None
 
@@ -436,35 +518,60 @@ def _on_request(
     words: str,
     files: list[tuple[str, str, bytes]],
     actor: StaffUser | None,
-) -> None:
-    kept = [
-        (name, data)
-        for name, kind, data in files
-        if kind in ALLOWED_TYPES and 0 < len(data) <= attachments.MAX_ATTACHMENT_BYTES
-    ]
-    left = [name for name, kind, data in files if (name, data) not in kept]
+) -> bool:
+    """The reply's words as a note on its request, its photos and PDFs attached (by what
+    they are, not what they say they are; each file once); False when another workstation
+    kept it first."""
+    kept: list[tuple[str, bytes]] = []
+    left: list[str] = []
+    seen: set[str] = set()
+    with reading():
+        attached = {
+            a.sha256 for a in Attachment.select(Attachment.sha256).where(
+                Attachment.request == request.id
+            )
+        }  # fmt: skip
+    for name, _said_kind, data in files:
+        digest = hashlib.sha256(data).hexdigest()
+        kind = attachments.guess_media_type(data, name)
+        if digest in seen or digest in attached:
+            continue  # the same logo or photo again
+        seen.add(digest)
+        if kind in ALLOWED_TYPES and 0 < len(data) <= attachments.MAX_ATTACHMENT_BYTES:
+            kept.append((name, data))
+        else:
+            left.append(name)
+    who = _("the resident") if request.confidential else (sender or _("someone"))
     body = _("Email from {sender} ({subject}): {words}").format(
-        sender=sender or _("someone"), subject=subject or _("no subject"), words=words or "—"
+        sender=who, subject=subject or _("no subject"), words=words or "—"
     )
     if left:
         body += " " + _("Not kept: {names}.").format(names=", ".join(left))
 
-    def save() -> None:
+    def save() -> bool:
         # the token first: a fetch stopped after this is not kept twice by the next one
-        WebSubmission.create(
-            token=token,
-            partner=PARTNER,
-            fields={"reply_to": request.tracking_number, "from": sender, "subject": subject},
-            state=MERGED,
-            request=request.id,
+        taken = (
+            WebSubmission.insert(
+                token=token,
+                partner=PARTNER,
+                fields={"reply_to": request.tracking_number, "subject": subject},
+                state=MERGED,
+                request=request.id,
+                received_at=clock.now(),
+            )
+            .on_conflict_ignore()
+            .execute()
         )
+        if not taken or WebSubmission.get(WebSubmission.token == token).request_id != request.id:
+            return False
         lifecycle.add_note(request.id, body, actor=actor)
         for name, data in kept:
             attachments.add_attachment(
                 request.id, name, data, description=_("sent by email"), actor=actor
             )
+        return True
 
-    write(save)
+    return write(save)
 
 
 def _type_for(words: str) -> tuple[str, str]:
@@ -501,7 +608,7 @@ def _into_inbox(
     sender: str,
     words: str,
     files: list[tuple[str, str, bytes]],
-) -> None:
+) -> bool:
     code, hint = _type_for(f"{subject}\n{words}")
     listed = [
         f"{file_name} ({kind}, {attachments.human_size(len(data))})"
@@ -533,7 +640,18 @@ def _into_inbox(
     if draft.contact_id is not None:
         fields["contact_id"] = draft.contact_id
 
-    def save() -> None:
-        WebSubmission.create(token=token, partner=PARTNER, fields=fields, state=WAITING)
+    def save() -> bool:
+        taken = (
+            WebSubmission.insert(
+                token=token,
+                partner=PARTNER,
+                fields=fields,
+                state=WAITING,
+                received_at=clock.now(),
+            )
+            .on_conflict_ignore()
+            .execute()
+        )
+        return bool(taken)  # nothing: another workstation kept it first
 
-    write(save)
+    return write(save)

@@ -572,8 +572,8 @@ _TYPES = {
     "lat": "number",
     "long": "number",
 }
-#: a place published to about a block: 3 decimals of a degree is about 110 metres
-PUBLIC_DECIMALS = 3
+#: a place published to about a kilometre: 2 decimals of a degree (1.1 km north-south)
+PUBLIC_DECIMALS = 2
 
 
 def _utc(value: dt.datetime | None) -> str:
@@ -598,8 +598,13 @@ def _georeport_rows(ids: list[int]) -> list[list[Any]]:
         r = found.get(request_id)
         if r is None or r.confidential:
             continue  # a neighbour complaint does not go to open data at all
-        lat = round(r.lat, PUBLIC_DECIMALS) if r.lat is not None else ""
-        long = round(r.long, PUBLIC_DECIMALS) if r.long is not None else ""
+        block = generalised_address(r.address)
+        # a place is published only where its block is (a rural house is alone in a smaller
+        # square), and then only to about a kilometre
+        lat: float | str = ""
+        long: float | str = ""
+        if block and r.lat is not None and r.long is not None:
+            lat, long = round(r.lat, PUBLIC_DECIMALS), round(r.long, PUBLIC_DECIMALS)
         rows.append(
             [
                 r.tracking_number,
@@ -613,7 +618,7 @@ def _georeport_rows(ids: list[int]) -> list[list[Any]]:
                 _utc(r.requested_at),
                 _utc(r.updated_at),
                 _utc(r.due_at),
-                generalised_address(r.address),
+                block,
                 "",
                 public_zip(r.zip),
                 lat,

@@ -206,8 +206,11 @@ def publish(folder: Path, *, actor: StaffUser | None) -> Published:
             page = _request_page(request, updates.get(request.id, []), town)
             write_whole(pages_folder / name, page.encode("utf-8"))
             written.add(name)
+        # a host that lists a folder's files would list every request: the folder has its
+        # own (empty) index page
+        write_whole(pages_folder / "index.html", _page(town, "", town, depth=1).encode("utf-8"))
         for old in pages_folder.glob("*.html"):
-            if old.name not in written:
+            if old.name not in written and old.name != "index.html":
                 old.unlink()
                 result.removed += 1
         result.pages = len(written)

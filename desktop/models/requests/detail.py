@@ -207,7 +207,7 @@ def load_request_detail(
             if hidden and event.kind == "follower":  # "Also reported by Carol Jones."
                 body = _("Also reported by another resident (confidential).")
             notice = told.get(event.new_value or "") if event.kind == "notice" else None
-            if notice is not None:  # "Acknowledgement queued by email to ...: sent"
+            if notice is not None:  # "Acknowledgement queued by email. Now: sent."
                 body = f"{body} {_('Now: {state}.').format(state=state_words()[notice.state])}"
                 if notice.state in ("failed", "bounced") and notice.last_error:
                     body += f" {notice.last_error}"
