@@ -141,3 +141,11 @@ def test_the_pages_own_script_finds_the_request_from_what_is_typed(db, tmp_path:
     assert made.tracking_number in (folder / found["page"]).read_text(encoding="utf-8")
     wrong = look(made.tracking_number, "AAAAA-BBBBB")
     assert wrong["page"] is None and "No request has that number and PIN" in wrong["said"]
+
+
+def test_the_scripts_sentences_survive_any_character():
+    """What the page's script says goes in a JavaScript string: nothing in it can close the
+    script, and a character beyond U+FFFF is written as JavaScript reads it."""
+    said = status_site._js('Hé 😀 </script> "x" \\ \n')
+    assert "</" not in said and '"x"' not in said and "\n" not in said
+    assert "\\ud83d\\ude00" in said and said.startswith('"') and said.endswith('"')

@@ -325,7 +325,8 @@ def build_message(
     setup: MailSetup, *, to: str, subject: str, body: str, message_id: str, reply_to: str = ""
 ) -> bytes:
     """The message as it goes on the wire (CRLF lines, UTF-8 where needed)."""
-    message = EmailMessage(policy=SMTP_POLICY)
+    # 7-bit on the wire: a server that did not offer 8BITMIME may not be sent 8-bit text
+    message = EmailMessage(policy=SMTP_POLICY.clone(cte_type="7bit"))
     message["From"] = (
         email.utils.formataddr((setup.town, setup.sender)) if setup.town else setup.sender
     )

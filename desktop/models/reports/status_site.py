@@ -270,14 +270,17 @@ def _index(open_ones: list[ServiceRequest], town: str) -> str:
 
 
 def _js(text: str) -> str:
-    """A JavaScript string literal of `text`, safe inside a <script>."""
-    return (
-        '"'
-        + "".join(
-            ch if ch.isalnum() or ch in " .,:;!?()'’-" else f"\\u{ord(ch):04x}" for ch in text
-        )
-        + '"'
-    )
+    """A JavaScript string literal of `text`, safe inside a <script>: letters and plain
+    punctuation as they are, anything else as \\u escapes (UTF-16 pairs above U+FFFF)."""
+    out = []
+    for ch in text:
+        if (ch.isalnum() and ord(ch) < 0x10000) or ch in " .,:;!?()'’-":
+            out.append(ch)
+            continue
+        for unit in range(0, len(ch.encode("utf-16-be")), 2):
+            code = int.from_bytes(ch.encode("utf-16-be")[unit : unit + 2], "big")
+            out.append(f"\\u{code:04x}")
+    return '"' + "".join(out) + '"'
 
 
 def _feed(changes: list[RequestEvent], town: str, url: str) -> bytes:
