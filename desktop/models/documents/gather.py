@@ -22,6 +22,7 @@ from desktop.models.geo import maps
 from desktop.models.knowledge import articles as knowledge
 from desktop.models.requests.detail import answer_text
 from desktop.models.requests.lifecycle import find_request
+from desktop.models.residents.contacts import postal_lines
 from desktop.models.staff import permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.schema import (
@@ -501,15 +502,7 @@ def save_letter_template(name: str, subject: str, body: str, *, actor: StaffUser
 
 
 def _recipient(contact: Contact | None) -> list[str]:
-    if contact is None or contact.anonymized_at is not None:
-        return []
-    street = [line.strip() for line in contact.address.splitlines() if line.strip()]
-    city_state = ", ".join(p.strip() for p in (contact.city, contact.state) if p.strip())
-    place = " ".join(p for p in (city_state, contact.zip.strip()) if p)
-    if not street:
-        return []
-    lines = [contact.display_name] if contact.display_name else []
-    return lines + street + ([place] if place and place not in street else [])
+    return postal_lines(contact) if contact is not None else []
 
 
 def letter_fields(reference: str | int, texts: Sequence[str]) -> list[str]:

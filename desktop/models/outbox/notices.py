@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from desktop.i18n import _
 from desktop.models import clock
+from desktop.models.residents.contacts import postal_lines, primary_email
 from desktop.models.storage.schema import (
     Contact,
-    ContactMethod,
     OutboxMessage,
     RequestEvent,
     ServiceRequest,
@@ -91,27 +91,11 @@ def reach(contact: Contact) -> Reach | None:
     if contact.anonymized_at is not None or contact.preferred_contact == NONE:
         return None
     if contact.preferred_contact != BY_POST:
-        emails = list(
-            ContactMethod.select(ContactMethod.value)
-            .where(ContactMethod.contact == contact.id, ContactMethod.kind == "email")
-            .order_by(ContactMethod.is_primary.desc(), ContactMethod.id)
-            .limit(1)
-        )
-        if emails:
-            return Reach("email", emails[0].value)
+        address = primary_email(contact)
+        if address:
+            return Reach("email", address)
     lines = postal_lines(contact)
     return Reach("letter", "\n".join(lines)) if lines else None
-
-
-def postal_lines(contact: Contact) -> list[str]:
-    """The resident's name and postal address as an envelope has them (none: no address)."""
-    street = [line.strip() for line in contact.address.splitlines() if line.strip()]
-    if not street:
-        return []
-    city_state = ", ".join(p.strip() for p in (contact.city, contact.state) if p.strip())
-    place = " ".join(p for p in (city_state, contact.zip.strip()) if p)
-    lines = [contact.display_name] if contact.display_name else []
-    return lines + street + ([place] if place and place not in street else [])
 
 
 def message_id(domain: str) -> str:

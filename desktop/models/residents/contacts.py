@@ -155,6 +155,20 @@ def primary_email(contact: Contact) -> str:
     return method.value if method else ""
 
 
+def postal_lines(contact: Contact) -> list[str]:
+    """The resident's name and postal address as an envelope has them (none: no address, or
+    an anonymised resident)."""
+    if contact.anonymized_at is not None:
+        return []
+    street = [line.strip() for line in contact.address.splitlines() if line.strip()]
+    if not street:
+        return []
+    city_state = ", ".join(p.strip() for p in (contact.city, contact.state) if p.strip())
+    place = " ".join(p for p in (city_state, contact.zip.strip()) if p)
+    lines = [contact.display_name] if contact.display_name else []
+    return lines + street + ([place] if place and place not in street else [])
+
+
 def _first_method(contact: Contact, kind: str) -> ContactMethod | None:
     method: ContactMethod | None = (
         ContactMethod.select()
