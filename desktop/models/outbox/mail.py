@@ -76,6 +76,11 @@ class MailSetup:
         }
 
 
+def looks_like_host(host: str) -> bool:
+    """A server's name or address as a mail setup takes it (smtp.office365.com, 10.0.0.5)."""
+    return bool(_HOST.match(host))
+
+
 def current() -> MailSetup:
     """The town's mail server as set up (not `ready` when it was not)."""
     with reading():
@@ -115,7 +120,7 @@ def save_setup(
     permissions.require(actor, permissions.SETTINGS_EDIT)
     host, sender, user = host.strip(), sender.strip(), user.strip()
     problems = []
-    if not _HOST.match(host):
+    if not looks_like_host(host):
         problems.append(_("Give the mail server's name, e.g. smtp.office365.com."))
     if not 1 <= port <= 65535:
         problems.append(_("The port is a number from 1 to 65535 (587, or 465 for SSL)."))

@@ -38,7 +38,8 @@ from desktop.models.outbox import delivery, mail
 from desktop.models.partners.inbox import MERGED, WAITING, draft_fields
 from desktop.models.requests import attachments, lifecycle
 from desktop.models.requests.intake import RequestDraft
-from desktop.models.residents.contacts import CallerDetails
+from desktop.models.residents.contacts import CallerDetails, one_on_file
+from desktop.models.residents.contacts_text import normalize_email
 from desktop.models.staff import permissions
 from desktop.models.storage import secret_store
 from desktop.models.storage.db import reading, write
@@ -133,7 +134,7 @@ def save_setup(
     permissions.require(actor, permissions.SETTINGS_EDIT)
     host, user, folder = host.strip(), user.strip(), folder.strip() or "INBOX"
     problems = []
-    if not re.fullmatch(r"[A-Za-z0-9._:\[\]-]{1,253}", host):
+    if not mail.looks_like_host(host):
         problems.append(_("Give the mailbox's server, e.g. outlook.office365.com."))
     if not 1 <= port <= 65535:
         problems.append(_("The port is a number from 1 to 65535 (993 for SSL)."))
@@ -501,7 +502,7 @@ def _answered(subject: str, sender: str, replied: str) -> ServiceRequest | None:
                 .where(
                     ContactMethod.contact == found.contact_id,
                     ContactMethod.kind == "email",
-                    ContactMethod.normalized == sender,
+                    ContactMethod.normalized == normalize_email(sender),
                 )
                 .exists()
             )
@@ -625,16 +626,15 @@ def _into_inbox(
         if p
     )
     first, _space, last = clean_text(name, 200).partition(" ")
+    caller = CallerDetails(first_name=first[:100], last_name=last[:100], email=sender[:254])
     with reading():
-        method = ContactMethod.get_or_none(
-            ContactMethod.kind == "email", ContactMethod.normalized == sender
-        )
+        resident = one_on_file(CallerDetails(email=sender)) if sender else None
     draft = RequestDraft(
         service_type=code,
         description=clean_text(description, MAX_DESCRIPTION),
         channel="email",
-        caller=CallerDetails(first_name=first[:100], last_name=last[:100], email=sender[:254]),
-        contact_id=int(method.contact.id) if method is not None else None,
+        caller=caller,
+        contact_id=resident.id if resident is not None else None,
     )
     fields: dict[str, Any] = draft_fields(draft) | {"channel": "email", "subject": subject}
     if draft.contact_id is not None:

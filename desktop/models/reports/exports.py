@@ -576,7 +576,9 @@ _TYPES = {
 PUBLIC_DECIMALS = 2
 
 
-def _utc(value: dt.datetime | None) -> str:
+def utc_stamp(value: dt.datetime | None) -> str:
+    """A moment as ISO 8601 in UTC ("2026-11-16T14:30:00Z"), as data packages and feeds
+    write it; empty for none."""
     if value is None:
         return ""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -615,9 +617,9 @@ def _georeport_rows(ids: list[int]) -> list[list[Any]]:
                 "",
                 r.department.name,
                 r.service_type.service_notice,
-                _utc(r.requested_at),
-                _utc(r.updated_at),
-                _utc(r.due_at),
+                utc_stamp(r.requested_at),
+                utc_stamp(r.updated_at),
+                utc_stamp(r.due_at),
                 block,
                 "",
                 public_zip(r.zip),
@@ -685,7 +687,7 @@ def write_datapackage(folder: Path, filters: RequestFilter, *, actor: StaffUser 
                 "The requests residents made of {town}, without anything that names or "
                 "locates a person: places to the block, no one's own words."
             ).format(town=town),
-            "created": _utc(clock.now()),
+            "created": utc_stamp(clock.now()),
             "resources": [
                 {
                     "name": "requests",

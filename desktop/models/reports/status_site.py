@@ -26,7 +26,7 @@ from xml.etree import ElementTree
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import KnownError
-from desktop.models.reports.exports import generalised_address
+from desktop.models.reports.exports import generalised_address, utc_stamp
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.safe_files import write_whole
@@ -296,7 +296,7 @@ def _feed(changes: list[RequestEvent], town: str, url: str) -> bytes:
 
     add(root, "title", _("Requests to {town}: status changes").format(town=town))
     add(root, "id", f"{base}feed.xml" if base else f"urn:frontcounter:{town}")
-    add(root, "updated", _utc(clock.now()))
+    add(root, "updated", utc_stamp(clock.now()))
     author = ElementTree.SubElement(root, f"{{{atom}}}author")
     add(author, "name", town)
     if base:
@@ -312,7 +312,7 @@ def _feed(changes: list[RequestEvent], town: str, url: str) -> bytes:
             f"{request.tracking_number} {request.service_type.name}: {words.lower()}",
         )
         add(entry, "id", f"urn:frontcounter:{request.tracking_number}:{event.id}")
-        add(entry, "updated", _utc(event.at))
+        add(entry, "updated", utc_stamp(event.at))
         add(
             entry,
             "summary",
@@ -323,7 +323,3 @@ def _feed(changes: list[RequestEvent], town: str, url: str) -> bytes:
             ),
         )
     return bytes(ElementTree.tostring(root, encoding="utf-8", xml_declaration=True))
-
-
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
