@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +25,6 @@ from desktop.models.errors import InputError
 RASTER = frozenset({"png", "jpg", "jpeg", "webp"})
 #: the deepest zoom any tile file reaches (a tile of a few centimetres)
 MAX_ZOOM = 24
-#: tiles kept in memory by one source (a screen holds about 40)
-CACHE = 512
 #: Web Mercator's edge, in degrees of latitude
 MERCATOR_LAT = 85.0511287798
 
@@ -61,7 +58,6 @@ class TileSource:
         self.path = path
         self.facts = read_facts(path)
         self._db: sqlite3.Connection | None = None
-        self._cache: OrderedDict[tuple[int, int, int], bytes | None] = OrderedDict()
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
@@ -70,30 +66,23 @@ class TileSource:
 
     def tile(self, zoom: int, x: int, y: int) -> bytes | None:
         """The tile at XYZ (zoom, x, y), y counted from the north; None where the file has
-        none (or can no longer be read: the map goes on without its background)."""
-        key = (zoom, x, y)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        found: bytes | None = None
-        if self.facts.min_zoom <= zoom <= self.facts.max_zoom:
-            try:
-                row = (
-                    self._connection()
-                    .execute(
-                        "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? "
-                        "AND tile_row = ?",
-                        (zoom, x, (1 << zoom) - 1 - y),
-                    )
-                    .fetchone()
+        none (or can no longer be read: the map goes on without its background). The window
+        keeps the pictures it drew; nothing is kept here."""
+        if not self.facts.min_zoom <= zoom <= self.facts.max_zoom:
+            return None
+        try:
+            row = (
+                self._connection()
+                .execute(
+                    "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? "
+                    "AND tile_row = ?",
+                    (zoom, x, (1 << zoom) - 1 - y),
                 )
-            except sqlite3.Error:
-                row = None
-            found = bytes(row[0]) if row and row[0] is not None else None
-        self._cache[key] = found
-        if len(self._cache) > CACHE:
-            self._cache.popitem(last=False)
-        return found
+                .fetchone()
+            )
+        except sqlite3.Error:
+            return None
+        return bytes(row[0]) if row and row[0] is not None else None
 
     def close(self) -> None:
         if self._db is not None:
