@@ -280,6 +280,7 @@ def test_the_letter_batch_prints_those_written_to(town, tmp_path: Path):
     assert len(pages) == 3
     text = pages[2].extract_text()
     assert "3 Oak Ave" in text and "We received your request" in text
+    assert "page 1" in text and "page 3" not in text  # each letter counts its own pages
     assert delivery.mark_printed(ids, actor=None) == 3
     assert delivery.letter_batch()[0] == []
 

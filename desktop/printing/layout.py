@@ -55,7 +55,7 @@ class Mark:
     reprint: bool = False
     order: str = ""  # the work order's tracking number, for its pages
     serial: int = 0  # which order of the document (names its page-count forms)
-    first_page: int = 0  # the page the order starts on
+    first_page: int = 0  # the page the order (or the document) starts on
 
 
 class PageMark(Flowable):
@@ -124,6 +124,14 @@ def order_page(canvas: Canvas) -> int:
     return canvas.getPageNumber() - mark.first_page + 1 if mark.serial else 1
 
 
+def document_page(canvas: Canvas) -> int:
+    """Which page of its document this page is: counted from the last `PageMark`, so each
+    letter of a batch printed in one PDF starts at page 1 (a document has one mark)."""
+    mark = page_mark(canvas)
+    page = int(canvas.getPageNumber())
+    return page - mark.first_page + 1 if mark.first_page else page
+
+
 def _footer(setup: PageSetup, page_label: str | None) -> Callable[[Canvas, Any], None]:
     def draw(canvas: Canvas, doc: Any) -> None:
         width, _height = canvas._pagesize
@@ -147,9 +155,7 @@ def _footer(setup: PageSetup, page_label: str | None) -> Callable[[Canvas, Any],
             canvas.restoreState()
         else:
             canvas.setFont(FONT, 8)
-            canvas.drawRightString(
-                width - MARGIN, y, page_label.format(page=canvas.getPageNumber())
-            )
+            canvas.drawRightString(width - MARGIN, y, page_label.format(page=document_page(canvas)))
         if mark.reprint:
             canvas.setFont(FONT_BOLD, 8)
             canvas.drawCentredString(width / 2, y, _("REPRINT"))
