@@ -6,12 +6,19 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from desktop.models.storage import pg_driver
 
 pg_driver.defer()  # before anything loads peewee: a SQLite town never loads psycopg2
 
-from desktop.cli.options import OPTIONS, command_word, window_parser  # noqa: E402
+from desktop import i18n  # noqa: E402
+from desktop.cli.options import (  # noqa: E402
+    OPTIONS,
+    command_word,
+    language_option,
+    window_parser,
+)
 from desktop.i18n import _  # noqa: E402
 from desktop.logs import setup_logging  # noqa: E402
 from desktop.paths import app_paths  # noqa: E402
@@ -42,8 +49,20 @@ def _unreadable(arguments: list[str]) -> int | None:
     return None
 
 
+def _settings_file(basedir: str | None) -> Path | None:
+    """This workstation's settings file (its language line), None when it cannot be found."""
+    try:
+        return app_paths(basedir).settings_file
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    chosen, basedir = language_option(arguments)
+    i18n.set_language(
+        i18n.choose_language(chosen, _settings_file(basedir)),
+    )
     unreadable = _unreadable(arguments)
     if unreadable is not None:
         print(

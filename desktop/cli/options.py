@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from desktop import __version__
-from desktop.i18n import _
+from desktop.i18n import LANGUAGES, _
 
 #: `frontcounter`'s own options, and whether each takes a value
 OPTIONS = {
@@ -17,6 +17,7 @@ OPTIONS = {
     "--no-err-windows": False,
     "--smoke-test": False,
     "--verbose": False,
+    "--lang": True,
     "--version": False,  # answered from these options alone: no command's module loads
 }
 
@@ -80,7 +81,31 @@ def main_parser() -> argparse.ArgumentParser:
         help=_("open the main window offscreen, paint it once and exit (0 when all is well)"),
     )
     parser.add_argument("--verbose", action="store_true", help=_("log to the terminal too"))
+    parser.add_argument(
+        "--lang",
+        choices=sorted(LANGUAGES),
+        help=_(
+            "the language of the window and the command line on this workstation "
+            "(default: the one chosen in Settings, else the computer's)"
+        ),
+    )
     return parser
+
+
+def language_option(arguments: list[str]) -> tuple[str | None, str | None]:
+    """`--lang` and `--basedir` as given, read before anything is parsed (the parser's own
+    help text is already in the chosen language)."""
+    found: dict[str, str | None] = {"--lang": None, "--basedir": None}
+    words = iter(arguments)
+    for word in words:
+        if not word.startswith("-") or word == "--":
+            break  # the sub-command: what follows is its own
+        name, has_value, value = word.partition("=")
+        if name in found:
+            found[name] = value if has_value else next(words, None)
+        elif OPTIONS.get(name) and not has_value:
+            next(words, None)
+    return found["--lang"], found["--basedir"]
 
 
 def window_parser() -> argparse.ArgumentParser:

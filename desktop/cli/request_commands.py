@@ -9,7 +9,7 @@ from typing import Any
 from desktop.cli.arguments import chosen_statuses, page_size, record_id
 from desktop.cli.output import emit
 from desktop.cli.registry import command
-from desktop.i18n import _
+from desktop.i18n import _, when
 from desktop.models.documents.gather import resolve_references
 from desktop.models.errors import InputError
 from desktop.models.requests import attachments as files
@@ -448,7 +448,7 @@ def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
     )
     lines = [_("Saved as {number}.").format(number=request.tracking_number)]
     if request.due_at:
-        lines.append(_("Expected by {due:%A %B %d, %Y %H:%M}.").format(due=request.due_at))
+        lines.append(_("Expected by {due}.").format(due=when(request.due_at, "%A %B %d, %Y %H:%M")))
     if duplicates:
         lines.append(_("Possible duplicates, open at the same or a nearby address:"))
         lines += [

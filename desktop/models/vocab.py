@@ -5,95 +5,113 @@ Codes are stored in the database; labels are for people and are translated.
 
 from __future__ import annotations
 
-from desktop.i18n import _
+from desktop.i18n import N_, Labels
 
-STATUSES: dict[str, str] = {
-    "new": _("New"),
-    "acknowledged": _("Acknowledged"),
-    "assigned": _("Assigned"),
-    "scheduled": _("Scheduled"),
-    "in_progress": _("In progress"),
-    "resolved": _("Resolved"),
-    "closed": _("Closed"),
-}
+STATUSES: Labels[str] = Labels(
+    {
+        "new": N_("New"),
+        "acknowledged": N_("Acknowledged"),
+        "assigned": N_("Assigned"),
+        "scheduled": N_("Scheduled"),
+        "in_progress": N_("In progress"),
+        "resolved": N_("Resolved"),
+        "closed": N_("Closed"),
+    }
+)
 #: what a role that may not see a confidential request's reporters sees in their place
-CONFIDENTIAL = _("(confidential)")
+CONFIDENTIAL = N_("(confidential)")
 
 OPEN_STATUSES = ("new", "acknowledged", "assigned", "scheduled", "in_progress")
 DONE_STATUSES = ("resolved", "closed")
 
-RESOLUTIONS: dict[str, str] = {
-    "fixed": _("Fixed"),
-    "no_action_needed": _("No action needed"),
-    "duplicate": _("Duplicate of another request"),
-    "referred": _("Referred to another agency"),
-    "not_town_responsibility": _("Not the town's responsibility"),
-    "could_not_locate": _("Could not locate"),
-    "withdrawn": _("Withdrawn by the resident"),
-}
+RESOLUTIONS: Labels[str] = Labels(
+    {
+        "fixed": N_("Fixed"),
+        "no_action_needed": N_("No action needed"),
+        "duplicate": N_("Duplicate of another request"),
+        "referred": N_("Referred to another agency"),
+        "not_town_responsibility": N_("Not the town's responsibility"),
+        "could_not_locate": N_("Could not locate"),
+        "withdrawn": N_("Withdrawn by the resident"),
+    }
+)
 
-PRIORITIES: dict[str, str] = {
-    "low": _("Low"),
-    "normal": _("Normal"),
-    "high": _("High"),
-    "urgent": _("Urgent"),
-}
+PRIORITIES: Labels[str] = Labels(
+    {
+        "low": N_("Low"),
+        "normal": N_("Normal"),
+        "high": N_("High"),
+        "urgent": N_("Urgent"),
+    }
+)
 
-CHANNELS: dict[str, str] = {
-    "phone": _("Phone"),
-    "walk_in": _("Walk-in"),
-    "email": _("Email"),
-    "web": _("Web form"),
-    "letter": _("Letter"),
-    "field": _("Field"),
-    "internal": _("Internal"),
-}
+CHANNELS: Labels[str] = Labels(
+    {
+        "phone": N_("Phone"),
+        "walk_in": N_("Walk-in"),
+        "email": N_("Email"),
+        "web": N_("Web form"),
+        "letter": N_("Letter"),
+        "field": N_("Field"),
+        "internal": N_("Internal"),
+    }
+)
 
-ROLES: dict[str, str] = {
-    "clerk": _("Clerk"),
-    "crew_lead": _("Crew lead"),
-    "supervisor": _("Supervisor"),
-    "admin": _("Administrator"),
-}
+ROLES: Labels[str] = Labels(
+    {
+        "clerk": N_("Clerk"),
+        "crew_lead": N_("Crew lead"),
+        "supervisor": N_("Supervisor"),
+        "admin": N_("Administrator"),
+    }
+)
 
 #: Open311's six attribute datatypes
-DATATYPES: dict[str, str] = {
-    "string": _("Short text"),
-    "number": _("Number"),
-    "datetime": _("Date and time"),
-    "text": _("Long text"),
-    "singlevaluelist": _("Pick one"),
-    "multivaluelist": _("Pick any"),
-}
+DATATYPES: Labels[str] = Labels(
+    {
+        "string": N_("Short text"),
+        "number": N_("Number"),
+        "datetime": N_("Date and time"),
+        "text": N_("Long text"),
+        "singlevaluelist": N_("Pick one"),
+        "multivaluelist": N_("Pick any"),
+    }
+)
 LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
 
-TARGET_UNITS: dict[str, str] = {
-    "business_hours": _("business hours"),
-    "business_days": _("business days"),
-}
+TARGET_UNITS: Labels[str] = Labels(
+    {
+        "business_hours": N_("business hours"),
+        "business_days": N_("business days"),
+    }
+)
 
-PREFERRED_CONTACT: dict[str, str] = {
-    "phone": _("Phone"),
-    "email": _("Email"),
-    "mail": _("Mail"),
-    "none": _("Do not contact"),
-}
+PREFERRED_CONTACT: Labels[str] = Labels(
+    {
+        "phone": N_("Phone"),
+        "email": N_("Email"),
+        "mail": N_("Mail"),
+        "none": N_("Do not contact"),
+    }
+)
 
-EVENT_KINDS: dict[str, str] = {
-    "created": _("Created"),
-    "status": _("Status changed"),
-    "public_update": _("Public update"),
-    "note": _("Internal note"),
-    "assignment": _("Assigned"),
-    "priority": _("Priority changed"),
-    "pause": _("Clock paused"),
-    "resume": _("Clock resumed"),
-    "link": _("Linked"),
-    "follower": _("Also reported by"),
-    "attachment": _("Attachment added"),
-    "attachment_removed": _("Attachment removed"),
-    "edit": _("Edited"),
-    "printed": _("Printed"),
-    "work_done": _("Work reported by the crew"),
-    "notice": _("Notice to the resident"),
-}
+EVENT_KINDS: Labels[str] = Labels(
+    {
+        "created": N_("Created"),
+        "status": N_("Status changed"),
+        "public_update": N_("Public update"),
+        "note": N_("Internal note"),
+        "assignment": N_("Assigned"),
+        "priority": N_("Priority changed"),
+        "pause": N_("Clock paused"),
+        "resume": N_("Clock resumed"),
+        "link": N_("Linked"),
+        "follower": N_("Also reported by"),
+        "attachment": N_("Attachment added"),
+        "attachment_removed": N_("Attachment removed"),
+        "edit": N_("Edited"),
+        "printed": N_("Printed"),
+        "work_done": N_("Work reported by the crew"),
+        "notice": N_("Notice to the resident"),
+    }
+)

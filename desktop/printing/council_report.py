@@ -30,7 +30,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from desktop.i18n import _, ngettext
+from desktop.i18n import _, ngettext, when
 from desktop.printing.data import PageSetup
 from desktop.printing.layout import PageMark, build, letterhead, make_doc
 from desktop.printing.maps import MapFlowable
@@ -67,7 +67,7 @@ def _open_label(report: MonthlyReport) -> str:
     board = report.board
     if board.as_of >= board.period.ends:
         return _("Open at the month's end")
-    return _("Open on {when}").format(when=f"{board.as_of:%d %b %Y %H:%M}")
+    return _("Open on {when}").format(when=when(board.as_of, "%d %b %Y %H:%M"))
 
 
 def overdue_by(line: OverdueLine) -> str:
@@ -327,14 +327,14 @@ def _summary(report: MonthlyReport, setup: PageSetup, width: float) -> list[Flow
         Paragraph(
             escape(
                 _("Compared with {before}. Made {when}.").format(
-                    before=b.previous_period.label(), when=f"{report.made_at:%d %b %Y %H:%M}"
+                    before=b.previous_period.label(), when=when(report.made_at, "%d %b %Y %H:%M")
                 )
                 + (
                     ""
                     if b.as_of >= b.period.ends
                     else " "
                     + _("The month is not over: its figures run to {when}.").format(
-                        when=f"{b.as_of:%d %b %Y %H:%M}"
+                        when=when(b.as_of, "%d %b %Y %H:%M")
                     )
                 )
             ),
@@ -489,7 +489,7 @@ def _overdue_table(lines: list[OverdueLine], width: float, *, department: bool =
         ]
         if department:
             row.append(para(clip(line.department, 80), cell))
-        row += [f"{line.due_at:%d %b %Y}", para(overdue_by(line), cell)]
+        row += [when(line.due_at, "%d %b %Y"), para(overdue_by(line), cell)]
         rows.append(row)
     return _table(rows, [width * share for share in shares])
 

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from desktop.i18n import _, ngettext
+from desktop.i18n import _, ngettext, when
 from desktop.printing.data import MapPoint, PageSetup, RunSheetData, WorkOrderData
 from desktop.printing.layout import PageMark, build, letterhead
 from desktop.printing.maps import STOP, MapFlowable
@@ -60,7 +60,7 @@ def _cover(
                 para(clip(order.address, 160) or "—", address),
                 para(clip(order.service_type, 80), cell),
                 clip(order.priority_label, 12),
-                order.due_at.strftime("%d %b %H:%M") if order.due_at else "",
+                when(order.due_at, "%d %b %H:%M") if order.due_at else "",
                 "",
             ]
         )

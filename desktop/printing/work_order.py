@@ -36,6 +36,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from desktop import i18n
 from desktop.i18n import _, ngettext
 from desktop.printing.data import PageSetup, WorkOrderData
 from desktop.printing.layout import PageMark, build, letterhead, make_doc, order_page, page_mark
@@ -64,11 +65,11 @@ CONTINUED_STRIP = 0.75 * inch  # the top of a work order's later pages
 
 
 def when(moment: dt.datetime | None) -> str:
-    return moment.strftime("%a %d %b %Y %H:%M") if moment else ""
+    return i18n.when(moment, "%a %d %b %Y %H:%M") if moment else ""
 
 
 def day(moment: dt.date | None) -> str:
-    return moment.strftime("%a %d %b %Y") if moment else ""
+    return i18n.when(moment, "%a %d %b %Y") if moment else ""
 
 
 def _due(order: WorkOrderData) -> str:
@@ -77,7 +78,7 @@ def _due(order: WorkOrderData) -> str:
     if due is None:
         return ""
     same_year = due.year == order.requested_at.year
-    return due.strftime("%a %d %b %H:%M" if same_year else "%a %d %b %Y %H:%M")
+    return i18n.when(due, "%a %d %b %H:%M" if same_year else "%a %d %b %Y %H:%M")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -487,7 +488,7 @@ def work_order_story(order: WorkOrderData, setup: PageSetup, width: float) -> li
         story += [
             spans(
                 [
-                    (item.at.strftime("%d %b %Y %H:%M") + "  ", False),
+                    (i18n.when(item.at, "%d %b %Y %H:%M") + "  ", False),
                     (clip(item.what, 110), False),
                     (" — " + clip(item.who, 80) if item.who else "", False),
                 ],

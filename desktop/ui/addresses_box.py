@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, ngettext
+from desktop.i18n import N_, _, ngettext
 from desktop.models.errors import KnownError
 from desktop.models.geo import maps, register_import
 from desktop.models.storage.db import current_path
@@ -33,17 +33,17 @@ from desktop.models.town import settings
 from desktop.ui.background import BackgroundOp, Progress
 
 AskPath = Callable[[QWidget, str], Path | None]
-TILE_FILES = _("Map tiles (*.mbtiles);;All files (*)")
-GIS_FILES = _("GIS files (*.geojson *.json *.csv *.shp *.zip);;All files (*)")
+TILE_FILES = N_("Map tiles (*.mbtiles);;All files (*)")
+GIS_FILES = N_("GIS files (*.geojson *.json *.csv *.shp *.zip);;All files (*)")
 
 
 def ask_gis_file(parent: QWidget, title: str) -> Path | None:
-    path, _chosen = QFileDialog.getOpenFileName(parent, title, "", GIS_FILES)
+    path, _chosen = QFileDialog.getOpenFileName(parent, title, "", _(GIS_FILES))
     return Path(path) if path else None
 
 
 def ask_tile_file(parent: QWidget, title: str) -> Path | None:
-    path, _chosen = QFileDialog.getOpenFileName(parent, title, "", TILE_FILES)
+    path, _chosen = QFileDialog.getOpenFileName(parent, title, "", _(TILE_FILES))
     return Path(path) if path else None
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QProgressDialog,
 )
 
-from desktop import APP_NAME, __version__
+from desktop import APP_NAME, __version__, i18n
 from desktop.i18n import _
 from desktop.models.admin import backups, privacy
 from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
@@ -627,6 +627,22 @@ class AppController:
             self.opened = None
 
 
+def install_qt_translations(app: QApplication) -> None:
+    """Qt's own words (the buttons of its dialogs, the file chooser, Cut/Copy/Paste) in the
+    workstation's language, from the catalog PySide6 ships (qtbase_<code>.qm)."""
+    code = i18n.workstation_language()
+    app.setProperty("frontcounter_language", code)
+    if code == "en":
+        return
+    QLocale.setDefault(QLocale(f"{code}_US"))  # dates and numbers in Qt's own widgets
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator(app)
+    if translator.load(f"qtbase_{code}", folder):
+        app.installTranslator(translator)
+    else:
+        log.warning("Qt's own %s words were not found in %s", code, folder)
+
+
 def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     """Open the window (or, with --smoke-test, paint it once offscreen and exit)."""
     if args.smoke_test:
@@ -636,6 +652,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("FrontCounter")
+    install_qt_translations(app)
     windows = not (args.no_err_windows or args.smoke_test)
     messages.windows = windows
     hook = ExceptionHook(windows=windows)

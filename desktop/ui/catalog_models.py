@@ -18,7 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from desktop.i18n import _
+from desktop.i18n import N_, _
 from desktop.models.storage.schema import Department, ServiceAttribute, ServiceType, StaffUser
 from desktop.models.vocab import DATATYPES
 
@@ -59,7 +59,7 @@ class _RowsModel(QAbstractTableModel):
             and role == Qt.ItemDataRole.DisplayRole
             and 0 <= section < len(self.HEADERS)
         ):
-            return self.HEADERS[section]
+            return _(self.HEADERS[section])
         return None
 
     def _set_rows(self, rows: list[Any]) -> None:
@@ -95,7 +95,7 @@ class TypeRow:
 class TypesModel(_RowsModel):
     """Every request type: its name and department; retired ones greyed."""
 
-    HEADERS = (_("Request type"), _("Department"))
+    HEADERS = (N_("Request type"), N_("Department"))
 
     def load(self, kinds: list[ServiceType]) -> None:
         self._set_rows(
@@ -179,7 +179,7 @@ class QuestionRow:
 class QuestionsModel(_RowsModel):
     """A type's questions in the order the Counter asks them."""
 
-    HEADERS = (_("Question"), _("Answer"), _("Required"), _("Code"))
+    HEADERS = (N_("Question"), N_("Answer"), N_("Required"), N_("Code"))
 
     def load(self, attributes: list[ServiceAttribute]) -> None:
         self._set_rows(
@@ -223,7 +223,7 @@ class DepartmentRow:
 class DepartmentsModel(_RowsModel):
     """Every department: how many active types it has and who gets their requests."""
 
-    HEADERS = (_("Department"), _("Code"), _("Active types"), _("Default assignee"))
+    HEADERS = (N_("Department"), N_("Code"), N_("Active types"), N_("Default assignee"))
 
     def load(
         self, departments: list[Department], counts: dict[int, int], staff: dict[int, StaffUser]

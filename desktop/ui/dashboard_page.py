@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, when
 from desktop.models import clock
 from desktop.models.documents import gather as documents
 from desktop.models.errors import KnownError
@@ -598,7 +598,7 @@ class DashboardPage(QWidget):
                 _("against {before} ({which}); open and overdue as of {when}").format(
                     before=b.previous_period.label(),
                     which=citistat.comparisons().get(b.comparison, b.comparison),
-                    when=f"{b.as_of:%d %b %Y %H:%M}",
+                    when=when(b.as_of, "%d %b %Y %H:%M"),
                 )
             )
             + "</span>"
@@ -677,7 +677,7 @@ class DashboardPage(QWidget):
 
     def _groups(self, table: QTableWidget, groups: list[citistat.GroupRow]) -> None:
         assert self.board is not None
-        when = self.board.period.label()
+        period = self.board.period.label()
         table.setRowCount(len(groups))
         column = GROUP_COLUMNS.index
         for row, g in enumerate(groups):
@@ -688,28 +688,28 @@ class DashboardPage(QWidget):
                 row,
                 column("received"),
                 f"{g.received.count:,}",
-                Drill.of(g.received, f"{name}: " + received_title(when, g.received.count)),
+                Drill.of(g.received, f"{name}: " + received_title(period, g.received.count)),
             )
             self._cell(
                 table,
                 row,
                 column("acknowledged"),
                 _pct(g.acknowledged.value),
-                acknowledged_drill(g.acknowledged, when, name),
+                acknowledged_drill(g.acknowledged, period, name),
             )
             self._cell(
                 table,
                 row,
                 column("resolved"),
                 f"{g.resolved.count:,}",
-                Drill.of(g.resolved, f"{name}: " + resolved_title(when, g.resolved.count)),
+                Drill.of(g.resolved, f"{name}: " + resolved_title(period, g.resolved.count)),
             )
             self._cell(
                 table,
                 row,
                 column("on_time"),
                 _pct(g.on_time.value),
-                on_time_drill(g.on_time, when, name),
+                on_time_drill(g.on_time, period, name),
             )
             self._cell(
                 table,
@@ -732,7 +732,7 @@ class DashboardPage(QWidget):
                     row,
                     column(key),
                     _days(days),
-                    Drill.of(g.resolved, f"{name}: " + resolved_title(when, g.resolved.count)),
+                    Drill.of(g.resolved, f"{name}: " + resolved_title(period, g.resolved.count)),
                 )
             self._cell(
                 table,
@@ -743,7 +743,7 @@ class DashboardPage(QWidget):
                     g.backlog,
                     f"{name}: "
                     + _("open at {when}: {n:,}").format(
-                        when=f"{self.board.as_of:%d %b %Y %H:%M}", n=g.backlog.count
+                        when=when(self.board.as_of, "%d %b %Y %H:%M"), n=g.backlog.count
                     ),
                 ),
             )
@@ -814,15 +814,15 @@ class DashboardPage(QWidget):
         b = self.board
         if b is None:
             return None
-        when = b.period.label()
-        moment = f"{b.as_of:%d %b %Y %H:%M}"
+        period = b.period.label()
+        moment = when(b.as_of, "%d %b %Y %H:%M")
         n_resolved = b.resolved.count
         days = _("resolved in {period}: {n:,} (median {median}, 90 % within {p90})").format(
-            period=when, n=n_resolved, median=_days(b.median_days), p90=_days(b.p90_days)
+            period=period, n=n_resolved, median=_days(b.median_days), p90=_days(b.p90_days)
         )
         found = {
-            "received": Drill.of(b.received, received_title(when, b.received.count)),
-            "resolved": Drill.of(b.resolved, resolved_title(when, n_resolved)),
+            "received": Drill.of(b.received, received_title(period, b.received.count)),
+            "resolved": Drill.of(b.resolved, resolved_title(period, n_resolved)),
             "open": Drill.of(
                 b.backlog, _("open at {when}: {n:,}").format(when=moment, n=b.backlog.count)
             ),
@@ -830,32 +830,32 @@ class DashboardPage(QWidget):
                 b.overdue, _("overdue at {when}: {n:,}").format(when=moment, n=b.overdue.count)
             ),
             "days": Drill.of(b.resolved, days),
-            "acknowledged": acknowledged_drill(b.acknowledged, when),
+            "acknowledged": acknowledged_drill(b.acknowledged, period),
             "acknowledged:on_time": Drill(
                 _("acknowledged on time, received in {period}: {n:,} of {total:,}").format(
-                    period=when, n=b.acknowledged.on_time, total=b.acknowledged.counted
+                    period=period, n=b.acknowledged.on_time, total=b.acknowledged.counted
                 ),
                 b.acknowledged.drill_on_time,
                 b.acknowledged.on_time,
             ),
             "acknowledged:late": Drill(
                 _("acknowledged late, received in {period}: {n:,} of {total:,}").format(
-                    period=when, n=b.acknowledged.late, total=b.acknowledged.counted
+                    period=period, n=b.acknowledged.late, total=b.acknowledged.counted
                 ),
                 b.acknowledged.drill_late,
                 b.acknowledged.late,
             ),
-            "on_time": on_time_drill(b.resolved_on_time, when),
+            "on_time": on_time_drill(b.resolved_on_time, period),
             "on_time:on_time": Drill(
                 _("resolved on time in {period}: {n:,} of {total:,}").format(
-                    period=when, n=b.resolved_on_time.on_time, total=b.resolved_on_time.counted
+                    period=period, n=b.resolved_on_time.on_time, total=b.resolved_on_time.counted
                 ),
                 b.resolved_on_time.drill_on_time,
                 b.resolved_on_time.on_time,
             ),
             "on_time:late": Drill(
                 _("resolved late in {period}: {n:,} of {total:,}").format(
-                    period=when, n=b.resolved_on_time.late, total=b.resolved_on_time.counted
+                    period=period, n=b.resolved_on_time.late, total=b.resolved_on_time.counted
                 ),
                 b.resolved_on_time.drill_late,
                 b.resolved_on_time.late,
@@ -893,7 +893,7 @@ class DashboardPage(QWidget):
             label=bar.label,
             n=bar.count,
             period=b.period.label(),
-            when=f"{b.as_of:%d %b %Y %H:%M}",
+            when=when(b.as_of, "%d %b %Y %H:%M"),
         )
 
     def _drill_bar(self, bars: list[Bar], index: int, title: str = "{label}: {n:,}") -> bool:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import N_, _
 from desktop.models.catalog.types import list_types
 from desktop.models.imports import batches, columns
 from desktop.models.imports.batches import Plan, Result
@@ -40,11 +40,11 @@ from desktop.ui.background import BackgroundOp, Progress
 from desktop.ui.messages import messages
 
 AskPath = Callable[[QWidget], Path | None]
-FILES = _("Requests (*.csv *.txt *.xlsx *.xls *.ods);;All files (*)")
+FILES = N_("Requests (*.csv *.txt *.xlsx *.xls *.ods);;All files (*)")
 
 
 def ask_open_path(parent: QWidget) -> Path | None:
-    path, _chosen = QFileDialog.getOpenFileName(parent, _("Import requests from"), "", FILES)
+    path, _chosen = QFileDialog.getOpenFileName(parent, _("Import requests from"), "", _(FILES))
     return Path(path) if path else None
 
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME, __version__
-from desktop.i18n import _, ngettext
+from desktop.i18n import N_, _, ngettext
 from desktop.models import clock
 from desktop.models.documents.gather import find_by_reference
 from desktop.models.errors import KnownError
@@ -66,7 +66,7 @@ log = logging.getLogger("frontcounter.ui")
 POLL_MS = 3000  # how often other clerks' saves are looked for
 OUTBOX_MS = 120_000  # how often the outbox's emails are sent (when the town has email set up)
 
-DB_FILTER = _("Front Counter databases (*.db *.sqlite *.frontcounter);;All files (*)")
+DB_FILTER = N_("Front Counter databases (*.db *.sqlite *.frontcounter);;All files (*)")
 
 
 class MainWindow(QMainWindow):
@@ -711,7 +711,7 @@ class MainWindow(QMainWindow):
             self._action(self.recent_menu, target, functools.partial(self._open_recent, target))
 
     def new_database(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, _("New database"), "", DB_FILTER)
+        path, _filter = QFileDialog.getSaveFileName(self, _("New database"), "", _(DB_FILTER))
         if path:
             if Path(path).exists():
                 messages.info(
@@ -723,7 +723,7 @@ class MainWindow(QMainWindow):
             self.open_requested.emit(path, True, False)
 
     def open_database(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, _("Open database"), "", DB_FILTER)
+        path, _filter = QFileDialog.getOpenFileName(self, _("Open database"), "", _(DB_FILTER))
         if path:
             self.open_requested.emit(path, False, False)
 
@@ -733,7 +733,7 @@ class MainWindow(QMainWindow):
 
     def open_shared_database(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, _("Open a shared database (on a network drive)"), "", DB_FILTER
+            self, _("Open a shared database (on a network drive)"), "", _(DB_FILTER)
         )
         if path:
             self.open_requested.emit(path, False, True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -25,7 +25,7 @@ PAGE_SIZE = 200
 MAX_PAGES = 20  # at most 4,000 rows are held at once, whatever the list's length
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-_LABELS: dict[str, dict[str, str]] = {
+_LABELS: dict[str, Mapping[str, str]] = {
     "status": STATUSES,
     "priority": PRIORITIES,
     "channel": CHANNELS,

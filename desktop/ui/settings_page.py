@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import N_, _, when
 from desktop.models import clock
 from desktop.models.errors import KnownError
 from desktop.models.staff import permissions
@@ -45,20 +45,20 @@ if TYPE_CHECKING:
 from desktop.ui.messages import messages
 
 WEEKDAYS = (
-    _("Monday"),
-    _("Tuesday"),
-    _("Wednesday"),
-    _("Thursday"),
-    _("Friday"),
-    _("Saturday"),
-    _("Sunday"),
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
 )
 _TOWN_FIELDS = (
-    ("town.name", _("Town name")),
-    ("town.address", _("Town hall address")),
-    ("town.phone", _("Phone")),
-    ("town.email", _("Email")),
-    ("town.website", _("Website")),
+    ("town.name", N_("Town name")),
+    ("town.address", N_("Town hall address")),
+    ("town.phone", N_("Phone")),
+    ("town.email", N_("Email")),
+    ("town.website", N_("Website")),
 )
 
 
@@ -308,7 +308,7 @@ class SettingsPage(QWidget):
     def _town_group(self) -> QGroupBox:
         group = QGroupBox(_("The town"))
         form = QFormLayout(group)
-        for key, label in _TOWN_FIELDS:
+        for key, label in ((k, _(text)) for k, text in _TOWN_FIELDS):
             edit = QLineEdit()
             edit.setMaxLength(300)
             self.town_edits[key] = edit
@@ -354,7 +354,7 @@ class SettingsPage(QWidget):
         group = QGroupBox(_("Office hours"))
         form = QFormLayout(group)
         self.hour_rows: list[tuple[QCheckBox, QTimeEdit, QTimeEdit]] = []
-        for weekday, name in enumerate(WEEKDAYS):
+        for weekday, name in enumerate(map(_, WEEKDAYS)):
             open_box = QCheckBox(name)
             opens, closes = QTimeEdit(), QTimeEdit()
             for edit in (opens, closes):
@@ -483,7 +483,7 @@ class SettingsPage(QWidget):
         self.holiday_list.clear()
         start = clock.today() - dt.timedelta(days=31)
         for day, name in town_calendar.holidays_from(start):
-            item = QListWidgetItem(f"{day:%a %Y-%m-%d}  {name}")
+            item = QListWidgetItem(f"{when(day, '%a %Y-%m-%d')}  {name}")
             item.setData(Qt.ItemDataRole.UserRole, day)
             self.holiday_list.addItem(item)
 

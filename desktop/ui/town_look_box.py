@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import N_, _
 from desktop.models.errors import KnownError
 from desktop.models.storage.schema import StaffUser
 from desktop.models.town import settings
@@ -31,8 +31,8 @@ from desktop.ui.messages import messages
 
 PREVIEW_WIDTH, PREVIEW_HEIGHT = 280, 110
 PAPER_SIZES = (
-    ("letter", _("US Letter (8½ × 11 in)")),
-    ("a4", _("A4 (210 × 297 mm)")),
+    ("letter", N_("US Letter (8½ × 11 in)")),
+    ("a4", N_("A4 (210 × 297 mm)")),
 )
 
 
@@ -79,7 +79,7 @@ class TownLookBox(QGroupBox):
         logo_row.addLayout(logo_buttons, 1)
         self.paper = QComboBox()
         self.paper.setObjectName("paperSize")
-        for code, label in PAPER_SIZES:
+        for code, label in ((c, _(text)) for c, text in PAPER_SIZES):
             self.paper.addItem(label, code)
         save_paper = QPushButton(_("Save paper size"))
         save_paper.clicked.connect(self.save_paper)

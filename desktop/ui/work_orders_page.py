@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _, ngettext
+from desktop.i18n import N_, _, ngettext, when
 from desktop.models import clock
 from desktop.models.documents import gather as documents
 from desktop.models.documents.closeout import OUTCOMES, CloseOut, close_out
@@ -68,14 +68,14 @@ class TodayTab(QWidget):
     open_request = Signal(str)
 
     COLUMNS = (
-        ("department", _("Department")),
-        ("assignee", _("Crew")),
-        ("tracking_number", _("Number")),
-        ("address", _("Address")),
-        ("service_type", _("Type")),
-        ("priority_label", _("Priority")),
-        ("due", _("Due")),
-        ("printed", _("Printed")),
+        ("department", N_("Department")),
+        ("assignee", N_("Crew")),
+        ("tracking_number", N_("Number")),
+        ("address", N_("Address")),
+        ("service_type", N_("Type")),
+        ("priority_label", N_("Priority")),
+        ("due", N_("Due")),
+        ("printed", N_("Printed")),
     )
 
     def __init__(self, staff: Callable[[], StaffUser | None]) -> None:
@@ -89,7 +89,7 @@ class TodayTab(QWidget):
         self.day.setDate(QDate.currentDate())
         self.orders = QTableWidget(0, len(self.COLUMNS))
         self.orders.setObjectName("todaysOrders")
-        self.orders.setHorizontalHeaderLabels([label for _key, label in self.COLUMNS])
+        self.orders.setHorizontalHeaderLabels([_(label) for _key, label in self.COLUMNS])
         self.orders.verticalHeader().setVisible(False)
         self.orders.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.orders.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -162,7 +162,7 @@ class TodayTab(QWidget):
                 "address": order.address,
                 "service_type": order.service_type,
                 "priority_label": order.priority_label,
-                "due": order.due_at.strftime("%a %d %b %H:%M") if order.due_at else "",
+                "due": when(order.due_at, "%a %d %b %H:%M") if order.due_at else "",
                 "printed": _("yes") if order.reprint else "",
             }
             for column, (key, _label) in enumerate(self.COLUMNS):
@@ -225,7 +225,7 @@ class CloseOutTab(QWidget):
         self.outcomes = QButtonGroup(self)
         outcome_row = QHBoxLayout()
         for index, key in enumerate(self.OUTCOME_KEYS, start=1):
-            button = QRadioButton(f"&{index} {OUTCOMES[key][0]}")
+            button = QRadioButton(f"&{index} {_(OUTCOMES[key][0])}")
             button.setObjectName(f"outcome_{key}")
             button.installEventFilter(self)  # 1-4 typed on the boxes pick one
             self.outcomes.addButton(button, index)
@@ -413,7 +413,7 @@ class CloseOutTab(QWidget):
         message = _("{number}: {status}{resolution}").format(
             number=request.tracking_number,
             status=STATUSES.get(request.status, request.status),
-            resolution=f" — {RESOLUTIONS[request.resolution]}"
+            resolution=f" — {RESOLUTIONS[request.resolution or '']}"
             if request.resolution in RESOLUTIONS
             else "",
         )
@@ -490,7 +490,7 @@ def _order_summary(detail: Any) -> str:
         ),
     ]
     if request.due_at is not None:
-        lines.append(_("Due {due:%a %d %b %H:%M}").format(due=request.due_at))
+        lines.append(_("Due {due}").format(due=when(request.due_at, "%a %d %b %H:%M")))
     said = " ".join(request.description.split())
     lines.append(
         _("The resident said: {said}").format(said=said[:240] + ("…" if len(said) > 240 else ""))

@@ -16,7 +16,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from desktop.i18n import _
+from desktop import i18n
+from desktop.i18n import N_, Labels, _, long_day
 from desktop.models import clock
 from desktop.models.documents.gather import find_by_reference
 from desktop.models.errors import InputError, KnownError
@@ -28,24 +29,26 @@ from desktop.models.vocab import OPEN_STATUSES, RESOLUTIONS, STATUSES
 
 #: the boxes on the printed order, and the resolution each one means (None: still open)
 OUTCOMES: dict[str, tuple[str, str | None]] = {
-    "fixed": (_("Fixed"), "fixed"),
-    "follow_up": (_("Needs follow-up"), None),
-    "could_not_locate": (_("Could not locate"), "could_not_locate"),
-    "not_ours": (_("Not ours"), "not_town_responsibility"),
+    "fixed": (N_("Fixed"), "fixed"),
+    "follow_up": (N_("Needs follow-up"), None),
+    "could_not_locate": (N_("Could not locate"), "could_not_locate"),
+    "not_ours": (N_("Not ours"), "not_town_responsibility"),
 }
 #: what the resident is told for each outcome (the crew's own report stays internal: hours,
 #: materials, names and notes are for the town's records, not for a letter)
-PUBLIC_NOTES: dict[str, str] = {
-    "fixed": _("The crew finished the work on {date}."),
-    "could_not_locate": _(
-        "The crew could not find the problem at the place given on {date}. If it is still "
-        "there, please call us with more detail about where it is."
-    ),
-    "not_ours": _(
-        "The crew found on {date} that this is not the town's to fix; we will tell you whom "
-        "to contact if we have not already."
-    ),
-}
+PUBLIC_NOTES: Labels[str] = Labels(
+    {
+        "fixed": N_("The crew finished the work on {date}."),
+        "could_not_locate": N_(
+            "The crew could not find the problem at the place given on {date}. If it is still "
+            "there, please call us with more detail about where it is."
+        ),
+        "not_ours": N_(
+            "The crew found on {date} that this is not the town's to fix; we will tell you whom "
+            "to contact if we have not already."
+        ),
+    }
+)
 MAX_HOURS = 24 * 14.0  # two weeks of round-the-clock work: more is a typing mistake
 
 
@@ -78,12 +81,12 @@ def check(record: CloseOut, request: ServiceRequest) -> CloseOut:
     if record.outcome not in OUTCOMES:
         raise InputError(
             _("Choose the outcome the crew ticked: {choices}.").format(
-                choices=", ".join(label for label, _resolution in OUTCOMES.values())
+                choices=", ".join(_(label) for label, _resolution in OUTCOMES.values())
             ),
             field="outcome",
         )
     if request.status not in OPEN_STATUSES:
-        when = request.resolved_at.strftime("%d %b %Y") if request.resolved_at else ""
+        when = i18n.when(request.resolved_at, "%d %b %Y") if request.resolved_at else ""
         raise InputError(
             _(
                 "Request {number} is already {status} ({resolution}{when}); nothing was changed."
@@ -133,9 +136,9 @@ def check(record: CloseOut, request: ServiceRequest) -> CloseOut:
 
 def _summary(record: CloseOut) -> str:
     """The crew's report as one readable note for the history and the resident's update."""
-    parts = [_("Crew report: {outcome}.").format(outcome=OUTCOMES[record.outcome][0])]
+    parts = [_("Crew report: {outcome}.").format(outcome=_(OUTCOMES[record.outcome][0]))]
     if record.done_at is not None:
-        parts.append(_("Done {when}.").format(when=record.done_at.strftime("%d %b %Y %H:%M")))
+        parts.append(_("Done {when}.").format(when=i18n.when(record.done_at, "%d %b %Y %H:%M")))
     if record.crew:
         parts.append(_("Crew: {crew}.").format(crew=record.crew))
     if record.hours is not None:
@@ -177,7 +180,7 @@ def close_out(record: CloseOut, *, actor: StaffUser | None) -> ServiceRequest:
                 )
             return updated
         done = checked.done_at or clock.now()
-        day = f"{done:%B} {done.day}, {done.year}"  # "December 1, 2026"
+        day = long_day(done)  # "December 1, 2026"
         public = PUBLIC_NOTES[checked.outcome].format(date=day)
         return lifecycle.resolve(
             request.id, resolution, actor=actor, note=public, done_at=checked.done_at

@@ -15,7 +15,7 @@ from typing import Any
 
 import peewee
 
-from desktop.i18n import _
+from desktop.i18n import N_, Labels, _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
 from desktop.models.knowledge import placeholders as kb_placeholders
@@ -220,15 +220,17 @@ def save_article(
 
 
 #: an article's fields as its history names them when a version changes them
-_REVISION_FIELDS = {
-    "title": _("question"),
-    "body": _("answer"),
-    "keywords": _("keywords"),
-    "department": _("department"),
-    "audience": _("audience"),
-    "owner": _("owner"),
-    "review_by": _("review date"),
-}
+_REVISION_FIELDS: Labels[str] = Labels(
+    {
+        "title": N_("question"),
+        "body": N_("answer"),
+        "keywords": N_("keywords"),
+        "department": N_("department"),
+        "audience": N_("audience"),
+        "owner": N_("owner"),
+        "review_by": N_("review date"),
+    }
+)
 
 
 def set_archived(article_id: int, archived: bool, actor: StaffUser | None) -> FaqArticle:

@@ -32,7 +32,7 @@ from typing import Any, Final
 
 import peewee
 
-from desktop.i18n import _
+from desktop.i18n import _, when
 from desktop.models import clock
 from desktop.models.errors import InputError
 from desktop.models.reports.goals import Goal, goals
@@ -123,7 +123,7 @@ class Period:
 
     def label(self) -> str:
         if self.start.day == 1 and self.end == _month_end(self.start):
-            return f"{self.start:%B %Y}"
+            return when(self.start, "%B %Y")
         return f"{self.start.isoformat()} – {self.end.isoformat()}"
 
     @classmethod
@@ -1074,7 +1074,7 @@ def _weekly(period: Period, moment: dt.datetime) -> list[Bar]:
         count = db.execute_sql(sql, bounds).fetchone()[0]
         bars.append(
             Bar(
-                f"{week_start:%d %b}",
+                when(week_start, "%d %b"),
                 int(count),
                 RequestFilter(received_from=week_start, received_to=week_end),
             )

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.i18n import _
+from desktop.i18n import _, when
 from desktop.models import clock
 from desktop.models.errors import InputError
 from desktop.models.geo import maps
@@ -104,7 +104,7 @@ def monthly_report(month: str, *, actor: StaffUser | None) -> MonthlyReport:
             resolved, on_time, counted = resolved_totals(each, totals)
             trend.append(
                 TrendPoint(
-                    f"{each.start:%b %Y}",
+                    when(each.start, "%b %Y"),
                     received,
                     resolved,
                     on_time / counted if counted else None,

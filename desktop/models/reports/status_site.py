@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-from desktop.i18n import _
+from desktop.i18n import _, when
 from desktop.models import clock
 from desktop.models.errors import KnownError
 from desktop.models.reports.exports import generalised_address, utc_stamp
@@ -112,11 +112,11 @@ def _page(title: str, body: str, town: str, *, depth: int = 0) -> str:
 
 
 def _when(moment: dt.datetime | None) -> str:
-    return moment.strftime("%d %B %Y, %H:%M") if moment else ""
+    return when(moment, "%d %B %Y, %H:%M") if moment else ""
 
 
 def _day(moment: dt.datetime | None) -> str:
-    return moment.strftime("%d %B %Y") if moment else ""
+    return when(moment, "%d %B %Y") if moment else ""
 
 
 def _status_words(request: ServiceRequest) -> str:

@@ -230,7 +230,7 @@ def load_request_detail(
         ):
             who = follower.contact
             if hidden or (follower.confidential and not may_see_confidential(actor)):
-                name = CONFIDENTIAL
+                name = _(CONFIDENTIAL)
             else:
                 name = who.display_name if who is not None else _("anonymous")
             detail.followers.append(

@@ -11,10 +11,11 @@ from its words to the new type.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from desktop.i18n import _
+from desktop.i18n import N_, Labels, _
 from desktop.models.catalog.routing import route
 from desktop.models.errors import ConflictError, InputError
 from desktop.models.knowledge.triage import learn_from_request, learned_terms
@@ -48,21 +49,23 @@ class _Keep:
 KEEP: Any = _Keep()
 
 #: the clerk's name for each field a conflict or a history line shows
-FIELD_LABELS: dict[str, str] = {
-    "description": _("Description"),
-    "address": _("Address"),
-    "location_notes": _("Cross street / location notes"),
-    "zip": _("ZIP"),
-    "coordinates": _("Coordinates"),
-    "service_type": _("Type"),
-    "answers": _("Answers"),
-    "confidential": _("Confidential reporter"),
-    "status": _("Status"),
-    "assignee": _("Assigned to"),
-    "priority": _("Priority"),
-    "resolution": _("Resolution"),
-    "paused_since": _("Clock paused since"),
-}
+FIELD_LABELS: Labels[str] = Labels(
+    {
+        "description": N_("Description"),
+        "address": N_("Address"),
+        "location_notes": N_("Cross street / location notes"),
+        "zip": N_("ZIP"),
+        "coordinates": N_("Coordinates"),
+        "service_type": N_("Type"),
+        "answers": N_("Answers"),
+        "confidential": N_("Confidential reporter"),
+        "status": N_("Status"),
+        "assignee": N_("Assigned to"),
+        "priority": N_("Priority"),
+        "resolution": N_("Resolution"),
+        "paused_since": N_("Clock paused since"),
+    }
+)
 
 
 @dataclass
@@ -388,7 +391,7 @@ def conflict_lines(
             kind = ServiceType.get_or_none(ServiceType.id == value)
             lines.append((label, _shown(kind.name if kind else value), _value_of(theirs, name)))
         else:
-            names = {"status": STATUSES, "priority": PRIORITIES}.get(name, {})
+            names: Mapping[str, str] = {"status": STATUSES, "priority": PRIORITIES}.get(name, {})
             yours_text = names.get(value, value) if isinstance(value, str) else value
             lines.append((label, _shown(yours_text), _shown(_value_of(theirs, name))))
     if seen is not None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import peewee
 
-from desktop.i18n import _
+from desktop.i18n import N_, _
 from desktop.models import clock
 from desktop.models.requests.overdue import is_overdue, overdue_condition
 from desktop.models.requests.search import SEARCH_CAP, matching_ids, parse_search
@@ -43,12 +43,17 @@ _REPORTER_NAME = peewee.fn.TRIM(
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str
+    heading: str  # marked with N_(): the column's title as written in the code
     expression: Any
     sortable: bool = True
     shown_by_default: bool = True
     #: what the column sorts by, when not its value (a status by its place in a request's life)
     sort_by: Any = None
+
+    @property
+    def label(self) -> str:
+        """The column's title in the language spoken now."""
+        return _(self.heading)
 
     @property
     def order(self) -> Any:
@@ -61,31 +66,31 @@ def _rank(field: Any, codes: Sequence[str]) -> Any:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("tracking_number", _("Number"), ServiceRequest.tracking_number),
-    Column("requested_at", _("Received"), ServiceRequest.requested_at),
-    Column("service_type", _("Type"), ServiceType.name),
+    Column("tracking_number", N_("Number"), ServiceRequest.tracking_number),
+    Column("requested_at", N_("Received"), ServiceRequest.requested_at),
+    Column("service_type", N_("Type"), ServiceType.name),
     Column(
         "status",
-        _("Status"),
+        N_("Status"),
         ServiceRequest.status,
         sort_by=_rank(ServiceRequest.status, list(STATUSES)),
     ),
     Column(
         "priority",
-        _("Priority"),
+        N_("Priority"),
         ServiceRequest.priority,
         sort_by=_rank(ServiceRequest.priority, list(PRIORITIES)),
     ),
-    Column("address", _("Address"), ServiceRequest.address),
-    Column("department", _("Department"), Department.name),
-    Column("assignee", _("Assigned to"), Assignee.full_name),
-    Column("due_at", _("Due"), ServiceRequest.due_at),
-    Column("channel", _("Channel"), ServiceRequest.channel),
-    Column("contact", _("Resident"), _REPORTER_NAME, shown_by_default=False),
-    Column("resolution", _("Resolution"), ServiceRequest.resolution, shown_by_default=False),
-    Column("updated_at", _("Last change"), ServiceRequest.updated_at, shown_by_default=False),
-    Column("closed_at", _("Closed"), ServiceRequest.closed_at, shown_by_default=False),
-    Column("zip", _("ZIP"), ServiceRequest.zip, shown_by_default=False),
+    Column("address", N_("Address"), ServiceRequest.address),
+    Column("department", N_("Department"), Department.name),
+    Column("assignee", N_("Assigned to"), Assignee.full_name),
+    Column("due_at", N_("Due"), ServiceRequest.due_at),
+    Column("channel", N_("Channel"), ServiceRequest.channel),
+    Column("contact", N_("Resident"), _REPORTER_NAME, shown_by_default=False),
+    Column("resolution", N_("Resolution"), ServiceRequest.resolution, shown_by_default=False),
+    Column("updated_at", N_("Last change"), ServiceRequest.updated_at, shown_by_default=False),
+    Column("closed_at", N_("Closed"), ServiceRequest.closed_at, shown_by_default=False),
+    Column("zip", N_("ZIP"), ServiceRequest.zip, shown_by_default=False),
 )
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 #: past this many matches a list sorted by date is read down the date index
@@ -456,7 +461,7 @@ class RequestList:
                 now,
             )
             if mask and row[1] and values[contact_index]:
-                values[contact_index] = CONFIDENTIAL
+                values[contact_index] = _(CONFIDENTIAL)
             paused_now = paused is not None and status in OPEN_STATUSES
             rows.append(RequestRow(request_id, tuple(values), overdue, paused_now))
         return rows

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from desktop.i18n import _
+from desktop.i18n import _, when
 from desktop.models import clock
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import ServiceRequest
@@ -105,16 +105,16 @@ def request_fields(request: ServiceRequest, resident: str, town: TownHeader) -> 
         "tracking_number": request.tracking_number,
         "service_type": request.service_type.name,
         "address": request.address or _("the address you gave"),
-        "requested_date": request.requested_at.strftime("%d %B %Y"),
-        "resolved_date": request.resolved_at.strftime("%d %B %Y") if request.resolved_at else "",
+        "requested_date": when(request.requested_at, "%d %B %Y"),
+        "resolved_date": when(request.resolved_at, "%d %B %Y") if request.resolved_at else "",
         "resolution": RESOLUTIONS.get(request.resolution or "", "").lower()
         or STATUSES.get(request.status, request.status).lower(),
         "status_notes": request.status_notes,
         "resident_name": resident,
         "department": request.department.name,
-        "expected_date": request.due_at.strftime("%d %B %Y") if request.due_at else "",
+        "expected_date": when(request.due_at, "%d %B %Y") if request.due_at else "",
         "town_name": town.name,
         "town_phone": town.phone or _("the town hall"),
-        "today": clock.today().strftime("%d %B %Y"),
+        "today": when(clock.today(), "%d %B %Y"),
         "status_page": status_line(request.tracking_number),
     }
