@@ -11,7 +11,12 @@ ARGS ?=
 # the suite runs on every core (each worker has its own files, databases and Qt)
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint typecheck pytest pytest-both bench bench-clean clean
+.PHONY: run test lint typecheck pytest pytest-both bench bench-clean clean locale locale-update
+
+# the translations: each language's catalog (.po, kept in git) compiled to the .mo the app reads
+LOCALE := resources/locale
+CATALOGS := $(wildcard $(LOCALE)/*/LC_MESSAGES/frontcounter.po)
+COMPILED := $(CATALOGS:.po=.mo)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +33,22 @@ $(TESTSTAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[postgresql,test]'
 	touch $(STAMP) $@
 
-run: $(STAMP)
+run: $(STAMP) locale
 	$(BIN)/frontcounter $(ARGS)
+
+locale: $(COMPILED)
+
+$(LOCALE)/%/LC_MESSAGES/frontcounter.mo: $(LOCALE)/%/LC_MESSAGES/frontcounter.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -D frontcounter -d $(LOCALE) -l $*
+
+# after changing user-facing strings: the template again, and each catalog brought up to date
+# (new messages left empty for a translator; docs/translations.md)
+locale-update: $(STAMP)
+	$(BIN)/pybabel extract -F $(LOCALE)/babel.cfg -k _ -k N_ -k ngettext:1,2 \
+		--add-location=file --sort-by-file --no-wrap --project="Front Counter" \
+		--copyright-holder="The Front Counter developers" -o $(LOCALE)/frontcounter.pot desktop
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete -D frontcounter -d $(LOCALE) \
+		-i $(LOCALE)/frontcounter.pot
 
 lint: $(TESTSTAMP)
 	$(BIN)/ruff check desktop tests benchmarks
@@ -40,7 +59,7 @@ typecheck: $(TESTSTAMP)
 
 # the suite on SQLite, then its database tests again on a throwaway PostgreSQL server (when
 # PostgreSQL is installed; .ci/run installs it)
-pytest: $(TESTSTAMP)
+pytest: $(TESTSTAMP) locale
 	.ci/with-postgres $(MAKE) --no-print-directory pytest-both
 
 pytest-both:

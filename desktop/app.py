@@ -60,9 +60,10 @@ def _settings_file(basedir: str | None) -> Path | None:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     chosen, basedir = language_option(arguments)
-    i18n.set_language(
-        i18n.choose_language(chosen, _settings_file(basedir)),
-    )
+    if i18n.set_language(i18n.choose_language(chosen, _settings_file(basedir))) != i18n.DEFAULT:
+        from desktop.cli.argparse_words import speak_argparse
+
+        speak_argparse()
     unreadable = _unreadable(arguments)
     if unreadable is not None:
         print(

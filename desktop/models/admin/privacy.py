@@ -323,11 +323,9 @@ def _export_header(kind: str, redact: bool) -> dict[str, Any]:
         "town": get_setting("town.name"),
         "made_at": audit.plain(clock.now()),
         "redacted": redact,
-        "redaction_rule": _(
-            "Confidential reporters and staff-only notes are redacted."
-            if redact
-            else "Nothing is redacted: this copy is for the town's own use."
-        ),
+        "redaction_rule": _("Confidential reporters and staff-only notes are redacted.")
+        if redact
+        else _("Nothing is redacted: this copy is for the town's own use."),
     }
 
 

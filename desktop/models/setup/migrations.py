@@ -21,6 +21,7 @@ import peewee
 from desktop import __version__
 from desktop.i18n import _
 from desktop.models import clock
+from desktop.models.catalog.translations import add_starter_translations
 from desktop.models.errors import DatabaseReadOnly, DatabaseTooNew, NotADatabase
 from desktop.models.knowledge import articles as knowledge
 from desktop.models.knowledge import search as kb_search
@@ -34,6 +35,10 @@ from desktop.models.storage.schema import (
     ADDED_IN_V3,
     MODELS,
     AddressPoint,
+    CallScript,
+    Contact,
+    Department,
+    FaqArticle,
     ImportBatch,
     ImportedRow,
     ImportProfile,
@@ -45,6 +50,7 @@ from desktop.models.storage.schema import (
     RequestLink,
     RoutingRule,
     SchemaInfo,
+    ServiceAttribute,
     ServiceRequest,
     ServiceType,
     StreetSegment,
@@ -57,7 +63,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("frontcounter.migrations")
 
-LATEST_VERSION = 11
+LATEST_VERSION = 12
 
 
 def _to_2(db: peewee.Database) -> None:
@@ -88,6 +94,7 @@ def _v2_faq_article_columns(db: peewee.Database) -> None:
     starter knowledge base for a town that had none."""
 
     knowledge.add_v2_article_columns(db)
+    _v12_columns(db)  # the articles are written with today's model, which has them
     knowledge.seed_starter_knowledge(only_if_empty=True)
 
 
@@ -113,6 +120,7 @@ def _to_4(db: peewee.Database) -> None:
 
     request_search.reindex_confidential(db)
     _renormalize_addresses()
+    _v12_columns(db)  # the call scripts are written with today's model, which has them
     add_missing_starter_synonyms_and_scripts()
 
 
@@ -230,6 +238,35 @@ def _to_11(db: peewee.Database) -> None:
         )
 
 
+#: the columns version 12 adds: (model, column, its SQL type and default)
+V12_COLUMNS = (
+    (Department, "translations", "TEXT NOT NULL DEFAULT '{}'"),
+    (ServiceType, "translations", "TEXT NOT NULL DEFAULT '{}'"),
+    (ServiceAttribute, "translations", "TEXT NOT NULL DEFAULT '{}'"),
+    (CallScript, "translations", "TEXT NOT NULL DEFAULT '{}'"),
+    (Contact, "language", "VARCHAR(8) NOT NULL DEFAULT ''"),
+    (FaqArticle, "language", "VARCHAR(8) NOT NULL DEFAULT 'en'"),
+)
+
+
+def _to_12(db: peewee.Database) -> None:
+    """Version 12: two languages. Each resident's language; the catalog's names, notices,
+    questions and call scripts in other languages; each article's language. The Spanish
+    starter catalog and knowledge base are added to a town that still has the starter types."""
+
+    _v12_columns(db)
+    add_starter_translations()
+
+
+def _v12_columns(db: peewee.Database) -> None:
+    """Version 12's columns, where they are missing (an earlier step that writes rows with
+    today's models adds them first)."""
+    for model, column, sql in V12_COLUMNS:
+        table = model._meta.table_name
+        if column not in {c.name for c in db.get_columns(table)}:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {sql}')  # type: ignore[no-untyped-call]
+
+
 #: step N brings a database from version N-1 to version N
 STEPS: dict[int, Callable[[peewee.Database], None]] = {
     2: _to_2,
@@ -242,6 +279,7 @@ STEPS: dict[int, Callable[[peewee.Database], None]] = {
     9: _to_9,
     10: _to_10,
     11: _to_11,
+    12: _to_12,
 }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from desktop.models import clock
 from desktop.models.catalog.loading import import_catalog
+from desktop.models.catalog.translations import add_starter_translations
 from desktop.models.knowledge.articles import seed_starter_knowledge
 from desktop.models.storage.schema import BusinessHours, Holiday
 from desktop.models.town.calendar import YEARS_AHEAD, parse_clock
@@ -24,6 +25,7 @@ def seed_starter_content() -> None:
     data = starter_catalog()
     import_catalog(data, actor=None)  # a new town: nobody can sign in to it yet
     seed_starter_knowledge()
+    add_starter_translations()  # the Spanish of the same (catalog/translations.py)
     calendar = data.get("calendar", {})
     BusinessHours.insert_many(
         [

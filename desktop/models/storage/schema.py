@@ -99,6 +99,8 @@ class Department(VersionedModel):
     default_assignee = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
     active = BooleanField(default=True)
     sort_order = IntegerField(default=0)
+    #: this row's words in other languages (schema 12): {"es": {...}}, see catalog/translations.py
+    translations = JSONField(default=dict, constraints=[SQL("DEFAULT '{}'")])
 
     if TYPE_CHECKING:
         default_assignee_id: int | None
@@ -130,6 +132,8 @@ class ServiceType(VersionedModel):
         # the same default in the table as the migration gives it (schema 11's ALTER TABLE)
         constraints=[SQL("DEFAULT 'received,update,resolved,reopened'")],
     )
+    #: this row's words in other languages (schema 12): {"es": {...}}, see catalog/translations.py
+    translations = JSONField(default=dict, constraints=[SQL("DEFAULT '{}'")])
 
     if TYPE_CHECKING:
         department_id: int
@@ -151,6 +155,8 @@ class ServiceAttribute(VersionedModel):
     sort_order = IntegerField(default=0)
     help = TextField(default="")
     choices = JSONField(default=list)  # [{"key": ..., "name": ...}] for the list datatypes
+    #: this row's words in other languages (schema 12): {"es": {...}}, see catalog/translations.py
+    translations = JSONField(default=dict, constraints=[SQL("DEFAULT '{}'")])
 
     class Meta:
         indexes = ((("service_type", "code"), True),)
@@ -171,6 +177,8 @@ class Contact(VersionedModel):
     notes = TextField(default="")
     anonymized_at = DateTimeField(null=True)
     merged_into = ForeignKeyField("self", null=True, on_delete="SET NULL")
+    #: the language the resident reads (schema 12): "" for the town's usual one (English)
+    language = CharField(max_length=8, default="", constraints=[SQL("DEFAULT ''")])
 
     if TYPE_CHECKING:
         methods: Any
@@ -360,6 +368,8 @@ class FaqArticle(VersionedModel):
     owner = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", backref="+")
     review_by = DateField(null=True)
     source_request = ForeignKeyField(ServiceRequest, null=True, on_delete="SET NULL", backref="+")
+    #: the language it is written in (schema 12): the Spanish starter articles say "es"
+    language = CharField(max_length=8, default="en", constraints=[SQL("DEFAULT 'en'")])
 
     if TYPE_CHECKING:
         department_id: int | None
@@ -498,6 +508,8 @@ class CallScript(VersionedModel):
     )
     steps = JSONField(default=list)
     updated_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+    #: the steps in other languages (schema 12): {"es": [{"ask": ..., "if_yes": ...}]}
+    translations = JSONField(default=dict, constraints=[SQL("DEFAULT '{}'")])
 
     if TYPE_CHECKING:
         service_type_id: int
