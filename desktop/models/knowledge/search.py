@@ -11,6 +11,7 @@ knowledge base's own vocabulary, widened by the town's synonyms, and each word i
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -179,10 +180,18 @@ def lexicon() -> Lexicon:
         FaqArticle.select(FaqArticle.title, FaqArticle.keywords, FaqArticle.body)
     ):
         texts += [title, keywords, body]
-    for name, keywords, description in rows_of(
-        ServiceType.select(ServiceType.name, ServiceType.keywords, ServiceType.description)
+    for name, keywords, description, translations in rows_of(
+        ServiceType.select(
+            ServiceType.name,
+            ServiceType.keywords,
+            ServiceType.description,
+            ServiceType.translations,
+        )
     ):
         texts += [name, keywords, description]
+        for words in _json_dict(translations).values():  # a type's words in Spanish
+            if isinstance(words, dict):
+                texts += [str(words.get(k, "")) for k in ("name", "keywords", "description")]
     content = frozenset(s for text in texts for s in kb_text.stems(text))
     groups = synonym_groups()
     rows: list[tuple[Phrase | None, list[Phrase]]] = []
@@ -199,6 +208,16 @@ def lexicon() -> Lexicon:
     return built
 
 
+def _json_dict(value: Any) -> dict[str, Any]:
+    """A JSON column read with rows_of (text) or through the model (a dict)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
 @dataclass(frozen=True)
 class Query:
     """A caller's sentence read for searching: weighted words and their stems."""
@@ -210,6 +229,8 @@ class Query:
     #: word -> which of the caller's words it stands for (synonyms share their word's number),
     #: so that five ways of saying "cart" count once
     meaning: dict[str, int] = field(default_factory=dict)
+    #: the caller's language as the words say it: "en", "es" or "both" (text.guess_language)
+    language: str = "en"
 
     @property
     def own_words(self) -> list[str]:
@@ -229,6 +250,32 @@ class Query:
             key = kb_text.stem(word)
             weights[key] = max(weights.get(key, 0.0), weight)
         return weights
+
+    def spanish_stems(self) -> list[str]:
+        """The stems Spanish gives the caller's own words, in order ("es:recog"); none for a
+        sentence in English."""
+        if self.language == "en":
+            return []
+        return [kb_text.spanish_stem(w) for w in self.own_words]
+
+    def spanish_weights(self) -> dict[str, float]:
+        """`stem_weights` in Spanish: every word (the synonyms added too) by its Spanish stem."""
+        if self.language == "en":
+            return {}
+        weights: dict[str, float] = {}
+        for word, weight in self.words:
+            key = kb_text.spanish_stem(word)
+            weights[key] = max(weights.get(key, 0.0), weight)
+        return weights
+
+    def spanish_meanings(self) -> dict[str, int]:
+        best: dict[str, tuple[float, int]] = {}
+        for number, (word, weight) in enumerate(self.words):
+            key = kb_text.spanish_stem(word)
+            meaning = self.meaning.get(word, len(self.words) + number)
+            if key not in best or weight > best[key][0]:
+                best[key] = (weight, meaning)
+        return {key: meaning for key, (_weight, meaning) in best.items()}
 
     def stem_meanings(self) -> dict[str, int]:
         """Each stem's meaning number (see `meaning`): the one of its weightiest word."""
@@ -260,6 +307,7 @@ def read_query(text: str) -> Query:
     found = lexicon()
     names = kb_text.proper_names(text)
     said = kb_text.phrase_tokens(kb_text.strip_addresses(text))
+    language = kb_text.guess_language(kb_text.tokens(text))
     every = kb_text.mend(said, found.vocabulary, names)
     sequence = [kb_text.stem(w) for w, _wt in every]
     mended = [(w, wt) for w, wt in every if kb_text.is_content(w)]
@@ -305,7 +353,7 @@ def read_query(text: str) -> Query:
         unique[word] = max(unique.get(word, 0.0), weight)
     kept = list(unique.items())[:MAX_QUERY_TERMS]
     own = len({w for w, _wt in mended} & {w for w, _wt in kept})
-    return Query(kept, stems, expanded, own, meaning)
+    return Query(kept, stems, expanded, own, meaning, language)
 
 
 def _contains(stems: list[str], phrase: tuple[str, ...]) -> bool:
@@ -366,7 +414,17 @@ def search_articles(
     words = [w for w, _wt in query.words]
     own = query.own_words
     last = own[-1] if own and prefix_last and text and not text[-1].isspace() else None
-    search = _search_sqlite if is_sqlite(FaqArticle._meta.database) else _search_postgres
+    sqlite = is_sqlite(FaqArticle._meta.database)
+    spanish = _spanish_prefixes(query)
+    # an English sentence finds the English articles; Spanish (or a sentence that does not say)
+    # finds both, the Spanish ones by their stems as well
+    languages = ("en",) if query.language == "en" else ()
+
+    def search(terms: list[str], prefix: str | None, count: int) -> _Found:
+        if sqlite:
+            return _search_sqlite(terms, prefix, count, spanish, languages)
+        return _search_postgres(terms, prefix, count, bool(spanish), languages)
+
     if not own or own == words:
         found = search(words, last, limit)
     else:
@@ -380,6 +438,21 @@ def search_articles(
         }
         found = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
     return _hits(found, query, last, snippets)
+
+
+#: a Spanish stem shorter than this is searched as the word itself ("pas*" would find too much)
+MIN_SPANISH_PREFIX = 4
+
+
+def _spanish_prefixes(query: Query) -> list[str]:
+    """The caller's Spanish stems, for a search by prefix ("recog" finds "recogen",
+    "recogida", "recogieron"): what SQLite's English (Porter) index cannot do for Spanish."""
+    found = []
+    for key in query.spanish_stems():
+        bare = key[len(kb_text.SPANISH) :]
+        if len(bare) >= MIN_SPANISH_PREFIX and bare.isalpha():
+            found.append(bare)
+    return list(dict.fromkeys(found))
 
 
 def _hits(found: _Found, query: Query, prefix: str | None, snippets: bool) -> list[ArticleHit]:
@@ -462,31 +535,45 @@ def make_snippet(
     return " ".join("".join(pieces).split())
 
 
-def match_expression(words: list[str], prefix: str | None = None) -> str:
-    """An FTS5 MATCH string: each word quoted (it holds only letters and digits), OR'ed."""
+def match_expression(
+    words: list[str], prefix: str | None = None, prefixes: list[str] | tuple[str, ...] = ()
+) -> str:
+    """An FTS5 MATCH string: each word quoted (it holds only letters and digits), OR'ed; each
+    of `prefixes` (Spanish stems) matches any word it begins."""
     parts = []
     for word in words:
         for piece in kb_text.tokens(word):  # letters and digits only: nothing FTS5 could parse
             parts.append(f'"{piece}"*' if piece == prefix and len(piece) >= 2 else f'"{piece}"')
+    for stem in prefixes:
+        for piece in kb_text.tokens(stem):
+            parts.append(f'"{piece}"*')
     return " OR ".join(dict.fromkeys(parts))
 
 
-def _search_sqlite(words: list[str], prefix: str | None, limit: int) -> _Found:
-    expression = match_expression(words, prefix)
+def _search_sqlite(
+    words: list[str],
+    prefix: str | None,
+    limit: int,
+    prefixes: list[str] | tuple[str, ...] = (),
+    languages: tuple[str, ...] = (),
+) -> _Found:
+    expression = match_expression(words, prefix, prefixes)
     if not expression:
         return []
     db = FaqArticle._meta.database.obj
+    only = f" AND a.language IN ({', '.join('?' * len(languages))})" if languages else ""
     rows = execute(
         db,
-        "SELECT f.rowid, -bm25(faq_fts, ?, ?, ?) AS score "
+        "SELECT f.rowid, -bm25(faq_fts, ?, ?, ?) AS score "  # noqa: S608 (marks only)
         "FROM faq_fts AS f JOIN faq_article AS a ON a.id = f.rowid "
-        "WHERE faq_fts MATCH ? AND a.active = 1 "
+        f"WHERE faq_fts MATCH ? AND a.active = 1{only} "
         "ORDER BY bm25(faq_fts, ?, ?, ?) LIMIT ?",
         (
             WEIGHTS["title"],
             WEIGHTS["keywords"],
             WEIGHTS["body"],
             expression,
+            *languages,
             WEIGHTS["title"],
             WEIGHTS["keywords"],
             WEIGHTS["body"],
@@ -506,22 +593,46 @@ def tsquery_expression(words: list[str], prefix: str | None = None) -> str:
     return " | ".join(dict.fromkeys(parts))
 
 
-def _search_postgres(words: list[str], prefix: str | None, limit: int) -> _Found:
+def _search_postgres(
+    words: list[str],
+    prefix: str | None,
+    limit: int,
+    spanish: bool = False,
+    languages: tuple[str, ...] = (),
+) -> _Found:
     expression = tsquery_expression(words, prefix)
     if not expression:
         return []
     db = FaqArticle._meta.database.obj
+    only = f" AND a.language IN ({', '.join(['%s'] * len(languages))})" if languages else ""
+    if spanish:
+        # PostgreSQL's own Spanish stemming beside its English: an article read both ways
+        query = "to_tsquery('english', %s) || to_tsquery('spanish', %s)"
+        doc = (
+            "setweight(to_tsvector('english', a.title), 'A') || "
+            "setweight(to_tsvector('spanish', a.title), 'A') || "
+            "setweight(to_tsvector('english', a.keywords), 'B') || "
+            "setweight(to_tsvector('spanish', a.keywords), 'B') || "
+            "setweight(to_tsvector('english', a.body), 'D') || "
+            "setweight(to_tsvector('spanish', a.body), 'D')"
+        )
+        said: tuple[Any, ...] = (expression, expression)
+    else:
+        query = "to_tsquery('english', %s)"
+        doc = (
+            "setweight(to_tsvector('english', a.title), 'A') || "
+            "setweight(to_tsvector('english', a.keywords), 'B') || "
+            "setweight(to_tsvector('english', a.body), 'D')"
+        )
+        said = (expression,)
     rows = execute(
         db,
-        "WITH q AS (SELECT to_tsquery('english', %s) AS query), "
-        "docs AS (SELECT a.id, "
-        "setweight(to_tsvector('english', a.title), 'A') || "
-        "setweight(to_tsvector('english', a.keywords), 'B') || "
-        "setweight(to_tsvector('english', a.body), 'D') AS doc "
-        "FROM faq_article AS a WHERE a.active) "
+        f"WITH q AS (SELECT {query} AS query), "  # noqa: S608 (our own SQL; values are params)
+        f"docs AS (SELECT a.id, {doc} AS doc "
+        f"FROM faq_article AS a WHERE a.active{only}) "
         "SELECT d.id, ts_rank('{0.1, 0.0, 0.5, 1.0}', d.doc, q.query) * 10 AS score "
         "FROM docs AS d, q WHERE d.doc @@ q.query ORDER BY score DESC, d.id LIMIT %s",
-        (expression, limit),
+        (*said, *languages, limit),
     ).fetchall()
     return [(int(r[0]), float(r[1])) for r in rows]
 

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 #: at most this much of a text is read (a pasted letter is still answered quickly)
 MAX_CHARS = 4000
@@ -267,6 +268,200 @@ STOP_WORDS = frozenset(
     ]
 )
 
+#: Spanish words that carry no meaning of their own, accents dropped; none is also an English
+#: word a caller means something by ("son", "van", "pie" are left out)
+SPANISH_STOP_WORDS = frozenset(
+    [
+        "de",
+        "la",
+        "que",
+        "el",
+        "en",
+        "y",
+        "los",
+        "del",
+        "se",
+        "las",
+        "por",
+        "un",
+        "para",
+        "con",
+        "una",
+        "su",
+        "al",
+        "lo",
+        "como",
+        "mas",
+        "pero",
+        "sus",
+        "le",
+        "ya",
+        "o",
+        "este",
+        "esta",
+        "esto",
+        "ese",
+        "esa",
+        "eso",
+        "estos",
+        "estas",
+        "esos",
+        "esas",
+        "aquel",
+        "aquella",
+        "porque",
+        "entre",
+        "cuando",
+        "muy",
+        "sin",
+        "sobre",
+        "tambien",
+        "tampoco",
+        "me",
+        "hasta",
+        "hay",
+        "donde",
+        "adonde",
+        "quien",
+        "quienes",
+        "desde",
+        "todo",
+        "todos",
+        "toda",
+        "todas",
+        "nos",
+        "durante",
+        "uno",
+        "unos",
+        "unas",
+        "les",
+        "ni",
+        "contra",
+        "otros",
+        "otra",
+        "otro",
+        "otras",
+        "ante",
+        "ellos",
+        "ellas",
+        "mi",
+        "mis",
+        "tu",
+        "tus",
+        "te",
+        "ti",
+        "yo",
+        "ella",
+        "usted",
+        "ustedes",
+        "nosotros",
+        "nosotras",
+        "es",
+        "estan",
+        "estoy",
+        "estamos",
+        "estaba",
+        "estaban",
+        "estado",
+        "estar",
+        "fue",
+        "fueron",
+        "era",
+        "eran",
+        "ha",
+        "han",
+        "he",
+        "hemos",
+        "habia",
+        "habian",
+        "tengo",
+        "tiene",
+        "tienen",
+        "tenemos",
+        "tenia",
+        "tenian",
+        "hace",
+        "hacen",
+        "hizo",
+        "hicieron",
+        "puede",
+        "pueden",
+        "podria",
+        "podrian",
+        "quiero",
+        "quisiera",
+        "queria",
+        "necesito",
+        "necesitamos",
+        "favor",
+        "gracias",
+        "hola",
+        "buenos",
+        "buenas",
+        "dias",
+        "tardes",
+        "senor",
+        "senora",
+        "senorita",
+        "alguien",
+        "algo",
+        "nada",
+        "nadie",
+        "aqui",
+        "alli",
+        "ahi",
+        "aca",
+        "alla",
+        "asi",
+        "cual",
+        "cuales",
+        "cuanto",
+        "cuanta",
+        "mucho",
+        "mucha",
+        "muchos",
+        "muchas",
+        "poco",
+        "poca",
+        "pocos",
+        "pocas",
+        "mismo",
+        "misma",
+        "cada",
+        "todavia",
+        "aun",
+        "ahora",
+        "hoy",
+        "ayer",
+        "si",
+        "pues",
+        "bueno",
+        "entonces",
+        "oiga",
+        "mire",
+        "disculpe",
+        "llamo",
+        "llamando",
+        "para",
+        "reportar",
+        "quiero",
+        "decir",
+        "dice",
+        "dicen",
+        "voy",
+        "vamos",
+        "ser",
+        "sido",
+        "sea",
+        "mio",
+        "mia",
+        "suyo",
+        "suya",
+        "cuyo",
+        "etc",
+    ]
+)
+
 
 #: the last word of a street's name ("Pine Street", "Cedar Hill Rd", "Oak Ln.")
 STREET_SUFFIXES = (
@@ -353,6 +548,15 @@ GENERIC_WORDS = _words(
     " everywhere always never every removal remove repair repairs maintenance condition"
     " conditions service services complaint complaints concern"
 )
+#: the same in Spanish, accents dropped
+SPANISH_GENERIC_WORDS = _words(
+    "calle calles avenida casa casas hogar frente atras esquina cuadra barrio vecindario zona"
+    " area lado ciudad pueblo municipio gente persona personas vecino vecinos vecina vecinas"
+    " senor senora muchacho grande enorme chico chica pequeno pequena viejo vieja nuevo nueva"
+    " malo mala problema problemas cosa cosas arreglar arreglen arreglo reparar reparacion"
+    " reporte reportar reporto queja quejas servicio servicios ayuda cerca enfrente afuera"
+    " adentro siempre nunca todo mantenimiento condicion"
+)
 
 
 def normalize(text: str) -> str:
@@ -363,11 +567,21 @@ def normalize(text: str) -> str:
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).lower()
 
 
+@functools.lru_cache(maxsize=65_536)
+def fold(word: str) -> str:
+    """A word without its accents ("calefacción" -> "calefaccion", "baché" -> "bache", "año" ->
+    "ano"): callers type Spanish with and without them, so both sides of every comparison
+    drop them."""
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 def tokens(text: str) -> list[str]:
-    """The words of `text`, lower-case, apostrophes dropped ("wasn't" -> "wasnt")."""
+    """The words of `text`, lower-case, accents and apostrophes dropped ("wasn't" -> "wasnt")."""
     found = []
     for match in _WORD.finditer(normalize(text)):
-        word = match.group()
+        word = fold(match.group())
         if word.endswith(("'s", "’s")):
             word = word[:-2]
         found.append(word.replace("'", "").replace("’", ""))
@@ -436,7 +650,12 @@ FILLER_WORDS = _words(
 
 def is_content(word: str) -> bool:
     """Whether a word carries meaning on its own (see content_tokens)."""
-    return word not in STOP_WORDS and len(word) > 1 and not word.isdigit()
+    return (
+        word not in STOP_WORDS
+        and word not in SPANISH_STOP_WORDS
+        and len(word) > 1
+        and not word.isdigit()
+    )
 
 
 def phrase_tokens(text: str) -> list[str]:
@@ -449,7 +668,139 @@ def phrase_stems(text: str) -> list[str]:
     return [stem(w) for w in phrase_tokens(text)]
 
 
-GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_WORDS)
+# -- Spanish ---------------------------------------------------------------------------------
+
+#: how a Spanish stem is written beside the English ones: its own namespace, so an English word
+#: never meets a Spanish one that happens to stem the same ("cart", "carta")
+SPANISH = "es:"
+_snowball: dict[str, Any] = {}
+
+
+@functools.lru_cache(maxsize=65_536)
+def spanish_stem(word: str) -> str:
+    """Snowball's Spanish stem of a word, marked as Spanish ("recogieron", "recogen" ->
+    "es:recog"). Both sides of every Spanish comparison go through it."""
+    stemmer = _snowball.get("es")
+    if stemmer is None:
+        import snowballstemmer  # noqa: PLC0415 (loaded at the first Spanish word)
+
+        stemmer = _snowball.setdefault("es", snowballstemmer.stemmer("spanish"))
+    if len(word) <= 3 or not word.isalpha():
+        return SPANISH + word
+    return SPANISH + str(stemmer.stemWord(word))
+
+
+def spanish_stems(text: str) -> list[str]:
+    return [spanish_stem(w) for w in content_tokens(text)]
+
+
+#: words that say a sentence is Spanish, or English (accents dropped); "no", "a", "me" say
+#: nothing, being both
+_SPANISH_MARKS = frozenset(
+    [
+        "de",
+        "la",
+        "el",
+        "los",
+        "las",
+        "que",
+        "en",
+        "del",
+        "por",
+        "para",
+        "con",
+        "una",
+        "un",
+        "mi",
+        "mis",
+        "hay",
+        "esta",
+        "estan",
+        "se",
+        "su",
+        "sus",
+        "al",
+        "es",
+        "muy",
+        "pero",
+        "porque",
+        "como",
+        "cuando",
+        "donde",
+        "tengo",
+        "tiene",
+        "tienen",
+        "ya",
+        "otra",
+        "vez",
+        "mucho",
+        "nadie",
+        "nada",
+        "calle",
+        "casa",
+        "frente",
+        "enfrente",
+        "esquina",
+        "cuadra",
+    ]
+)
+_ENGLISH_MARKS = frozenset(
+    [
+        "the",
+        "of",
+        "my",
+        "is",
+        "are",
+        "was",
+        "were",
+        "there",
+        "it",
+        "its",
+        "this",
+        "that",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "and",
+        "have",
+        "has",
+        "been",
+        "our",
+        "their",
+        "they",
+        "we",
+        "you",
+        "your",
+        "from",
+        "by",
+        "an",
+        "be",
+        "will",
+        "would",
+        "can",
+        "could",
+    ]
+)
+
+
+def guess_language(words: list[str]) -> str:
+    """ "es" or "en" when a caller's words (tokens) say which, "both" when they do not (one word,
+    a name, a mix as even as "el trash on Elm")."""
+    spanish = sum(w in _SPANISH_MARKS for w in words)
+    english = sum(w in _ENGLISH_MARKS for w in words)
+    if spanish > english:
+        return "es"
+    if english > spanish:
+        return "en"
+    return "both"
+
+
+GENERIC_STEMS = frozenset(
+    [*(stem(w) for w in GENERIC_WORDS), *(spanish_stem(w) for w in SPANISH_GENERIC_WORDS)]
+)
 
 
 def sound_key(word: str) -> str:
@@ -470,6 +821,25 @@ def sound_key(word: str) -> str:
         key = key.replace(old, new)
     folded = key[:1] + re.sub(r"[aeiouyhw]", "", key[1:])
     return re.sub(r"(.)\1+", r"\1", folded)
+
+
+#: letters Spanish writes for one sound, each way round ("vasura", "cazco", "yuvia", "jente")
+_SAME_SOUND = (("v", "b"), ("b", "v"), ("z", "s"), ("s", "z"), ("ll", "y"), ("y", "ll"))
+_SOFT: tuple[tuple[str, str], ...] = (("ce", "se"), ("ci", "si"), ("se", "ce"), ("si", "ci"), ("ge", "je"), ("gi", "ji"))
+_SOFT += (("je", "ge"), ("ji", "gi"), ("k", "qu"), ("qu", "k"))
+
+
+def respellings(word: str) -> list[str]:
+    """Ways a word would be written with one Spanish sound spelled otherwise, and with or
+    without a silent h at its start ("vache" -> "bache", "ielo" -> "hielo", "oyo" -> "hoyo")."""
+    found = []
+    for old, new in (*_SAME_SOUND, *_SOFT):
+        start = word.find(old)
+        while start >= 0:
+            found.append(word[:start] + new + word[start + len(old) :])
+            start = word.find(old, start + 1)
+    found.append(word[1:] if word.startswith("h") else "h" + word)
+    return found
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -519,6 +889,10 @@ class Vocabulary:
 
     def correct(self, word: str) -> str | None:
         """The known word the caller most likely meant, or None when nothing is close."""
+        if len(word) >= 4 and word.isalpha() and word not in self.words:
+            for variant in respellings(word):
+                if variant in self.words:
+                    return variant  # "vasura" -> "basura": a sound spelled another way
         if len(word) < 5 or not word.isalpha() or word in self.words:
             return None  # a short unknown word is more often a name than a typo
         limit = 1 if len(word) < 7 else 2

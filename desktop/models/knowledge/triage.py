@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.i18n import _
+from desktop.models.catalog import translations
 from desktop.models.knowledge import search as kb_search
 from desktop.models.knowledge import text as kb_text
 from desktop.models.storage import fast_sql
@@ -85,6 +86,26 @@ def _type_entry(service_type: ServiceType) -> _TypeEntry:
             if weight > weights.get(stem, 0.0):
                 weights[stem], where[stem] = weight, label
     phrases = {tuple(kb_text.stems(k)) for k in [*longer, service_type.name]}
+    # the same in Spanish, from the type's Spanish words, under Spanish stems ("es:...")
+    for language in translations.OTHER_LANGUAGES:
+        words = translations.words_in(service_type, language)
+        if not words:
+            continue
+        said = translations.type_keywords(service_type, language)
+        name = str(words.get("name", ""))
+        single = [k for k in said if len(kb_text.spanish_stems(k)) == 1]
+        longer_said = [k for k in said if len(kb_text.spanish_stems(k)) > 1]
+        for text, weight, label in (
+            (str(words.get("description", "")), DESCRIPTION_WEIGHT, "description"),
+            (str(words.get("group", "")), GROUP_WEIGHT, "group"),
+            *((k, KEYWORD_PHRASE_WEIGHT, "keywords") for k in longer_said),
+            *((k, KEYWORD_WEIGHT, "keywords") for k in single),
+            (name, NAME_WEIGHT, "name"),
+        ):
+            for stem in kb_text.spanish_stems(text):
+                if weight > weights.get(stem, 0.0):
+                    weights[stem], where[stem] = weight, label
+        phrases |= {tuple(kb_text.spanish_stems(k)) for k in [*longer_said, name]}
     return _TypeEntry(
         service_type.id,
         service_type.code,
@@ -282,9 +303,10 @@ def triage(text: str, limit: int = 5, *, prefix_last: bool = False) -> TriageRes
     catalog = _catalog()
     weights = {
         stem: weight * (GENERIC_WEIGHT if stem in kb_text.GENERIC_STEMS else 1.0)
-        for stem, weight in query.stem_weights().items()
+        for stem, weight in {**query.stem_weights(), **query.spanish_weights()}.items()
     }
-    meanings = query.stem_meanings()
+    meanings = {**query.stem_meanings(), **query.spanish_meanings()}
+    said = [*query.stems, *query.spanish_stems()]
     scores: dict[int, float] = {}
     matched: dict[int, list[str]] = {}
     for entry in catalog.entries:
@@ -299,7 +321,7 @@ def triage(text: str, limit: int = 5, *, prefix_last: bool = False) -> TriageRes
                 words.append(stem)
         score = sum(best.values())
         if len(words) >= 2:
-            score += _phrase_bonus(entry.phrases, weights, query.stems)
+            score += _phrase_bonus(entry.phrases, weights, said)
         if score:
             scores[entry.id], matched[entry.id] = score, words
     learned = _learned_scores(weights)
