@@ -9,7 +9,7 @@ from typing import Any
 from desktop.cli.arguments import chosen_statuses, page_size, record_id
 from desktop.cli.output import emit
 from desktop.cli.registry import command
-from desktop.i18n import _, when
+from desktop.i18n import LANGUAGES, _, when
 from desktop.models.documents.gather import resolve_references
 from desktop.models.errors import InputError
 from desktop.models.requests import attachments as files
@@ -60,6 +60,16 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     add.add_argument("--last-name", default="")
     add.add_argument("--phone", default="")
     add.add_argument("--email", default="")
+    add.add_argument(
+        "--language",
+        default="",
+        choices=["", *LANGUAGES],
+        metavar="LANG",
+        help=_(
+            "the language the resident reads: receipts, letters and notices go out in it "
+            "({choices}; kept for the resident's next request)"
+        ).format(choices=", ".join(LANGUAGES)),
+    )
     add.add_argument(
         "--contact", type=record_id, metavar="ID", help=_("a resident already on file")
     )
@@ -420,7 +430,9 @@ def _assign(rid: int, username: str, actor: StaffUser | None) -> ServiceRequest:
 
 def _add(args: argparse.Namespace, actor: StaffUser | None) -> None:
     answers = _answers_of(args.attr)
-    caller = CallerDetails(args.first_name, args.last_name, args.phone, args.email)
+    caller = CallerDetails(
+        args.first_name, args.last_name, args.phone, args.email, language=args.language
+    )
     contact_id = args.contact
     if contact_id is None and not check_caller(caller):
         # the same phone or email as one resident on file: theirs, not a second record

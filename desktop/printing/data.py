@@ -150,6 +150,8 @@ class ReceiptData:
     reprint: bool = False
     #: where the resident follows it on the web, with its PIN (empty: no status page)
     status_line: str = ""
+    #: the language it is printed in: the resident's ("" for the clerk's)
+    language: str = ""
 
 
 @dataclass
@@ -162,6 +164,8 @@ class LetterData:
     subject: str
     body: str  # paragraphs separated by blank lines
     signature: str = ""
+    #: the language it is written in: the resident's ("" for the clerk's)
+    language: str = ""
 
 
 @dataclass(frozen=True)

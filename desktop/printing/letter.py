@@ -23,7 +23,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from desktop.i18n import _
+from desktop.i18n import _, speaking
 from desktop.printing.data import LetterData, PageSetup
 from desktop.printing.layout import FOOTER_HEIGHT, PageMark, build, make_doc
 from desktop.printing.script import draw_string
@@ -98,7 +98,8 @@ def _first_page(letter: LetterData, setup: PageSetup) -> Any:
 
 
 def build_letter(letter: LetterData, setup: PageSetup) -> bytes:
-    return build_letters([letter], setup)
+    with speaking(letter.language):  # the page's own words too, in the resident's language
+        return build_letters([letter], setup)
 
 
 def build_letters(letters: list[LetterData], setup: PageSetup) -> bytes:
@@ -147,15 +148,19 @@ def build_letters(letters: list[LetterData], setup: PageSetup) -> bytes:
     for n, letter in enumerate(letters):
         if n:
             story += [NextPageTemplate(f"first-{n}"), PageBreak()]
-        story += [
-            NextPageTemplate("later"),
-            PageMark(_("Letter about {number}").format(number=plain(letter.tracking_number))),
-            Paragraph(
-                escape(day(letter.date)), style("lt-date", 11, align="right", space_after=14)
-            ),
-            para(clip(letter.subject, 400), style("lt-subject", 12, bold=True, space_after=12)),
-        ]
+        with speaking(letter.language):
+            story += _opening(letter)
         story += paragraphs(letter.body, body)  # a blank line's worth between paragraphs
         if letter.signature:
             story += [Spacer(1, 10), para(clip(letter.signature, 400), body)]
     return build(doc, story)
+
+
+def _opening(letter: LetterData) -> list[Flowable]:
+    """The letter's date and subject, in the language it is written in."""
+    return [
+        NextPageTemplate("later"),
+        PageMark(_("Letter about {number}").format(number=plain(letter.tracking_number))),
+        Paragraph(escape(day(letter.date)), style("lt-date", 11, align="right", space_after=14)),
+        para(clip(letter.subject, 400), style("lt-subject", 12, bold=True, space_after=12)),
+    ]

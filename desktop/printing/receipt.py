@@ -15,7 +15,7 @@ from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
-from desktop.i18n import _
+from desktop.i18n import _, speaking
 from desktop.printing.data import PageSetup, ReceiptData
 from desktop.printing.layout import PageMark, build, letterhead, make_doc
 from desktop.printing.styles import (
@@ -59,6 +59,12 @@ def shortened(value: str, limit: int, lines: int = 6) -> str:
 
 
 def build_receipt(receipt: ReceiptData, setup: PageSetup) -> bytes:
+    """The receipt, in the resident's language (`receipt.language`) whatever the clerk's."""
+    with speaking(receipt.language):
+        return _receipt(receipt, setup)
+
+
+def _receipt(receipt: ReceiptData, setup: PageSetup) -> bytes:
     out = io.BytesIO()
     _width, height = page_size(setup.paper)
     doc = make_doc(

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.i18n import _
+from desktop.i18n import LANGUAGES, _
 from desktop.models.documents.gather import tracking_numbers
 from desktop.models.errors import DatabaseReadOnly, InputError, KnownError
 from desktop.models.knowledge.articles import call_script, get_article, related_type_codes, render
@@ -230,6 +230,18 @@ class CounterPage(QWidget):
         self.picked_label = QLabel()
         self.picked_label.setTextFormat(Qt.TextFormat.PlainText)
         self.picked_label.setStyleSheet("color:#1a5e20; font-weight:bold;")
+        # the language the resident reads: their receipt, letters and emails go out in it
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        self.language.addItem(_("Reads: the town's usual language"), "")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(_("Reads: {language}").format(language=name), code)
+        self.language.setToolTip(
+            _(
+                "The resident's receipt, letters and emails are written in this language, "
+                "whatever the language of this window. Kept for their next call."
+            )
+        )
         self.anonymous = QCheckBox(_("&Anonymous"))
         self.confidential = QCheckBox(_("Confidential reporter"))
         self.confidential.setToolTip(
@@ -246,6 +258,7 @@ class CounterPage(QWidget):
         grid.addWidget(self.email, 2, 4, 1, 2)
         grid.addWidget(self.anonymous, 3, 1)
         grid.addWidget(self.confidential, 3, 2, 1, 2)
+        grid.addWidget(self.language, 3, 4, 1, 2)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
         grid.setColumnStretch(3, 1)
@@ -522,6 +535,7 @@ class CounterPage(QWidget):
         self.last_name.setText(contact.last_name)
         self.phone.setText(history.phones[0] if history.phones else "")
         self.email.setText(history.emails[0] if history.emails else "")
+        self._set_language(contact.language)
         self.picked_label.setText(
             _("On file: {name} — {open} open, {past} past requests").format(
                 name=contact.display_name or _("(no name)"),
@@ -617,6 +631,10 @@ class CounterPage(QWidget):
         self.who.close_results()
         self.open_request.emit(text)
 
+    def _set_language(self, code: str) -> None:
+        index = self.language.findData(code or "")
+        self.language.setCurrentIndex(max(index, 0))
+
     def forget_contact(self) -> None:
         self.contact_id = None
         self.picked_label.clear()
@@ -652,7 +670,14 @@ class CounterPage(QWidget):
             for edit in (self.first_name, self.last_name, self.phone, self.email):
                 edit.clear()
             self.confidential.setChecked(False)
-        for widget in (self.first_name, self.last_name, self.phone, self.email, self.confidential):
+        for widget in (
+            self.first_name,
+            self.last_name,
+            self.phone,
+            self.email,
+            self.confidential,
+            self.language,
+        ):
             widget.setEnabled(not anonymous)
 
     # -- where --------------------------------------------------------------------------------
@@ -956,6 +981,7 @@ class CounterPage(QWidget):
             last_name=self.last_name.text().strip(),
             phone=self.phone.text().strip(),
             email=self.email.text().strip(),
+            language=str(self.language.currentData() or ""),
         )
         return RequestDraft(
             service_type=self.service_type.code if self.service_type else "",
@@ -1128,6 +1154,7 @@ class CounterPage(QWidget):
             self.type_picker.close_results()
             self.description.clear()
             self.anonymous.setChecked(False)
+            self._set_language("")
             self.confidential.setChecked(False)
             self.priority.setCurrentIndex(0)
             self.service_type = None
@@ -1172,6 +1199,7 @@ class CounterPage(QWidget):
             "last_name": self.last_name.text(),
             "phone": self.phone.text(),
             "email": self.email.text(),
+            "language": self.language.currentData() or "",
             "anonymous": self.anonymous.isChecked(),
             "confidential": self.confidential.isChecked(),
             "address": self.address.text(),
@@ -1220,6 +1248,7 @@ class CounterPage(QWidget):
         self.last_name.setText(text("last_name"))
         self.phone.setText(text("phone"))
         self.email.setText(text("email"))
+        self._set_language(text("language"))
         self.anonymous.setChecked(bool(state.get("anonymous")))
         self.confidential.setChecked(bool(state.get("confidential")))
         self.address.setText(text("address"))

@@ -17,13 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from desktop import i18n
-from desktop.i18n import N_, Labels, _, long_day
+from desktop.i18n import N_, Labels, _, long_day, speaking
 from desktop.models import clock
 from desktop.models.documents.gather import find_by_reference
 from desktop.models.errors import InputError, KnownError
 from desktop.models.requests import lifecycle
 from desktop.models.storage.db import write
-from desktop.models.storage.schema import RequestEvent, ServiceRequest, StaffUser
+from desktop.models.storage.schema import Contact, RequestEvent, ServiceRequest, StaffUser
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.vocab import OPEN_STATUSES, RESOLUTIONS, STATUSES
 
@@ -180,8 +180,9 @@ def close_out(record: CloseOut, *, actor: StaffUser | None) -> ServiceRequest:
                 )
             return updated
         done = checked.done_at or clock.now()
-        day = long_day(done)  # "December 1, 2026"
-        public = PUBLIC_NOTES[checked.outcome].format(date=day)
+        contact = Contact.get_or_none(Contact.id == request.contact_id)
+        with speaking(contact.language if contact is not None else None):  # the resident's
+            public = PUBLIC_NOTES[checked.outcome].format(date=long_day(done))
         return lifecycle.resolve(
             request.id, resolution, actor=actor, note=public, done_at=checked.done_at
         )

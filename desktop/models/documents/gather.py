@@ -15,8 +15,9 @@ from typing import Any
 
 import peewee
 
-from desktop.i18n import _
+from desktop.i18n import DEFAULT, _, normalize, speaking
 from desktop.models import clock
+from desktop.models.catalog.translations import department_name, type_text
 from desktop.models.errors import InputError, NotFound
 from desktop.models.geo import maps
 from desktop.models.knowledge import articles as knowledge
@@ -38,9 +39,11 @@ from desktop.models.storage.schema import (
     StaffUser,
 )
 from desktop.models.town.letters import (
+    language_of,
     letter_templates,
     merge_template,
     request_fields,
+    template_for,
 )
 from desktop.models.town.settings import all_settings, get_logo, get_setting, set_settings
 from desktop.models.town.status_pin import status_line
@@ -472,18 +475,22 @@ def receipt(reference: str | int, *, actor: StaffUser | None) -> ReceiptData:
         kind = request.service_type
         contact = request.contact if request.contact_id else None
         printed = print_counts([request.id], RECEIPT).get(request.id, 0)
+        spoken = resident_language(contact)
+        with speaking(spoken):
+            line = status_line(request.tracking_number)
         return ReceiptData(
             tracking_number=request.tracking_number,
-            service_type=kind.name,
+            service_type=type_text(kind, "name", spoken),
             description=request.description,
             address=request.address,
             requested_at=request.requested_at,
             expected_at=request.due_at,
-            service_notice=kind.service_notice,
-            department=request.department.name,
+            service_notice=type_text(kind, "service_notice", spoken),
+            department=department_name(request.department, spoken),
             contact_name=contact.display_name if contact else "",
             reprint=printed > 0,
-            status_line=status_line(request.tracking_number),
+            status_line=line,
+            language=spoken,
         )
 
 
@@ -499,6 +506,11 @@ def save_letter_template(name: str, subject: str, body: str, *, actor: StaffUser
     templates = dict(stored) if isinstance(stored, dict) else {}
     templates[name] = {"subject": subject.strip(), "body": body}
     set_settings({"print.letter_templates": templates}, actor=actor)
+
+
+def resident_language(contact: Contact | None) -> str:
+    """The language a resident is written to in: theirs, else the town's usual one."""
+    return (normalize(contact.language) if contact is not None else None) or DEFAULT
 
 
 def _recipient(contact: Contact | None) -> list[str]:
@@ -525,7 +537,12 @@ def letter(reference: str | int, template_name: str, *, actor: StaffUser | None)
     """A letter to the request's resident, merged from the named template."""
     permissions.require(actor, permissions.REQUEST_PRINT)
     templates = letter_templates()
-    template = templates.get(template_name)
+    with reading():
+        request = find_request(reference)
+        contact = request.contact if request.contact_id else None
+    # the letter in the resident's language, unless the clerk chose one ("received-es")
+    spoken = language_of(template_name) or resident_language(contact)
+    template = template_for(template_name, spoken)
     if template is None:
         raise NotFound(
             _("There is no letter template “{name}”. There are: {names}.").format(
@@ -552,7 +569,8 @@ def letter(reference: str | int, template_name: str, *, actor: StaffUser | None)
                 ).format(number=request.tracking_number, name=template_name)
             )
         today = clock.today()
-        values = request_fields(request, recipient[0], setup.town)
+        with speaking(spoken):
+            values = request_fields(request, recipient[0], setup.town)
     body = merge_template(template["body"], values)
     body = re.sub(r"\n{3,}", "\n\n", body)  # an empty {status_notes} leaves no hole
     return LetterData(
@@ -561,6 +579,7 @@ def letter(reference: str | int, template_name: str, *, actor: StaffUser | None)
         date=today,
         subject=merge_template(template["subject"], values),
         body=body,
+        language=spoken,
     )
 
 

@@ -825,7 +825,14 @@ def sound_key(word: str) -> str:
 
 #: letters Spanish writes for one sound, each way round ("vasura", "cazco", "yuvia", "jente")
 _SAME_SOUND = (("v", "b"), ("b", "v"), ("z", "s"), ("s", "z"), ("ll", "y"), ("y", "ll"))
-_SOFT: tuple[tuple[str, str], ...] = (("ce", "se"), ("ci", "si"), ("se", "ce"), ("si", "ci"), ("ge", "je"), ("gi", "ji"))
+_SOFT: tuple[tuple[str, str], ...] = (
+    ("ce", "se"),
+    ("ci", "si"),
+    ("se", "ce"),
+    ("si", "ci"),
+    ("ge", "je"),
+    ("gi", "ji"),
+)
 _SOFT += (("je", "ge"), ("ji", "gi"), ("k", "qu"), ("qu", "k"))
 
 

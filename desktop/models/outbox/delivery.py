@@ -490,6 +490,7 @@ def letter_batch(limit: int = 500) -> tuple[list[int], list[LetterData]]:
             date=today,
             subject=m.subject,
             body=m.body,
+            language=m.language,
         )
         for m in waiting
     ]

@@ -19,7 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from desktop.i18n import _
+from desktop.i18n import DEFAULT, _, normalize, speaking
 from desktop.models import clock
 from desktop.models.residents.contacts import postal_lines, primary_email
 from desktop.models.storage.schema import (
@@ -29,7 +29,12 @@ from desktop.models.storage.schema import (
     ServiceRequest,
     StaffUser,
 )
-from desktop.models.town.letters import letter_templates, merge_template, request_fields
+from desktop.models.town.letters import (
+    letter_templates,
+    merge_template,
+    request_fields,
+    template_for,
+)
 from desktop.models.town.settings import get_setting
 from desktop.printing.data import TownHeader
 
@@ -121,18 +126,19 @@ def queue(request_id: int, kind: str, actor: StaffUser | None) -> OutboxMessage 
     how = reach(contact)
     if how is None:
         return None
-    language = str(getattr(contact, "language", "") or "en")
+    language = normalize(contact.language) or DEFAULT
     name = TEMPLATE[kind]
     if kind == "resolved" and request.resolution in NOT_OURS:
         name = "not_ours"
-    templates = letter_templates()
-    template = templates.get(f"{name}-{language}") or templates[name]
-    town = TownHeader(
-        name=str(get_setting("town.name") or _("Town Hall")),
-        phone=str(get_setting("town.phone") or ""),
-        email=str(get_setting("town.email") or ""),
-    )
-    values = request_fields(request, contact.display_name or _("resident"), town)
+    with speaking(language):  # the resident's language, whatever the clerk's is
+        template = template_for(name, language) or letter_templates()[name]
+        town = TownHeader(
+            name=str(get_setting("town.name") or _("Town Hall")),
+            phone=str(get_setting("town.phone") or ""),
+            email=str(get_setting("town.email") or ""),
+        )
+        values = request_fields(request, contact.display_name or _("resident"), town)
+        subject = merge_template(template["subject"], values).strip()
     body = re.sub(r"\n{3,}", "\n\n", merge_template(template["body"], values)).strip()
     now = clock.now()
     message = OutboxMessage.create(
@@ -142,7 +148,7 @@ def queue(request_id: int, kind: str, actor: StaffUser | None) -> OutboxMessage 
         channel=how.channel,
         language=language,
         to_address=how.to,
-        subject=merge_template(template["subject"], values).strip(),
+        subject=subject,
         body=body,
         message_id=message_id(str(get_setting("mail.from") or town.email)),
         state="queued",

@@ -24,6 +24,7 @@ from desktop.models.residents.contacts import (
     caller_problems,
     check_caller,
     create_contact,
+    remember_language,
 )
 from desktop.models.staff import audit, permissions
 from desktop.models.storage import config_cache, fast_sql
@@ -334,6 +335,7 @@ def _caller_contact(draft: RequestDraft, actor: StaffUser | None) -> Contact | N
         if contact is None:
             raise NotFound(_("That resident is no longer on file."))
         add_methods(contact, draft.caller, actor=actor)
+        remember_language(contact, draft.caller.language, actor=actor)
         return contact
     if draft.caller.is_empty():
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop.i18n import _
+from desktop.i18n import _, normalize
 from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
 from desktop.models.residents.contacts_text import (
@@ -32,6 +32,8 @@ class CallerDetails:
     phone: str = ""
     email: str = ""
     address: str = ""
+    #: the language the resident reads ("" when not said: then nothing changes)
+    language: str = ""
 
     def is_empty(self) -> bool:
         return not any((self.first_name, self.last_name, self.phone, self.email))
@@ -192,6 +194,7 @@ def create_contact(caller: CallerDetails, *, actor: StaffUser | None) -> Contact
         search_name=f"{first} {last}".strip().lower(),
         address=caller.address.strip(),
         preferred_contact="email" if caller.email.strip() and not caller.phone.strip() else "phone",
+        language=normalize(caller.language) or "",
         created_at=stamp,
         updated_at=stamp,
     )
@@ -199,6 +202,20 @@ def create_contact(caller: CallerDetails, *, actor: StaffUser | None) -> Contact
     audit.record("contact", contact.id, "create", None, audit.snapshot(contact), actor)
     add_methods(contact, caller, actor=actor)
     return contact
+
+
+def remember_language(contact: Contact, language: str, *, actor: StaffUser | None) -> None:
+    """Keep the language a resident reads, when the clerk said one and it is new. Call inside
+    a write transaction."""
+    code = normalize(language)
+    if not code or code == contact.language:
+        return
+    before = audit.snapshot(contact)
+    contact.language = code
+    Contact.update(language=code, version=Contact.version + 1, updated_at=clock.now()).where(
+        Contact.id == contact.id
+    ).execute()
+    audit.record("contact", contact.id, "update", before, audit.snapshot(contact), actor)
 
 
 def add_methods(contact: Contact, caller: CallerDetails, *, actor: StaffUser | None) -> None:

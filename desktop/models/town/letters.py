@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
-from desktop.i18n import _, when
+from desktop.i18n import DEFAULT, LANGUAGES, _, language, speaking, when
 from desktop.models import clock
+from desktop.models.catalog.translations import department_name, type_text
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import ServiceRequest
 from desktop.models.town.settings import get_setting
@@ -80,8 +81,13 @@ def builtin_templates() -> dict[str, dict[str, str]]:
 
 
 def letter_templates() -> dict[str, dict[str, str]]:
-    """Every letter template by name: the built-in ones, with the town's own over them."""
+    """Every letter template by name: the built-in ones, each also in every other language
+    ("received-es"), with the town's own over them."""
     templates = builtin_templates()
+    for code in LANGUAGES:
+        if code != DEFAULT:
+            with speaking(code):
+                templates.update({f"{n}-{code}": t for n, t in builtin_templates().items()})
     with reading():
         stored = get_setting("print.letter_templates")
     if isinstance(stored, dict):
@@ -94,16 +100,35 @@ def letter_templates() -> dict[str, dict[str, str]]:
     return templates
 
 
+def language_of(name: str) -> str | None:
+    """The language a template's name says ("received-es": "es"), None when it says none."""
+    stem, dash, code = name.rpartition("-")
+    return code if dash and stem and code in LANGUAGES else None
+
+
+def template_for(name: str, language: str | None) -> dict[str, str] | None:
+    """The template `name` in `language`: its version in that language when there is one
+    (the town's, else the built-in one), else `name` itself."""
+    templates = letter_templates()
+    if language and language != DEFAULT and language_of(name) is None:
+        found = templates.get(f"{name}-{language}")
+        if found is not None:
+            return found
+    return templates.get(name)
+
+
 def merge_template(template: str, values: dict[str, str]) -> str:
     """Put the values into the {placeholders}; unknown ones stay as typed (no str.format)."""
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def request_fields(request: ServiceRequest, resident: str, town: TownHeader) -> dict[str, str]:
-    """What a letter's or a saved response's {placeholders} become for this request."""
+    """What a letter's or a saved response's {placeholders} become for this request, in the
+    language spoken now (inside `speaking(...)`, the resident's)."""
+    spoken = language()
     return {
         "tracking_number": request.tracking_number,
-        "service_type": request.service_type.name,
+        "service_type": type_text(request.service_type, "name", spoken),
         "address": request.address or _("the address you gave"),
         "requested_date": when(request.requested_at, "%d %B %Y"),
         "resolved_date": when(request.resolved_at, "%d %B %Y") if request.resolved_at else "",
@@ -111,7 +136,7 @@ def request_fields(request: ServiceRequest, resident: str, town: TownHeader) -> 
         or STATUSES.get(request.status, request.status).lower(),
         "status_notes": request.status_notes,
         "resident_name": resident,
-        "department": request.department.name,
+        "department": department_name(request.department, spoken),
         "expected_date": when(request.due_at, "%d %B %Y") if request.due_at else "",
         "town_name": town.name,
         "town_phone": town.phone or _("the town hall"),
