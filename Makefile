@@ -47,7 +47,7 @@ locale-update: $(STAMP)
 	$(BIN)/pybabel extract -F $(LOCALE)/babel.cfg -k _ -k N_ -k ngettext:1,2 \
 		--add-location=file --sort-by-file --no-wrap --project="Front Counter" \
 		--copyright-holder="The Front Counter developers" -o $(LOCALE)/frontcounter.pot desktop
-	$(BIN)/pybabel update --no-wrap --ignore-obsolete -D frontcounter -d $(LOCALE) \
+	$(BIN)/pybabel update --no-wrap --ignore-obsolete --no-fuzzy-matching -D frontcounter -d $(LOCALE) \
 		-i $(LOCALE)/frontcounter.pot
 
 lint: $(TESTSTAMP)

@@ -194,3 +194,19 @@ def test_the_cli_takes_the_residents_language(tmp_path, capsys):
     out = tmp_path / "r.pdf"
     assert main([*base, "print", "receipt", number, "--out", str(out)]) == 0
     assert "Bache" in _text(out.read_bytes())
+
+
+def test_the_cli_edits_a_types_spanish_words(tmp_path, capsys):
+    from desktop.app import main
+
+    base = ["--basedir", str(tmp_path), "--db", str(tmp_path / "town.db")]
+    assert main([*base, "init", "--town", "Alder Falls", "--admin", "Ada Admin"]) == 0
+    capsys.readouterr()
+    notice = ["--service-notice", "Lo rellenamos en cinco días hábiles."]
+    assert main([*base, "catalog", "translate", "pothole", *notice, "--json"]) == 0
+    saved = json.loads(capsys.readouterr().out)
+    assert saved["translations"]["es"]["service_notice"] == notice[1]
+    assert saved["translations"]["es"]["name"] == "Bache"  # the rest kept
+    assert main([*base, "catalog", "translate", "pothole"]) != 0
+    assert "--service-notice" in capsys.readouterr().err
+    assert main([*base, "catalog", "translate", "pothole", "--lang", "fr", "--name", "x"]) != 0

@@ -106,6 +106,22 @@ def test_a_type_is_edited_and_saved(page, qtbot):
     assert not page.dirty and page.current_version == saved.version
 
 
+def test_the_spanish_words_of_a_type_are_shown_and_saved(page, qtbot):
+    from desktop.models.catalog import translations
+
+    choose(page, "pothole")
+    assert page.form.spanish_name.text() == "Bache"
+    assert "días hábiles" in page.form.spanish_notice.toPlainText()
+    page.form.spanish_notice.setPlainText("Lo rellenamos en cinco días hábiles.")
+    assert page.dirty
+    with qtbot.waitSignal(page.saved):
+        assert page.save()
+    saved = types.get_type("pothole")
+    assert translations.type_text(saved, "service_notice", "es").startswith("Lo rellenamos")
+    assert translations.type_text(saved, "name", "es") == "Bache"  # untouched words kept
+    assert not page.dirty and page.current_version == saved.version
+
+
 def test_a_type_left_with_unsaved_changes_is_asked_about_first(page, monkeypatch):
     from desktop.ui.messages import messages
 

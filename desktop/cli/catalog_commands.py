@@ -14,7 +14,7 @@ from typing import Any
 from desktop.cli.output import emit
 from desktop.cli.registry import command
 from desktop.i18n import _
-from desktop.models.catalog import departments, questions, types
+from desktop.models.catalog import departments, questions, translations, types
 from desktop.models.catalog import transfer as catalog_transfer
 from desktop.models.catalog.departments import assignee_of
 from desktop.models.catalog.questions import parse_choices
@@ -134,6 +134,19 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     remove.add_argument("code", metavar="QUESTION_CODE")
     remove.add_argument("--version", type=int, help=_("the version you saw (refused if stale)"))
 
+    translate = actions.add_parser(
+        "translate",
+        parents=[common],
+        help=_(
+            "a type's words in another language (what its residents read): an empty value "
+            "brings back the English"
+        ),
+    )
+    translate.add_argument("code", metavar="TYPE_CODE")
+    translate.add_argument("--lang", dest="words_language", default="es", metavar="LANG")
+    for option in ("name", "group", "description", "service-notice", "safety-notice", "keywords"):
+        translate.add_argument(f"--{option}", dest=f"words_{option.replace('-', '_')}")
+
     actions.add_parser("departments", parents=[common], help=_("every department"))
     department = actions.add_parser("add-department", parents=[common], help=_("add a department"))
     department.add_argument("code", metavar="CODE", help=_("e.g. FIRE (never changes)"))
@@ -204,6 +217,8 @@ def describe_type(kind: ServiceType, *, with_questions: bool = False) -> dict[st
         "safety_notice": kind.safety_notice,
         "active": kind.active,
         "version": kind.version,
+        #: its words in other languages, e.g. {"es": {"name": "Bache", ...}}
+        "translations": kind.translations or {},
     }
     if with_questions:
         out["questions"] = [describe_question(q) for q in questions.questions(kind.code)]
@@ -376,6 +391,29 @@ def catalog_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
         )
         made = types.add_type(args.code, fields, actor=args.signed_in)
         emit(args, describe_type(made), _("Added: {line}").format(line=_type_line(made)))
+    elif action == "translate":
+        changes = {
+            field: value
+            for field in translations.TYPE_FIELDS
+            if (value := getattr(args, f"words_{field}", None)) is not None
+        }
+        if not changes:
+            raise InputError(
+                _("Say which words to change: {options}.").format(
+                    options=", ".join("--" + f.replace("_", "-") for f in translations.TYPE_FIELDS)
+                )
+            )
+        saved = translations.set_type_words(
+            args.code, args.words_language, changes, actor=args.signed_in
+        )
+        data = describe_type(saved)
+        emit(
+            args,
+            data,
+            _("Saved the {language} words of {name}.").format(
+                language=args.words_language, name=saved.name
+            ),
+        )
     elif action in ("add-question", "set-question", "move-question", "remove-question"):
         _question_command(args, emit)
     elif action == "departments":

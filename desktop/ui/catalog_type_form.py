@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
+from desktop.models.catalog import translations
 from desktop.models.catalog.types import MAX_TARGET, TypeFields
 from desktop.models.storage.schema import Department, ServiceType, StaffUser
 from desktop.models.vocab import PRIORITIES, TARGET_UNITS
@@ -121,6 +123,26 @@ class TypeForm(QWidget):
         self.service_notice = text_box(3)
         self.safety_notice = text_box(3)
         self.active = QCheckBox(_("In use (untick to retire it: it leaves the Counter's picker)"))
+        # what Spanish-speaking residents read (catalog/translations.py); empty: the English
+        self.spanish = QGroupBox(_("In Spanish, for residents who read Spanish"))
+        self.spanish.setObjectName("typeSpanish")
+        self.spanish_name = QLineEdit()
+        self.spanish_name.setObjectName("typeSpanishName")
+        self.spanish_notice = text_box(3)
+        self.spanish_safety = text_box(2)
+        self.spanish_keywords = text_box(3)
+        self.spanish_keywords.setPlaceholderText(
+            _("words Spanish-speaking callers use, separated by commas")
+        )
+        spanish_form = QFormLayout(self.spanish)
+        for words_label, words_widget in (
+            (_("Name:"), self.spanish_name),
+            (_("For residents:"), self.spanish_notice),
+            (_("Safety notice:"), self.spanish_safety),
+            (_("Keywords:"), self.spanish_keywords),
+        ):
+            spanish_form.addRow(words_label, words_widget)
+        self._spanish_shown: dict[str, str] = {}
         self.error = QLabel()
         self.error.setObjectName("typeError")
         self.error.setWordWrap(True)
@@ -147,6 +169,7 @@ class TypeForm(QWidget):
             caption.setBuddy(widget)
             form.addRow(caption, widget)
         form.addRow("", self.active)
+        form.addRow(self.spanish)
         self.service_notice.setPlaceholderText(_("what happens next, for the receipt"))
         self.safety_notice.setPlaceholderText(_("read out to the caller and confirmed"))
         self._departments: dict[str, Department] = {}
@@ -164,6 +187,10 @@ class TypeForm(QWidget):
             self.service_notice.textChanged,
             self.safety_notice.textChanged,
             self.active.toggled,
+            self.spanish_name.textEdited,
+            self.spanish_notice.textChanged,
+            self.spanish_safety.textChanged,
+            self.spanish_keywords.textChanged,
         ):
             signal.connect(self._changed)
         self.department.currentIndexChanged.connect(lambda _i: self._show_assignee())
@@ -205,6 +232,12 @@ class TypeForm(QWidget):
         self.service_notice.setPlainText(kind.service_notice)
         self.safety_notice.setPlainText(kind.safety_notice)
         self.active.setChecked(kind.active)
+        words = translations.words_in(kind, "es")
+        self.spanish_name.setText(str(words.get("name", "")))
+        self.spanish_notice.setPlainText(str(words.get("service_notice", "")))
+        self.spanish_safety.setPlainText(str(words.get("safety_notice", "")))
+        self.spanish_keywords.setPlainText(str(words.get("keywords", "")))
+        self._spanish_shown = self.spanish_words()
         self.show_error("")
         self._quiet = False
         self._show_assignee()
@@ -240,6 +273,20 @@ class TypeForm(QWidget):
             safety_notice=self.safety_notice.toPlainText(),
             active=self.active.isChecked(),
         )
+
+    def spanish_words(self) -> dict[str, str]:
+        """The Spanish words as typed (translations.set_type_words takes them)."""
+        return {
+            "name": self.spanish_name.text(),
+            "service_notice": self.spanish_notice.toPlainText(),
+            "safety_notice": self.spanish_safety.toPlainText(),
+            "keywords": self.spanish_keywords.toPlainText().replace("\n", ", "),
+        }
+
+    def spanish_changes(self) -> dict[str, str]:
+        """The Spanish words the clerk changed since the type was shown."""
+        now = self.spanish_words()
+        return {k: v for k, v in now.items() if v != self._spanish_shown.get(k, "")}
 
     def show_error(self, sentence: str) -> None:
         self.error.setText(sentence)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import APP_NAME, __version__
+from desktop import APP_NAME, __version__, i18n
 from desktop.i18n import N_, _, ngettext
 from desktop.models import clock
 from desktop.models.documents.gather import find_by_reference
@@ -636,6 +636,8 @@ class MainWindow(QMainWindow):
             "importRequests"
         )
         file_menu.addSeparator()
+        self._language_menu(file_menu.addMenu(_("&Language of this window")))
+        file_menu.addSeparator()
         self._action(file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         go_menu = self.menuBar().addMenu(_("&Go"))
         for index in range(self.nav.count()):
@@ -655,6 +657,31 @@ class MainWindow(QMainWindow):
         self._action(help_menu, _("A clerk's first &day"), lambda: self.show_help(guide=True))
         help_menu.addSeparator()
         self._action(help_menu, _("&About Front Counter"), self.about)
+
+    def _language_menu(self, menu: QMenu) -> None:
+        """This workstation's language: the computer's, or one chosen (on the next start)."""
+        menu.setObjectName("languageMenu")
+        chosen = str(self.prefs.get("workstation/language") or "")
+        group = QActionGroup(menu)
+        for code, name in [("", _("The computer's language")), *i18n.LANGUAGES.items()]:
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(code == chosen)
+            action.setData(code)
+            group.addAction(action)
+            action.triggered.connect(functools.partial(self.choose_language, code))
+
+    def choose_language(self, code: str) -> None:
+        """Keep this workstation's language; the window speaks it from its next start."""
+        self.prefs.set("workstation/language", code)
+        self.prefs.qsettings.sync()
+        spoken = i18n.LANGUAGES.get(code) or i18n.LANGUAGES[i18n.system_language()]
+        self.statusBar().showMessage(
+            _("Front Counter will speak {language} the next time it starts.").format(
+                language=spoken
+            ),
+            15000,
+        )
 
     def show_import(self) -> QDialog:
         """A town's old spreadsheet or another system's export, brought in (and undone)."""

@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "open311/serve": False,
     "open311/host": "127.0.0.1",
     "open311/port": 8311,
+    #: the language of this workstation's window and command line ("": the computer's); read
+    #: before Qt starts by desktop/i18n.workstation_setting, so it stays a plain INI line
+    "workstation/language": "",
 }
 MAX_RECENT = 8
 MAX_KEYED = 40
