@@ -161,6 +161,28 @@ def test_a_new_caller_is_added_inline(qtbot, counter):
     assert (contact.first_name, contact.last_name) == ("Ravi", "Shankar")
 
 
+def test_a_spanish_speaking_caller_is_read_the_spanish_and_remembered(qtbot, counter):
+    """An English window, a caller who reads Spanish: the notices, the questions and the call
+    script the clerk reads out are in Spanish, the resident is kept as reading Spanish."""
+    counter.first_name.setText("Rosa")
+    counter.phone.setText("(555) 777-3434")
+    counter.address.setText("12 Elm St")
+    counter.description.setPlainText("hay un bache enorme frente a mi casa")
+    counter.set_type("pothole")
+    assert "business days" in counter.notice.text()
+    counter.language.setCurrentIndex(counter.language.findData("es"))
+    assert "días hábiles" in counter.notice.text()  # re-read in the caller's language
+    counter.set_type("pothole")
+    assert "Where exactly" not in counter.script.toPlainText()
+    assert counter.type_picker.edit.text() == "Pothole"  # the clerk's own language
+    counter.questions.set_values({"size": "large", "in_lane": "yes"})
+    with qtbot.waitSignal(counter.request_saved) as saved:
+        counter.save()
+    request = ServiceRequest.get(ServiceRequest.tracking_number == saved.args[0])
+    assert Contact.get_by_id(request.contact_id).language == "es"
+    assert counter.language.currentData() == ""  # the next caller starts at the usual one
+
+
 def test_a_duplicate_is_shown_and_the_caller_follows_it(qtbot, counter, maria):
     first = create_request(
         RequestDraft(

@@ -39,10 +39,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import i18n
 from desktop.i18n import LANGUAGES, _
+from desktop.models.catalog import translations
 from desktop.models.documents.gather import tracking_numbers
 from desktop.models.errors import DatabaseReadOnly, InputError, KnownError
-from desktop.models.knowledge.articles import call_script, get_article, related_type_codes, render
+from desktop.models.knowledge.articles import (
+    call_script,
+    get_article,
+    related_type_codes,
+    render,
+)
 from desktop.models.knowledge.triage import triage
 from desktop.models.requests.detail import contact_history
 from desktop.models.requests.intake import (
@@ -236,6 +243,7 @@ class CounterPage(QWidget):
         self.language.addItem(_("Reads: the town's usual language"), "")
         for code, name in LANGUAGES.items():
             self.language.addItem(_("Reads: {language}").format(language=name), code)
+        self.language.currentIndexChanged.connect(lambda _i: self._show_type_words())
         self.language.setToolTip(
             _(
                 "The resident's receipt, letters and emails are written in this language, "
@@ -856,10 +864,32 @@ class CounterPage(QWidget):
             self.set_type(code)
 
     def _lookup_types(self, text: str) -> list[tuple[str, Any]]:
-        return [
-            (f"{kind.name} — {kind.group_name}" if kind.group_name else kind.name, kind.code)
-            for kind in find_types(text)
+        found = []
+        for kind in find_types(text):
+            name, group = _named(kind, "name"), _named(kind, "group")
+            found.append((f"{name} — {group}" if group else name, kind.code))
+        return found
+
+    def spoken(self) -> str:
+        """The caller's language: the one chosen under Reads, else this window's."""
+        return str(self.language.currentData() or "") or i18n.workstation_language()
+
+    def _show_type_words(self) -> None:
+        """The type's notices and call script in the caller's language (read out to them)."""
+        kind = self.service_type
+        if kind is None:
+            return
+        spoken = self.spoken()
+        safety = translations.type_text(kind, "safety_notice", spoken)
+        self.safety_text.setText(safety)
+        self.safety.setVisible(bool(kind.safety_notice.strip()))
+        self.notice.setText(translations.type_text(kind, "service_notice", spoken))
+        steps = [
+            {**step, "ask": render(step["ask"]), "if_yes": render(step.get("if_yes", ""))}
+            for step in call_script(kind.id, spoken)
         ]
+        self.script.setHtml(call_script_html(steps) if steps else "")
+        self.script_box.setVisible(bool(steps))  # the steps to follow, beside the form
 
     def set_type(self, code: str) -> None:
         """Choose the request type: its questions, safety notice and service notice appear."""
@@ -870,7 +900,7 @@ class CounterPage(QWidget):
             self.show_error(str(exc))
             return
         self.service_type = kind
-        self.type_picker.edit.setText(kind.name)
+        self.type_picker.edit.setText(_named(kind, "name"))
         self.type_picker.close_results()
         target = ""
         if kind.resolve_amount:
@@ -879,23 +909,18 @@ class CounterPage(QWidget):
             )
         self.type_label.setText(
             _("{name} → {department}{target}").format(
-                name=kind.name,
-                department=kind.department.name,
+                name=_named(kind, "name"),
+                department=translations.department_name(
+                    kind.department, i18n.workstation_language()
+                ),
                 target=f" ({target})" if target else "",
             )
         )
-        self.safety_text.setText(kind.safety_notice)
         self.safety_ack.setChecked(False)
-        self.safety.setVisible(bool(kind.safety_notice.strip()))
-        self.notice.setText(kind.service_notice)
-
-        steps = [
-            {**step, "ask": render(step["ask"]), "if_yes": render(step.get("if_yes", ""))}
-            for step in call_script(kind.id)
-        ]
-        self.script.setHtml(call_script_html(steps) if steps else "")
-        self.script_box.setVisible(bool(steps))  # the steps to follow, beside the form
-        self.questions.set_questions(sorted(attributes, key=lambda a: a.sort_order))
+        self._show_type_words()
+        self.questions.set_questions(
+            sorted(attributes, key=lambda a: a.sort_order), language=self.spoken()
+        )
         self._tab_through_the_type()
         self.duplicates_confirmed = False
         if not self._restoring:
@@ -1272,6 +1297,11 @@ class CounterPage(QWidget):
         """The window closes: keep what is typed right now."""
         if self.draft_timer.isActive():
             self.keep_draft()
+
+
+def _named(kind: ServiceType, field: str) -> str:
+    """A type's name or group as this window's clerk reads it (its Spanish in a Spanish window)."""
+    return translations.type_text(kind, field, i18n.workstation_language())
 
 
 def _short(title: str, limit: int = 48) -> str:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
+from desktop.models.catalog import translations
 from desktop.models.errors import KnownError
 from desktop.models.storage.schema import ServiceAttribute
 
@@ -151,15 +152,18 @@ class QuestionsForm(QWidget):
         self.form.setContentsMargins(0, 0, 0, 0)
         self.inputs: dict[str, QWidget] = {}
         self.attributes: list[ServiceAttribute] = []
+        self.language = ""
 
-    def set_questions(self, attributes: list[ServiceAttribute]) -> None:
+    def set_questions(self, attributes: list[ServiceAttribute], language: str = "") -> None:
+        """The type's questions, worded in `language` (the caller's), answers in its codes."""
         while self.form.rowCount():
             self.form.removeRow(0)
         self.inputs = {}
         self.attributes = list(attributes)
+        self.language = language
         for attribute in self.attributes:
             if not attribute.variable:
-                info = QLabel(attribute.label)
+                info = QLabel(translations.attribute_label(attribute, language))
                 info.setWordWrap(True)
                 info.setTextFormat(Qt.TextFormat.PlainText)
                 self.form.addRow(info)
@@ -168,7 +172,10 @@ class QuestionsForm(QWidget):
             widget.setObjectName(f"question_{attribute.code}")
             if attribute.help:
                 widget.setToolTip(attribute.help)
-            label = QLabel(attribute.label + (" *" if attribute.required else ""))
+            label = QLabel(
+                translations.attribute_label(attribute, language)
+                + (" *" if attribute.required else "")
+            )
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setWordWrap(True)
             label.setBuddy(widget)
@@ -176,19 +183,22 @@ class QuestionsForm(QWidget):
             self.inputs[attribute.code] = widget
         self.setVisible(bool(self.attributes))
 
+    def _choice(self, attribute: ServiceAttribute, choice: dict[str, Any]) -> str:
+        return translations.choice_name(attribute, str(choice.get("key", "")), self.language)
+
     def _input_for(self, attribute: ServiceAttribute) -> QWidget:
         choices = attribute.choices or []
         if attribute.datatype == "singlevaluelist":
             combo = QComboBox()
             combo.addItem(_("(choose)") if attribute.required else "", None)
             for choice in choices:
-                combo.addItem(str(choice["name"]), choice["key"])
+                combo.addItem(self._choice(attribute, choice), choice["key"])
             combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
             return combo
         if attribute.datatype == "multivaluelist":
             listing = QListWidget()
             for choice in choices:
-                item = QListWidgetItem(str(choice["name"]))
+                item = QListWidgetItem(self._choice(attribute, choice))
                 item.setData(Qt.ItemDataRole.UserRole, choice["key"])
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Unchecked)

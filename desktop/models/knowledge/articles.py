@@ -17,6 +17,7 @@ import peewee
 
 from desktop.i18n import N_, Labels, _
 from desktop.models import clock
+from desktop.models.catalog import translations
 from desktop.models.errors import ConflictError, InputError, NotFound
 from desktop.models.knowledge import placeholders as kb_placeholders
 from desktop.models.staff import audit, permissions
@@ -408,10 +409,13 @@ def delete_synonyms(term: str, *, actor: StaffUser | None) -> None:
 # -- call scripts -----------------------------------------------------------------------------
 
 
-def call_script(service_type_id: int) -> list[dict[str, Any]]:
-    """The steps for a request type: [{"ask": ..., "if_yes": ..., "urgent": bool}], in order."""
+def call_script(service_type_id: int, language: str | None = None) -> list[dict[str, Any]]:
+    """The steps for a request type: [{"ask": ..., "if_yes": ..., "urgent": bool}], in order;
+    worded in `language` where the script has that translation (the English otherwise)."""
     row = CallScript.get_or_none(CallScript.service_type == service_type_id)
-    return list(row.steps) if row else []
+    if row is None:
+        return []
+    return translations.script_steps(row, language) if language else list(row.steps)
 
 
 def call_script_version(service_type_id: int) -> int:

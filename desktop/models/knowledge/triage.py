@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop import i18n
 from desktop.i18n import _
 from desktop.models.catalog import translations
 from desktop.models.knowledge import search as kb_search
@@ -109,7 +110,7 @@ def _type_entry(service_type: ServiceType) -> _TypeEntry:
     return _TypeEntry(
         service_type.id,
         service_type.code,
-        service_type.name,
+        translations.type_text(service_type, "name", i18n.language()),  # as the clerk reads
         weights,
         where,
         sorted(p for p in phrases if len(p) >= 2),
@@ -117,7 +118,7 @@ def _type_entry(service_type: ServiceType) -> _TypeEntry:
 
 
 def _catalog() -> _Catalog:
-    key = kb_search.stamps(ServiceType, FaqArticleType)
+    key = (*kb_search.stamps(ServiceType, FaqArticleType), i18n.language())
     if _cache["key"] == key:
         cached: _Catalog = _cache["catalog"]
         return cached

@@ -78,6 +78,7 @@ def find_types(text: str, limit: int = 15) -> list[ServiceType]:
             ServiceType.name.ilike(pattern)
             | ServiceType.group_name.ilike(pattern)
             | ServiceType.keywords.ilike(pattern)
+            | ServiceType.translations.ilike(pattern)  # its Spanish name and keywords
             | (ServiceType.code == word)
         )
     # names that start with what was typed come first, then the rest alphabetically
