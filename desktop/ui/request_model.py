@@ -10,7 +10,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from desktop import i18n
 from desktop.i18n import _
+from desktop.models.catalog import translations
 from desktop.models.requests.listing import (
     COLUMN_KEYS,
     COLUMNS,
@@ -36,9 +38,15 @@ _PAUSED_BRUSH = QBrush(QColor("#6b4f00"))
 _MARKED_WHEN_OVERDUE = frozenset(COLUMN_KEYS.index(k) for k in ("due_at", "tracking_number"))
 
 
+#: the catalog's names in this window's language, by the name the database keeps
+_NAMES: dict[str, dict[str, str]] = {}
+
+
 def _display(key: str, value: Any) -> str:
     if value is None:
         return ""
+    if key in _NAMES:
+        return _NAMES[key].get(str(value), str(value))
     if key in _LABELS:
         return _LABELS[key].get(str(value), str(value))
     if isinstance(value, dt.datetime):
@@ -89,6 +97,8 @@ class RequestTableModel(QAbstractTableModel):
 
     def set_query(self, filters: RequestFilter, sort_key: str, descending: bool) -> None:
         self.beginResetModel()
+        _NAMES.clear()
+        _NAMES.update(translations.shown_names(i18n.workstation_language()))
         self._list = RequestList(filters, sort_key, descending)
         self._pages.clear()
         self._count = self._list.count()

@@ -118,6 +118,22 @@ def type_keywords(service_type: ServiceType, language: str) -> list[str]:
     return [str(word).strip() for word in items if str(word).strip()]
 
 
+def shown_names(language: str | None) -> dict[str, dict[str, str]]:
+    """For lists that show the catalog's names as the database keeps them (English): each
+    type's and department's name in `language`, by its English name ({} in English)."""
+    if not language or language == "en":
+        return {}
+    from desktop.models.storage.db import reading  # noqa: PLC0415 (no cycle at import)
+
+    with reading():
+        kinds = {t.name: type_text(t, "name", language) for t in ServiceType.select()}
+        places = {d.name: department_name(d, language) for d in Department.select()}
+    return {
+        "service_type": {k: v for k, v in kinds.items() if k != v},
+        "department": {k: v for k, v in places.items() if k != v},
+    }
+
+
 # -- editing ----------------------------------------------------------------------------------
 
 

@@ -12,7 +12,9 @@ from typing import Any
 
 import peewee
 
+from desktop import i18n
 from desktop.i18n import _
+from desktop.models.catalog import translations
 from desktop.models.outbox.notices import state_words
 from desktop.models.requests.lifecycle import find_request
 from desktop.models.requests.links import related_ids
@@ -147,10 +149,11 @@ def _lines(query: Any) -> list[RequestLine]:
 
 
 def answer_text(attribute: ServiceAttribute | None, value: Any) -> str:
+    """An answer as words: a list question's choices by their names in the language spoken."""
     if attribute is not None and attribute.datatype in LIST_DATATYPES:
-        names = {c["key"]: c["name"] for c in attribute.choices or []}
         keys = value if isinstance(value, list) else [value]
-        return ", ".join(names.get(str(k), str(k)) for k in keys)
+        spoken = i18n.language()
+        return ", ".join(translations.choice_name(attribute, str(k), spoken) for k in keys)
     return "" if value is None else str(value)
 
 
@@ -167,10 +170,11 @@ def load_request_detail(
         hidden = request.confidential and not may_see_confidential(actor)
         contact_id = None if hidden else request.contact_id
         contact = request.contact if contact_id else None
+        spoken = i18n.language()
         detail = RequestDetail(
             request=request,
-            service_type=kind.name,
-            department=request.department.name,
+            service_type=translations.type_text(kind, "name", spoken),
+            department=translations.department_name(request.department, spoken),
             assignee=request.assignee.full_name if request.assignee is not None else "",
             contact_id=contact_id,
             contact_name=contact.display_name if contact else "",
@@ -182,7 +186,11 @@ def load_request_detail(
         answered: list[tuple[int, int, AnswerLine]] = []
         for answer in RequestAnswer.select().where(RequestAnswer.request == request.id):
             attribute = attributes.get(answer.attribute_code)
-            label = attribute.label if attribute else answer.attribute_code
+            label = (
+                translations.attribute_label(attribute, spoken)
+                if attribute
+                else answer.attribute_code
+            )
             place = attribute.sort_order if attribute else 1_000_000
             line = AnswerLine(label, answer_text(attribute, answer.value))
             detail.answer_values[answer.attribute_code] = answer.value
