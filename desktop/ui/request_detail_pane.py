@@ -44,7 +44,7 @@ from desktop.models.requests.attachments import (
     save_attachment,
 )
 from desktop.models.requests.detail import RequestDetail, RequestLine, load_request_detail
-from desktop.models.requests.edit import edit_request
+from desktop.models.requests.edit import FIELD_LABELS, edit_request
 from desktop.models.requests.links import link_related
 from desktop.models.requests.lookups import active_staff
 from desktop.models.staff import permissions
@@ -473,7 +473,12 @@ class RequestDetailPane(QWidget):
                 exc,
                 action,
                 _("correct {fields}").format(
-                    fields=", ".join(edit.changed_fields()).replace("_", " ")
+                    fields=", ".join(
+                        FIELD_LABELS[name].lower()
+                        if name in FIELD_LABELS
+                        else name.replace("_", " ")
+                        for name in edit.changed_fields()
+                    )
                 ),
             )
             return False

@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import i18n
 from desktop.i18n import _
+from desktop.models.catalog import translations
 from desktop.models.requests.detail import RequestDetail
 from desktop.models.requests.edit import FIELD_LABELS, KEEP, RequestEdit
 from desktop.models.requests.lookups import active_types
@@ -59,13 +61,18 @@ class RequestEditDialog(QDialog):
         self.kind = QComboBox()
         self.kind.setObjectName("editType")
         self._types = {t.code: t for t in active_types()}
-        for code, kind in sorted(self._types.items(), key=lambda item: item[1].name):
+        spoken = i18n.workstation_language()
+
+        def named(kind: Any, field: str = "name") -> str:
+            return translations.type_text(kind, field, spoken)
+
+        for code, kind in sorted(self._types.items(), key=lambda item: named(item[1])):
             self.kind.addItem(
-                f"{kind.name} ({kind.group_name})" if kind.group_name else kind.name, code
+                f"{named(kind)} ({named(kind, 'group')})" if kind.group_name else named(kind), code
             )
         current = request.service_type.code
         if current not in self._types:  # a retired type: still shown, as it is
-            self.kind.addItem(request.service_type.name, current)
+            self.kind.addItem(named(request.service_type), current)
         self.kind.setCurrentIndex(self.kind.findData(current))
         self.confidential = QCheckBox(FIELD_LABELS["confidential"])
         self.confidential.setChecked(bool(request.confidential))
@@ -124,7 +131,10 @@ class RequestEditDialog(QDialog):
 
     def _show_questions(self, code: str) -> None:
         kind = self._types.get(code) or self.request.service_type
-        self.questions.set_questions(sorted(kind.attributes, key=lambda a: a.sort_order))
+        self.questions.set_questions(
+            sorted(kind.attributes, key=lambda a: a.sort_order),
+            language=i18n.workstation_language(),
+        )
         self.questions.set_values(
             {c: v for c, v in self._answers.items() if c in self.questions.inputs}
         )
