@@ -360,6 +360,16 @@ def line_width(text: str, font: str, size: float) -> float:
     return float(sum(line.width for line in layout_lines([(text, bold)], size, float("inf"))))
 
 
+def fitting_size(text: str, font: str, size: float, width: float, smallest: float = 7.0) -> float:
+    """The size at most `size` at which `text` takes at most `width` on one line (never below
+    `smallest`: past that it is cut): a label that is longer in Spanish is printed smaller,
+    not cut ("REIMPRESIÓN", "Necesita seguimiento")."""
+    wanted = line_width(text, font, size)
+    if wanted <= width or wanted <= 0:
+        return size
+    return max(smallest, size * width / wanted)
+
+
 def fit(text: str, font: str, size: float, width: float) -> str:
     """`text` cut with an ellipsis so it takes at most `width` on one line."""
     if line_width(text, font, size) <= width:

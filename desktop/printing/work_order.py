@@ -41,7 +41,7 @@ from desktop.i18n import _, ngettext
 from desktop.printing.data import PageSetup, WorkOrderData
 from desktop.printing.layout import PageMark, build, letterhead, make_doc, order_page, page_mark
 from desktop.printing.maps import MapFlowable
-from desktop.printing.script import draw_string
+from desktop.printing.script import draw_string, fitting_size, line_width
 from desktop.printing.styles import (
     FONT,
     FONT_BOLD,
@@ -283,14 +283,18 @@ class OrderHeader(Flowable):
         canvas.setLineWidth(1)
         canvas.rect(middle - badge_w / 2, top - badge_h, badge_w, badge_h, stroke=1, fill=urgent)
         canvas.setFillColor(colors.white if urgent else colors.black)
-        draw_string(canvas, middle, top - 16, order.priority_label.upper(), FONT_BOLD, 14,
-                    align="centre", width=badge_w - 6)  # fmt: skip
+        badge = order.priority_label.upper()
+        draw_string(canvas, middle, top - 16, badge, FONT_BOLD,
+                    fitting_size(badge, FONT_BOLD, 14, badge_w - 6), align="centre",
+                    width=badge_w - 6)  # fmt: skip
         canvas.setFillColor(colors.black)
         if order.reprint:
             y = top - badge_h - 10 - 24
             canvas.setLineWidth(2)
             canvas.rect(middle - badge_w / 2, y, badge_w, 24, stroke=1, fill=0)
-            draw_string(canvas, middle, y + 7, _("REPRINT"), FONT_BOLD, 16, align="centre",
+            stamp = _("REPRINT")
+            draw_string(canvas, middle, y + 7, stamp, FONT_BOLD,
+                        fitting_size(stamp, FONT_BOLD, 16, badge_w - 6), align="centre",
                         width=badge_w - 6)  # fmt: skip
             times = ngettext(
                 "printed once before", "printed {n} times before", order.times_printed
@@ -414,15 +418,21 @@ class CrewSection(Flowable):
         y -= self.HEADING + 5
         # the outcome boxes, each with room in proportion to its label
         outcomes = [_("Fixed"), _("Needs follow-up"), _("Could not locate"), _("Not ours")]
-        letters = sum(len(outcome) + 6 for outcome in outcomes)
+        # each box gets room in proportion to its label's width, and one size serves the four:
+        # the largest at which none is cut ("Necesita seguimiento" is longer than "Needs follow-up")
+        pad = 14.0
+        room_for_words = width - 4 * (self.BOX + pad)
+        widths = [line_width(outcome, FONT_BOLD, 11.5) for outcome in outcomes]
+        size = min(11.5, max(7.0, 11.5 * room_for_words / max(sum(widths), 1.0)))
+        rooms = [w * size / 11.5 + pad for w in widths]
+        spare = (width - 4 * self.BOX - sum(rooms)) / 4
         x = 0.0
         canvas.setLineWidth(1.5)
-        for outcome in outcomes:
-            room = (width - 4 * self.BOX) * (len(outcome) + 6) / letters
+        for outcome, room in zip(outcomes, rooms, strict=True):
             canvas.rect(x + 1, y - self.BOX, self.BOX - 2, self.BOX - 2, stroke=1, fill=0)
-            draw_string(canvas, x + self.BOX + 6, y - self.BOX + 5, outcome, FONT_BOLD, 11.5,
-                        width=room - 8)  # fmt: skip
-            x += self.BOX + room
+            draw_string(canvas, x + self.BOX + 6, y - self.BOX + 5, outcome, FONT_BOLD, size,
+                        width=room + spare - 8)  # fmt: skip
+            x += self.BOX + room + spare
         y -= self.BOX + 8
         # date, time, hours; crew, materials: a grid of boxes with their names
         canvas.setLineWidth(0.5)

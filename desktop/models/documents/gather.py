@@ -15,9 +15,15 @@ from typing import Any
 
 import peewee
 
+from desktop import i18n
 from desktop.i18n import DEFAULT, _, normalize, speaking
 from desktop.models import clock
-from desktop.models.catalog.translations import department_name, type_text
+from desktop.models.catalog.translations import (
+    attribute_label,
+    department_name,
+    shown_names,
+    type_text,
+)
 from desktop.models.errors import InputError, NotFound
 from desktop.models.geo import maps
 from desktop.models.knowledge import articles as knowledge
@@ -238,7 +244,11 @@ def work_orders(request_ids: Sequence[int], *, actor: StaffUser | None) -> list[
             for answer in chosen:
                 type_id = requests[answer.request_id].service_type_id
                 attribute = attributes.get((type_id, answer.attribute_code))
-                label = attribute.label if attribute else answer.attribute_code
+                label = (
+                    attribute_label(attribute, i18n.language())
+                    if attribute
+                    else answer.attribute_code
+                )
                 place = attribute.sort_order if attribute else 1_000_000
                 value = answer_text(attribute, answer.value)
                 answers[answer.request_id].append((place, Answer(label, value)))
@@ -275,6 +285,9 @@ def work_orders(request_ids: Sequence[int], *, actor: StaffUser | None) -> list[
             for method in methods:
                 phones[method.contact_id] = method.value  # the primary one is read last
         printed = print_counts(ids, WORK_ORDER)
+    # the catalog's names as the page's reader reads them (its Spanish in a Spanish window)
+    shown = shown_names(i18n.language())
+    kinds, places = shown.get("service_type", {}), shown.get("department", {})
     orders = []
     for request_id in request_ids:
         row = requests[request_id]
@@ -289,11 +302,11 @@ def work_orders(request_ids: Sequence[int], *, actor: StaffUser | None) -> list[
             WorkOrderData(
                 request_id=request_id,
                 tracking_number=row.tracking_number,
-                service_type=row.type_name,
+                service_type=kinds.get(row.type_name, row.type_name),
                 priority=row.priority,
                 priority_label=PRIORITIES.get(row.priority, row.priority),
                 status_label=STATUSES.get(row.status, row.status),
-                department=row.department_name,
+                department=places.get(row.department_name, row.department_name),
                 assignee=row.assignee_name or "",
                 requested_at=row.requested_at,
                 due_at=row.due_at,
