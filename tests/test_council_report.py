@@ -279,3 +279,17 @@ def test_export_and_stats_refuse_what_would_be_an_empty_file_or_a_crash(tmp_path
             code, err = int(str(usage.code)), capsys.readouterr().err
         assert code in (1, 2) and "from 1900 to 2999" in err, argv
         assert "Traceback" not in err
+
+
+def test_the_report_in_spanish_keeps_every_word_whole(town):
+    """The council's report from a Spanish window: its own words in Spanish, none cut short."""
+    from desktop.i18n import speaking
+
+    with speaking("es"):
+        report = monthly_report("2026-10", actor=None)
+        texts = texts_of(build_council_report(report, page_setup()))
+    first = texts[0]
+    assert "octubre de 2026" in first and "Solicitudes recibidas" in first
+    for text in texts:
+        cut = [line for line in text.splitlines() if re.search(r"\w…", line)]
+        assert not cut, cut  # a word ended with "…" was cut to fit

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import socket
 import subprocess
@@ -634,3 +635,18 @@ def test_100_kb_in_every_field_of_every_document(no_network):
     for name, pdf in documents.items():
         assert "<b>Elm</b> & <img src='http://127.0.0.1:9/x.png'/>" in read_text(pdf), name
     assert not no_network
+
+
+@pytest.mark.parametrize("paper", ["letter", "a4"])
+def test_no_spanish_label_is_cut_short(paper):
+    """Spanish runs a quarter longer than English: every document printed in Spanish keeps its
+    own words whole (a label that would not fit is printed smaller, never ended with "…")."""
+    from desktop.i18n import speaking
+
+    with speaking("es"):
+        pdfs = all_documents("", paper)
+    for name, pdf in pdfs.items():
+        shown = read_text(pdf)
+        cut = [line for line in shown.splitlines() if re.search(r"\w…", line)]
+        assert not cut, (name, cut)  # a word ended with "…" was cut to fit
+        assert "ORDEN DE TRABAJO" in shown or name != "work_order"
