@@ -225,3 +225,23 @@ def test_a_spanish_caller_finds_the_spanish_article_and_an_english_one_the_engli
     assert first.language == "es"
     english = kb_search.search_articles("what day is my trash picked up", 5)
     assert english and all(FaqArticle.get_by_id(h.id).language == "en" for h in english)
+
+
+def test_history_teaches_triage_spanish_words_too(db):
+    """A word the catalog does not know, said in Spanish requests the town saved under one
+    type, leads triage to that type afterwards (learning works in both languages)."""
+    from desktop.models.requests.intake import RequestDraft, create_request
+
+    before = [t.code for t in triage.triage("me pintarrajearon el portón otra vez", 5).types]
+    for n in range(6):
+        draft = RequestDraft(
+            "graffiti",
+            f"me pintarrajearon el portón de la casa {n}",
+            address=f"{n} Oak Ave",
+            answers={"surface": "private", "offensive": "no"},
+            safety_acknowledged=True,
+        )
+        create_request(draft, actor=None)
+    after = triage.triage("me pintarrajearon el portón otra vez", 5).types
+    assert after and after[0].code == "graffiti", (before, [t.code for t in after])
+    assert any(word.startswith("pintarraj") for word, _n in after[0].learned)
