@@ -285,6 +285,44 @@ def test_the_letter_batch_prints_those_written_to(town, tmp_path: Path):
     assert delivery.letter_batch()[0] == []
 
 
+def test_two_clerks_printing_letters_at_once_never_print_the_same_one(town):
+    """Each workstation claims the letters it prints; the other gets the rest, or is told the
+    letters are being printed elsewhere; letters not printed after all are given back, and a
+    claim left by a closed window runs out."""
+    for n in range(5):
+        new_request(caller(address=f"{n + 1} Oak Ave\nAlder Falls, MA 01234"))
+    mine, _letters = delivery.letter_batch(limit=3, owner="desk-1")
+    theirs, _letters = delivery.letter_batch(owner="desk-2")
+    assert len(mine) == 3 and len(theirs) == 2 and not set(mine) & set(theirs)
+    assert delivery.letter_batch(owner="desk-3")[0] == []
+    assert delivery.letters_held_elsewhere("desk-3") == 5
+    assert delivery.mark_printed(mine, actor=None, owner="desk-2") == 0  # not desk-2's to mark
+    assert delivery.mark_printed(mine, actor=None, owner="desk-1") == 3
+    assert delivery.release_letters(theirs, "desk-2") == 2  # the preview was closed
+    again, _letters = delivery.letter_batch(owner="desk-3")
+    assert sorted(again) == sorted(theirs)
+    later = clock.now() + delivery.LETTER_LEASE + dt.timedelta(minutes=1)
+    clock.set_clock(lambda: later)  # desk-3's window closed mid-print: the claim runs out
+    assert sorted(delivery.letter_batch(owner="desk-4")[0]) == sorted(theirs)
+
+
+def test_a_letter_preview_closed_without_printing_gives_the_letters_back(town, qtbot):
+    from desktop.ui import print_preview
+
+    for n in range(2):
+        new_request(caller(address=f"{n + 1} Oak Ave\nAlder Falls, MA 01234"))
+    job = print_preview.print_letter_batch(None, None, show=False)
+    assert job is not None
+    with qtbot.waitSignal(job.ready, timeout=20000) as ready:
+        pass
+    dialog = ready.args[0]
+    qtbot.addWidget(dialog)
+    assert delivery.letters_held_elsewhere("another desk") == 2  # claimed while previewed
+    dialog.reject()  # closed without printing
+    assert delivery.letters_held_elsewhere("another desk") == 0
+    assert len(delivery.letter_batch(owner="another desk")[0]) == 2
+
+
 # ---- the command line, and other processes ----------------------------------------------------
 
 

@@ -111,12 +111,17 @@ def outbox_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             _("Message {id} will not be sent.").format(id=args.id),
         )
     else:
-        ids, letters = delivery.letter_batch()
+        owner = delivery.sender_name()
+        ids, letters = delivery.letter_batch(owner=owner)
         if not letters:
             emit(args, {"letters": 0, "file": None}, _("No letters are waiting for the post."))
             return
-        write_pdf(args.out, printing.build_letters(letters, documents.page_setup()))
-        done = delivery.mark_printed(ids, actor=args.signed_in)
+        try:
+            write_pdf(args.out, printing.build_letters(letters, documents.page_setup()))
+        except BaseException:
+            delivery.release_letters(ids, owner)  # not printed: the next batch has them
+            raise
+        done = delivery.mark_printed(ids, actor=args.signed_in, owner=owner)
         emit(
             args,
             {"letters": done, "file": str(args.out)},

@@ -247,16 +247,20 @@ class PrintJob(QObject):
         parent: QWidget | None,
         title: str,
         build: Callable[[], bytes],
-        on_printed: Callable[[], None],
+        on_printed: Callable[[], object],
         *,
         suggested_name: str,
         show: bool = True,
         dialog_options: dict[str, Any] | None = None,
+        on_unprinted: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
         self.parent_widget = parent
         self.title = title
         self.on_printed = on_printed
+        #: what to undo when the preview closes without printing (letters claimed for it)
+        self.on_unprinted = on_unprinted
+        self.was_printed = False
         self.suggested_name = suggested_name
         self.show = show
         self.dialog_options = dialog_options or {}
@@ -283,19 +287,30 @@ class PrintJob(QObject):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.printed.connect(self._printed)
+        dialog.finished.connect(lambda _result: self._closed())
         dialog.job = self  # lives as long as its dialog: it records the print
         if self.show:
             dialog.open()
         self.ready.emit(dialog)
 
     def _printed(self) -> None:
+        self.was_printed = True
         try:
             self.on_printed()
         except KnownError as exc:
             messages.error(self.parent_widget, exc, _("Printing"))
 
+    def _closed(self) -> None:
+        if self.was_printed or self.on_unprinted is None:
+            return
+        try:
+            self.on_unprinted()
+        except KnownError as exc:  # the lease runs out by itself; nothing is lost
+            log.warning("could not give back what was claimed for printing: %s", exc)
+
     def _failed(self, exc: BaseException) -> None:
         PrintJob._running.discard(self)
+        self._closed()
         if isinstance(exc, KnownError):
             messages.error(self.parent_widget, exc, _("Printing"))
             self.failed.emit(str(exc))
@@ -435,24 +450,32 @@ def print_letter_batch(
     once printed they are done."""
 
     def start() -> PrintJob:
-        ids, letters = delivery.letter_batch()
+        owner = delivery.sender_name()
+        ids, letters = delivery.letter_batch(owner=owner)
         if not letters:
+            elsewhere = delivery.letters_held_elsewhere(owner)
+            if elsewhere:
+                raise InputError(
+                    ngettext(
+                        "{n} letter is being printed at another workstation; none is left waiting.",
+                        "{n:,} letters are being printed at another workstation; none is left "
+                        "waiting.",
+                        elsewhere,
+                    ).format(n=elsewhere)
+                )
             raise InputError(_("No letters are waiting for the post."))
         setup = documents.page_setup()
         return PrintJob(
             parent,
             _("Letters for the post"),
             lambda: printing.build_letters(letters, setup),
-            lambda: _printed_letters(ids, actor),
+            lambda: delivery.mark_printed(ids, actor=actor, owner=owner),
             suggested_name="letters.pdf",
+            on_unprinted=lambda: delivery.release_letters(ids, owner),
             **options,
         )
 
     return _known(parent, start)
-
-
-def _printed_letters(ids: list[int], actor: StaffUser | None) -> None:
-    delivery.mark_printed(ids, actor=actor)
 
 
 def print_faq_binder(parent: QWidget | None, **options: Any) -> PrintJob | None:

@@ -26,6 +26,7 @@ import smtplib
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from peewee import fn
 
@@ -471,17 +472,28 @@ def cancel(message_id: int, *, actor: StaffUser | None) -> None:
     write(save)
 
 
-def letter_batch(limit: int = 500) -> tuple[list[int], list[LetterData]]:
-    """The notices waiting to be printed as letters (oldest first), ready for printing."""
+#: how long a workstation holds the letters it is printing: another one leaves them alone until
+#: they are printed, given back, or this long has passed (a window closed mid-print)
+LETTER_LEASE = dt.timedelta(minutes=30)
+
+
+def letter_batch(
+    limit: int = 500, *, owner: str | None = None
+) -> tuple[list[int], list[LetterData]]:
+    """The notices waiting to be printed as letters (oldest first), ready for printing. With
+    `owner` (a printing workstation, `sender_name()`), they are claimed for it: two clerks
+    printing at once never print the same letter; each gets the ones nobody else holds."""
+    if owner is not None:
+        _claim_letters(owner, limit)
     with reading():
-        waiting = list(
+        query = (
             OutboxMessage.select(OutboxMessage, ServiceRequest.tracking_number)
             .left_outer_join(ServiceRequest, on=OutboxMessage.request == ServiceRequest.id)
             .where(OutboxMessage.channel == "letter", OutboxMessage.state == "queued")
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-            .objects()
         )
+        if owner is not None:
+            query = query.where(OutboxMessage.lease_owner == owner)
+        waiting = list(query.order_by(OutboxMessage.id).limit(limit).objects())
     today = clock.today()
     return [m.id for m in waiting], [
         LetterData(
@@ -496,20 +508,94 @@ def letter_batch(limit: int = 500) -> tuple[list[int], list[LetterData]]:
     ]
 
 
-def mark_printed(ids: list[int], *, actor: StaffUser | None) -> int:
-    """The letters of a batch were printed (the PDF was written): they are done."""
+def _free_letters(moment: dt.datetime) -> Any:
+    return (
+        (OutboxMessage.channel == "letter")
+        & (OutboxMessage.state == "queued")
+        & (OutboxMessage.lease_until.is_null() | (OutboxMessage.lease_until < moment))
+    )
+
+
+def _claim_letters(owner: str, limit: int) -> int:
+    moment = clock.now()
+
+    def save() -> int:
+        free = [
+            row.id
+            for row in OutboxMessage.select(OutboxMessage.id)
+            .where(_free_letters(moment))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ]
+        if not free:
+            return 0
+        return int(
+            OutboxMessage.update(lease_owner=owner, lease_until=moment + LETTER_LEASE)
+            .where(OutboxMessage.id.in_(free), _free_letters(moment))
+            .execute()
+        )
+
+    return write(save)
+
+
+def letters_held_elsewhere(owner: str = "") -> int:
+    """How many waiting letters another workstation is printing right now."""
+    moment = clock.now()
+    with reading():
+        return int(
+            OutboxMessage.select()
+            .where(
+                OutboxMessage.channel == "letter",
+                OutboxMessage.state == "queued",
+                OutboxMessage.lease_until.is_null(False),
+                OutboxMessage.lease_until >= moment,
+                OutboxMessage.lease_owner != owner,
+            )
+            .count()
+        )
+
+
+def release_letters(ids: list[int], owner: str) -> int:
+    """Letters claimed for printing and not printed after all (the preview was closed): they
+    wait for the next batch again, for any workstation."""
+    if not ids:
+        return 0
+
+    def save() -> int:
+        return int(
+            OutboxMessage.update(lease_owner="", lease_until=None)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.lease_owner == owner,
+                OutboxMessage.state == "queued",
+            )
+            .execute()
+        )
+
+    return write(save)
+
+
+def mark_printed(ids: list[int], *, actor: StaffUser | None, owner: str | None = None) -> int:
+    """The letters of a batch were printed (the PDF was written): they are done. With `owner`,
+    only the ones still held by that workstation (a lease that ran out and was taken by another
+    one is that one's to print)."""
     if not ids:
         return 0
     now = clock.now()
 
     def save() -> int:
+        mine = OutboxMessage.id.in_(ids) & (OutboxMessage.state == "queued")
+        if owner is not None:
+            mine &= OutboxMessage.lease_owner == owner
         done = int(
             OutboxMessage.update(
                 state="printed",
                 sent_at=now,
+                lease_owner="",
+                lease_until=None,
                 server_answer=_("printed {when}").format(when=now.strftime("%Y-%m-%d %H:%M")),
             )
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.state == "queued")
+            .where(mine)
             .execute()
         )
         audit.record("outbox_message", None, "letters_printed", None, {"ids": ids}, actor)
