@@ -229,7 +229,7 @@ def _printer() -> ReadyItem:
 
 
 def _backups(backup_folder: Path | None) -> ReadyItem:
-    how = _("Settings → Backups and personal data → Take a backup now (then one a day).")
+    how = _("Settings → Backups and personal data → Back up now (then one a day).")
     if backup_folder is None:
         return ReadyItem(
             "backups",

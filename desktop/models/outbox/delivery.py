@@ -239,8 +239,8 @@ def send_due(
     if not setup.ready:
         raise InputError(
             _(
-                "Email is not set up: Settings → Email, or frontcounter mail setup --smtp-host "
-                "HOST --from ADDRESS."
+                "Email is not set up: Settings → Email and notices, or frontcounter mail "
+                "setup --smtp-host HOST --from ADDRESS."
             )
         )
     owner = owner or sender_name()

@@ -171,8 +171,8 @@ def connect(setup: MailSetup, *, timeout: float = TIMEOUT_SECONDS) -> smtplib.SM
     if not setup.ready:
         raise MailError(
             _(
-                "Email is not set up: Settings → Email, or frontcounter mail setup "
-                "--smtp-host HOST --from ADDRESS."
+                "Email is not set up: Settings → Email and notices, or frontcounter mail "
+                "setup --smtp-host HOST --from ADDRESS."
             ),
             lasting=True,
         )
