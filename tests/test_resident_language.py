@@ -4,6 +4,7 @@ notices and letters are its own to edit; the starter's Spanish reaches older tow
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import sqlite3
@@ -210,3 +211,170 @@ def test_the_cli_edits_a_types_spanish_words(tmp_path, capsys):
     assert main([*base, "catalog", "translate", "pothole"]) != 0
     assert "--service-notice" in capsys.readouterr().err
     assert main([*base, "catalog", "translate", "pothole", "--lang", "fr", "--name", "x"]) != 0
+
+
+# ---- what an independent review found ------------------------------------------------------
+
+
+def test_an_english_residents_crew_note_stays_english_at_a_spanish_window(db):
+    from desktop.models.documents import closeout
+
+    request = _spanish_request(language="")
+    with i18n.speaking("es"):  # as the Spanish window's thread speaks
+        closeout.close_out(
+            closeout.CloseOut(reference=request.tracking_number, outcome="fixed"), actor=None
+        )
+    from desktop.models.storage.schema import ServiceRequest
+
+    notes = ServiceRequest.get_by_id(request.id).status_notes
+    assert notes.startswith("The crew finished"), notes
+
+
+def test_the_type_picker_finds_a_type_by_its_spanish_words_with_or_without_accents(db):
+    from desktop.models.requests.lookups import find_types
+
+    assert [k.code for k in find_types("bache")][:1] == ["pothole"]
+    assert "no_heat_hot_water" in [k.code for k in find_types("calefaccion")]
+    assert "no_heat_hot_water" in [k.code for k in find_types("calefacción")]
+    assert [k.code for k in find_types("pothole")] == ["pothole"]
+
+
+def test_saved_responses_are_offered_in_the_residents_words_and_the_clerks_names(db):
+    from desktop.models.documents import responses
+
+    request = _spanish_request()
+    offered = dict(responses.offered(request.tracking_number, "update"))
+    assert "Crew scheduled" in offered  # the clerk's name for it
+    assert "Bache" in offered["Crew scheduled"] and "crew" not in offered["Crew scheduled"]
+
+
+def test_a_towns_own_letter_without_spanish_is_written_all_in_english(db):
+    request = _spanish_request()
+    templates_admin.save_template(
+        "visit", "We will visit", "We will visit about the {service_type} on {today}.", actor=None
+    )
+    letter = gather.letter(request.tracking_number, "visit", actor=None)
+    assert letter.language == "en"
+    assert "Pothole" in letter.body and " de " not in letter.body
+
+
+def test_the_spanish_closure_letter_also_waits_for_the_resolution(db):
+    from desktop.models.errors import InputError
+
+    request = _spanish_request()
+    with pytest.raises(InputError, match="not resolved"):
+        gather.letter(request.tracking_number, "closure-es", actor=None)
+
+
+def test_each_letter_of_a_batch_says_page_in_its_own_language(db):
+    from desktop.printing import build_letters
+    from desktop.printing.data import LetterData
+
+    letters = [
+        LetterData(
+            "2026-00001",
+            ["Rosa", "4 Oak Ave"],
+            dt.date(2026, 11, 20),
+            "Asunto",
+            "Hola",
+            language="es",
+        ),
+        LetterData("2026-00002", ["Ana", "5 Oak Ave"], dt.date(2026, 11, 20), "Subject", "Hi"),
+    ]
+    pages = [
+        p.extract_text() for p in PdfReader(io.BytesIO(build_letters(letters, _setup()))).pages
+    ]
+    assert "página 1" in pages[0] and "page 1" in pages[1] and "página" not in pages[1]
+
+
+def test_spanish_follows_the_towns_english_not_the_other_way(db):
+    """A town's own English notice is not replaced by the starter's Spanish of another text;
+    and a Spanish word is shown only while the English it translates is unchanged."""
+    from desktop.models.catalog import types
+
+    pothole = ServiceType.get(ServiceType.code == "pothole")
+    assert "días hábiles" in translations.type_text(pothole, "service_notice", "es")
+    fields = types.TypeFields(
+        name=pothole.name,
+        department="DPW",
+        group=pothole.group_name,
+        priority=pothole.priority,
+        respond_amount=pothole.respond_amount,
+        respond_unit=pothole.respond_unit,
+        resolve_amount=pothole.resolve_amount,
+        resolve_unit=pothole.resolve_unit,
+        keywords=pothole.keywords,
+        description=pothole.description,
+        service_notice="Potholes are filled on Tuesdays only.",
+        safety_notice=pothole.safety_notice,
+    )
+    changed = types.update_type("pothole", fields, actor=None)
+    assert translations.type_text(changed, "service_notice", "es") == (
+        "Potholes are filled on Tuesdays only."  # the old Spanish said something else
+    )
+    assert translations.type_text(changed, "name", "es") == "Bache"  # the name did not move
+    notice = {"service_notice": "Los baches se rellenan solo los martes."}
+    saved = translations.set_type_words("pothole", "es", notice, None, version=changed.version)
+    assert translations.type_text(saved, "service_notice", "es").endswith("martes.")
+    from desktop.models.errors import ConflictError
+
+    with pytest.raises(ConflictError):
+        translations.set_type_words("pothole", "es", {"name": "Hoyo"}, None, version=1)
+    from desktop.models.storage.schema import AuditRecord
+
+    assert AuditRecord.select().where(AuditRecord.action == "translate").exists()
+
+
+def test_a_deleted_english_starter_article_gets_no_spanish_twin(db):
+    from desktop.models.storage.db import write
+    from desktop.models.storage.schema import FaqArticleType, FaqRevision
+
+    english = FaqArticle.get(FaqArticle.title == "What day is my trash picked up?")
+    spanish_title = "¿Qué día pasan a recoger mi basura?"
+
+    def forget() -> None:
+        twin = FaqArticle.get(FaqArticle.title == spanish_title)
+        for article in (english, twin):
+            FaqArticleType.delete().where(FaqArticleType.article == article.id).execute()
+            FaqRevision.delete().where(FaqRevision.article == article.id).execute()
+            FaqArticle.delete().where(FaqArticle.id == article.id).execute()
+        translations.add_starter_translations()
+
+    write(forget)
+    assert not FaqArticle.select().where(FaqArticle.title == spanish_title).exists()
+
+
+def test_the_spanish_goes_out_and_comes_back_with_the_catalog_and_the_knowledge_base(db, tmp_path):
+    from desktop.models.catalog import transfer
+    from desktop.models.knowledge import exchange
+    from desktop.models.storage.db import write
+
+    catalog = transfer.export_catalog()
+    pothole = next(t for t in catalog["service_types"] if t["code"] == "pothole")
+    assert pothole["translations"]["es"]["name"] == "Bache"
+    assert any("translations" in q for q in pothole["attributes"])
+    ServiceType.update(translations={}).where(ServiceType.code == "pothole").execute()
+    transfer.merge_catalog(catalog, actor=None)
+    assert (
+        translations.type_text(ServiceType.get(ServiceType.code == "pothole"), "name", "es")
+        == "Bache"
+    )
+
+    path = tmp_path / "kb.json"
+    exchange.export_articles(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    spanish = [a for a in data["articles"] if a["language"] == "es"]
+    assert spanish and data["call_script_translations"]["pothole"]["es"]
+    title = spanish[0]["title"]
+
+    def forget() -> None:
+        FaqArticle.update(language="en").where(FaqArticle.title == title).execute()
+        CallScript.update(translations={}).execute()
+
+    write(forget)
+    exchange.import_articles(path, actor=None)
+    assert FaqArticle.get(FaqArticle.title == title).language == "es"
+    script = CallScript.get(
+        CallScript.service_type == ServiceType.get(ServiceType.code == "pothole").id
+    )
+    assert translations.script_steps(script, "es")[0]["ask"] != script.steps[0]["ask"]

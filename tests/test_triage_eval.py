@@ -245,3 +245,21 @@ def test_history_teaches_triage_spanish_words_too(db):
     after = triage.triage("me pintarrajearon el portón otra vez", 5).types
     assert after and after[0].code == "graffiti", (before, [t.code for t in after])
     assert any(word.startswith("pintarraj") for word, _n in after[0].learned)
+
+
+def test_english_words_are_not_respelled_the_spanish_way():
+    from desktop.models.knowledge import text as kb_text
+
+    vocabulary = kb_text.Vocabulary.of(["bent rim, basura, arm"])
+    assert kb_text.mend(["vent"], vocabulary) == [("vent", 1.0)]
+    assert kb_text.mend(["vasura"], vocabulary, spanish=True) == [("basura", 0.85)]
+
+
+def test_a_short_english_search_finds_english_articles_only(db):
+    from desktop.models.knowledge import search as kb_search
+    from desktop.models.storage.schema import FaqArticle
+
+    for words in ("trash", "pothole", "dog license"):
+        hits = kb_search.search_articles(words, 10)
+        assert hits and all(FaqArticle.get_by_id(h.id).language == "en" for h in hits), words
+    assert kb_search.read_query("bache").language == "es"

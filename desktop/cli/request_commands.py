@@ -496,7 +496,7 @@ def _show(args: argparse.Namespace, request: ServiceRequest) -> None:
         ],
     }
     reporter = detail.contact_name or (
-        CONFIDENTIAL if request.confidential and request.contact_id else _("anonymous")
+        _(CONFIDENTIAL) if request.confidential and request.contact_id else _("anonymous")
     )
     lines = [
         f"{request.tracking_number}  {request.service_type.name}  "

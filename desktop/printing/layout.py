@@ -56,6 +56,8 @@ class Mark:
     order: str = ""  # the work order's tracking number, for its pages
     serial: int = 0  # which order of the document (names its page-count forms)
     first_page: int = 0  # the page the order (or the document) starts on
+    #: the footer's page words for these pages ("página {page}": a Spanish letter in a batch)
+    page_label: str = ""
 
 
 class PageMark(Flowable):
@@ -64,9 +66,12 @@ class PageMark(Flowable):
     With `order` (a tracking number) it starts a work order: every page until the next mark is
     one of its pages, and `end()` must close the order's story."""
 
-    def __init__(self, label: str, *, reprint: bool = False, order: str = "") -> None:
+    def __init__(
+        self, label: str, *, reprint: bool = False, order: str = "", page_label: str = ""
+    ) -> None:
         super().__init__()
         self.label = label
+        self.page_label = page_label
         self.reprint = reprint
         self.order = order
         self.serial = next(_serials) if order else 0
@@ -77,7 +82,9 @@ class PageMark(Flowable):
 
     def draw(self) -> None:
         page = self.canv.getPageNumber()
-        self.canv._frontcounter_mark = Mark(self.label, self.reprint, self.order, self.serial, page)
+        self.canv._frontcounter_mark = Mark(
+            self.label, self.reprint, self.order, self.serial, page, self.page_label
+        )
 
     def end(self) -> Flowable:
         """The flowable that ends this order's story (it writes "of n" on each of its pages)."""
@@ -155,7 +162,8 @@ def _footer(setup: PageSetup, page_label: str | None) -> Callable[[Canvas, Any],
             canvas.restoreState()
         else:
             canvas.setFont(FONT, 8)
-            canvas.drawRightString(width - MARGIN, y, page_label.format(page=document_page(canvas)))
+            words = mark.page_label or page_label
+            canvas.drawRightString(width - MARGIN, y, words.format(page=document_page(canvas)))
         if mark.reprint:
             canvas.setFont(FONT_BOLD, 8)
             canvas.drawCentredString(width / 2, y, _("REPRINT"))

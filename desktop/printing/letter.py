@@ -160,7 +160,10 @@ def _opening(letter: LetterData) -> list[Flowable]:
     """The letter's date and subject, in the language it is written in."""
     return [
         NextPageTemplate("later"),
-        PageMark(_("Letter about {number}").format(number=plain(letter.tracking_number))),
+        PageMark(
+            _("Letter about {number}").format(number=plain(letter.tracking_number)),
+            page_label=_("page {page}"),
+        ),
         Paragraph(escape(day(letter.date)), style("lt-date", 11, align="right", space_after=14)),
         para(clip(letter.subject, 400), style("lt-subject", 12, bold=True, space_after=12)),
     ]

@@ -510,7 +510,9 @@ class AppController:
         while True:  # a file or server chooser given up on comes back to this choice
             box.exec()
             if box.clickedButton() is other:
-                path, _filter = QFileDialog.getOpenFileName(None, _("Open database"), "", DB_FILTER)
+                path, _filter = QFileDialog.getOpenFileName(
+                    None, _("Open database"), "", _(DB_FILTER)
+                )
                 if path:
                     return path
             elif box.clickedButton() is server:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models.catalog import departments, questions, translations, types
+from desktop.models.catalog import departments, questions, types
 from desktop.models.errors import ConflictError, InputError, KnownError
 from desktop.models.storage.schema import StaffUser
 from desktop.ui.catalog_dialogs import NewEntryDialog, QuestionDialog
@@ -322,10 +322,8 @@ class RequestTypesPage(QWidget):
                 fields,
                 version=None if over_theirs else self.current_version,
                 actor=self.staff(),
+                words={"es": self.form.spanish_changes()},  # in the same transaction
             )
-            spanish = self.form.spanish_changes()
-            if spanish:  # the Spanish words are saved after the English (their version too)
-                saved = translations.set_type_words(saved.code, "es", spanish, self.staff())
         except ConflictError as exc:
             self.banner.say(str(exc))
             messages.error(self, exc)

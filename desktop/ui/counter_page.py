@@ -243,7 +243,7 @@ class CounterPage(QWidget):
         self.language.addItem(_("Reads: the town's usual language"), "")
         for code, name in LANGUAGES.items():
             self.language.addItem(_("Reads: {language}").format(language=name), code)
-        self.language.currentIndexChanged.connect(lambda _i: self._show_type_words())
+        self.language.currentIndexChanged.connect(lambda _i: self._reword_type())
         self.language.setToolTip(
             _(
                 "The resident's receipt, letters and emails are written in this language, "
@@ -871,8 +871,19 @@ class CounterPage(QWidget):
         return found
 
     def spoken(self) -> str:
-        """The caller's language: the one chosen under Reads, else this window's."""
-        return str(self.language.currentData() or "") or i18n.workstation_language()
+        """The caller's language: the one chosen under Reads, else the town's usual one (what
+        their receipt will be written in)."""
+        return str(self.language.currentData() or "") or i18n.DEFAULT
+
+    def _reword_type(self) -> None:
+        """The caller's language changed: the notices, script and questions again in it (the
+        answers given so far kept)."""
+        self._show_type_words()
+        if self.service_type is not None and self.questions.attributes:
+            answers = self.questions.values()
+            self.questions.set_questions(self.questions.attributes, language=self.spoken())
+            self.questions.set_values(answers)
+            self._tab_through_the_type()
 
     def _show_type_words(self) -> None:
         """The type's notices and call script in the caller's language (read out to them)."""

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import i18n
 from desktop.i18n import _
 from desktop.models.errors import KnownError
 from desktop.models.knowledge import articles as knowledge
@@ -479,6 +480,9 @@ class ArticleEditor(QWidget):
         self.audience = QComboBox()
         self.audience.addItem(_("Public"), "public")
         self.audience.addItem(_("Staff only"), "staff")
+        self.language = QComboBox()  # the language it is written in: searches find it by it
+        for code, name in i18n.LANGUAGES.items():
+            self.language.addItem(name, code)
         self.owner = QComboBox()
         self.owner.setObjectName("articleOwner")
         self.owner.setToolTip(_("Who keeps it up to date and is reminded on its review date"))
@@ -500,6 +504,7 @@ class ArticleEditor(QWidget):
         form.addRow(_("Request types"), type_column)
         form.addRow(_("Department"), self.department)
         form.addRow(_("Audience"), self.audience)
+        form.addRow(_("Written in"), self.language)
         form.addRow(_("Owner"), self.owner)
         form.addRow(_("Review by"), self.review_by)
         form.addRow(_("Change note"), self.note)
@@ -528,6 +533,7 @@ class ArticleEditor(QWidget):
             self.types.insertItem(0, item)
         self._pick(self.department, draft.department)
         self.audience.setCurrentIndex(max(0, self.audience.findData(draft.audience)))
+        self.language.setCurrentIndex(max(0, self.language.findData(draft.language)))
         self._pick(self.owner, draft.owner)
         self.type_filter.clear()
         self.review_by.setDate(
@@ -579,6 +585,7 @@ class ArticleEditor(QWidget):
             department=str(self.department.currentData() or ""),
             types=self.chosen_types(),
             audience=str(self.audience.currentData()),
+            language=str(self.language.currentData() or "en"),
             owner=str(self.owner.currentData() or ""),
             review_by=None
             if self.review_by.date() == self.review_by.minimumDate()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from desktop.i18n import _, ngettext
+from desktop.i18n import LANGUAGES, _, ngettext
 from desktop.models import outside
 from desktop.models.catalog.departments import (
     DepartmentFields,
@@ -103,6 +103,8 @@ def export_catalog() -> dict[str, Any]:
         item["attributes"] = [_question_entry(a) for a in questions.get(kind.id, [])]
         if not kind.active:
             item["active"] = False
+        if kind.translations:  # its words in other languages, as kept (schema 12)
+            item["translations"] = kind.translations
         out_types.append(item)
     return {"departments": out_departments, "service_types": out_types}
 
@@ -118,6 +120,8 @@ def _question_entry(attribute: ServiceAttribute) -> dict[str, Any]:
     }
     if not attribute.variable:
         entry["variable"] = False
+    if attribute.translations:
+        entry["translations"] = attribute.translations
     return entry
 
 
@@ -335,6 +339,29 @@ class _Merge:
                 kind = self.attempt(code, lambda c=current, f=fields: self._change_type(c, f))
             if kind is not None and "attributes" in entry:
                 self.questions(kind, entry["attributes"])
+            if kind is not None and isinstance(entry.get("translations"), dict):
+                self._translations(kind, entry)
+
+    def _translations(self, kind: ServiceType, entry: dict[str, Any]) -> None:
+        """A type's (and its questions') words in other languages, from the file, over the
+        town's: only languages Front Counter has, only text."""
+        worded = {
+            language: {k: v for k, v in words.items() if isinstance(v, str | dict)}
+            for language, words in entry["translations"].items()
+            if language in LANGUAGES and isinstance(words, dict)
+        }
+        if worded and worded != (kind.translations or {}):
+            ServiceType.update(translations=worded).where(ServiceType.id == kind.id).execute()
+            self.report.changed_types.setdefault(kind.code, []).append("translations")
+        for question in entry.get("attributes") or []:
+            said = question.get("translations") if isinstance(question, dict) else None
+            if isinstance(said, dict):
+                ServiceAttribute.update(
+                    translations={k: v for k, v in said.items() if k in LANGUAGES}
+                ).where(
+                    ServiceAttribute.service_type == kind.id,
+                    ServiceAttribute.code == str(question.get("code", "")).strip(),
+                ).execute()
 
     def _add_type(self, code: str, fields: TypeFields) -> ServiceType:
         kind = create_type_row(check_type_code(code), check_type(fields), self.actor)

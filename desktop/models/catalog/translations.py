@@ -20,7 +20,8 @@ from typing import Any
 
 from desktop.i18n import LANGUAGES, _
 from desktop.models import clock
-from desktop.models.errors import InputError, NotFound
+from desktop.models.errors import ConflictError, InputError, NotFound
+from desktop.models.staff import audit
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import (
     CallScript,
@@ -35,7 +36,27 @@ from desktop.models.storage.schema import (
     rows_of,
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
+from desktop.models.town.languages import (
+    SOURCE,
+    attribute_label,
+    choice_name,
+    department_name,
+    script_steps,
+    type_keywords,
+    type_text,
+    words_in,
+)
 from desktop.resources import load_json, resource_path
+
+__all__ = [
+    "attribute_label",
+    "choice_name",
+    "department_name",
+    "script_steps",
+    "type_keywords",
+    "type_text",
+    "words_in",
+]
 
 SPANISH_CATALOG = ("catalog", "starter_catalog.es.json")
 SPANISH_KNOWLEDGE = ("knowledge", "starter_kb.es.json")
@@ -50,72 +71,6 @@ TYPE_FIELDS = {
 }
 #: the other languages a town can keep words in (English is the columns themselves)
 OTHER_LANGUAGES = tuple(code for code in LANGUAGES if code != "en")
-
-
-def words_in(row: Any, language: str | None) -> Mapping[str, Any]:
-    """A row's words in `language` ({} for English, or when it has none)."""
-    if not language or language == "en":
-        return {}
-    found = (getattr(row, "translations", None) or {}).get(language)
-    return found if isinstance(found, dict) else {}
-
-
-def type_text(service_type: ServiceType, field: str, language: str | None) -> str:
-    """A request type's `field` (name, description, service_notice, safety_notice, group,
-    keywords) in `language`, the English one where there is no translation."""
-    value = words_in(service_type, language).get(field)
-    if isinstance(value, str) and value.strip():
-        return value
-    english = "group_name" if field == "group" else field
-    return str(getattr(service_type, english) or "")
-
-
-def department_name(department: Department | None, language: str | None) -> str:
-    if department is None:
-        return ""
-    value = words_in(department, language).get("name")
-    return value if isinstance(value, str) and value.strip() else str(department.name)
-
-
-def attribute_label(attribute: ServiceAttribute, language: str | None) -> str:
-    value = words_in(attribute, language).get("label")
-    return value if isinstance(value, str) and value.strip() else str(attribute.label)
-
-
-def choice_name(attribute: ServiceAttribute, key: str, language: str | None) -> str:
-    """The name of one of a list question's choices in `language`."""
-    names = words_in(attribute, language).get("choices")
-    if isinstance(names, dict) and isinstance(names.get(key), str) and names[key].strip():
-        return str(names[key])
-    for choice in attribute.choices or []:
-        if isinstance(choice, dict) and choice.get("key") == key:
-            return str(choice.get("name", key))
-    return key
-
-
-def script_steps(script: CallScript, language: str | None) -> list[dict[str, Any]]:
-    """A call script's steps in `language`: each step's question and instruction translated,
-    its urgency the English step's (the two lists go step by step)."""
-    english: list[dict[str, Any]] = list(script.steps or [])
-    other = (script.translations or {}).get(language or "") if language != "en" else None
-    if not isinstance(other, list) or len(other) != len(english):
-        return english
-    steps = []
-    for base, words in zip(english, other, strict=True):
-        step = dict(base)
-        if isinstance(words, dict):
-            for key in ("ask", "if_yes"):
-                if isinstance(words.get(key), str) and (words[key].strip() or not base.get(key)):
-                    step[key] = words[key]
-        steps.append(step)
-    return steps
-
-
-def type_keywords(service_type: ServiceType, language: str) -> list[str]:
-    """The words residents use for a type in `language` (its translation's keywords)."""
-    value = words_in(service_type, language).get("keywords", "")
-    items = value if isinstance(value, list) else str(value).split(",")
-    return [str(word).strip() for word in items if str(word).strip()]
 
 
 def shown_names(language: str | None) -> dict[str, dict[str, str]]:
@@ -138,7 +93,12 @@ def shown_names(language: str | None) -> dict[str, dict[str, str]]:
 
 
 def set_type_words(
-    code: str, language: str, changes: Mapping[str, str], actor: StaffUser | None
+    code: str,
+    language: str,
+    changes: Mapping[str, str],
+    actor: StaffUser | None,
+    *,
+    version: int | None = None,
 ) -> ServiceType:
     """Set some of a type's words in `language` (an empty value removes that translation, so
     the English shows again). The administrator's edit of a Spanish service notice."""
@@ -158,26 +118,57 @@ def set_type_words(
     permissions.require(actor, permissions.CATALOG_EDIT)
 
     def save() -> ServiceType:
-        service_type = ServiceType.get_or_none(ServiceType.code == code)
-        if service_type is None:
-            raise NotFound(_("There is no request type “{code}”.").format(code=code))
-        translations = dict(service_type.translations or {})
-        words = dict(translations.get(language) or {})
-        for field, value in changes.items():
-            text = clean_text(value, TYPE_FIELDS[field])
-            if text:
-                words[field] = text
-            else:
-                words.pop(field, None)
-        translations[language] = words
-        ServiceType.update(
-            translations=translations,
-            version=ServiceType.version + 1,
-            updated_at=clock.now(),
-        ).where(ServiceType.id == service_type.id).execute()
-        return ServiceType.get_by_id(service_type.id)
+        return apply_type_words(code, language, changes, actor, version=version)
 
     return write(save)
+
+
+def apply_type_words(
+    code: str,
+    language: str,
+    changes: Mapping[str, str],
+    actor: StaffUser | None,
+    *,
+    version: int | None = None,
+) -> ServiceType:
+    """`set_type_words` inside a write the caller holds (the type form saves the English and
+    the Spanish in one transaction). Each word keeps the English it translates."""
+    service_type = ServiceType.get_or_none(ServiceType.code == code)
+    if service_type is None:
+        raise NotFound(_("There is no request type “{code}”.").format(code=code))
+    if version is not None and service_type.version != version:
+        raise ConflictError(
+            _(
+                "Someone else changed the request type “{name}” since you opened it. Nothing "
+                "was saved: look at their change, then make yours again."
+            ).format(name=service_type.name),
+            theirs=service_type,
+        )
+    before = {"translations": service_type.translations or {}}
+    translations = dict(service_type.translations or {})
+    words = dict(translations.get(language) or {})
+    sources = dict(words.get(SOURCE) or {})
+    for field, value in changes.items():
+        text = clean_text(value, TYPE_FIELDS[field])
+        english = str(getattr(service_type, "group_name" if field == "group" else field) or "")
+        if text:
+            words[field] = text
+            sources[field] = english  # what it translates, to know when the English moves on
+        else:
+            words.pop(field, None)
+            sources.pop(field, None)
+    words[SOURCE] = sources
+    translations[language] = words
+    ServiceType.update(
+        translations=translations,
+        version=ServiceType.version + 1,
+        updated_at=clock.now(),
+    ).where(ServiceType.id == service_type.id).execute()
+    saved: ServiceType = ServiceType.get_by_id(service_type.id)
+    audit.record(
+        "service_type", saved.id, "translate", before, {"translations": translations}, actor
+    )
+    return saved
 
 
 # -- the starter translations -----------------------------------------------------------------
@@ -222,24 +213,39 @@ def _departments(words: Mapping[str, Any], language: str) -> int:
     return added
 
 
+def _starter_english() -> dict[str, dict[str, Any]]:
+    english = load_json("catalog", "starter_catalog.json").get("service_types", [])
+    return {str(t["code"]): t for t in english if isinstance(t, dict) and "code" in t}
+
+
 def _types(catalog: Mapping[str, Any], language: str) -> int:
     groups = catalog.get("groups", {}) or {}
     added = 0
     by_type = catalog.get("service_types", {}) or {}
+    starter = _starter_english()
     for service_type in ServiceType.select():
         found = by_type.get(service_type.code)
         translations = dict(service_type.translations or {})
         if not isinstance(found, dict) or language in translations:
             continue
-        words: dict[str, str] = {}
+        base = starter.get(service_type.code, {})
+        words: dict[str, Any] = {}
+        sources: dict[str, str] = {}
         for field in ("name", "description", "service_notice", "safety_notice"):
+            english = str(getattr(service_type, field) or "")
+            # the Spanish of the starter's English only: a town that wrote its own notice
+            # keeps it in English until its Spanish is written
+            if english != str(base.get(field, "")):
+                continue
             if isinstance(found.get(field), str) and found[field].strip():
-                words[field] = found[field]
+                words[field], sources[field] = found[field], english
         if service_type.group_name in groups:
             words["group"] = str(groups[service_type.group_name])
+            sources["group"] = service_type.group_name
         keywords = found.get("keywords") or []
         if isinstance(keywords, list):
             words["keywords"] = ", ".join(str(k).strip() for k in keywords if str(k).strip())
+        words[SOURCE] = sources
         translations[language] = words
         ServiceType.update(translations=translations).where(
             ServiceType.id == service_type.id
@@ -251,10 +257,16 @@ def _types(catalog: Mapping[str, Any], language: str) -> int:
             said = questions.get(attribute.code)
             own = dict(attribute.translations or {})
             if isinstance(said, dict) and language not in own:
+                english_choices = {
+                    str(c.get("key")): str(c.get("name", ""))
+                    for c in attribute.choices or []
+                    if isinstance(c, dict)
+                }
                 own[language] = {
                     "label": str(said.get("label", "")),
                     "help": str(said.get("help", "")),
                     "choices": {str(k): str(v) for k, v in (said.get("choices") or {}).items()},
+                    SOURCE: {"label": attribute.label, "choices": english_choices},
                 }
                 ServiceAttribute.update(translations=own).where(
                     ServiceAttribute.id == attribute.id
@@ -274,14 +286,26 @@ def _scripts(scripts: Mapping[str, Any], language: str) -> int:
             continue
         if len(steps) != len(script.steps or []):
             continue  # the town changed its English script: a translation of another one
+        # each step remembers the English it translates: a step the town rewords keeps its
+        # English (languages.script_steps); the starter's own steps match from the start
+        starter_steps = _starter_scripts().get(code or "", [])
         own[language] = [
-            {"ask": str(s.get("ask", "")), "if_yes": str(s.get("if_yes", ""))}
-            for s in steps
+            {
+                "ask": str(s.get("ask", "")),
+                "if_yes": str(s.get("if_yes", "")),
+                SOURCE: str(starter_steps[n].get("ask", "")) if n < len(starter_steps) else "",
+            }
+            for n, s in enumerate(steps)
             if isinstance(s, dict)
         ]
         CallScript.update(translations=own).where(CallScript.id == script.id).execute()
         added += 1
     return added
+
+
+def _starter_scripts() -> dict[str, list[dict[str, Any]]]:
+    scripts = load_json("knowledge", "starter_kb.json").get("call_scripts", {})
+    return scripts if isinstance(scripts, dict) else {}
 
 
 def _synonyms(rows: list[Any]) -> int:
@@ -323,8 +347,8 @@ def _articles(items: list[Any], language: str) -> int:
             .where(FaqArticle.title == item.get("title_en", ""), FaqArticle.language == "en")
             .first()
         )
-        if twin is not None and not twin.active:
-            continue  # the town archived the English one: its Spanish twin stays out too
+        if twin is None or not twin.active:
+            continue  # the town deleted, renamed or archived the English one: not its Spanish
         keywords = item.get("keywords") or []
         article = FaqArticle.create(
             title=str(item["title"]),

@@ -10,6 +10,7 @@ its code. A retired type leaves the Counter's picker and triage; its requests ke
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -17,6 +18,7 @@ from peewee import JOIN, fn
 
 from desktop.i18n import _, ngettext
 from desktop.models import clock
+from desktop.models.catalog import translations
 from desktop.models.errors import ConflictError, InputError, NotFound
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
@@ -396,15 +398,26 @@ def add_type(code: str, fields: TypeFields, *, actor: StaffUser | None) -> Servi
 
 
 def update_type(
-    code: str, fields: TypeFields, *, version: int | None = None, actor: StaffUser | None
+    code: str,
+    fields: TypeFields,
+    *,
+    version: int | None = None,
+    actor: StaffUser | None,
+    words: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ServiceType:
-    """Save the supervisor's edit of a type; a stale `version` is a ConflictError."""
+    """Save the supervisor's edit of a type; a stale `version` is a ConflictError. `words`
+    (language -> field -> text) are its words in other languages, saved in the same
+    transaction (catalog/translations.py)."""
     permissions.require(actor, permissions.CATALOG_EDIT)
 
     def save() -> ServiceType:
         current = get_type(code)
         values = check_type(fields, current=current)
-        return save_type_row(current, values, version, actor)
+        saved = save_type_row(current, values, version, actor)
+        for language, changes in (words or {}).items():
+            if changes:
+                saved = translations.apply_type_words(saved.code, language, changes, actor)
+        return saved
 
     return write(save)
 

@@ -553,9 +553,15 @@ def letter(reference: str | int, template_name: str, *, actor: StaffUser | None)
     with reading():
         request = find_request(reference)
         contact = request.contact if request.contact_id else None
-    # the letter in the resident's language, unless the clerk chose one ("received-es")
-    spoken = language_of(template_name) or resident_language(contact)
-    template = template_for(template_name, spoken)
+    # the letter in the resident's language, unless the clerk chose one ("received-es"); a
+    # town's own letter with no version in that language is written in English, all of it
+    wanted = language_of(template_name) or resident_language(contact)
+    template = template_for(template_name, wanted)
+    spoken = (
+        wanted
+        if language_of(template_name) or f"{template_name}-{wanted}" in templates
+        else DEFAULT
+    )
     if template is None:
         raise NotFound(
             _("There is no letter template “{name}”. There are: {names}.").format(
@@ -574,7 +580,8 @@ def letter(reference: str | int, template_name: str, *, actor: StaffUser | None)
                     "address to the resident first."
                 ).format(number=request.tracking_number)
             )
-        if template_name in _AFTER_THE_WORK and request.resolved_at is None:
+        base_name = template_name.removesuffix(f"-{language_of(template_name)}")
+        if base_name in _AFTER_THE_WORK and request.resolved_at is None:
             raise InputError(
                 _(
                     "Request {number} is not resolved yet, and the “{name}” letter tells the "

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.i18n import _
+from desktop.i18n import _, speaking
 from desktop.models.documents import letter_templates
-from desktop.models.documents.gather import letter_fields
+from desktop.models.documents.gather import letter_fields, resident_language
 from desktop.models.errors import InputError, NotFound
 from desktop.models.requests.lifecycle import find_request
 from desktop.models.staff import permissions
@@ -171,18 +171,27 @@ def delete_response(name: str, *, actor: StaffUser | None) -> None:
 
 
 def fill(response: Response, reference: str | int) -> str:
-    """The response's text with this request's fields in it."""
+    """The response's text with this request's fields in it (in the resident's language)."""
 
-    [filled] = letter_fields(reference, [response.text])
+    with reading():
+        request: ServiceRequest = find_request(reference)
+        contact = request.contact if request.contact_id else None
+    with speaking(resident_language(contact)):
+        [filled] = letter_fields(reference, [response.text])
     return filled
 
 
 def offered(reference: str | int, kind: str) -> list[tuple[str, str]]:
-    """The responses of `kind` for this request's type, filled in: (name, text)."""
+    """The responses of `kind` for this request's type, filled in: (name, text). The names are
+    the clerk's; the texts, which the resident reads, are in the resident's language (the
+    built-in ones are translated; a town's own are as the town wrote them)."""
 
     with reading():
         request: ServiceRequest = find_request(reference)
         code = request.service_type.code
+        contact = request.contact if request.contact_id else None
     chosen = saved_responses(code, kind)
-    texts = letter_fields(request.id, [r.text for r in chosen]) if chosen else []
+    with speaking(resident_language(contact)):
+        worded = saved_responses(code, kind)  # the same responses, in the resident's words
+        texts = letter_fields(request.id, [r.text for r in worded]) if worded else []
     return [(r.name, text) for r, text in zip(chosen, texts, strict=True)]

@@ -15,7 +15,7 @@ from typing import Any
 
 import peewee
 
-from desktop.i18n import N_, Labels, _
+from desktop.i18n import LANGUAGES, N_, Labels, _, normalize
 from desktop.models import clock
 from desktop.models.catalog import translations
 from desktop.models.errors import ConflictError, InputError, NotFound
@@ -59,6 +59,7 @@ class ArticleDraft:
     owner: str = ""  # a staff username, or ""
     review_by: dt.date | None = None
     active: bool = True
+    language: str = "en"  # the language it is written in (i18n.LANGUAGES)
 
     @classmethod
     def of(cls, article: FaqArticle) -> ArticleDraft:
@@ -72,6 +73,7 @@ class ArticleDraft:
             owner=article.owner.username if article.owner else "",
             review_by=article.review_by,
             active=article.active,
+            language=article.language,
         )
 
 
@@ -92,6 +94,13 @@ def _checked(draft: ArticleDraft) -> dict[str, Any]:
         raise InputError(
             _("“{audience}” is not an audience; use public or staff.").format(
                 audience=draft.audience
+            )
+        )
+    language = normalize(draft.language)
+    if language is None:
+        raise InputError(
+            _("“{language}” is not a language of the knowledge base ({known}).").format(
+                language=draft.language[:20], known=", ".join(LANGUAGES)
             )
         )
     department = None
@@ -119,6 +128,7 @@ def _checked(draft: ArticleDraft) -> dict[str, Any]:
         "owner": owner,
         "review_by": draft.review_by,
         "active": bool(draft.active),
+        "language": language,
     }
 
 
@@ -230,6 +240,7 @@ _REVISION_FIELDS: Labels[str] = Labels(
         "audience": N_("audience"),
         "owner": N_("owner"),
         "review_by": N_("review date"),
+        "language": N_("language"),
     }
 )
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop.i18n import _, ngettext
+from desktop.i18n import LANGUAGES, _, ngettext
 from desktop.models import outside
 from desktop.models.errors import InputError
 from desktop.models.knowledge import articles as knowledge
@@ -44,6 +44,7 @@ CSV_COLUMNS = (
     "audience",
     "review_by",
     "active",
+    "language",
 )
 MAX_IMPORT_BYTES = 20_000_000
 #: a spreadsheet runs a cell starting with one of these as a formula
@@ -86,6 +87,7 @@ def export_rows_for(articles: Any) -> list[dict[str, Any]]:
                 "audience": draft.audience,
                 "review_by": draft.review_by.isoformat() if draft.review_by else "",
                 "active": draft.active,
+                "language": draft.language,
             }
         )
     return rows
@@ -106,6 +108,16 @@ def call_script_rows() -> dict[str, list[dict[str, Any]]]:
         .order_by(ServiceType.sort_order, ServiceType.code)
     )
     return {script.service_type.code: list(script.steps or []) for script in scripts}
+
+
+def call_script_translations() -> dict[str, dict[str, Any]]:
+    """Each call script's steps in other languages, by type code ({"es": [...]})."""
+    scripts = CallScript.select(CallScript, ServiceType).join(ServiceType)
+    return {
+        script.service_type.code: dict(script.translations)
+        for script in scripts
+        if script.translations
+    }
 
 
 def export_articles(path: Path) -> int:
@@ -132,6 +144,7 @@ def export_articles(path: Path) -> int:
                     "articles": rows,
                     "synonyms": synonym_rows(),
                     "call_scripts": call_script_rows(),
+                    "call_script_translations": call_script_translations(),
                 }
                 text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
                 temporary.write_text(text, encoding="utf-8")
@@ -152,6 +165,8 @@ class KnowledgeFile:
     articles: list[dict[str, Any]] = field(default_factory=list)
     synonyms: list[dict[str, Any]] = field(default_factory=list)
     call_scripts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: each script's steps in other languages, by type code: {"es": [{"ask": ...}, ...]}
+    call_script_translations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _not_a_knowledge_base() -> InputError:
@@ -195,6 +210,15 @@ def _shaped(data: Any) -> KnowledgeFile:
         )
     for code, steps in scripts.items():
         found.call_scripts[str(code)] = _objects(steps, f"call_scripts: {code}")
+    others = data.get("call_script_translations", {})
+    if isinstance(others, dict):
+        for code, by_language in others.items():
+            if isinstance(by_language, dict):
+                found.call_script_translations[str(code)] = {
+                    str(language): _objects(steps, f"call_script_translations: {code}")
+                    for language, steps in by_language.items()
+                    if str(language) in LANGUAGES
+                }
     return found
 
 
@@ -231,6 +255,7 @@ ARTICLE_FIELDS = (
     "audience",
     "review_by",
     "active",
+    "language",
 )
 #: how a file may say whether an article is in use
 _ACTIVE_WORDS = {
@@ -336,6 +361,7 @@ def draft_of_row(row: dict[str, Any], number: int) -> ArticleDraft:
             )
         )
     audience = _text(row, "audience", number, 20).strip().lower() or "public"
+    language = _text(row, "language", number, 20).strip().lower() or "en"
     return ArticleDraft(
         title=title,
         body=body,
@@ -345,6 +371,7 @@ def draft_of_row(row: dict[str, Any], number: int) -> ArticleDraft:
         audience=audience,
         review_by=review_by,
         active=active,
+        language=language,
     )
 
 
@@ -365,6 +392,7 @@ def _same(one: ArticleDraft, other: ArticleDraft) -> bool:
             draft.owner.strip(),
             draft.review_by,
             bool(draft.active),
+            draft.language,
         )
 
     return key(one) == key(other)
@@ -506,6 +534,21 @@ def import_articles(path: Path, actor: StaffUser | None) -> ImportResult:
             if knowledge.call_script(type_id) != steps:
                 knowledge.save_call_script(type_id, steps, actor)
                 result.call_scripts += 1
+        for code, by_language in found.call_script_translations.items():
+            if code in types and by_language:
+                worded = {
+                    language: [
+                        {
+                            key: clean_text(str(step.get(key) or ""), 2000)
+                            for key in ("ask", "if_yes", "source")
+                        }
+                        for step in steps
+                    ]
+                    for language, steps in by_language.items()
+                }
+                CallScript.update(translations=worded).where(
+                    CallScript.service_type == types[code]
+                ).execute()
         current = {row["term"]: row["synonyms"] for row in synonym_rows()}
         for item in found.synonyms:
             term = clean_text(str(item.get("term") or ""), 100).lower()

@@ -123,6 +123,10 @@ class Lexicon:
     synonyms: list[tuple[Phrase | None, list[Phrase]]]  # (the row's word, its synonyms)
     content: frozenset[str]  # the stems that articles and request types use
     starts: dict[str, list[tuple[int, Phrase]]]  # first stem of a key -> (row, phrase)
+    #: the words only the Spanish articles and the types' Spanish words use, and the words the
+    #: English ones use: they tell a sentence's language when its small words do not ("bache")
+    spanish_only: frozenset[str] = frozenset()
+    english: frozenset[str] = frozenset()
 
 
 _cache: dict[str, Any] = {"key": None, "lexicon": None}
@@ -176,10 +180,15 @@ def lexicon() -> Lexicon:
         cached: Lexicon = _cache["lexicon"]
         return cached
     texts: list[str] = []
-    for title, keywords, body in rows_of(
-        FaqArticle.select(FaqArticle.title, FaqArticle.keywords, FaqArticle.body)
+    spanish: list[str] = []
+    english: list[str] = []
+    for title, keywords, body, language in rows_of(
+        FaqArticle.select(
+            FaqArticle.title, FaqArticle.keywords, FaqArticle.body, FaqArticle.language
+        )
     ):
         texts += [title, keywords, body]
+        (english if language == "en" else spanish).extend([title, keywords])
     for name, keywords, description, translations in rows_of(
         ServiceType.select(
             ServiceType.name,
@@ -189,9 +198,12 @@ def lexicon() -> Lexicon:
         )
     ):
         texts += [name, keywords, description]
+        english += [name, keywords, description]
         for words in _json_dict(translations).values():  # a type's words in Spanish
             if isinstance(words, dict):
-                texts += [str(words.get(k, "")) for k in ("name", "keywords", "description")]
+                said = [str(words.get(k, "")) for k in ("name", "keywords", "description")]
+                texts += said
+                spanish += said
     content = frozenset(s for text in texts for s in kb_text.stems(text))
     groups = synonym_groups()
     rows: list[tuple[Phrase | None, list[Phrase]]] = []
@@ -203,7 +215,11 @@ def lexicon() -> Lexicon:
             starts.setdefault(phrase.key[0], []).append((len(rows), phrase))
         rows.append((term, synonyms))
     vocabulary = kb_text.Vocabulary.of([*texts, *(", ".join(group) for group in groups)])
-    built = Lexicon(vocabulary, rows, content, starts)
+    english_words = frozenset(w for text in english for w in kb_text.tokens(text))
+    spanish_only = frozenset(
+        w for text in spanish for w in kb_text.tokens(text) if w not in english_words
+    )
+    built = Lexicon(vocabulary, rows, content, starts, spanish_only, english_words)
     _cache.update(key=key, lexicon=built)
     return built
 
@@ -307,8 +323,8 @@ def read_query(text: str) -> Query:
     found = lexicon()
     names = kb_text.proper_names(text)
     said = kb_text.phrase_tokens(kb_text.strip_addresses(text))
-    language = kb_text.guess_language(kb_text.tokens(text))
-    every = kb_text.mend(said, found.vocabulary, names)
+    language = _language(kb_text.tokens(text), found)
+    every = kb_text.mend(said, found.vocabulary, names, spanish=language != "en")
     sequence = [kb_text.stem(w) for w, _wt in every]
     mended = [(w, wt) for w, wt in every if kb_text.is_content(w)]
     stems = [kb_text.stem(w) for w, _wt in mended]
@@ -354,6 +370,20 @@ def read_query(text: str) -> Query:
     kept = list(unique.items())[:MAX_QUERY_TERMS]
     own = len({w for w, _wt in mended} & {w for w, _wt in kept})
     return Query(kept, stems, expanded, own, meaning, language)
+
+
+def _language(words: list[str], found: Lexicon) -> str:
+    """ "en", "es" or "both": by the small words (text.guess_language), else by whether a word
+    is one only the Spanish articles and types use ("bache") or all are English ("trash")."""
+    guessed = kb_text.guess_language(words)
+    if guessed != "both":
+        return guessed
+    meant = [w for w in words if kb_text.is_content(w)]
+    if any(w in found.spanish_only for w in meant):
+        return "es"
+    if meant and all(w in found.english for w in meant):
+        return "en"
+    return "both"
 
 
 def _contains(stems: list[str], phrase: tuple[str, ...]) -> bool:
@@ -593,6 +623,10 @@ def tsquery_expression(words: list[str], prefix: str | None = None) -> str:
     return " | ".join(dict.fromkeys(parts))
 
 
+#: PostgreSQL's side of text.fold: accents and ñ dropped ("daño" is found by "dano")
+_FOLD = "translate({column}, 'áéíóúüñÁÉÍÓÚÜÑàèìòùÀÈÌÒÙ', 'aeiouunAEIOUUNaeiouAEIOU')"
+
+
 def _search_postgres(
     words: list[str],
     prefix: str | None,
@@ -608,13 +642,11 @@ def _search_postgres(
     if spanish:
         # PostgreSQL's own Spanish stemming beside its English: an article read both ways
         query = "to_tsquery('english', %s) || to_tsquery('spanish', %s)"
-        doc = (
-            "setweight(to_tsvector('english', a.title), 'A') || "
-            "setweight(to_tsvector('spanish', a.title), 'A') || "
-            "setweight(to_tsvector('english', a.keywords), 'B') || "
-            "setweight(to_tsvector('spanish', a.keywords), 'B') || "
-            "setweight(to_tsvector('english', a.body), 'D') || "
-            "setweight(to_tsvector('spanish', a.body), 'D')"
+        # the caller's words come without accents (text.fold): so does the article's side
+        doc = " || ".join(
+            f"setweight(to_tsvector('{config}', {_FOLD.format(column=column)}), '{weight}')"
+            for column, weight in (("a.title", "A"), ("a.keywords", "B"), ("a.body", "D"))
+            for config in ("english", "spanish")
         )
         said: tuple[Any, ...] = (expression, expression)
     else:

@@ -894,9 +894,10 @@ class Vocabulary:
     def __contains__(self, word: str) -> bool:
         return word in self.words
 
-    def correct(self, word: str) -> str | None:
-        """The known word the caller most likely meant, or None when nothing is close."""
-        if len(word) >= 4 and word.isalpha() and word not in self.words:
+    def correct(self, word: str, *, spanish: bool = False) -> str | None:
+        """The known word the caller most likely meant, or None when nothing is close. A
+        Spanish (or undecided) sentence also tries Spanish respellings first."""
+        if spanish and len(word) >= 4 and word.isalpha() and word not in self.words:
             for variant in respellings(word):
                 if variant in self.words:
                     return variant  # "vasura" -> "basura": a sound spelled another way
@@ -936,7 +937,11 @@ class Vocabulary:
 
 
 def mend(
-    words: list[str], vocabulary: Vocabulary, names: set[str] | frozenset[str] = frozenset()
+    words: list[str],
+    vocabulary: Vocabulary,
+    names: set[str] | frozenset[str] = frozenset(),
+    *,
+    spanish: bool = False,
 ) -> list[tuple[str, float]]:
     """The caller's words with typos mended, split words joined and joined words split.
 
@@ -979,7 +984,7 @@ def mend(
                 continue
             result.append((word, 1.0))
             continue
-        fixed = vocabulary.correct(word)
+        fixed = vocabulary.correct(word, spanish=spanish)
         if fixed:
             result.append((fixed, 0.85))
             continue

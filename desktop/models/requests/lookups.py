@@ -9,10 +9,12 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models.errors import InputError
+from desktop.models.knowledge.text import fold
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import Department, ServiceRequest, ServiceType, StaffUser
 from desktop.models.town import register
 from desktop.models.town.addresses import LONG_FORMS, normalize_address
+from desktop.models.town.languages import SOURCE
 
 
 def known_addresses(text: str, limit: int = 12) -> list[str]:
@@ -69,24 +71,30 @@ def _starting(column: Any, prefix: str, limit: int) -> list[str]:
 
 
 def find_types(text: str, limit: int = 15) -> list[ServiceType]:
-    """Active request types whose name, group or keywords contain every word typed."""
-    words = text.lower().split()
-    query = ServiceType.select().where(ServiceType.active == True)  # noqa: E712
-    for word in words[:6]:
-        pattern = f"%{word}%"
-        query = query.where(
-            ServiceType.name.ilike(pattern)
-            | ServiceType.group_name.ilike(pattern)
-            | ServiceType.keywords.ilike(pattern)
-            | ServiceType.translations.ilike(pattern)  # its Spanish name and keywords
-            | (ServiceType.code == word)
-        )
-    # names that start with what was typed come first, then the rest alphabetically
-    starts = ServiceType.name.ilike(f"{words[0]}%") if words else peewee.SQL("1")
+    """Active request types whose name, group, keywords or code contain every word typed, in
+    English or in the type's Spanish words, with or without accents ("calefaccion")."""
+    words = [fold(w) for w in text.lower().split()][:6]
     with reading():
-        return list(
-            query.order_by(peewee.Case(None, [(starts, 0)], 1), ServiceType.name).limit(limit)
+        kinds = list(
+            ServiceType.select().where(ServiceType.active == True)  # noqa: E712
         )
+    found = []
+    for kind in kinds:
+        said = " ".join(
+            [kind.name, kind.group_name, kind.keywords, kind.code]
+            + [
+                " ".join(str(v) for k, v in words_of.items() if k != SOURCE)
+                for words_of in (kind.translations or {}).values()
+                if isinstance(words_of, dict)
+            ]
+        )
+        haystack = fold(said.lower())
+        if all(word in haystack or word == kind.code for word in words):
+            found.append(kind)
+    first = words[0] if words else ""
+    # names that start with what was typed come first, then the rest alphabetically
+    found.sort(key=lambda k: (not fold(k.name.lower()).startswith(first), k.name.lower()))
+    return found[:limit]
 
 
 def active_types() -> list[ServiceType]:

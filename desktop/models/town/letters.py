@@ -10,9 +10,9 @@ import re
 
 from desktop.i18n import DEFAULT, LANGUAGES, _, language, speaking, when
 from desktop.models import clock
-from desktop.models.catalog.translations import department_name, type_text
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import ServiceRequest
+from desktop.models.town.languages import department_name, type_text
 from desktop.models.town.settings import get_setting
 from desktop.models.town.status_pin import status_line
 from desktop.models.vocab import RESOLUTIONS, STATUSES
