@@ -290,6 +290,7 @@ def test_the_report_in_spanish_keeps_every_word_whole(town):
         texts = texts_of(build_council_report(report, page_setup()))
     first = texts[0]
     assert "octubre de 2026" in first and "Solicitudes recibidas" in first
+    assert "Obras Públicas" in "\n".join(texts)  # the departments by their Spanish names
     for text in texts:
         cut = [line for line in text.splitlines() if re.search(r"\w…", line)]
         assert not cut, cut  # a word ended with "…" was cut to fit

@@ -32,6 +32,7 @@ from typing import Any, Final
 
 import peewee
 
+from desktop import i18n
 from desktop.i18n import _, when
 from desktop.models import clock
 from desktop.models.errors import InputError
@@ -50,6 +51,7 @@ from desktop.models.storage.schema import (
     ServiceType,
     StaffUser,
 )
+from desktop.models.town import languages
 from desktop.models.town.calendar import load_calendar
 from desktop.models.vocab import CHANNELS
 
@@ -1083,9 +1085,17 @@ def _weekly(period: Period, moment: dt.datetime) -> list[Bar]:
 
 
 def _names() -> dict[str, dict[int, str]]:
+    """The groups' names, as the reader of the board reads them (its Spanish in Spanish)."""
+    spoken = i18n.language()
+    if spoken == i18n.DEFAULT:
+        kinds = dict(raw_rows(ServiceType.select(ServiceType.id, ServiceType.name)))
+        places = dict(raw_rows(Department.select(Department.id, Department.name)))
+    else:
+        kinds = {t.id: languages.type_text(t, "name", spoken) for t in ServiceType.select()}
+        places = {d.id: languages.department_name(d, spoken) for d in Department.select()}
     return {
-        "type": dict(raw_rows(ServiceType.select(ServiceType.id, ServiceType.name))),
-        "department": dict(raw_rows(Department.select(Department.id, Department.name))),
+        "type": kinds,
+        "department": places,
         "staff": dict(raw_rows(StaffUser.select(StaffUser.id, StaffUser.full_name))),
     }
 
