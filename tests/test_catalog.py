@@ -185,7 +185,7 @@ def test_the_export_is_the_starter_catalog_again(db):
     # the Spanish of each type and question rides along (starter_catalog.es.json's words)
     assert all(t["translations"]["es"]["name"] for t in exported["service_types"])
 
-    def english(entry: dict) -> dict:
+    def english(entry: dict[str, Any]) -> dict[str, Any]:
         entry = {k: v for k, v in entry.items() if k != "translations"}
         if "attributes" in entry:
             entry["attributes"] = [
