@@ -47,6 +47,9 @@ locale-update: $(STAMP)
 	$(BIN)/pybabel extract -F $(LOCALE)/babel.cfg -k _ -k N_ -k ngettext:1,2 \
 		--add-location=file --sort-by-file --no-wrap --project="Front Counter" \
 		--copyright-holder="The Front Counter developers" -o $(LOCALE)/frontcounter.pot desktop
+	@# an extraction that found (almost) nothing would empty every catalog: stop instead
+	@test $$(grep -c '^msgid' $(LOCALE)/frontcounter.pot) -gt 1000 || \
+		{ echo "locale-update: the template has almost no messages; nothing updated"; exit 1; }
 	$(BIN)/pybabel update --no-wrap --ignore-obsolete --no-fuzzy-matching -D frontcounter -d $(LOCALE) \
 		-i $(LOCALE)/frontcounter.pot
 

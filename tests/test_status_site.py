@@ -149,3 +149,38 @@ def test_the_scripts_sentences_survive_any_character():
     said = status_site._js('Hé 😀 </script> "x" \\ \n')
     assert "</" not in said and '"x"' not in said and "\n" not in said
     assert "\\ud83d\\ude00" in said and said.startswith('"') and said.endswith('"')
+
+
+def test_a_spanish_residents_page_is_in_spanish(db, tmp_path: Path):
+    made = create_request(
+        RequestDraft(
+            "pothole",
+            "hay un bache enorme",
+            address="1234 Elm St",
+            answers={"size": "large", "in_lane": "yes"},
+            caller=CallerDetails(first_name="Rosa", phone="555-867-1111", language="es"),
+        ),
+        actor=None,
+    )
+    english = create_request(
+        RequestDraft(
+            "pothole",
+            "deep hole",
+            address="1236 Elm St",
+            answers={"size": "large", "in_lane": "yes"},
+            caller=CallerDetails(first_name="Ana", phone="555-867-2222"),
+        ),
+        actor=None,
+    )
+    folder = tmp_path / "site"
+    status_site.publish(folder, actor=None)
+
+    def page(number: str) -> str:
+        pin = status_pin.pin_of(number)
+        return (folder / "r" / status_pin.page_name(number, pin.lower())).read_text("utf-8")
+
+    spanish = page(made.tracking_number)
+    assert '<html lang="es">' in spanish and "Bache" in spanish and "Pothole" not in spanish
+    assert "Su solicitud" in spanish
+    assert '<html lang="en">' in page(english.tracking_number)
+    assert "Pothole" in page(english.tracking_number)

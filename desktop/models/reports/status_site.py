@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-from desktop.i18n import _, when
+from desktop.i18n import DEFAULT, _, language, normalize, speaking, when
 from desktop.models import clock
 from desktop.models.errors import KnownError
 from desktop.models.reports.exports import generalised_address, utc_stamp
@@ -31,12 +31,13 @@ from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.safe_files import write_whole
 from desktop.models.storage.schema import (
+    Contact,
     RequestEvent,
     ServiceRequest,
     ServiceType,
     StaffUser,
 )
-from desktop.models.town import status_pin
+from desktop.models.town import languages, status_pin
 from desktop.models.town.settings import get_setting
 from desktop.models.vocab import OPEN_STATUSES, RESOLUTIONS, STATUSES
 
@@ -101,7 +102,7 @@ async function findRequest(event) {
 def _page(title: str, body: str, town: str, *, depth: int = 0) -> str:
     home = "../" * depth + "index.html"
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="robots" content="noindex">'
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
@@ -129,7 +130,7 @@ def _status_words(request: ServiceRequest) -> str:
 def _request_page(request: ServiceRequest, updates: list[RequestEvent], town: str) -> str:
     rows = [
         (_("Request"), request.tracking_number),
-        (_("What"), request.service_type.name),
+        (_("What"), languages.type_text(request.service_type, "name", language())),
         (_("Where"), generalised_address(request.address) or _("(not published)")),
         (_("Received"), _day(request.requested_at)),
         (_("Status"), _status_words(request)),
@@ -172,6 +173,14 @@ def publish(folder: Path, *, actor: StaffUser | None) -> Published:
             .order_by(ServiceRequest.id)
         )
         ids = [r.id for r in shown]
+        # each request's page is written in its resident's language
+        contact_ids = sorted({r.contact_id for r in shown if r.contact_id})
+        reads: dict[int, str] = {}
+        for start in range(0, len(contact_ids), 500):
+            chunk = Contact.select(Contact.id, Contact.language).where(
+                Contact.id.in_(contact_ids[start : start + 500])
+            )
+            reads.update((int(row.id), str(row.language)) for row in chunk)
         updates: dict[int, list[RequestEvent]] = {}
         for start in range(0, len(ids), 500):
             for event in (
@@ -203,7 +212,8 @@ def publish(folder: Path, *, actor: StaffUser | None) -> Published:
             name = status_pin.page_name(
                 request.tracking_number, status_pin.pin_of(request.tracking_number, secret)
             )
-            page = _request_page(request, updates.get(request.id, []), town)
+            with speaking(normalize(reads.get(request.contact_id or 0)) or DEFAULT):
+                page = _request_page(request, updates.get(request.id, []), town)
             write_whole(pages_folder / name, page.encode("utf-8"))
             written.add(name)
         # a host that lists a folder's files would list every request: the folder has its
