@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.documents import gather as documents
 from desktop.models.errors import InputError
-from desktop.models.reports import exports, goals, status_site
+from desktop.models.reports import exports, goals, status_site, status_upload
 from desktop.models.reports.citistat import Period, comparisons, dashboard
 from desktop.models.reports.council import monthly_report
 from desktop.models.requests.listing import RequestFilter
@@ -37,6 +40,21 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         help=_("write the status page (a static site for any web host) into a folder"),
     )
     status.add_argument("--out", type=Path, required=True, metavar="DIR")
+    status.add_argument(
+        "--upload",
+        action="store_true",
+        help=_("then put it on the town's web host (frontcounter publish setup says where)"),
+    )
+    setup = what.add_parser(
+        "setup",
+        parents=[common],
+        help=_(
+            "where the status page is uploaded: sftp://USER@HOST/FOLDER or "
+            "ftps://USER@HOST/FOLDER (the password is asked once and kept in the keyring, or "
+            "given to scripts in FRONTCOUNTER_UPLOAD_PASSWORD); an empty address: nowhere"
+        ),
+    )
+    setup.add_argument("--upload", required=True, metavar="URL")
     stats = commands.add_parser(
         "stats", parents=[common], help=_("the Dashboard's numbers for a period")
     )
@@ -214,7 +232,36 @@ def export_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
 
 
 def publish_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
+    if args.action == "setup":
+        target = status_upload.parse_target(args.upload) if args.upload.strip() else None
+        secret = None
+        asking = not os.environ.get(status_upload.PASSWORD_VARIABLE) and sys.stdin.isatty()
+        if target is not None and asking:
+            secret = getpass.getpass(_("Password for {account}: ").format(account=target.account))
+        warning = status_upload.save_target(args.upload, secret, actor=args.signed_in)
+        said = (
+            _("The status page is uploaded to {url}.").format(url=target.url)
+            if target
+            else _("The status page is not uploaded anywhere.")
+        )
+        emit(
+            args,
+            {"upload": target.url if target else "", "warning": warning},
+            " ".join(part for part in (said, warning) if part),
+        )
+        return
     published = status_site.publish(args.out, actor=args.signed_in)
+    if args.upload:
+        sent = status_upload.upload(args.out, actor=args.signed_in)
+        emit(
+            args,
+            {**published.as_dict(), "upload": sent.as_dict()},
+            _(
+                "Wrote the status page to {folder} and uploaded it to {url}: {files:,} files, "
+                "{removed:,} old pages removed."
+            ).format(folder=args.out, url=sent.target, files=sent.files, removed=sent.removed),
+        )
+        return
     emit(
         args,
         published.as_dict(),

@@ -101,7 +101,8 @@ def answer_columns(type_ids: Sequence[int] = ()) -> list[ExportColumn]:
         query = query.where(ServiceAttribute.service_type.in_(list(type_ids)))
     seen: dict[str, str] = {}
     with reading():
-        for code, label in _tuples(query.order_by(ServiceAttribute.code)):
+        # the same code in several types: the first made names the column, on any database
+        for code, label in _tuples(query.order_by(ServiceAttribute.code, ServiceAttribute.id)):
             seen.setdefault(code, label)
     return [
         ExportColumn(f"answer:{code}", _("Answer: {label}").format(label=label), default=False)

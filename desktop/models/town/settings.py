@@ -70,6 +70,10 @@ DEFAULTS: dict[str, Any] = {
     "mail.imap_folder": "INBOX",
     # where the town publishes its status page (reports/status_site.py): receipts say it
     "status.url": "",
+    # where the status site is uploaded (reports/status_upload.py): sftp:// or ftps://, no
+    # password (that is in the keyring), and the SFTP server's key as first seen
+    "status.upload": "",
+    "status.upload_host_key": "",
 }
 
 
