@@ -18,9 +18,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from desktop.i18n import LANGUAGES, _
+from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
+from desktop.models.knowledge import articles as knowledge
 from desktop.models.staff import audit
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import (
@@ -28,7 +29,6 @@ from desktop.models.storage.schema import (
     Department,
     FaqArticle,
     FaqArticleType,
-    FaqRevision,
     SearchSynonym,
     ServiceAttribute,
     ServiceType,
@@ -37,6 +37,7 @@ from desktop.models.storage.schema import (
 )
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
 from desktop.models.town.languages import (
+    OTHER_LANGUAGES,
     SOURCE,
     attribute_label,
     choice_name,
@@ -49,6 +50,7 @@ from desktop.models.town.languages import (
 from desktop.resources import load_json, resource_path
 
 __all__ = [
+    "OTHER_LANGUAGES",
     "attribute_label",
     "choice_name",
     "department_name",
@@ -69,8 +71,6 @@ TYPE_FIELDS = {
     "safety_notice": MAX_DESCRIPTION,
     "keywords": MAX_DESCRIPTION,
 }
-#: the other languages a town can keep words in (English is the columns themselves)
-OTHER_LANGUAGES = tuple(code for code in LANGUAGES if code != "en")
 
 
 def shown_names(language: str | None) -> dict[str, dict[str, str]]:
@@ -277,9 +277,9 @@ def _types(catalog: Mapping[str, Any], language: str) -> int:
 
 def _scripts(scripts: Mapping[str, Any], language: str) -> int:
     added = 0
-    types = {t.code: t.id for t in ServiceType.select(ServiceType.id, ServiceType.code)}
+    codes = {t.id: t.code for t in ServiceType.select(ServiceType.id, ServiceType.code)}
     for script in CallScript.select():
-        code = next((c for c, i in types.items() if i == script.service_type_id), None)
+        code = codes.get(script.service_type_id)
         steps = scripts.get(code or "")
         own = dict(script.translations or {})
         if language in own or not isinstance(steps, list):
@@ -334,8 +334,6 @@ def _articles(items: list[Any], language: str) -> int:
             FaqArticle.select(FaqArticle.title).where(FaqArticle.language == language)
         )
     }
-    departments = {d.code: d.id for d in Department.select(Department.id, Department.code)}
-    types = {t.code: t.id for t in ServiceType.select(ServiceType.id, ServiceType.code)}
     today, now = clock.today(), clock.now()
     added = 0
     for item in items:
@@ -354,34 +352,17 @@ def _articles(items: list[Any], language: str) -> int:
             title=str(item["title"]),
             body=str(item.get("body", "")),
             keywords=", ".join(str(k) for k in keywords) if isinstance(keywords, list) else "",
-            department=twin.department_id
-            if twin is not None
-            else departments.get(str(base.get("department", ""))),
-            audience=twin.audience if twin is not None else base.get("audience", "public"),
+            department=twin.department_id,
+            audience=twin.audience,
             language=language,
             review_by=today + dt.timedelta(days=30 * int(base.get("review_months", 12))),
             created_at=now,
             updated_at=now,
         )
-        if twin is not None:
-            links = [
-                row.service_type_id
-                for row in FaqArticleType.select().where(FaqArticleType.article == twin.id)
-            ]
-        else:
-            links = [types[c] for c in base.get("types", []) if c in types]
-        if links:
-            FaqArticleType.insert_many(
-                [{"article": article.id, "service_type": t} for t in links]
-            ).execute()
-        FaqRevision.create(
-            article=article,
-            version=1,
-            at=now,
-            title=article.title,
-            body=article.body,
-            keywords=article.keywords,
-            note=_("From the starter knowledge base."),
-        )
+        links = [
+            row.service_type_id
+            for row in FaqArticleType.select().where(FaqArticleType.article == twin.id)
+        ]
+        knowledge.record_starter_article(article, links, now)
         added += 1
     return added

@@ -17,7 +17,6 @@ import peewee
 
 from desktop.i18n import LANGUAGES, N_, Labels, _, normalize
 from desktop.models import clock
-from desktop.models.catalog import translations
 from desktop.models.errors import ConflictError, InputError, NotFound
 from desktop.models.knowledge import placeholders as kb_placeholders
 from desktop.models.staff import audit, permissions
@@ -35,6 +34,7 @@ from desktop.models.storage.schema import (
     StaffUser,
 )
 from desktop.models.text_clean import clean_text, too_long
+from desktop.models.town import languages
 from desktop.resources import load_json
 
 STARTER_KNOWLEDGE = ("knowledge", "starter_kb.json")
@@ -426,7 +426,7 @@ def call_script(service_type_id: int, language: str | None = None) -> list[dict[
     row = CallScript.get_or_none(CallScript.service_type == service_type_id)
     if row is None:
         return []
-    return translations.script_steps(row, language) if language else list(row.steps)
+    return languages.script_steps(row, language) if language else list(row.steps)
 
 
 def call_script_version(service_type_id: int) -> int:
@@ -566,21 +566,27 @@ def seed_starter_knowledge(*, only_if_empty: bool = False) -> int:
             updated_at=now,
         )
         links = [types[c] for c in item.get("types", []) if c in types]
-        if links:
-            FaqArticleType.insert_many(
-                [{"article": article.id, "service_type": t} for t in links]
-            ).execute()
-        FaqRevision.create(
-            article=article,
-            version=1,
-            at=now,
-            title=article.title,
-            body=article.body,
-            keywords=article.keywords,
-            note=_("From the starter knowledge base."),
-        )
+        record_starter_article(article, links, now)
         added += 1
     return added
+
+
+def record_starter_article(article: FaqArticle, type_ids: list[int], now: dt.datetime) -> None:
+    """A starter article just made: its request types and its first version in its history.
+    Runs inside a write transaction."""
+    if type_ids:
+        FaqArticleType.insert_many(
+            [{"article": article.id, "service_type": t} for t in type_ids]
+        ).execute()
+    FaqRevision.create(
+        article=article,
+        version=1,
+        at=now,
+        title=article.title,
+        body=article.body,
+        keywords=article.keywords,
+        note=_("From the starter knowledge base."),
+    )
 
 
 def add_missing_starter_synonyms_and_scripts(data: dict[str, Any] | None = None) -> None:

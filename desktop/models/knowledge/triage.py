@@ -18,7 +18,6 @@ from typing import Any
 
 from desktop import i18n
 from desktop.i18n import _
-from desktop.models.catalog import translations
 from desktop.models.knowledge import search as kb_search
 from desktop.models.knowledge import text as kb_text
 from desktop.models.storage import fast_sql
@@ -31,6 +30,7 @@ from desktop.models.storage.schema import (
     TriageTypeCount,
     rows_of,
 )
+from desktop.models.town import languages as translations
 
 NAME_WEIGHT = 3.0
 KEYWORD_WEIGHT = 2.0

@@ -9,7 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from desktop.i18n import LANGUAGES
 from desktop.models.storage.schema import CallScript, Department, ServiceAttribute, ServiceType
+
+#: the other languages a town can keep words in (English is the columns themselves)
+OTHER_LANGUAGES = tuple(code for code in LANGUAGES if code != "en")
 
 
 def words_in(row: Any, language: str | None) -> Mapping[str, Any]:
