@@ -11,7 +11,8 @@ ARGS ?=
 # the suite runs on every core (each worker has its own files, databases and Qt)
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint typecheck pytest pytest-both bench bench-clean clean locale locale-update
+.PHONY: run test lint typecheck pytest pytest-both bench bench-clean clean locale locale-update \
+	installers
 
 # the translations: each language's catalog (.po, kept in git) compiled to the .mo the app reads
 LOCALE := resources/locale
@@ -67,12 +68,19 @@ pytest: $(TESTSTAMP) locale
 
 pytest-both:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@echo "--- the Debian package, built and run alone (about three minutes)"
+	$(BIN)/python -m pytest -m installer tests/test_installers.py
 	@if [ -n "$$FRONTCOUNTER_TEST_PG" ]; then \
 		echo "--- the core suite again, on PostgreSQL"; \
 		FRONTCOUNTER_TEST_DB=postgresql $(BIN)/python -m pytest -m "not sqlite_only" $(PYTEST_ARGS); \
 	fi
 
 test: lint typecheck pytest
+
+# the installers, into dist/ (README: Installing): for now the Debian package, built from this
+# checkout in an environment of its own under build/installers (PyInstaller, dpkg-deb)
+installers: locale
+	$(BIN)/python installers/build.py deb
 
 # the towns it measures are made once and kept in bench-data/ for later runs (README: Benchmarks)
 bench: $(STAMP)

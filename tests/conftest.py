@@ -44,13 +44,20 @@ POSTGRES_GAPS: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Long soaks run only when asked for (-m soak). On PostgreSQL, the core suite is every test
+    """Long soaks run only when asked for (-m soak), the installers' builds with -m installer. On PostgreSQL, the core suite is every test
     that uses the `db` fixture, less the ones about SQLite files themselves (sqlite_only)."""
     if "soak" not in (config.option.markexpr or ""):
         skip = pytest.mark.skip(reason="a long soak: run it with -m soak")
         for item in items:
             if item.get_closest_marker("soak"):
                 item.add_marker(skip)
+    if "installer" not in (config.option.markexpr or ""):
+        # minutes of a whole CPU: never beside the torture tests' timed processes; `make
+        # test` runs them on their own afterwards (-m installer)
+        later = pytest.mark.skip(reason="the installers are built on their own: -m installer")
+        for item in items:
+            if item.get_closest_marker("installer"):
+                item.add_marker(later)
     if not ON_PG:
         return
     for item in items:
