@@ -44,7 +44,8 @@ POSTGRES_GAPS: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Long soaks run only when asked for (-m soak), the installers' builds with -m installer. On PostgreSQL, the core suite is every test
+    """Long soaks run only when asked for (-m soak), the installers' builds with -m installer.
+    On PostgreSQL, the core suite is every test
     that uses the `db` fixture, less the ones about SQLite files themselves (sqlite_only)."""
     if "soak" not in (config.option.markexpr or ""):
         skip = pytest.mark.skip(reason="a long soak: run it with -m soak")
