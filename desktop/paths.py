@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +42,25 @@ class AppPaths:
             folder.mkdir(parents=True, exist_ok=True)
 
 
+#: beside a bundled program, this file makes it a portable copy (a USB stick): its data,
+#: settings, logs and backups are kept in the folder beside it, not in the user's folders
+PORTABLE_FILE = "portable.ini"
+
+
+def portable_base() -> Path | None:
+    """The folder of a portable copy: where the bundled program is, when `portable.ini` lies
+    beside it; None for an installed program or a checkout."""
+    if not getattr(sys, "frozen", False):
+        return None
+    folder = Path(sys.executable).resolve().parent
+    return folder if (folder / PORTABLE_FILE).is_file() else None
+
+
 def app_paths(basedir: Path | str | None = None) -> AppPaths:
-    """The app's folders: under `basedir` when given (tests, portable installs), else the user's."""
+    """The app's folders: under `basedir` when given (tests), beside the program for a portable
+    copy (`portable.ini`), else the user's."""
+    if basedir is None:
+        basedir = portable_base()
     if basedir is not None:
         base = Path(basedir).expanduser().resolve()
         return AppPaths(base / "data", base / "config", base / "logs", base / "backups")

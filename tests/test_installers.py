@@ -101,3 +101,24 @@ def test_the_unpacked_program_runs_alone(package: Path, tmp_path: Path):
     assert "smoke test: ok" in run(*base, "--smoke-test", QT_QPA_PLATFORM="offscreen")
     # nothing was written outside the town's folder and the fresh HOME
     assert not (root / "opt" / "frontcounter" / "data").exists()
+
+
+def test_a_portable_copy_keeps_its_town_beside_it(package: Path, tmp_path: Path):
+    """portable.ini beside the program: the data, settings and logs go in that folder, for a
+    clerk who takes the town's file to a meeting on a USB stick."""
+    root = tmp_path / "stick"
+    subprocess.run(["dpkg-deb", "-x", str(package), str(root)], check=True)
+    folder = root / "opt" / "frontcounter"
+    (folder / "portable.ini").write_text("[portable]\n", encoding="utf-8")
+    home = tmp_path / "bare-home"
+    home.mkdir(exist_ok=True)
+    done = subprocess.run(
+        [str(folder / "frontcounter"), "init", "--town", "Alder Falls"],
+        env=_bare(home),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (folder / "data" / "frontcounter.db").is_file()
+    assert not any(home.rglob("frontcounter.db"))  # nothing in the user's own folders
