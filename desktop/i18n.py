@@ -21,6 +21,7 @@ from __future__ import annotations
 import configparser
 import contextlib
 import datetime
+import functools
 import gettext
 import io
 import locale
@@ -202,10 +203,6 @@ class Labels(Mapping[K, str]):
     def __repr__(self) -> str:
         return f"Labels({self._labels!r})"
 
-    def source(self, key: K) -> str:
-        """The label as written in the code (English)."""
-        return self._labels[key]
-
 
 #: whole strftime patterns and how Spanish writes the same thing (the rest map letter by letter)
 _SPANISH_PATTERNS = {
@@ -233,6 +230,7 @@ _CLDR = {
 }
 
 
+@functools.lru_cache(maxsize=64)
 def _cldr(pattern: str) -> str:
     whole = _SPANISH_PATTERNS.get(pattern)
     if whole is not None:
@@ -276,16 +274,6 @@ def when(value: Any, pattern: str) -> str:
     if isinstance(value, datetime.datetime):
         return str(format_datetime(value, cldr, locale=f"{code}_US"))
     return str(format_date(value, cldr, locale=f"{code}_US"))
-
-
-def number(value: float, decimals: int = 0) -> str:
-    """A number with the thousands grouped as the language spoken now groups them."""
-    if language() == DEFAULT:
-        return f"{value:,.{decimals}f}"
-    from babel.numbers import format_decimal  # noqa: PLC0415 (not at start-up)
-
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return str(format_decimal(value, format=pattern, locale=f"{language()}_US"))
 
 
 def long_day(value: datetime.date) -> str:
