@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -261,11 +262,11 @@ class Query:
         return not self.words
 
     def stem_weights(self) -> dict[str, float]:
-        weights: dict[str, float] = {}
-        for word, weight in self.words:
-            key = kb_text.stem(word)
-            weights[key] = max(weights.get(key, 0.0), weight)
-        return weights
+        return self._weights(kb_text.stem)
+
+    def stem_meanings(self) -> dict[str, int]:
+        """Each stem's meaning number (see `meaning`): the one of its weightiest word."""
+        return self._meanings(kb_text.stem)
 
     def spanish_stems(self) -> list[str]:
         """The stems Spanish gives the caller's own words, in order ("es:recog"); none for a
@@ -276,28 +277,22 @@ class Query:
 
     def spanish_weights(self) -> dict[str, float]:
         """`stem_weights` in Spanish: every word (the synonyms added too) by its Spanish stem."""
-        if self.language == "en":
-            return {}
+        return {} if self.language == "en" else self._weights(kb_text.spanish_stem)
+
+    def spanish_meanings(self) -> dict[str, int]:
+        return {} if self.language == "en" else self._meanings(kb_text.spanish_stem)
+
+    def _weights(self, stem: Callable[[str], str]) -> dict[str, float]:
         weights: dict[str, float] = {}
         for word, weight in self.words:
-            key = kb_text.spanish_stem(word)
+            key = stem(word)
             weights[key] = max(weights.get(key, 0.0), weight)
         return weights
 
-    def spanish_meanings(self) -> dict[str, int]:
+    def _meanings(self, stem: Callable[[str], str]) -> dict[str, int]:
         best: dict[str, tuple[float, int]] = {}
         for number, (word, weight) in enumerate(self.words):
-            key = kb_text.spanish_stem(word)
-            meaning = self.meaning.get(word, len(self.words) + number)
-            if key not in best or weight > best[key][0]:
-                best[key] = (weight, meaning)
-        return {key: meaning for key, (_weight, meaning) in best.items()}
-
-    def stem_meanings(self) -> dict[str, int]:
-        """Each stem's meaning number (see `meaning`): the one of its weightiest word."""
-        best: dict[str, tuple[float, int]] = {}
-        for number, (word, weight) in enumerate(self.words):
-            key = kb_text.stem(word)
+            key = stem(word)
             meaning = self.meaning.get(word, len(self.words) + number)
             if key not in best or weight > best[key][0]:
                 best[key] = (weight, meaning)

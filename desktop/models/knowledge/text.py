@@ -798,9 +798,14 @@ def guess_language(words: list[str]) -> str:
     return "both"
 
 
-GENERIC_STEMS = frozenset(
-    [*(stem(w) for w in GENERIC_WORDS), *(spanish_stem(w) for w in SPANISH_GENERIC_WORDS)]
-)
+GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_WORDS)
+
+
+@functools.cache
+def generic_stems() -> frozenset[str]:
+    """GENERIC_STEMS and their Spanish, made at the first Spanish word (Snowball loads all its
+    languages on import: not at start-up, and never on a workstation that meets no Spanish)."""
+    return GENERIC_STEMS | {spanish_stem(w) for w in SPANISH_GENERIC_WORDS}
 
 
 def sound_key(word: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,7 @@ from desktop.models.storage.schema import (
     TriageTypeCount,
     rows_of,
 )
-from desktop.models.town import languages as translations
+from desktop.models.town import languages
 
 NAME_WEIGHT = 3.0
 KEYWORD_WEIGHT = 2.0
@@ -68,49 +69,56 @@ class _Catalog:
 _cache: dict[str, Any] = {"key": None, "catalog": None}
 
 
-def _type_entry(service_type: ServiceType) -> _TypeEntry:
-    """What one request type's name, keywords and description say, as weighted stems."""
-    keywords = service_type.keyword_list()
-    single = [k for k in keywords if len(kb_text.stems(k)) == 1]
-    longer = [k for k in keywords if len(kb_text.stems(k)) > 1]
-    sources = [
-        (service_type.description, DESCRIPTION_WEIGHT, "description"),
-        (service_type.group_name, GROUP_WEIGHT, "group"),
+def _weigh(
+    words: tuple[str, str, str, list[str]],
+    stems: Callable[[str], list[str]],
+    weights: dict[str, float],
+    where: dict[str, str],
+) -> set[tuple[str, ...]]:
+    """A type's (name, group, description, keywords) as weighted stems, added to `weights` (each
+    stem at its best weight, `where` saying from which field); the phrases to match whole."""
+    name, group, description, keywords = words
+    single = [k for k in keywords if len(stems(k)) == 1]
+    longer = [k for k in keywords if len(stems(k)) > 1]
+    for text, weight, label in (
+        (description, DESCRIPTION_WEIGHT, "description"),
+        (group, GROUP_WEIGHT, "group"),
         *((k, KEYWORD_PHRASE_WEIGHT, "keywords") for k in longer),
         *((k, KEYWORD_WEIGHT, "keywords") for k in single),
-        (service_type.name, NAME_WEIGHT, "name"),
-    ]
-    weights: dict[str, float] = {}
-    where: dict[str, str] = {}
-    for text, weight, label in sources:
-        for stem in kb_text.stems(text):
+        (name, NAME_WEIGHT, "name"),
+    ):
+        for stem in stems(text):
             if weight > weights.get(stem, 0.0):
                 weights[stem], where[stem] = weight, label
-    phrases = {tuple(kb_text.stems(k)) for k in [*longer, service_type.name]}
-    # the same in Spanish, from the type's Spanish words, under Spanish stems ("es:...")
-    for language in translations.OTHER_LANGUAGES:
-        words = translations.words_in(service_type, language)
-        if not words:
-            continue
-        said = translations.type_keywords(service_type, language)
-        name = str(words.get("name", ""))
-        single = [k for k in said if len(kb_text.spanish_stems(k)) == 1]
-        longer_said = [k for k in said if len(kb_text.spanish_stems(k)) > 1]
-        for text, weight, label in (
-            (str(words.get("description", "")), DESCRIPTION_WEIGHT, "description"),
-            (str(words.get("group", "")), GROUP_WEIGHT, "group"),
-            *((k, KEYWORD_PHRASE_WEIGHT, "keywords") for k in longer_said),
-            *((k, KEYWORD_WEIGHT, "keywords") for k in single),
-            (name, NAME_WEIGHT, "name"),
-        ):
-            for stem in kb_text.spanish_stems(text):
-                if weight > weights.get(stem, 0.0):
-                    weights[stem], where[stem] = weight, label
-        phrases |= {tuple(kb_text.spanish_stems(k)) for k in [*longer_said, name]}
+    return {tuple(stems(k)) for k in [*longer, name]}
+
+
+def _type_entry(service_type: ServiceType) -> _TypeEntry:
+    """What one request type's name, keywords and description say, as weighted stems: in
+    English, and in Spanish from the type's Spanish words under Spanish stems ("es:...")."""
+    weights: dict[str, float] = {}
+    where: dict[str, str] = {}
+    english = (
+        service_type.name,
+        service_type.group_name,
+        service_type.description,
+        service_type.keyword_list(),
+    )
+    phrases = _weigh(english, kb_text.stems, weights, where)
+    for language in languages.OTHER_LANGUAGES:
+        words = languages.words_in(service_type, language)
+        if words:
+            said = (
+                str(words.get("name", "")),
+                str(words.get("group", "")),
+                str(words.get("description", "")),
+                languages.type_keywords(service_type, language),
+            )
+            phrases |= _weigh(said, kb_text.spanish_stems, weights, where)
     return _TypeEntry(
         service_type.id,
         service_type.code,
-        translations.type_text(service_type, "name", i18n.language()),  # as the clerk reads
+        languages.type_text(service_type, "name", i18n.language()),  # as the clerk reads
         weights,
         where,
         sorted(p for p in phrases if len(p) >= 2),
@@ -302,9 +310,11 @@ def triage(text: str, limit: int = 5, *, prefix_last: bool = False) -> TriageRes
     if query.empty:
         return TriageResult([], [], "")
     catalog = _catalog()
+    spanish = query.spanish_weights()
+    generic = kb_text.generic_stems() if spanish else kb_text.GENERIC_STEMS
     weights = {
-        stem: weight * (GENERIC_WEIGHT if stem in kb_text.GENERIC_STEMS else 1.0)
-        for stem, weight in {**query.stem_weights(), **query.spanish_weights()}.items()
+        stem: weight * (GENERIC_WEIGHT if stem in generic else 1.0)
+        for stem, weight in {**query.stem_weights(), **spanish}.items()
     }
     meanings = {**query.stem_meanings(), **query.spanish_meanings()}
     said = [*query.stems, *query.spanish_stems()]
