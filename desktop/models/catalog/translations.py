@@ -22,7 +22,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
 from desktop.models.knowledge import articles as knowledge
-from desktop.models.staff import audit
+from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import (
     CallScript,
@@ -102,6 +102,16 @@ def set_type_words(
 ) -> ServiceType:
     """Set some of a type's words in `language` (an empty value removes that translation, so
     the English shows again). The administrator's edit of a Spanish service notice."""
+    _check_words(language, changes)
+    permissions.require(actor, permissions.CATALOG_EDIT)
+
+    def save() -> ServiceType:
+        return apply_type_words(code, language, changes, actor, version=version)
+
+    return write(save)
+
+
+def _check_words(language: str, changes: Mapping[str, str]) -> None:
     if language not in OTHER_LANGUAGES:
         raise InputError(
             _("“{language}” is not a language Front Counter keeps words in ({known}).").format(
@@ -113,14 +123,6 @@ def set_type_words(
         raise InputError(
             _("A request type has no field “{field}” to translate.").format(field=unknown[0])
         )
-    from desktop.models.staff import permissions  # noqa: PLC0415 (no cycle at import)
-
-    permissions.require(actor, permissions.CATALOG_EDIT)
-
-    def save() -> ServiceType:
-        return apply_type_words(code, language, changes, actor, version=version)
-
-    return write(save)
 
 
 def apply_type_words(
@@ -133,6 +135,7 @@ def apply_type_words(
 ) -> ServiceType:
     """`set_type_words` inside a write the caller holds (the type form saves the English and
     the Spanish in one transaction). Each word keeps the English it translates."""
+    _check_words(language, changes)
     service_type = ServiceType.get_or_none(ServiceType.code == code)
     if service_type is None:
         raise NotFound(_("There is no request type “{code}”.").format(code=code))
