@@ -23,7 +23,7 @@ import os
 import socket
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -145,7 +145,6 @@ class Uploaded:
     bytes: int = 0
     removed: int = 0
     host_key: str = ""
-    skipped: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -288,7 +287,7 @@ def _sftp(
         try:
             for name in files:
                 place = remote / name
-                _sftp_folders(client, place.parent, made, target)
+                _sftp_folders(client, place.parent, made)
                 data = (folder / name).read_bytes()
                 partial = str(_temporary(place))
                 with client.open(partial, "wb") as handle:
@@ -317,13 +316,11 @@ def _sftp(
     result.host_key = shown
 
 
-def _sftp_folders(
-    client: Any, place: PurePosixPath, made: set[PurePosixPath], target: Target
-) -> None:
+def _sftp_folders(client: Any, place: PurePosixPath, made: set[PurePosixPath]) -> None:
     """The remote folders down to `place`, made where missing."""
     if place in made or str(place) in ("/", "."):
         return
-    _sftp_folders(client, place.parent, made, target)
+    _sftp_folders(client, place.parent, made)
     try:
         client.stat(str(place))
     except FileNotFoundError:
@@ -357,7 +354,7 @@ def _ftps(
                 _ftp_folders(ftp, place.parent, made)
                 data = (folder / name).read_bytes()
                 partial = str(_temporary(place))
-                with _reader(data) as handle:
+                with io.BytesIO(data) as handle:
                     ftp.storbinary(f"STOR {partial}", handle)
                 with contextlib.suppress(ftplib.error_perm):
                     ftp.delete(str(place))  # some servers refuse to rename over a file
@@ -393,12 +390,3 @@ def _ftp_folders(ftp: ftplib.FTP, place: PurePosixPath, made: set[PurePosixPath]
     with contextlib.suppress(ftplib.error_perm):  # there already
         ftp.mkd(str(place))
     made.add(place)
-
-
-@contextlib.contextmanager
-def _reader(data: bytes) -> Iterator[Any]:
-    handle = io.BytesIO(data)
-    try:
-        yield handle
-    finally:
-        handle.close()
