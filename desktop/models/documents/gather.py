@@ -550,28 +550,21 @@ def letter(reference: str | int, template_name: str, *, actor: StaffUser | None)
     """A letter to the request's resident, merged from the named template."""
     permissions.require(actor, permissions.REQUEST_PRINT)
     templates = letter_templates()
-    with reading():
-        request = find_request(reference)
-        contact = request.contact if request.contact_id else None
-    # the letter in the resident's language, unless the clerk chose one ("received-es"); a
-    # town's own letter with no version in that language is written in English, all of it
-    wanted = language_of(template_name) or resident_language(contact)
-    template = template_for(template_name, wanted)
-    spoken = (
-        wanted
-        if language_of(template_name) or f"{template_name}-{wanted}" in templates
-        else DEFAULT
-    )
-    if template is None:
-        raise NotFound(
-            _("There is no letter template “{name}”. There are: {names}.").format(
-                name=template_name, names=", ".join(sorted(templates))
-            )
-        )
     setup = page_setup()
     with reading():
         request = find_request(reference)
         contact = request.contact if request.contact_id else None
+        # the letter in the resident's language, unless the clerk chose one ("received-es"); a
+        # town's own letter with no version in that language is written in English, all of it
+        wanted = language_of(template_name) or resident_language(contact)
+        found = template_for(template_name, wanted, templates)
+        if found is None:
+            raise NotFound(
+                _("There is no letter template “{name}”. There are: {names}.").format(
+                    name=template_name, names=", ".join(sorted(templates))
+                )
+            )
+        template, spoken = found
         recipient = _recipient(contact)
         if not recipient:
             raise InputError(

@@ -30,7 +30,6 @@ from desktop.models.storage.schema import (
     StaffUser,
 )
 from desktop.models.town.letters import (
-    letter_templates,
     merge_template,
     request_fields,
     template_for,
@@ -130,8 +129,11 @@ def queue(request_id: int, kind: str, actor: StaffUser | None) -> OutboxMessage 
     name = TEMPLATE[kind]
     if kind == "resolved" and request.resolution in NOT_OURS:
         name = "not_ours"
+    found = template_for(name, language)
+    if found is None:  # a built-in name: only a bug gets here
+        raise KeyError(name)
+    template, language = found
     with speaking(language):  # the resident's language, whatever the clerk's is
-        template = template_for(name, language) or letter_templates()[name]
         town = TownHeader(
             name=str(get_setting("town.name") or _("Town Hall")),
             phone=str(get_setting("town.phone") or ""),

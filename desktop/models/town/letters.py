@@ -106,15 +106,20 @@ def language_of(name: str) -> str | None:
     return code if dash and stem and code in LANGUAGES else None
 
 
-def template_for(name: str, language: str | None) -> dict[str, str] | None:
-    """The template `name` in `language`: its version in that language when there is one
-    (the town's, else the built-in one), else `name` itself."""
-    templates = letter_templates()
-    if language and language != DEFAULT and language_of(name) is None:
+def template_for(
+    name: str, language: str | None, templates: dict[str, dict[str, str]] | None = None
+) -> tuple[dict[str, str], str] | None:
+    """The template `name` in `language` and the language it is written in: its version in that
+    language when there is one (the town's, else the built-in one), else `name` itself (in the
+    language its name says, English otherwise); None when there is no such template."""
+    templates = letter_templates() if templates is None else templates
+    said = language_of(name)
+    if language and language != DEFAULT and said is None:
         found = templates.get(f"{name}-{language}")
         if found is not None:
-            return found
-    return templates.get(name)
+            return found, language
+    plain = templates.get(name)
+    return None if plain is None else (plain, said or DEFAULT)
 
 
 def merge_template(template: str, values: dict[str, str]) -> str:
