@@ -17,11 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from desktop import i18n
-from desktop.i18n import DEFAULT, N_, Labels, _, long_day, normalize, speaking
+from desktop.i18n import N_, Labels, _, long_day, speaking
 from desktop.models import clock
 from desktop.models.documents.gather import find_by_reference
 from desktop.models.errors import InputError, KnownError
 from desktop.models.requests import lifecycle
+from desktop.models.residents.contacts import resident_language
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import Contact, RequestEvent, ServiceRequest, StaffUser
 from desktop.models.text_clean import MAX_DESCRIPTION, MAX_LINE, clean_text
@@ -181,8 +182,7 @@ def close_out(record: CloseOut, *, actor: StaffUser | None) -> ServiceRequest:
             return updated
         done = checked.done_at or clock.now()
         contact = Contact.get_or_none(Contact.id == request.contact_id)
-        spoken = (normalize(contact.language) if contact is not None else None) or DEFAULT
-        with speaking(spoken):  # the resident's language, not the clerk's
+        with speaking(resident_language(contact)):  # the resident's language, not the clerk's
             public = PUBLIC_NOTES[checked.outcome].format(date=long_day(done))
         return lifecycle.resolve(
             request.id, resolution, actor=actor, note=public, done_at=checked.done_at

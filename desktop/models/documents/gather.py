@@ -16,7 +16,7 @@ from typing import Any
 import peewee
 
 from desktop import i18n
-from desktop.i18n import DEFAULT, _, normalize, speaking
+from desktop.i18n import _, speaking
 from desktop.models import clock
 from desktop.models.catalog.translations import (
     attribute_label,
@@ -29,7 +29,7 @@ from desktop.models.geo import maps
 from desktop.models.knowledge import articles as knowledge
 from desktop.models.requests.detail import answer_text
 from desktop.models.requests.lifecycle import find_request
-from desktop.models.residents.contacts import postal_lines
+from desktop.models.residents.contacts import postal_lines, resident_language
 from desktop.models.staff import permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.schema import (
@@ -519,11 +519,6 @@ def save_letter_template(name: str, subject: str, body: str, *, actor: StaffUser
     templates = dict(stored) if isinstance(stored, dict) else {}
     templates[name] = {"subject": subject.strip(), "body": body}
     set_settings({"print.letter_templates": templates}, actor=actor)
-
-
-def resident_language(contact: Contact | None) -> str:
-    """The language a resident is written to in: theirs, else the town's usual one."""
-    return (normalize(contact.language) if contact is not None else None) or DEFAULT
 
 
 def _recipient(contact: Contact | None) -> list[str]:

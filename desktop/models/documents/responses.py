@@ -17,9 +17,10 @@ from typing import Any
 
 from desktop.i18n import _, speaking
 from desktop.models.documents import letter_templates
-from desktop.models.documents.gather import letter_fields, resident_language
+from desktop.models.documents.gather import letter_fields
 from desktop.models.errors import InputError, NotFound
 from desktop.models.requests.lifecycle import find_request
+from desktop.models.residents.contacts import resident_language
 from desktop.models.staff import permissions
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import ServiceRequest, ServiceType, StaffUser

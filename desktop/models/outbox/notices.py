@@ -19,9 +19,9 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from desktop.i18n import DEFAULT, _, normalize, speaking
+from desktop.i18n import _, speaking
 from desktop.models import clock
-from desktop.models.residents.contacts import postal_lines, primary_email
+from desktop.models.residents.contacts import postal_lines, primary_email, resident_language
 from desktop.models.storage.schema import (
     Contact,
     OutboxMessage,
@@ -125,7 +125,7 @@ def queue(request_id: int, kind: str, actor: StaffUser | None) -> OutboxMessage 
     how = reach(contact)
     if how is None:
         return None
-    language = normalize(contact.language) or DEFAULT
+    language = resident_language(contact)
     name = TEMPLATE[kind]
     if kind == "resolved" and request.resolution in NOT_OURS:
         name = "not_ours"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop.i18n import _, normalize
+from desktop.i18n import DEFAULT, _, normalize
 from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
 from desktop.models.residents.contacts_text import (
@@ -202,6 +202,11 @@ def create_contact(caller: CallerDetails, *, actor: StaffUser | None) -> Contact
     audit.record("contact", contact.id, "create", None, audit.snapshot(contact), actor)
     add_methods(contact, caller, actor=actor)
     return contact
+
+
+def resident_language(contact: Contact | None) -> str:
+    """The language a resident is written to in: theirs, else the town's usual one."""
+    return (normalize(contact.language) if contact is not None else None) or DEFAULT
 
 
 def remember_language(contact: Contact, language: str, *, actor: StaffUser | None) -> None:
