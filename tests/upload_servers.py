@@ -121,14 +121,22 @@ class FtpsServer:
         Handler.passive_ports = range(60000, 60200)
         self.port = free_port()
         self.server = ThreadedFTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        # the server is closed by the thread that polls it: closed from outside, its poller
+        # went away under a poll() still waiting (EBADF in the thread)
+        while not self.stopping.is_set():
+            self.server.serve_forever(timeout=0.1, blocking=False)
+        self.server.close_all()
 
     def __enter__(self) -> FtpsServer:
         self.thread.start()
         return self
 
     def __exit__(self, *_exc: Any) -> None:
-        self.server.close_all()
+        self.stopping.set()
         self.thread.join(timeout=10)
 
 
