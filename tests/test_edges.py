@@ -267,7 +267,7 @@ except OSError:
 """
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="no write queue on Windows yet")
+@pytest.mark.skipif(sys.platform == "win32", reason="its holder locks with fcntl")
 def test_check_recovers_what_a_crash_leaves_beside_a_sound_file(tmp_path: Path, capsys):
     """A workstation that stopped without closing leaves its session row (the others are told
     it is working), and on a network drive the lock it held on the turn-taking file (every
@@ -318,7 +318,7 @@ def test_check_recovers_what_a_crash_leaves_beside_a_sound_file(tmp_path: Path, 
         assert raw.execute("SELECT count(*) FROM db_session").fetchone() == (0,)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="no write queue on Windows yet")
+@pytest.mark.skipif(sys.platform == "win32", reason="its holder locks with fcntl")
 def test_a_lost_queue_file_is_made_again_at_the_next_save(tmp_path: Path):
     """Deleted while a clerk works (by hand, or by check resetting it): the next save takes
     the file that is there now, so every writer keeps queueing on the same one."""

@@ -26,7 +26,7 @@ from desktop.models.admin import backups
 from desktop.models.errors import DatabaseFull, DatabaseReadOnly, NotADatabase
 from desktop.models.requests.intake import RequestDraft, create_request
 from desktop.models.setup.opening import open_database
-from desktop.models.storage import integrity
+from desktop.models.storage import integrity, write_queue
 from desktop.models.storage.db import close_database, write
 from desktop.models.storage.schema import ServiceRequest, Setting
 
@@ -99,9 +99,14 @@ def draft(text: str) -> RequestDraft:
 # -- many writers --------------------------------------------------------------------------
 
 
-def test_eight_processes_saving_at_once_lose_nothing(town: Path, tmp_path: Path):
+@pytest.mark.parametrize("locks", ["ranges", "files"])
+def test_eight_processes_saving_at_once_lose_nothing(town: Path, tmp_path: Path, locks: str):
+    """On both kinds of write queue: this system's byte ranges, and the two lock files that
+    Windows queues with (here through flock; tests/test_windows.py runs them under Wine)."""
+    if locks == "ranges" and write_queue.LOCKS != "ranges":
+        pytest.skip("no byte-range locks on this system")
     outputs = [tmp_path / f"writer-{n}.json" for n in range(WRITERS)]
-    processes = [worker("saves", str(town), str(SAVES_EACH), str(out)) for out in outputs]
+    processes = [worker("saves", str(town), str(SAVES_EACH), str(out), locks) for out in outputs]
     for process in processes:
         with process:
             assert process.wait(timeout=600) == 0
@@ -120,7 +125,7 @@ def test_eight_processes_saving_at_once_lose_nothing(town: Path, tmp_path: Path)
     p50 = statistics.median(latencies)
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     report(
-        "8 writers",
+        f"8 writers, write queue on {locks}",
         processes=WRITERS,
         saves_acknowledged=len(latencies),
         saves_found=found,
@@ -132,6 +137,7 @@ def test_eight_processes_saving_at_once_lose_nothing(town: Path, tmp_path: Path)
     assert errors == []
     assert found == len(latencies) == WRITERS * SAVES_EACH
     assert problems == [] and broken == 0
+    assert all(result["queue"]["working"] for result in results)  # queued all through
 
 
 # -- kill -9 -------------------------------------------------------------------------------

@@ -15,16 +15,29 @@ from desktop.models.storage import fast_sql, write_queue
 from desktop.models.storage.db import close_database, write
 from desktop.models.storage.schema import RequestEvent, ServiceRequest, Setting
 
-pytestmark = pytest.mark.skipif(not write_queue.AVAILABLE, reason="no queue on Windows yet")
+pytestmark = pytest.mark.skipif(not write_queue.AVAILABLE, reason="no write queue here")
 
 #: a process that holds a database's turn to write until its stdin is closed
 HOLDER = """
-import fcntl, os, sys
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o666)
-fcntl.lockf(fd, fcntl.LOCK_EX, 1, 1)
+import sys
+from pathlib import Path
+from desktop.models.storage.write_queue import make_locks
+locks = make_locks(Path(sys.argv[1]), sys.argv[2])
+locks.open()
+locks.take(1)
 print("holding", flush=True)
 sys.stdin.read()
 """
+
+
+@pytest.fixture(autouse=True, params=["ranges", "files"])
+def locks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test on both kinds of lock: the byte ranges of Linux and macOS, and the two lock
+    files Windows queues with (here through flock, there through LockFileEx)."""
+    if request.param == "ranges" and write_queue.LOCKS != "ranges":
+        pytest.skip("no byte-range locks on this system")
+    monkeypatch.setattr(write_queue, "LOCKS", request.param)
+    return str(request.param)
 
 
 def _setting(key: str, value: str) -> None:
@@ -36,22 +49,25 @@ def _queue_file(db_path: Path) -> Path:
 
 
 @pytest.mark.sqlite_only
-def test_a_save_takes_its_turn_in_a_file_beside_the_database(db, db_path: Path):
+def test_a_save_takes_its_turn_in_a_file_beside_the_database(db, db_path: Path, locks: str):
     _setting("town.name", "Millbrook")
     assert _queue_file(db_path).exists()
     assert _queue_file(db_path).stat().st_size == 0  # nothing is written in it, only locked
+    gate = db_path.with_name(db_path.name + write_queue.GATE_SUFFIX)
+    assert gate.exists() == (locks == "files")  # byte ranges keep the gate in the same file
     queue = write_queue.queue_for(str(db_path))
-    assert queue is not None
+    assert queue is not None and queue.working
+    assert queue.kind == {"ranges": "byte ranges", "files": "lock files"}[locks]
     with queue.turn(wait=0) as mine:
         assert mine  # nobody else is writing: the turn is free at once
 
 
 def test_a_writer_that_keeps_its_turn_too_long_is_passed_by(
-    db_path: Path, caplog: pytest.LogCaptureFixture
+    db_path: Path, caplog: pytest.LogCaptureFixture, locks: str
 ):
     opened = open_database(db_path)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(_queue_file(db_path))],
+        [sys.executable, "-c", HOLDER, str(db_path), locks],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -121,6 +137,32 @@ def test_threads_of_one_process_take_turns_too(db_path: Path):
         assert Setting.select().where(Setting.key.startswith("test.")).count() == 80
     finally:
         close_database(opened)
+
+
+def test_a_turn_held_elsewhere_is_seen_and_a_stale_one_reset(db_path: Path, locks: str):
+    """`check`'s look at the queue (tidy), on both kinds: free, held past its patience (then
+    removed, both files of a two-file queue), or absent."""
+    queue = write_queue.WriteQueue(db_path, locks)
+    with queue.turn() as held:
+        assert held
+    assert write_queue.tidy(db_path, patience=0, locks=locks) == "free"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db_path), locks],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        assert write_queue.tidy(db_path, patience=0.2, locks=locks) == "reset"
+        assert not _queue_file(db_path).exists()
+        assert not db_path.with_name(db_path.name + write_queue.GATE_SUFFIX).exists()
+        with queue.turn(wait=0) as mine:  # the fresh file, free though the old one is held
+            assert mine
+    finally:
+        holder.communicate("")
+        queue.close()
+    assert write_queue.tidy(db_path.with_name("nowhere.db"), locks=locks) == "absent"
 
 
 def test_an_in_memory_database_has_no_queue():

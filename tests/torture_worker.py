@@ -39,11 +39,16 @@ def _draft(text: str):
     )
 
 
-def saves(path: str, count: int, out: str) -> None:
-    """`count` saves, timing each; the known errors a clerk would have seen are counted."""
+def saves(path: str, count: int, out: str, locks: str | None = None) -> None:
+    """`count` saves, timing each; the known errors a clerk would have seen are counted.
+    `locks` ("ranges" or "files") is the kind of write queue to take turns in; the output says
+    whether the queue still worked at the end (it gives up on itself rather than fail a save)."""
     from desktop.models.errors import KnownError
     from desktop.models.requests.intake import create_request
+    from desktop.models.storage import write_queue
 
+    if locks:
+        write_queue.LOCKS = locks
     opened = _open(path)
     latencies: list[float] = []
     errors: list[str] = []
@@ -55,8 +60,10 @@ def saves(path: str, count: int, out: str) -> None:
             errors.append(f"{type(exc).__name__}: {exc}")
             continue
         latencies.append(time.perf_counter() - started)
+    queue = write_queue.queue_for(path)
+    queued = {"kind": queue.kind, "working": queue.working} if queue else {}
     opened.db.close()
-    Path(out).write_text(json.dumps({"latencies": latencies, "errors": errors}))
+    Path(out).write_text(json.dumps({"latencies": latencies, "errors": errors, "queue": queued}))
 
 
 def _save_forever(path: str) -> None:
@@ -166,7 +173,7 @@ def edit(path: str, request_id: int, version: int, priority: str) -> None:
 def main(argv: list[str]) -> None:
     mode, path, *rest = argv
     if mode == "saves":
-        saves(path, int(rest[0]), rest[1])
+        saves(path, int(rest[0]), rest[1], *rest[2:3])
     elif mode == "zygote":
         zygote(path)
     elif mode == "writer":

@@ -3,51 +3,292 @@
 SQLite hands its write lock to whichever waiting connection happens to ask first. With 8
 clerks saving at once that is a lottery, and an unlucky clerk can lose it thirty times in a row
 (a third of a second, where the others wait a twentieth). So before `BEGIN IMMEDIATE` a writer
-first takes an operating-system lock on a small file beside the database, `town.db-queue`,
-waiting in the kernel's queue, which hands the lock on in the order it was asked for.
+first takes an operating-system lock beside the database, on `town.db-queue`, waiting in the
+kernel's queue, which hands the lock on in the order it was asked for.
+
+Two kinds of lock carry the same queue (`Locks`): on Linux and macOS two bytes of the one file
+(`fcntl.lockf`); on Windows two files, `town.db-queue` and `town.db-queue-gate`, each locked
+whole with LockFileEx (portalocker, with pywin32). The turnstile in `WriteQueue` is the same for
+both, and the tests run it on both here.
 
 The queue only orders the writers; SQLite's own lock still keeps the file safe. Whatever goes
-wrong with the queue (a read-only folder, a network drive without byte-range locks, Windows,
-where this module does not queue yet, a writer that holds its turn too long) means writing
-without it, as before: never an error a clerk sees. The file is empty and may be deleted when
-nobody has the database open.
+wrong with the queue (a read-only folder, a network drive without byte-range locks, a writer
+that holds its turn too long) means writing without it, as before: never an error a clerk
+sees. The files are empty and may be deleted when nobody has the database open.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import IO, Any
 
 try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
+
+def _portalocker() -> Any:
+    """portalocker, imported when the first two-file queue is made (never at start-up on a
+    system with byte ranges)."""
+    return importlib.import_module("portalocker")
+
+
 log = logging.getLogger("frontcounter.db")
 
-#: whether this system queues writers at all (not on Windows yet)
-AVAILABLE = fcntl is not None
-
 SUFFIX = "-queue"
-#: the bytes of the queue file that are locked: the gate to the line, and the turn to write
+#: the second file of the two-file queue (Windows): the gate to the line
+GATE_SUFFIX = "-queue-gate"
+#: the queue's two locks: the gate to the line, and the turn to write
 _GATE, _TURN = 0, 1
 #: at most this long in the queue; then the writer goes to SQLite's lock like any other
 WAIT_SECONDS = 2.0
 
 
-class WriteQueue:
-    """The turn-taking lock of one database file, for this process."""
+class Locks:
+    """The gate and the turn of one database's queue, as this process holds them.
+
+    `take` blocks until the lock is this handle's; `try_take` says False at once when another
+    holds it. Any other trouble is an OSError, and the queue gives up on itself."""
+
+    kind = ""
 
     def __init__(self, database: Path) -> None:
         self.path = database.with_name(database.name + SUFFIX)
+
+    def try_take(self, which: int) -> bool:
+        raise NotImplementedError
+
+    def take(self, which: int) -> None:
+        raise NotImplementedError
+
+    def give(self, which: int) -> None:
+        raise NotImplementedError
+
+    def give_all(self) -> None:
+        for which in (_GATE, _TURN):
+            with suppress(OSError):
+                self.give(which)
+
+    @property
+    def is_open(self) -> bool:
+        raise NotImplementedError
+
+    def open(self) -> None:
+        """Open the file(s), again when they were removed or replaced since (by hand, or by
+        `check` resetting a stale queue): a queue only orders writers who lock the same file."""
+        raise NotImplementedError
+
+    def open_existing(self) -> None:
+        """Open the turn's file only if it is there (FileNotFoundError otherwise)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def remove(self) -> None:
+        """Delete the file(s) (`tidy` resetting a queue whose turn is held for good)."""
+        self.path.unlink()
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    try:
+        there, ours = path.stat(), os.fstat(fd)
+    except OSError:
+        return False
+    return (there.st_dev, there.st_ino) == (ours.st_dev, ours.st_ino)
+
+
+class ByteRangeLocks(Locks):
+    """POSIX record locks on bytes 0 (the gate) and 1 (the turn) of `town.db-queue`.
+
+    Record locks belong to the process, so the threads of one process do not exclude one
+    another: `WriteQueue` has a lock of its own for them."""
+
+    kind = "byte ranges"
+
+    def __init__(self, database: Path) -> None:
+        super().__init__(database)
         self._fd: int | None = None
-        self._broken = fcntl is None
+
+    @property
+    def is_open(self) -> bool:
+        return self._fd is not None
+
+    def open(self) -> None:
+        if self._fd is not None and not _same_file(self.path, self._fd):
+            self.close()
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+
+    def open_existing(self) -> None:
+        self._fd = os.open(self.path, os.O_RDWR)
+
+    def _lockf(self, command: int, which: int) -> None:
+        assert fcntl is not None
+        if self._fd is None:
+            raise OSError("the write queue is closed")
+        fcntl.lockf(self._fd, command, 1, which)
+
+    def try_take(self, which: int) -> bool:
+        assert fcntl is not None
+        try:
+            self._lockf(fcntl.LOCK_EX | fcntl.LOCK_NB, which)
+        except (BlockingIOError, PermissionError):
+            return False
+        return True
+
+    def take(self, which: int) -> None:
+        assert fcntl is not None
+        self._lockf(fcntl.LOCK_EX, which)
+
+    def give(self, which: int) -> None:
+        assert fcntl is not None
+        self._lockf(fcntl.LOCK_UN, which)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+def _portalocker_calls() -> tuple[Callable[[IO[bytes], Any], None], Callable[[IO[bytes]], None]]:
+    """portalocker's lock and unlock: on Windows through LockFileEx (its Win32Locker, which
+    waits in the system's queue; its default msvcrt locker polls once a second), elsewhere
+    through flock."""
+    locking = _portalocker()
+    if os.name == "nt":
+        locker = locking.portalocker.Win32Locker()
+        return locker.lock, locker.unlock
+    return locking.lock, locking.unlock
+
+
+class FileLocks(Locks):
+    """Two files each locked whole: `town.db-queue-gate` (the gate) and `town.db-queue` (the
+    turn). Windows' LockFileEx through portalocker; flock elsewhere, where the tests run it.
+
+    These locks belong to the open file, so two handles in one process exclude each other, as
+    two processes do."""
+
+    kind = "lock files"
+
+    def __init__(self, database: Path) -> None:
+        super().__init__(database)
+        self.gate_path = database.with_name(database.name + GATE_SUFFIX)
+        self._files: dict[int, IO[bytes]] = {}
+        self._portalocker: Any = _portalocker()
+        self._lock, self._unlock = _portalocker_calls()
+
+    def _paths(self) -> dict[int, Path]:
+        return {_GATE: self.gate_path, _TURN: self.path}
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self._files)
+
+    def open(self) -> None:
+        if self._files and not all(
+            _same_file(path, self._files[which].fileno()) for which, path in self._paths().items()
+        ):
+            self.close()
+        if not self._files:
+            try:
+                for which, path in self._paths().items():
+                    self._files[which] = path.open("a+b")
+            except OSError:
+                self.close()
+                raise
+
+    def open_existing(self) -> None:
+        self._files[_TURN] = self.path.open("r+b")
+
+    def _file(self, which: int) -> IO[bytes]:
+        handle = self._files.get(which)
+        if handle is None:
+            raise OSError("the write queue is closed")
+        return handle
+
+    def try_take(self, which: int) -> bool:
+        flags = self._portalocker.LockFlags
+        try:
+            self._lock(self._file(which), flags.EXCLUSIVE | flags.NON_BLOCKING)
+        except self._portalocker.AlreadyLocked:
+            return False
+        except self._portalocker.LockException as exc:
+            raise OSError(str(exc)) from exc
+        return True
+
+    def take(self, which: int) -> None:
+        try:
+            self._lock(self._file(which), self._portalocker.LockFlags.EXCLUSIVE)
+        except self._portalocker.LockException as exc:
+            raise OSError(str(exc)) from exc
+
+    def give(self, which: int) -> None:
+        try:
+            self._unlock(self._file(which))
+        except self._portalocker.LockException as exc:
+            raise OSError(str(exc)) from exc
+
+    def close(self) -> None:
+        files, self._files = self._files, {}
+        for handle in files.values():
+            with suppress(OSError):
+                handle.close()
+
+    def remove(self) -> None:
+        self.path.unlink()
+        with suppress(FileNotFoundError):
+            self.gate_path.unlink()
+
+
+#: the locks each system queues with: "ranges" (POSIX) or "files" (Windows); None: no queue
+LOCKS: str | None = (
+    "ranges" if fcntl is not None else "files" if importlib.util.find_spec("portalocker") else None
+)
+#: whether this system queues writers at all
+AVAILABLE = LOCKS is not None
+
+
+def make_locks(database: Path, kind: str | None = None) -> Locks:
+    kind = kind or LOCKS
+    if kind == "ranges" and fcntl is not None:
+        return ByteRangeLocks(database)
+    if kind == "files":
+        return FileLocks(database)  # ImportError without portalocker
+    raise OSError(f"no {kind or 'write queue'} locks on this system")
+
+
+class WriteQueue:
+    """The turn-taking lock of one database file, for this process."""
+
+    def __init__(self, database: Path, locks: str | None = None) -> None:
+        self._broken = False
+        try:
+            self._locks: Locks | None = make_locks(database, locks)
+        except (OSError, ImportError) as exc:
+            self._locks = None
+            self._give_up(OSError(str(exc)))
+        self.path = database.with_name(database.name + SUFFIX)
         self._guard = threading.RLock()  # the threads of this process take their turns too
+
+    @property
+    def working(self) -> bool:
+        """Whether saves still queue here (False after the queue gave up on itself)."""
+        return not self._broken
+
+    @property
+    def kind(self) -> str:
+        return self._locks.kind if self._locks is not None else ""
 
     @contextmanager
     def turn(self, wait: float | None = None) -> Iterator[bool]:
@@ -68,59 +309,38 @@ class WriteQueue:
 
     def close(self) -> None:
         with self._guard:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            if self._locks is not None:
+                self._locks.close()
 
     def _take(self, wait: float) -> bool:
-        """The turnstile: the gate (byte 0), then the turn (byte 1), then the gate let go.
+        """The turnstile: the gate, then the turn, then the gate let go.
 
         The kernel does not hand a lock to the longest waiter: it wakes the waiters and lets
         whoever runs first have it, often the writer who has just let go and comes straight
         back. Through the gate that writer cannot: while someone waits for the turn, that
         someone holds the gate, so the turn goes to them and the newcomer waits at the gate.
         """
-        assert fcntl is not None
+        locks = self._locks
+        assert locks is not None
         try:
-            if self._fd is not None and not self._still_ours(self._fd):
-                # the file was removed (by hand, by `check` resetting a stale queue) or replaced:
-                # a queue only orders writers who lock the same file, so take the one there now
-                with suppress(OSError):
-                    os.close(self._fd)
-                self._fd = None
-            if self._fd is None:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-            fd = self._fd
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _GATE)
-            except BlockingIOError:
-                return self._wait_in_line(fd, at_gate=False, wait=wait)
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _TURN)
-            except BlockingIOError:
-                return self._wait_in_line(fd, at_gate=True, wait=wait)
-            fcntl.lockf(fd, fcntl.LOCK_UN, 1, _GATE)
+            locks.open()
+            if not locks.try_take(_GATE):
+                return self._wait_in_line(locks, at_gate=False, wait=wait)
+            if not locks.try_take(_TURN):
+                return self._wait_in_line(locks, at_gate=True, wait=wait)
+            locks.give(_GATE)
             return True
         except OSError as exc:
             self._give_up(exc)
-            self._unlock_all()
+            locks.give_all()
             return False
 
-    def _still_ours(self, fd: int) -> bool:
-        """Whether the queue's path still names the file this process has open."""
-        try:
-            there, ours = self.path.stat(), os.fstat(fd)
-        except OSError:
-            return False
-        return (there.st_dev, there.st_ino) == (ours.st_dev, ours.st_ino)
-
-    def _wait_in_line(self, fd: int, *, at_gate: bool, wait: float) -> bool:
-        """Blocking locks (the kernel's queue), abandoned after `wait` seconds.
+    def _wait_in_line(self, locks: Locks, *, at_gate: bool, wait: float) -> bool:
+        """Blocking locks (the system's queue), abandoned after `wait` seconds.
 
         A blocking lock cannot time out by itself, so the waiting is done by a helper thread;
         a turn that comes after this writer stopped waiting is passed straight on.
         """
-        assert fcntl is not None
         state = {"held": False, "abandoned": False}
         decided = threading.Lock()
         got = threading.Event()
@@ -128,21 +348,22 @@ class WriteQueue:
         def wait_for_turn() -> None:
             try:
                 if not at_gate:
-                    fcntl.lockf(fd, fcntl.LOCK_EX, 1, _GATE)
-                fcntl.lockf(fd, fcntl.LOCK_EX, 1, _TURN)
-                fcntl.lockf(fd, fcntl.LOCK_UN, 1, _GATE)
+                    locks.take(_GATE)
+                locks.take(_TURN)
+                locks.give(_GATE)
             except OSError as exc:
-                self._give_up(exc)
-                self._unlock_all()
+                if locks.is_open:  # not the queue closed under the wait (the database closed)
+                    self._give_up(exc)
+                    locks.give_all()
                 got.set()
                 return
             with decided:
                 if state["abandoned"]:
                     # passed straight on; the queue may have been closed meanwhile (the
                     # database closed), and closing its file released the lock already
-                    if self._fd == fd:  # not a number the system has given another file
+                    if locks.is_open:
                         with suppress(OSError):
-                            fcntl.lockf(fd, fcntl.LOCK_UN, 1, _TURN)
+                            locks.give(_TURN)
                 else:
                     state["held"] = True
             got.set()
@@ -156,18 +377,12 @@ class WriteQueue:
             return state["held"]
 
     def _give(self) -> None:
-        assert fcntl is not None
-        if self._fd is None:
+        if self._locks is None:
             return
         try:
-            fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, _TURN)
+            self._locks.give(_TURN)
         except OSError as exc:
             self._give_up(exc)
-
-    def _unlock_all(self) -> None:
-        if fcntl is not None and self._fd is not None:
-            with suppress(OSError):
-                fcntl.lockf(self._fd, fcntl.LOCK_UN, 2, _GATE)
 
     def _give_up(self, exc: OSError) -> None:
         if not self._broken:
@@ -181,7 +396,7 @@ _queues_lock = threading.Lock()
 
 def queue_for(database: str) -> WriteQueue | None:
     """The queue of a database file (None: in memory, a URI, or no queue on this system)."""
-    if fcntl is None or not database or database.startswith((":memory:", "file:")):
+    if not AVAILABLE or not database or database.startswith((":memory:", "file:")):
         return None
     with _queues_lock:
         queue = _queues.get(database)
@@ -198,17 +413,18 @@ def forget(database: str) -> None:
         queue.close()
 
 
-def tidy(database: Path, *, patience: float = 5.0) -> str:
+def tidy(database: Path, *, patience: float = 5.0, locks: str | None = None) -> str:
     """What `frontcounter check` finds of the queue's file: "absent", "free", "reset" (its turn
     was held all through `patience` seconds, longer than any save: a writer on another PC that
     stopped while a network drive kept its lock; the file is removed, and every writer takes
-    the new one at its next save) or "unchecked" (no queue on this system, or the folder
-    cannot be written)."""
-    if fcntl is None:
-        return "unchecked"
-    path = database.with_name(database.name + SUFFIX)
+    the new one at its next save) or "unchecked" (no queue on this system, the folder cannot
+    be written, or, on Windows, the file is still open elsewhere and cannot be removed)."""
     try:
-        fd = os.open(path, os.O_RDWR)
+        probe = make_locks(database, locks)
+    except OSError:
+        return "unchecked"
+    try:
+        probe.open_existing()
     except FileNotFoundError:
         return "absent"
     except OSError:
@@ -217,19 +433,21 @@ def tidy(database: Path, *, patience: float = 5.0) -> str:
         deadline = time.monotonic() + patience
         while True:
             try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _TURN)
+                free = probe.try_take(_TURN)
             except OSError:
-                if time.monotonic() >= deadline:
-                    break
-                time.sleep(0.05)
-                continue
-            fcntl.lockf(fd, fcntl.LOCK_UN, 1, _TURN)
-            return "free"
-        try:
-            path.unlink()
-        except OSError:
-            return "unchecked"
-        log.warning("the write queue beside %s was held for %.0f s: reset", database, patience)
-        return "reset"
+                free = False
+            if free:
+                with suppress(OSError):
+                    probe.give(_TURN)
+                return "free"
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
     finally:
-        os.close(fd)
+        probe.close()
+    try:
+        probe.remove()
+    except OSError:
+        return "unchecked"
+    log.warning("the write queue beside %s was held for %.0f s: reset", database, patience)
+    return "reset"
