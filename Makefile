@@ -69,7 +69,7 @@ pytest: $(TESTSTAMP) locale
 pytest-both:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@echo "--- the installers, built and run alone: the Debian package, then the Windows setup under Wine (about thirteen minutes)"
-	$(BIN)/python -m pytest -m installer tests/test_installers.py tests/test_windows.py
+	$(BIN)/python -m pytest -o faulthandler_timeout=0 -m installer tests/test_installers.py tests/test_windows.py
 	@if [ -n "$$FRONTCOUNTER_TEST_PG" ]; then \
 		echo "--- the core suite again, on PostgreSQL"; \
 		FRONTCOUNTER_TEST_DB=postgresql $(BIN)/python -m pytest -m "not sqlite_only" $(PYTEST_ARGS); \
