@@ -44,6 +44,18 @@ def _setting(key: str, value: str) -> None:
     write(lambda: Setting.insert(key=key, value=value).execute())
 
 
+def _holding_the_turn(db_path: Path, locks: str) -> subprocess.Popen[str]:
+    """Another process, holding the database's turn to write until its stdin is closed."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db_path), locks],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    return holder
+
+
 def _queue_file(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + write_queue.SUFFIX)
 
@@ -66,14 +78,8 @@ def test_a_writer_that_keeps_its_turn_too_long_is_passed_by(
     db_path: Path, caplog: pytest.LogCaptureFixture, locks: str
 ):
     opened = open_database(db_path)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(db_path), locks],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = _holding_the_turn(db_path, locks)
     try:
-        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
         queue = write_queue.queue_for(str(db_path))
         assert queue is not None
         with caplog.at_level(logging.INFO, logger="frontcounter.db"):
@@ -146,14 +152,8 @@ def test_a_turn_held_elsewhere_is_seen_and_a_stale_one_reset(db_path: Path, lock
     with queue.turn() as held:
         assert held
     assert write_queue.tidy(db_path, patience=0, locks=locks) == "free"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(db_path), locks],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = _holding_the_turn(db_path, locks)
     try:
-        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
         assert write_queue.tidy(db_path, patience=0.2, locks=locks) == "reset"
         assert not _queue_file(db_path).exists()
         assert not db_path.with_name(db_path.name + write_queue.GATE_SUFFIX).exists()
