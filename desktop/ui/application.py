@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -46,6 +47,7 @@ from desktop.models.storage.schema import database
 from desktop.models.storage.secret_store import account, keyring_usable, remember_database_password
 from desktop.models.town.settings import get_setting
 from desktop.paths import AppPaths
+from desktop.resources import resources_dir
 from desktop.ui.background import BackgroundOp, Progress
 from desktop.ui.crash import ExceptionHook
 from desktop.ui.main_window import DB_FILTER, MainWindow
@@ -654,6 +656,9 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("FrontCounter")
+    icon = resources_dir() / "icons" / "frontcounter.png"
+    if icon.is_file():  # the title bar's and the taskbar's (else Python's, on Windows)
+        app.setWindowIcon(QIcon(str(icon)))
     install_qt_translations(app)
     windows = not (args.no_err_windows or args.smoke_test)
     messages.windows = windows

