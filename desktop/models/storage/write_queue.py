@@ -417,7 +417,7 @@ class WriteQueue:
                     log.info("waited %.1f s for a turn to save; saving without the queue", wait)
                     return False
                 time.sleep(pause)
-                pause = min(pause * 2, 0.004)
+                pause = min(pause * 2, 0.001)
         locks.give(_GATE)
         return True
 
