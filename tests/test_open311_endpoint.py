@@ -6,11 +6,13 @@ Schemas, from ../shared when it is there."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,7 +27,10 @@ from desktop.models.errors import InputError
 from desktop.models.partners import keys
 from desktop.models.requests import lifecycle
 from desktop.models.setup.demo import generate_demo
-from desktop.models.storage.schema import AuditRecord, Contact, ServiceRequest
+from desktop.models.storage import db as storage_db
+from desktop.models.storage.db import write
+from desktop.models.storage.schema import AuditRecord, Contact, ServiceRequest, Setting
+from desktop.open311 import app as open311_app
 from desktop.open311.server import Open311Server, exposed
 from tests.test_open311 import check, registry  # noqa: F401 - registry is a fixture
 
@@ -447,3 +452,113 @@ def test_a_post_that_may_be_a_duplicate_says_so_for_the_clerk(server, api_key):
     call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})
     (waiting,) = inbox.listing(actor=None)
     assert first["service_request_id"] in waiting.maybe_same
+
+
+def test_a_post_is_one_commit_with_its_partner_and_duplicates_noted(server, api_key):
+    """The request, its audit record naming the partner, the duplicates note and the key's
+    last use are written in one transaction: one commit, so one wait for the file."""
+    commits: list[int] = []
+
+    @contextlib.contextmanager
+    def counting() -> Iterator[None]:
+        commits.append(1)
+        yield
+
+    storage_db.gate_commits(counting)
+    try:
+        call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})
+        status, _, body = call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})
+    finally:
+        open311_app.gate_commits(True)
+    assert status == 200, body
+    assert len(commits) == 2
+    (made,) = json.loads(body)
+    later = ServiceRequest.get(ServiceRequest.tracking_number == made["service_request_id"])
+    assert [e.kind for e in later.events] == ["created", "note"]
+
+
+def test_reads_go_on_while_a_post_waits_for_the_file(server, api_key):
+    """A post's own work (its checks, routing, its wait for the write lock while a clerk saves)
+    never stops the server's reads: only its COMMIT does, for the commit alone. (A post that
+    held every read back while it waited for a clerk's save stopped the endpoint.)"""
+    inside, release = threading.Event(), threading.Event()
+    failed: list[BaseException] = []
+    posted: list[tuple[int, str, bytes]] = []
+
+    def slow_save() -> None:  # a clerk's save that holds the file a while
+        Setting.create(key="test.slow_save", value=1)
+        inside.set()
+        if not release.wait(60):
+            raise TimeoutError("never released")
+
+    def save() -> None:
+        try:
+            write(slow_save)
+        except BaseException as exc:
+            failed.append(exc)
+
+    saver = threading.Thread(target=save)
+    poster = threading.Thread(
+        target=lambda: posted.append(
+            call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})
+        )
+    )
+    saver.start()
+    try:
+        assert inside.wait(30)
+        poster.start()
+        dispatcher = server._server.task_dispatcher
+        for _ in range(3000):  # the post is being answered: it waits for the write lock
+            if dispatcher.active_count:
+                break
+            release.wait(0.01)
+        assert dispatcher.active_count == 1
+        assert get_json(server, "v2/requests.json?status=open")
+        assert get_json(server, "v2/services.json")
+    finally:
+        release.set()
+        saver.join(60)
+        poster.join(60)
+    assert not failed
+    assert Setting.get(Setting.key == "test.slow_save").value == 1
+    ((status, _, body),) = posted
+    assert status == 200, body
+
+
+def test_a_commit_waits_for_the_reads_under_way_and_holds_new_ones_back():
+    turns = open311_app.Turns()
+    reading, done_reading = threading.Event(), threading.Event()
+    committed, order = threading.Event(), []
+
+    def reader() -> None:
+        with turns.reading():
+            reading.set()
+            done_reading.wait(30)
+            order.append("read")
+
+    def committer() -> None:
+        with turns.writing():
+            order.append("commit")
+        committed.set()
+
+    first = threading.Thread(target=reader)
+    first.start()
+    assert reading.wait(30)
+    second = threading.Thread(target=committer)
+    second.start()
+    waiting = threading.Event()
+    # the commit is waiting (a new read would wait behind it); the read under way goes on
+    for _ in range(3000):
+        if turns.writers_waiting:
+            waiting.set()
+            break
+        committed.wait(0.01)
+    assert waiting.is_set() and not committed.is_set()
+    done_reading.set()
+    assert committed.wait(30)
+    first.join(30)
+    second.join(30)
+    assert order == ["read", "commit"]
+    # a commit made from inside a read cannot wait for itself: it goes at once
+    with turns.reading(), turns.writing():
+        pass

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from desktop.models.setup.opening import open_database
+from desktop.models.storage import db as storage_db
 from desktop.models.storage import fast_sql, write_queue
 from desktop.models.storage.db import close_database, write
 from desktop.models.storage.schema import RequestEvent, ServiceRequest, Setting
@@ -196,3 +199,40 @@ def test_fast_inserts_fill_defaults_and_ids_as_peewee_does(db):
         if column not in skip:
             assert getattr(read_fast, column) == getattr(read_slow, column), column
     assert RequestEvent.get(RequestEvent.request == fast.id).kind == "created"
+
+
+def test_a_commit_gate_wraps_each_commit_once_and_nothing_else(db):
+    """`gate_commits`: a write's COMMIT runs inside the gate, once however its writes nest; a
+    write that fails commits nothing and never enters it."""
+    entered: list[bool] = []
+
+    @contextlib.contextmanager
+    def gate() -> Iterator[None]:
+        # inside the gate the transaction is still open: the COMMIT is what it wraps
+        entered.append(db.db.connection().in_transaction)
+        yield
+
+    storage_db.gate_commits(gate)
+    try:
+        write(lambda: Setting.create(key="gate.one", value=1))
+        assert entered == [True]
+
+        def nested() -> None:
+            Setting.create(key="gate.two", value=2)
+            write(lambda: Setting.create(key="gate.three", value=3))
+
+        write(nested)
+        assert entered == [True, True]
+
+        def failing() -> None:
+            Setting.create(key="gate.four", value=4)
+            raise ValueError("a bug")
+
+        with pytest.raises(ValueError, match="a bug"):
+            write(failing)
+        assert entered == [True, True]
+        assert Setting.get_or_none(Setting.key == "gate.four") is None
+    finally:
+        storage_db.gate_commits(None)
+    write(lambda: Setting.create(key="gate.five", value=5))
+    assert len(entered) == 2

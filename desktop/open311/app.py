@@ -34,6 +34,7 @@ from desktop.models.errors import KnownError
 from desktop.models.partners import georeport
 from desktop.models.partners.georeport import Open311Error, Query
 from desktop.models.partners.payloads import to_xml
+from desktop.models.storage import db as storage_db
 from desktop.models.town.settings import get_setting
 
 log = logging.getLogger("frontcounter.open311")
@@ -63,17 +64,29 @@ _STATUS = {
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
-class _Turns:
-    """Reads of this server share the file; a post takes it alone. The shared file keeps a
-    rollback journal, whose commit locks readers out: a read that met it slept in SQLite's busy
-    handler (1, 2, 5, 10 ms ...). Here a read waits for the post under way and goes the moment
-    it ends, and a post waits only for the reads under way (a millisecond or two each)."""
+class Turns:
+    """The server's reads share the file; a commit takes it alone, for the commit alone.
+
+    The shared file keeps a rollback journal, whose commit needs the file to itself: a read
+    that met one slept in SQLite's busy handler (1, 2, 5, 10 ms ...), and a commit that met
+    reads slept too. Here a read waits only while a commit is waiting or under way, and goes the
+    moment it ends; a commit waits only for the reads under way (a millisecond or two each).
+    A post's own work before its commit (checks, routing, the duplicates) never stops a read:
+    the server passes `writing` to `storage.gate_commits`, which runs every COMMIT inside it.
+    """
 
     def __init__(self) -> None:
         self._turn = threading.Condition()
         self._readers = 0
         self._writing = False
         self._writers_waiting = 0
+        self._mine = threading.local()
+
+    @property
+    def writers_waiting(self) -> int:
+        """Commits waiting for the reads under way to end."""
+        with self._turn:
+            return self._writers_waiting
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[None]:
@@ -81,9 +94,11 @@ class _Turns:
             while self._writing or self._writers_waiting:
                 self._turn.wait()
             self._readers += 1
+        self._mine.reading = True
         try:
             yield
         finally:
+            self._mine.reading = False
             with self._turn:
                 self._readers -= 1
                 if not self._readers:
@@ -91,6 +106,11 @@ class _Turns:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
+        if getattr(self._mine, "reading", False):
+            # a commit from inside a read (none is made today) cannot wait for the reads to
+            # end, its own among them: it goes as SQLite lets it, through the busy handler
+            yield
+            return
         with self._turn:
             self._writers_waiting += 1
             while self._writing or self._readers:
@@ -105,7 +125,15 @@ class _Turns:
                 self._turn.notify_all()
 
 
-_turns = _Turns()
+_turns = Turns()
+
+
+def gate_commits(on: bool) -> None:
+    """While serving, every commit of this process waits for the server's reads under way, and
+    holds new ones back for the commit alone (`Turns`). Off: commits go as SQLite lets them."""
+    # PostgreSQL's readers never wait for a commit, nor it for them: nothing to gate
+    sqlite = storage_db.current_path() is not None
+    storage_db.gate_commits(_turns.writing if on and sqlite else None)
 
 
 #: the encoded answers of the catalog (the same objects while it is unchanged): (id of the
@@ -283,8 +311,9 @@ def application(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes
             method = "GET"
         if method not in allowed:
             raise Open311Error(405, _("{method} is not answered here.").format(method=method))
-        turn = _turns.writing() if method == "POST" else _turns.reading()
-        with turn:
+        if method == "POST":  # its commit takes its turn (`Turns`)
+            return _route(environ, start, fmt, what, item, method, test)
+        with _turns.reading():
             return _route(environ, start, fmt, what, item, method, test)
     except Open311Error as exc:
         return _error(start, fmt, exc.status, exc.description)

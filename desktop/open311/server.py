@@ -19,7 +19,7 @@ from typing import Any
 
 from desktop.i18n import _
 from desktop.models.errors import KnownError
-from desktop.open311.app import BASE, application
+from desktop.open311.app import BASE, application, gate_commits
 
 log = logging.getLogger("frontcounter.open311")
 #: "Task queue depth is 2" on every busy moment says only that clients wait their turn
@@ -88,6 +88,7 @@ class Open311Server:
         return f"http://{host}:{self.port}{BASE}"
 
     def start(self) -> None:
+        gate_commits(True)
         self._thread = threading.Thread(target=self._serve, name="open311", daemon=True)
         self._thread.start()
         log.info("Open311 serving at %s", self.url)
@@ -98,6 +99,7 @@ class Open311Server:
 
     def serve_forever(self) -> None:
         """Answer in this thread until interrupted (Ctrl+C)."""
+        gate_commits(True)
         try:
             self._server.run()
         finally:
@@ -113,4 +115,5 @@ class Open311Server:
                 dispatcher.close()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
+        gate_commits(False)
         log.info("Open311 stopped at %s", self.url)

@@ -28,6 +28,7 @@ from desktop.models.requests.intake import (
     check_draft,
     create_request,
     find_duplicates,
+    type_and_questions,
 )
 from desktop.models.requests.open311 import (
     requests_to_open311,
@@ -38,11 +39,10 @@ from desktop.models.requests.tracking import parse_tracking
 from desktop.models.residents.contacts import CallerDetails
 from desktop.models.staff import audit, permissions
 from desktop.models.storage import config_cache, fast_sql
-from desktop.models.storage.db import raw_datetime, reading, write
+from desktop.models.storage.db import raw_datetime, reading
 from desktop.models.storage.schema import (
     PartnerKey,
     RequestEvent,
-    ServiceAttribute,
     ServiceRequest,
     ServiceType,
     rows_of,
@@ -276,15 +276,12 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
     if not isinstance(answers, dict):
         raise Open311Error(400, _("attribute must be given as attribute[CODE]=value."))
     with reading():
-        kind = ServiceType.get_or_none(ServiceType.code == code, ServiceType.active == True)  # noqa: E712
-        if kind is None:
+        kind, asked = type_and_questions(code)  # kept in memory while the catalog is unchanged
+        if kind is None or not kind.active:
             raise Open311Error(
                 400, _("There is no service with the code {code}.").format(code=code)
             )
-        questions = {
-            a.code: a
-            for a in ServiceAttribute.select().where(ServiceAttribute.service_type == kind)
-        }
+        questions = {a.code: a for a in asked}
     parsed: dict[str, Any] = {}
     for name, value in answers.items():
         attribute = questions.get(str(name))
@@ -332,12 +329,7 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
         }
     try:
         with permissions.as_system():  # the key, not a clerk, is who may post
-            made = create_request(draft, actor=None)
-            same = find_duplicates(
-                made.service_type_id, made.address, made.lat, made.long,
-                exclude_id=made.id, limit=5,
-            )  # fmt: skip
-            write(lambda: _note_partner(key, made, same))
+            made = create_request(draft, actor=None, then=lambda made: _note_partner(key, made))
     except InputError as exc:
         raise Open311Error(400, str(exc)) from None
     return {
@@ -347,10 +339,13 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
     }
 
 
-def _note_partner(key: PartnerKey, made: ServiceRequest, same: list[ServiceRequest]) -> None:
-    """In one write: the audit record naming the partner, the key's last use, and, when the
-    request may be one already open (same type, same or a nearby place), a note naming those
-    for the clerk who opens it (no clerk saw the counter's warning)."""
+def _note_partner(key: PartnerKey, made: ServiceRequest) -> None:
+    """In the request's own transaction: the audit record naming the partner, the key's last
+    use, and, when the request may be one already open (same type, same or a nearby place), a
+    note naming those for the clerk who opens it (no clerk saw the counter's warning)."""
+    same = find_duplicates(
+        made.service_type_id, made.address, made.lat, made.long, exclude_id=made.id, limit=5
+    )
     if same:
         RequestEvent.create(
             request=made.id,

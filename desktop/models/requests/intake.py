@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,7 @@ class RequestDraft:
 
 
 def service_type_by_code(code: str) -> ServiceType:
-    found = _type_and_questions(code.strip())[0]
+    found = type_and_questions(code.strip())[0]
     if found is None or not found.active:
         raise InputError(
             _("There is no request type with the code “{code}”.").format(code=code.strip())
@@ -81,7 +82,7 @@ def service_type_by_code(code: str) -> ServiceType:
     return found
 
 
-def _type_and_questions(code: str) -> tuple[ServiceType | None, tuple[ServiceAttribute, ...]]:
+def type_and_questions(code: str) -> tuple[ServiceType | None, tuple[ServiceAttribute, ...]]:
     """The type and its questions, read once while the catalog stays as it is."""
 
     def load() -> tuple[ServiceType | None, tuple[ServiceAttribute, ...]]:
@@ -195,7 +196,7 @@ def check_draft(draft: RequestDraft) -> tuple[ServiceType, dict[str, Any]]:
         )
     problems.extend(caller_problems(draft.caller))
     if service_type is not None:
-        questions = _type_and_questions(service_type.code)[1]
+        questions = type_and_questions(service_type.code)[1]
         by_code = {a.code: a for a in questions if a.variable}
         for code in draft.answers:
             if code not in by_code:
@@ -234,8 +235,15 @@ def check_draft(draft: RequestDraft) -> tuple[ServiceType, dict[str, Any]]:
     return service_type, answers
 
 
-def create_request(draft: RequestDraft, actor: StaffUser | None) -> ServiceRequest:
-    """Check and save a new request, routed and with its due dates. Nothing is saved on error."""
+def create_request(
+    draft: RequestDraft,
+    actor: StaffUser | None,
+    *,
+    then: Callable[[ServiceRequest], None] | None = None,
+) -> ServiceRequest:
+    """Check and save a new request, routed and with its due dates. Nothing is saved on error.
+    `then` is given the saved request inside the same transaction (one commit for a caller that
+    records more about it, such as a partner's post)."""
     permissions.require(actor, permissions.REQUEST_CREATE)
     service_type, answers = check_draft(draft)
     calendar = load_calendar()
@@ -324,6 +332,8 @@ def create_request(draft: RequestDraft, actor: StaffUser | None) -> ServiceReque
             {**(audit.snapshot(request) or {}), "answers": answers},
             actor,
         )
+        if then is not None:
+            then(request)
         return request
 
     return write(save)
