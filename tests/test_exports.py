@@ -177,6 +177,26 @@ def test_the_generalised_address(typed, published):
     assert exports.generalised_address(typed) == published
 
 
+@pytest.mark.parametrize(
+    ("typed", "without_register", "with_register"),
+    [
+        # words before a street named with no number are no part of it: a resident's name
+        ("Smith Residence Elm St", "Elm St", "Elm St"),
+        ("Ana Nunez Oak Ave", "Oak Ave", "Oak Ave"),
+        ("Mrs Nunez's yard North Main Street", "N Main St", "N Main St"),
+        ("Martin Luther King Blvd", "King Blvd", "Martin Luther King Blvd"),
+        ("Smith house Martin Luther King Blvd", "King Blvd", "Martin Luther King Blvd"),
+        ("Smith Residence Unknown Rd", "Unknown Rd", ""),  # the register knows no such street
+        ("12 Martin Luther King Blvd", "0 block of Martin Luther King Blvd", "0 block of "
+         "Martin Luther King Blvd"),
+    ],
+)  # fmt: skip
+def test_a_street_named_with_no_number_is_cut_to_the_street(typed, without_register, with_register):
+    streets = frozenset({"ELM ST", "OAK AVE", "N MAIN ST", "MARTIN LUTHER KING BLVD"})
+    assert exports.generalised_address(typed) == without_register
+    assert exports.generalised_address(typed, streets) == with_register
+
+
 def test_a_zip_code_is_published_to_five_digits():
     assert exports.public_zip("02134-5678") == "02134"
     assert exports.public_zip(" 02134 ") == "02134"

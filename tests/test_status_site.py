@@ -184,3 +184,26 @@ def test_a_spanish_residents_page_is_in_spanish(db, tmp_path: Path):
     assert "Su solicitud" in spanish
     assert '<html lang="en">' in page(english.tracking_number)
     assert "Pothole" in page(english.tracking_number)
+
+
+def test_a_street_named_with_a_name_before_it_publishes_the_street_alone(db, tmp_path: Path):
+    """ "Smith Residence Oak Ave" (no house number) is published as the street the town's
+    register knows, Oak Ave; a street it does not know is not published at all."""
+    from desktop.models.geo import register_import
+    from tests.test_register import town_files
+
+    points, lines = town_files(tmp_path)
+    register_import.import_addresses(points, actor=None)
+    register_import.import_streets(lines, actor=None)
+    for place in ("Wintersmith Residence Oak Ave", "Wintersmith Farm Unknown Road"):
+        create_request(
+            RequestDraft("pothole", "A deep hole", address=place,
+                         answers={"size": "large", "in_lane": "yes"}),
+            actor=None,
+        )  # fmt: skip
+    folder = tmp_path / "site"
+    status_site.publish(folder, actor=None)
+    every = "\n".join(p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file())
+    assert "Wintersmith" not in every and "Unknown" not in every
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "Oak Ave" in index and "(place not published)" in index

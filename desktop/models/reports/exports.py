@@ -20,7 +20,7 @@ import csv
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,8 @@ from desktop.models.storage.schema import (
     ServiceType,
     StaffUser,
 )
-from desktop.models.town.addresses import SUFFIXES, UNITS, normalize_address
+from desktop.models.town.addresses import DIRECTIONS, SUFFIXES, UNITS, normalize_address
+from desktop.models.town.register import street_names
 from desktop.models.town.settings import get_setting
 from desktop.models.vocab import CHANNELS, OPEN_STATUSES, PRIORITIES, RESOLUTIONS, STATUSES
 
@@ -180,11 +181,18 @@ _TENS = _words("Twenty Thirty Forty Fifty Sixty Seventy Eighty Ninety")
 _TENTHS = _words("Twentieth Thirtieth Fortieth Fiftieth Sixtieth Seventieth Eightieth Ninetieth")
 
 
-def generalised_address(address: str) -> str:
+def generalised_address(address: str, streets: Set[str] = frozenset()) -> str:
     """Where a request is, for open data: "100 block of Elm St" wherever the house number
     stands ("Rear of 125 Elm Street", "125½ Elm St", "Apt 4, 125-127 Elm St"); a street named
-    with no number as it is ("Elm St"); nothing when no street is sure (a place such as "Town
-    Green" may as well be a person's name)."""
+    with no number ("Elm St"); nothing when no street is sure (a place such as "Town Green" may
+    as well be a person's name).
+
+    A street named with no number may have words before it that are no part of it ("Smith
+    Residence Elm St"). With `streets`, the town register's streets as `register.street_names`
+    gives them, it is cut to the longest street the register knows, and left out when the
+    register knows none of it; without a register, to the one word before its type (and a
+    directional before that): "Elm St", "N Main St", and "King Blvd" for "Martin Luther King
+    Blvd", a street cut short rather than a name published."""
     segments = [_WORDS.findall(part.upper()) for part in _SEGMENTS.split(_MARKUP.sub(" ", address))]
     for words in segments:
         found = _numbered_street(words)
@@ -194,7 +202,7 @@ def generalised_address(address: str) -> str:
                 hundred=house // 100 * 100, street=street
             )
     for words in segments:
-        street = _named_street(words)
+        street = _named_street(words, streets)
         if street:
             return street
     return ""
@@ -247,7 +255,7 @@ def _numbered_street(words: list[str]) -> tuple[int, str] | None:
     return None
 
 
-def _named_street(words: list[str]) -> str:
+def _named_street(words: list[str], streets: Set[str]) -> str:
     """A street named without a number ("Corner of Elm St and Oak Ave": Elm St), or nothing."""
     for at, word in enumerate(words):
         if word not in _SURE_ENDS:
@@ -263,10 +271,21 @@ def _named_street(words: list[str]) -> str:
                 break
             name.insert(0, before)
         if len(name) > 1:
-            street = _street_words(name)
+            street = _street_words(_cut_to_street(name, streets))
             if street:
                 return street
     return ""
+
+
+def _cut_to_street(name: list[str], streets: Set[str]) -> list[str]:
+    """The words of `name` (which ends in a street type) that are the street itself."""
+    if streets:
+        for start in range(len(name) - 1):  # the longest first
+            if normalize_address(" ".join(name[start:])).street in streets:
+                return name[start:]
+        return []
+    keep = 2 if len(name) > 2 and name[-3] in DIRECTIONS else 1
+    return name[-1 - keep :]
 
 
 def _street_words(words: list[str]) -> str:
@@ -353,6 +372,7 @@ def _values(
             .order_by(ContactMethod.is_primary)  # the primary one is read last and kept
         ):
             methods.setdefault(contact_id, {})[kind] = value
+    streets = street_names()
     out = []
     for request_id in ids:
         r = rows.get(request_id)
@@ -373,7 +393,7 @@ def _values(
             "priority": PRIORITIES.get(r.priority, r.priority),
             "description": r.description,
             "address": r.address,
-            "block": generalised_address(r.address),
+            "block": generalised_address(r.address, streets),
             "zip": public_zip(r.zip) if public else r.zip,
             "lat": r.lat if r.lat is not None else "",
             "long": r.long if r.long is not None else "",
@@ -596,12 +616,13 @@ def _georeport_rows(ids: list[int]) -> list[list[Any]]:
         .where(ServiceRequest.id.in_(ids))
     )
     found = {r.id: r for r in query}
+    streets = street_names()
     rows = []
     for request_id in ids:
         r = found.get(request_id)
         if r is None or r.confidential:
             continue  # a neighbour complaint does not go to open data at all
-        block = generalised_address(r.address)
+        block = generalised_address(r.address, streets)
         # a place is published only where its block is (a rural house is alone in a smaller
         # square), and then only to about a kilometre
         lat: float | str = ""

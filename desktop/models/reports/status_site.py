@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -38,6 +39,7 @@ from desktop.models.storage.schema import (
     StaffUser,
 )
 from desktop.models.town import languages, status_pin
+from desktop.models.town.register import street_names
 from desktop.models.town.settings import get_setting
 from desktop.models.vocab import OPEN_STATUSES, RESOLUTIONS, STATUSES
 
@@ -127,11 +129,13 @@ def _status_words(request: ServiceRequest) -> str:
     return words
 
 
-def _request_page(request: ServiceRequest, updates: list[RequestEvent], town: str) -> str:
+def _request_page(
+    request: ServiceRequest, updates: list[RequestEvent], town: str, streets: Set[str]
+) -> str:
     rows = [
         (_("Request"), request.tracking_number),
         (_("What"), languages.type_text(request.service_type, "name", language())),
-        (_("Where"), generalised_address(request.address) or _("(not published)")),
+        (_("Where"), generalised_address(request.address, streets) or _("(not published)")),
         (_("Received"), _day(request.requested_at)),
         (_("Status"), _status_words(request)),
     ]
@@ -163,6 +167,7 @@ def publish(folder: Path, *, actor: StaffUser | None) -> Published:
     result = Published(str(folder))
     with reading():
         town = str(get_setting("town.name") or _("Town Hall"))
+        streets = street_names()
         shown = list(
             ServiceRequest.select(ServiceRequest, ServiceType)
             .join(ServiceType)
@@ -213,7 +218,7 @@ def publish(folder: Path, *, actor: StaffUser | None) -> Published:
                 request.tracking_number, status_pin.pin_of(request.tracking_number, secret)
             )
             with speaking(normalize(reads.get(request.contact_id or 0)) or DEFAULT):
-                page = _request_page(request, updates.get(request.id, []), town)
+                page = _request_page(request, updates.get(request.id, []), town, streets)
             write_whole(pages_folder / name, page.encode("utf-8"))
             written.add(name)
         # a host that lists a folder's files would list every request: the folder has its
@@ -226,8 +231,8 @@ def publish(folder: Path, *, actor: StaffUser | None) -> Published:
         result.pages = len(written)
         open_ones = [r for r in shown if r.status in OPEN_STATUSES and not r.confidential]
         result.open_requests = len(open_ones)
-        write_whole(folder / "index.html", _index(open_ones, town).encode("utf-8"))
-        feed = _feed(changes, town, str(get_setting("status.url") or ""))
+        write_whole(folder / "index.html", _index(open_ones, town, streets).encode("utf-8"))
+        feed = _feed(changes, town, str(get_setting("status.url") or ""), streets)
         write_whole(folder / "feed.xml", feed)
         result.feed_entries = len(changes)
     except OSError as exc:
@@ -240,10 +245,10 @@ def publish(folder: Path, *, actor: StaffUser | None) -> Published:
     return result
 
 
-def _index(open_ones: list[ServiceRequest], town: str) -> str:
+def _index(open_ones: list[ServiceRequest], town: str, streets: Set[str]) -> str:
     by_type = Counter(r.service_type.name for r in open_ones)
     by_place = Counter(
-        generalised_address(r.address) or _("(place not published)") for r in open_ones
+        generalised_address(r.address, streets) or _("(place not published)") for r in open_ones
     )
     types = "".join(
         f"<tr><td>{html.escape(name)}</td><td class=n>{n:,}</td></tr>"
@@ -293,7 +298,7 @@ def _js(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _feed(changes: list[RequestEvent], town: str, url: str) -> bytes:
+def _feed(changes: list[RequestEvent], town: str, url: str, streets: Set[str]) -> bytes:
     atom = "http://www.w3.org/2005/Atom"
     ElementTree.register_namespace("", atom)
     root = ElementTree.Element(f"{{{atom}}}feed")
@@ -328,7 +333,7 @@ def _feed(changes: list[RequestEvent], town: str, url: str) -> bytes:
             "summary",
             _("{type} at {place} is now {status}.").format(
                 type=request.service_type.name,
-                place=generalised_address(request.address) or _("a place not published"),
+                place=generalised_address(request.address, streets) or _("a place not published"),
                 status=words.lower(),
             ),
         )

@@ -325,6 +325,12 @@ def forget() -> None:
         _cache.clear()
 
 
+def street_names() -> frozenset[str]:
+    """The register's streets, as `normalize_address` writes a street ("ELM ST"); none when
+    the town has no register."""
+    return frozenset(_index().streets)
+
+
 def is_empty() -> bool:
     index = _index()
     return not index.by_normalized and not index.segments and not index.places
