@@ -21,7 +21,7 @@ from desktop.models.requests.listing import (
 from desktop.models.residents.contacts import CallerDetails
 from desktop.models.setup.demo import generate_demo
 from desktop.models.staff.members import create_staff
-from desktop.models.storage.db import current, write
+from desktop.models.storage.db import current, execute, write
 from desktop.models.storage.schema import Contact, Department, ServiceRequest, ServiceType
 from desktop.models.vocab import CONFIDENTIAL
 
@@ -189,6 +189,9 @@ def test_bulk_demo_load_is_searchable(db, monkeypatch):
     found = RequestList(RequestFilter(search=word)).count()
     expected = ServiceRequest.select().where(ServiceRequest.address.contains(word)).count()
     assert found >= expected > 0
+    # the index is filled without merging, merged once, then FTS5 merges as usual again
+    settings = dict(execute(db.db, "SELECT k, v FROM request_text_config").fetchall())
+    assert (settings.get("automerge"), settings.get("hashsize")) == (4, 1024 * 1024)
     # and the triggers are back for rows written after the load
     create_request(draft("pothole", "Zyzzyva crater", "1 Main St"), actor=None)
     assert RequestList(RequestFilter(search="zyzzyva")).count() == 1
