@@ -263,7 +263,7 @@ def add_app(app: Path) -> None:
         raise SystemExit("windows: the translations are not compiled: run `make locale` first")
     for mo in compiled:
         shutil.copy2(mo, app / mo.relative_to(ROOT))
-    from PIL import Image  # noqa: PLC0415 (the build environment's)
+    from PIL import Image
 
     with Image.open(ROOT / "resources" / "icons" / "frontcounter.png") as icon:
         sizes = [(side, side) for side in (16, 24, 32, 48, 64, 128, 256)]
@@ -328,7 +328,7 @@ def sign(path: Path) -> None:
 def _wizard_bitmap(work: Path) -> Path:
     """The picture on the left of the setup's first and last pages (164 x 314): the icon on
     the app's own quiet background."""
-    from PIL import Image  # noqa: PLC0415 (the build environment's)
+    from PIL import Image
 
     bitmap = work / "wizard.bmp"
     with Image.open(ROOT / "resources" / "icons" / "frontcounter.png") as icon:

@@ -22,7 +22,6 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, cast
 
 from peewee import JOIN
-from PIL import Image, ImageOps
 
 from desktop.i18n import _
 from desktop.models import clock
@@ -141,6 +140,7 @@ def guess_media_type(data: bytes, filename: str) -> str:
 def make_thumbnail(data: bytes) -> bytes | None:
     """A thumbnail (longer side 256 px) as JPEG bytes, or PNG for images with transparency;
     None when the data is not an image Pillow can read safely."""
+    from PIL import Image, ImageOps  # imported when needed: start-up time
 
     try:
         with warnings.catch_warnings():

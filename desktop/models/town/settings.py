@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError
@@ -330,6 +328,7 @@ def check_logo(data: bytes) -> tuple[str, int, int]:
     """(format, width, height) of a logo Pillow can read as PNG or JPEG; else InputError."""
     if len(data) > MAX_LOGO_BYTES:
         raise _logo_too_big(len(data))
+    from PIL import Image  # imported when needed: start-up time
 
     try:
         with warnings.catch_warnings():
