@@ -464,12 +464,14 @@ def test_a_post_is_one_commit_with_its_partner_and_duplicates_noted(server, api_
         commits.append(1)
         yield
 
+    serving_gate = storage_db.commit_gate()
+    assert serving_gate is not None
     storage_db.gate_commits(counting)
     try:
         call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})
         status, _, body = call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})
     finally:
-        open311_app.gate_commits(True)
+        storage_db.gate_commits(serving_gate)
     assert status == 200, body
     assert len(commits) == 2
     (made,) = json.loads(body)
@@ -562,3 +564,99 @@ def test_a_commit_waits_for_the_reads_under_way_and_holds_new_ones_back():
     # a commit made from inside a read cannot wait for itself: it goes at once
     with turns.reading(), turns.writing():
         pass
+
+
+def test_a_commit_waits_for_reads_only_so_long():
+    """A read may itself be waiting for the commit (a large save spilled its changes into the
+    file first, and the read waits in SQLite's busy handler for that commit): past MOST_WAIT
+    the commit goes, instead of both waiting out the busy timeout."""
+    turns = open311_app.Turns()
+    reading, done_reading, committed = threading.Event(), threading.Event(), threading.Event()
+
+    def reader() -> None:
+        with turns.reading():
+            reading.set()
+            done_reading.wait(30)
+
+    def committer() -> None:
+        with turns.writing():
+            committed.set()
+
+    first = threading.Thread(target=reader)
+    first.start()
+    assert reading.wait(30)
+    second = threading.Thread(target=committer)
+    second.start()
+    try:
+        assert committed.wait(30)  # while the read is still under way
+        assert first.is_alive()
+    finally:
+        done_reading.set()
+        first.join(30)
+        second.join(30)
+    assert turns.writers_waiting == 0
+
+
+def test_a_commit_interrupted_while_it_waits_holds_no_read_back():
+    turns = open311_app.Turns()
+    reading, done_reading = threading.Event(), threading.Event()
+
+    def reader() -> None:
+        with turns.reading():
+            reading.set()
+            done_reading.wait(30)
+
+    first = threading.Thread(target=reader)
+    first.start()
+    assert reading.wait(30)
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupted(timeout: float | None = None) -> bool:
+        raise Interrupted
+
+    real_wait = turns._turn.wait
+    turns._turn.wait = interrupted  # type: ignore[method-assign]  # Ctrl+C while it waits
+    try:
+        with pytest.raises(Interrupted), turns.writing():
+            pass
+    finally:
+        turns._turn.wait = real_wait  # type: ignore[method-assign]
+        done_reading.set()
+        first.join(30)
+    assert turns.writers_waiting == 0
+    with turns.reading():  # a new read goes at once
+        pass
+
+
+def test_the_gate_stays_while_any_server_serves(server):
+    other = Open311Server("127.0.0.1", 0)
+    other.start()
+    other.stop()
+    other.stop()  # stopped twice, counted once
+    assert storage_db.commit_gate() is not None  # the fixture's server still serves
+    server.stop()
+    assert storage_db.commit_gate() is None
+
+
+def test_a_confidential_request_is_not_published(server, api_key):
+    """A neighbour complaint is left out of what anyone may read, as it is of open data: the
+    lists, the request by its number and the updates."""
+    (made,) = json.loads(call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})[2])
+    number = made["service_request_id"]
+    request = ServiceRequest.get(ServiceRequest.tracking_number == number)
+    lifecycle.add_note(request.id, "A crew is booked.", public=True, actor=None)
+    assert number in call(server, "v2/requests.json?status=open")[2].decode()
+    assert number in call(server, "v2/servicerequestupdates.json")[2].decode()
+    write(
+        lambda: (
+            ServiceRequest.update(confidential=True)
+            .where(ServiceRequest.id == request.id)
+            .execute()
+        )
+    )
+    assert number not in call(server, "v2/requests.json?status=open")[2].decode()
+    assert number not in call(server, f"v2/requests.json?service_request_id={number}")[2].decode()
+    assert error_of(call(server, f"v2/requests/{number}.json"))[0] == 404
+    assert number not in call(server, "v2/servicerequestupdates.json")[2].decode()

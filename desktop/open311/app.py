@@ -70,10 +70,17 @@ class Turns:
     The shared file keeps a rollback journal, whose commit needs the file to itself: a read
     that met one slept in SQLite's busy handler (1, 2, 5, 10 ms ...), and a commit that met
     reads slept too. Here a read waits only while a commit is waiting or under way, and goes the
-    moment it ends; a commit waits only for the reads under way (a millisecond or two each).
-    A post's own work before its commit (checks, routing, the duplicates) never stops a read:
-    the server passes `writing` to `storage.gate_commits`, which runs every COMMIT inside it.
+    moment it ends; a commit waits for the reads under way (a millisecond or two each), at most
+    `MOST_WAIT`. A post's own work before its commit (checks, routing, the duplicates) never
+    stops a read: the server passes `writing` to `storage.gate_commits`, which runs every COMMIT
+    inside it.
     """
+
+    #: the longest a commit waits for the reads under way. A read can be waiting for the writer
+    #: itself: a large save (an import, a rebuild) spills its changes into the file before its
+    #: commit, and a read that meets them waits in SQLite's busy handler for that commit. Past
+    #: this the commit goes as SQLite lets it, and the reads it held back go after it
+    MOST_WAIT = 0.05
 
     def __init__(self) -> None:
         self._turn = threading.Condition()
@@ -111,11 +118,18 @@ class Turns:
             # end, its own among them: it goes as SQLite lets it, through the busy handler
             yield
             return
+        deadline = time.monotonic() + self.MOST_WAIT
         with self._turn:
             self._writers_waiting += 1
-            while self._writing or self._readers:
-                self._turn.wait()
-            self._writers_waiting -= 1
+            try:
+                while self._writing or self._readers:
+                    left = deadline - time.monotonic()
+                    if left <= 0 and not self._writing:
+                        break  # the reads still under way may be waiting for this commit
+                    self._turn.wait(max(left, 0.001))
+            finally:  # interrupted or not, the reads it held back must not wait for it
+                self._writers_waiting -= 1
+                self._turn.notify_all()
             self._writing = True
         try:
             yield
@@ -128,12 +142,21 @@ class Turns:
 _turns = Turns()
 
 
+#: the servers of this process that are serving (each turns the gate on, the last one off)
+_serving = 0
+_serving_lock = threading.Lock()
+
+
 def gate_commits(on: bool) -> None:
-    """While serving, every commit of this process waits for the server's reads under way, and
-    holds new ones back for the commit alone (`Turns`). Off: commits go as SQLite lets them."""
-    # PostgreSQL's readers never wait for a commit, nor it for them: nothing to gate
-    sqlite = storage_db.current_path() is not None
-    storage_db.gate_commits(_turns.writing if on and sqlite else None)
+    """While a server serves, every commit of this process waits for the servers' reads under
+    way, and holds new ones back for the commit alone (`Turns`). When the last one stops,
+    commits go as SQLite lets them."""
+    global _serving
+    with _serving_lock:
+        _serving = max(0, _serving + (1 if on else -1))
+        # PostgreSQL's readers never wait for a commit, nor it for them: nothing to gate
+        sqlite = storage_db.current_path() is not None
+        storage_db.gate_commits(_turns.writing if _serving and sqlite else None)
 
 
 #: the encoded answers of the catalog (the same objects while it is unchanged): (id of the

@@ -81,6 +81,14 @@ class Open311Server:
         # the thread that reads the sockets and the one that answers waited out a whole turn
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_SECONDS))
         self._thread: threading.Thread | None = None
+        self._gated = False
+
+    def _gate(self, on: bool) -> None:
+        """This server's part in the process's commit gate (counted once, however often it is
+        stopped)."""
+        if on != self._gated:
+            self._gated = on
+            gate_commits(on)
 
     @property
     def url(self) -> str:
@@ -88,7 +96,7 @@ class Open311Server:
         return f"http://{host}:{self.port}{BASE}"
 
     def start(self) -> None:
-        gate_commits(True)
+        self._gate(True)
         self._thread = threading.Thread(target=self._serve, name="open311", daemon=True)
         self._thread.start()
         log.info("Open311 serving at %s", self.url)
@@ -99,7 +107,7 @@ class Open311Server:
 
     def serve_forever(self) -> None:
         """Answer in this thread until interrupted (Ctrl+C)."""
-        gate_commits(True)
+        self._gate(True)
         try:
             self._server.run()
         finally:
@@ -115,5 +123,5 @@ class Open311Server:
                 dispatcher.close()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
-        gate_commits(False)
+        self._gate(False)
         log.info("Open311 stopped at %s", self.url)

@@ -152,7 +152,8 @@ def find_requests(query: Query) -> list[dict[str, Any]]:
     size = _number(query.page_size, "page_size", 1, PAGE_SIZE) if query.page_size else PAGE_SIZE
     # the SQL is written out (peewee building it took longer than running it: every partner's
     # app polls this)
-    where: list[str] = []
+    # a confidential request (a neighbour complaint) is not published at all, as in open data
+    where: list[str] = ["NOT confidential"]
     params: list[Any] = []
     if query.service_request_id.strip():
         numbers = [n.strip() for n in query.service_request_id.split(",") if n.strip()]
@@ -205,7 +206,7 @@ def find_requests(query: Query) -> list[dict[str, Any]]:
         return requests_to_open311([row[0] for row in rows], extensions=extended)
 
 
-_BY_NUMBER = "SELECT id FROM service_request WHERE tracking_number = ?"
+_BY_NUMBER = "SELECT id FROM service_request WHERE tracking_number = ? AND NOT confidential"
 
 
 def request_by_id(service_request_id: str, *, extensions: bool = False) -> dict[str, Any]:
@@ -276,7 +277,9 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
     if not isinstance(answers, dict):
         raise Open311Error(400, _("attribute must be given as attribute[CODE]=value."))
     with reading():
-        kind, asked = type_and_questions(code)  # kept in memory while the catalog is unchanged
+        # the catalog's codes first: a code it lacks is never looked up (nor kept in memory)
+        offered = any(service["service_code"] == code for service in services())
+        kind, asked = type_and_questions(code) if offered else (None, ())
         if kind is None or not kind.active:
             raise Open311Error(
                 400, _("There is no service with the code {code}.").format(code=code)
@@ -418,7 +421,12 @@ def updates(start_date: str = "", end_date: str = "") -> list[dict[str, Any]]:
                 r.resolution,
             )
             .join(r, on=(e.request == r.id))
-            .where(e.at >= start, e.at <= end, e.kind.in_(("status", "public_update")))
+            .where(
+                e.at >= start,
+                e.at <= end,
+                e.kind.in_(("status", "public_update")),
+                r.confidential == False,  # noqa: E712 - SQL
+            )
             .order_by(e.at, e.id)
             .limit(PAGE_SIZE)
         )

@@ -718,6 +718,11 @@ def gate_commits(gate: Callable[[], AbstractContextManager[object]] | None) -> N
     _commit_gate = gate
 
 
+def commit_gate() -> Callable[[], AbstractContextManager[object]] | None:
+    """The gate commits pass through now (`gate_commits`)."""
+    return _commit_gate
+
+
 def _transaction(db: peewee.Database, *, queued: bool = False) -> _WriteTransaction:
     if isinstance(db, peewee.SqliteDatabase):
         transaction = _WriteTransaction(db, lock_type="IMMEDIATE")
