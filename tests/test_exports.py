@@ -189,6 +189,16 @@ def test_the_generalised_address(typed, published):
         ("Smith Residence Unknown Rd", "Unknown Rd", ""),  # the register knows no such street
         ("12 Martin Luther King Blvd", "0 block of Martin Luther King Blvd", "0 block of "
          "Martin Luther King Blvd"),
+        ("N Main St", "N Main St", "N Main St"),
+        # St and Dr before a name are Saint and Doctor, not the street's end
+        ("Jane Doe St James Pl", "James Pl", ""),
+        ("John St Pierre", "", ""),
+        ("Visit Jones Dr Smith", "", ""),
+        ("Elm St N", "Elm St", "Elm St"),
+        # after a house number the register cuts too: a name before the street goes
+        ("12 Smith Residence Elm St", "0 block of Smith Residence Elm St", "0 block of Elm St"),
+        ("12 Smith Residence Unknown Rd", "0 block of Smith Residence Unknown Rd", ""),
+        ("12 Oak Ave", "0 block of Oak Ave", "0 block of Oak Ave"),
     ],
 )  # fmt: skip
 def test_a_street_named_with_no_number_is_cut_to_the_street(typed, without_register, with_register):

@@ -155,6 +155,7 @@ _UNIT_WORDS = frozenset(
     {*UNITS, *UNITS.values(), "APT", "LOT", "BLDG", "BUILDING", "NO", "NUMBER", "SPACE", "BOX"}
 )
 _STREET_ENDS = frozenset({*SUFFIXES, *SUFFIXES.values()})
+_DIRECTIONAL = frozenset({*DIRECTIONS, *DIRECTIONS.values()})
 #: the street types that end a street named without a number: not those that are also
 #: people's names ("Lois Lane", "Dan Hill")
 _SURE_ENDS = frozenset(
@@ -195,7 +196,7 @@ def generalised_address(address: str, streets: Set[str] = frozenset()) -> str:
     Blvd", a street cut short rather than a name published."""
     segments = [_WORDS.findall(part.upper()) for part in _SEGMENTS.split(_MARKUP.sub(" ", address))]
     for words in segments:
-        found = _numbered_street(words)
+        found = _numbered_street(words, streets)
         if found is not None:
             house, street = found
             return _("{hundred} block of {street}").format(
@@ -218,8 +219,9 @@ def _has_number(word: str) -> bool:
     return any(ch.isnumeric() for ch in word)
 
 
-def _numbered_street(words: list[str]) -> tuple[int, str] | None:
-    """(house number, street) from the first number that a street follows."""
+def _numbered_street(words: list[str], streets: Set[str]) -> tuple[int, str] | None:
+    """(house number, street) from the first number that a street follows (with the register's
+    streets, the longest of them the words end in)."""
     for at, word in enumerate(words):
         lead = re.match(r"\d+", word)  # in any script's digits
         if (
@@ -249,6 +251,8 @@ def _numbered_street(words: list[str]) -> tuple[int, str] | None:
         else:
             # "12 Broadway": a number that leads, then only a name to the end
             sure = at == 0 and 0 < len(name) <= _NAME_WORDS
+        if sure and streets:
+            name = _cut_to_street(name, streets)
         street = _street_words(name) if sure else ""
         if street:
             return int(lead.group()), street
@@ -258,7 +262,7 @@ def _numbered_street(words: list[str]) -> tuple[int, str] | None:
 def _named_street(words: list[str], streets: Set[str]) -> str:
     """A street named without a number ("Corner of Elm St and Oak Ave": Elm St), or nothing."""
     for at, word in enumerate(words):
-        if word not in _SURE_ENDS:
+        if word not in _SURE_ENDS or _a_title(words, at):
             continue
         name = [word]
         for before in reversed(words[:at]):
@@ -277,14 +281,31 @@ def _named_street(words: list[str], streets: Set[str]) -> str:
     return ""
 
 
+def _a_title(words: list[str], at: int) -> bool:
+    """Whether ST or DR at `at` is Saint or Doctor ("Jane Doe St James Pl", "Visit Jones Dr
+    Smith"): a name follows it, not the end, a direction, a flat or a word of place."""
+    if words[at] not in ("ST", "DR") or at + 1 >= len(words):
+        return False
+    following = words[at + 1]
+    return (
+        following.isalpha()
+        and following not in _NOT_A_NAME
+        and following not in _UNIT_WORDS
+        and following not in _DIRECTIONAL
+        and following not in _SURE_ENDS
+    )
+
+
 def _cut_to_street(name: list[str], streets: Set[str]) -> list[str]:
-    """The words of `name` (which ends in a street type) that are the street itself."""
+    """The words of `name` (the street as written, and maybe words before it) that are the
+    street itself: with the register's streets, the longest of them it ends in (none: nothing);
+    without, the type and the word before it (and a directional before that)."""
     if streets:
-        for start in range(len(name) - 1):  # the longest first
+        for start in range(len(name)):  # the longest first
             if normalize_address(" ".join(name[start:])).street in streets:
                 return name[start:]
         return []
-    keep = 2 if len(name) > 2 and name[-3] in DIRECTIONS else 1
+    keep = 2 if len(name) > 2 and name[-3] in _DIRECTIONAL else 1
     return name[-1 - keep :]
 
 
