@@ -36,7 +36,7 @@ $(TESTSTAMP): pyproject.toml Makefile | $(BIN)/python
 
 # the window (no ARGS) first makes sure Qt's X11 libraries are there (installers/linux/qt_libraries.py)
 run: $(STAMP) locale
-	@if [ -z "$(ARGS)" ] && [ -z "$$QT_QPA_PLATFORM" ]; then $(BIN)/python installers/linux/qt_libraries.py; fi
+	$(if $(ARGS),,@if [ -z "$$QT_QPA_PLATFORM" ]; then $(BIN)/python installers/linux/qt_libraries.py; fi)
 	$(BIN)/frontcounter $(ARGS)
 
 locale: $(COMPILED)

@@ -36,7 +36,8 @@ DEB_DEPENDS = (
     "libc6 (>= 2.31), libgl1, libegl1, libfontconfig1, libfreetype6, libglib2.0-0, "
     "libdbus-1-3, libxkbcommon0, libxkbcommon-x11-0, libx11-xcb1, libxcb-cursor0, "
     "libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render-util0, "
-    "libxcb-shape0, libxcb-xfixes0, libxcb-xinerama0, libxcb-xkb1"
+    "libxcb-shape0, libxcb-xfixes0, libxcb-xinerama0, libxcb-xkb1, libxcb-sync1, libxcb-shm0, "
+    "libxcb-util1, libxcb-render0, libxcb1, libx11-6"
 )
 
 
