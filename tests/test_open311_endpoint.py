@@ -528,40 +528,43 @@ def test_reads_go_on_while_a_post_waits_for_the_file(server, api_key):
     assert status == 200, body
 
 
-def test_a_commit_waits_for_the_reads_under_way_and_holds_new_ones_back():
-    turns = open311_app.Turns()
+def _a_read_under_way(turns: open311_app.Turns) -> tuple[threading.Thread, threading.Event]:
+    """A thread holding a read turn until the event is set (then it records "read")."""
     reading, done_reading = threading.Event(), threading.Event()
-    committed, order = threading.Event(), []
 
     def reader() -> None:
         with turns.reading():
             reading.set()
             done_reading.wait(30)
-            order.append("read")
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    assert reading.wait(30)
+    return thread, done_reading
+
+
+def test_a_commit_waits_for_the_reads_under_way_and_holds_new_ones_back():
+    turns = open311_app.Turns()
+    turns.MOST_WAIT = 60.0  # longer than this test: only the read's end lets the commit go
+    reader, done_reading = _a_read_under_way(turns)
+    committed = threading.Event()
 
     def committer() -> None:
         with turns.writing():
-            order.append("commit")
-        committed.set()
+            committed.set()
 
-    first = threading.Thread(target=reader)
-    first.start()
-    assert reading.wait(30)
     second = threading.Thread(target=committer)
     second.start()
-    waiting = threading.Event()
     # the commit is waiting (a new read would wait behind it); the read under way goes on
     for _ in range(3000):
         if turns.writers_waiting:
-            waiting.set()
             break
         committed.wait(0.01)
-    assert waiting.is_set() and not committed.is_set()
+    assert turns.writers_waiting == 1 and not committed.is_set()
     done_reading.set()
     assert committed.wait(30)
-    first.join(30)
+    reader.join(30)
     second.join(30)
-    assert order == ["read", "commit"]
     # a commit made from inside a read cannot wait for itself: it goes at once
     with turns.reading(), turns.writing():
         pass
@@ -572,44 +575,29 @@ def test_a_commit_waits_for_reads_only_so_long():
     file first, and the read waits in SQLite's busy handler for that commit): past MOST_WAIT
     the commit goes, instead of both waiting out the busy timeout."""
     turns = open311_app.Turns()
-    reading, done_reading, committed = threading.Event(), threading.Event(), threading.Event()
-
-    def reader() -> None:
-        with turns.reading():
-            reading.set()
-            done_reading.wait(30)
+    reader, done_reading = _a_read_under_way(turns)
+    committed = threading.Event()
 
     def committer() -> None:
         with turns.writing():
             committed.set()
 
-    first = threading.Thread(target=reader)
-    first.start()
-    assert reading.wait(30)
     second = threading.Thread(target=committer)
     second.start()
     try:
         assert committed.wait(30)  # while the read is still under way
-        assert first.is_alive()
+        assert reader.is_alive()
     finally:
         done_reading.set()
-        first.join(30)
+        reader.join(30)
         second.join(30)
     assert turns.writers_waiting == 0
 
 
 def test_a_commit_interrupted_while_it_waits_holds_no_read_back():
     turns = open311_app.Turns()
-    reading, done_reading = threading.Event(), threading.Event()
-
-    def reader() -> None:
-        with turns.reading():
-            reading.set()
-            done_reading.wait(30)
-
-    first = threading.Thread(target=reader)
-    first.start()
-    assert reading.wait(30)
+    turns.MOST_WAIT = 60.0
+    reader, done_reading = _a_read_under_way(turns)
 
     class Interrupted(Exception):
         pass
@@ -625,7 +613,7 @@ def test_a_commit_interrupted_while_it_waits_holds_no_read_back():
     finally:
         turns._turn.wait = real_wait  # type: ignore[method-assign]
         done_reading.set()
-        first.join(30)
+        reader.join(30)
     assert turns.writers_waiting == 0
     with turns.reading():  # a new read goes at once
         pass
