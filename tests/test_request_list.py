@@ -190,8 +190,9 @@ def test_bulk_demo_load_is_searchable(db, monkeypatch):
     expected = ServiceRequest.select().where(ServiceRequest.address.contains(word)).count()
     assert found >= expected > 0
     # the index is filled without merging, merged once, then FTS5 merges as usual again
-    settings = dict(execute(db.db, "SELECT k, v FROM request_text_config").fetchall())
-    assert (settings.get("automerge"), settings.get("hashsize")) == (4, 1024 * 1024)
+    if db.is_sqlite:  # (PostgreSQL searches with LIKE: no index to make)
+        settings = dict(execute(db.db, "SELECT k, v FROM request_text_config").fetchall())
+        assert (settings.get("automerge"), settings.get("hashsize")) == (4, 1024 * 1024)
     # and the triggers are back for rows written after the load
     create_request(draft("pothole", "Zyzzyva crater", "1 Main St"), actor=None)
     assert RequestList(RequestFilter(search="zyzzyva")).count() == 1

@@ -201,6 +201,7 @@ def test_fast_inserts_fill_defaults_and_ids_as_peewee_does(db):
     assert RequestEvent.get(RequestEvent.request == fast.id).kind == "created"
 
 
+@pytest.mark.sqlite_only  # the gate is SQLite's: PostgreSQL's readers never wait
 def test_a_commit_gate_wraps_each_commit_once_and_nothing_else(db):
     """`gate_commits`: a write's COMMIT runs inside the gate, once however its writes nest; a
     write that fails commits nothing and never enters it."""
