@@ -131,7 +131,8 @@ def main() -> None:
         numbers = [
             row[0]
             for row in sqlite3.connect(copy).execute(
-                "SELECT tracking_number FROM service_request ORDER BY id DESC LIMIT 500"
+                "SELECT tracking_number FROM service_request WHERE NOT confidential"
+                " ORDER BY id DESC LIMIT 500"
             )
         ]
         streets = ("Elm St", "Oak Ave", "Main St", "Maple Dr", "School St", "River Rd")
