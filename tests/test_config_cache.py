@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from desktop.models.catalog import routing
+from desktop.models.errors import InputError
 from desktop.models.requests.intake import service_type_by_code
 from desktop.models.staff import permissions
 from desktop.models.storage import config_cache
@@ -32,6 +33,26 @@ def test_a_value_is_loaded_once_while_nothing_changes(db):
     )
     assert config_cache.generation() != before
     assert config_cache.cached("x", load) == 2
+
+
+def test_a_value_not_worth_keeping_is_loaded_each_time(db):
+    """A partner may post any service code: a code no type has is never kept, so what is kept
+    stays as small as the catalog."""
+    calls = []
+
+    def load() -> int | None:
+        calls.append(1)
+        return None
+
+    assert config_cache.cached("y", load, keep=lambda value: value is not None) is None
+    assert config_cache.cached("y", load, keep=lambda value: value is not None) is None
+    assert len(calls) == 2
+    kept = set(config_cache._cache)
+    with pytest.raises(InputError):
+        service_type_by_code("no_such_code_at_all")
+    assert set(config_cache._cache) == kept
+    service_type_by_code("pothole")
+    assert "type:pothole" in config_cache._cache
 
 
 def test_another_workstations_changes_are_seen_at_once(db):

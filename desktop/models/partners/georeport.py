@@ -277,9 +277,7 @@ def post_request(form: dict[str, Any], *, dry_run: bool = False) -> dict[str, An
     if not isinstance(answers, dict):
         raise Open311Error(400, _("attribute must be given as attribute[CODE]=value."))
     with reading():
-        # the catalog's codes first: a code it lacks is never looked up (nor kept in memory)
-        offered = any(service["service_code"] == code for service in services())
-        kind, asked = type_and_questions(code) if offered else (None, ())
+        kind, asked = type_and_questions(code)  # kept in memory while the catalog is unchanged
         if kind is None or not kind.active:
             raise Open311Error(
                 400, _("There is no service with the code {code}.").format(code=code)

@@ -92,7 +92,8 @@ def type_and_questions(code: str) -> tuple[ServiceType | None, tuple[ServiceAttr
         kind.department  # noqa: B018 - read now: routing needs it on every save
         return kind, tuple(kind.attributes)
 
-    return config_cache.cached(f"type:{code}", load)
+    # a code no type has is looked up again each time, never kept (partners post any code)
+    return config_cache.cached(f"type:{code}", load, keep=lambda found: found[0] is not None)
 
 
 def parse_answer(attribute: ServiceAttribute, raw: Any) -> Any:

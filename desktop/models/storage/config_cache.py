@@ -73,8 +73,10 @@ def generation() -> int | None:
     return int(row[0]) if row is not None else None
 
 
-def cached(name: str, load: Callable[[], T]) -> T:
-    """`load()`'s value, read again only when a WATCHED table changed since the last time."""
+def cached(name: str, load: Callable[[], T], *, keep: Callable[[T], bool] | None = None) -> T:
+    """`load()`'s value, read again only when a WATCHED table changed since the last time.
+    `keep`: whether a value is kept at all (a lookup of something that is not there, under a
+    name made of what anyone typed, is not: the names kept stay as few as the catalog's)."""
     now = generation()
     if now is None:
         return load()
@@ -83,8 +85,9 @@ def cached(name: str, load: Callable[[], T]) -> T:
     if found is not None and found[0] == now:
         return found[1]  # type: ignore[no-any-return]
     value = load()
-    with _lock:
-        _cache[name] = (now, value)
+    if keep is None or keep(value):
+        with _lock:
+            _cache[name] = (now, value)
     return value
 
 
