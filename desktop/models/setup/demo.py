@@ -196,15 +196,19 @@ def _stamp(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(sep=" ")
 
 
+def _shares(items: Sequence[tuple[Any, float]]) -> tuple[list[Any], list[float]]:
+    """A weighted list as its values and their running shares (for `_draw`)."""
+    return [item for item, _ in items], list(itertools.accumulate(w for _, w in items))
+
+
+def _draw(rng: random.Random, values: list[Any], running: list[float]) -> Any:
+    return values[min(bisect(running, rng.random() * running[-1]), len(values) - 1)]
+
+
 def _weighted(rng: random.Random, items: Sequence[tuple[Any, float]]) -> Callable[[], Any]:
     """A fast chooser for a fixed weighted list."""
-    values = [item for item, _ in items]
-    cum: list[float] = []
-    total = 0.0
-    for _, weight in items:
-        total += weight
-        cum.append(total)
-    return lambda: values[min(bisect(cum, rng.random() * total), len(values) - 1)]
+    values, running = _shares(items)
+    return lambda: _draw(rng, values, running)
 
 
 def _month_starts(
@@ -511,12 +515,17 @@ def _due(
     return None if target is None else calendar.add_target(start, target[0], target[1])
 
 
-#: how the demo's requests end, and their running shares (`_weighted`'s draw, made once)
-_RESOLUTIONS = (
-    "fixed", "no_action_needed", "referred", "not_town_responsibility", "could_not_locate",
-    "withdrawn",
-)  # fmt: skip
-_RESOLUTION_SHARES = list(itertools.accumulate((78.0, 7.0, 4.0, 4.0, 5.0, 2.0)))
+#: how the demo's requests end, and their shares (made once, drawn for each closed request)
+_RESOLUTIONS = _shares(
+    (
+        ("fixed", 78.0),
+        ("no_action_needed", 7.0),
+        ("referred", 4.0),
+        ("not_town_responsibility", 4.0),
+        ("could_not_locate", 5.0),
+        ("withdrawn", 2.0),
+    )
+)
 
 
 def _outcome(
@@ -551,11 +560,7 @@ def _outcome(
             else ("in_progress" if age > target / 3 else "assigned")
         )
         return status, None, ack_at, None, None, assignee
-    resolution = _RESOLUTIONS[
-        min(
-            bisect(_RESOLUTION_SHARES, rng.random() * _RESOLUTION_SHARES[-1]), len(_RESOLUTIONS) - 1
-        )
-    ]
+    resolution = _draw(rng, *_RESOLUTIONS)
     closed = resolved + dt.timedelta(hours=rng.randint(0, 72))
     if closed > end:
         return "resolved", resolution, ack_at, resolved, None, assignee
