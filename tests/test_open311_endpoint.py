@@ -543,18 +543,24 @@ def _a_read_under_way(turns: open311_app.Turns) -> tuple[threading.Thread, threa
     return thread, done_reading
 
 
-def test_a_commit_waits_for_the_reads_under_way_and_holds_new_ones_back():
-    turns = open311_app.Turns()
-    turns.MOST_WAIT = 60.0  # longer than this test: only the read's end lets the commit go
-    reader, done_reading = _a_read_under_way(turns)
+def _a_commit(turns: open311_app.Turns) -> tuple[threading.Thread, threading.Event]:
+    """A thread making a commit through the gate; the event is set once it is let through."""
     committed = threading.Event()
 
     def committer() -> None:
         with turns.writing():
             committed.set()
 
-    second = threading.Thread(target=committer)
-    second.start()
+    thread = threading.Thread(target=committer)
+    thread.start()
+    return thread, committed
+
+
+def test_a_commit_waits_for_the_reads_under_way_and_holds_new_ones_back():
+    turns = open311_app.Turns()
+    turns.MOST_WAIT = 60.0  # longer than this test: only the read's end lets the commit go
+    reader, done_reading = _a_read_under_way(turns)
+    second, committed = _a_commit(turns)
     # the commit is waiting (a new read would wait behind it); the read under way goes on
     for _ in range(3000):
         if turns.writers_waiting:
@@ -565,9 +571,18 @@ def test_a_commit_waits_for_the_reads_under_way_and_holds_new_ones_back():
     assert committed.wait(30)
     reader.join(30)
     second.join(30)
-    # a commit made from inside a read cannot wait for itself: it goes at once
-    with turns.reading(), turns.writing():
-        pass
+    # a commit made from inside a read cannot wait for itself: it goes at once (well inside
+    # the minute this Turns would otherwise wait)
+    inside = threading.Event()
+
+    def read_then_commit() -> None:
+        with turns.reading(), turns.writing():
+            inside.set()
+
+    third = threading.Thread(target=read_then_commit, daemon=True)
+    third.start()
+    assert inside.wait(30)
+    third.join(30)
 
 
 def test_a_commit_waits_for_reads_only_so_long():
@@ -576,14 +591,7 @@ def test_a_commit_waits_for_reads_only_so_long():
     the commit goes, instead of both waiting out the busy timeout."""
     turns = open311_app.Turns()
     reader, done_reading = _a_read_under_way(turns)
-    committed = threading.Event()
-
-    def committer() -> None:
-        with turns.writing():
-            committed.set()
-
-    second = threading.Thread(target=committer)
-    second.start()
+    second, committed = _a_commit(turns)
     try:
         assert committed.wait(30)  # while the read is still under way
         assert reader.is_alive()
