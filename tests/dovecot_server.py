@@ -27,7 +27,10 @@ def free_port() -> int:
 
 
 class Dovecot:
-    def __init__(self) -> None:
+    """`oauth`: (the provider's userinfo address, its authority's certificate): the mailbox
+    also takes XOAUTH2 and OAUTHBEARER, asking the provider whose each token is."""
+
+    def __init__(self, oauth: tuple[str, Path] | None = None) -> None:
         # its own folder outside pytest's (0700) one: the login process runs as another user
         self.base = Path(tempfile.mkdtemp(prefix="fc-dovecot-"))
         self.base.chmod(0o755)
@@ -42,6 +45,21 @@ class Dovecot:
             f"{USER}:{{PLAIN}}{PASSWORD}:{owner.pw_uid}:{owner.pw_gid}::{home}/{USER}::\n"
         )
         internal = "dovecot" if root else owner.pw_name
+        mechanisms, oauth_passdb = "plain login", ""
+        if oauth is not None:
+            userinfo, ca = oauth
+            shutil.copy(ca, self.base / "oauth-ca.pem")  # readable by the auth process
+            (self.base / "oauth2.conf.ext").write_text(
+                f"introspection_mode = auth\n"
+                f"introspection_url = {userinfo}\n"
+                f"username_attribute = sub\n"
+                f"tls_ca_cert_file = {self.base}/oauth-ca.pem\n"
+            )
+            mechanisms += " xoauth2 oauthbearer"
+            oauth_passdb = (
+                "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+                f"  args = {self.base}/oauth2.conf.ext\n}}\n"
+            )
         login = "dovenull" if root else owner.pw_name
         (self.base / "dovecot.conf").write_text(
             f"""
@@ -52,13 +70,13 @@ listen = 127.0.0.1
 protocols = imap
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 first_valid_uid = 1
 default_internal_user = {internal}
 default_internal_group = {"dovecot" if root else pwd.getpwuid(os.getuid()).pw_name}
 default_login_user = {login}
 mail_location = maildir:{home}/%u/Maildir
-passdb {{
+{oauth_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {self.base}/passwd
 }}

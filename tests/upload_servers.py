@@ -23,7 +23,8 @@ from cryptography.x509.oid import NameOID
 
 
 def make_certificates(folder: Path) -> tuple[Path, Path]:
-    """(the authority's certificate, the server's certificate and key in one PEM)."""
+    """(the authority's certificate, the server's certificate and key in one PEM), the server
+    being 127.0.0.1 and localhost."""
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Front Counter test CA")])
@@ -67,7 +68,9 @@ def make_certificates(folder: Path) -> tuple[Path, Path]:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=7))
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
             critical=False,
         )
         .add_extension(

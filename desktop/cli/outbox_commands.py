@@ -1,12 +1,15 @@
-"""`frontcounter outbox send|list|retry|cancel|letters` and `frontcounter mail setup|show|test`:
+"""`frontcounter outbox send|list|retry|cancel|letters` and `frontcounter mail
+setup|inbox|oauth|sign-in|sign-out|fetch|show|test`:
 residents hear back (desktop/models/outbox)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
+import webbrowser
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ from desktop.cli.registry import command
 from desktop.i18n import _, ngettext
 from desktop.models.documents import gather as documents
 from desktop.models.errors import InputError
-from desktop.models.outbox import delivery, mail
+from desktop.models.outbox import delivery, mail, oauth
 from desktop.models.partners import mailbox
 from desktop.models.storage.db import OpenedDatabase
 
@@ -56,6 +59,14 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     setup.add_argument("--from", dest="sender", required=True, metavar="ADDRESS")
     # not the program's own --user (who signs in): the mail server's account
     setup.add_argument("--user", dest="mail_user", default="", metavar="USER")
+    setup.add_argument(
+        "--oauth",
+        dest="auth",
+        action="store_const",
+        const="oauth2",
+        default="password",
+        help=_("sign in with OAuth2 (a token) instead of a password: see mail oauth"),
+    )
     inbox = mail_actions.add_parser(
         "inbox", parents=[common], help=_("set up the town's mailbox, read as a channel")
     )
@@ -68,6 +79,54 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         )
     inbox.add_argument("--user", dest="mail_user", required=True, metavar="USER")
     inbox.add_argument("--folder", default="INBOX", metavar="FOLDER")
+    inbox.add_argument(
+        "--oauth",
+        dest="auth",
+        action="store_const",
+        const="oauth2",
+        default="password",
+        help=_("sign in with OAuth2 (a token) instead of a password"),
+    )
+    oauth_setup = mail_actions.add_parser(
+        "oauth",
+        parents=[common],
+        help=_("set up OAuth2 sign-in (Microsoft 365, Gmail) with the app the town registered"),
+    )
+    oauth_setup.add_argument("--provider", required=True, choices=oauth.PROVIDERS)
+    oauth_setup.add_argument("--client-id", required=True, metavar="ID")
+    oauth_setup.add_argument(
+        "--tenant",
+        default="",
+        metavar="TENANT",
+        help=_(
+            "Microsoft 365: the town's tenant (yourtown.onmicrosoft.com); another provider: "
+            "its issuer, an https:// address"
+        ),
+    )
+    sign_in = mail_actions.add_parser(
+        "sign-in",
+        parents=[common],
+        help=_("sign in to the mail account in a browser (OAuth2), once on each computer"),
+    )
+    sign_in.add_argument(
+        "--user",
+        dest="mail_user",
+        default="",
+        metavar="USER",
+        help=_("the mail account (the one set up for sending, else the mailbox)"),
+    )
+    sign_in.add_argument(
+        "--no-browser",
+        action="store_true",
+        help=_("print the address to open instead of opening a browser"),
+    )
+    sign_in.add_argument(
+        "--timeout", type=float, default=oauth.SIGN_IN_SECONDS, help=argparse.SUPPRESS
+    )
+    sign_out = mail_actions.add_parser(
+        "sign-out", parents=[common], help=_("forget this computer's OAuth2 sign-in")
+    )
+    sign_out.add_argument("--user", dest="mail_user", default="", metavar="USER")
     fetch = mail_actions.add_parser(
         "fetch", parents=[common], help=_("read the mailbox's new messages into the web inbox")
     )
@@ -151,7 +210,8 @@ def mail_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             security=security,
             sender=args.sender,
             user=args.mail_user,
-            new_password=_new_password(probe),
+            new_password=_new_password(probe) if args.auth == "password" else None,
+            auth=args.auth,
             actor=args.signed_in,
         )
         text = _("Email goes through {host}:{port} ({security}) from {sender}.").format(
@@ -167,7 +227,7 @@ def mail_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             args.imap_host.strip(), port, security, args.mail_user.strip()
         )
         secret = None
-        if not mail.password_from_environment() and sys.stdin.isatty():
+        if args.auth == "password" and not mail.password_from_environment() and sys.stdin.isatty():
             secret = (
                 getpass.getpass(_("Password for {account}: ").format(account=reading_as.account))
                 or None
@@ -179,6 +239,7 @@ def mail_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             user=args.mail_user,
             folder=args.folder,
             new_password=secret,
+            auth=args.auth,
             actor=args.signed_in,
         )
         emit(
@@ -199,6 +260,40 @@ def mail_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             )
             + (f"\n{warning}" if warning else ""),
         )
+    elif args.action == "oauth":
+        secret = None
+        if (
+            args.provider != "microsoft"
+            and not os.environ.get(oauth.CLIENT_SECRET_VARIABLE)
+            and sys.stdin.isatty()
+        ):
+            secret = getpass.getpass(_("Client secret (Enter if it has none): ")) or None
+        oauth_setup, warning = oauth.save_setup(
+            provider=args.provider,
+            client_id=args.client_id,
+            tenant_or_issuer=args.tenant,
+            client_secret=secret,
+            actor=args.signed_in,
+        )
+        text = _(
+            "Email signs in with {provider} (client {client}). Next, on each computer: "
+            "frontcounter mail sign-in."
+        ).format(provider=oauth.provider_words(oauth_setup), client=oauth_setup.client_id)
+        emit(
+            args,
+            oauth_setup.as_dict() | {"warning": warning},
+            text + (f"\n{warning}" if warning else ""),
+        )
+    elif args.action == "sign-in":
+        _sign_in(args)
+    elif args.action == "sign-out":
+        user = _oauth_user(args)
+        oauth.sign_out(user)
+        emit(
+            args,
+            {"user": user, "signed_in": False},
+            _("This computer no longer keeps a sign-in for {user}.").format(user=user),
+        )
     elif args.action == "fetch":
         result = mailbox.fetch(limit=args.limit, actor=args.signed_in)
         emit(
@@ -218,19 +313,67 @@ def mail_command(args: argparse.Namespace, opened: OpenedDatabase) -> None:
             emit(args, setup.as_dict(), _("Email is not set up (frontcounter mail setup)."))
             return
         data = setup.as_dict()
+        if setup.auth == "oauth2":
+            data["oauth"] = oauth.current().as_dict() | {"signed_in": oauth.signed_in(setup.user)}
         emit(
             args,
             data,
             _("Email goes through {host}:{port} ({security}) from {sender}.").format(
                 host=setup.host, port=setup.port, security=setup.security, sender=setup.sender
             )
-            + ("\n" + _("User: {user}").format(user=setup.user) if setup.user else ""),
+            + ("\n" + _("User: {user}").format(user=setup.user) if setup.user else "")
+            + ("\n" + _oauth_words(setup.user) if setup.auth == "oauth2" else ""),
         )
     else:
         if not args.to.strip():
             raise InputError(_("Give the address to send the test message to."))
         answer = mail.send_test(args.to, actor=args.signed_in)
         emit(args, {"to": args.to, "sent": True}, answer)
+
+
+def _oauth_user(args: argparse.Namespace) -> str:
+    user = args.mail_user.strip() or mail.current().user or mailbox.current().user
+    if not user:
+        raise InputError(_("Give the mail account to sign in as: --user ADDRESS."))
+    return str(user)
+
+
+def _oauth_words(user: str) -> str:
+    setup = oauth.current()
+    if not setup.ready:
+        return _("OAuth2 is not set up: frontcounter mail oauth.")
+    if oauth.signed_in(user):
+        return _("Signed in with {provider} as {user} on this computer.").format(
+            provider=oauth.provider_words(setup), user=user
+        )
+    return _("Not signed in on this computer: frontcounter mail sign-in.")
+
+
+def _sign_in(args: argparse.Namespace) -> None:
+    user = _oauth_user(args)
+    pending = oauth.begin_sign_in(user)
+    told = sys.stderr if args.json else sys.stdout
+    print(
+        _("Sign in as {user} in the browser; if none opens, open this address:").format(user=user),
+        file=told,
+    )
+    print(pending.url, file=told, flush=True)
+    if not args.no_browser:
+        with contextlib.suppress(webbrowser.Error):  # the address is printed
+            webbrowser.open(pending.url)
+    try:
+        who = pending.finish(timeout=args.timeout)
+    except KeyboardInterrupt:
+        pending.cancel()
+        raise
+    setup = oauth.current()
+    emit(
+        args,
+        {"user": user, "signed_in": True, "as": who, "provider": setup.provider},
+        _("Signed in with {provider} as {user}: email goes out with this sign-in.").format(
+            provider=oauth.provider_words(setup), user=user
+        ),
+    )
 
 
 COMMANDS = (

@@ -1,10 +1,12 @@
 """Settings → Email and notices: whether residents are sent notices of their requests, the
-town's mail server (the password kept in this computer's keyring), a test message, and what
-waits in the outbox: emails to send now, failed ones to look at, letters to print for the
+town's mail server (the password kept in this computer's keyring), the OAuth2 sign-in for
+Microsoft 365 and Gmail (signed in once per computer, in the browser), a test message, and
+what waits in the outbox: emails to send now, failed ones to look at, letters to print for the
 post. The work is the core's (`models.outbox`); sending runs in the background."""
 
 from __future__ import annotations
 
+import webbrowser
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _, ngettext
 from desktop.models.errors import KnownError
-from desktop.models.outbox import delivery, mail
+from desktop.models.outbox import delivery, mail, oauth
 from desktop.models.partners import mailbox
 from desktop.models.storage.schema import StaffUser
 from desktop.models.town import settings
@@ -36,6 +38,21 @@ def security_labels() -> list[tuple[str, str]]:
         ("starttls", _("STARTTLS (port 587)")),
         ("ssl", _("SSL (port 465)")),
         ("plain", _("None (a server inside the town hall)")),
+    ]
+
+
+def auth_labels() -> list[tuple[str, str]]:
+    return [
+        ("password", _("A password")),
+        ("oauth2", _("OAuth2: sign in with the browser (Microsoft 365, Gmail)")),
+    ]
+
+
+def provider_labels() -> list[tuple[str, str]]:
+    return [
+        ("microsoft", _("Microsoft 365")),
+        ("google", _("Gmail (Google Workspace)")),
+        ("openid", _("Another OpenID Connect provider")),
     ]
 
 
@@ -82,6 +99,11 @@ class MailBox(QGroupBox):
         self.password.setObjectName("mailPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText(_("kept in this computer's keyring only"))
+        self.auth = QComboBox()
+        self.auth.setObjectName("smtpAuth")
+        for code, label in auth_labels():
+            self.auth.addItem(label, code)
+        self.auth.currentIndexChanged.connect(lambda _i: self._show_auth())
         save = QPushButton(_("Save the mail server"))
         save.clicked.connect(lambda _c=False: self.save_server())
         form = QFormLayout()
@@ -90,6 +112,7 @@ class MailBox(QGroupBox):
         form.addRow(_("Security:"), self.security)
         form.addRow(_("Send as:"), self.mail_from)
         form.addRow(_("User name:"), self.user)
+        form.addRow(_("Sign in with:"), self.auth)
         form.addRow(_("Password:"), self.password)
         form.addRow("", save)
 
@@ -108,6 +131,11 @@ class MailBox(QGroupBox):
         self.imap_password = QLineEdit()
         self.imap_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.imap_password.setPlaceholderText(_("kept in this computer's keyring only"))
+        self.imap_auth = QComboBox()
+        self.imap_auth.setObjectName("imapAuth")
+        for code, label in auth_labels():
+            self.imap_auth.addItem(label, code)
+        self.imap_auth.currentIndexChanged.connect(lambda _i: self._show_auth())
         save_inbox = QPushButton(_("Save the mailbox"))
         save_inbox.clicked.connect(lambda _c=False: self.save_inbox())
         self.fetch_button = QPushButton(_("&Read the mailbox now"))
@@ -121,8 +149,11 @@ class MailBox(QGroupBox):
         inbox_form.addRow(_("Port:"), self.imap_port)
         inbox_form.addRow(_("Security:"), self.imap_security)
         inbox_form.addRow(_("User name:"), self.imap_user)
+        inbox_form.addRow(_("Sign in with:"), self.imap_auth)
         inbox_form.addRow(_("Password:"), self.imap_password)
         inbox_form.addRow("", inbox_buttons)
+
+        self.oauth_box = self._oauth_section()
 
         self.test_to = QLineEdit()
         self.test_to.setObjectName("testTo")
@@ -161,6 +192,7 @@ class MailBox(QGroupBox):
             )
         )
         layout.addLayout(inbox_form)
+        layout.addWidget(self.oauth_box)
         layout.addWidget(QLabel(_("<b>The outbox</b>")))
         layout.addWidget(self.waiting)
         layout.addLayout(outbox_row)
@@ -191,15 +223,18 @@ class MailBox(QGroupBox):
             max(self.imap_security.findData(reading_from.security), 0)
         )
         self.imap_user.setText(reading_from.user)
+        self.imap_auth.setCurrentIndex(max(self.imap_auth.findData(reading_from.auth), 0))
         self.imap_password.clear()
         self.fetch_button.setEnabled(reading_from.ready)
         self.user.setText(setup.user)
+        self.auth.setCurrentIndex(max(self.auth.findData(setup.auth), 0))
         self.password.clear()
         self.password.setPlaceholderText(
             _("kept in this computer's keyring") if setup.ready and mail.password(setup)
             else _("kept in this computer's keyring only")
         )  # fmt: skip
         self._show_counts(setup, counts)
+        self._load_oauth()
 
     def refresh_counts(self) -> None:
         """What waits in the outbox, read again (another clerk saved, or the timer sent):
@@ -245,6 +280,7 @@ class MailBox(QGroupBox):
                 sender=self.mail_from.text(),
                 user=self.user.text(),
                 new_password=self.password.text() or None,
+                auth=str(self.auth.currentData()),
                 actor=actor,
             )[1],
             _("The mail server is saved."),
@@ -259,6 +295,7 @@ class MailBox(QGroupBox):
                 security=str(self.imap_security.currentData()),
                 user=self.imap_user.text(),
                 new_password=self.imap_password.text() or None,
+                auth=str(self.imap_auth.currentData()),
                 actor=actor,
             )[1],
             _("The mailbox is saved."),
@@ -294,6 +331,8 @@ class MailBox(QGroupBox):
         self.result.clear()
         self.job = BackgroundOp(self, title, title, work, on_success=self._done, show_errors=False)
         self.job.failed.connect(self.result.setText)
+        # a sign-in found ended while sending is forgotten: the OAuth2 line says so
+        self.job.failed.connect(lambda _s: self._show_signed_in(oauth.current()))
         self.job.run()
 
     def _done(self, sentence: str) -> None:
@@ -317,3 +356,172 @@ class MailBox(QGroupBox):
             return sentence
 
         self._run(_("Sending the outbox"), work)
+
+    # -- OAuth2: Microsoft 365, Gmail -----------------------------------------------------------
+
+    def _oauth_section(self) -> QGroupBox:
+        box = QGroupBox(_("OAuth2 sign-in (Microsoft 365, Gmail)"))
+        box.setObjectName("oauthBox")
+        self.provider = QComboBox()
+        self.provider.setObjectName("oauthProvider")
+        for code, label in provider_labels():
+            self.provider.addItem(label, code)
+        self.provider.currentIndexChanged.connect(lambda _i: self._show_provider())
+        self.client_id = QLineEdit()
+        self.client_id.setObjectName("oauthClientId")
+        self.client_id.setPlaceholderText(_("the app the town registered with its provider"))
+        self.tenant = QLineEdit()
+        self.tenant.setObjectName("oauthTenant")
+        self.client_secret = QLineEdit()
+        self.client_secret.setObjectName("oauthClientSecret")
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.client_secret.setPlaceholderText(
+            _("Gmail's desktop apps have one; kept in the keyring")
+        )
+        save = QPushButton(_("Save the OAuth2 set-up"))
+        save.clicked.connect(lambda _c=False: self.save_oauth())
+        self.sign_in_as = QLineEdit()
+        self.sign_in_as.setObjectName("oauthAccount")
+        self.sign_in_as.setPlaceholderText(_("the town's mail account"))
+        self.oauth_state = QLabel()
+        self.oauth_state.setObjectName("oauthState")
+        self.oauth_state.setWordWrap(True)
+        self.sign_in_button = QPushButton(_("Sign &in with the browser…"))
+        self.sign_in_button.setObjectName("oauthSignIn")
+        self.sign_in_button.clicked.connect(lambda _c=False: self.sign_in())
+        self.sign_out_button = QPushButton(_("Sign out on this computer"))
+        self.sign_out_button.clicked.connect(lambda _c=False: self.sign_out())
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sign_in_button)
+        buttons.addWidget(self.sign_out_button)
+        buttons.addStretch(1)
+        form = QFormLayout(box)
+        form.addRow(
+            QLabel(
+                _(
+                    "For a mail account that takes no password. The town's administrator "
+                    "registers a desktop app with the provider once (README: “Email with "
+                    "OAuth2”); each computer then signs in once, in the browser."
+                )
+            )
+        )
+        form.addRow(_("Provider:"), self.provider)
+        form.addRow(_("Client ID:"), self.client_id)
+        self.tenant_label = QLabel(_("Tenant:"))
+        form.addRow(self.tenant_label, self.tenant)
+        form.addRow(_("Client secret:"), self.client_secret)
+        form.addRow("", save)
+        form.addRow(_("Account:"), self.sign_in_as)
+        form.addRow("", self.oauth_state)
+        form.addRow("", buttons)
+        for each in box.findChildren(QLabel):
+            each.setWordWrap(True)
+        return box
+
+    def _show_auth(self) -> None:
+        """The password fields only for a password; the OAuth2 section when either uses it."""
+        smtp_oauth = self.auth.currentData() == "oauth2"
+        imap_oauth = self.imap_auth.currentData() == "oauth2"
+        self.password.setEnabled(not smtp_oauth)
+        self.imap_password.setEnabled(not imap_oauth)
+        self.oauth_box.setVisible(smtp_oauth or imap_oauth)
+
+    def _show_provider(self) -> None:
+        provider = self.provider.currentData()
+        if provider == "microsoft":
+            self.tenant_label.setText(_("Tenant:"))
+            self.tenant.setPlaceholderText(_("yourtown.onmicrosoft.com (empty: any work account)"))
+        elif provider == "google":
+            self.tenant_label.setText(_("Issuer:"))
+            self.tenant.setPlaceholderText(oauth.GOOGLE_ISSUER)
+        else:
+            self.tenant_label.setText(_("Issuer:"))
+            self.tenant.setPlaceholderText("https://login.yourtown.gov")
+        self.tenant.setEnabled(provider != "google")
+        self.client_secret.setEnabled(provider != "microsoft")
+
+    def _load_oauth(self) -> None:
+        try:
+            setup = oauth.current()
+        except KnownError as exc:
+            self.result.setText(str(exc))
+            return
+        self.provider.setCurrentIndex(max(self.provider.findData(setup.provider), 0))
+        self.client_id.setText(setup.client_id)
+        # the provider's own default is the empty field's placeholder
+        default = setup.authority in (oauth.MICROSOFT_AUTHORITY, oauth.GOOGLE_ISSUER)
+        self.tenant.setText("" if default else setup.authority)
+        self.client_secret.clear()
+        self.sign_in_as.setText(self.user.text() or self.imap_user.text())
+        self._show_provider()
+        self._show_auth()
+        self._show_signed_in(setup)
+
+    def _show_signed_in(self, setup: oauth.OAuthSetup) -> None:
+        account = self.sign_in_as.text().strip()
+        if not setup.ready:
+            text = _("Save the provider and the client ID, then sign in.")
+            signed = False
+        else:
+            signed = bool(account) and oauth.signed_in(account)
+            text = (
+                _("Signed in with {provider} as {user} on this computer.").format(
+                    provider=oauth.provider_words(setup), user=account
+                )
+                if signed
+                else _("This computer is not signed in to the mail account.")
+            )
+        self.oauth_state.setText(text)
+        self.sign_in_button.setEnabled(setup.ready)
+        self.sign_out_button.setEnabled(signed)
+
+    def save_oauth(self) -> None:
+        actor = self.staff()
+        self._save(
+            lambda: oauth.save_setup(
+                provider=str(self.provider.currentData()),
+                client_id=self.client_id.text(),
+                tenant_or_issuer=self.tenant.text(),
+                client_secret=self.client_secret.text() or None,
+                actor=actor,
+            )[1],
+            _("The OAuth2 set-up is saved."),
+        )
+
+    def sign_in(self) -> None:
+        """Sign in in the clerk's browser, in the background: the progress window's Cancel
+        stops waiting for the browser."""
+        account = self.sign_in_as.text().strip()
+
+        def work(progress: Progress) -> str:
+            pending = oauth.begin_sign_in(account)
+            progress.on_cancel(pending.cancel)
+            webbrowser.open(pending.url)
+            who = pending.finish()
+            return _("Signed in as {user}: email goes out with this sign-in.").format(user=who)
+
+        self.result.clear()
+        title = _("Signing in")
+        self.job = BackgroundOp(
+            self,
+            title,
+            _("Sign in as {user} in the browser window that opened, then come back here.").format(
+                user=account
+            ),
+            work,
+            on_success=self._done,
+            show_errors=False,
+            cancellable=True,
+        )
+        self.job.failed.connect(self.result.setText)
+        self.job.succeeded.connect(lambda sentence: self.saved.emit(str(sentence)))
+        self.job.finished.connect(lambda: self._show_signed_in(oauth.current()))
+        self.job.run()
+
+    def sign_out(self) -> None:
+        account = self.sign_in_as.text().strip()
+        oauth.sign_out(account)
+        self.result.setText(
+            _("This computer no longer keeps a sign-in for {user}.").format(user=account)
+        )
+        self._show_signed_in(oauth.current())

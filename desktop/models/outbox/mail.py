@@ -22,7 +22,9 @@ from email.policy import SMTP as SMTP_POLICY
 
 from desktop.i18n import _
 from desktop.models import clock
-from desktop.models.errors import InputError, KnownError
+from desktop.models.errors import InputError
+from desktop.models.outbox import oauth
+from desktop.models.outbox.failures import MailError as MailError  # its home before oauth.py
 from desktop.models.staff import audit, permissions
 from desktop.models.storage import secret_store
 from desktop.models.storage.db import reading, write
@@ -38,15 +40,6 @@ _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _HOST = re.compile(r"^[A-Za-z0-9._:\[\]-]{1,253}$")
 
 
-class MailError(KnownError):
-    """A mail server's failure in the clerk's words. `lasting`: trying again will not help
-    (a refused address, a wrong password); otherwise the notice waits and is tried again."""
-
-    def __init__(self, message: str, *, lasting: bool = False) -> None:
-        super().__init__(message)
-        self.lasting = lasting
-
-
 @dataclass(frozen=True)
 class MailSetup:
     host: str
@@ -55,6 +48,8 @@ class MailSetup:
     sender: str
     user: str
     town: str = ""
+    #: "password", or "oauth2": a token from the town's provider (outbox/oauth.py)
+    auth: str = "password"
 
     @property
     def ready(self) -> bool:
@@ -72,7 +67,8 @@ class MailSetup:
             "security": self.security,
             "from": self.sender,
             "user": self.user,
-            "password_kept": bool(password(self)),
+            "auth": self.auth,
+            "password_kept": self.auth == "password" and bool(password(self)),
         }
 
 
@@ -92,6 +88,7 @@ def current() -> MailSetup:
             sender=str(get_setting("mail.from") or ""),
             user=str(get_setting("mail.user") or ""),
             town=str(get_setting("town.name") or ""),
+            auth="oauth2" if get_setting("mail.auth") == "oauth2" else "password",
         )
 
 
@@ -113,9 +110,11 @@ def save_setup(
     sender: str,
     user: str = "",
     new_password: str | None = None,
+    auth: str = "password",
     actor: StaffUser | None,
 ) -> tuple[MailSetup, str]:
     """Check and save the town's mail server; the password (when given) goes to the keyring.
+    `auth` "oauth2" signs in with a token instead (outbox/oauth.py), as `user`.
     Returns the setup and a sentence when the password could not be kept."""
     permissions.require(actor, permissions.SETTINGS_EDIT)
     host, sender, user = host.strip(), sender.strip(), user.strip()
@@ -132,6 +131,10 @@ def save_setup(
         )
     if len(user) > 254 or any(ch.isspace() or ord(ch) < 32 for ch in user):
         problems.append(_("The user name has spaces or control characters."))
+    if auth not in ("password", "oauth2"):
+        problems.append(_("The sign-in is password or oauth2."))
+    elif auth == "oauth2" and not user:
+        problems.append(_("Signing in with OAuth2 needs the mail account's user name."))
     if problems:
         raise InputError(" ".join(problems))
     set_settings(
@@ -141,11 +144,12 @@ def save_setup(
             "mail.security": security,
             "mail.from": sender,
             "mail.user": user,
+            "mail.auth": auth,
         },
         actor=actor,
     )
-    setup = MailSetup(host, port, security, sender, user)
-    warning = keep_password(setup.account, new_password)
+    setup = MailSetup(host, port, security, sender, user, auth=auth)
+    warning = keep_password(setup.account, new_password) if auth == "password" else ""
 
     def note() -> None:
         audit.record("setting", "mail", "mail_setup", None, setup.as_dict(), actor)
@@ -187,7 +191,9 @@ def connect(setup: MailSetup, *, timeout: float = TIMEOUT_SECONDS) -> smtplib.SM
             if setup.security == "starttls":
                 connection.starttls(context=context)
                 connection.ehlo()
-        if setup.user:
+        if setup.auth == "oauth2":
+            _sign_in_with_token(connection, setup)
+        elif setup.user:
             secret = password(setup)
             if not secret:
                 raise MailError(
@@ -207,6 +213,66 @@ def connect(setup: MailSetup, *, timeout: float = TIMEOUT_SECONDS) -> smtplib.SM
         if isinstance(exc, Exception):
             raise explain(exc, setup) from None
         raise
+
+
+def _sign_in_with_token(connection: smtplib.SMTP, setup: MailSetup) -> None:
+    """SASL XOAUTH2 with a token from the town's provider (outbox/oauth.py)."""
+    if (
+        not connection.has_extn("auth")
+        or "XOAUTH2" not in connection.esmtp_features.get("auth", "").upper().split()
+    ):
+        raise MailError(
+            _(
+                "{host} does not take an OAuth2 sign-in (XOAUTH2): sign in with a password, "
+                "or check the server's name (smtp.office365.com, smtp.gmail.com)."
+            ).format(host=setup.host),
+            lasting=True,
+        )
+    answered: list[bytes] = []
+
+    def sign_in(token: str) -> None:
+        said = oauth.xoauth2(setup.user, token)
+
+        def respond(challenge: bytes | None = None) -> str:
+            if challenge is not None:  # the server's error, as a challenge: answer empty to end
+                answered.append(challenge)
+                return ""
+            return said
+
+        connection.auth("XOAUTH2", respond, initial_response_ok=True)
+
+    try:
+        sign_in(oauth.access_token(setup.user))
+    except smtplib.SMTPAuthenticationError:
+        # the kept token refused (revoked, or the app's rights changed): once with a new one
+        try:
+            sign_in(oauth.access_token(setup.user, fresh=True))
+        except smtplib.SMTPAuthenticationError as exc:
+            detail = b" ".join(answered[-1:]).decode("utf-8", "replace")
+            raise _token_refused(exc, setup, detail) from None
+
+
+def _token_refused(
+    exc: smtplib.SMTPAuthenticationError, setup: MailSetup, detail: str
+) -> MailError:
+    said = _said(exc) + (f" {' '.join(detail.split())[:200]}" if detail else "")
+    if re.search(r"5\.7\.139|SmtpClientAuthentication|disabled", said, re.IGNORECASE):
+        return MailError(
+            _(
+                "Microsoft 365 took the sign-in but sending by SMTP is turned off for {user}: "
+                "turn on “Authenticated SMTP” for this mailbox in the Microsoft 365 admin "
+                "center. ({said})"
+            ).format(user=setup.user, said=said),
+            lasting=True,
+        )
+    return MailError(
+        _(
+            "The mail server refused the OAuth2 sign-in of {user}: sign in again as that "
+            "account (Settings → Email → Sign in), and check that the town's app may send "
+            "mail (SMTP.Send for Microsoft 365). ({said})"
+        ).format(user=setup.user, said=said),
+        lasting=True,
+    )
 
 
 def close(connection: smtplib.SMTP) -> None:

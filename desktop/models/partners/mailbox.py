@@ -34,7 +34,7 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError, KnownError
 from desktop.models.knowledge.triage import suggest_service_types
-from desktop.models.outbox import delivery, mail
+from desktop.models.outbox import delivery, mail, oauth
 from desktop.models.partners.inbox import MERGED, WAITING, draft_fields
 from desktop.models.requests import attachments, lifecycle
 from desktop.models.requests.intake import RequestDraft
@@ -80,6 +80,8 @@ class InboxSetup:
     security: str
     user: str
     folder: str = "INBOX"
+    #: "password", or "oauth2": a token from the town's provider (outbox/oauth.py)
+    auth: str = "password"
 
     @property
     def ready(self) -> bool:
@@ -117,6 +119,7 @@ def current() -> InboxSetup:
             security=str(get_setting("mail.imap_security") or "ssl"),
             user=str(get_setting("mail.imap_user") or ""),
             folder=str(get_setting("mail.imap_folder") or "INBOX"),
+            auth="oauth2" if get_setting("mail.imap_auth") == "oauth2" else "password",
         )
 
 
@@ -128,9 +131,11 @@ def save_setup(
     user: str,
     folder: str = "INBOX",
     new_password: str | None = None,
+    auth: str = "password",
     actor: StaffUser | None,
 ) -> tuple[InboxSetup, str]:
-    """Check and save the town's mailbox; the password goes to the keyring."""
+    """Check and save the town's mailbox; the password goes to the keyring (or, `auth`
+    "oauth2", the mailbox is signed in to with a token: outbox/oauth.py)."""
     permissions.require(actor, permissions.SETTINGS_EDIT)
     host, user, folder = host.strip(), user.strip(), folder.strip() or "INBOX"
     problems = []
@@ -144,6 +149,8 @@ def save_setup(
         problems.append(_("Give the mailbox's user name (often its address)."))
     if len(folder) > 200 or any(ord(ch) < 32 for ch in folder):
         problems.append(_("The folder is a name such as INBOX."))
+    if auth not in ("password", "oauth2"):
+        problems.append(_("The sign-in is password or oauth2."))
     if problems:
         raise InputError(" ".join(problems))
     set_settings(
@@ -153,11 +160,12 @@ def save_setup(
             "mail.imap_security": security,
             "mail.imap_user": user,
             "mail.imap_folder": folder,
+            "mail.imap_auth": auth,
         },
         actor=actor,
     )
-    setup = InboxSetup(host, port, security, user, folder)
-    warning = mail.keep_password(setup.account, new_password)
+    setup = InboxSetup(host, port, security, user, folder, auth)
+    warning = mail.keep_password(setup.account, new_password) if auth == "password" else ""
     return setup, warning
 
 
@@ -206,7 +214,10 @@ def connect(setup: InboxSetup, *, timeout: float = mail.TIMEOUT_SECONDS) -> imap
             )
         ) from None
     try:
-        box.login(setup.user, _password(setup))
+        if setup.auth == "oauth2":
+            _sign_in_with_token(box, setup)
+        else:
+            box.login(setup.user, _password(setup))
         status, _data = box.select(_quoted(setup.folder))
         if status != "OK":
             raise KnownError(_("The mailbox has no folder “{folder}”.").format(folder=setup.folder))
@@ -220,6 +231,14 @@ def connect(setup: InboxSetup, *, timeout: float = mail.TIMEOUT_SECONDS) -> imap
     except imaplib.IMAP4.error as exc:
         _close(box)
         said = str(exc)
+        if setup.auth == "oauth2" and re.search(r"AUTHENTICATE", said):
+            raise KnownError(
+                _(
+                    "The mailbox refused the OAuth2 sign-in of {user}: sign in again as that "
+                    "account (Settings → Email → Sign in), and check that the town's app may "
+                    "read mail (IMAP.AccessAsUser.All for Microsoft 365). ({said})"
+                ).format(user=setup.user, said=said[:200])
+            ) from None
         if re.search(r"AUTHENTICATIONFAILED|Invalid credentials|LOGIN failed", said, re.I):
             raise KnownError(
                 _("The mailbox refused the user name or password for {user}. ({said})").format(
@@ -231,6 +250,33 @@ def connect(setup: InboxSetup, *, timeout: float = mail.TIMEOUT_SECONDS) -> imap
         _close(box)
         raise
     return box
+
+
+def _sign_in_with_token(box: imaplib.IMAP4, setup: InboxSetup) -> None:
+    """IMAP AUTHENTICATE XOAUTH2 with a token from the town's provider."""
+    if "AUTH=XOAUTH2" not in box.capabilities:
+        raise KnownError(
+            _(
+                "The mailbox {host} does not take an OAuth2 sign-in (XOAUTH2): sign in with "
+                "a password, or check the server's name (outlook.office365.com, imap.gmail.com)."
+            ).format(host=setup.host)
+        )
+
+    def sign_in(token: str) -> None:
+        said = oauth.xoauth2(setup.user, token).encode()
+        asked: list[bytes] = []
+
+        def respond(challenge: bytes) -> bytes:
+            asked.append(challenge)
+            return said if len(asked) == 1 else b""  # the second is the server's error: end
+
+        box.authenticate("XOAUTH2", respond)
+
+    try:
+        sign_in(oauth.access_token(setup.user))
+    except imaplib.IMAP4.error:
+        # the kept token refused (revoked, or the app's rights changed): once with a new one
+        sign_in(oauth.access_token(setup.user, fresh=True))
 
 
 def _quoted(folder: str) -> str:

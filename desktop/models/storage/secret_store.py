@@ -10,6 +10,7 @@ default keyring without telling anyone.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from urllib.parse import unquote, urlparse
 
@@ -145,3 +146,63 @@ def forget_secret(service: str, name: str) -> None:
         return
     with contextlib.suppress(keyring.errors.KeyringError):  # nothing was stored
         keyring.delete_password(service, name)
+
+
+#: a long secret is kept in pieces of this many characters: Windows' Credential Manager keeps
+#: at most 2,560 bytes in one entry, in UTF-16 (1,280 characters), and a refresh token or
+#: msal's token cache is longer
+CHUNK = 1200
+
+
+def _head(value: str, count: int) -> str:
+    digest = hashlib.sha256(value.encode()).hexdigest()[:16]
+    return f"pieces:{count}:{digest}:"
+
+
+def long_secret(service: str, name: str) -> str | None:
+    """A secret kept with `remember_long_secret`, or None (none, or its pieces do not belong
+    together: a write that stopped half-way)."""
+    first = secret(service, name)
+    if not first or not first.startswith("pieces:"):
+        return first
+    try:
+        _tag, count, digest, head = first.split(":", 3)
+        pieces = [head] + [secret(service, f"{name}#{n}") or "" for n in range(1, int(count))]
+    except ValueError:
+        return None
+    value = "".join(pieces)
+    if hashlib.sha256(value.encode()).hexdigest()[:16] != digest:
+        return None
+    return value
+
+
+def remember_long_secret(service: str, name: str, value: str) -> bool:
+    """Keep a secret of any length in the keyring, in pieces each entry can hold; False (and
+    nothing written) without a keyring. The first piece is written last and names how many
+    there are and a digest of the whole, so a reader never takes a half-written secret."""
+    if not keyring_usable():
+        return False
+    pieces = [value[i : i + CHUNK] for i in range(0, len(value), CHUNK)] or [""]
+    old = _piece_count(service, name)
+    for n, piece in enumerate(pieces[1:], start=1):
+        if not remember_secret(service, f"{name}#{n}", piece):
+            return False
+    if not remember_secret(service, name, _head(value, len(pieces)) + pieces[0]):
+        return False
+    for n in range(len(pieces), old):
+        forget_secret(service, f"{name}#{n}")
+    return True
+
+
+def forget_long_secret(service: str, name: str) -> None:
+    for n in range(1, _piece_count(service, name)):
+        forget_secret(service, f"{name}#{n}")
+    forget_secret(service, name)
+
+
+def _piece_count(service: str, name: str) -> int:
+    first = secret(service, name) or ""
+    parts = first.split(":", 3)
+    if len(parts) == 4 and parts[0] == "pieces" and parts[1].isdigit():
+        return int(parts[1])
+    return 1

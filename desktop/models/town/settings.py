@@ -60,12 +60,19 @@ DEFAULTS: dict[str, Any] = {
     "mail.security": "starttls",  # starttls | ssl | plain
     "mail.from": "",
     "mail.user": "",
+    "mail.auth": "password",  # password | oauth2 (a token: outbox/oauth.py)
+    # OAuth2 (outbox/oauth.py): the provider, the town's registered app, its tenant or issuer;
+    # the tokens and any client secret are kept in each computer's keyring only
+    "mail.oauth_provider": "",  # microsoft | google | openid
+    "mail.oauth_client_id": "",
+    "mail.oauth_authority": "",
     # the town's mailbox read as a channel (partners/mailbox.py); its password in the keyring
     "mail.imap_host": "",
     "mail.imap_port": 993,
     "mail.imap_security": "ssl",  # ssl | starttls | plain
     "mail.imap_user": "",
     "mail.imap_folder": "INBOX",
+    "mail.imap_auth": "password",  # password | oauth2
     # where the town publishes its status page (reports/status_site.py): receipts say it
     "status.url": "",
     # where the status site is uploaded (reports/status_upload.py): sftp:// or ftps://, no
