@@ -10,6 +10,7 @@ account's sign-in was revoked or the provider is away."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import urllib.parse
@@ -30,19 +31,42 @@ from desktop.models.storage.schema import Setting
 from desktop.models.town.settings import set_settings
 from tests import dovecot_server
 from tests.oauth_provider import Browser, Provider
-from tests.test_outbox import Mailbox, Server, _finish, caller, free_port, new_request
+from tests.test_outbox import (  # smtp: the fixture, a server that takes passwords
+    Mailbox,
+    Server,
+    _finish,
+    caller,
+    free_port,
+    new_request,
+    smtp,  # noqa: F401
+)
 
 ACCOUNT = "townhall@alderfalls.example"
 
 
-@pytest.fixture
-def provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Provider]:
-    with Provider(tmp_path) as running:
+@contextlib.contextmanager
+def _serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, access_token_seconds: int = 3600
+) -> Iterator[Provider]:
+    with Provider(tmp_path, access_token_seconds=access_token_seconds) as running:
         # the throwaway authority is trusted as a town's PC trusts Microsoft's and Google's
         monkeypatch.setenv("SSL_CERT_FILE", str(running.ca))
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(running.ca))
         monkeypatch.setattr(oauth, "_MSAL_APPS", {})
         monkeypatch.setattr(oauth, "_METADATA", {})
+        yield running
+
+
+@pytest.fixture
+def provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Provider]:
+    with _serving(tmp_path, monkeypatch) as running:
+        yield running
+
+
+@pytest.fixture
+def short_lived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Provider]:
+    """A provider whose access tokens last 30 s: inside the minute kept spare."""
+    with _serving(tmp_path, monkeypatch, access_token_seconds=30) as running:
         yield running
 
 
@@ -95,40 +119,32 @@ def test_a_sign_in_in_the_browser_keeps_tokens_that_the_provider_takes(db, provi
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_an_access_token_that_ran_out_is_renewed_and_a_revoked_one_says_sign_in_again(
-    db, tmp_path, monkeypatch, kind
+    db, short_lived: Provider, kind
 ):
-    with Provider(tmp_path, access_token_seconds=30) as provider:
-        monkeypatch.setenv("SSL_CERT_FILE", str(provider.ca))
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(provider.ca))
-        monkeypatch.setattr(oauth, "_MSAL_APPS", {})
-        monkeypatch.setattr(oauth, "_METADATA", {})
-        _set_up(provider, kind)
-        _sign_in(provider)
-        forms = len(provider.token_forms)
-        # 30 s is inside the minute kept spare: the first ask renews it with the refresh token
-        renewed = oauth.access_token(ACCOUNT)
-        assert len(provider.token_forms) == forms + 1
-        assert provider.token_forms[-1]["grant_type"] == "refresh_token"
-        assert provider.userinfo(renewed) is not None
-        assert "client_secret" not in provider.token_forms[-1]  # a public client
-        provider.revoke(ACCOUNT)
-        # the kept token is taken until a server refuses it; then a new one is asked for
-        with pytest.raises(oauth.SignInNeeded) as refused:
-            oauth.access_token(ACCOUNT, fresh=True)
-        assert refused.value.lasting
-        assert "sign in" in str(refused.value).lower() and ACCOUNT in str(refused.value)
-        assert not oauth.signed_in(ACCOUNT)  # the ended sign-in is forgotten: Settings says so
+    provider = short_lived
+    _set_up(provider, kind)
+    _sign_in(provider)
+    forms = len(provider.token_forms)
+    # 30 s is inside the minute kept spare: the first ask renews it with the refresh token
+    renewed = oauth.access_token(ACCOUNT)
+    assert len(provider.token_forms) == forms + 1
+    assert provider.token_forms[-1]["grant_type"] == "refresh_token"
+    assert provider.userinfo(renewed) is not None
+    assert "client_secret" not in provider.token_forms[-1]  # a public client
+    provider.revoke(ACCOUNT)
+    # the kept token is taken until a server refuses it; then a new one is asked for
+    with pytest.raises(oauth.SignInNeeded) as refused:
+        oauth.access_token(ACCOUNT, fresh=True)
+    assert refused.value.lasting
+    assert "sign in" in str(refused.value).lower() and ACCOUNT in str(refused.value)
+    assert not oauth.signed_in(ACCOUNT)  # the ended sign-in is forgotten: Settings says so
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_provider_that_is_away_is_a_failure_that_waits(db, tmp_path, monkeypatch, kind):
-    with Provider(tmp_path, access_token_seconds=30) as provider:
-        monkeypatch.setenv("SSL_CERT_FILE", str(provider.ca))
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(provider.ca))
-        monkeypatch.setattr(oauth, "_MSAL_APPS", {})
-        monkeypatch.setattr(oauth, "_METADATA", {})
-        _set_up(provider, kind)
-        _sign_in(provider)
+def test_a_provider_that_is_away_is_a_failure_that_waits(db, short_lived: Provider, kind):
+    _set_up(short_lived, kind)
+    _sign_in(short_lived)
+    short_lived.__exit__(None, None, None)
     # the provider is gone (the line is down): the token cannot be renewed just now
     with pytest.raises(mail.MailError) as away:
         oauth.access_token(ACCOUNT)
@@ -296,7 +312,12 @@ def test_notices_go_out_through_a_server_that_takes_only_tokens(db, provider, to
     assert len(token_smtp.box.messages) == 1
 
 
-def test_a_refused_token_and_a_server_without_xoauth2_are_said(db, provider, token_smtp, smtp):
+def test_a_refused_token_and_a_server_without_xoauth2_are_said(
+    db,
+    provider,
+    token_smtp,
+    smtp,  # noqa: F811 (the fixture)
+):
     _set_up(provider, "openid")
     _sign_in(provider)
     setup = oauth.current()
@@ -320,14 +341,6 @@ def test_a_refused_token_and_a_server_without_xoauth2_are_said(db, provider, tok
                     user=ACCOUNT, auth="oauth2", actor=None)  # fmt: skip
     with pytest.raises(mail.MailError, match="does not take an OAuth2 sign-in"):
         mail.send_test("me@example.org", actor=None)
-
-
-@pytest.fixture
-def smtp() -> Iterator[Server]:
-    server = Server(Mailbox(), free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 # ---- the command line --------------------------------------------------------------------------

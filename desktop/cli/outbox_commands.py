@@ -59,14 +59,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     setup.add_argument("--from", dest="sender", required=True, metavar="ADDRESS")
     # not the program's own --user (who signs in): the mail server's account
     setup.add_argument("--user", dest="mail_user", default="", metavar="USER")
-    setup.add_argument(
-        "--oauth",
-        dest="auth",
-        action="store_const",
-        const="oauth2",
-        default="password",
-        help=_("sign in with OAuth2 (a token) instead of a password: see mail oauth"),
-    )
+    _oauth_flag(setup)
     inbox = mail_actions.add_parser(
         "inbox", parents=[common], help=_("set up the town's mailbox, read as a channel")
     )
@@ -79,14 +72,7 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         )
     inbox.add_argument("--user", dest="mail_user", required=True, metavar="USER")
     inbox.add_argument("--folder", default="INBOX", metavar="FOLDER")
-    inbox.add_argument(
-        "--oauth",
-        dest="auth",
-        action="store_const",
-        const="oauth2",
-        default="password",
-        help=_("sign in with OAuth2 (a token) instead of a password"),
-    )
+    _oauth_flag(inbox)
     oauth_setup = mail_actions.add_parser(
         "oauth",
         parents=[common],
@@ -134,6 +120,17 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     mail_actions.add_parser("show", parents=[common], help=_("how email is set up"))
     test = mail_actions.add_parser("test", parents=[common], help=_("send a test message"))
     test.add_argument("to", metavar="ADDRESS")
+
+
+def _oauth_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--oauth",
+        dest="auth",
+        action="store_const",
+        const="oauth2",
+        default="password",
+        help=_("sign in with OAuth2 (a token) instead of a password: see mail oauth"),
+    )
 
 
 def _one_line(row: dict[str, Any]) -> str:
