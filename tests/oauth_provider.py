@@ -70,6 +70,9 @@ class Provider:
 
         def recording(environ: dict[str, Any], start: Any) -> Iterable[bytes]:
             path = environ.get("PATH_INFO", "")
+            query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
+            if path.endswith("/oauth2/authorize") and "state" in query:
+                start = _with_state(start, query["state"])
             if path.endswith("/oauth2/authorize") and environ["REQUEST_METHOD"] == "GET":
                 self.asked.append(dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", ""))))
             if path.endswith("/oauth2/token"):
@@ -133,6 +136,21 @@ class Provider:
             if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != asked["code_challenge"]:
                 return False
         return True
+
+
+def _with_state(start: Any, state: str) -> Any:
+    """The package sends a refusal back without the request's state; RFC 6749 4.1.2.1 (and
+    Microsoft and Google) send it: added here."""
+
+    def starting(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+        fixed = []
+        for name, value in headers:
+            if name.lower() == "location" and "error=" in value and "state=" not in value:
+                value += ("&" if "?" in value else "?") + urllib.parse.urlencode({"state": state})
+            fixed.append((name, value))
+        return start(status, fixed, *rest)
+
+    return starting
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import socket
 import threading
 import urllib.parse
 import urllib.request
@@ -172,12 +173,88 @@ def test_the_wrong_account_a_refusal_and_a_cancel_are_said_and_keep_nothing(db, 
     assert not oauth.signed_in(ACCOUNT)
 
 
+def test_a_second_sign_in_that_fails_keeps_the_first(db, provider):
+    _set_up(provider, "openid")
+    _sign_in(provider)
+    with oauth.begin_sign_in(ACCOUNT) as pending:
+        state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(pending.url).query))["state"]
+        port = _listener_port(pending)
+        with urllib.request.urlopen(  # a code the provider never gave (or one used already)
+            f"http://127.0.0.1:{port}/?code=used-already&state={state}", timeout=10
+        ):
+            pass
+        with pytest.raises(InputError, match="The sign-in did not finish"):
+            pending.finish(timeout=30)
+    assert oauth.signed_in(ACCOUNT)
+    assert provider.userinfo(oauth.access_token(ACCOUNT)) is not None
+
+
+def test_gmail_needs_its_client_secret_on_each_computer_and_one_account(db, provider):
+    """Google's desktop apps have a client secret; its tokens are for one account only."""
+    oauth.save_setup(provider="google", client_id="1-abc.apps.googleusercontent.com",
+                     tenant_or_issuer=provider.issuer, actor=None)  # fmt: skip
+    with pytest.raises(InputError, match="Gmail needs the client secret"):
+        oauth.begin_sign_in(ACCOUNT)
+    assert provider.asked == []  # said before the browser opened
+    with oauth.begin_sign_in(ACCOUNT, new_client_secret="GOCSPX-town") as pending:
+        Browser(provider).sign_in(pending.url, "someone@gmail.example")
+        with pytest.raises(InputError, match=r"You signed in as someone@gmail\.example"):
+            pending.finish(timeout=30)
+    asked = provider.asked[-1]
+    assert asked["scope"].split() == ["https://mail.google.com/", "openid", "email"]
+    assert (asked["prompt"], asked["access_type"]) == ("consent select_account", "offline")
+    assert provider.token_forms[-1]["client_secret"] == "GOCSPX-town"
+    assert not oauth.signed_in(ACCOUNT)
+    assert _sign_in(provider) == ACCOUNT  # the secret is kept on this computer now
+    assert provider.pkce_kept()
+
+
+def test_microsoft_365_takes_a_person_signing_in_for_a_shared_mailbox(db, provider):
+    _set_up(provider, "microsoft")
+    assert _sign_in(provider, as_who="ana.clerk@alderfalls.example") == (
+        "ana.clerk@alderfalls.example"
+    )
+    assert oauth.signed_in(ACCOUNT)
+    said = oauth.signed_in_words("ana.clerk@alderfalls.example", ACCOUNT)
+    assert "for the mail account " + ACCOUNT in said
+
+
 def test_a_computer_without_a_keyring_is_told_before_the_browser_opens(db, provider, monkeypatch):
     _set_up(provider, "openid")
     monkeypatch.setattr(secret_store, "keyring_usable", lambda: False)
     with pytest.raises(InputError, match="no keyring to keep the sign-in"):
         oauth.begin_sign_in(ACCOUNT)
     assert provider.asked == []
+
+
+def test_an_answer_without_this_sign_ins_state_does_not_end_it(db, provider):
+    """A local page cannot end a sign-in with words of its own (an error without the state),
+    nor hold the listener up by opening a connection and sending nothing."""
+    _set_up(provider, "openid")
+    with oauth.begin_sign_in(ACCOUNT) as pending:
+        port = _listener_port(pending)
+        idle = socket.create_connection(("127.0.0.1", port))  # a browser's connection ahead
+        said = "Call+555-0100+to+finish"
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/?error=x&error_description={said}", timeout=10
+        ) as page:
+            assert "press Cancel" in page.read().decode()
+        assert Browser(provider).sign_in(pending.url, ACCOUNT)
+        assert pending.finish(timeout=30) == ACCOUNT
+        idle.close()
+    # a sign-in not finished is closed all the same (Ctrl+C, an error in between)
+    with pytest.raises(KeyboardInterrupt), oauth.begin_sign_in(ACCOUNT) as pending:
+        port = _listener_port(pending)
+        raise KeyboardInterrupt
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2)
+
+
+def _listener_port(pending: oauth.SignIn) -> int:
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(pending.url).query))
+    port = urllib.parse.urlsplit(query["redirect_uri"]).port
+    assert port is not None
+    return port
 
 
 def test_a_forged_answer_to_the_listener_is_not_taken(db, provider):
@@ -220,23 +297,39 @@ def test_setup_says_what_is_wrong(db):
                         sender=ACCOUNT, auth="oauth2", actor=None)  # fmt: skip
 
 
-def test_a_long_secret_is_kept_in_pieces_and_a_half_written_one_is_not_read(db):
+def test_a_long_secret_is_kept_in_pieces_and_a_half_written_one_is_not_read(db, monkeypatch):
     value = "r" * 3000 + "é" + "t" * 2000
     assert secret_store.remember_long_secret("svc", "name", value)
     assert secret_store.long_secret("svc", "name") == value
-    pieces = [secret_store.secret("svc", f"name#{n}") for n in range(1, 6)]
+    first = secret_store.secret("svc", "name")
+    assert first is not None and len(first) < secret_store.CHUNK + 40
+    digest = first.split(":")[2]
+    pieces = [secret_store.secret("svc", f"name#{digest}#{n}") for n in range(1, 6)]
     assert all(p is not None and len(p) <= secret_store.CHUNK for p in pieces[:4])
     assert pieces[4] is None
     # a shorter one written over it leaves no pieces behind
     assert secret_store.remember_long_secret("svc", "name", "short")
     assert secret_store.long_secret("svc", "name") == "short"
-    assert secret_store.secret("svc", "name#1") is None
-    # a write that stopped half-way (a piece of another value) is read as nothing
+    assert all(secret_store.secret("svc", f"name#{digest}#{n}") is None for n in range(1, 5))
+    # a piece that is not the whole's (another write's) is never read as part of it
     assert secret_store.remember_long_secret("svc", "name", value)
-    secret_store.remember_secret("svc", "name#2", "x" * secret_store.CHUNK)
+    secret_store.remember_secret("svc", f"name#{digest}#2", "x" * secret_store.CHUNK)
     assert secret_store.long_secret("svc", "name") is None
+    # a keyring that fails half-way through a write leaves the secret kept before, whole
+    assert secret_store.remember_long_secret("svc", "name", value)
+    real, calls = secret_store.remember_secret, []
+
+    def failing(service: str, name: str, text: str) -> bool:
+        calls.append(name)
+        return len(calls) < 3 and real(service, name, text)
+
+    monkeypatch.setattr(secret_store, "remember_secret", failing)
+    assert not secret_store.remember_long_secret("svc", "name", "u" * 5000)
+    monkeypatch.setattr(secret_store, "remember_secret", real)
+    assert secret_store.long_secret("svc", "name") == value
     secret_store.forget_long_secret("svc", "name")
     assert secret_store.secret("svc", "name") is None
+    assert secret_store.secret("svc", f"name#{digest}#1") is None
 
 
 # ---- sending through an SMTP server that takes tokens -----------------------------------------
@@ -426,6 +519,23 @@ def test_a_mailbox_that_takes_no_token_is_said(db, provider):
         mailbox.save_setup(host="127.0.0.1", port=server.port, security="plain",
                            user=dovecot_server.USER, auth="oauth2", actor=None)  # fmt: skip
         with pytest.raises(KnownError, match="does not take an OAuth2 sign-in"):
+            mailbox.fetch(actor=None)
+    finally:
+        server.close()
+
+
+@pytest.mark.skipif(not dovecot_server.available(), reason="Dovecot is not installed (.ci/run)")
+def test_a_token_the_mailbox_refuses_is_said_as_the_sign_ins_fault(db, provider):
+    """Not "the user name or password": a token for another account (Dovecot waits some
+    seconds before a second try, so this is the one test of it)."""
+    server = dovecot_server.Dovecot(oauth=(provider.issuer + "/userinfo", provider.ca))
+    server.start()
+    try:
+        _set_up(provider, "openid")
+        mailbox.save_setup(host="127.0.0.1", port=server.port, security="plain",
+                           user=dovecot_server.USER, auth="oauth2", actor=None)  # fmt: skip
+        _sign_in(provider, dovecot_server.USER, as_who="someone-else")
+        with pytest.raises(KnownError, match="refused the OAuth2 sign-in of town"):
             mailbox.fetch(actor=None)
     finally:
         server.close()

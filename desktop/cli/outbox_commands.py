@@ -348,7 +348,11 @@ def _oauth_words(user: str) -> str:
 
 def _sign_in(args: argparse.Namespace) -> None:
     user = _oauth_user(args)
-    pending = oauth.begin_sign_in(user)
+    secret = None
+    setup = oauth.current()
+    if setup.provider == "google" and not oauth.client_secret(setup) and sys.stdin.isatty():
+        secret = getpass.getpass(_("The client secret of the town's Gmail app: ")) or None
+    pending = oauth.begin_sign_in(user, new_client_secret=secret)
     told = sys.stderr if args.json else sys.stdout
     print(
         _("Sign in as {user} in the browser; if none opens, open this address:").format(user=user),
@@ -358,18 +362,12 @@ def _sign_in(args: argparse.Namespace) -> None:
     if not args.no_browser:
         with contextlib.suppress(webbrowser.Error):  # the address is printed
             webbrowser.open(pending.url)
-    try:
+    with pending:  # Ctrl+C, or anything else: the listener is closed
         who = pending.finish(timeout=args.timeout)
-    except KeyboardInterrupt:
-        pending.cancel()
-        raise
-    setup = oauth.current()
     emit(
         args,
         {"user": user, "signed_in": True, "as": who, "provider": setup.provider},
-        _("Signed in with {provider} as {user}: email goes out with this sign-in.").format(
-            provider=oauth.provider_words(setup), user=user
-        ),
+        oauth.signed_in_words(who, user),
     )
 
 

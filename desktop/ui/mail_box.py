@@ -6,6 +6,7 @@ post. The work is the core's (`models.outbox`); sending runs in the background."
 
 from __future__ import annotations
 
+import contextlib
 import webbrowser
 from collections.abc import Callable
 
@@ -492,13 +493,15 @@ class MailBox(QGroupBox):
         """Sign in in the clerk's browser, in the background: the progress window's Cancel
         stops waiting for the browser."""
         account = self.sign_in_as.text().strip()
+        secret = self.client_secret.text() or None
 
         def work(progress: Progress) -> str:
-            pending = oauth.begin_sign_in(account)
-            progress.on_cancel(pending.cancel)
-            webbrowser.open(pending.url)
-            who = pending.finish()
-            return _("Signed in as {user}: email goes out with this sign-in.").format(user=who)
+            with oauth.begin_sign_in(account, new_client_secret=secret) as pending:
+                progress.on_cancel(pending.cancel)
+                with contextlib.suppress(webbrowser.Error, OSError):  # none: Cancel, and say so
+                    webbrowser.open(pending.url)
+                who = pending.finish()
+            return oauth.signed_in_words(who, account)
 
         self.result.clear()
         title = _("Signing in")

@@ -256,7 +256,9 @@ def _token_refused(
     exc: smtplib.SMTPAuthenticationError, setup: MailSetup, detail: str
 ) -> MailError:
     said = _said(exc) + (f" {' '.join(detail.split())[:200]}" if detail else "")
-    if re.search(r"5\.7\.139|SmtpClientAuthentication|disabled", said, re.IGNORECASE):
+    if exc.smtp_code < 500:  # 454 4.7.0: the server cannot check the token just now
+        return MailError(_("The mail server asked to try later: {said}").format(said=said))
+    if re.search(r"5\.7\.139|SmtpClientAuthentication", said, re.IGNORECASE):
         return MailError(
             _(
                 "Microsoft 365 took the sign-in but sending by SMTP is turned off for {user}: "

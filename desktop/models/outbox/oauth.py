@@ -30,8 +30,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import http.client
 import http.server
 import json
+import logging
 import os
 import secrets
 import ssl
@@ -45,7 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.i18n import _
+from desktop.i18n import _, ngettext
 from desktop.models.errors import InputError
 from desktop.models.outbox.failures import MailError
 from desktop.models.staff import audit, permissions
@@ -53,6 +55,8 @@ from desktop.models.storage import secret_store
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.schema import StaffUser
 from desktop.models.town.settings import get_setting, set_settings
+
+log = logging.getLogger("frontcounter.mail")
 
 #: the keyring's name for the mail account's secrets (as mail.SERVICE)
 SERVICE = "Front Counter mail"
@@ -74,9 +78,12 @@ SCOPES = {
         "https://outlook.office.com/SMTP.Send",
         "https://outlook.office.com/IMAP.AccessAsUser.All",
     ),
-    "google": ("https://mail.google.com/",),
+    # openid email: the ID token says which account signed in (it must be the town's)
+    "google": ("https://mail.google.com/", "openid", "email"),
     "openid": ("openid", "email", "offline_access"),
 }
+#: the provider's words for "this sign-in has ended: someone must sign in again"
+ENDED = ("invalid_grant", "interaction_required", "consent_required", "login_required")
 #: how long the browser may take to come back (the clerk signs in, maybe with a second factor)
 SIGN_IN_SECONDS = 300
 HTTP_SECONDS = 30
@@ -204,6 +211,12 @@ def _client_secret_name(setup: OAuthSetup) -> str:
     return f"oauth-client:{setup.provider}:{setup.client_id}"
 
 
+def keep_client_secret(setup: OAuthSetup, secret: str) -> bool:
+    """Keep the app's client secret in this computer's keyring (each computer that signs in
+    needs it; no settings right is needed to give it, as for a password)."""
+    return secret_store.remember_secret(SERVICE, _client_secret_name(setup), secret.strip())
+
+
 def client_secret(setup: OAuthSetup) -> str | None:
     return os.environ.get(CLIENT_SECRET_VARIABLE) or secret_store.secret(
         SERVICE, _client_secret_name(setup)
@@ -273,29 +286,35 @@ def _sign_in_again(user: str, why: str = "") -> SignInNeeded:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _Listener
+    #: an idle connection (a browser opening one ahead, any local program) is dropped
+    timeout = 10
 
     def do_GET(self) -> None:
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
         listener = self.server
-        # an answer is a code with this sign-in's state, or an error (some providers leave the
-        # state off an error: an error hands over nothing, so it is taken without)
-        ours = query.get("state") == listener.state or ("error" in query and "state" not in query)
-        if not ("code" in query or "error" in query) or ("code" in query and "state" not in query):
+        if not ("code" in query or "error" in query):
             self.send_response(404)  # a favicon, a probe: not the provider's answer
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if not ours:
-            page = _("This sign-in page is not the one Front Counter opened. Start again.")
-        elif "error" in query:
+        # only an answer with this sign-in's state ends it (RFC 6749 4.1.2: errors carry it too)
+        ours = bool(query.get("state")) and query.get("state") == listener.state
+        if ours and "error" in query:
             page = _("The sign-in did not finish: {why}. You may close this tab.").format(
                 why=query.get("error_description") or query["error"]
             )
-        else:
+        elif ours:
             page = _(
                 "Signed in: Front Counter finishes the sign-in now. You may close this tab and "
                 "go back to it."
             )
+        elif "error" in query and "state" not in query:
+            page = _(
+                "The sign-in did not finish. Go back to Front Counter, press Cancel and sign in "
+                "again."
+            )
+        else:
+            page = _("This sign-in page is not the one Front Counter opened. Start again.")
         body = (
             "<!doctype html><meta charset='utf-8'><title>Front Counter</title>"
             f"<p style='font:16px sans-serif;margin:3em'>{html.escape(page)}</p>"
@@ -314,7 +333,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return  # the address holds the code: never in a log
 
 
-class _Listener(http.server.HTTPServer):
+class _Listener(http.server.ThreadingHTTPServer):
+    """Each connection on its own thread: one that never sends keeps nothing waiting."""
+
+    daemon_threads = True
+
     def __init__(self, state: str) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = state
@@ -329,7 +352,9 @@ class _Listener(http.server.HTTPServer):
 
 @dataclass
 class SignIn:
-    """A sign-in under way: open `url` in a browser, then `finish` (it waits for the browser)."""
+    """A sign-in under way: open `url` in a browser, then `finish` (it waits for the browser).
+    Its listener closes when it finishes, is cancelled, or in any case after `SIGN_IN_SECONDS`
+    and a minute (a caller that never finishes leaves no port open)."""
 
     setup: OAuthSetup
     user: str
@@ -337,12 +362,21 @@ class SignIn:
     _listener: _Listener
     _complete: Callable[[dict[str, str]], dict[str, Any]]
     _thread: threading.Thread = field(init=False)
+    _expiry: threading.Timer = field(init=False)
+    _closed: threading.Event = field(init=False, default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self._thread = threading.Thread(
             target=self._listener.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
         )
         self._thread.start()
+        self._expiry = threading.Timer(SIGN_IN_SECONDS + 60, self._expire)
+        self._expiry.daemon = True
+        self._expiry.start()
+
+    def _expire(self) -> None:
+        self.cancel()
+        self.close()
 
     def cancel(self) -> None:
         """Stop waiting (the clerk cancelled); `finish` then says so."""
@@ -350,8 +384,19 @@ class SignIn:
         self._listener.answered.set()
 
     def close(self) -> None:
-        self._listener.shutdown()
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._expiry.cancel()
+        self._listener.shutdown()  # the accepting loop only: connections are on their own
         self._listener.server_close()
+
+    def __enter__(self) -> SignIn:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.cancel()
+        self.close()
 
     def finish(self, *, timeout: float = SIGN_IN_SECONDS) -> str:
         """Wait for the browser, trade its code for tokens and keep them; the account signed
@@ -360,10 +405,14 @@ class SignIn:
             if not self._listener.answered.wait(timeout) or self._listener.stopped.is_set():
                 if self._listener.stopped.is_set():
                     raise InputError(_("The sign-in was cancelled."))
+                minutes = max(1, round(timeout / 60))
                 raise InputError(
-                    _("The browser did not come back within {minutes} minutes: sign in again.")
-                    .format(minutes=round(timeout / 60))
-                )  # fmt: skip
+                    ngettext(
+                        "The browser did not come back within {n} minute: sign in again.",
+                        "The browser did not come back within {n} minutes: sign in again.",
+                        minutes,
+                    ).format(n=minutes)
+                )
             answer = dict(self._listener.answer)
         finally:
             self.close()
@@ -376,7 +425,14 @@ class SignIn:
             )
         tokens = self._complete(answer)
         who = _who(tokens)
-        if who and "@" in who and who.lower() != self.user.lower():
+        # Microsoft 365 lets a person sign in for a shared mailbox they may use (and a sign-in
+        # name may differ from the address); Google and others give a token for one account
+        if (
+            self.setup.provider != "microsoft"
+            and who
+            and "@" in who
+            and who.lower() != self.user.lower()
+        ):
             raise InputError(
                 _(
                     "You signed in as {who}, not as the town's mail account {user}: sign in "
@@ -384,8 +440,22 @@ class SignIn:
                 ).format(who=who, user=self.user)
             )
         if not _keep(self.setup, self.user, tokens["keep"]):
-            raise InputError(_no_keyring())
+            raise InputError(
+                _(
+                    "The sign-in could not be kept in this computer's keyring: try again, or "
+                    "check the keyring (Windows: Credential Manager)."
+                )
+            )
         return who or self.user
+
+
+def signed_in_words(who: str, account: str) -> str:
+    if who.lower() == account.lower():
+        return _("Signed in as {user}: email goes out with this sign-in.").format(user=account)
+    return _(
+        "Signed in as {who} for the mail account {user}: email goes out with this sign-in "
+        "({who} must be allowed to use {user})."
+    ).format(who=who, user=account)
 
 
 def _no_keyring() -> str:
@@ -404,9 +474,10 @@ def _who(tokens: dict[str, Any]) -> str:
     return ""
 
 
-def begin_sign_in(user: str) -> SignIn:
+def begin_sign_in(user: str, *, new_client_secret: str | None = None) -> SignIn:
     """Start signing in as the mail account `user`: the listener is open, the address to
-    open in a browser is `SignIn.url`."""
+    open in a browser is `SignIn.url`. `new_client_secret`: the app's secret, given on this
+    computer (kept in its keyring)."""
     setup = current()
     user = user.strip()
     if not setup.ready:
@@ -420,6 +491,15 @@ def begin_sign_in(user: str) -> SignIn:
         raise InputError(_("Give the mail account to sign in as (the town's address)."))
     if not secret_store.keyring_usable():  # said before the clerk signs in for nothing
         raise InputError(_no_keyring())
+    if new_client_secret and new_client_secret.strip():
+        keep_client_secret(setup, new_client_secret)
+    if setup.provider == "google" and not client_secret(setup):
+        raise InputError(
+            _(
+                "Gmail needs the client secret of the town's app on this computer: type it in "
+                "Settings → Email (Client secret) and sign in again, or give it in {variable}."
+            ).format(variable=CLIENT_SECRET_VARIABLE)
+        )
     state = secrets.token_urlsafe(24)
     listener = _Listener(state)
     try:
@@ -525,9 +605,10 @@ def _microsoft_token(setup: OAuthSetup, user: str, kept: dict[str, Any], fresh: 
     import requests
 
     app = _msal_app(setup)
-    cache = msal.SerializableTokenCache()
-    cache.deserialize(str(kept.get("msal") or "{}"))
-    with _MSAL_LOCK:
+    with _MSAL_LOCK:  # one renewal at a time; the keyring written before the next reads it
+        latest = _kept(setup, user) or kept
+        cache = msal.SerializableTokenCache()
+        cache.deserialize(str(latest.get("msal") or "{}"))
         app.token_cache = cache
         accounts = app.get_accounts()
         if not accounts:
@@ -539,12 +620,21 @@ def _microsoft_token(setup: OAuthSetup, user: str, kept: dict[str, Any], fresh: 
             )
         except (requests.RequestException, OSError) as exc:
             raise _unreachable(setup, exc) from None
-    if not result or "access_token" not in result:
-        if result and result.get("error") == "invalid_grant":
-            sign_out(user)  # the sign-in has ended: what is kept is no use any more
-        raise _sign_in_again(user, _msal_error(result) if result else "")
-    if cache.has_state_changed:
-        _keep(setup, user, {"msal": cache.serialize()})
+        except ValueError as exc:  # an answer that is not JSON (a proxy's page, an outage)
+            raise _unreachable(setup, exc) from None
+        if not result or "access_token" not in result:
+            error = str(result.get("error", "")) if result else ""
+            if error and error not in ENDED:  # busy, throttled, a service error: for now
+                raise MailError(
+                    _("{provider} could not sign in just now ({why}): it is tried again.").format(
+                        provider=provider_words(setup), why=_msal_error(result or {})
+                    )
+                )
+            if error == "invalid_grant":
+                _forget_if_still(setup, user, "msal", str(latest.get("msal")))
+            raise _sign_in_again(user, _msal_error(result) if result else "")
+        if cache.has_state_changed and not _keep(setup, user, {"msal": cache.serialize()}):
+            log.warning("the renewed mail token could not be kept in the keyring")
     return str(result["access_token"])
 
 
@@ -567,7 +657,7 @@ def _http(
             status, body = answer.status, answer.read(1_000_000)
     except urllib.error.HTTPError as exc:
         status, body = exc.code, exc.read(1_000_000)
-    except (TimeoutError, urllib.error.URLError, OSError) as exc:
+    except (TimeoutError, urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         raise _unreachable(setup, exc) from None
     try:
         said = json.loads(body or b"{}")
@@ -591,6 +681,9 @@ def _metadata(setup: OAuthSetup) -> dict[str, Any]:
     if found is None:
         url = setup.authority.rstrip("/") + "/.well-known/openid-configuration"
         status, found = _http(setup, url)
+        if status >= 500 or status == 429 or (status == 200 and not found):
+            # the provider busy, or a page that is not its (a hotel's or a proxy's): for now
+            raise _unreachable(setup, RuntimeError(f"{url}: {status}"))
         if status != 200 or "authorization_endpoint" not in found or "token_endpoint" not in found:
             raise InputError(
                 _("{url} does not describe an OpenID provider (it answered {status}).").format(
@@ -668,7 +761,8 @@ def _token_fields(tokens: dict[str, Any], refresh: str = "") -> dict[str, Any]:
 
 
 def _token_request(setup: OAuthSetup, form: dict[str, str], user: str) -> dict[str, Any]:
-    """POST to the token endpoint; the tokens, or InputError/MailError in words."""
+    """POST to the token endpoint; the tokens, or InputError/MailError in words. A refused
+    code (signing in) is InputError; a refused refresh token is SignInNeeded."""
     form = form | {"client_id": setup.client_id}
     secret = client_secret(setup)
     if secret:
@@ -678,8 +772,9 @@ def _token_request(setup: OAuthSetup, form: dict[str, str], user: str) -> dict[s
         return said
     error = str(said.get("error") or status)
     why = " ".join(str(said.get("error_description") or error).split())[:300]
-    if error == "invalid_grant":  # the sign-in has ended: what is kept is no use any more
-        sign_out(user)
+    if error == "invalid_grant":
+        if form.get("grant_type") == "authorization_code":  # a code used, late, or not ours
+            raise InputError(_("The sign-in did not finish: {why}. Sign in again.").format(why=why))
         raise _sign_in_again(user, why)
     if error == "invalid_client":
         raise MailError(
@@ -718,12 +813,24 @@ def _plain_token(setup: OAuthSetup, user: str, kept: dict[str, Any], renew: bool
         refresh = str(latest.get("refresh_token") or "")
         if not refresh:
             raise _sign_in_again(user)
-        tokens = _token_request(
-            setup, {"grant_type": "refresh_token", "refresh_token": refresh}, user
-        )
+        try:
+            tokens = _token_request(
+                setup, {"grant_type": "refresh_token", "refresh_token": refresh}, user
+            )
+        except SignInNeeded:
+            _forget_if_still(setup, user, "refresh_token", refresh)
+            raise
         fields = _token_fields(tokens, refresh)
-        _keep(setup, user, fields)
+        if not _keep(setup, user, fields):
+            log.warning("the renewed mail token could not be kept in the keyring")
         return str(fields["access_token"])
+
+
+def _forget_if_still(setup: OAuthSetup, user: str, key: str, value: str) -> None:
+    """Forget the kept sign-in that has ended, unless another sign-in has replaced it."""
+    now = _kept(setup, user)
+    if now is not None and now.get(key) == value:
+        sign_out(user)
 
 
 def access_token(user: str, *, fresh: bool = False) -> str:

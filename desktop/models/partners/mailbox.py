@@ -231,14 +231,6 @@ def connect(setup: InboxSetup, *, timeout: float = mail.TIMEOUT_SECONDS) -> imap
     except imaplib.IMAP4.error as exc:
         _close(box)
         said = str(exc)
-        if setup.auth == "oauth2" and re.search(r"AUTHENTICATE", said):
-            raise KnownError(
-                _(
-                    "The mailbox refused the OAuth2 sign-in of {user}: sign in again as that "
-                    "account (Settings → Email → Sign in), and check that the town's app may "
-                    "read mail (IMAP.AccessAsUser.All for Microsoft 365). ({said})"
-                ).format(user=setup.user, said=said[:200])
-            ) from None
         if re.search(r"AUTHENTICATIONFAILED|Invalid credentials|LOGIN failed", said, re.I):
             raise KnownError(
                 _("The mailbox refused the user name or password for {user}. ({said})").format(
@@ -276,7 +268,16 @@ def _sign_in_with_token(box: imaplib.IMAP4, setup: InboxSetup) -> None:
         sign_in(oauth.access_token(setup.user))
     except imaplib.IMAP4.error:
         # the kept token refused (revoked, or the app's rights changed): once with a new one
-        sign_in(oauth.access_token(setup.user, fresh=True))
+        try:
+            sign_in(oauth.access_token(setup.user, fresh=True))
+        except imaplib.IMAP4.error as exc:
+            raise KnownError(
+                _(
+                    "The mailbox refused the OAuth2 sign-in of {user}: sign in again as that "
+                    "account (Settings → Email → Sign in), and check that the town's app may "
+                    "read mail (IMAP.AccessAsUser.All for Microsoft 365). ({said})"
+                ).format(user=setup.user, said=str(exc)[:200])
+            ) from None
 
 
 def _quoted(folder: str) -> str:

@@ -154,55 +154,66 @@ def forget_secret(service: str, name: str) -> None:
 CHUNK = 1200
 
 
-def _head(value: str, count: int) -> str:
-    digest = hashlib.sha256(value.encode()).hexdigest()[:16]
-    return f"pieces:{count}:{digest}:"
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def _head(first: str) -> tuple[int, str, str] | None:
+    """(how many pieces, the whole's digest, the first piece) of a long secret's first entry."""
+    parts = first.split(":", 3)
+    if len(parts) != 4 or parts[0] != "pieces" or not parts[1].isdigit():
+        return None
+    return int(parts[1]), parts[2], parts[3]
 
 
 def long_secret(service: str, name: str) -> str | None:
-    """A secret kept with `remember_long_secret`, or None (none, or its pieces do not belong
-    together: a write that stopped half-way)."""
-    first = secret(service, name)
-    if not first or not first.startswith("pieces:"):
-        return first
-    try:
-        _tag, count, digest, head = first.split(":", 3)
-        pieces = [head] + [secret(service, f"{name}#{n}") or "" for n in range(1, int(count))]
-    except ValueError:
-        return None
-    value = "".join(pieces)
-    if hashlib.sha256(value.encode()).hexdigest()[:16] != digest:
-        return None
-    return value
+    """A secret kept with `remember_long_secret`, or None (none, or pieces that do not make
+    the whole their first entry names)."""
+    for _attempt in range(2):  # a write between reading the first entry and the rest: again
+        first = secret(service, name)
+        if not first or not first.startswith("pieces:"):
+            return first
+        head = _head(first)
+        if head is None:
+            return None
+        count, digest, value = head
+        for n in range(1, count):
+            value += secret(service, f"{name}#{digest}#{n}") or ""
+        if _digest(value) == digest:
+            return value
+    return None
 
 
 def remember_long_secret(service: str, name: str, value: str) -> bool:
     """Keep a secret of any length in the keyring, in pieces each entry can hold; False (and
-    nothing written) without a keyring. The first piece is written last and names how many
-    there are and a digest of the whole, so a reader never takes a half-written secret."""
+    the secret kept before still whole) when it could not. The pieces are written under the
+    new value's digest, then the first entry, which names them, is switched, then the old
+    pieces are removed: a reader never takes a half-written secret, a failed write leaves the
+    old one, and two writers at once leave one of the two whole."""
     if not keyring_usable():
         return False
+    digest = _digest(value)
     pieces = [value[i : i + CHUNK] for i in range(0, len(value), CHUNK)] or [""]
-    old = _piece_count(service, name)
+    old = _head(secret(service, name) or "")
+    written = []
     for n, piece in enumerate(pieces[1:], start=1):
-        if not remember_secret(service, f"{name}#{n}", piece):
-            return False
-    if not remember_secret(service, name, _head(value, len(pieces)) + pieces[0]):
-        return False
-    for n in range(len(pieces), old):
-        forget_secret(service, f"{name}#{n}")
-    return True
+        if not remember_secret(service, f"{name}#{digest}#{n}", piece):
+            break
+        written.append(f"{name}#{digest}#{n}")
+    else:
+        if remember_secret(service, name, f"pieces:{len(pieces)}:{digest}:{pieces[0]}"):
+            if old is not None and old[1] != digest:
+                for n in range(1, old[0]):
+                    forget_secret(service, f"{name}#{old[1]}#{n}")
+            return True
+    for each in written:  # not switched to: the old secret stays as it was
+        forget_secret(service, each)
+    return False
 
 
 def forget_long_secret(service: str, name: str) -> None:
-    for n in range(1, _piece_count(service, name)):
-        forget_secret(service, f"{name}#{n}")
+    head = _head(secret(service, name) or "")
+    if head is not None:
+        for n in range(1, head[0]):
+            forget_secret(service, f"{name}#{head[1]}#{n}")
     forget_secret(service, name)
-
-
-def _piece_count(service: str, name: str) -> int:
-    first = secret(service, name) or ""
-    parts = first.split(":", 3)
-    if len(parts) == 4 and parts[0] == "pieces" and parts[1].isdigit():
-        return int(parts[1])
-    return 1
