@@ -22,6 +22,7 @@ from desktop.models.requests.listing import RequestFilter, RequestList
 from desktop.models.residents.contacts import CallerDetails
 from desktop.models.setup.first_run import complete_first_run
 from desktop.models.staff.members import create_staff
+from desktop.models.storage.db import reading
 from desktop.models.storage.schema import AuditRecord, ServiceRequest
 
 
@@ -187,7 +188,7 @@ def test_the_generalised_address(typed, published):
         ("Martin Luther King Blvd", "King Blvd", "Martin Luther King Blvd"),
         ("Smith house Martin Luther King Blvd", "King Blvd", "Martin Luther King Blvd"),
         ("Smith Residence Unknown Rd", "Unknown Rd", ""),  # the register knows no such street
-        ("12 Martin Luther King Blvd", "0 block of Martin Luther King Blvd", "0 block of "
+        ("12 Martin Luther King Blvd", "0 block of King Blvd", "0 block of "
          "Martin Luther King Blvd"),
         ("N Main St", "N Main St", "N Main St"),
         # St and Dr before a name are Saint and Doctor, not the street's end
@@ -196,8 +197,8 @@ def test_the_generalised_address(typed, published):
         ("Visit Jones Dr Smith", "", ""),
         ("Elm St N", "Elm St", "Elm St"),
         # after a house number the register cuts too: a name before the street goes
-        ("12 Smith Residence Elm St", "0 block of Smith Residence Elm St", "0 block of Elm St"),
-        ("12 Smith Residence Unknown Rd", "0 block of Smith Residence Unknown Rd", ""),
+        ("12 Smith Residence Elm St", "0 block of Elm St", "0 block of Elm St"),
+        ("12 Smith Residence Unknown Rd", "0 block of Unknown Rd", ""),
         ("12 Oak Ave", "0 block of Oak Ave", "0 block of Oak Ave"),
     ],
 )  # fmt: skip
@@ -205,6 +206,46 @@ def test_a_street_named_with_no_number_is_cut_to_the_street(typed, without_regis
     streets = frozenset({"ELM ST", "OAK AVE", "N MAIN ST", "MARTIN LUTHER KING BLVD"})
     assert exports.generalised_address(typed) == without_register
     assert exports.generalised_address(typed, streets) == with_register
+
+
+@pytest.mark.parametrize(
+    ("typed", "published"),
+    [
+        ("12 Smith Residence Elm St", "0 block of Elm St"),
+        ("12 Martin Luther King Blvd", "0 block of Martin Luther King Blvd"),
+        ("Smith house Martin Luther King Blvd", "Martin Luther King Blvd"),
+        ("340 Old Mill Rd", "300 block of Mill Rd"),  # a street few name: cut short
+        ("12 Smith Residence Unknown Rd", "0 block of Unknown Rd"),
+    ],
+)
+def test_without_a_register_the_streets_residents_share_are_published_whole(typed, published):
+    shared = frozenset({"ELM ST", "MARTIN LUTHER KING BLVD"})
+    assert exports.generalised_address(typed, frozenset(), shared) == published
+
+
+def test_the_shared_streets_are_those_several_addresses_name(db):
+    def on(address: str, first: str = "", n: int = 1) -> None:
+        for _ in range(n):
+            draft = RequestDraft("feedback", "Thanks", address=address)
+            if first:
+                draft.caller = CallerDetails(first, "Quintero", f"555-010-{ord(first[0]):04d}")
+            create_request(draft, actor=None)
+
+    on("12 Smith Residence Elm St", "Ana", n=4)  # one address, many times: not shared
+    on("12 smith residence  elm st", "Ana")
+    on("40 Elm Street", "Bo")
+    on("Elm St", "Cy")
+    on("7 Martin Luther King Blvd", "Di")
+    on("9 Martin Luther King Blvd", "Ed")
+    on("Corner of Martin Luther King Blvd and Elm St")
+    with reading():
+        shared = exports.shared_streets()
+        assert exports.public_streets() == exports.Streets(frozenset(), shared)
+    assert "ELM ST" in shared and "MARTIN LUTHER KING BLVD" in shared
+    assert not any("SMITH" in street or "RESIDENCE" in street for street in shared)
+    assert exports.generalised_address("12 Smith Residence Elm St", frozenset(), shared) == (
+        "0 block of Elm St"
+    )
 
 
 def test_a_zip_code_is_published_to_five_digits():

@@ -20,7 +20,7 @@ import csv
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,28 +182,98 @@ _TENS = _words("Twenty Thirty Forty Fifty Sixty Seventy Eighty Ninety")
 _TENTHS = _words("Twentieth Thirtieth Fortieth Fiftieth Sixtieth Seventieth Eightieth Ninetieth")
 
 
-def generalised_address(address: str, streets: Set[str] = frozenset()) -> str:
+#: without a register, a street is published whole when this many different addresses name it
+#: (a resident's own words before their street, "Smith Residence Elm St", name one address)
+SHARED_BY = 3
+
+
+@dataclass(frozen=True)
+class Streets:
+    """The streets a published place may be cut to: the register's (a street it does not know
+    is not published), or without one, those the town's requests share (`shared_streets`)."""
+
+    register: frozenset[str] = frozenset()
+    shared: frozenset[str] = frozenset()
+
+
+def public_streets() -> Streets:
+    """The town's streets for publishing places (reads the requests when there is no
+    register: call it once for a whole export, inside `reading()`)."""
+    register = street_names()
+    return Streets(register, frozenset() if register else shared_streets())
+
+
+def shared_streets(at_least: int = SHARED_BY) -> frozenset[str]:
+    """The streets (as `normalize_address` writes them) that at least `at_least` different
+    addresses of the town's requests name: "ELM ST" from "40 Elm Street", "Elm St" and "12
+    Smith Residence Elm St", but not "SMITH RESIDENCE ELM ST", however often it was typed."""
+    addresses = {
+        " ".join(str(address).upper().split())
+        for (address,) in _tuples(
+            ServiceRequest.select(ServiceRequest.address)
+            .where(ServiceRequest.address != "")
+            .distinct()
+        )
+    }
+    counts: dict[str, int] = {}
+    for address in addresses:
+        for street in _streets_named(address):
+            counts[street] = counts.get(street, 0) + 1
+    return frozenset(street for street, n in counts.items() if n >= at_least)
+
+
+def _streets_named(address: str) -> set[str]:
+    """Every street `address` may be on: the street as written and each shorter one it ends
+    in ("SMITH RESIDENCE ELM ST", "RESIDENCE ELM ST", "ELM ST")."""
+    found: set[str] = set()
+
+    def collect(name: list[str]) -> list[str]:
+        for start in range(max(0, len(name) - 1)):
+            street = normalize_address(" ".join(name[start:])).street
+            if street:
+                found.add(street)
+        return name
+
+    for words in _segments(address):
+        _numbered_street(words, collect)
+        _named_street(words, collect)
+    return found
+
+
+def _segments(address: str) -> list[list[str]]:
+    return [_WORDS.findall(part.upper()) for part in _SEGMENTS.split(_MARKUP.sub(" ", address))]
+
+
+def generalised_address(
+    address: str, streets: Set[str] = frozenset(), shared: Set[str] = frozenset()
+) -> str:
     """Where a request is, for open data: "100 block of Elm St" wherever the house number
     stands ("Rear of 125 Elm Street", "125½ Elm St", "Apt 4, 125-127 Elm St"); a street named
     with no number ("Elm St"); nothing when no street is sure (a place such as "Town Green" may
     as well be a person's name).
 
     A street named with no number may have words before it that are no part of it ("Smith
-    Residence Elm St"). With `streets`, the town register's streets as `register.street_names`
-    gives them, it is cut to the longest street the register knows, and left out when the
-    register knows none of it; without a register, to the one word before its type (and a
-    directional before that): "Elm St", "N Main St", and "King Blvd" for "Martin Luther King
-    Blvd", a street cut short rather than a name published."""
-    segments = [_WORDS.findall(part.upper()) for part in _SEGMENTS.split(_MARKUP.sub(" ", address))]
+    Residence Elm St"), with a house number or not. With `streets`, the town register's
+    streets as `register.street_names` gives them, it is cut to the longest street the register
+    knows, and left out when the register knows none of it. Without a register, to the longest
+    of the `shared` streets (those the requests of several residents name) it ends in, else to
+    the one word before its type (and a directional before that): "Elm St", "N Main St", and
+    "King Blvd" for "Martin Luther King Blvd", a street cut short rather than a name
+    published."""
+
+    def cut(name: list[str]) -> list[str]:
+        return _cut_to_street(name, streets, shared)
+
+    segments = _segments(address)
     for words in segments:
-        found = _numbered_street(words, streets)
+        found = _numbered_street(words, cut)
         if found is not None:
             house, street = found
             return _("{hundred} block of {street}").format(
                 hundred=house // 100 * 100, street=street
             )
     for words in segments:
-        street = _named_street(words, streets)
+        street = _named_street(words, cut)
         if street:
             return street
     return ""
@@ -219,9 +289,11 @@ def _has_number(word: str) -> bool:
     return any(ch.isnumeric() for ch in word)
 
 
-def _numbered_street(words: list[str], streets: Set[str]) -> tuple[int, str] | None:
-    """(house number, street) from the first number that a street follows (with the register's
-    streets, the longest of them the words end in)."""
+def _numbered_street(
+    words: list[str], cut: Callable[[list[str]], list[str]]
+) -> tuple[int, str] | None:
+    """(house number, street) from the first number that a street follows, the words of the
+    street as `cut` keeps them."""
     for at, word in enumerate(words):
         lead = re.match(r"\d+", word)  # in any script's digits
         if (
@@ -251,15 +323,13 @@ def _numbered_street(words: list[str], streets: Set[str]) -> tuple[int, str] | N
         else:
             # "12 Broadway": a number that leads, then only a name to the end
             sure = at == 0 and 0 < len(name) <= _NAME_WORDS
-        if sure and streets:
-            name = _cut_to_street(name, streets)
-        street = _street_words(name) if sure else ""
+        street = _street_words(cut(name)) if sure else ""
         if street:
             return int(lead.group()), street
     return None
 
 
-def _named_street(words: list[str], streets: Set[str]) -> str:
+def _named_street(words: list[str], cut: Callable[[list[str]], list[str]]) -> str:
     """A street named without a number ("Corner of Elm St and Oak Ave": Elm St), or nothing."""
     for at, word in enumerate(words):
         if word not in _SURE_ENDS or _a_title(words, at):
@@ -275,7 +345,7 @@ def _named_street(words: list[str], streets: Set[str]) -> str:
                 break
             name.insert(0, before)
         if len(name) > 1:
-            street = _street_words(_cut_to_street(name, streets))
+            street = _street_words(cut(name))
             if street:
                 return street
     return ""
@@ -296,14 +366,17 @@ def _a_title(words: list[str], at: int) -> bool:
     )
 
 
-def _cut_to_street(name: list[str], streets: Set[str]) -> list[str]:
+def _cut_to_street(name: list[str], streets: Set[str], shared: Set[str]) -> list[str]:
     """The words of `name` (the street as written, and maybe words before it) that are the
     street itself: with the register's streets, the longest of them it ends in (none: nothing);
-    without, the type and the word before it (and a directional before that)."""
+    without, the longest shared street it ends in, else the type and the word before it (and a
+    directional before that)."""
+    for known in (streets, shared):
+        if known:
+            for start in range(len(name)):  # the longest first
+                if normalize_address(" ".join(name[start:])).street in known:
+                    return name[start:]
     if streets:
-        for start in range(len(name)):  # the longest first
-            if normalize_address(" ".join(name[start:])).street in streets:
-                return name[start:]
         return []
     keep = 2 if len(name) > 2 and name[-3] in _DIRECTIONAL else 1
     return name[-1 - keep :]
@@ -361,7 +434,12 @@ def _request_ids(filters: RequestFilter) -> Iterator[list[int]]:
 
 
 def _values(
-    ids: list[int], keys: Sequence[str], *, mask_confidential: bool, public: bool
+    ids: list[int],
+    keys: Sequence[str],
+    *,
+    mask_confidential: bool,
+    public: bool,
+    places: Streets,
 ) -> list[list[Any]]:
     assignee = StaffUser.alias()
     rows = {
@@ -393,7 +471,6 @@ def _values(
             .order_by(ContactMethod.is_primary)  # the primary one is read last and kept
         ):
             methods.setdefault(contact_id, {})[kind] = value
-    streets = street_names()
     out = []
     for request_id in ids:
         r = rows.get(request_id)
@@ -414,7 +491,7 @@ def _values(
             "priority": PRIORITIES.get(r.priority, r.priority),
             "description": r.description,
             "address": r.address,
-            "block": generalised_address(r.address, streets),
+            "block": generalised_address(r.address, places.register, places.shared),
             "zip": public_zip(r.zip) if public else r.zip,
             "lat": r.lat if r.lat is not None else "",
             "long": r.long if r.long is not None else "",
@@ -478,9 +555,14 @@ def export_rows(
     column_keys = [c.key for c in chosen]
 
     def rows() -> Iterator[list[Any]]:
+        places: Streets | None = None
         for ids in _request_ids(filters):
             with reading():
-                yield from _values(ids, column_keys, mask_confidential=mask, public=public)
+                if places is None:
+                    places = public_streets() if "block" in column_keys else Streets()
+                yield from _values(
+                    ids, column_keys, mask_confidential=mask, public=public, places=places
+                )
 
     return [c.label for c in chosen], rows()
 
@@ -626,7 +708,7 @@ def utc_stamp(value: dt.datetime | None) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _georeport_rows(ids: list[int]) -> list[list[Any]]:
+def _georeport_rows(ids: list[int], places: Streets) -> list[list[Any]]:
     """GeoReport's bulk columns for these requests, with nothing that names or pins a person:
     no description or update in the resident's or a clerk's words, the place to the block."""
     query = (
@@ -637,13 +719,12 @@ def _georeport_rows(ids: list[int]) -> list[list[Any]]:
         .where(ServiceRequest.id.in_(ids))
     )
     found = {r.id: r for r in query}
-    streets = street_names()
     rows = []
     for request_id in ids:
         r = found.get(request_id)
         if r is None or r.confidential:
             continue  # a neighbour complaint does not go to open data at all
-        block = generalised_address(r.address, streets)
+        block = generalised_address(r.address, places.register, places.shared)
         # a place is published only where its block is (a rural house is alone in a smaller
         # square), and then only to about a kilometre
         lat: float | str = ""
@@ -709,10 +790,12 @@ def write_datapackage(folder: Path, filters: RequestFilter, *, actor: StaffUser 
             mine.writerow(keys)
             bulk.writerow(GEOREPORT_COLUMNS)
             on_time = keys.index("resolved_on_time")
+            places: Streets | None = None
             for ids in _request_ids(filters):
                 with reading():
-                    rows = _values(ids, keys, mask_confidential=False, public=True)
-                    geo = _georeport_rows(ids)
+                    places = places or public_streets()
+                    rows = _values(ids, keys, mask_confidential=False, public=True, places=places)
+                    geo = _georeport_rows(ids, places)
                 for row in rows:
                     if row[on_time] != "":
                         row[on_time] = "true" if row[on_time] == yes else "false"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections import Counter
-from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -27,7 +26,12 @@ from xml.etree import ElementTree
 from desktop.i18n import DEFAULT, _, language, normalize, speaking, when
 from desktop.models import clock
 from desktop.models.errors import KnownError
-from desktop.models.reports.exports import generalised_address, utc_stamp
+from desktop.models.reports.exports import (
+    Streets,
+    generalised_address,
+    public_streets,
+    utc_stamp,
+)
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.safe_files import write_whole
@@ -39,7 +43,6 @@ from desktop.models.storage.schema import (
     StaffUser,
 )
 from desktop.models.town import languages, status_pin
-from desktop.models.town.register import street_names
 from desktop.models.town.settings import get_setting
 from desktop.models.vocab import OPEN_STATUSES, RESOLUTIONS, STATUSES
 
@@ -130,12 +133,16 @@ def _status_words(request: ServiceRequest) -> str:
 
 
 def _request_page(
-    request: ServiceRequest, updates: list[RequestEvent], town: str, streets: Set[str]
+    request: ServiceRequest, updates: list[RequestEvent], town: str, streets: Streets
 ) -> str:
     rows = [
         (_("Request"), request.tracking_number),
         (_("What"), languages.type_text(request.service_type, "name", language())),
-        (_("Where"), generalised_address(request.address, streets) or _("(not published)")),
+        (
+            _("Where"),
+            generalised_address(request.address, streets.register, streets.shared)
+            or _("(not published)"),
+        ),
         (_("Received"), _day(request.requested_at)),
         (_("Status"), _status_words(request)),
     ]
@@ -167,7 +174,7 @@ def publish(folder: Path, *, actor: StaffUser | None) -> Published:
     result = Published(str(folder))
     with reading():
         town = str(get_setting("town.name") or _("Town Hall"))
-        streets = street_names()
+        streets = public_streets()
         shown = list(
             ServiceRequest.select(ServiceRequest, ServiceType)
             .join(ServiceType)
@@ -245,10 +252,12 @@ def publish(folder: Path, *, actor: StaffUser | None) -> Published:
     return result
 
 
-def _index(open_ones: list[ServiceRequest], town: str, streets: Set[str]) -> str:
+def _index(open_ones: list[ServiceRequest], town: str, streets: Streets) -> str:
     by_type = Counter(r.service_type.name for r in open_ones)
     by_place = Counter(
-        generalised_address(r.address, streets) or _("(place not published)") for r in open_ones
+        generalised_address(r.address, streets.register, streets.shared)
+        or _("(place not published)")
+        for r in open_ones
     )
     types = "".join(
         f"<tr><td>{html.escape(name)}</td><td class=n>{n:,}</td></tr>"
@@ -298,7 +307,7 @@ def _js(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _feed(changes: list[RequestEvent], town: str, url: str, streets: Set[str]) -> bytes:
+def _feed(changes: list[RequestEvent], town: str, url: str, streets: Streets) -> bytes:
     atom = "http://www.w3.org/2005/Atom"
     ElementTree.register_namespace("", atom)
     root = ElementTree.Element(f"{{{atom}}}feed")
@@ -333,7 +342,8 @@ def _feed(changes: list[RequestEvent], town: str, url: str, streets: Set[str]) -
             "summary",
             _("{type} at {place} is now {status}.").format(
                 type=request.service_type.name,
-                place=generalised_address(request.address, streets) or _("a place not published"),
+                place=generalised_address(request.address, streets.register, streets.shared)
+                or _("a place not published"),
                 status=words.lower(),
             ),
         )
