@@ -658,3 +658,46 @@ def test_a_confidential_request_is_not_published(server, api_key):
     assert number not in call(server, f"v2/requests.json?service_request_id={number}")[2].decode()
     assert error_of(call(server, f"v2/requests/{number}.json"))[0] == 404
     assert number not in call(server, "v2/servicerequestupdates.json")[2].decode()
+
+
+def test_a_kept_answer_is_never_older_than_the_database(server, api_key):
+    """Keyless GETs of requests are answered from a kept copy while nothing changes; a change
+    made anywhere (the window in this process, a partner's post on another of the server's
+    threads) is in the very next answer."""
+    open_list = "v2/requests.json?status=open&page_size=50"
+    first = get_json(server, open_list)
+    number = first[0]["service_request_id"]
+    (before,) = get_json(server, f"v2/requests/{number}.json")
+    assert get_json(server, open_list) == first
+    kept = {key[0] for key in open311_app._answers._kept}
+    assert {"v2/requests.json", f"v2/requests/{number}.json"} <= kept
+    # the window (this thread's connection) moves the request along
+    request = ServiceRequest.get(ServiceRequest.tracking_number == number)
+    lifecycle.resolve(request.id, "fixed", actor=None, note="Filled.")
+    (after,) = get_json(server, f"v2/requests/{number}.json")
+    assert (before["status"], after["status"]) == ("open", "closed")
+    assert number not in {r["service_request_id"] for r in get_json(server, open_list)}
+    # a partner posts (another thread of the server): the open list has it at once
+    made = json.loads(call(server, "v2/requests.json", {**POTHOLE, "api_key": api_key})[2])
+    assert made[0]["service_request_id"] in {
+        r["service_request_id"] for r in get_json(server, open_list + "&page=1")
+    } | {r["service_request_id"] for r in get_json(server, "v2/requests.json?status=open")}
+    # a partner's own GET (with its key) is never kept: it may see more than the public
+    get_json(server, f"v2/requests.json?api_key={api_key}")
+    assert not any("api_key" in key[1] for key in open311_app._answers._kept)
+
+
+def test_a_kept_answer_ends_with_its_time_and_the_epoch_it_was_made_in():
+    answers = open311_app.Answers()
+    answers._epoch = 5
+    answers.put(("a", ""), 5, b"x")
+    assert answers.get(("a", ""), 5) == b"x"
+    assert answers.get(("a", ""), 6) is None  # the database moved on
+    answers.put(("b", ""), 4, b"old")  # made before the database moved on: never kept
+    assert answers.get(("b", ""), 4) is None and ("b", "") not in answers._kept
+    answers.MOST_BYTES = 10
+    answers.put(("c", ""), 5, b"123456")
+    answers.put(("d", ""), 5, b"123456")  # over the bytes kept: the oldest goes
+    assert list(answers._kept) == [("d", "")] and answers._bytes == 6
+    answers.MAX_AGE = 0.0
+    assert answers.get(("d", ""), 5) is None  # the clock moves a list's default window

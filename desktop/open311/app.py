@@ -25,6 +25,7 @@ import re
 import threading
 import time
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -140,6 +141,65 @@ class Turns:
 
 
 _turns = Turns()
+
+
+class Answers:
+    """The answers of keyless GETs of requests (the list, one request), kept while the
+    database is unchanged, at most `MAX_AGE` seconds (a list's default window moves with the
+    clock).
+
+    Unchanged means: no connection of this server's threads has seen a commit since the
+    answer was made. Each GET first asks its own connection (`change_signature`): SQLite's
+    `data_version` moves when another connection commits (another clerk, the window, another
+    thread of this server), and `total_changes` when this connection wrote; PostgreSQL's next
+    transaction id moves for any write. A move starts a new epoch and drops every answer kept.
+    An answer is kept under the epoch read before it was made, so nothing made from a state
+    older than its epoch is ever served. A GET with an api_key is never kept (a partner may
+    see more than the public)."""
+
+    MAX_AGE = 2.0
+    #: at most so many answers, and so many bytes of them (a list of 50 is some 30 KB)
+    MOST = 2048
+    MOST_BYTES = 16 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._epoch = 0
+        self._mine = threading.local()
+        self._kept: OrderedDict[tuple[str, ...], tuple[int, float, bytes]] = OrderedDict()
+        self._bytes = 0
+
+    def epoch(self) -> int:
+        """The epoch now, as this thread's connection sees the database."""
+        seen = storage_db.change_signature()
+        if getattr(self._mine, "seen", None) != seen:
+            self._mine.seen = seen
+            with self._lock:
+                self._epoch += 1
+                self._kept.clear()
+                self._bytes = 0
+        return self._epoch
+
+    def get(self, key: tuple[str, ...], epoch: int) -> bytes | None:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None or found[0] != epoch or time.monotonic() - found[1] > self.MAX_AGE:
+                return None
+            self._kept.move_to_end(key)
+            return found[2]
+
+    def put(self, key: tuple[str, ...], epoch: int, body: bytes) -> None:
+        with self._lock:
+            if epoch != self._epoch:
+                return  # the database moved on while it was made
+            old = self._kept.pop(key, None)
+            self._bytes += len(body) - (len(old[2]) if old else 0)
+            self._kept[key] = (epoch, time.monotonic(), body)
+            while len(self._kept) > self.MOST or self._bytes > self.MOST_BYTES:
+                self._bytes -= len(self._kept.popitem(last=False)[1][2])
+
+
+_answers = Answers()
 
 
 #: the servers of this process that are serving (each turns the gate on, the last one off)
@@ -337,7 +397,23 @@ def application(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes
         if method == "POST":  # its commit takes its turn (`Turns`)
             return _route(environ, start, fmt, what, item, method, test)
         with _turns.reading():
-            return _route(environ, start, fmt, what, item, method, test)
+            key = _kept_as(environ, rest, what)
+            if key is None:
+                return _route(environ, start, fmt, what, item, method, test)
+            epoch = _answers.epoch()
+            body = _answers.get(key, epoch)
+            if body is None:
+                answered: list[tuple[str, list[tuple[str, str]]]] = []
+                parts = _route(environ, lambda s, h: answered.append((s, h)), fmt, what, item,
+                               method, test)  # fmt: skip
+                body = b"".join(parts)
+                status, headers = answered[0]
+                if not status.startswith("200 "):
+                    start(status, headers)
+                    return [body]
+                _answers.put(key, epoch, body)
+            start("200 OK", [("Content-Type", TYPES[fmt]), ("Content-Length", str(len(body)))])
+            return [body]
     except Open311Error as exc:
         return _error(start, fmt, exc.status, exc.description)
     except KnownError as exc:  # the database is locked, read-only, gone: a sentence
@@ -345,6 +421,16 @@ def application(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes
     except Exception:  # a bug: logged, and a sentence for the partner, never a traceback
         log.exception("Open311 %s %s", method, path)
         return _error(start, fmt, 500, _("Something went wrong on our side; it was logged."))
+
+
+def _kept_as(environ: dict[str, Any], rest: str, what: str) -> tuple[str, ...] | None:
+    """The key an answer is kept under (`Answers`), or None: not one that is kept."""
+    if what not in ("requests", "request") or rest.startswith("test/"):
+        return None
+    query = str(environ.get("QUERY_STRING", ""))
+    if "api_key" in query:
+        return None
+    return (rest, query)
 
 
 def _route(

@@ -811,3 +811,17 @@ def data_version() -> int:
             return int(execute(db, "PRAGMA data_version").fetchone()[0])
         row = execute(db, "SELECT txid_snapshot_xmax(txid_current_snapshot())").fetchone()
         return int(row[0]) if row else 0
+
+
+def change_signature() -> tuple[int, ...]:
+    """What moves when this thread's connection sees the database change: another
+    connection's commit, or a write of its own (SQLite: `data_version` and `total_changes`, one
+    statement; PostgreSQL: the next transaction id, which any write moves)."""
+    db = current()
+    if isinstance(db, peewee.SqliteDatabase):
+        with known_db_errors():
+            row = execute(
+                db, "SELECT total_changes(), (SELECT data_version FROM pragma_data_version())"
+            ).fetchone()
+        return (int(row[0]), int(row[1]))
+    return (data_version(),)
