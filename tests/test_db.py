@@ -176,9 +176,9 @@ def test_reading_leaves_the_change_number_alone_and_another_save_moves_it(db):
             list(Setting.select())
             assert dbmod.data_version() == before
     else:
-        # PostgreSQL's number is the server's next transaction id, which the other test
-        # workers' databases move as well; what it rests on is that a read (the poll among
-        # them) is never given a transaction id, so that is what is checked here
+        # PostgreSQL's number is the server's snapshot, which the other test workers'
+        # databases move as well; what it rests on is that a read (the poll among them) is
+        # never given a transaction id, so that is what is checked here
         with db.db.atomic():
             for _poll in range(5):
                 list(Setting.select())
@@ -187,3 +187,27 @@ def test_reading_leaves_the_change_number_alone_and_another_save_moves_it(db):
         assert assigned == (None,)
     _another_clerk_saves(db)
     assert dbmod.data_version() != before
+
+
+def test_a_save_that_began_first_and_ends_last_moves_the_change_number(db):
+    """Two clerks save at once: the one that began first commits last. The number must move
+    at that commit too (PostgreSQL's highest transaction id alone does not)."""
+    if db.is_sqlite:
+        pytest.skip("SQLite's saves take turns: one cannot begin before another and end after")
+    import psycopg2
+
+    from tests.conftest import PG_URL
+
+    url = PG_URL.rsplit("/", 1)[0] + "/" + db.db.database
+    first, second = psycopg2.connect(url), psycopg2.connect(url)
+    try:
+        with first.cursor() as cursor:  # begins, and is given its transaction id
+            cursor.execute("INSERT INTO schema_info (key, value) VALUES ('first', '1')")
+        with second, second.cursor() as cursor:
+            cursor.execute("INSERT INTO schema_info (key, value) VALUES ('second', '1')")
+        between = dbmod.data_version()
+        first.commit()
+        assert dbmod.data_version() != between
+    finally:
+        first.close()
+        second.close()

@@ -696,8 +696,8 @@ def test_a_kept_answer_ends_with_its_time_and_the_epoch_it_was_made_in():
     answers.put(("b", ""), 4, b"old")  # made before the database moved on: never kept
     assert answers.get(("b", ""), 4) is None and ("b", "") not in answers._kept
     answers.MOST_BYTES = 10
-    answers.put(("c", ""), 5, b"123456")
-    answers.put(("d", ""), 5, b"123456")  # over the bytes kept: the oldest goes
+    answers.put(("c", ""), 5, b"12345")
+    answers.put(("d", ""), 5, b"12345")  # over the bytes kept (keys count): the oldest goes
     assert list(answers._kept) == [("d", "")] and answers._bytes == 6
     answers.MAX_AGE = 0.0
     assert answers.get(("d", ""), 5) is None  # the clock moves a list's default window

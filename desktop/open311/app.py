@@ -193,10 +193,17 @@ class Answers:
             if epoch != self._epoch:
                 return  # the database moved on while it was made
             old = self._kept.pop(key, None)
-            self._bytes += len(body) - (len(old[2]) if old else 0)
+            if old is not None:
+                self._bytes -= _size(key, old[2])
+            self._bytes += _size(key, body)
             self._kept[key] = (epoch, time.monotonic(), body)
             while len(self._kept) > self.MOST or self._bytes > self.MOST_BYTES:
-                self._bytes -= len(self._kept.popitem(last=False)[1][2])
+                gone, (_epoch, _made, was) = self._kept.popitem(last=False)
+                self._bytes -= _size(gone, was)
+
+
+def _size(key: tuple[str, ...], body: bytes) -> int:
+    return len(body) + sum(len(part) for part in key)
 
 
 _answers = Answers()
@@ -423,13 +430,17 @@ def application(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes
         return _error(start, fmt, 500, _("Something went wrong on our side; it was logged."))
 
 
+#: the longest query string whose answer is kept
+MOST_KEPT_QUERY = 512
+
+
 def _kept_as(environ: dict[str, Any], rest: str, what: str) -> tuple[str, ...] | None:
     """The key an answer is kept under (`Answers`), or None: not one that is kept."""
     if what not in ("requests", "request") or rest.startswith("test/"):
         return None
     query = str(environ.get("QUERY_STRING", ""))
-    if "api_key" in query:
-        return None
+    if "api_key" in query or len(query) > MOST_KEPT_QUERY:
+        return None  # a partner's, or a query no client makes (it would only take memory)
     return (rest, query)
 
 

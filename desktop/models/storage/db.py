@@ -16,6 +16,7 @@ import random
 import re
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -800,28 +801,31 @@ def data_version() -> int:
     """A number that changes when another connection commits (docs/RELIABILITY.md rule 6).
 
     SQLite's `PRAGMA data_version` costs nothing and ignores this connection's own commits.
-    On PostgreSQL the nearest equivalent is the next transaction id the server will hand out:
-    only a transaction that writes is given one, so reads (this poll among them) leave it be;
-    it moves for our own saves too, and for other databases on the same server, which only
-    means an extra refresh.
+    On PostgreSQL the nearest equivalent is the whole transaction snapshot (the oldest
+    transaction still running, the next id, and those in between still running), as a number:
+    only a transaction that writes is given an id, so reads (this poll among them) leave it be.
+    Its highest id alone would not do: a save that began before another and ends after it
+    moves nothing but the list of those running. It moves for our own saves too, when a save
+    begins, and for other databases on the same server, which only means an extra refresh.
     """
     db = current()
     with known_db_errors():
         if isinstance(db, peewee.SqliteDatabase):
             return int(execute(db, "PRAGMA data_version").fetchone()[0])
-        row = execute(db, "SELECT txid_snapshot_xmax(txid_current_snapshot())").fetchone()
-        return int(row[0]) if row else 0
+        row = execute(db, "SELECT txid_current_snapshot()::text").fetchone()
+        return zlib.crc32(str(row[0]).encode()) if row else 0
 
 
 def change_signature() -> tuple[int, ...]:
     """What moves when this thread's connection sees the database change: another
     connection's commit, or a write of its own (SQLite: `data_version` and `total_changes`, one
-    statement; PostgreSQL: the next transaction id, which any write moves)."""
+    statement; PostgreSQL: the snapshot, which any write moves), or another database opened in
+    its place (a new connection starts its counts again)."""
     db = current()
     if isinstance(db, peewee.SqliteDatabase):
         with known_db_errors():
             row = execute(
                 db, "SELECT total_changes(), (SELECT data_version FROM pragma_data_version())"
             ).fetchone()
-        return (int(row[0]), int(row[1]))
-    return (data_version(),)
+        return (id(db), int(row[0]), int(row[1]))
+    return (id(db), data_version())
