@@ -415,6 +415,34 @@ def test_a_mapped_network_drive_is_a_shared_file_and_passwords_go_to_the_vault(
     assert shown[0] == "WinVaultKeyring" and " ".join(shown[1:]) == "correct horse 1"
 
 
+def test_a_sign_in_longer_than_a_credential_is_kept_in_pieces(wine: Wine, installed: Path):
+    """An OAuth2 sign-in (msal's token cache is some kilobytes) goes to the Windows Credential
+    Manager, which on Windows holds at most 2,560 bytes in one entry: Front Counter keeps it
+    in pieces, through keyring's Windows backend, and reads it back whole. (Wine's Credential
+    Manager takes a longer entry, so the limit itself cannot be shown here.) msal and
+    requests, which the sign-in loads, are in the build."""
+    python = installed / "Python" / "python.exe"
+    script = "\n".join(
+        [
+            "import sys",
+            "sys.modules['_wmi'] = None  # as in the vault test above",
+            "import site",
+            "site.addsitedir(sys.argv[1])",
+            "import keyring, msal, requests",
+            "from desktop.models.storage import secret_store",
+            "value = ''.join(chr(97 + n % 26) for n in range(6000))",
+            "print(type(keyring.get_keyring()).__name__)",
+            "name = ('Front Counter test', 'sign-in')",
+            "kept = secret_store.remember_long_secret(*name, value)",
+            "print('pieces:', kept, secret_store.long_secret(*name) == value)",
+            "print('msal:', msal.__version__)",
+        ]
+    )
+    shown = wine.run(python, "-c", script, wine.windows(installed / "pkgs")).stdout
+    assert "WinVaultKeyring" in shown and "pieces: True True" in shown, shown
+    assert "msal: " in shown
+
+
 def test_several_windows_processes_take_turns_on_one_file(wine: Wine, installed: Path):
     """The Windows write queue (LockFileEx through portalocker and pywin32) under load: four
     Windows processes saving at once on one file lose nothing and never give up on the queue."""
