@@ -602,3 +602,28 @@ def test_a_confidential_reporters_address_is_in_no_list(town):
     assert rows[0]["to"] == "(a confidential reporter)"
     history = RequestEvent.select().where(RequestEvent.request == made.id)
     assert not any("jane.reporter" in e.body for e in history)
+
+
+def test_a_result_is_scrolled_into_view_on_the_long_page(qtbot, town):
+    """Settings → Email is longer than the window: a sentence said under its last buttons is
+    scrolled to, so the clerk who pressed a button near the top sees it."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from desktop.ui.mail_box import MailBox
+
+    box = MailBox(lambda: None)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(box)
+    scroll.resize(700, 250)
+    qtbot.addWidget(scroll)
+    scroll.show()
+    box.load()
+    assert scroll.verticalScrollBar().value() == 0
+    box.mail_from.setText("not an address")
+    box.save_server()  # near the top of the page
+    assert "not an email address to send from" in box.result.text()
+    qtbot.waitUntil(lambda: scroll.verticalScrollBar().value() > 0, timeout=5_000)
+    top = box.result.mapTo(box, box.result.rect().topLeft()).y()
+    shown = scroll.verticalScrollBar().value()
+    assert shown <= top <= shown + scroll.viewport().height()

@@ -10,7 +10,7 @@ import contextlib
 import webbrowser
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -201,13 +202,26 @@ class MailBox(QGroupBox):
         for each in self.findChildren(QLabel):
             each.setWordWrap(True)
 
+    def say(self, sentence: str) -> None:
+        """A result in a sentence under the page's last buttons, scrolled into view: the page
+        is long, and the clerk who pressed a button near its top would not see it."""
+        self.result.setText(sentence)
+        if not sentence:
+            return
+        outer = self.parentWidget()
+        while outer is not None and not isinstance(outer, QScrollArea):
+            outer = outer.parentWidget()
+        if isinstance(outer, QScrollArea):
+            scroll = outer  # once the sentence is laid out (it may wrap to several lines)
+            QTimer.singleShot(0, lambda: scroll.ensureWidgetVisible(self.result))
+
     def load(self) -> None:
         try:
             setup = mail.current()
             on = bool(settings.get_setting("outbox.notices"))
             counts = delivery.counts()
         except KnownError as exc:
-            self.result.setText(str(exc))
+            self.say(str(exc))
             return
         self.notices.blockSignals(True)
         self.notices.setChecked(on)
@@ -265,7 +279,7 @@ class MailBox(QGroupBox):
         try:
             settings.set_settings({"outbox.notices": on}, actor=self.staff())
         except KnownError as exc:
-            self.result.setText(str(exc))
+            self.say(str(exc))
             return
         self.saved.emit(
             _("Residents will be sent notices.") if on else _("Residents are sent no notices.")
@@ -307,10 +321,10 @@ class MailBox(QGroupBox):
         try:
             warning = save()
         except KnownError as exc:
-            self.result.setText(str(exc))
+            self.say(str(exc))
             return
-        self.result.setText(warning)
         self.load()
+        self.say(warning)
         self.saved.emit(saved)
 
     def fetch_now(self) -> None:
@@ -331,14 +345,14 @@ class MailBox(QGroupBox):
     def _run(self, title: str, work: Callable[[Progress], str]) -> None:
         self.result.clear()
         self.job = BackgroundOp(self, title, title, work, on_success=self._done, show_errors=False)
-        self.job.failed.connect(self.result.setText)
+        self.job.failed.connect(self.say)
         # a sign-in found ended while sending is forgotten: the OAuth2 line says so
         self.job.failed.connect(lambda _s: self._show_signed_in(oauth.current()))
         self.job.run()
 
     def _done(self, sentence: str) -> None:
-        self.result.setText(sentence)
         self.load()
+        self.say(sentence)
 
     def send_test(self) -> None:
         to, actor = self.test_to.text(), self.staff()
@@ -445,7 +459,7 @@ class MailBox(QGroupBox):
         try:
             setup = oauth.current()
         except KnownError as exc:
-            self.result.setText(str(exc))
+            self.say(str(exc))
             return
         self.provider.setCurrentIndex(max(self.provider.findData(setup.provider), 0))
         self.client_id.setText(setup.client_id)
@@ -516,7 +530,7 @@ class MailBox(QGroupBox):
             show_errors=False,
             cancellable=True,
         )
-        self.job.failed.connect(self.result.setText)
+        self.job.failed.connect(self.say)
         self.job.succeeded.connect(lambda sentence: self.saved.emit(str(sentence)))
         self.job.finished.connect(lambda: self._show_signed_in(oauth.current()))
         self.job.run()
@@ -524,7 +538,5 @@ class MailBox(QGroupBox):
     def sign_out(self) -> None:
         account = self.sign_in_as.text().strip()
         oauth.sign_out(account)
-        self.result.setText(
-            _("This computer no longer keeps a sign-in for {user}.").format(user=account)
-        )
+        self.say(_("This computer no longer keeps a sign-in for {user}.").format(user=account))
         self._show_signed_in(oauth.current())
