@@ -131,7 +131,7 @@ def save_setup(
         )
     if len(user) > 254 or any(ch.isspace() or ord(ch) < 32 for ch in user):
         problems.append(_("The user name has spaces or control characters."))
-    if auth not in ("password", "oauth2"):
+    if auth not in oauth.AUTHS:
         problems.append(_("The sign-in is password or oauth2."))
     elif auth == "oauth2" and not user:
         problems.append(_("Signing in with OAuth2 needs the mail account's user name."))
@@ -242,14 +242,10 @@ def _sign_in_with_token(connection: smtplib.SMTP, setup: MailSetup) -> None:
         connection.auth("XOAUTH2", respond, initial_response_ok=True)
 
     try:
-        sign_in(oauth.access_token(setup.user))
-    except smtplib.SMTPAuthenticationError:
-        # the kept token refused (revoked, or the app's rights changed): once with a new one
-        try:
-            sign_in(oauth.access_token(setup.user, fresh=True))
-        except smtplib.SMTPAuthenticationError as exc:
-            detail = b" ".join(answered[-1:]).decode("utf-8", "replace")
-            raise _token_refused(exc, setup, detail) from None
+        oauth.sign_in_with_token(setup.user, sign_in, smtplib.SMTPAuthenticationError)
+    except smtplib.SMTPAuthenticationError as exc:
+        detail = b" ".join(answered[-1:]).decode("utf-8", "replace")
+        raise _token_refused(exc, setup, detail) from None
 
 
 def _token_refused(

@@ -192,9 +192,7 @@ def save_setup(
     )
     setup = OAuthSetup(provider, client_id, authority)
     warning = ""
-    if client_secret and not secret_store.remember_secret(
-        SERVICE, _client_secret_name(setup), client_secret
-    ):
+    if client_secret and not keep_client_secret(setup, client_secret):
         warning = _(
             "This computer has no keyring to keep the client secret: give it to scripts "
             "in {variable}."
@@ -262,6 +260,16 @@ def sign_out(user: str) -> None:
     """Forget this computer's tokens for `user` (they stay valid at the provider until they
     expire or are revoked there)."""
     secret_store.forget_long_secret(SERVICE, _token_name(user))
+
+
+def sign_in_with_token(user: str, attempt: Callable[[str], None], refused: type[Exception]) -> None:
+    """Give `attempt` (a SASL XOAUTH2 exchange) the kept token for `user`; when the server
+    refuses it (`refused`: revoked, or the app's rights changed), once more with a new one.
+    A second refusal is the caller's to say."""
+    try:
+        attempt(access_token(user))
+    except refused:
+        attempt(access_token(user, fresh=True))
 
 
 def xoauth2(user: str, token: str) -> str:

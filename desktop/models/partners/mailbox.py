@@ -149,7 +149,7 @@ def save_setup(
         problems.append(_("Give the mailbox's user name (often its address)."))
     if len(folder) > 200 or any(ord(ch) < 32 for ch in folder):
         problems.append(_("The folder is a name such as INBOX."))
-    if auth not in ("password", "oauth2"):
+    if auth not in oauth.AUTHS:
         problems.append(_("The sign-in is password or oauth2."))
     if problems:
         raise InputError(" ".join(problems))
@@ -265,19 +265,15 @@ def _sign_in_with_token(box: imaplib.IMAP4, setup: InboxSetup) -> None:
         box.authenticate("XOAUTH2", respond)
 
     try:
-        sign_in(oauth.access_token(setup.user))
-    except imaplib.IMAP4.error:
-        # the kept token refused (revoked, or the app's rights changed): once with a new one
-        try:
-            sign_in(oauth.access_token(setup.user, fresh=True))
-        except imaplib.IMAP4.error as exc:
-            raise KnownError(
-                _(
-                    "The mailbox refused the OAuth2 sign-in of {user}: sign in again as that "
-                    "account (Settings → Email → Sign in), and check that the town's app may "
-                    "read mail (IMAP.AccessAsUser.All for Microsoft 365). ({said})"
-                ).format(user=setup.user, said=str(exc)[:200])
-            ) from None
+        oauth.sign_in_with_token(setup.user, sign_in, imaplib.IMAP4.error)
+    except imaplib.IMAP4.error as exc:
+        raise KnownError(
+            _(
+                "The mailbox refused the OAuth2 sign-in of {user}: sign in again as that "
+                "account (Settings → Email → Sign in), and check that the town's app may "
+                "read mail (IMAP.AccessAsUser.All for Microsoft 365). ({said})"
+            ).format(user=setup.user, said=str(exc)[:200])
+        ) from None
 
 
 def _quoted(folder: str) -> str:
