@@ -626,18 +626,13 @@ def _microsoft_token(setup: OAuthSetup, user: str, kept: dict[str, Any], fresh: 
             result = app.acquire_token_silent_with_error(
                 list(setup.scopes), account=(mine or accounts)[0], force_refresh=fresh
             )
-        except (requests.RequestException, OSError) as exc:
-            raise _unreachable(setup, exc) from None
-        except ValueError as exc:  # an answer that is not JSON (a proxy's page, an outage)
+        # ValueError: an answer that is not JSON (a proxy's page, an outage)
+        except (requests.RequestException, OSError, ValueError) as exc:
             raise _unreachable(setup, exc) from None
         if not result or "access_token" not in result:
             error = str(result.get("error", "")) if result else ""
             if error and error not in ENDED:  # busy, throttled, a service error: for now
-                raise MailError(
-                    _("{provider} could not sign in just now ({why}): it is tried again.").format(
-                        provider=provider_words(setup), why=_msal_error(result or {})
-                    )
-                )
+                raise _busy(setup, _msal_error(result or {}))
             if error == "invalid_grant":
                 _forget_if_still(setup, user, "msal", str(latest.get("msal")))
             raise _sign_in_again(user, _msal_error(result) if result else "")
@@ -681,6 +676,14 @@ def _unreachable(setup: OAuthSetup, exc: BaseException) -> MailError:
             "{provider} could not be reached to sign in ({reason}): the notices wait and go "
             "when it answers."
         ).format(provider=provider_words(setup), reason=str(reason) or type(exc).__name__)
+    )
+
+
+def _busy(setup: OAuthSetup, why: str) -> MailError:
+    return MailError(
+        _("{provider} could not sign in just now ({why}): it is tried again.").format(
+            provider=provider_words(setup), why=why
+        )
     )
 
 
@@ -793,11 +796,7 @@ def _token_request(setup: OAuthSetup, form: dict[str, str], user: str) -> dict[s
             lasting=True,
         )
     if status >= 500 or status == 429:
-        raise MailError(
-            _("{provider} could not sign in just now ({why}): it is tried again.").format(
-                provider=provider_words(setup), why=why
-            )
-        )
+        raise _busy(setup, why)
     raise MailError(
         _("{provider} refused to sign in: {why}").format(provider=provider_words(setup), why=why),
         lasting=True,
