@@ -352,17 +352,19 @@ def _sign_in(args: argparse.Namespace) -> None:
     setup = oauth.current()
     if setup.provider == "google" and not oauth.client_secret(setup) and sys.stdin.isatty():
         secret = getpass.getpass(_("The client secret of the town's Gmail app: ")) or None
-    pending = oauth.begin_sign_in(user, new_client_secret=secret)
     told = sys.stderr if args.json else sys.stdout
-    print(
-        _("Sign in as {user} in the browser; if none opens, open this address:").format(user=user),
-        file=told,
-    )
-    print(pending.url, file=told, flush=True)
-    if not args.no_browser:
-        with contextlib.suppress(webbrowser.Error):  # the address is printed
-            webbrowser.open(pending.url)
-    with pending:  # Ctrl+C, or anything else: the listener is closed
+    # Ctrl+C, a closed pipe, anything: the listener is closed
+    with oauth.begin_sign_in(user, new_client_secret=secret) as pending:
+        print(
+            _("Sign in as {user} in the browser; if none opens, open this address:").format(
+                user=user
+            ),
+            file=told,
+        )
+        print(pending.url, file=told, flush=True)
+        if not args.no_browser:
+            with contextlib.suppress(webbrowser.Error, OSError):  # the address is printed
+                webbrowser.open(pending.url)
         who = pending.finish(timeout=args.timeout)
     emit(
         args,
