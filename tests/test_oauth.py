@@ -483,17 +483,36 @@ def test_the_command_line_sets_up_signs_in_shows_and_signs_out(
 # ---- reading the town's mailbox with a token (Dovecot's oauth2 passdb) ------------------------
 
 
-@pytest.mark.skipif(not dovecot_server.available(), reason="Dovecot is not installed (.ci/run)")
-@pytest.mark.parametrize("kind", KINDS)
-def test_the_mailbox_is_read_with_a_token_the_imap_server_checks(db, provider, kind):
-    from tests.test_mailbox import message
+needs_dovecot = pytest.mark.skipif(
+    not dovecot_server.available(), reason="Dovecot is not installed (.ci/run)"
+)
 
-    server = dovecot_server.Dovecot(oauth=(provider.issuer + "/userinfo", provider.ca))
+
+@contextlib.contextmanager
+def _mailbox_with_oauth(
+    provider: Provider, kind: str, *, takes_tokens: bool = True
+) -> Iterator[dovecot_server.Dovecot]:
+    """Dovecot (checking tokens at `provider`, or taking passwords only), set up as the
+    town's mailbox read with OAuth2 from `provider` (`kind`)."""
+    server = dovecot_server.Dovecot(
+        oauth=(provider.issuer + "/userinfo", provider.ca) if takes_tokens else None
+    )
     server.start()
     try:
         _set_up(provider, kind)
         mailbox.save_setup(host="127.0.0.1", port=server.port, security="plain",
                            user=dovecot_server.USER, auth="oauth2", actor=None)  # fmt: skip
+        yield server
+    finally:
+        server.close()
+
+
+@needs_dovecot
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_mailbox_is_read_with_a_token_the_imap_server_checks(db, provider, kind):
+    from tests.test_mailbox import message
+
+    with _mailbox_with_oauth(provider, kind) as server:
         server.deliver(message("Pothole on Elm", "A deep one by number 12."))
         with pytest.raises(mail.MailError, match="not signed in to the mail account town"):
             mailbox.fetch(actor=None)
@@ -506,39 +525,25 @@ def test_the_mailbox_is_read_with_a_token_the_imap_server_checks(db, provider, k
         with pytest.raises(oauth.SignInNeeded, match="or frontcounter mail sign-in"):
             mailbox.fetch(actor=None)
         assert server.unseen() == 1  # left for the next reading
-    finally:
-        server.close()
 
 
-@pytest.mark.skipif(not dovecot_server.available(), reason="Dovecot is not installed (.ci/run)")
+@needs_dovecot
 def test_a_mailbox_that_takes_no_token_is_said(db, provider):
-    server = dovecot_server.Dovecot()
-    server.start()
-    try:
-        _set_up(provider, "openid")
-        mailbox.save_setup(host="127.0.0.1", port=server.port, security="plain",
-                           user=dovecot_server.USER, auth="oauth2", actor=None)  # fmt: skip
-        with pytest.raises(KnownError, match="does not take an OAuth2 sign-in"):
-            mailbox.fetch(actor=None)
-    finally:
-        server.close()
+    with (
+        _mailbox_with_oauth(provider, "openid", takes_tokens=False),
+        pytest.raises(KnownError, match="does not take an OAuth2 sign-in"),
+    ):
+        mailbox.fetch(actor=None)
 
 
-@pytest.mark.skipif(not dovecot_server.available(), reason="Dovecot is not installed (.ci/run)")
+@needs_dovecot
 def test_a_token_the_mailbox_refuses_is_said_as_the_sign_ins_fault(db, provider):
     """Not "the user name or password": a token for another account (Dovecot waits some
     seconds before a second try, so this is the one test of it)."""
-    server = dovecot_server.Dovecot(oauth=(provider.issuer + "/userinfo", provider.ca))
-    server.start()
-    try:
-        _set_up(provider, "openid")
-        mailbox.save_setup(host="127.0.0.1", port=server.port, security="plain",
-                           user=dovecot_server.USER, auth="oauth2", actor=None)  # fmt: skip
+    with _mailbox_with_oauth(provider, "openid"):
         _sign_in(provider, dovecot_server.USER, as_who="someone-else")
         with pytest.raises(KnownError, match="refused the OAuth2 sign-in of town"):
             mailbox.fetch(actor=None)
-    finally:
-        server.close()
 
 
 # ---- the window ----------------------------------------------------------------------------------
