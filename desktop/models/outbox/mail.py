@@ -32,7 +32,7 @@ from desktop.models.storage.schema import StaffUser
 from desktop.models.town.settings import get_setting, set_settings
 
 #: the keyring's name for the mail server's passwords
-SERVICE = "Front Counter mail"
+SERVICE = oauth.SERVICE  # the password and the OAuth2 tokens under one name
 PASSWORD_VARIABLE = "FRONTCOUNTER_MAIL_PASSWORD"
 SECURITY = ("starttls", "ssl", "plain")
 TIMEOUT_SECONDS = 30

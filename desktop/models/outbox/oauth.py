@@ -58,7 +58,7 @@ from desktop.models.town.settings import get_setting, set_settings
 
 log = logging.getLogger("frontcounter.mail")
 
-#: the keyring's name for the mail account's secrets (as mail.SERVICE)
+#: the keyring's name for the mail account's secrets: its password (mail.py) and its tokens
 SERVICE = "Front Counter mail"
 CLIENT_SECRET_VARIABLE = "FRONTCOUNTER_MAIL_CLIENT_SECRET"
 PROVIDERS = ("microsoft", "google", "openid")
