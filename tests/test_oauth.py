@@ -261,9 +261,7 @@ def test_a_forged_answer_to_the_listener_is_not_taken(db, provider):
     """Another page cannot hand the listener a code of its own: the state must match."""
     _set_up(provider, "openid")
     pending = oauth.begin_sign_in(ACCOUNT)
-    port = urllib.parse.urlsplit(
-        dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(pending.url).query))["redirect_uri"]
-    ).port
+    port = _listener_port(pending)
     with urllib.request.urlopen(
         f"http://127.0.0.1:{port}/?code=forged&state=guess", timeout=10
     ) as forged:
