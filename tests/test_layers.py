@@ -302,3 +302,42 @@ def test_a_sqlite_town_never_loads_the_postgresql_driver(tmp_path):
     )
     assert "desktop.ui.main_window" in loaded and "peewee" in loaded
     assert not {m for m in loaded if m.startswith(DRIVER)}
+
+
+def test_opening_a_town_that_is_up_to_date_loads_no_migration(tmp_path):
+    """The steps, the seed content and what they import load only when there is work to do."""
+    subprocess.run(
+        [sys.executable, "-m", "desktop", "--basedir", str(tmp_path), "--db",
+         str(tmp_path / "t.db"), "init", "--town", "Alder Falls"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    loaded = _loaded_after(
+        "import contextlib, io\n"
+        "from desktop.app import main\n"
+        f"base = ['--basedir', {str(tmp_path)!r}, '--db', {str(tmp_path / 't.db')!r}]\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main([*base, '--smoke-test']) == 0"
+    )
+    assert "desktop.ui.main_window" in loaded
+    assert "desktop.models.setup.migrations" not in loaded
+
+
+def test_pyside_tells_the_window_s_modules_by_name_and_reads_no_source(tmp_path):
+    """PySide6 reads the source of every module loaded after it; desktop.ui answers by name."""
+    import importlib
+    import types
+
+    import desktop.ui  # noqa: F401
+
+    try:
+        feature = importlib.import_module("shibokensupport.feature")
+    except ImportError:
+        return  # a PySide6 without the scan: nothing to spare
+    says_pyside = tmp_path / "says.py"
+    says_pyside.write_text("import PySide6\n")
+    core = types.ModuleType("desktop.models.example")
+    core.__file__ = str(says_pyside)
+    window = types.ModuleType("desktop.ui.example")
+    assert feature._mod_uses_pyside(window) is True
+    assert feature._mod_uses_pyside(core) is False
+    assert feature._mod_uses_pyside(types.ModuleType("desktopish.ui")) is False

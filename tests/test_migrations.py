@@ -48,6 +48,7 @@ def test_every_version_before_this_one_has_a_fixture_and_a_step():
         assert (FIXTURES / f"v{version}.sql").exists(), f"dump of schema v{version} missing"
         assert version + 1 in migrations.STEPS
     assert (FIXTURES / f"v{migrations.LATEST_VERSION}.sql").exists()
+    assert max(migrations.STEPS) == migrations.LATEST_VERSION  # versions.py raised with a step
 
 
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("v*.sql")), ids=lambda p: p.stem)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import DatabaseError, InputError, NotADatabase, translate_db_error
-from desktop.models.setup.migrations import LATEST_VERSION
+from desktop.models.setup.versions import LATEST_VERSION
 from desktop.models.staff import audit, audit_witness, permissions
 from desktop.models.storage import check_record
 from desktop.models.storage.backup_files import STAMP, TMP_SUFFIX

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from desktop import __version__
-from desktop.models.setup.migrations import LATEST_VERSION, schema_version
+from desktop.models.setup.versions import LATEST_VERSION, schema_version
 from desktop.models.storage.db import OpenedDatabase
 from desktop.models.storage.schema import MODELS
 from desktop.models.town.settings import get_setting

@@ -5,8 +5,9 @@ order, each in its own write transaction. A database newer than this app is refu
 must never write into a schema it does not know.
 
 To change the schema: change the models in schema.py, add a step `_to_N` below that brings version
-N-1 to N (with playhouse.migrate, which speaks both SQLite and PostgreSQL), raise LATEST_VERSION,
-and add a dump of version N-1 to tests/fixtures/schema/ (`python -m tests.fixtures.dump_schema`).
+N-1 to N (with playhouse.migrate, which speaks both SQLite and PostgreSQL), raise LATEST_VERSION in
+versions.py (which every open reads without loading this module), and add a dump of version N-1 to
+tests/fixtures/schema/ (`python -m tests.fixtures.dump_schema`).
 """
 
 from __future__ import annotations
@@ -22,12 +23,16 @@ from desktop import __version__
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.catalog.translations import add_starter_translations
-from desktop.models.errors import DatabaseReadOnly, DatabaseTooNew, NotADatabase
+from desktop.models.errors import DatabaseReadOnly, DatabaseTooNew
 from desktop.models.knowledge import articles as knowledge
 from desktop.models.knowledge import search as kb_search
 from desktop.models.knowledge.articles import add_missing_starter_synonyms_and_scripts
 from desktop.models.requests import search as request_search
 from desktop.models.setup import seed
+from desktop.models.setup.versions import DERIVED_OBJECTS as DERIVED_OBJECTS
+from desktop.models.setup.versions import LATEST_VERSION as LATEST_VERSION
+from desktop.models.setup.versions import schema_version as schema_version
+from desktop.models.setup.versions import virtual_tables_present
 from desktop.models.storage import config_cache, rollups
 from desktop.models.storage import db as dbmod
 from desktop.models.storage.schema import (
@@ -62,8 +67,6 @@ if TYPE_CHECKING:
     from desktop.models.storage.db import OpenedDatabase
 
 log = logging.getLogger("frontcounter.migrations")
-
-LATEST_VERSION = 12
 
 
 def _to_2(db: peewee.Database) -> None:
@@ -283,21 +286,6 @@ STEPS: dict[int, Callable[[peewee.Database], None]] = {
 }
 
 
-def schema_version(db: peewee.Database) -> int | None:
-    """The database's schema version; None for an empty database."""
-    tables = set(db.get_tables())
-    if not tables:
-        return None
-    if SchemaInfo._meta.table_name not in tables:
-        raise NotADatabase(
-            _("This file is a database, but not a Front Counter database. Nothing was changed.")
-        )
-    row = SchemaInfo.get_or_none(SchemaInfo.key == "schema_version")
-    if row is None:
-        raise NotADatabase(_("This Front Counter database has no schema version; it is damaged."))
-    return int(row.value)
-
-
 def ensure_schema(opened: OpenedDatabase, upgrading: Callable[[str], None] | None = None) -> bool:
     """Create or migrate the schema. Returns True when the database was new (and now seeded).
 
@@ -336,7 +324,7 @@ def ensure_schema(opened: OpenedDatabase, upgrading: Callable[[str], None] | Non
         for step in range(version + 1, LATEST_VERSION + 1):
             log.info("migrating schema %d -> %d", step - 1, step)
             dbmod.write(functools.partial(_run_step, opened.db, step))
-    if not opened.read_only and not _virtual_tables_present(opened.db):
+    if not opened.read_only and not virtual_tables_present(opened.db):
         sqlite = isinstance(opened.db, peewee.SqliteDatabase)
         if upgrading is not None and version == LATEST_VERSION and sqlite:
             upgrading(
@@ -348,44 +336,6 @@ def ensure_schema(opened: OpenedDatabase, upgrading: Callable[[str], None] | Non
             )
         dbmod.write(functools.partial(_create_virtual_tables, opened.db))
     return False
-
-
-#: what `_create_virtual_tables` makes on SQLite (tests/test_migrations.py keeps this list true)
-DERIVED_OBJECTS = frozenset(
-    ["faq_fts", "request_text", "faq_fts_delete", "faq_fts_insert", "faq_fts_update"]
-    + [
-        f"request_text_{name}"
-        for name in ("contact", "delete", "insert", "note", "note_gone", "type", "update")
-    ]
-    + [
-        f"config_{table}_{event}"
-        for table in (
-            "business_hours",
-            "department",
-            "holiday",
-            "routing_rule",
-            "service_attribute",
-            "service_type",
-            "staff_user",
-        )
-        for event in ("insert", "update", "delete")
-    ]
-    + sorted(rollups.DERIVED)
-)
-
-
-def _virtual_tables_present(db: peewee.Database) -> bool:
-    """Whether every search index and trigger is there already: the usual open, which then
-    needs neither the write lock nor the search modules (a faster start)."""
-    if not isinstance(db, peewee.SqliteDatabase):
-        return False  # PostgreSQL's are made with its tables; the check there is cheap anyway
-    names = {
-        row[0]
-        for row in db.execute_sql(  # type: ignore[no-untyped-call]
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger', 'index')"
-        )
-    }
-    return names >= DERIVED_OBJECTS
 
 
 def _create_schema() -> None:

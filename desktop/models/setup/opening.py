@@ -14,7 +14,7 @@ import peewee
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import NotADatabase
-from desktop.models.setup import migrations
+from desktop.models.setup import versions
 from desktop.models.storage import sessions
 from desktop.models.storage.db import OpenedDatabase, open_store
 from desktop.models.town.calendar import keep_holidays_filled
@@ -44,7 +44,7 @@ def open_database(
             if (
                 opened.is_sqlite
                 and not opened.damaged
-                and migrations.schema_version(opened.db) is None
+                and versions.schema_version(opened.db) is None
             ):
                 raise NotADatabase(
                     _("This file has no town in it: it is not a Front Counter database.")
@@ -56,7 +56,10 @@ def open_database(
             return
         if not opened.read_only:
             _upgrade_needs_exclusive_use(opened)
-        migrations.ensure_schema(opened, upgrading)
+        if not versions.schema_ready(opened.db, read_only=opened.read_only):
+            from desktop.models.setup import migrations  # noqa: PLC0415 (only with work to do)
+
+            migrations.ensure_schema(opened, upgrading)
         if not opened.read_only:
             # a town that uses Front Counter for years still gets each year's federal holidays
             keep_holidays_filled(clock.today())
@@ -74,6 +77,8 @@ def open_database(
 def _read_schema_of_damaged(opened: OpenedDatabase) -> None:
     """A damaged file is open read-only so that what can still be read is read: even when the
     damage is in the page that says its schema version, it opens (and says it is damaged)."""
+    from desktop.models.setup import migrations  # noqa: PLC0415 (not at every start)
+
     try:
         migrations.ensure_schema(opened)
     except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
@@ -82,6 +87,6 @@ def _read_schema_of_damaged(opened: OpenedDatabase) -> None:
 
 def _upgrade_needs_exclusive_use(opened: OpenedDatabase) -> None:
     """Rule 10: a schema upgrade waits until no other workstation has the file open."""
-    version = migrations.schema_version(opened.db)
-    if version is not None and version < migrations.LATEST_VERSION:
+    version = versions.schema_version(opened.db)
+    if version is not None and version < versions.LATEST_VERSION:
         sessions.require_exclusive(_("upgrade the database"))
