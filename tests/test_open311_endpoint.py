@@ -10,9 +10,11 @@ import contextlib
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -685,6 +687,54 @@ def test_a_kept_answer_is_never_older_than_the_database(server, api_key):
     # a partner's own GET (with its key) is never kept: it may see more than the public
     get_json(server, f"v2/requests.json?api_key={api_key}")
     assert not any("api_key" in key[1] for key in open311_app._answers._kept)
+
+
+@pytest.mark.sqlite_only  # the commit gate, which tells the answers of each commit, is SQLite's
+def test_a_kept_answer_is_given_while_a_commit_holds_the_file(server, monkeypatch):
+    """A read that needs nothing from the file does not wait for a post's commit: what it gets
+    is the database before that commit, which has not ended; the commit's end drops it."""
+    monkeypatch.setattr(open311_app.Answers, "LOOK_EVERY", 3600.0)  # no look between the GETs
+    services = get_json(server, "v2/services.json")
+    holding, answered, released = threading.Event(), threading.Event(), threading.Event()
+
+    def commit() -> None:
+        with open311_app._turns.writing():
+            holding.set()
+            answered.wait(10)
+        released.set()
+
+    writer = threading.Thread(target=commit)
+    writer.start()
+    try:
+        assert holding.wait(30)
+        epoch = open311_app._answers._epoch
+        assert get_json(server, "v2/services.json") == services
+        assert not released.is_set()  # answered while the commit held the file
+    finally:
+        answered.set()
+        writer.join(30)
+    assert open311_app._answers._epoch == epoch + 1 and not open311_app._answers._kept
+
+
+@pytest.mark.sqlite_only  # another program's connection to the same file
+def test_another_program_s_save_is_in_the_answers_a_moment_later(server):
+    """Another workstation's save is not told to this server: the next GET that asks the
+    database (at most `LOOK_EVERY` after the last one) sees it, and drops what was kept."""
+    number = get_json(server, "v2/requests.json?status=open")[0]["service_request_id"]
+    assert get_json(server, f"v2/requests/{number}.json")[0]["description"] != "Seen elsewhere"
+    path = storage_db.current_path()
+    assert path is not None
+    other = sqlite3.connect(path, timeout=30)
+    with other:
+        other.execute(
+            "UPDATE service_request SET description = 'Seen elsewhere' WHERE tracking_number = ?",
+            (number,),
+        )
+    other.close()
+    deadline = time.monotonic() + 30
+    while get_json(server, f"v2/requests/{number}.json")[0]["description"] != "Seen elsewhere":
+        assert time.monotonic() < deadline, "another program's save never reached the answers"
+        time.sleep(open311_app.Answers.LOOK_EVERY / 5)
 
 
 def test_a_kept_answer_ends_with_its_time_and_the_epoch_it_was_made_in():

@@ -27,10 +27,12 @@ logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8311
-#: threads answering requests at once (waitress queues the rest). The answers are interpreter
-#: work, so more threads only take turns at it: with 50 clients on loopback, 2 threads answered
-#: 984 reads a second (p95 69 ms), 4 answered 870 and 8 answered 778 (p95 102 ms)
-THREADS = 2
+#: threads answering requests at once (waitress queues the rest). A post waits its turn to
+#: write in its thread, so with few threads a run of posts left none to read: with 50 clients
+#: on loopback, one call in ten a post, 2 threads fell to 210-250 reads a second in 2 runs of
+#: 6 (p95 380-400 ms; else 83-94 ms), 8 threads in 1 of 7 (else 83-111 ms). Reading only (the
+#: kept answers), 8 threads gave 3,440 a second (p95 34 ms) and 2 gave 1,400 (p95 60 ms)
+THREADS = 8
 #: how long a thread keeps the interpreter before another may take it, while serving
 SWITCH_SECONDS = 0.0005
 
