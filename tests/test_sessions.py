@@ -13,7 +13,7 @@ import pytest
 from desktop.models import clock
 from desktop.models.admin.maintenance import vacuum
 from desktop.models.errors import DatabaseInUse
-from desktop.models.setup import migrations
+from desktop.models.setup import migrations, versions
 from desktop.models.setup.opening import open_database
 from desktop.models.storage import sessions
 from desktop.models.storage.db import close_database, write
@@ -114,7 +114,9 @@ def test_a_schema_upgrade_waits_for_exclusive_use(db_path, monkeypatch):
     other_clerk()
     before = ServiceRequest.select().count()
     close_database(opened)
-    monkeypatch.setattr(migrations, "LATEST_VERSION", migrations.LATEST_VERSION + 1)
+    newer = versions.LATEST_VERSION + 1  # what opening reads; the migrations' copy agrees
+    monkeypatch.setattr(versions, "LATEST_VERSION", newer)
+    monkeypatch.setattr(migrations, "LATEST_VERSION", newer)
     with pytest.raises(DatabaseInUse, match="upgrade the database"):
         open_database(db_path)
     monkeypatch.undo()
