@@ -120,7 +120,10 @@ class Turns:
         if getattr(self._mine, "reading", False):
             # a commit from inside a read (none is made today) cannot wait for the reads to
             # end, its own among them: it goes as SQLite lets it, through the busy handler
-            yield
+            try:
+                yield
+            finally:
+                self._committed()
             return
         deadline = time.monotonic() + self.MOST_WAIT
         with self._turn:
@@ -150,17 +153,18 @@ class Answers:
     """The answers of keyless GETs of requests and services, kept while the database is
     unchanged, at most `MAX_AGE` seconds (a list's default window moves with the clock).
 
-    Unchanged means: no commit since the answer was made. A commit of this process (a partner's
-    post on another of the server's threads, a clerk's save in the window that serves) is told
-    the moment it ends (`moved`, from the commit's turn), before the reads it held back go and
-    before the post is answered. Another program's commit (another workstation) is seen by
-    asking the database (`change_signature`: SQLite's `data_version`, which moves when another
-    connection commits, and `total_changes`, when this one wrote; PostgreSQL's snapshot).
-    While this process's commits are told (the server's SQLite commit gate), a GET asks only
-    when nobody asked in the last `LOOK_EVERY`, so another program's save is in the answers at
-    most that late; otherwise (PostgreSQL) every GET asks. A change starts a new epoch and
-    drops every answer kept. An answer is kept under the epoch read before it was made, so
-    nothing made from a state older than its epoch is ever served.
+    Unchanged means: no commit since the answer was made. A save of this process through the
+    write path (a partner's post on another of the server's threads, a clerk's save in the
+    window that serves) is told the moment its commit ends (`moved`, from the commit's turn),
+    before the reads it held back go and before the post is answered. Any other change (another
+    workstation's save, a backup restored over the file) is seen by asking the database
+    (`change_signature`: SQLite's `data_version`, which moves when another connection commits,
+    and `total_changes`, when this one wrote; PostgreSQL's snapshot). While this process's
+    commits are told (the server's SQLite commit gate), a GET asks only when nobody asked in
+    the last `LOOK_EVERY`, so such a change is in the answers at most that late (on Windows,
+    whose clock ticks every 15.6 ms, some 65 ms); otherwise (PostgreSQL) every GET asks. A
+    change starts a new epoch and drops every answer kept. An answer is kept under the epoch
+    read before it was made, so nothing made from a state older than its epoch is ever served.
 
     A kept answer is given at once, without a turn (`at_once`): while a commit waits or is
     under way it is the database before that commit, which has not ended. Without this a
@@ -186,6 +190,7 @@ class Answers:
         self._bytes = 0
         self._looked = -math.inf
         self.told_of_commits = False
+        self.seen: tuple[int, ...] | None = None  # PostgreSQL's, for every thread
 
     def epoch(self) -> int:
         """The epoch now, as this thread's connection sees the database."""
@@ -193,11 +198,19 @@ class Answers:
             return self._epoch
         looked = time.monotonic()
         seen = storage_db.change_signature()
-        if getattr(self._mine, "seen", None) != seen:
-            self._mine.seen = seen
+        # SQLite's counts are each connection's own; PostgreSQL's snapshot is the same for
+        # every connection, so one value serves all threads (a thread's first GET, of eight,
+        # would otherwise drop everything kept)
+        mine = self._mine if storage_db.current_path() is not None else self
+        if getattr(mine, "seen", None) != seen:
+            mine.seen = seen
             self.moved()
         self._looked = looked
         return self._epoch
+
+    def forget_looking(self) -> None:
+        """The next GET asks the database, whenever the last one did."""
+        self._looked = -math.inf
 
     def moved(self) -> None:
         """The database changed: a new epoch, nothing kept."""
@@ -259,7 +272,10 @@ def gate_commits(on: bool) -> None:
         # PostgreSQL's readers never wait for a commit, nor it for them: nothing to gate
         sqlite = storage_db.current_path() is not None
         storage_db.gate_commits(_turns.writing if _serving and sqlite else None)
+        # what was kept before is not trusted: saves made while no server served were not told
         _answers.told_of_commits = bool(_serving and sqlite)
+        _answers.moved()
+        _answers.forget_looking()
 
 
 #: the encoded answers of the catalog (the same objects while it is unchanged): (id of the
