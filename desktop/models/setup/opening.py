@@ -54,9 +54,10 @@ def open_database(
         if opened.damaged:
             _read_schema_of_damaged(opened)
             return
+        version = versions.schema_version(opened.db)  # read once for both questions
         if not opened.read_only:
-            _upgrade_needs_exclusive_use(opened)
-        if not versions.schema_ready(opened.db, read_only=opened.read_only):
+            _upgrade_needs_exclusive_use(version)
+        if not versions.schema_ready(opened.db, version, read_only=opened.read_only):
             from desktop.models.setup import migrations  # noqa: PLC0415 (only with work to do)
 
             migrations.ensure_schema(opened, upgrading)
@@ -85,8 +86,7 @@ def _read_schema_of_damaged(opened: OpenedDatabase) -> None:
         log.error("the schema of damaged %s could not be read: %s", opened.location, exc)
 
 
-def _upgrade_needs_exclusive_use(opened: OpenedDatabase) -> None:
+def _upgrade_needs_exclusive_use(version: int | None) -> None:
     """Rule 10: a schema upgrade waits until no other workstation has the file open."""
-    version = versions.schema_version(opened.db)
     if version is not None and version < versions.LATEST_VERSION:
         sessions.require_exclusive(_("upgrade the database"))

@@ -71,8 +71,9 @@ def schema_version(db: peewee.Database) -> int | None:
     return int(row.value)
 
 
-def schema_ready(db: peewee.Database, *, read_only: bool) -> bool:
-    """Whether a database needs nothing from the migrations: at this app's version and (where
-    it can be written) with every search index and trigger in place. False for an empty, an
-    older or a newer database: `migrations.ensure_schema` creates, upgrades or refuses it."""
-    return schema_version(db) == LATEST_VERSION and (read_only or virtual_tables_present(db))
+def schema_ready(db: peewee.Database, version: int | None, *, read_only: bool) -> bool:
+    """Whether a database at `version` (its `schema_version`) needs nothing from the
+    migrations: at this app's version and (where it can be written) with every search index
+    and trigger in place. False for an empty, an older or a newer database:
+    `migrations.ensure_schema` creates, upgrades or refuses it."""
+    return version == LATEST_VERSION and (read_only or virtual_tables_present(db))
