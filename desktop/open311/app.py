@@ -190,20 +190,26 @@ class Answers:
         self._bytes = 0
         self._looked = -math.inf
         self.told_of_commits = False
-        self.seen: tuple[int, ...] | None = None  # PostgreSQL's, for every thread
+        self._seen_by_all: tuple[int, ...] | None = None  # PostgreSQL's, for every thread
+
+    def _looked_lately(self) -> bool:
+        """Whether the database may be taken as unchanged without asking it (`LOOK_EVERY`)."""
+        return self.told_of_commits and time.monotonic() - self._looked < self.LOOK_EVERY
 
     def epoch(self) -> int:
         """The epoch now, as this thread's connection sees the database."""
-        if self.told_of_commits and time.monotonic() - self._looked < self.LOOK_EVERY:
+        if self._looked_lately():
             return self._epoch
         looked = time.monotonic()
         seen = storage_db.change_signature()
         # SQLite's counts are each connection's own; PostgreSQL's snapshot is the same for
         # every connection, so one value serves all threads (a thread's first GET, of eight,
         # would otherwise drop everything kept)
-        mine = self._mine if storage_db.current_path() is not None else self
-        if getattr(mine, "seen", None) != seen:
-            mine.seen = seen
+        if storage_db.current_path() is None:
+            last, self._seen_by_all = self._seen_by_all, seen
+        else:
+            last, self._mine.seen = getattr(self._mine, "seen", None), seen
+        if last != seen:
             self.moved()
         self._looked = looked
         return self._epoch
@@ -223,9 +229,7 @@ class Answers:
         """The answer kept under the epoch now when the database was looked at less than
         `LOOK_EVERY` ago and this process's commits are told: answered without a turn (while a
         commit waits or is under way, it is the database before that commit); else None."""
-        if not self.told_of_commits or time.monotonic() - self._looked >= self.LOOK_EVERY:
-            return None
-        return self.get(key, self._epoch)
+        return self.get(key, self._epoch) if self._looked_lately() else None
 
     def get(self, key: tuple[str, ...], epoch: int) -> bytes | None:
         with self._lock:
