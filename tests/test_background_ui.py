@@ -4,6 +4,7 @@ thread."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -71,3 +72,15 @@ def test_work_that_must_end_first_is_waited_for(qtbot, db):
     op.run().wait()  # as the backup taken on closing
     assert op.done and seen == [7]
     op.wait()  # an ended one returns at once
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="the idle scheduling class is Linux's")
+def test_work_nobody_waits_for_runs_at_idle_priority_and_the_clerks_does_not(qtbot, db):
+    def policy(_progress: Progress) -> int:
+        return os.sched_getscheduler(threading.get_native_id())
+
+    for quiet, expected in ((True, os.SCHED_IDLE), (False, os.SCHED_OTHER), (True, os.SCHED_IDLE)):
+        op = BackgroundOp(None, "Check", "", policy, quiet=quiet)
+        with qtbot.waitSignal(op.succeeded) as done:
+            op.run()
+        assert done.args == [expected]

@@ -127,6 +127,7 @@ def test_a_large_file_is_checked_after_the_window_opens_and_damage_makes_it_read
 ):
     from desktop.models.setup.demo import generate_demo
     from desktop.models.storage import db as dbmod
+    from desktop.ui import application
     from desktop.ui.application import AppController
 
     from .test_backups import corrupt_middle
@@ -137,12 +138,14 @@ def test_a_large_file_is_checked_after_the_window_opens_and_damage_makes_it_read
     close_database(opened)
     corrupt_middle(path)
     monkeypatch.setattr(dbmod, "SYNC_CHECK_BYTES", 0)  # every file counts as large
+    monkeypatch.setattr(application, "BACKGROUND_AFTER_MS", 50)
     controller = AppController(Prefs(tmp_path / "prefs.ini"), interactive=False)
     controller.take_backups = False
     with qtbot.waitSignal(controller.check_signals.checked, timeout=20000) as checked:
         assert controller.start(str(path))
         assert controller.opened is not None and controller.opened.check_pending
         assert not controller.opened.read_only  # the window opened before the check ended
+        assert controller._check is None  # nor did it begin: start-up is the clerk's
     assert checked.args[1]  # problems were found
     assert controller.opened.damaged and controller.opened.read_only
     window = controller.window
@@ -158,11 +161,13 @@ def test_a_sound_large_file_checked_in_the_background_stays_writable(
     qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     from desktop.models.storage import db as dbmod
+    from desktop.ui import application
     from desktop.ui.application import AppController
 
     path = tmp_path / "big.db"
     close_database(open_database(path))
     monkeypatch.setattr(dbmod, "SYNC_CHECK_BYTES", 0)
+    monkeypatch.setattr(application, "BACKGROUND_AFTER_MS", 0)
     controller = AppController(Prefs(tmp_path / "prefs.ini"), interactive=False)
     controller.take_backups = False
     with qtbot.waitSignal(controller.check_signals.checked, timeout=20000) as checked:
@@ -209,6 +214,7 @@ def test_closing_interrupts_the_days_check_of_a_large_file(
     path = tmp_path / "big.db"
     close_database(open_database(path))
     monkeypatch.setattr(dbmod, "SYNC_CHECK_BYTES", 0)
+    monkeypatch.setattr(application, "BACKGROUND_AFTER_MS", 0)
     started, stopped = threading.Event(), threading.Event()
 
     class Reading:  # stands for the check's sqlite3 connection, reading a huge file
@@ -229,6 +235,34 @@ def test_closing_interrupts_the_days_check_of_a_large_file(
     assert controller.start(str(path))
     assert controller.window is not None
     qtbot.addWidget(controller.window)
-    assert started.wait(10)
+    qtbot.waitUntil(started.is_set, timeout=10000)  # once the window is up
     controller.shutdown()  # does not wait out the check: it is interrupted
     assert stopped.is_set() and "interrupted by closing" in caplog.text
+
+
+def test_a_window_closed_before_the_check_was_due_never_starts_it(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from desktop.models.storage import db as dbmod
+    from desktop.ui import application
+    from desktop.ui.application import AppController
+
+    path = tmp_path / "big.db"
+    close_database(open_database(path))
+    monkeypatch.setattr(dbmod, "SYNC_CHECK_BYTES", 0)
+    checks: list[Path] = []
+
+    def check(path: Path, _keep: object) -> list[str]:
+        checks.append(path)
+        return []
+
+    monkeypatch.setattr(application, "quick_check_file", check)
+    controller = AppController(Prefs(tmp_path / "prefs.ini"), interactive=False)
+    controller.take_backups = False
+    assert controller.start(str(path))
+    assert controller.window is not None
+    qtbot.addWidget(controller.window)
+    assert controller.background_timer.isActive() and controller._check is None
+    controller.shutdown()  # a clerk who opened the wrong town and closed it at once
+    assert not controller.background_timer.isActive()  # it cannot fire any more
+    assert checks == [] and controller._check is None

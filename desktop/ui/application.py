@@ -58,6 +58,9 @@ if TYPE_CHECKING:
     from desktop.models.storage.schema import StaffUser
 
 log = logging.getLogger("frontcounter.ui")
+#: how long after the window opens the day's full check and the day's backup begin: both read
+#: the whole file, and start-up is the clerk's (the check also waits for the idle processor)
+BACKGROUND_AFTER_MS = 3000
 #: `frontcounter --user NAME` with this variable signs in without the dialog (scripted runs)
 PASSWORD_ENV = "FRONTCOUNTER_PASSWORD"
 
@@ -98,6 +101,10 @@ class AppController:
         self.backup_timer = QTimer()
         self.backup_timer.setInterval(60 * 60 * 1000)  # is the daily backup due? hourly
         self.backup_timer.timeout.connect(self.daily_backup)
+        #: the day's check and backup, once the window is up (BACKGROUND_AFTER_MS)
+        self.background_timer = QTimer()
+        self.background_timer.setSingleShot(True)
+        self.background_timer.timeout.connect(self._start_background_work)
 
     # -- safety around the open file (sessions, backups; docs/RELIABILITY.md rules 7, 8, 10) ---
 
@@ -221,10 +228,17 @@ class AppController:
         if self.opened.damaged:
             self._point_to_backup()
         elif not self.opened.read_only:
-            if self.opened.check_pending:
-                self._check_in_background()
-            self.daily_backup()
+            self.background_timer.start(BACKGROUND_AFTER_MS)
             self.backup_timer.start()
+
+    def _start_background_work(self) -> None:
+        """The day's full check of a large file, then the day's backup, after start-up."""
+        opened = self.opened
+        if opened is None or opened.read_only:
+            return  # closed meanwhile, or found damaged: nothing to check or back up
+        if opened.check_pending and (self._check is None or self._check.done):
+            self._check_in_background()
+        self.daily_backup()
 
     def _apply_retention(self, opened: OpenedDatabase) -> None:
         from PySide6.QtCore import Qt
@@ -356,6 +370,7 @@ class AppController:
     def _before_close(self) -> None:
         """End this session and take the backup on close (a local file that is sound)."""
         self.backup_timer.stop()
+        self.background_timer.stop()
         self._stop_check()
         if self._daily_backup is not None:
             self._daily_backup.wait()

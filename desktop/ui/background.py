@@ -23,7 +23,16 @@ import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import (
+    QEventLoop,
+    QObject,
+    QRunnable,
+    Qt,
+    QThread,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desktop import APP_NAME
@@ -89,6 +98,21 @@ def close_thread_connections(*databases: Any) -> None:
             db.close()
 
 
+_idle_pool: QThreadPool | None = None
+
+
+def idle_pool() -> QThreadPool:
+    """The threads of work nobody waits for, at the system's idle priority: they take the
+    processor only when the window and the clerk's own work leave it free. A pool of their own,
+    since a thread once at idle priority does not come back from it on Linux (Qt keeps
+    SCHED_IDLE), and the global pool's threads serve work the clerk waits for."""
+    global _idle_pool  # made once, when first needed
+    if _idle_pool is None:
+        _idle_pool = QThreadPool()
+        _idle_pool.setThreadPriority(QThread.Priority.IdlePriority)
+    return _idle_pool
+
+
 class _Runner(QRunnable):
     def __init__(self, work: Callable[[Progress], Any], progress: Progress, signals: _Signals):
         super().__init__()
@@ -140,7 +164,7 @@ class BackgroundOp(QObject):
     ) -> None:
         super().__init__()
         #: work the clerk does not wait for (the day's check, the day's backup): no progress
-        #: window, however long it takes
+        #: window, however long it takes, and the system's idle priority
         self.quiet = quiet
         self.parent_widget = parent
         self.title = title
@@ -164,7 +188,8 @@ class BackgroundOp(QObject):
 
     def run(self) -> BackgroundOp:
         BackgroundOp._running.add(self)
-        QThreadPool.globalInstance().start(_Runner(self.work, self.progress, self.signals))
+        pool = idle_pool() if self.quiet else QThreadPool.globalInstance()
+        pool.start(_Runner(self.work, self.progress, self.signals))
         QTimer.singleShot(SHOW_AFTER_MS, self._show_progress)
         return self
 
