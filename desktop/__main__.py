@@ -1,7 +1,5 @@
 """`python -m desktop` runs the same command as `frontcounter`."""
 
-import sys
+from desktop.app import run
 
-from desktop.app import main
-
-sys.exit(main())
+run()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from desktop.models.storage import pg_driver
 
@@ -98,3 +101,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     return status
+
+
+def run() -> NoReturn:
+    """The program (`frontcounter`, `python -m desktop`, the bundles' launchers): `main`, then
+    the quick way out (`leave`)."""
+    leave(main())
+
+
+def leave(status: int) -> NoReturn:
+    """End the process without Python's teardown of every module and object.
+
+    That teardown frees memory the system takes back anyway, one object at a time: 40-50 ms of
+    every close of the window and of every command (measured on the 100k town, issue 22). What
+    must reach the disk has by then: the database was closed by what opened it, the window's
+    end was done by `run_gui` (its preferences written, Qt's clipboard handed over); here
+    atexit's functions run (logging's files flushed and closed) and the standard streams are
+    flushed. While a thread of ours is still running (a server being stopped), Python's
+    ordinary exit is taken, which waits for it."""
+    others = [
+        thread
+        for thread in threading.enumerate()
+        if thread is not threading.main_thread() and not thread.daemon and thread.is_alive()
+    ]
+    if others:
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a reader that went away, a stream already closed
+            pass
+    os._exit(status)

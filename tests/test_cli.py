@@ -131,6 +131,9 @@ def test_smoke_test_paints_the_window_and_exits_0(tmp_path: Path):
     )
     assert smoke.returncode == 0, smoke.stderr
     assert "smoke test: ok" in smoke.stdout
+    # the program leaves without Python's teardown: the window's layout was written before it
+    settings = (tmp_path / "config" / "frontcounter.ini").read_text(encoding="utf-8")
+    assert "geometry=" in settings and "page=1" in settings
     # a listing piped into `head`, which stops reading after a line: no traceback
     listing = subprocess.Popen(
         _command("--basedir", str(tmp_path), "request", "list", "--limit", "300", "--json"),
@@ -145,6 +148,42 @@ def test_smoke_test_paints_the_window_and_exits_0(tmp_path: Path):
         complaint = listing.stderr.read()
     assert listing.wait(timeout=120) in (0, 1)
     assert b"Traceback" not in complaint, complaint
+
+
+_LEAVING = """
+import logging, logging.handlers, sys, threading, time
+from pathlib import Path
+from desktop.app import leave
+
+folder = Path(sys.argv[1])
+# written out only when it is closed: by logging.shutdown, one of atexit's functions
+held = logging.handlers.MemoryHandler(10_000, target=logging.FileHandler(folder / "log.txt"))
+logging.getLogger().addHandler(held)
+logging.warning("the last line of the log")
+if sys.argv[2] == "thread":
+    def late() -> None:
+        time.sleep(0.3)
+        (folder / "thread.txt").write_text("done")
+    threading.Thread(target=late).start()
+sys.stdout.write("the last line of the output")  # a pipe: held in the buffer until flushed
+leave(3)
+"""
+
+
+@pytest.mark.parametrize("thread", ["none", "thread"])
+def test_leaving_quickly_keeps_the_log_the_output_and_a_threads_work(tmp_path: Path, thread: str):
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAVING, str(tmp_path), thread],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == "the last line of the output"
+    assert "the last line of the log" in (tmp_path / "log.txt").read_text()
+    # a thread of ours still at work: Python's ordinary exit, which waits for it
+    assert (tmp_path / "thread.txt").exists() == (thread == "thread")
 
 
 def test_smoke_test_fails_on_a_database_that_cannot_open(tmp_path: Path):

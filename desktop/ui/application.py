@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
+import shiboken6
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QLibraryInfo,
+    QLocale,
+    QObject,
+    QTimer,
+    QTranslator,
+    Signal,
+)
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QApplication,
@@ -48,7 +58,7 @@ from desktop.models.storage.secret_store import account, keyring_usable, remembe
 from desktop.models.town.settings import get_setting
 from desktop.paths import AppPaths
 from desktop.resources import resources_dir
-from desktop.ui.background import BackgroundOp, Progress
+from desktop.ui.background import BackgroundOp, Progress, finish_idle_work
 from desktop.ui.crash import ExceptionHook
 from desktop.ui.main_window import DB_FILTER, MainWindow
 from desktop.ui.messages import messages
@@ -696,6 +706,21 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         return app.exec()
     finally:
         controller.shutdown()
+        _end_qt(app, prefs)
+
+
+def _end_qt(app: QApplication, prefs: Prefs) -> None:
+    """The window's end, done here and not left to Python's teardown of every object (which
+    the program skips: `desktop.app.run`): this workstation's preferences written, every window
+    deleted, the work in the background ended (deleting the QApplication waits for the global
+    pool's), and the QApplication deleted, which hands what the clerk copied to the system's
+    clipboard (Windows flushes it; X11 gives it to the clipboard manager)."""
+    prefs.sync()
+    for widget in QApplication.topLevelWidgets():
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    finish_idle_work()
+    shiboken6.delete(app)
 
 
 def _smoke(app: QApplication, controller: AppController, hook: ExceptionHook) -> int:

@@ -113,6 +113,13 @@ def idle_pool() -> QThreadPool:
     return _idle_pool
 
 
+def finish_idle_work() -> None:
+    """Wait for the idle pool's work to end (closing: the check was interrupted, the backup
+    waited for; this is what remains of either)."""
+    if _idle_pool is not None:
+        _idle_pool.waitForDone()
+
+
 class _Runner(QRunnable):
     def __init__(self, work: Callable[[Progress], Any], progress: Progress, signals: _Signals):
         super().__init__()

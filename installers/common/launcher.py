@@ -1,9 +1,7 @@
-"""The program a bundled Front Counter starts (PyInstaller's entry point): the same `main` the
+"""The program a bundled Front Counter starts (PyInstaller's entry point): the same `run` the
 `frontcounter` command runs from a Python installation."""
 
-import sys
-
-from desktop.app import main
+from desktop.app import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

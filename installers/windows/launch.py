@@ -49,11 +49,11 @@ try:
     from desktop import paths
 
     paths.program_folder = folder
-    from desktop.app import main
+    from desktop.app import run
 except Exception as error:  # a broken install: no window to show anything in
     if devnull_out is None:  # the command line: Python's own message says it
         raise
     _cannot_start(error)
     sys.exit(1)
 
-sys.exit(main())
+run()
