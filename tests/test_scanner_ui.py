@@ -203,3 +203,52 @@ def test_a_scan_anywhere_in_the_window_opens_the_request(qtbot, monkeypatch, db,
     assert window.stack.currentIndex() == 0
     assert "2099-00001" in window.statusBar().currentMessage()
     assert counter.description.toPlainText() == "Water in the"
+
+
+def _remove(app: QApplication, catcher: scanner.ScanCatcher) -> None:
+    app.focusChanged.disconnect(catcher.follow)
+    catcher.follow(QApplication.focusWidget(), None)
+    catcher.setParent(None)
+
+
+def test_the_catcher_watches_the_widget_with_the_cursor_and_no_other(
+    qtbot, monkeypatch, db, request
+):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout
+
+    seen: list[QWidget] = []
+    real = scanner.ScanCatcher.eventFilter
+
+    def counting(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.User:
+            seen.append(watched)
+        return real(self, watched, event)
+
+    # PySide looks a Python override up once per object: a catcher of its own, made after
+    monkeypatch.setattr(scanner.ScanCatcher, "eventFilter", counting)
+    monkeypatch.setattr(scanner.ScanCatcher, "instance", None)
+    window = QWidget()
+    qtbot.addWidget(window)
+    first, second = QLineEdit(), QLineEdit()
+    layout = QVBoxLayout(window)
+    layout.addWidget(first)
+    layout.addWidget(second)
+    scanner.take_scans(window, lambda _number: None)
+    catcher = scanner.ScanCatcher.instance
+    assert catcher is not None
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    request.addfinalizer(lambda: _remove(app, catcher))
+    _shown(qtbot, window)
+    first.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first)
+    for widget in (first, second, window):
+        QApplication.sendEvent(widget, QEvent(QEvent.Type.User))
+    assert seen == [first]  # not every event of every object of the window
+    second.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is second)
+    seen.clear()
+    for widget in (first, second, window):
+        QApplication.sendEvent(widget, QEvent(QEvent.Type.User))
+    assert seen == [second]

@@ -16,6 +16,7 @@ related request) gets the scanner's keys as typed, since no dialog takes scans.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,7 +92,13 @@ class _Burst:
 
 
 class ScanCatcher(QObject):
-    """Watches every key press of the application (one instance, installed once)."""
+    """Watches every key press of the application (one instance, installed once).
+
+    Keys go to the widget with the cursor, so the catcher watches that widget alone, moving
+    with the focus. A filter on the whole application would bring every event of every object
+    into Python, all day; the first of Qt's own objects among them (a window's platform side)
+    made PySide build every class of its modules and their enums, 15 ms at the first paint
+    (issue 22)."""
 
     clock: ClassVar[Callable[[], float]] = time.monotonic
     instance: ClassVar[ScanCatcher | None] = None
@@ -103,12 +110,23 @@ class ScanCatcher(QObject):
     @classmethod
     def install(cls) -> None:
         app = QApplication.instance()
-        if app is None or (cls.instance is not None and cls.instance.parent() is app):
+        if not isinstance(app, QApplication) or (
+            cls.instance is not None and cls.instance.parent() is app
+        ):
             return
         catcher = cls()
         catcher.setParent(app)
-        app.installEventFilter(catcher)
+        app.focusChanged.connect(catcher.follow)
+        catcher.follow(None, QApplication.focusWidget())
         cls.instance = catcher
+
+    def follow(self, old: QWidget | None, new: QWidget | None) -> None:
+        """The cursor moved from `old` to `new`: watch `new`'s keys instead."""
+        if old is not None:
+            with contextlib.suppress(RuntimeError):  # a widget being deleted took the cursor
+                old.removeEventFilter(self)
+        if new is not None:
+            new.installEventFilter(self)  # last installed, first asked: before its own filters
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.KeyPress:
