@@ -266,3 +266,27 @@ def test_a_window_closed_before_the_check_was_due_never_starts_it(
     controller.shutdown()  # a clerk who opened the wrong town and closed it at once
     assert not controller.background_timer.isActive()  # it cannot fire any more
     assert checks == [] and controller._check is None
+
+
+def test_the_towns_retention_runs_once_the_window_is_up(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from desktop.models.admin import privacy
+    from desktop.models.town.settings import set_settings
+    from desktop.ui import application
+    from desktop.ui.application import AppController
+
+    path = tmp_path / "town.db"
+    opened = open_database(path)
+    set_settings({"privacy.retention_years": 3}, actor=None)
+    close_database(opened)
+    monkeypatch.setattr(application, "BACKGROUND_AFTER_MS", 50)
+    controller = AppController(Prefs(tmp_path / "prefs.ini"), interactive=False)
+    controller.take_backups = False
+    assert controller.start(str(path))
+    assert controller.window is not None
+    qtbot.addWidget(controller.window)
+    assert privacy.retention_due()  # not before the window is up: start-up is the clerk's
+    qtbot.waitUntil(lambda: not controller.background_timer.isActive())
+    assert not privacy.retention_due()  # run, and noted for the day
+    controller.shutdown()

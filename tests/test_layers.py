@@ -322,6 +322,43 @@ def test_opening_a_town_that_is_up_to_date_loads_no_migration(tmp_path):
     assert "desktop.models.setup.migrations" not in loaded
 
 
+#: what only the first page's actions, or later pages, need: loaded when first used, not before
+#: the window paints (issue 22; ARCHITECTURE.md)
+NOT_AT_START = (
+    "desktop.printing.data",  # letters and notices merged, work orders built
+    "desktop.models.requests.edit",  # correcting a request
+    "desktop.models.knowledge.triage",
+    "desktop.models.knowledge.search",
+    "desktop.models.knowledge.articles",
+    "desktop.models.documents.gather",  # printing, a scan's lookup
+    "desktop.models.reports.exports",  # the Export dialog
+    "desktop.models.requests.bulk",
+    "desktop.models.admin.privacy",  # the day's retention, after start-up
+    "desktop.models.town.register",  # the address register, when an address is typed
+    "desktop.models.town.tiles",
+    "desktop.ui.crash_dialog",
+    "desktop.ui.request_edit_dialog",
+    "desktop.ui.export_dialog",
+)
+
+
+def test_the_first_page_paints_without_what_only_its_actions_need(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "desktop", "--basedir", str(tmp_path), "--db",
+         str(tmp_path / "t.db"), "init", "--town", "Alder Falls", "--demo", "20"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    loaded = _loaded_after(
+        "import contextlib, io\n"
+        "from desktop.app import main\n"
+        f"base = ['--basedir', {str(tmp_path)!r}, '--db', {str(tmp_path / 't.db')!r}]\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main([*base, '--smoke-test']) == 0"
+    )
+    assert "desktop.ui.request_detail_pane" in loaded  # the first page, shown
+    assert not set(NOT_AT_START) & loaded
+
+
 def test_pyside_tells_the_window_s_modules_by_name_and_reads_no_source(tmp_path):
     """PySide6 reads the source of every module loaded after it; desktop.ui answers by name."""
     import importlib

@@ -5,7 +5,7 @@ Codes are stored in the database; labels are for people and are translated.
 
 from __future__ import annotations
 
-from desktop.i18n import N_, Labels
+from desktop.i18n import N_, Labels, _
 
 STATUSES: Labels[str] = Labels(
     {
@@ -115,3 +115,17 @@ EVENT_KINDS: Labels[str] = Labels(
         "notice": N_("Notice to the resident"),
     }
 )
+
+
+def state_words() -> dict[str, str]:
+    """Where a notice to a resident is (OutboxMessage.state), in the clerk's words."""
+    return {
+        "queued": _("waiting to be sent"),
+        "sending": _("being sent"),
+        "handed": _("handed to the mail server"),
+        "sent": _("sent"),
+        "failed": _("failed"),
+        "cancelled": _("cancelled"),
+        "printed": _("printed in a letter batch"),
+        "bounced": _("sent back by the resident's mail server"),
+    }

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME, __version__, i18n
 from desktop.i18n import _
-from desktop.models.admin import backups, privacy
+from desktop.models.admin import backups
 from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
 from desktop.models.setup.first_run import needs_first_run
 from desktop.models.setup.opening import open_database
@@ -68,8 +68,8 @@ if TYPE_CHECKING:
     from desktop.models.storage.schema import StaffUser
 
 log = logging.getLogger("frontcounter.ui")
-#: how long after the window opens the day's full check and the day's backup begin: both read
-#: the whole file, and start-up is the clerk's (the check also waits for the idle processor)
+#: how long after the window opens the day's retention, full check and backup begin: each may
+#: read the whole file, and start-up is the clerk's (the check also waits for the idle processor)
 BACKGROUND_AFTER_MS = 3000
 #: `frontcounter --user NAME` with this variable signs in without the dialog (scripted runs)
 PASSWORD_ENV = "FRONTCOUNTER_PASSWORD"
@@ -231,10 +231,6 @@ class AppController:
                 sessions.start(user.username if user else None, user.full_name if user else "")
             except KnownError as exc:
                 log.warning("session not recorded: %s", exc)
-            # the town's retention setting, once a day, once the window is there to say so: the
-            # first run after a town sets it can take a while on a big town
-            opened = self.opened
-            QTimer.singleShot(0, lambda: self._apply_retention(opened))
         if self.opened.damaged:
             self._point_to_backup()
         elif not self.opened.read_only:
@@ -242,16 +238,21 @@ class AppController:
             self.backup_timer.start()
 
     def _start_background_work(self) -> None:
-        """The day's full check of a large file, then the day's backup, after start-up."""
+        """After start-up: the town's retention setting (once a day; the window says so while
+        it runs, since the first run after a town sets it can take a while on a big town),
+        then the day's full check of a large file and the day's backup, in the background."""
         opened = self.opened
         if opened is None or opened.read_only:
             return  # closed meanwhile, or found damaged: nothing to check or back up
+        self._apply_retention(opened)
         if opened.check_pending and (self._check is None or self._check.done):
             self._check_in_background()
         self.daily_backup()
 
     def _apply_retention(self, opened: OpenedDatabase) -> None:
         from PySide6.QtCore import Qt
+
+        from desktop.models.admin import privacy
 
         if opened is not self.opened:
             return  # another database was opened meanwhile

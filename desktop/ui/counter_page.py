@@ -61,9 +61,8 @@ from desktop.models.requests.intake import (
     log_question,
     service_type_by_code,
 )
-from desktop.models.requests.lifecycle import find_request
 from desktop.models.requests.lookups import find_types, known_addresses, type_names
-from desktop.models.requests.tracking import looks_like_tracking
+from desktop.models.requests.tracking import find_request, looks_like_tracking
 from desktop.models.residents.contacts import CallerDetails, find_contacts, primary_phone
 from desktop.models.residents.contacts_text import looks_like_email, looks_like_phone
 from desktop.models.residents.merge import merge_contacts

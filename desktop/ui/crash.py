@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from desktop import __version__
 from desktop.models.errors import KnownError, translate_db_error
-from desktop.ui.crash_dialog import CrashDialog
 from desktop.ui.messages import messages
 
 if TYPE_CHECKING:
@@ -54,6 +53,8 @@ class ExceptionHook:
         if not self.windows:
             sys.stderr.write(report)
             return
+
+        from desktop.ui.crash_dialog import CrashDialog  # noqa: PLC0415 (the docstring)
 
         dialog = CrashDialog(report)
         self.dialogs.append(dialog)

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME, __version__, i18n
 from desktop.i18n import N_, _, ngettext
 from desktop.models import clock
-from desktop.models.documents.gather import find_by_reference
 from desktop.models.errors import KnownError
 from desktop.models.requests.listing import RequestFilter
 from desktop.models.requests.my_work import my_work
@@ -470,6 +469,8 @@ class MainWindow(QMainWindow):
         """A scanner's burst where no page takes scans of its own: that request, from anywhere
         (what was typed where the cursor was is kept as it was). A number not found is said in
         the status bar with a beep, and the clerk stays where they were."""
+
+        from desktop.models.documents.gather import find_by_reference
 
         try:
             find_by_reference(number)

@@ -32,8 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _
-from desktop.models.admin import privacy
-from desktop.models.documents.responses import offered
 from desktop.models.errors import ConflictError, KnownError
 from desktop.models.requests import lifecycle
 from desktop.models.requests.attachments import (
@@ -44,17 +42,13 @@ from desktop.models.requests.attachments import (
     save_attachment,
 )
 from desktop.models.requests.detail import RequestDetail, RequestLine, load_request_detail
-from desktop.models.requests.edit import FIELD_LABELS, edit_request
 from desktop.models.requests.links import link_related
 from desktop.models.requests.lookups import active_staff
 from desktop.models.staff import permissions
 from desktop.models.storage.schema import ServiceRequest, StaffUser
-from desktop.models.town.letters import letter_templates
 from desktop.models.vocab import CHANNELS, EVENT_KINDS, PRIORITIES, RESOLUTIONS, STATUSES
-from desktop.ui.conflict_dialog import ConflictDialog
 from desktop.ui.html import esc, paragraphs, when
 from desktop.ui.messages import messages
-from desktop.ui.request_edit_dialog import RequestEditDialog
 
 if TYPE_CHECKING:
     from desktop.models.requests.edit import RequestEdit
@@ -446,6 +440,8 @@ class RequestDetailPane(QWidget):
     def edit_details(self) -> RequestEditDialog | None:
         """The form that corrects the request's words, place, type and answers."""
 
+        from desktop.ui.request_edit_dialog import RequestEditDialog
+
         if self.detail is None:
             return None
         dialog = RequestEditDialog(self.detail, lambda edit: self._save_edit(dialog, edit), self)
@@ -455,6 +451,8 @@ class RequestDetailPane(QWidget):
 
     def _save_edit(self, dialog: RequestEditDialog, edit: RequestEdit) -> bool:
         """True when saved; a refusal is shown in the dialog, which keeps what was typed."""
+
+        from desktop.models.requests.edit import FIELD_LABELS, edit_request
 
         request = self.request
         if request is None:
@@ -543,6 +541,8 @@ class RequestDetailPane(QWidget):
                 path = self.choose_file(True, name, _("Save the public-records release"))
                 if not path:
                     return False
+            from desktop.models.admin import privacy
+
             if resident:
                 assert detail.contact_id is not None
                 privacy.export_contact(detail.contact_id, actor=self._actor(), out=Path(path))
@@ -625,6 +625,8 @@ class RequestDetailPane(QWidget):
 
         if request_id is not None:
             self.show_request(request_id)  # the clerk sees the newer version behind the box
+        from desktop.ui.conflict_dialog import ConflictDialog
+
         messages.choose(ConflictDialog(error, what, seen, self), str(error), apply_anyway)
 
     def _actor(self) -> StaffUser | None:
@@ -818,6 +820,8 @@ class RequestDetailPane(QWidget):
         request = self.request
         if request is None:
             return []
+        from desktop.models.documents.responses import offered
+
         try:
             return offered(request.id, kind)
         except KnownError as exc:
@@ -895,6 +899,8 @@ class RequestDetailPane(QWidget):
         if self.request is None:
             return None
         request_id = self.request.id
+        from desktop.models.town.letters import letter_templates
+
         try:
             names = sorted(letter_templates())
         except KnownError as exc:

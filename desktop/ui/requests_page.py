@@ -29,9 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import _, ngettext
-from desktop.models.documents import gather as documents
 from desktop.models.errors import KnownError
-from desktop.models.requests import bulk
 from desktop.models.requests.listing import COLUMN_KEYS, COLUMNS, RequestFilter
 from desktop.models.requests.lookups import active_staff
 from desktop.models.requests.my_work import my_views
@@ -45,7 +43,6 @@ from desktop.models.requests.saved_views import (
 from desktop.models.staff import permissions
 from desktop.models.storage.schema import StaffUser
 from desktop.models.vocab import OPEN_STATUSES, STATUSES
-from desktop.ui.export_dialog import ExportDialog
 from desktop.ui.messages import messages
 from desktop.ui.request_detail_pane import RequestDetailPane, TextDialog
 from desktop.ui.request_filters import FilterBar
@@ -346,6 +343,8 @@ class RequestsPage(QWidget):
                 _("Exports are reports: a supervisor or an administrator makes them."),
             )
             return None
+        from desktop.ui.export_dialog import ExportDialog
+
         dialog = ExportDialog(
             self.current_filters(), self.model.rowCount(), self.staff, self, **options
         )
@@ -386,6 +385,8 @@ class RequestsPage(QWidget):
     def bulk_change(self, action: str, value: Any) -> list[Any] | None:
         """Make one change to each selected request (bulk.py); what was refused is said,
         request by request. None when nothing was tried."""
+
+        from desktop.models.requests import bulk
 
         try:  # counted before the ids are gathered: Ctrl+A on a big town is a million rows
             bulk.refuse_too_many(self._selected_count())
@@ -463,6 +464,8 @@ class RequestsPage(QWidget):
     def print_selected(self, request_id: int | None = None) -> PrintJob | None:
         """Preview and print work orders: the selected rows, or `request_id` when it is not
         among them (the detail pane's Print button)."""
+
+        from desktop.models.documents import gather as documents
 
         if request_id is None:
             try:  # counted before the ids are gathered: Ctrl+A on a big town is a million rows

@@ -19,7 +19,7 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError, KnownError, NotFound
-from desktop.models.requests.lifecycle import find_request
+from desktop.models.requests.tracking import find_request
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.safe_files import replacing

@@ -21,7 +21,6 @@ from typing import Any
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
-from desktop.models.knowledge import articles as knowledge
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import (
@@ -329,6 +328,10 @@ def _synonyms(rows: list[Any]) -> int:
 
 
 def _articles(items: list[Any], language: str) -> int:
+    # the knowledge base's module loads when its Spanish starter is added, not with every
+    # reader of the catalog's words (the window's first page: start-up)
+    from desktop.models.knowledge import articles as knowledge  # noqa: PLC0415
+
     english = load_json("knowledge", "starter_kb.json").get("articles", [])
     starter = {str(a["title"]): a for a in english if isinstance(a, dict)}
     have = {

@@ -28,7 +28,7 @@ from desktop.models.errors import InputError, NotFound
 from desktop.models.geo import maps
 from desktop.models.knowledge import articles as knowledge
 from desktop.models.requests.detail import answer_text
-from desktop.models.requests.lifecycle import find_request
+from desktop.models.requests.tracking import find_request
 from desktop.models.residents.contacts import postal_lines, resident_language
 from desktop.models.staff import permissions
 from desktop.models.storage.db import reading, write

@@ -19,7 +19,7 @@ from desktop.i18n import _, speaking
 from desktop.models.documents import letter_templates
 from desktop.models.documents.gather import letter_fields
 from desktop.models.errors import InputError, NotFound
-from desktop.models.requests.lifecycle import find_request
+from desktop.models.requests.tracking import find_request
 from desktop.models.residents.contacts import resident_language
 from desktop.models.staff import permissions
 from desktop.models.storage.db import reading

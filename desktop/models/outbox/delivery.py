@@ -34,11 +34,12 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError, NotFound
 from desktop.models.outbox import mail
-from desktop.models.outbox.notices import kinds, state_words
+from desktop.models.outbox.notices import kinds
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.schema import OutboxMessage, ServiceRequest, StaffUser, rows_of
 from desktop.models.town.settings import get_setting
+from desktop.models.vocab import state_words
 from desktop.printing.data import LetterData
 
 #: how long a claimed message is a sender's alone

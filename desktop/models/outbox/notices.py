@@ -35,7 +35,6 @@ from desktop.models.town.letters import (
     template_for,
 )
 from desktop.models.town.settings import get_setting
-from desktop.printing.data import TownHeader
 
 
 def kinds() -> dict[str, str]:
@@ -45,19 +44,6 @@ def kinds() -> dict[str, str]:
         "update": _("Public update"),
         "resolved": _("Resolution"),
         "reopened": _("Reopening"),
-    }
-
-
-def state_words() -> dict[str, str]:
-    return {
-        "queued": _("waiting to be sent"),
-        "sending": _("being sent"),
-        "handed": _("handed to the mail server"),
-        "sent": _("sent"),
-        "failed": _("failed"),
-        "cancelled": _("cancelled"),
-        "printed": _("printed in a letter batch"),
-        "bounced": _("sent back by the resident's mail server"),
     }
 
 
@@ -133,6 +119,10 @@ def queue(request_id: int, kind: str, actor: StaffUser | None) -> OutboxMessage 
     if found is None:  # a built-in name: only a bug gets here
         raise KeyError(name)
     template, language = found
+    # printing's data classes load with the first notice, not with every module that changes
+    # a request (the window's first page among them: start-up)
+    from desktop.printing.data import TownHeader  # noqa: PLC0415
+
     with speaking(language):  # the resident's language, whatever the clerk's is
         town = TownHeader(
             name=str(get_setting("town.name") or _("Town Hall")),

@@ -15,9 +15,8 @@ import peewee
 from desktop import i18n
 from desktop.i18n import _
 from desktop.models.catalog import translations
-from desktop.models.outbox.notices import state_words
-from desktop.models.requests.lifecycle import find_request
 from desktop.models.requests.links import related_ids
+from desktop.models.requests.tracking import find_request
 from desktop.models.residents.contacts import get_contact
 from desktop.models.staff.permissions import may_see_confidential
 from desktop.models.storage.db import reading
@@ -35,7 +34,7 @@ from desktop.models.storage.schema import (
     ServiceType,
     StaffUser,
 )
-from desktop.models.vocab import CONFIDENTIAL, LIST_DATATYPES, OPEN_STATUSES
+from desktop.models.vocab import CONFIDENTIAL, LIST_DATATYPES, OPEN_STATUSES, state_words
 
 HISTORY_LIMIT = 50
 

@@ -15,7 +15,9 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError, NotFound
 from desktop.models.outbox import notices
-from desktop.models.requests.tracking import parse_tracking
+from desktop.models.requests.tracking import (
+    find_request as find_request,  # lifecycle.find_request too
+)
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import RequestEvent, RequestPause, ServiceRequest, StaffUser
@@ -33,21 +35,6 @@ NEXT: dict[str, tuple[str, ...]] = {
     "resolved": (),
     "closed": (),
 }
-
-
-def find_request(reference: str | int) -> ServiceRequest:
-    """A request by its id or its tracking number as typed or scanned."""
-    request: ServiceRequest | None
-    if isinstance(reference, int):
-        request = ServiceRequest.get_or_none(ServiceRequest.id == reference)
-    else:
-        number = parse_tracking(reference)
-        request = (
-            ServiceRequest.get_or_none(ServiceRequest.tracking_number == number) if number else None
-        )
-    if request is None:
-        raise NotFound(_("There is no request {ref}.").format(ref=reference))
-    return request
 
 
 def save_change(

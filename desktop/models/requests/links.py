@@ -8,7 +8,7 @@ from __future__ import annotations
 from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import InputError
-from desktop.models.requests.lifecycle import find_request
+from desktop.models.requests.tracking import find_request
 from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import reading, write
 from desktop.models.storage.schema import RequestEvent, RequestLink, ServiceRequest, StaffUser

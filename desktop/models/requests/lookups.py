@@ -9,10 +9,8 @@ import peewee
 
 from desktop.i18n import _
 from desktop.models.errors import InputError
-from desktop.models.knowledge.text import fold
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import Department, ServiceRequest, ServiceType, StaffUser
-from desktop.models.town import register
 from desktop.models.town.addresses import LONG_FORMS, normalize_address
 from desktop.models.town.languages import SOURCE
 
@@ -25,6 +23,10 @@ def known_addresses(text: str, limit: int = 12) -> list[str]:
     register in memory and the address and street indexes, so it stays quick with a million
     requests.
     """
+    # the register (and, in find_types, the folding of accents) load when first asked, not
+    # with the first page's filter bar (start-up)
+    from desktop.models.town import register  # noqa: PLC0415
+
     text = " ".join(text.split())
     if len(text) < 2:
         return []
@@ -73,6 +75,8 @@ def _starting(column: Any, prefix: str, limit: int) -> list[str]:
 def find_types(text: str, limit: int = 15) -> list[ServiceType]:
     """Active request types whose name, group, keywords or code contain every word typed, in
     English or in the type's Spanish words, with or without accents ("calefaccion")."""
+    from desktop.models.knowledge.text import fold  # noqa: PLC0415 (see known_addresses)
+
     words = [fold(w) for w in text.lower().split()][:6]
     with reading():
         kinds = list(

@@ -1,10 +1,14 @@
-"""Tracking numbers residents can read over the phone: 2026-00042 (year, then a counter)."""
+"""Tracking numbers residents can read over the phone: 2026-00042 (year, then a counter), and
+the request a number names."""
 
 from __future__ import annotations
 
 import re
 
+from desktop.i18n import _
+from desktop.models.errors import NotFound
 from desktop.models.storage import fast_sql
+from desktop.models.storage.schema import ServiceRequest
 
 DEFAULT_DIGITS = 5
 _PATTERN = re.compile(r"^\s*#?\s*(\d{4})\s*[-–/ ]?\s*(\d{1,9})\s*$")
@@ -50,3 +54,18 @@ _NEXT = (
     'DO UPDATE SET "last" = "tracking_counter"."last" + 1'
 )
 _LAST = 'SELECT "last" FROM "tracking_counter" WHERE "year" = ?'
+
+
+def find_request(reference: str | int) -> ServiceRequest:
+    """A request by its id or its tracking number as typed or scanned."""
+    request: ServiceRequest | None
+    if isinstance(reference, int):
+        request = ServiceRequest.get_or_none(ServiceRequest.id == reference)
+    else:
+        number = parse_tracking(reference)
+        request = (
+            ServiceRequest.get_or_none(ServiceRequest.tracking_number == number) if number else None
+        )
+    if request is None:
+        raise NotFound(_("There is no request {ref}.").format(ref=reference))
+    return request

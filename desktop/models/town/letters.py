@@ -7,6 +7,7 @@ print.letter_templates). A template named NAME-LANG ("received-es") is NAME in t
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from desktop.i18n import DEFAULT, LANGUAGES, _, language, speaking, when
 from desktop.models import clock
@@ -16,7 +17,9 @@ from desktop.models.town.languages import department_name, type_text
 from desktop.models.town.settings import get_setting
 from desktop.models.town.status_pin import status_line
 from desktop.models.vocab import RESOLUTIONS, STATUSES
-from desktop.printing.data import TownHeader
+
+if TYPE_CHECKING:
+    from desktop.printing.data import TownHeader
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 

@@ -23,7 +23,6 @@ from desktop.models.staff import audit, permissions
 from desktop.models.storage.db import current_path, reading, write
 from desktop.models.storage.schema import Setting, StaffUser
 from desktop.models.text_clean import clean_line, too_long
-from desktop.models.town import tiles
 
 #: every shared setting and its default, declared in one place
 #: the most years residents' details may be kept after a request closes (privacy.py applies it)
@@ -279,6 +278,8 @@ def parse_setting(key: str, value: Any) -> Any:
     if text and key == "town.email" and not _EMAIL.match(text):
         raise InputError(_("“{email}” is not an email address.").format(email=text))
     if text and key == "map.tiles":
+        from desktop.models.town import tiles  # noqa: PLC0415 (the map's files, when set)
+
         tiles.read_facts(tiles.resolve(text, current_path()))  # a sentence when it cannot serve
     if text and key == "status.url" and not re.match(r"^https?://[^\s/]+\.[^\s]+$", text):
         raise InputError(
