@@ -88,3 +88,46 @@ def test_opening_another_database_forgets_what_was_kept(db, tmp_path):
         assert config_cache.cached("y", lambda: "second town") == "second town"
     finally:
         close_database(other)
+
+
+def test_settings_are_kept_and_another_workstations_change_is_seen_at_once(db):
+    from desktop.models.town.settings import get_setting, set_settings
+
+    set_settings({"town.name": "Alder Falls"}, actor=None)
+    assert get_setting("town.name") == "Alder Falls"
+    assert "settings" in config_cache._cache  # every save reads a few: not a query each
+    other = sqlite3.connect(db.path)  # another workstation, or the sqlite3 shell
+    other.execute("UPDATE setting SET value = '\"Alder Falls Township\"' WHERE key = 'town.name'")
+    other.commit()
+    other.close()
+    assert get_setting("town.name") == "Alder Falls Township"
+
+
+def test_a_kept_list_is_the_callers_own_copy(db):
+    from desktop.models.town.settings import get_setting, set_settings
+
+    set_settings({"setup.checked": ["backups", "printer"]}, actor=None)
+    checked = get_setting("setup.checked")
+    checked.append("changed by the caller, never saved")
+    assert get_setting("setup.checked") == ["backups", "printer"]
+
+
+def test_what_a_write_saw_of_its_own_change_is_not_kept_when_it_rolls_back(db):
+    """A transaction sees its change before committing: had it kept what it read, a later
+    commit moving the counter as far would have served the rolled-back value to everyone."""
+    from desktop.models.storage.db import write
+    from desktop.models.storage.schema import Setting
+    from desktop.models.town.settings import get_setting, set_settings
+
+    set_settings({"town.name": "Alder Falls"}, actor=None)
+    assert get_setting("town.name") == "Alder Falls"
+
+    def change_then_fail() -> None:
+        Setting.update(value="Rolled Back").where(Setting.key == "town.name").execute()
+        assert get_setting("town.name") == "Rolled Back"  # its own change, seen
+        raise InputError("the clerk's save was refused after all")
+
+    with pytest.raises(InputError):
+        write(change_then_fail)
+    set_settings({"town.phone": "555 0100"}, actor=None)  # the counter moves as far again
+    assert get_setting("town.name") == "Alder Falls"

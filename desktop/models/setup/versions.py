@@ -34,6 +34,7 @@ DERIVED_OBJECTS = frozenset(
             "routing_rule",
             "service_attribute",
             "service_type",
+            "setting",
             "staff_user",
         )
         for event in ("insert", "update", "delete")

@@ -1,5 +1,6 @@
 """Reference data that every save reads - request types and their questions, the office
-calendar, the routing rules, whether sign-in is on - kept in memory while nobody changes it.
+calendar, the routing rules, whether sign-in is on, the town's settings - kept in memory while
+nobody changes it.
 
 On SQLite, triggers bump a counter in `schema_info` whenever one of the WATCHED tables changes,
 from any workstation, the command line or the sqlite3 shell. Reading the counter is one tiny
@@ -30,6 +31,7 @@ WATCHED = (
     "holiday",
     "routing_rule",
     "staff_user",
+    "setting",
 )
 
 _lock = threading.Lock()
@@ -85,7 +87,9 @@ def cached(name: str, load: Callable[[], T], *, keep: Callable[[T], bool] | None
     if found is not None and found[0] == now:
         return found[1]  # type: ignore[no-any-return]
     value = load()
-    if keep is None or keep(value):
+    # a write transaction sees its own changes before they are committed, and may yet roll
+    # them back: only what was read outside one (committed rows) is kept for everyone
+    if (keep is None or keep(value)) and not database.obj.in_transaction():
         with _lock:
             _cache[name] = (now, value)
     return value

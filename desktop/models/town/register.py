@@ -31,12 +31,12 @@ from typing import Any
 from desktop.models.storage.schema import (
     AddressPoint,
     NamedPlace,
-    Setting,
     StreetSegment,
     database,
     rows_of,
 )
 from desktop.models.town.addresses import DIRECTIONS, SUFFIXES, normalize_address
+from desktop.models.town.settings import saved_setting
 
 #: the setting an import moves on, so every workstation reads the register again
 VERSION_KEY = "register.version"
@@ -300,8 +300,8 @@ _cache: dict[int, tuple[Any, _Index]] = {}
 
 
 def register_version() -> int:
-    row = Setting.get_or_none(Setting.key == VERSION_KEY)
-    return int(row.value) if row is not None and row.value is not None else 0
+    value = saved_setting(VERSION_KEY)
+    return int(value) if value is not None else 0
 
 
 def _index() -> _Index:

@@ -8,6 +8,7 @@ parts of the app call. The logo is checked to be a PNG or JPEG image before it i
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import re
@@ -20,8 +21,9 @@ from desktop.i18n import _
 from desktop.models import clock
 from desktop.models.errors import ConflictError, InputError
 from desktop.models.staff import audit, permissions
+from desktop.models.storage import config_cache
 from desktop.models.storage.db import current_path, reading, write
-from desktop.models.storage.schema import Setting, StaffUser
+from desktop.models.storage.schema import Setting, StaffUser, rows_of
 from desktop.models.text_clean import clean_line, too_long
 
 #: every shared setting and its default, declared in one place
@@ -81,12 +83,26 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def _saved() -> dict[str, Any]:
+    """Every value saved in the settings table, by key (the logo, a blob, is not among them)."""
+    query = Setting.select(Setting.key, Setting.value).where(Setting.value.is_null(False))
+    return {str(key): value for key, value in rows_of(query)}
+
+
+def saved_setting(key: str) -> Any:
+    """The value saved under `key` (None when none is): kept in memory until a setting changes
+    on any workstation (config_cache.py), since every save reads a few of them. A list or a
+    mapping is a copy, which the caller may change."""
+    value = config_cache.cached("settings", _saved).get(key)
+    return copy.deepcopy(value) if isinstance(value, list | dict) else value
+
+
 def get_setting(key: str) -> Any:
     """The setting's value, or its declared default."""
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}")
-    row = Setting.get_or_none(Setting.key == key)
-    return DEFAULTS[key] if row is None or row.value is None else row.value
+    value = saved_setting(key)
+    return DEFAULTS[key] if value is None else value
 
 
 def all_settings() -> dict[str, Any]:
