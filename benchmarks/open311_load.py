@@ -103,14 +103,21 @@ def _serve(command: list[str]) -> tuple[subprocess.Popen[str], str]:
     return process, line.split(" at ", 1)[1].split(" ", 1)[0].rstrip("/")
 
 
+#: kept to one processor as the server's threads are (server.py: one_processor), so that the
+#: floor is measured the same way
 _BARE = """
-import sys, waitress.server
+import logging, sys, waitress.server
+from desktop.open311.server import kept_to, one_processor
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # as the server does
 def app(environ, start):
     start("200 OK", [("Content-Type", "application/json"), ("Content-Length", "2")])
     return [b"[]"]
-server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=8)
+processors = one_processor()
+with kept_to(processors):
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=8)
 print(f"bare at http://127.0.0.1:{server.effective_port}/open311/ ", flush=True)
-server.run()
+with kept_to(processors):
+    server.run()
 """
 
 

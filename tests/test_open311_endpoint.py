@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -33,7 +34,7 @@ from desktop.models.storage import db as storage_db
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import AuditRecord, Contact, ServiceRequest, Setting
 from desktop.open311 import app as open311_app
-from desktop.open311.server import Open311Server, exposed
+from desktop.open311.server import Open311Server, exposed, one_processor
 from tests.test_open311 import check, registry  # noqa: F401 - registry is a fixture
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -768,3 +769,25 @@ def test_a_kept_answer_ends_with_its_time_and_the_epoch_it_was_made_in():
     assert list(answers._kept) == [("d", "")] and answers._bytes == 6
     answers.MAX_AGE = 0.0
     assert answers.get(("d", ""), 5) is None  # the clock moves a list's default window
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="choosing a thread's processor is Linux's, and needs two",
+)
+def test_the_servers_threads_keep_to_one_processor_and_the_window_s_do_not(server):
+    """Spread over two processors, the threads handed the interpreter's lock back and forth
+    between them, and a load test fell into a slow mode for a whole run (server.py)."""
+    import threading
+
+    mine = os.sched_getaffinity(0)
+    chosen = one_processor()
+    assert chosen is not None and len(chosen) == 1 and chosen <= mine
+    answering = [t for t in threading.enumerate() if t.name.startswith("waitress-")]
+    loop = [t for t in threading.enumerate() if t.name == "open311"]
+    assert answering and loop
+    for thread in [*answering, *loop]:
+        assert thread.native_id is not None
+        assert os.sched_getaffinity(thread.native_id) == chosen
+    assert os.sched_getaffinity(0) == mine  # the thread that started it (the window's) is free
+    assert call(server, "v2/services.json")[0] == 200
