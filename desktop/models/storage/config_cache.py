@@ -75,13 +75,20 @@ def generation() -> int | None:
     return int(row[0]) if row is not None else None
 
 
-def cached(name: str, load: Callable[[], T], *, keep: Callable[[T], bool] | None = None) -> T:
+def cached(
+    name: str,
+    load: Callable[[], T],
+    *,
+    keep: Callable[[T], bool] | None = None,
+    uncached: Callable[[], T] | None = None,
+) -> T:
     """`load()`'s value, read again only when a WATCHED table changed since the last time.
     `keep`: whether a value is kept at all (a lookup of something that is not there, under a
-    name made of what anyone typed, is not: the names kept stay as few as the catalog's)."""
+    name made of what anyone typed, is not: the names kept stay as few as the catalog's).
+    `uncached`: what to read instead where nothing is kept (less than all `load` reads)."""
     now = generation()
     if now is None:
-        return load()
+        return (uncached or load)()
     with _lock:
         found = _cache.get(name)
     if found is not None and found[0] == now:

@@ -83,9 +83,12 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _saved() -> dict[str, Any]:
-    """Every value saved in the settings table, by key (the logo, a blob, is not among them)."""
+def _saved(*keys: str) -> dict[str, Any]:
+    """The values saved in the settings table, by key: those of `keys`, or every one (the
+    logo, a blob, is not among them)."""
     query = Setting.select(Setting.key, Setting.value).where(Setting.value.is_null(False))
+    if keys:
+        query = query.where(Setting.key.in_(keys))
     return {str(key): value for key, value in rows_of(query)}
 
 
@@ -93,7 +96,7 @@ def saved_setting(key: str) -> Any:
     """The value saved under `key` (None when none is): kept in memory until a setting changes
     on any workstation (config_cache.py), since every save reads a few of them. A list or a
     mapping is a copy, which the caller may change."""
-    value = config_cache.cached("settings", _saved).get(key)
+    value = config_cache.cached("settings", _saved, uncached=lambda: _saved(key)).get(key)
     return copy.deepcopy(value) if isinstance(value, list | dict) else value
 
 
