@@ -304,20 +304,26 @@ def test_a_sqlite_town_never_loads_the_postgresql_driver(tmp_path):
     assert not {m for m in loaded if m.startswith(DRIVER)}
 
 
-def test_opening_a_town_that_is_up_to_date_loads_no_migration(tmp_path):
-    """The steps, the seed content and what they import load only when there is work to do."""
+def _loaded_by_the_window(tmp_path: Path, *demo: str) -> set[str]:
+    """The modules loaded by the window's start and first paint (the smoke test), on a town
+    made beforehand (`demo`: init's --demo N), through the real entry point."""
     subprocess.run(
         [sys.executable, "-m", "desktop", "--basedir", str(tmp_path), "--db",
-         str(tmp_path / "t.db"), "init", "--town", "Alder Falls"],
+         str(tmp_path / "t.db"), "init", "--town", "Alder Falls", *demo],
         check=True, capture_output=True,
     )  # fmt: skip
-    loaded = _loaded_after(
+    return _loaded_after(
         "import contextlib, io\n"
         "from desktop.app import main\n"
         f"base = ['--basedir', {str(tmp_path)!r}, '--db', {str(tmp_path / 't.db')!r}]\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    assert main([*base, '--smoke-test']) == 0"
     )
+
+
+def test_opening_a_town_that_is_up_to_date_loads_no_migration(tmp_path):
+    """The steps, the seed content and what they import load only when there is work to do."""
+    loaded = _loaded_by_the_window(tmp_path)
     assert "desktop.ui.main_window" in loaded
     assert "desktop.models.setup.migrations" not in loaded
 
@@ -343,18 +349,7 @@ NOT_AT_START = (
 
 
 def test_the_first_page_paints_without_what_only_its_actions_need(tmp_path):
-    subprocess.run(
-        [sys.executable, "-m", "desktop", "--basedir", str(tmp_path), "--db",
-         str(tmp_path / "t.db"), "init", "--town", "Alder Falls", "--demo", "20"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    loaded = _loaded_after(
-        "import contextlib, io\n"
-        "from desktop.app import main\n"
-        f"base = ['--basedir', {str(tmp_path)!r}, '--db', {str(tmp_path / 't.db')!r}]\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    assert main([*base, '--smoke-test']) == 0"
-    )
+    loaded = _loaded_by_the_window(tmp_path, "--demo", "20")
     assert "desktop.ui.request_detail_pane" in loaded  # the first page, shown
     assert not set(NOT_AT_START) & loaded
 
