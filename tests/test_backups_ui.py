@@ -290,3 +290,39 @@ def test_the_towns_retention_runs_once_the_window_is_up(
     qtbot.waitUntil(lambda: not controller.background_timer.isActive())
     assert not privacy.retention_due()  # run, and noted for the day
     controller.shutdown()
+
+
+def test_the_days_work_waits_while_another_database_is_being_opened(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """An upgrade's notice and the first-run setup turn the event loop while the new file is
+    bound already: the previous town's retention must not run on it then."""
+    from desktop.ui import application
+    from desktop.ui.application import AppController
+
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    for path in (first, second):
+        close_database(open_database(path))
+    monkeypatch.setattr(application, "BACKGROUND_AFTER_MS", 0)
+    controller = AppController(Prefs(tmp_path / "prefs.ini"), interactive=False)
+    controller.take_backups = False
+    assert controller.start(str(first))
+    assert controller.window is not None  # replaced (and deleted) by the switch below
+    ran: list[object] = []
+    real_open = controller._open
+
+    def slow_open(target: str, **options: object):
+        opened = real_open(target, **options)
+        qtbot.wait(20)  # the event loop turns with `opened` bound (an upgrade's notice)
+        return opened
+
+    monkeypatch.setattr(controller, "_open", slow_open)
+    monkeypatch.setattr(controller, "_apply_retention", lambda opened: ran.append(opened))
+    controller.switch(str(second), False)
+    assert ran == []  # nothing of the first town's ran against the second
+    qtbot.waitUntil(lambda: bool(ran))  # the second town's, once its window is up
+    assert controller.opened is not None and ran == [controller.opened]
+    assert str(controller.opened.path) == str(second)
+    assert controller.window is not None
+    qtbot.addWidget(controller.window)
+    controller.shutdown()

@@ -296,3 +296,31 @@ def test_opening_the_window_parses_without_the_sub_commands():
     with pytest.raises(SystemExit) as answered:  # the version, from these options alone
         _window_arguments(["--version"])
     assert answered.value.code == 0
+
+
+_BUG_AT_START = """
+import sys
+from desktop.ui import application
+def broken(self, target, *, create=True):
+    raise RuntimeError("a bug while the window opened")
+application.AppController.start = broken
+from desktop.app import run
+run()
+"""
+
+
+def test_a_bug_while_the_window_opens_reaches_the_crash_report_not_an_abort(tmp_path: Path):
+    """Qt is ended only on an ordinary end: the crash dialog of a bug on its way out needs it
+    (without, PySide aborts the process: "Must construct a QApplication")."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-c", _BUG_AT_START, "--basedir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])  # not SIGABRT
+    log = (tmp_path / "logs" / "frontcounter.log").read_text(encoding="utf-8")
+    assert "unexpected error" in log and "a bug while the window opened" in log

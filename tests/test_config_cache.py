@@ -131,3 +131,25 @@ def test_what_a_write_saw_of_its_own_change_is_not_kept_when_it_rolls_back(db):
         write(change_then_fail)
     set_settings({"town.phone": "555 0100"}, actor=None)  # the counter moves as far again
     assert get_setting("town.name") == "Alder Falls"
+
+
+def test_settings_are_not_kept_from_a_file_whose_setting_changes_move_no_counter(db):
+    """A file written so far only by an older release has the counter but not the setting
+    table's triggers (a read-only open adds none): another workstation's change must still be
+    seen, so nothing is kept from that table until they are there."""
+    from desktop.models.town.settings import get_setting, set_settings
+
+    set_settings({"town.name": "Alder Falls"}, actor=None)
+    other = sqlite3.connect(db.path)
+    for event in ("insert", "update", "delete"):
+        other.execute(f"DROP TRIGGER config_setting_{event}")
+    other.commit()
+    config_cache.clear()  # as a new open does
+    assert not config_cache.watching("setting") and config_cache.watching("service_type")
+    assert get_setting("town.name") == "Alder Falls"
+    other.execute("UPDATE setting SET value = '\"Alder Falls Township\"' WHERE key = 'town.name'")
+    other.commit()
+    other.close()
+    assert get_setting("town.name") == "Alder Falls Township"
+    config_cache.create_triggers(db.db)  # a writable open of this release adds them
+    assert config_cache.watching("setting")

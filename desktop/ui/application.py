@@ -242,8 +242,8 @@ class AppController:
         it runs, since the first run after a town sets it can take a while on a big town),
         then the day's full check of a large file and the day's backup, in the background."""
         opened = self.opened
-        if opened is None or opened.read_only:
-            return  # closed meanwhile, or found damaged: nothing to check or back up
+        if opened is None or opened.read_only or database.obj is not opened.db:
+            return  # closed, found damaged, or another being opened: nothing to do now
         self._apply_retention(opened)
         if opened.check_pending and (self._check is None or self._check.done):
             self._check_in_background()
@@ -317,7 +317,14 @@ class AppController:
                 self.check_signals.checked.emit(str(path), problems)
 
         self._check = BackgroundOp(
-            None, APP_NAME, "", work, on_success=done, quiet=True, on_error=self._background_failed
+            None,
+            APP_NAME,
+            "",
+            work,
+            on_success=done,
+            quiet=True,
+            idle=True,
+            on_error=self._background_failed,
         ).run()
 
     def _background_failed(self, exc: BaseException) -> None:
@@ -590,6 +597,10 @@ class AppController:
         """Open another database; on failure the current one stays open and nothing changes."""
 
         previous = self.opened
+        # the day's work in the background waits while another database is being opened: an
+        # upgrade's notice and the first-run setup turn the event loop with it bound already
+        was_due = self.background_timer.isActive()
+        self.background_timer.stop()
         # who is signed in belongs to the database open now: a new one is set up (or an older
         # one upgraded) by the app itself, not refused as an account it does not know
         was_signed_in = self.signed_in
@@ -598,6 +609,8 @@ class AppController:
             opened = self._open(target, create=create, shared=shared or None)
         except KnownError as exc:
             self.signed_in = was_signed_in
+            if was_due:
+                self.background_timer.start(BACKGROUND_AFTER_MS)
             messages.error(self.window, exc)
             return
         first_admin = None
@@ -611,6 +624,8 @@ class AppController:
                 # not set up, nobody could sign in to it: the town open before stays open
                 log.info("first-run setup of %s was put off", without_password(target))
                 self._put_back(previous, opened, was_signed_in)
+                if was_due:
+                    self.background_timer.start(BACKGROUND_AFTER_MS)
                 return
         if previous is not None:  # still bound to the previous file for a moment: say goodbye
             now_open = database.obj
@@ -677,8 +692,8 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     """Open the window (or, with --smoke-test, paint it once offscreen and exit)."""
     if args.smoke_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    assert isinstance(app, QApplication)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("FrontCounter")
@@ -700,28 +715,33 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     target = str(args.db) if args.db else str(paths.default_db)
     try:
         if not controller.start(target, create=not args.db):
-            return 1 if args.smoke_test or not windows else 0
-        if args.smoke_test:
-            return _smoke(app, controller, hook)
-        app.aboutToQuit.connect(controller.shutdown)
-        return app.exec()
+            status = 1 if args.smoke_test or not windows else 0
+        elif args.smoke_test:
+            status = _smoke(app, controller, hook)
+        else:
+            app.aboutToQuit.connect(controller.shutdown)
+            status = app.exec()
     finally:
         controller.shutdown()
-        _end_qt(app, prefs)
+    # only on an ordinary end: a bug on its way out still needs Qt for its crash dialog
+    _end_qt(app, prefs, delete=existing is None)
+    return status
 
 
-def _end_qt(app: QApplication, prefs: Prefs) -> None:
+def _end_qt(app: QApplication, prefs: Prefs, *, delete: bool) -> None:
     """The window's end, done here and not left to Python's teardown of every object (which
     the program skips: `desktop.app.run`): this workstation's preferences written, every window
-    deleted, the work in the background ended (deleting the QApplication waits for the global
-    pool's), and the QApplication deleted, which hands what the clerk copied to the system's
-    clipboard (Windows flushes it; X11 gives it to the clipboard manager)."""
+    deleted, the work in the background ended, and (`delete`: run_gui made it) the
+    QApplication deleted, which waits for the global pool's work and hands what the clerk
+    copied to the system's clipboard (Windows flushes it; X11 gives it to the clipboard
+    manager)."""
     prefs.sync()
     for widget in QApplication.topLevelWidgets():
         widget.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     finish_idle_work()
-    shiboken6.delete(app)
+    if delete:
+        shiboken6.delete(app)
 
 
 def _smoke(app: QApplication, controller: AppController, hook: ExceptionHook) -> int:

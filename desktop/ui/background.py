@@ -18,6 +18,8 @@ the council report, printing (print_preview's PrintJob builds its PDF the same w
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -101,34 +103,57 @@ def close_thread_connections(*databases: Any) -> None:
 _idle_pool: QThreadPool | None = None
 
 
+#: the niceness of the idle pool's threads on Linux: the lowest there is, yet still a share
+#: of the processor when it is busy (a thread at SCHED_IDLE holding Python's lock while others
+#: keep the processor would stall the window's thread waiting for that lock)
+IDLE_NICENESS = 19
+
+
 def idle_pool() -> QThreadPool:
-    """The threads of work nobody waits for, at the system's idle priority: they take the
-    processor only when the window and the clerk's own work leave it free. A pool of their own,
-    since a thread once at idle priority does not come back from it on Linux (Qt keeps
-    SCHED_IDLE), and the global pool's threads serve work the clerk waits for."""
+    """The threads of work nobody waits for, at the lowest priority: they give way to the
+    window and the clerk's own work. A pool of their own, since a thread's priority, once
+    lowered, does not come back up (Linux lets no program raise its own), and the global pool's
+    threads serve work the clerk waits for. On Windows, Qt's lowest thread priority."""
     global _idle_pool  # made once, when first needed
     if _idle_pool is None:
         _idle_pool = QThreadPool()
-        _idle_pool.setThreadPriority(QThread.Priority.IdlePriority)
+        _idle_pool.setThreadPriority(QThread.Priority.LowestPriority)
     return _idle_pool
 
 
+def _lower_this_thread() -> None:
+    """This thread at IDLE_NICENESS, where threads have a niceness of their own (Linux)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), IDLE_NICENESS)
+
+
 def finish_idle_work() -> None:
-    """Wait for the idle pool's work to end (closing: the check was interrupted, the backup
-    waited for; this is what remains of either)."""
+    """Wait for the idle pool's work to end (closing: the day's check was interrupted; this is
+    what remains of it)."""
     if _idle_pool is not None:
         _idle_pool.waitForDone()
 
 
 class _Runner(QRunnable):
-    def __init__(self, work: Callable[[Progress], Any], progress: Progress, signals: _Signals):
+    def __init__(
+        self,
+        work: Callable[[Progress], Any],
+        progress: Progress,
+        signals: _Signals,
+        *,
+        idle: bool = False,
+    ):
         super().__init__()
         self.work = work
         self.progress = progress
         self.signals = signals
         self.database = database.obj  # the database open when the work was asked for
+        self.idle = idle
 
     def run(self) -> None:
+        if self.idle:
+            _lower_this_thread()
         try:
             try:
                 result = self.work(self.progress)
@@ -168,11 +193,16 @@ class BackgroundOp(QObject):
         show_errors: bool = True,
         on_error: Callable[[BaseException], None] | None = None,
         quiet: bool = False,
+        idle: bool = False,
     ) -> None:
         super().__init__()
         #: work the clerk does not wait for (the day's check, the day's backup): no progress
-        #: window, however long it takes, and the system's idle priority
+        #: window, however long it takes
         self.quiet = quiet
+        #: at the lowest priority (idle_pool): work that holds nothing others wait for (the
+        #: day's check; not the day's backup, whose read lock holds up other workstations'
+        #: saves on a shared file for as long as it takes)
+        self.idle = idle
         self.parent_widget = parent
         self.title = title
         self.label = label
@@ -195,8 +225,8 @@ class BackgroundOp(QObject):
 
     def run(self) -> BackgroundOp:
         BackgroundOp._running.add(self)
-        pool = idle_pool() if self.quiet else QThreadPool.globalInstance()
-        pool.start(_Runner(self.work, self.progress, self.signals))
+        pool = idle_pool() if self.idle else QThreadPool.globalInstance()
+        pool.start(_Runner(self.work, self.progress, self.signals, idle=self.idle))
         QTimer.singleShot(SHOW_AFTER_MS, self._show_progress)
         return self
 

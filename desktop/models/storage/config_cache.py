@@ -36,6 +36,8 @@ WATCHED = (
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[int, Any]] = {}
+#: whether each WATCHED table's triggers are in the open file (asked once per open)
+_watched: dict[str, bool] = {}
 
 
 def create_triggers(db: peewee.Database | peewee.DatabaseProxy) -> None:
@@ -58,6 +60,8 @@ def create_triggers(db: peewee.Database | peewee.DatabaseProxy) -> None:
                 f'CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {event} ON "{table}" '
                 f"BEGIN {bump}; END"
             )
+    with _lock:
+        _watched.clear()  # asked again: they are there now
 
 
 def generation() -> int | None:
@@ -102,7 +106,32 @@ def cached(
     return value
 
 
+def watching(table: str) -> bool:
+    """Whether changes to `table` move the counter in the open file. A table made WATCHED in a
+    later release has its triggers once a writable open of this release added them: a file only
+    read so far (or written only by an older release) has the counter but not them, and what is
+    read from that table must not be kept."""
+    with _lock:
+        known = _watched.get(table)
+    if known is not None:
+        return known
+    db = database.obj
+    if not isinstance(db, peewee.SqliteDatabase):
+        return False
+    try:
+        row = db.execute_sql(  # type: ignore[no-untyped-call]
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+            (f"config_{table}_update",),
+        ).fetchone()
+    except peewee.DatabaseError:
+        return False
+    with _lock:
+        _watched[table] = row is not None
+    return row is not None
+
+
 def clear() -> None:
     """Forget everything (another database was opened)."""
     with _lock:
         _cache.clear()
+        _watched.clear()

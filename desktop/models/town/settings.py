@@ -96,7 +96,10 @@ def saved_setting(key: str) -> Any:
     """The value saved under `key` (None when none is): kept in memory until a setting changes
     on any workstation (config_cache.py), since every save reads a few of them. A list or a
     mapping is a copy, which the caller may change."""
-    value = config_cache.cached("settings", _saved, uncached=lambda: _saved(key)).get(key)
+    if config_cache.watching("setting"):
+        value = config_cache.cached("settings", _saved, uncached=lambda: _saved(key)).get(key)
+    else:  # a file this release has not written yet: read each time
+        value = _saved(key).get(key)
     return copy.deepcopy(value) if isinstance(value, list | dict) else value
 
 
