@@ -147,3 +147,34 @@ def test_the_backup_on_closing_is_waited_for(qtbot, tmp_path, prefs, monkeypatch
     qtbot.addWidget(controller.window)
     controller.shutdown()  # the backup runs off the window's thread; closing waits for it
     assert len(backups.list_backups(backups.folder_for(root, town))) == 1
+
+
+def test_opening_another_town_offers_its_name_in_the_setup(qtbot, tmp_path, prefs, monkeypatch):
+    """A town made by `init --town` has its name and no administrator yet: opening it from the
+    window offers the name, as starting on it does, instead of an empty field to retype."""
+    from desktop.models.town.settings import set_settings
+
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    _town_with_a_clerk_who_can_sign_in(first)
+    opened = open_database(second)
+    set_settings({"town.name": "Birch Hollow"}, actor=None)
+    close_database(opened)
+    offered: list[str] = []
+
+    def decline(dialog: FirstRunDialog) -> int:
+        offered.append(dialog.town.text())
+        return int(FirstRunDialog.DialogCode.Rejected.value)
+
+    monkeypatch.setattr(FirstRunDialog, "exec", decline)
+    monkeypatch.setenv(PASSWORD_ENV, CLERK_PASSWORD)
+    controller = AppController(prefs, interactive=True)
+    controller.scripted_user = "carla.clerk"
+    try:
+        assert controller.start(str(first))
+        assert controller.window is not None
+        qtbot.addWidget(controller.window)
+        controller.switch(str(second), False)  # declined: nobody could sign in, first stays
+        assert offered[-1] == "Birch Hollow"
+        assert controller.opened is not None and controller.opened.path == first
+    finally:
+        controller.shutdown()

@@ -617,7 +617,7 @@ class AppController:
         if self.interactive and needs_first_run():
             from desktop.ui.first_run import FirstRunDialog
 
-            dialog = FirstRunDialog()
+            dialog = FirstRunDialog(get_setting("town.name"))  # as at start-up
             if dialog.exec() == FirstRunDialog.DialogCode.Accepted:
                 first_admin = dialog.admin_user
             elif not dialog.staff_can_sign_in:
