@@ -270,6 +270,16 @@ def _v12_columns(db: peewee.Database) -> None:
             db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {sql}')  # type: ignore[no-untyped-call]
 
 
+def _to_13(db: peewee.Database) -> None:
+    """Version 13: a resident's other requests are found newest first from one index on
+    (contact, requested_at). The index on the contact alone read every request of a frequent
+    caller and sorted them on every showing of one of theirs: 13 ms for 2,400 requests, and
+    more each year. The new index serves every lookup by contact the old one did."""
+
+    ServiceRequest._schema.create_indexes(safe=True)  # type: ignore[attr-defined]
+    db.execute_sql('DROP INDEX IF EXISTS "service_request_contact_id"')  # type: ignore[no-untyped-call]
+
+
 #: step N brings a database from version N-1 to version N
 STEPS: dict[int, Callable[[peewee.Database], None]] = {
     2: _to_2,
@@ -283,6 +293,7 @@ STEPS: dict[int, Callable[[peewee.Database], None]] = {
     10: _to_10,
     11: _to_11,
     12: _to_12,
+    13: _to_13,
 }
 
 

@@ -16,7 +16,7 @@ from desktop.models.storage import rollups
 from desktop.models.storage.schema import SchemaInfo
 
 #: raised with each new step in migrations.py (tests/test_migrations.py checks they agree)
-LATEST_VERSION = 12
+LATEST_VERSION = 13
 
 #: what `_create_virtual_tables` makes on SQLite (tests/test_migrations.py keeps this list true)
 DERIVED_OBJECTS = frozenset(
