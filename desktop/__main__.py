@@ -1,5 +1,5 @@
 """`python -m desktop` runs the same command as `frontcounter`."""
 
-from desktop.app import run
+from desktop.entry import run
 
 run()

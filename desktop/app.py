@@ -22,6 +22,7 @@ from desktop.cli.options import (  # noqa: E402
     language_option,
     window_parser,
 )
+from desktop.entry import start_up_done  # noqa: E402
 from desktop.i18n import _  # noqa: E402
 from desktop.logs import setup_logging  # noqa: E402
 from desktop.paths import app_paths  # noqa: E402
@@ -92,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args, paths)
     from desktop.cli.commands import run_command
 
+    start_up_done()  # a command's own work may make and drop cycles: collections resume
     try:
         status = run_command(args, paths)
         sys.stdout.flush()

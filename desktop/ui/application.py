@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME, __version__, i18n
+from desktop.entry import start_up_done
 from desktop.i18n import _
 from desktop.models.admin import backups
 from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
@@ -160,6 +161,7 @@ class AppController:
     def _upgrading(self, sentence: str) -> None:
         """Say that the schema is being upgraded (a minute on a big town), before it starts:
         the window cannot answer meanwhile, so the notice is painted first."""
+        start_up_done()  # an upgrade's work is no longer start-up's: collections resume
         log.info("%s", sentence)
         if not self.interactive:
             return
@@ -714,7 +716,9 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     controller.take_backups = not args.smoke_test
     target = str(args.db) if args.db else str(paths.default_db)
     try:
-        if not controller.start(target, create=not args.db):
+        started = controller.start(target, create=not args.db)
+        start_up_done()  # the window is built: its objects are start-up's, kept for good
+        if not started:
             status = 1 if args.smoke_test or not windows else 0
         elif args.smoke_test:
             status = _smoke(app, controller, hook)

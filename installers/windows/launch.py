@@ -46,6 +46,9 @@ def _cannot_start(error: BaseException) -> None:
 
 
 try:
+    from desktop import entry
+
+    entry.pause_collections()  # start-up's objects are left out of the collector's way
     from desktop import paths
 
     paths.program_folder = folder
