@@ -321,3 +321,29 @@ def test_a_window_left_from_a_database_no_longer_open_stops_polling(window, tmp_
         assert not window.poll_timer.isActive()
     finally:
         close_database(other)
+
+
+def test_coming_back_to_the_window_looks_for_other_clerks_saves(qtbot, window, monkeypatch):
+    """At once, not at the next poll: the clerk who comes back from another program (here
+    another window) sees what the others saved meanwhile."""
+    from PySide6.QtWidgets import QWidget
+
+    looked: list[bool] = []
+
+    def look() -> bool:
+        looked.append(True)
+        return False
+
+    monkeypatch.setattr(window, "check_for_changes", look)
+    window.poll_timer.stop()  # only coming back looks now
+    window.show()
+    qtbot.waitExposed(window)
+    elsewhere = QWidget()
+    qtbot.addWidget(elsewhere)
+    elsewhere.show()
+    elsewhere.activateWindow()
+    qtbot.waitUntil(elsewhere.isActiveWindow)
+    looked.clear()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: bool(looked))
+    assert window.isActiveWindow()

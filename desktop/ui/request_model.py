@@ -36,6 +36,8 @@ _OVERDUE_BRUSH = QBrush(QColor("#b3261e"))
 _STATUS = COLUMN_KEYS.index("status")
 _PAUSED_BRUSH = QBrush(QColor("#6b4f00"))
 _MARKED_WHEN_OVERDUE = frozenset(COLUMN_KEYS.index(k) for k in ("due_at", "tracking_number"))
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
 
 
 #: the catalog's names in this window's language, by the name the database keeps
@@ -171,15 +173,19 @@ class RequestTableModel(QAbstractTableModel):
     def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # called thousands of times a second while scrolling: the strings are made once a row
-        if role == Qt.ItemDataRole.DisplayRole:
+    def data(self, index: ModelIndex, role: int = _DISPLAY) -> Any:
+        # called for each of nine roles of every cell painted, thousands of times a second
+        # while scrolling: the strings are made once a row, roles compared as plain numbers
+        if role == _DISPLAY:
             row = self._row(index.row()) if 0 <= index.row() < self._count else None
             return None if row is None else row.shown[index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() in _MARKED_WHEN_OVERDUE:
+        if role != _FOREGROUND:
+            return None
+        column = index.column()
+        if column in _MARKED_WHEN_OVERDUE:
             row = self._row(index.row()) if 0 <= index.row() < self._count else None
             return _OVERDUE_BRUSH if row is not None and row.request.overdue else None
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == _STATUS:
+        if column == _STATUS:
             row = self._row(index.row()) if 0 <= index.row() < self._count else None
             return _PAUSED_BRUSH if row is not None and row.request.paused else None
         return None
