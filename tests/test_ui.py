@@ -347,3 +347,26 @@ def test_coming_back_to_the_window_looks_for_other_clerks_saves(qtbot, window, m
     window.activateWindow()
     qtbot.waitUntil(lambda: bool(looked))
     assert window.isActiveWindow()
+
+
+def test_preferences_already_in_the_file_are_not_written_again(tmp_path):
+    """Every start and close sets the same database and layout: the INI file (a locked, synced
+    rewrite) is written only when something in it changes."""
+    path = tmp_path / "config" / "frontcounter.ini"
+    first = Prefs(path)
+    first.remember_database(str(tmp_path / "town.db"))
+    first.set("window/page", 3)
+    first.set("requests/hidden_columns", ["channel", "zip"])
+    first.sync()
+    written = path.stat().st_ino, path.stat().st_mtime_ns
+    again = Prefs(path)
+    again.remember_database(str(tmp_path / "town.db"))
+    again.set("window/page", 3)
+    again.set("requests/hidden_columns", ["channel", "zip"])
+    again.sync()
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == written
+    again.set("window/page", 4)
+    again.sync()
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) != written
+    assert Prefs(path).get("window/page") == 4
+    assert Prefs(path).get("requests/hidden_columns") == ["channel", "zip"]

@@ -63,8 +63,13 @@ class Prefs:
         return value
 
     def set(self, key: str, value: Any) -> None:
+        """Keep `value`; a value the file already holds is not written again (every start and
+        close of the window sets the same database and layout, and each write of the file is
+        a locked, synced rewrite before the first paint)."""
         if key not in DEFAULTS:
             raise KeyError(key)
+        if self.qsettings.contains(key) and self.get(key) == value:
+            return
         self.qsettings.setValue(key, value)
 
     def remember_database(self, target: str, *, shared: bool = False) -> None:

@@ -23,8 +23,10 @@ from desktop.models.requests.listing import (
 from desktop.models.storage.schema import StaffUser
 from desktop.models.vocab import CHANNELS, PRIORITIES, STATUSES
 
-PAGE_SIZE = 200
-MAX_PAGES = 20  # at most 4,000 rows are held at once, whatever the list's length
+#: rows read at a time: a screenful is about 30, and reading 100 takes 1.5-2 ms on the 1M town
+#: (200 took 3.5-6 ms, paid before the window's first paint)
+PAGE_SIZE = 100
+MAX_PAGES = 40  # at most 4,000 rows are held at once, whatever the list's length
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _LABELS: dict[str, Mapping[str, str]] = {
