@@ -535,3 +535,19 @@ def test_a_note_is_saved_with_ctrl_enter(qtbot, page):
     with qtbot.waitSignal(dialog.accepted):
         qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.textValue() == "Called back\n"
+
+
+def test_the_type_filter_offers_every_type_the_retired_last_and_marked(qtbot, db, clerk):
+    from desktop.models.catalog import types
+    from desktop.models.storage.schema import ServiceType
+
+    types.change_type("pothole", active=False, actor=None)
+    page = RequestsPage(lambda: clerk)
+    qtbot.addWidget(page)
+    combo = page.filter_bar.type
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert labels[0] == "Any type"
+    assert labels[-1] == "Pothole (retired)"  # old requests keep it: still to be found
+    assert "Pothole" not in labels
+    assert combo.itemData(combo.count() - 1) == types.get_type("pothole").id
+    assert len(labels) == 1 + ServiceType.select().count()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import _
 from desktop.models.errors import KnownError
 from desktop.models.requests.listing import RequestFilter
-from desktop.models.requests.lookups import active_departments, active_staff, all_types
+from desktop.models.requests.lookups import active_departments, active_staff, type_choices
 from desktop.models.vocab import CHANNELS, STATUSES
 from desktop.ui.day_edit import DayEdit
 
@@ -95,7 +95,7 @@ class FilterBar(QWidget):
     def fill_choices(self) -> None:
         """The types, departments and staff to choose from (read again when they change)."""
         try:
-            types, departments, staff = all_types(), active_departments(), active_staff()
+            types, departments, staff = type_choices(), active_departments(), active_staff()
         except KnownError:
             types, departments, staff = [], [], []
         for combo, first, items in (
@@ -103,8 +103,8 @@ class FilterBar(QWidget):
                 self.type,
                 _("Any type"),
                 [
-                    (t.name if t.active else _("{name} (retired)").format(name=t.name), t.id)
-                    for t in types
+                    (name if active else _("{name} (retired)").format(name=name), type_id)
+                    for type_id, name, active in types
                 ],
             ),
             (self.department, _("Any department"), [(d.name, d.id) for d in departments]),
