@@ -518,7 +518,7 @@ def test_the_detail_leaves_the_list_its_number_and_status_on_a_1400_pixel_screen
 def test_a_note_is_saved_with_ctrl_enter(qtbot, page):
     from PySide6.QtWidgets import QPlainTextEdit
 
-    from desktop.ui.request_detail_pane import TextDialog
+    from desktop.ui.text_dialog import TextDialog
 
     dialog = TextDialog(page, "Note", "The note:")
     qtbot.addWidget(dialog)
@@ -551,3 +551,27 @@ def test_the_type_filter_offers_every_type_the_retired_last_and_marked(qtbot, db
     assert "Pothole" not in labels
     assert combo.itemData(combo.count() - 1) == types.get_type("pothole").id
     assert len(labels) == 1 + ServiceType.select().count()
+
+
+def test_overdue_and_paused_requests_are_drawn_in_their_colours(page):
+    """What the table's delegate does with the model's colour: the text is painted in it."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    def text_colour(row: int, key: str) -> str:
+        option = QStyleOptionViewItem()
+        index = page.model.index(row, COLUMN_KEYS.index(key))
+        page.table.itemDelegate().initStyleOption(option, index)
+        return option.palette.color(QPalette.ColorRole.Text).name()
+
+    model = page.model
+    overdue = next(r for r in range(model.rowCount()) if model._row(r).request.overdue)
+    assert text_colour(overdue, "due_at") == QColor("#b3261e").name()
+    assert text_colour(overdue, "tracking_number") == QColor("#b3261e").name()
+    assert text_colour(overdue, "address") != QColor("#b3261e").name()
+    request = pothole()
+    lifecycle.pause(request.id, "Waiting for the resident's photo", actor=None)
+    page.refresh()
+    paused = page.model.row_of(request.id, near=0)
+    assert paused is not None
+    assert text_colour(paused, "status") == QColor("#6b4f00").name()

@@ -80,7 +80,8 @@ def test_only_an_administrator_edits_them(db):
 
 
 def test_a_saved_closing_note_is_picked_when_resolving(qtbot, db):
-    from desktop.ui.request_detail_pane import RequestDetailPane, TextDialog
+    from desktop.ui.request_detail_pane import RequestDetailPane
+    from desktop.ui.text_dialog import TextDialog
 
     request = _request()
     pane = RequestDetailPane(lambda: None)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 import shiboken6
+from PySide6 import QtWidgets  # PySide builds a class when first named: dialogs at use
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
@@ -26,12 +27,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
-    QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
-    QProgressDialog,
 )
 
 from desktop import APP_NAME, __version__, i18n
@@ -94,7 +91,9 @@ class AppController:
         self.opened: OpenedDatabase | None = None
         self.window: MainWindow | None = None
         self.passwords: dict[str, str] = {}  # typed this run; kept in memory only
-        self._upgrade_notice: QProgressDialog | None = None  # while the schema is upgraded
+        self._upgrade_notice: QtWidgets.QProgressDialog | None = (
+            None  # while the schema is upgraded
+        )
         #: --user: sign in as this staff member with FRONTCOUNTER_PASSWORD (scripted runs)
         self.scripted_user = ""
         #: who works at this workstation now (None: nobody signed in); the window passes it to
@@ -168,7 +167,7 @@ class AppController:
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QGuiApplication
 
-        notice = QProgressDialog("", "", 0, 0)
+        notice = QtWidgets.QProgressDialog("", "", 0, 0)
         label = QLabel(sentence)
         label.setWordWrap(True)
         label.setMinimumWidth(420)
@@ -204,7 +203,7 @@ class AppController:
         self._upgrade_notice = None
 
     def _ask_password(self, target: str) -> str:
-        typed, ok = QInputDialog.getText(
+        typed, ok = QtWidgets.QInputDialog.getText(
             None,
             APP_NAME,
             _("Password for {account}:").format(account=account(target)),
@@ -213,12 +212,12 @@ class AppController:
         if not ok or not typed:
             return ""
         if keyring_usable():
-            answer = QMessageBox.question(
+            answer = QtWidgets.QMessageBox.question(
                 None,
                 APP_NAME,
                 _("Remember this password in this computer's keyring?"),
             )
-            if answer == QMessageBox.StandardButton.Yes:
+            if answer == QtWidgets.QMessageBox.StandardButton.Yes:
                 remember_database_password(target, typed)
         return str(typed)
 
@@ -528,7 +527,7 @@ class AppController:
         self._show_window()
 
     def _ask_for_another(self, target: str, error: KnownError) -> str:
-        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, str(error))
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, APP_NAME, str(error))
         info = _("Database: {target}").format(target=target)
         folder = (
             backups.folder_for(self.backup_root, Path(target))
@@ -541,13 +540,15 @@ class AppController:
         box.setInformativeText(info)
         if error.detail:
             box.setDetailedText(error.detail)
-        other = box.addButton(_("Open another database…"), QMessageBox.ButtonRole.AcceptRole)
-        server = box.addButton(_("Open a server…"), QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(_("Quit"), QMessageBox.ButtonRole.RejectRole)
+        other = box.addButton(
+            _("Open another database…"), QtWidgets.QMessageBox.ButtonRole.AcceptRole
+        )
+        server = box.addButton(_("Open a server…"), QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(_("Quit"), QtWidgets.QMessageBox.ButtonRole.RejectRole)
         while True:  # a file or server chooser given up on comes back to this choice
             box.exec()
             if box.clickedButton() is other:
-                path, _filter = QFileDialog.getOpenFileName(
+                path, _filter = QtWidgets.QFileDialog.getOpenFileName(
                     None, _("Open database"), "", _(DB_FILTER)
                 )
                 if path:

@@ -25,17 +25,15 @@ import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from PySide6 import QtCore, QtWidgets  # PySide builds a class when first named: these at use
 from PySide6.QtCore import (
-    QEventLoop,
     QObject,
     QRunnable,
     Qt,
-    QThread,
-    QThreadPool,
     QTimer,
     Signal,
 )
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from desktop import APP_NAME
 from desktop.i18n import _
@@ -100,7 +98,7 @@ def close_thread_connections(*databases: Any) -> None:
             db.close()
 
 
-_idle_pool: QThreadPool | None = None
+_idle_pool: QtCore.QThreadPool | None = None
 
 
 #: the niceness of the idle pool's threads on Linux: the lowest there is, yet still a share
@@ -109,15 +107,15 @@ _idle_pool: QThreadPool | None = None
 IDLE_NICENESS = 19
 
 
-def idle_pool() -> QThreadPool:
+def idle_pool() -> QtCore.QThreadPool:
     """The threads of work nobody waits for, at the lowest priority: they give way to the
     window and the clerk's own work. A pool of their own, since a thread's priority, once
     lowered, does not come back up (Linux lets no program raise its own), and the global pool's
     threads serve work the clerk waits for. On Windows, Qt's lowest thread priority."""
     global _idle_pool  # made once, when first needed
     if _idle_pool is None:
-        _idle_pool = QThreadPool()
-        _idle_pool.setThreadPriority(QThread.Priority.LowestPriority)
+        _idle_pool = QtCore.QThreadPool()
+        _idle_pool.setThreadPriority(QtCore.QThread.Priority.LowestPriority)
     return _idle_pool
 
 
@@ -213,7 +211,7 @@ class BackgroundOp(QObject):
         #: takes every failure itself (the exception as raised) instead of the usual handling
         self.on_error = on_error
         self.progress = Progress()
-        self.dialog: QProgressDialog | None = None
+        self.dialog: QtWidgets.QProgressDialog | None = None
         self.done = False
         self.signals = _Signals()
         self.signals.done.connect(self._succeeded)
@@ -225,7 +223,7 @@ class BackgroundOp(QObject):
 
     def run(self) -> BackgroundOp:
         BackgroundOp._running.add(self)
-        pool = idle_pool() if self.idle else QThreadPool.globalInstance()
+        pool = idle_pool() if self.idle else QtCore.QThreadPool.globalInstance()
         pool.start(_Runner(self.work, self.progress, self.signals, idle=self.idle))
         QTimer.singleShot(SHOW_AFTER_MS, self._show_progress)
         return self
@@ -236,9 +234,11 @@ class BackgroundOp(QObject):
         if self.done:
             return
 
-        loop = QEventLoop()  # the ending comes through this loop: it cannot come before it runs
+        loop = (
+            QtCore.QEventLoop()
+        )  # the ending comes through this loop: it cannot come before it runs
         self.finished.connect(loop.quit)
-        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        loop.exec(QtCore.QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
     def cancel(self) -> None:
         """Ask the work to stop (it stops at its next check, or at once through on_cancel)."""
@@ -247,7 +247,9 @@ class BackgroundOp(QObject):
     def _show_progress(self) -> None:
         if self.done or self.quiet:
             return
-        dialog = QProgressDialog(self.label, _("Cancel") if self.cancellable else "", 0, 0)
+        dialog = QtWidgets.QProgressDialog(
+            self.label, _("Cancel") if self.cancellable else "", 0, 0
+        )
         dialog.setAutoReset(False)  # a bar at its end stays until the work says it is done
         dialog.setAutoClose(False)
         dialog.setObjectName("backgroundProgress")

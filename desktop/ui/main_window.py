@@ -10,12 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from PySide6 import QtWidgets  # PySide builds a class when first named: dialogs at use
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
-    QFileDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -52,6 +51,8 @@ from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog
+
     from desktop.models.storage.schema import StaffUser
     from desktop.ui.counter_page import CounterPage
     from desktop.ui.help_dialog import HelpDialog
@@ -747,7 +748,9 @@ class MainWindow(QMainWindow):
             self._action(self.recent_menu, target, functools.partial(self._open_recent, target))
 
     def new_database(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, _("New database"), "", _(DB_FILTER))
+        path, _filter = QtWidgets.QFileDialog.getSaveFileName(
+            self, _("New database"), "", _(DB_FILTER)
+        )
         if path:
             if Path(path).exists():
                 messages.info(
@@ -759,7 +762,9 @@ class MainWindow(QMainWindow):
             self.open_requested.emit(path, True, False)
 
     def open_database(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, _("Open database"), "", _(DB_FILTER))
+        path, _filter = QtWidgets.QFileDialog.getOpenFileName(
+            self, _("Open database"), "", _(DB_FILTER)
+        )
         if path:
             self.open_requested.emit(path, False, False)
 
@@ -768,7 +773,7 @@ class MainWindow(QMainWindow):
         self.open_requested.emit(target, False, shared)
 
     def open_shared_database(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
+        path, _filter = QtWidgets.QFileDialog.getOpenFileName(
             self, _("Open a shared database (on a network drive)"), "", _(DB_FILTER)
         )
         if path:

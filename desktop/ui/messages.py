@@ -6,12 +6,12 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6 import QtWidgets
 
 from desktop.i18n import _
 from desktop.models.errors import KnownError
 
-if TYPE_CHECKING:  # the widgets are imported when a message is first shown (faster start-up)
+if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QWidget
 
 log = logging.getLogger("frontcounter.ui")
@@ -37,8 +37,9 @@ class Messages:
         if not self.windows:
             return
 
-        icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+        kind = QtWidgets.QMessageBox  # PySide builds the class when a message is first shown
+        icon = kind.Icon.Warning if warning else kind.Icon.Information
+        box = kind(icon, title, text, kind.StandardButton.Ok, parent)
         if detail:
             box.setDetailedText(detail)
         self._open(box, None)
@@ -77,8 +78,9 @@ class Messages:
             on_yes()
             return
 
-        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
-        box = QMessageBox(QMessageBox.Icon.Question, title, text, yes | no, parent)
+        kind = QtWidgets.QMessageBox
+        yes, no = kind.StandardButton.Yes, kind.StandardButton.No
+        box = kind(kind.Icon.Question, title, text, yes | no, parent)
         box.setDefaultButton(yes if default_yes else no)
         self._open(box, lambda result: on_yes() if result == yes else None)
 
@@ -91,7 +93,7 @@ class Messages:
             on_accept()
             return
 
-        accepted = QDialog.DialogCode.Accepted.value
+        accepted = dialog.DialogCode.Accepted.value
         self._open(dialog, lambda result: on_accept() if result == accepted else None)
 
 

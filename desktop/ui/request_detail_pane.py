@@ -12,19 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut, QTextCursor, QTextDocument
+from PySide6 import QtCore, QtWidgets  # PySide builds a class when first named: dialogs at use
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QImage, QTextDocument
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
     QGridLayout,
-    QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -51,6 +45,8 @@ from desktop.ui.html import esc, paragraphs, when
 from desktop.ui.messages import messages
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QUrl
+
     from desktop.models.requests.edit import RequestEdit
     from desktop.ui.request_edit_dialog import RequestEditDialog
 
@@ -60,71 +56,16 @@ log = logging.getLogger("frontcounter.ui")
 Ask = Callable[[str, str, list[str] | None], str | None]
 
 
-class TextDialog(QDialog):
-    """A box for a note, an update or a reason: several lines, Ctrl+Enter saves it (as at the
-    Counter; Enter is a new line). With saved responses, one picked fills the box, the
-    request's fields already in it, to be changed before it is saved."""
-
-    def __init__(
-        self,
-        parent: QWidget | None,
-        title: str,
-        label: str,
-        saved: list[tuple[str, str]] | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.box = QPlainTextEdit()
-        self.box.setObjectName("textBox")
-        self.box.setMinimumSize(460, 130)
-        self.choice = QComboBox()
-        self.choice.setObjectName("savedResponses")
-        self.choice.addItem(_("(type your own)"), "")
-        for name, text in saved or []:
-            self.choice.addItem(name, text)
-        self.choice.activated.connect(self._use)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        if ok is not None:
-            ok.setText(_("OK (Ctrl+Enter)"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        column = QVBoxLayout(self)
-        if saved:
-            row = QHBoxLayout()
-            row.addWidget(QLabel(_("Saved response:")))
-            row.addWidget(self.choice, 1)
-            column.addLayout(row)
-        caption = QLabel(label)
-        caption.setWordWrap(True)
-        column.addWidget(caption)
-        column.addWidget(self.box, 1)
-        column.addWidget(buttons)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.accept)
-        self.box.setFocus()
-
-    def _use(self, index: int) -> None:
-        text = self.choice.itemData(index)
-        if text:
-            self.box.setPlainText(str(text))
-            self.box.moveCursor(QTextCursor.MoveOperation.End)
-        self.box.setFocus()
-
-    def textValue(self) -> str:
-        return self.box.toPlainText()
-
-
 #: (title, label, saved responses as (name, text)) -> the text, or None when cancelled
 AskText = Callable[[str, str, list[tuple[str, str]]], str | None]
 
 
 def ask_text_with_dialog(parent: QWidget) -> AskText:
     def ask(title: str, label: str, saved: list[tuple[str, str]]) -> str | None:
+        from desktop.ui.text_dialog import TextDialog
+
         dialog = TextDialog(parent, title, label, saved)
-        ok = dialog.exec() == QDialog.DialogCode.Accepted
+        ok = dialog.exec() == TextDialog.DialogCode.Accepted
         text = dialog.textValue()
         dialog.deleteLater()
         return text if ok else None
@@ -136,7 +77,7 @@ def ask_with_dialog(parent: QWidget) -> Ask:
     def ask(title: str, label: str, choices: list[str] | None) -> str | None:
         if choices is None:
             return ask_text_with_dialog(parent)(title, label, [])
-        item, ok = QInputDialog.getItem(parent, title, label, choices, 0, False)
+        item, ok = QtWidgets.QInputDialog.getItem(parent, title, label, choices, 0, False)
         return item if ok else None
 
     return ask
@@ -146,7 +87,7 @@ def ask_number_with_dialog(parent: QWidget) -> Callable[[str, str], str | None]:
     """One line for a tracking number (Enter is OK, as a scanner sends it)."""
 
     def ask(title: str, label: str) -> str | None:
-        text, ok = QInputDialog.getText(parent, title, label)
+        text, ok = QtWidgets.QInputDialog.getText(parent, title, label)
         return text if ok else None
 
     return ask
@@ -322,7 +263,7 @@ class RequestDetailPane(QWidget):
                 if not image.isNull():
                     document.addResource(
                         QTextDocument.ResourceType.ImageResource,
-                        QUrl(f"thumb:{line.id}"),
+                        QtCore.QUrl(f"thumb:{line.id}"),
                         image,
                     )
         self.body.setHtml(self._html(detail))
@@ -580,9 +521,11 @@ class RequestDetailPane(QWidget):
         """A file to attach, or where to save a copy ("" when cancelled). Tests replace it."""
 
         if saving:
-            path, _filter = QFileDialog.getSaveFileName(self, title or _("Save a copy"), name)
+            path, _filter = QtWidgets.QFileDialog.getSaveFileName(
+                self, title or _("Save a copy"), name
+            )
         else:
-            path, _filter = QFileDialog.getOpenFileName(self, _("Attach a file"))
+            path, _filter = QtWidgets.QFileDialog.getOpenFileName(self, _("Attach a file"))
         return path
 
     # -- acting -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from PySide6 import QtWidgets  # PySide builds a class when first named: dialogs at use
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -44,7 +44,7 @@ from desktop.models.staff import permissions
 from desktop.models.storage.schema import StaffUser
 from desktop.models.vocab import OPEN_STATUSES, STATUSES
 from desktop.ui.messages import messages
-from desktop.ui.request_detail_pane import RequestDetailPane, TextDialog
+from desktop.ui.request_detail_pane import RequestDetailPane
 from desktop.ui.request_filters import FilterBar
 from desktop.ui.request_model import RequestTableModel
 
@@ -413,7 +413,7 @@ class RequestsPage(QWidget):
             return
         people = active_staff()
         names = [_("(nobody)")] + [p.full_name for p in people]
-        name, ok = QInputDialog.getItem(
+        name, ok = QtWidgets.QInputDialog.getItem(
             self, _("Assign"), _("Assign the selected requests to:"), names, 0, False
         )
         if ok:
@@ -424,13 +424,14 @@ class RequestsPage(QWidget):
         if not self._bulk_ready():
             return
         labels = [STATUSES[code] for code in OPEN_STATUSES]
-        label, ok = QInputDialog.getItem(
+        label, ok = QtWidgets.QInputDialog.getItem(
             self, _("Change status"), _("Move the selected requests to:"), labels, 0, False
         )
         if ok:
             self.bulk_change("status", OPEN_STATUSES[labels.index(label)])
 
     def ask_bulk_note(self, public: bool = False) -> None:
+        from desktop.ui.text_dialog import TextDialog
 
         if not self._bulk_ready():
             return
@@ -450,7 +451,7 @@ class RequestsPage(QWidget):
     def ask_bulk_duplicate(self) -> None:
         if not self._bulk_ready():
             return
-        number, ok = QInputDialog.getText(
+        number, ok = QtWidgets.QInputDialog.getText(
             self,
             _("Close as duplicates"),
             _(
@@ -543,7 +544,7 @@ class RequestsPage(QWidget):
     # -- views and columns --------------------------------------------------------------------
 
     def ask_save_view(self) -> None:
-        name, ok = QInputDialog.getText(self, _("Save view"), _("Name of this view:"))
+        name, ok = QtWidgets.QInputDialog.getText(self, _("Save view"), _("Name of this view:"))
         if ok:
             self.save_current_view(name)
 

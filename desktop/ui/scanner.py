@@ -22,8 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from PySide6 import QtGui, QtWidgets  # PySide builds a class when first named: at a scan
 from PySide6.QtCore import QEvent, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QKeyEvent, QTextCursor
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -32,7 +33,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QLineEdit,
-    QPlainTextEdit,
     QTextEdit,
     QWidget,
 )
@@ -188,14 +188,14 @@ def _restorer(widget: QWidget) -> Callable[[], None]:
             widget.setCursorPosition(position)
 
         return line
-    if isinstance(widget, QPlainTextEdit | QTextEdit):
+    if isinstance(widget, QtWidgets.QPlainTextEdit | QTextEdit):
         plain, position = widget.toPlainText(), widget.textCursor().position()
 
         def box() -> None:
             if widget.toPlainText() != plain:
                 widget.setPlainText(plain)
             cursor = widget.textCursor()
-            cursor.setPosition(min(position, len(plain)), QTextCursor.MoveMode.MoveAnchor)
+            cursor.setPosition(min(position, len(plain)), QtGui.QTextCursor.MoveMode.MoveAnchor)
             widget.setTextCursor(cursor)
 
         return box
