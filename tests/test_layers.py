@@ -339,10 +339,16 @@ NOT_AT_START = (
     "desktop.models.documents.gather",  # printing, a scan's lookup
     "desktop.models.reports.exports",  # the Export dialog
     "desktop.models.requests.bulk",
+    "desktop.models.requests.lifecycle",  # a request's actions
+    "desktop.models.outbox.notices",  # the notices an action sends
+    "desktop.models.requests.attachments",  # a request's files (the demo's have none)
+    "desktop.ui.text_dialog",  # a note's box
     "desktop.models.admin.privacy",  # the day's retention, after start-up
     "desktop.models.town.register",  # the address register, when an address is typed
+    "desktop.models.town.addresses",  # with the first address filter
     "desktop.models.town.tiles",
     "desktop.ui.crash_dialog",
+    "html",  # desktop.ui.html escapes by itself
     "desktop.ui.request_edit_dialog",
     "desktop.ui.export_dialog",
 )

@@ -575,3 +575,14 @@ def test_overdue_and_paused_requests_are_drawn_in_their_colours(page):
     paused = page.model.row_of(request.id, near=0)
     assert paused is not None
     assert text_colour(paused, "status") == QColor("#6b4f00").name()
+
+
+def test_text_in_the_detail_pane_is_escaped_as_the_standard_library_escapes_it():
+    import html
+
+    from desktop.ui.html import esc
+
+    hostile = "<script>alert('x')</script> & \"quoted\" 'single' café ≥ ∞ &amp; \x00 <b>"
+    assert esc(hostile) == html.escape(hostile, quote=True)
+    assert esc(None) == ""
+    assert esc(12) == "12"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
+
+#: what html.escape(text, quote=True) replaces, in one pass (the standard library's html module
+#: loads its table of 2,000 named characters as it is imported, 1 ms of the window's start)
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 
 
 def esc(value: object) -> str:
     """Text as it may appear inside HTML: markup typed by a resident stays literal."""
-    return html.escape("" if value is None else str(value), quote=True)
+    return ("" if value is None else str(value)).translate(_ESCAPES)
 
 
 def when(moment: dt.datetime | str | None) -> str:

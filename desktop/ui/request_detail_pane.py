@@ -27,14 +27,6 @@ from PySide6.QtWidgets import (
 
 from desktop.i18n import _
 from desktop.models.errors import ConflictError, KnownError
-from desktop.models.requests import lifecycle
-from desktop.models.requests.attachments import (
-    add_attachment_file,
-    delete_attachment,
-    get_attachment,
-    human_size,
-    save_attachment,
-)
 from desktop.models.requests.detail import RequestDetail, RequestLine, load_request_detail
 from desktop.models.requests.links import link_related
 from desktop.models.requests.lookups import active_staff
@@ -331,6 +323,8 @@ class RequestDetailPane(QWidget):
             )
             parts.append(f"<h4>{esc(_('Also reported by'))}</h4><ul>{items}</ul>")
         if detail.attachments:
+            from desktop.models.requests.attachments import human_size
+
             items = "".join(
                 "<p>"
                 + (f"<img src='thumb:{a.id}'><br>" if a.thumbnail else "")
@@ -431,6 +425,7 @@ class RequestDetailPane(QWidget):
 
     def attach_file(self, path: str | None = None) -> bool:
         """Store a photo or document with the request (a thumbnail is made for images)."""
+        from desktop.models.requests.attachments import add_attachment_file
 
         request = self.request
         if request is None:
@@ -449,6 +444,8 @@ class RequestDetailPane(QWidget):
         return True
 
     def save_attachment(self, attachment_id: int, path: str | None = None) -> bool:
+        from desktop.models.requests.attachments import get_attachment, save_attachment
+
         try:
             if path is None:
                 path = self.choose_file(True, get_attachment(attachment_id).filename)
@@ -503,6 +500,8 @@ class RequestDetailPane(QWidget):
         return True
 
     def remove_attachment(self, attachment_id: int) -> None:
+        from desktop.models.requests.attachments import delete_attachment
+
         request = self.request
         if request is None:
             return
@@ -616,6 +615,8 @@ class RequestDetailPane(QWidget):
                     menu_action.setToolTip(reason)
 
     def acknowledge(self) -> bool:
+        from desktop.models.requests import lifecycle
+
         request = self.request
         if request is None:
             return False
@@ -627,6 +628,8 @@ class RequestDetailPane(QWidget):
         )
 
     def assign(self, person: StaffUser | str | None = "") -> bool:
+        from desktop.models.requests import lifecycle
+
         request = self.request
         if request is None:
             return False
@@ -645,6 +648,8 @@ class RequestDetailPane(QWidget):
         )
 
     def change_status(self, status: str = "") -> bool:
+        from desktop.models.requests import lifecycle
+
         request = self.request
         if request is None:
             return False
@@ -663,6 +668,8 @@ class RequestDetailPane(QWidget):
         )
 
     def change_priority(self, priority: str = "") -> bool:
+        from desktop.models.requests import lifecycle
+
         request = self.request
         if request is None:
             return False
@@ -678,6 +685,8 @@ class RequestDetailPane(QWidget):
         )
 
     def add_note(self, text: str | None = None, *, public: bool = False) -> bool:
+        from desktop.models.requests import lifecycle
+
         request = self.request
         if request is None:
             return False
@@ -696,6 +705,8 @@ class RequestDetailPane(QWidget):
         )
 
     def pause_or_resume(self, reason: str | None = None) -> bool:
+        from desktop.models.requests import lifecycle
+
         request = self.request
         if request is None:
             return False
@@ -721,6 +732,8 @@ class RequestDetailPane(QWidget):
         )
 
     def resolve(self, resolution: str = "", note: str = "", duplicate_of: str = "") -> bool:
+        from desktop.models.requests import lifecycle
+
         request = self.request
         if request is None:
             return False
@@ -802,6 +815,8 @@ class RequestDetailPane(QWidget):
         return True
 
     def close_request(self) -> bool:
+        from desktop.models.requests import lifecycle
+
         request = self.request
         if request is None:
             return False
@@ -810,6 +825,8 @@ class RequestDetailPane(QWidget):
         )
 
     def reopen(self, reason: str | None = None) -> bool:
+        from desktop.models.requests import lifecycle
+
         request = self.request
         if request is None:
             return False

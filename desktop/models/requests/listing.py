@@ -28,7 +28,6 @@ from desktop.models.storage.schema import (
     rows_of,
 )
 from desktop.models.text_clean import as_typed
-from desktop.models.town.addresses import normalize_address
 from desktop.models.vocab import CONFIDENTIAL, OPEN_STATUSES, PRIORITIES, STATUSES
 
 Assignee = StaffUser.alias("assignee")
@@ -473,6 +472,8 @@ def address_condition(text: str, column: Callable[[Any], Any] | None = None) -> 
     Both forms are read through an index: the whole normalized address when a house number
     leads, else the street name.
     """
+    from desktop.models.town.addresses import normalize_address  # noqa: PLC0415 (first filter)
+
     column = column or _as_is
     location = normalize_address(text)
     if location.house_number is not None:

@@ -11,7 +11,6 @@ from desktop.i18n import _
 from desktop.models.errors import InputError
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import Department, ServiceRequest, ServiceType, StaffUser
-from desktop.models.town.addresses import LONG_FORMS, normalize_address
 from desktop.models.town.languages import SOURCE
 
 
@@ -39,6 +38,8 @@ def known_addresses(text: str, limit: int = 12) -> list[str]:
 
 
 def _on_file(text: str, limit: int) -> list[str]:
+    from desktop.models.town.addresses import LONG_FORMS, normalize_address  # noqa: PLC0415 (see known_addresses)
+
     location = normalize_address(text)
     if location.house_number is not None:
         column, prefix = ServiceRequest.address_normalized, location.normalized
