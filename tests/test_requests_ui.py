@@ -586,3 +586,12 @@ def test_text_in_the_detail_pane_is_escaped_as_the_standard_library_escapes_it()
     assert esc(hostile) == html.escape(hostile, quote=True)
     assert esc(None) == ""
     assert esc(12) == "12"
+
+
+def test_the_newest_request_is_shown_as_the_page_is_built_before_it_is_painted(page):
+    """Not when the table first takes the focus: the first paint is then the page's last
+    layout (the window's start, issue 22)."""
+    assert not page.isVisible()
+    assert page.table.selectionModel().isRowSelected(0)
+    shown = page.detail.request
+    assert shown is not None and shown.id == page.model.row_id(0)

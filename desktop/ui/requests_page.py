@@ -208,6 +208,10 @@ class RequestsPage(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.apply()
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._sorted)
+        if self.model.rowCount() and not self.table.currentIndex().isValid():
+            # the newest request shown beside the list as the page is built, not when the
+            # table first takes the focus: the window's first paint is then its last layout
+            self._select_row(0)
 
     def fill_views(self, select: str = "") -> None:
         staff = self.staff()
