@@ -303,6 +303,47 @@ def test_the_retention_setting_is_applied_once_the_window_is_up(qtbot, tmp_path,
         controller.shutdown()
 
 
+def test_this_workstation_joins_the_session_table_once_the_window_is_up(qtbot, tmp_path, prefs):
+    """Its row is a write (on a shared drive, a locked and synced commit) that the first paint
+    does not wait for; a window closed before it leaves no row behind."""
+    from desktop.models.staff.members import create_staff
+    from desktop.models.storage import sessions
+    from desktop.models.storage.schema import DbSession
+    from desktop.ui.application import AppController
+
+    town = tmp_path / "town.db"
+    controller = AppController(prefs, interactive=False)
+    try:
+        assert controller.start(str(town))
+        assert controller.window is not None
+        qtbot.addWidget(controller.window)
+        assert sessions.current_token() is None  # not before the first paint
+        controller.signed_in = create_staff(
+            "Carla Clerk", "clerk", actor=None
+        )  # signs in meanwhile
+        qtbot.waitUntil(lambda: sessions.current_token() is not None)
+        row = DbSession.get(DbSession.token == sessions.current_token())
+        assert row.username == "carla.clerk"
+    finally:
+        controller.shutdown()
+    again = AppController(prefs, interactive=False)
+    try:
+        assert again.start(str(town))
+        assert again.window is not None
+        qtbot.addWidget(again.window)
+    finally:
+        again.shutdown()  # closed at once
+    assert sessions.current_token() is None
+    from desktop.models.setup.opening import open_database
+    from desktop.models.storage.db import close_database
+
+    opened = open_database(town)
+    try:
+        assert DbSession.select().count() == 0
+    finally:
+        close_database(opened)
+
+
 def test_a_window_left_from_a_database_no_longer_open_stops_polling(window, tmp_path):
     from desktop.models.requests.intake import RequestDraft, create_request
     from desktop.models.setup.opening import open_database

@@ -69,6 +69,9 @@ log = logging.getLogger("frontcounter.ui")
 #: how long after the window opens the day's retention, full check and backup begin: each may
 #: read the whole file, and start-up is the clerk's (the check also waits for the idle processor)
 BACKGROUND_AFTER_MS = 3000
+#: how long after the window opens this workstation's row goes into the session table: a write
+#: (on a shared drive, a locked and synced commit) that the first paint need not wait for
+SESSION_AFTER_MS = 1000
 #: `frontcounter --user NAME` with this variable signs in without the dialog (scripted runs)
 PASSWORD_ENV = "FRONTCOUNTER_PASSWORD"
 
@@ -115,6 +118,10 @@ class AppController:
         self.background_timer = QTimer()
         self.background_timer.setSingleShot(True)
         self.background_timer.timeout.connect(self._start_background_work)
+        #: this workstation in the session table, once the window is up (SESSION_AFTER_MS)
+        self.session_timer = QTimer()
+        self.session_timer.setSingleShot(True)
+        self.session_timer.timeout.connect(self._start_session)
 
     # -- safety around the open file (sessions, backups; docs/RELIABILITY.md rules 7, 8, 10) ---
 
@@ -227,16 +234,26 @@ class AppController:
         self.worked_in = self.opened
         self._note_audit_head()
         if not self.opened.read_only:
-            user = self.signed_in
-            try:
-                sessions.start(user.username if user else None, user.full_name if user else "")
-            except KnownError as exc:
-                log.warning("session not recorded: %s", exc)
+            self.session_timer.start(SESSION_AFTER_MS)
         if self.opened.damaged:
             self._point_to_backup()
         elif not self.opened.read_only:
             self.background_timer.start(BACKGROUND_AFTER_MS)
             self.backup_timer.start()
+
+    def _start_session(self) -> None:
+        """Say who we are in the session table (other workstations show it; a restore waits
+        for them), for whoever is signed in now."""
+        opened = self.opened
+        if opened is None or opened.read_only or database.obj is not opened.db:
+            return  # closed, or another being opened: its own start says so
+        if sessions.current_token() is not None:
+            return
+        user = self.signed_in
+        try:
+            sessions.start(user.username if user else None, user.full_name if user else "")
+        except KnownError as exc:
+            log.warning("session not recorded: %s", exc)
 
     def _start_background_work(self) -> None:
         """After start-up: the town's retention setting (once a day; the window says so while
@@ -390,6 +407,7 @@ class AppController:
         """End this session and take the backup on close (a local file that is sound)."""
         self.backup_timer.stop()
         self.background_timer.stop()
+        self.session_timer.stop()  # closed within a second of opening: no row was made
         self._stop_check()
         if self._daily_backup is not None:
             self._daily_backup.wait()
@@ -604,6 +622,8 @@ class AppController:
         # upgrade's notice and the first-run setup turn the event loop with it bound already
         was_due = self.background_timer.isActive()
         self.background_timer.stop()
+        session_due = self.session_timer.isActive()
+        self.session_timer.stop()
         # who is signed in belongs to the database open now: a new one is set up (or an older
         # one upgraded) by the app itself, not refused as an account it does not know
         was_signed_in = self.signed_in
@@ -614,6 +634,8 @@ class AppController:
             self.signed_in = was_signed_in
             if was_due:
                 self.background_timer.start(BACKGROUND_AFTER_MS)
+            if session_due:
+                self.session_timer.start(SESSION_AFTER_MS)
             messages.error(self.window, exc)
             return
         first_admin = None
@@ -629,6 +651,8 @@ class AppController:
                 self._put_back(previous, opened, was_signed_in)
                 if was_due:
                     self.background_timer.start(BACKGROUND_AFTER_MS)
+                if session_due:
+                    self.session_timer.start(SESSION_AFTER_MS)
                 return
         if previous is not None:  # still bound to the previous file for a moment: say goodbye
             now_open = database.obj
