@@ -349,6 +349,9 @@ NOT_AT_START = (
     "desktop.models.town.tiles",
     "desktop.ui.crash_dialog",
     "html",  # desktop.ui.html escapes by itself
+    "calendar",  # peewee's, until a field of it needs it (pg_driver._Later)
+    "uuid",
+    "platform",  # uuid's, and the crash report's
     "desktop.ui.request_edit_dialog",
     "desktop.ui.export_dialog",
 )
@@ -358,6 +361,27 @@ def test_the_first_page_paints_without_what_only_its_actions_need(tmp_path):
     loaded = _loaded_by_the_window(tmp_path, "--demo", "20")
     assert "desktop.ui.request_detail_pane" in loaded  # the first page, shown
     assert not set(NOT_AT_START) & loaded
+
+
+def test_peewee_gets_its_standard_modules_when_it_first_uses_them():
+    """pg_driver.defer hands peewee stand-ins for calendar and uuid: the real module is
+    imported the first time peewee asks, and every other import is the ordinary one."""
+    loaded = _loaded_after(
+        "import datetime, sys\n"
+        "from desktop.models.storage import pg_driver\n"
+        "pg_driver.defer()\n"
+        "import peewee\n"
+        "assert 'uuid' not in sys.modules and 'calendar' not in sys.modules\n"
+        "import uuid\n"
+        "value = uuid.uuid4()\n"
+        "assert peewee.UUIDField().db_value(value) == value.hex\n"
+        "assert peewee.uuid is uuid and peewee.UUIDField().python_value(value.hex) == value\n"
+        "moment = datetime.datetime(2026, 12, 6, 12, 0, tzinfo=datetime.timezone.utc)\n"
+        "assert peewee.TimestampField(utc=True).db_value(moment) == int(moment.timestamp())\n"
+        "import calendar\n"
+        "assert peewee.calendar is calendar and type(calendar).__name__ == 'module'"
+    )
+    assert "peewee" in loaded and "calendar" in loaded
 
 
 def test_pyside_tells_the_window_s_modules_by_name_and_reads_no_source(tmp_path):

@@ -6,7 +6,6 @@ The dialog's module is imported only when a bug happens, so start-up does not pa
 from __future__ import annotations
 
 import logging
-import platform
 import sys
 import traceback
 from types import TracebackType
@@ -25,6 +24,8 @@ log = logging.getLogger("frontcounter.crash")
 def crash_report(
     exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
 ) -> str:
+    import platform  # noqa: PLC0415 (when a bug is reported, not in every start)
+
     lines = traceback.format_exception(exc_type, exc, tb)
     return (
         f"Front Counter {__version__}\nPython {platform.python_version()} on "

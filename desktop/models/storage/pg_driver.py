@@ -7,17 +7,39 @@ made (`db.postgres_database`), imports it and hands peewee what its own import w
 Where peewee was loaded with the driver already (the tests, a program embedding the core), both
 do nothing. tests/test_layers.py checks a SQLite town's window and commands never import it,
 and tests/test_postgres.py that a fresh process opens a town on a server all the same.
+
+Two standard modules peewee imports as it loads are used only by fields and cursors this app
+does not use at start (calendar: TimestampField; uuid, which loads platform: UUIDField and
+PostgreSQL's named cursors), 4 ms of every start. peewee is handed a stand-in for each
+(`_Later`), which imports the real module the first time peewee asks it for anything; the
+stand-in is never in sys.modules after peewee has loaded, so every other `import uuid` is the
+ordinary import, with its lock.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+import types
 from typing import Any
 
 #: the drivers peewee looks for as it loads (psycopg2cffi and psycopg 3 are not ours: blocked
 #: too, so peewee picks its psycopg2 adapter, the one `load` completes)
 _DRIVERS = ("psycopg2", "psycopg2cffi", "psycopg")
+
+#: standard modules peewee gets a stand-in for as it loads (see the module's docstring)
+_LATER = ("calendar", "uuid")
+
+
+class _Later(types.ModuleType):
+    """Stands in for a standard module inside peewee until peewee first uses it."""
+
+    def __getattr__(self, name: str) -> Any:
+        real = importlib.import_module(self.__name__)  # the ordinary import, thread-safe
+        peewee = sys.modules.get("peewee")
+        if peewee is not None and getattr(peewee, self.__name__, None) is self:
+            setattr(peewee, self.__name__, real)  # asked once: peewee holds the module now
+        return getattr(real, name)
 
 
 def defer() -> None:
@@ -27,11 +49,17 @@ def defer() -> None:
     blocked = [name for name in _DRIVERS if name not in sys.modules]
     for name in blocked:
         sys.modules[name] = None  # type: ignore[assignment]  # "import psycopg2" fails now
+    later = [name for name in _LATER if name not in sys.modules]
+    for name in later:
+        sys.modules[name] = _Later(name)
     try:
         importlib.import_module("peewee")
     finally:
         for name in blocked:
             if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+        for name in later:
+            if isinstance(sys.modules.get(name), _Later):
                 del sys.modules[name]
 
 
