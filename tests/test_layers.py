@@ -352,6 +352,8 @@ NOT_AT_START = (
     "calendar",  # peewee's, until a field of it needs it (pg_driver._Later)
     "uuid",
     "platform",  # uuid's, and the crash report's
+    "hashlib",  # OpenSSL: the audit's first record, a backup, a sign-in
+    "socket",  # this PC's name, when another session is there to tell apart
     "desktop.ui.request_edit_dialog",
     "desktop.ui.export_dialog",
 )

@@ -415,13 +415,12 @@ class AppController:
             return
         sessions.end()
         self._note_audit_head()
-        folder = self.backup_folder()
         if (
-            folder is not None
-            and self.opened.path is not None
+            self.opened.path is not None
             and self.worked_in is self.opened
             and not self.opened.read_only
             and self.take_backups
+            and (folder := self.backup_folder()) is not None
             and backups.backup_on_close_due(folder)
         ):
             source = self.opened.path

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -44,6 +43,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, bytes | bytearray | memoryview):
+        import hashlib  # noqa: PLC0415 (OpenSSL loads with the first record, not at start)
+
         data = bytes(value)
         return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     if isinstance(value, BaseModel):
@@ -105,6 +106,8 @@ def compute_hash(row: AuditRecord) -> str:
         "before": row.before,
         "after": row.after,
     }
+    import hashlib  # noqa: PLC0415 (OpenSSL loads with the first record, not at start)
+
     return hashlib.sha256(_canonical(values)).hexdigest()
 
 

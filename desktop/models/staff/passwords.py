@@ -8,9 +8,6 @@ with other parameters still verifies and is upgraded on the next sign-in (`needs
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 
 from desktop.i18n import _
@@ -43,6 +40,8 @@ def current_params() -> ScryptParams:
 
 def derive(password: str, salt: bytes, params: ScryptParams, length: int = KEY_BYTES) -> bytes:
     """The raw scrypt key of `password` (UTF-8, NFC as typed)."""
+    import hashlib  # noqa: PLC0415 (OpenSSL loads at the first sign-in, not at start)
+
     return hashlib.scrypt(
         password.encode("utf-8"),
         salt=salt,
@@ -64,6 +63,8 @@ def _unb64(text: str) -> bytes:
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
     """The text to store for `password`: algorithm, parameters, salt and key."""
+    import secrets  # noqa: PLC0415 (as hashlib above)
+
     params = current_params()
     salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)
     key = derive(password, salt, params)
@@ -89,6 +90,8 @@ def verify_password(password: str, stored: str | None) -> bool:
         derived = derive(password, salt, params, len(key))
     except (ValueError, KeyError, TypeError, OverflowError):  # edited by hand: nobody gets in
         return False
+    import hmac  # noqa: PLC0415 (as hashlib above)
+
     return hmac.compare_digest(derived, key)
 
 

@@ -9,10 +9,7 @@ administrator can revoke it. With no real keyring nothing is remembered and the 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
-import secrets
 from typing import Any
 
 from desktop.i18n import _
@@ -112,6 +109,8 @@ _dummy: list[str] = []
 
 
 def _dummy_hash() -> str:
+    import secrets  # noqa: PLC0415 (its hmac loads OpenSSL: at the first sign-in, not at start)
+
     if not _dummy:
         _dummy.append(passwords.hash_password(secrets.token_hex(8)))
     return _dummy[0]
@@ -174,6 +173,8 @@ def first_password(user_id: int, new_password: str) -> None:
 
 
 def _token_hash(token: str) -> str:
+    import hashlib  # noqa: PLC0415 (as secrets in _dummy_hash)
+
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
@@ -189,6 +190,8 @@ def remember(user: StaffUser, location: str) -> bool:
     if not secret_store.keyring_usable():
         log.info("no usable keyring (%s): sign-in not remembered", secret_store.backend_name())
         return False
+    import secrets  # noqa: PLC0415 (as in _dummy_hash)
+
     token = secrets.token_urlsafe(32)
     try:
         keyring.set_password(KEYRING_SERVICE, _account(location), f"{user.username}:{token}")
@@ -228,6 +231,8 @@ def remembered_user(location: str) -> StaffUser | None:
     if row is None or row.revoked_at is not None:
         return None
     user = StaffUser.get_or_none(StaffUser.id == row.staff_id)
+    import hmac  # noqa: PLC0415 (as secrets in _dummy_hash)
+
     if user is None or not user.active or not hmac.compare_digest(user.username, username):
         return None
     if (row.last_used or row.created_at) < clock.now() - dt.timedelta(days=TOKEN_DAYS):

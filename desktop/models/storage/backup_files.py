@@ -5,7 +5,6 @@ without reaching up into admin/backups, which makes, rotates and restores them."
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +49,8 @@ class Backup:
 
 def folder_for(root: Path, database: Path) -> Path:
     """The folder under `root` for backups of `database` (its name and a hash of where it is)."""
+    import hashlib  # noqa: PLC0415 (OpenSSL loads with the first backup, not at start)
+
     digest = hashlib.sha256(str(database.expanduser().absolute()).encode()).hexdigest()[:8]
     return root / f"{database.stem}-{digest}"
 

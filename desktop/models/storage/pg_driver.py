@@ -8,9 +8,10 @@ Where peewee was loaded with the driver already (the tests, a program embedding 
 do nothing. tests/test_layers.py checks a SQLite town's window and commands never import it,
 and tests/test_postgres.py that a fresh process opens a town on a server all the same.
 
-Two standard modules peewee imports as it loads are used only by fields and cursors this app
-does not use at start (calendar: TimestampField; uuid, which loads platform: UUIDField and
-PostgreSQL's named cursors), 4 ms of every start. peewee is handed a stand-in for each
+Four standard modules peewee imports as it loads are used only by what this app does not do at
+start (calendar: TimestampField; uuid, which loads platform: UUIDField and PostgreSQL's named
+cursors; hashlib, which loads OpenSSL: the names of long indexes; socket: IPField), 10 ms of
+every start. peewee is handed a stand-in for each
 (`_Later`), which imports the real module the first time peewee asks it for anything; the
 stand-in is never in sys.modules after peewee has loaded, so every other `import uuid` is the
 ordinary import, with its lock.
@@ -28,7 +29,7 @@ from typing import Any
 _DRIVERS = ("psycopg2", "psycopg2cffi", "psycopg")
 
 #: standard modules peewee gets a stand-in for as it loads (see the module's docstring)
-_LATER = ("calendar", "uuid")
+_LATER = ("calendar", "hashlib", "socket", "uuid")
 
 
 class _Later(types.ModuleType):

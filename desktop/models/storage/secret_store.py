@@ -10,7 +10,6 @@ default keyring without telling anyone.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 from urllib.parse import unquote, urlparse
 
@@ -155,6 +154,8 @@ CHUNK = 1200
 
 
 def _digest(value: str) -> str:
+    import hashlib  # noqa: PLC0415 (OpenSSL loads with the first secret, not at start)
+
     return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 

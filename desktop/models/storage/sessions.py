@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import secrets
-import socket
 import time
 from dataclasses import dataclass
 
@@ -60,12 +58,12 @@ class SessionInfo:
 
 def workstation_name() -> str:
     """This PC's name (FRONTCOUNTER_WORKSTATION overrides it: tests, terminal servers)."""
-    return (
-        os.environ.get("FRONTCOUNTER_WORKSTATION")
-        or os.environ.get("COMPUTERNAME")
-        or socket.gethostname()
-        or "?"
-    )
+    named = os.environ.get("FRONTCOUNTER_WORKSTATION") or os.environ.get("COMPUTERNAME")
+    if named:  # Windows says it: no socket module to load
+        return named
+    import socket  # noqa: PLC0415 (when the name is first asked for, not at start)
+
+    return socket.gethostname() or "?"
 
 
 def _table_exists() -> bool:
@@ -83,6 +81,8 @@ def start(username: str | None = None, display_name: str = "") -> str:
 
     Stale rows (crashed PCs) are removed first. Call in a process that writes (not read-only).
     """
+
+    import secrets  # noqa: PLC0415 (its hmac loads OpenSSL: when a session starts)
 
     global _token
     token = secrets.token_hex(16)
@@ -249,6 +249,8 @@ def others(*, now: dt.datetime | None = None) -> list[SessionInfo]:
             rows = list(query)
     except (KnownError, peewee.PeeweeException) as exc:
         log.warning("sessions could not be read: %s", exc)
+        return []
+    if not rows:
         return []
     here = workstation_name()[:200]
     return [
