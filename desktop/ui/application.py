@@ -38,7 +38,7 @@ from desktop.models.admin import backups
 from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
 from desktop.models.setup.first_run import needs_first_run
 from desktop.models.setup.opening import open_database
-from desktop.models.staff import audit_witness, permissions, signin
+from desktop.models.staff import audit_witness, permissions
 from desktop.models.storage import check_record, sessions
 from desktop.models.storage.db import (
     DbKind,
@@ -495,6 +495,8 @@ class AppController:
         assert self.opened is not None
         self.signed_in = None
         if user is None and permissions.sign_in_enabled():
+            from desktop.models.staff import signin  # a town whose staff sign in
+
             if self.scripted_user:
                 user = signin.authenticate(self.scripted_user, os.environ.get(PASSWORD_ENV, ""))
             else:
@@ -521,6 +523,8 @@ class AppController:
         """Sign out (the remembered sign-in on this PC ends) and let the next person sign in."""
 
         assert self.opened is not None
+        from desktop.models.staff import signin
+
         try:
             signin.forget(self.opened.location)
         except KnownError as exc:

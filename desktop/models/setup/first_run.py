@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from desktop.i18n import _
 from desktop.models.errors import InputError
-from desktop.models.staff import passwords, permissions, signin
+from desktop.models.staff import permissions
 from desktop.models.staff.members import create_staff, first_administrator
 from desktop.models.storage.db import write
 from desktop.models.storage.schema import StaffUser
@@ -27,6 +27,8 @@ def complete_first_run(
 
     No password is ever made up: without one (`password=None`, older scripts) the database has
     no sign-in until an administrator sets a password (`frontcounter users passwd`)."""
+    # with the setup, not with every start that asks whether it is needed (needs_first_run)
+    from desktop.models.staff import passwords, signin  # noqa: PLC0415
 
     town = " ".join(town_name.split())
     if not town:
