@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6 import QtCore, QtWidgets  # PySide builds a class when first named: dialogs at use
+from PySide6 import QtCore, QtGui, QtWidgets  # PySide builds a class when first named: at use
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QImage, QTextDocument
+from PySide6.QtGui import QAction, QTextDocument
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -251,7 +251,7 @@ class RequestDetailPane(QWidget):
         document = self.body.document()
         for line in detail.attachments:
             if line.thumbnail:
-                image = QImage.fromData(line.thumbnail)
+                image = QtGui.QImage.fromData(line.thumbnail)
                 if not image.isNull():
                     document.addResource(
                         QTextDocument.ResourceType.ImageResource,
