@@ -69,8 +69,9 @@ log = logging.getLogger("frontcounter.ui")
 #: how long after the window opens the day's retention, full check and backup begin: each may
 #: read the whole file, and start-up is the clerk's (the check also waits for the idle processor)
 BACKGROUND_AFTER_MS = 3000
-#: how long after the window opens this workstation's row goes into the session table: a write
-#: (on a shared drive, a locked and synced commit) that the first paint need not wait for
+#: how long after the window opens this workstation's row goes into the session table and the
+#: audit trail's head is noted on this computer: writes (on a shared drive, a locked and synced
+#: commit) that the first paint need not wait for
 SESSION_AFTER_MS = 1000
 #: `frontcounter --user NAME` with this variable signs in without the dialog (scripted runs)
 PASSWORD_ENV = "FRONTCOUNTER_PASSWORD"
@@ -229,12 +230,14 @@ class AppController:
         return str(typed)
 
     def _after_open(self) -> None:
-        """Say who we are in the session table, and note where the newest good backup is."""
+        """Once the window is up, say who we are in the session table (SESSION_AFTER_MS);
+        point a damaged file to its newest good backup; begin the day's work in the background."""
         assert self.opened is not None
         self.worked_in = self.opened
-        self._note_audit_head()
         if not self.opened.read_only:
             self.session_timer.start(SESSION_AFTER_MS)
+        else:
+            self._note_audit_head()
         if self.opened.damaged:
             self._point_to_backup()
         elif not self.opened.read_only:
@@ -243,10 +246,12 @@ class AppController:
 
     def _start_session(self) -> None:
         """Say who we are in the session table (other workstations show it; a restore waits
-        for them), for whoever is signed in now."""
+        for them), for whoever is signed in now, and keep the audit trail's head as a
+        checkpoint on this computer (audit_witness.py)."""
         opened = self.opened
         if opened is None or opened.read_only or database.obj is not opened.db:
             return  # closed, or another being opened: its own start says so
+        self._note_audit_head()
         if sessions.current_token() is not None:
             return
         user = self.signed_in
