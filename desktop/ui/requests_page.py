@@ -210,8 +210,12 @@ class RequestsPage(QWidget):
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._sorted)
         if self.model.rowCount() and not self.table.currentIndex().isValid():
             # the newest request shown beside the list as the page is built, not when the
-            # table first takes the focus: the window's first paint is then its last layout
-            self._select_row(0)
+            # table first takes the focus: the window's first paint is then its last layout.
+            # Current, not selected, as the focus would make it: what the clerk selects for
+            # "With the selected" is only what they chose
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
 
     def fill_views(self, select: str = "") -> None:
         staff = self.staff()
