@@ -40,6 +40,13 @@ def start_up_done() -> None:
         gc.enable()
 
 
+def thaw() -> None:
+    """Give what start-up froze back to the collector: the window it made has been replaced
+    (another database opened, a sign-out), and that window's cycles are garbage now. Once:
+    later windows are never frozen."""
+    gc.unfreeze()
+
+
 def run() -> NoReturn:
     """The program: `desktop.app.run` with the collector paused while it starts."""
     pause_collections()

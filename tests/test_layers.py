@@ -386,6 +386,33 @@ def test_peewee_gets_its_standard_modules_when_it_first_uses_them():
     assert "peewee" in loaded and "calendar" in loaded
 
 
+def test_the_stand_ins_survive_introspection_and_a_mysql_driver_installed(tmp_path):
+    """PySide imported first (its import hook inspects every module loaded after it), and a
+    MySQL driver beside the app that hashes as it loads: peewee loads, without that driver."""
+    (tmp_path / "pymysql.py").write_text("import hashlib\nsha1_new = hashlib.sha1\n")
+    probe = (
+        "import sys\n"
+        "import PySide6.QtCore\n"
+        "from desktop.models.storage import pg_driver\n"
+        "pg_driver.defer()\n"
+        "import peewee\n"
+        "assert peewee.mysql is None and 'pymysql' not in sys.modules\n"
+        "stand_in = pg_driver._Later('uuid')\n"
+        "assert not hasattr(stand_in, '__wrapped__')\n"
+        "sys.modules['uuid'] = stand_in  # used while peewee loads: the real module, no loop\n"
+        "assert stand_in.UUID is sys.modules['uuid'].UUID and sys.modules['uuid'] is not stand_in\n"
+        "print('fine')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"},
+        check=False,
+    )
+    assert done.returncode == 0 and "fine" in done.stdout, done.stderr[-2000:]
+
+
 def test_pyside_tells_the_window_s_modules_by_name_and_reads_no_source(tmp_path):
     """PySide6 reads the source of every module loaded after it; desktop.ui answers by name."""
     import importlib

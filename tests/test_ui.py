@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -121,6 +122,20 @@ def test_request_model_keeps_only_a_few_pages(db, monkeypatch):
     assert len(model._pages) == 3
 
 
+def test_a_request_further_down_is_found_again_after_the_list_is_read_again(db):
+    """Within FIND_REACH rows of where the list begins, whatever the page size: the request
+    shown beside the list stays shown after a filter, a sort or another clerk's save."""
+    generate_demo(250, seed=6, actor=None)
+    model = RequestTableModel(RequestFilter(), staff=lambda: None)
+    model.refresh()
+    deep = request_model.FIND_REACH - 20
+    wanted = model.row_id(deep)
+    assert wanted is not None and deep >= request_model.PAGE_SIZE  # not on the first page
+    model.refresh()  # read again: only the first page is read
+    assert model.row_of(wanted, near=0) == deep
+    assert model.row_of(-1, near=0) is None  # not there: FIND_REACH rows read, no more
+
+
 def test_sorting_by_a_column_matches_the_core(db):
     generate_demo(120, seed=10, actor=None)
     model = RequestTableModel(RequestFilter(), staff=lambda: None)
@@ -236,6 +251,28 @@ def test_switching_to_a_shared_database_is_remembered(qtbot, tmp_path, prefs):
     controller.switch(str(tmp_path / "missing.db"), False, False)  # refused: stays on two.db
     assert controller.opened.location == str(second)
     controller.shutdown()
+
+
+def test_the_window_frozen_with_start_up_is_given_back_when_it_is_replaced(qtbot, tmp_path, prefs):
+    """desktop/entry.py froze start-up's objects, the first window's among them: opening
+    another database gives them back to the collector, or the old window would stay."""
+    import gc
+
+    from desktop.ui.application import AppController
+
+    controller = AppController(prefs, interactive=False)
+    try:
+        assert controller.start(str(tmp_path / "one.db"))
+        qtbot.addWidget(controller.window)
+        gc.freeze()  # as start_up_done does
+        assert gc.get_freeze_count() > 0
+        controller.switch(str(tmp_path / "two.db"), True)
+        assert controller.window is not None
+        qtbot.addWidget(controller.window)
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+        controller.shutdown()
 
 
 def test_the_upgrade_notice_is_painted_before_the_upgrade_and_closed_after(qtbot, prefs):
@@ -411,3 +448,21 @@ def test_preferences_already_in_the_file_are_not_written_again(tmp_path):
     assert (path.stat().st_ino, path.stat().st_mtime_ns) != written
     assert Prefs(path).get("window/page") == 4
     assert Prefs(path).get("requests/hidden_columns") == ["channel", "zip"]
+    # another window of this PC (another process) wrote a value since: this one's is a change
+    import subprocess
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from desktop.ui.prefs import Prefs; "
+            "p = Prefs(Path(sys.argv[1])); p.set('window/page', 6); p.sync()",
+            str(path),
+        ],
+        check=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert "page=6" in path.read_text(encoding="utf-8")
+    again.set("window/page", 4)
+    again.sync()
+    assert "page=4" in path.read_text(encoding="utf-8")

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME, __version__, i18n
-from desktop.entry import start_up_done
+from desktop.entry import start_up_done, thaw
 from desktop.i18n import _
 from desktop.models.admin import backups
 from desktop.models.errors import KnownError, NotADatabase, PasswordNeeded
@@ -545,6 +545,7 @@ class AppController:
         if old is not None:
             old.close()
             old.deleteLater()
+            thaw()  # the first window may have been frozen with start-up's objects
         user = self.signed_in
         try:
             sessions.set_user(user.username if user else None, user.full_name if user else "")
@@ -671,6 +672,7 @@ class AppController:
             self.window.save_layout()
             self.window.close()
             self.window.deleteLater()
+            thaw()  # the first window may have been frozen with start-up's objects
         if previous is not None:
             close_database(previous)
         self.opened = opened

@@ -69,7 +69,11 @@ class Prefs:
         if key not in DEFAULTS:
             raise KeyError(key)
         if self.qsettings.contains(key) and self.get(key) == value:
-            return
+            # the same as this window read; another window of this PC may have written the
+            # file since: sync() reads it again if so (it writes only what is pending)
+            self.qsettings.sync()
+            if self.qsettings.contains(key) and self.get(key) == value:
+                return
         self.qsettings.setValue(key, value)
 
     def remember_database(self, target: str, *, shared: bool = False) -> None:

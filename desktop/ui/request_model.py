@@ -27,6 +27,9 @@ from desktop.models.vocab import CHANNELS, PRIORITIES, STATUSES
 #: (200 took 3.5-6 ms, paid before the window's first paint)
 PAGE_SIZE = 100
 MAX_PAGES = 40  # at most 4,000 rows are held at once, whatever the list's length
+#: how far from the row it was near a request shown is looked for after the list is read
+#: again (a filter, a sort, another clerk's save): it stays shown and selected within it
+FIND_REACH = 200
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _LABELS: dict[str, Mapping[str, str]] = {
@@ -142,15 +145,18 @@ class RequestTableModel(QAbstractTableModel):
         return None if shown is None else shown.request.id
 
     def row_of(self, request_id: int, near: int = 0) -> int | None:
-        """The row showing `request_id`, looked for in the page around `near` and those held."""
+        """The row showing `request_id`, looked for in the pages held and in the FIND_REACH
+        rows from the page around `near`, read a page at a time until it is found."""
         if self._count == 0:
             return None
-        wanted = max(0, min(near, self._count - 1)) // PAGE_SIZE
-        self._row(wanted * PAGE_SIZE)  # read the page around `near` if it is not held
-        for number, page in self._pages.items():
-            for offset, shown in enumerate(page):
-                if shown.request.id == request_id:
-                    return number * PAGE_SIZE + offset
+        first = max(0, min(near, self._count - 1)) // PAGE_SIZE
+        last = min(self._count - 1, first * PAGE_SIZE + FIND_REACH - 1) // PAGE_SIZE
+        for number in range(first, last + 1):
+            self._row(number * PAGE_SIZE)  # read the page if it is not held
+            for held, page in self._pages.items():
+                for offset, shown in enumerate(page):
+                    if shown.request.id == request_id:
+                        return held * PAGE_SIZE + offset
         return None
 
     def _row(self, row: int) -> _ShownRow | None:

@@ -28,6 +28,10 @@ from typing import Any
 #: too, so peewee picks its psycopg2 adapter, the one `load` completes)
 _DRIVERS = ("psycopg2", "psycopg2cffi", "psycopg")
 
+#: MySQL's drivers, which peewee also tries as it loads: never this app's, and one installed
+#: beside it would be loaded at every start (and would use the stand-ins below as it loads)
+_NOT_OURS = ("pymysql", "MySQLdb")
+
 #: standard modules peewee gets a stand-in for as it loads (see the module's docstring)
 _LATER = ("calendar", "hashlib", "socket", "uuid")
 
@@ -36,6 +40,11 @@ class _Later(types.ModuleType):
     """Stands in for a standard module inside peewee until peewee first uses it."""
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            # introspection (inspect, PySide's import hook) asks for these: not a use
+            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]  # used while peewee loads: the real module now
         real = importlib.import_module(self.__name__)  # the ordinary import, thread-safe
         peewee = sys.modules.get("peewee")
         if peewee is not None and getattr(peewee, self.__name__, None) is self:
@@ -47,7 +56,7 @@ def defer() -> None:
     """Load peewee without the PostgreSQL driver (call first thing, before peewee loads)."""
     if "peewee" in sys.modules:
         return
-    blocked = [name for name in _DRIVERS if name not in sys.modules]
+    blocked = [name for name in (*_DRIVERS, *_NOT_OURS) if name not in sys.modules]
     for name in blocked:
         sys.modules[name] = None  # type: ignore[assignment]  # "import psycopg2" fails now
     later = [name for name in _LATER if name not in sys.modules]
