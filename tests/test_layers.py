@@ -340,6 +340,7 @@ NOT_AT_START = (
     "desktop.models.reports.exports",  # the Export dialog
     "desktop.models.requests.bulk",
     "desktop.models.requests.lifecycle",  # a request's actions
+    "desktop.models.residents.contacts",  # the Counter's callers
     "desktop.models.outbox.notices",  # the notices an action sends
     "desktop.models.requests.attachments",  # a request's files (the demo's have none)
     "desktop.ui.text_dialog",  # a note's box

@@ -17,7 +17,6 @@ from desktop.i18n import _
 from desktop.models.catalog import translations
 from desktop.models.requests.links import related_ids
 from desktop.models.requests.tracking import find_request
-from desktop.models.residents.contacts import get_contact
 from desktop.models.staff.permissions import may_see_confidential
 from desktop.models.storage.db import reading
 from desktop.models.storage.schema import (
@@ -313,6 +312,9 @@ def _method(contact_id: int | None, kind: str) -> str:
 def contact_history(contact_id: int, limit: int = 30, *, actor: StaffUser | None) -> ContactHistory:
     """A resident's details with their requests (open first) and questions, newest first (the
     confidential ones only if `actor` may see them)."""
+    # the Counter's history of a caller, not the first page: residents load with it
+    from desktop.models.residents.contacts import get_contact  # noqa: PLC0415
+
     with reading():
         contact = get_contact(contact_id)
         methods = list(
