@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 
@@ -12,8 +12,7 @@ APP_DIR_NAME = "FrontCounter"
 DEFAULT_DB_NAME = "frontcounter.db"
 
 
-@dataclass(frozen=True)
-class AppPaths:
+class AppPaths(NamedTuple):
     """Every folder the app writes to. Created on demand, never at import."""
 
     data_dir: Path

@@ -11,7 +11,7 @@ views of the Requests area.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from desktop.i18n import _
 from desktop.models.requests.listing import RequestFilter, RequestList
@@ -20,8 +20,7 @@ from desktop.models.storage.db import reading
 from desktop.models.storage.schema import Department, StaffUser
 
 
-@dataclass(frozen=True)
-class MyWork:
+class MyWork(NamedTuple):
     assigned: int
     new_for_department: int
     overdue_since: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from desktop.i18n import _
 from desktop.models import clock
@@ -15,8 +15,7 @@ from desktop.models.text_clean import clean_text
 MAX_NAME = 100
 
 
-@dataclass(frozen=True)
-class ListView:
+class ListView(NamedTuple):
     """A named filter and sort; `id` is None for the built-in views."""
 
     name: str

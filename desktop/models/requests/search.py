@@ -21,8 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee
 from peewee import fn
@@ -215,8 +214,7 @@ def fts_query(words: list[str]) -> str:
     return " AND ".join(f'"{word}"*' for word in words)
 
 
-@dataclass(frozen=True)
-class Search:
+class Search(NamedTuple):
     """What a search box text means: a tracking number (whole or begun), or words."""
 
     condition: Any | None  # a condition on ServiceRequest, for numbers

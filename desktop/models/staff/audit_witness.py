@@ -17,9 +17,8 @@ import json
 import logging
 import os
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee
 
@@ -48,8 +47,7 @@ def set_witness_file(path: Path | None) -> None:
     _file = path
 
 
-@dataclass(frozen=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):
     """The newest audit record as it was seen at some moment, from outside the database."""
 
     record_id: int
@@ -185,8 +183,7 @@ def _last_restore() -> AuditRecord | None:
     return row
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """A checkpoint the trail no longer agrees with."""
 
     record_id: int

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 #: a backup's name: the database's stem, when it was taken, a number, a tag ("before-restore")
 STAMP = "%Y%m%d-%H%M%S"
@@ -28,8 +28,7 @@ def backup_root() -> Path | None:
     return _root
 
 
-@dataclass(frozen=True)
-class Backup:
+class Backup(NamedTuple):
     """One backup file and when it was taken."""
 
     path: Path

@@ -20,9 +20,8 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from desktop.models import clock
 from desktop.models.storage.safe_files import write_whole
@@ -45,8 +44,7 @@ def set_record_file(path: Path | None) -> None:
     _file = path
 
 
-@dataclass(frozen=True)
-class LastCheck:
+class LastCheck(NamedTuple):
     at: dt.datetime
     problems: tuple[str, ...]
     #: the file has the size and modification time it had when it was checked

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import peewee
 
@@ -59,8 +58,7 @@ _RESOLVED = (
 )
 
 
-@dataclass(frozen=True)
-class Rollup:
+class Rollup(NamedTuple):
     """One table of totals: its key columns and how each is made from a request row
     (`{row}` is `new`, `old` or the table's own name), which rows count, and the columns of
     `service_request` it is made of (a change to any other column leaves it alone)."""

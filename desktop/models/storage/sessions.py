@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import os
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import peewee
 
@@ -38,8 +38,7 @@ _token: str | None = None
 _who: tuple[str | None, str] = (None, "")
 
 
-@dataclass(frozen=True)
-class SessionInfo:
+class SessionInfo(NamedTuple):
     """One other workstation that has the database open."""
 
     username: str | None
