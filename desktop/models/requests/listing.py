@@ -39,8 +39,7 @@ _REPORTER_NAME = peewee.fn.TRIM(
 )
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     key: str
     heading: str  # marked with N_(): the column's title as written in the code
     expression: Any

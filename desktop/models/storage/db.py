@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote, unquote, urlparse
 
 import peewee
@@ -100,8 +100,7 @@ POSTGRES_FORM = "postgresql://user@host:port/name"
 DEFAULT_PORT = 5432
 
 
-@dataclass(frozen=True)
-class PostgresAddress:
+class PostgresAddress(NamedTuple):
     """A PostgreSQL address taken apart; `url` is the address without any password typed
     into it (what the recent list, the keyring and the log may keep)."""
 
