@@ -355,9 +355,10 @@ def test_this_workstation_joins_the_session_table_once_the_window_is_up(qtbot, t
         assert controller.window is not None
         qtbot.addWidget(controller.window)
         assert sessions.current_token() is None  # not before the first paint
-        controller.signed_in = create_staff(
-            "Carla Clerk", "clerk", actor=None
-        )  # signs in meanwhile
+        controller.switch(str(tmp_path / "missing.db"), False, False)  # refused: stays here
+        assert controller.session_timer.isActive()  # the row is still to come
+        # someone signs in meanwhile: the row names them
+        controller.signed_in = create_staff("Carla Clerk", "clerk", actor=None)
         qtbot.waitUntil(lambda: sessions.current_token() is not None)
         row = DbSession.get(DbSession.token == sessions.current_token())
         assert row.username == "carla.clerk"

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
@@ -95,9 +96,8 @@ class AppController:
         self.opened: OpenedDatabase | None = None
         self.window: MainWindow | None = None
         self.passwords: dict[str, str] = {}  # typed this run; kept in memory only
-        self._upgrade_notice: QtWidgets.QProgressDialog | None = (
-            None  # while the schema is upgraded
-        )
+        #: while the schema is upgraded
+        self._upgrade_notice: QtWidgets.QProgressDialog | None = None
         #: --user: sign in as this staff member with FRONTCOUNTER_PASSWORD (scripted runs)
         self.scripted_user = ""
         #: who works at this workstation now (None: nobody signed in); the window passes it to
@@ -623,16 +623,33 @@ class AppController:
                 default_yes=True,
             )
 
+    def _hold_work_after_start(self) -> Callable[[], None]:
+        """Stop the timers of what follows a window's start (the session row, the day's check
+        and backup) while another database is being opened: an upgrade's notice and the
+        first-run setup turn the event loop with it bound already. The function returned starts
+        again those that were due, when the switch is given up."""
+        held = [
+            (timer, after)
+            for timer, after in (
+                (self.background_timer, BACKGROUND_AFTER_MS),
+                (self.session_timer, SESSION_AFTER_MS),
+            )
+            if timer.isActive()
+        ]
+        for timer, _after in held:
+            timer.stop()
+
+        def resume() -> None:
+            for timer, after in held:
+                timer.start(after)
+
+        return resume
+
     def switch(self, target: str, create: bool, shared: bool = False) -> None:
         """Open another database; on failure the current one stays open and nothing changes."""
 
         previous = self.opened
-        # the day's work in the background waits while another database is being opened: an
-        # upgrade's notice and the first-run setup turn the event loop with it bound already
-        was_due = self.background_timer.isActive()
-        self.background_timer.stop()
-        session_due = self.session_timer.isActive()
-        self.session_timer.stop()
+        resume = self._hold_work_after_start()
         # who is signed in belongs to the database open now: a new one is set up (or an older
         # one upgraded) by the app itself, not refused as an account it does not know
         was_signed_in = self.signed_in
@@ -641,10 +658,7 @@ class AppController:
             opened = self._open(target, create=create, shared=shared or None)
         except KnownError as exc:
             self.signed_in = was_signed_in
-            if was_due:
-                self.background_timer.start(BACKGROUND_AFTER_MS)
-            if session_due:
-                self.session_timer.start(SESSION_AFTER_MS)
+            resume()
             messages.error(self.window, exc)
             return
         first_admin = None
@@ -658,10 +672,7 @@ class AppController:
                 # not set up, nobody could sign in to it: the town open before stays open
                 log.info("first-run setup of %s was put off", without_password(target))
                 self._put_back(previous, opened, was_signed_in)
-                if was_due:
-                    self.background_timer.start(BACKGROUND_AFTER_MS)
-                if session_due:
-                    self.session_timer.start(SESSION_AFTER_MS)
+                resume()
                 return
         if previous is not None:  # still bound to the previous file for a moment: say goodbye
             now_open = database.obj

@@ -234,9 +234,8 @@ class BackgroundOp(QObject):
         if self.done:
             return
 
-        loop = (
-            QtCore.QEventLoop()
-        )  # the ending comes through this loop: it cannot come before it runs
+        # the ending comes through this loop: it cannot come before it runs
+        loop = QtCore.QEventLoop()
         self.finished.connect(loop.quit)
         loop.exec(QtCore.QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
