@@ -366,6 +366,28 @@ def test_the_first_page_paints_without_what_only_its_actions_need(tmp_path):
     assert not set(NOT_AT_START) & loaded
 
 
+def test_the_first_paint_never_builds_pyside_s_qt_namespace(tmp_path):
+    """PySide makes `Qt`'s 93 enums (15 ms) the first time anything names it: the first page
+    sets what it needs of it another way (desktop/ui/qt_early.py), and the window builds it
+    once it is idle."""
+    subprocess.run(
+        [sys.executable, "-m", "desktop", "--basedir", str(tmp_path), "--db",
+         str(tmp_path / "t.db"), "init", "--town", "Alder Falls", "--demo", "20"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    shown = _loaded_after(
+        "import contextlib, io\n"
+        "from desktop.app import main\n"
+        f"base = ['--basedir', {str(tmp_path)!r}, '--db', {str(tmp_path / 't.db')!r}]\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main([*base, '--smoke-test']) == 0\n"
+        "from PySide6 import QtCore\n"
+        "print('built:', 'Qt' in QtCore.__dict__)"
+    )
+    assert "desktop.ui.request_detail_pane" in shown  # the first page was painted
+    assert "built:" in shown and "False" in shown and "True" not in shown
+
+
 def test_peewee_gets_its_standard_modules_when_it_first_uses_them():
     """pg_driver.defer hands peewee stand-ins for calendar and uuid: the real module is
     imported the first time peewee asks, and every other import is the ordinary one."""

@@ -62,6 +62,7 @@ from desktop.ui.crash import ExceptionHook
 from desktop.ui.main_window import DB_FILTER, MainWindow
 from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
+from desktop.ui.qt_early import NAMESPACE_AFTER_MS, build_namespace
 
 if TYPE_CHECKING:
     from desktop.models.storage.schema import StaffUser
@@ -764,6 +765,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     try:
         started = controller.start(target, create=not args.db)
         start_up_done()  # the window is built: its objects are start-up's, kept for good
+        QTimer.singleShot(NAMESPACE_AFTER_MS, build_namespace)  # before the first key needs it
         if not started:
             status = 1 if args.smoke_test or not windows else 0
         elif args.smoke_test:

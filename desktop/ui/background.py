@@ -29,7 +29,6 @@ from PySide6 import QtCore, QtWidgets  # PySide builds a class when first named:
 from PySide6.QtCore import (
     QObject,
     QRunnable,
-    Qt,
     QTimer,
     Signal,
 )
@@ -255,7 +254,7 @@ class BackgroundOp(QObject):
         dialog.setWindowTitle(self.title or APP_NAME)
         if not self.cancellable:
             dialog.setCancelButton(None)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
         if self.position is not None:
             dialog.setRange(0, max(1, self.position[1]))

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6 import QtWidgets  # PySide builds a class when first named: dialogs at use
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6 import QtCore, QtWidgets  # PySide builds a class when first named: at use
+from PySide6.QtCore import QByteArray, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -49,6 +49,7 @@ from desktop.models.vocab import ROLES
 from desktop.ui.background import BackgroundOp
 from desktop.ui.messages import messages
 from desktop.ui.prefs import Prefs
+from desktop.ui.qt_early import set_enum
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog
@@ -409,7 +410,7 @@ class MainWindow(QMainWindow):
         self.goto.returnPressed.connect(self._goto_entered)
         bar.addWidget(self.goto)
         shortcut = QShortcut(QKeySequence("Ctrl+G"), self)
-        shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        set_enum(shortcut, "context", "ApplicationShortcut")
         shortcut.activated.connect(self.focus_goto)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -445,7 +446,7 @@ class MainWindow(QMainWindow):
         if user is None:
             return None
         dialog = ChangePasswordDialog(user, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
             lambda: self.statusBar().showMessage(_("Your password was changed."), 8000)
         )
@@ -661,9 +662,8 @@ class MainWindow(QMainWindow):
         go_menu.addSeparator()
         self._action(go_menu, _("&Web inbox…"), self.show_web_inbox)
         help_menu = self.menuBar().addMenu(_("&Help"))
-        self._action(
-            help_menu, _("&Keyboard shortcuts"), self.show_help, QKeySequence(Qt.Key.Key_F1)
-        ).setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        keys = self._action(help_menu, _("&Keyboard shortcuts"), self.show_help, QKeySequence("F1"))
+        set_enum(keys, "shortcutContext", "ApplicationShortcut")
         self._action(help_menu, _("A clerk's first &day"), lambda: self.show_help(guide=True))
         help_menu.addSeparator()
         self._action(help_menu, _("&About Front Counter"), self.about)
@@ -733,8 +733,9 @@ class MainWindow(QMainWindow):
         shortcut: QKeySequence | QKeySequence.StandardKey | None = None,
     ) -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
+        if shortcut is not None:  # as a property: setShortcut's overloads build Qt (qt_early.py)
+            keys = shortcut if isinstance(shortcut, QKeySequence) else QKeySequence(shortcut)
+            action.setProperty("shortcut", keys)
         action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
         return action
@@ -784,7 +785,7 @@ class MainWindow(QMainWindow):
         from desktop.ui.open_server import OpenServerDialog
 
         dialog = OpenServerDialog(self, self._server_to_offer())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._open_server(dialog.url))
         dialog.open()
         return dialog

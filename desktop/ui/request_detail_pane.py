@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets  # PySide builds a class when first named: at use
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QTextDocument
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -35,6 +35,7 @@ from desktop.models.storage.schema import ServiceRequest, StaffUser
 from desktop.models.vocab import CHANNELS, EVENT_KINDS, PRIORITIES, RESOLUTIONS, STATUSES
 from desktop.ui.html import esc, paragraphs, when
 from desktop.ui.messages import messages
+from desktop.ui.qt_early import set_enum
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QUrl
@@ -137,7 +138,7 @@ class RequestDetailPane(QWidget):
         self.ask_number = ask_number_with_dialog(self)
         self.title = QLabel()
         self.title.setObjectName("detailTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        set_enum(self.title, "textFormat", "PlainText")
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
@@ -380,7 +381,7 @@ class RequestDetailPane(QWidget):
         if self.detail is None:
             return None
         dialog = RequestEditDialog(self.detail, lambda edit: self._save_edit(dialog, edit), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 

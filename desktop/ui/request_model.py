@@ -1,4 +1,7 @@
-"""The Requests table: a Qt model that reads rows a page at a time from the core's RequestList."""
+"""The Requests table: a Qt model that reads rows a page at a time from the core's RequestList.
+
+Its column titles are the header's own (qt_early.header_labels), not asked of Python.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex
 from PySide6.QtGui import QColor
 
 from desktop import i18n
@@ -43,8 +47,9 @@ _OVERDUE_COLOR = QColor("#b3261e")
 _STATUS = COLUMN_KEYS.index("status")
 _PAUSED_COLOR = QColor("#6b4f00")
 _MARKED_WHEN_OVERDUE = frozenset(COLUMN_KEYS.index(k) for k in ("due_at", "tracking_number"))
-_DISPLAY = Qt.ItemDataRole.DisplayRole.value
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+# Qt.ItemDataRole's DisplayRole and ForegroundRole (naming `Qt` builds it: qt_early.py)
+_DISPLAY = 0
+_FOREGROUND = 9
 
 
 #: the catalog's names in this window's language, by the name the database keeps
@@ -200,20 +205,9 @@ class RequestTableModel(QAbstractTableModel):
             return _PAUSED_COLOR if row is not None and row.request.paused else None
         return None
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section].label
-        if orientation == Qt.Orientation.Vertical:
-            return section + 1
-        return None
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+    def sort(self, column: int, order: QtCore.Qt.SortOrder | None = None) -> None:
+        """Sort by a column (`order`: ascending when not given)."""
         if not 0 <= column < len(COLUMNS) or not COLUMNS[column].sortable:
             return
-        self.set_query(
-            self._list.filters, COLUMN_KEYS[column], order == Qt.SortOrder.DescendingOrder
-        )
+        descending = order == QtCore.Qt.SortOrder.DescendingOrder
+        self.set_query(self._list.filters, COLUMN_KEYS[column], descending)

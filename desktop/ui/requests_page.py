@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6 import QtWidgets  # PySide builds a class when first named: dialogs at use
-from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
+from PySide6 import QtCore, QtWidgets  # PySide builds a class when first named: at use
+from PySide6.QtCore import QItemSelectionModel, QPoint, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -44,6 +44,7 @@ from desktop.models.staff import permissions
 from desktop.models.storage.schema import StaffUser
 from desktop.models.vocab import OPEN_STATUSES, STATUSES
 from desktop.ui.messages import messages
+from desktop.ui.qt_early import header_labels, set_enum, show_sort
 from desktop.ui.request_detail_pane import RequestDetailPane
 from desktop.ui.request_filters import FilterBar
 from desktop.ui.request_model import RequestTableModel
@@ -141,6 +142,7 @@ class RequestsPage(QWidget):
         self.table = QTableView()
         self.table.setObjectName("requestTable")
         self.table.setModel(self.model)
+        header_labels(self.table, [column.label for column in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
@@ -151,7 +153,7 @@ class RequestsPage(QWidget):
         header.setStretchLastSection(True)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)  # which column the list is sorted by, and which way
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        set_enum(header, "contextMenuPolicy", "CustomContextMenu")
         header.customContextMenuRequested.connect(self._column_menu)
         for key, width in _WIDTHS.items():
             self.table.setColumnWidth(COLUMN_KEYS.index(key), width)
@@ -180,10 +182,10 @@ class RequestsPage(QWidget):
         layout.addWidget(self.filter_bar)
         layout.addWidget(splitter, 1)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
-        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        set_enum(find, "context", "WidgetWithChildrenShortcut")
         find.activated.connect(self._focus_search)
         print_keys = QShortcut(QKeySequence.StandardKey.Print, self)
-        print_keys.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        set_enum(print_keys, "context", "WidgetWithChildrenShortcut")
         print_keys.activated.connect(lambda: self.print_selected())
         self.filter_bar.search.returnPressed.connect(self._search_entered)
         self.loaded = False
@@ -280,18 +282,16 @@ class RequestsPage(QWidget):
                 self.detail.show_nothing()
             else:
                 self._select_row(row, quiet=True)
-        header = self.table.horizontalHeader()
-        header.blockSignals(True)
-        header.setSortIndicator(
+        show_sort(
+            self.table.horizontalHeader(),
             COLUMN_KEYS.index(self.model.sort_key),
-            Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder,
+            self.model.descending,
         )
-        header.blockSignals(False)
         self._show_count()
 
-    def _sorted(self, column: int, order: Qt.SortOrder) -> None:
+    def _sorted(self, column: int, order: QtCore.Qt.SortOrder) -> None:
         if COLUMNS[column].sortable:
-            self.apply(COLUMN_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+            self.apply(COLUMN_KEYS[column], order == QtCore.Qt.SortOrder.DescendingOrder)
 
     def refresh_from_others(self) -> None:
         """Another clerk saved something: the list and the open request, selection kept."""

@@ -17,13 +17,14 @@ related request) gets the scanner's keys as typed, since no dialog takes scans.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from PySide6 import QtGui, QtWidgets  # PySide builds a class when first named: at a scan
-from PySide6.QtCore import QEvent, QObject, QPersistentModelIndex, Qt
+from PySide6 import QtCore, QtGui, QtWidgets  # PySide builds a class when first named: at a scan
+from PySide6.QtCore import QEvent, QObject, QPersistentModelIndex
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -44,16 +45,24 @@ from desktop.models.requests.tracking import looks_like_tracking
 # of them in a row, dash included, never all this close
 BURST_GAP = 0.045
 
-_MODIFIERS = {
-    Qt.Key.Key_Shift,
-    Qt.Key.Key_Control,
-    Qt.Key.Key_Alt,
-    Qt.Key.Key_Meta,
-    Qt.Key.Key_AltGr,
-    Qt.Key.Key_CapsLock,
-    Qt.Key.Key_NumLock,
-}
-_ENTER = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
+
+@functools.cache
+def _keys() -> tuple[frozenset[int], frozenset[int]]:
+    """The modifier keys, and Enter's, as the numbers a key event gives: made at the first key,
+    since naming `Qt` builds it (qt_early.py)."""
+    key = QtCore.Qt.Key
+    modifiers = (
+        key.Key_Shift,
+        key.Key_Control,
+        key.Key_Alt,
+        key.Key_Meta,
+        key.Key_AltGr,
+        key.Key_CapsLock,
+        key.Key_NumLock,
+    )
+    enter = (key.Key_Return, key.Key_Enter)
+    return frozenset(k.value for k in modifiers), frozenset(k.value for k in enter)
+
 
 _targets: dict[int, Callable[[str], None]] = {}
 
@@ -138,12 +147,13 @@ class ScanCatcher(QObject):
         return self._key(focus, event)
 
     def _key(self, focus: QWidget, event: QKeyEvent) -> bool:
-        key = Qt.Key(event.key())
-        if key in _MODIFIERS:
+        key = event.key()
+        modifier_keys, enter_keys = _keys()
+        if key in modifier_keys:
             return False  # the Shift a scanner holds for a capital letter is part of the burst
         now = type(self).clock()
         in_burst = bool(self.burst.text) and now - self.burst.last <= BURST_GAP
-        if key in _ENTER:
+        if key in enter_keys:
             burst, self.burst = self.burst, _Burst()
             if burst.handler is None or not (in_burst and looks_like_tracking(burst.text)):
                 return False
@@ -151,10 +161,9 @@ class ScanCatcher(QObject):
             burst.handler(burst.text.strip())
             return True
         text = event.text()
-        modifiers = event.modifiers() & ~(
-            Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
-        )
-        if not text or not text.isprintable() or modifiers != Qt.KeyboardModifier.NoModifier:
+        held = QtCore.Qt.KeyboardModifier
+        modifiers = event.modifiers() & ~(held.ShiftModifier | held.KeypadModifier)
+        if not text or not text.isprintable() or modifiers != held.NoModifier:
             self.burst = _Burst()  # Tab, an arrow, a shortcut: no scan sends those
             return False
         if not in_burst:
