@@ -23,23 +23,25 @@ import time
 from pathlib import Path
 
 from benchmarks.common import ROOT, report
+from tests.torture_worker import START_FILE, wait_for_start
 
 WRITERS = 8
 SAVES = int(os.environ.get("FRONTCOUNTER_BENCH_SAVES", "150"))
 
 
-def _p99(values: list[float]) -> float:
+def p99(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
-def _raw_writer(path: str, count: int, out: str) -> None:
+def raw_writer(path: str, count: int, out: str) -> None:
     """The baseline: the same pragmas and the same lock, one small insert per transaction."""
     connection = sqlite3.connect(path, timeout=15, isolation_level=None)
     connection.execute("PRAGMA journal_mode=DELETE")
     connection.execute("PRAGMA synchronous=FULL")
     connection.execute("PRAGMA foreign_keys=1")
     latencies = []
+    wait_for_start()
     for number in range(count):
         started = time.perf_counter()
         connection.execute("BEGIN IMMEDIATE")
@@ -62,10 +64,40 @@ def _run(mode: str, path: Path, processes: int, folder: Path) -> list[float]:
             [sys.executable, "-m", "benchmarks.concurrency", "raw", str(path), str(SAVES), str(o)]
             for o in outputs
         ]
-    running = [subprocess.Popen(command, cwd=ROOT) for command in commands]
+    run_together(commands, folder / f"start-{mode}-{processes}", env=dict(os.environ))
+    return read_latencies(outputs)
+
+
+def run_together(
+    commands: list[list[str]],
+    start: Path,
+    *,
+    env: dict[str, str],
+    start_as: str | None = None,
+    timeout: float = 900,
+) -> None:
+    """Start every writer, wait until all of them are ready, then let them save at once (the
+    workers' `wait_for_start`; `start_as`: the start file's name as the writers know it)."""
+    env = {**env, START_FILE: start_as or str(start)}
+    running = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
+        for command in commands
+    ]
+    deadline = time.monotonic() + timeout
+    while len(list(start.parent.glob(start.name + ".ready-*"))) < len(running):
+        if any(process.poll() is not None for process in running):
+            break  # one ended before it was ready: its exit code says why, below
+        if time.monotonic() > deadline:
+            raise SystemExit("the writers did not get ready")
+        time.sleep(0.01)
+    start.touch()
     for process in running:
-        if process.wait() != 0:
+        if process.wait(timeout=timeout) != 0:
             raise SystemExit(f"a writer failed: {process.args!r}")
+
+
+def read_latencies(outputs: list[Path]) -> list[float]:
+    """Every writer's save times; no writer may have shown a clerk an error."""
     latencies: list[float] = []
     for out in outputs:
         result = json.loads(out.read_text())
@@ -96,14 +128,14 @@ def main() -> None:
             report(f"save latency {label}, p50", statistics.median(app), statistics.median(base))
             report(
                 f"save latency {label}, p99",
-                _p99(app),
-                _p99(base),
+                p99(app),
+                p99(base),
                 target="≤ 100 ms" if processes > 1 else "",
             )
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "raw":
-        _raw_writer(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        raw_writer(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
         main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from benchmarks import (
     concurrency,
+    concurrency_windows,
     dashboard,
     demo_generator,
     imports,
@@ -27,6 +28,7 @@ def main() -> None:
     request_list.main()
     kb_search.main()
     concurrency.main()
+    concurrency_windows.main()
     printing.main()
     dashboard.main()
     pg_migration.main()

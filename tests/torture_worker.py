@@ -39,6 +39,22 @@ def _draft(text: str):
     )
 
 
+#: a file the benchmarks create when every writer is ready: writers that start slowly (Windows
+#: processes under Wine take seconds) then all save at once, not one after another
+START_FILE = "FRONTCOUNTER_SAVES_START"
+
+
+def wait_for_start() -> None:
+    """Say this writer is ready (`<start file>.ready-<pid>`) and wait for the start file, when
+    the benchmark names one; at once otherwise."""
+    start = os.environ.get(START_FILE)
+    if not start:
+        return
+    Path(f"{start}.ready-{os.getpid()}").touch()
+    while not Path(start).exists():
+        time.sleep(0.002)
+
+
 def saves(path: str, count: int, out: str, locks: str | None = None) -> None:
     """`count` saves, timing each; the known errors a clerk would have seen are counted.
     `locks` ("ranges" or "files") is the kind of write queue to take turns in; the output says
@@ -52,6 +68,7 @@ def saves(path: str, count: int, out: str, locks: str | None = None) -> None:
     opened = _open(path)
     latencies: list[float] = []
     errors: list[str] = []
+    wait_for_start()
     for number in range(count):
         started = time.perf_counter()
         try:

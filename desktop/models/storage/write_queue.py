@@ -211,8 +211,15 @@ class FileLocks(Locks):
         return bool(self._files)
 
     def open(self) -> None:
-        if self._files and not all(
-            _same_file(path, self._files[which].fileno()) for which, path in self._paths().items()
+        # the files open here are the ones at their paths: on Windows a file open anywhere
+        # cannot be removed or replaced (Python opens it without FILE_SHARE_DELETE), so the
+        # four calls that ask (a tenth of a save under Wine) are made elsewhere only
+        if (
+            self._files
+            and os.name != "nt"
+            and not all(
+                _same_file(path, self._files[n].fileno()) for n, path in self._paths().items()
+            )
         ):
             self.close()
         if not self._files:
