@@ -107,31 +107,41 @@ def read_latencies(outputs: list[Path]) -> list[float]:
     return latencies
 
 
-def main() -> None:
+#: how many writers save at once in each run: alone, one per core, and eight
+COUNTS = (1, os.cpu_count() or 2, WRITERS)
+
+
+def databases(folder: Path) -> tuple[Path, Path]:
+    """A new town for the app's writers, and the raw loop's database with its one table."""
     from desktop.models.setup.opening import open_database
     from desktop.models.storage.db import close_database
 
+    town = folder / "town.db"
+    close_database(open_database(town))
+    raw = folder / "raw.db"
+    connection = sqlite3.connect(raw)
+    connection.execute("CREATE TABLE raw_save (id INTEGER PRIMARY KEY, body TEXT)")
+    connection.close()
+    return town, raw
+
+
+def report_latencies(prefix: str, writers: int, app: list[float], raw: list[float]) -> None:
+    """The p50 and p99 of one run's saves, each beside the raw loop's."""
+    label = prefix + ("alone" if writers == 1 else f"{writers} writers")
+    if writers == os.cpu_count() and writers != WRITERS:
+        label += " (one per core)"
+    report(f"{label}, p50", statistics.median(app), statistics.median(raw))
+    report(f"{label}, p99", p99(app), p99(raw), target="≤ 100 ms" if writers > 1 else "")
+
+
+def main() -> None:
     with tempfile.TemporaryDirectory(prefix="fc-bench-") as name:
         folder = Path(name)
-        town = folder / "town.db"
-        close_database(open_database(town))
-        raw = folder / "raw.db"
-        connection = sqlite3.connect(raw)
-        connection.execute("CREATE TABLE raw_save (id INTEGER PRIMARY KEY, body TEXT)")
-        connection.close()
-        for processes in (1, os.cpu_count() or 2, WRITERS):
+        town, raw = databases(folder)
+        for processes in COUNTS:
             app = _run("app", town, processes, folder)
             base = _run("raw", raw, processes, folder)
-            label = "alone" if processes == 1 else f"{processes} writers"
-            if processes == os.cpu_count() and processes != WRITERS:
-                label += " (one per core)"
-            report(f"save latency {label}, p50", statistics.median(app), statistics.median(base))
-            report(
-                f"save latency {label}, p99",
-                p99(app),
-                p99(base),
-                target="≤ 100 ms" if processes > 1 else "",
-            )
+            report_latencies("save latency ", processes, app, base)
 
 
 if __name__ == "__main__":

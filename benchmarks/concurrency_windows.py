@@ -19,15 +19,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import DATA, ROOT, report
-from benchmarks.concurrency import WRITERS, p99, read_latencies, run_together
+from benchmarks.common import DATA, ROOT
+from benchmarks.concurrency import (
+    COUNTS,
+    databases,
+    read_latencies,
+    report_latencies,
+    run_together,
+)
 from tests.wine import Wine
 
 SAVES = int(os.environ.get("FRONTCOUNTER_BENCH_SAVES", "150"))
@@ -83,39 +87,29 @@ def main() -> None:
     if shutil.which("wine") is None:
         print("save latency, Windows queue under Wine: skipped (no wine on this machine)")
         return
-    from desktop.models.setup.opening import open_database
-    from desktop.models.storage.db import close_database
-
     app = windows_app()
     wine = wine_prefix()
     python = app / "Python" / "python.exe"
     with tempfile.TemporaryDirectory(prefix="fc-bench-win-") as name:
         folder = Path(name)
-        town = folder / "town.db"
-        close_database(open_database(town))
-        raw = folder / "raw.db"
-        connection = sqlite3.connect(raw)
-        connection.execute("CREATE TABLE raw_save (id INTEGER PRIMARY KEY, body TEXT)")
-        connection.close()
+        town, raw = databases(folder)
         pkgs, root = wine.windows(app / "pkgs"), wine.windows(ROOT)
         saves = [_APP, pkgs, root, "saves", wine.windows(town), str(SAVES)]
         raw_saves = [_RAW, root, wine.windows(raw), str(SAVES)]
-        figures = []
-        for writers in (1, os.cpu_count() or 2, WRITERS):
-            app_times = _run(wine, python, saves, folder, "app", writers)
-            raw_times = _run(wine, python, raw_saves, folder, "raw", writers)
-            figures.append((writers, app_times, raw_times))
+        figures = [
+            (
+                writers,
+                _run(wine, python, saves, folder, "app", writers),
+                _run(wine, python, raw_saves, folder, "raw", writers),
+            )
+            for writers in COUNTS
+        ]
         for kind in ("-queue", "-queue-gate"):  # the writers took turns in the Windows queue
             if not town.with_name(town.name + kind).exists():
                 raise SystemExit(f"the Windows queue's file {town.name}{kind} was not made")
     subprocess.run(["wineserver", "-k"], env=wine.env, check=False, timeout=60)
     for writers, app_times, raw_times in figures:
-        label = "Windows (Wine), " + ("alone" if writers == 1 else f"{writers} writers")
-        if writers == os.cpu_count() and writers != WRITERS:
-            label += " (one per core)"
-        report(f"{label}, p50", statistics.median(app_times), statistics.median(raw_times))
-        target = "≤ 100 ms" if writers > 1 else ""
-        report(f"{label}, p99", p99(app_times), p99(raw_times), target=target)
+        report_latencies("Windows (Wine), ", writers, app_times, raw_times)
 
 
 if __name__ == "__main__":
