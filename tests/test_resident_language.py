@@ -378,3 +378,34 @@ def test_the_spanish_goes_out_and_comes_back_with_the_catalog_and_the_knowledge_
         CallScript.service_type == ServiceType.get(ServiceType.code == "pothole").id
     )
     assert translations.script_steps(script, "es")[0]["ask"] != script.steps[0]["ask"]
+
+
+def test_a_spanish_window_names_the_resident_s_other_requests_in_spanish(db):
+    """The lines under a request (the resident's other requests, duplicates, related) gave
+    the type's English name at a Spanish window, beside a list in Spanish."""
+    from desktop.models.requests.detail import load_request_detail
+    from desktop.models.requests.intake import RequestDraft, create_request
+    from desktop.models.residents.contacts import CallerDetails
+    from desktop.models.storage.schema import ServiceRequest
+
+    def pothole(contact_id: int | None = None) -> ServiceRequest:
+        draft = RequestDraft(
+            service_type="pothole",
+            description="Deep hole by the crossing",
+            address="12 Elm St",
+            answers={"size": "large", "in_lane": "yes"},
+            caller=CallerDetails("Marta", "Quiroga", "555 010 7788"),
+            contact_id=contact_id,
+        )
+        return create_request(draft, actor=None)
+
+    made = pothole()
+    first = made.tracking_number
+    second = pothole(made.contact_id).tracking_number
+    with i18n.speaking("es"):
+        spanish = load_request_detail(second, actor=None)
+    english = load_request_detail(second, actor=None)
+    assert [(x.tracking_number, x.service_type) for x in spanish.contact_requests] == [
+        (first, "Bache")
+    ]
+    assert [x.service_type for x in english.contact_requests] == ["Pothole"]

@@ -132,6 +132,7 @@ class ContactHistory:
 
 
 def _lines(query: Any) -> list[RequestLine]:
+    """Other requests as lines, each type's name in the language spoken."""
     rows = query.select(
         ServiceRequest.id,
         ServiceRequest.tracking_number,
@@ -139,9 +140,19 @@ def _lines(query: Any) -> list[RequestLine]:
         ServiceRequest.status,
         ServiceRequest.address,
         ServiceRequest.requested_at,
+        ServiceType.translations,
     ).join(ServiceType, on=ServiceRequest.service_type == ServiceType.id)
+    spoken = i18n.language()
     return [
-        RequestLine(r[0], r[1], r[2], r[3], r[4], r[5], r[3] in OPEN_STATUSES)
+        RequestLine(
+            r[0],
+            r[1],
+            translations.type_text(ServiceType(name=r[2], translations=r[6]), "name", spoken),
+            r[3],
+            r[4],
+            r[5],
+            r[3] in OPEN_STATUSES,
+        )
         for r in rows.tuples()
     ]
 
