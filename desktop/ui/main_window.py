@@ -662,8 +662,9 @@ class MainWindow(QMainWindow):
         go_menu.addSeparator()
         self._action(go_menu, _("&Web inbox…"), self.show_web_inbox)
         help_menu = self.menuBar().addMenu(_("&Help"))
-        keys = self._action(help_menu, _("&Keyboard shortcuts"), self.show_help, QKeySequence("F1"))
-        set_enum(keys, "shortcutContext", "ApplicationShortcut")
+        help_keys = QKeySequence("F1")
+        shortcuts = self._action(help_menu, _("&Keyboard shortcuts"), self.show_help, help_keys)
+        set_enum(shortcuts, "shortcutContext", "ApplicationShortcut")  # in every dialog too
         self._action(help_menu, _("A clerk's first &day"), lambda: self.show_help(guide=True))
         help_menu.addSeparator()
         self._action(help_menu, _("&About Front Counter"), self.about)
