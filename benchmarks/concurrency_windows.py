@@ -17,6 +17,7 @@ makensis and osslsigncode (.ci/run installs them).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -35,6 +36,8 @@ from benchmarks.concurrency import (
 from tests.wine import Wine
 
 SAVES = int(os.environ.get("FRONTCOUNTER_BENCH_SAVES", "150"))
+#: what a Windows writer says of its queue when it worked all along (tests/torture_worker.py)
+WINDOWS_QUEUE = {"kind": "lock files", "working": True}
 
 #: a Windows process saving through the app: tests/torture_worker.py's `saves`
 _APP = (
@@ -80,6 +83,10 @@ def _run(
     commands = [["wine", str(python), "-c", *script, wine.windows(out)] for out in outputs]
     start = folder / f"start-{name}-{writers}"
     run_together(commands, start, env=wine.env, start_as=wine.windows(start))
+    for out in outputs:  # the app's writers took their turns in the Windows queue to the end
+        queue = json.loads(out.read_text()).get("queue", WINDOWS_QUEUE)
+        if queue != WINDOWS_QUEUE:
+            raise SystemExit(f"a Windows writer saved without its queue: {queue}")
     return read_latencies(outputs)
 
 

@@ -7,9 +7,10 @@ first takes an operating-system lock beside the database, on `town.db-queue`, wa
 kernel's queue, which hands the lock on in the order it was asked for.
 
 Two kinds of lock carry the same queue (`Locks`): on Linux and macOS two bytes of the one file
-(`fcntl.lockf`); on Windows two files, `town.db-queue` and `town.db-queue-gate`, each locked
-whole with LockFileEx (portalocker, with pywin32). The turnstile in `WriteQueue` is the same for
-both, and the tests run it on both here.
+(`fcntl.lockf`), waited for in the kernel; on Windows two files, `town.db-queue` (the turn,
+locked whole with LockFileEx through portalocker and pywin32) and `town.db-queue-gate`, whose
+bytes are the gate and a row of places in front of it, polled (`FileLocks`). The tests run both
+here.
 
 The queue only orders the writers; SQLite's own lock still keeps the file safe. Whatever goes
 wrong with the queue (a read-only folder, a network drive without byte-range locks, a writer
@@ -23,6 +24,7 @@ import importlib
 import importlib.util
 import logging
 import os
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -49,6 +51,16 @@ SUFFIX = "-queue"
 GATE_SUFFIX = "-queue-gate"
 #: the queue's two locks: the gate to the line, and the turn to write
 _GATE, _TURN = 0, 1
+#: the places in front of the gate where polling writers wait (FileLocks): as many writers as
+#: this, plus the one at the gate, take their turns in the order they came
+PLACES = 8
+
+
+def _place(number: int) -> int:
+    """The lock of the row's place `number` (0: the farthest from the gate)."""
+    return 2 + number
+
+
 #: at most this long in the queue; then the writer goes to SQLite's lock like any other
 WAIT_SECONDS = 2.0
 
@@ -63,6 +75,8 @@ class Locks:
     #: whether a writer waits inside the system's lock call (a helper thread that can be
     #: abandoned), or polls with calls that never block (see FileLocks)
     blocking_waits = True
+    #: the places in the row in front of the gate (`_place`; polling locks only)
+    places = 0
 
     def __init__(self, database: Path) -> None:
         self.path = database.with_name(database.name + SUFFIX)
@@ -80,7 +94,7 @@ class Locks:
         raise NotImplementedError
 
     def give_all(self) -> None:
-        for which in (_GATE, _TURN):
+        for which in (_GATE, _TURN, *(_place(n) for n in range(self.places))):
             with suppress(OSError):
                 self.give(which)
 
@@ -180,9 +194,77 @@ def _portalocker_calls() -> tuple[Callable[[IO[bytes], Any], None], Callable[[IO
     return locking.lock, locking.unlock
 
 
+ByteCalls = tuple[Callable[[IO[bytes], int], bool], Callable[[IO[bytes], int], None]]
+
+
+def _byte_calls() -> ByteCalls:
+    """Lock (never waiting: False when another holds it) and unlock one byte of a file, the
+    lock belonging to the open file: LockFileEx through pywin32 on Windows, elsewhere Linux's
+    open file description locks (F_OFD_SETLK), where the tests run it."""
+    if os.name == "nt":
+        return _windows_byte_calls()
+    if fcntl is None or not hasattr(fcntl, "F_OFD_SETLK"):
+        raise OSError("no locks on a file's bytes that belong to the open file here")
+    return _ofd_byte_calls()
+
+
+def _windows_byte_calls() -> ByteCalls:
+    pywintypes: Any = importlib.import_module("pywintypes")  # pywin32, beside portalocker
+    win32con: Any = importlib.import_module("win32con")
+    win32file: Any = importlib.import_module("win32file")
+    msvcrt: Any = importlib.import_module("msvcrt")
+    exclusive = win32con.LOCKFILE_EXCLUSIVE_LOCK | win32con.LOCKFILE_FAIL_IMMEDIATELY
+    violation = 33  # ERROR_LOCK_VIOLATION: another handle holds it
+
+    def at(offset: int) -> Any:
+        overlapped = pywintypes.OVERLAPPED()  # one per call: Windows forbids sharing one
+        overlapped.Offset = offset
+        return overlapped
+
+    def lock(file: IO[bytes], offset: int) -> bool:
+        try:
+            handle = msvcrt.get_osfhandle(file.fileno())
+            win32file.LockFileEx(handle, exclusive, 1, 0, at(offset))
+        except pywintypes.error as exc:
+            if exc.winerror == violation:
+                return False
+            raise OSError(exc.strerror) from exc
+        return True
+
+    def unlock(file: IO[bytes], offset: int) -> None:
+        try:
+            win32file.UnlockFileEx(msvcrt.get_osfhandle(file.fileno()), 1, 0, at(offset))
+        except pywintypes.error as exc:
+            raise OSError(exc.strerror) from exc
+
+    return lock, unlock
+
+
+def _ofd_byte_calls() -> ByteCalls:
+    assert fcntl is not None
+
+    def set_lock(file: IO[bytes], kind: int, offset: int) -> None:
+        # struct flock: type, whence (SEEK_SET), start, length, pid (0 for these locks)
+        fcntl.fcntl(file, fcntl.F_OFD_SETLK, struct.pack("hhqqi4x", kind, 0, offset, 1, 0))
+
+    def lock(file: IO[bytes], offset: int) -> bool:
+        try:
+            set_lock(file, fcntl.F_WRLCK, offset)
+        except (BlockingIOError, PermissionError):
+            return False
+        return True
+
+    def unlock(file: IO[bytes], offset: int) -> None:
+        set_lock(file, fcntl.F_UNLCK, offset)
+
+    return lock, unlock
+
+
 class FileLocks(Locks):
-    """Two files each locked whole: `town.db-queue-gate` (the gate) and `town.db-queue` (the
-    turn). Windows' LockFileEx through portalocker; flock elsewhere, where the tests run it.
+    """`town.db-queue` locked whole (the turn) and the bytes of `town.db-queue-gate`: byte 0 the
+    gate, bytes 1 to PLACES the row of places in front of it. Windows' LockFileEx through
+    pywin32 (the turn through portalocker); flock and Linux's open file description locks
+    elsewhere, where the tests run it.
 
     These locks belong to the open file, so two handles in one process exclude each other, as
     two processes do.
@@ -190,11 +272,17 @@ class FileLocks(Locks):
     A writer here never waits inside LockFileEx: Windows runs every call on a file handle
     opened the usual way one at a time, so a lock call left waiting after its writer gave up
     would hold up the next save's calls on that handle, and closing it, for as long as another
-    PC keeps its turn. Waiting is polling instead (`WriteQueue._poll_in_line`), with calls that
-    fail at once; the gate still keeps the order fair."""
+    PC keeps its turn. Waiting is polling instead, with calls that fail at once, and polling
+    alone hands the next place to whichever writer asks first: with eight writers saving at
+    once, one save in a hundred lost the race thirty times in a row. So a writer comes in at
+    the row's far end and moves up a place whenever the one ahead is free, holding its place
+    until then (`WriteQueue._climb`): nobody passes anybody, and the turn goes in the order the
+    writers came. All of it is in the system's locks: a writer that stops, or gives up, leaves
+    nothing behind."""
 
     kind = "lock files"
     blocking_waits = False
+    places = PLACES
 
     def __init__(self, database: Path) -> None:
         super().__init__(database)
@@ -202,6 +290,7 @@ class FileLocks(Locks):
         self._files: dict[int, IO[bytes]] = {}
         self._portalocker: Any = _portalocker()
         self._lock, self._unlock = _portalocker_calls()
+        self._lock_byte, self._unlock_byte = _byte_calls()
 
     def _paths(self) -> dict[int, Path]:
         return {_GATE: self.gate_path, _TURN: self.path}
@@ -235,12 +324,19 @@ class FileLocks(Locks):
         self._files[_TURN] = self.path.open("r+b")
 
     def _file(self, which: int) -> IO[bytes]:
-        handle = self._files.get(which)
+        handle = self._files.get(_TURN if which == _TURN else _GATE)
         if handle is None:
             raise OSError("the write queue is closed")
         return handle
 
+    @staticmethod
+    def _byte(which: int) -> int:
+        """The gate file's byte of the gate (0) or of a place in the row (1 to PLACES)."""
+        return 0 if which == _GATE else which - 1
+
     def try_take(self, which: int) -> bool:
+        if which != _TURN:
+            return self._lock_byte(self._file(which), self._byte(which))
         flags = self._portalocker.LockFlags
         try:
             self._lock(self._file(which), flags.EXCLUSIVE | flags.NON_BLOCKING)
@@ -251,12 +347,17 @@ class FileLocks(Locks):
         return True
 
     def take(self, which: int) -> None:
+        if which != _TURN:  # never asked: these locks are polled (WriteQueue._climb)
+            raise OSError("the gate's row is polled, not waited for")
         try:
             self._lock(self._file(which), self._portalocker.LockFlags.EXCLUSIVE)
         except self._portalocker.LockException as exc:
             raise OSError(str(exc)) from exc
 
     def give(self, which: int) -> None:
+        if which != _TURN:
+            self._unlock_byte(self._file(which), self._byte(which))
+            return
         try:
             self._unlock(self._file(which))
         except self._portalocker.LockException as exc:
@@ -349,7 +450,9 @@ class WriteQueue:
         assert locks is not None
         try:
             locks.open()
-            wait_in_line = self._wait_in_line if locks.blocking_waits else self._poll_in_line
+            if not locks.blocking_waits:
+                return self._climb(locks, wait)
+            wait_in_line = self._wait_in_line
             if not locks.try_take(_GATE):
                 return wait_in_line(locks, at_gate=False, wait=wait)
             if not locks.try_take(_TURN):
@@ -410,22 +513,26 @@ class WriteQueue:
                 log.info("waited %.1f s for a turn to save; saving without the queue", wait)
             return state["held"]
 
-    def _poll_in_line(self, locks: Locks, *, at_gate: bool, wait: float) -> bool:
-        """The turnstile by polling (FileLocks): the gate, then the turn, each tried every
-        millisecond or so until `wait` is up. Whoever holds the gate gets the turn next, as
-        with blocking locks; only the order at the gate is left to chance."""
+    def _climb(self, locks: Locks, wait: float) -> bool:
+        """The turnstile by polling (FileLocks): in at the row's far end, up a place whenever
+        the one ahead is free (each place held until then), the gate, then the turn, each
+        tried every half millisecond or so until `wait` is up. Nobody passes anybody: the turn
+        goes in the order the writers came in. Alone, it is a free place after another."""
         deadline = time.monotonic() + wait
-        pause = 0.0005
-        for which in (_TURN,) if at_gate else (_GATE, _TURN):
+        held: int | None = None
+        for which in (*(_place(n) for n in range(locks.places)), _GATE, _TURN):
+            pause = 0.0002
             while not locks.try_take(which):
                 if time.monotonic() >= deadline:
-                    if which == _TURN:
-                        locks.give(_GATE)
+                    if held is not None:
+                        locks.give(held)
                     log.info("waited %.1f s for a turn to save; saving without the queue", wait)
                     return False
                 time.sleep(pause)
-                pause = min(pause * 2, 0.001)
-        locks.give(_GATE)
+                pause = min(pause * 2, 0.0005)
+            if held is not None:
+                locks.give(held)
+            held = which
         return True
 
     def _give(self) -> None:
