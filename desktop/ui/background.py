@@ -177,6 +177,11 @@ class BackgroundOp(QObject):
     failed = Signal(str)
     finished = Signal()
     _running: ClassVar[set[BackgroundOp]] = set()  # kept alive until they finish
+    #: ended, and let go by the event loop a moment later (`_let_go`). The last reference to
+    #: an operation nobody else keeps is dropped when it ends, and it ends in a call of its own
+    #: slot that Qt is delivering to it: let go there, it was destroyed inside its own event
+    #: handling, and PySide crashed (a segfault in about one in fifty runs of the import tests)
+    _ended: ClassVar[list[BackgroundOp]] = []
 
     def __init__(
         self,
@@ -279,11 +284,17 @@ class BackgroundOp(QObject):
     def _end(self) -> None:
         self.done = True
         BackgroundOp._running.discard(self)
+        BackgroundOp._ended.append(self)
+        QTimer.singleShot(0, BackgroundOp._let_go)  # names no operation: it holds none
         if self.dialog is not None:
             self.dialog.canceled.disconnect(self._cancel)
             self.dialog.close()
             self.dialog.deleteLater()
             self.dialog = None
+
+    @staticmethod
+    def _let_go() -> None:
+        BackgroundOp._ended.clear()
 
     def _succeeded(self, result: Any) -> None:
         self._end()
