@@ -452,11 +452,10 @@ class WriteQueue:
             locks.open()
             if not locks.blocking_waits:
                 return self._climb(locks, wait)
-            wait_in_line = self._wait_in_line
             if not locks.try_take(_GATE):
-                return wait_in_line(locks, at_gate=False, wait=wait)
+                return self._wait_in_line(locks, at_gate=False, wait=wait)
             if not locks.try_take(_TURN):
-                return wait_in_line(locks, at_gate=True, wait=wait)
+                return self._wait_in_line(locks, at_gate=True, wait=wait)
             locks.give(_GATE)
             return True
         except OSError as exc:
