@@ -96,13 +96,16 @@ def run_together(
             raise SystemExit(f"a writer failed: {process.args!r}")
 
 
-def read_latencies(outputs: list[Path]) -> list[float]:
-    """Every writer's save times; no writer may have shown a clerk an error."""
+def read_latencies(outputs: list[Path], queue: dict[str, object] | None = None) -> list[float]:
+    """Every writer's save times; no writer may have shown a clerk an error, and (`queue`)
+    every app writer must say its write queue was this to the end (tests/torture_worker.py)."""
     latencies: list[float] = []
     for out in outputs:
         result = json.loads(out.read_text())
         if result["errors"]:
             raise SystemExit(f"errors reached a user: {result['errors'][:3]}")
+        if queue is not None and result.get("queue") != queue:
+            raise SystemExit(f"a writer saved without its queue: {result.get('queue')}")
         latencies += result["latencies"]
     return latencies
 

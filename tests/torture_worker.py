@@ -39,8 +39,9 @@ def _draft(text: str):
     )
 
 
-#: a file the benchmarks create when every writer is ready: writers that start slowly (Windows
-#: processes under Wine take seconds) then all save at once, not one after another
+#: the environment variable naming the file a benchmark creates once every writer is ready:
+#: writers that start slowly (Windows processes under Wine take seconds) then all save at
+#: once, not one after another
 START_FILE = "FRONTCOUNTER_SAVES_START"
 
 
